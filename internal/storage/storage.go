@@ -1,0 +1,252 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Every backend translates its driver's errors into these,
+// so callers test with errors.Is and never see a driver type.
+var (
+	// ErrNotFound is returned when the requested record does not exist.
+	ErrNotFound = errors.New("storage: not found")
+	// ErrAlreadyExists is returned when a record with the same unique key
+	// (ID, blind index, 网号, nonce, …) already exists.
+	ErrAlreadyExists = errors.New("storage: already exists")
+)
+
+// Storage is everything the platform keeps. Implementations must be safe for
+// concurrent use; every Update method runs its function inside a transaction
+// holding a lock on the row, so two racing updates of the same record are
+// serialised and the second sees the first's result. If fn returns an error,
+// nothing is written and Update returns that error unchanged (so callers can
+// test it with errors.Is).
+//
+// All times are stored with at least microsecond precision and returned in
+// UTC. Byte slices that hold personal data are already sealed (encrypted) by
+// the caller; the storage layer never sees plaintext identity data.
+type Storage interface {
+	// Applications (申领).
+	CreateApplication(ctx context.Context, a Application) error
+	GetApplication(ctx context.Context, id string) (Application, error)
+	UpdateApplication(ctx context.Context, id string, fn func(Application) (Application, error)) (Application, error)
+	// ListGuardianApplications returns the applications waiting for the
+	// guardian person guardianID in the given state, oldest first.
+	ListGuardianApplications(ctx context.Context, guardianID string, state ApplicationState) ([]Application, error)
+
+	// Persons: one per natural person, keyed by a blind index of the
+	// person's document identity.
+	//
+	// GetOrCreatePerson returns the person whose Index equals p.Index,
+	// creating p if there is none; created reports which. Two racing calls
+	// with the same Index both return the same person, and exactly one of
+	// them reports created. A different person with the same Wanghao is an
+	// ErrAlreadyExists (the caller draws a new 网号 and retries).
+	GetOrCreatePerson(ctx context.Context, p Person) (person Person, created bool, err error)
+	GetPerson(ctx context.Context, id string) (Person, error)
+	GetPersonByWanghao(ctx context.Context, wanghao string) (Person, error)
+	UpdatePerson(ctx context.Context, id string, fn func(Person) (Person, error)) (Person, error)
+
+	// Credentials (网证).
+	//
+	// IssueCredential stores c and, in the same transaction, revokes every
+	// other active or suspended credential of c.PersonID (setting Status to
+	// CredentialRevoked, StatusReason to "superseded" and UpdatedAt to
+	// c.IssuedAt): a person holds at most one usable credential.
+	IssueCredential(ctx context.Context, c Credential) error
+	GetCredential(ctx context.Context, id string) (Credential, error)
+	ListCredentials(ctx context.Context, personID string) ([]Credential, error)
+	UpdateCredential(ctx context.Context, id string, fn func(Credential) (Credential, error)) (Credential, error)
+	// ListStatuses returns index and status of every credential in the
+	// status list, ordered by index.
+	ListStatuses(ctx context.Context, list string) ([]StatusEntry, error)
+	// LatestExpiry returns the latest ExpiresAt of the credentials signed
+	// with the signing key kid, or the zero time if there are none.
+	LatestExpiry(ctx context.Context, kid string) (time.Time, error)
+
+	// One-time codes (SMS).
+	CreateCode(ctx context.Context, c Code) error
+	// LatestCode returns the most recently created code for subject.
+	LatestCode(ctx context.Context, subject string) (Code, error)
+	UpdateCode(ctx context.Context, id string, fn func(Code) (Code, error)) (Code, error)
+
+	// Counters and one-time values.
+	//
+	// Increment atomically adds 1 to the counter key and returns the new
+	// value. A counter past its expiry counts as absent (starts again at 1,
+	// taking the new expiresAt); a zero expiresAt never expires.
+	Increment(ctx context.Context, key string, expiresAt time.Time) (int64, error)
+	// UseNonce records the one-time value key until expiresAt. It returns
+	// ErrAlreadyExists if key is already recorded and not yet expired.
+	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
+	// DeleteExpired removes codes, counters and nonces that expired before
+	// now, and applications that expired before now and were not issued.
+	DeleteExpired(ctx context.Context, now time.Time) error
+
+	// Platform signing keys.
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys returns every signing key, newest first.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	UpdateSigningKey(ctx context.Context, id string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
+
+	// Ping checks that the database answers (readiness).
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// ApplicationState is where an application stands in the proofing flow.
+type ApplicationState string
+
+// Application states, in the order of the flow.
+const (
+	// StateDocument waits for the document's chip data.
+	StateDocument ApplicationState = "document"
+	// StateRelationship waits for guardian relationship evidence (a guardian
+	// applying for a child under 14, or naming themself for a 14–17 minor).
+	StateRelationship ApplicationState = "relationship"
+	// StateFace waits for a liveness attestation answering FaceChallenge.
+	StateFace ApplicationState = "face"
+	// StatePhone waits for a phone number and its SMS code.
+	StatePhone ApplicationState = "phone"
+	// StatePassword waits for the credential password.
+	StatePassword ApplicationState = "password"
+	// StateGuardian waits for the guardian to confirm from their own wallet
+	// (applicants aged 14 to 17).
+	StateGuardian ApplicationState = "guardian"
+	// StateDevice waits for the device key's proof of possession.
+	StateDevice ApplicationState = "device"
+	// StateIssued is final: the credential was issued.
+	StateIssued ApplicationState = "issued"
+	// StateDeclined is final: the guardian declined.
+	StateDeclined ApplicationState = "declined"
+)
+
+// Application is one application (申领) for a 网号 and 网证.
+type Application struct {
+	ID           string
+	State        ApplicationState
+	DocumentType string
+	// TokenHash is the HMAC of the application's bearer token.
+	TokenHash []byte
+	// GuardianID is the person ID of the guardian who applies on a child's
+	// behalf (under 14) or who supervises (14 to 17); empty otherwise.
+	GuardianID string
+	// PersonIndex is the blind index of the document identity, set once
+	// the chip data verified.
+	PersonIndex string
+	// Identity is the sealed identity data read from the chip.
+	Identity []byte
+	// FaceChallenge is the HMAC of the current face challenge.
+	FaceChallenge []byte
+	FaceScore     float64
+	// PhoneIndex is the blind index of the phone number; Phone is sealed.
+	PhoneIndex string
+	Phone      []byte
+	// PasswordHash is the argon2id hash (PHC string) of the credential
+	// password chosen during the application.
+	PasswordHash string
+	// DeviceNonce is the HMAC of the nonce the device key must sign.
+	DeviceNonce  []byte
+	CredentialID string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	ExpiresAt    time.Time
+}
+
+// PersonState is whether a person's 网号 is in use.
+type PersonState string
+
+// Person states.
+const (
+	PersonActive    PersonState = "active"
+	PersonCancelled PersonState = "cancelled"
+)
+
+// Person is a natural person known to the platform: the holder of one 网号.
+type Person struct {
+	ID string
+	// Index is the blind index of the person's document identity; unique.
+	Index string
+	// Wanghao is the person's 网号; unique.
+	Wanghao string
+	State   PersonState
+	// Identity is the sealed identity data of the latest proofing.
+	Identity []byte
+	// PhoneIndex is the blind index of the linked phone; Phone is sealed.
+	PhoneIndex string
+	Phone      []byte
+	// PasswordHash is the argon2id hash (PHC string) of the 网证口令.
+	PasswordHash        string
+	PasswordFailures    int
+	PasswordLockedUntil time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// CredentialStatus is a 网证's status as published in the status list.
+type CredentialStatus string
+
+// Credential statuses.
+const (
+	CredentialActive    CredentialStatus = "active"
+	CredentialSuspended CredentialStatus = "suspended"
+	CredentialRevoked   CredentialStatus = "revoked"
+)
+
+// Credential is an issued 网证, bound to one device key.
+type Credential struct {
+	ID           string
+	PersonID     string
+	Status       CredentialStatus
+	StatusReason string
+	// StatusList and StatusIndex locate the credential in the Token Status
+	// List; (StatusList, StatusIndex) is unique.
+	StatusList  string
+	StatusIndex int64
+	// DeviceKey is the holder's public key as a JWK (JSON); DeviceKeyID is
+	// its RFC 7638 thumbprint.
+	DeviceKey    []byte
+	DeviceKeyID  string
+	SigningKeyID string
+	IssuedAt     time.Time
+	ExpiresAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// StatusEntry is one credential's place in a status list.
+type StatusEntry struct {
+	Index  int64
+	Status CredentialStatus
+}
+
+// Code is a one-time code sent by SMS, stored by its HMAC.
+type Code struct {
+	ID string
+	// Subject is what the code is for, e.g. "application:<id>".
+	Subject    string
+	PhoneIndex string
+	Hash       []byte
+	Attempts   int
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	// ConsumedAt is set when the code was used; a consumed code never
+	// verifies again.
+	ConsumedAt time.Time
+}
+
+// SigningKey is one of the platform's signing keys.
+type SigningKey struct {
+	ID        string // the JWK kid
+	Algorithm string // e.g. "ES256"
+	// Private is the sealed private key (PKCS #8).
+	Private []byte
+	// Public is the public key as a JWK (JSON).
+	Public    []byte
+	CreatedAt time.Time
+	// RetiredAt is when the key stopped signing; zero while it signs.
+	RetiredAt time.Time
+	// PublishUntil is how long a retired key stays in the JWKS: until the
+	// last credential it signed expires. Zero while it signs.
+	PublishUntil time.Time
+}
