@@ -137,7 +137,9 @@ type Application struct {
 	PersonIndex string
 	// Identity is the sealed identity data read from the chip.
 	Identity []byte
-	// FaceChallenge is the HMAC of the current face challenge.
+	// FaceChallenge is the current face challenge. It is a freshness
+	// value, not a bearer secret: an attestation must also be signed by a
+	// trusted liveness provider and bound to this application.
 	FaceChallenge []byte
 	FaceScore     float64
 	// PhoneIndex is the blind index of the phone number; Phone is sealed.
@@ -146,7 +148,8 @@ type Application struct {
 	// PasswordHash is the argon2id hash (PHC string) of the credential
 	// password chosen during the application.
 	PasswordHash string
-	// DeviceNonce is the HMAC of the nonce the device key must sign.
+	// DeviceNonce is the nonce the device key must sign (a freshness
+	// value, cleared when used).
 	DeviceNonce  []byte
 	CredentialID string
 	CreatedAt    time.Time
