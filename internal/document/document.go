@@ -104,6 +104,14 @@ func DateOf(t time.Time) Date {
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
 
+// Valid reports whether d is a real calendar date: month 1-12 and a day that
+// exists in that month (February 29 only in leap years). The zero Date is
+// not valid.
+func (d Date) Valid() bool {
+	return d.Month >= time.January && d.Month <= time.December && d.Day >= 1 &&
+		DateOf(d.Time()) == d
+}
+
 // String formats d as YYYY-MM-DD.
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
 
