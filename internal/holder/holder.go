@@ -1,0 +1,157 @@
+package holder
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// ProofType is the JWS typ of a holder proof.
+const ProofType = "netid-holder+jwt"
+
+// Header is the HTTP header that carries a holder proof.
+const Header = "Netid-Holder-Proof"
+
+// Errors a caller tells apart.
+var (
+	// ErrUnauthenticated: the proof is missing, malformed, forged or stale.
+	ErrUnauthenticated = errors.New("holder proof invalid")
+	// ErrReplay: the proof was already used.
+	ErrReplay = errors.New("holder proof already used")
+	// ErrInactive: the credential is suspended, revoked or expired.
+	ErrInactive = errors.New("network credential is not active")
+)
+
+type claims struct {
+	Method string `json:"htm"`
+	URL    string `json:"htu"`
+	Iat    int64  `json:"iat"`
+	JTI    string `json:"jti"`
+}
+
+// Sign makes a holder proof for one request.
+func Sign(key crypto.Signer, credentialID, method, url string, now time.Time, rnd io.Reader) (string, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	id := make([]byte, 16)
+	if _, err := io.ReadFull(rnd, id); err != nil {
+		return "", fmt.Errorf("holder: randomness: %w", err)
+	}
+	opts := (&jose.SignerOptions{}).WithType(ProofType).WithHeader(jose.HeaderKey("kid"), credentialID)
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
+	if err != nil {
+		return "", fmt.Errorf("holder: signer: %w", err)
+	}
+	payload, err := json.Marshal(claims{Method: method, URL: url, Iat: now.Unix(), JTI: base64.RawURLEncoding.EncodeToString(id)})
+	if err != nil {
+		return "", err
+	}
+	jws, err := sig.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("holder: signing: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+// Store is what verification reads (storage.Storage satisfies it).
+type Store interface {
+	GetCredential(ctx context.Context, id string) (storage.Credential, error)
+	GetPerson(ctx context.Context, id string) (storage.Person, error)
+	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
+}
+
+// Holder is an authenticated holder.
+type Holder struct {
+	Credential storage.Credential
+	Person     storage.Person
+}
+
+// Verifier checks holder proofs.
+type Verifier struct {
+	Store Store
+	// MaxAge bounds how old (and how far in the future) a proof's iat may
+	// be; default one minute.
+	MaxAge time.Duration
+	Now    func() time.Time
+}
+
+// Verify authenticates a request by its holder proof; method and url are
+// the request's method and absolute URL without query.
+func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder, error) {
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	maxAge := v.MaxAge
+	if maxAge == 0 {
+		maxAge = time.Minute
+	}
+	if proof == "" {
+		return Holder{}, fmt.Errorf("%w: missing %s header", ErrUnauthenticated, Header)
+	}
+	jws, err := jose.ParseSigned(proof, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil || len(jws.Signatures) != 1 {
+		return Holder{}, fmt.Errorf("%w: malformed", ErrUnauthenticated)
+	}
+	h := jws.Signatures[0].Protected
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != ProofType {
+		return Holder{}, fmt.Errorf("%w: typ must be %s", ErrUnauthenticated, ProofType)
+	}
+	c, err := v.Store.GetCredential(ctx, h.KeyID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Holder{}, fmt.Errorf("%w: unknown credential", ErrUnauthenticated)
+	}
+	if err != nil {
+		return Holder{}, fmt.Errorf("holder: loading credential: %w", err)
+	}
+	var key jose.JSONWebKey
+	if err := key.UnmarshalJSON(c.DeviceKey); err != nil {
+		return Holder{}, fmt.Errorf("holder: stored device key: %w", err)
+	}
+	payload, err := jws.Verify(&key)
+	if err != nil {
+		return Holder{}, fmt.Errorf("%w: signature does not verify", ErrUnauthenticated)
+	}
+	var cl claims
+	if err := json.Unmarshal(payload, &cl); err != nil {
+		return Holder{}, fmt.Errorf("%w: claims", ErrUnauthenticated)
+	}
+	if cl.Method != method || cl.URL != url {
+		return Holder{}, fmt.Errorf("%w: proof is for another request", ErrUnauthenticated)
+	}
+	iat := time.Unix(cl.Iat, 0)
+	if iat.Before(now.Add(-maxAge)) || iat.After(now.Add(maxAge)) {
+		return Holder{}, fmt.Errorf("%w: issued-at time is not fresh", ErrUnauthenticated)
+	}
+	if cl.JTI == "" {
+		return Holder{}, fmt.Errorf("%w: missing jti", ErrUnauthenticated)
+	}
+	if c.Status != storage.CredentialActive || !now.Before(c.ExpiresAt) {
+		return Holder{}, ErrInactive
+	}
+	if err := v.Store.UseNonce(ctx, "holder-proof:"+c.ID+":"+cl.JTI, iat.Add(2*maxAge)); err != nil {
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			return Holder{}, ErrReplay
+		}
+		return Holder{}, fmt.Errorf("holder: recording proof: %w", err)
+	}
+	p, err := v.Store.GetPerson(ctx, c.PersonID)
+	if err != nil {
+		return Holder{}, fmt.Errorf("holder: loading person: %w", err)
+	}
+	if p.State != storage.PersonActive {
+		return Holder{}, ErrInactive
+	}
+	return Holder{Credential: c, Person: p}, nil
+}

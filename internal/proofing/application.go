@@ -1,0 +1,552 @@
+package proofing
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// Minor bands, counted from the document's birth date.
+const (
+	MinorNone    = ""
+	MinorUnder14 = "under_14"
+	Minor14To17  = "14_to_17"
+)
+
+// View is what the applicant sees of an application.
+type View struct {
+	ID           string                   `json:"id"`
+	State        storage.ApplicationState `json:"state"`
+	DocumentType document.Type            `json:"document_type"`
+	ExpiresAt    time.Time                `json:"expires_at"`
+	// Minor is the applicant's minor band once the chip data verified.
+	Minor string `json:"minor,omitempty"`
+	// OnBehalf is true when a guardian applies for a child under 14.
+	OnBehalf bool `json:"on_behalf,omitempty"`
+	// FaceChallenge is set in state face.
+	FaceChallenge string `json:"face_challenge,omitempty"`
+	// DeviceNonce is set in state device.
+	DeviceNonce string `json:"device_nonce,omitempty"`
+	// CredentialID is set once issued.
+	CredentialID string `json:"credential_id,omitempty"`
+}
+
+// Started is a new application and its bearer token, which authenticates
+// every later step. The token is shown once; the platform keeps its MAC.
+type Started struct {
+	View
+	Token string `json:"token"`
+}
+
+// proofed is the sealed record of what the chip and face check proved.
+type proofed struct {
+	Identity  document.Identity `json:"identity"`
+	FaceHash  []byte            `json:"face_hash"`
+	Minor     string            `json:"minor,omitempty"`
+	PersonKey string            `json:"person_key"`
+}
+
+func appAAD(id, what string) []byte { return []byte("application:" + id + ":" + what) }
+
+// PersonKey is the canonical key of a person's document identity, from
+// which the blind index is computed: the document type's family and the
+// normalised number.
+func PersonKey(t document.Type, normalizedNumber string) string {
+	return string(t) + ":" + normalizedNumber
+}
+
+// ChildRef is the reference a guardian relationship attestation names for
+// the child: a digest bound to the application, so it identifies the child
+// only within this application and is no reusable identifier.
+func ChildRef(applicationID string, t document.Type, number string) string {
+	h := sha256.New()
+	for _, part := range []string{"netid/child-ref/v1", applicationID, string(t), number} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// Start begins an application for a document type. guardianID is the
+// person ID of an authenticated guardian applying on a child's behalf, or
+// empty for a person applying for themself.
+func (s *Service) Start(ctx context.Context, t document.Type, guardianID string) (Started, error) {
+	if !t.Valid() {
+		return Started{}, fmt.Errorf("%w: unknown document type", ErrDocumentType)
+	}
+	if guardianID != "" {
+		if err := s.checkGuardian(ctx, guardianID); err != nil {
+			return Started{}, err
+		}
+	}
+	token, err := s.randomToken(32)
+	if err != nil {
+		return Started{}, err
+	}
+	now := s.now()
+	a := storage.Application{
+		ID:           uuid.NewString(),
+		State:        storage.StateDocument,
+		DocumentType: string(t),
+		TokenHash:    s.Index.MAC("application-token", []byte(token)),
+		GuardianID:   guardianID,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+		ExpiresAt:    now.Add(orDefault(s.ApplicationTTL, 30*time.Minute)),
+	}
+	if err := s.Store.CreateApplication(ctx, a); err != nil {
+		return Started{}, fmt.Errorf("proofing: creating application: %w", err)
+	}
+	return Started{View: s.view(a, proofed{}), Token: token}, nil
+}
+
+// Get returns the application's view.
+func (s *Service) Get(ctx context.Context, id, token string) (View, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return View{}, err
+	}
+	p, _ := s.openProofed(a)
+	return s.view(a, p), nil
+}
+
+func (s *Service) view(a storage.Application, p proofed) View {
+	v := View{
+		ID:           a.ID,
+		State:        a.State,
+		DocumentType: document.Type(a.DocumentType),
+		ExpiresAt:    a.ExpiresAt,
+		Minor:        p.Minor,
+		OnBehalf:     a.GuardianID != "" && p.Minor != Minor14To17,
+		CredentialID: a.CredentialID,
+	}
+	switch a.State {
+	case storage.StateFace:
+		v.FaceChallenge = string(a.FaceChallenge)
+	case storage.StateDevice:
+		v.DeviceNonce = string(a.DeviceNonce)
+	}
+	return v
+}
+
+// load fetches the application and checks its token and expiry. A wrong
+// token is reported as ErrNotFound so tokens cannot be probed.
+func (s *Service) load(ctx context.Context, id, token string) (storage.Application, error) {
+	a, err := s.Store.GetApplication(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return a, ErrNotFound
+	}
+	if err != nil {
+		return a, fmt.Errorf("proofing: loading application: %w", err)
+	}
+	if subtle.ConstantTimeCompare(a.TokenHash, s.Index.MAC("application-token", []byte(token))) != 1 {
+		return storage.Application{}, ErrNotFound
+	}
+	if err := s.checkLive(a); err != nil {
+		return storage.Application{}, err
+	}
+	return a, nil
+}
+
+func (s *Service) checkLive(a storage.Application) error {
+	switch a.State {
+	case storage.StateIssued:
+		return nil
+	case storage.StateDeclined:
+		return ErrDeclined
+	}
+	if !s.now().Before(a.ExpiresAt) {
+		return ErrExpired
+	}
+	return nil
+}
+
+// update applies fn to the application if it is in one of the states.
+func (s *Service) update(ctx context.Context, id string, states []storage.ApplicationState, fn func(*storage.Application) error) (storage.Application, error) {
+	return s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
+		if err := s.checkLive(a); err != nil {
+			return a, err
+		}
+		ok := false
+		for _, st := range states {
+			ok = ok || a.State == st
+		}
+		if !ok {
+			return a, wrongState(a.State, states...)
+		}
+		if err := fn(&a); err != nil {
+			return a, err
+		}
+		a.UpdatedAt = s.now()
+		return a, nil
+	})
+}
+
+func (s *Service) openProofed(a storage.Application) (proofed, error) {
+	var p proofed
+	if len(a.Identity) == 0 {
+		return p, errors.New("proofing: no identity recorded yet")
+	}
+	b, err := s.Sealer.Open(a.Identity, appAAD(a.ID, "identity"))
+	if err != nil {
+		return p, fmt.Errorf("proofing: opening identity: %w", err)
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		return p, fmt.Errorf("proofing: decoding identity: %w", err)
+	}
+	return p, nil
+}
+
+func minorBand(birth, today document.Date) string {
+	switch age := birth.AgeOn(today); {
+	case age < 14:
+		return MinorUnder14
+	case age < 18:
+		return Minor14To17
+	}
+	return MinorNone
+}
+
+// SubmitDocument verifies the document's chip data (passive authentication
+// against the trust list, document validity, number rules and agreement of
+// the number with the chip's sex and birth date) and records what it
+// proved.
+func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData []byte) (View, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return View{}, err
+	}
+	if a.State != storage.StateDocument {
+		return View{}, wrongState(a.State, storage.StateDocument)
+	}
+	d, err := chip.Parse(chipData)
+	if err != nil {
+		return View{}, err
+	}
+	now := s.now()
+	ver, err := chip.Verify(d, s.Documents, now)
+	if err != nil {
+		return View{}, err
+	}
+	idn := ver.Identity
+	if string(idn.Type) != a.DocumentType {
+		return View{}, ErrDocumentType
+	}
+	today := s.today()
+	if err := document.CheckIdentity(idn, today); err != nil {
+		return View{}, err
+	}
+	info, err := document.ValidateNumber(idn.Type, idn.Number, today)
+	if err != nil {
+		return View{}, err
+	}
+	idn.Number = info.Normalized
+	minor := minorBand(idn.Birth, today)
+	switch {
+	case minor == MinorUnder14 && a.GuardianID == "":
+		return View{}, ErrGuardianRequired
+	case minor != MinorUnder14 && a.GuardianID != "":
+		return View{}, ErrNotAChild
+	}
+	p := proofed{
+		Identity:  idn,
+		FaceHash:  ver.FaceImageHash[:],
+		Minor:     minor,
+		PersonKey: PersonKey(idn.Type, idn.Number),
+	}
+	plain, err := json.Marshal(p)
+	if err != nil {
+		return View{}, fmt.Errorf("proofing: encoding identity: %w", err)
+	}
+	sealed, err := s.Sealer.Seal(plain, appAAD(a.ID, "identity"))
+	if err != nil {
+		return View{}, fmt.Errorf("proofing: sealing identity: %w", err)
+	}
+	challenge, err := s.randomToken(32)
+	if err != nil {
+		return View{}, err
+	}
+	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateDocument}, func(a *storage.Application) error {
+		a.Identity = sealed
+		a.PersonIndex = s.Index.Index("person", p.PersonKey)
+		a.FaceChallenge = []byte(challenge)
+		if minor == MinorNone {
+			a.State = storage.StateFace
+		} else {
+			a.State = storage.StateRelationship
+		}
+		return nil
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a, p), nil
+}
+
+// SubmitRelationship records the guardian relationship evidence of a
+// minor's application. For a 14–17 applicant, guardianWanghao names the
+// guardian, who must hold an active 网证; for an under-14 application started
+// by a guardian it may be empty (it must otherwise be that guardian's).
+func (s *Service) SubmitRelationship(ctx context.Context, id, token, guardianWanghao, evidence string) (View, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return View{}, err
+	}
+	if a.State != storage.StateRelationship {
+		return View{}, wrongState(a.State, storage.StateRelationship)
+	}
+	p, err := s.openProofed(a)
+	if err != nil {
+		return View{}, err
+	}
+	var g storage.Person
+	if a.GuardianID != "" {
+		if g, err = s.Store.GetPerson(ctx, a.GuardianID); err != nil {
+			return View{}, fmt.Errorf("proofing: loading guardian: %w", err)
+		}
+		if guardianWanghao != "" && guardianWanghao != g.Wanghao {
+			return View{}, fmt.Errorf("%w: the named guardian is not the one who applies", guardian.ErrMismatch)
+		}
+	} else {
+		g, err = s.Store.GetPersonByWanghao(ctx, guardianWanghao)
+		if errors.Is(err, storage.ErrNotFound) {
+			return View{}, fmt.Errorf("%w: no such 网号", ErrGuardianIneligible)
+		}
+		if err != nil {
+			return View{}, fmt.Errorf("proofing: loading guardian: %w", err)
+		}
+	}
+	if err := s.checkGuardian(ctx, g.ID); err != nil {
+		return View{}, err
+	}
+	if g.Index == a.PersonIndex {
+		return View{}, fmt.Errorf("%w: an applicant cannot be their own guardian", ErrGuardianIneligible)
+	}
+	want := guardian.Claim{Guardian: g.Wanghao, ChildRef: ChildRef(a.ID, p.Identity.Type, p.Identity.Number)}
+	if err := s.Guardians.Verify(ctx, evidence, want, s.now()); err != nil {
+		return View{}, err
+	}
+	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateRelationship}, func(a *storage.Application) error {
+		a.GuardianID = g.ID
+		a.State = storage.StateFace
+		return nil
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a, p), nil
+}
+
+// checkGuardian checks that a person may act as a guardian: an active
+// person, an adult, with an active unexpired credential.
+func (s *Service) checkGuardian(ctx context.Context, personID string) error {
+	g, err := s.Store.GetPerson(ctx, personID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrGuardianIneligible, err)
+	}
+	if g.State != storage.PersonActive {
+		return ErrGuardianIneligible
+	}
+	idn, err := s.personIdentity(g)
+	if err != nil {
+		return err
+	}
+	if idn.Birth.AgeOn(s.today()) < 18 {
+		return fmt.Errorf("%w: the guardian is not an adult", ErrGuardianIneligible)
+	}
+	if _, err := s.activeCredential(ctx, g.ID); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *Service) activeCredential(ctx context.Context, personID string) (storage.Credential, error) {
+	creds, err := s.Store.ListCredentials(ctx, personID)
+	if err != nil {
+		return storage.Credential{}, fmt.Errorf("proofing: listing credentials: %w", err)
+	}
+	now := s.now()
+	for _, c := range creds {
+		if c.Status == storage.CredentialActive && now.Before(c.ExpiresAt) {
+			return c, nil
+		}
+	}
+	return storage.Credential{}, fmt.Errorf("%w: no active network credential", ErrGuardianIneligible)
+}
+
+func (s *Service) personIdentity(p storage.Person) (document.Identity, error) {
+	var pr proofed
+	b, err := s.Sealer.Open(p.Identity, []byte("person:"+p.ID+":identity"))
+	if err != nil {
+		return document.Identity{}, fmt.Errorf("proofing: opening person identity: %w", err)
+	}
+	if err := json.Unmarshal(b, &pr); err != nil {
+		return document.Identity{}, fmt.Errorf("proofing: decoding person identity: %w", err)
+	}
+	return pr.Identity, nil
+}
+
+// SubmitFace checks a liveness attestation against the face challenge, this
+// application and the chip's face image.
+func (s *Service) SubmitFace(ctx context.Context, id, token, attestation string) (View, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return View{}, err
+	}
+	if a.State != storage.StateFace {
+		return View{}, wrongState(a.State, storage.StateFace)
+	}
+	p, err := s.openProofed(a)
+	if err != nil {
+		return View{}, err
+	}
+	want := liveness.Expect{Challenge: string(a.FaceChallenge), ApplicationID: a.ID}
+	copy(want.FaceImageHash[:], p.FaceHash)
+	res, verr := s.Liveness.Verify(attestation, want, s.now())
+	if verr != nil {
+		n, err := s.Store.Increment(ctx, "face-failures:"+a.ID, a.ExpiresAt)
+		if err != nil {
+			return View{}, fmt.Errorf("proofing: counting face failures: %w", err)
+		}
+		if limit := orDefault(s.FaceAttempts, 3); n >= int64(limit) {
+			// The application is dead: a new one must start from the chip.
+			_, _ = s.update(ctx, id, []storage.ApplicationState{storage.StateFace}, func(a *storage.Application) error {
+				a.ExpiresAt = s.now()
+				return nil
+			})
+			return View{}, fmt.Errorf("%w (%w)", ErrFaceAttempts, verr)
+		}
+		return View{}, verr
+	}
+	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateFace}, func(a *storage.Application) error {
+		if subtle.ConstantTimeCompare(a.FaceChallenge, []byte(want.Challenge)) != 1 {
+			return fmt.Errorf("%w: the face challenge changed", liveness.ErrMismatch)
+		}
+		a.FaceChallenge = nil
+		a.FaceScore = res.Score
+		a.State = storage.StatePhone
+		return nil
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a, p), nil
+}
+
+func (s *Service) codeSubject(id string) string { return "application:" + id }
+
+// SendPhoneCode records the phone number to bind and sends it an SMS code.
+// It may be called again to resend (subject to the resend interval) or to
+// change the number before the code is verified.
+func (s *Service) SendPhoneCode(ctx context.Context, id, token, phone string) error {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return err
+	}
+	if a.State != storage.StatePhone {
+		return wrongState(a.State, storage.StatePhone)
+	}
+	sealed, err := s.Sealer.Seal([]byte(phone), appAAD(a.ID, "phone"))
+	if err != nil {
+		return fmt.Errorf("proofing: sealing phone: %w", err)
+	}
+	if err := s.Codes.Send(ctx, s.codeSubject(a.ID), phone); err != nil {
+		return err
+	}
+	_, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePhone}, func(a *storage.Application) error {
+		a.Phone = sealed
+		a.PhoneIndex = s.Index.Index("phone", phone)
+		return nil
+	})
+	return err
+}
+
+// ErrNoPhone: a code was submitted before a phone number.
+var ErrNoPhone = errors.New("no phone number given yet")
+
+// VerifyPhone checks the SMS code sent to the application's phone number.
+func (s *Service) VerifyPhone(ctx context.Context, id, token, code string) (View, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return View{}, err
+	}
+	if a.State != storage.StatePhone {
+		return View{}, wrongState(a.State, storage.StatePhone)
+	}
+	if len(a.Phone) == 0 {
+		return View{}, ErrNoPhone
+	}
+	phone, err := s.Sealer.Open(a.Phone, appAAD(a.ID, "phone"))
+	if err != nil {
+		return View{}, fmt.Errorf("proofing: opening phone: %w", err)
+	}
+	if err := s.Codes.Verify(ctx, s.codeSubject(a.ID), string(phone), code); err != nil {
+		return View{}, err
+	}
+	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePhone}, func(a *storage.Application) error {
+		a.State = storage.StatePassword
+		return nil
+	})
+	if err != nil {
+		return View{}, err
+	}
+	p, _ := s.openProofed(a)
+	return s.view(a, p), nil
+}
+
+// SetPassword checks the credential password against the rules (and the
+// holder's birth date) and stores its argon2id hash. A 14–17 applicant's
+// application then waits for the guardian; everyone else's for the device
+// key.
+func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return View{}, err
+	}
+	if a.State != storage.StatePassword {
+		return View{}, wrongState(a.State, storage.StatePassword)
+	}
+	p, err := s.openProofed(a)
+	if err != nil {
+		return View{}, err
+	}
+	if err := password.Check(pw, p.Identity.Birth); err != nil {
+		return View{}, err
+	}
+	hash, err := password.Hash(pw, s.passwordParams(), s.rand())
+	if err != nil {
+		return View{}, fmt.Errorf("proofing: hashing password: %w", err)
+	}
+	nonce, err := s.randomToken(24)
+	if err != nil {
+		return View{}, err
+	}
+	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePassword}, func(a *storage.Application) error {
+		a.PasswordHash = hash
+		if p.Minor == Minor14To17 {
+			a.State = storage.StateGuardian
+		} else {
+			a.State = storage.StateDevice
+			a.DeviceNonce = []byte(nonce)
+		}
+		return nil
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a, p), nil
+}

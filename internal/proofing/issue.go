@@ -1,0 +1,299 @@
+package proofing
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+
+	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// VCT is the verifiable credential type of the 网证.
+const VCT = "urn:netid:wangzheng:1"
+
+// DeviceProofType is the JWS typ of the device key's proof of possession
+// (as in OpenID4VCI).
+const DeviceProofType = "openid4vci-proof+jwt"
+
+// Issued is the result of a successful application.
+type Issued struct {
+	Wanghao      string    `json:"wanghao"`
+	CredentialID string    `json:"credential_id"`
+	Credential   string    `json:"credential"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// Issue checks the device key's proof of possession, allocates (or finds
+// again) the person's 网号 and issues the 网证 bound to the device key. Any
+// earlier credential of the person is revoked in the same transaction.
+func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, error) {
+	a, err := s.load(ctx, id, token)
+	if err != nil {
+		return Issued{}, err
+	}
+	if a.State != storage.StateDevice {
+		return Issued{}, wrongState(a.State, storage.StateDevice)
+	}
+	now := s.now()
+	deviceKey, err := s.verifyDeviceProof(proof, string(a.DeviceNonce), now)
+	if err != nil {
+		return Issued{}, err
+	}
+	p, err := s.openProofed(a)
+	if err != nil {
+		return Issued{}, err
+	}
+	credID := uuid.NewString()
+	// Claim the application first, so two racing requests cannot both issue.
+	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateDevice}, func(a *storage.Application) error {
+		if subtle.ConstantTimeCompare(a.DeviceNonce, []byte(deviceKey.nonce)) != 1 {
+			return fmt.Errorf("%w: the nonce was already used", ErrDeviceProof)
+		}
+		a.DeviceNonce = nil
+		a.State = storage.StateIssued
+		a.CredentialID = credID
+		return nil
+	})
+	if err != nil {
+		return Issued{}, err
+	}
+	issued, err := s.issue(ctx, a, p, credID, deviceKey.jwk, now)
+	if err != nil {
+		// Give the application back to the device step with a new nonce.
+		nonce, nerr := s.randomToken(24)
+		if nerr == nil {
+			_, _ = s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
+				if a.State == storage.StateIssued && a.CredentialID == credID {
+					a.State, a.CredentialID, a.DeviceNonce = storage.StateDevice, "", []byte(nonce)
+				}
+				return a, nil
+			})
+		}
+		return Issued{}, err
+	}
+	return issued, nil
+}
+
+func (s *Service) issue(ctx context.Context, a storage.Application, p proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
+	person, err := s.person(ctx, a, p, now)
+	if err != nil {
+		return Issued{}, err
+	}
+	n, err := s.Store.Increment(ctx, "status-list-sequence", time.Time{})
+	if err != nil {
+		return Issued{}, fmt.Errorf("proofing: allocating status index: %w", err)
+	}
+	size := orDefault(s.StatusListSize, 1<<17)
+	list, idx := strconv.FormatInt((n-1)/size+1, 10), (n-1)%size
+	exp := s.expiry(p.Identity, now)
+	today := s.today()
+	signer, kid := s.Keys.Signer()
+	claims := credential.Claims{
+		ID:          credID,
+		Issuer:      s.Issuer,
+		VCT:         VCT,
+		Wanghao:     person.Wanghao,
+		IssuedAt:    now,
+		NotBefore:   now,
+		ExpiresAt:   exp,
+		Holder:      deviceKey,
+		Status:      credential.Status{URI: s.StatusURI(list), Index: idx},
+		Disclosable: disclosable(p.Identity, today),
+	}
+	sdjwt, err := credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}.Issue(claims)
+	if err != nil {
+		return Issued{}, fmt.Errorf("proofing: signing credential: %w", err)
+	}
+	jwk, err := deviceKey.MarshalJSON()
+	if err != nil {
+		return Issued{}, fmt.Errorf("proofing: encoding device key: %w", err)
+	}
+	thumb, err := deviceKey.Thumbprint(cryptoSHA256)
+	if err != nil {
+		return Issued{}, fmt.Errorf("proofing: device key thumbprint: %w", err)
+	}
+	c := storage.Credential{
+		ID:           credID,
+		PersonID:     person.ID,
+		Status:       storage.CredentialActive,
+		StatusList:   list,
+		StatusIndex:  idx,
+		DeviceKey:    jwk,
+		DeviceKeyID:  b64(thumb),
+		SigningKeyID: kid,
+		IssuedAt:     now,
+		ExpiresAt:    exp,
+		UpdatedAt:    now,
+	}
+	if err := s.Store.IssueCredential(ctx, c); err != nil {
+		return Issued{}, fmt.Errorf("proofing: storing credential: %w", err)
+	}
+	return Issued{Wanghao: person.Wanghao, CredentialID: credID, Credential: sdjwt, ExpiresAt: exp}, nil
+}
+
+// person finds the person by blind index or creates them with a fresh 网号,
+// then records the latest proofing (identity, phone, password).
+func (s *Service) person(ctx context.Context, a storage.Application, p proofed, now time.Time) (storage.Person, error) {
+	var person storage.Person
+	for attempt := 0; ; attempt++ {
+		wh, err := netnum.New(s.rand())
+		if err != nil {
+			return person, fmt.Errorf("proofing: drawing 网号: %w", err)
+		}
+		candidate := storage.Person{
+			ID:        uuid.NewString(),
+			Index:     a.PersonIndex,
+			Wanghao:   wh,
+			State:     storage.PersonActive,
+			CreatedAt: now,
+			UpdatedAt: now,
+		}
+		person, _, err = s.Store.GetOrCreatePerson(ctx, candidate)
+		if errors.Is(err, storage.ErrAlreadyExists) && attempt < 5 {
+			continue // 网号 collision: draw again
+		}
+		if err != nil {
+			return person, fmt.Errorf("proofing: finding person: %w", err)
+		}
+		break
+	}
+	identity, err := json.Marshal(p)
+	if err != nil {
+		return person, fmt.Errorf("proofing: encoding identity: %w", err)
+	}
+	sealedID, err := s.Sealer.Seal(identity, []byte("person:"+person.ID+":identity"))
+	if err != nil {
+		return person, fmt.Errorf("proofing: sealing identity: %w", err)
+	}
+	phone, err := s.Sealer.Open(a.Phone, appAAD(a.ID, "phone"))
+	if err != nil {
+		return person, fmt.Errorf("proofing: opening phone: %w", err)
+	}
+	sealedPhone, err := s.Sealer.Seal(phone, []byte("person:"+person.ID+":phone"))
+	if err != nil {
+		return person, fmt.Errorf("proofing: sealing phone: %w", err)
+	}
+	return s.Store.UpdatePerson(ctx, person.ID, func(q storage.Person) (storage.Person, error) {
+		q.State = storage.PersonActive
+		q.Identity = sealedID
+		q.Phone, q.PhoneIndex = sealedPhone, a.PhoneIndex
+		q.PasswordHash = a.PasswordHash
+		q.PasswordFailures, q.PasswordLockedUntil = 0, time.Time{}
+		q.UpdatedAt = now
+		return q, nil
+	})
+}
+
+// expiry is when a credential issued now ends: never beyond the document's
+// validity, and no later than the next birthday on which one of its age
+// markers would change, so the markers it carries stay true.
+func (s *Service) expiry(id document.Identity, now time.Time) time.Time {
+	exp := now.Add(orDefault(s.CredentialTTL, 3*365*24*time.Hour))
+	if !id.ValidUntil.IsZero() {
+		end := time.Date(id.ValidUntil.Year, id.ValidUntil.Month, id.ValidUntil.Day+1, 0, 0, 0, 0, Zone)
+		if end.Before(exp) {
+			exp = end
+		}
+	}
+	for _, age := range ageMarkers {
+		b := time.Date(id.Birth.Year+age, id.Birth.Month, id.Birth.Day, 0, 0, 0, 0, Zone)
+		if b.After(now) && b.Before(exp) {
+			exp = b
+		}
+	}
+	return exp.UTC()
+}
+
+var ageMarkers = []int{14, 16, 18, 60}
+
+// disclosable are the 网证's selectively disclosable claims: the age
+// markers and the identity attributes, of which the credential itself
+// carries only salted digests.
+func disclosable(id document.Identity, today document.Date) map[string]any {
+	age := id.Birth.AgeOn(today)
+	d := map[string]any{
+		"name":            id.Name,
+		"sex":             string(id.Sex),
+		"birthdate":       id.Birth.String(),
+		"document_type":   string(id.Type),
+		"document_number": id.Number,
+	}
+	for _, m := range ageMarkers {
+		d["age_over_"+strconv.Itoa(m)] = age >= m
+	}
+	if !id.ValidUntil.IsZero() {
+		d["document_valid_until"] = id.ValidUntil.String()
+	}
+	if id.Nationality != "" {
+		d["nationality"] = id.Nationality
+	}
+	return d
+}
+
+type deviceProof struct {
+	jwk   *jose.JSONWebKey
+	nonce string
+}
+
+// verifyDeviceProof checks the wallet's proof of possession of its new
+// device key: a JWS of type DeviceProofType, ES256, carrying the public key
+// in its header, with the platform as audience, the application's nonce and
+// a fresh issued-at time.
+func (s *Service) verifyDeviceProof(proof, nonce string, now time.Time) (deviceProof, error) {
+	jws, err := jose.ParseSigned(proof, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return deviceProof{}, fmt.Errorf("%w: %w", ErrDeviceProof, err)
+	}
+	if len(jws.Signatures) != 1 {
+		return deviceProof{}, fmt.Errorf("%w: want exactly one signature", ErrDeviceProof)
+	}
+	h := jws.Signatures[0].Protected
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != DeviceProofType {
+		return deviceProof{}, fmt.Errorf("%w: typ must be %s", ErrDeviceProof, DeviceProofType)
+	}
+	jwk := h.JSONWebKey
+	if jwk == nil || !jwk.IsPublic() {
+		return deviceProof{}, fmt.Errorf("%w: the header must carry the public device key (jwk)", ErrDeviceProof)
+	}
+	pub, ok := jwk.Key.(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return deviceProof{}, fmt.Errorf("%w: the device key must be a P-256 key", ErrDeviceProof)
+	}
+	payload, err := jws.Verify(jwk)
+	if err != nil {
+		return deviceProof{}, fmt.Errorf("%w: signature does not verify", ErrDeviceProof)
+	}
+	var c struct {
+		Aud   string `json:"aud"`
+		Nonce string `json:"nonce"`
+		Iat   int64  `json:"iat"`
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return deviceProof{}, fmt.Errorf("%w: claims: %w", ErrDeviceProof, err)
+	}
+	if c.Aud != s.Issuer {
+		return deviceProof{}, fmt.Errorf("%w: audience must be the platform", ErrDeviceProof)
+	}
+	if nonce == "" || subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(nonce)) != 1 {
+		return deviceProof{}, fmt.Errorf("%w: nonce does not match the application", ErrDeviceProof)
+	}
+	iat := time.Unix(c.Iat, 0)
+	maxAge := orDefault(s.DeviceProofMaxAge, 5*time.Minute)
+	if iat.Before(now.Add(-maxAge)) || iat.After(now.Add(time.Minute)) {
+		return deviceProof{}, fmt.Errorf("%w: issued-at time is not fresh", ErrDeviceProof)
+	}
+	pubJWK := jwk.Public()
+	return deviceProof{jwk: &pubJWK, nonce: c.Nonce}, nil
+}
