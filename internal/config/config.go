@@ -1,0 +1,230 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config configures the platform.
+type Config struct {
+	// Addr is the listen address (host:port).
+	Addr string
+	// PublicURL is the platform's external base URL: its issuer identifier
+	// and the base of every URL it publishes. Default http://Addr.
+	PublicURL string
+	// DataDir holds the SQLite database, the master key file and the trust
+	// lists.
+	DataDir string
+	// DB selects the database: empty for SQLite in DataDir, a path or
+	// sqlite:PATH for SQLite elsewhere, postgres://… for PostgreSQL.
+	DB string
+	// Dev runs the development authorities (document authority, liveness
+	// provider, relationship authority, SMS outbox) and trusts them.
+	Dev bool
+	// MasterKeyFile is the key file for envelope encryption and blind
+	// indexes. Default DataDir/master.key.
+	MasterKeyFile string
+	// TrustDir holds the trust lists: documents/ (PEM CA certificates of
+	// document issuing authorities), liveness/ and relationships/ (one
+	// JWKS file per trusted provider). Default DataDir/trust.
+	TrustDir string
+	// FaceThreshold is the minimum face similarity score (0..1].
+	FaceThreshold float64
+	// SMSWebhook is the URL of the SMS gateway webhook; SMSWebhookSecret
+	// the file holding its HMAC secret.
+	SMSWebhook       string
+	SMSWebhookSecret string
+	// CredentialTTL bounds a 网证's validity (never beyond the document).
+	CredentialTTL time.Duration
+	// StatusTTL is the time-to-live of a published status list.
+	StatusTTL time.Duration
+	// MaxBodyBytes limits request bodies.
+	MaxBodyBytes int64
+	// LogLevel is debug, info, warn or error; LogFormat text or json.
+	LogLevel  string
+	LogFormat string
+	// ShutdownTimeout bounds the graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Env is the prefix of the environment variables: --public-url is
+// NETID_PUBLIC_URL.
+const Env = "NETID_"
+
+// Parse reads flags from args, each defaulting to its environment variable
+// (read through getenv) and then to the built-in default. It does not
+// validate; call Validate.
+func Parse(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	var c Config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var envErrs []error
+	str := func(p *string, flagName, def, usage string) {
+		if v := getenv(envName(flagName)); v != "" {
+			def = v
+		}
+		fs.StringVar(p, flagName, def, usage+" (env "+envName(flagName)+")")
+	}
+	boolean := func(p *bool, flagName string, usage string) {
+		def := false
+		if v := getenv(envName(flagName)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: not a boolean", envName(flagName)))
+			}
+			def = b
+		}
+		fs.BoolVar(p, flagName, def, usage+" (env "+envName(flagName)+")")
+	}
+	dur := func(p *time.Duration, flagName string, def time.Duration, usage string) {
+		if v := getenv(envName(flagName)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: not a duration (like 5m or 72h)", envName(flagName)))
+			} else {
+				def = d
+			}
+		}
+		fs.DurationVar(p, flagName, def, usage+" (env "+envName(flagName)+")")
+	}
+	num := func(p *float64, flagName string, def float64, usage string) {
+		if v := getenv(envName(flagName)); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: not a number", envName(flagName)))
+			} else {
+				def = f
+			}
+		}
+		fs.Float64Var(p, flagName, def, usage+" (env "+envName(flagName)+")")
+	}
+	str(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	str(&c.PublicURL, "public-url", "", "external base URL and issuer identifier (default http://ADDR)")
+	str(&c.DataDir, "data", "netid-data", "data directory")
+	str(&c.DB, "db", "", "database: empty for SQLite in the data directory, sqlite:PATH, or postgres://…")
+	boolean(&c.Dev, "dev", "run and trust the development authorities (never in production)")
+	str(&c.MasterKeyFile, "master-key", "", "master key file (default DATA/master.key)")
+	str(&c.TrustDir, "trust", "", "trust list directory (default DATA/trust)")
+	num(&c.FaceThreshold, "face-threshold", 0.8, "minimum face similarity score")
+	str(&c.SMSWebhook, "sms-webhook", "", "SMS gateway webhook URL")
+	str(&c.SMSWebhookSecret, "sms-webhook-secret", "", "file holding the SMS webhook's HMAC secret")
+	dur(&c.CredentialTTL, "credential-ttl", 3*365*24*time.Hour, "maximum validity of a network credential")
+	dur(&c.StatusTTL, "status-ttl", 5*time.Minute, "time-to-live of published status lists")
+	var maxBody float64
+	num(&maxBody, "max-body", 1<<20, "maximum request body in bytes")
+	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	str(&c.LogFormat, "log-format", "text", "log format: text or json")
+	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		envErrs = append(envErrs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	c.MaxBodyBytes = int64(maxBody)
+	c.applyDefaults()
+	return c, errors.Join(envErrs...)
+}
+
+func envName(flagName string) string {
+	return Env + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func (c *Config) applyDefaults() {
+	if c.PublicURL == "" && c.Addr != "" {
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err == nil {
+			if host == "" || host == "0.0.0.0" || host == "::" {
+				host = "localhost"
+			}
+			c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		}
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.DataDir, "master.key")
+	}
+	if c.TrustDir == "" {
+		c.TrustDir = filepath.Join(c.DataDir, "trust")
+	}
+}
+
+// Validate reports every problem of the configuration at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("--addr %q: want host:port", c.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("--addr %q: invalid port", c.Addr)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("--public-url %q: want an absolute http(s) URL without query or fragment", c.PublicURL)
+	}
+	if c.DataDir == "" {
+		bad("--data: must not be empty")
+	}
+	if c.DB != "" && strings.Contains(c.DB, "://") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		bad("--db: only postgres:// URLs and SQLite paths are supported")
+	}
+	if !(c.FaceThreshold > 0 && c.FaceThreshold <= 1) {
+		bad("--face-threshold %v: want a score in (0, 1]", c.FaceThreshold)
+	}
+	if c.SMSWebhook != "" {
+		if u, err := url.Parse(c.SMSWebhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--sms-webhook %q: want an absolute http(s) URL", c.SMSWebhook)
+		}
+		if c.SMSWebhookSecret == "" {
+			bad("--sms-webhook-secret: required with --sms-webhook")
+		}
+	} else if c.SMSWebhookSecret != "" {
+		bad("--sms-webhook-secret: given without --sms-webhook")
+	}
+	if c.CredentialTTL < time.Hour {
+		bad("--credential-ttl %v: want at least 1h", c.CredentialTTL)
+	}
+	if c.StatusTTL < time.Second || c.StatusTTL > 24*time.Hour {
+		bad("--status-ttl %v: want between 1s and 24h", c.StatusTTL)
+	}
+	if c.MaxBodyBytes < 4096 || c.MaxBodyBytes > 64<<20 {
+		bad("--max-body %d: want between 4096 and 67108864", c.MaxBodyBytes)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("--log-level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		bad("--log-format %q: want text or json", c.LogFormat)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("--shutdown-timeout: must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// Postgres reports whether the configuration selects PostgreSQL.
+func (c Config) Postgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+// SQLitePath is the SQLite database file when SQLite is selected.
+func (c Config) SQLitePath() string {
+	switch {
+	case c.DB == "":
+		return filepath.Join(c.DataDir, "netid.db")
+	case strings.HasPrefix(c.DB, "sqlite:"):
+		return strings.TrimPrefix(c.DB, "sqlite:")
+	}
+	return c.DB
+}
