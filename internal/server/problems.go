@@ -1,0 +1,124 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/sms"
+	"github.com/netid-project/netid/internal/status"
+)
+
+// ErrSMSUnavailable: no SMS gateway is configured.
+var ErrSMSUnavailable = errors.New("no SMS gateway is configured on this platform")
+
+type mapping struct {
+	err    error
+	status int
+	slug   string
+	title  string
+}
+
+// mappings is the one table from domain errors to problem types. The
+// detail of a problem is the error's message, which by the packages'
+// contracts never carries personal data.
+var mappings = []mapping{
+	{proofing.ErrNotFound, http.StatusNotFound, "application-not-found", "Application not found"},
+	{proofing.ErrExpired, http.StatusGone, "application-expired", "Application expired"},
+	{proofing.ErrDeclined, http.StatusGone, "application-declined", "Application declined by the guardian"},
+	{proofing.ErrWrongState, http.StatusConflict, "wrong-state", "Step not allowed now"},
+	{proofing.ErrDocumentType, http.StatusUnprocessableEntity, "document-type-mismatch", "Document type does not match"},
+	{proofing.ErrGuardianRequired, http.StatusForbidden, "guardian-required", "A guardian must apply for this person"},
+	{proofing.ErrNotAChild, http.StatusUnprocessableEntity, "not-a-child", "Only children under 14 are applied for by a guardian"},
+	{proofing.ErrGuardianIneligible, http.StatusUnprocessableEntity, "guardian-ineligible", "Guardian not eligible"},
+	{proofing.ErrFaceAttempts, http.StatusForbidden, "face-attempts-exhausted", "Too many failed face checks"},
+	{proofing.ErrDeviceProof, http.StatusBadRequest, "invalid-device-proof", "Invalid device key proof"},
+	{proofing.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
+	{proofing.ErrNoPhone, http.StatusConflict, "no-phone", "No phone number given yet"},
+
+	{chip.ErrMalformed, http.StatusBadRequest, "malformed-chip-data", "Malformed chip data"},
+	{chip.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-document-signer", "Document signer not trusted"},
+	{chip.ErrBadSignature, http.StatusUnprocessableEntity, "chip-signature-invalid", "Chip data signature invalid"},
+	{chip.ErrHashMismatch, http.StatusUnprocessableEntity, "chip-data-altered", "Chip data altered"},
+	{chip.ErrCertificateInvalid, http.StatusUnprocessableEntity, "document-signer-certificate-invalid", "Document signer certificate invalid"},
+	{chip.ErrDocumentExpired, http.StatusUnprocessableEntity, "document-expired", "Document expired"},
+	{chip.ErrDocumentNotYetValid, http.StatusUnprocessableEntity, "document-not-yet-valid", "Document not yet valid"},
+	{document.ErrInvalidNumber, http.StatusUnprocessableEntity, "invalid-document-number", "Invalid document number"},
+	{document.ErrIdentityMismatch, http.StatusUnprocessableEntity, "document-number-mismatch", "Document number disagrees with the chip data"},
+
+	{liveness.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-liveness-provider", "Liveness provider not trusted"},
+	{liveness.ErrInvalid, http.StatusBadRequest, "invalid-liveness-attestation", "Invalid liveness attestation"},
+	{liveness.ErrMismatch, http.StatusUnprocessableEntity, "liveness-binding-mismatch", "Liveness attestation is for another check"},
+	{liveness.ErrNotLive, http.StatusUnprocessableEntity, "not-live", "Liveness not confirmed"},
+	{liveness.ErrBelowThreshold, http.StatusUnprocessableEntity, "face-mismatch", "Face does not match the document"},
+	{liveness.ErrExpired, http.StatusUnprocessableEntity, "liveness-attestation-expired", "Liveness attestation expired"},
+
+	{sms.ErrInvalidPhone, http.StatusUnprocessableEntity, "invalid-phone", "Invalid phone number"},
+	{sms.ErrTooSoon, http.StatusTooManyRequests, "sms-too-soon", "Code requested too soon"},
+	{sms.ErrDailyCap, http.StatusTooManyRequests, "sms-daily-cap", "Daily code limit reached for this number"},
+	{sms.ErrCodeExpired, http.StatusUnprocessableEntity, "code-expired", "Code expired"},
+	{sms.ErrCodeUsed, http.StatusConflict, "code-used", "Code already used"},
+	{sms.ErrWrongCode, http.StatusUnprocessableEntity, "wrong-code", "Wrong code"},
+	{sms.ErrTooManyAttempts, http.StatusTooManyRequests, "code-attempts-exhausted", "Too many wrong codes"},
+	{sms.ErrNoCode, http.StatusConflict, "no-code", "No code was sent"},
+	{ErrSMSUnavailable, http.StatusServiceUnavailable, "sms-unavailable", "SMS unavailable"},
+
+	{password.ErrWeak, http.StatusUnprocessableEntity, "weak-password", "Credential password too weak"},
+	{password.ErrWrongPassword, http.StatusForbidden, "wrong-password", "Wrong credential password"},
+	{password.ErrLocked, http.StatusLocked, "password-locked", "Credential password locked"},
+
+	{guardian.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-relationship-authority", "Relationship authority not trusted"},
+	{guardian.ErrInvalid, http.StatusBadRequest, "invalid-relationship-evidence", "Invalid relationship evidence"},
+	{guardian.ErrMismatch, http.StatusUnprocessableEntity, "relationship-mismatch", "Relationship evidence is for someone else"},
+	{guardian.ErrExpired, http.StatusUnprocessableEntity, "relationship-evidence-expired", "Relationship evidence expired"},
+
+	{holder.ErrUnauthenticated, http.StatusUnauthorized, "holder-unauthenticated", "Holder proof invalid"},
+	{holder.ErrReplay, http.StatusUnauthorized, "holder-proof-replayed", "Holder proof already used"},
+	{holder.ErrInactive, http.StatusForbidden, "credential-inactive", "Network credential not active"},
+
+	{status.ErrUnknownList, http.StatusNotFound, "status-list-not-found", "No such status list"},
+}
+
+// problem maps err to a problem document; errors it does not know stay as
+// they are and WriteError answers them with a generic 500.
+func problem(err error) error {
+	var p *httpx.Problem
+	if errors.As(err, &p) {
+		return p
+	}
+	for _, m := range mappings {
+		if errors.Is(err, m.err) {
+			pr := httpx.New(m.status, m.slug, m.title, err.Error())
+			var wrong *password.WrongPasswordError
+			if errors.As(err, &wrong) {
+				pr = pr.With("remaining_attempts", wrong.Remaining)
+			}
+			var wrongCode *sms.WrongCodeError
+			if errors.As(err, &wrongCode) {
+				pr = pr.With("remaining_attempts", wrongCode.Remaining)
+			}
+			var locked *password.LockedError
+			if errors.As(err, &locked) {
+				pr = pr.With("locked_until", locked.Until.UTC().Format(time.RFC3339))
+			}
+			var soon *sms.TooSoonError
+			if errors.As(err, &soon) {
+				pr = pr.With("retry_after", int64(soon.RetryAfter.Round(time.Second)/time.Second))
+			}
+			var st *proofing.StateError
+			if errors.As(err, &st) {
+				pr = pr.With("state", st.Have)
+			}
+			return pr
+		}
+	}
+	return err
+}

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/status"
+)
+
+// JWKSource publishes the platform's public keys (keys.KeySet).
+type JWKSource interface {
+	JWKS(now time.Time) jose.JSONWebKeySet
+}
+
+// Pinger checks the database (readiness).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the platform's HTTP handler and its dependencies.
+type Server struct {
+	Proofing *proofing.Service
+	Holders  holder.Verifier
+	Keys     JWKSource
+	Status   *status.Publisher
+	DB       Pinger
+	// PublicURL is the external base URL (no trailing slash).
+	PublicURL string
+	MaxBody   int64
+	Log       *slog.Logger
+	Registry  *prometheus.Registry
+	// Dev, when set, mounts the development authorities under /dev/.
+	Dev *Dev
+	// SMSEnabled is false when no SMS sender is configured: the phone
+	// step then answers 503.
+	SMSEnabled bool
+	Now        func() time.Time
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// StatusPath is the path of status list LIST: /status/LIST.
+const StatusPath = "/status/"
+
+// Handler returns the platform's HTTP handler with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Mount(mux)
+	metrics := httpx.NewMetrics(s.Registry)
+	return httpx.Chain(mux,
+		httpx.RequestID,
+		httpx.AccessLog(s.Log),
+		httpx.Recover(s.Log),
+		metrics.Middleware,
+		httpx.SecurityHeaders,
+	)
+}
+
+// Mount registers every route on mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := fn(w, r); err != nil {
+				httpx.WriteError(w, r, s.Log, problem(err))
+			}
+		})
+	}
+	h("GET /healthz", s.healthz)
+	h("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	h("GET /.well-known/jwks.json", s.jwks)
+	h("GET /.well-known/jwt-vc-issuer", s.issuerMetadata)
+	h("GET /.well-known/netid-configuration", s.configuration)
+	h("GET "+StatusPath+"{list}", s.statusList)
+
+	h("POST /v1/applications", s.startApplication)
+	h("GET /v1/applications/{id}", s.getApplication)
+	h("PUT /v1/applications/{id}/document", s.submitDocument)
+	h("PUT /v1/applications/{id}/relationship", s.submitRelationship)
+	h("POST /v1/applications/{id}/face", s.submitFace)
+	h("POST /v1/applications/{id}/phone", s.sendPhoneCode)
+	h("POST /v1/applications/{id}/phone/verify", s.verifyPhone)
+	h("PUT /v1/applications/{id}/password", s.setPassword)
+	h("POST /v1/applications/{id}/credential", s.issue)
+
+	h("GET /v1/holder/credential", s.holderCredential)
+	h("POST /v1/holder/password/verify", s.holderVerifyPassword)
+	h("GET /v1/guardian/requests", s.guardianRequests)
+	h("POST /v1/guardian/requests/{id}", s.guardianDecide)
+
+	if s.Dev != nil {
+		s.Dev.Mount(mux, h)
+	}
+	h("/", func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() })
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		s.Log.Error("readiness: database does not answer", "err", err)
+		return httpx.New(http.StatusServiceUnavailable, "not-ready", "Not ready", "the database does not answer")
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Content-Type", "application/jwk-set+json")
+	return writeRaw(w, s.Keys.JWKS(s.now()))
+}
+
+func writeRaw(w http.ResponseWriter, v any) error {
+	httpx.WriteJSON(w, http.StatusOK, v)
+	return nil
+}
+
+// issuerMetadata is the SD-JWT VC issuer metadata.
+func (s *Server) issuerMetadata(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"issuer": s.PublicURL,
+		"jwks":   s.Keys.JWKS(s.now()),
+	})
+	return nil
+}
+
+// Configuration is the platform's discovery document.
+type Configuration struct {
+	Issuer             string          `json:"issuer"`
+	JWKSURI            string          `json:"jwks_uri"`
+	StatusListBase     string          `json:"status_list_base"`
+	CredentialType     string          `json:"credential_vct"`
+	DocumentTypes      []document.Type `json:"document_types"`
+	ApplicationsURI    string          `json:"applications_endpoint"`
+	DevelopmentMode    bool            `json:"development_mode,omitempty"`
+	HolderProofHeader  string          `json:"holder_proof_header"`
+	DeviceProofType    string          `json:"device_proof_type"`
+	AgeMarkers         []string        `json:"age_markers"`
+	DisclosableClaims  []string        `json:"disclosable_claims"`
+	SigningAlgorithms  []string        `json:"signing_alg_values_supported"`
+	StatusListEncoding string          `json:"status_list_bits"`
+}
+
+func (s *Server) configuration(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	httpx.WriteJSON(w, http.StatusOK, Configuration{
+		Issuer:             s.PublicURL,
+		JWKSURI:            s.PublicURL + "/.well-known/jwks.json",
+		StatusListBase:     s.PublicURL + StatusPath,
+		CredentialType:     proofing.VCT,
+		DocumentTypes:      document.Types,
+		ApplicationsURI:    s.PublicURL + "/v1/applications",
+		DevelopmentMode:    s.Dev != nil,
+		HolderProofHeader:  holder.Header,
+		DeviceProofType:    proofing.DeviceProofType,
+		AgeMarkers:         []string{"age_over_14", "age_over_16", "age_over_18", "age_over_60"},
+		DisclosableClaims:  []string{"age_over_14", "age_over_16", "age_over_18", "age_over_60", "name", "sex", "birthdate", "document_type", "document_number", "document_valid_until", "nationality"},
+		SigningAlgorithms:  []string{"ES256"},
+		StatusListEncoding: strconv.Itoa(status.Bits),
+	})
+	return nil
+}
+
+func (s *Server) statusList(w http.ResponseWriter, r *http.Request) error {
+	token, ttl, err := s.Status.Token(r.Context(), r.PathValue("list"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/statuslist+jwt")
+	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(ttl/time.Second)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(token))
+	return nil
+}
+
+// bearer returns the application token from the Authorization header.
+func bearer(r *http.Request) string {
+	auth := r.Header.Get("Authorization")
+	if len(auth) > 7 && strings.EqualFold(auth[:7], "Bearer ") {
+		return strings.TrimSpace(auth[7:])
+	}
+	return ""
+}
+
+// requestURL is the absolute URL a holder proof must name.
+func (s *Server) requestURL(r *http.Request) string { return s.PublicURL + r.URL.Path }
+
+func (s *Server) authenticate(r *http.Request) (holder.Holder, error) {
+	return s.Holders.Verify(r.Context(), r.Header.Get(holder.Header), r.Method, s.requestURL(r))
+}
+
