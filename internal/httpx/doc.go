@@ -1,0 +1,60 @@
+// Package httpx is the HTTP plumbing every netid API handler uses: RFC 9457
+// problem details, strict JSON request decoding and the middleware stack.
+//
+// # Problems
+//
+// Every error response is an application/problem+json document (RFC 9457)
+// written by [WriteError]. Handlers return a [*Problem] for failures the
+// client should see; any other error becomes a generic 500 "internal"
+// problem and its cause is logged, never sent. Problem values are never
+// shared and mutated: [New] and the predefined constructors return fresh
+// values and [Problem.With] returns a copy.
+//
+// # Strict JSON
+//
+// [DecodeJSON] and [DecodeStrict] are stricter than encoding/json: they
+// reject unknown fields, trailing data, invalid UTF-8 and duplicate object
+// keys at any depth. encoding/json silently keeps the last of duplicate keys
+// and matches struct fields case-insensitively, so {"id":"a","ID":"b"} is
+// read differently by different parsers; such documents are a known way to
+// smuggle values past a validating proxy or a signature check. The standard
+// library has no option for this (encoding/json/v2 is still behind a
+// GOEXPERIMENT), so a small token-level scan with json.Decoder.Token runs
+// over the raw bytes before the real decode. Keys that differ only in
+// letter case count as duplicates too.
+//
+// # Middleware
+//
+// [RequestID], [AccessLog], [Recover], [Metrics], [SecurityHeaders] and
+// [RateLimiter] are plain func(http.Handler) http.Handler values composed
+// with [Chain]. The recommended order, outermost first, is
+//
+//	httpx.Chain(mux,
+//		httpx.RequestID,
+//		httpx.AccessLog(log),
+//		metrics.Middleware,
+//		httpx.Recover(log),
+//		httpx.SecurityHeaders,
+//		limiter.Middleware,
+//	)
+//
+// Recover must sit inside AccessLog and Metrics so that a panic is recorded
+// as the 500 it turns into.
+//
+// # Route patterns
+//
+// Logs and metrics are labelled with the ServeMux pattern ("GET
+// /v1/persons/{id}"), never the raw path, which may hold identifiers and
+// would make metric cardinality unbounded. http.Request.Pattern is only set
+// once the ServeMux has routed the request, which happens inside the
+// middleware that wants it, and on a request value the outer middleware may
+// not hold (any middleware in between that calls WithContext makes a copy).
+// The chosen design: the outermost of AccessLog/Metrics places a small
+// mutable holder in the request context; [Route] (or [Handle]/[HandleFunc],
+// which apply it when registering on a mux) copies r.Pattern into the holder
+// when the routed handler runs. As a fallback, when nothing filled the
+// holder, the middleware reads Pattern from the request it passed on, which
+// the ServeMux sets in place when it directly follows the middleware.
+// Requests that matched no pattern (404, 405 from the mux) are labelled
+// "unmatched".
+package httpx
