@@ -1,0 +1,26 @@
+// Package credential owns the format of the 网证 (wangzheng, network
+// credential): an SD-JWT (RFC 9901) shaped as an SD-JWT VC
+// (draft-ietf-oauth-sd-jwt-vc), bound to a key on the holder's device with
+// a key-binding JWT, and pointing at an IETF Token Status List entry (see
+// the statuslist subpackage) for revocation and suspension.
+//
+// The issuer-signed JWT carries the 网号 (wanghao) in plaintext, the
+// holder's public key in cnf.jwk (RFC 7800), the status list reference and
+// the digests of the selectively disclosable claims (age flags, digests of
+// identity attributes, …), padded with decoy digests. A holder presents the
+// credential with Present, revealing only the claims a relying party asked
+// for and proving possession of the device key; the relying party checks it
+// with VerifyPresentation.
+//
+// Why hand-written: no complete Go SD-JWT library exists, so the SD-JWT
+// layer (disclosures, digests, key binding, the RFC 9901 §7 processing
+// rules) is implemented here on top of go-jose v4, which does all the JWS
+// cryptography. The profile is deliberately narrow: ES256 only (an
+// algorithm allow-list), sha-256 only, strict base64url, and every JSON
+// document decoded by a strict decoder that rejects duplicate keys and
+// trailing data (internal/strictjson), because two parsers disagreeing
+// about a duplicate key is how signature checks get bypassed.
+//
+// Values of disclosed claims come back as decoded JSON: strings, bools,
+// nil, json.Number, []any and map[string]any.
+package credential

@@ -1,0 +1,227 @@
+package credential
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/credential/internal/jws"
+)
+
+// Status points at the credential's entry in a Token Status List
+// (draft-ietf-oauth-status-list §6.2).
+type Status struct {
+	// URI is the status list token's URI (its sub).
+	URI string
+	// Index is the credential's index in that list.
+	Index int64
+}
+
+// Claims are the claims of a 网证.
+type Claims struct {
+	// ID is the credential id (jti).
+	ID string
+	// Issuer is the platform's issuer identifier (iss).
+	Issuer string
+	// VCT is the credential type (vct), e.g. VCTWangzheng.
+	VCT string
+	// Wanghao is the holder's 网号, always disclosed.
+	Wanghao string
+	// IssuedAt, NotBefore and ExpiresAt are iat, nbf and exp. Issue uses
+	// IssuedAt when NotBefore is zero. Precision is one second.
+	IssuedAt, NotBefore, ExpiresAt time.Time
+	// Holder is the public key of the holder's device (cnf.jwk).
+	Holder *jose.JSONWebKey
+	// Status is the credential's status list entry.
+	Status Status
+	// Disclosable are the selectively disclosable claims, e.g.
+	// "age_over_18": true. After verification it holds the disclosed ones.
+	Disclosable map[string]any
+}
+
+// plaintextClaims are the claims this profile always issues in plaintext;
+// none of them may be selectively disclosable (SD-JWT VC §3.2.2.2 for iss,
+// nbf, exp, cnf, vct, status).
+var plaintextClaims = []string{
+	"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "jti", "wanghao", "cnf", "status", "_sd", "_sd_alg", "...",
+}
+
+// Decoys: Issue adds minDecoys + (0..decoySpread-1) random digests to _sd.
+const (
+	minDecoys   = 2
+	decoySpread = 4 // must divide 256 so one random byte picks uniformly
+	saltBytes   = 16
+)
+
+// Issuer issues 网证 with the platform key.
+type Issuer struct {
+	// Key is the platform's P-256 signing key (ES256).
+	Key crypto.Signer
+	// KeyID is the kid of Key in the platform's published key set.
+	KeyID string
+	// Rand is the source of salts and decoys; nil means crypto/rand.
+	Rand io.Reader
+}
+
+// Issue returns the SD-JWT `<jwt>~<d1>~…~<dn>~` for c: the issuer-signed
+// JWT carries one disclosure digest per Disclosable claim plus random
+// decoys, sorted, and every disclosure follows it.
+func (i Issuer) Issue(c Claims) (string, error) {
+	if err := i.check(c); err != nil {
+		return "", err
+	}
+	r := i.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	names := make([]string, 0, len(c.Disclosable))
+	for name := range c.Disclosable {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+
+	var disclosures []string
+	var digests []string
+	for _, name := range names {
+		enc, err := newDisclosure(r, name, c.Disclosable[name])
+		if err != nil {
+			return "", err
+		}
+		disclosures = append(disclosures, enc)
+		digests = append(digests, digest(enc))
+	}
+	var n [1]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return "", fmt.Errorf("credential: reading randomness: %w", err)
+	}
+	for range minDecoys + int(n[0])%decoySpread {
+		var b [saltBytes]byte
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return "", fmt.Errorf("credential: reading randomness: %w", err)
+		}
+		sum := sha256.Sum256(b[:])
+		digests = append(digests, jws.B64.EncodeToString(sum[:]))
+	}
+	slices.Sort(digests)
+
+	nbf := c.NotBefore
+	if nbf.IsZero() {
+		nbf = c.IssuedAt
+	}
+	payload := map[string]any{
+		"iss":     c.Issuer,
+		"iat":     c.IssuedAt.Unix(),
+		"nbf":     nbf.Unix(),
+		"exp":     c.ExpiresAt.Unix(),
+		"vct":     c.VCT,
+		"jti":     c.ID,
+		"wanghao": c.Wanghao,
+		"cnf":     map[string]any{"jwk": c.Holder},
+		"status": map[string]any{"status_list": map[string]any{
+			"idx": c.Status.Index,
+			"uri": c.Status.URI,
+		}},
+		"_sd_alg": SDAlg,
+		"_sd":     digests,
+	}
+	body, err := marshal(payload)
+	if err != nil {
+		return "", fmt.Errorf("%w: encoding payload: %w", ErrInvalidClaims, err)
+	}
+	jwt, err := jws.Sign(i.Key, TypSDJWT, i.KeyID, body)
+	if err != nil {
+		return "", fmt.Errorf("credential: signing: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString(jwt)
+	b.WriteByte('~')
+	for _, d := range disclosures {
+		b.WriteString(d)
+		b.WriteByte('~')
+	}
+	return b.String(), nil
+}
+
+func (i Issuer) check(c Claims) error {
+	var problems []string
+	if _, ok := jws.P256(&jose.JSONWebKey{Key: publicOf(i.Key)}); !ok {
+		problems = append(problems, "issuer key is not a P-256 ECDSA signer")
+	}
+	if i.KeyID == "" {
+		problems = append(problems, "issuer key id is empty")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"jti", c.ID}, {"iss", c.Issuer}, {"vct", c.VCT}, {"wanghao", c.Wanghao}, {"status uri", c.Status.URI},
+	} {
+		if f.v == "" {
+			problems = append(problems, f.name+" is empty")
+		}
+	}
+	if c.Status.Index < 0 {
+		problems = append(problems, "status index is negative")
+	}
+	if c.IssuedAt.IsZero() || c.ExpiresAt.IsZero() {
+		problems = append(problems, "iat and exp are required")
+	} else if !c.ExpiresAt.After(c.IssuedAt) {
+		problems = append(problems, "exp is not after iat")
+	}
+	if !c.NotBefore.IsZero() && !c.ExpiresAt.After(c.NotBefore) {
+		problems = append(problems, "exp is not after nbf")
+	}
+	if c.Holder == nil || !c.Holder.IsPublic() {
+		problems = append(problems, "holder key is missing or not a public key")
+	} else if _, ok := jws.P256(c.Holder); !ok {
+		problems = append(problems, "holder key is not P-256")
+	}
+	for name := range c.Disclosable {
+		if name == "" || slices.Contains(plaintextClaims, name) {
+			problems = append(problems, fmt.Sprintf("claim %q cannot be selectively disclosable", name))
+		}
+	}
+	if len(problems) > 0 {
+		slices.Sort(problems)
+		return fmt.Errorf("%w: %s", ErrInvalidClaims, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func publicOf(s crypto.Signer) crypto.PublicKey {
+	if s == nil {
+		return nil
+	}
+	return s.Public()
+}
+
+// newDisclosure returns base64url(JSON [salt, name, value]) with a fresh
+// 128-bit salt.
+func newDisclosure(r io.Reader, name string, value any) (string, error) {
+	var salt [saltBytes]byte
+	if _, err := io.ReadFull(r, salt[:]); err != nil {
+		return "", fmt.Errorf("credential: reading randomness: %w", err)
+	}
+	b, err := marshal([]any{jws.B64.EncodeToString(salt[:]), name, value})
+	if err != nil {
+		return "", fmt.Errorf("%w: claim %q: %w", ErrInvalidClaims, name, err)
+	}
+	return jws.B64.EncodeToString(b), nil
+}
+
+// marshal is json.Marshal without HTML escaping and trailing newline.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

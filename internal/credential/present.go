@@ -1,0 +1,100 @@
+package credential
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/netid-project/netid/internal/credential/internal/jws"
+)
+
+// Present turns an issued SD-JWT into a presentation for one relying
+// party: it keeps only the disclosures of the named top-level claims
+// (together with any disclosures nested inside them; names that are not
+// selectively disclosable claims of this credential are an ErrUnknownClaim),
+// and appends a key-binding JWT signed with holderKey over audience, nonce,
+// now and the sd_hash of the presentation.
+//
+// Present runs on the holder's device and does not check the issuer
+// signature (the holder may not have the issuer keys); it does check the
+// SD-JWT's structure and that holderKey matches cnf.jwk, so a wrong device
+// key fails here rather than at the relying party.
+func Present(sdjwt string, disclose []string, holderKey crypto.Signer, audience, nonce string, now time.Time) (string, error) {
+	if audience == "" {
+		return "", fmt.Errorf("%w: empty audience", ErrAudience)
+	}
+	if nonce == "" {
+		return "", fmt.Errorf("%w: empty nonce", ErrNonce)
+	}
+	if holderKey == nil {
+		return "", fmt.Errorf("%w: nil holder key", ErrKeyBinding)
+	}
+	sd, err := Parse(sdjwt)
+	if err != nil {
+		return "", err
+	}
+	if sd.KeyBinding != "" {
+		return "", fmt.Errorf("%w: already has a key-binding JWT", ErrMalformed)
+	}
+	if _, err := jws.ParseHeader(sd.JWT, TypSDJWT); err != nil {
+		return "", fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
+	}
+	body, err := payloadOf(sd.JWT)
+	if err != nil {
+		return "", err
+	}
+	_, holder, pr, err := decodeIssued(body, sd.Disclosures)
+	if err != nil {
+		return "", err
+	}
+	if !holder.Equal(holderKey.Public()) {
+		return "", fmt.Errorf("%w: holder key does not match cnf.jwk", ErrKeyBinding)
+	}
+
+	keep := make(map[string]bool)
+	var mark func(dg string)
+	mark = func(dg string) {
+		if keep[dg] {
+			return
+		}
+		keep[dg] = true
+		for _, c := range pr.children[dg] {
+			mark(c)
+		}
+	}
+	for _, name := range disclose {
+		dg, ok := pr.topLevel[name]
+		if !ok {
+			return "", fmt.Errorf("%w: %q", ErrUnknownClaim, name)
+		}
+		mark(dg)
+	}
+
+	var b strings.Builder
+	b.WriteString(sd.JWT)
+	b.WriteByte('~')
+	for _, d := range sd.Disclosures {
+		if keep[d.Digest] {
+			b.WriteString(d.Encoded)
+			b.WriteByte('~')
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	kbBody, err := marshal(map[string]any{
+		"iat":     now.Unix(),
+		"aud":     audience,
+		"nonce":   nonce,
+		"sd_hash": jws.B64.EncodeToString(sum[:]),
+	})
+	if err != nil {
+		return "", fmt.Errorf("credential: encoding key-binding JWT: %w", err)
+	}
+	kb, err := jws.Sign(holderKey, TypKB, "", kbBody)
+	if err != nil {
+		return "", fmt.Errorf("%w: signing: %w", ErrKeyBinding, err)
+	}
+	b.WriteString(kb)
+	return b.String(), nil
+}

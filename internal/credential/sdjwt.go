@@ -1,0 +1,176 @@
+package credential
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+
+	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/credential/internal/strictjson"
+)
+
+// Media types and identifiers of this profile.
+const (
+	// TypSDJWT is the typ of the issuer-signed JWT (SD-JWT VC §3.2.1).
+	TypSDJWT = "dc+sd-jwt"
+	// TypKB is the typ of the key-binding JWT (RFC 9901 §4.3).
+	TypKB = "kb+jwt"
+	// SDAlg is the only digest algorithm issued and accepted (RFC 9901 §4.1.1).
+	SDAlg = "sha-256"
+	// VCTWangzheng is the vct of the 网证.
+	VCTWangzheng = "urn:netid:wangzheng:1"
+)
+
+// Limits on outside input, so a hostile SD-JWT cannot make a verifier do
+// unbounded work.
+const (
+	// MaxLength is the longest SD-JWT (with key binding) Parse accepts.
+	MaxLength = 1 << 20
+	// MaxDisclosures is the most disclosures Parse accepts.
+	MaxDisclosures = 1024
+)
+
+// SDJWT is the structure of an SD-JWT or SD-JWT+KB (RFC 9901 §4), split
+// into its parts and with its disclosures decoded, but not verified.
+type SDJWT struct {
+	// JWT is the issuer-signed JWT in compact serialization.
+	JWT string
+	// Disclosures in the order they appear.
+	Disclosures []Disclosure
+	// KeyBinding is the key-binding JWT, or "" if there is none.
+	KeyBinding string
+}
+
+// Disclosure is one decoded disclosure (RFC 9901 §4.2).
+type Disclosure struct {
+	// Encoded is the base64url form exactly as it appears in the SD-JWT.
+	Encoded string
+	// Digest is base64url(SHA-256(Encoded)).
+	Digest string
+	// Salt is the disclosure's salt.
+	Salt string
+	// Name is the claim name; empty for an array element.
+	Name string
+	// ArrayElement reports a two-element [salt, value] disclosure.
+	ArrayElement bool
+	// Value is the disclosed value, decoded.
+	Value any
+}
+
+// Parse splits an SD-JWT (`<jwt>~<d1>~…~<dn>~`) or SD-JWT+KB
+// (`<jwt>~<d1>~…~<dn>~<kb-jwt>`) into its parts and decodes every
+// disclosure. It rejects anything malformed with an error wrapping
+// ErrMalformed, but checks no signature and no digest references; see
+// Verify and VerifyPresentation for that.
+func Parse(s string) (*SDJWT, error) {
+	if len(s) > MaxLength {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrMalformed, MaxLength)
+	}
+	parts := strings.Split(s, "~")
+	if len(parts) < 2 {
+		return nil, fmt.Errorf("%w: no '~' separator", ErrMalformed)
+	}
+	if len(parts)-2 > MaxDisclosures {
+		return nil, fmt.Errorf("%w: more than %d disclosures", ErrMalformed, MaxDisclosures)
+	}
+	out := &SDJWT{JWT: parts[0], KeyBinding: parts[len(parts)-1]}
+	if err := checkCompact(out.JWT); err != nil {
+		return nil, fmt.Errorf("%w: issuer-signed JWT: %w", ErrMalformed, err)
+	}
+	if out.KeyBinding != "" {
+		if err := checkCompact(out.KeyBinding); err != nil {
+			return nil, fmt.Errorf("%w: key-binding JWT: %w", ErrMalformed, err)
+		}
+	}
+	seen := make(map[string]bool, len(parts)-2)
+	for i, p := range parts[1 : len(parts)-1] {
+		if p == "" {
+			return nil, fmt.Errorf("%w: disclosure %d is empty", ErrMalformed, i)
+		}
+		d, err := decodeDisclosure(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: disclosure %d: %w", ErrMalformed, i, err)
+		}
+		if seen[d.Digest] {
+			return nil, fmt.Errorf("%w: disclosure %d repeats an earlier disclosure", ErrMalformed, i)
+		}
+		seen[d.Digest] = true
+		out.Disclosures = append(out.Disclosures, d)
+	}
+	return out, nil
+}
+
+// String serializes s; for a parsed SD-JWT it returns the parsed string.
+func (s *SDJWT) String() string {
+	var b strings.Builder
+	b.WriteString(s.JWT)
+	b.WriteByte('~')
+	for _, d := range s.Disclosures {
+		b.WriteString(d.Encoded)
+		b.WriteByte('~')
+	}
+	b.WriteString(s.KeyBinding)
+	return b.String()
+}
+
+// checkCompact checks the shape of a compact JWS: three non-empty strict
+// base64url parts.
+func checkCompact(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty")
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("want 3 dot-separated parts, got %d", len(parts))
+	}
+	for i, p := range parts {
+		if p == "" {
+			return fmt.Errorf("part %d is empty", i)
+		}
+		if _, err := jws.B64.DecodeString(p); err != nil {
+			return fmt.Errorf("part %d: bad base64url", i)
+		}
+	}
+	return nil
+}
+
+// digest returns base64url(SHA-256(ASCII(encoded))) (RFC 9901 §4.2.3).
+func digest(encoded string) string {
+	sum := sha256.Sum256([]byte(encoded))
+	return jws.B64.EncodeToString(sum[:])
+}
+
+func decodeDisclosure(encoded string) (Disclosure, error) {
+	raw, err := jws.B64.DecodeString(encoded)
+	if err != nil {
+		return Disclosure{}, fmt.Errorf("bad base64url")
+	}
+	v, err := strictjson.Decode(raw)
+	if err != nil {
+		return Disclosure{}, err
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		return Disclosure{}, fmt.Errorf("not a JSON array")
+	}
+	d := Disclosure{Encoded: encoded, Digest: digest(encoded)}
+	switch len(arr) {
+	case 3:
+		if d.Name, ok = arr[1].(string); !ok {
+			return Disclosure{}, fmt.Errorf("claim name is not a string")
+		}
+		if d.Name == "_sd" || d.Name == "..." {
+			return Disclosure{}, fmt.Errorf("reserved claim name %q", d.Name)
+		}
+		d.Value = arr[2]
+	case 2:
+		d.ArrayElement = true
+		d.Value = arr[1]
+	default:
+		return Disclosure{}, fmt.Errorf("array of %d elements, want 3 (or 2 for an array element)", len(arr))
+	}
+	if d.Salt, ok = arr[0].(string); !ok {
+		return Disclosure{}, fmt.Errorf("salt is not a string")
+	}
+	return d, nil
+}

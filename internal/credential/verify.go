@@ -1,0 +1,343 @@
+package credential
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/credential/internal/strictjson"
+)
+
+// DefaultMaxKBAge is how old a key-binding JWT may be when
+// PresentationOptions.MaxKBAge is zero.
+const DefaultMaxKBAge = 5 * time.Minute
+
+// Credential is a verified 网证.
+type Credential struct {
+	// Claims are the verified claims; Claims.Disclosable holds the same
+	// claims as Disclosed.
+	Claims Claims
+	// Disclosed are the selectively disclosable top-level claims whose
+	// disclosures were presented.
+	Disclosed map[string]any
+	// Payload is the whole issuer-signed payload after processing the
+	// disclosures (RFC 9901 §7.1), without _sd and _sd_alg.
+	Payload map[string]any
+	// Raw is the SD-JWT or presentation exactly as verified.
+	Raw string
+	// KeyID is the kid of the issuer key that verified it.
+	KeyID string
+	// KeyBinding is the verified key-binding JWT; nil from Verify.
+	KeyBinding *KeyBinding
+}
+
+// KeyBinding holds the verified claims of a key-binding JWT.
+type KeyBinding struct {
+	IssuedAt        time.Time
+	Audience, Nonce string
+}
+
+// PresentationOptions are what a relying party expects of a presentation.
+type PresentationOptions struct {
+	// Keys are the platform's issuer keys, looked up by kid.
+	Keys jose.JSONWebKeySet
+	// Audience and Nonce must equal the key-binding JWT's aud and nonce.
+	Audience, Nonce string
+	// Now is the verification time.
+	Now time.Time
+	// MaxKBAge bounds the key-binding JWT's age; zero means
+	// DefaultMaxKBAge.
+	MaxKBAge time.Duration
+	// Leeway tolerates clock skew in every time check; negative is zero.
+	Leeway time.Duration
+}
+
+// Verify checks an issued SD-JWT `<jwt>~<d1>~…~<dn>~` (no key binding)
+// against the issuer keys at now: ES256 signature by the key with the
+// header's kid, typ, the disclosures, the required claims, and nbf/iat/exp
+// without leeway.
+func Verify(sdjwt string, keys jose.JSONWebKeySet, now time.Time) (*Credential, error) {
+	sd, err := Parse(sdjwt)
+	if err != nil {
+		return nil, err
+	}
+	if sd.KeyBinding != "" {
+		return nil, fmt.Errorf("%w: unexpected key-binding JWT (use VerifyPresentation)", ErrMalformed)
+	}
+	cred, _, err := verifyIssued(sd, keys, now, 0)
+	if err != nil {
+		return nil, err
+	}
+	cred.Raw = sdjwt
+	return cred, nil
+}
+
+// VerifyPresentation verifies a presentation `<jwt>~<d…>~<kb-jwt>`: everything
+// Verify checks (with o.Leeway), then that a key-binding JWT is present,
+// has typ kb+jwt and alg ES256, is signed by the key in cnf.jwk, that its
+// sd_hash covers exactly this presentation, its aud and nonce equal
+// o.Audience and o.Nonce, and its iat is neither in the future nor older
+// than o.MaxKBAge.
+func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
+	sd, err := Parse(p)
+	if err != nil {
+		return nil, err
+	}
+	leeway := max(o.Leeway, 0)
+	maxAge := o.MaxKBAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxKBAge
+	}
+	cred, holder, err := verifyIssued(sd, o.Keys, o.Now, leeway)
+	if err != nil {
+		return nil, err
+	}
+	if sd.KeyBinding == "" {
+		return nil, fmt.Errorf("%w: no key-binding JWT", ErrKeyBinding)
+	}
+	_, body, err := jws.VerifyKey(sd.KeyBinding, TypKB, holder)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
+	}
+	kbClaims, err := strictjson.DecodeObject(body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload: %w", ErrKeyBinding, err)
+	}
+	var kb KeyBinding
+	var sdHash string
+	var errs []error
+	kb.IssuedAt, err = numericDate(kbClaims, "iat", true)
+	errs = append(errs, err)
+	kb.Audience, err = stringClaim(kbClaims, "aud", true)
+	errs = append(errs, err)
+	kb.Nonce, err = stringClaim(kbClaims, "nonce", true)
+	errs = append(errs, err)
+	sdHash, err = stringClaim(kbClaims, "sd_hash", true)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
+	}
+	want := sha256.Sum256([]byte(p[:len(p)-len(sd.KeyBinding)]))
+	if subtle.ConstantTimeCompare([]byte(sdHash), []byte(jws.B64.EncodeToString(want[:]))) != 1 {
+		return nil, fmt.Errorf("%w: sd_hash does not match the presentation", ErrKeyBinding)
+	}
+	if o.Audience == "" || kb.Audience != o.Audience {
+		return nil, ErrAudience
+	}
+	if o.Nonce == "" || subtle.ConstantTimeCompare([]byte(kb.Nonce), []byte(o.Nonce)) != 1 {
+		return nil, ErrNonce
+	}
+	if kb.IssuedAt.After(o.Now.Add(leeway)) {
+		return nil, fmt.Errorf("%w: iat is in the future", ErrStale)
+	}
+	if o.Now.Sub(kb.IssuedAt) > maxAge+leeway {
+		return nil, fmt.Errorf("%w: older than %v", ErrStale, maxAge)
+	}
+	cred.Raw = p
+	cred.KeyBinding = &kb
+	return cred, nil
+}
+
+// verifyIssued verifies the issuer-signed part of sd and returns the
+// credential and the holder's public key.
+func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time.Duration) (*Credential, *ecdsa.PublicKey, error) {
+	h, body, err := jws.VerifyKID(sd.JWT, TypSDJWT, keys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
+	}
+	cred, holder, _, err := decodeIssued(body, sd.Disclosures)
+	if err != nil {
+		return nil, nil, err
+	}
+	cred.KeyID = h.KeyID
+	c := cred.Claims
+	if now.After(c.ExpiresAt.Add(leeway)) {
+		return nil, nil, ErrExpired
+	}
+	if now.Add(leeway).Before(c.NotBefore) {
+		return nil, nil, fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
+	}
+	if now.Add(leeway).Before(c.IssuedAt) {
+		return nil, nil, fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
+	}
+	return cred, holder, nil
+}
+
+func mapJWSError(err error) error {
+	switch {
+	case errors.Is(err, jws.ErrUnknownKey):
+		return fmt.Errorf("%w: %w", ErrUnknownKey, err)
+	case errors.Is(err, jws.ErrAlgorithm), errors.Is(err, jws.ErrSignature):
+		return fmt.Errorf("%w: %w", ErrSignature, err)
+	}
+	return fmt.Errorf("%w: %w", ErrMalformed, err)
+}
+
+// decodeIssued decodes the issuer-signed payload body, applies the
+// disclosures and extracts the claims. It checks no signature and no time.
+func decodeIssued(body []byte, discs []Disclosure) (*Credential, *ecdsa.PublicKey, *processed, error) {
+	payload, err := strictjson.DecodeObject(body)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
+	}
+	pr, err := process(payload, discs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for name := range pr.topLevel {
+		if slices.Contains(plaintextClaims, name) {
+			return nil, nil, nil, fmt.Errorf("%w: claim %q must not be selectively disclosable", ErrMalformed, name)
+		}
+	}
+	cl := pr.claims
+	var c Claims
+	var errs []error
+	var e error
+	c.Issuer, e = stringClaim(cl, "iss", true)
+	errs = append(errs, e)
+	c.VCT, e = stringClaim(cl, "vct", true)
+	errs = append(errs, e)
+	c.ID, e = stringClaim(cl, "jti", true)
+	errs = append(errs, e)
+	c.Wanghao, e = stringClaim(cl, "wanghao", true)
+	errs = append(errs, e)
+	c.IssuedAt, e = numericDate(cl, "iat", true)
+	errs = append(errs, e)
+	c.NotBefore, e = numericDate(cl, "nbf", false)
+	errs = append(errs, e)
+	c.ExpiresAt, e = numericDate(cl, "exp", true)
+	errs = append(errs, e)
+	c.Status, e = statusClaim(cl)
+	errs = append(errs, e)
+	var holder *ecdsa.PublicKey
+	c.Holder, holder, e = cnfClaim(cl)
+	errs = append(errs, e)
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	disclosed := make(map[string]any, len(pr.topLevel))
+	for name := range pr.topLevel {
+		disclosed[name] = cl[name]
+	}
+	c.Disclosable = disclosed
+	return &Credential{Claims: c, Disclosed: disclosed, Payload: cl}, holder, pr, nil
+}
+
+func stringClaim(m map[string]any, name string, required bool) (string, error) {
+	v, ok := m[name]
+	if !ok {
+		if required {
+			return "", fmt.Errorf("claim %s is missing", name)
+		}
+		return "", nil
+	}
+	s, ok := v.(string)
+	if !ok || (required && s == "") {
+		return "", fmt.Errorf("claim %s is not a non-empty string", name)
+	}
+	return s, nil
+}
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later dates are rejected so time
+// arithmetic cannot overflow.
+const maxNumericDate = 253402300799
+
+func numericDate(m map[string]any, name string, required bool) (time.Time, error) {
+	v, ok := m[name]
+	if !ok {
+		if required {
+			return time.Time{}, fmt.Errorf("claim %s is missing", name)
+		}
+		return time.Time{}, nil
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		return time.Time{}, fmt.Errorf("claim %s is not a number", name)
+	}
+	if i, err := n.Int64(); err == nil {
+		if i < 0 || i > maxNumericDate {
+			return time.Time{}, fmt.Errorf("claim %s is out of range", name)
+		}
+		return time.Unix(i, 0).UTC(), nil
+	}
+	f, err := n.Float64()
+	if err != nil || math.IsNaN(f) || f < 0 || f > maxNumericDate {
+		return time.Time{}, fmt.Errorf("claim %s is out of range", name)
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+func statusClaim(m map[string]any) (Status, error) {
+	st, ok := m["status"].(map[string]any)
+	if !ok {
+		return Status{}, fmt.Errorf("claim status is missing or not an object")
+	}
+	sl, ok := st["status_list"].(map[string]any)
+	if !ok {
+		return Status{}, fmt.Errorf("claim status.status_list is missing or not an object")
+	}
+	uri, err := stringClaim(sl, "uri", true)
+	if err != nil {
+		return Status{}, fmt.Errorf("status.status_list: %w", err)
+	}
+	n, ok := sl["idx"].(json.Number)
+	if !ok {
+		return Status{}, fmt.Errorf("claim status.status_list.idx is not a number")
+	}
+	idx, err := n.Int64()
+	if err != nil || idx < 0 {
+		return Status{}, fmt.Errorf("claim status.status_list.idx is not a non-negative integer")
+	}
+	return Status{URI: uri, Index: idx}, nil
+}
+
+func cnfClaim(m map[string]any) (*jose.JSONWebKey, *ecdsa.PublicKey, error) {
+	cnf, ok := m["cnf"].(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("claim cnf is missing or not an object")
+	}
+	raw, ok := cnf["jwk"].(map[string]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("claim cnf.jwk is missing or not an object")
+	}
+	if _, private := raw["d"]; private {
+		return nil, nil, fmt.Errorf("claim cnf.jwk holds a private key")
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("claim cnf.jwk: %w", err)
+	}
+	var k jose.JSONWebKey
+	if err := k.UnmarshalJSON(b); err != nil {
+		return nil, nil, fmt.Errorf("claim cnf.jwk is not a valid JWK")
+	}
+	pub, ok := jws.P256(&k)
+	if !ok || !k.IsPublic() {
+		return nil, nil, fmt.Errorf("claim cnf.jwk is not a P-256 public key")
+	}
+	return &k, pub, nil
+}
+
+// payloadOf decodes the payload of a compact JWS without verifying it.
+func payloadOf(compact string) ([]byte, error) {
+	parts := strings.Split(compact, ".")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("%w: not a compact JWS", ErrMalformed)
+	}
+	b, err := jws.B64.DecodeString(parts[1])
+	if err != nil {
+		return nil, fmt.Errorf("%w: payload: bad base64url", ErrMalformed)
+	}
+	return b, nil
+}
