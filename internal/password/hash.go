@@ -1,0 +1,164 @@
+package password
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are the Argon2id cost parameters (RFC 9106).
+type Params struct {
+	// Time is the number of passes over memory.
+	Time uint32
+	// MemoryKiB is the memory cost in KiB.
+	MemoryKiB uint32
+	// Threads is the degree of parallelism.
+	Threads uint8
+	// KeyLen is the length of the hash in bytes.
+	KeyLen uint32
+}
+
+// DefaultParams is the OWASP Password Storage Cheat Sheet's minimum for
+// Argon2id: 19 MiB of memory, 2 passes, 1 thread.
+var DefaultParams = Params{Time: 2, MemoryKiB: 19 * 1024, Threads: 1, KeyLen: 32}
+
+// Bounds on parameters, for Hash and for hashes Verify accepts. The upper
+// bounds keep a corrupted or planted hash from making Verify use unbounded
+// memory or time.
+const (
+	saltLen      = 16
+	minSaltLen   = 8
+	maxSaltLen   = 64
+	minKeyLen    = 16
+	maxKeyLen    = 128
+	maxTime      = 64
+	maxMemoryKiB = 1 << 20 // 1 GiB
+)
+
+var (
+	// ErrMalformed is wrapped by Verify's errors when the stored hash is
+	// not an Argon2id PHC string within the accepted bounds.
+	ErrMalformed = errors.New("password: malformed password hash")
+	// ErrParams is wrapped by Hash's errors when the parameters are out of
+	// bounds.
+	ErrParams = errors.New("password: invalid hash parameters")
+)
+
+// validate reports whether p is within the accepted bounds.
+func (p Params) validate() error {
+	switch {
+	case p.Time < 1 || p.Time > maxTime:
+		return fmt.Errorf("time must be 1 to %d", maxTime)
+	case p.Threads < 1:
+		return errors.New("threads must be at least 1")
+	case p.MemoryKiB < 8*uint32(p.Threads) || p.MemoryKiB > maxMemoryKiB:
+		return fmt.Errorf("memory must be 8×threads to %d KiB", maxMemoryKiB)
+	case p.KeyLen < minKeyLen || p.KeyLen > maxKeyLen:
+		return fmt.Errorf("key length must be %d to %d bytes", minKeyLen, maxKeyLen)
+	}
+	return nil
+}
+
+// Hash hashes pw with Argon2id under p and a fresh 16-byte salt read from
+// rand (crypto/rand.Reader outside tests), and returns the PHC string
+// "$argon2id$v=19$m=<MemoryKiB>,t=<Time>,p=<Threads>$<salt>$<hash>" with
+// salt and hash in unpadded standard base64.
+func Hash(pw string, p Params, rand io.Reader) (string, error) {
+	if err := p.validate(); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrParams, err)
+	}
+	salt := make([]byte, saltLen)
+	if _, err := io.ReadFull(rand, salt); err != nil {
+		return "", fmt.Errorf("password: reading salt: %w", err)
+	}
+	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	return encode(p, salt, key), nil
+}
+
+// Verify reports whether pw matches the PHC string encoded produced by
+// Hash. The hashes are compared in constant time. The error is non-nil, and
+// wraps ErrMalformed, only when encoded cannot be parsed.
+func Verify(encoded, pw string) (bool, error) {
+	p, salt, key, err := decode(encoded)
+	if err != nil {
+		return false, err
+	}
+	got := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// NeedsRehash reports whether encoded was made with parameters other than
+// p (or cannot be parsed), so that the caller should hash the password
+// again, after a successful Verify, and store the new hash.
+func NeedsRehash(encoded string, p Params) bool {
+	q, _, _, err := decode(encoded)
+	return err != nil || q != p
+}
+
+var b64 = base64.RawStdEncoding.Strict()
+
+func encode(p Params, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, p.MemoryKiB, p.Time, p.Threads,
+		b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// decode parses a PHC string as written by encode. It accepts only the
+// canonical form: version 19, parameters in the order m, t, p, decimal
+// numbers without leading zeros, unpadded base64 without stray bits.
+func decode(s string) (Params, []byte, []byte, error) {
+	fail := func(what string) (Params, []byte, []byte, error) {
+		return Params{}, nil, nil, fmt.Errorf("%w: %s", ErrMalformed, what)
+	}
+	if len(s) > 512 {
+		return fail("too long")
+	}
+	parts := strings.Split(s, "$")
+	if len(parts) != 6 || parts[0] != "" {
+		return fail("want $argon2id$v=…$m=…,t=…,p=…$salt$hash")
+	}
+	if parts[1] != "argon2id" {
+		return fail("algorithm is not argon2id")
+	}
+	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
+		return fail("unsupported version")
+	}
+	kv := strings.Split(parts[3], ",")
+	if len(kv) != 3 {
+		return fail("want parameters m, t, p")
+	}
+	var vals [3]uint32
+	for i, name := range []string{"m", "t", "p"} {
+		num, ok := strings.CutPrefix(kv[i], name+"=")
+		if !ok {
+			return fail("want parameters m, t, p")
+		}
+		v, err := strconv.ParseUint(num, 10, 32)
+		if err != nil || strconv.FormatUint(v, 10) != num {
+			return fail("parameter " + name + " is not a decimal number")
+		}
+		vals[i] = uint32(v)
+	}
+	if vals[2] > 255 {
+		return fail("parameter p out of range")
+	}
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil || len(salt) < minSaltLen || len(salt) > maxSaltLen {
+		return fail("bad salt")
+	}
+	key, err := b64.DecodeString(parts[5])
+	if err != nil {
+		return fail("bad hash")
+	}
+	p := Params{MemoryKiB: vals[0], Time: vals[1], Threads: uint8(vals[2]), KeyLen: uint32(len(key))}
+	if err := p.validate(); err != nil {
+		return Params{}, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	return p, salt, key, nil
+}
