@@ -1,0 +1,311 @@
+package platform
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/devauthority"
+	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/keys"
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/server"
+	"github.com/netid-project/netid/internal/sms"
+	"github.com/netid-project/netid/internal/status"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/storage/postgres"
+	"github.com/netid-project/netid/internal/storage/sqlite"
+)
+
+// Names of the development authorities in the trust lists.
+const (
+	DevLivenessProvider      = "netid-dev-liveness"
+	DevRelationshipAuthority = "netid-dev-relationships"
+)
+
+// Platform is an assembled platform.
+type Platform struct {
+	Config   config.Config
+	Store    storage.Storage
+	Keys     *keys.KeySet
+	Proofing *proofing.Service
+	Server   *server.Server
+	Handler  http.Handler
+	// Outbox is the development SMS outbox (nil without --dev).
+	Outbox *sms.Outbox
+	Log    *slog.Logger
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// Options adjust a platform for tests and tools.
+type Options struct {
+	// Now replaces the clock.
+	Now func() time.Time
+	// PasswordParams replaces the argon2id parameters (tests, load).
+	PasswordParams *PasswordParams
+}
+
+// PasswordParams mirrors password.Params without importing it here for
+// callers.
+type PasswordParams struct {
+	Time, MemoryKiB uint32
+	Threads         uint8
+}
+
+// OpenStore opens the database the configuration selects.
+func OpenStore(ctx context.Context, cfg config.Config) (storage.Storage, error) {
+	if cfg.Postgres() {
+		s, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("opening PostgreSQL: %w", err)
+		}
+		return s, nil
+	}
+	path := cfg.SQLitePath()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the database directory: %w", err)
+	}
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Open assembles the platform. Close releases it.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options) (_ *Platform, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data directory: %w", err)
+	}
+	store, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			store.Close()
+		}
+	}()
+	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := keys.NewSealer(keys.Derive(master, "netid/seal/v1"), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	indexer := keys.NewIndexer(keys.Derive(master, "netid/index/v1"))
+	keySet := keys.NewKeySet(store, sealer, rand.Reader)
+	if err := keySet.Load(ctx, now()); err != nil {
+		return nil, fmt.Errorf("loading signing keys: %w", err)
+	}
+
+	trust, err := loadTrust(cfg.TrustDir)
+	if err != nil {
+		return nil, err
+	}
+	p := &Platform{Config: cfg, Store: store, Keys: keySet, Log: log, stop: make(chan struct{})}
+
+	var sender sms.Sender
+	if cfg.SMSWebhook != "" {
+		secret, err := os.ReadFile(cfg.SMSWebhookSecret)
+		if err != nil {
+			return nil, fmt.Errorf("reading the SMS webhook secret: %w", err)
+		}
+		sender = &sms.WebhookSender{URL: cfg.SMSWebhook, Secret: []byte(strings.TrimSpace(string(secret))), Client: &http.Client{Timeout: 10 * time.Second}, Now: now}
+	}
+	var dev *server.Dev
+	if cfg.Dev {
+		dev, err = devAuthorities(filepath.Join(cfg.DataDir, "dev"), trust, now)
+		if err != nil {
+			return nil, err
+		}
+		dev.MaxBody = cfg.MaxBodyBytes
+		p.Outbox = dev.Outbox
+		if sender == nil {
+			sender = dev.Outbox
+		}
+	}
+	statusURI := func(list string) string { return cfg.PublicURL + server.StatusPath + list }
+	const listSize = 1 << 17
+	svc := &proofing.Service{
+		Store:     store,
+		Documents: trust.documents,
+		Liveness:  liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute},
+		Guardians: guardian.JWSVerifier{Trusted: trust.relationships, MaxAge: time.Hour},
+		Keys:      keySet,
+		Sealer:    sealer,
+		Index:     indexer,
+		Issuer:    cfg.PublicURL,
+		StatusURI: statusURI,
+
+		CredentialTTL:  cfg.CredentialTTL,
+		StatusListSize: listSize,
+		Now:            now,
+	}
+	if opt.PasswordParams != nil {
+		svc.PasswordParams.Time = opt.PasswordParams.Time
+		svc.PasswordParams.MemoryKiB = opt.PasswordParams.MemoryKiB
+		svc.PasswordParams.Threads = opt.PasswordParams.Threads
+		svc.PasswordParams.KeyLen = 32
+	}
+	codes := &sms.Codes{
+		Store:  store,
+		Sender: sender,
+		MAC:    indexer.MAC,
+		Rand:   rand.Reader,
+		Now:    now,
+		NewID:  uuid.NewString,
+		Index:  func(phone string) string { return indexer.Index("phone", phone) },
+	}
+	svc.Codes = codes
+	if err := svc.Check(); err != nil {
+		return nil, err
+	}
+	p.Proofing = svc
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	p.Server = &server.Server{
+		Proofing:   svc,
+		Holders:    holder.Verifier{Store: store, Now: now},
+		Keys:       keySet,
+		Status:     &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now},
+		DB:         store,
+		PublicURL:  cfg.PublicURL,
+		MaxBody:    cfg.MaxBodyBytes,
+		Log:        log,
+		Registry:   reg,
+		Dev:        dev,
+		SMSEnabled: sender != nil,
+		Now:        now,
+	}
+	p.Handler = p.Server.Handler()
+
+	if trust.documents.Len() == 0 {
+		log.Warn("the document trust list is empty: no document can verify", "dir", filepath.Join(cfg.TrustDir, "documents"))
+	}
+	if len(trust.liveness) == 0 {
+		log.Warn("no liveness provider is trusted: no face check can pass", "dir", filepath.Join(cfg.TrustDir, "liveness"))
+	}
+	if sender == nil {
+		log.Warn("no SMS gateway configured (--sms-webhook): applications cannot bind a phone")
+	}
+	p.wg.Add(1)
+	go p.maintain(now)
+	return p, nil
+}
+
+// maintain reloads the signing keys (a rotation by another process) and
+// deletes expired codes, nonces and applications, once a minute.
+func (p *Platform) maintain(now func() time.Time) {
+	defer p.wg.Done()
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if err := p.Keys.Reload(ctx, now()); err != nil {
+				p.Log.Error("reloading signing keys", "err", err)
+			}
+			if err := p.Store.DeleteExpired(ctx, now()); err != nil {
+				p.Log.Error("deleting expired records", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// Close stops background work and closes the database.
+func (p *Platform) Close() error {
+	close(p.stop)
+	p.wg.Wait()
+	return p.Store.Close()
+}
+
+type trustLists struct {
+	documents     *chip.TrustList
+	liveness      map[string]jose.JSONWebKeySet
+	relationships map[string]jose.JSONWebKeySet
+}
+
+func loadTrust(dir string) (trustLists, error) {
+	var t trustLists
+	var errs []error
+	var err error
+	if t.documents, err = chip.LoadTrustList(filepath.Join(dir, "documents")); err != nil {
+		errs = append(errs, fmt.Errorf("document trust list: %w", err))
+	}
+	if t.liveness, err = liveness.LoadTrust(filepath.Join(dir, "liveness")); err != nil {
+		errs = append(errs, fmt.Errorf("liveness trust list: %w", err))
+	}
+	if t.relationships, err = guardian.LoadTrust(filepath.Join(dir, "relationships")); err != nil {
+		errs = append(errs, fmt.Errorf("relationship trust list: %w", err))
+	}
+	if t.liveness == nil {
+		t.liveness = map[string]jose.JSONWebKeySet{}
+	}
+	if t.relationships == nil {
+		t.relationships = map[string]jose.JSONWebKeySet{}
+	}
+	return t, errors.Join(errs...)
+}
+
+// devAuthorities loads (creating on first use) the development document
+// authority, liveness provider and relationship authority from dir and adds
+// them to the trust lists.
+func devAuthorities(dir string, trust trustLists, now func() time.Time) (*server.Dev, error) {
+	docs, err := devauthority.LoadOrCreateDocuments(filepath.Join(dir, "documents"), now())
+	if err != nil {
+		return nil, fmt.Errorf("development document authority: %w", err)
+	}
+	trust.documents.Add(docs.CA())
+	liveKey, liveKID, err := loadOrCreateKey(filepath.Join(dir, "liveness.key"))
+	if err != nil {
+		return nil, fmt.Errorf("development liveness provider: %w", err)
+	}
+	live := liveness.Signer{Issuer: DevLivenessProvider, Key: liveKey, KeyID: liveKID, Score: 0.97, Now: now}
+	trust.liveness[DevLivenessProvider] = live.JWKS()
+	relKey, relKID, err := loadOrCreateKey(filepath.Join(dir, "relationships.key"))
+	if err != nil {
+		return nil, fmt.Errorf("development relationship authority: %w", err)
+	}
+	rel := guardian.Authority{Issuer: DevRelationshipAuthority, Key: relKey, KeyID: relKID}
+	trust.relationships[DevRelationshipAuthority] = rel.JWKS()
+	return &server.Dev{
+		Documents:     docs,
+		Outbox:        sms.NewOutbox(20),
+		Liveness:      live,
+		Relationships: rel,
+		Now:           now,
+	}, nil
+}
