@@ -1,0 +1,351 @@
+package keys
+
+import (
+	"cmp"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// SigningAlgorithm is the JWS algorithm of the platform's signing keys.
+const SigningAlgorithm = jose.ES256
+
+// DefaultGrace is the default KeySet.Grace.
+const DefaultGrace = 24 * time.Hour
+
+// Store persists the platform's signing keys. storage.Storage satisfies it.
+type Store interface {
+	CreateSigningKey(ctx context.Context, k storage.SigningKey) error
+	// ListSigningKeys returns every signing key, newest first.
+	ListSigningKeys(ctx context.Context) ([]storage.SigningKey, error)
+	UpdateSigningKey(ctx context.Context, id string, fn func(storage.SigningKey) (storage.SigningKey, error)) (storage.SigningKey, error)
+	// LatestExpiry returns the latest expiry of the credentials signed with
+	// the key kid, or the zero time if there are none.
+	LatestExpiry(ctx context.Context, kid string) (time.Time, error)
+}
+
+var _ Store = storage.Storage(nil)
+
+// KeySet holds the platform's signing keys: the active ES256 key that signs,
+// and the public keys to publish as a JWKS. It is safe for concurrent use.
+//
+// Keys live in the Store, private keys sealed (PKCS #8, additional data
+// "signing-key:<kid>"); the kid is the RFC 7638 thumbprint of the public
+// JWK. A key is active while its RetiredAt is zero; the newest active key
+// signs, and every active key is published. A retired key is published
+// until its PublishUntil.
+//
+// Several processes share one Store (the server, and `netid admin keys
+// rotate` run on its own). A KeySet reads the Store only in Load (and
+// Reload, the same thing) and Rotate, so a server must call Reload
+// periodically, e.g. every minute, to start signing with a key rotated by
+// another process; until then it keeps signing with the retired key, which
+// stays published. When Reload finds that the key this KeySet was signing
+// with has been retired, it extends that key's PublishUntil to cover the
+// credentials signed since the rotation. Grace covers what remains: the
+// credentials being signed while the reload happens, and relying parties'
+// JWKS caches.
+type KeySet struct {
+	// Grace is the least time a retired key stays published after Rotate.
+	// Set it before first use; NewKeySet sets DefaultGrace.
+	Grace time.Duration
+
+	store  Store
+	sealer *Sealer
+	rand   io.Reader
+
+	update sync.Mutex // serialises Load, Reload and Rotate
+
+	mu        sync.RWMutex
+	signer    crypto.Signer
+	kid       string
+	published []publishedKey // active keys first, newest first
+}
+
+type publishedKey struct {
+	jwk   jose.JSONWebKey // public key only
+	until time.Time       // PublishUntil; zero while active
+}
+
+// NewKeySet returns a KeySet on store whose private keys are sealed with
+// sealer. rand is passed to key generation (since Go 1.26 crypto/ecdsa
+// ignores it and always uses the system's secure source). Call Load before
+// use.
+func NewKeySet(store Store, sealer *Sealer, rand io.Reader) *KeySet {
+	return &KeySet{Grace: DefaultGrace, store: store, sealer: sealer, rand: rand}
+}
+
+// Load reads the keys from the Store. If no key is active (first start), it
+// creates an ES256 (P-256) key first. If two processes do so at once, both
+// keys stay active and published, and both processes sign with the newest.
+func (k *KeySet) Load(ctx context.Context, now time.Time) error {
+	k.update.Lock()
+	defer k.update.Unlock()
+	return k.load(ctx, now)
+}
+
+// Reload is Load, to be called periodically (or when a relying party reports
+// an unknown kid) to pick up a rotation done by another process.
+func (k *KeySet) Reload(ctx context.Context, now time.Time) error {
+	return k.Load(ctx, now)
+}
+
+func (k *KeySet) load(ctx context.Context, now time.Time) error {
+	all, err := k.store.ListSigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("keys: list signing keys: %w", err)
+	}
+	if len(activeKeys(all)) == 0 {
+		if _, err := k.create(ctx, now); err != nil {
+			return err
+		}
+		if all, err = k.store.ListSigningKeys(ctx); err != nil {
+			return fmt.Errorf("keys: list signing keys: %w", err)
+		}
+	}
+	active := activeKeys(all)
+	if len(active) == 0 {
+		return fmt.Errorf("keys: the store keeps no active signing key after creating one")
+	}
+
+	k.mu.RLock()
+	prev := k.kid
+	k.mu.RUnlock()
+	if i := slices.IndexFunc(all, func(s storage.SigningKey) bool { return s.ID == prev }); i >= 0 && !all[i].RetiredAt.IsZero() {
+		// Another process retired the key we were signing with: make sure
+		// it stays published while what we signed since is valid.
+		if all[i], err = k.retire(ctx, prev, now, time.Time{}); err != nil {
+			return err
+		}
+	}
+
+	signer, err := k.openPrivate(active[0])
+	if err != nil {
+		return err
+	}
+	var published []publishedKey
+	for _, s := range active {
+		jwk, err := parsePublic(s)
+		if err != nil {
+			return err
+		}
+		published = append(published, publishedKey{jwk: jwk})
+	}
+	for _, s := range all {
+		if s.RetiredAt.IsZero() || !s.PublishUntil.After(now) {
+			continue
+		}
+		jwk, err := parsePublic(s)
+		if err != nil {
+			return err
+		}
+		published = append(published, publishedKey{jwk: jwk, until: s.PublishUntil})
+	}
+
+	k.mu.Lock()
+	k.signer, k.kid, k.published = signer, active[0].ID, published
+	k.mu.Unlock()
+	return nil
+}
+
+// activeKeys returns the keys that are not retired, newest first.
+func activeKeys(all []storage.SigningKey) []storage.SigningKey {
+	var active []storage.SigningKey
+	for _, s := range all {
+		if s.RetiredAt.IsZero() {
+			active = append(active, s)
+		}
+	}
+	slices.SortStableFunc(active, func(a, b storage.SigningKey) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return active
+}
+
+// Signer returns the active private key and its kid, or nil and "" before
+// the first successful Load. The key's algorithm is SigningAlgorithm.
+func (k *KeySet) Signer() (crypto.Signer, string) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.signer, k.kid
+}
+
+// JWKS returns the public keys to publish at now: the active keys and every
+// retired key whose PublishUntil is after now. It never holds private keys.
+func (k *KeySet) JWKS(now time.Time) jose.JSONWebKeySet {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(k.published))}
+	for _, p := range k.published {
+		if p.until.IsZero() || p.until.After(now) {
+			set.Keys = append(set.Keys, p.jwk)
+		}
+	}
+	return set
+}
+
+// Rotate creates a new active key and retires the previously active ones,
+// each published until the latest expiry of the credentials it signed
+// (Store.LatestExpiry) or until now+Grace, whichever is later. If it fails
+// after creating the new key, the new key is active and the old ones stay
+// published; running Rotate again is safe.
+func (k *KeySet) Rotate(ctx context.Context, now time.Time) (newKID string, err error) {
+	k.update.Lock()
+	defer k.update.Unlock()
+	all, err := k.store.ListSigningKeys(ctx)
+	if err != nil {
+		return "", fmt.Errorf("keys: list signing keys: %w", err)
+	}
+	kid, err := k.create(ctx, now)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range activeKeys(all) {
+		if _, err := k.retire(ctx, s.ID, now, now.Add(k.Grace)); err != nil {
+			return kid, err
+		}
+	}
+	if err := k.load(ctx, now); err != nil {
+		return kid, err
+	}
+	return kid, nil
+}
+
+// retire marks the key kid retired at now (unless it already is) and
+// extends its PublishUntil to the latest expiry of what it signed, or to
+// least if that is later.
+func (k *KeySet) retire(ctx context.Context, kid string, now, least time.Time) (storage.SigningKey, error) {
+	until, err := k.store.LatestExpiry(ctx, kid)
+	if err != nil {
+		return storage.SigningKey{}, fmt.Errorf("keys: latest expiry for signing key %s: %w", kid, err)
+	}
+	if least.After(until) {
+		until = least
+	}
+	s, err := k.store.UpdateSigningKey(ctx, kid, func(s storage.SigningKey) (storage.SigningKey, error) {
+		if s.RetiredAt.IsZero() {
+			s.RetiredAt = now
+		}
+		if until.After(s.PublishUntil) {
+			s.PublishUntil = until
+		}
+		return s, nil
+	})
+	if err != nil {
+		return storage.SigningKey{}, fmt.Errorf("keys: retire signing key %s: %w", kid, err)
+	}
+	return s, nil
+}
+
+// create generates an active key and stores it.
+func (k *KeySet) create(ctx context.Context, now time.Time) (string, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), k.rand)
+	if err != nil {
+		return "", fmt.Errorf("keys: generate signing key: %w", err)
+	}
+	jwk := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: string(SigningAlgorithm), Use: "sig"}
+	kid, err := thumbprint(jwk)
+	if err != nil {
+		return "", err
+	}
+	jwk.KeyID = kid
+	public, err := jwk.MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("keys: encode signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", fmt.Errorf("keys: encode signing key: %w", err)
+	}
+	defer clear(der)
+	private, err := k.sealer.Seal(der, signingKeyAAD(kid))
+	if err != nil {
+		return "", fmt.Errorf("keys: seal signing key: %w", err)
+	}
+	err = k.store.CreateSigningKey(ctx, storage.SigningKey{
+		ID:        kid,
+		Algorithm: string(SigningAlgorithm),
+		Private:   private,
+		Public:    public,
+		CreatedAt: now,
+	})
+	if err != nil {
+		return "", fmt.Errorf("keys: store signing key: %w", err)
+	}
+	return kid, nil
+}
+
+func signingKeyAAD(kid string) []byte { return []byte("signing-key:" + kid) }
+
+// thumbprint returns the kid of jwk: its RFC 7638 SHA-256 thumbprint,
+// base64url without padding.
+func thumbprint(jwk jose.JSONWebKey) (string, error) {
+	tp, err := jwk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return "", fmt.Errorf("keys: thumbprint: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(tp), nil
+}
+
+// openPrivate unseals the private key of s and checks it matches its kid.
+func (k *KeySet) openPrivate(s storage.SigningKey) (crypto.Signer, error) {
+	if s.Algorithm != string(SigningAlgorithm) {
+		return nil, fmt.Errorf("%w: key %s has unsupported algorithm %q", ErrSigningKey, s.ID, s.Algorithm)
+	}
+	der, err := k.sealer.Open(s.Private, signingKeyAAD(s.ID))
+	if err != nil {
+		return nil, fmt.Errorf("keys: unseal signing key %s (is the master key right?): %w", s.ID, err)
+	}
+	defer clear(der)
+	key, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: key %s: %w", ErrSigningKey, s.ID, err)
+	}
+	priv, ok := key.(*ecdsa.PrivateKey)
+	if !ok || priv.Curve != elliptic.P256() {
+		return nil, fmt.Errorf("%w: key %s is not a P-256 key", ErrSigningKey, s.ID)
+	}
+	kid, err := thumbprint(jose.JSONWebKey{Key: &priv.PublicKey})
+	if err != nil {
+		return nil, err
+	}
+	if kid != s.ID {
+		return nil, fmt.Errorf("%w: private key does not match kid %s", ErrSigningKey, s.ID)
+	}
+	return priv, nil
+}
+
+// parsePublic parses the public JWK of s and checks it matches its kid.
+func parsePublic(s storage.SigningKey) (jose.JSONWebKey, error) {
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(s.Public); err != nil {
+		return jose.JSONWebKey{}, fmt.Errorf("%w: key %s: public key: %w", ErrSigningKey, s.ID, err)
+	}
+	pub, ok := jwk.Key.(*ecdsa.PublicKey)
+	if !ok || !jwk.IsPublic() || pub.Curve != elliptic.P256() {
+		return jose.JSONWebKey{}, fmt.Errorf("%w: key %s: public key is not a P-256 public key", ErrSigningKey, s.ID)
+	}
+	kid, err := thumbprint(jwk)
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	if kid != s.ID {
+		return jose.JSONWebKey{}, fmt.Errorf("%w: public key does not match kid %s", ErrSigningKey, s.ID)
+	}
+	return jose.JSONWebKey{Key: pub, KeyID: s.ID, Algorithm: s.Algorithm, Use: "sig"}, nil
+}
