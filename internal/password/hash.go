@@ -103,6 +103,16 @@ func NeedsRehash(encoded string, p Params) bool {
 
 var b64 = base64.RawStdEncoding.Strict()
 
+// decodeB64 decodes unpadded standard base64 and accepts only the
+// canonical encoding (the decoder alone would skip line breaks).
+func decodeB64(s string) ([]byte, bool) {
+	b, err := b64.DecodeString(s)
+	if err != nil || b64.EncodeToString(b) != s {
+		return nil, false
+	}
+	return b, true
+}
+
 func encode(p Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, p.MemoryKiB, p.Time, p.Threads,
@@ -148,12 +158,12 @@ func decode(s string) (Params, []byte, []byte, error) {
 	if vals[2] > 255 {
 		return fail("parameter p out of range")
 	}
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil || len(salt) < minSaltLen || len(salt) > maxSaltLen {
+	salt, ok := decodeB64(parts[4])
+	if !ok || len(salt) < minSaltLen || len(salt) > maxSaltLen {
 		return fail("bad salt")
 	}
-	key, err := b64.DecodeString(parts[5])
-	if err != nil {
+	key, ok := decodeB64(parts[5])
+	if !ok {
 		return fail("bad hash")
 	}
 	p := Params{MemoryKiB: vals[0], Time: vals[1], Threads: uint8(vals[2]), KeyLen: uint32(len(key))}

@@ -134,6 +134,7 @@ func TestVerifyMalformed(t *testing.T) {
 		{"empty hash", "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$"},
 		{"short hash", "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$AAAAAAAA"},
 		{"url base64", "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$" + strings.NewReplacer("+", "-", "/", "_").Replace(key) + "-_"},
+		{"line break in hash", "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$" + key[:10] + "\r\n" + key[10:]},
 		{"trailing field", good + "$"},
 		{"no leading $", good[1:]},
 		{"too long", good + strings.Repeat("A", 600)},
