@@ -332,23 +332,24 @@ func scan(data []byte) error {
 // simple case folding (a superset of the folding encoding/json uses to match
 // struct fields).
 func foldKey(s string) string {
-	ascii := true
-	lower := true
+	// For ASCII letters the smallest rune of the fold orbit is the upper case
+	// one, so the fast path upper-cases.
+	ascii, upper := true, true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= utf8.RuneSelf {
 			ascii = false
 			break
 		}
-		if 'A' <= c && c <= 'Z' {
-			lower = false
+		if 'a' <= c && c <= 'z' {
+			upper = false
 		}
 	}
 	if ascii {
-		if lower {
+		if upper {
 			return s
 		}
-		return strings.ToLower(s)
+		return strings.ToUpper(s)
 	}
 	var b strings.Builder
 	b.Grow(len(s))
