@@ -1,0 +1,338 @@
+package guardian
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// Relationships a Claim may assert.
+const (
+	Parent   = "parent"
+	Guardian = "guardian"
+)
+
+// TokenType is the JWS "typ" header of an attestation.
+const TokenType = "guardian-relationship+jwt"
+
+// clockSkew is the tolerance for the issuer's clock when checking iat and
+// exp.
+const clockSkew = time.Minute
+
+// maxEvidence bounds the evidence Verify parses.
+const maxEvidence = 8 << 10
+
+// Claim is what an attestation asserts: the guardian (by 网号) is the
+// parent or legal guardian of the child identified by ChildRef, an opaque
+// reference the platform computes from the child's document (a blind
+// index, never the plaintext number).
+type Claim struct {
+	Guardian     string
+	ChildRef     string
+	Relationship string // Parent or Guardian
+}
+
+// Verifier checks guardian relationship evidence.
+type Verifier interface {
+	// Verify returns nil if evidence, at now, proves want. An empty
+	// want.Relationship accepts either relationship. Errors wrap
+	// ErrInvalid, ErrUntrusted, ErrExpired or ErrMismatch.
+	Verify(ctx context.Context, evidence string, want Claim, now time.Time) error
+}
+
+var (
+	// ErrUntrusted: the attestation's issuer is not in the trust list, or
+	// names a key the issuer is not trusted with.
+	ErrUntrusted = errors.New("guardian: attestation issuer or key not trusted")
+	// ErrInvalid: the evidence is not a well-formed ES256 attestation of
+	// the right type with a valid signature and the required claims.
+	ErrInvalid = errors.New("guardian: invalid relationship attestation")
+	// ErrMismatch: the attestation is valid but asserts another
+	// relationship, guardian or child than the one wanted.
+	ErrMismatch = errors.New("guardian: attestation does not match the application")
+	// ErrExpired: the attestation has expired, or is older than MaxAge.
+	ErrExpired = errors.New("guardian: relationship attestation expired")
+)
+
+// claims is the JWT claims set of an attestation.
+type claims struct {
+	jwt.Claims
+	Guardian     string `json:"guardian"`
+	ChildRef     string `json:"child_ref"`
+	Relationship string `json:"relationship"`
+}
+
+func validRelationship(r string) bool { return r == Parent || r == Guardian }
+
+// JWSVerifier verifies attestations from the authorities in Trusted.
+type JWSVerifier struct {
+	// Trusted maps each trusted issuer ("iss") to its public keys.
+	Trusted map[string]jose.JSONWebKeySet
+	// MaxAge, if positive, rejects attestations issued longer ago than
+	// this, whatever their expiry.
+	MaxAge time.Duration
+}
+
+var _ Verifier = (*JWSVerifier)(nil)
+
+// Verify implements Verifier. It checks, in order: the token parses as a
+// compact JWS with alg ES256 and typ TokenType; its issuer is in Trusted;
+// the signature verifies under the issuer's key named by "kid" (or, without
+// "kid", any of the issuer's keys); iss, iat, exp, guardian, child_ref and
+// relationship are present and well formed; iat is not in the future; exp
+// and MaxAge have not passed at now; and the claims equal want.
+func (v *JWSVerifier) Verify(ctx context.Context, evidence string, want Claim, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if want.Guardian == "" || want.ChildRef == "" {
+		return fmt.Errorf("%w: nothing to match (empty guardian or child reference wanted)", ErrMismatch)
+	}
+	if len(evidence) > maxEvidence {
+		return fmt.Errorf("%w: too long", ErrInvalid)
+	}
+	tok, err := jwt.ParseSigned(evidence, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if len(tok.Headers) != 1 {
+		return fmt.Errorf("%w: want exactly one signature", ErrInvalid)
+	}
+	h := tok.Headers[0]
+	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !isTokenType(typ) {
+		return fmt.Errorf("%w: token type is not %s", ErrInvalid, TokenType)
+	}
+
+	var unverified claims
+	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	jwks, ok := v.Trusted[unverified.Issuer]
+	if !ok || unverified.Issuer == "" {
+		return ErrUntrusted
+	}
+	keys := jwks.Keys
+	if h.KeyID != "" {
+		keys = jwks.Key(h.KeyID)
+		if len(keys) == 0 {
+			return fmt.Errorf("%w: unknown key ID", ErrUntrusted)
+		}
+	}
+	var c claims
+	verified := false
+	for _, k := range keys {
+		if (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(jose.ES256)) {
+			continue
+		}
+		if err := tok.Claims(k.Public(), &c); err == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return fmt.Errorf("%w: signature does not verify", ErrInvalid)
+	}
+
+	switch {
+	case c.Issuer != unverified.Issuer: // cannot happen: same payload
+		return fmt.Errorf("%w: issuer changed", ErrInvalid)
+	case c.IssuedAt == nil || c.Expiry == nil:
+		return fmt.Errorf("%w: iat and exp are required", ErrInvalid)
+	case c.Guardian == "" || c.ChildRef == "" || !validRelationship(c.Relationship):
+		return fmt.Errorf("%w: guardian, child_ref and relationship (parent or guardian) are required", ErrInvalid)
+	}
+	iat, exp := c.IssuedAt.Time(), c.Expiry.Time()
+	switch {
+	case iat.After(now.Add(clockSkew)):
+		return fmt.Errorf("%w: issued in the future", ErrInvalid)
+	case !exp.After(iat):
+		return fmt.Errorf("%w: expires before it is issued", ErrInvalid)
+	case !now.Before(exp.Add(clockSkew)):
+		return ErrExpired
+	case v.MaxAge > 0 && now.Sub(iat) > v.MaxAge+clockSkew:
+		return fmt.Errorf("%w: older than the accepted age", ErrExpired)
+	}
+
+	switch {
+	case c.Guardian != want.Guardian:
+		return fmt.Errorf("%w: other guardian", ErrMismatch)
+	case c.ChildRef != want.ChildRef:
+		return fmt.Errorf("%w: other child", ErrMismatch)
+	case want.Relationship != "" && c.Relationship != want.Relationship:
+		return fmt.Errorf("%w: other relationship", ErrMismatch)
+	}
+	return nil
+}
+
+// isTokenType reports whether typ names TokenType, compared without regard
+// to case and with an optional "application/" prefix (RFC 7515 §4.1.9).
+func isTokenType(typ string) bool {
+	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
+		typ = typ[len("application/"):]
+	}
+	return strings.EqualFold(typ, TokenType)
+}
+
+// LoadTrust reads a trust list from dir: each file <issuer>.json is the JWK
+// set of that issuer. Issuers that are URLs are written path-escaped
+// (https%3A%2F%2Fauthority.example.json). Other files and subdirectories
+// are ignored. A missing dir is an empty trust list. Every key must be a
+// public ECDSA P-256 key for signing.
+func LoadTrust(dir string) (map[string]jose.JSONWebKeySet, error) {
+	trusted := make(map[string]jose.JSONWebKeySet)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return trusted, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("guardian: reading trust list: %w", err)
+	}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok || !e.Type().IsRegular() || name == "" {
+			continue
+		}
+		issuer, err := unescapeIssuer(name)
+		if err != nil {
+			return nil, fmt.Errorf("guardian: trust list file %s: %w", e.Name(), err)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("guardian: reading trust list: %w", err)
+		}
+		var set jose.JSONWebKeySet
+		if err := json.Unmarshal(b, &set); err != nil {
+			return nil, fmt.Errorf("guardian: trust list file %s: %w", e.Name(), err)
+		}
+		if err := checkKeys(set); err != nil {
+			return nil, fmt.Errorf("guardian: trust list file %s: %w", e.Name(), err)
+		}
+		trusted[issuer] = set
+	}
+	return trusted, nil
+}
+
+// unescapeIssuer turns a trust list file name (without ".json") into the
+// issuer it names.
+func unescapeIssuer(name string) (string, error) {
+	issuer, err := url.PathUnescape(name)
+	if err != nil || issuer == "" {
+		return "", errors.New("file name is not a path-escaped issuer")
+	}
+	return issuer, nil
+}
+
+func checkKeys(set jose.JSONWebKeySet) error {
+	if len(set.Keys) == 0 {
+		return errors.New("no keys")
+	}
+	for i, k := range set.Keys {
+		if !k.Valid() || !k.IsPublic() {
+			return fmt.Errorf("key %d: not a valid public key", i)
+		}
+		pub, ok := k.Key.(*ecdsa.PublicKey)
+		if !ok || pub.Curve != elliptic.P256() {
+			return fmt.Errorf("key %d: not an ECDSA P-256 key", i)
+		}
+		if k.Use != "" && k.Use != "sig" {
+			return fmt.Errorf("key %d: not a signing key", i)
+		}
+	}
+	return nil
+}
+
+// Authority issues attestations. Key must be an ECDSA P-256 key; it may be
+// an *ecdsa.PrivateKey or any crypto.Signer (an HSM or KMS key). An empty
+// KeyID is replaced by the key's RFC 7638 thumbprint.
+type Authority struct {
+	Issuer string
+	Key    crypto.Signer
+	KeyID  string
+}
+
+// Attest signs an attestation of c, issued at now and valid for validity.
+func (a Authority) Attest(c Claim, now time.Time, validity time.Duration) (string, error) {
+	switch {
+	case a.Issuer == "":
+		return "", errors.New("guardian: authority has no issuer")
+	case c.Guardian == "" || c.ChildRef == "":
+		return "", errors.New("guardian: claim needs a guardian and a child reference")
+	case !validRelationship(c.Relationship):
+		return "", errors.New("guardian: relationship must be parent or guardian")
+	case validity <= 0:
+		return "", errors.New("guardian: validity must be positive")
+	}
+	jwk, err := a.publicJWK()
+	if err != nil {
+		return "", err
+	}
+	var key any = a.Key
+	if _, ok := a.Key.(*ecdsa.PrivateKey); !ok {
+		key = cryptosigner.Opaque(a.Key)
+	}
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: jwk.KeyID}},
+		(&jose.SignerOptions{}).WithType(TokenType),
+	)
+	if err != nil {
+		return "", fmt.Errorf("guardian: %w", err)
+	}
+	tok, err := jwt.Signed(signer).Claims(claims{
+		Claims: jwt.Claims{
+			Issuer:   a.Issuer,
+			IssuedAt: jwt.NewNumericDate(now),
+			Expiry:   jwt.NewNumericDate(now.Add(validity)),
+		},
+		Guardian:     c.Guardian,
+		ChildRef:     c.ChildRef,
+		Relationship: c.Relationship,
+	}).Serialize()
+	if err != nil {
+		return "", fmt.Errorf("guardian: signing attestation: %w", err)
+	}
+	return tok, nil
+}
+
+// JWKS returns the authority's public key as a JWK set, for a trust list.
+// It returns an empty set if Key is not an ECDSA P-256 key.
+func (a Authority) JWKS() jose.JSONWebKeySet {
+	jwk, err := a.publicJWK()
+	if err != nil {
+		return jose.JSONWebKeySet{}
+	}
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{jwk}}
+}
+
+// publicJWK returns the public half of Key as a signing JWK with its key ID.
+func (a Authority) publicJWK() (jose.JSONWebKey, error) {
+	if a.Key == nil {
+		return jose.JSONWebKey{}, errors.New("guardian: authority has no key")
+	}
+	pub, ok := a.Key.Public().(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return jose.JSONWebKey{}, errors.New("guardian: authority key is not ECDSA P-256")
+	}
+	jwk := jose.JSONWebKey{Key: pub, KeyID: a.KeyID, Algorithm: string(jose.ES256), Use: "sig"}
+	if jwk.KeyID == "" {
+		tp, err := jwk.Thumbprint(crypto.SHA256)
+		if err != nil {
+			return jose.JSONWebKey{}, fmt.Errorf("guardian: key thumbprint: %w", err)
+		}
+		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+	}
+	return jwk, nil
+}
