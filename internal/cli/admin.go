@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/keys"
+	"github.com/netid-project/netid/internal/platform"
+)
+
+func admin(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "admin", args, map[string]func(context.Context, Env, []string) error{
+		"keys": adminKeys,
+	})
+}
+
+func adminKeys(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "admin keys", args, map[string]func(context.Context, Env, []string) error{
+		"rotate": func(ctx context.Context, env Env, args []string) error { return keysCmd(ctx, env, args, true) },
+		"list":   func(ctx context.Context, env Env, args []string) error { return keysCmd(ctx, env, args, false) },
+	})
+}
+
+// keysCmd lists the signing keys or rotates them, on the database and
+// master key of a data directory; a running server picks a rotation up
+// within a minute.
+func keysCmd(ctx context.Context, env Env, args []string, rotate bool) error {
+	cfg, err := config.Parse("netid admin keys", args, env.Getenv, env.Stderr)
+	if err != nil {
+		return err
+	}
+	store, err := platform.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
+	if err != nil {
+		return err
+	}
+	sealer, err := keys.NewSealer(keys.Derive(master, "netid/seal/v1"), rand.Reader)
+	if err != nil {
+		return err
+	}
+	ks := keys.NewKeySet(store, sealer, rand.Reader)
+	now := time.Now()
+	if err := ks.Load(ctx, now); err != nil {
+		return err
+	}
+	if rotate {
+		kid, err := ks.Rotate(ctx, now)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "new signing key %s; the old key stays published until the credentials it signed expire\n", kid)
+	}
+	list, err := store.ListSigningKeys(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KID\tALG\tCREATED\tSTATE\tPUBLISHED UNTIL")
+	for _, k := range list {
+		state, until := "signing", "-"
+		if !k.RetiredAt.IsZero() {
+			state, until = "retired", k.PublishUntil.Format(time.RFC3339)
+			if !k.PublishUntil.After(now) {
+				state = "unpublished"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.CreatedAt.Format(time.RFC3339), state, until)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// Env is the process environment a command runs in.
+type Env struct {
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, env Env, args []string) error
+}
+
+// errUsage marks a usage error (exit status 2); flag already printed why.
+var errUsage = errors.New("usage")
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":  {"run the platform", serve},
+		"dev":    {"development fixtures: dev document", dev},
+		"wallet": {"the reference wallet: apply, show, present, guardian", wallet},
+		"verify": {"verify a presentation offline", verify},
+		"admin":  {"operator tools: admin keys rotate|list", admin},
+		"demo":   {"run the whole flow once against a dev platform", demo},
+		"load":   {"measure complete applications per second", load},
+	}
+}
+
+// Main runs the command line and returns the exit status.
+func Main(ctx context.Context, env Env) int {
+	if len(env.Args) == 0 || env.Args[0] == "help" || env.Args[0] == "-h" || env.Args[0] == "--help" {
+		usage(env.Stdout)
+		return 0
+	}
+	cmd, ok := commands()[env.Args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "netid: unknown command %q (see netid help)\n", env.Args[0])
+		return 2
+	}
+	if err := cmd.run(ctx, env, env.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		var v verdictError
+		if errors.As(err, &v) {
+			return 1
+		}
+		fmt.Fprintf(env.Stderr, "netid %s: %s\n", env.Args[0], oneLine(err))
+		return 1
+	}
+	return 0
+}
+
+// verdictError is a failure already reported on stdout (a negative
+// verification verdict): exit 1 without another message.
+type verdictError struct{ error }
+
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "netid: the national network identity service (网号 and 网证)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "usage: netid <command> [flags]")
+	fmt.Fprintln(w)
+	cmds := commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run netid <command> -h for a command's flags.")
+}
+
+// flags returns a flag set that reports errors on stderr and usage errors as
+// errUsage.
+func flags(env Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("netid "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// sub dispatches to a subcommand of a command group.
+func sub(ctx context.Context, env Env, group string, args []string, cmds map[string]func(context.Context, Env, []string) error) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
+		names := make([]string, 0, len(cmds))
+		for n := range cmds {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(env.Stderr, "usage: netid %s <%s> [flags]\n", group, strings.Join(names, "|"))
+		return errUsage
+	}
+	run, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "netid %s: unknown command %q\n", group, args[0])
+		return errUsage
+	}
+	return run(ctx, env, args[1:])
+}

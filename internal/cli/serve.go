@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/platform"
+)
+
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(ctx context.Context, env Env, args []string) error {
+	cfg, err := config.Parse("netid serve", args, env.Getenv, env.Stderr)
+	if err != nil {
+		if strings.Contains(err.Error(), "help requested") {
+			return nil
+		}
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	// With port 0 the public URL follows the port the system chose.
+	if strings.HasSuffix(cfg.Addr, ":0") && env.Getenv(config.Env+"PUBLIC_URL") == "" && !hasFlag(args, "public-url") {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	return run(ctx, env, cfg, ln)
+}
+
+func hasFlag(args []string, name string) bool {
+	for _, a := range args {
+		if a == "-"+name || a == "--"+name || strings.HasPrefix(a, "-"+name+"=") || strings.HasPrefix(a, "--"+name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// run serves the platform on ln until ctx ends, then shuts down gracefully.
+func run(ctx context.Context, env Env, cfg config.Config, ln net.Listener) error {
+	log := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)
+	p, err := platform.Open(ctx, cfg, log, platform.Options{})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer p.Close()
+	srv := &http.Server{
+		Handler:           p.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	db := "SQLite " + cfg.SQLitePath()
+	if cfg.Postgres() {
+		db = "PostgreSQL"
+	}
+	mode := ""
+	if cfg.Dev {
+		mode = " in development mode (dev authorities are running and trusted)"
+	}
+	fmt.Fprintf(env.Stdout, "netid listening on %s (%s, data %s)%s\n", cfg.PublicURL, db, cfg.DataDir, mode)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
