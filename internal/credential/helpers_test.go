@@ -41,9 +41,21 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
+// fixedKey derives a P-256 key from label, so fuzz workers (separate
+// processes) share the coordinator's keys and seed inputs stay valid.
+func fixedKey(t testing.TB, label string) *ecdsa.PrivateKey {
+	t.Helper()
+	d := sha256.Sum256([]byte(label))
+	k, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{issuerKey: newKey(t), holderKey: newKey(t)}
+	f := &fixture{issuerKey: fixedKey(t, "issuer"), holderKey: fixedKey(t, "holder")}
 	f.keys = jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
 		Key: &f.issuerKey.PublicKey, KeyID: testKID, Algorithm: "ES256", Use: "sig",
 	}}}

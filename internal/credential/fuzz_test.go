@@ -1,0 +1,74 @@
+package credential
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func FuzzParse(f *testing.F) {
+	fx := newFixture(f)
+	issued := fx.issue(f)
+	f.Add(issued)
+	f.Add(fx.present(f, "age_over_18"))
+	f.Add("a.b.c~")
+	f.Add("a.b.c~WyJzYWx0IiwiYSIsMV0~")
+	f.Add("a.b.c~WyJzYWx0IiwxXQ~d.e.f")
+	f.Add("~~~")
+	f.Fuzz(func(t *testing.T, s string) {
+		sd, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error does not wrap ErrMalformed: %v", err)
+			}
+			return
+		}
+		out := sd.String()
+		if out != s {
+			t.Fatalf("String() = %q, want %q", out, s)
+		}
+		again, err := Parse(out)
+		if err != nil {
+			t.Fatalf("reparse: %v", err)
+		}
+		if len(again.Disclosures) != len(sd.Disclosures) || again.KeyBinding != sd.KeyBinding || again.JWT != sd.JWT {
+			t.Fatal("reparse differs")
+		}
+		for i, d := range sd.Disclosures {
+			if d.Digest != digest(d.Encoded) || again.Disclosures[i].Digest != d.Digest {
+				t.Fatal("digest mismatch")
+			}
+			if !d.ArrayElement && (d.Name == "_sd" || d.Name == "...") {
+				t.Fatal("reserved name accepted")
+			}
+		}
+	})
+}
+
+func FuzzVerifyPresentation(f *testing.F) {
+	fx := newFixture(f)
+	issued := fx.issue(f)
+	pres := fx.present(f, "age_over_18", "address")
+	f.Add(pres)
+	f.Add(issued)
+	f.Add(strings.Replace(pres, "~", "~~", 1))
+	parts := strings.Split(issued, "~")
+	f.Add(pres + parts[1] + "~")
+	f.Add(parts[0] + "~" + parts[len(parts)-2] + "~" + pres[strings.LastIndex(pres, "~")+1:])
+	f.Fuzz(func(t *testing.T, s string) {
+		cred, err := VerifyPresentation(s, fx.opts())
+		if err != nil {
+			return
+		}
+		// Anything accepted must be bound to this exact string and carry
+		// only claims the credential was issued with.
+		if cred.Raw != s || cred.KeyBinding == nil || cred.Claims.Wanghao != fx.claims.Wanghao {
+			t.Fatalf("accepted presentation with unexpected content")
+		}
+		for name := range cred.Disclosed {
+			if _, ok := fx.claims.Disclosable[name]; !ok {
+				t.Fatalf("accepted a claim %q that was never issued", name)
+			}
+		}
+	})
+}
