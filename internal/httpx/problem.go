@@ -389,6 +389,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(ctx, "server error problem", attrs...)
 	}
 
+	writeProblem(w, p)
+}
+
+// writeProblem writes p with its headers; it logs nothing.
+func writeProblem(w http.ResponseWriter, p *Problem) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	if v, ok := p.Extensions[ExtRetryAfter]; ok {
