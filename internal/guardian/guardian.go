@@ -49,8 +49,10 @@ type Claim struct {
 // Verifier checks guardian relationship evidence.
 type Verifier interface {
 	// Verify returns nil if evidence, at now, proves want. An empty
-	// want.Relationship accepts either relationship. Errors wrap
-	// ErrInvalid, ErrUntrusted, ErrExpired or ErrMismatch.
+	// want.Relationship accepts either relationship; want.Guardian and
+	// want.ChildRef must be set. Errors wrap ErrInvalid, ErrUntrusted,
+	// ErrExpired or ErrMismatch (or are ctx's error), and never contain the
+	// guardian or the child reference.
 	Verify(ctx context.Context, evidence string, want Claim, now time.Time) error
 }
 
