@@ -252,6 +252,8 @@ func TestVerifyRejects(t *testing.T) {
 		})), ErrMalformed},
 		{"missing status", sdjwt(with(func(p map[string]any) { delete(p, "status") })), ErrMalformed},
 		{"expired", sdjwt(with(func(p map[string]any) { p["exp"] = testNow.Add(-time.Second).Unix() })), ErrExpired},
+		{"expires exactly now", sdjwt(with(func(p map[string]any) { p["exp"] = testNow.Unix() })), ErrExpired},
+		{"valid until a second from now", sdjwt(with(func(p map[string]any) { p["exp"] = testNow.Add(time.Second).Unix() })), nil},
 		{"not yet valid", sdjwt(with(func(p map[string]any) { p["nbf"] = testNow.Add(time.Minute).Unix() })), ErrNotYetValid},
 		{"issued in future", sdjwt(with(func(p map[string]any) { p["iat"] = testNow.Add(time.Minute).Unix() })), ErrNotYetValid},
 		{"duplicate key in payload", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(),

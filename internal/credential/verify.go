@@ -64,8 +64,10 @@ type PresentationOptions struct {
 
 // Verify checks an issued SD-JWT `<jwt>~<d1>~…~<dn>~` (no key binding)
 // against the issuer keys at now: ES256 signature by the key with the
-// header's kid, typ, the disclosures, the required claims, and nbf/iat/exp
-// without leeway.
+// header's kid, typ, the disclosures, the required claims (iss, iat, exp,
+// vct, jti, wanghao, cnf.jwk, status.status_list) and nbf/iat/exp without
+// leeway. It is what the holder's wallet runs on receipt; relying parties
+// use VerifyPresentation.
 func Verify(sdjwt string, keys jose.JSONWebKeySet, now time.Time) (*Credential, error) {
 	sd, err := Parse(sdjwt)
 	if err != nil {
@@ -161,7 +163,7 @@ func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time
 	}
 	cred.KeyID = h.KeyID
 	c := cred.Claims
-	if now.After(c.ExpiresAt.Add(leeway)) {
+	if !now.Before(c.ExpiresAt.Add(leeway)) { // RFC 7519 §4.1.4: now must be before exp
 		return nil, nil, ErrExpired
 	}
 	if now.Add(leeway).Before(c.NotBefore) {
