@@ -1,0 +1,612 @@
+package wallet
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// ApplyOptions configure Apply and Resume.
+type ApplyOptions struct {
+	// Server is the platform's base URL; empty means the client's. It must
+	// equal the client's BaseURL.
+	Server string
+	// Dir is the wallet directory the credential (and pending.json) go to.
+	Dir string
+	// DocumentPath is the file with the document's chip container JSON.
+	DocumentPath string
+	// Phone is the phone number to bind.
+	Phone string
+	// Password returns the credential password (网证口令). It is asked
+	// once per run, when the password step or the locking of the wallet
+	// first needs it (again only if the platform rejects it after a resume).
+	Password func() (string, error)
+	// Code returns the SMS code sent to phone: a prompt, a flag, or the
+	// development outbox (DevCode).
+	Code func(ctx context.Context, phone string) (string, error)
+	// Liveness attests the live face check; for a development server
+	// DevLiveness(client).
+	Liveness liveness.Provider
+	// Guardian is the guardian's 网号, for an applicant aged 14 to 17.
+	Guardian string
+	// Evidence returns relationship evidence that guardianWanghao is the
+	// guardian of the child childRef names (a minor's application); for a
+	// development server DevEvidence(client).
+	Evidence func(ctx context.Context, applicationID, childRef, guardianWanghao string) (string, error)
+	// OnBehalfOf is the unlocked wallet of a guardian applying for a child
+	// under 14; Apply starts the application with the guardian's holder
+	// proof. The child's credential goes to Dir.
+	OnBehalfOf *Unlocked
+	// Wait is how long to wait for a guardian's confirmation, polling every
+	// Poll (default 5 s). Zero means not to wait: the application is saved
+	// and Apply returns ErrWaitingForGuardian.
+	Wait time.Duration
+	Poll time.Duration
+	// Progress, if set, receives one line per step; the lines hold no
+	// personal data.
+	Progress func(step string)
+	// Now is the clock (nil: time.Now); Rand the randomness of keys, proofs
+	// and the wallet file (nil: crypto/rand).
+	Now  func() time.Time
+	Rand io.Reader
+	// KDF are the Argon2id parameters that seal the wallet; zero means
+	// DefaultKDF.
+	KDF KDFParams
+}
+
+// Result is an issued credential, saved in the wallet.
+type Result struct {
+	Wanghao      string
+	CredentialID string
+	ExpiresAt    time.Time
+}
+
+// maxSteps bounds the state loop: a normal application takes at most nine
+// steps, so more means the platform makes no progress.
+const maxSteps = 24
+
+// defaultPoll is the guardian polling interval when ApplyOptions.Poll is 0.
+const defaultPoll = 5 * time.Second
+
+// maxCodeTries bounds how often a wrong SMS code is asked again in one run.
+const maxCodeTries = 3
+
+// maxPasswordTries bounds how often the password is asked again when the
+// platform rejects it after a resume.
+const maxPasswordTries = 3
+
+// Apply starts a new application for the document in o.DocumentPath and
+// drives it to issuance, saving the credential in o.Dir. The application is
+// saved in pending.json as soon as it starts, so that if Apply fails or
+// returns ErrWaitingForGuardian, Resume can continue it. Any earlier
+// pending application in o.Dir is forgotten.
+func Apply(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
+	if err := o.check(c); err != nil {
+		return nil, err
+	}
+	doc, err := readDocument(o.DocumentPath)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{c: c, o: o, doc: doc}
+	p := Pending{Server: c.base(), DocumentPath: o.DocumentPath, Phone: o.Phone}
+	if o.Guardian != "" {
+		if p.Guardian, err = netnum.Parse(o.Guardian); err != nil {
+			return nil, fmt.Errorf("%w: the guardian's 网号 is invalid: %w", ErrOptions, err)
+		}
+	}
+	if o.OnBehalfOf != nil {
+		p.OnBehalf, p.Guardian = true, o.OnBehalfOf.Wallet.Wanghao
+	}
+	started, err := c.StartApplication(ctx, doc.Identity.Type, o.OnBehalfOf)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: starting the application: %w", err)
+	}
+	p.ApplicationID, p.Token = started.ID, started.Token
+	if err := SavePending(o.Dir, p); err != nil {
+		return nil, err
+	}
+	r.p = p
+	r.progress("application started")
+	return r.loop(ctx, &started.View)
+}
+
+// Resume continues the application saved in o.Dir's pending.json. Fields
+// of o left empty (document path, phone, guardian) are taken from it; the
+// client must be for the server it was started with.
+func Resume(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
+	p, err := LoadPending(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if p.Server != c.base() {
+		return nil, fmt.Errorf("%w: the application was started with another server", ErrServerMismatch)
+	}
+	if o.Server == "" {
+		o.Server = p.Server
+	}
+	if o.DocumentPath == "" {
+		o.DocumentPath = p.DocumentPath
+	}
+	if o.Phone == "" {
+		o.Phone = p.Phone
+	}
+	changed := o.DocumentPath != p.DocumentPath || o.Phone != p.Phone
+	if o.Guardian != "" && !p.OnBehalf {
+		g, err := netnum.Parse(o.Guardian)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the guardian's 网号 is invalid: %w", ErrOptions, err)
+		}
+		changed = changed || g != p.Guardian
+		p.Guardian = g
+	}
+	if err := o.check(c); err != nil {
+		return nil, err
+	}
+	doc, err := readDocument(o.DocumentPath)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		p.DocumentPath, p.Phone = o.DocumentPath, o.Phone
+		if err := SavePending(o.Dir, p); err != nil {
+			return nil, err
+		}
+	}
+	r := &run{c: c, o: o, p: p, doc: doc}
+	r.progress("resuming the application")
+	return r.loop(ctx, nil)
+}
+
+func (o *ApplyOptions) check(c *Client) error {
+	var missing []error
+	need := func(ok bool, what string) {
+		if !ok {
+			missing = append(missing, fmt.Errorf("%w: %s", ErrOptions, what))
+		}
+	}
+	need(c != nil && c.BaseURL != "", "no client or base URL")
+	if c != nil {
+		need(checkServer(c.base()) == nil, "the base URL is not an http(s) URL")
+		need(o.Server == "" || trimSlash(o.Server) == c.base(), "the server differs from the client's base URL")
+	}
+	need(o.Dir != "", "no wallet directory")
+	need(o.DocumentPath != "", "no document file")
+	need(o.Password != nil, "no password source")
+	need(o.Code != nil, "no SMS code source")
+	need(o.Liveness != nil, "no liveness provider")
+	need(o.OnBehalfOf == nil || (o.OnBehalfOf.Wallet != nil && o.OnBehalfOf.DeviceKey != nil), "the guardian's wallet is not unlocked")
+	return errors.Join(missing...)
+}
+
+func trimSlash(s string) string { return strings.TrimRight(s, "/") }
+
+// chipDocument is the document file: its container JSON, parsed, and the
+// DG1 fields the wallet needs.
+type chipDocument struct {
+	JSON     []byte
+	Data     chip.Data
+	Identity document.Identity // Type and Number only
+}
+
+// readDocument reads and parses the chip container file.
+func readDocument(path string) (chipDocument, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return chipDocument{}, fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, chip.MaxContainerSize+1))
+	if err != nil {
+		return chipDocument{}, fmt.Errorf("%w: reading: %w", ErrDocument, err)
+	}
+	d, err := chip.Parse(b)
+	if err != nil {
+		return chipDocument{}, fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	// DG1 is a document.Identity as JSON; only the type and number are
+	// needed (the platform verifies the rest), and the other members are
+	// left alone because a document valid for life writes valid_until as
+	// "0000-00-00", which document.Date does not parse.
+	var dg1 struct {
+		Type   document.Type `json:"type"`
+		Number string        `json:"number"`
+	}
+	if err := json.Unmarshal(d.DG1, &dg1); err != nil {
+		return chipDocument{}, fmt.Errorf("%w: DG1 is not identity JSON", ErrDocument)
+	}
+	if !dg1.Type.Valid() || dg1.Number == "" {
+		return chipDocument{}, fmt.Errorf("%w: DG1 lacks a legal document type or number", ErrDocument)
+	}
+	canonical, err := d.MarshalJSON()
+	if err != nil {
+		return chipDocument{}, fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	return chipDocument{JSON: canonical, Data: d, Identity: document.Identity{Type: dg1.Type, Number: dg1.Number}}, nil
+}
+
+// run is one Apply or Resume.
+type run struct {
+	c   *Client
+	o   ApplyOptions
+	p   Pending
+	doc chipDocument
+
+	password     string
+	haveP        bool
+	pwConfirmed  bool // the platform accepted password in this run
+	passwordAsks int
+}
+
+func (r *run) now() time.Time {
+	if r.o.Now != nil {
+		return r.o.Now()
+	}
+	return time.Now()
+}
+
+func (r *run) rand() io.Reader {
+	if r.o.Rand != nil {
+		return r.o.Rand
+	}
+	return rand.Reader
+}
+
+func (r *run) progress(step string) {
+	if r.o.Progress != nil {
+		r.o.Progress(step)
+	}
+}
+
+func (r *run) askPassword() (string, error) {
+	if r.haveP {
+		return r.password, nil
+	}
+	pw, err := r.o.Password()
+	if err != nil {
+		return "", fmt.Errorf("wallet: reading the password: %w", err)
+	}
+	r.password, r.haveP = pw, true
+	r.passwordAsks++
+	return pw, nil
+}
+
+// loop drives the application from view v (nil: fetch it) to issuance.
+func (r *run) loop(ctx context.Context, v *proofing.View) (*Result, error) {
+	id, tok := r.p.ApplicationID, r.p.Token
+	var cur proofing.View
+	if v != nil {
+		cur = *v
+	}
+	for step := 0; step < maxSteps; step++ {
+		if v == nil {
+			got, err := r.c.GetApplication(ctx, id, tok)
+			if err != nil {
+				return nil, r.fail(err)
+			}
+			cur = got
+		}
+		var next proofing.View
+		var err error
+		switch cur.State {
+		case storage.StateDocument:
+			next, err = r.c.SubmitDocument(ctx, id, tok, r.doc.JSON)
+			r.stepDone(err, "document accepted")
+		case storage.StateRelationship:
+			next, err = r.relationship(ctx, cur)
+		case storage.StateFace:
+			next, err = r.face(ctx, cur)
+		case storage.StatePhone:
+			next, err = r.phone(ctx)
+		case storage.StatePassword:
+			next, err = r.setPassword(ctx)
+		case storage.StateGuardian:
+			next, err = r.waitGuardian(ctx)
+		case storage.StateDevice:
+			return r.device(ctx, cur)
+		case storage.StateIssued:
+			_ = RemovePending(r.o.Dir)
+			return nil, ErrAlreadyIssued
+		case storage.StateDeclined:
+			_ = RemovePending(r.o.Dir)
+			return nil, ErrDeclined
+		default:
+			return nil, fmt.Errorf("%w: %q", ErrUnexpectedState, cur.State)
+		}
+		if err != nil {
+			return nil, r.fail(err)
+		}
+		if next.State == "" { // a step that answers no view: ask
+			v = nil
+			continue
+		}
+		cur, v = next, &next
+	}
+	return nil, fmt.Errorf("%w: no progress after %d steps", ErrUnexpectedState, maxSteps)
+}
+
+func (r *run) stepDone(err error, msg string) {
+	if err == nil {
+		r.progress(msg)
+	}
+}
+
+// fail translates the platform's terminal answers to this package's
+// sentinels and forgets a dead application.
+func (r *run) fail(err error) error {
+	switch {
+	case hasSlug(err, "application-declined"):
+		_ = RemovePending(r.o.Dir)
+		return fmt.Errorf("%w: %w", ErrDeclined, err)
+	case hasSlug(err, "application-expired"):
+		_ = RemovePending(r.o.Dir)
+		return fmt.Errorf("%w: %w", ErrApplicationExpired, err)
+	}
+	return err
+}
+
+func (r *run) relationship(ctx context.Context, v proofing.View) (proofing.View, error) {
+	g := r.p.Guardian
+	if g == "" {
+		return proofing.View{}, ErrGuardianMissing
+	}
+	if r.o.Evidence == nil {
+		return proofing.View{}, fmt.Errorf("%w: no relationship evidence source", ErrOptions)
+	}
+	today := document.DateOf(r.now().In(proofing.Zone))
+	info, err := document.ValidateNumber(r.doc.Identity.Type, r.doc.Identity.Number, today)
+	if err != nil {
+		return proofing.View{}, fmt.Errorf("%w: %w", ErrDocument, err)
+	}
+	ref := proofing.ChildRef(r.p.ApplicationID, r.doc.Identity.Type, info.Normalized)
+	ev, err := r.o.Evidence(ctx, r.p.ApplicationID, ref, g)
+	if err != nil {
+		return proofing.View{}, fmt.Errorf("wallet: relationship evidence: %w", err)
+	}
+	next, err := r.c.SubmitRelationship(ctx, r.p.ApplicationID, r.p.Token, g, ev)
+	r.stepDone(err, "guardian relationship accepted")
+	return next, err
+}
+
+func (r *run) face(ctx context.Context, v proofing.View) (proofing.View, error) {
+	if v.FaceChallenge == "" {
+		return proofing.View{}, fmt.Errorf("%w: no face challenge", ErrResponse)
+	}
+	att, err := r.o.Liveness.Attest(ctx, liveness.Request{
+		Challenge:     v.FaceChallenge,
+		ApplicationID: r.p.ApplicationID,
+		FaceImageHash: liveness.FaceHash(r.doc.Data.DG2),
+	})
+	if err != nil {
+		return proofing.View{}, fmt.Errorf("wallet: liveness check: %w", err)
+	}
+	next, err := r.c.SubmitFace(ctx, r.p.ApplicationID, r.p.Token, att)
+	r.stepDone(err, "face check passed")
+	return next, err
+}
+
+func (r *run) phone(ctx context.Context) (proofing.View, error) {
+	if r.o.Phone == "" {
+		return proofing.View{}, fmt.Errorf("%w: no phone number", ErrOptions)
+	}
+	err := r.c.SendPhoneCode(ctx, r.p.ApplicationID, r.p.Token, r.o.Phone)
+	switch {
+	case hasSlug(err, "sms-too-soon"):
+		// A code was sent moments ago (an interrupted run): use it.
+		r.progress("a code was already sent")
+	case err != nil:
+		return proofing.View{}, err
+	default:
+		r.progress("SMS code sent")
+	}
+	for try := 1; ; try++ {
+		code, err := r.o.Code(ctx, r.o.Phone)
+		if err != nil {
+			return proofing.View{}, fmt.Errorf("wallet: reading the SMS code: %w", err)
+		}
+		next, err := r.c.VerifyPhone(ctx, r.p.ApplicationID, r.p.Token, code)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Slug() == "wrong-code" && try < maxCodeTries {
+			if n, ok := ae.RemainingAttempts(); !ok || n > 0 {
+				r.progress(ae.Error())
+				continue
+			}
+		}
+		r.stepDone(err, "phone number verified")
+		return next, err
+	}
+}
+
+func (r *run) setPassword(ctx context.Context) (proofing.View, error) {
+	pw, err := r.askPassword()
+	if err != nil {
+		return proofing.View{}, err
+	}
+	next, err := r.c.SetPassword(ctx, r.p.ApplicationID, r.p.Token, pw)
+	if err != nil {
+		r.haveP = false // ask again on resume or retry
+		return proofing.View{}, err
+	}
+	r.pwConfirmed = true
+	r.progress("credential password set")
+	return next, nil
+}
+
+// waitGuardian polls until the guardian decided or o.Wait elapsed.
+func (r *run) waitGuardian(ctx context.Context) (proofing.View, error) {
+	if r.o.Wait <= 0 {
+		r.progress("waiting for the guardian to confirm")
+		return proofing.View{}, ErrWaitingForGuardian
+	}
+	poll := r.o.Poll
+	if poll <= 0 {
+		poll = defaultPoll
+	}
+	r.progress("waiting for the guardian to confirm")
+	deadline := r.now().Add(r.o.Wait)
+	for {
+		if !r.now().Before(deadline) {
+			return proofing.View{}, ErrWaitingForGuardian
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return proofing.View{}, ctx.Err()
+		case <-t.C:
+		}
+		v, err := r.c.GetApplication(ctx, r.p.ApplicationID, r.p.Token)
+		if err != nil {
+			return proofing.View{}, err
+		}
+		if v.State != storage.StateGuardian {
+			if v.State == storage.StateDevice {
+				r.progress("the guardian confirmed")
+			}
+			return v, nil
+		}
+	}
+}
+
+// device makes the device key, proves its possession, receives and checks
+// the credential, and saves it.
+func (r *run) device(ctx context.Context, v proofing.View) (*Result, error) {
+	if v.DeviceNonce == "" {
+		return nil, fmt.Errorf("%w: no device nonce", ErrResponse)
+	}
+	// The password is asked before the credential is issued, so that a
+	// failure to read it cannot lose an issued credential.
+	pw, err := r.askPassword()
+	if err != nil {
+		return nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), r.rand())
+	if err != nil {
+		return nil, fmt.Errorf("wallet: generating the device key: %w", err)
+	}
+	issuer := r.c.base()
+	now := r.now()
+	proof, err := DeviceProof(key, issuer, v.DeviceNonce, now)
+	if err != nil {
+		return nil, err
+	}
+	issued, err := r.c.IssueCredential(ctx, r.p.ApplicationID, r.p.Token, proof)
+	if err != nil {
+		return nil, r.fail(err)
+	}
+	keys, err := r.c.JWKS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: fetching the platform's keys: %w", err)
+	}
+	if err := checkIssued(issued, keys, key, issuer, now); err != nil {
+		return nil, err
+	}
+	r.progress("credential issued")
+
+	if !r.pwConfirmed {
+		if pw, err = r.confirmPassword(ctx, issued, key, pw); err != nil {
+			return nil, err
+		}
+	}
+	w, err := Save(r.o.Dir, issuer, issued.Credential, key, pw, SaveOptions{KDF: r.o.KDF, Rand: r.o.Rand})
+	if err != nil {
+		return nil, err
+	}
+	if err := RemovePending(r.o.Dir); err != nil {
+		return nil, err
+	}
+	r.progress("credential saved in the wallet")
+	return &Result{Wanghao: w.Wanghao, CredentialID: w.CredentialID, ExpiresAt: w.ExpiresAt}, nil
+}
+
+// confirmPassword checks, after a resume past the password step, that the
+// password that will lock the wallet is the credential password the
+// platform holds, asking again if it is not.
+func (r *run) confirmPassword(ctx context.Context, issued proofing.Issued, key *ecdsa.PrivateKey, pw string) (string, error) {
+	jwt, _, _ := strings.Cut(issued.Credential, "~")
+	u := &Unlocked{Wallet: &Wallet{CredentialID: issued.CredentialID, IssuerJWT: jwt}, DeviceKey: key, Credential: issued.Credential}
+	for {
+		err := r.c.VerifyPassword(ctx, u, pw)
+		if err == nil {
+			return pw, nil
+		}
+		if !hasSlug(err, "wrong-password") || r.passwordAsks >= maxPasswordTries {
+			return "", fmt.Errorf("%w: %w", ErrPasswordNotConfirmed, err)
+		}
+		var ae *APIError
+		if errors.As(err, &ae) {
+			r.progress(ae.Error())
+		}
+		r.haveP = false
+		if pw, err = r.askPassword(); err != nil {
+			return "", err
+		}
+	}
+}
+
+// checkIssued verifies the issued credential against the platform's keys
+// and checks that it is bound to key and says what the platform said.
+func checkIssued(issued proofing.Issued, keys jose.JSONWebKeySet, key *ecdsa.PrivateKey, issuer string, now time.Time) error {
+	cred, err := credential.Verify(issued.Credential, keys, now)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
+	}
+	cl := cred.Claims
+	holderKey, ok := cl.Holder.Key.(*ecdsa.PublicKey)
+	switch {
+	case !ok || !holderKey.Equal(&key.PublicKey):
+		return fmt.Errorf("%w: not bound to this device's key", ErrCredentialMismatch)
+	case cl.Issuer != issuer:
+		return fmt.Errorf("%w: issued by another issuer", ErrCredentialMismatch)
+	case cl.Wanghao != issued.Wanghao:
+		return fmt.Errorf("%w: the 网号 differs", ErrCredentialMismatch)
+	case cl.ID != issued.CredentialID:
+		return fmt.Errorf("%w: the credential id differs", ErrCredentialMismatch)
+	}
+	if _, err := netnum.Parse(cl.Wanghao); err != nil {
+		return fmt.Errorf("%w: the 网号 is malformed", ErrCredentialMismatch)
+	}
+	return nil
+}
+
+// DeviceProof is the device key's proof of possession for issuance: a JWS
+// of type proofing.DeviceProofType, ES256, with the public key in its jwk
+// header and the claims aud (the platform's issuer identifier), nonce (the
+// application's device nonce) and iat.
+func DeviceProof(key *ecdsa.PrivateKey, issuer, nonce string, now time.Time) (string, error) {
+	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(proofing.DeviceProofType)
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
+	if err != nil {
+		return "", fmt.Errorf("wallet: device proof signer: %w", err)
+	}
+	payload, err := json.Marshal(map[string]any{"aud": issuer, "nonce": nonce, "iat": now.Unix()})
+	if err != nil {
+		return "", fmt.Errorf("wallet: device proof claims: %w", err)
+	}
+	jws, err := s.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("wallet: signing the device proof: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -1,0 +1,42 @@
+// Package wallet is the holder's reference wallet: the local store of a
+// person's 网证 (network credential) and device key, the HTTP client of the
+// platform's API, and the orchestration of an application (申领) from the
+// document's chip data to the issued credential.
+//
+// # The wallet directory
+//
+// A wallet lives in one directory (DefaultDir: $NETID_WALLET, else
+// $HOME/.netid/wallet; mode 0700) holding two files, each mode 0600 and
+// each replaced atomically (temporary file, fsync, rename):
+//
+//   - wallet.json: the credential. Its non-secret part is readable without
+//     the password: the server, the 网号, the credential id, its expiry and
+//     the issuer-signed JWT of the SD-JWT (which carries only digests of the
+//     identity attributes, the 网号, the device key's public half and the
+//     status reference). The secrets (the device key as PKCS#8 and the full
+//     SD-JWT with its disclosures) are sealed with AES-256-GCM under a key
+//     derived from the credential password (网证口令) with Argon2id; the
+//     non-secret fields and the KDF parameters are the AEAD's additional
+//     data, so altering any of them makes Unlock fail.
+//   - pending.json: an application in progress (its id and bearer token,
+//     the document file and phone number), so that Resume can continue it,
+//     for example after a guardian confirmed.
+//
+// # The client
+//
+// Client has one method per route of the platform's HTTP API (internal/
+// server), including the development routes. Request and response bodies
+// are declared here rather than imported from internal/server so that the
+// wallet does not link the server and its dependencies; the proofing
+// package's View, Started, Issued and GuardianRequest are reused as is.
+// Problem documents (RFC 9457) become *APIError. Calls made as a holder
+// carry a fresh holder proof (internal/holder) per request.
+//
+// # Why hand-written
+//
+// The file encryption composes x/crypto/argon2 and crypto/cipher's GCM
+// directly: the format is small and fixed, and a general-purpose container
+// (age, JWE) would add a dependency without removing any decision. Every
+// cryptographic primitive comes from the standard library, x/crypto or
+// go-jose.
+package wallet
