@@ -25,6 +25,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/server"
 	"github.com/netid-project/netid/internal/sms"
@@ -60,15 +61,9 @@ type Platform struct {
 type Options struct {
 	// Now replaces the clock.
 	Now func() time.Time
-	// PasswordParams replaces the argon2id parameters (tests, load).
-	PasswordParams *PasswordParams
-}
-
-// PasswordParams mirrors password.Params without importing it here for
-// callers.
-type PasswordParams struct {
-	Time, MemoryKiB uint32
-	Threads         uint8
+	// PasswordParams replaces the argon2id parameters of credential
+	// passwords (tests only: the defaults are the production choice).
+	PasswordParams password.Params
 }
 
 // OpenStore opens the database the configuration selects.
@@ -169,12 +164,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		StatusListSize: listSize,
 		Now:            now,
 	}
-	if opt.PasswordParams != nil {
-		svc.PasswordParams.Time = opt.PasswordParams.Time
-		svc.PasswordParams.MemoryKiB = opt.PasswordParams.MemoryKiB
-		svc.PasswordParams.Threads = opt.PasswordParams.Threads
-		svc.PasswordParams.KeyLen = 32
-	}
+	svc.PasswordParams = opt.PasswordParams
 	codes := &sms.Codes{
 		Store:  store,
 		Sender: sender,

@@ -212,4 +212,3 @@ func (s *Server) requestURL(r *http.Request) string { return s.PublicURL + r.URL
 func (s *Server) authenticate(r *http.Request) (holder.Holder, error) {
 	return s.Holders.Verify(r.Context(), r.Header.Get(holder.Header), r.Method, s.requestURL(r))
 }
-

@@ -1,0 +1,419 @@
+package platform_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/credential/statuslist"
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/proofing"
+)
+
+// backends runs fn on SQLite and, when NETID_TEST_POSTGRES_DSN is set, on
+// PostgreSQL.
+func backends(t *testing.T, fn func(t *testing.T, db string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+		}
+		fn(t, freshSchema(t, dsn))
+	})
+}
+
+func TestApplyAdultEndToEnd(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		p := adult(t)
+		h := e.apply(p)
+
+		if _, err := netnum.Parse(h.wanghao); err != nil {
+			t.Fatalf("issued 网号 is malformed: %v", err)
+		}
+		c, err := credential.Verify(h.credential, e.jwks(), e.clock.Now())
+		if err != nil {
+			t.Fatalf("issued credential does not verify with the published JWKS: %v", err)
+		}
+		if c.Claims.Wanghao != h.wanghao || c.Claims.VCT != proofing.VCT || c.Claims.Issuer != e.url {
+			t.Fatalf("claims: %+v", c.Claims)
+		}
+		if thumb(t, c.Claims.Holder) != thumb(t, &jose.JSONWebKey{Key: h.key.Public()}) {
+			t.Fatal("credential is not bound to the device key")
+		}
+		for claim, want := range map[string]any{"age_over_14": true, "age_over_16": true, "age_over_18": true, "age_over_60": false, "name": p.identity.Name, "document_number": p.identity.Number} {
+			if c.Disclosed[claim] != want {
+				t.Errorf("disclosure %s = %v, want %v", claim, c.Disclosed[claim], want)
+			}
+		}
+		// The issuer-signed part holds no plaintext identity data.
+		jwtPart := strings.SplitN(h.credential, "~", 2)[0]
+		payload, err := base64.RawURLEncoding.DecodeString(strings.Split(jwtPart, ".")[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{p.identity.Name, p.identity.Number, p.identity.Birth.String(), p.identity.Address} {
+			if bytes.Contains(payload, []byte(secret)) {
+				t.Fatalf("issuer-signed payload contains plaintext identity data")
+			}
+		}
+		if !c.Claims.ExpiresAt.Before(time.Date(2040, 1, 2, 0, 0, 0, 0, proofing.Zone).Add(time.Second)) {
+			t.Fatalf("credential outlives the document: %v", c.Claims.ExpiresAt)
+		}
+
+		// A presentation verifies offline with the published keys.
+		pres, err := credential.Present(h.credential, []string{"age_over_18"}, h.key, "https://shop.example", "n-1", e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := credential.VerifyPresentation(pres, credential.PresentationOptions{Keys: e.jwks(), Audience: "https://shop.example", Nonce: "n-1", Now: e.clock.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pc.Disclosed) != 1 || pc.Disclosed["age_over_18"] != true {
+			t.Fatalf("presentation disclosed %v, want only age_over_18", pc.Disclosed)
+		}
+
+		// The holder sees their credential through a device-signed request.
+		var info map[string]string
+		must(t, e.holderCall(h, "GET", "/v1/holder/credential", nil), http.StatusOK).json(t, &info)
+		if info["wanghao"] != h.wanghao || info["status"] != "active" {
+			t.Fatalf("holder credential: %v", info)
+		}
+	})
+}
+
+func thumb(t *testing.T, k *jose.JSONWebKey) string {
+	t.Helper()
+	b, err := k.Thumbprint(crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func statusOf(t *testing.T, e *env, h *holderKey) byte {
+	t.Helper()
+	c, err := credential.Verify(h.credential, e.jwks(), e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimPrefix(c.Claims.Status.URI, e.url)
+	r := must(t, e.call("GET", path, "", nil), http.StatusOK)
+	if ct := r.header.Get("Content-Type"); ct != "application/statuslist+jwt" {
+		t.Fatalf("status list Content-Type %q", ct)
+	}
+	if cc := r.header.Get("Cache-Control"); !strings.Contains(cc, "max-age=") {
+		t.Fatalf("status list Cache-Control %q", cc)
+	}
+	l, _, err := statuslist.Verify(string(r.body), e.jwks(), c.Claims.Status.URI, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := l.Get(c.Claims.Status.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Applying again (a new device) gives the same 网号 and revokes the old
+// credential, which the status list shows once its cached copy expires.
+func TestReapplyKeepsWanghaoAndRevokesOldCredential(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		p := adult(t)
+		first := e.apply(p)
+		if got := statusOf(t, e, first); got != statuslist.Valid {
+			t.Fatalf("new credential status %d", got)
+		}
+		e.clock.Advance(2 * time.Minute) // past the SMS resend interval
+		second := e.apply(p)
+		if second.wanghao != first.wanghao {
+			t.Fatalf("re-application changed the 网号")
+		}
+		if second.credentialID == first.credentialID {
+			t.Fatal("re-application reused the credential")
+		}
+		e.clock.Advance(e.p.Config.StatusTTL + time.Second)
+		if got := statusOf(t, e, first); got != statuslist.Invalid {
+			t.Fatalf("superseded credential status %d, want INVALID", got)
+		}
+		if got := statusOf(t, e, second); got != statuslist.Valid {
+			t.Fatalf("new credential status %d", got)
+		}
+		// The old device can no longer act as the holder.
+		if typ := e.holderCall(first, "GET", "/v1/holder/credential", nil).problemType(t); typ != "credential-inactive" {
+			t.Fatalf("old device: %s", typ)
+		}
+		// Another person gets another 网号.
+		other := e.apply(adult(t))
+		if other.wanghao == first.wanghao {
+			t.Fatal("two people share a 网号")
+		}
+	})
+}
+
+func TestTwoApplicationsRaceForTheSamePerson(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	p2 := p
+	p2.phone = adult(t).phone
+	a1, a2 := e.start(p.identity.Type), e.start(p.identity.Type)
+	v1, v2 := e.through(p, a1, "device"), e.through(p2, a2, "device")
+	var wg sync.WaitGroup
+	results := make([]*holderKey, 2)
+	for i, x := range []struct {
+		a app
+		v view
+	}{{a1, v1}, {a2, v2}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = e.issue(x.a, x.v)
+		}()
+	}
+	wg.Wait()
+	if results[0].wanghao != results[1].wanghao {
+		t.Fatal("racing applications for one person got two 网号")
+	}
+	e.clock.Advance(e.p.Config.StatusTTL + time.Second)
+	valid := 0
+	for _, h := range results {
+		if statusOf(t, e, h) == statuslist.Valid {
+			valid++
+		}
+	}
+	if valid != 1 {
+		t.Fatalf("%d usable credentials for one person, want 1", valid)
+	}
+}
+
+func TestIssueRaceOnOneApplication(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	v := e.through(p, a, "device")
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			r := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": deviceProof(t, key, e.url, v.DeviceNonce, e.clock.Now())})
+			statuses[i] = r.status
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		if s == http.StatusCreated {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d issuances from one application (statuses %v), want 1", ok, statuses)
+	}
+}
+
+func TestPublicDocuments(t *testing.T) {
+	e := newEnv(t, "")
+	for _, path := range []string{"/healthz", "/readyz", "/.well-known/jwt-vc-issuer", "/.well-known/netid-configuration"} {
+		must(t, e.call("GET", path, "", nil), http.StatusOK)
+	}
+	set := e.jwks()
+	if len(set.Keys) != 1 || !set.Keys[0].IsPublic() || set.Keys[0].KeyID == "" || set.Keys[0].Algorithm != "ES256" {
+		t.Fatalf("JWKS: %+v", set)
+	}
+	e.apply(adult(t))
+	m := must(t, e.call("GET", "/metrics", "", nil), http.StatusOK)
+	if !bytes.Contains(m.body, []byte("/v1/applications/{id}/credential")) {
+		t.Fatal("metrics do not count requests by route")
+	}
+	if typ := must(t, e.call("GET", "/status/999", "", nil), http.StatusNotFound).problemType(t); typ != "status-list-not-found" {
+		t.Fatal(typ)
+	}
+	if typ := must(t, e.call("GET", "/nope", "", nil), http.StatusNotFound).problemType(t); typ != "not-found" {
+		t.Fatal(typ)
+	}
+}
+
+func TestKeyRotationKeepsOldKeyPublished(t *testing.T) {
+	e := newEnv(t, "")
+	before := e.apply(adult(t))
+	if _, err := e.p.Keys.Rotate(context.Background(), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	set := e.jwks()
+	if len(set.Keys) != 2 {
+		t.Fatalf("JWKS has %d keys after rotation, want 2", len(set.Keys))
+	}
+	if _, err := credential.Verify(before.credential, set, e.clock.Now()); err != nil {
+		t.Fatalf("credential signed by the retired key no longer verifies: %v", err)
+	}
+	after := e.apply(adult(t))
+	ca, err := credential.Verify(after.credential, set, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _ := credential.Verify(before.credential, set, e.clock.Now())
+	if ca.KeyID == cb.KeyID {
+		t.Fatal("new credential was signed with the retired key")
+	}
+}
+
+// Documents and numbers: the chip checks reach the API as problem types.
+func TestDocumentRejections(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	submit := func(chipJSON []byte) response {
+		a := e.start(p.identity.Type)
+		return e.call("PUT", "/v1/applications/"+a.ID+"/document", a.Token, map[string]any{"chip": json.RawMessage(chipJSON)})
+	}
+	good := e.chip(p)
+	var d map[string]string
+	if err := json.Unmarshal(good, &d); err != nil {
+		t.Fatal(err)
+	}
+	alter := func(field string) []byte {
+		b, _ := base64.StdEncoding.DecodeString(d[field])
+		b[len(b)/2] ^= 1
+		m := map[string]string{"dg1": d["dg1"], "dg2": d["dg2"], "sod": d["sod"]}
+		m[field] = base64.StdEncoding.EncodeToString(b)
+		out, _ := json.Marshal(m)
+		return out
+	}
+	// A document signed by an authority outside the trust list.
+	ca, caKey, err := chip.NewCA("Rogue CSCA", e.clock.Now().AddDate(-1, 0, 0), e.clock.Now().AddDate(5, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogue, err := chip.NewDocumentSigner(ca, caKey, "Rogue DS", e.clock.Now().AddDate(-1, 0, 0), e.clock.Now().AddDate(5, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueData, err := rogue.Sign(p.identity, p.face, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueJSON, _ := json.Marshal(rogueData)
+	expired := p
+	expired.identity.ValidUntil = document.DateOf(e.clock.Now().AddDate(0, 0, -2))
+	wrongSex := p
+	wrongSex.identity.Sex = document.Female
+	badNumber := p
+	badNumber.identity.Number = p.identity.Number[:17] + map[bool]string{true: "1", false: "2"}[p.identity.Number[17] != '1']
+
+	cases := []struct {
+		name   string
+		chip   []byte
+		status int
+		typ    string
+	}{
+		{"identity altered", alter("dg1"), 422, "chip-data-altered"},
+		{"face altered", alter("dg2"), 422, "chip-data-altered"},
+		{"security object altered", alter("sod"), 0, ""},
+		{"untrusted signer", rogueJSON, 422, "untrusted-document-signer"},
+		{"expired document", e.chip(expired), 422, "document-expired"},
+		{"sex disagrees with the number", e.chip(wrongSex), 422, "document-number-mismatch"},
+		{"invalid check character", e.chip(badNumber), 422, "invalid-document-number"},
+		{"not chip data", []byte(`{"dg1":"AA==","dg2":"AA==","sod":"AA=="}`), 400, "malformed-chip-data"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := submit(c.chip)
+			if c.status == 0 { // any rejection of the right family
+				if r.status < 400 || r.status >= 500 {
+					t.Fatalf("altered security object accepted or crashed: %d %s", r.status, r.body)
+				}
+				r.problemType(t)
+				return
+			}
+			if r.status != c.status {
+				t.Fatalf("status %d, want %d: %s", r.status, c.status, r.body)
+			}
+			if typ := r.problemType(t); typ != c.typ {
+				t.Fatalf("type %s, want %s", typ, c.typ)
+			}
+			if bytes.Contains(r.body, []byte(p.identity.Number)) || bytes.Contains(r.body, []byte(p.identity.Name)) {
+				t.Fatal("problem document leaks personal data")
+			}
+		})
+	}
+	// A passport chip submitted to a resident ID application.
+	a := e.start(document.Passport)
+	if typ := e.call("PUT", "/v1/applications/"+a.ID+"/document", a.Token, map[string]any{"chip": good}).problemType(t); typ != "document-type-mismatch" {
+		t.Fatal(typ)
+	}
+}
+
+// Strict request handling: every malformed request gets a problem document.
+func TestRequestRejections(t *testing.T) {
+	e := newEnv(t, "")
+	a := e.start(document.ResidentIDCard)
+	auth := map[string]string{"Authorization": "Bearer " + a.Token}
+	big := `{"chip":"` + strings.Repeat("A", 2<<20) + `"}`
+	cases := []struct {
+		name, method, path, body string
+		hdr                      map[string]string
+		status                   int
+		typ                      string
+	}{
+		{"malformed JSON", "POST", "/v1/applications", `{"document_type":`, nil, 400, "malformed-json"},
+		{"unknown field", "POST", "/v1/applications", `{"document_type":"resident_id_card","admin":true}`, nil, 400, "unknown-field"},
+		{"duplicate key", "POST", "/v1/applications", `{"document_type":"passport","document_type":"resident_id_card"}`, nil, 400, "duplicate-key"},
+		{"trailing data", "POST", "/v1/applications", `{"document_type":"passport"} {}`, nil, 400, "trailing-data"},
+		{"unknown document type", "POST", "/v1/applications", `{"document_type":"library_card"}`, nil, 422, "document-type-mismatch"},
+		{"oversized body", "PUT", "/v1/applications/" + a.ID + "/document", big, auth, 413, "body-too-large"},
+		{"wrong token", "GET", "/v1/applications/" + a.ID, "", map[string]string{"Authorization": "Bearer nope"}, 404, "application-not-found"},
+		{"no token", "GET", "/v1/applications/" + a.ID, "", nil, 404, "application-not-found"},
+		{"step out of order", "PUT", "/v1/applications/" + a.ID + "/password", `{"password":"27418596"}`, auth, 409, "wrong-state"},
+		{"on behalf without a holder proof", "POST", "/v1/applications", `{"document_type":"resident_id_card","on_behalf":true}`, nil, 401, "holder-unauthenticated"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var body []byte
+			if c.body != "" {
+				body = []byte(c.body)
+			}
+			r := e.raw(c.method, c.path, body, c.hdr)
+			if r.status != c.status {
+				t.Fatalf("status %d, want %d: %.300s", r.status, c.status, r.body)
+			}
+			if typ := r.problemType(t); typ != c.typ {
+				t.Fatalf("type %s, want %s", typ, c.typ)
+			}
+		})
+	}
+	// The application survived all of that.
+	if v := e.get(a); v.State != "document" {
+		t.Fatalf("state %s", v.State)
+	}
+}
+
+func TestApplicationExpires(t *testing.T) {
+	e := newEnv(t, "")
+	a := e.start(document.ResidentIDCard)
+	e.clock.Advance(31 * time.Minute)
+	if typ := must(t, e.call("GET", "/v1/applications/"+a.ID, a.Token, nil), http.StatusGone).problemType(t); typ != "application-expired" {
+		t.Fatal(typ)
+	}
+}
