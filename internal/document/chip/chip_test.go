@@ -84,8 +84,17 @@ var testPKI = sync.OnceValue(func() *pki {
 	must(err)
 	p.ds, err = NewDocumentSigner(p.ca, p.caKey, "Test DS", now.AddDate(-1, 0, 0), now.AddDate(10, 0, 0))
 	must(err)
-	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	// A fixed test key: generating RSA keys is slow, and every fuzz worker
+	// builds this PKI.
+	rsaKeyPEM, err := os.ReadFile("testdata/test-only-rsa2048.key")
 	must(err)
+	block, _ := pem.Decode(rsaKeyPEM)
+	if block == nil {
+		panic("testdata/test-only-rsa2048.key: no PEM block")
+	}
+	parsed, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	must(err)
+	rsaKey := parsed.(*rsa.PrivateKey)
 	p.rsaDS, err = newDocumentSigner(p.ca, p.caKey, rsaKey, "Test RSA DS", now.AddDate(-1, 0, 0), now.AddDate(10, 0, 0))
 	must(err)
 	p.trust = NewTrustList(p.ca)
