@@ -15,6 +15,9 @@ func FuzzParse(f *testing.F) {
 	f.Add("a.b.c~WyJzYWx0IiwiYSIsMV0~")
 	f.Add("a.b.c~WyJzYWx0IiwxXQ~d.e.f")
 	f.Add("~~~")
+	for _, d := range []string{`["s","_sd",1]`, `["s",{"a":1,"a":2}]`, `["s","n",1,2]`, `[1,"n",1]`, `["s","n",1]x`} {
+		f.Add("a.b.c~" + b64(d) + "~")
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		sd, err := Parse(s)
 		if err != nil {
