@@ -42,7 +42,7 @@ func keysCmd(ctx context.Context, env Env, args []string, rotate bool) error {
 	if err != nil {
 		return err
 	}
-	sealer, err := keys.NewSealer(keys.Derive(master, "netid/seal/v1"), rand.Reader)
+	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
 	if err != nil {
 		return err
 	}

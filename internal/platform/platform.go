@@ -111,11 +111,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	sealer, err := keys.NewSealer(keys.Derive(master, "netid/seal/v1"), rand.Reader)
+	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	indexer := keys.NewIndexer(keys.Derive(master, "netid/index/v1"))
+	indexer := keys.NewIndexer(keys.Derive(master, keys.PurposeIndex))
 	keySet := keys.NewKeySet(store, sealer, rand.Reader)
 	if err := keySet.Load(ctx, now()); err != nil {
 		return nil, fmt.Errorf("loading signing keys: %w", err)
