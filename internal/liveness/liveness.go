@@ -243,3 +243,26 @@ func (c claims) wellFormed() error {
 	}
 	return nil
 }
+
+// PeekChallenge returns the challenge claimed by attestation WITHOUT
+// checking its signature or anything else. It exists because the platform
+// stores only a MAC of the challenge it issued: a handler peeks, checks the
+// MAC of the peeked value against the stored one, and then passes the value
+// to Verify as Expect.Challenge, which checks everything. Errors wrap
+// ErrInvalid.
+func PeekChallenge(attestation string) (string, error) {
+	if len(attestation) > maxAttestationLen {
+		return "", fmt.Errorf("%w: too long", ErrInvalid)
+	}
+	jws, err := jose.ParseSignedCompact(attestation, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	var c struct {
+		Challenge string `json:"challenge"`
+	}
+	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &c); err != nil || c.Challenge == "" {
+		return "", fmt.Errorf("%w: no challenge claim", ErrInvalid)
+	}
+	return c.Challenge, nil
+}

@@ -101,6 +101,22 @@ func TestSignerVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+func TestPeekChallenge(t *testing.T) {
+	f := newFixture(t)
+	att, err := f.signer.Attest(context.Background(), f.req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := PeekChallenge(att); err != nil || got != f.req.Challenge {
+		t.Fatalf("PeekChallenge = %q, %v", got, err)
+	}
+	for _, bad := range []string{"", "a.b.c", signRaw(t, f.signer.Key, jose.ES256, "k1", TokenType, map[string]any{"iss": "x"})} {
+		if _, err := PeekChallenge(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("PeekChallenge(%q) error = %v, want ErrInvalid", bad, err)
+		}
+	}
+}
+
 func TestVerifyFailures(t *testing.T) {
 	f := newFixture(t)
 	key := f.signer.Key.(*ecdsa.PrivateKey)
@@ -315,6 +331,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add("eyJhbGciOiJub25lIn0.e30.")
 	f.Add(good[:len(good)-3] + "AAA")
 	f.Fuzz(func(t *testing.T, att string) {
+		_, _ = PeekChallenge(att)
 		res, err := fx.verifier.Verify(att, fx.want, t0)
 		if err == nil && (res.Provider != "devliveness" || res.Score < fx.verifier.Threshold || res.Score > 1) {
 			t.Fatalf("accepted with result %+v", res)
