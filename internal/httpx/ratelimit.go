@@ -112,7 +112,9 @@ func (l *RateLimiter) Allow(key string) (ok bool, retryAfter time.Duration) {
 		b.tokens--
 		return true, 0
 	}
-	wait := time.Duration(math.Ceil((1 - b.tokens) / l.cfg.Rate * float64(time.Second)))
+	// Rounded to the nanosecond so float noise cannot add a whole second
+	// once the caller rounds up to seconds for Retry-After.
+	wait := time.Duration(math.Round((1 - b.tokens) / l.cfg.Rate * float64(time.Second)))
 	return false, wait
 }
 

@@ -142,3 +142,22 @@ func TestClientIP(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimiterRetryAfterWholeSeconds(t *testing.T) {
+	tests := []struct {
+		rate float64
+		want int64
+	}{{1.0 / 3, 3}, {1.0 / 7, 7}, {1.0 / 60, 60}, {0.1, 10}, {3, 1}, {1.0 / 86400, 86400}}
+	for _, tt := range tests {
+		clock := &fakeClock{t: time.Unix(1e9, 0)}
+		l := newLimiter(t, clock, tt.rate, 1, 1)
+		l.Allow("k")
+		ok, wait := l.Allow("k")
+		if ok {
+			t.Fatalf("rate %v: second request allowed", tt.rate)
+		}
+		if got := RateLimited(wait).Extensions[ExtRetryAfter]; got != tt.want {
+			t.Errorf("rate %v: retry_after = %v, want %d", tt.rate, got, tt.want)
+		}
+	}
+}
