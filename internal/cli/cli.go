@@ -31,7 +31,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":  {"run the platform", serve},
 		"dev":    {"development fixtures: dev document", dev},
-		"wallet": {"the reference wallet: apply, show, present, guardian", wallet},
+		"wallet": {"the reference wallet: apply, show, present, guardian", walletCmd},
 		"verify": {"verify a presentation offline", verify},
 		"admin":  {"operator tools: admin keys rotate|list", admin},
 		"demo":   {"run the whole flow once against a dev platform", demo},

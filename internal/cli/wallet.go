@@ -1,0 +1,362 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/wallet"
+)
+
+func walletCmd(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "wallet", args, map[string]func(context.Context, Env, []string) error{
+		"apply":    walletApply,
+		"show":     walletShow,
+		"present":  walletPresent,
+		"guardian": walletGuardian,
+	})
+}
+
+// walletDir is the --wallet flag's default.
+func walletDir(env Env) string {
+	if d := env.Getenv("NETID_WALLET"); d != "" {
+		return d
+	}
+	d, err := wallet.DefaultDir()
+	if err != nil {
+		return ".netid-wallet"
+	}
+	return d
+}
+
+// secretSource reads a secret from a file, an environment variable or the
+// terminal, in that order.
+type secretSource struct {
+	env     Env
+	file    string
+	envVar  string
+	prompt  string
+	cached  string
+	fetched bool
+}
+
+func (s *secretSource) get() (string, error) {
+	if s.fetched {
+		return s.cached, nil
+	}
+	var v string
+	switch {
+	case s.file != "":
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return "", fmt.Errorf("reading the password file: %w", err)
+		}
+		v = strings.TrimSpace(string(b))
+	case s.env.Getenv(s.envVar) != "":
+		v = s.env.Getenv(s.envVar)
+	default:
+		var err error
+		if v, err = promptSecret(s.env, s.prompt); err != nil {
+			return "", fmt.Errorf("%w (or give --password-file or %s)", err, s.envVar)
+		}
+	}
+	s.cached, s.fetched = v, true
+	return v, nil
+}
+
+// promptSecret asks on the terminal without echo.
+func promptSecret(env Env, prompt string) (string, error) {
+	f, ok := env.Stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("no terminal to ask for the password on")
+	}
+	fmt.Fprint(env.Stderr, prompt)
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// promptLine asks for a line on the terminal.
+func promptLine(env Env, prompt string) (string, error) {
+	f, ok := env.Stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("no terminal to ask on")
+	}
+	fmt.Fprint(env.Stderr, prompt)
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}
+
+func client(server string) *wallet.Client {
+	return &wallet.Client{BaseURL: strings.TrimSuffix(server, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}
+}
+
+// unlock opens the wallet in dir with the password from src.
+func unlock(dir string, src *secretSource) (*wallet.Unlocked, error) {
+	w, err := wallet.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	pw, err := src.get()
+	if err != nil {
+		return nil, err
+	}
+	return w.Unlock(pw)
+}
+
+func walletApply(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "wallet apply")
+	server := fs.String("server", env.Getenv("NETID_SERVER"), "the platform's base URL")
+	doc := fs.String("document", "", "the document's chip data file (from the NFC read, or netid dev document)")
+	phone := fs.String("phone", "", "the phone number to bind")
+	dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
+	pwFile := fs.String("password-file", "", "file holding the credential password (else env NETID_PASSWORD, else a prompt)")
+	code := fs.String("code", "", "the SMS code (else a prompt, or the dev outbox with --dev)")
+	devMode := fs.Bool("dev", false, "use the dev server's outbox, liveness provider and relationship authority")
+	livenessURL := fs.String("liveness-url", "", "liveness provider URL (a real provider's HTTP adapter)")
+	livenessToken := fs.String("liveness-token", "", "bearer token for the liveness provider")
+	guardianWH := fs.String("guardian", "", "applicants aged 14 to 17: the guardian's 网号")
+	evidence := fs.String("evidence", "", "file holding guardian relationship evidence (minors, without --dev)")
+	onBehalf := fs.String("on-behalf-wallet", "", "a guardian applying for a child under 14: the guardian's wallet directory")
+	guardianPW := fs.String("guardian-password-file", "", "the guardian's password file (else env NETID_GUARDIAN_PASSWORD, else a prompt)")
+	wait := fs.Duration("wait", 0, "how long to wait for the guardian's confirmation (0: save and exit; resume with --resume)")
+	resume := fs.Bool("resume", false, "continue the application saved in the wallet directory")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *server == "" {
+		if p, err := wallet.LoadPending(*dir); err == nil && *resume {
+			*server = p.Server
+		} else {
+			return errors.New("--server is required")
+		}
+	}
+	if !*resume && (*doc == "" || *phone == "") {
+		return errors.New("--document and --phone are required")
+	}
+	c := client(*server)
+	password := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password (8 digits): "}
+	o := wallet.ApplyOptions{
+		Server:       c.BaseURL,
+		Dir:          *dir,
+		DocumentPath: *doc,
+		Phone:        *phone,
+		Password:     password.get,
+		Guardian:     *guardianWH,
+		Wait:         *wait,
+		Progress:     func(step string) { fmt.Fprintln(env.Stderr, "  "+step) },
+	}
+	switch {
+	case *code != "":
+		given := *code
+		o.Code = func(context.Context, string) (string, error) { return given, nil }
+	case *devMode:
+		o.Code = wallet.DevCode(c)
+	default:
+		o.Code = func(context.Context, string) (string, error) {
+			return promptLine(env, "SMS code sent to your phone: ")
+		}
+	}
+	switch {
+	case *livenessURL != "":
+		o.Liveness = &liveness.HTTPProvider{URL: *livenessURL, Token: *livenessToken}
+	case *devMode:
+		o.Liveness = wallet.DevLiveness(c)
+	default:
+		return errors.New("no liveness provider: give --liveness-url (or --dev against a development server)")
+	}
+	switch {
+	case *evidence != "":
+		b, err := os.ReadFile(*evidence)
+		if err != nil {
+			return err
+		}
+		ev := strings.TrimSpace(string(b))
+		o.Evidence = func(context.Context, string, string, string) (string, error) { return ev, nil }
+	case *devMode:
+		o.Evidence = wallet.DevEvidence(c)
+	}
+	if *onBehalf != "" {
+		u, err := unlock(*onBehalf, &secretSource{env: env, file: *guardianPW, envVar: "NETID_GUARDIAN_PASSWORD", prompt: "Guardian's credential password: "})
+		if err != nil {
+			return fmt.Errorf("guardian's wallet: %w", err)
+		}
+		o.OnBehalfOf = u
+	}
+	var res *wallet.Result
+	var err error
+	if *resume {
+		res, err = wallet.Resume(ctx, c, o)
+	} else {
+		res, err = wallet.Apply(ctx, c, o)
+	}
+	if errors.Is(err, wallet.ErrWaitingForGuardian) {
+		fmt.Fprintln(env.Stdout, "waiting for the guardian: they approve with `netid wallet guardian approve`; then run `netid wallet apply --resume`")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "issued: 网号 %s, 网证 valid until %s\n", netnum.Mask(res.Wanghao), res.ExpiresAt.Format(time.DateOnly))
+	return nil
+}
+
+func walletShow(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "wallet show")
+	dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
+	full := fs.Bool("full", false, "show the full 网号 (asks for the password)")
+	pwFile := fs.String("password-file", "", "file holding the credential password (with --full)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	w, err := wallet.Open(*dir)
+	if err != nil {
+		return err
+	}
+	wh := w.MaskedWanghao()
+	if *full {
+		if _, err := w.Unlock(mustGet(&secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})); err != nil {
+			return err
+		}
+		wh = netnum.Format(w.Wanghao)
+	}
+	st, err := wallet.Status(ctx, client(w.Server), w)
+	status := ""
+	if err != nil {
+		status = "unknown (" + oneLine(err) + ")"
+	} else {
+		status = st.Status
+		if st.Expired {
+			status += ", expired"
+		}
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "网号\t%s\n", wh)
+	fmt.Fprintf(tw, "status\t%s\n", status)
+	fmt.Fprintf(tw, "valid until\t%s\n", w.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(tw, "platform\t%s\n", w.Server)
+	fmt.Fprintf(tw, "credential\t%s\n", w.CredentialID)
+	return tw.Flush()
+}
+
+func mustGet(s *secretSource) string {
+	v, _ := s.get()
+	return v
+}
+
+// listFlag collects repeated flag values, also comma-separated.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+func walletPresent(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "wallet present")
+	dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
+	audience := fs.String("audience", "", "the relying party's identifier")
+	nonce := fs.String("nonce", "", "the relying party's nonce")
+	pwFile := fs.String("password-file", "", "file holding the credential password (else env NETID_PASSWORD, else a prompt)")
+	var disclose listFlag
+	fs.Var(&disclose, "disclose", "a claim to disclose (repeatable): age_over_14, age_over_16, age_over_18, age_over_60, name, …")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *audience == "" || *nonce == "" {
+		return errors.New("--audience and --nonce are required")
+	}
+	u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+	if err != nil {
+		return err
+	}
+	p, err := wallet.Present(u, *audience, *nonce, disclose, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, p)
+	return nil
+}
+
+func walletGuardian(ctx context.Context, env Env, args []string) error {
+	decide := func(approve bool) func(context.Context, Env, []string) error {
+		return func(ctx context.Context, env Env, args []string) error {
+			fs := flags(env, "wallet guardian")
+			dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
+			pwFile := fs.String("password-file", "", "file holding the credential password")
+			if err := parse(fs, args); err != nil {
+				return err
+			}
+			if fs.NArg() != 1 {
+				return errors.New("give the application ID (from netid wallet guardian list)")
+			}
+			src := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
+			u, err := unlock(*dir, src)
+			if err != nil {
+				return err
+			}
+			pw, _ := src.get()
+			if err := wallet.DecideGuardian(ctx, client(u.Wallet.Server), u, fs.Arg(0), approve, pw); err != nil {
+				return err
+			}
+			word := "approved"
+			if !approve {
+				word = "declined"
+			}
+			fmt.Fprintf(env.Stdout, "%s application %s\n", word, fs.Arg(0))
+			return nil
+		}
+	}
+	return sub(ctx, env, "wallet guardian", args, map[string]func(context.Context, Env, []string) error{
+		"list": func(ctx context.Context, env Env, args []string) error {
+			fs := flags(env, "wallet guardian list")
+			dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
+			pwFile := fs.String("password-file", "", "file holding the credential password")
+			if err := parse(fs, args); err != nil {
+				return err
+			}
+			u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+			if err != nil {
+				return err
+			}
+			reqs, err := wallet.GuardianRequests(ctx, client(u.Wallet.Server), u)
+			if err != nil {
+				return err
+			}
+			if len(reqs) == 0 {
+				fmt.Fprintln(env.Stdout, "no requests waiting")
+				return nil
+			}
+			tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "APPLICATION\tNAME\tAGE\tDOCUMENT\tEXPIRES")
+			for _, r := range reqs {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.ApplicationID, r.Name, r.Age, r.DocumentType.Title(), r.ExpiresAt.Local().Format("15:04"))
+			}
+			return tw.Flush()
+		},
+		"approve": decide(true),
+		"decline": decide(false),
+	})
+}
