@@ -11,9 +11,16 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
+	t.Run("Route", func(t *testing.T) { testMetrics(t, true) })
+	// Without Route the Pattern the mux sets on the request passed down is
+	// read; AccessLog outside shares the route holder.
+	t.Run("fallback", func(t *testing.T) { testMetrics(t, false) })
+}
+
+func testMetrics(t *testing.T, useRoute bool) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	h := newTestServer(t, true, m.Middleware, Recover(discardLogger()))
+	h := newTestServer(t, useRoute, RequestID, AccessLog(discardLogger()), m.Middleware, Recover(discardLogger()), SecurityHeaders)
 	for _, target := range []string{"/v1/persons/a", "/v1/persons/b", "/v1/persons/missing", "/v1/persons/panic", "/nowhere/110101199003077777"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", target, nil))
 	}
