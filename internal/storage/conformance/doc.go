@@ -1,0 +1,25 @@
+// Package conformance is the test suite every storage.Storage backend
+// passes, in the style of dex's storage/conformance: RunTests checks each
+// method against each sentence of the storage.Storage contract (sentinel
+// errors, round trips of every field including zero times and empty byte
+// slices, Update semantics, revocation on issue, orderings, expiry), and
+// RunConcurrencyTests checks the races the platform depends on (one person
+// per blind index, one consumption per code, no lost updates) and is meant
+// to run under -race. BenchmarkGetOrCreatePerson and BenchmarkUpdateCode are
+// shared benchmark bodies.
+//
+// A backend's test file calls them with a function returning a fresh, empty
+// storage per subtest:
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.RunTests(t, newStorage)
+//		conformance.RunConcurrencyTests(t, newStorage)
+//	}
+//
+// Byte slices compare as equal when both are empty (nil or not): the
+// contract does not distinguish them. Times must come back in UTC and equal
+// to the microsecond. Expiry tests read the real clock with margins of hours
+// and never sleep. Where the contract is silent the suite pins down the
+// behaviour the backends share: a zero expiresAt never expires (nonces as
+// well as counters), and an expiry exactly at DeleteExpired's now is kept.
+package conformance
