@@ -194,7 +194,10 @@ func (o *ApplyOptions) check(c *Client) error {
 	need(o.Password != nil, "no password source")
 	need(o.Code != nil, "no SMS code source")
 	need(o.Liveness != nil, "no liveness provider")
-	need(o.OnBehalfOf == nil || (o.OnBehalfOf.Wallet != nil && o.OnBehalfOf.DeviceKey != nil), "the guardian's wallet is not unlocked")
+	if g := o.OnBehalfOf; g != nil {
+		need(g.Wallet != nil && g.DeviceKey != nil, "the guardian's wallet is not unlocked")
+		need(g.Wallet == nil || c == nil || g.Wallet.Server == c.base(), "the guardian's credential is from another server")
+	}
 	return errors.Join(missing...)
 }
 

@@ -27,7 +27,15 @@ func TestClientProblemDecoding(t *testing.T) {
 					"wrong credential password: 2 attempts left").With(ExtRemainingAttempts, 2))
 			},
 			wantStatus: 403, wantSlug: "wrong-password", remaining: 2,
-			wantError: "Wrong credential password: wrong credential password: 2 attempts left (2 attempts left)",
+			wantError: "Wrong credential password: wrong credential password: 2 attempts left",
+		},
+		{
+			name: "remaining attempts only in the extension",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				httpx.WriteError(w, r, nil, httpx.New(422, "wrong-code", "Wrong code", "sms: wrong code").With(ExtRemainingAttempts, 1))
+			},
+			wantStatus: 422, wantSlug: "wrong-code", remaining: 1,
+			wantError: "Wrong code: sms: wrong code (1 attempts left)",
 		},
 		{
 			name: "problem without detail",

@@ -76,7 +76,7 @@ type APIError struct {
 }
 
 // Error is one line: "title: detail", followed by the attempts left if the
-// problem counts them.
+// problem counts them and the detail does not already say so.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Title)
@@ -87,7 +87,7 @@ func (e *APIError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.Detail)
 	}
-	if n, ok := e.RemainingAttempts(); ok {
+	if n, ok := e.RemainingAttempts(); ok && !strings.Contains(e.Detail, "attempt") {
 		fmt.Fprintf(&b, " (%d attempts left)", n)
 	}
 	return strings.ReplaceAll(b.String(), "\n", " ")

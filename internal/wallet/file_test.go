@@ -37,8 +37,8 @@ func issueTestCredential(t testing.TB, holder *ecdsa.PrivateKey, id string) stri
 	sd, err := credential.Issuer{Key: issuer, KeyID: testKID}.Issue(credential.Claims{
 		ID: id, Issuer: testServer, VCT: proofing.VCT, Wanghao: wh,
 		IssuedAt: testNow, ExpiresAt: testNow.AddDate(1, 0, 0),
-		Holder: &jose.JSONWebKey{Key: &holder.PublicKey},
-		Status: credential.Status{URI: testServer + "/status/1", Index: 7},
+		Holder:      &jose.JSONWebKey{Key: &holder.PublicKey},
+		Status:      credential.Status{URI: testServer + "/status/1", Index: 7},
 		Disclosable: map[string]any{"age_over_18": true, "name": "张三"},
 	})
 	if err != nil {
