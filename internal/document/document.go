@@ -133,8 +133,17 @@ func (d Date) AgeOn(day Date) int {
 // MarshalText implements encoding.TextMarshaler.
 func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler.
+// zeroText is how the zero Date is written (a document valid for life has
+// a zero ValidUntil).
+const zeroText = "0000-00-00"
+
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts
+// "0000-00-00", the zero Date's text, as the zero Date.
 func (d *Date) UnmarshalText(b []byte) error {
+	if string(b) == zeroText {
+		*d = Date{}
+		return nil
+	}
 	v, err := ParseDate(string(b))
 	if err != nil {
 		return err
