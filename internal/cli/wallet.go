@@ -138,8 +138,12 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	guardianPW := fs.String("guardian-password-file", "", "the guardian's password file (else env NETID_GUARDIAN_PASSWORD, else a prompt)")
 	wait := fs.Duration("wait", 0, "how long to wait for the guardian's confirmation (0: save and exit; resume with --resume)")
 	resume := fs.Bool("resume", false, "continue the application saved in the wallet directory")
+	replace := fs.Bool("replace", false, "apply again although the wallet holds a credential (a new device: the old credential is revoked)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if wallet.Exists(*dir) && !*replace && !*resume {
+		return fmt.Errorf("the wallet %s already holds a credential: give --replace to apply again (the platform then revokes the old one)", *dir)
 	}
 	if *server == "" {
 		if p, err := wallet.LoadPending(*dir); err == nil && *resume {
