@@ -303,7 +303,11 @@ type holderKey struct {
 func deviceProof(t *testing.T, key *ecdsa.PrivateKey, aud, nonce string, iat time.Time) string {
 	t.Helper()
 	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(proofing.DeviceProofType)
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
+	alg := jose.ES256
+	if key.Curve != elliptic.P256() {
+		alg = jose.ES384
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

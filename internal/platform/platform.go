@@ -153,7 +153,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Store:     store,
 		Documents: trust.documents,
 		Liveness:  liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute},
-		Guardians: guardian.JWSVerifier{Trusted: trust.relationships, MaxAge: time.Hour},
+		Guardians: &guardian.JWSVerifier{Trusted: trust.relationships, MaxAge: time.Hour},
 		Keys:      keySet,
 		Sealer:    sealer,
 		Index:     indexer,
