@@ -31,7 +31,7 @@ func adminKeys(ctx context.Context, env Env, args []string) error {
 func keysCmd(ctx context.Context, env Env, args []string, rotate bool) error {
 	cfg, err := config.Parse("netid admin keys", args, env.Getenv, env.Stderr)
 	if err != nil {
-		return err
+		return configError(err)
 	}
 	store, err := platform.OpenStore(ctx, cfg)
 	if err != nil {

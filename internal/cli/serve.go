@@ -28,10 +28,7 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 func serve(ctx context.Context, env Env, args []string) error {
 	cfg, err := config.Parse("netid serve", args, env.Getenv, env.Stderr)
 	if err != nil {
-		if strings.Contains(err.Error(), "help requested") {
-			return nil
-		}
-		return err
+		return configError(err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration: %w", err)
@@ -45,6 +42,14 @@ func serve(ctx context.Context, env Env, args []string) error {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	return run(ctx, env, cfg, ln)
+}
+
+// configError maps config.Parse's errors to the command's exit statuses.
+func configError(err error) error {
+	if errors.Is(err, config.ErrUsage) {
+		return errUsage
+	}
+	return err
 }
 
 func hasFlag(args []string, name string) bool {

@@ -55,6 +55,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// ErrUsage wraps errors in the command line itself (an unknown flag, a
+// malformed value); the flag package has already printed the usage.
+var ErrUsage = errors.New("usage")
+
 // Env is the prefix of the environment variables: --public-url is
 // NETID_PUBLIC_URL.
 const Env = "NETID_"
@@ -118,18 +122,28 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	str(&c.SMSWebhookSecret, "sms-webhook-secret", "", "file holding the SMS webhook's HMAC secret")
 	dur(&c.CredentialTTL, "credential-ttl", 3*365*24*time.Hour, "maximum validity of a network credential")
 	dur(&c.StatusTTL, "status-ttl", 5*time.Minute, "time-to-live of published status lists")
-	var maxBody float64
-	num(&maxBody, "max-body", 1<<20, "maximum request body in bytes")
+	maxBody := int64(1 << 20)
+	if v := getenv(envName("max-body")); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			envErrs = append(envErrs, fmt.Errorf("%s: not a whole number", envName("max-body")))
+		} else {
+			maxBody = n
+		}
+	}
+	fs.Int64Var(&c.MaxBodyBytes, "max-body", maxBody, "maximum request body in bytes (env "+envName("max-body")+")")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, fmt.Errorf("%w: %w", ErrUsage, err)
 	}
 	if fs.NArg() > 0 {
 		envErrs = append(envErrs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
 	}
-	c.MaxBodyBytes = int64(maxBody)
 	c.applyDefaults()
 	return c, errors.Join(envErrs...)
 }

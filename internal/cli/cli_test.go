@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command line in-process and returns its exit status and
+// output.
+func runCLI(t *testing.T, stdin string, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), Env{
+		Args:   args,
+		Stdin:  strings.NewReader(stdin),
+		Stdout: &out,
+		Stderr: &errOut,
+		Getenv: func(k string) string { return vars[k] },
+	})
+	return code, out.String(), errOut.String()
+}
+
+func postgresDSN(t *testing.T) string {
+	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+	}
+	return dsn
+}
+
+func TestDemo(t *testing.T) {
+	for name, db := range map[string]func(t *testing.T) string{
+		"sqlite":   func(*testing.T) string { return "" },
+		"postgres": postgresDSN,
+	} {
+		t.Run(name, func(t *testing.T) {
+			dsn := db(t)
+			code, out, errOut := runCLI(t, "", nil, "demo", "--db", dsn)
+			if code != 0 {
+				t.Fatalf("demo exited %d:\n%s\n%s", code, out, errOut)
+			}
+			for _, want := range []string{"网号 ", "5. verified offline: VALID", "disclosed [age_over_18=true]", "replayed: refused"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("demo output lacks %q:\n%s", want, out)
+				}
+			}
+			if regexp.MustCompile(`[0-9]{17}[0-9X]`).MatchString(out + errOut) {
+				t.Error("demo output shows a full document number")
+			}
+		})
+	}
+}
+
+// TestCommands drives the separate commands against a running dev
+// platform, as scripts/demo.sh does.
+func TestCommands(t *testing.T) {
+	ctx := context.Background()
+	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dp.Close()
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "doc.json")
+	vars := map[string]string{"NETID_WALLET": filepath.Join(dir, "wallet"), "NETID_PASSWORD": "27418596"}
+
+	code, out, errOut := runCLI(t, "", vars, "dev", "document", "--server", dp.URL, "--name", "李四", "--number", "440524188001010014", "--out", doc)
+	if code != 0 || !strings.Contains(out, "wrote") {
+		t.Fatalf("dev document: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "", vars, "wallet", "apply", "--server", dp.URL, "--document", doc, "--phone", "13912345678", "--dev")
+	if code != 0 || !strings.Contains(out, "issued: 网号") {
+		t.Fatalf("wallet apply: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "", vars, "wallet", "apply", "--server", dp.URL, "--document", doc, "--phone", "13912345678", "--dev")
+	if code != 1 {
+		t.Fatalf("applying over an existing wallet without --replace: exit %d", code)
+	}
+	code, out, errOut = runCLI(t, "", vars, "wallet", "show")
+	if code != 0 || !regexp.MustCompile(`status\s+valid`).MatchString(out) || !strings.Contains(out, "****") {
+		t.Fatalf("wallet show: %d %s %s", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "", vars, "wallet", "present", "--audience", "https://shop.example", "--nonce", "n-42", "--disclose", "age_over_18,age_over_60")
+	if code != 0 {
+		t.Fatalf("wallet present: %d %s", code, errOut)
+	}
+	presentation := out
+	code, out, _ = runCLI(t, presentation, nil, "verify", "--server", dp.URL, "--audience", "https://shop.example", "--nonce", "n-42")
+	if code != 0 || !strings.Contains(out, "VALID") || !strings.Contains(out, "age_over_18: true") || !strings.Contains(out, "age_over_60: true") || strings.Contains(out, "name") {
+		t.Fatalf("verify: %d %s", code, out)
+	}
+	for name, args := range map[string][]string{
+		"wrong nonce":    {"verify", "--server", dp.URL, "--audience", "https://shop.example", "--nonce", "n-43"},
+		"wrong audience": {"verify", "--server", dp.URL, "--audience", "https://other.example", "--nonce", "n-42"},
+	} {
+		code, out, _ = runCLI(t, presentation, nil, args...)
+		if code != 1 || !strings.HasPrefix(out, "INVALID: ") {
+			t.Errorf("%s: exit %d, %q", name, code, out)
+		}
+	}
+	// Wrong password: a one-line error, no stack trace.
+	code, _, errOut = runCLI(t, "", map[string]string{"NETID_WALLET": vars["NETID_WALLET"], "NETID_PASSWORD": "11112222"}, "wallet", "present", "--audience", "a", "--nonce", "b")
+	if code != 1 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "password") {
+		t.Fatalf("wrong password: %d %q", code, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"frobnicate"}, 2, "unknown command"},
+		{[]string{"wallet", "apply", "--server", "http://127.0.0.1:1"}, 1, "--document and --phone are required"},
+		{[]string{"verify"}, 1, "--server, --audience and --nonce are required"},
+		{[]string{"dev", "document", "--name", "x", "--number", "123", "--out", "/dev/null"}, 1, "invalid"},
+		{[]string{"serve", "--addr", "nope", "--face-threshold", "7"}, 1, "--face-threshold"},
+		{[]string{"serve", "--no-such-flag"}, 2, ""},
+	}
+	for _, c := range cases {
+		code, out, errOut := runCLI(t, "", nil, c.args...)
+		if code != c.code || !strings.Contains(out+errOut, c.want) {
+			t.Errorf("%v: exit %d, output %q %q; want exit %d mentioning %q", c.args, code, out, errOut, c.code, c.want)
+		}
+		if strings.Contains(errOut, "goroutine ") {
+			t.Errorf("%v: stack trace in the output", c.args)
+		}
+	}
+	if code, out, _ := runCLI(t, "", nil, "help"); code != 0 || !strings.Contains(out, "wallet") {
+		t.Errorf("help: %d %q", code, out)
+	}
+}
