@@ -70,6 +70,7 @@ type Store interface {
 	LatestCode(ctx context.Context, subject string) (storage.Code, error)
 	UpdateCode(ctx context.Context, id string, fn func(storage.Code) (storage.Code, error)) (storage.Code, error)
 	Increment(ctx context.Context, key string, expiresAt time.Time) (int64, error)
+	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
 }
 
 var _ Store = storage.Storage(nil)
@@ -231,15 +232,26 @@ func (c *Codes) Send(ctx context.Context, subject, phone string) error {
 	now := c.now()
 
 	last, err := c.Store.LatestCode(ctx, subject)
+	lastID := "none"
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("sms: send: latest code: %w", err)
 	case withdrawn(last):
+		lastID = last.ID
 	default:
 		if wait := last.CreatedAt.Add(p.ResendAfter).Sub(now); wait > 0 {
 			return &TooSoonError{RetryAfter: wait}
 		}
+		lastID = last.ID
+	}
+	// Claim the right to send after the latest code, so two racing sends
+	// for one subject cannot both go out.
+	if err := c.Store.UseNonce(ctx, "sms-send:"+subject+":"+lastID, now.Add(p.ResendAfter)); err != nil {
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			return &TooSoonError{RetryAfter: p.ResendAfter}
+		}
+		return fmt.Errorf("sms: send: %w", err)
 	}
 
 	phoneIndex := c.Index(to)

@@ -27,6 +27,7 @@ type fakeStore struct {
 	codes    map[string]*fakeCode
 	order    []string
 	counters map[string]fakeCounter
+	nonces   map[string]time.Time
 	// retry makes UpdateCode run fn twice, as a serialisation retry would.
 	retry bool
 }
@@ -108,6 +109,19 @@ func (s *fakeStore) Increment(ctx context.Context, key string, expiresAt time.Ti
 	c.n++
 	s.counters[key] = c
 	return c.n, nil
+}
+
+func (s *fakeStore) UseNonce(ctx context.Context, key string, expiresAt time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nonces == nil {
+		s.nonces = map[string]time.Time{}
+	}
+	if until, ok := s.nonces[key]; ok && s.now().Before(until) {
+		return storage.ErrAlreadyExists
+	}
+	s.nonces[key] = expiresAt
+	return nil
 }
 
 // clock is a settable test clock.
@@ -532,4 +546,31 @@ func (s latestByID) LatestCode(ctx context.Context, subject string) (storage.Cod
 	fc.mu.Lock()
 	defer fc.mu.Unlock()
 	return fc.c, nil
+}
+
+// Racing sends for one subject: exactly one code goes out, the others are
+// told to wait.
+func TestSendRace(t *testing.T) {
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	var sent, tooSoon atomic.Int64
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := e.codes.Send(context.Background(), "application:race", "13800138000")
+			switch {
+			case err == nil:
+				sent.Add(1)
+			case errors.Is(err, ErrTooSoon):
+				tooSoon.Add(1)
+			default:
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(e.outbox.Messages("+8613800138000")); sent.Load() != 1 || tooSoon.Load() != 19 || n != 1 {
+		t.Fatalf("sent %d, too soon %d, messages %d", sent.Load(), tooSoon.Load(), n)
+	}
 }
