@@ -40,6 +40,7 @@ func startDevPlatform(ctx context.Context, env Env, dataDir, db string) (*devPla
 	cfg.Addr = ln.Addr().String()
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	cfg.LogLevel = "warn"
+	cfg.RateLimit = 0 // one client on loopback drives the whole platform
 	p, err := platform.Open(ctx, cfg, newLogger(env.Stderr, "warn", "text"), platform.Options{})
 	if err != nil {
 		ln.Close()

@@ -48,6 +48,9 @@ type Config struct {
 	StatusTTL time.Duration
 	// MaxBodyBytes limits request bodies.
 	MaxBodyBytes int64
+	// RateLimit is the sustained requests per second allowed per client
+	// address (bursts of twice that); 0 turns rate limiting off.
+	RateLimit float64
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
@@ -132,6 +135,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		}
 	}
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", maxBody, "maximum request body in bytes (env "+envName("max-body")+")")
+	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address (0: off)")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
@@ -210,6 +214,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 4096 || c.MaxBodyBytes > 64<<20 {
 		bad("--max-body %d: want between 4096 and 67108864", c.MaxBodyBytes)
+	}
+	if c.RateLimit < 0 || c.RateLimit > 1e6 {
+		bad("--rate-limit %v: want 0 (off) to 1000000", c.RateLimit)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -18,6 +18,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
 	"github.com/netid-project/netid/internal/document"
@@ -96,6 +97,18 @@ func TestApplyAdultEndToEnd(t *testing.T) {
 		must(t, e.holderCall(h, "GET", "/v1/holder/credential", nil), http.StatusOK).json(t, &info)
 		if info["wanghao"] != h.wanghao || info["status"] != "active" {
 			t.Fatalf("holder credential: %v", info)
+		}
+
+		// Nothing personal reached the logs, though they were written at
+		// debug level and every request was logged.
+		logs := e.logs.String()
+		if !strings.Contains(logs, "/v1/applications/{id}/credential") {
+			t.Fatalf("requests were not logged:\n%s", logs)
+		}
+		for what, secret := range map[string]string{"name": p.identity.Name, "number": p.identity.Number, "phone": p.phone, "phone digits": p.phone[3:], "password": p.password, "wanghao": h.wanghao} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the logs contain the %s", what)
+			}
 		}
 	})
 }
@@ -407,6 +420,25 @@ func TestRequestRejections(t *testing.T) {
 	if v := e.get(a); v.State != "document" {
 		t.Fatalf("state %s", v.State)
 	}
+}
+
+func TestRateLimit(t *testing.T) {
+	e := newEnvWith(t, "", func(c *config.Config) { c.RateLimit = 2 })
+	limited := 0
+	for range 20 {
+		r := e.call("GET", "/healthz", "", nil)
+		if r.status == http.StatusTooManyRequests {
+			if typ := r.problemType(t); typ != "rate-limited" || r.header.Get("Retry-After") == "" {
+				t.Fatalf("rate limited: %s, Retry-After %q", typ, r.header.Get("Retry-After"))
+			}
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Fatal("20 requests at once from one address were not limited at 2 per second")
+	}
+	e.clock.Advance(10 * time.Second)
+	must(t, e.call("GET", "/healthz", "", nil), http.StatusOK)
 }
 
 func TestApplicationExpires(t *testing.T) {

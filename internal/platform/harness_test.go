@@ -58,12 +58,36 @@ type env struct {
 	url   string
 	clock *clock
 	ctx   context.Context
+	logs  *logBuffer
 }
 
 // fastPasswords keeps argon2id cheap in tests; production uses the defaults.
 var fastPasswords = password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}
 
-func newEnv(t *testing.T, db string) *env {
+// logBuffer collects the platform's log output.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func newEnv(t *testing.T, db string) *env { return newEnvWith(t, db, nil) }
+
+// newEnvWith starts a platform; adjust changes its configuration. Rate
+// limiting is off unless adjust turns it on: tests send many requests from
+// one address.
+func newEnvWith(t *testing.T, db string, adjust func(*config.Config)) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -78,13 +102,19 @@ func newEnv(t *testing.T, db string) *env {
 	cfg.TrustDir = cfg.DataDir + "/trust"
 	cfg.Dev = true
 	cfg.DB = db
+	cfg.RateLimit = 0
+	if adjust != nil {
+		adjust(&cfg)
+	}
 	cfg.Addr = ln.Addr().String()
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &logBuffer{}
+	var logOut io.Writer = logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logOut = io.MultiWriter(logs, os.Stderr)
 	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p, err := platform.Open(context.Background(), cfg, log, platform.Options{Now: clk.Now, PasswordParams: fastPasswords})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +125,7 @@ func newEnv(t *testing.T, db string) *env {
 		ts.Close()
 		p.Close()
 	})
-	return &env{t: t, p: p, url: cfg.PublicURL, clock: clk, ctx: context.Background()}
+	return &env{t: t, p: p, url: cfg.PublicURL, clock: clk, ctx: context.Background(), logs: logs}
 }
 
 // response is an HTTP answer.

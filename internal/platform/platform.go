@@ -23,6 +23,7 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
@@ -195,6 +196,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Dev:        dev,
 		SMSEnabled: sender != nil,
 		Now:        now,
+	}
+	if cfg.RateLimit > 0 {
+		limiter, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: cfg.RateLimit, Burst: int(2*cfg.RateLimit) + 1, MaxKeys: 100000, Now: now})
+		if err != nil {
+			return nil, err
+		}
+		p.Server.RateLimit = limiter
 	}
 	p.Handler = p.Server.Handler()
 

@@ -43,6 +43,8 @@ type Server struct {
 	Registry  *prometheus.Registry
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
+	// RateLimit limits requests per client address; nil means no limit.
+	RateLimit *httpx.RateLimiter
 	// SMSEnabled is false when no SMS sender is configured: the phone
 	// step then answers 503.
 	SMSEnabled bool
@@ -64,13 +66,17 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.Mount(mux)
 	metrics := httpx.NewMetrics(s.Registry)
-	return httpx.Chain(mux,
+	mw := []func(http.Handler) http.Handler{
 		httpx.RequestID,
 		httpx.AccessLog(s.Log),
 		httpx.Recover(s.Log),
 		metrics.Middleware,
 		httpx.SecurityHeaders,
-	)
+	}
+	if s.RateLimit != nil {
+		mw = append(mw, s.RateLimit.Middleware)
+	}
+	return httpx.Chain(mux, mw...)
 }
 
 // Mount registers every route on mux.
