@@ -28,7 +28,12 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.run(t, newStorage(t))
+			s := newStorage(t)
+			// Warm up: open as many connections as the backend's pool
+			// allows, so the racers below really overlap instead of
+			// queueing behind connection set-up.
+			race(goroutines, func(int) { _ = s.Ping(t.Context()) })
+			tc.run(t, s)
 		})
 	}
 }

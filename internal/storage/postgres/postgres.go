@@ -1,0 +1,167 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// SQLSTATE codes the backend translates.
+const sqlstateUniqueViolation = "23505"
+
+// Storage is a storage.Storage kept in a PostgreSQL database. It is safe for
+// concurrent use.
+type Storage struct {
+	pool *pgxpool.Pool
+
+	// Now returns the current time. Increment and UseNonce use it to tell
+	// whether a counter or nonce has expired. Open sets it to time.Now;
+	// tests may replace it before the Storage is first used.
+	Now func() time.Time
+}
+
+var _ storage.Storage = (*Storage)(nil)
+
+// Open connects to the PostgreSQL database dsn (a URL or keyword/value
+// string as understood by pgx; e.g. "postgres://user@host/db") and applies
+// any pending migrations. Tables live in the connection's current schema:
+// set search_path in the DSN to choose another than public.
+func Open(ctx context.Context, dsn string) (*Storage, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The parse error may quote the DSN, password included: drop it.
+		return nil, errors.New("postgres: open: invalid DSN")
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Storage{pool: pool, Now: time.Now}
+	if err := s.init(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Storage) init(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: open: %w", err)
+	}
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return err
+	}
+	return migrate(ctx, s.pool, ms)
+}
+
+// Ping checks that the database answers.
+func (s *Storage) Ping(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes every connection. It waits for connections in use to be
+// released.
+func (s *Storage) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// now returns the current time from the injected clock.
+func (s *Storage) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// inTx runs fn in a READ COMMITTED transaction. If fn fails, the transaction
+// is rolled back and fn's error is returned unchanged.
+func (s *Storage) inTx(ctx context.Context, op string, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %s: begin: %w", op, err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback(context.WithoutCancel(ctx))
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return translate(op+": commit", err)
+	}
+	return nil
+}
+
+// translate maps driver errors to the storage sentinels and wraps the rest.
+// Translated errors do not wrap the driver error: callers never see a driver
+// type, and the error's detail would quote the conflicting key's value.
+func translate(op string, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s: %w", op, storage.ErrNotFound)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == sqlstateUniqueViolation {
+		return fmt.Errorf("postgres: %s: %w", op, storage.ErrAlreadyExists)
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// Value conversions. Times are timestamptz, NULL for the zero time; byte
+// slices are bytea, NULL if empty.
+
+// timeArg converts t for storage: UTC truncated to the microsecond, or NULL
+// if zero. (PostgreSQL would round; truncating matches the sqlite backend.)
+func timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// timeVal converts a stored time back, in UTC.
+func timeVal(v pgtype.Timestamptz) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return v.Time.UTC()
+}
+
+// normTime is t as it reads back from storage.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// bytesArg converts b for storage: NULL if empty.
+func bytesArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// bytesVal is b as it reads back from storage: nil if empty.
+func bytesVal(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
