@@ -12,8 +12,8 @@ import (
 // call it from their own Benchmark functions.
 func BenchmarkGetOrCreatePerson(b *testing.B, s storage.Storage) {
 	ctx := b.Context()
+	i := 0 // outside the closure: unique across repeated runs
 	b.Run("create", func(b *testing.B) {
-		i := 0
 		for b.Loop() {
 			i++
 			p := fullPerson(fmt.Sprintf("bench-p%d", i), fmt.Sprintf("bench-idx-%d", i), fmt.Sprintf("3%011d", i))

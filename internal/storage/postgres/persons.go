@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -42,10 +43,16 @@ func normPerson(p storage.Person) storage.Person {
 }
 
 // GetOrCreatePerson returns the person with p.Index, creating p if there is
-// none. INSERT … ON CONFLICT (person_index) DO NOTHING waits for a racing
-// insert of the same index to commit, so exactly one racing caller creates
-// and the others then read its row.
+// none. It looks the index up first (the common case for a returning
+// person), then inserts with ON CONFLICT (person_index) DO NOTHING, which
+// waits for a racing insert of the same index to commit: exactly one racing
+// caller creates, and the others then read its row.
 func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (storage.Person, bool, error) {
+	if got, err := s.personByIndex(ctx, p.Index); err == nil {
+		return got, false, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storage.Person{}, false, err
+	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO persons (`+personColumns+`)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
 	if err != nil {
@@ -54,12 +61,21 @@ func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (stor
 	if tag.RowsAffected() == 1 {
 		return normPerson(p), true, nil
 	}
-	got, err := scanPerson(s.pool.QueryRow(ctx,
-		`SELECT `+personColumns+` FROM persons WHERE person_index = $1`, p.Index))
+	got, err := s.personByIndex(ctx, p.Index)
 	if err != nil {
-		return storage.Person{}, false, translate("get or create person", err)
+		return storage.Person{}, false, err
 	}
 	return got, false, nil
+}
+
+// personByIndex returns the person with the blind index index.
+func (s *Storage) personByIndex(ctx context.Context, index string) (storage.Person, error) {
+	p, err := scanPerson(s.pool.QueryRow(ctx,
+		`SELECT `+personColumns+` FROM persons WHERE person_index = $1`, index))
+	if err != nil {
+		return storage.Person{}, translate("get or create person", err)
+	}
+	return p, nil
 }
 
 // GetPerson returns the person id; ErrNotFound if there is none.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -40,9 +41,16 @@ func normPerson(p storage.Person) storage.Person {
 }
 
 // GetOrCreatePerson returns the person with p.Index, creating p if there is
-// none. The insert and the look-up are one statement each; the unique index
-// on person_index decides races, so exactly one racing caller creates.
+// none. It looks the index up first (the common case for a returning
+// person), then inserts with ON CONFLICT (person_index) DO NOTHING: the unique
+// index decides races, so exactly one racing caller creates, and the others
+// read its row.
 func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (storage.Person, bool, error) {
+	if got, err := s.personByIndex(ctx, p.Index); err == nil {
+		return got, false, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return storage.Person{}, false, err
+	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO persons (`+personColumns+`)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
 	if err != nil {
@@ -55,12 +63,21 @@ func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (stor
 	if n == 1 {
 		return normPerson(p), true, nil
 	}
-	got, err := scanPerson(s.db.QueryRowContext(ctx,
-		`SELECT `+personColumns+` FROM persons WHERE person_index = ?`, p.Index))
+	got, err := s.personByIndex(ctx, p.Index)
 	if err != nil {
-		return storage.Person{}, false, translate("get or create person", err)
+		return storage.Person{}, false, err
 	}
 	return got, false, nil
+}
+
+// personByIndex returns the person with the blind index index.
+func (s *Storage) personByIndex(ctx context.Context, index string) (storage.Person, error) {
+	p, err := scanPerson(s.db.QueryRowContext(ctx,
+		`SELECT `+personColumns+` FROM persons WHERE person_index = ?`, index))
+	if err != nil {
+		return storage.Person{}, translate("get or create person", err)
+	}
+	return p, nil
 }
 
 // GetPerson returns the person id; ErrNotFound if there is none.

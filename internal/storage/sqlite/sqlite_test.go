@@ -163,3 +163,13 @@ func TestNowInjected(t *testing.T) {
 		t.Fatalf("UseNonce again = %v, want ErrAlreadyExists", err)
 	}
 }
+
+func BenchmarkGetOrCreatePerson(b *testing.B) {
+	b.Run("file", func(b *testing.B) { conformance.BenchmarkGetOrCreatePerson(b, openFile(b)) })
+	b.Run("memory", func(b *testing.B) { conformance.BenchmarkGetOrCreatePerson(b, openMemory(b)) })
+}
+
+func BenchmarkUpdateCode(b *testing.B) {
+	b.Run("file", func(b *testing.B) { conformance.BenchmarkUpdateCode(b, openFile(b)) })
+	b.Run("memory", func(b *testing.B) { conformance.BenchmarkUpdateCode(b, openMemory(b)) })
+}
