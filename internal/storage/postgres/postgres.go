@@ -14,6 +14,10 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 )
 
+// ErrInvalidDSN is returned by Open for a DSN pgx cannot parse. The error
+// does not quote the DSN, which may hold a password.
+var ErrInvalidDSN = errors.New("postgres: invalid DSN")
+
 // SQLSTATE codes the backend translates.
 const sqlstateUniqueViolation = "23505"
 
@@ -38,7 +42,7 @@ func Open(ctx context.Context, dsn string) (*Storage, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// The parse error may quote the DSN, password included: drop it.
-		return nil, errors.New("postgres: open: invalid DSN")
+		return nil, ErrInvalidDSN
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -166,17 +166,24 @@ func TestOpenErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	const secret = "s3cret-password"
-	for _, dsn := range []string{
-		"postgres://user:" + secret + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=2",
-		"postgres://user:" + secret + "@[::1/x",
-		"host=127.0.0.1 port=notaport password=" + secret,
-	} {
-		_, err := Open(ctx, dsn)
+	tests := []struct {
+		dsn     string
+		invalid bool
+	}{
+		{"postgres://user:" + secret + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=2", false},
+		{"postgres://user:" + secret + "@[::1/x", true},
+		{"host=127.0.0.1 port=notaport password=" + secret, true},
+	}
+	for i, tc := range tests {
+		_, err := Open(ctx, tc.dsn)
 		if err == nil {
-			t.Fatalf("Open of a bad DSN succeeded")
+			t.Fatalf("Open #%d of a bad DSN succeeded", i)
+		}
+		if got := errors.Is(err, ErrInvalidDSN); got != tc.invalid {
+			t.Errorf("Open #%d: errors.Is(%v, ErrInvalidDSN) = %v, want %v", i, err, got, tc.invalid)
 		}
 		if strings.Contains(err.Error(), secret) {
-			t.Errorf("Open error reveals the password: %v", err)
+			t.Errorf("Open #%d error reveals the password: %v", i, err)
 		}
 	}
 }
