@@ -492,3 +492,19 @@ func TestDisclosedNumbersAreJSONNumbers(t *testing.T) {
 		t.Fatalf("got %#v", cred.Disclosed["birth_year_digest_version"])
 	}
 }
+
+func TestVerifyWithLeewayToleratesSkew(t *testing.T) {
+	f := newFixture(t)
+	f.claims.NotBefore = testNow
+	sdjwt := f.issue(t)
+	early := testNow.Add(-30 * time.Second) // the verifier's clock is behind
+	if _, err := Verify(sdjwt, f.keys, early); !errors.Is(err, ErrNotYetValid) {
+		t.Fatalf("without leeway: %v, want ErrNotYetValid", err)
+	}
+	if _, err := VerifyWithLeeway(sdjwt, f.keys, early, time.Minute); err != nil {
+		t.Fatalf("with a minute's leeway: %v", err)
+	}
+	if _, err := VerifyWithLeeway(sdjwt, f.keys, testNow.Add(-2*time.Minute), time.Minute); !errors.Is(err, ErrNotYetValid) {
+		t.Fatalf("skew beyond the leeway: %v", err)
+	}
+}

@@ -69,6 +69,14 @@ type PresentationOptions struct {
 // leeway. It is what the holder's wallet runs on receipt; relying parties
 // use VerifyPresentation.
 func Verify(sdjwt string, keys jose.JSONWebKeySet, now time.Time) (*Credential, error) {
+	return VerifyWithLeeway(sdjwt, keys, now, 0)
+}
+
+// VerifyWithLeeway is Verify tolerating a clock skew of leeway between the
+// issuer and the verifier in the nbf, iat and exp checks: a wallet whose
+// clock is a little behind the platform's must not reject a credential it
+// has just been issued.
+func VerifyWithLeeway(sdjwt string, keys jose.JSONWebKeySet, now time.Time, leeway time.Duration) (*Credential, error) {
 	sd, err := Parse(sdjwt)
 	if err != nil {
 		return nil, err
@@ -76,7 +84,7 @@ func Verify(sdjwt string, keys jose.JSONWebKeySet, now time.Time) (*Credential, 
 	if sd.KeyBinding != "" {
 		return nil, fmt.Errorf("%w: unexpected key-binding JWT (use VerifyPresentation)", ErrMalformed)
 	}
-	cred, _, err := verifyIssued(sd, keys, now, 0)
+	cred, _, err := verifyIssued(sd, keys, now, max(leeway, 0))
 	if err != nil {
 		return nil, err
 	}

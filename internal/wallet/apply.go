@@ -520,7 +520,7 @@ func (r *run) device(ctx context.Context, v proofing.View) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wallet: fetching the platform's keys: %w", err)
 	}
-	if err := checkIssued(issued, keys, key, issuer, now); err != nil {
+	if err := checkIssued(issued, keys, key, issuer, r.now()); err != nil {
 		return nil, err
 	}
 	r.progress("credential issued")
@@ -566,10 +566,14 @@ func (r *run) confirmPassword(ctx context.Context, issued proofing.Issued, key *
 	}
 }
 
+// issuanceLeeway tolerates clock skew between the platform and the wallet
+// when the wallet checks a credential it has just been issued.
+const issuanceLeeway = time.Minute
+
 // checkIssued verifies the issued credential against the platform's keys
 // and checks that it is bound to key and says what the platform said.
 func checkIssued(issued proofing.Issued, keys jose.JSONWebKeySet, key *ecdsa.PrivateKey, issuer string, now time.Time) error {
-	cred, err := credential.Verify(issued.Credential, keys, now)
+	cred, err := credential.VerifyWithLeeway(issued.Credential, keys, now, issuanceLeeway)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
 	}
