@@ -53,7 +53,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a running dev platform behind a real HTTP server.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	p     *platform.Platform
 	url   string
 	clock *clock
@@ -82,12 +82,12 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func newEnv(t *testing.T, db string) *env { return newEnvWith(t, db, nil) }
+func newEnv(t testing.TB, db string) *env { return newEnvWith(t, db, nil) }
 
 // newEnvWith starts a platform; adjust changes its configuration. Rate
 // limiting is off unless adjust turns it on: tests send many requests from
 // one address.
-func newEnvWith(t *testing.T, db string, adjust func(*config.Config)) *env {
+func newEnvWith(t testing.TB, db string, adjust func(*config.Config)) *env {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -135,7 +135,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decoding %s: %v", r.body, err)
@@ -144,7 +144,7 @@ func (r response) json(t *testing.T, v any) {
 
 // problemType returns the problem document's type slug, failing the test if
 // the answer is not a problem document.
-func (r response) problemType(t *testing.T) string {
+func (r response) problemType(t testing.TB) string {
 	t.Helper()
 	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Fatalf("status %d, Content-Type %q, want a problem document; body %s", r.status, ct, r.body)
@@ -212,7 +212,7 @@ func (e *env) holderCall(h *holderKey, method, path string, body any) response {
 	return e.raw(method, path, b, map[string]string{holder.Header: proof})
 }
 
-func must(t *testing.T, r response, status int) response {
+func must(t testing.TB, r response, status int) response {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
@@ -235,7 +235,7 @@ var seq = struct {
 
 // newPerson makes an applicant born on birth with a fresh, valid resident
 // ID number and phone number.
-func newPerson(t *testing.T, birth document.Date) person {
+func newPerson(t testing.TB, birth document.Date) person {
 	seq.Lock()
 	seq.n++
 	n := seq.n
@@ -252,7 +252,7 @@ func newPerson(t *testing.T, birth document.Date) person {
 	return person{identity: id, face: devauthority.FaceImage(id.Name), phone: fmt.Sprintf("+8613%09d", 100000000+n*7919%899999999), password: "27418596"}
 }
 
-func adult(t *testing.T) person { return newPerson(t, document.Date{Year: 1985, Month: 6, Day: 15}) }
+func adult(t testing.TB) person { return newPerson(t, document.Date{Year: 1985, Month: 6, Day: 15}) }
 
 // chip mints the person's document with the dev authority.
 func (e *env) chip(p person) json.RawMessage {
@@ -330,7 +330,7 @@ type holderKey struct {
 	credential   string
 }
 
-func deviceProof(t *testing.T, key *ecdsa.PrivateKey, aud, nonce string, iat time.Time) string {
+func deviceProof(t testing.TB, key *ecdsa.PrivateKey, aud, nonce string, iat time.Time) string {
 	t.Helper()
 	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(proofing.DeviceProofType)
 	alg := jose.ES256

@@ -20,7 +20,7 @@ import (
 	"github.com/netid-project/netid/internal/proofing"
 )
 
-func freshSchema(t *testing.T, dsn string) string {
+func freshSchema(t testing.TB, dsn string) string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
