@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // runCLI runs the command line in-process and returns its exit status and
@@ -135,5 +138,92 @@ func TestUsageErrors(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "", nil, "help"); code != 0 || !strings.Contains(out, "wallet") {
 		t.Errorf("help: %d %q", code, out)
+	}
+}
+
+func TestAdminKeysRotate(t *testing.T) {
+	data := t.TempDir()
+	code, out, errOut := runCLI(t, "", nil, "admin", "keys", "list", "--data", data)
+	if code != 0 || strings.Count(out, "signing") != 1 {
+		t.Fatalf("list on a new data directory: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, "", nil, "admin", "keys", "rotate", "--data", data)
+	if code != 0 || !strings.Contains(out, "new signing key") || strings.Count(out, "signing") != 2 || !strings.Contains(out, "retired") {
+		t.Fatalf("rotate: %d %q %q", code, out, errOut)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestServeStartsAndShutsDownGracefully(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, Env{Args: []string{"serve", "--addr", "127.0.0.1:0", "--data", data}, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+	}()
+	re := regexp.MustCompile(`netid listening on (http://127\.0\.0\.1:\d+)`)
+	var url string
+	for i := 0; i < 500 && url == ""; i++ {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, errOut.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve did not print its address: %q %q", out.String(), errOut.String())
+	}
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("readyz: %s", resp.Status)
+	}
+	// Without --dev the development authorities do not exist.
+	resp, err = http.Post(url+"/dev/documents", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("/dev/documents without --dev: %s", resp.Status)
+	}
+	for _, f := range []string{"netid.db", "master.key"} {
+		if _, err := os.Stat(filepath.Join(data, f)); err != nil {
+			t.Errorf("first start did not create %s: %v", f, err)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d after shutdown: %s", code, errOut.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not shut down")
 	}
 }
