@@ -111,6 +111,22 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseInterspersed parses flags that may come before or after the
+// positional arguments, which it returns.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // sub dispatches to a subcommand of a command group.
 func sub(ctx context.Context, env Env, group string, args []string, cmds map[string]func(context.Context, Env, []string) error) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {

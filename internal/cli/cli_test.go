@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/netid-project/netid/internal/document"
 )
 
 // runCLI runs the command line in-process and returns its exit status and
@@ -225,5 +227,67 @@ func TestServeStartsAndShutsDownGracefully(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not shut down")
+	}
+}
+
+// TestMinorsWithCommands: a parent applies for a child under 14 from their
+// own wallet, and confirms a 16-year-old's application from it.
+func TestMinorsWithCommands(t *testing.T) {
+	ctx := context.Background()
+	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dp.Close()
+	dir := t.TempDir()
+	today := time.Now()
+	mint := func(name string, birth document.Date, seq int) string {
+		number, err := document.MakeNumber18("110105", birth, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name+".json")
+		if code, out, errOut := runCLI(t, "", nil, "dev", "document", "--server", dp.URL, "--name", name, "--number", number, "--out", path); code != 0 {
+			t.Fatalf("dev document: %s %s", out, errOut)
+		}
+		return path
+	}
+	parentWallet := filepath.Join(dir, "parent")
+	vars := map[string]string{"NETID_PASSWORD": "27418596", "NETID_GUARDIAN_PASSWORD": "27418596"}
+	apply := func(wallet string, args ...string) (int, string, string) {
+		return runCLI(t, "", vars, append([]string{"wallet", "apply", "--server", dp.URL, "--dev", "--wallet", wallet}, args...)...)
+	}
+	if code, out, errOut := apply(parentWallet, "--document", mint("父亲", document.Date{Year: 1980, Month: 5, Day: 5}, 11), "--phone", "13900000001"); code != 0 {
+		t.Fatalf("parent: %s %s", out, errOut)
+	}
+	_, show, _ := runCLI(t, "", vars, "wallet", "show", "--full", "--wallet", parentWallet)
+	parentWH := regexp.MustCompile(`[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}`).FindString(show)
+	if parentWH == "" {
+		t.Fatalf("wallet show --full: %q", show)
+	}
+
+	child := mint("孩子", document.Date{Year: today.Year() - 8, Month: 1, Day: 2}, 13)
+	if code, _, errOut := apply(filepath.Join(dir, "alone"), "--document", child, "--phone", "13900000002"); code != 1 || !strings.Contains(errOut, "guardian") {
+		t.Fatalf("a child applying alone: %d %s", code, errOut)
+	}
+	if code, out, errOut := apply(filepath.Join(dir, "child"), "--document", child, "--phone", "13900000002", "--on-behalf-wallet", parentWallet); code != 0 || !strings.Contains(out, "issued") {
+		t.Fatalf("parent applying for the child: %d %s %s", code, out, errOut)
+	}
+
+	teenWallet := filepath.Join(dir, "teen")
+	teen := mint("少年", document.Date{Year: today.Year() - 16, Month: 1, Day: 2}, 15)
+	if code, out, errOut := apply(teenWallet, "--document", teen, "--phone", "13900000003", "--guardian", parentWH); code != 0 || !strings.Contains(out, "waiting for the guardian") {
+		t.Fatalf("teen: %d %s %s", code, out, errOut)
+	}
+	_, list, _ := runCLI(t, "", vars, "wallet", "guardian", "list", "--wallet", parentWallet)
+	appID := regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`).FindString(list)
+	if appID == "" || !strings.Contains(list, "16") || strings.Contains(list, "少年") {
+		t.Fatalf("guardian list: %q", list)
+	}
+	if code, out, errOut := runCLI(t, "", vars, "wallet", "guardian", "approve", appID, "--wallet", parentWallet); code != 0 {
+		t.Fatalf("approve: %s %s", out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", vars, "wallet", "apply", "--resume", "--wallet", teenWallet); code != 0 || !strings.Contains(out, "issued") {
+		t.Fatalf("resume: %d %s %s", code, out, errOut)
 	}
 }

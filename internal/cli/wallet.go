@@ -28,6 +28,13 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 	})
 }
 
+// noLiveness stands in when no liveness provider was given.
+type noLiveness struct{}
+
+func (noLiveness) Attest(context.Context, liveness.Request) (string, error) {
+	return "", errors.New("the face check needs a liveness provider: give --liveness-url (or --dev against a development server)")
+}
+
 // walletDir is the --wallet flag's default.
 func walletDir(env Env) string {
 	if d := env.Getenv("NETID_WALLET"); d != "" {
@@ -47,6 +54,8 @@ type secretSource struct {
 	file    string
 	envVar  string
 	prompt  string
+	// confirm asks twice on the terminal (a new password).
+	confirm bool
 	cached  string
 	fetched bool
 }
@@ -69,6 +78,15 @@ func (s *secretSource) get() (string, error) {
 		var err error
 		if v, err = promptSecret(s.env, s.prompt); err != nil {
 			return "", fmt.Errorf("%w (or give --password-file or %s)", err, s.envVar)
+		}
+		if s.confirm {
+			again, err := promptSecret(s.env, "Again, to confirm: ")
+			if err != nil {
+				return "", err
+			}
+			if again != v {
+				return "", errors.New("the two passwords differ")
+			}
 		}
 	}
 	s.cached, s.fetched = v, true
@@ -156,7 +174,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		return errors.New("--document and --phone are required")
 	}
 	c := client(*server)
-	password := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password (8 digits): "}
+	password := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password (8 digits): ", confirm: !*resume}
 	o := wallet.ApplyOptions{
 		Server:       c.BaseURL,
 		Dir:          *dir,
@@ -184,7 +202,8 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	case *devMode:
 		o.Liveness = wallet.DevLiveness(c)
 	default:
-		return errors.New("no liveness provider: give --liveness-url (or --dev against a development server)")
+		// Needed only if the application is still at the face step.
+		o.Liveness = noLiveness{}
 	}
 	switch {
 	case *evidence != "":
@@ -310,11 +329,12 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			fs := flags(env, "wallet guardian")
 			dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
 			pwFile := fs.String("password-file", "", "file holding the credential password")
-			if err := parse(fs, args); err != nil {
+			pos, err := parseInterspersed(fs, args)
+			if err != nil {
 				return err
 			}
-			if fs.NArg() != 1 {
-				return errors.New("give the application ID (from netid wallet guardian list)")
+			if len(pos) != 1 {
+				return errors.New("give one application ID (from netid wallet guardian list)")
 			}
 			src := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
 			u, err := unlock(*dir, src)
@@ -322,14 +342,14 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 				return err
 			}
 			pw, _ := src.get()
-			if err := wallet.DecideGuardian(ctx, client(u.Wallet.Server), u, fs.Arg(0), approve, pw); err != nil {
+			if err := wallet.DecideGuardian(ctx, client(u.Wallet.Server), u, pos[0], approve, pw); err != nil {
 				return err
 			}
 			word := "approved"
 			if !approve {
 				word = "declined"
 			}
-			fmt.Fprintf(env.Stdout, "%s application %s\n", word, fs.Arg(0))
+			fmt.Fprintf(env.Stdout, "%s application %s\n", word, pos[0])
 			return nil
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -318,11 +319,15 @@ func (s *Service) SubmitRelationship(ctx context.Context, id, token, guardianWan
 		if g, err = s.Store.GetPerson(ctx, a.GuardianID); err != nil {
 			return View{}, fmt.Errorf("proofing: loading guardian: %w", err)
 		}
-		if guardianWanghao != "" && guardianWanghao != g.Wanghao {
+		if wh, _ := netnum.Parse(guardianWanghao); guardianWanghao != "" && wh != g.Wanghao {
 			return View{}, fmt.Errorf("%w: the named guardian is not the one who applies", guardian.ErrMismatch)
 		}
 	} else {
-		g, err = s.Store.GetPersonByWanghao(ctx, guardianWanghao)
+		wh, perr := netnum.Parse(guardianWanghao)
+		if perr != nil {
+			return View{}, fmt.Errorf("%w: the guardian's 网号 is not valid", ErrGuardianIneligible)
+		}
+		g, err = s.Store.GetPersonByWanghao(ctx, wh)
 		if errors.Is(err, storage.ErrNotFound) {
 			return View{}, fmt.Errorf("%w: no such 网号", ErrGuardianIneligible)
 		}
