@@ -1,0 +1,245 @@
+package storage
+
+import (
+	"context"
+	"time"
+)
+
+// VerificationStore is what the verification flows keep: relying parties,
+// verification sessions, OIDC grants, consents and the verification record
+// log. Storage embeds it; the same rules hold (sentinels, Update methods in
+// a transaction holding the row lock, fn's error returned unchanged with
+// nothing written, UTC times with microsecond precision, slices that hold
+// personal data already sealed by the caller).
+type VerificationStore interface {
+	// Relying parties. ID is unique.
+	CreateRelyingParty(ctx context.Context, rp RelyingParty) error
+	GetRelyingParty(ctx context.Context, id string) (RelyingParty, error)
+	// ListRelyingParties returns every relying party ordered by ID.
+	ListRelyingParties(ctx context.Context) ([]RelyingParty, error)
+	UpdateRelyingParty(ctx context.Context, id string, fn func(RelyingParty) (RelyingParty, error)) (RelyingParty, error)
+
+	// Verification sessions. ID and CodeHash are unique (CodeHash may be
+	// empty for several sessions: uniqueness applies to non-empty values).
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, id string) (Session, error)
+	// GetSessionByCode finds a session by the MAC of its session code.
+	GetSessionByCode(ctx context.Context, codeHash []byte) (Session, error)
+	UpdateSession(ctx context.Context, id string, fn func(Session) (Session, error)) (Session, error)
+	// ListGuardianSessions returns the sessions waiting for guardian
+	// guardianID in the given state, oldest first.
+	ListGuardianSessions(ctx context.Context, guardianID string, state SessionState) ([]Session, error)
+
+	// OIDC grants: authorization codes, access and refresh tokens, stored
+	// by the MAC of the bearer value. ID and Hash are unique.
+	CreateGrant(ctx context.Context, g Grant) error
+	GetGrantByHash(ctx context.Context, hash []byte) (Grant, error)
+	UpdateGrant(ctx context.Context, id string, fn func(Grant) (Grant, error)) (Grant, error)
+	// RevokeGrants marks every grant of the session revoked (a replayed
+	// authorization code revokes the whole grant, RFC 6749 §4.1.2).
+	RevokeGrants(ctx context.Context, sessionID string, at time.Time) error
+
+	// Consents: what a person agreed a relying party may receive. One per
+	// (PersonID, RPID): PutConsent inserts or replaces it.
+	PutConsent(ctx context.Context, c Consent) error
+	GetConsent(ctx context.Context, personID, rpID string) (Consent, error)
+	// ListConsents returns a person's consents ordered by RPID.
+	ListConsents(ctx context.Context, personID string) ([]Consent, error)
+	DeleteConsent(ctx context.Context, personID, rpID string) error
+
+	// The verification record log (核验记录): append-only.
+	//
+	// AppendRecord appends r at the end of the log in one transaction that
+	// holds the log's tail: it reads the last record (nil when the log is
+	// empty), calls chain with it, and stores chain's result with Seq set
+	// to the last Seq + 1 (1 for the first record). Two racing appends are
+	// serialised, so every record's chain sees its true predecessor.
+	AppendRecord(ctx context.Context, r Record, chain func(prev *Record, r Record) (Record, error)) (Record, error)
+	// ListRecords returns up to limit records with Seq > after, by Seq.
+	ListRecords(ctx context.Context, after int64, limit int) ([]Record, error)
+	// ListPersonRecords returns up to limit of a person's records with
+	// Seq < before (0: from the newest), newest first.
+	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]Record, error)
+	// PutHead stores a signed head of the log; Seq is unique.
+	PutHead(ctx context.Context, h Head) error
+	// ListHeads returns every stored head ordered by Seq.
+	ListHeads(ctx context.Context) ([]Head, error)
+}
+
+// RelyingParty categories.
+const (
+	CategoryInternetService = "internet_service"
+	CategoryInPerson        = "in_person"
+)
+
+// Client authentication methods of relying parties.
+const (
+	AuthPrivateKeyJWT = "private_key_jwt"
+	AuthClientSecret  = "client_secret_basic"
+	// AuthNone is a public client (OIDC with PKCE S256 only).
+	AuthNone = "none"
+)
+
+// RelyingParty is an internet platform or institution registered by an
+// operator to register (登记) or verify (核验) people.
+type RelyingParty struct {
+	// ID is the client_id.
+	ID   string
+	Name string
+	// Sector groups the relying parties of one organisation: pairwise
+	// identifiers are the same within a sector and unlinkable across.
+	Sector   string
+	Category string
+	// LegalBasis is the law that requires this relying party to obtain
+	// plaintext identity data; empty means result-only.
+	LegalBasis string
+	// Domains are the relying party's verified domains.
+	Domains []string
+	// RedirectURIs are compared by exact match.
+	RedirectURIs []string
+	// AllowedClaims are the claims it may ever receive.
+	AllowedClaims []string
+	AuthMethod    string
+	// JWKS is the relying party's public keys (private_key_jwt), as JSON.
+	JWKS []byte
+	// SecretHash is the argon2id hash of the client secret.
+	SecretHash string
+	Disabled   bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// SessionState is where a verification session stands.
+type SessionState string
+
+// Session states.
+const (
+	// SessionPending: created, no wallet has opened the code yet.
+	SessionPending SessionState = "pending"
+	// SessionClaimed: a wallet opened the code; only it may answer.
+	SessionClaimed SessionState = "claimed"
+	// SessionAwaitingGuardian: an under-14 holder approved; the guardian's
+	// consent is needed for this relying party.
+	SessionAwaitingGuardian SessionState = "awaiting_guardian"
+	// Final states.
+	SessionApproved  SessionState = "approved"
+	SessionDeclined  SessionState = "declined"
+	SessionCancelled SessionState = "cancelled"
+	SessionExpired   SessionState = "expired"
+	SessionFailed    SessionState = "failed"
+)
+
+// Session is one verification (核验): a relying party's request, the
+// holder's answer, and the signed result.
+type Session struct {
+	ID   string
+	RPID string
+	// Channel is "session" (the session API) or "oidc".
+	Channel string
+	// CodeHash is the MAC of the short-lived session code in the QR code.
+	CodeHash []byte
+	// Level is the minimum assurance level asked for.
+	Level   string
+	Claims  []string
+	Purpose string
+	// CallbackURL, if set, receives the result.
+	CallbackURL string
+	// Nonce is the relying party's value echoed in the result.
+	Nonce string
+	// Subject, if set, is the pairwise identifier of the only holder who
+	// may answer (re-verification of a known user).
+	Subject string
+	State   SessionState
+	// CredentialID and PersonID identify the holder who claimed it.
+	CredentialID string
+	PersonID     string
+	// FaceChallenge is the challenge of the live face check (face level).
+	FaceChallenge []byte
+	// GuardianID is the guardian whose consent is awaited.
+	GuardianID string
+	// LevelReached, Provided and Result are set once approved; Result is
+	// the signed result JWT (it may carry consented plaintext: sealed).
+	LevelReached string
+	Provided     []string
+	Result       []byte
+	// Error is the stable problem type of a failed session.
+	Error string
+	// Data is the channel's own state (the OIDC authorization request), as
+	// JSON; it holds no personal data.
+	Data      []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Grant kinds.
+const (
+	GrantCode    = "code"
+	GrantAccess  = "access_token"
+	GrantRefresh = "refresh_token"
+)
+
+// Grant is an OIDC authorization code or token, stored by its MAC.
+type Grant struct {
+	ID        string
+	Kind      string
+	Hash      []byte
+	SessionID string
+	RPID      string
+	// Data is the grant's own state as JSON (scopes, PKCE challenge,
+	// sealed claims); personal data in it is sealed.
+	Data       []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt time.Time
+	RevokedAt  time.Time
+}
+
+// Consent is what a person agreed a relying party may receive.
+type Consent struct {
+	PersonID string
+	RPID     string
+	// Claims are the claims consented to (result, identifiers, age
+	// markers); Plaintext the plaintext fields, each consented separately.
+	Claims    []string
+	Plaintext []string
+	// GuardianID and GuardianAt record a guardian's consent for an
+	// under-14 ward's use of this relying party.
+	GuardianID string
+	GuardianAt time.Time
+	GrantedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Record is one entry of the verification record log: who verified whom,
+// when, at what level, what was provided, and the outcome. It carries no
+// plaintext identity data: the person is their platform ID, the provided
+// data are claim names.
+type Record struct {
+	Seq      int64
+	ID       string
+	Time     time.Time
+	PersonID string
+	RPID     string
+	RPName   string
+	// Channel is session, oidc, presentation or eid.
+	Channel  string
+	Level    string
+	Provided []string
+	// Outcome is approved, declined, cancelled, expired or failed.
+	Outcome string
+	// GuardianID is set when a guardian's consent was part of it.
+	GuardianID string
+	// PrevHash and Hash chain the log (package audit computes them).
+	PrevHash []byte
+	Hash     []byte
+}
+
+// Head is a signed head of the record log: the hash of record Seq, signed
+// by the platform, so rewriting the log up to Seq is detected.
+type Head struct {
+	Seq       int64
+	Hash      []byte
+	Time      time.Time
+	Signature string
+}
