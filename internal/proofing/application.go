@@ -53,8 +53,9 @@ type Started struct {
 	Token string `json:"token"`
 }
 
-// proofed is the sealed record of what the chip and face check proved.
-type proofed struct {
+// Proofed is the sealed record of what the chip and face check proved,
+// kept on the application and, once issued, on the person.
+type Proofed struct {
 	Identity  document.Identity `json:"identity"`
 	FaceHash  []byte            `json:"face_hash"`
 	Minor     string            `json:"minor,omitempty"`
@@ -112,7 +113,7 @@ func (s *Service) Start(ctx context.Context, t document.Type, guardianID string)
 	if err := s.Store.CreateApplication(ctx, a); err != nil {
 		return Started{}, fmt.Errorf("proofing: creating application: %w", err)
 	}
-	return Started{View: s.view(a, proofed{}), Token: token}, nil
+	return Started{View: s.view(a, Proofed{}), Token: token}, nil
 }
 
 // Get returns the application's view.
@@ -125,7 +126,7 @@ func (s *Service) Get(ctx context.Context, id, token string) (View, error) {
 	return s.view(a, p), nil
 }
 
-func (s *Service) view(a storage.Application, p proofed) View {
+func (s *Service) view(a storage.Application, p Proofed) View {
 	v := View{
 		ID:           a.ID,
 		State:        a.State,
@@ -197,8 +198,8 @@ func (s *Service) update(ctx context.Context, id string, states []storage.Applic
 	})
 }
 
-func (s *Service) openProofed(a storage.Application) (proofed, error) {
-	var p proofed
+func (s *Service) openProofed(a storage.Application) (Proofed, error) {
+	var p Proofed
 	if len(a.Identity) == 0 {
 		return p, errors.New("proofing: no identity recorded yet")
 	}
@@ -263,7 +264,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	case minor != MinorUnder14 && a.GuardianID != "":
 		return View{}, ErrNotAChild
 	}
-	p := proofed{
+	p := Proofed{
 		Identity:  idn,
 		FaceHash:  ver.FaceImageHash[:],
 		Minor:     minor,
@@ -394,16 +395,25 @@ func (s *Service) activeCredential(ctx context.Context, personID string) (storag
 }
 
 func (s *Service) personIdentity(p storage.Person) (document.Identity, error) {
-	var pr proofed
-	b, err := s.Sealer.Open(p.Identity, []byte("person:"+p.ID+":identity"))
+	pr, err := OpenPerson(s.Sealer, p)
+	return pr.Identity, err
+}
+
+// OpenPerson opens what the latest proofing of a person proved.
+func OpenPerson(sealer Sealer, p storage.Person) (Proofed, error) {
+	var pr Proofed
+	b, err := sealer.Open(p.Identity, PersonAAD(p.ID, "identity"))
 	if err != nil {
-		return document.Identity{}, fmt.Errorf("proofing: opening person identity: %w", err)
+		return pr, fmt.Errorf("proofing: opening person identity: %w", err)
 	}
 	if err := json.Unmarshal(b, &pr); err != nil {
-		return document.Identity{}, fmt.Errorf("proofing: decoding person identity: %w", err)
+		return pr, fmt.Errorf("proofing: decoding person identity: %w", err)
 	}
-	return pr.Identity, nil
+	return pr, nil
 }
+
+// PersonAAD binds a person's sealed field to the person.
+func PersonAAD(personID, field string) []byte { return []byte("person:" + personID + ":" + field) }
 
 // SubmitFace checks a liveness attestation against the face challenge, this
 // application and the chip's face image.

@@ -86,7 +86,7 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 	return issued, nil
 }
 
-func (s *Service) issue(ctx context.Context, a storage.Application, p proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
+func (s *Service) issue(ctx context.Context, a storage.Application, p Proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
 	person, err := s.person(ctx, a, p, now)
 	if err != nil {
 		return Issued{}, err
@@ -145,7 +145,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p proofed, c
 
 // person finds the person by blind index or creates them with a fresh 网号,
 // then records the latest proofing (identity, phone, password).
-func (s *Service) person(ctx context.Context, a storage.Application, p proofed, now time.Time) (storage.Person, error) {
+func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, now time.Time) (storage.Person, error) {
 	var person storage.Person
 	for attempt := 0; ; attempt++ {
 		wh, err := netnum.New(s.rand())
@@ -173,7 +173,7 @@ func (s *Service) person(ctx context.Context, a storage.Application, p proofed, 
 	if err != nil {
 		return person, fmt.Errorf("proofing: encoding identity: %w", err)
 	}
-	sealedID, err := s.Sealer.Seal(identity, []byte("person:"+person.ID+":identity"))
+	sealedID, err := s.Sealer.Seal(identity, PersonAAD(person.ID, "identity"))
 	if err != nil {
 		return person, fmt.Errorf("proofing: sealing identity: %w", err)
 	}
@@ -181,7 +181,7 @@ func (s *Service) person(ctx context.Context, a storage.Application, p proofed, 
 	if err != nil {
 		return person, fmt.Errorf("proofing: opening phone: %w", err)
 	}
-	sealedPhone, err := s.Sealer.Seal(phone, []byte("person:"+person.ID+":phone"))
+	sealedPhone, err := s.Sealer.Seal(phone, PersonAAD(person.ID, "phone"))
 	if err != nil {
 		return person, fmt.Errorf("proofing: sealing phone: %w", err)
 	}
