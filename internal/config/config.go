@@ -48,6 +48,12 @@ type Config struct {
 	StatusTTL time.Duration
 	// MaxBodyBytes limits request bodies.
 	MaxBodyBytes int64
+	// AdminTokenFile holds the bearer token of the admin API; empty turns
+	// the admin API off (the `netid admin` commands work on the database
+	// directly).
+	AdminTokenFile string
+	// SessionTTL is how long a verification session's code is valid.
+	SessionTTL time.Duration
 	// RateLimit is the sustained requests per second allowed per client
 	// address (bursts of twice that); 0 turns rate limiting off.
 	RateLimit float64
@@ -135,6 +141,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		}
 	}
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", maxBody, "maximum request body in bytes (env "+envName("max-body")+")")
+	str(&c.AdminTokenFile, "admin-token-file", "", "file holding the admin API's bearer token (default: admin API off)")
+	dur(&c.SessionTTL, "session-ttl", 5*time.Minute, "validity of a verification session's code")
 	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address (0: off)")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
@@ -214,6 +222,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 4096 || c.MaxBodyBytes > 64<<20 {
 		bad("--max-body %d: want between 4096 and 67108864", c.MaxBodyBytes)
+	}
+	if c.SessionTTL < 30*time.Second || c.SessionTTL > time.Hour {
+		bad("--session-ttl %v: want between 30s and 1h", c.SessionTTL)
 	}
 	if c.RateLimit < 0 || c.RateLimit > 1e6 {
 		bad("--rate-limit %v: want 0 (off) to 1000000", c.RateLimit)
