@@ -27,6 +27,10 @@ var (
 // UTC. Byte slices that hold personal data are already sealed (encrypted) by
 // the caller; the storage layer never sees plaintext identity data.
 type Storage interface {
+	// The verification flows' relying parties, sessions, grants, consents
+	// and record log (see VerificationStore).
+	VerificationStore
+
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error
 	GetApplication(ctx context.Context, id string) (Application, error)
@@ -47,6 +51,10 @@ type Storage interface {
 	GetPerson(ctx context.Context, id string) (Person, error)
 	GetPersonByWanghao(ctx context.Context, wanghao string) (Person, error)
 	UpdatePerson(ctx context.Context, id string, fn func(Person) (Person, error)) (Person, error)
+	// ListWards returns the persons whose GuardianID is guardianID, ordered
+	// by CreatedAt (then ID). An empty guardianID matches no one: it returns
+	// nil rather than every person without a guardian.
+	ListWards(ctx context.Context, guardianID string) ([]Person, error)
 
 	// Credentials (网证).
 	//
@@ -183,8 +191,12 @@ type Person struct {
 	PasswordHash        string
 	PasswordFailures    int
 	PasswordLockedUntil time.Time
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// GuardianID is the person ID of the guardian recorded when a minor's
+	// credential was issued; empty otherwise (adults, and persons whose
+	// credential was issued before guardians were recorded).
+	GuardianID string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // CredentialStatus is a 网证's status as published in the status list.

@@ -11,6 +11,13 @@ import (
 // a transaction holding the row lock, fn's error returned unchanged with
 // nothing written, UTC times with microsecond precision, slices that hold
 // personal data already sealed by the caller).
+//
+// String slices ([]string) round-trip exactly, element for element, except
+// that an empty slice, nil or not, comes back nil. Their elements must be
+// valid UTF-8 without NUL bytes (what PostgreSQL text can hold); backends
+// return an error for others rather than alter them. A List method that
+// finds nothing returns a nil slice and no error; those taking a limit
+// return nothing for a limit below 1.
 type VerificationStore interface {
 	// Relying parties. ID is unique.
 	CreateRelyingParty(ctx context.Context, rp RelyingParty) error
@@ -23,20 +30,26 @@ type VerificationStore interface {
 	// empty for several sessions: uniqueness applies to non-empty values).
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, id string) (Session, error)
-	// GetSessionByCode finds a session by the MAC of its session code.
+	// GetSessionByCode finds a session by the MAC of its session code. An
+	// empty codeHash matches no session (ErrNotFound).
 	GetSessionByCode(ctx context.Context, codeHash []byte) (Session, error)
 	UpdateSession(ctx context.Context, id string, fn func(Session) (Session, error)) (Session, error)
 	// ListGuardianSessions returns the sessions waiting for guardian
-	// guardianID in the given state, oldest first.
+	// guardianID in the given state, oldest first (by CreatedAt, then ID).
+	// An empty guardianID matches no session.
 	ListGuardianSessions(ctx context.Context, guardianID string, state SessionState) ([]Session, error)
 
 	// OIDC grants: authorization codes, access and refresh tokens, stored
-	// by the MAC of the bearer value. ID and Hash are unique.
+	// by the MAC of the bearer value. ID and Hash are unique (uniqueness
+	// applies to non-empty hashes; GetGrantByHash of an empty hash is
+	// ErrNotFound).
 	CreateGrant(ctx context.Context, g Grant) error
 	GetGrantByHash(ctx context.Context, hash []byte) (Grant, error)
 	UpdateGrant(ctx context.Context, id string, fn func(Grant) (Grant, error)) (Grant, error)
 	// RevokeGrants marks every grant of the session revoked (a replayed
-	// authorization code revokes the whole grant, RFC 6749 §4.1.2).
+	// authorization code revokes the whole grant, RFC 6749 §4.1.2),
+	// setting RevokedAt to at. Grants already revoked keep their RevokedAt;
+	// a session without grants is not an error.
 	RevokeGrants(ctx context.Context, sessionID string, at time.Time) error
 
 	// Consents: what a person agreed a relying party may receive. One per
@@ -45,6 +58,7 @@ type VerificationStore interface {
 	GetConsent(ctx context.Context, personID, rpID string) (Consent, error)
 	// ListConsents returns a person's consents ordered by RPID.
 	ListConsents(ctx context.Context, personID string) ([]Consent, error)
+	// DeleteConsent removes the consent; ErrNotFound if there is none.
 	DeleteConsent(ctx context.Context, personID, rpID string) error
 
 	// The verification record log (核验记录): append-only.
@@ -54,11 +68,18 @@ type VerificationStore interface {
 	// empty), calls chain with it, and stores chain's result with Seq set
 	// to the last Seq + 1 (1 for the first record). Two racing appends are
 	// serialised, so every record's chain sees its true predecessor.
+	//
+	// chain receives r with Seq already set to the new value (so a hash
+	// may cover it), and whatever Seq chain returns is overwritten with
+	// it. A nil chain stores r as given. If chain fails, nothing is written
+	// and its error is returned unchanged. The log is keyed by Seq alone:
+	// record IDs are not checked for uniqueness.
 	AppendRecord(ctx context.Context, r Record, chain func(prev *Record, r Record) (Record, error)) (Record, error)
 	// ListRecords returns up to limit records with Seq > after, by Seq.
 	ListRecords(ctx context.Context, after int64, limit int) ([]Record, error)
 	// ListPersonRecords returns up to limit of a person's records with
-	// Seq < before (0: from the newest), newest first.
+	// Seq < before (0: from the newest), newest first. The next page is
+	// before = the last returned Seq.
 	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]Record, error)
 	// PutHead stores a signed head of the log; Seq is unique.
 	PutHead(ctx context.Context, h Head) error

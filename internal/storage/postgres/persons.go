@@ -11,12 +11,12 @@ import (
 )
 
 const personColumns = `id, person_index, wanghao, state, identity, phone_index, phone,
-	password_hash, password_failures, password_locked_until, created_at, updated_at`
+	password_hash, password_failures, password_locked_until, created_at, updated_at, guardian_id`
 
 func personArgs(p storage.Person) []any {
 	return []any{p.ID, p.Index, p.Wanghao, string(p.State), bytesArg(p.Identity), p.PhoneIndex,
 		bytesArg(p.Phone), p.PasswordHash, p.PasswordFailures, timeArg(p.PasswordLockedUntil),
-		timeArg(p.CreatedAt), timeArg(p.UpdatedAt)}
+		timeArg(p.CreatedAt), timeArg(p.UpdatedAt), p.GuardianID}
 }
 
 func scanPerson(row scanner) (storage.Person, error) {
@@ -24,7 +24,7 @@ func scanPerson(row scanner) (storage.Person, error) {
 	var state string
 	var locked, created, updated pgtype.Timestamptz
 	err := row.Scan(&p.ID, &p.Index, &p.Wanghao, &state, &p.Identity, &p.PhoneIndex, &p.Phone,
-		&p.PasswordHash, &p.PasswordFailures, &locked, &created, &updated)
+		&p.PasswordHash, &p.PasswordFailures, &locked, &created, &updated, &p.GuardianID)
 	if err != nil {
 		return storage.Person{}, err
 	}
@@ -54,7 +54,7 @@ func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (stor
 		return storage.Person{}, false, err
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO persons (`+personColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
 	if err != nil {
 		return storage.Person{}, false, translate("get or create person", err)
 	}
@@ -116,7 +116,7 @@ func (s *Storage) UpdatePerson(ctx context.Context, id string, fn func(storage.P
 		_, err = tx.Exec(ctx, `UPDATE persons SET
 			person_index = $2, wanghao = $3, state = $4, identity = $5, phone_index = $6, phone = $7,
 			password_hash = $8, password_failures = $9, password_locked_until = $10,
-			created_at = $11, updated_at = $12
+			created_at = $11, updated_at = $12, guardian_id = $13
 			WHERE id = $1`, personArgs(next)...)
 		if err != nil {
 			return translate("update person", err)
@@ -125,4 +125,16 @@ func (s *Storage) UpdatePerson(ctx context.Context, id string, fn func(storage.P
 		return nil
 	})
 	return out, err
+}
+
+// ListWards returns the persons whose guardian is guardianID, ordered by
+// CreatedAt then ID; nil for an empty guardianID. The query repeats the
+// predicate of the partial index persons_guardian.
+func (s *Storage) ListWards(ctx context.Context, guardianID string) ([]storage.Person, error) {
+	if guardianID == "" {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+personColumns+` FROM persons
+		WHERE guardian_id = $1 AND guardian_id <> '' ORDER BY created_at ASC NULLS FIRST, id ASC`, guardianID)
+	return collect("list wards", rows, err, scanPerson)
 }

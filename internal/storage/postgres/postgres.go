@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -168,4 +170,60 @@ func bytesVal(b []byte) []byte {
 // scanner is a pgx.Row or pgx.Rows.
 type scanner interface {
 	Scan(dest ...any) error
+}
+
+// errBadListElement is returned for a string slice element that is not
+// valid UTF-8 text without NUL bytes, which PostgreSQL's text cannot hold.
+// It is checked before the query so that the error never quotes the value
+// (the server's would).
+var errBadListElement = errors.New("postgres: list element is not valid UTF-8 text without NUL bytes")
+
+// checkLists returns errBadListElement if an element of lists is not
+// valid UTF-8 text without NUL bytes.
+func checkLists(lists ...[]string) error {
+	for _, l := range lists {
+		for _, e := range l {
+			if !utf8.ValidString(e) || strings.IndexByte(e, 0) >= 0 {
+				return errBadListElement
+			}
+		}
+	}
+	return nil
+}
+
+// listArg converts l for storage as text[]: NULL if empty.
+func listArg(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// normList is l as it reads back from storage: nil if empty.
+func normList(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// collect scans every row of rows with scan, translating errors for op.
+// It returns nil for no rows.
+func collect[T any](op string, rows pgx.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
+	return out, nil
 }

@@ -9,12 +9,12 @@ import (
 )
 
 const personColumns = `id, person_index, wanghao, state, identity, phone_index, phone,
-	password_hash, password_failures, password_locked_until, created_at, updated_at`
+	password_hash, password_failures, password_locked_until, created_at, updated_at, guardian_id`
 
 func personArgs(p storage.Person) []any {
 	return []any{p.ID, p.Index, p.Wanghao, string(p.State), bytesArg(p.Identity), p.PhoneIndex,
 		bytesArg(p.Phone), p.PasswordHash, p.PasswordFailures, timeArg(p.PasswordLockedUntil),
-		timeArg(p.CreatedAt), timeArg(p.UpdatedAt)}
+		timeArg(p.CreatedAt), timeArg(p.UpdatedAt), p.GuardianID}
 }
 
 func scanPerson(row scanner) (storage.Person, error) {
@@ -22,7 +22,7 @@ func scanPerson(row scanner) (storage.Person, error) {
 	var state string
 	var locked, created, updated sql.NullInt64
 	err := row.Scan(&p.ID, &p.Index, &p.Wanghao, &state, &p.Identity, &p.PhoneIndex, &p.Phone,
-		&p.PasswordHash, &p.PasswordFailures, &locked, &created, &updated)
+		&p.PasswordHash, &p.PasswordFailures, &locked, &created, &updated, &p.GuardianID)
 	if err != nil {
 		return storage.Person{}, err
 	}
@@ -52,7 +52,7 @@ func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (stor
 		return storage.Person{}, false, err
 	}
 	res, err := s.db.ExecContext(ctx, `INSERT INTO persons (`+personColumns+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
 	if err != nil {
 		return storage.Person{}, false, translate("get or create person", err)
 	}
@@ -117,7 +117,7 @@ func (s *Storage) UpdatePerson(ctx context.Context, id string, fn func(storage.P
 		_, err = tx.ExecContext(ctx, `UPDATE persons SET
 			person_index = ?2, wanghao = ?3, state = ?4, identity = ?5, phone_index = ?6, phone = ?7,
 			password_hash = ?8, password_failures = ?9, password_locked_until = ?10,
-			created_at = ?11, updated_at = ?12
+			created_at = ?11, updated_at = ?12, guardian_id = ?13
 			WHERE id = ?1`, personArgs(next)...)
 		if err != nil {
 			return translate("update person", err)
@@ -126,4 +126,16 @@ func (s *Storage) UpdatePerson(ctx context.Context, id string, fn func(storage.P
 		return nil
 	})
 	return out, err
+}
+
+// ListWards returns the persons whose guardian is guardianID, ordered by
+// CreatedAt then ID; nil for an empty guardianID. The query repeats the
+// predicate of the partial index persons_guardian.
+func (s *Storage) ListWards(ctx context.Context, guardianID string) ([]storage.Person, error) {
+	if guardianID == "" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+personColumns+` FROM persons
+		WHERE guardian_id = ? AND guardian_id <> '' ORDER BY created_at ASC NULLS FIRST, id ASC`, guardianID)
+	return collect("list wards", rows, err, scanPerson)
 }

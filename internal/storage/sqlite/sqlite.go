@@ -3,12 +3,15 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"runtime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -206,4 +209,86 @@ func bytesVal(b []byte) []byte {
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface {
 	Scan(dest ...any) error
+}
+
+// errBadListElement is returned for a string slice element that is not
+// valid UTF-8 text without NUL bytes. The backends refuse such elements
+// rather than alter them (encoding/json would replace invalid bytes), and
+// PostgreSQL's text cannot hold them either.
+var errBadListElement = errors.New("sqlite: list element is not valid UTF-8 text without NUL bytes")
+
+// stringList stores a []string as TEXT holding a JSON array, NULL if empty,
+// and reads it back, nil if NULL or empty. Use (*stringList)(&v.Field) as a
+// Scan destination and stringList(v.Field) as an argument.
+type stringList []string
+
+// Value implements driver.Valuer.
+func (l stringList) Value() (driver.Value, error) {
+	if len(l) == 0 {
+		return nil, nil
+	}
+	for _, e := range l {
+		if !utf8.ValidString(e) || strings.IndexByte(e, 0) >= 0 {
+			return nil, errBadListElement
+		}
+	}
+	b, err := json.Marshal([]string(l))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode list: %w", err)
+	}
+	return string(b), nil
+}
+
+// Scan implements sql.Scanner.
+func (l *stringList) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		*l = nil
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("sqlite: decode list: unexpected %T", src)
+	}
+	var out []string
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("sqlite: decode list: %w", err)
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*l = out
+	return nil
+}
+
+// normList is l as it reads back from storage: nil if empty.
+func normList(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// collect scans every row of rows with scan, translating errors for op.
+// It returns nil for no rows.
+func collect[T any](op string, rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, translate(op, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(op, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(op, err)
+	}
+	return out, nil
 }
