@@ -1,0 +1,223 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// HeadType is the JWS typ of a signed head.
+const HeadType = "netid-log-head+jwt"
+
+// maxHeadSize bounds the compact JWS ParseHead accepts; a head is about
+// 300 bytes.
+const maxHeadSize = 4096
+
+// pageSize is how many records SignHead and Verify read at a time.
+const pageSize = 1000
+
+// Sentinel errors of ParseHead.
+var (
+	// ErrMalformedHead: not a compact ES256 JWS of type HeadType with a
+	// kid and a well-formed payload.
+	ErrMalformedHead = errors.New("audit: malformed log head")
+	// ErrUnknownKey: no P-256 signing key with the head's kid.
+	ErrUnknownKey = errors.New("audit: log head signed by an unknown key")
+	// ErrHeadSignature: the head's signature does not verify.
+	ErrHeadSignature = errors.New("audit: invalid log head signature")
+)
+
+// b64 is strict unpadded base64url, so a hash has exactly one encoding.
+var b64 = base64.RawURLEncoding.Strict()
+
+// headPayload is the signed content of a head.
+type headPayload struct {
+	Seq  *int64  `json:"seq"`
+	Hash *string `json:"hash"`
+	Iat  *int64  `json:"iat"`
+}
+
+// SignHead signs a head over the current tail of the log and stores it. If
+// a head for that Seq is already stored (a concurrent SignHead, or no
+// append since the last head), the stored one is kept and the returned
+// head, equally valid, is not stored.
+//
+// It finds the tail by reading forward from the last stored head, so its
+// cost grows with the records appended since. It fails with ErrEmptyLog on
+// an empty log, ErrTruncated when the log ends before its last stored head
+// (signing then would cover up the truncation) and ErrNoSigner before the
+// keys are loaded.
+func (l *Log) SignHead(ctx context.Context) (storage.Head, error) {
+	heads, err := l.Store.ListHeads(ctx)
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("audit: list heads: %w", err)
+	}
+	var after int64
+	if len(heads) > 0 {
+		after = max(heads[len(heads)-1].Seq-1, 0)
+	}
+	var tail *storage.Record
+	for {
+		recs, err := l.Store.ListRecords(ctx, after, pageSize)
+		if err != nil {
+			return storage.Head{}, fmt.Errorf("audit: list records: %w", err)
+		}
+		for i := range recs {
+			if recs[i].Seq > after {
+				after = recs[i].Seq
+				tail = &recs[i]
+			}
+		}
+		if len(recs) < pageSize {
+			break
+		}
+	}
+	switch {
+	case tail == nil && len(heads) > 0:
+		return storage.Head{}, ErrTruncated
+	case tail == nil:
+		return storage.Head{}, ErrEmptyLog
+	}
+	return l.signHead(ctx, tail.Seq, tail.Hash)
+}
+
+// signHead signs and stores a head over record seq with hash.
+func (l *Log) signHead(ctx context.Context, seq int64, hash []byte) (storage.Head, error) {
+	key, kid := l.Keys.Signer()
+	if key == nil {
+		return storage.Head{}, ErrNoSigner
+	}
+	if pub, ok := key.Public().(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
+		return storage.Head{}, fmt.Errorf("%w: the signing key is not a P-256 key", ErrNoSigner)
+	}
+	now := l.now().UTC().Truncate(time.Second)
+	hashText, iat := b64.EncodeToString(hash), now.Unix()
+	payload, err := json.Marshal(headPayload{Seq: &seq, Hash: &hashText, Iat: &iat})
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("audit: encode head: %w", err)
+	}
+	opts := (&jose.SignerOptions{}).WithType(HeadType).WithHeader(jose.HeaderKey("kid"), kid)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: cryptosigner.Opaque(key)}, opts)
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("audit: head signer: %w", err)
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("audit: sign head: %w", err)
+	}
+	sig, err := obj.CompactSerialize()
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("audit: serialize head: %w", err)
+	}
+	h := storage.Head{Seq: seq, Hash: append([]byte(nil), hash...), Time: now, Signature: sig}
+	if err := l.Store.PutHead(ctx, h); err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
+		return storage.Head{}, fmt.Errorf("audit: store head %d: %w", seq, err)
+	}
+	return h, nil
+}
+
+// ParseHead verifies a signed head (the compact JWS, as published) with
+// the key in keys named by its kid, and returns it: Seq and Hash from the
+// signed payload, Time its iat, Signature the JWS itself. Errors wrap
+// ErrMalformedHead, ErrUnknownKey or ErrHeadSignature.
+func ParseHead(jws string, keys jose.JSONWebKeySet) (storage.Head, error) {
+	if len(jws) > maxHeadSize {
+		return storage.Head{}, fmt.Errorf("%w: longer than %d bytes", ErrMalformedHead, maxHeadSize)
+	}
+	if strings.Count(jws, ".") != 2 {
+		return storage.Head{}, fmt.Errorf("%w: not a compact JWS", ErrMalformedHead)
+	}
+	obj, err := jose.ParseSignedCompact(jws, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return storage.Head{}, fmt.Errorf("%w: %w", ErrMalformedHead, err)
+	}
+	if len(obj.Signatures) != 1 {
+		return storage.Head{}, fmt.Errorf("%w: want one signature", ErrMalformedHead)
+	}
+	hdr := obj.Signatures[0].Protected
+	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); !typIs(typ, HeadType) {
+		return storage.Head{}, fmt.Errorf("%w: typ is not %s", ErrMalformedHead, HeadType)
+	}
+	if hdr.KeyID == "" {
+		return storage.Head{}, fmt.Errorf("%w: no kid", ErrMalformedHead)
+	}
+	var payload []byte
+	found, verified := false, false
+	for _, k := range keys.Key(hdr.KeyID) {
+		if (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(jose.ES256)) {
+			continue
+		}
+		pub, ok := p256(k.Key)
+		if !ok {
+			continue
+		}
+		found = true
+		if p, err := obj.Verify(pub); err == nil {
+			payload, verified = p, true
+			break
+		}
+	}
+	if !found {
+		return storage.Head{}, fmt.Errorf("%w: kid %q", ErrUnknownKey, hdr.KeyID)
+	}
+	if !verified {
+		return storage.Head{}, fmt.Errorf("%w: kid %q", ErrHeadSignature, hdr.KeyID)
+	}
+	var p headPayload
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return storage.Head{}, fmt.Errorf("%w: payload: %w", ErrMalformedHead, err)
+	}
+	if dec.More() {
+		return storage.Head{}, fmt.Errorf("%w: payload: trailing data", ErrMalformedHead)
+	}
+	if p.Seq == nil || p.Hash == nil || p.Iat == nil {
+		return storage.Head{}, fmt.Errorf("%w: payload lacks seq, hash or iat", ErrMalformedHead)
+	}
+	if *p.Seq < 1 {
+		return storage.Head{}, fmt.Errorf("%w: seq below 1", ErrMalformedHead)
+	}
+	hash, err := b64.DecodeString(*p.Hash)
+	if err != nil || len(hash) != HashSize {
+		return storage.Head{}, fmt.Errorf("%w: hash is not %d bytes of base64url", ErrMalformedHead, HashSize)
+	}
+	return storage.Head{Seq: *p.Seq, Hash: hash, Time: time.Unix(*p.Iat, 0).UTC(), Signature: jws}, nil
+}
+
+// typIs reports whether typ names the media type want (RFC 7515 §4.1.9:
+// case-insensitive, "application/" prefix optional).
+func typIs(typ, want string) bool {
+	const prefix = "application/"
+	if len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
+		typ = typ[len(prefix):]
+	}
+	return strings.EqualFold(typ, want)
+}
+
+// p256 returns the P-256 public key of a JWK's key.
+func p256(key any) (*ecdsa.PublicKey, bool) {
+	switch k := key.(type) {
+	case *ecdsa.PublicKey:
+		if k != nil && k.Curve == elliptic.P256() {
+			return k, true
+		}
+	case *ecdsa.PrivateKey:
+		if k != nil && k.Curve == elliptic.P256() {
+			return &k.PublicKey, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,188 @@
+package audit
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// DefaultHeadEvery is the default Log.HeadEvery.
+const DefaultHeadEvery = 100
+
+// HashSize is the size of a record hash (SHA-256).
+const HashSize = sha256.Size
+
+// Sentinel errors.
+var (
+	// ErrNoSigner: the key set has no signing key yet (not loaded).
+	ErrNoSigner = errors.New("audit: no signing key")
+	// ErrEmptyLog: SignHead on a log without records.
+	ErrEmptyLog = errors.New("audit: the log is empty")
+	// ErrTruncated: SignHead found the log ending before its last stored
+	// head; it refuses to sign a head over a truncated log.
+	ErrTruncated = errors.New("audit: the log ends before its last signed head")
+	// ErrTampered: Report.Err of a report listing problems.
+	ErrTampered = errors.New("audit: the record log was tampered with")
+)
+
+// Store is what the log needs of the storage layer. storage.Storage
+// satisfies it; see storage.VerificationStore for the contract.
+type Store interface {
+	AppendRecord(ctx context.Context, r storage.Record, chain func(prev *storage.Record, r storage.Record) (storage.Record, error)) (storage.Record, error)
+	ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error)
+	PutHead(ctx context.Context, h storage.Head) error
+	ListHeads(ctx context.Context) ([]storage.Head, error)
+}
+
+var _ Store = storage.Storage(nil)
+
+// Signer gives the platform's active signing key (keys.KeySet): an ES256
+// (P-256) key and its kid, or nil before the keys are loaded.
+type Signer interface {
+	Signer() (crypto.Signer, string)
+}
+
+// Log appends verification records to the chained log and signs its heads.
+// Its fields are set once before use; it is then safe for concurrent use
+// (Store.AppendRecord serialises appends, also across processes).
+type Log struct {
+	Store Store
+	Keys  Signer
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Rand makes record IDs; nil means crypto/rand.Reader.
+	Rand io.Reader
+	// HeadEvery: Append signs a head after every record whose Seq is a
+	// multiple of it; zero or less means DefaultHeadEvery.
+	HeadEvery int
+}
+
+func (l *Log) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func (l *Log) headEvery() int64 {
+	if l.HeadEvery <= 0 {
+		return DefaultHeadEvery
+	}
+	return int64(l.HeadEvery)
+}
+
+// Append stamps r (a random ID if r.ID is empty; Time set to Now, in UTC to
+// the microsecond, which is what storage keeps), chains it to its
+// predecessor inside the store's append transaction (PrevHash, Hash) and
+// appends it, returning the record as stored. Seq, PrevHash and Hash given
+// in r are ignored.
+//
+// When the new record's Seq is a multiple of HeadEvery, Append then signs a
+// head over it. If that fails, the record stays appended (a verification
+// that happened must stay recorded) and Append returns the record together
+// with the error; the next head, or a SignHead call, covers it.
+func (l *Log) Append(ctx context.Context, r storage.Record) (storage.Record, error) {
+	if r.ID == "" {
+		id, err := l.newID()
+		if err != nil {
+			return storage.Record{}, err
+		}
+		r.ID = id
+	}
+	r.Time = l.now().UTC().Truncate(time.Microsecond)
+	r.PrevHash, r.Hash = nil, nil
+	rec, err := l.Store.AppendRecord(ctx, r, chain)
+	if err != nil {
+		return storage.Record{}, fmt.Errorf("audit: append record: %w", err)
+	}
+	if rec.Seq%l.headEvery() == 0 {
+		if _, err := l.signHead(ctx, rec.Seq, rec.Hash); err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
+}
+
+// chain links r to prev and computes its hash; AppendRecord calls it with
+// r.Seq already set.
+func chain(prev *storage.Record, r storage.Record) (storage.Record, error) {
+	if prev == nil {
+		r.PrevHash = make([]byte, HashSize)
+	} else {
+		r.PrevHash = append([]byte(nil), prev.Hash...)
+	}
+	r.Hash = Hash(r)
+	return r, nil
+}
+
+func (l *Log) newID() (string, error) {
+	src := l.Rand
+	if src == nil {
+		src = rand.Reader
+	}
+	var b [16]byte
+	if _, err := io.ReadFull(src, b[:]); err != nil {
+		return "", fmt.Errorf("audit: record ID: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// hashTag opens the encoding; a new encoding gets a new tag.
+const hashTag = "netid/audit/record/v1"
+
+// Hash returns the hash of r: SHA-256 over this encoding, version 1, of
+// every field but Hash, in order, each integer as 8 bytes big-endian and
+// each string or byte string as its length (8 bytes big-endian) then its
+// bytes:
+//
+//	string  "netid/audit/record/v1"
+//	int     Seq
+//	string  ID
+//	int     Time as Unix microseconds
+//	string  PersonID, RPID, RPName, Channel, Level
+//	int     len(Provided), then each element as a string
+//	string  Outcome, GuardianID
+//	bytes   PrevHash
+//
+// Every field is length-prefixed, so no two different records share an
+// encoding. The encoding is frozen: changing it would break every log
+// already written (use a new tag instead).
+func Hash(r storage.Record) []byte {
+	h := sha256.New()
+	var buf [8]byte
+	num := func(v uint64) {
+		binary.BigEndian.PutUint64(buf[:], v)
+		h.Write(buf[:])
+	}
+	str := func(s string) {
+		num(uint64(len(s)))
+		io.WriteString(h, s)
+	}
+	str(hashTag)
+	num(uint64(r.Seq))
+	str(r.ID)
+	num(uint64(r.Time.UnixMicro()))
+	str(r.PersonID)
+	str(r.RPID)
+	str(r.RPName)
+	str(r.Channel)
+	str(r.Level)
+	num(uint64(len(r.Provided)))
+	for _, p := range r.Provided {
+		str(p)
+	}
+	str(r.Outcome)
+	str(r.GuardianID)
+	num(uint64(len(r.PrevHash)))
+	h.Write(r.PrevHash)
+	return h.Sum(nil)
+}

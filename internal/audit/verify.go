@@ -1,0 +1,328 @@
+package audit
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// Kind is the kind of a problem Verify finds.
+type Kind string
+
+// Problem kinds.
+const (
+	// KindAltered: a record's content does not match its hash, or its hash
+	// is not the one the next record chains to.
+	KindAltered Kind = "altered"
+	// KindRemoved: Seqs are missing (a gap), or, at the end of the log,
+	// records were removed and the later ones renumbered.
+	KindRemoved Kind = "removed"
+	// KindReordered: a record is listed out of Seq order or twice, or it
+	// was written at another Seq than the one it is stored at.
+	KindReordered Kind = "reordered"
+	// KindTruncated: a valid signed head covers a Seq beyond the end of
+	// the log.
+	KindTruncated Kind = "truncated"
+	// KindBadHeadSignature: a head's signature does not verify under the
+	// keys, or does not cover the Seq and hash stored with it.
+	KindBadHeadSignature Kind = "bad-head-signature"
+	// KindHeadMismatch: a validly signed head's hash differs from the
+	// record's at its Seq, or there is no record at its Seq.
+	KindHeadMismatch Kind = "head-mismatch"
+)
+
+// Problem is one thing wrong with the log.
+type Problem struct {
+	// Seq is the first record concerned (for a head, the head's Seq).
+	Seq int64
+	// Last is the last record concerned when a problem spans several
+	// (a gap, a run of renumbered records); otherwise equal to Seq.
+	Last   int64
+	Kind   Kind
+	Detail string
+}
+
+// String formats p on one line: "seq 5: altered: …" or "seq 5-7: …".
+func (p Problem) String() string {
+	if p.Last > p.Seq {
+		return fmt.Sprintf("seq %d-%d: %s: %s", p.Seq, p.Last, p.Kind, p.Detail)
+	}
+	return fmt.Sprintf("seq %d: %s: %s", p.Seq, p.Kind, p.Detail)
+}
+
+// Report is the result of Verify.
+type Report struct {
+	// Records is the number of records read, Heads the number of heads
+	// checked (stored ones, plus the one given to VerifyAgainst).
+	Records int64
+	Heads   int
+	// LastSeq and LastHash are the Seq and stored Hash of the last record
+	// read (0 and nil for an empty log).
+	LastSeq  int64
+	LastHash []byte
+	// Problems lists everything found, ordered by Seq; empty if the log
+	// verifies.
+	Problems []Problem
+}
+
+// OK reports whether no problem was found.
+func (r Report) OK() bool { return len(r.Problems) == 0 }
+
+// Count returns the number of problems of kind k.
+func (r Report) Count(k Kind) int {
+	n := 0
+	for _, p := range r.Problems {
+		if p.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// Err returns nil if the log verified, or an error wrapping ErrTampered
+// naming the first problem.
+func (r Report) Err() error {
+	if r.OK() {
+		return nil
+	}
+	return fmt.Errorf("%w: %d problems, first %s", ErrTampered, len(r.Problems), r.Problems[0])
+}
+
+// reorderWindow is how far from its stored Seq Verify looks for the Seq a
+// record whose hash does not recompute was written at, to tell a moved
+// record (reordered) from an altered one. It only refines the kind
+// reported: a record moved further is reported as altered.
+const reorderWindow = 64
+
+// Verify reads the whole log, from Seq 1 in pages, and every stored head,
+// and reports every problem found: Seqs not contiguous from 1 (a gap is
+// removed; a repeat or a step back reordered), a record whose hash does not
+// recompute (altered, or reordered if it recomputes at a nearby Seq), a
+// PrevHash that is not the previous record's Hash (the previous record is
+// reported altered), and for every head: its signature valid under keys by
+// kid and covering its stored Seq and Hash (else bad-head-signature), the
+// record at its Seq having its hash (else head-mismatch), its Seq not
+// beyond the end (else truncated).
+//
+// keys must hold every key that ever signed a head, retired ones included.
+// The error is for failures to read the store only; a tampered log is a
+// Report with problems (Report.Err).
+//
+// Records removed from the end after the last stored head, or the end
+// rewritten after it, leave no trace in the store: see VerifyAgainst.
+func Verify(ctx context.Context, s Store, keys jose.JSONWebKeySet) (Report, error) {
+	return verify(ctx, s, keys, nil)
+}
+
+// VerifyAgainst is Verify, also checking the log against head, a head kept
+// outside the store (e.g. fetched from GET /v1/audit/head by a relying party
+// or an auditor, or parsed with ParseHead). Its signature must verify and
+// cover its Seq and Hash (if set); the log must then hold its hash at its
+// Seq. This detects records removed from the end or rewritten after the
+// last stored head, and stored heads deleted.
+func VerifyAgainst(ctx context.Context, s Store, keys jose.JSONWebKeySet, head storage.Head) (Report, error) {
+	return verify(ctx, s, keys, []storage.Head{head})
+}
+
+// verifier holds the state of one walk over the log.
+type verifier struct {
+	rep   Report
+	heads []storage.Head // valid heads, by Seq
+	next  int            // heads[next] is the first not yet compared
+
+	prev        *storage.Record // last record read
+	prevFlagged bool            // a problem was reported for prev
+	lastSeq     int64           // highest Seq read
+
+	run       *Problem // current run of records moved by runOffset
+	runOffset int64
+}
+
+func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []storage.Head) (Report, error) {
+	stored, err := s.ListHeads(ctx)
+	if err != nil {
+		return Report{}, fmt.Errorf("audit: list heads: %w", err)
+	}
+	v := &verifier{}
+	for i, h := range append(stored, extra...) {
+		which := "stored head"
+		if i >= len(stored) {
+			which = "given head"
+		}
+		v.rep.Heads++
+		signed, err := ParseHead(h.Signature, keys)
+		switch {
+		case err != nil:
+			v.add(h.Seq, h.Seq, KindBadHeadSignature, fmt.Sprintf("%s: %s", which, headError(err)))
+		case (i < len(stored) || h.Seq != 0) && h.Seq != signed.Seq,
+			(i < len(stored) || h.Hash != nil) && !bytes.Equal(h.Hash, signed.Hash):
+			v.add(h.Seq, h.Seq, KindBadHeadSignature, fmt.Sprintf("%s: its signature covers seq %d hash %s, not the seq and hash stored with it", which, signed.Seq, b64.EncodeToString(signed.Hash)))
+		default:
+			v.heads = append(v.heads, signed)
+		}
+	}
+	slices.SortStableFunc(v.heads, func(a, b storage.Head) int { return cmp.Compare(a.Seq, b.Seq) })
+
+	var after int64
+	for {
+		recs, err := s.ListRecords(ctx, after, pageSize)
+		if err != nil {
+			return Report{}, fmt.Errorf("audit: list records after %d: %w", after, err)
+		}
+		for i := range recs {
+			v.record(&recs[i])
+			after = max(after, recs[i].Seq)
+		}
+		if len(recs) < pageSize {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return Report{}, fmt.Errorf("audit: verify: %w", err)
+		}
+	}
+	v.finish()
+	return v.rep, nil
+}
+
+func headError(err error) string {
+	switch {
+	case errors.Is(err, ErrUnknownKey):
+		return "signed by an unknown key"
+	case errors.Is(err, ErrHeadSignature):
+		return "signature does not verify"
+	default:
+		return "malformed"
+	}
+}
+
+func (v *verifier) add(seq, last int64, k Kind, detail string) {
+	v.rep.Problems = append(v.rep.Problems, Problem{Seq: seq, Last: last, Kind: k, Detail: detail})
+}
+
+// record checks r, the next record listed.
+func (v *verifier) record(r *storage.Record) {
+	v.rep.Records++
+	flagged, contiguous := false, false
+	switch {
+	case r.Seq <= v.lastSeq:
+		v.flushRun(false)
+		v.add(r.Seq, r.Seq, KindReordered, fmt.Sprintf("listed after seq %d", v.lastSeq))
+		flagged = true
+	case r.Seq > v.lastSeq+1:
+		v.flushRun(false)
+		n := r.Seq - v.lastSeq - 1
+		v.add(v.lastSeq+1, r.Seq-1, KindRemoved, fmt.Sprintf("%d record(s) missing", n))
+	default:
+		contiguous = true
+	}
+
+	if !bytes.Equal(Hash(*r), r.Hash) {
+		flagged = true
+		if d, ok := movedBy(*r); ok {
+			extends := v.run != nil && contiguous && d == v.runOffset && v.prev != nil &&
+				bytes.Equal(r.PrevHash, v.prev.Hash)
+			if extends {
+				v.run.Last = r.Seq
+			} else {
+				v.flushRun(false)
+				v.run, v.runOffset = &Problem{Seq: r.Seq, Last: r.Seq}, d
+			}
+		} else {
+			v.flushRun(false)
+			v.add(r.Seq, r.Seq, KindAltered, "the record's content does not match its hash")
+		}
+	} else {
+		v.flushRun(false)
+	}
+
+	if !flagged && contiguous {
+		want := make([]byte, HashSize)
+		if v.prev != nil {
+			want = v.prev.Hash
+		}
+		if !bytes.Equal(r.PrevHash, want) {
+			switch {
+			case v.prev == nil:
+				v.add(r.Seq, r.Seq, KindAltered, "the first record does not chain from the zero hash")
+			case !v.prevFlagged:
+				v.add(v.prev.Seq, v.prev.Seq, KindAltered, fmt.Sprintf("its hash is not the one record %d chains to (one of the two was altered and rehashed)", r.Seq))
+			}
+		}
+	}
+
+	// Compare the heads up to this Seq.
+	// Heads not compared yet with a lower Seq fell in a gap.
+	for v.next < len(v.heads) && v.heads[v.next].Seq < r.Seq {
+		h := v.heads[v.next]
+		v.add(h.Seq, h.Seq, KindHeadMismatch, "no record at the seq of a signed head")
+		v.next++
+	}
+	for v.next < len(v.heads) && v.heads[v.next].Seq == r.Seq {
+		if h := v.heads[v.next]; !bytes.Equal(h.Hash, r.Hash) {
+			v.add(h.Seq, h.Seq, KindHeadMismatch, fmt.Sprintf("signed head hash %s, record hash %s", b64.EncodeToString(h.Hash), b64.EncodeToString(r.Hash)))
+		}
+		v.next++
+	}
+
+	v.prev, v.prevFlagged = r, flagged
+	v.lastSeq = max(v.lastSeq, r.Seq)
+	v.rep.LastSeq, v.rep.LastHash = r.Seq, r.Hash
+}
+
+// flushRun reports the current run of moved records, if any. atEnd: the
+// run reaches the end of the log.
+func (v *verifier) flushRun(atEnd bool) {
+	if v.run == nil {
+		return
+	}
+	p, d := *v.run, v.runOffset
+	v.run = nil
+	if atEnd && d > 0 {
+		p.Kind = KindRemoved
+		p.Detail = fmt.Sprintf("%d record(s) removed before seq %d and the later records renumbered", d, p.Seq)
+	} else {
+		p.Kind = KindReordered
+		p.Detail = fmt.Sprintf("written at seq %d-%d", p.Seq+d, p.Last+d)
+		if p.Last == p.Seq {
+			p.Detail = fmt.Sprintf("written at seq %d", p.Seq+d)
+		}
+	}
+	v.rep.Problems = append(v.rep.Problems, p)
+}
+
+// finish reports what remains at the end of the log.
+func (v *verifier) finish() {
+	v.flushRun(true)
+	// The heads left all lie beyond the last Seq read.
+	if beyond := v.heads[v.next:]; len(beyond) > 0 {
+		top := beyond[len(beyond)-1].Seq
+		v.add(v.lastSeq+1, top, KindTruncated, fmt.Sprintf("the log ends at seq %d but %d signed head(s) cover up to seq %d", v.lastSeq, len(beyond), top))
+		v.next = len(v.heads)
+	}
+	slices.SortStableFunc(v.rep.Problems, func(a, b Problem) int { return cmp.Compare(a.Seq, b.Seq) })
+}
+
+// movedBy reports whether r's hash recomputes at r.Seq+d for some d within
+// reorderWindow, i.e. r is intact but stored at another Seq.
+func movedBy(r storage.Record) (int64, bool) {
+	seq := r.Seq
+	for d := int64(1); d <= reorderWindow; d++ {
+		for _, off := range [2]int64{d, -d} {
+			if seq+off < 1 {
+				continue
+			}
+			r.Seq = seq + off
+			if bytes.Equal(Hash(r), r.Hash) {
+				return off, true
+			}
+		}
+	}
+	return 0, false
+}
