@@ -1,0 +1,442 @@
+package relyingparty
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/cryptosigner"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// Sentinel errors of client authentication. Their messages name the
+// reason but never a secret or an assertion.
+var (
+	// ErrUnauthenticated: the request carries no acceptable client
+	// credentials (none, several methods at once, an unknown client, a
+	// wrong secret, an invalid, expired or replayed assertion, a method
+	// the relying party is not registered for).
+	ErrUnauthenticated = errors.New("relyingparty: client not authenticated")
+	// ErrDisabled: the credentials are good but the relying party is
+	// disabled.
+	ErrDisabled = errors.New("relyingparty: relying party disabled")
+)
+
+// ClientAssertionType is the client_assertion_type of a private_key_jwt
+// client assertion (RFC 7523 §2.2).
+const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// Limits of client authentication.
+const (
+	// DefaultMaxAge is how far ahead a client assertion's exp may be when
+	// Authenticator.MaxAge is zero.
+	DefaultMaxAge = 5 * time.Minute
+	// ClockSkew is the tolerance for the relying party's clock in exp,
+	// nbf and iat.
+	ClockSkew = 30 * time.Second
+	// SecretCacheTTL is how long a successful secret check is remembered.
+	SecretCacheTTL = 5 * time.Minute
+	// maxSecretCache bounds the number of remembered secret checks.
+	maxSecretCache = 4096
+	// maxAssertionBytes bounds a client assertion before parsing.
+	maxAssertionBytes = 8 << 10
+	// maxSecretBytes bounds a presented secret before hashing.
+	maxSecretBytes = 256
+	// maxJTIBytes bounds an assertion's jti.
+	maxJTIBytes = 256
+)
+
+// Authenticator authenticates relying parties calling the platform: the
+// session API and the OIDC token endpoint. It is safe for concurrent use;
+// use it by pointer and do not copy it after first use.
+type Authenticator struct {
+	// Store provides GetRelyingParty and UseNonce.
+	Store Store
+	// Audience is the platform's URL: a client assertion's aud must be it
+	// or it followed by the request path.
+	Audience string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxAge bounds how far ahead of now an assertion's exp may be; zero
+	// means DefaultMaxAge.
+	MaxAge time.Duration
+
+	mu    sync.Mutex
+	cache map[[sha256.Size]byte]time.Time // successful secret checks → expiry
+}
+
+func (a *Authenticator) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+func (a *Authenticator) maxAge() time.Duration {
+	if a.MaxAge > 0 {
+		return a.MaxAge
+	}
+	return DefaultMaxAge
+}
+
+func unauthenticated(reason string) error {
+	return fmt.Errorf("%w: %s", ErrUnauthenticated, reason)
+}
+
+// Authenticate returns the relying party that r authenticates as, by one
+// of:
+//
+//   - client_secret_basic: "Authorization: Basic" with the client ID and
+//     secret (each form-urlencoded first, RFC 6749 §2.3.1);
+//   - private_key_jwt: the form fields client_assertion_type (=
+//     ClientAssertionType) and client_assertion, or for JSON APIs
+//     "Authorization: Bearer <client assertion>": an ES256 JWT signed by a
+//     key of the relying party's key set, with iss = sub = client ID, a
+//     single aud equal to Audience (or Audience followed by r.URL.Path),
+//     exp at most MaxAge ahead, and a jti used only once;
+//   - none, if allowNone: the form field client_id of a public client.
+//
+// The method used must be the one the relying party is registered for,
+// exactly one method may be used, and a form client_id, if present, must
+// name the authenticated client. Form fields are read only from a
+// form-urlencoded body (r.ParseForm); other bodies are left unread.
+//
+// Errors: ErrUnauthenticated, ErrDisabled (after the credentials were
+// verified), or a storage error wrapped.
+func (a *Authenticator) Authenticate(r *http.Request, allowNone bool) (storage.RelyingParty, error) {
+	ctx := r.Context()
+	form, err := postForm(r)
+	if err != nil {
+		return storage.RelyingParty{}, err
+	}
+	for _, f := range []string{"client_id", "client_assertion", "client_assertion_type", "client_secret"} {
+		if len(form[f]) > 1 {
+			return storage.RelyingParty{}, unauthenticated("a form field is repeated")
+		}
+	}
+	if form.Has("client_secret") {
+		return storage.RelyingParty{}, unauthenticated("client_secret_post is not supported")
+	}
+	var basic, bearer bool
+	var credentials string
+	switch auth := r.Header.Values("Authorization"); len(auth) {
+	case 0:
+	case 1:
+		scheme, rest, _ := strings.Cut(auth[0], " ")
+		switch {
+		case strings.EqualFold(scheme, "Basic"):
+			basic = true
+		case strings.EqualFold(scheme, "Bearer"):
+			bearer, credentials = true, strings.TrimSpace(rest)
+		default:
+			return storage.RelyingParty{}, unauthenticated("unsupported authorization scheme")
+		}
+	default:
+		return storage.RelyingParty{}, unauthenticated("more than one Authorization header")
+	}
+	formAssertion := form.Has("client_assertion") || form.Has("client_assertion_type")
+	n := 0
+	for _, used := range []bool{basic, bearer, formAssertion} {
+		if used {
+			n++
+		}
+	}
+	if n > 1 {
+		return storage.RelyingParty{}, unauthenticated("more than one client authentication method")
+	}
+
+	var rp storage.RelyingParty
+	switch {
+	case basic:
+		rp, err = a.basic(ctx, r)
+	case bearer:
+		rp, err = a.assertion(ctx, r, credentials)
+	case formAssertion:
+		if form.Get("client_assertion_type") != ClientAssertionType {
+			return storage.RelyingParty{}, unauthenticated("client_assertion_type must be " + ClientAssertionType)
+		}
+		rp, err = a.assertion(ctx, r, form.Get("client_assertion"))
+	case allowNone && form.Get("client_id") != "":
+		rp, err = a.lookup(ctx, form.Get("client_id"), storage.AuthNone)
+	default:
+		return storage.RelyingParty{}, unauthenticated("no client credentials")
+	}
+	if err != nil {
+		return storage.RelyingParty{}, err
+	}
+	if id := form.Get("client_id"); id != "" && id != rp.ID {
+		return storage.RelyingParty{}, unauthenticated("client_id does not match the credentials")
+	}
+	if rp.Disabled {
+		return storage.RelyingParty{}, fmt.Errorf("%w: %s", ErrDisabled, rp.ID)
+	}
+	rp.SecretHash = ""
+	return rp, nil
+}
+
+// postForm parses a form-urlencoded body; any other body is left unread.
+func postForm(r *http.Request) (url.Values, error) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+		return nil, nil
+	}
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, unauthenticated("malformed form body")
+	}
+	return r.PostForm, nil
+}
+
+// lookup finds the client and checks that it is registered for method.
+func (a *Authenticator) lookup(ctx context.Context, id, method string) (storage.RelyingParty, error) {
+	if !idPattern.MatchString(id) {
+		return storage.RelyingParty{}, unauthenticated("unknown client")
+	}
+	rp, err := a.Store.GetRelyingParty(ctx, id)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return storage.RelyingParty{}, unauthenticated("unknown client")
+	case err != nil:
+		return storage.RelyingParty{}, fmt.Errorf("relyingparty: looking up the client: %w", err)
+	case rp.AuthMethod != method:
+		return storage.RelyingParty{}, unauthenticated("the client is not registered for " + method)
+	}
+	return rp, nil
+}
+
+func (a *Authenticator) basic(ctx context.Context, r *http.Request) (storage.RelyingParty, error) {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return storage.RelyingParty{}, unauthenticated("malformed Basic credentials")
+	}
+	id, err1 := url.QueryUnescape(user)
+	secret, err2 := url.QueryUnescape(pass)
+	if err1 != nil || err2 != nil || secret == "" || len(secret) > maxSecretBytes {
+		return storage.RelyingParty{}, unauthenticated("malformed Basic credentials")
+	}
+	rp, err := a.lookup(ctx, id, storage.AuthClientSecret)
+	if err != nil {
+		return storage.RelyingParty{}, err
+	}
+	if rp.SecretHash == "" {
+		return storage.RelyingParty{}, unauthenticated("the client has no secret (rotate it)")
+	}
+	now := a.now()
+	key := secretCacheKey(rp.ID, secret, rp.SecretHash)
+	if a.cached(key, now) {
+		return rp, nil
+	}
+	ok, err = password.Verify(rp.SecretHash, secret)
+	if err != nil {
+		return storage.RelyingParty{}, fmt.Errorf("%w: the stored secret hash is unusable: %w", ErrUnauthenticated, err)
+	}
+	if !ok {
+		return storage.RelyingParty{}, unauthenticated("wrong client secret")
+	}
+	a.remember(key, now)
+	return rp, nil
+}
+
+// secretCacheKey is SHA-256 over the length-prefixed client ID, secret
+// and stored hash: a different secret, or a rotated hash, is another key.
+func secretCacheKey(id, secret, hash string) [sha256.Size]byte {
+	h := sha256.New()
+	for _, s := range []string{id, secret, hash} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (a *Authenticator) cached(key [sha256.Size]byte, now time.Time) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	exp, ok := a.cache[key]
+	if ok && !now.Before(exp) {
+		delete(a.cache, key)
+		return false
+	}
+	return ok
+}
+
+func (a *Authenticator) remember(key [sha256.Size]byte, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cache == nil {
+		a.cache = make(map[[sha256.Size]byte]time.Time)
+	}
+	if len(a.cache) >= maxSecretCache {
+		for k, exp := range a.cache {
+			if !now.Before(exp) {
+				delete(a.cache, k)
+			}
+		}
+		if len(a.cache) >= maxSecretCache {
+			clear(a.cache)
+		}
+	}
+	a.cache[key] = now.Add(SecretCacheTTL)
+}
+
+// assertion verifies a private_key_jwt client assertion.
+func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertion string) (storage.RelyingParty, error) {
+	if assertion == "" {
+		return storage.RelyingParty{}, unauthenticated("empty client assertion")
+	}
+	if len(assertion) > maxAssertionBytes {
+		return storage.RelyingParty{}, unauthenticated("client assertion too large")
+	}
+	if a.Audience == "" {
+		return storage.RelyingParty{}, errors.New("relyingparty: the authenticator has no audience configured")
+	}
+	tok, err := jwt.ParseSigned(assertion, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil || len(tok.Headers) != 1 {
+		return storage.RelyingParty{}, unauthenticated("client assertion is not an ES256 JWS")
+	}
+	var unverified jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+		return storage.RelyingParty{}, unauthenticated("client assertion claims are malformed")
+	}
+	id := unverified.Issuer
+	if id == "" || unverified.Subject != id {
+		return storage.RelyingParty{}, unauthenticated("client assertion iss and sub must both be the client ID")
+	}
+	rp, err := a.lookup(ctx, id, storage.AuthPrivateKeyJWT)
+	if err != nil {
+		return storage.RelyingParty{}, err
+	}
+	set, err := ParseJWKS(rp.JWKS)
+	if err != nil {
+		return storage.RelyingParty{}, fmt.Errorf("%w: the stored key set is unusable: %w", ErrUnauthenticated, err)
+	}
+	candidates := set.Keys
+	if kid := tok.Headers[0].KeyID; kid != "" {
+		candidates = set.Key(kid)
+	}
+	var c jwt.Claims
+	verified := false
+	for _, k := range candidates {
+		if err := tok.Claims(k.Key, &c); err == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return storage.RelyingParty{}, unauthenticated("client assertion signature does not verify with the client's keys")
+	}
+	now := a.now()
+	switch {
+	case c.Issuer != id || c.Subject != id:
+		return storage.RelyingParty{}, unauthenticated("client assertion iss and sub must both be the client ID")
+	case len(c.Audience) != 1 || !a.audienceOK(c.Audience[0], r):
+		return storage.RelyingParty{}, unauthenticated("client assertion aud must be the platform")
+	case c.Expiry == nil:
+		return storage.RelyingParty{}, unauthenticated("client assertion has no exp")
+	case now.After(c.Expiry.Time().Add(ClockSkew)):
+		return storage.RelyingParty{}, unauthenticated("client assertion expired")
+	case c.Expiry.Time().After(now.Add(a.maxAge() + ClockSkew)):
+		return storage.RelyingParty{}, unauthenticated("client assertion exp is too far ahead")
+	case c.NotBefore != nil && c.NotBefore.Time().After(now.Add(ClockSkew)):
+		return storage.RelyingParty{}, unauthenticated("client assertion not yet valid")
+	case c.IssuedAt != nil && c.IssuedAt.Time().After(now.Add(ClockSkew)):
+		return storage.RelyingParty{}, unauthenticated("client assertion issued in the future")
+	case c.ID == "" || len(c.ID) > maxJTIBytes:
+		return storage.RelyingParty{}, unauthenticated("client assertion needs a jti of at most 256 bytes")
+	}
+	err = a.Store.UseNonce(ctx, assertionNonceKey(id, c.ID), c.Expiry.Time().Add(ClockSkew))
+	switch {
+	case errors.Is(err, storage.ErrAlreadyExists):
+		return storage.RelyingParty{}, unauthenticated("client assertion replayed")
+	case err != nil:
+		return storage.RelyingParty{}, fmt.Errorf("relyingparty: recording the client assertion: %w", err)
+	}
+	return rp, nil
+}
+
+// audienceOK reports whether aud names this platform: Audience, or
+// Audience followed by the request path (the endpoint's URL).
+func (a *Authenticator) audienceOK(aud string, r *http.Request) bool {
+	if aud == a.Audience {
+		return true
+	}
+	return r.URL != nil && r.URL.Path != "" && aud == strings.TrimSuffix(a.Audience, "/")+r.URL.Path
+}
+
+// assertionNonceKey is the one-time value recorded for an assertion: a
+// hash, so arbitrary jti bytes never reach the database.
+func assertionNonceKey(clientID, jti string) string {
+	sum := sha256.Sum256([]byte(clientID + "\x00" + jti))
+	return "client-assertion:" + hex.EncodeToString(sum[:])
+}
+
+// AssertionLifetime is the validity of assertions made by ClientAssertion.
+const AssertionLifetime = time.Minute
+
+// ClientAssertion makes a private_key_jwt client assertion for clientID
+// to present to audience (the platform's URL), signed with ES256 by key
+// (an ECDSA P-256 key, possibly opaque, such as one in an HSM) under key
+// ID kid, issued at now and valid for AssertionLifetime, with a random
+// jti. It is meant for relying-party code and tests.
+func ClientAssertion(key crypto.Signer, kid, clientID, audience string, now time.Time) (string, error) {
+	if key == nil {
+		return "", errors.New("relyingparty: client assertion needs a key")
+	}
+	pub, ok := key.Public().(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return "", errors.New("relyingparty: client assertion key must be ECDSA P-256")
+	}
+	if clientID == "" || audience == "" {
+		return "", errors.New("relyingparty: client assertion needs a client ID and an audience")
+	}
+	var signingKey any = key
+	if _, ok := key.(*ecdsa.PrivateKey); !ok {
+		signingKey = cryptosigner.Opaque(key)
+	}
+	signer, err := jose.NewSigner(
+		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: signingKey, KeyID: kid}},
+		(&jose.SignerOptions{}).WithType("JWT"),
+	)
+	if err != nil {
+		return "", fmt.Errorf("relyingparty: client assertion signer: %w", err)
+	}
+	jti := make([]byte, 16)
+	if _, err := rand.Read(jti); err != nil {
+		return "", fmt.Errorf("relyingparty: drawing a jti: %w", err)
+	}
+	tok, err := jwt.Signed(signer).Claims(jwt.Claims{
+		Issuer:   clientID,
+		Subject:  clientID,
+		Audience: jwt.Audience{audience},
+		ID:       base64.RawURLEncoding.EncodeToString(jti),
+		IssuedAt: jwt.NewNumericDate(now),
+		Expiry:   jwt.NewNumericDate(now.Add(AssertionLifetime)),
+	}).Serialize()
+	if err != nil {
+		return "", fmt.Errorf("relyingparty: signing the client assertion: %w", err)
+	}
+	return tok, nil
+}
