@@ -22,7 +22,8 @@ type VerificationStore interface {
 	// Relying parties. ID is unique.
 	CreateRelyingParty(ctx context.Context, rp RelyingParty) error
 	GetRelyingParty(ctx context.Context, id string) (RelyingParty, error)
-	// ListRelyingParties returns every relying party ordered by ID.
+	// ListRelyingParties returns every relying party ordered by ID
+	// (bytewise, as Go compares strings).
 	ListRelyingParties(ctx context.Context) ([]RelyingParty, error)
 	UpdateRelyingParty(ctx context.Context, id string, fn func(RelyingParty) (RelyingParty, error)) (RelyingParty, error)
 
@@ -56,7 +57,7 @@ type VerificationStore interface {
 	// (PersonID, RPID): PutConsent inserts or replaces it.
 	PutConsent(ctx context.Context, c Consent) error
 	GetConsent(ctx context.Context, personID, rpID string) (Consent, error)
-	// ListConsents returns a person's consents ordered by RPID.
+	// ListConsents returns a person's consents ordered by RPID (bytewise).
 	ListConsents(ctx context.Context, personID string) ([]Consent, error)
 	// DeleteConsent removes the consent; ErrNotFound if there is none.
 	DeleteConsent(ctx context.Context, personID, rpID string) error
@@ -69,9 +70,10 @@ type VerificationStore interface {
 	// to the last Seq + 1 (1 for the first record). Two racing appends are
 	// serialised, so every record's chain sees its true predecessor.
 	//
-	// chain receives r with Seq already set to the new value (so a hash
-	// may cover it), and whatever Seq chain returns is overwritten with
-	// it. A nil chain stores r as given. If chain fails, nothing is written
+	// chain receives r as it will read back (times in UTC truncated to
+	// the microsecond, empty slices nil) with Seq already set to the new
+	// value, so a hash it computes covers exactly what is stored; whatever
+	// Seq chain returns is overwritten with the new value. A nil chain stores r as given. If chain fails, nothing is written
 	// and its error is returned unchanged. The log is keyed by Seq alone:
 	// record IDs are not checked for uniqueness.
 	AppendRecord(ctx context.Context, r Record, chain func(prev *Record, r Record) (Record, error)) (Record, error)

@@ -25,6 +25,9 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"UseNonce", testRaceUseNonce},
 		{"IssueCredentialSamePerson", testRaceIssueCredential},
 		{"UpdateApplicationNoLostUpdate", testRaceUpdateApplication},
+		{"AppendRecordContiguous", testRaceAppendRecord},
+		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},
+		{"UpdateSessionClaimOnce", testRaceClaimSession},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,6 +56,7 @@ func RunTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 		{"SigningKey/Update", testSigningKeyUpdate},
 		{"Ping", testPing},
 	}
+	tests = append(tests, verificationTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, newStorage(t))
@@ -249,6 +250,7 @@ func fullPerson(id, index, wanghao string) storage.Person {
 		PasswordHash:        "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
 		PasswordFailures:    2,
 		PasswordLockedUntil: at(60),
+		GuardianID:          "guardian-of-" + id,
 		CreatedAt:           at(0),
 		UpdatedAt:           at(1),
 	}

@@ -63,6 +63,9 @@ func (s *Storage) AppendRecord(ctx context.Context, r storage.Record, chain func
 			}
 			prev = &last
 		}
+		// chain sees r as it will read back, so that a hash it computes
+		// covers the stored values (times truncated, empty slices nil).
+		r = normRecord(r)
 		r.Seq = seq
 		if chain != nil {
 			var err error

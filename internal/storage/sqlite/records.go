@@ -57,6 +57,9 @@ func (s *Storage) AppendRecord(ctx context.Context, r storage.Record, chain func
 		if prev != nil {
 			seq = prev.Seq + 1
 		}
+		// chain sees r as it will read back, so that a hash it computes
+		// covers the stored values (times truncated, empty slices nil).
+		r = normRecord(r)
 		r.Seq = seq
 		if chain != nil {
 			if r, err = chain(prev, r); err != nil {
