@@ -15,6 +15,13 @@
 //	if err != nil { /* reject: err says why */ }
 //	adult := p.Claims["age_over_18"] == true
 //
+// Every failure wraps ErrInvalid, and a more specific sentinel where the
+// relying party may act on the reason: ErrStale (ask the wallet again with
+// a new nonce), ErrExpired, ErrSuspended and ErrRevoked (the holder must
+// renew or reinstate the credential), ErrStatusUnavailable (the platform
+// cannot be reached; retry later: a rejected presentation does not use up
+// its nonce), ErrReplay, ErrAudience, ErrNonce and ErrIssuer.
+//
 // Platforms must keep offering other lawful ways to verify identity to
 // people who do not use a 网号 (Measures, art. 11): this package is one path,
 // never the only one.

@@ -31,6 +31,20 @@ var (
 	// ErrStatusUnavailable: the status list could not be fetched or
 	// verified; the presentation cannot be accepted.
 	ErrStatusUnavailable = errors.New("credential status unavailable")
+	// ErrIssuer: the credential names another issuer (iss) than the
+	// Verifier's, or its status list is not published by the issuer.
+	ErrIssuer = errors.New("credential not from this issuer")
+	// ErrExpired: the credential's validity period has ended (or not yet
+	// begun); the holder must renew it.
+	ErrExpired = errors.New("credential expired")
+	// ErrAudience: the presentation was made for another relying party.
+	ErrAudience = errors.New("presentation for another audience")
+	// ErrNonce: the presentation carries another nonce than the one the
+	// relying party gave the wallet.
+	ErrNonce = errors.New("presentation nonce mismatch")
+	// ErrStale: the holder's signature is older than Expect.MaxAge (or
+	// dated in the future); ask the wallet for a new presentation.
+	ErrStale = errors.New("presentation not fresh")
 )
 
 // Option configures a Verifier.
@@ -43,8 +57,9 @@ func WithHTTPClient(c *http.Client) Option { return func(v *Verifier) { v.client
 func WithClock(now func() time.Time) Option { return func(v *Verifier) { v.now = now } }
 
 // WithKeyRefresh sets how often the issuer keys are fetched again
-// (default one hour; an unknown kid also triggers one refresh at most every
-// minute).
+// (default one hour; an unknown kid also triggers a refresh). Fetches are
+// attempted at most once a minute, successful or not, so a platform outage
+// or forged kids cannot make every verification wait on the network.
 func WithKeyRefresh(d time.Duration) Option { return func(v *Verifier) { v.keyTTL = d } }
 
 // Verifier verifies presentations offline. It is safe for concurrent use.
@@ -54,9 +69,17 @@ type Verifier struct {
 	now    func() time.Time
 	keyTTL time.Duration
 
+	// keyMu serialises key fetches and listMu status-list fetches, so
+	// concurrent verifications that miss the cache wait for one fetch
+	// instead of each making their own. Neither is held on a cache hit.
+	keyMu  sync.Mutex
+	listMu sync.Mutex
+
 	mu         sync.Mutex
 	keys       jose.JSONWebKeySet
-	keysAt     time.Time
+	keysAt     time.Time // last successful key fetch
+	keysGen    uint64    // incremented by every successful key fetch
+	keysTried  time.Time // last key fetch attempt, successful or not
 	lists      map[string]cachedList
 	nonces     map[string]time.Time
 	lastPruned time.Time
@@ -89,6 +112,20 @@ func New(ctx context.Context, issuer string, opts ...Option) (*Verifier, error) 
 
 // Refresh fetches the issuer keys again.
 func (v *Verifier) Refresh(ctx context.Context) error {
+	v.keyMu.Lock()
+	defer v.keyMu.Unlock()
+	return v.fetchKeys(ctx)
+}
+
+// minKeyFetchInterval is the least time between two key fetches that a
+// verification triggers (an expired key cache or an unknown kid).
+const minKeyFetchInterval = time.Minute
+
+// fetchKeys fetches the issuer keys; keyMu must be held.
+func (v *Verifier) fetchKeys(ctx context.Context) error {
+	v.mu.Lock()
+	v.keysTried = v.now()
+	v.mu.Unlock()
 	body, _, err := v.get(ctx, v.issuer+"/.well-known/jwks.json")
 	if err != nil {
 		return fmt.Errorf("rp: fetching issuer keys: %w", err)
@@ -104,8 +141,41 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 	}
 	v.mu.Lock()
 	v.keys, v.keysAt = set, v.now()
+	v.keysGen++
 	v.mu.Unlock()
 	return nil
+}
+
+// cachedKeys returns the cached issuer keys, their generation and when they
+// were fetched.
+func (v *Verifier) cachedKeys() (jose.JSONWebKeySet, uint64, time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.keys, v.keysGen, v.keysAt
+}
+
+// refreshKeys fetches the keys again for a caller that holds generation gen
+// and needs newer ones, unless another goroutine fetched them meanwhile
+// (then those are returned) or the last attempt is less than
+// minKeyFetchInterval ago. It returns the keys to use, their generation,
+// and whether they are newer than gen.
+func (v *Verifier) refreshKeys(ctx context.Context, gen uint64, now time.Time) (jose.JSONWebKeySet, uint64, bool) {
+	v.keyMu.Lock()
+	defer v.keyMu.Unlock()
+	v.mu.Lock()
+	keys, cur, tried := v.keys, v.keysGen, v.keysTried
+	v.mu.Unlock()
+	if cur != gen {
+		return keys, cur, true
+	}
+	if now.Sub(tried) < minKeyFetchInterval {
+		return keys, cur, false
+	}
+	if err := v.fetchKeys(ctx); err != nil {
+		return keys, cur, false
+	}
+	keys, cur, _ = v.cachedKeys()
+	return keys, cur, true
 }
 
 func (v *Verifier) get(ctx context.Context, url string) ([]byte, http.Header, error) {
@@ -162,32 +232,25 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, presentation string, 
 		return nil, fmt.Errorf("%w: the relying party must set an audience and a nonce", ErrInvalid)
 	}
 	now := v.now()
-	v.mu.Lock()
-	keys, keysAt := v.keys, v.keysAt
-	v.mu.Unlock()
+	keys, gen, keysAt := v.cachedKeys()
 	if now.Sub(keysAt) > v.keyTTL {
-		if err := v.Refresh(ctx); err == nil {
-			v.mu.Lock()
-			keys = v.keys
-			v.mu.Unlock()
-		}
+		// On failure keep verifying with the keys we have.
+		keys, gen, _ = v.refreshKeys(ctx, gen, now)
 	}
 	opts := credential.PresentationOptions{Keys: keys, Audience: want.Audience, Nonce: want.Nonce, Now: now, MaxKBAge: want.MaxAge, Leeway: 30 * time.Second}
 	c, err := credential.VerifyPresentation(presentation, opts)
-	if errors.Is(err, credential.ErrUnknownKey) && now.Sub(keysAt) > time.Minute {
+	if errors.Is(err, credential.ErrUnknownKey) {
 		// A key rotated since the last fetch: refresh once and retry.
-		if rerr := v.Refresh(ctx); rerr == nil {
-			v.mu.Lock()
-			opts.Keys = v.keys
-			v.mu.Unlock()
+		if keys, _, ok := v.refreshKeys(ctx, gen, now); ok {
+			opts.Keys = keys
 			c, err = credential.VerifyPresentation(presentation, opts)
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, classify(err))
 	}
 	if c.Claims.Issuer != v.issuer {
-		return nil, fmt.Errorf("%w: issued by %q, not by %q", ErrInvalid, c.Claims.Issuer, v.issuer)
+		return nil, fmt.Errorf("%w: %w: issued by %q, not by %q", ErrInvalid, ErrIssuer, c.Claims.Issuer, v.issuer)
 	}
 	if err := v.checkStatus(ctx, c.Claims.Status, now); err != nil {
 		return nil, err
@@ -202,6 +265,23 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, presentation string, 
 		IssuedAt:     c.Claims.IssuedAt,
 		ExpiresAt:    c.Claims.ExpiresAt,
 	}, nil
+}
+
+// classify adds this package's sentinel to a credential verification
+// error, keeping the credential package's error in the chain.
+func classify(err error) error {
+	for _, m := range []struct{ from, to error }{
+		{credential.ErrExpired, ErrExpired},
+		{credential.ErrNotYetValid, ErrExpired},
+		{credential.ErrAudience, ErrAudience},
+		{credential.ErrNonce, ErrNonce},
+		{credential.ErrStale, ErrStale},
+	} {
+		if errors.Is(err, m.from) {
+			return fmt.Errorf("%w: %w", m.to, err)
+		}
+	}
+	return err
 }
 
 // useNonce records a nonce; a nonce seen within its window is a replay.
@@ -228,27 +308,14 @@ func (v *Verifier) checkStatus(ctx context.Context, ref credential.Status, now t
 		return fmt.Errorf("%w: the credential has no status reference", ErrInvalid)
 	}
 	if !strings.HasPrefix(ref.URI, v.issuer+"/") {
-		return fmt.Errorf("%w: status list is not published by the issuer", ErrInvalid)
+		return fmt.Errorf("%w: %w: status list is not published by the issuer", ErrInvalid, ErrIssuer)
 	}
-	v.mu.Lock()
-	cl, ok := v.lists[ref.URI]
-	v.mu.Unlock()
-	if !ok || !now.Before(cl.expires) {
-		body, _, err := v.get(ctx, ref.URI)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
+	cl, ok := v.cachedList(ref.URI, now)
+	if !ok {
+		var err error
+		if cl, err = v.fetchList(ctx, ref.URI, now); err != nil {
+			return err
 		}
-		v.mu.Lock()
-		keys := v.keys
-		v.mu.Unlock()
-		list, ttl, err := statuslist.Verify(string(body), keys, ref.URI, now)
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
-		}
-		cl = cachedList{list: list, expires: now.Add(ttl)}
-		v.mu.Lock()
-		v.lists[ref.URI] = cl
-		v.mu.Unlock()
 	}
 	st, err := cl.list.Get(ref.Index)
 	if err != nil {
@@ -261,4 +328,64 @@ func (v *Verifier) checkStatus(ctx context.Context, ref credential.Status, now t
 		return fmt.Errorf("%w: %w", ErrInvalid, ErrSuspended)
 	}
 	return fmt.Errorf("%w: %w", ErrInvalid, ErrRevoked)
+}
+
+// cachedList returns the cached list at uri if it is still fresh at now.
+func (v *Verifier) cachedList(uri string, now time.Time) (cachedList, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	cl, ok := v.lists[uri]
+	return cl, ok && now.Before(cl.expires)
+}
+
+// fetchList fetches, verifies and caches the status list at uri, for at
+// most its ttl and never past the token's exp.
+func (v *Verifier) fetchList(ctx context.Context, uri string, now time.Time) (cachedList, error) {
+	v.listMu.Lock()
+	defer v.listMu.Unlock()
+	if cl, ok := v.cachedList(uri, now); ok { // fetched while we waited
+		return cl, nil
+	}
+	body, _, err := v.get(ctx, uri)
+	if err != nil {
+		return cachedList{}, fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
+	}
+	keys, gen, _ := v.cachedKeys()
+	list, ttl, err := statuslist.Verify(string(body), keys, uri, now)
+	if errors.Is(err, statuslist.ErrUnknownKey) {
+		// The list may be signed by a key published after our last fetch.
+		if keys, _, ok := v.refreshKeys(ctx, gen, now); ok {
+			list, ttl, err = statuslist.Verify(string(body), keys, uri, now)
+		}
+	}
+	if err != nil {
+		return cachedList{}, fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
+	}
+	expires := now.Add(ttl)
+	if exp, err := tokenExpiry(string(body)); err != nil {
+		return cachedList{}, fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
+	} else if exp.Before(expires) {
+		expires = exp
+	}
+	cl := cachedList{list: list, expires: expires}
+	v.mu.Lock()
+	v.lists[uri] = cl
+	v.mu.Unlock()
+	return cl, nil
+}
+
+// tokenExpiry reads the exp of a status list token that statuslist.Verify
+// has already verified (which also checked that exp is an integer in range).
+func tokenExpiry(token string) (time.Time, error) {
+	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("status list token: %w", err)
+	}
+	var c struct {
+		Exp int64 `json:"exp"`
+	}
+	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &c); err != nil {
+		return time.Time{}, fmt.Errorf("status list token: exp: %w", err)
+	}
+	return time.Unix(c.Exp, 0), nil
 }
