@@ -1,7 +1,9 @@
 package conformance
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/netid-project/netid/internal/storage"
@@ -51,4 +53,42 @@ func BenchmarkUpdateCode(b *testing.B, s storage.Storage) {
 			b.Fatalf("UpdateCode: %v", err)
 		}
 	}
+}
+
+// BenchmarkAppendRecord measures AppendRecord on s with a SHA-256 chain
+// (the shape of package audit's): "serial" appends one record per
+// iteration; "parallel" appends from GOMAXPROCS goroutines at once, all
+// contending for the log's tail.
+func BenchmarkAppendRecord(b *testing.B, s storage.Storage) {
+	ctx := b.Context()
+	chain := func(prev *storage.Record, r storage.Record) (storage.Record, error) {
+		h := sha256.New()
+		if prev != nil {
+			r.PrevHash = prev.Hash
+		}
+		h.Write(r.PrevHash)
+		fmt.Fprintf(h, "%d|%s|%s|%s", r.Seq, r.ID, r.PersonID, r.RPID)
+		r.Hash = h.Sum(nil)
+		return r, nil
+	}
+	var n atomic.Int64 // record IDs unique across runs
+	b.Run("serial", func(b *testing.B) {
+		for b.Loop() {
+			r := fullRecord(fmt.Sprintf("bench-r%d", n.Add(1)), "bench-p1")
+			if _, err := s.AppendRecord(ctx, r, chain); err != nil {
+				b.Fatalf("AppendRecord: %v", err)
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				r := fullRecord(fmt.Sprintf("bench-r%d", n.Add(1)), "bench-p2")
+				if _, err := s.AppendRecord(ctx, r, chain); err != nil {
+					b.Errorf("AppendRecord: %v", err)
+					return
+				}
+			}
+		})
+	})
 }

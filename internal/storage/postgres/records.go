@@ -46,6 +46,11 @@ func normRecord(r storage.Record) storage.Record {
 // Seq - 1 (committed, since READ COMMITTED reads afresh per statement),
 // calls chain, and inserts. If anything fails, the rollback restores the
 // tail: Seq values stay contiguous.
+//
+// The increment and the read of the predecessor must stay two statements:
+// in one (a data-modifying WITH), the read would use the statement's
+// snapshot, taken before the UPDATE waited for the lock, and miss the
+// predecessor committed meanwhile.
 func (s *Storage) AppendRecord(ctx context.Context, r storage.Record, chain func(prev *storage.Record, r storage.Record) (storage.Record, error)) (storage.Record, error) {
 	var out storage.Record
 	err := s.inTx(ctx, "append record", func(tx pgx.Tx) error {
