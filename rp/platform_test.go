@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -18,6 +17,14 @@ import (
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
 )
+
+// tb is the part of testing.TB the fake platform uses, so that examples
+// (which have no *testing.T) can run it too.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
 
 // Test constants: the relying party's audience, and the instant tests start.
 const (
@@ -57,7 +64,7 @@ func (k signingKey) jwk() jose.JSONWebKey {
 	return jose.JSONWebKey{Key: &k.priv.PublicKey, KeyID: k.kid, Algorithm: "ES256", Use: "sig"}
 }
 
-func genKey(t testing.TB, kid string) signingKey {
+func genKey(t tb, kid string) signingKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -70,7 +77,7 @@ func genKey(t testing.TB, kid string) signingKey {
 // issuer keys at /.well-known/jwks.json and status list 1 at /status/1,
 // signed when requested, and counts the requests to each.
 type platform struct {
-	t     testing.TB
+	t     tb
 	srv   *httptest.Server
 	URL   string
 	clock *clock
@@ -90,7 +97,7 @@ type platform struct {
 	jwksHits, listHits atomic.Int64
 }
 
-func newPlatform(t testing.TB, c *clock) *platform {
+func newPlatform(t tb, c *clock) *platform {
 	t.Helper()
 	p := &platform{t: t, clock: c, ttl: listTTL, validity: time.Hour}
 	k := genKey(t, "platform-2026-1")
@@ -174,7 +181,7 @@ type holder struct {
 
 // claims returns the claims of a valid credential with status index idx,
 // issued an hour ago; callers may edit them before issue.
-func (p *platform) claims(t testing.TB, idx int64, device *ecdsa.PrivateKey) credential.Claims {
+func (p *platform) claims(t tb, idx int64, device *ecdsa.PrivateKey) credential.Claims {
 	t.Helper()
 	now := p.clock.Now()
 	return credential.Claims{
@@ -196,7 +203,7 @@ func (p *platform) claims(t testing.TB, idx int64, device *ecdsa.PrivateKey) cre
 
 // issue issues a credential with status index idx to a new device key;
 // edit, if not nil, changes the claims first.
-func (p *platform) issue(t testing.TB, idx int64, edit func(*credential.Claims)) *holder {
+func (p *platform) issue(t tb, idx int64, edit func(*credential.Claims)) *holder {
 	t.Helper()
 	device, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -218,7 +225,7 @@ func (p *platform) issue(t testing.TB, idx int64, edit func(*credential.Claims))
 
 // present presents h's credential disclosing only age_over_18, signed at
 // the clock's current time.
-func (h *holder) present(t testing.TB, aud, nonce string, at time.Time, disclose ...string) string {
+func (h *holder) present(t tb, aud, nonce string, at time.Time, disclose ...string) string {
 	t.Helper()
 	if disclose == nil {
 		disclose = []string{"age_over_18"}
