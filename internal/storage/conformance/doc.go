@@ -4,9 +4,12 @@
 // errors, round trips of every field including zero times and empty byte
 // slices, Update semantics, revocation on issue, orderings, expiry), and
 // RunConcurrencyTests checks the races the platform depends on (one person
-// per blind index, one consumption per code, no lost updates) and is meant
-// to run under -race. BenchmarkGetOrCreatePerson and BenchmarkUpdateCode are
-// shared benchmark bodies.
+// per blind index, one consumption per code or grant, one claim per
+// verification session, contiguous record log appends each chained to its
+// true predecessor, no lost updates) and is meant to run under -race.
+// BenchmarkGetOrCreatePerson, BenchmarkUpdateCode and BenchmarkAppendRecord
+// are shared benchmark bodies. RunTests includes the tests of
+// storage.VerificationStore (verification.go).
 //
 // A backend's test file calls them with a function returning a fresh, empty
 // storage per subtest:
@@ -17,7 +20,8 @@
 //	}
 //
 // Byte slices compare as equal when both are empty (nil or not): the
-// contract does not distinguish them. Times must come back in UTC and equal
+// contract does not distinguish them. String slices must come back exactly,
+// and nil when stored empty, as the VerificationStore contract says. Times must come back in UTC and equal
 // to the microsecond. Expiry tests read the real clock with margins of hours
 // and never sleep. Where the contract is silent the suite pins down the
 // behaviour the backends share: a zero expiresAt never expires (nonces as

@@ -7,9 +7,12 @@
 // row serialise, and the second reads the first's committed result. Unique
 // keys decide the other races: GetOrCreatePerson inserts with ON CONFLICT
 // (person_index) DO NOTHING, which waits for a racing insert to commit;
-// Increment and UseNonce are single-statement upserts. IssueCredential
-// serialises per person with a transaction-scoped advisory lock, because a
-// row lock cannot see another transaction's uncommitted insert.
+// Increment, UseNonce and PutConsent are single-statement upserts.
+// IssueCredential serialises per person with a transaction-scoped advisory
+// lock, because a row lock cannot see another transaction's uncommitted
+// insert. AppendRecord serialises on the row lock of the one-row table
+// record_log_tail, whose counter it increments: racing appends get
+// contiguous Seq values and each reads its true predecessor.
 //
 // Errors. SQLSTATE 23505 (unique_violation) becomes storage.ErrAlreadyExists
 // and pgx.ErrNoRows storage.ErrNotFound; neither wraps the driver error,
@@ -18,7 +21,10 @@
 // Values. Times are timestamptz, truncated to the microsecond (as the sqlite
 // backend does; PostgreSQL itself would round), NULL for the zero time, and
 // come back in UTC; an empty byte slice is stored as NULL and comes back
-// nil. The clock that decides whether a counter or nonce has expired is the
+// nil. String slices are text[], NULL when empty (they come back nil);
+// elements that are not valid UTF-8 or hold NUL bytes are refused before
+// the query, so the error never quotes them. Columns that List methods order
+// by are COLLATE "C", so orderings are bytewise as in Go and SQLite. The clock that decides whether a counter or nonce has expired is the
 // Storage's Now field, not the database's.
 //
 // Migrations. The schema is a list of numbered SQL files embedded from

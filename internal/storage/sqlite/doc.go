@@ -9,13 +9,18 @@
 // read–fn–write therefore runs under that lock: racing updates of one row
 // serialise, the second sees the first's result, and no transaction fails
 // with SQLITE_BUSY for having upgraded a read lock. Single statements
-// (GetOrCreatePerson's insert, Increment, UseNonce) are atomic upserts. An
-// in-memory database uses exactly one connection, so the fn of an Update
-// method must not call back into the same Storage (it would wait forever).
+// (GetOrCreatePerson's insert, Increment, UseNonce, PutConsent) are atomic
+// upserts. AppendRecord reads the last record, runs the chain function and
+// inserts in one such transaction, so racing appends serialise and get
+// contiguous Seq values. An in-memory database uses exactly one connection,
+// so the fn of an Update method (and AppendRecord's chain) must not call
+// back into the same Storage (it would wait forever).
 //
 // Values. Times are INTEGER microseconds since the Unix epoch, NULL for the
 // zero time, and come back in UTC; byte slices are BLOBs, and an empty slice
-// comes back nil. The clock that decides whether a counter or nonce has
+// comes back nil. String slices are TEXT holding a JSON array (NULL when
+// empty; they come back nil): exact for any valid UTF-8 without NUL bytes,
+// and such elements are refused rather than altered, as PostgreSQL would. The clock that decides whether a counter or nonce has
 // expired is the Storage's Now field.
 //
 // Migrations. The schema is a list of numbered SQL files embedded from
