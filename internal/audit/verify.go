@@ -67,7 +67,8 @@ type Report struct {
 	// read (0 and nil for an empty log).
 	LastSeq  int64
 	LastHash []byte
-	// Problems lists everything found, ordered by Seq; empty if the log
+	// Problems lists everything found, ordered by Seq (a record's own
+	// problems before those of heads at the same Seq); empty if the log
 	// verifies.
 	Problems []Problem
 }
@@ -251,6 +252,7 @@ func (v *verifier) record(r *storage.Record) {
 			switch {
 			case v.prev == nil:
 				v.add(r.Seq, r.Seq, KindAltered, "the first record does not chain from the zero hash")
+				flagged = true
 			case !v.prevFlagged:
 				v.add(v.prev.Seq, v.prev.Seq, KindAltered, fmt.Sprintf("its hash is not the one record %d chains to (one of the two was altered and rehashed)", r.Seq))
 			}
@@ -306,7 +308,18 @@ func (v *verifier) finish() {
 		v.add(v.lastSeq+1, top, KindTruncated, fmt.Sprintf("the log ends at seq %d but %d signed head(s) cover up to seq %d", v.lastSeq, len(beyond), top))
 		v.next = len(v.heads)
 	}
-	slices.SortStableFunc(v.rep.Problems, func(a, b Problem) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortStableFunc(v.rep.Problems, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.Seq, b.Seq), cmp.Compare(a.Kind.isHead(), b.Kind.isHead()))
+	})
+}
+
+// isHead is 1 for the kinds about heads (listed after a record's own
+// problems at the same Seq), else 0.
+func (k Kind) isHead() int {
+	if k == KindTruncated || k == KindBadHeadSignature || k == KindHeadMismatch {
+		return 1
+	}
+	return 0
 }
 
 // movedBy reports whether r's hash recomputes at r.Seq+d for some d within
