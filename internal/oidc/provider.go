@@ -1,0 +1,193 @@
+package oidc
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verification"
+)
+
+// Paths of the provider's endpoints, below the issuer URL. The JWKS is the
+// platform's own (/.well-known/jwks.json, served by package server).
+const (
+	PathDiscovery = "/.well-known/openid-configuration"
+	PathJWKS      = "/.well-known/jwks.json"
+	PathAuthorize = "/oidc/authorize"
+	PathToken     = "/oidc/token"
+	PathUserinfo  = "/oidc/userinfo"
+	// PathAssets holds the authorization page's script and stylesheet.
+	PathAssets = "/oidc/assets/"
+)
+
+// Store is what the provider reads and keeps (storage.Storage satisfies
+// it): relying parties, the verification sessions behind authorizations,
+// and grants (authorization codes and access tokens, stored by MAC).
+type Store interface {
+	GetRelyingParty(ctx context.Context, id string) (storage.RelyingParty, error)
+	GetSession(ctx context.Context, id string) (storage.Session, error)
+	CreateGrant(ctx context.Context, g storage.Grant) error
+	GetGrantByHash(ctx context.Context, hash []byte) (storage.Grant, error)
+	UpdateGrant(ctx context.Context, id string, fn func(storage.Grant) (storage.Grant, error)) (storage.Grant, error)
+	RevokeGrants(ctx context.Context, sessionID string, at time.Time) error
+}
+
+var _ Store = storage.Storage(nil)
+
+// Verifier runs the verification sessions an authorization waits on
+// (*verification.Service).
+type Verifier interface {
+	CreateSession(ctx context.Context, rp storage.RelyingParty, req verification.Request) (verification.Created, error)
+	Get(ctx context.Context, rpID, id string) (storage.Session, error)
+	Cancel(ctx context.Context, rpID, id string) (storage.Session, error)
+	ResultJWT(sess storage.Session) (string, error)
+}
+
+var _ Verifier = (*verification.Service)(nil)
+
+// ClientAuthenticator authenticates a relying party at the token endpoint
+// (*relyingparty.Authenticator): client_secret_basic, private_key_jwt, or
+// none for a public client when allowPublic is set. It must return an error
+// for a client that does not authenticate with its registered method.
+type ClientAuthenticator interface {
+	Authenticate(r *http.Request, allowPublic bool) (storage.RelyingParty, error)
+}
+
+// KeySigner gives the platform's active ES256 signing key and its kid
+// (keys.KeySet).
+type KeySigner interface {
+	Signer() (crypto.Signer, string)
+}
+
+// MACer computes MACs of bearer secrets (keys.Indexer).
+type MACer interface {
+	MAC(domain string, secret []byte) []byte
+}
+
+// MAC domains of the provider's bearer secrets.
+const (
+	macCode    = "oidc-code"
+	macAccess  = "oidc-access-token"
+	macBrowser = "oidc-browser"
+)
+
+// Provider is the OpenID Connect provider: discovery, the authorization
+// endpoint and page, the token endpoint and userinfo. Create it with its
+// fields set, call Check, then Mount.
+type Provider struct {
+	// Issuer is the platform's public URL without a trailing slash: the
+	// iss of ID tokens and the base of every endpoint.
+	Issuer       string
+	Verification Verifier
+	Store        Store
+	Clients      ClientAuthenticator
+	Keys         KeySigner
+	MAC          MACer
+	Log          *slog.Logger
+	// CodeTTL bounds an authorization code's life (default 1 minute);
+	// TokenTTL an access token's and an ID token's (default 10 minutes).
+	CodeTTL  time.Duration
+	TokenTTL time.Duration
+	// MaxBody bounds request bodies (default 64 KiB).
+	MaxBody int64
+	// PollInterval is how often the authorization page checks for the
+	// holder's answer (default 2 s).
+	PollInterval time.Duration
+	Now          func() time.Time
+	Rand         io.Reader
+}
+
+// Check reports every missing dependency at once.
+func (p *Provider) Check() error {
+	var errs []error
+	need := func(ok bool, name string) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("oidc: %s is not set", name))
+		}
+	}
+	need(p.Issuer != "", "Issuer")
+	need(p.Verification != nil, "Verification")
+	need(p.Store != nil, "Store")
+	need(p.Clients != nil, "Clients")
+	need(p.Keys != nil, "Keys")
+	need(p.MAC != nil, "MAC")
+	return errors.Join(errs...)
+}
+
+// Mount registers the provider's routes on mux. It does not register the
+// JWKS (package server serves it at PathJWKS).
+func (p *Provider) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+PathDiscovery, p.discovery)
+	mux.HandleFunc("GET "+PathAuthorize, p.authorize)
+	mux.HandleFunc("POST "+PathAuthorize, p.authorize)
+	mux.HandleFunc("GET "+PathAuthorize+"/{id}", p.page)
+	mux.HandleFunc("GET "+PathAuthorize+"/{id}/status", p.pageStatus)
+	mux.HandleFunc("POST "+PathAuthorize+"/{id}/cancel", p.cancel)
+	mux.HandleFunc("GET "+PathAssets+"{name}", p.asset)
+	mux.HandleFunc("POST "+PathToken, p.token)
+	mux.HandleFunc("GET "+PathUserinfo, p.userinfo)
+	mux.HandleFunc("POST "+PathUserinfo, p.userinfo)
+}
+
+func (p *Provider) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (p *Provider) codeTTL() time.Duration {
+	if p.CodeTTL > 0 {
+		return p.CodeTTL
+	}
+	return time.Minute
+}
+
+func (p *Provider) tokenTTL() time.Duration {
+	if p.TokenTTL > 0 {
+		return p.TokenTTL
+	}
+	return 10 * time.Minute
+}
+
+func (p *Provider) maxBody() int64 {
+	if p.MaxBody > 0 {
+		return p.MaxBody
+	}
+	return 64 << 10
+}
+
+func (p *Provider) pollInterval() time.Duration {
+	if p.PollInterval > 0 {
+		return p.PollInterval
+	}
+	return 2 * time.Second
+}
+
+func (p *Provider) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// random returns n random bytes, base64url.
+func (p *Provider) random(n int) (string, error) {
+	r := p.Rand
+	if r == nil {
+		r = rand.Reader
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r, b); err != nil {
+		return "", fmt.Errorf("oidc: randomness: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

@@ -1,0 +1,61 @@
+package oidc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// userinfo is the UserInfo endpoint (Core §5.3): the subject and the
+// claims the authorization asked for userinfo, for a valid access token
+// in the Authorization header (RFC 6750 §2.1).
+func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
+	claims, err := p.userinfoClaims(r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, claims)
+}
+
+func (p *Provider) userinfoClaims(r *http.Request) (map[string]any, error) {
+	ctx := r.Context()
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return nil, oauthErr(CodeInvalidToken, ErrInvalidToken, "a Bearer access token is required")
+	}
+	g, err := p.Store.GetGrantByHash(ctx, p.MAC.MAC(macAccess, []byte(token)))
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && g.Kind != storage.GrantAccess) {
+		return nil, oauthErr(CodeInvalidToken, ErrInvalidToken, "unknown access token")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("oidc: loading the access token: %w", err)
+	}
+	if !g.RevokedAt.IsZero() || !p.now().Before(g.ExpiresAt) {
+		return nil, oauthErr(CodeInvalidToken, ErrInvalidToken, "the access token expired or was revoked")
+	}
+	var data accessData
+	if err := json.Unmarshal(g.Data, &data); err != nil {
+		return nil, fmt.Errorf("oidc: decoding the grant: %w", err)
+	}
+	sess, err := p.Store.GetSession(ctx, g.SessionID)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: loading the session: %w", err)
+	}
+	values, err := p.resultClaims(sess)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"sub": values["sub"]}
+	for _, c := range data.Userinfo {
+		if v, ok := values[c]; ok {
+			out[c] = v
+		}
+	}
+	return out, nil
+}
