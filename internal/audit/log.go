@@ -157,15 +157,16 @@ const hashTag = "netid/audit/record/v1"
 // encoding. The encoding is frozen: changing it would break every log
 // already written (use a new tag instead).
 func Hash(r storage.Record) []byte {
-	h := sha256.New()
-	var buf [8]byte
-	num := func(v uint64) {
-		binary.BigEndian.PutUint64(buf[:], v)
-		h.Write(buf[:])
+	n := 8*16 + len(hashTag) + len(r.ID) + len(r.PersonID) + len(r.RPID) + len(r.RPName) +
+		len(r.Channel) + len(r.Level) + len(r.Outcome) + len(r.GuardianID) + len(r.PrevHash)
+	for _, p := range r.Provided {
+		n += 8 + len(p)
 	}
+	b := make([]byte, 0, n)
+	num := func(v uint64) { b = binary.BigEndian.AppendUint64(b, v) }
 	str := func(s string) {
 		num(uint64(len(s)))
-		io.WriteString(h, s)
+		b = append(b, s...)
 	}
 	str(hashTag)
 	num(uint64(r.Seq))
@@ -183,6 +184,7 @@ func Hash(r storage.Record) []byte {
 	str(r.Outcome)
 	str(r.GuardianID)
 	num(uint64(len(r.PrevHash)))
-	h.Write(r.PrevHash)
-	return h.Sum(nil)
+	b = append(b, r.PrevHash...)
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
