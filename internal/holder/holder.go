@@ -100,7 +100,10 @@ func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder
 	if proof == "" {
 		return Holder{}, fmt.Errorf("%w: missing %s header", ErrUnauthenticated, Header)
 	}
-	jws, err := jose.ParseSigned(proof, []jose.SignatureAlgorithm{jose.ES256})
+	// Compact serialization only, as for a DPoP proof: the JWS JSON
+	// serialization (which ParseSigned would also take) adds unprotected
+	// headers and multiple signatures that a proof has no use for.
+	jws, err := jose.ParseSignedCompact(proof, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return Holder{}, fmt.Errorf("%w: malformed", ErrUnauthenticated)
 	}
