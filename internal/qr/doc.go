@@ -10,11 +10,11 @@
 // zone, black on white), the input limit [MaxData], and the renderers.
 //
 // The renderers are written here rather than taken from the library's
-// writer modules because those pull in a font and 2-D drawing stack for
-// features netid does not use (logos, rounded modules), and because a
-// bitmap of at most 185×185 modules is drawn in a few lines: each module
-// becomes a scale×scale square of a two-colour paletted image, which
-// image/png stores at one bit per pixel.
+// writer modules (separate modules, with image-drawing dependencies of
+// their own, for features netid does not use such as logos and rounded
+// modules) because the job is small: a bitmap of at most 129×129 modules
+// (quiet zone included), each module a scale×scale square of a two-colour
+// paletted image, which image/png stores at one bit per pixel.
 //
 // # Encoding mode
 //

@@ -14,8 +14,9 @@ import (
 )
 
 // MaxData is the largest input, in bytes, that the renderers accept. At
-// level M it fits in a version 22 symbol (105×105 modules), still readable
-// from a screen; netid's links and session codes are far shorter.
+// level M in byte mode it needs a version 26 symbol (121×121 modules), about
+// the densest a phone reads from a screen; netid's links and session codes
+// are far shorter.
 const MaxData = 1000
 
 // QuietZone is the light border around the symbol, in modules, that every
@@ -23,7 +24,8 @@ const MaxData = 1000
 const QuietZone = 4
 
 // MaxScale is the largest PNG scale accepted, in pixels per module; it
-// bounds the image at about 3,600 pixels square.
+// bounds the image at 129×32 = 4,128 pixels square (one byte per pixel
+// while it is drawn).
 const MaxScale = 32
 
 var (
