@@ -25,6 +25,8 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"show":     walletShow,
 		"present":  walletPresent,
 		"guardian": walletGuardian,
+		"approve":  walletApprove,
+		"history":  walletHistory,
 	})
 }
 
@@ -50,10 +52,10 @@ func walletDir(env Env) string {
 // secretSource reads a secret from a file, an environment variable or the
 // terminal, in that order.
 type secretSource struct {
-	env     Env
-	file    string
-	envVar  string
-	prompt  string
+	env    Env
+	file   string
+	envVar string
+	prompt string
 	// confirm asks twice on the terminal (a new password).
 	confirm bool
 	cached  string
@@ -305,6 +307,7 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 	pwFile := fs.String("password-file", "", "file holding the credential password (else env NETID_PASSWORD, else a prompt)")
 	var disclose listFlag
 	fs.Var(&disclose, "disclose", "a claim to disclose (repeatable): age_over_14, age_over_16, age_over_18, age_over_60, name, …")
+	record := fs.Bool("record", true, "record the presentation in your verification history (needs the platform)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -320,6 +323,13 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, p)
+	if *record {
+		// The relying party verifies offline; the wallet reports the
+		// presentation so it appears in the holder's own history.
+		if err := client(u.Wallet.Server).ReportPresentation(ctx, u, *audience, disclose); err != nil {
+			fmt.Fprintf(env.Stderr, "netid wallet present: not recorded in your history: %s\n", oneLine(err))
+		}
+	}
 	return nil
 }
 
@@ -380,7 +390,8 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			}
 			return tw.Flush()
 		},
-		"approve": decide(true),
-		"decline": decide(false),
+		"approve":  decide(true),
+		"decline":  decide(false),
+		"consents": guardianConsents,
 	})
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document/chip"
@@ -28,12 +29,14 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/server"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/postgres"
 	"github.com/netid-project/netid/internal/storage/sqlite"
+	"github.com/netid-project/netid/internal/verification"
 )
 
 // Names of the development authorities in the trust lists.
@@ -48,14 +51,20 @@ type Platform struct {
 	Store    storage.Storage
 	Keys     *keys.KeySet
 	Proofing *proofing.Service
-	Server   *server.Server
-	Handler  http.Handler
+	// Verification runs verification sessions; Records is the record log;
+	// Registry registers relying parties.
+	Verification *verification.Service
+	Records      *audit.Log
+	Registry     *relyingparty.Registry
+	Server       *server.Server
+	Handler      http.Handler
 	// Outbox is the development SMS outbox (nil without --dev).
 	Outbox *sms.Outbox
 	Log    *slog.Logger
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	notifier *verification.HTTPNotifier
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 // Options adjust a platform for tests and tools.
@@ -181,6 +190,38 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	}
 	p.Proofing = svc
 
+	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
+	p.Records = &audit.Log{Store: store, Keys: keySet, Now: now}
+	p.Registry = &relyingparty.Registry{Store: store, Now: now}
+	p.Verification = &verification.Service{
+		Store:      store,
+		Passwords:  svc,
+		Liveness:   livenessVerifier,
+		Keys:       keySet,
+		Sealer:     sealer,
+		MAC:        indexer,
+		Records:    p.Records,
+		Issuer:     cfg.PublicURL,
+		SessionTTL: cfg.SessionTTL,
+		Now:        now,
+	}
+	p.notifier = &verification.HTTPNotifier{Service: p.Verification, Log: log}
+	p.Verification.Notifier = p.notifier
+	if err := p.Verification.Check(); err != nil {
+		return nil, err
+	}
+	admin := &relyingparty.AdminAPI{Registry: p.Registry, MAC: indexer.MAC, Log: log, MaxBody: cfg.MaxBodyBytes}
+	if cfg.AdminTokenFile != "" {
+		token, err := os.ReadFile(cfg.AdminTokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the admin token: %w", err)
+		}
+		if len(strings.TrimSpace(string(token))) < 32 {
+			return nil, errors.New("the admin token must be at least 32 characters")
+		}
+		admin.TokenMAC = indexer.MAC(relyingparty.AdminTokenDomain, []byte(strings.TrimSpace(string(token))))
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p.Server = &server.Server{
@@ -196,6 +237,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Dev:        dev,
 		SMSEnabled: sender != nil,
 		Now:        now,
+
+		Verification: p.Verification,
+		Clients:      &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now},
+		Heads:        store,
+		Admin:        admin,
 	}
 	if cfg.RateLimit > 0 {
 		limiter, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: cfg.RateLimit, Burst: int(2*cfg.RateLimit) + 1, MaxKeys: 100000, Now: now})
@@ -247,6 +293,7 @@ func (p *Platform) maintain(now func() time.Time) {
 func (p *Platform) Close() error {
 	close(p.stop)
 	p.wg.Wait()
+	p.notifier.Wait()
 	return p.Store.Close()
 }
 

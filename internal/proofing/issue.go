@@ -191,6 +191,11 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 		q.Phone, q.PhoneIndex = sealedPhone, a.PhoneIndex
 		q.PasswordHash = a.PasswordHash
 		q.PasswordFailures, q.PasswordLockedUntil = 0, time.Time{}
+		if p.Minor != MinorNone {
+			// The guardian who applied or confirmed: their consent is
+			// needed for an under-14 holder's use of the credential.
+			q.GuardianID = a.GuardianID
+		}
 		q.UpdatedAt = now
 		return q, nil
 	})

@@ -13,8 +13,10 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/status"
+	"github.com/netid-project/netid/internal/verification"
 )
 
 // ErrSMSUnavailable: no SMS gateway is configured.
@@ -85,6 +87,18 @@ var mappings = []mapping{
 	{holder.ErrInactive, http.StatusForbidden, "credential-inactive", "Network credential not active"},
 
 	{status.ErrUnknownList, http.StatusNotFound, "status-list-not-found", "No such status list"},
+
+	{verification.ErrInvalidRequest, http.StatusBadRequest, "invalid-verification-request", "Invalid verification request"},
+	{verification.ErrNotAllowed, http.StatusForbidden, "claim-not-allowed", "Claim not allowed for this relying party"},
+	{verification.ErrSessionNotFound, http.StatusNotFound, "session-not-found", "Verification session not found"},
+	{verification.ErrSessionExpired, http.StatusGone, "session-expired", "Verification session expired"},
+	{verification.ErrSessionClosed, http.StatusConflict, "session-closed", "Verification session already ended"},
+	{verification.ErrSessionClaimed, http.StatusConflict, "session-claimed", "Verification session belongs to another wallet"},
+	{verification.ErrWrongHolder, http.StatusForbidden, "wrong-holder", "This verification is for another person"},
+	{verification.ErrLevel, http.StatusUnprocessableEntity, "level-not-reached", "Assurance level not reached"},
+	{verification.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
+	{relyingparty.ErrUnauthenticated, http.StatusUnauthorized, "client-unauthenticated", "Relying party not authenticated"},
+	{relyingparty.ErrDisabled, http.StatusForbidden, "client-disabled", "Relying party disabled"},
 }
 
 // problem maps err to a problem document; errors it does not know stay as

@@ -16,7 +16,10 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/status"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verification"
 )
 
 // JWKSource publishes the platform's public keys (keys.KeySet).
@@ -41,6 +44,13 @@ type Server struct {
 	MaxBody   int64
 	Log       *slog.Logger
 	Registry  *prometheus.Registry
+	// Verification runs verification sessions; Clients authenticates
+	// relying parties; Heads gives the record log's signed heads; Admin
+	// is the operators' API (its routes answer 404 without a token).
+	Verification *verification.Service
+	Clients      *relyingparty.Authenticator
+	Heads        HeadLister
+	Admin        *relyingparty.AdminAPI
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
 	// RateLimit limits requests per client address; nil means no limit.
@@ -58,6 +68,11 @@ func (s *Server) now() time.Time {
 	return time.Now()
 }
 
+// HeadLister gives the signed heads of the record log.
+type HeadLister interface {
+	ListHeads(ctx context.Context) ([]storage.Head, error)
+}
+
 // StatusPath is the path of status list LIST: /status/LIST.
 const StatusPath = "/status/"
 
@@ -69,8 +84,8 @@ func (s *Server) Handler() http.Handler {
 	mw := []func(http.Handler) http.Handler{
 		httpx.RequestID,
 		httpx.AccessLog(s.Log),
-		httpx.Recover(s.Log),
 		metrics.Middleware,
+		httpx.Recover(s.Log),
 		httpx.SecurityHeaders,
 	}
 	if s.RateLimit != nil {
@@ -111,6 +126,12 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	h("GET /v1/guardian/requests", s.guardianRequests)
 	h("POST /v1/guardian/requests/{id}", s.guardianDecide)
 
+	if s.Verification != nil {
+		s.mountVerification(h)
+	}
+	if s.Admin != nil {
+		s.Admin.Mount(mux)
+	}
 	if s.Dev != nil {
 		s.Dev.Mount(mux, h)
 	}

@@ -1,0 +1,573 @@
+package verification
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/netid-project/netid/internal/deeplink"
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/relyingparty"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// Channels of a session.
+const (
+	ChannelSession      = "session"
+	ChannelOIDC         = "oidc"
+	ChannelPresentation = "presentation"
+)
+
+// Request is what a relying party asks.
+type Request struct {
+	// Level is the minimum assurance level.
+	Level Level
+	// Claims are the claims asked for beyond the result and the pairwise
+	// subject, which every answer carries.
+	Claims []string
+	// Purpose is shown to the holder.
+	Purpose string
+	// CallbackURL, if set, is told when the session ends.
+	CallbackURL string
+	// Nonce is echoed in the result.
+	Nonce string
+	// Subject, if set, names the only holder (by pairwise subject) who may
+	// answer.
+	Subject string
+	// Channel is ChannelSession (default) or ChannelOIDC; Data the
+	// channel's own state.
+	Channel string
+	Data    []byte
+}
+
+// Created is a new session: the code goes into the QR code and the link.
+type Created struct {
+	Session storage.Session
+	// Code is the session code, shown once.
+	Code string
+	// Link is the netid:// link carrying the code.
+	Link deeplink.Link
+}
+
+// CreateSession starts a verification for a relying party.
+func (s *Service) CreateSession(ctx context.Context, rp storage.RelyingParty, req Request) (Created, error) {
+	if rp.Disabled {
+		return Created{}, fmt.Errorf("%w: the relying party is disabled", ErrInvalidRequest)
+	}
+	if req.Level == "" {
+		req.Level = LevelPossession
+	}
+	if req.Level.Rank() == 0 {
+		return Created{}, fmt.Errorf("%w: unknown assurance level", ErrInvalidRequest)
+	}
+	if err := checkClaims(rp, req.Claims); err != nil {
+		return Created{}, err
+	}
+	req.Purpose = strings.TrimSpace(req.Purpose)
+	if n := utf8.RuneCountInString(req.Purpose); n == 0 || n > 200 {
+		return Created{}, fmt.Errorf("%w: a purpose of 1 to 200 characters is required: the holder is shown it", ErrInvalidRequest)
+	}
+	if len(req.Nonce) > 256 {
+		return Created{}, fmt.Errorf("%w: nonce longer than 256 bytes", ErrInvalidRequest)
+	}
+	if req.CallbackURL != "" {
+		if err := checkCallback(rp, req.CallbackURL); err != nil {
+			return Created{}, err
+		}
+	}
+	if req.Channel == "" {
+		req.Channel = ChannelSession
+	}
+	code, err := s.random(32)
+	if err != nil {
+		return Created{}, err
+	}
+	now := s.now()
+	sess := storage.Session{
+		ID:          uuid.NewString(),
+		RPID:        rp.ID,
+		Channel:     req.Channel,
+		CodeHash:    s.codeHash(code),
+		Level:       string(req.Level),
+		Claims:      dedupe(req.Claims),
+		Purpose:     req.Purpose,
+		CallbackURL: req.CallbackURL,
+		Nonce:       req.Nonce,
+		Subject:     req.Subject,
+		State:       storage.SessionPending,
+		Data:        req.Data,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		ExpiresAt:   now.Add(s.sessionTTL()),
+	}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return Created{}, fmt.Errorf("verification: storing session: %w", err)
+	}
+	return Created{Session: sess, Code: code, Link: deeplink.Link{Action: "verify", Platform: s.Issuer, Code: code}}, nil
+}
+
+func (s *Service) codeHash(code string) []byte { return s.MAC.MAC("session-code", []byte(code)) }
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, c := range in {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Always are the claims every answer carries.
+var Always = []string{"verified", "sub"}
+
+func checkClaims(rp storage.RelyingParty, claims []string) error {
+	var errs []error
+	for _, c := range claims {
+		switch {
+		case slices.Contains(Always, c):
+		case !relyingparty.Known(c):
+			errs = append(errs, fmt.Errorf("%w: unknown claim %q", ErrInvalidRequest, c))
+		case !slices.Contains(rp.AllowedClaims, c):
+			errs = append(errs, fmt.Errorf("%w: %q", ErrNotAllowed, c))
+		case relyingparty.IsPlaintext(c) && rp.LegalBasis == "":
+			errs = append(errs, fmt.Errorf("%w: %q is plaintext and the relying party has no legal basis", ErrNotAllowed, c))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkCallback(rp storage.RelyingParty, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("%w: callback_url must be an absolute URL", ErrInvalidRequest)
+	}
+	host := u.Hostname()
+	loopback := host == "127.0.0.1" || host == "::1" || host == "localhost"
+	switch {
+	case u.Scheme == "https" && (slices.Contains(rp.Domains, host) || loopback):
+	case u.Scheme == "http" && loopback:
+	default:
+		return fmt.Errorf("%w: callback_url must be https on one of the relying party's verified domains", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// Get returns a relying party's session, expiring it if its time ran out.
+func (s *Service) Get(ctx context.Context, rpID, id string) (storage.Session, error) {
+	sess, err := s.Store.GetSession(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && sess.RPID != rpID) {
+		return storage.Session{}, ErrSessionNotFound
+	}
+	if err != nil {
+		return storage.Session{}, fmt.Errorf("verification: loading session: %w", err)
+	}
+	return s.expireIfDue(ctx, sess)
+}
+
+// ResultJWT returns the signed result of an approved session.
+func (s *Service) ResultJWT(sess storage.Session) (string, error) {
+	if sess.State != storage.SessionApproved || len(sess.Result) == 0 {
+		return "", nil
+	}
+	b, err := s.Sealer.Open(sess.Result, sessionAAD(sess.ID, "result"))
+	if err != nil {
+		return "", fmt.Errorf("verification: opening result: %w", err)
+	}
+	return string(b), nil
+}
+
+func sessionAAD(id, field string) []byte { return []byte("session:" + id + ":" + field) }
+
+func final(st storage.SessionState) bool {
+	switch st {
+	case storage.SessionPending, storage.SessionClaimed, storage.SessionAwaitingGuardian:
+		return false
+	}
+	return true
+}
+
+// expireIfDue marks a live session past its expiry expired and records it.
+func (s *Service) expireIfDue(ctx context.Context, sess storage.Session) (storage.Session, error) {
+	if final(sess.State) || s.now().Before(sess.ExpiresAt) {
+		return sess, nil
+	}
+	return s.end(ctx, sess.ID, storage.SessionExpired, "", func(*storage.Session) error { return nil })
+}
+
+// end moves a live session to a final state and records the outcome.
+func (s *Service) end(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
+	ended, err := s.Store.UpdateSession(ctx, id, func(x storage.Session) (storage.Session, error) {
+		if final(x.State) {
+			return x, errClosed{x.State}
+		}
+		if err := fn(&x); err != nil {
+			return x, err
+		}
+		x.State, x.Error, x.UpdatedAt = state, errType, s.now()
+		return x, nil
+	})
+	var closed errClosed
+	if errors.As(err, &closed) {
+		// Someone else ended it first: report what it is now.
+		cur, gerr := s.Store.GetSession(ctx, id)
+		if gerr != nil {
+			return storage.Session{}, gerr
+		}
+		return cur, nil
+	}
+	if err != nil {
+		return storage.Session{}, err
+	}
+	if err := s.record(ctx, ended); err != nil {
+		return ended, err
+	}
+	if s.Notifier != nil && ended.CallbackURL != "" {
+		if rp, err := s.Store.GetRelyingParty(ctx, ended.RPID); err == nil {
+			s.Notifier.Notify(rp, ended)
+		}
+	}
+	return ended, nil
+}
+
+type errClosed struct{ state storage.SessionState }
+
+func (e errClosed) Error() string { return "session already " + string(e.state) }
+
+// record writes the verification record of an ended session.
+func (s *Service) record(ctx context.Context, sess storage.Session) error {
+	rpName := sess.RPID
+	if rp, err := s.Store.GetRelyingParty(ctx, sess.RPID); err == nil {
+		rpName = rp.Name
+	}
+	level := sess.LevelReached
+	if level == "" {
+		level = sess.Level
+	}
+	_, err := s.Records.Append(ctx, storage.Record{
+		Time:       s.now(),
+		PersonID:   sess.PersonID,
+		RPID:       sess.RPID,
+		RPName:     rpName,
+		Channel:    sess.Channel,
+		Level:      level,
+		Provided:   sess.Provided,
+		Outcome:    string(sess.State),
+		GuardianID: sess.GuardianID,
+	})
+	if err != nil {
+		return fmt.Errorf("verification: writing the record: %w", err)
+	}
+	return nil
+}
+
+// Cancel ends a relying party's live session.
+func (s *Service) Cancel(ctx context.Context, rpID, id string) (storage.Session, error) {
+	sess, err := s.Get(ctx, rpID, id)
+	if err != nil {
+		return sess, err
+	}
+	if final(sess.State) {
+		return sess, fmt.Errorf("%w: it is %s", ErrSessionClosed, sess.State)
+	}
+	return s.end(ctx, id, storage.SessionCancelled, "", func(*storage.Session) error { return nil })
+}
+
+// Holder is the authenticated holder answering (holder.Holder's parts).
+type Holder struct {
+	CredentialID string
+	Person       storage.Person
+}
+
+// Prompt is what the holder's wallet shows before approving.
+type Prompt struct {
+	SessionID string `json:"session_id"`
+	RP        struct {
+		ID         string   `json:"id"`
+		Name       string   `json:"name"`
+		Domains    []string `json:"domains"`
+		Category   string   `json:"category"`
+		LegalBasis string   `json:"legal_basis,omitempty"`
+	} `json:"relying_party"`
+	Purpose string `json:"purpose"`
+	Level   Level  `json:"level"`
+	// Claims are shared on approval: the result, the pairwise identifier,
+	// and the identifiers and age markers asked for.
+	Claims []string `json:"claims"`
+	// Plaintext are plaintext fields asked for: shared only with the
+	// holder's separate consent; declining them still allows a
+	// result-only verification.
+	Plaintext []string `json:"plaintext,omitempty"`
+	// FaceChallenge and FaceImageHash are set at the face level.
+	FaceChallenge string    `json:"face_challenge,omitempty"`
+	FaceImageHash string    `json:"face_image_hash,omitempty"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	// GuardianConsent says a guardian must consent before the result is
+	// given (an under-14 holder's first use of this relying party).
+	GuardianConsent bool `json:"guardian_consent,omitempty"`
+}
+
+// Open is a holder's wallet opening a session code: it claims the session
+// for this wallet (a code opened by one wallet cannot be answered by
+// another) and returns what to show.
+func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, error) {
+	sess, err := s.byCode(ctx, code)
+	if err != nil {
+		return Prompt{}, err
+	}
+	rp, err := s.Store.GetRelyingParty(ctx, sess.RPID)
+	if err != nil {
+		return Prompt{}, fmt.Errorf("verification: loading relying party: %w", err)
+	}
+	if sess.Subject != "" && subtle.ConstantTimeCompare([]byte(sess.Subject), []byte(s.Subject(rp, h.Person.ID))) != 1 {
+		return Prompt{}, ErrWrongHolder
+	}
+	var challenge string
+	if Level(sess.Level) == LevelFace {
+		if challenge, err = s.random(32); err != nil {
+			return Prompt{}, err
+		}
+	}
+	sess, err = s.Store.UpdateSession(ctx, sess.ID, func(x storage.Session) (storage.Session, error) {
+		switch {
+		case final(x.State):
+			return x, fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
+		case x.State == storage.SessionPending:
+			x.State, x.CredentialID, x.PersonID = storage.SessionClaimed, h.CredentialID, h.Person.ID
+		case x.CredentialID != h.CredentialID:
+			return x, ErrSessionClaimed
+		}
+		if challenge != "" && len(x.FaceChallenge) == 0 {
+			x.FaceChallenge = []byte(challenge)
+		}
+		x.UpdatedAt = s.now()
+		return x, nil
+	})
+	if err != nil {
+		return Prompt{}, err
+	}
+	pr, err := proofing.OpenPerson(s.Sealer, h.Person)
+	if err != nil {
+		return Prompt{}, err
+	}
+	p := Prompt{SessionID: sess.ID, Purpose: sess.Purpose, Level: Level(sess.Level), ExpiresAt: sess.ExpiresAt}
+	p.RP.ID, p.RP.Name, p.RP.Domains, p.RP.Category, p.RP.LegalBasis = rp.ID, rp.Name, rp.Domains, rp.Category, rp.LegalBasis
+	p.Claims = append([]string(nil), Always...)
+	for _, c := range sess.Claims {
+		if relyingparty.IsPlaintext(c) {
+			p.Plaintext = append(p.Plaintext, c)
+		} else if !slices.Contains(p.Claims, c) {
+			p.Claims = append(p.Claims, c)
+		}
+	}
+	if len(sess.FaceChallenge) > 0 {
+		p.FaceChallenge = string(sess.FaceChallenge)
+		p.FaceImageHash = base64.RawURLEncoding.EncodeToString(pr.FaceHash)
+	}
+	need, err := s.needsGuardian(ctx, h.Person, pr, rp.ID)
+	if err != nil {
+		return Prompt{}, err
+	}
+	p.GuardianConsent = need
+	return p, nil
+}
+
+// byCode finds a live session by its code.
+func (s *Service) byCode(ctx context.Context, code string) (storage.Session, error) {
+	if code == "" {
+		return storage.Session{}, ErrSessionNotFound
+	}
+	sess, err := s.Store.GetSessionByCode(ctx, s.codeHash(code))
+	if errors.Is(err, storage.ErrNotFound) {
+		return sess, ErrSessionNotFound
+	}
+	if err != nil {
+		return sess, fmt.Errorf("verification: loading session: %w", err)
+	}
+	sess, err = s.expireIfDue(ctx, sess)
+	if err != nil {
+		return sess, err
+	}
+	switch {
+	case sess.State == storage.SessionExpired:
+		return sess, ErrSessionExpired
+	case final(sess.State):
+		return sess, fmt.Errorf("%w: it is %s", ErrSessionClosed, sess.State)
+	}
+	return sess, nil
+}
+
+// needsGuardian reports whether the person is under 14 and their guardian
+// has not yet consented to this relying party.
+func (s *Service) needsGuardian(ctx context.Context, p storage.Person, pr proofing.Proofed, rpID string) (bool, error) {
+	if pr.Identity.Birth.AgeOn(s.today()) >= 14 {
+		return false, nil
+	}
+	c, err := s.Store.GetConsent(ctx, p.ID, rpID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("verification: loading consent: %w", err)
+	}
+	return c.GuardianAt.IsZero(), nil
+}
+
+// Answer is the holder's decision.
+type Answer struct {
+	Approve bool
+	// Password is the credential password (password and face levels).
+	Password string
+	// FaceAttestation is the liveness attestation (face level).
+	FaceAttestation string
+	// Plaintext is the holder's separate consent to the plaintext fields
+	// asked for; without it the answer is result-only.
+	Plaintext bool
+}
+
+// Answer records the holder's decision on a session their wallet opened.
+func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (storage.Session, error) {
+	sess, err := s.byCode(ctx, code)
+	if err != nil {
+		return sess, err
+	}
+	if sess.State != storage.SessionClaimed || sess.CredentialID != h.CredentialID {
+		if sess.State == storage.SessionPending {
+			return sess, fmt.Errorf("%w: open the session first", ErrSessionNotFound)
+		}
+		return sess, ErrSessionClaimed
+	}
+	if !a.Approve {
+		return s.end(ctx, sess.ID, storage.SessionDeclined, "", func(*storage.Session) error { return nil })
+	}
+	pr, err := proofing.OpenPerson(s.Sealer, h.Person)
+	if err != nil {
+		return sess, err
+	}
+	reached := LevelPossession
+	want := Level(sess.Level)
+	if want.AtLeast(LevelPassword) || a.Password != "" {
+		if a.Password == "" {
+			return sess, fmt.Errorf("%w: the credential password is required", ErrLevel)
+		}
+		if err := s.Passwords.VerifyPassword(ctx, h.Person.ID, a.Password); err != nil {
+			return sess, err
+		}
+		reached = LevelPassword
+	}
+	if want == LevelFace {
+		if a.FaceAttestation == "" {
+			return sess, fmt.Errorf("%w: a live face check is required", ErrLevel)
+		}
+		expect := liveness.Expect{Challenge: string(sess.FaceChallenge), ApplicationID: sess.ID}
+		copy(expect.FaceImageHash[:], pr.FaceHash)
+		if _, err := s.Liveness.Verify(a.FaceAttestation, expect, s.now()); err != nil {
+			return sess, err
+		}
+		reached = LevelFace
+	}
+	provided := append([]string(nil), Always...)
+	for _, c := range sess.Claims {
+		if relyingparty.IsPlaintext(c) && !a.Plaintext {
+			continue
+		}
+		if !slices.Contains(provided, c) {
+			provided = append(provided, c)
+		}
+	}
+	rp, err := s.Store.GetRelyingParty(ctx, sess.RPID)
+	if err != nil {
+		return sess, fmt.Errorf("verification: loading relying party: %w", err)
+	}
+	need, err := s.needsGuardian(ctx, h.Person, pr, rp.ID)
+	if err != nil {
+		return sess, err
+	}
+	if need {
+		if h.Person.GuardianID == "" {
+			return s.end(ctx, sess.ID, storage.SessionFailed, "guardian-unknown", func(*storage.Session) error { return nil })
+		}
+		return s.Store.UpdateSession(ctx, sess.ID, func(x storage.Session) (storage.Session, error) {
+			if x.State != storage.SessionClaimed {
+				return x, fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
+			}
+			x.State, x.GuardianID = storage.SessionAwaitingGuardian, h.Person.GuardianID
+			x.LevelReached, x.Provided, x.UpdatedAt = string(reached), provided, s.now()
+			return x, nil
+		})
+	}
+	return s.approve(ctx, sess.ID, rp, h.Person, pr, reached, provided, a.Plaintext, storage.SessionClaimed)
+}
+
+// approve signs the result and ends the session approved.
+func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingParty, p storage.Person, pr proofing.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
+	sess, err := s.Store.GetSession(ctx, id)
+	if err != nil {
+		return sess, err
+	}
+	values, err := s.claimValues(rp, p, pr, provided)
+	if err != nil {
+		return sess, err
+	}
+	now := s.now()
+	jwt, err := s.signResult(rp, sess, reached, values, now)
+	if err != nil {
+		return sess, err
+	}
+	sealed, err := s.Sealer.Seal([]byte(jwt), sessionAAD(id, "result"))
+	if err != nil {
+		return sess, fmt.Errorf("verification: sealing result: %w", err)
+	}
+	ended, err := s.end(ctx, id, storage.SessionApproved, "", func(x *storage.Session) error {
+		if x.State != from {
+			return fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
+		}
+		x.LevelReached, x.Provided, x.Result = string(reached), provided, sealed
+		return nil
+	})
+	if err != nil {
+		return ended, err
+	}
+	if ended.State != storage.SessionApproved || ended.CredentialID != sess.CredentialID {
+		return ended, fmt.Errorf("%w: it is %s", ErrSessionClosed, ended.State)
+	}
+	return ended, s.remember(ctx, p.ID, rp.ID, provided, plaintextConsent, "", time.Time{})
+}
+
+// remember records what the person agreed the relying party may receive.
+func (s *Service) remember(ctx context.Context, personID, rpID string, provided []string, plaintext bool, guardianID string, guardianAt time.Time) error {
+	now := s.now()
+	c, err := s.Store.GetConsent(ctx, personID, rpID)
+	if errors.Is(err, storage.ErrNotFound) {
+		c = storage.Consent{PersonID: personID, RPID: rpID, GrantedAt: now}
+	} else if err != nil {
+		return fmt.Errorf("verification: loading consent: %w", err)
+	}
+	for _, p := range provided {
+		if relyingparty.IsPlaintext(p) {
+			if plaintext && !slices.Contains(c.Plaintext, p) {
+				c.Plaintext = append(c.Plaintext, p)
+			}
+		} else if !slices.Contains(c.Claims, p) {
+			c.Claims = append(c.Claims, p)
+		}
+	}
+	if guardianID != "" {
+		c.GuardianID, c.GuardianAt = guardianID, guardianAt
+	}
+	c.UpdatedAt = now
+	if err := s.Store.PutConsent(ctx, c); err != nil {
+		return fmt.Errorf("verification: storing consent: %w", err)
+	}
+	return nil
+}
