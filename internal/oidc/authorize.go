@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/netid-project/netid/internal/storage"
@@ -138,7 +139,8 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		Name:     cookieName,
 		Value:    secret + "." + created.Code,
 		Path:     page,
-		Expires:  created.Session.ExpiresAt,
+		// Relative, so that the browser's clock does not matter.
+		MaxAge:   max(1, int(created.Session.ExpiresAt.Sub(p.now())/time.Second)),
 		HttpOnly: true,
 		Secure:   strings.HasPrefix(p.Issuer, "https://"),
 		SameSite: http.SameSiteLaxMode,
