@@ -136,9 +136,9 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	page := PathAuthorize + "/" + created.Session.ID
 	http.SetCookie(w, &http.Cookie{
-		Name:     cookieName,
-		Value:    secret + "." + created.Code,
-		Path:     page,
+		Name:  cookieName,
+		Value: secret + "." + created.Code,
+		Path:  page,
 		// Relative, so that the browser's clock does not matter.
 		MaxAge:   max(1, int(created.Session.ExpiresAt.Sub(p.now())/time.Second)),
 		HttpOnly: true,

@@ -32,18 +32,18 @@ func TestDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"issuer":                                e.issuer,
-		"authorization_endpoint":                e.issuer + "/oidc/authorize",
-		"token_endpoint":                        e.issuer + "/oidc/token",
-		"userinfo_endpoint":                     e.issuer + "/oidc/userinfo",
-		"jwks_uri":                              e.issuer + "/.well-known/jwks.json",
-		"scopes_supported":                      []any{"openid", "age", "wanghao", "identity"},
-		"response_types_supported":              []any{"code"},
-		"subject_types_supported":               []any{"pairwise"},
-		"id_token_signing_alg_values_supported": []any{"ES256"},
-		"token_endpoint_auth_methods_supported": []any{"private_key_jwt", "client_secret_basic", "none"},
-		"acr_values_supported":                  []any{verification.ACRPossession, verification.ACRPassword, verification.ACRFace},
-		"code_challenge_methods_supported":      []any{"S256"},
+		"issuer":                                         e.issuer,
+		"authorization_endpoint":                         e.issuer + "/oidc/authorize",
+		"token_endpoint":                                 e.issuer + "/oidc/token",
+		"userinfo_endpoint":                              e.issuer + "/oidc/userinfo",
+		"jwks_uri":                                       e.issuer + "/.well-known/jwks.json",
+		"scopes_supported":                               []any{"openid", "age", "wanghao", "identity"},
+		"response_types_supported":                       []any{"code"},
+		"subject_types_supported":                        []any{"pairwise"},
+		"id_token_signing_alg_values_supported":          []any{"ES256"},
+		"token_endpoint_auth_methods_supported":          []any{"private_key_jwt", "client_secret_basic", "none"},
+		"acr_values_supported":                           []any{verification.ACRPossession, verification.ACRPassword, verification.ACRFace},
+		"code_challenge_methods_supported":               []any{"S256"},
 		"authorization_response_iss_parameter_supported": true,
 		"claims_parameter_supported":                     true,
 	}
@@ -439,7 +439,7 @@ func TestUserinfoBadTokens(t *testing.T) {
 	c := e.register("webapp", "", storage.AuthClientSecret)
 	r := e.login(c, adult(e, 1), nil, approve)
 	for name, tok := range map[string]*oauth2.Token{
-		"unknown": {AccessToken: "nope", TokenType: "Bearer"},
+		"unknown":  {AccessToken: "nope", TokenType: "Bearer"},
 		"id token": {AccessToken: r.raw, TokenType: "Bearer"},
 	} {
 		if _, err := e.userinfo(c, tok); err == nil || !strings.Contains(err.Error(), "401") {
