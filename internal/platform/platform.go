@@ -266,8 +266,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	return p, nil
 }
 
-// maintain reloads the signing keys (a rotation by another process) and
-// deletes expired codes, nonces and applications, once a minute.
+// maintain reloads the signing keys (a rotation by another process),
+// deletes expired codes, nonces and applications, and signs the record
+// log's head, once a minute.
 func (p *Platform) maintain(now func() time.Time) {
 	defer p.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -283,6 +284,11 @@ func (p *Platform) maintain(now func() time.Time) {
 			}
 			if err := p.Store.DeleteExpired(ctx, now()); err != nil {
 				p.Log.Error("deleting expired records", "err", err)
+			}
+			// A signed head over the newest records, published at
+			// /v1/audit/head, so truncating the log is detectable.
+			if _, err := p.Records.SignHead(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
+				p.Log.Error("signing the record log's head", "err", err)
 			}
 			cancel()
 		}
