@@ -1,0 +1,161 @@
+package cli
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/audit"
+	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/platform"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// adminAudit is `netid admin audit verify|head`: checks of the
+// verification record log (核验记录).
+func adminAudit(ctx context.Context, env Env, args []string) error {
+	return sub(ctx, env, "admin audit", args, map[string]func(context.Context, Env, []string) error{
+		"verify": auditVerify,
+		"head":   auditHead,
+	})
+}
+
+// auditVerify walks the whole record log and its signed heads and prints
+// "audit: OK: …" or one line per problem (exit status 1).
+func auditVerify(ctx context.Context, env Env, args []string) error {
+	store, keySet, err := openAudit(ctx, env, "netid admin audit verify", args)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := audit.Verify(ctx, store, keySet)
+	if err != nil {
+		return err
+	}
+	if rep.OK() {
+		fmt.Fprintf(env.Stdout, "audit: OK: %d records, %d signed heads, log head %d %s\n",
+			rep.Records, rep.Heads, rep.LastSeq, hashText(rep.LastHash))
+		return nil
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintf(env.Stdout, "audit: %s\n", p)
+	}
+	fmt.Fprintf(env.Stdout, "audit: FAILED: %d problems in %d records, %d signed heads\n", len(rep.Problems), rep.Records, rep.Heads)
+	return verdictError{rep.Err()}
+}
+
+// auditHead prints the latest stored signed head, after checking its
+// signature: "log head <seq> <hash> <time>" and the compact JWS on the
+// next line (what a relying party or auditor keeps for VerifyAgainst).
+func auditHead(ctx context.Context, env Env, args []string) error {
+	store, keySet, err := openAudit(ctx, env, "netid admin audit head", args)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	heads, err := store.ListHeads(ctx)
+	if err != nil {
+		return fmt.Errorf("listing the log's heads: %w", err)
+	}
+	if len(heads) == 0 {
+		return errors.New("the record log has no signed head yet")
+	}
+	stored := heads[len(heads)-1]
+	h, err := audit.ParseHead(stored.Signature, keySet)
+	if err != nil {
+		return fmt.Errorf("the latest head (seq %d): %w", stored.Seq, err)
+	}
+	if h.Seq != stored.Seq {
+		return fmt.Errorf("the latest head (seq %d) is signed for seq %d: %w", stored.Seq, h.Seq, audit.ErrTampered)
+	}
+	fmt.Fprintf(env.Stdout, "log head %d %s %s\n%s\n", h.Seq, hashText(h.Hash), h.Time.Format(time.RFC3339), h.Signature)
+	return nil
+}
+
+// openAudit parses the configuration flags, opens the store and builds the
+// JWKS that verifies the heads.
+func openAudit(ctx context.Context, env Env, name string, args []string) (storage.Storage, jose.JSONWebKeySet, error) {
+	cfg, err := config.Parse(name, args, env.Getenv, env.Stderr)
+	if err != nil {
+		return nil, jose.JSONWebKeySet{}, configError(err)
+	}
+	if !cfg.Postgres() {
+		// OpenStore would create an empty database, which verifies: a
+		// mistyped --data must not read "OK: 0 records".
+		if _, err := os.Stat(cfg.SQLitePath()); err != nil {
+			return nil, jose.JSONWebKeySet{}, fmt.Errorf("no database at %s: %w", cfg.SQLitePath(), err)
+		}
+	}
+	store, err := platform.OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, jose.JSONWebKeySet{}, err
+	}
+	keySet, err := auditKeys(ctx, store, env.Stderr)
+	if err != nil {
+		store.Close()
+		return nil, jose.JSONWebKeySet{}, err
+	}
+	return store, keySet, nil
+}
+
+// auditKeys returns the public keys of every signing key in the store,
+// retired and unpublished ones included (KeySet.JWKS drops those, but they
+// signed heads that must still verify). A key whose public JWK is not a
+// P-256 key matching its kid is skipped with a warning: heads it signed
+// then show as bad-head-signature.
+func auditKeys(ctx context.Context, store interface {
+	ListSigningKeys(context.Context) ([]storage.SigningKey, error)
+}, warn io.Writer) (jose.JSONWebKeySet, error) {
+	all, err := store.ListSigningKeys(ctx)
+	if err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("listing the signing keys: %w", err)
+	}
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(all))}
+	for _, k := range all {
+		jwk, err := publicJWK(k)
+		if err != nil {
+			fmt.Fprintf(warn, "audit: skipping signing key %s: %s\n", k.ID, oneLine(err))
+			continue
+		}
+		set.Keys = append(set.Keys, jwk)
+	}
+	return set, nil
+}
+
+// publicJWK parses the public key of k and checks its RFC 7638 thumbprint
+// is its kid.
+func publicJWK(k storage.SigningKey) (jose.JSONWebKey, error) {
+	var jwk jose.JSONWebKey
+	if err := jwk.UnmarshalJSON(k.Public); err != nil {
+		return jose.JSONWebKey{}, fmt.Errorf("public key: %w", err)
+	}
+	pub, ok := jwk.Key.(*ecdsa.PublicKey)
+	if !ok || pub.Curve != elliptic.P256() {
+		return jose.JSONWebKey{}, errors.New("not a P-256 public key")
+	}
+	tp, err := jwk.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return jose.JSONWebKey{}, fmt.Errorf("thumbprint: %w", err)
+	}
+	if base64.RawURLEncoding.EncodeToString(tp) != k.ID {
+		return jose.JSONWebKey{}, errors.New("public key does not match its kid")
+	}
+	return jose.JSONWebKey{Key: pub, KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig"}, nil
+}
+
+// hashText is a record hash as printed: base64url, as in the signed heads.
+func hashText(h []byte) string {
+	if len(h) == 0 {
+		return "-"
+	}
+	return base64.RawURLEncoding.EncodeToString(h)
+}

@@ -1,0 +1,143 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netid-project/netid/internal/audit"
+	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/keys"
+	"github.com/netid-project/netid/internal/platform"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+func runAudit(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := adminAudit(context.Background(), Env{
+		Stdout: &out, Stderr: &errOut, Stdin: strings.NewReader(""),
+		Getenv: func(string) string { return "" },
+	}, args)
+	return out.String(), errOut.String(), err
+}
+
+// TestAdminAudit writes 7 records (heads at 2, 4, 6) across a key rotation,
+// the old key no longer published, then verifies, prints the head, and
+// tampers.
+func TestAdminAudit(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg, err := config.Parse("test", []string{"--data", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := platform.OpenStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := keys.NewKeySet(store, sealer, rand.Reader)
+	now := time.Now()
+	if err := ks.Load(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	_, oldKID := ks.Signer()
+	l := &audit.Log{Store: store, Keys: ks, HeadEvery: 2}
+	for i := range 7 {
+		if i == 4 {
+			if _, err := ks.Rotate(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := l.Append(ctx, storage.Record{PersonID: "p", RPID: "rp", Channel: "session", Level: "basic", Outcome: "approved"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.UpdateSigningKey(ctx, oldKID, func(k storage.SigningKey) (storage.SigningKey, error) {
+		k.PublishUntil = now.Add(-time.Hour)
+		return k, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Reload(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if len(ks.JWKS(now).Keys) != 1 {
+		t.Fatal("the old key is still published")
+	}
+	store.Close()
+
+	out, errOut, err := runAudit(t, "verify", "--data", dir)
+	if err != nil || !strings.HasPrefix(out, "audit: OK: 7 records, 3 signed heads, log head 7 ") {
+		t.Fatalf("verify: %v\n%s%s", err, out, errOut)
+	}
+	out, _, err = runAudit(t, "head", "--data", dir)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if err != nil || len(lines) != 2 || !strings.HasPrefix(lines[0], "log head 6 ") || strings.Count(lines[1], ".") != 2 {
+		t.Fatalf("head: %v\n%s", err, out)
+	}
+
+	db, err := sql.Open("sqlite", cfg.SQLitePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE records SET outcome = 'declined' WHERE seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`DELETE FROM records WHERE seq = 5`); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = runAudit(t, "verify", "--data", dir)
+	var v verdictError
+	if !errors.As(err, &v) || !errors.Is(v.error, audit.ErrTampered) {
+		t.Errorf("verify of a tampered log: %v, want a verdict wrapping ErrTampered", err)
+	}
+	for _, want := range []string{"audit: seq 3: altered: ", "audit: seq 5: removed: ", "audit: FAILED: 2 problems"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestAdminAuditErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := runAudit(t, "verify", "--data", filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "no database") {
+		t.Errorf("verify without a database: %v", err)
+	}
+	if _, _, err := runAudit(t, "verify", "--bogus"); !errors.Is(err, errUsage) {
+		t.Errorf("unknown flag: %v, want errUsage", err)
+	}
+	if _, _, err := runAudit(t, "nope"); !errors.Is(err, errUsage) {
+		t.Errorf("unknown subcommand: %v, want errUsage", err)
+	}
+	// An empty log verifies and has no head.
+	ctx := context.Background()
+	cfg, _ := config.Parse("test", []string{"--data", dir}, func(string) string { return "" }, io.Discard)
+	store, err := platform.OpenStore(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Close()
+	if out, _, err := runAudit(t, "verify", "--data", dir); err != nil || out != "audit: OK: 0 records, 0 signed heads, log head 0 -\n" {
+		t.Errorf("empty log: %v %q", err, out)
+	}
+	if _, _, err := runAudit(t, "head", "--data", dir); err == nil || !strings.Contains(err.Error(), "no signed head") {
+		t.Errorf("head of an empty log: %v", err)
+	}
+}
