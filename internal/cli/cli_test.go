@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/relyingparty"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verification"
 )
 
 // runCLI runs the command line in-process and returns its exit status and
@@ -289,5 +293,62 @@ func TestMinorsWithCommands(t *testing.T) {
 	}
 	if code, out, errOut := runCLI(t, "", vars, "wallet", "apply", "--resume", "--wallet", teenWallet); code != 0 || !strings.Contains(out, "issued") {
 		t.Fatalf("resume: %d %s %s", code, out, errOut)
+	}
+}
+
+// TestApproveWithCommands: a relying party's session approved with
+// `netid wallet approve`, then seen in `netid wallet history`.
+func TestApproveWithCommands(t *testing.T) {
+	ctx := context.Background()
+	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dp.Close()
+	dir := t.TempDir()
+	vars := map[string]string{"NETID_WALLET": filepath.Join(dir, "wallet"), "NETID_PASSWORD": "27418596"}
+	doc := filepath.Join(dir, "doc.json")
+	if code, out, errOut := runCLI(t, "", vars, "dev", "document", "--server", dp.URL, "--name", "王五", "--number", "11010519491231002X", "--out", doc); code != 0 {
+		t.Fatalf("%s %s", out, errOut)
+	}
+	if code, out, errOut := runCLI(t, "", vars, "wallet", "apply", "--server", dp.URL, "--document", doc, "--phone", "13911112222", "--dev"); code != 0 {
+		t.Fatalf("%s %s", out, errOut)
+	}
+	dp.Platform.Registry.Params = password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}
+	rp, _, err := dp.Platform.Registry.Register(ctx, relyingparty.Registration{
+		ID: "bank", Name: "示例银行", Category: storage.CategoryInternetService, LegalBasis: "《反洗钱法》",
+		Domains: []string{"bank.example"}, AllowedClaims: []string{"age_over_18", "name"}, AuthMethod: storage.AuthClientSecret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newSession := func(level string) verification.Created {
+		c, err := dp.Platform.Verification.CreateSession(ctx, rp, verification.Request{Level: verification.Level(level), Claims: []string{"age_over_18", "name"}, Purpose: "开户"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := newSession("password")
+	code, out, errOut := runCLI(t, "", vars, "wallet", "approve", c.Link.String(), "--yes", "--plaintext", "withhold")
+	if code != 0 || !strings.Contains(out, "示例银行 (bank.example) asks to verify you") || !strings.Contains(out, "SEPARATELY") || !strings.Contains(out, "approved at level password: shared verified, sub, age_over_18") {
+		t.Fatalf("approve: %d %s %s", code, out, errOut)
+	}
+	sess, err := dp.Platform.Verification.Get(ctx, "bank", c.Session.ID)
+	if err != nil || sess.State != "approved" || strings.Contains(strings.Join(sess.Provided, ","), "name") {
+		t.Fatalf("session after approve: %+v %v", sess, err)
+	}
+	// Replaying the link fails cleanly.
+	code, _, errOut = runCLI(t, "", vars, "wallet", "approve", c.Link.String(), "--yes")
+	if code != 1 || !strings.Contains(errOut, "already ended") {
+		t.Fatalf("replayed link: %d %q", code, errOut)
+	}
+	c = newSession("")
+	if code, out, errOut := runCLI(t, "", vars, "wallet", "approve", "--decline", c.Link.HTTPS()); code != 0 || !strings.Contains(out, "declined") {
+		t.Fatalf("decline via the https link: %d %s %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "", vars, "wallet", "history")
+	if code != 0 || strings.Count(out, "示例银行") != 2 || !strings.Contains(out, "declined") || !strings.Contains(out, "approved") {
+		t.Fatalf("history: %d %s", code, out)
 	}
 }
