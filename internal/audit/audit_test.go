@@ -165,6 +165,7 @@ func TestAppendErrors(t *testing.T) {
 		wantErr error
 	}{
 		"no signer":    {noKey{}, nil, ErrNoSigner},
+		"no key set":   {nil, nil, ErrNoSigner},
 		"put head":     {newTestKey(t), errBoom, errBoom},
 		"head present": {newTestKey(t), storage.ErrAlreadyExists, nil},
 	} {

@@ -95,6 +95,9 @@ func (l *Log) SignHead(ctx context.Context) (storage.Head, error) {
 
 // signHead signs and stores a head over record seq with hash.
 func (l *Log) signHead(ctx context.Context, seq int64, hash []byte) (storage.Head, error) {
+	if l.Keys == nil {
+		return storage.Head{}, ErrNoSigner
+	}
 	key, kid := l.Keys.Signer()
 	if key == nil {
 		return storage.Head{}, ErrNoSigner
