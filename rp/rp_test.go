@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -429,10 +430,17 @@ func TestReplay(t *testing.T) {
 			_, err := v.VerifyPresentation(context.Background(), h.present(t, want.Audience, want.Nonce, c.Now()), want)
 			checkErr(t, err, rp.ErrInvalid, rp.ErrReplay)
 			fresh := limit + 30*time.Second // the Verifier's leeway
-			// Replay every 10 s for 3 × max(limit, default): far past the
-			// Verifier's nonce memory (2 × that).
+			// Replay every 30 s for 3 × max(limit, default), far past the
+			// Verifier's nonce memory (2 × that), and either side of the
+			// end of freshness.
 			horizon := 3 * max(limit, credential.DefaultMaxKBAge)
-			for d := time.Duration(0); d <= horizon; d += 10 * time.Second {
+			offsets := []time.Duration{fresh - time.Second, fresh, fresh + time.Second}
+			for d := time.Duration(0); d <= horizon; d += 30 * time.Second {
+				offsets = append(offsets, d)
+			}
+			slices.Sort(offsets)
+			offsets = slices.Compact(offsets)
+			for _, d := range offsets {
 				c.Set(signed.Add(d))
 				// A fresh nonce between replays lets the Verifier prune.
 				other := rp.Expect{Audience: testAud, Nonce: fmt.Sprintf("n-%d", d), MaxAge: maxAge}
