@@ -14,7 +14,8 @@ import (
 
 func admin(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "admin", args, map[string]func(context.Context, Env, []string) error{
-		"keys": adminKeys,
+		"keys":  adminKeys,
+		"audit": adminAudit,
 	})
 }
 

@@ -33,7 +33,7 @@ func commands() map[string]command {
 		"dev":    {"development fixtures: dev document", dev},
 		"wallet": {"the reference wallet: apply, show, present, guardian", walletCmd},
 		"verify": {"verify a presentation offline", verify},
-		"admin":  {"operator tools: admin keys rotate|list", admin},
+		"admin":  {"operator tools: admin keys, admin rp, admin audit", admin},
 		"demo":   {"run the whole flow once against a dev platform", demo},
 		"load":   {"measure complete applications per second", load},
 	}
