@@ -531,3 +531,19 @@ func tamperRecord(t *testing.T, e *env, seq int64) {
 		t.Fatalf("tampered %d rows", n)
 	}
 }
+
+func TestWalletLandingPage(t *testing.T) {
+	e := newEnv(t, "")
+	shop := e.register("shop", "", "", "age_over_18")
+	var cr struct {
+		HTTPSLink string `json:"https_link"`
+	}
+	must(t, e.rpCall(shop, "POST", "/v1/verifications", map[string]any{"purpose": "登录"}), http.StatusCreated).json(t, &cr)
+	r := must(t, e.call("GET", strings.TrimPrefix(cr.HTTPSLink, e.url), "", nil), http.StatusOK)
+	if !strings.Contains(string(r.body), "netid://verify?") || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Fatalf("landing page: %s", r.body)
+	}
+	if typ := e.call("GET", "/wallet/verify?code=short", "", nil).problemType(t); typ != "invalid-link" {
+		t.Fatalf("invalid link: %s", typ)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/storage"
@@ -30,6 +31,7 @@ func (s *Server) mountVerification(h func(string, func(http.ResponseWriter, *htt
 	h("GET /v1/guardian/wards/{id}/history", s.wardHistory)
 
 	h("GET /v1/audit/head", s.auditHead)
+	h("GET "+deeplink.UniversalPathPrefix+"{action}", s.walletLanding)
 }
 
 // VerificationRequest is a relying party's request (the session API).
