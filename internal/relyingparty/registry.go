@@ -79,11 +79,11 @@ func (g *Registry) params() password.Params {
 //
 // Errors: a *ValidationError (ErrInvalid), ErrExists.
 func (g *Registry) Register(ctx context.Context, r Registration) (storage.RelyingParty, string, error) {
-	if r.Sector == "" {
-		r.Sector = r.ID
-	}
 	if err := r.Validate(); err != nil {
 		return storage.RelyingParty{}, "", err
+	}
+	if r.Sector == "" {
+		r.Sector = r.ID
 	}
 	rp, err := toRelyingParty(r)
 	if err != nil {
