@@ -27,6 +27,7 @@ import (
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -222,6 +223,15 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		admin.TokenMAC = indexer.MAC(relyingparty.AdminTokenDomain, []byte(strings.TrimSpace(string(token))))
 	}
 
+	clients := &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now}
+	provider := &oidc.Provider{
+		Issuer: cfg.PublicURL, Verification: p.Verification, Store: store, Clients: clients,
+		Keys: keySet, MAC: indexer, Log: log, Now: now,
+	}
+	if err := provider.Check(); err != nil {
+		return nil, err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p.Server = &server.Server{
@@ -239,9 +249,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Now:        now,
 
 		Verification: p.Verification,
-		Clients:      &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now},
+		Clients:      clients,
 		Heads:        store,
 		Admin:        admin,
+		OIDC:         provider,
 	}
 	if cfg.RateLimit > 0 {
 		limiter, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: cfg.RateLimit, Burst: int(2*cfg.RateLimit) + 1, MaxKeys: 100000, Now: now})

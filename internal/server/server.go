@@ -51,6 +51,8 @@ type Server struct {
 	Clients      *relyingparty.Authenticator
 	Heads        HeadLister
 	Admin        *relyingparty.AdminAPI
+	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
+	OIDC Mounter
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
 	// RateLimit limits requests per client address; nil means no limit.
@@ -66,6 +68,11 @@ func (s *Server) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+// Mounter registers its own routes.
+type Mounter interface {
+	Mount(mux *http.ServeMux)
 }
 
 // HeadLister gives the signed heads of the record log.
@@ -131,6 +138,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if s.Admin != nil {
 		s.Admin.Mount(mux)
+	}
+	if s.OIDC != nil {
+		s.OIDC.Mount(mux)
 	}
 	if s.Dev != nil {
 		s.Dev.Mount(mux, h)
