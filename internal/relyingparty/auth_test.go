@@ -590,3 +590,29 @@ func TestClientAssertion(t *testing.T) {
 		}
 	}
 }
+
+func TestAuthenticateConcurrent(t *testing.T) {
+	f := newFixture(t)
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			var err error
+			for j := range 20 {
+				secret := f.secret
+				if (i+j)%3 == 0 {
+					secret += "x"
+				}
+				_, e := f.auth.Authenticate(basicRequest(secretClient, secret), false)
+				if (e == nil) != ((i+j)%3 != 0) {
+					err = fmt.Errorf("secret %d/%d: %v", i, j, e)
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
