@@ -16,6 +16,7 @@ func admin(ctx context.Context, env Env, args []string) error {
 	return sub(ctx, env, "admin", args, map[string]func(context.Context, Env, []string) error{
 		"keys":  adminKeys,
 		"audit": adminAudit,
+		"rp":    adminRP,
 	})
 }
 
