@@ -18,7 +18,8 @@ import (
 func TestRoundTrip(t *testing.T) {
 	f := newFixture(t)
 	issued := f.issue(t)
-	if !strings.HasSuffix(issued, "~") || strings.Count(issued, "~") != 1+len(f.claims.Disclosable) {
+	// One disclosure per Disclosable claim, and one for the 网号.
+	if !strings.HasSuffix(issued, "~") || strings.Count(issued, "~") != 2+len(f.claims.Disclosable) {
 		t.Fatalf("issued SD-JWT has the wrong shape: %d '~'", strings.Count(issued, "~"))
 	}
 
@@ -35,8 +36,13 @@ func TestRoundTrip(t *testing.T) {
 	if !f.holderKey.PublicKey.Equal(c.Holder.Key) {
 		t.Error("cnf.jwk is not the holder key")
 	}
-	if got, want := mustJSON(t, cred.Disclosed), mustJSON(t, f.claims.Disclosable); got != want {
+	wantDisclosed := maps.Clone(f.claims.Disclosable)
+	wantDisclosed[ClaimWanghao] = f.claims.Wanghao
+	if got, want := mustJSON(t, cred.Disclosed), mustJSON(t, wantDisclosed); got != want {
 		t.Errorf("Disclosed = %s, want %s", got, want)
+	}
+	if got, want := mustJSON(t, c.Disclosable), mustJSON(t, f.claims.Disclosable); got != want {
+		t.Errorf("Claims.Disclosable = %s, want %s", got, want)
 	}
 
 	// The _sd array is padded with decoys and sorted.
@@ -49,16 +55,19 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	sd := payload["_sd"].([]any)
-	if n := len(sd) - len(f.claims.Disclosable); n < minDecoys || n >= minDecoys+decoySpread {
+	if n := len(sd) - len(f.claims.Disclosable) - 1; n < minDecoys || n >= minDecoys+decoySpread {
 		t.Errorf("%d decoys, want %d..%d", n, minDecoys, minDecoys+decoySpread-1)
 	}
 	if !slices.IsSortedFunc(sd, func(a, b any) int { return strings.Compare(a.(string), b.(string)) }) {
 		t.Error("_sd is not sorted")
 	}
-	for _, name := range []string{"age_over_18", "name_digest", "address"} {
+	for _, name := range []string{"age_over_18", "name_digest", "address", ClaimWanghao} {
 		if _, ok := payload[name]; ok {
 			t.Errorf("selectively disclosable claim %q is in plaintext", name)
 		}
+	}
+	if strings.Contains(string(body), f.claims.Wanghao) {
+		t.Error("the issuer-signed payload contains the 网号")
 	}
 
 	p, err := Present(issued, []string{"age_over_18", "address"}, f.holderKey, testAud, testNon, testNow)
@@ -72,7 +81,7 @@ func TestRoundTrip(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(pc.Disclosed)); !slices.Equal(got, []string{"address", "age_over_18"}) {
 		t.Errorf("presented claims = %v", got)
 	}
-	if pc.Disclosed["age_over_18"] != true || pc.Claims.Wanghao != f.claims.Wanghao {
+	if pc.Disclosed["age_over_18"] != true || pc.Claims.Wanghao != "" {
 		t.Errorf("presented values wrong: %v", pc.Disclosed)
 	}
 	if kb := pc.KeyBinding; kb == nil || kb.Audience != testAud || kb.Nonce != testNon || !kb.IssuedAt.Equal(testNow) {
@@ -118,6 +127,11 @@ func TestIssueRejects(t *testing.T) {
 		{"no iss", func(i *Issuer, c *Claims) { c.Issuer = "" }},
 		{"no vct", func(i *Issuer, c *Claims) { c.VCT = "" }},
 		{"no wanghao", func(i *Issuer, c *Claims) { c.Wanghao = "" }},
+		{"wanghao also in Disclosable", func(i *Issuer, c *Claims) { c.Disclosable[ClaimWanghao] = c.Wanghao }},
+		{"wanghao only in Disclosable", func(i *Issuer, c *Claims) {
+			c.Disclosable[ClaimWanghao] = c.Wanghao
+			c.Wanghao = ""
+		}},
 		{"no status uri", func(i *Issuer, c *Claims) { c.Status.URI = "" }},
 		{"negative index", func(i *Issuer, c *Claims) { c.Status.Index = -1 }},
 		{"no exp", func(i *Issuer, c *Claims) { c.ExpiresAt = time.Time{} }},
@@ -195,6 +209,9 @@ func TestVerifyRejects(t *testing.T) {
 	dArr := disc(t, "c2FsdC0z", "element")
 	dIss := disc(t, "c2FsdC00", "iss", "https://evil.example")
 	dColl := disc(t, "c2FsdC01", "region", "x")
+	dWH := disc(t, "c2FsdC02", ClaimWanghao, f.claims.Wanghao)
+	dWHNum := disc(t, "c2FsdC03", ClaimWanghao, 12345)
+	dWHEmpty := disc(t, "c2FsdC04", ClaimWanghao, "")
 	signed := func(p map[string]any) string { return rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, p)) }
 	with := func(edit func(p map[string]any), sd ...string) string {
 		p := f.payload(t, sd...)
@@ -243,7 +260,17 @@ func TestVerifyRejects(t *testing.T) {
 		{"_sd_alg sha-512", sdjwt(with(func(p map[string]any) { p["_sd_alg"] = "sha-512" })), ErrUnsupported},
 		{"_sd_alg not string", sdjwt(with(func(p map[string]any) { p["_sd_alg"] = 1 })), ErrMalformed},
 		{"missing vct", sdjwt(with(func(p map[string]any) { delete(p, "vct") })), ErrMalformed},
-		{"missing wanghao", sdjwt(with(func(p map[string]any) { delete(p, "wanghao") })), ErrMalformed},
+		{"valid, 网号 disclosed", sdjwt(with(none, digest(dWH), digest(d1)), dWH, d1), nil},
+		{"valid, 网号 in plaintext (issued before it was disclosable)", sdjwt(with(func(p map[string]any) {
+			p["wanghao"] = f.claims.Wanghao
+		}, digest(d1)), d1), nil},
+		{"网号 in plaintext and disclosed", sdjwt(with(func(p map[string]any) {
+			p["wanghao"] = f.claims.Wanghao
+		}, digest(dWH)), dWH), ErrMalformed},
+		{"plaintext 网号 not a string", sdjwt(with(func(p map[string]any) { p["wanghao"] = 7 })), ErrMalformed},
+		{"plaintext 网号 empty", sdjwt(with(func(p map[string]any) { p["wanghao"] = "" })), ErrMalformed},
+		{"disclosed 网号 not a string", sdjwt(with(none, digest(dWHNum)), dWHNum), ErrMalformed},
+		{"disclosed 网号 empty", sdjwt(with(none, digest(dWHEmpty)), dWHEmpty), ErrMalformed},
 		{"missing exp", sdjwt(with(func(p map[string]any) { delete(p, "exp") })), ErrMalformed},
 		{"exp not number", sdjwt(with(func(p map[string]any) { p["exp"] = "soon" })), ErrMalformed},
 		{"missing cnf", sdjwt(with(func(p map[string]any) { delete(p, "cnf") })), ErrMalformed},
@@ -257,7 +284,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"not yet valid", sdjwt(with(func(p map[string]any) { p["nbf"] = testNow.Add(time.Minute).Unix() })), ErrNotYetValid},
 		{"issued in future", sdjwt(with(func(p map[string]any) { p["iat"] = testNow.Add(time.Minute).Unix() })), ErrNotYetValid},
 		{"duplicate key in payload", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(),
-			strings.Replace(mustJSON(t, f.payload(t)), `"iss":`, `"wanghao":"WHATTACKER","iss":`, 1))), ErrMalformed},
+			strings.Replace(mustJSON(t, f.payload(t)), `"iss":`, `"jti":"attacker","iss":`, 1))), ErrMalformed},
 		{"trailing data in payload", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, f.payload(t))+"{}")), ErrMalformed},
 		{"payload not object", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), `[1]`)), ErrMalformed},
 		{"duplicate key in header", sdjwt(rawJWT(t, f.issuerKey,
@@ -340,7 +367,7 @@ func TestPresentRejects(t *testing.T) {
 		want    error
 	}{
 		{"unknown claim", issued, []string{"age_over_21"}, testAud, testNon, false, ErrUnknownClaim},
-		{"plaintext claim", issued, []string{"wanghao"}, testAud, testNon, false, ErrUnknownClaim},
+		{"plaintext claim", issued, []string{"jti"}, testAud, testNon, false, ErrUnknownClaim},
 		{"wrong holder key", issued, nil, testAud, testNon, true, ErrKeyBinding},
 		{"empty audience", issued, nil, "", testNon, false, ErrAudience},
 		{"empty nonce", issued, nil, testAud, "", false, ErrNonce},

@@ -4,13 +4,19 @@
 // a key-binding JWT, and pointing at an IETF Token Status List entry (see
 // the statuslist subpackage) for revocation and suspension.
 //
-// The issuer-signed JWT carries the 网号 (wanghao) in plaintext, the
-// holder's public key in cnf.jwk (RFC 7800), the status list reference and
-// the digests of the selectively disclosable claims (age flags, digests of
-// identity attributes, …), padded with decoy digests. A holder presents the
-// credential with Present, revealing only the claims a relying party asked
-// for and proving possession of the device key; the relying party checks it
-// with VerifyPresentation.
+// The issuer-signed JWT carries the holder's public key in cnf.jwk (RFC
+// 7800), the status list reference and the digests of the selectively
+// disclosable claims (the 网号, age flags, identity attributes, …), padded
+// with decoy digests. A holder presents the credential with Present,
+// revealing only the claims a relying party asked for and proving
+// possession of the device key; the relying party checks it with
+// VerifyPresentation.
+//
+// The 网号 (claim ClaimWanghao) is selectively disclosable like the age
+// flags: minimum provision means a relying party that asked only for
+// age_over_18 must not learn it, and an offline relying party receives
+// whatever the issuer-signed JWT holds. Credentials issued before this
+// carried it in plaintext; they still verify, and reveal it to everyone.
 //
 // Why hand-written: no complete Go SD-JWT library exists, so the SD-JWT
 // layer (disclosures, digests, key binding, the RFC 9901 §7 processing

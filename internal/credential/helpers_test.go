@@ -143,7 +143,8 @@ func disc(t testing.TB, elems ...any) string {
 	return jws.B64.EncodeToString(b)
 }
 
-// payload returns a valid issuer payload for f as a map; callers edit it.
+// payload returns a valid issuer payload for f as a map, without the 网号
+// (whose disclosure callers add to sd if they want it); callers edit it.
 func (f *fixture) payload(t testing.TB, sd ...string) map[string]any {
 	t.Helper()
 	jwk, err := json.Marshal(jose.JSONWebKey{Key: &f.holderKey.PublicKey})
@@ -160,7 +161,6 @@ func (f *fixture) payload(t testing.TB, sd ...string) map[string]any {
 		"exp":     f.claims.ExpiresAt.Unix(),
 		"vct":     VCTWangzheng,
 		"jti":     f.claims.ID,
-		"wanghao": f.claims.Wanghao,
 		"cnf":     map[string]any{"jwk": json.RawMessage(jwk)},
 		"status":  map[string]any{"status_list": map[string]any{"idx": 7, "uri": f.claims.Status.URI}},
 		"_sd_alg": SDAlg,

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -34,7 +35,12 @@ type Claims struct {
 	Issuer string
 	// VCT is the credential type (vct), e.g. VCTWangzheng.
 	VCT string
-	// Wanghao is the holder's 网号, always disclosed.
+	// Wanghao is the holder's 网号. Issue makes it the selectively
+	// disclosable claim ClaimWanghao, never a plaintext claim, so a relying
+	// party learns it only from a presentation that discloses it. After
+	// verification it is the disclosed value, or "" when the presentation
+	// does not disclose it (a credential issued before it was selectively
+	// disclosable carries it in plaintext, and always reveals it).
 	Wanghao string
 	// IssuedAt, NotBefore and ExpiresAt are iat, nbf and exp. Issue uses
 	// IssuedAt when NotBefore is zero. Precision is one second.
@@ -43,16 +49,23 @@ type Claims struct {
 	Holder *jose.JSONWebKey
 	// Status is the credential's status list entry.
 	Status Status
-	// Disclosable are the selectively disclosable claims, e.g.
-	// "age_over_18": true. After verification it holds the disclosed ones.
+	// Disclosable are the other selectively disclosable claims, e.g.
+	// "age_over_18": true; it must not hold ClaimWanghao. After
+	// verification it holds the disclosed ones, except the 网号, which is
+	// in Wanghao.
 	Disclosable map[string]any
 }
+
+// ClaimWanghao is the name of the selectively disclosable claim carrying
+// the 网号 (Claims.Wanghao); a holder discloses it to a relying party by
+// naming it in Present.
+const ClaimWanghao = "wanghao"
 
 // plaintextClaims are the claims this profile always issues in plaintext;
 // none of them may be selectively disclosable (SD-JWT VC §3.2.2.2 for iss,
 // nbf, exp, cnf, vct, status).
 var plaintextClaims = []string{
-	"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "jti", "wanghao", "cnf", "status", "_sd", "_sd_alg", "...",
+	"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "jti", "cnf", "status", "_sd", "_sd_alg", "...",
 }
 
 // Decoys: Issue adds minDecoys + (0..decoySpread-1) random digests to _sd.
@@ -73,8 +86,9 @@ type Issuer struct {
 }
 
 // Issue returns the SD-JWT `<jwt>~<d1>~…~<dn>~` for c: the issuer-signed
-// JWT carries one disclosure digest per Disclosable claim plus random
-// decoys, sorted, and every disclosure follows it.
+// JWT carries one disclosure digest per Disclosable claim and one for the
+// 网号 (ClaimWanghao) plus random decoys, sorted, and every disclosure
+// follows it. The 网号 never appears in the issuer-signed JWT.
 func (i Issuer) Issue(c Claims) (string, error) {
 	if err := i.check(c); err != nil {
 		return "", err
@@ -83,16 +97,15 @@ func (i Issuer) Issue(c Claims) (string, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	names := make([]string, 0, len(c.Disclosable))
-	for name := range c.Disclosable {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	sd := make(map[string]any, len(c.Disclosable)+1)
+	maps.Copy(sd, c.Disclosable)
+	sd[ClaimWanghao] = c.Wanghao
+	names := slices.Sorted(maps.Keys(sd))
 
 	var disclosures []string
 	var digests []string
 	for _, name := range names {
-		enc, err := newDisclosure(r, name, c.Disclosable[name])
+		enc, err := newDisclosure(r, name, sd[name])
 		if err != nil {
 			return "", err
 		}
@@ -118,14 +131,13 @@ func (i Issuer) Issue(c Claims) (string, error) {
 		nbf = c.IssuedAt
 	}
 	payload := map[string]any{
-		"iss":     c.Issuer,
-		"iat":     c.IssuedAt.Unix(),
-		"nbf":     nbf.Unix(),
-		"exp":     c.ExpiresAt.Unix(),
-		"vct":     c.VCT,
-		"jti":     c.ID,
-		"wanghao": c.Wanghao,
-		"cnf":     map[string]any{"jwk": c.Holder},
+		"iss": c.Issuer,
+		"iat": c.IssuedAt.Unix(),
+		"nbf": nbf.Unix(),
+		"exp": c.ExpiresAt.Unix(),
+		"vct": c.VCT,
+		"jti": c.ID,
+		"cnf": map[string]any{"jwk": c.Holder},
 		"status": map[string]any{"status_list": map[string]any{
 			"idx": c.Status.Index,
 			"uri": c.Status.URI,
@@ -183,7 +195,10 @@ func (i Issuer) check(c Claims) error {
 		problems = append(problems, "holder key is not P-256")
 	}
 	for name := range c.Disclosable {
-		if name == "" || slices.Contains(plaintextClaims, name) {
+		switch {
+		case name == ClaimWanghao:
+			problems = append(problems, "claim \"wanghao\" belongs in Wanghao, not in Disclosable")
+		case name == "" || slices.Contains(plaintextClaims, name):
 			problems = append(problems, fmt.Sprintf("claim %q cannot be selectively disclosable", name))
 		}
 	}

@@ -15,7 +15,10 @@ import (
 // (together with any disclosures nested inside them; names that are not
 // selectively disclosable claims of this credential are an ErrUnknownClaim),
 // and appends a key-binding JWT signed with holderKey over audience, nonce,
-// now and the sd_hash of the presentation.
+// now and the sd_hash of the presentation. The 网号 is revealed only when
+// disclose names ClaimWanghao; in a credential issued before the 网号 was
+// selectively disclosable it is plaintext, always revealed, and naming it
+// is accepted.
 //
 // Present runs on the holder's device and does not check the issuer
 // signature (the holder may not have the issuer keys); it does check the
@@ -67,6 +70,9 @@ func Present(sdjwt string, disclose []string, holderKey crypto.Signer, audience,
 	for _, name := range disclose {
 		dg, ok := pr.topLevel[name]
 		if !ok {
+			if _, plaintext := pr.claims[name]; plaintext && name == ClaimWanghao {
+				continue // an older credential: the issuer-signed JWT reveals it
+			}
 			return "", fmt.Errorf("%w: %q", ErrUnknownClaim, name)
 		}
 		mark(dg)

@@ -25,10 +25,11 @@ const DefaultMaxKBAge = 5 * time.Minute
 // Credential is a verified 网证.
 type Credential struct {
 	// Claims are the verified claims; Claims.Disclosable holds the same
-	// claims as Disclosed.
+	// claims as Disclosed except ClaimWanghao, whose value is in
+	// Claims.Wanghao ("" when not disclosed).
 	Claims Claims
 	// Disclosed are the selectively disclosable top-level claims whose
-	// disclosures were presented.
+	// disclosures were presented, ClaimWanghao included when disclosed.
 	Disclosed map[string]any
 	// Payload is the whole issuer-signed payload after processing the
 	// disclosures (RFC 9901 §7.1), without _sd and _sd_alg.
@@ -65,8 +66,10 @@ type PresentationOptions struct {
 // Verify checks an issued SD-JWT `<jwt>~<d1>~…~<dn>~` (no key binding)
 // against the issuer keys at now: ES256 signature by the key with the
 // header's kid, typ, the disclosures, the required claims (iss, iat, exp,
-// vct, jti, wanghao, cnf.jwk, status.status_list) and nbf/iat/exp without
-// leeway. It is what the holder's wallet runs on receipt; relying parties
+// vct, jti, cnf.jwk, status.status_list) and nbf/iat/exp without leeway.
+// The 网号 is not required: it is a selectively disclosable claim (or, in
+// a credential issued before it was, a plaintext one), and when present
+// must be a non-empty string. It is what the holder's wallet runs on receipt; relying parties
 // use VerifyPresentation.
 func Verify(sdjwt string, keys jose.JSONWebKeySet, now time.Time) (*Credential, error) {
 	return VerifyWithLeeway(sdjwt, keys, now, 0)
@@ -219,8 +222,13 @@ func decodeIssued(body []byte, discs []Disclosure) (*Credential, *ecdsa.PublicKe
 	errs = append(errs, e)
 	c.ID, e = stringClaim(cl, "jti", true)
 	errs = append(errs, e)
-	c.Wanghao, e = stringClaim(cl, "wanghao", true)
-	errs = append(errs, e)
+	if _, ok := cl[ClaimWanghao]; ok {
+		// Disclosed, or plaintext in a credential issued before the 网号
+		// was selectively disclosable (the processing rules reject both at
+		// once as a collision).
+		c.Wanghao, e = stringClaim(cl, ClaimWanghao, true)
+		errs = append(errs, e)
+	}
 	c.IssuedAt, e = numericDate(cl, "iat", true)
 	errs = append(errs, e)
 	c.NotBefore, e = numericDate(cl, "nbf", false)
@@ -236,10 +244,13 @@ func decodeIssued(body []byte, discs []Disclosure) (*Credential, *ecdsa.PublicKe
 		return nil, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	disclosed := make(map[string]any, len(pr.topLevel))
+	c.Disclosable = make(map[string]any, len(pr.topLevel))
 	for name := range pr.topLevel {
 		disclosed[name] = cl[name]
+		if name != ClaimWanghao {
+			c.Disclosable[name] = cl[name]
+		}
 	}
-	c.Disclosable = disclosed
 	return &Credential{Claims: c, Disclosed: disclosed, Payload: cl}, holder, pr, nil
 }
 
