@@ -79,3 +79,28 @@ func FuzzVerifyPresentation(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeUnverified checks that decoding a stored SD-JWT never panics,
+// fails only with this package's sentinels, and agrees with Verify on
+// anything the issuer really signed.
+func FuzzDecodeUnverified(f *testing.F) {
+	fx := newFixture(f)
+	issued := fx.issue(f)
+	f.Add(issued)
+	f.Add(fx.present(f, ClaimWanghao))
+	parts := strings.Split(issued, "~")
+	f.Add(parts[0] + "~" + parts[1] + "~")
+	f.Add("a.b.c~")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := DecodeUnverified(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrSignature) && !errors.Is(err, ErrUnknownKey) {
+				t.Fatalf("unexpected error class: %v", err)
+			}
+			return
+		}
+		if v, err := Verify(s, fx.keys, testNow); err == nil && v.Claims.Wanghao != c.Claims.Wanghao {
+			t.Fatalf("Verify and DecodeUnverified disagree on the 网号")
+		}
+	})
+}

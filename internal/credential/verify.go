@@ -95,6 +95,36 @@ func VerifyWithLeeway(sdjwt string, keys jose.JSONWebKeySet, now time.Time, leew
 	return cred, nil
 }
 
+// DecodeUnverified decodes an issued SD-JWT `<jwt>~<d1>~…~<dn>~` and
+// applies its disclosures by the same rules as Verify, but checks neither
+// the issuer signature nor any time. It is for a holder's wallet reading
+// back a credential it verified when it was issued (for example to learn
+// the 网号 from its disclosure); a relying party must use
+// VerifyPresentation.
+func DecodeUnverified(sdjwt string) (*Credential, error) {
+	sd, err := Parse(sdjwt)
+	if err != nil {
+		return nil, err
+	}
+	if sd.KeyBinding != "" {
+		return nil, fmt.Errorf("%w: unexpected key-binding JWT", ErrMalformed)
+	}
+	h, err := jws.ParseHeader(sd.JWT, TypSDJWT)
+	if err != nil {
+		return nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
+	}
+	body, err := payloadOf(sd.JWT)
+	if err != nil {
+		return nil, err
+	}
+	cred, _, _, err := decodeIssued(body, sd.Disclosures)
+	if err != nil {
+		return nil, err
+	}
+	cred.Raw, cred.KeyID = sdjwt, h.KeyID
+	return cred, nil
+}
+
 // VerifyPresentation verifies a presentation `<jwt>~<d…>~<kb-jwt>`: everything
 // Verify checks (with o.Leeway), then that a key-binding JWT is present,
 // has typ kb+jwt and alg ES256, is signed by the key in cnf.jwk, that its

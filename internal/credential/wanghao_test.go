@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netid-project/netid/internal/credential/internal/jws"
 )
@@ -138,5 +139,49 @@ func TestPlaintextWanghaoCompatibility(t *testing.T) {
 	// Other plaintext claims still cannot be named.
 	if _, err := Present(issued, []string{"jti"}, f.holderKey, testAud, testNon, testNow); !errors.Is(err, ErrUnknownClaim) {
 		t.Errorf("Present(jti) = %v, want ErrUnknownClaim", err)
+	}
+}
+
+func TestDecodeUnverified(t *testing.T) {
+	f := newFixture(t)
+	issued := f.issue(t)
+	c, err := DecodeUnverified(issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Claims.Wanghao != f.claims.Wanghao || c.Claims.ID != f.claims.ID || c.Raw != issued || c.KeyID != testKID {
+		t.Errorf("DecodeUnverified = %+v", c.Claims)
+	}
+	// It checks no signature and no time, but everything else.
+	p := f.payload(t)
+	p["exp"] = testNow.Add(-time.Hour).Unix()
+	expiredByOther := sdjwt(rawJWT(t, newKey(t), issuerHeader(), mustJSON(t, p)))
+	dup := strings.Replace(mustJSON(t, f.payload(t)), `"iss":`, `"jti":"attacker","iss":`, 1)
+	dWH := disc(t, "c2FsdC0x", ClaimWanghao, f.claims.Wanghao)
+	tests := []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"signed by another key, expired", expiredByOther, nil},
+		{"key binding", f.present(t), ErrMalformed},
+		{"malformed", "x~", ErrMalformed},
+		{"duplicate key", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), dup)), ErrMalformed},
+		{"wrong typ", sdjwt(rawJWT(t, f.issuerKey, `{"alg":"ES256","typ":"JWT","kid":"k"}`, mustJSON(t, f.payload(t)))), ErrMalformed},
+		{"unreferenced 网号 disclosure", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, f.payload(t))), dWH), ErrMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeUnverified(tt.in)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("DecodeUnverified = %v, want success", err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("DecodeUnverified = %v, want %v", err, tt.want)
+			}
+		})
 	}
 }
