@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,14 +20,36 @@ import (
 	"github.com/netid-project/netid/internal/wallet"
 )
 
-// load measures complete applications per second: each one is every step
-// of the flow over HTTP (start, chip verification, face, SMS code, password,
-// device key, issuance) against a development platform, in-process or
-// running (--server). Test documents are minted before the clock starts;
-// wallets are sealed with cheap KDF parameters, so the figures are the
-// platform's, not the wallet device's.
+// load runs a load measurement: "netid load apply" (also plain "netid
+// load", as before subcommands existed) or "netid load verify"
+// (loadverify.go).
 func load(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "load")
+	if len(args) > 0 {
+		switch args[0] {
+		case "apply":
+			return loadApply(ctx, env, args[1:])
+		case "verify":
+			return loadVerify(ctx, env, args[1:])
+		case "help":
+			fmt.Fprintln(env.Stderr, "usage: netid load [apply|verify] [flags]")
+			return errUsage
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(env.Stderr, "netid load: unknown command %q (apply or verify)\n", args[0])
+			return errUsage
+		}
+	}
+	return loadApply(ctx, env, args)
+}
+
+// loadApply measures complete applications per second: each one is every
+// step of the flow over HTTP (start, chip verification, face, SMS code,
+// password, device key, issuance) against a development platform,
+// in-process or running (--server). Test documents are minted before the
+// clock starts; wallets are sealed with cheap KDF parameters, so the
+// figures are the platform's, not the wallet device's.
+func loadApply(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "load apply")
 	db := fs.String("db", env.Getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://…")
 	server := fs.String("server", "", "load a running development server instead (netid serve --dev)")
 	n := fs.Int("n", 100, "number of applications")
@@ -53,33 +76,9 @@ func load(ctx context.Context, env Env, args []string) error {
 	}
 	c := client(url)
 	fmt.Fprintf(env.Stdout, "minting %d test documents…\n", *n)
-	docs := make([]string, *n)
-	phones := make([]string, *n)
-	base, err := rand.Int(rand.Reader, big.NewInt(90000000))
+	docs, phones, err := mintLoadDocuments(ctx, c, tmp, *n)
 	if err != nil {
 		return err
-	}
-	today := document.DateOf(time.Now().In(proofing.Zone))
-	for i := range docs {
-		birth := document.Date{Year: 1950 + i%50, Month: time.Month(1 + i%12), Day: 1 + i%28}
-		number, err := document.MakeNumber18("310104", birth, 1+(int(base.Int64())+i)%999)
-		if err != nil {
-			return err
-		}
-		id := document.Identity{
-			Type: document.ResidentIDCard, Number: number, Name: fmt.Sprintf("负载%d", i), Sex: sexOf(number),
-			Birth: birth, IssuingAuthority: "上海市公安局徐汇分局",
-			ValidFrom: document.Date{Year: today.Year - 1, Month: 1, Day: 1}, ValidUntil: document.Date{Year: today.Year + 9, Month: 1, Day: 1},
-		}
-		b, err := c.DevMintDocument(ctx, wallet.MintRequest{Identity: id})
-		if err != nil {
-			return fmt.Errorf("minting: %w", err)
-		}
-		docs[i] = filepath.Join(tmp, fmt.Sprintf("doc-%d.json", i))
-		if err := os.WriteFile(docs[i], b, 0o600); err != nil {
-			return err
-		}
-		phones[i] = fmt.Sprintf("137%08d", (base.Int64()+int64(i))%100000000)
 	}
 	fmt.Fprintf(env.Stdout, "running %d applications, %d at a time, against the %s\n", *n, *conc, where)
 	lat := make([]time.Duration, *n)
@@ -99,12 +98,7 @@ func load(ctx context.Context, env Env, args []string) error {
 					return
 				}
 				t0 := time.Now()
-				_, err := wallet.Apply(ctx, c, wallet.ApplyOptions{
-					Server: url, Dir: filepath.Join(tmp, "wallets", fmt.Sprint(i)), DocumentPath: docs[i], Phone: phones[i],
-					Password: func() (string, error) { return demoPassword, nil },
-					Code:     wallet.DevCode(c), Liveness: wallet.DevLiveness(c),
-					KDF: wallet.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
-				})
+				err := loadApplyOne(ctx, c, url, filepath.Join(tmp, "wallets", fmt.Sprint(i)), docs[i], phones[i])
 				lat[i] = time.Since(t0)
 				if err != nil {
 					failures.Add(1)
@@ -126,6 +120,52 @@ func load(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("%d applications failed; the first: %w", failures.Load(), firstErr)
 	}
 	return nil
+}
+
+// mintLoadDocuments mints n adult test documents with the dev document
+// authority into files in dir, and draws n mobile numbers.
+func mintLoadDocuments(ctx context.Context, c *wallet.Client, dir string, n int) (docs, phones []string, err error) {
+	docs = make([]string, n)
+	phones = make([]string, n)
+	base, err := rand.Int(rand.Reader, big.NewInt(90000000))
+	if err != nil {
+		return nil, nil, err
+	}
+	today := document.DateOf(time.Now().In(proofing.Zone))
+	for i := range docs {
+		birth := document.Date{Year: 1950 + i%50, Month: time.Month(1 + i%12), Day: 1 + i%28}
+		number, err := document.MakeNumber18("310104", birth, 1+(int(base.Int64())+i)%999)
+		if err != nil {
+			return nil, nil, err
+		}
+		id := document.Identity{
+			Type: document.ResidentIDCard, Number: number, Name: fmt.Sprintf("负载%d", i), Sex: sexOf(number),
+			Birth: birth, IssuingAuthority: "上海市公安局徐汇分局",
+			ValidFrom: document.Date{Year: today.Year - 1, Month: 1, Day: 1}, ValidUntil: document.Date{Year: today.Year + 9, Month: 1, Day: 1},
+		}
+		b, err := c.DevMintDocument(ctx, wallet.MintRequest{Identity: id})
+		if err != nil {
+			return nil, nil, fmt.Errorf("minting: %w", err)
+		}
+		docs[i] = filepath.Join(dir, fmt.Sprintf("doc-%d.json", i))
+		if err := os.WriteFile(docs[i], b, 0o600); err != nil {
+			return nil, nil, err
+		}
+		phones[i] = fmt.Sprintf("137%08d", (base.Int64()+int64(i))%100000000)
+	}
+	return docs, phones, nil
+}
+
+// loadApplyOne applies for a credential with the wallet in dir, with the
+// demo password and a wallet sealed with cheap KDF parameters.
+func loadApplyOne(ctx context.Context, c *wallet.Client, server, dir, doc, phone string) error {
+	_, err := wallet.Apply(ctx, c, wallet.ApplyOptions{
+		Server: server, Dir: dir, DocumentPath: doc, Phone: phone,
+		Password: func() (string, error) { return demoPassword, nil },
+		Code:     wallet.DevCode(c), Liveness: wallet.DevLiveness(c),
+		KDF: wallet.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+	})
+	return err
 }
 
 func pct(sorted []time.Duration, q float64) time.Duration {

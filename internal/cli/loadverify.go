@@ -1,0 +1,616 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/netid-project/netid/internal/relyingparty"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verification"
+	"github.com/netid-project/netid/internal/wallet"
+)
+
+// Bounds of netid load verify: the command always ends by itself.
+const (
+	maxVerifyN        = 100000
+	maxVerifyConc     = 256
+	maxAttackRate     = 10000
+	maxAttackDuration = 10 * time.Minute
+	maxAttackWorkers  = 256
+	// maxLoadFailures stops a run early: past this many failed
+	// verifications the figures mean nothing.
+	maxLoadFailures = 10
+	// loadRequestTimeout bounds every HTTP request of the load generator.
+	loadRequestTimeout = 30 * time.Second
+)
+
+// Errors of netid load verify that tests tell apart.
+var (
+	// errNotLoopback: --server names a host other than this machine. The
+	// load generator only loads the local machine.
+	errNotLoopback = errors.New("--server must be a loopback URL (127.0.0.1, ::1 or localhost): the load generator only loads this machine")
+	// errBadRate: --attack is not a rate like 200/s.
+	errBadRate = errors.New("--attack must be a rate of 1 to 10000 requests per second, like 200/s")
+	// errResult: the signed result does not verify or says something else
+	// than the session.
+	errResult = errors.New("the signed result does not verify")
+	// errRPCall: a relying-party API call did not answer as the API
+	// promises.
+	errRPCall = errors.New("relying-party API call failed")
+)
+
+// loadVerify measures complete verifications through the session API
+// (issue 3): per verification the relying party creates a session over
+// HTTP, a holder's wallet opens and approves it over HTTP (holder proofs),
+// and the relying party polls once and verifies the signed result's
+// signature with the platform's JWKS. Holders are set up (applied for)
+// before the clock starts, as is the relying party's registration.
+//
+// With --attack it instead hits one relying-party endpoint at a fixed rate
+// with vegeta (github.com/tsenart/vegeta) and reports vegeta's metrics:
+// an open-loop measurement next to the closed loop above, which a
+// hand-written multi-step runner measures more clearly than a load
+// generator built for single requests.
+func loadVerify(ctx context.Context, env Env, args []string) error {
+	fs := flags(env, "load verify")
+	db := fs.String("db", env.Getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://…")
+	server := fs.String("server", "", "load a running development server on this machine instead (netid serve --dev, with an admin token)")
+	adminToken := fs.String("admin-token-file", env.Getenv("NETID_ADMIN_TOKEN_FILE"), "with --server: the admin API token file, to register the load's relying party")
+	n := fs.Int("n", 200, "number of verifications")
+	conc := fs.Int("c", 4, "concurrent verifications")
+	levelName := fs.String("level", "possession", "assurance level asked for: possession or password")
+	auth := fs.String("auth", storage.AuthClientSecret, "relying-party authentication: client_secret_basic or private_key_jwt")
+	attack := fs.String("attack", "", "instead: hit one relying-party endpoint at this fixed rate with vegeta, like 200/s")
+	duration := fs.Duration("duration", 10*time.Second, "with --attack: how long")
+	target := fs.String("target", "poll", "with --attack: poll (GET /v1/verifications/{id} of an approved session) or create (POST /v1/verifications)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *n < 1 || *n > maxVerifyN || *conc < 1 || *conc > maxVerifyConc {
+		return fmt.Errorf("-n must be 1 to %d and -c 1 to %d", maxVerifyN, maxVerifyConc)
+	}
+	level, err := verification.ParseLevel(*levelName)
+	if err != nil || (level != verification.LevelPossession && level != verification.LevelPassword) {
+		return errors.New("--level must be possession or password")
+	}
+	if *auth != storage.AuthClientSecret && *auth != storage.AuthPrivateKeyJWT {
+		return errors.New("--auth must be client_secret_basic or private_key_jwt")
+	}
+	var rate int
+	if *attack != "" {
+		if rate, err = parseRate(*attack); err != nil {
+			return err
+		}
+		if *duration <= 0 || *duration > maxAttackDuration {
+			return fmt.Errorf("--duration must be more than 0 and at most %s", maxAttackDuration)
+		}
+		if *target != "poll" && *target != "create" {
+			return errors.New("--target must be poll or create")
+		}
+	}
+	if *server != "" {
+		if err := checkLoopback(*server); err != nil {
+			return err
+		}
+		if *adminToken == "" {
+			return errors.New("--server needs --admin-token-file to register the load's relying party")
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "netid-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	base, where := strings.TrimSuffix(*server, "/"), *server
+	var dp *devPlatform
+	if base == "" {
+		if dp, err = startDevPlatform(ctx, env, filepath.Join(tmp, "data"), *db); err != nil {
+			return err
+		}
+		defer dp.Close()
+		base, where = dp.URL, "in-process platform at "+dp.describe()
+	}
+	transport := &http.Transport{MaxIdleConnsPerHost: 2*(*conc) + 4, IdleConnTimeout: 30 * time.Second}
+	defer transport.CloseIdleConnections()
+	hc := &http.Client{Timeout: loadRequestTimeout, Transport: transport}
+	c := &wallet.Client{BaseURL: base, HTTP: hc}
+
+	holders := max(*conc, 4)
+	if *attack != "" {
+		holders = 0
+		if *target == "poll" {
+			holders = 1
+		}
+	}
+	fmt.Fprintf(env.Stdout, "setting up %d holders (applications, not timed)…\n", holders)
+	wallets, err := setUpHolders(ctx, c, base, tmp, holders)
+	if err != nil {
+		return err
+	}
+	rp, err := registerLoadRP(ctx, dp, hc, base, *adminToken, *auth)
+	if err != nil {
+		return err
+	}
+	keys, err := c.JWKS(ctx)
+	if err != nil {
+		return fmt.Errorf("fetching the platform's keys: %w", err)
+	}
+	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: level}
+	if len(wallets) > 0 {
+		// One verification before the clock: the first call pays the
+		// secret's argon2id check, which the platform then caches.
+		if _, err := r.verifyOnce(ctx, wallets[0]); err != nil {
+			return fmt.Errorf("warming up: %w", err)
+		}
+	}
+	if *attack != "" {
+		return r.attack(ctx, env, wallets, *target, rate, *duration, *conc, where)
+	}
+	return r.closedLoop(ctx, env, wallets, *n, *conc, where)
+}
+
+// parseRate parses an --attack rate: a whole number of requests per
+// second, with or without "/s".
+func parseRate(s string) (int, error) {
+	m := rateSyntax.FindStringSubmatch(s)
+	if m == nil {
+		return 0, errBadRate
+	}
+	r, err := strconv.Atoi(m[1])
+	if err != nil || r < 1 || r > maxAttackRate {
+		return 0, errBadRate
+	}
+	return r, nil
+}
+
+var rateSyntax = regexp.MustCompile(`^([1-9][0-9]{0,4})(?:/s)?$`)
+
+// checkLoopback accepts only an http(s) URL of this machine.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("%w: not an http(s) URL", errNotLoopback)
+	}
+	if h := u.Hostname(); h != "localhost" {
+		if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
+			return errNotLoopback
+		}
+	}
+	return nil
+}
+
+// setUpHolders applies for n credentials, a few at a time, and returns
+// the unlocked wallets.
+func setUpHolders(ctx context.Context, c *wallet.Client, base, tmp string, n int) ([]*wallet.Unlocked, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	docs, phones, err := mintLoadDocuments(ctx, c, tmp, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*wallet.Unlocked, n)
+	errs := make([]error, n)
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(n, 4) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				dir := filepath.Join(tmp, "wallets", strconv.Itoa(i))
+				if errs[i] = loadApplyOne(ctx, c, base, dir, docs[i], phones[i]); errs[i] != nil {
+					continue
+				}
+				w, err := wallet.Open(dir)
+				if err == nil {
+					out[i], err = w.Unlock(demoPassword)
+				}
+				errs[i] = err
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("setting up holders: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// loadRP is the relying party the load registers, as its own servers see
+// it: its ID and its client secret or signing key.
+type loadRP struct {
+	id       string
+	method   string
+	secret   string
+	key      *ecdsa.PrivateKey
+	kid      string
+	audience string
+	now      func() time.Time
+}
+
+// authorization returns the Authorization header of one request: the
+// secret, or a fresh single-use client assertion.
+func (r *loadRP) authorization() (string, error) {
+	if r.method == storage.AuthClientSecret {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(r.id)+":"+url.QueryEscape(r.secret))), nil
+	}
+	a, err := relyingparty.ClientAssertion(r.key, r.kid, r.id, r.audience, r.now())
+	if err != nil {
+		return "", err
+	}
+	return "Bearer " + a, nil
+}
+
+// loadClaims are what the load's relying party asks for: the result only,
+// with an age marker.
+var loadClaims = []string{"age_over_18"}
+
+// registerLoadRP registers a relying party with a random ID, in-process
+// (dp) or through the admin API of a running server.
+func registerLoadRP(ctx context.Context, dp *devPlatform, hc *http.Client, base, adminTokenFile, method string) (*loadRP, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	rp := &loadRP{id: "load-" + hex.EncodeToString(b), method: method, audience: base, now: time.Now}
+	reg := relyingparty.Registration{
+		ID: rp.id, Name: "负载测试 " + rp.id, Category: storage.CategoryInternetService,
+		Domains: []string{rp.id + ".example"}, AllowedClaims: loadClaims, AuthMethod: method,
+	}
+	if method == storage.AuthPrivateKeyJWT {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		rp.key, rp.kid = key, "load-1"
+		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: rp.kid, Algorithm: string(jose.ES256), Use: "sig"}}}
+		if reg.JWKS, err = json.Marshal(set); err != nil {
+			return nil, err
+		}
+	}
+	if dp != nil {
+		_, secret, err := dp.Platform.Registry.Register(ctx, reg)
+		if err != nil {
+			return nil, fmt.Errorf("registering the relying party: %w", err)
+		}
+		rp.secret = secret
+		return rp, nil
+	}
+	token, err := os.ReadFile(adminTokenFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the admin token: %w", err)
+	}
+	body, err := json.Marshal(map[string]any{
+		"id": reg.ID, "name": reg.Name, "category": reg.Category, "domains": reg.Domains,
+		"allowed_claims": reg.AllowedClaims, "auth_method": reg.AuthMethod, "jwks": reg.JWKS,
+	})
+	if err != nil {
+		return nil, err
+	}
+	var view relyingparty.View
+	if err := call(ctx, hc, http.MethodPost, base+relyingparty.AdminPath, "Bearer "+strings.TrimSpace(string(token)), body, http.StatusCreated, &view); err != nil {
+		return nil, fmt.Errorf("registering the relying party: %w", err)
+	}
+	rp.secret = view.ClientSecret
+	return rp, nil
+}
+
+// call makes one JSON API call and decodes the answer into out. A
+// failure names the status and the problem type, never the body.
+func call(ctx context.Context, hc *http.Client, method, u, authorization string, body []byte, want int, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", authorization)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errRPCall, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return fmt.Errorf("%w: reading the answer: %w", errRPCall, err)
+	}
+	if resp.StatusCode != want {
+		var p struct {
+			Type string `json:"type"`
+		}
+		json.Unmarshal(b, &p)
+		return fmt.Errorf("%w: %s %s answered %d %s", errRPCall, method, req.URL.Path, resp.StatusCode, p.Type)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			return fmt.Errorf("%w: %s %s: malformed answer: %w", errRPCall, method, req.URL.Path, err)
+		}
+	}
+	return nil
+}
+
+// verifyRunner runs verifications of one relying party.
+type verifyRunner struct {
+	base  string
+	rp    *loadRP
+	hc    *http.Client
+	wc    *wallet.Client
+	keys  jose.JSONWebKeySet
+	level verification.Level
+}
+
+// stepTimes are the durations of one verification's steps.
+type stepTimes struct {
+	total, create, open, answer, poll time.Duration
+	// session is the ID of the session.
+	session string
+}
+
+// createSession is the relying party's POST /v1/verifications.
+func (r *verifyRunner) createSession(ctx context.Context, nonce string) (created struct{ ID, Code string }, err error) {
+	body, err := json.Marshal(map[string]any{"level": string(r.level), "claims": loadClaims, "purpose": "负载测试：核验年满18岁", "nonce": nonce})
+	if err != nil {
+		return created, err
+	}
+	authz, err := r.rp.authorization()
+	if err != nil {
+		return created, err
+	}
+	err = call(ctx, r.hc, http.MethodPost, r.base+"/v1/verifications", authz, body, http.StatusCreated, &created)
+	return created, err
+}
+
+// verifyOnce runs one complete verification with holder u.
+func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (stepTimes, error) {
+	var t stepTimes
+	nonce := randomNonce()
+	t0 := time.Now()
+	s, err := r.createSession(ctx, nonce)
+	t.create = time.Since(t0)
+	if err != nil {
+		return t, fmt.Errorf("creating the session: %w", err)
+	}
+	t.session = s.ID
+	t1 := time.Now()
+	if _, err := r.wc.OpenVerification(ctx, u, s.Code); err != nil {
+		return t, fmt.Errorf("opening the session: %w", err)
+	}
+	t2 := time.Now()
+	t.open = t2.Sub(t1)
+	a := wallet.AnswerRequest{Code: s.Code, Decision: "approve"}
+	if r.level == verification.LevelPassword {
+		a.Password = demoPassword
+	}
+	ans, err := r.wc.AnswerVerification(ctx, u, a)
+	if err != nil {
+		return t, fmt.Errorf("approving the session: %w", err)
+	}
+	if ans.State != string(storage.SessionApproved) {
+		return t, fmt.Errorf("approving the session: state %q", ans.State)
+	}
+	t3 := time.Now()
+	t.answer = t3.Sub(t2)
+	authz, err := r.rp.authorization()
+	if err != nil {
+		return t, err
+	}
+	var st struct {
+		State  string `json:"state"`
+		Result string `json:"result"`
+	}
+	if err := call(ctx, r.hc, http.MethodGet, r.base+"/v1/verifications/"+url.PathEscape(s.ID), authz, nil, http.StatusOK, &st); err != nil {
+		return t, fmt.Errorf("polling the session: %w", err)
+	}
+	t.poll = time.Since(t3)
+	if st.State != string(storage.SessionApproved) {
+		return t, fmt.Errorf("polling the session: state %q", st.State)
+	}
+	if err := checkResult(st.Result, r.keys, r.base, r.rp.id, s.ID, nonce, r.level); err != nil {
+		return t, err
+	}
+	t.total = time.Since(t0)
+	return t, nil
+}
+
+// checkResult verifies a signed result as a relying party does: the ES256
+// signature by a published platform key, the type, and that issuer,
+// audience, session, nonce and level are this verification's. It never
+// reports the result's claim values.
+func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID, nonce string, level verification.Level) error {
+	jws, err := jose.ParseSigned(result, []jose.SignatureAlgorithm{jose.ES256})
+	if err != nil || len(jws.Signatures) != 1 {
+		return fmt.Errorf("%w: not an ES256 JWS", errResult)
+	}
+	h := jws.Signatures[0].Protected
+	if h.ExtraHeaders[jose.HeaderType] != verification.ResultType {
+		return fmt.Errorf("%w: wrong typ", errResult)
+	}
+	k := keys.Key(h.KeyID)
+	if len(k) != 1 {
+		return fmt.Errorf("%w: signed by an unpublished key", errResult)
+	}
+	payload, err := jws.Verify(k[0])
+	if err != nil {
+		return fmt.Errorf("%w: bad signature", errResult)
+	}
+	var c struct {
+		Iss, Aud, Jti, Nonce, Level string
+		Verified                    bool
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return fmt.Errorf("%w: malformed claims", errResult)
+	}
+	if c.Iss != issuer || c.Aud != rpID || c.Jti != sessionID || c.Nonce != nonce || c.Level != string(level) || !c.Verified {
+		return fmt.Errorf("%w: the claims are not this verification's", errResult)
+	}
+	return nil
+}
+
+// closedLoop runs n verifications, conc at a time, and prints the
+// figures. Worker w uses the holders w, w+conc, … in turn, so no holder
+// is in two verifications at once.
+func (r *verifyRunner) closedLoop(ctx context.Context, env Env, holders []*wallet.Unlocked, n, conc int, where string) error {
+	fmt.Fprintf(env.Stdout, "running %d verifications (level %s, %s), %d at a time, against the %s\n", n, r.level, r.rp.method, conc, where)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	times := make([]stepTimes, n)
+	done := make([]bool, n)
+	var failures atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	next := atomic.Int64{}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range conc {
+		wg.Go(func() {
+			for turn := 0; ; turn++ {
+				i := int(next.Add(1)) - 1
+				if i >= n || ctx.Err() != nil {
+					return
+				}
+				var mine []*wallet.Unlocked
+				for j := w; j < len(holders); j += conc {
+					mine = append(mine, holders[j])
+				}
+				t, err := r.verifyOnce(ctx, mine[turn%len(mine)])
+				if err != nil {
+					errOnce.Do(func() { firstErr = err })
+					if failures.Add(1) >= maxLoadFailures {
+						cancel()
+					}
+					continue
+				}
+				times[i], done[i] = t, true
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var total, create, open, answer, poll []time.Duration
+	for i, t := range times {
+		if done[i] {
+			total, create = append(total, t.total), append(create, t.create)
+			open, answer, poll = append(open, t.open), append(answer, t.answer), append(poll, t.poll)
+		}
+	}
+	if len(total) > 0 {
+		for _, s := range [][]time.Duration{total, create, open, answer, poll} {
+			slices.Sort(s)
+		}
+		rate := float64(len(total)) / elapsed.Seconds()
+		fmt.Fprintf(env.Stdout, "%d verifications in %.2fs: %.1f verifications/s (%.1f per core, %d cores shared by client and server)\n",
+			len(total), elapsed.Seconds(), rate, rate/float64(runtime.NumCPU()), runtime.NumCPU())
+		fmt.Fprintf(env.Stdout, "latency per verification: p50 %s, p99 %s, max %s\n", pct(total, 0.50), pct(total, 0.99), total[len(total)-1].Round(time.Millisecond))
+		fmt.Fprintf(env.Stdout, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
+			pct(create, 0.5), pct(create, 0.99), pct(open, 0.5), pct(open, 0.99), pct(answer, 0.5), pct(answer, 0.99), pct(poll, 0.5), pct(poll, 0.99))
+	}
+	if f := failures.Load(); f > 0 {
+		return fmt.Errorf("%d verifications failed (a run stops after %d); the first: %w", f, maxLoadFailures, firstErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// attack hits one relying-party endpoint at a fixed rate for d with
+// vegeta and prints its metrics. poll reads an approved session (the
+// result is opened and returned every time); create makes new sessions.
+func (r *verifyRunner) attack(ctx context.Context, env Env, holders []*wallet.Unlocked, target string, rate int, d time.Duration, conc int, where string) error {
+	tgt := vegeta.Target{Method: http.MethodGet, Header: http.Header{}}
+	switch target {
+	case "poll":
+		t, err := r.verifyOnce(ctx, holders[0])
+		if err != nil {
+			return fmt.Errorf("the session to poll: %w", err)
+		}
+		tgt.URL = r.base + "/v1/verifications/" + url.PathEscape(t.session)
+	case "create":
+		body, err := json.Marshal(map[string]any{"level": string(r.level), "claims": loadClaims, "purpose": "负载测试：核验年满18岁"})
+		if err != nil {
+			return err
+		}
+		tgt.Method, tgt.URL, tgt.Body = http.MethodPost, r.base+"/v1/verifications", body
+		tgt.Header.Set("Content-Type", "application/json")
+	}
+	targeter := func(t *vegeta.Target) error {
+		authz, err := r.rp.authorization()
+		if err != nil {
+			return err
+		}
+		*t = tgt
+		t.Header = tgt.Header.Clone()
+		t.Header.Set("Authorization", authz)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "vegeta: %s %s at %d/s for %s (%s), against the %s\n", tgt.Method, strings.Replace(tgt.URL, r.base, "", 1), rate, d, r.rp.method, where)
+	atk := vegeta.NewAttacker(
+		vegeta.Timeout(loadRequestTimeout), vegeta.Workers(uint64(conc)), vegeta.MaxWorkers(maxAttackWorkers),
+		vegeta.Connections(maxAttackWorkers), vegeta.MaxBody(0),
+	)
+	defer context.AfterFunc(ctx, func() { atk.Stop() })()
+	var m vegeta.Metrics
+	results := atk.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, "netid-load-verify")
+	for res := range results {
+		m.Add(res)
+	}
+	m.Close()
+	codes := make([]string, 0, len(m.StatusCodes))
+	for code, k := range m.StatusCodes {
+		codes = append(codes, fmt.Sprintf("%s×%d", code, k))
+	}
+	sort.Strings(codes)
+	fmt.Fprintf(env.Stdout, "%d requests in %s: rate %.1f/s, throughput %.1f/s, success %.2f%%, status %s\n",
+		m.Requests, m.Duration.Round(time.Millisecond), m.Rate, m.Throughput, 100*m.Success, strings.Join(codes, " "))
+	fmt.Fprintf(env.Stdout, "latency: p50 %s, p99 %s, max %s\n",
+		m.Latencies.P50.Round(100*time.Microsecond), m.Latencies.P99.Round(100*time.Microsecond), m.Latencies.Max.Round(time.Millisecond))
+	if m.Success < 1 {
+		errs := m.Errors
+		if len(errs) > 3 {
+			errs = errs[:3]
+		}
+		return fmt.Errorf("%.2f%% of the requests failed: %s", 100*(1-m.Success), strings.Join(errs, "; "))
+	}
+	return ctx.Err()
+}
