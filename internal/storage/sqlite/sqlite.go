@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string) (*Storage, error) {
 }
 
 func (s *Storage) init(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.ping(ctx); err != nil {
 		return fmt.Errorf("sqlite: open: %w", err)
 	}
 	ms, err := loadMigrations(migrationFiles)
@@ -102,6 +102,29 @@ func (s *Storage) init(ctx context.Context) error {
 		return err
 	}
 	return migrate(ctx, s.db, ms)
+}
+
+// ping opens the first connection. Its connection pragmas include
+// journal_mode(WAL), which on a new file needs a lock SQLite does not wait
+// for with busy_timeout: when several processes open the same new file at
+// once, one of them may get SQLITE_BUSY. ping retries that case, with a
+// short pause, for as long as busy_timeout would have waited.
+func (s *Storage) ping(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	pause := 5 * time.Millisecond
+	for {
+		err := s.db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
 }
 
 // Ping checks that the database answers.
