@@ -211,12 +211,17 @@ type Expect struct {
 
 // Presentation is a verified presentation.
 type Presentation struct {
-	// Wanghao is the holder's 网号.
+	// Wanghao is the holder's 网号, or "" unless the holder disclosed it
+	// (the claim "wanghao"): the 网号 is selectively disclosable like the
+	// age markers, so a presentation made for, say, age_over_18 alone does
+	// not carry it. Credentials issued before it was selectively
+	// disclosable reveal it in every presentation.
 	Wanghao string
 	// CredentialID identifies the 网证.
 	CredentialID string
 	// Claims are the selectively disclosed claims the holder chose to
-	// present (e.g. age_over_18), and nothing else.
+	// present (e.g. age_over_18, and "wanghao" when disclosed), and
+	// nothing else.
 	Claims    map[string]any
 	IssuedAt  time.Time
 	ExpiresAt time.Time

@@ -92,7 +92,10 @@ func TestVerifyPresentation(t *testing.T) {
 		// setup returns the presentation and what the relying party expects.
 		setup      func(t *testing.T, p *platform) (string, rp.Expect)
 		wantClaims map[string]any
-		wantErr    []error
+		// wantWanghao is the 网号 expected in the result ("" when the
+		// holder did not disclose it).
+		wantWanghao string
+		wantErr     []error
 		// trailingSlash configures the Verifier with the issuer URL + "/".
 		trailingSlash bool
 	}{
@@ -107,6 +110,14 @@ func TestVerifyPresentation(t *testing.T) {
 				return present(t, p, nil, "age_over_60", "age_over_18"), expect
 			},
 			wantClaims: map[string]any{"age_over_18": true, "age_over_60": false},
+		},
+		{
+			name: "valid: the 网号 disclosed",
+			setup: func(t *testing.T, p *platform) (string, rp.Expect) {
+				return present(t, p, nil, "wanghao", "age_over_18"), expect
+			},
+			wantClaims:  map[string]any{"age_over_18": true, "wanghao": "WH7K2M9Q0007"},
+			wantWanghao: "WH7K2M9Q0007",
 		},
 		{
 			name:       "valid: nothing disclosed",
@@ -326,7 +337,7 @@ func TestVerifyPresentation(t *testing.T) {
 			if !maps.Equal(got.Claims, tc.wantClaims) {
 				t.Errorf("claims %v, want %v", got.Claims, tc.wantClaims)
 			}
-			if got.Wanghao != "WH7K2M9Q0007" || got.CredentialID != "cred-0007" {
+			if got.Wanghao != tc.wantWanghao || got.CredentialID != "cred-0007" {
 				t.Errorf("wanghao %q, credential %q", got.Wanghao, got.CredentialID)
 			}
 			if !got.IssuedAt.Equal(t0.Add(-time.Hour)) || !got.ExpiresAt.Equal(t0.Add(365*24*time.Hour)) {

@@ -10,14 +10,19 @@
 // each replaced atomically (temporary file, fsync, rename):
 //
 //   - wallet.json: the credential. Its non-secret part is readable without
-//     the password: the server, the 网号, the credential id, its expiry and
-//     the issuer-signed JWT of the SD-JWT (which carries only digests of the
-//     identity attributes, the 网号, the device key's public half and the
-//     status reference). The secrets (the device key as PKCS#8 and the full
-//     SD-JWT with its disclosures) are sealed with AES-256-GCM under a key
-//     derived from the credential password (网证口令) with Argon2id; the
-//     non-secret fields and the KDF parameters are the AEAD's additional
-//     data, so altering any of them makes Unlock fail.
+//     the password: the server, the 网号 (the holder's own), the credential
+//     id, its expiry and the issuer-signed JWT of the SD-JWT (which carries
+//     only digests of the 网号 and the identity attributes, the device
+//     key's public half and the status reference). The secrets (the device
+//     key as PKCS#8 and the full SD-JWT with its disclosures) are sealed
+//     with AES-256-GCM under a key derived from the credential password
+//     (网证口令) with Argon2id; the non-secret fields and the KDF parameters
+//     are the AEAD's additional data, so altering any of them makes Unlock
+//     fail. The stored 网号 comes from the credential's disclosure: Unlock
+//     checks it there; Open, without the password, cannot (except for a
+//     credential issued before the 网号 was selectively disclosable, whose
+//     issuer-signed JWT still carries it in plaintext; such wallets open
+//     as before).
 //   - pending.json: an application in progress (its id and bearer token,
 //     the document file and phone number), so that Resume can continue it,
 //     for example after a guardian confirmed.

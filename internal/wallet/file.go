@@ -22,6 +22,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/argon2"
 
+	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/netnum"
 )
 
@@ -105,7 +106,12 @@ type Wallet struct {
 	Dir string
 	// Server is the platform's base URL (its issuer identifier).
 	Server string
-	// Wanghao is the holder's 网号 in canonical form.
+	// Wanghao is the holder's 网号 in canonical form. The issuer-signed
+	// JWT does not carry it (it is a selectively disclosable claim), so
+	// Open cannot check it against the credential; Unlock does, against
+	// the credential's disclosure. (Wallets holding a credential issued
+	// before the 网号 was selectively disclosable have it in plaintext in
+	// IssuerJWT, and Open checks it there too.)
 	Wanghao string
 	// CredentialID is the credential's id (its jti).
 	CredentialID string
@@ -173,7 +179,10 @@ func Exists(dir string) bool {
 
 // Open reads the wallet in dir. It checks the file's structure and that its
 // fields agree with the issuer-signed JWT; the secrets stay sealed until
-// Unlock. A missing file is ErrNoWallet, anything else wrong ErrMalformed.
+// Unlock. Without the password it cannot check the 网号, which only the
+// sealed disclosures carry (the field is covered by the AEAD, so Unlock
+// fails on a changed one). A missing file is ErrNoWallet, anything else
+// wrong ErrMalformed.
 func Open(dir string) (*Wallet, error) {
 	b, err := readBounded(filepath.Join(dir, WalletFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -210,7 +219,7 @@ func parseWallet(b []byte) (*Wallet, error) {
 		return nil, fmt.Errorf("%w: wanghao is not a canonical 网号", ErrMalformed)
 	}
 	switch {
-	case claims.Wanghao != f.Wanghao:
+	case claims.Wanghao != "" && claims.Wanghao != f.Wanghao: // plaintext: an older credential
 		return nil, fmt.Errorf("%w: wanghao differs from the credential's", ErrMalformed)
 	case f.CredentialID == "" || claims.ID != f.CredentialID:
 		return nil, fmt.Errorf("%w: credential_id differs from the credential's", ErrMalformed)
@@ -298,8 +307,11 @@ func aead(password string, l box) (cipher.AEAD, error) {
 	return g, nil
 }
 
-// Unlock opens the wallet's secrets with the credential password. A wrong
-// password, or any change to the file, is ErrWrongPassword.
+// Unlock opens the wallet's secrets with the credential password and
+// checks them against the file: the device key against cnf.jwk, the 网号
+// against the credential's disclosure of it. A wrong password, or any
+// change to the file, is ErrWrongPassword; secrets that disagree with the
+// file are ErrMalformed.
 func (w *Wallet) Unlock(password string) (*Unlocked, error) {
 	if err := w.locked.check(); err != nil {
 		return nil, err
@@ -337,6 +349,13 @@ func (w *Wallet) Unlock(password string) (*Unlocked, error) {
 	if !c.Holder.Equal(&key.PublicKey) {
 		return nil, fmt.Errorf("%w: device key does not match the credential", ErrMalformed)
 	}
+	wh, err := credentialWanghao(s.Credential)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sealed credential: %w", ErrMalformed, err)
+	}
+	if wh != w.Wanghao {
+		return nil, fmt.Errorf("%w: wanghao differs from the credential's", ErrMalformed)
+	}
 	return &Unlocked{Wallet: w, DeviceKey: key, Credential: s.Credential}, nil
 }
 
@@ -350,8 +369,9 @@ type SaveOptions struct {
 
 // Save seals credential (the full SD-JWT) and its device key with password
 // and writes wallet.json in dir, replacing any earlier credential there.
-// The credential must be bound to key (cnf.jwk); its signature is not
-// checked here (Apply verifies it before saving).
+// The credential must be bound to key (cnf.jwk) and disclose the 网号,
+// which Save stores in the clear; its signature is not checked here (Apply
+// verifies it before saving).
 func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string, o SaveOptions) (*Wallet, error) {
 	if err := checkServer(server); err != nil {
 		return nil, err
@@ -384,6 +404,10 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	if !c.Holder.Equal(&key.PublicKey) {
 		return nil, fmt.Errorf("%w: credential is not bound to the device key", ErrCredentialMismatch)
 	}
+	wh, err := credentialWanghao(credential)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
+	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("wallet: encoding device key: %w", err)
@@ -396,7 +420,7 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	defer clear(plain)
 
 	w := &Wallet{
-		Dir: dir, Server: server, Wanghao: c.Wanghao, CredentialID: c.ID, IssuerJWT: jwt,
+		Dir: dir, Server: server, Wanghao: wh, CredentialID: c.ID, IssuerJWT: jwt,
 		ExpiresAt: c.ExpiresAt, statusURI: c.StatusURI, statusIdx: c.StatusIndex,
 		locked: box{KDF: kdfArgon2id, Params: params, Salt: make([]byte, saltLen), Cipher: cipherGCM, Nonce: make([]byte, nonceLen)},
 	}
@@ -425,9 +449,26 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	return w, nil
 }
 
+// credentialWanghao returns the 网号 of a full SD-JWT: its wanghao
+// disclosure, or the plaintext claim of a credential issued before the 网号
+// was selectively disclosable. The signature is not checked (see
+// decodeIssuerJWT).
+func credentialWanghao(sdjwt string) (string, error) {
+	c, err := credential.DecodeUnverified(sdjwt)
+	if err != nil {
+		return "", err
+	}
+	if c.Claims.Wanghao == "" {
+		return "", errors.New("the credential does not disclose a 网号")
+	}
+	return c.Claims.Wanghao, nil
+}
+
 // issuerClaims are the claims of an issuer-signed JWT the wallet reads.
 type issuerClaims struct {
-	ID          string
+	ID string
+	// Wanghao is the plaintext 网号 of a credential issued before it was
+	// selectively disclosable; "" for newer ones.
 	Wanghao     string
 	ExpiresAt   time.Time
 	StatusURI   string
@@ -465,8 +506,8 @@ func decodeIssuerJWT(jwt string) (issuerClaims, error) {
 	}
 	sl := p.Status.StatusList
 	switch {
-	case p.JTI == "" || p.Wanghao == "":
-		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt lacks jti or wanghao", ErrMalformed)
+	case p.JTI == "":
+		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt lacks jti", ErrMalformed)
 	case p.Exp <= 0 || p.Exp > maxUnix:
 		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt exp out of range", ErrMalformed)
 	case sl.URI == "" || sl.Idx == nil || *sl.Idx < 0:

@@ -155,6 +155,7 @@ func TestSaveRejects(t *testing.T) {
 		{"other key", testServer, cred, newDeviceKey(t), testPassword, testKDF, ErrCredentialMismatch},
 		{"not an SD-JWT", testServer, "abc", key, testPassword, testKDF, ErrCredentialMismatch},
 		{"bad server", "ftp://x", cred, key, testPassword, testKDF, ErrMalformed},
+		{"no 网号 disclosure", testServer, withoutDisclosure(t, cred, credential.ClaimWanghao), key, testPassword, testKDF, ErrCredentialMismatch},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Save(dir, tc.server, tc.cred, tc.key, tc.password, SaveOptions{KDF: tc.kdf})
@@ -235,7 +236,9 @@ func TestTamperedFile(t *testing.T) {
 			m["issuer_jwt"], m["wanghao"], m["credential_id"] = other.IssuerJWT, other.Wanghao, other.CredentialID
 			m["expires_at"] = other.ExpiresAt
 		}, nil},
-		{"wanghao", func(m, _ map[string]any) { m["wanghao"] = other.Wanghao }, ErrMalformed},
+		// The issuer-signed JWT does not carry the 网号: Open cannot tell,
+		// the AAD can.
+		{"wanghao", func(m, _ map[string]any) { m["wanghao"] = other.Wanghao }, nil},
 		{"credential id", func(m, _ map[string]any) { m["credential_id"] = "cred-x" }, ErrMalformed},
 		{"expiry", func(m, _ map[string]any) { m["expires_at"] = testNow.AddDate(5, 0, 0) }, ErrMalformed},
 		{"version", func(m, _ map[string]any) { m["version"] = 2 }, ErrMalformed},
