@@ -50,6 +50,9 @@ type Storage interface {
 	GetOrCreatePerson(ctx context.Context, p Person) (person Person, created bool, err error)
 	GetPerson(ctx context.Context, id string) (Person, error)
 	GetPersonByWanghao(ctx context.Context, wanghao string) (Person, error)
+	// GetPersonByIndex returns the person whose Index is index (the blind
+	// index of a document identity); ErrNotFound if there is none.
+	GetPersonByIndex(ctx context.Context, index string) (Person, error)
 	UpdatePerson(ctx context.Context, id string, fn func(Person) (Person, error)) (Person, error)
 	// ListWards returns the persons whose GuardianID is guardianID, ordered
 	// by CreatedAt (then ID). An empty guardianID matches no one: it returns
@@ -60,8 +63,9 @@ type Storage interface {
 	//
 	// IssueCredential stores c and, in the same transaction, revokes every
 	// other active or suspended credential of c.PersonID (setting Status to
-	// CredentialRevoked, StatusReason to "superseded" and UpdatedAt to
-	// c.IssuedAt): a person holds at most one usable credential.
+	// CredentialRevoked, StatusReason to "superseded", StatusBy to
+	// StatusByPlatform and UpdatedAt to c.IssuedAt): a person holds at most
+	// one usable credential.
 	IssueCredential(ctx context.Context, c Credential) error
 	GetCredential(ctx context.Context, id string) (Credential, error)
 	ListCredentials(ctx context.Context, personID string) ([]Credential, error)
@@ -89,7 +93,11 @@ type Storage interface {
 	// ErrAlreadyExists if key is already recorded and not yet expired.
 	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
 	// DeleteExpired removes codes, counters and nonces that expired before
-	// now, and applications that expired before now and were not issued.
+	// now, applications that expired before now and were not issued, and
+	// verification sessions and grants that expired before now minus
+	// SessionRetention (a relying party may still fetch a session's result,
+	// and a replayed authorization code still revokes its tokens, for that
+	// long after expiry; the verification record stays in the record log).
 	DeleteExpired(ctx context.Context, now time.Time) error
 
 	// Platform signing keys.
@@ -102,6 +110,34 @@ type Storage interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// SessionRetention is how long after their expiry DeleteExpired keeps
+// verification sessions and grants.
+const SessionRetention = 24 * time.Hour
+
+// ApplicationKind is what an application is for.
+type ApplicationKind string
+
+// Application kinds. KindApply proofs a person from a document and issues
+// their first (or a renewed) credential; the others start from a person's
+// 网号 (PersonID set) and re-proof them for one change.
+const (
+	// KindApply is an application (申领) from a legal identity document.
+	KindApply ApplicationKind = "apply"
+	// KindDevice moves the credential to a new device (face, SMS to the
+	// linked phone, credential password; the old device's credential is
+	// revoked).
+	KindDevice ApplicationKind = "device"
+	// KindPassword sets a new credential password when the old one is
+	// forgotten (face, SMS to the linked phone).
+	KindPassword ApplicationKind = "password"
+	// KindPhone links a new phone number when the old one is gone (face,
+	// SMS to the new number).
+	KindPhone ApplicationKind = "phone"
+	// KindRecover proves the person from their document (chip, face, SMS to
+	// any phone) when the device is lost, to suspend, resume or re-issue.
+	KindRecover ApplicationKind = "recover"
+)
 
 // ApplicationState is where an application stands in the proofing flow.
 type ApplicationState string
@@ -128,12 +164,19 @@ const (
 	StateIssued ApplicationState = "issued"
 	// StateDeclined is final: the guardian declined.
 	StateDeclined ApplicationState = "declined"
+	// StateCompleted is final for kinds that end without issuing a
+	// credential (a new password or phone, a suspension).
+	StateCompleted ApplicationState = "completed"
 )
 
 // Application is one application (申领) for a 网号 and 网证.
 type Application struct {
-	ID           string
-	State        ApplicationState
+	ID    string
+	Kind  ApplicationKind
+	State ApplicationState
+	// PersonID is the person an application of a kind other than KindApply
+	// concerns; empty for KindApply until issuance.
+	PersonID     string
 	DocumentType string
 	// TokenHash is the HMAC of the application's bearer token.
 	TokenHash []byte
@@ -195,8 +238,15 @@ type Person struct {
 	// credential was issued; empty otherwise (adults, and persons whose
 	// credential was issued before guardians were recorded).
 	GuardianID string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Photo is the sealed face image from the document's chip, kept for
+	// in-person checks (the electronic ID card); empty for persons proofed
+	// before it was kept, and after cancellation.
+	Photo []byte
+	// CancelledAt is when the person cancelled (注销) their 网号; zero
+	// while State is PersonActive.
+	CancelledAt time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // CredentialStatus is a 网证's status as published in the status list.
@@ -215,6 +265,10 @@ type Credential struct {
 	PersonID     string
 	Status       CredentialStatus
 	StatusReason string
+	// StatusBy is who set the current status: StatusByHolder,
+	// StatusByOperator or StatusByPlatform; empty while active. A holder
+	// may lift only a suspension they set.
+	StatusBy string
 	// StatusList and StatusIndex locate the credential in the Token Status
 	// List; (StatusList, StatusIndex) is unique.
 	StatusList  string
@@ -228,6 +282,13 @@ type Credential struct {
 	ExpiresAt    time.Time
 	UpdatedAt    time.Time
 }
+
+// Who set a credential's status (Credential.StatusBy).
+const (
+	StatusByHolder   = "holder"
+	StatusByOperator = "operator"
+	StatusByPlatform = "platform"
+)
 
 // StatusEntry is one credential's place in a status list.
 type StatusEntry struct {

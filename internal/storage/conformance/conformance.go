@@ -69,6 +69,8 @@ func RunTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 func fullApplication(id string) storage.Application {
 	return storage.Application{
 		ID:            id,
+		Kind:          storage.KindDevice,
+		PersonID:      "person-" + id,
 		State:         storage.StatePhone,
 		DocumentType:  "resident-id",
 		TokenHash:     []byte{0x01, 0x02, 0x03, 0x00},
@@ -251,6 +253,8 @@ func fullPerson(id, index, wanghao string) storage.Person {
 		PasswordFailures:    2,
 		PasswordLockedUntil: at(60),
 		GuardianID:          "guardian-of-" + id,
+		Photo:               []byte("sealed photo of " + id),
+		CancelledAt:         at(-5),
 		CreatedAt:           at(0),
 		UpdatedAt:           at(1),
 	}
@@ -287,6 +291,11 @@ func testGetOrCreatePerson(t *testing.T, s storage.Storage) {
 	byWanghao, err := s.GetPersonByWanghao(ctx, "100000000001")
 	must(t, "GetPersonByWanghao", err)
 	assertEqual(t, "GetPersonByWanghao", byWanghao, p)
+	byIndex, err := s.GetPersonByIndex(ctx, "idx-1")
+	must(t, "GetPersonByIndex", err)
+	assertEqual(t, "GetPersonByIndex", byIndex, p)
+	_, err = s.GetPersonByIndex(ctx, "idx-2")
+	assertErr(t, "GetPersonByIndex of an unknown index", err, storage.ErrNotFound)
 }
 
 func testPersonWanghaoTaken(t *testing.T, s storage.Storage) {
@@ -450,7 +459,7 @@ func fullCredential(id, personID, list string, index int64) storage.Credential {
 func testCredentialRoundTrip(t *testing.T, s storage.Storage) {
 	ctx := t.Context()
 	full := fullCredential("c-full", "p1", "list-1", 7)
-	full.Status, full.StatusReason = storage.CredentialSuspended, "reported lost"
+	full.Status, full.StatusReason, full.StatusBy = storage.CredentialSuspended, "reported lost", storage.StatusByHolder
 	tests := []storage.Credential{
 		full,
 		{ID: "c-zero", PersonID: "p2"},
@@ -517,7 +526,7 @@ func testIssueRevokesPrevious(t *testing.T, s storage.Storage) {
 
 	// a1 suspended; b1 belongs to another person.
 	a1s, err := s.UpdateCredential(ctx, "a1", func(c storage.Credential) (storage.Credential, error) {
-		c.Status, c.StatusReason, c.UpdatedAt = storage.CredentialSuspended, "check", at(2)
+		c.Status, c.StatusReason, c.StatusBy, c.UpdatedAt = storage.CredentialSuspended, "check", storage.StatusByOperator, at(2)
 		return c, nil
 	})
 	must(t, "UpdateCredential a1", err)
@@ -529,7 +538,7 @@ func testIssueRevokesPrevious(t *testing.T, s storage.Storage) {
 	a2.IssuedAt, a2.UpdatedAt = at(10), at(10)
 	must(t, "IssueCredential a2", s.IssueCredential(ctx, a2))
 	a1r := a1s
-	a1r.Status, a1r.StatusReason, a1r.UpdatedAt = storage.CredentialRevoked, "superseded", a2.IssuedAt
+	a1r.Status, a1r.StatusReason, a1r.StatusBy, a1r.UpdatedAt = storage.CredentialRevoked, "superseded", storage.StatusByPlatform, a2.IssuedAt
 	assertEqual(t, "a1 after issuing a2", get("a1"), a1r)
 	assertEqual(t, "a0 after issuing a2", get("a0"), a0)
 	assertEqual(t, "a2 after issuing a2", get("a2"), a2)
@@ -540,7 +549,7 @@ func testIssueRevokesPrevious(t *testing.T, s storage.Storage) {
 	a3.IssuedAt, a3.UpdatedAt = at(20), at(20)
 	must(t, "IssueCredential a3", s.IssueCredential(ctx, a3))
 	a2r := a2
-	a2r.Status, a2r.StatusReason, a2r.UpdatedAt = storage.CredentialRevoked, "superseded", a3.IssuedAt
+	a2r.Status, a2r.StatusReason, a2r.StatusBy, a2r.UpdatedAt = storage.CredentialRevoked, "superseded", storage.StatusByPlatform, a3.IssuedAt
 	assertEqual(t, "a2 after issuing a3", get("a2"), a2r)
 	assertEqual(t, "a1 after issuing a3", get("a1"), a1r)
 	assertEqual(t, "a0 after issuing a3", get("a0"), a0)
@@ -938,7 +947,38 @@ func testDeleteExpired(t *testing.T, s storage.Storage) {
 	must(t, "UseNonce", s.UseNonce(ctx, "nonce-expired", before))
 	must(t, "UseNonce", s.UseNonce(ctx, "nonce-live", after))
 
+	// Sessions and grants stay for SessionRetention after their expiry.
+	retained := []struct {
+		id      string
+		expires time.Time
+		kept    bool
+	}{
+		{"old", cut.Add(-storage.SessionRetention - time.Hour), false},
+		{"retained", before, true},
+		{"at-retention-cut", cut.Add(-storage.SessionRetention), true},
+		{"live", after, true},
+	}
+	for _, r := range retained {
+		sess := fullSession("s-" + r.id)
+		sess.CodeHash, sess.ExpiresAt = []byte("code-"+r.id), r.expires
+		must(t, "CreateSession", s.CreateSession(ctx, sess))
+		g := fullGrant("g-"+r.id, sess.ID)
+		g.Hash, g.ExpiresAt = []byte("grant-"+r.id), r.expires
+		must(t, "CreateGrant", s.CreateGrant(ctx, g))
+	}
+
 	must(t, "DeleteExpired", s.DeleteExpired(ctx, cut))
+
+	for _, r := range retained {
+		_, err := s.GetSession(ctx, "s-"+r.id)
+		_, gerr := s.GetGrantByHash(ctx, []byte("grant-"+r.id))
+		want := error(nil)
+		if !r.kept {
+			want = storage.ErrNotFound
+		}
+		assertErr(t, "session "+r.id+" after DeleteExpired", err, want)
+		assertErr(t, "grant "+r.id+" after DeleteExpired", gerr, want)
+	}
 
 	for _, c := range codes {
 		_, err := s.LatestCode(ctx, "subject:"+c.id)

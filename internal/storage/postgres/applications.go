@@ -13,26 +13,26 @@ import (
 
 const applicationColumns = `id, state, document_type, token_hash, guardian_id, person_index, identity,
 	face_challenge, face_score, phone_index, phone, password_hash, device_nonce, credential_id,
-	created_at, updated_at, expires_at`
+	created_at, updated_at, expires_at, kind, person_id`
 
 func applicationArgs(a storage.Application) []any {
 	return []any{a.ID, string(a.State), a.DocumentType, bytesArg(a.TokenHash), a.GuardianID, a.PersonIndex,
 		bytesArg(a.Identity), bytesArg(a.FaceChallenge), a.FaceScore, a.PhoneIndex, bytesArg(a.Phone),
 		a.PasswordHash, bytesArg(a.DeviceNonce), a.CredentialID,
-		timeArg(a.CreatedAt), timeArg(a.UpdatedAt), timeArg(a.ExpiresAt)}
+		timeArg(a.CreatedAt), timeArg(a.UpdatedAt), timeArg(a.ExpiresAt), string(a.Kind), a.PersonID}
 }
 
 func scanApplication(row scanner) (storage.Application, error) {
 	var a storage.Application
-	var state string
+	var state, kind string
 	var created, updated, expires pgtype.Timestamptz
 	err := row.Scan(&a.ID, &state, &a.DocumentType, &a.TokenHash, &a.GuardianID, &a.PersonIndex,
 		&a.Identity, &a.FaceChallenge, &a.FaceScore, &a.PhoneIndex, &a.Phone, &a.PasswordHash,
-		&a.DeviceNonce, &a.CredentialID, &created, &updated, &expires)
+		&a.DeviceNonce, &a.CredentialID, &created, &updated, &expires, &kind, &a.PersonID)
 	if err != nil {
 		return storage.Application{}, err
 	}
-	a.State = storage.ApplicationState(state)
+	a.State, a.Kind = storage.ApplicationState(state), storage.ApplicationKind(kind)
 	a.TokenHash, a.Identity, a.FaceChallenge = bytesVal(a.TokenHash), bytesVal(a.Identity), bytesVal(a.FaceChallenge)
 	a.Phone, a.DeviceNonce = bytesVal(a.Phone), bytesVal(a.DeviceNonce)
 	a.CreatedAt, a.UpdatedAt, a.ExpiresAt = timeVal(created), timeVal(updated), timeVal(expires)
@@ -50,7 +50,7 @@ func normApplication(a storage.Application) storage.Application {
 // CreateApplication stores a new application; ErrAlreadyExists if the ID is taken.
 func (s *Storage) CreateApplication(ctx context.Context, a storage.Application) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO applications (`+applicationColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`, applicationArgs(a)...)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`, applicationArgs(a)...)
 	if err != nil {
 		return translate("create application", err)
 	}
@@ -87,7 +87,7 @@ func (s *Storage) UpdateApplication(ctx context.Context, id string, fn func(stor
 			state = $2, document_type = $3, token_hash = $4, guardian_id = $5, person_index = $6,
 			identity = $7, face_challenge = $8, face_score = $9, phone_index = $10, phone = $11,
 			password_hash = $12, device_nonce = $13, credential_id = $14,
-			created_at = $15, updated_at = $16, expires_at = $17
+			created_at = $15, updated_at = $16, expires_at = $17, kind = $18, person_id = $19
 			WHERE id = $1`, applicationArgs(next)...)
 		if err != nil {
 			return translate("update application", err)
@@ -123,19 +123,25 @@ func (s *Storage) ListGuardianApplications(ctx context.Context, guardianID strin
 }
 
 // DeleteExpired removes codes, counters and nonces that expired before now,
-// and applications that expired before now and were not issued. Zero expiry
+// applications that expired before now and were not issued, and sessions
+// and grants that expired before now - storage.SessionRetention. Zero expiry
 // times (NULL) never expire.
 func (s *Storage) DeleteExpired(ctx context.Context, now time.Time) error {
-	t := timeArg(now)
+	t, kept := timeArg(now), timeArg(now.Add(-storage.SessionRetention))
 	return s.inTx(ctx, "delete expired", func(tx pgx.Tx) error {
-		for _, q := range []struct{ what, sql string }{
-			{"codes", `DELETE FROM codes WHERE expires_at < $1`},
-			{"counters", `DELETE FROM counters WHERE expires_at < $1`},
-			{"nonces", `DELETE FROM nonces WHERE expires_at < $1`},
+		for _, q := range []struct {
+			what, sql string
+			cut       any
+		}{
+			{"codes", `DELETE FROM codes WHERE expires_at < $1`, t},
+			{"counters", `DELETE FROM counters WHERE expires_at < $1`, t},
+			{"nonces", `DELETE FROM nonces WHERE expires_at < $1`, t},
 			// The literal matches the partial index applications_expires_at.
-			{"applications", `DELETE FROM applications WHERE expires_at < $1 AND state <> 'issued'`},
+			{"applications", `DELETE FROM applications WHERE expires_at < $1 AND state <> 'issued'`, t},
+			{"sessions", `DELETE FROM sessions WHERE expires_at < $1`, kept},
+			{"grants", `DELETE FROM grants WHERE expires_at < $1`, kept},
 		} {
-			if _, err := tx.Exec(ctx, q.sql, t); err != nil {
+			if _, err := tx.Exec(ctx, q.sql, q.cut); err != nil {
 				return fmt.Errorf("postgres: delete expired %s: %w", q.what, err)
 			}
 		}

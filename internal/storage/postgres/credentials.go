@@ -19,12 +19,12 @@ const reasonSuperseded = "superseded"
 const issueLockClass = 0x6e697373 // "niss"
 
 const credentialColumns = `id, person_id, status, status_reason, status_list, status_index,
-	device_key, device_key_id, signing_key_id, issued_at, expires_at, updated_at`
+	device_key, device_key_id, signing_key_id, issued_at, expires_at, updated_at, status_by`
 
 func credentialArgs(c storage.Credential) []any {
 	return []any{c.ID, c.PersonID, string(c.Status), c.StatusReason, c.StatusList, c.StatusIndex,
 		bytesArg(c.DeviceKey), c.DeviceKeyID, c.SigningKeyID,
-		timeArg(c.IssuedAt), timeArg(c.ExpiresAt), timeArg(c.UpdatedAt)}
+		timeArg(c.IssuedAt), timeArg(c.ExpiresAt), timeArg(c.UpdatedAt), c.StatusBy}
 }
 
 func scanCredential(row scanner) (storage.Credential, error) {
@@ -32,7 +32,7 @@ func scanCredential(row scanner) (storage.Credential, error) {
 	var status string
 	var issued, expires, updated pgtype.Timestamptz
 	err := row.Scan(&c.ID, &c.PersonID, &status, &c.StatusReason, &c.StatusList, &c.StatusIndex,
-		&c.DeviceKey, &c.DeviceKeyID, &c.SigningKeyID, &issued, &expires, &updated)
+		&c.DeviceKey, &c.DeviceKeyID, &c.SigningKeyID, &issued, &expires, &updated, &c.StatusBy)
 	if err != nil {
 		return storage.Credential{}, err
 	}
@@ -63,11 +63,11 @@ func (s *Storage) IssueCredential(ctx context.Context, c storage.Credential) err
 			return translate("issue credential: lock", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO credentials (`+credentialColumns+`)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, credentialArgs(c)...); err != nil {
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, credentialArgs(c)...); err != nil {
 			return translate("issue credential", err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE credentials
-			SET status = $1, status_reason = $2, updated_at = $3
+			SET status = $1, status_reason = $2, updated_at = $3, status_by = 'platform'
 			WHERE person_id = $4 AND id <> $5 AND status IN ($6, $7)`,
 			string(storage.CredentialRevoked), reasonSuperseded, timeArg(c.IssuedAt),
 			c.PersonID, c.ID, string(storage.CredentialActive), string(storage.CredentialSuspended)); err != nil {
@@ -127,7 +127,7 @@ func (s *Storage) UpdateCredential(ctx context.Context, id string, fn func(stora
 		if _, err := tx.Exec(ctx, `UPDATE credentials SET
 			person_id = $2, status = $3, status_reason = $4, status_list = $5, status_index = $6,
 			device_key = $7, device_key_id = $8, signing_key_id = $9,
-			issued_at = $10, expires_at = $11, updated_at = $12
+			issued_at = $10, expires_at = $11, updated_at = $12, status_by = $13
 			WHERE id = $1`, credentialArgs(next)...); err != nil {
 			return translate("update credential", err)
 		}

@@ -11,26 +11,30 @@ import (
 )
 
 const personColumns = `id, person_index, wanghao, state, identity, phone_index, phone,
-	password_hash, password_failures, password_locked_until, created_at, updated_at, guardian_id`
+	password_hash, password_failures, password_locked_until, created_at, updated_at, guardian_id,
+	photo, cancelled_at`
 
 func personArgs(p storage.Person) []any {
 	return []any{p.ID, p.Index, p.Wanghao, string(p.State), bytesArg(p.Identity), p.PhoneIndex,
 		bytesArg(p.Phone), p.PasswordHash, p.PasswordFailures, timeArg(p.PasswordLockedUntil),
-		timeArg(p.CreatedAt), timeArg(p.UpdatedAt), p.GuardianID}
+		timeArg(p.CreatedAt), timeArg(p.UpdatedAt), p.GuardianID,
+		bytesArg(p.Photo), timeArg(p.CancelledAt)}
 }
 
 func scanPerson(row scanner) (storage.Person, error) {
 	var p storage.Person
 	var state string
-	var locked, created, updated pgtype.Timestamptz
+	var locked, created, updated, cancelled pgtype.Timestamptz
 	err := row.Scan(&p.ID, &p.Index, &p.Wanghao, &state, &p.Identity, &p.PhoneIndex, &p.Phone,
-		&p.PasswordHash, &p.PasswordFailures, &locked, &created, &updated, &p.GuardianID)
+		&p.PasswordHash, &p.PasswordFailures, &locked, &created, &updated, &p.GuardianID,
+		&p.Photo, &cancelled)
 	if err != nil {
 		return storage.Person{}, err
 	}
 	p.State = storage.PersonState(state)
 	p.Identity, p.Phone = bytesVal(p.Identity), bytesVal(p.Phone)
 	p.PasswordLockedUntil, p.CreatedAt, p.UpdatedAt = timeVal(locked), timeVal(created), timeVal(updated)
+	p.Photo, p.CancelledAt = bytesVal(p.Photo), timeVal(cancelled)
 	return p, nil
 }
 
@@ -39,6 +43,7 @@ func normPerson(p storage.Person) storage.Person {
 	p.Identity, p.Phone = bytesVal(p.Identity), bytesVal(p.Phone)
 	p.PasswordLockedUntil = normTime(p.PasswordLockedUntil)
 	p.CreatedAt, p.UpdatedAt = normTime(p.CreatedAt), normTime(p.UpdatedAt)
+	p.Photo, p.CancelledAt = bytesVal(p.Photo), normTime(p.CancelledAt)
 	return p
 }
 
@@ -54,7 +59,7 @@ func (s *Storage) GetOrCreatePerson(ctx context.Context, p storage.Person) (stor
 		return storage.Person{}, false, err
 	}
 	tag, err := s.pool.Exec(ctx, `INSERT INTO persons (`+personColumns+`)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT (person_index) DO NOTHING`, personArgs(p)...)
 	if err != nil {
 		return storage.Person{}, false, translate("get or create person", err)
 	}
@@ -97,6 +102,16 @@ func (s *Storage) GetPersonByWanghao(ctx context.Context, wanghao string) (stora
 	return p, nil
 }
 
+// GetPersonByIndex returns the person with the blind index index;
+// ErrNotFound if there is none.
+func (s *Storage) GetPersonByIndex(ctx context.Context, index string) (storage.Person, error) {
+	p, err := scanPerson(s.pool.QueryRow(ctx, `SELECT `+personColumns+` FROM persons WHERE person_index = $1`, index))
+	if err != nil {
+		return storage.Person{}, translate("get person by index", err)
+	}
+	return p, nil
+}
+
 // UpdatePerson replaces the person id with fn's result, in a transaction
 // holding the row lock. The ID cannot be changed; a new Index or Wanghao
 // that another person holds is ErrAlreadyExists.
@@ -116,7 +131,7 @@ func (s *Storage) UpdatePerson(ctx context.Context, id string, fn func(storage.P
 		_, err = tx.Exec(ctx, `UPDATE persons SET
 			person_index = $2, wanghao = $3, state = $4, identity = $5, phone_index = $6, phone = $7,
 			password_hash = $8, password_failures = $9, password_locked_until = $10,
-			created_at = $11, updated_at = $12, guardian_id = $13
+			created_at = $11, updated_at = $12, guardian_id = $13, photo = $14, cancelled_at = $15
 			WHERE id = $1`, personArgs(next)...)
 		if err != nil {
 			return translate("update person", err)

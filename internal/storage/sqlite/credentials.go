@@ -13,12 +13,12 @@ import (
 const reasonSuperseded = "superseded"
 
 const credentialColumns = `id, person_id, status, status_reason, status_list, status_index,
-	device_key, device_key_id, signing_key_id, issued_at, expires_at, updated_at`
+	device_key, device_key_id, signing_key_id, issued_at, expires_at, updated_at, status_by`
 
 func credentialArgs(c storage.Credential) []any {
 	return []any{c.ID, c.PersonID, string(c.Status), c.StatusReason, c.StatusList, c.StatusIndex,
 		bytesArg(c.DeviceKey), c.DeviceKeyID, c.SigningKeyID,
-		timeArg(c.IssuedAt), timeArg(c.ExpiresAt), timeArg(c.UpdatedAt)}
+		timeArg(c.IssuedAt), timeArg(c.ExpiresAt), timeArg(c.UpdatedAt), c.StatusBy}
 }
 
 func scanCredential(row scanner) (storage.Credential, error) {
@@ -26,7 +26,7 @@ func scanCredential(row scanner) (storage.Credential, error) {
 	var status string
 	var issued, expires, updated sql.NullInt64
 	err := row.Scan(&c.ID, &c.PersonID, &status, &c.StatusReason, &c.StatusList, &c.StatusIndex,
-		&c.DeviceKey, &c.DeviceKeyID, &c.SigningKeyID, &issued, &expires, &updated)
+		&c.DeviceKey, &c.DeviceKeyID, &c.SigningKeyID, &issued, &expires, &updated, &c.StatusBy)
 	if err != nil {
 		return storage.Credential{}, err
 	}
@@ -50,12 +50,12 @@ func normCredential(c storage.Credential) storage.Credential {
 func (s *Storage) IssueCredential(ctx context.Context, c storage.Credential) error {
 	return s.inTx(ctx, "issue credential", func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx,
-			`INSERT INTO credentials (`+credentialColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+			`INSERT INTO credentials (`+credentialColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			credentialArgs(c)...); err != nil {
 			return translate("issue credential", err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE credentials
-			SET status = ?, status_reason = ?, updated_at = ?
+			SET status = ?, status_reason = ?, updated_at = ?, status_by = 'platform'
 			WHERE person_id = ? AND id <> ? AND status IN (?, ?)`,
 			string(storage.CredentialRevoked), reasonSuperseded, timeArg(c.IssuedAt),
 			c.PersonID, c.ID, string(storage.CredentialActive), string(storage.CredentialSuspended)); err != nil {
@@ -115,7 +115,7 @@ func (s *Storage) UpdateCredential(ctx context.Context, id string, fn func(stora
 		_, err = tx.ExecContext(ctx, `UPDATE credentials SET
 			person_id = ?2, status = ?3, status_reason = ?4, status_list = ?5, status_index = ?6,
 			device_key = ?7, device_key_id = ?8, signing_key_id = ?9,
-			issued_at = ?10, expires_at = ?11, updated_at = ?12
+			issued_at = ?10, expires_at = ?11, updated_at = ?12, status_by = ?13
 			WHERE id = ?1`, credentialArgs(next)...)
 		if err != nil {
 			return translate("update credential", err)
