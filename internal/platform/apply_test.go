@@ -449,3 +449,32 @@ func TestApplicationExpires(t *testing.T) {
 		t.Fatal(typ)
 	}
 }
+
+// TestPhotoKeptSealed: issuance keeps the chip's face image on the person,
+// sealed (for in-person checks), and not inside the sealed identity.
+func TestPhotoKeptSealed(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	person, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(person.Photo) == 0 || bytes.Contains(person.Photo, p.face) {
+		t.Fatalf("photo stored as %d bytes, plaintext: %v", len(person.Photo), bytes.Contains(person.Photo, p.face))
+	}
+	photo, err := e.p.Server.Proofing.Sealer.Open(person.Photo, proofing.PersonAAD(person.ID, "photo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(photo, p.face) {
+		t.Error("the stored photo is not the chip's face image")
+	}
+	identity, err := e.p.Server.Proofing.Sealer.Open(person.Identity, proofing.PersonAAD(person.ID, "identity"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(identity, []byte(`"photo"`)) {
+		t.Error("the sealed identity carries the photo too")
+	}
+}

@@ -60,6 +60,9 @@ type Proofed struct {
 	FaceHash  []byte            `json:"face_hash"`
 	Minor     string            `json:"minor,omitempty"`
 	PersonKey string            `json:"person_key"`
+	// Photo is the chip's face image, kept on the application until
+	// issuance moves it to the person (sealed apart, Person.Photo).
+	Photo []byte `json:"photo,omitempty"`
 }
 
 func appAAD(id, what string) []byte { return []byte("application:" + id + ":" + what) }
@@ -102,6 +105,7 @@ func (s *Service) Start(ctx context.Context, t document.Type, guardianID string)
 	now := s.now()
 	a := storage.Application{
 		ID:           uuid.NewString(),
+		Kind:         storage.KindApply,
 		State:        storage.StateDocument,
 		DocumentType: string(t),
 		TokenHash:    s.Index.MAC("application-token", []byte(token)),
@@ -267,6 +271,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	p := Proofed{
 		Identity:  idn,
 		FaceHash:  ver.FaceImageHash[:],
+		Photo:     ver.FaceImage,
 		Minor:     minor,
 		PersonKey: PersonKey(idn.Type, idn.Number),
 	}

@@ -169,6 +169,8 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 		}
 		break
 	}
+	photo := p.Photo
+	p.Photo = nil // kept apart: most readers of the identity need no photo
 	identity, err := json.Marshal(p)
 	if err != nil {
 		return person, fmt.Errorf("proofing: encoding identity: %w", err)
@@ -185,12 +187,25 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 	if err != nil {
 		return person, fmt.Errorf("proofing: sealing phone: %w", err)
 	}
+	var sealedPhoto []byte
+	if len(photo) > 0 {
+		if sealedPhoto, err = s.Sealer.Seal(photo, PersonAAD(person.ID, "photo")); err != nil {
+			return person, fmt.Errorf("proofing: sealing photo: %w", err)
+		}
+	}
 	return s.Store.UpdatePerson(ctx, person.ID, func(q storage.Person) (storage.Person, error) {
-		q.State = storage.PersonActive
+		q.State, q.CancelledAt = storage.PersonActive, time.Time{}
 		q.Identity = sealedID
+		if sealedPhoto != nil {
+			q.Photo = sealedPhoto
+		}
 		q.Phone, q.PhoneIndex = sealedPhone, a.PhoneIndex
-		q.PasswordHash = a.PasswordHash
-		q.PasswordFailures, q.PasswordLockedUntil = 0, time.Time{}
+		if a.PasswordHash != "" {
+			// A new password (apply, recover); a device change keeps the
+			// person's password, checked during the flow.
+			q.PasswordHash = a.PasswordHash
+			q.PasswordFailures, q.PasswordLockedUntil = 0, time.Time{}
+		}
 		if p.Minor != MinorNone {
 			// The guardian who applied or confirmed: their consent is
 			// needed for an under-14 holder's use of the credential.
