@@ -22,6 +22,44 @@
 // cannot be reached; retry later: a rejected presentation does not use up
 // its nonce), ErrReplay, ErrAudience, ErrNonce and ErrIssuer.
 //
+// # Verification sessions
+//
+// A Client calls the platform's session API as one registered relying
+// party (client_secret_basic with ClientSecret, or private_key_jwt with
+// PrivateKeyJWT): the person scans a QR code or follows a netid:// link,
+// approves in their wallet, and the relying party gets a result signed by
+// the platform.
+//
+//	c, err := rp.NewClient("https://netid.example", "shop", rp.ClientSecret(secret))
+//	...
+//	s, err := c.CreateSession(ctx, rp.SessionRequest{Claims: []string{"age_over_18"}, Purpose: "购买需年满18岁的商品"})
+//	// show s.QR (a PNG data URI) or s.Link, then:
+//	r, err := c.Wait(ctx, s.ID, 2*time.Second)
+//	if err != nil { /* ErrDeclined, ErrSessionExpired, …, or an *APIError */ }
+//	account := r.Subject // pairwise: stable for the person at this relying party only
+//
+// Wait (or Session followed by Result) verifies the signed result with
+// VerifyResult before returning it: the platform's ES256 signature with
+// its published keys (cached; fetched again, at most once a minute, for a
+// key the cache does not hold), the netid-result+jwt type, the issuer,
+// the relying party as audience, the session, and the level asked for. A
+// result that reaches the relying party otherwise (the callback URL)
+// is verified with Verifier.VerifyResult and ResultExpect.SessionID. A
+// result carries "verified" and the pairwise "sub", and only the claims
+// asked for and agreed to; the default is the result alone.
+//
+// Sessions that end without a result are ErrDeclined, ErrCancelled,
+// ErrSessionExpired or ErrSessionFailed; results that do not verify wrap
+// ErrInvalid, and ErrIssuer, ErrAudience, ErrSession, ErrNonce, ErrLevel,
+// ErrStale or ErrExpired (a result's exp or nbf) where the reason
+// matters. Error answers of the API are *APIError (errors.As), carrying
+// the RFC 9457 problem's status, type, title and detail; no error message
+// holds a secret or a claim value.
+//
+// The client assertion of PrivateKeyJWT is built here with go-jose rather
+// than with the platform's internal helper, so that the package keeps to
+// what a relying party needs.
+//
 // Platforms must keep offering other lawful ways to verify identity to
 // people who do not use a 网号 (Measures, art. 11): this package is one path,
 // never the only one.
