@@ -30,7 +30,10 @@ const (
 
 // View is what the applicant sees of an application.
 type View struct {
-	ID           string                   `json:"id"`
+	ID string `json:"id"`
+	// Kind is what the application is for (apply, device, password,
+	// phone, recover).
+	Kind         storage.ApplicationKind  `json:"kind"`
 	State        storage.ApplicationState `json:"state"`
 	DocumentType document.Type            `json:"document_type"`
 	ExpiresAt    time.Time                `json:"expires_at"`
@@ -40,6 +43,13 @@ type View struct {
 	OnBehalf bool `json:"on_behalf,omitempty"`
 	// FaceChallenge is set in state face.
 	FaceChallenge string `json:"face_challenge,omitempty"`
+	// FaceImageHash is set in state face of a re-proofing application
+	// (kinds other than apply): the SHA-256 of the face image of the
+	// person's document chip (base64url), which the liveness attestation
+	// must name. An applicant reads it from their own chip instead.
+	FaceImageHash string `json:"face_image_hash,omitempty"`
+	// Actions are the choices of a recover application in state action.
+	Actions []string `json:"actions,omitempty"`
 	// DeviceNonce is set in state device.
 	DeviceNonce string `json:"device_nonce,omitempty"`
 	// CredentialID is set once issued.
@@ -133,6 +143,7 @@ func (s *Service) Get(ctx context.Context, id, token string) (View, error) {
 func (s *Service) view(a storage.Application, p Proofed) View {
 	v := View{
 		ID:           a.ID,
+		Kind:         a.Kind,
 		State:        a.State,
 		DocumentType: document.Type(a.DocumentType),
 		ExpiresAt:    a.ExpiresAt,
@@ -143,6 +154,11 @@ func (s *Service) view(a storage.Application, p Proofed) View {
 	switch a.State {
 	case storage.StateFace:
 		v.FaceChallenge = string(a.FaceChallenge)
+		if isReproof(a) {
+			v.FaceImageHash = b64(p.FaceHash)
+		}
+	case storage.StateAction:
+		v.Actions = []string{ActionSuspend, ActionResume, ActionReissue}
 	case storage.StateDevice:
 		v.DeviceNonce = string(a.DeviceNonce)
 	}
@@ -170,7 +186,7 @@ func (s *Service) load(ctx context.Context, id, token string) (storage.Applicati
 
 func (s *Service) checkLive(a storage.Application) error {
 	switch a.State {
-	case storage.StateIssued:
+	case storage.StateIssued, storage.StateCompleted:
 		return nil
 	case storage.StateDeclined:
 		return ErrDeclined
@@ -262,7 +278,13 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	}
 	idn.Number = info.Normalized
 	minor := minorBand(idn.Birth, today)
+	var holder storage.Person
 	switch {
+	case a.Kind == storage.KindRecover:
+		// The chip names the person; guardians play no part.
+		if holder, err = s.recoverPerson(ctx, s.Index.Index("person", PersonKey(idn.Type, idn.Number))); err != nil {
+			return View{}, err
+		}
 	case minor == MinorUnder14 && a.GuardianID == "":
 		return View{}, ErrGuardianRequired
 	case minor != MinorUnder14 && a.GuardianID != "":
@@ -291,9 +313,13 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 		a.Identity = sealed
 		a.PersonIndex = s.Index.Index("person", p.PersonKey)
 		a.FaceChallenge = []byte(challenge)
-		if minor == MinorNone {
+		switch {
+		case a.Kind == storage.KindRecover:
+			a.PersonID, a.GuardianID = holder.ID, holder.GuardianID
+			a.State = nextState(a.Kind, storage.StateDocument)
+		case minor == MinorNone:
 			a.State = storage.StateFace
-		} else {
+		default:
 			a.State = storage.StateRelationship
 		}
 		return nil
@@ -459,6 +485,9 @@ func (s *Service) SubmitFace(ctx context.Context, id, token, attestation string)
 		a.FaceChallenge = nil
 		a.FaceScore = res.Score
 		a.State = storage.StatePhone
+		if isReproof(*a) {
+			a.State = nextState(a.Kind, storage.StateFace)
+		}
 		return nil
 	})
 	if err != nil {
@@ -479,6 +508,11 @@ func (s *Service) SendPhoneCode(ctx context.Context, id, token, phone string) er
 	}
 	if a.State != storage.StatePhone {
 		return wrongState(a.State, storage.StatePhone)
+	}
+	if isReproof(a) {
+		if err := s.checkLinkedPhone(ctx, a, phone); err != nil {
+			return err
+		}
 	}
 	sealed, err := s.Sealer.Seal([]byte(phone), appAAD(a.ID, "phone"))
 	if err != nil {
@@ -517,8 +551,21 @@ func (s *Service) VerifyPhone(ctx context.Context, id, token, code string) (View
 	if err := s.Codes.Verify(ctx, s.codeSubject(a.ID), string(phone), code); err != nil {
 		return View{}, err
 	}
+	next := storage.StatePassword
+	if isReproof(a) {
+		next = nextState(a.Kind, storage.StatePhone)
+	}
+	if next == storage.StateCompleted {
+		if err := s.completePhone(ctx, a); err != nil {
+			return View{}, err
+		}
+	}
+	challenge, err := s.faceChallenge(next)
+	if err != nil {
+		return View{}, err
+	}
 	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePhone}, func(a *storage.Application) error {
-		a.State = storage.StatePassword
+		a.State, a.FaceChallenge = next, challenge
 		return nil
 	})
 	if err != nil {
@@ -543,6 +590,13 @@ func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, 
 	p, err := s.openProofed(a)
 	if err != nil {
 		return View{}, err
+	}
+	if isReproof(a) {
+		a, err := s.reproofPassword(ctx, a, p, pw)
+		if err != nil {
+			return View{}, err
+		}
+		return s.view(a, p), nil
 	}
 	if err := password.Check(pw, p.Identity.Birth); err != nil {
 		return View{}, err

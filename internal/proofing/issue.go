@@ -55,6 +55,11 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 	if err != nil {
 		return Issued{}, err
 	}
+	if isReproof(a) {
+		if err := s.canReissue(ctx, a.PersonID, p); err != nil {
+			return Issued{}, err
+		}
+	}
 	credID := uuid.NewString()
 	// Claim the application first, so two racing requests cannot both issue.
 	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateDevice}, func(a *storage.Application) error {
@@ -168,6 +173,9 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 			return person, fmt.Errorf("proofing: finding person: %w", err)
 		}
 		break
+	}
+	if isReproof(a) && person.ID != a.PersonID {
+		return person, fmt.Errorf("proofing: the re-proofed person changed: %w", ErrNoSuchHolder)
 	}
 	photo := p.Photo
 	p.Photo = nil // kept apart: most readers of the identity need no photo

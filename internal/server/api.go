@@ -2,11 +2,14 @@ package server
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/sms"
+	"github.com/netid-project/netid/internal/storage"
 )
 
 // StartRequest starts an application.
@@ -15,12 +18,30 @@ type StartRequest struct {
 	// OnBehalf is set by a guardian applying for a child under 14; the
 	// request must then carry the guardian's holder proof.
 	OnBehalf bool `json:"on_behalf,omitempty"`
+	// Kind is what the application is for: "apply" (the default) or a
+	// re-proofing kind: "device", "password" and "phone" name the holder
+	// by Wanghao; "recover" by the document (DocumentType, then the chip).
+	Kind    storage.ApplicationKind `json:"kind,omitempty"`
+	Wanghao string                  `json:"wanghao,omitempty"`
 }
 
 func (s *Server) startApplication(w http.ResponseWriter, r *http.Request) error {
 	var req StartRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
+	}
+	if req.Kind != "" && req.Kind != storage.KindApply {
+		if req.OnBehalf {
+			return fmt.Errorf("%w: on_behalf is for applications of kind apply", proofing.ErrKind)
+		}
+		started, err := s.Proofing.StartReproof(r.Context(), req.Kind, req.Wanghao, req.DocumentType)
+		if err != nil {
+			return err
+		}
+		return s.created(w, started)
+	}
+	if req.Wanghao != "" {
+		return fmt.Errorf("%w: wanghao is for re-proofing kinds", proofing.ErrKind)
 	}
 	guardianID := ""
 	if req.OnBehalf {
@@ -34,10 +55,30 @@ func (s *Server) startApplication(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	return s.created(w, started)
+}
+
+func (s *Server) created(w http.ResponseWriter, started proofing.Started) error {
 	w.Header().Set("Location", s.PublicURL+"/v1/applications/"+started.ID)
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, http.StatusCreated, started)
 	return nil
+}
+
+// ActionRequest is the holder's choice in a recover application: suspend,
+// resume or reissue (the last two with the credential password).
+type ActionRequest struct {
+	Action   string `json:"action"`
+	Password string `json:"password,omitempty"`
+}
+
+func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
+	var req ActionRequest
+	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
+		return err
+	}
+	v, err := s.Proofing.Act(r.Context(), r.PathValue("id"), bearer(r), req.Action, req.Password)
+	return reply(w, v, err)
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, r *http.Request) error {

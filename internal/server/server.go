@@ -127,6 +127,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	h("POST /v1/applications/{id}/phone/verify", s.verifyPhone)
 	h("PUT /v1/applications/{id}/password", s.setPassword)
 	h("POST /v1/applications/{id}/credential", s.issue)
+	h("POST /v1/applications/{id}/action", s.act)
 
 	h("GET /v1/holder/credential", s.holderCredential)
 	h("POST /v1/holder/password/verify", s.holderVerifyPassword)

@@ -158,6 +158,9 @@ const (
 	// StateGuardian waits for the guardian to confirm from their own wallet
 	// (applicants aged 14 to 17).
 	StateGuardian ApplicationState = "guardian"
+	// StateAction waits for the holder's choice in a recover application:
+	// suspend, resume or re-issue the credential.
+	StateAction ApplicationState = "action"
 	// StateDevice waits for the device key's proof of possession.
 	StateDevice ApplicationState = "device"
 	// StateIssued is final: the credential was issued.

@@ -1,0 +1,350 @@
+package platform_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// startKind starts a re-proofing application of kind for the holder of
+// wanghao (or, for recover, of a document of docType).
+func (e *env) startKind(kind, wanghao string, docType document.Type) app {
+	e.t.Helper()
+	body := map[string]any{"kind": kind}
+	if wanghao != "" {
+		body["wanghao"] = wanghao
+	}
+	if docType != "" {
+		body["document_type"] = docType
+	}
+	var a app
+	must(e.t, e.call("POST", "/v1/applications", "", body), http.StatusCreated).json(e.t, &a)
+	return a
+}
+
+// credentialState is the stored credential's status and who set it.
+func (e *env) credentialState(id string) (storage.CredentialStatus, string) {
+	e.t.Helper()
+	c, err := e.p.Store.GetCredential(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return c.Status, c.StatusBy
+}
+
+// holderWorks reports whether the credential still authenticates its holder.
+func (e *env) holderWorks(h *holderKey) bool {
+	e.t.Helper()
+	r := e.holderCall(h, "GET", "/v1/holder/credential", nil)
+	if r.status != http.StatusOK && r.status != http.StatusForbidden {
+		e.t.Fatalf("holder call: status %d: %s", r.status, r.body)
+	}
+	return r.status == http.StatusOK
+}
+
+func (e *env) act(a app, action, password string, status int) view {
+	e.t.Helper()
+	var v view
+	r := must(e.t, e.call("POST", "/v1/applications/"+a.ID+"/action", a.Token, map[string]any{"action": action, "password": password}), status)
+	if status == http.StatusOK {
+		r.json(e.t, &v)
+	}
+	return v
+}
+
+// TestReproofNewDevice: face + SMS to the linked phone + the password move
+// the credential to a new device; the old device's credential is revoked
+// and the 网号 stays.
+func TestReproofNewDevice(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	old := e.apply(p)
+
+	a := e.startKind("device", old.wanghao, "")
+	if v := e.get(a); v.State != "phone" {
+		t.Fatalf("a device change starts in state %s, want phone", v.State)
+	}
+	h := e.issue(a, e.through(p, a, "device"))
+	if h.wanghao != old.wanghao {
+		t.Errorf("new device got 网号 %s, want %s", h.wanghao, old.wanghao)
+	}
+	if st, _ := e.credentialState(old.credentialID); st != storage.CredentialRevoked {
+		t.Errorf("old device's credential is %s, want revoked", st)
+	}
+	if e.holderWorks(old) {
+		t.Error("the old device still authenticates")
+	}
+	if !e.holderWorks(h) {
+		t.Error("the new device does not authenticate")
+	}
+}
+
+// TestReproofFaceNeedsFaceHash: a re-proofing application's face step
+// names the face image hash the attestation must carry, and only after the
+// SMS step (knowing a 网号 is not enough to reach it).
+func TestReproofFaceNeedsFaceHash(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	a := e.startKind("device", h.wanghao, "")
+	r := e.call("POST", "/v1/applications/"+a.ID+"/face", a.Token, map[string]any{"attestation": "x"})
+	if got := r.problemType(t); r.status != http.StatusConflict || got == "" {
+		t.Errorf("face before SMS: status %d %s, want 409", r.status, got)
+	}
+	v := e.through(p, a, "face")
+	var full struct {
+		FaceImageHash string `json:"face_image_hash"`
+	}
+	must(t, e.call("GET", "/v1/applications/"+a.ID, a.Token, nil), http.StatusOK).json(t, &full)
+	if full.FaceImageHash == "" || v.FaceChallenge == "" {
+		t.Errorf("face state without face image hash (%q) or challenge", full.FaceImageHash)
+	}
+	// Someone else's face does not pass.
+	other := adult(t)
+	r = e.call("POST", "/v1/applications/"+a.ID+"/face", a.Token, map[string]any{"attestation": e.attest(a, v.FaceChallenge, other.face)})
+	if r.status == http.StatusOK {
+		t.Fatal("another person's face passed the device change")
+	}
+}
+
+// TestReproofWrongPhone: only the linked number receives the code, and
+// trying numbers against a 网号 is limited.
+func TestReproofWrongPhone(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	a := e.startKind("password", h.wanghao, "")
+	for i := range 5 {
+		r := e.call("POST", "/v1/applications/"+a.ID+"/phone", a.Token, map[string]any{"phone": "+8613900000" + string(rune('0'+i)) + "00"})
+		if got := r.problemType(t); got != "phone-not-linked" {
+			t.Fatalf("wrong number #%d: %d %s, want phone-not-linked", i+1, r.status, got)
+		}
+	}
+	r := e.call("POST", "/v1/applications/"+a.ID+"/phone", a.Token, map[string]any{"phone": "+8613900000900"})
+	if got := r.problemType(t); r.status != http.StatusTooManyRequests || got != "phone-misses" {
+		t.Errorf("sixth wrong number: %d %s, want 429 phone-misses", r.status, got)
+	}
+	if _, ok := e.p.Outbox.Latest("+8613900000100"); ok {
+		t.Error("a code was sent to a number not linked to the 网号")
+	}
+}
+
+// TestReproofForgottenPassword: face + SMS set a new password; the old one
+// stops working and the credential stays.
+func TestReproofForgottenPassword(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	q := p
+	q.password = "58203614"
+	a := e.startKind("password", h.wanghao, "")
+	if v := e.through(q, a, "completed"); v.State != "completed" {
+		t.Fatalf("state %s", v.State)
+	}
+	must(t, e.holderCall(h, "POST", "/v1/holder/password/verify", map[string]any{"password": q.password}), http.StatusNoContent)
+	r := e.holderCall(h, "POST", "/v1/holder/password/verify", map[string]any{"password": p.password})
+	if got := r.problemType(t); got != "wrong-password" {
+		t.Errorf("old password after reset: %d %s", r.status, got)
+	}
+	// A weak new password is refused like at application.
+	q.password = "12345678"
+	a = e.startKind("password", h.wanghao, "")
+	e.through(p, a, "password")
+	r = e.call("PUT", "/v1/applications/"+a.ID+"/password", a.Token, map[string]any{"password": q.password})
+	if got := r.problemType(t); got != "weak-password" {
+		t.Errorf("weak new password: %d %s", r.status, got)
+	}
+}
+
+// TestReproofNewPhone: when the old number is gone, the password and a
+// face check link a new number, to which later codes go.
+func TestReproofNewPhone(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	q := p
+	q.phone = "+8613712345678"
+	a := e.startKind("phone", h.wanghao, "")
+	if v := e.get(a); v.State != "password" {
+		t.Fatalf("a phone change starts in state %s, want password", v.State)
+	}
+	// The current number is no new number.
+	e.through(p, a, "phone")
+	r := e.call("POST", "/v1/applications/"+a.ID+"/phone", a.Token, map[string]any{"phone": p.phone})
+	if got := r.problemType(t); got != "same-phone" {
+		t.Errorf("same number: %d %s", r.status, got)
+	}
+	if v := e.through(q, a, "completed"); v.State != "completed" {
+		t.Fatal(v.State)
+	}
+	// The old number is no longer linked; the new one is.
+	b := e.startKind("device", h.wanghao, "")
+	r = e.call("POST", "/v1/applications/"+b.ID+"/phone", b.Token, map[string]any{"phone": p.phone})
+	if got := r.problemType(t); got != "phone-not-linked" {
+		t.Errorf("old number after the change: %d %s", r.status, got)
+	}
+	e.through(q, b, "device")
+
+	// A wrong current password is counted like any other.
+	a = e.startKind("phone", h.wanghao, "")
+	r = e.call("PUT", "/v1/applications/"+a.ID+"/password", a.Token, map[string]any{"password": "58203614"})
+	if got := r.problemType(t); got != "wrong-password" {
+		t.Errorf("wrong password: %d %s", r.status, got)
+	}
+}
+
+// TestRecoverLostDevice: from the document (chip, face, SMS), suspend the
+// credential of a lost device, resume it, and re-issue to a new device.
+func TestRecoverLostDevice(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+
+	recoverTo := func() app {
+		a := e.startKind("recover", "", p.identity.Type)
+		if v := e.through(p, a, "action"); v.State != "action" {
+			t.Fatal(v.State)
+		}
+		return a
+	}
+	if v := e.act(recoverTo(), "suspend", "", http.StatusOK); v.State != "completed" {
+		t.Fatalf("after suspend: %s", v.State)
+	}
+	if st, by := e.credentialState(h.credentialID); st != storage.CredentialSuspended || by != storage.StatusByHolder {
+		t.Fatalf("after suspend: %s by %q", st, by)
+	}
+	if e.holderWorks(h) {
+		t.Fatal("a suspended credential still authenticates")
+	}
+
+	// Resume needs the password.
+	a := recoverTo()
+	r := e.call("POST", "/v1/applications/"+a.ID+"/action", a.Token, map[string]any{"action": "resume", "password": "58203614"})
+	if got := r.problemType(t); got != "wrong-password" {
+		t.Errorf("resume with a wrong password: %d %s", r.status, got)
+	}
+	e.act(a, "resume", p.password, http.StatusOK)
+	if !e.holderWorks(h) {
+		t.Fatal("the resumed credential does not authenticate")
+	}
+	r = e.call("POST", "/v1/applications/"+a.ID+"/action", a.Token, map[string]any{"action": "suspend"})
+	if r.status != http.StatusConflict {
+		t.Errorf("a second action on a completed application: %d", r.status)
+	}
+
+	// Re-issue to a new device.
+	a = recoverTo()
+	v := e.act(a, "reissue", p.password, http.StatusOK)
+	if v.State != "device" || v.DeviceNonce == "" {
+		t.Fatalf("after reissue: %+v", v)
+	}
+	n := e.issue(a, v)
+	if n.wanghao != h.wanghao {
+		t.Errorf("re-issued 网号 %s, want %s", n.wanghao, h.wanghao)
+	}
+	if e.holderWorks(h) || !e.holderWorks(n) {
+		t.Error("after re-issue the old device must fail and the new one work")
+	}
+}
+
+// TestRecoverOperatorHold: an operator's suspension is not lifted or
+// bypassed by the holder's recovery or device change.
+func TestRecoverOperatorHold(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	if _, err := e.p.Store.UpdateCredential(e.ctx, h.credentialID, func(c storage.Credential) (storage.Credential, error) {
+		c.Status, c.StatusBy, c.StatusReason = storage.CredentialSuspended, storage.StatusByOperator, "fraud check"
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	a := e.startKind("recover", "", p.identity.Type)
+	e.through(p, a, "action")
+	for _, action := range []string{"resume", "reissue"} {
+		r := e.call("POST", "/v1/applications/"+a.ID+"/action", a.Token, map[string]any{"action": action, "password": p.password})
+		if got := r.problemType(t); r.status != http.StatusForbidden || got != "operator-suspension" {
+			t.Errorf("%s under an operator's suspension: %d %s", action, r.status, got)
+		}
+	}
+	r := e.call("POST", "/v1/applications", "", map[string]any{"kind": "device", "wanghao": h.wanghao})
+	if got := r.problemType(t); got != "operator-suspension" {
+		t.Errorf("device change under an operator's suspension: %d %s", r.status, got)
+	}
+	if st, by := e.credentialState(h.credentialID); st != storage.CredentialSuspended || by != storage.StatusByOperator {
+		t.Errorf("credential now %s by %q", st, by)
+	}
+}
+
+// TestReproofRefusals: unknown 网号s, documents of no holder, kinds that do
+// not exist, and mixing the kinds' fields.
+func TestReproofRefusals(t *testing.T) {
+	e := newEnv(t, "")
+	stranger := adult(t)
+	tests := []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"unknown kind", map[string]any{"kind": "upgrade", "wanghao": "X"}, "application-kind"},
+		{"malformed 网号", map[string]any{"kind": "device", "wanghao": "not-a-wanghao"}, "no-such-holder"},
+		{"recover without document type", map[string]any{"kind": "recover"}, "document-type-mismatch"},
+		{"wanghao on an application", map[string]any{"document_type": "resident_id", "wanghao": "X"}, "application-kind"},
+	}
+	for _, tc := range tests {
+		r := e.call("POST", "/v1/applications", "", tc.body)
+		if got := r.problemType(t); got != tc.want {
+			t.Errorf("%s: %d %s, want %s", tc.name, r.status, got, tc.want)
+		}
+	}
+	// A document whose holder never applied.
+	a := e.startKind("recover", "", stranger.identity.Type)
+	r := e.call("PUT", "/v1/applications/"+a.ID+"/document", a.Token, map[string]any{"chip": e.chip(stranger)})
+	if got := r.problemType(t); r.status != http.StatusNotFound || got != "no-such-holder" {
+		t.Errorf("recover for a stranger: %d %s", r.status, got)
+	}
+}
+
+// TestRenewedDocument: applying with the renewed document (same number,
+// new validity) re-issues with the same 网号 and revokes the old
+// credential; a device change after the document expired is refused.
+func TestRenewedDocument(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	p.identity.ValidUntil = document.Date{Year: 2027, Month: 3, Day: 1}
+	old := e.apply(p)
+	c, err := e.p.Store.GetCredential(e.ctx, old.credentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end := time.Date(2027, 3, 2, 0, 0, 0, 0, time.FixedZone("CST", 8*3600)); c.ExpiresAt.After(end) {
+		t.Errorf("credential expires %v, after the document (%v)", c.ExpiresAt, end)
+	}
+
+	e.clock.Advance(c.ExpiresAt.Sub(e.clock.Now()) + time.Hour)
+	r := e.call("POST", "/v1/applications", "", map[string]any{"kind": "device", "wanghao": old.wanghao})
+	if got := r.problemType(t); got != "document-expired-reapply" {
+		t.Errorf("device change with an expired document: %d %s", r.status, got)
+	}
+
+	renewed := p
+	renewed.identity.ValidFrom = document.DateOf(e.clock.Now())
+	renewed.identity.ValidUntil = document.Date{Year: 2047, Month: 3, Day: 1}
+	n := e.apply(renewed)
+	if n.wanghao != old.wanghao {
+		t.Errorf("renewal gave 网号 %s, want %s", n.wanghao, old.wanghao)
+	}
+	if st, _ := e.credentialState(old.credentialID); st != storage.CredentialRevoked {
+		t.Errorf("old credential %s after renewal", st)
+	}
+	nc, err := e.p.Store.GetCredential(e.ctx, n.credentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !nc.ExpiresAt.After(c.ExpiresAt) {
+		t.Errorf("renewed credential expires %v", nc.ExpiresAt)
+	}
+}
