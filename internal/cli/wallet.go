@@ -27,6 +27,11 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"guardian": walletGuardian,
 		"approve":  walletApprove,
 		"history":  walletHistory,
+		// Re-proofing (reproof.go).
+		"device":          walletDevice,
+		"forgot-password": walletForgotPassword,
+		"new-phone":       walletNewPhone,
+		"recover":         walletRecover,
 	})
 }
 
@@ -187,26 +192,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		Wait:         *wait,
 		Progress:     func(step string) { fmt.Fprintln(env.Stderr, "  "+step) },
 	}
-	switch {
-	case *code != "":
-		given := *code
-		o.Code = func(context.Context, string) (string, error) { return given, nil }
-	case *devMode:
-		o.Code = wallet.DevCode(c)
-	default:
-		o.Code = func(context.Context, string) (string, error) {
-			return promptLine(env, "SMS code sent to your phone: ")
-		}
-	}
-	switch {
-	case *livenessURL != "":
-		o.Liveness = &liveness.HTTPProvider{URL: *livenessURL, Token: *livenessToken}
-	case *devMode:
-		o.Liveness = wallet.DevLiveness(c)
-	default:
-		// Needed only if the application is still at the face step.
-		o.Liveness = noLiveness{}
-	}
+	o.Code, o.Liveness = proofingSources(env, c, *code, *devMode, *livenessURL, *livenessToken)
 	switch {
 	case *evidence != "":
 		b, err := os.ReadFile(*evidence)

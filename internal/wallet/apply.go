@@ -254,6 +254,11 @@ type run struct {
 	p   Pending
 	doc chipDocument
 
+	// reproof: a re-proofing application (Reproof); action is a recover
+	// application's action.
+	reproof bool
+	action  string
+
 	password     string
 	haveP        bool
 	pwConfirmed  bool // the platform accepted password in this run
@@ -324,13 +329,17 @@ func (r *run) loop(ctx context.Context, v *proofing.View) (*Result, error) {
 			next, err = r.setPassword(ctx)
 		case storage.StateGuardian:
 			next, err = r.waitGuardian(ctx)
+		case storage.StateAction:
+			next, err = r.act(ctx)
 		case storage.StateDevice:
 			return r.device(ctx, cur)
+		case storage.StateCompleted:
+			return nil, nil
 		case storage.StateIssued:
-			_ = RemovePending(r.o.Dir)
+			r.forgetPending()
 			return nil, ErrAlreadyIssued
 		case storage.StateDeclined:
-			_ = RemovePending(r.o.Dir)
+			r.forgetPending()
 			return nil, ErrDeclined
 		default:
 			return nil, fmt.Errorf("%w: %q", ErrUnexpectedState, cur.State)
@@ -347,6 +356,14 @@ func (r *run) loop(ctx context.Context, v *proofing.View) (*Result, error) {
 	return nil, fmt.Errorf("%w: no progress after %d steps", ErrUnexpectedState, maxSteps)
 }
 
+// forgetPending removes pending.json once the application it saved is dead.
+// A re-proofing run saves none, so it leaves an application's alone.
+func (r *run) forgetPending() {
+	if !r.reproof {
+		_ = RemovePending(r.o.Dir)
+	}
+}
+
 func (r *run) stepDone(err error, msg string) {
 	if err == nil {
 		r.progress(msg)
@@ -358,10 +375,10 @@ func (r *run) stepDone(err error, msg string) {
 func (r *run) fail(err error) error {
 	switch {
 	case hasSlug(err, "application-declined"):
-		_ = RemovePending(r.o.Dir)
+		r.forgetPending()
 		return fmt.Errorf("%w: %w", ErrDeclined, err)
 	case hasSlug(err, "application-expired"):
-		_ = RemovePending(r.o.Dir)
+		r.forgetPending()
 		return fmt.Errorf("%w: %w", ErrApplicationExpired, err)
 	}
 	return err
@@ -394,10 +411,14 @@ func (r *run) face(ctx context.Context, v proofing.View) (proofing.View, error) 
 	if v.FaceChallenge == "" {
 		return proofing.View{}, fmt.Errorf("%w: no face challenge", ErrResponse)
 	}
+	hash, err := r.faceHash(v)
+	if err != nil {
+		return proofing.View{}, err
+	}
 	att, err := r.o.Liveness.Attest(ctx, liveness.Request{
 		Challenge:     v.FaceChallenge,
 		ApplicationID: r.p.ApplicationID,
-		FaceImageHash: liveness.FaceHash(r.doc.Data.DG2),
+		FaceImageHash: hash,
 	})
 	if err != nil {
 		return proofing.View{}, fmt.Errorf("wallet: liveness check: %w", err)
@@ -450,7 +471,11 @@ func (r *run) setPassword(ctx context.Context) (proofing.View, error) {
 		return proofing.View{}, err
 	}
 	r.pwConfirmed = true
-	r.progress("credential password set")
+	if r.reproof {
+		r.progress("credential password accepted")
+	} else {
+		r.progress("credential password set")
+	}
 	return next, nil
 }
 
@@ -534,8 +559,10 @@ func (r *run) device(ctx context.Context, v proofing.View) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := RemovePending(r.o.Dir); err != nil {
-		return nil, err
+	if !r.reproof {
+		if err := RemovePending(r.o.Dir); err != nil {
+			return nil, err
+		}
 	}
 	r.progress("credential saved in the wallet")
 	return &Result{Wanghao: w.Wanghao, CredentialID: w.CredentialID, ExpiresAt: w.ExpiresAt}, nil

@@ -1,0 +1,160 @@
+package wallet
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// ReproofOptions configure Reproof. The embedded ApplyOptions give the
+// platform, wallet directory, phone number (the linked one; for kind phone
+// the new one), password (the current one; for kind password the new one),
+// SMS code source and liveness provider; DocumentPath is needed only for
+// kind recover.
+type ReproofOptions struct {
+	ApplyOptions
+	// Kind is the re-proofing kind: device, password, phone or recover.
+	Kind storage.ApplicationKind
+	// Wanghao names the holder (kinds device, password and phone).
+	Wanghao string
+	// Action is what a recover application does: proofing.ActionSuspend,
+	// ActionResume or ActionReissue.
+	Action string
+}
+
+// Reproof runs a re-proofing application to its end: for kinds device and
+// recover with ActionReissue, a new credential bound to a new device key,
+// saved in o.Dir (the platform revokes the old device's); for the others
+// the change is made on the platform and Result carries no credential.
+// Nothing is saved for resuming: a failed run starts again.
+func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, error) {
+	if err := o.check(c); err != nil {
+		return nil, err
+	}
+	r := &run{c: c, o: o.ApplyOptions, action: o.Action}
+	var docType document.Type
+	if o.Kind == storage.KindRecover {
+		doc, err := readDocument(o.DocumentPath)
+		if err != nil {
+			return nil, err
+		}
+		r.doc, docType = doc, doc.Identity.Type
+	}
+	started, err := c.StartReproof(ctx, o.Kind, o.Wanghao, docType)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: starting the application: %w", err)
+	}
+	r.p = Pending{Server: c.base(), ApplicationID: started.ID, Token: started.Token}
+	r.reproof = true
+	r.progress("application started")
+	res, err := r.loop(ctx, &started.View)
+	if err != nil {
+		return nil, err
+	}
+	if res == nil {
+		return &ReproofResult{}, nil
+	}
+	return &ReproofResult{Issued: res}, nil
+}
+
+// ReproofResult is the end of a re-proofing application: Issued is the new
+// credential (kinds device and recover with reissue), nil otherwise.
+type ReproofResult struct {
+	Issued *Result
+}
+
+func (o *ReproofOptions) check(c *Client) error {
+	switch o.Kind {
+	case storage.KindDevice, storage.KindPassword, storage.KindPhone:
+		if o.Wanghao == "" {
+			return fmt.Errorf("%w: no 网号", ErrOptions)
+		}
+		o.DocumentPath = "-" // not used; satisfies ApplyOptions.check
+	case storage.KindRecover:
+		switch o.Action {
+		case proofing.ActionSuspend, proofing.ActionResume, proofing.ActionReissue:
+		default:
+			return fmt.Errorf("%w: the action must be suspend, resume or reissue", ErrOptions)
+		}
+	default:
+		return fmt.Errorf("%w: unknown kind %q", ErrOptions, o.Kind)
+	}
+	return o.ApplyOptions.check(c)
+}
+
+// faceHash is the face image hash a liveness attestation names: the one
+// the platform gives for a re-proofing application, else the chip's.
+func (r *run) faceHash(v proofing.View) ([32]byte, error) {
+	var h [32]byte
+	if v.FaceImageHash == "" {
+		if r.reproof && len(r.doc.Data.DG2) == 0 {
+			return h, fmt.Errorf("%w: no face image hash", ErrResponse)
+		}
+		return liveness.FaceHash(r.doc.Data.DG2), nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(v.FaceImageHash)
+	if err != nil || len(b) != len(h) {
+		return h, fmt.Errorf("%w: malformed face image hash", ErrResponse)
+	}
+	copy(h[:], b)
+	return h, nil
+}
+
+// act carries out the recover application's action.
+func (r *run) act(ctx context.Context) (proofing.View, error) {
+	var pw string
+	if r.action != proofing.ActionSuspend {
+		var err error
+		if pw, err = r.askPassword(); err != nil {
+			return proofing.View{}, err
+		}
+	}
+	next, err := r.c.Act(ctx, r.p.ApplicationID, r.p.Token, r.action, pw)
+	if err != nil {
+		if hasSlug(err, "wrong-password") {
+			r.haveP = false
+		}
+		return proofing.View{}, err
+	}
+	if pw != "" {
+		r.pwConfirmed = true
+	}
+	r.progress("credential " + map[string]string{
+		proofing.ActionSuspend: "suspended", proofing.ActionResume: "resumed", proofing.ActionReissue: "to be re-issued",
+	}[r.action])
+	return next, nil
+}
+
+// StartReproof starts a re-proofing application, POST /v1/applications
+// with a kind: the holder named by wanghao, or for kind recover by the
+// document of type t.
+func (c *Client) StartReproof(ctx context.Context, kind storage.ApplicationKind, wanghao string, t document.Type) (proofing.Started, error) {
+	var out proofing.Started
+	in := map[string]any{"kind": kind}
+	if wanghao != "" {
+		in["wanghao"] = wanghao
+	}
+	if t != "" {
+		in["document_type"] = t
+	}
+	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/applications", in: in, out: &out})
+	if err == nil && (out.ID == "" || out.Token == "") {
+		err = fmt.Errorf("%w: started application lacks id or token", ErrResponse)
+	}
+	return out, err
+}
+
+// Act chooses a recover application's action,
+// POST /v1/applications/{id}/action.
+func (c *Client) Act(ctx context.Context, id, token, action, password string) (proofing.View, error) {
+	var out proofing.View
+	err := c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/action"), token: token,
+		in: map[string]string{"action": action, "password": password}, out: &out})
+	return out, err
+}
