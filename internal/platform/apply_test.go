@@ -25,6 +25,7 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/storage"
 )
 
 // backends runs fn on SQLite and, when NETID_TEST_POSTGRES_DSN is set, on
@@ -476,5 +477,44 @@ func TestPhotoKeptSealed(t *testing.T) {
 	}
 	if bytes.Contains(identity, []byte(`"photo"`)) {
 		t.Error("the sealed identity carries the photo too")
+	}
+}
+
+// TestStatusListCaching: the status list says how long it may be cached,
+// carries an entity tag, and answers a conditional request with 304 until
+// a status changes.
+func TestStatusListCaching(t *testing.T) {
+	e := newEnv(t, "")
+	h := e.apply(adult(t))
+	c, err := e.p.Store.GetCredential(e.ctx, h.credentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/status/" + c.StatusList
+	first := must(t, e.call("GET", path, "", nil), http.StatusOK)
+	etag := first.header.Get("ETag")
+	if cc := first.header.Get("Cache-Control"); !strings.HasPrefix(cc, "public, max-age=") || etag == "" {
+		t.Fatalf("Cache-Control %q, ETag %q", cc, etag)
+	}
+	if ct := first.header.Get("Content-Type"); ct != "application/statuslist+jwt" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	r := must(t, e.raw("GET", path, nil, map[string]string{"If-None-Match": `"other", ` + etag}), http.StatusNotModified)
+	if len(r.body) != 0 || r.header.Get("ETag") != etag {
+		t.Errorf("304 with body %q, ETag %q", r.body, r.header.Get("ETag"))
+	}
+	must(t, e.raw("GET", path, nil, map[string]string{"If-None-Match": `"other"`}), http.StatusOK)
+
+	// A suspension is published once the cached list's time is up.
+	if _, err := e.p.Store.UpdateCredential(e.ctx, h.credentialID, func(c storage.Credential) (storage.Credential, error) {
+		c.Status, c.StatusBy = storage.CredentialSuspended, storage.StatusByOperator
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(e.p.Server.Status.TTL + time.Second)
+	r = e.raw("GET", path, nil, map[string]string{"If-None-Match": etag})
+	if r.status != http.StatusOK || r.header.Get("ETag") == etag {
+		t.Errorf("after a status change and the ttl: %d, ETag %q (was %q)", r.status, r.header.Get("ETag"), etag)
 	}
 }

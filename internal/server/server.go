@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -228,11 +230,33 @@ func (s *Server) statusList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/statuslist+jwt")
+	// Relying parties may cache the list for its ttl (also in the token);
+	// after that a conditional request costs them no download when nothing
+	// changed.
+	sum := sha256.Sum256([]byte(token))
+	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(ttl/time.Second)))
+	w.Header().Set("ETag", etag)
+	if etagMatch(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.Header().Set("Content-Type", "application/statuslist+jwt")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(token))
 	return nil
+}
+
+// etagMatch reports whether an If-None-Match header names etag (RFC 9110
+// 13.1.2: a list of entity tags, weak comparison, or "*").
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // bearer returns the application token from the Authorization header.
