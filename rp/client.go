@@ -109,7 +109,7 @@ func (e *APIError) Slug() string { return strings.TrimPrefix(e.Type, problemType
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "rp: the netid API answered %d", e.Status)
+	fmt.Fprintf(&b, "the netid API answered %d", e.Status)
 	if e.Type != "" {
 		b.WriteString(" " + e.Slug())
 	}

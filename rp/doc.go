@@ -1,6 +1,9 @@
 // Package rp is the relying-party SDK of netid: what an internet platform
-// imports to verify a holder's 网证 presentation without receiving plaintext
-// identity data and without calling the platform for each verification.
+// imports to verify people without receiving plaintext identity data,
+// either offline from a holder's 网证 presentation (Verifier) or through
+// the platform's verification session API (Client) and its signed results.
+//
+// # Presentations
 //
 // A Verifier fetches the platform's issuer keys (JWKS) once, and each
 // status list at most once per the list's time-to-live; verifying a
