@@ -520,12 +520,13 @@ func (c *Client) Wait(ctx context.Context, id string, interval time.Duration) (*
 }
 
 // temporary reports whether a poll failure may pass by itself: an API
-// error that says so, or no answer at all.
+// error that says so, or no answer at all (a transport error).
 func temporary(err error) bool {
 	if e, ok := errors.AsType[*APIError](err); ok {
 		return e.temporary()
 	}
-	return true
+	_, transport := errors.AsType[*url.Error](err)
+	return transport
 }
 
 // do makes one authenticated API call with a JSON body (if in is not nil)

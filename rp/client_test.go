@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +188,17 @@ func TestClientAPIErrors(t *testing.T) {
 		}
 		if n := e.api.polls.Load(); n != 3 {
 			t.Fatalf("%d polls through 502s, want 3 (transient failures retried)", n)
+		}
+	})
+	t.Run("platform unreachable", func(t *testing.T) {
+		e := newClientEnv(t, nil, nil)
+		e.api.srv.Close()
+		_, err := e.c.Wait(ctx, "sess", fast)
+		if _, ok := errors.AsType[*url.Error](err); !ok {
+			t.Fatalf("unreachable: %v", err)
+		}
+		if _, ok := errors.AsType[*rp.APIError](err); ok {
+			t.Fatalf("unreachable reported as an API answer: %v", err)
 		}
 	})
 	t.Run("malformed answer", func(t *testing.T) {

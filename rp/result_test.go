@@ -377,3 +377,25 @@ func FuzzVerifyResult(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyResult measures verifying a signed result with cached
+// keys (no request to the platform).
+func BenchmarkVerifyResult(b *testing.B) {
+	p := newPlatform(b, newClock())
+	v, err := rp.New(context.Background(), p.URL, rp.WithClock(p.clock.Now), rp.WithHTTPClient(p.srv.Client()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := signResult(b, p.issuerKey, validResult(p))
+	want := rp.ResultExpect{ClientID: testClient, SessionID: "sess-1"}
+	jwks0, _ := p.hits()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.VerifyResult(context.Background(), tok, want); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if jwks, _ := p.hits(); jwks != jwks0 {
+		b.Fatalf("%d key fetches while verifying", jwks-jwks0)
+	}
+}
