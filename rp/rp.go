@@ -35,8 +35,9 @@ var (
 	// Verifier's, or its status list is not published by the issuer.
 	ErrIssuer = errors.New("credential not from this issuer")
 	// ErrExpired: the credential's validity period has ended (or not yet
-	// begun); the holder must renew it.
-	ErrExpired = errors.New("credential expired")
+	// begun): the holder must renew it; or, from VerifyResult, a signed
+	// result's exp has passed (or its nbf is still ahead).
+	ErrExpired = errors.New("credential or result expired")
 	// ErrAudience: the presentation was made for another relying party.
 	ErrAudience = errors.New("presentation for another audience")
 	// ErrNonce: the presentation carries another nonce than the one the
