@@ -9,11 +9,17 @@
 // it: the fixed choices (error correction level M, a four-module quiet
 // zone, black on white), the input limit [MaxData], and the renderers.
 //
+// The package-level functions render at level M up to [MaxData] bytes. The
+// [Dense] renderer has the same methods at level L up to [MaxDenseData]
+// bytes (a version 40 symbol), for data that cannot be split or shortened,
+// such as an offline eID payload; [Standard] is the package-level
+// functions' renderer.
+//
 // The renderers are written here rather than taken from the library's
 // writer modules (separate modules, with image-drawing dependencies of
 // their own, for features netid does not use such as logos and rounded
 // modules) because the job is small: a bitmap of at most 129×129 modules
-// (quiet zone included), each module a scale×scale square of a two-colour
+// (185×185 for [Dense]; quiet zone included), each module a scale×scale square of a two-colour
 // paletted image, which image/png stores at one bit per pixel.
 //
 // # Encoding mode

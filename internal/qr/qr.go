@@ -13,25 +13,61 @@ import (
 	qrcode "github.com/yeqown/go-qrcode/v2"
 )
 
-// MaxData is the largest input, in bytes, that the renderers accept. At
-// level M in byte mode it needs a version 26 symbol (121×121 modules), about
-// the densest a phone reads from a screen; netid's links and session codes
-// are far shorter.
+// MaxData is the largest input, in bytes, that the package-level renderers
+// ([Standard]) accept. At level M in byte mode it needs a version 26 symbol
+// (121×121 modules), about the densest a phone reads from a screen;
+// netid's links and session codes are far shorter.
 const MaxData = 1000
+
+// MaxDenseData is the largest input, in bytes, that [Dense] accepts: the
+// byte-mode capacity of the largest QR symbol, version 40 (177×177
+// modules), at error correction level L.
+const MaxDenseData = 2953
+
+// Renderer is a choice of error correction level and input limit; its
+// methods render like the package-level functions of the same names.
+type Renderer struct {
+	level   ecLevel
+	maxData int
+}
+
+// ecLevel is an error correction level, as this package names them.
+type ecLevel int
+
+const (
+	levelM ecLevel = iota
+	levelL
+)
+
+var (
+	// Standard is level M with inputs of up to MaxData bytes: what the
+	// package-level functions use, and what every code meant to be read
+	// from across a room or off a printed page should use.
+	Standard = Renderer{level: levelM, maxData: MaxData}
+	// Dense is level L with inputs of up to MaxDenseData bytes, for data
+	// that must travel whole in one symbol, such as an offline eID payload
+	// (an SD-JWT presentation of 1.5 to 3 KB). Its symbols reach version 40
+	// (177×177 modules, 185 with the quiet zone): they are meant for a
+	// phone or PNG held close to the scanner, and Terminal output needs a
+	// terminal at least 185 columns wide. Level L recovers about 7% of the
+	// symbol instead of 15%, so smudges and glare matter more.
+	Dense = Renderer{level: levelL, maxData: MaxDenseData}
+)
 
 // QuietZone is the light border around the symbol, in modules, that every
 // renderer draws (ISO/IEC 18004 asks for four).
 const QuietZone = 4
 
 // MaxScale is the largest PNG scale accepted, in pixels per module; it
-// bounds the image at 129×32 = 4,128 pixels square (one byte per pixel
-// while it is drawn).
+// bounds the image at 129×32 = 4,128 pixels square for [Standard] and
+// 185×32 = 5,920 for [Dense] (one byte per pixel while it is drawn).
 const MaxScale = 32
 
 var (
 	// ErrEmpty is returned for empty input.
 	ErrEmpty = errors.New("qr: empty data")
-	// ErrTooLong is returned when the input is longer than MaxData bytes.
+	// ErrTooLong is returned when the input is longer than the renderer's
+	// limit (MaxData bytes for Standard, MaxDenseData for Dense).
 	ErrTooLong = errors.New("qr: data too long")
 	// ErrScale is returned when the PNG scale is outside 1..MaxScale.
 	ErrScale = errors.New("qr: scale out of range")
@@ -42,11 +78,15 @@ var (
 
 // PNG renders data as a QR code PNG: error correction level M, a quiet zone
 // of QuietZone modules, scale pixels per module, black on white.
-func PNG(data string, scale int) ([]byte, error) {
+func PNG(data string, scale int) ([]byte, error) { return Standard.PNG(data, scale) }
+
+// PNG renders data as a QR code PNG at r's error correction level, with a
+// quiet zone of QuietZone modules, scale pixels per module, black on white.
+func (r Renderer) PNG(data string, scale int) ([]byte, error) {
 	if scale < 1 || scale > MaxScale {
 		return nil, fmt.Errorf("%w: %d pixels per module (want 1..%d)", ErrScale, scale, MaxScale)
 	}
-	m, err := encode(data)
+	m, err := r.encode(data)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +116,12 @@ func PNG(data string, scale int) ([]byte, error) {
 
 // DataURI renders data as PNG (see [PNG]) and returns it as a
 // "data:image/png;base64,…" URI for an HTML img element.
-func DataURI(data string, scale int) (string, error) {
-	b, err := PNG(data, scale)
+func DataURI(data string, scale int) (string, error) { return Standard.DataURI(data, scale) }
+
+// DataURI renders data as r.PNG and returns it as a
+// "data:image/png;base64,…" URI for an HTML img element.
+func (r Renderer) DataURI(data string, scale int) (string, error) {
+	b, err := r.PNG(data, scale)
 	if err != nil {
 		return "", err
 	}
@@ -96,8 +140,12 @@ const (
 // █ (both) and space (neither), black on white by ANSI colour escapes, with
 // a quiet zone of QuietZone modules. Every line ends in "\n". When the
 // symbol's height is odd, the bottom half of the last row is light.
-func Terminal(data string) (string, error) {
-	m, err := encode(data)
+func Terminal(data string) (string, error) { return Standard.Terminal(data) }
+
+// Terminal renders data for a terminal as the package-level [Terminal]
+// does, at r's error correction level.
+func (r Renderer) Terminal(data string) (string, error) {
+	m, err := r.encode(data)
 	if err != nil {
 		return "", err
 	}
@@ -129,8 +177,12 @@ func Terminal(data string) (string, error) {
 // or colour: one line per module row, "##" for a dark module and two spaces
 // for a light one, with a quiet zone of QuietZone modules (so lines end in
 // spaces). Every line ends in "\n".
-func TerminalASCII(data string) (string, error) {
-	m, err := encode(data)
+func TerminalASCII(data string) (string, error) { return Standard.TerminalASCII(data) }
+
+// TerminalASCII renders data as plain ASCII as the package-level
+// [TerminalASCII] does, at r's error correction level.
+func (r Renderer) TerminalASCII(data string) (string, error) {
+	m, err := r.encode(data)
 	if err != nil {
 		return "", err
 	}
@@ -150,13 +202,22 @@ func TerminalASCII(data string) (string, error) {
 }
 
 // encode checks data and returns the symbol's modules, quiet zone
-// included, as rows of booleans (true is dark), indexed [y][x].
-func encode(data string) (m [][]bool, err error) {
+// included, as rows of booleans (true is dark), indexed [y][x]. The zero
+// Renderer is Standard.
+func (r Renderer) encode(data string) (m [][]bool, err error) {
+	limit := r.maxData
+	if limit == 0 {
+		limit = MaxData
+	}
 	switch {
 	case data == "":
 		return nil, ErrEmpty
-	case len(data) > MaxData:
-		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLong, len(data), MaxData)
+	case len(data) > limit:
+		return nil, fmt.Errorf("%w: %d bytes (at most %d)", ErrTooLong, len(data), limit)
+	}
+	level := qrcode.ErrorCorrectionMedium
+	if r.level == levelL {
+		level = qrcode.ErrorCorrectionLow
 	}
 	// The library panics on some internal inconsistencies; a panic must not
 	// take a server down for one bad rendering. Its message may quote the
@@ -167,7 +228,7 @@ func encode(data string) (m [][]bool, err error) {
 		}
 	}()
 	code, err := qrcode.NewWith(data,
-		qrcode.WithErrorCorrectionLevel(qrcode.ErrorCorrectionMedium),
+		qrcode.WithErrorCorrectionLevel(level),
 		mode(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrEncode, err)

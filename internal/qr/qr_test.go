@@ -151,7 +151,7 @@ func isDark(c color.Color) bool {
 }
 
 func TestPNGScale(t *testing.T) {
-	ref, err := encode("netid")
+	ref, err := Standard.encode("netid")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestTerminalDecodes(t *testing.T) {
 				t.Fatalf("Terminal: %v", err)
 			}
 			m := terminalModules(t, s)
-			ref, err := encode(tc.data)
+			ref, err := Standard.encode(tc.data)
 			if err != nil {
 				t.Fatal(err)
 			}
