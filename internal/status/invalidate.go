@@ -1,0 +1,19 @@
+package status
+
+// Invalidate drops the cached token of list, so the next Token call reads
+// storage and signs afresh. Call it after changing the status of a
+// credential in list: a relying party that fetches the list after the
+// change then sees it, and one that fetched before caches the old token
+// for at most TTL, so the change is visible to every relying party within
+// TTL of the change.
+//
+// Without Invalidate (a change made by another process sharing the
+// database: another replica, or `netid admin credential` working on the
+// database directly) this process may serve its cached token for up to TTL
+// after the change, and a relying party may cache that token for another
+// TTL: the change is then visible within 2×TTL.
+func (p *Publisher) Invalidate(list string) {
+	p.mu.Lock()
+	delete(p.cache, list)
+	p.mu.Unlock()
+}
