@@ -495,6 +495,10 @@ func TestWards(t *testing.T) {
 	check := func(want ...Ward) {
 		t.Helper()
 		got, err := f.svc.Wards(f.ctx, g.person.ID)
+		// Wards created at the same instant come in ID order.
+		byID := func(a, b Ward) int { return strings.Compare(a.PersonID, b.PersonID) }
+		slices.SortFunc(got, byID)
+		slices.SortFunc(want, byID)
 		if err != nil || !slices.Equal(got, want) {
 			t.Fatalf("wards\n got %+v %v\nwant %+v", got, err, want)
 		}
