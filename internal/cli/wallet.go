@@ -32,6 +32,8 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"forgot-password": walletForgotPassword,
 		"new-phone":       walletNewPhone,
 		"recover":         walletRecover,
+		// The electronic ID card (walleteid.go).
+		"eid": walletEID,
 	})
 }
 
