@@ -209,6 +209,7 @@ func TestWalletEID(t *testing.T) {
 	if _, nonce, err := eid.ParseOffline(offline); err != nil || nonce == "" {
 		t.Fatalf("ParseOffline: %v", err)
 	}
+	t.Logf("payload sizes: online %d bytes, offline (age_over_18, name) %d bytes", len(payload), len(offline))
 	if got := decodePNG(t, pngPath); got != offline {
 		t.Fatalf("the offline PNG decodes to %d bytes, want the printed %d", len(got), len(offline))
 	}

@@ -26,7 +26,7 @@
 // which is what makes a screenshot useless: it is dead once its window has
 // passed, and dead after its first use within the window.
 //
-// The payload is about 350 bytes, small enough for a QR code that any phone
+// The payload is about 400 bytes, small enough for a QR code that any phone
 // reads from a screen.
 //
 // # Offline payloads

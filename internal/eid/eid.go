@@ -38,7 +38,7 @@ const Typ = "netid-eid+jwt"
 // Size bounds, checked before anything is decoded.
 const (
 	// MaxOnlineSize is the longest online payload ParseOnline accepts, in
-	// bytes (prefix included); a well-formed one is about 350.
+	// bytes (prefix included); a well-formed one is about 400.
 	MaxOnlineSize = 2048
 	// MaxOfflineSize is the longest offline payload, in bytes (prefix
 	// included): the byte-mode capacity of the largest QR code (version 40)
