@@ -6,7 +6,7 @@
 // # The wallet directory
 //
 // A wallet lives in one directory (DefaultDir: $NETID_WALLET, else
-// $HOME/.netid/wallet; mode 0700) holding two files, each mode 0600 and
+// $HOME/.netid/wallet; mode 0700) holding up to three files, each mode 0600 and
 // each replaced atomically (temporary file, fsync, rename):
 //
 //   - wallet.json: the credential. Its non-secret part is readable without
@@ -25,7 +25,12 @@
 //     as before).
 //   - pending.json: an application in progress (its id and bearer token,
 //     the document file and phone number), so that Resume can continue it,
-//     for example after a guardian confirmed.
+//     for example after a guardian confirmed. Re-proofing (Reproof: a new
+//     device, a forgotten password, a new phone, a lost device) saves
+//     none: a failed run starts again.
+//   - eid.json: the electronic ID card (电子身份证): the document's
+//     attributes and photo read from the chip, sealed under a separate
+//     6-digit usage password (see eid.go for its limits).
 //
 // # The client
 //
