@@ -6,7 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
-		"sync"
+	"sync"
 	"testing"
 	"time"
 
