@@ -26,6 +26,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/keys"
+	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/password"
@@ -253,6 +254,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Heads:        store,
 		Admin:        admin,
 		OIDC:         provider,
+	}
+	p.Server.Lifecycle = &lifecycle.Service{
+		Store: store, Sealer: sealer, Index: indexer, Codes: codes, Passwords: svc,
+		Status: p.Server.Status, Records: p.Records, PasswordParams: opt.PasswordParams, Now: now,
+	}
+	if err := p.Server.Lifecycle.Check(); err != nil {
+		return nil, err
 	}
 	if cfg.RateLimit > 0 {
 		limiter, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: cfg.RateLimit, Burst: int(2*cfg.RateLimit) + 1, MaxKeys: 100000, Now: now})

@@ -17,6 +17,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/status"
@@ -55,6 +56,9 @@ type Server struct {
 	Admin        *relyingparty.AdminAPI
 	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
 	OIDC Mounter
+	// Lifecycle, if set, serves the holders' self-service and the
+	// operators' credential actions (lifecycle.go).
+	Lifecycle *lifecycle.Service
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
 	// RateLimit limits requests per client address; nil means no limit.
@@ -144,6 +148,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if s.OIDC != nil {
 		s.OIDC.Mount(mux)
+	}
+	if s.Lifecycle != nil {
+		s.mountLifecycle(h)
 	}
 	if s.Dev != nil {
 		s.Dev.Mount(mux, h)
