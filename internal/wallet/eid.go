@@ -79,10 +79,12 @@ type eidFile struct {
 // an NFC read, or `netid dev document` output) into a card. With a trust
 // list it performs passive authentication (chip.Verify: SOD signature,
 // chain to a trusted CA, data group hashes, document validity at now);
-// without one it checks structure only: the chip package offers no check
-// of the data group hashes apart from the full passive authentication, and
-// the platform authenticated the document when the credential was issued.
-// Errors wrap ErrDocument and, from chip.Verify, chip's sentinels.
+// without one it checks the chip's integrity (chip.CheckIntegrity: the
+// data groups match the SOD, whose signature verifies with the certificate
+// it carries), which detects data altered after signing but not a forged
+// signer; the platform authenticated the document when it issued the
+// credential, and eid add checks that the card is the credential holder's.
+// Errors wrap ErrDocument and chip's sentinels.
 func ReadEIDDocument(path string, trust *chip.TrustList, now time.Time) (EIDCard, error) {
 	doc, err := readDocument(path)
 	if err != nil {
@@ -95,14 +97,16 @@ func ReadEIDDocument(path string, trust *chip.TrustList, now time.Time) (EIDCard
 		}
 		return EIDCard{Identity: v.Identity, Photo: v.FaceImage, Authenticated: true, AddedAt: now.UTC()}, nil
 	}
-	var id document.Identity
-	if err := decodeStrict(doc.Data.DG1, &id); err != nil {
-		return EIDCard{}, fmt.Errorf("%w: DG1 is not identity JSON", ErrDocument)
+	// No trust list: the data groups must still match the SOD, whose
+	// signature must verify with the certificate it carries.
+	v, err := chip.CheckIntegrity(doc.Data)
+	if err != nil {
+		return EIDCard{}, fmt.Errorf("%w: %w", ErrDocument, err)
 	}
-	if err := checkCard(EIDCard{Identity: id, Photo: doc.Data.DG2}); err != nil {
+	if err := checkCard(EIDCard{Identity: v.Identity, Photo: v.FaceImage}); err != nil {
 		return EIDCard{}, err
 	}
-	return EIDCard{Identity: id, Photo: bytes.Clone(doc.Data.DG2), AddedAt: now.UTC()}, nil
+	return EIDCard{Identity: v.Identity, Photo: v.FaceImage, AddedAt: now.UTC()}, nil
 }
 
 // checkCard checks that a card holds what a document's chip must.

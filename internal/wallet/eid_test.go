@@ -139,6 +139,8 @@ func TestReadEIDDocument(t *testing.T) {
 			id.ValidUntil = document.Date{Year: 2025, Month: 1, Day: 1}
 			return id
 		}(), nil), p.trust, []error{ErrDocument, chip.ErrDocumentExpired}},
+		{"DG1 changed, no trust list", p.writeChipFile(t, eidIdentity, func(d *chip.Data) { d.DG1 = otherDG1 }), nil, []error{ErrDocument, chip.ErrHashMismatch}},
+		{"DG2 changed, no trust list", p.writeChipFile(t, eidIdentity, func(d *chip.Data) { d.DG2 = append(bytes.Clone(testFace), 0) }), nil, []error{ErrDocument, chip.ErrHashMismatch}},
 		{"DG2 not an image, no trust list", p.writeChipFile(t, eidIdentity, func(d *chip.Data) { d.DG2 = []byte("GIF89a") }), nil, []error{ErrDocument}},
 		{"DG1 unknown member, no trust list", p.writeChipFile(t, eidIdentity, func(d *chip.Data) { d.DG1 = []byte(`{"type":"resident_id_card","x":1}`) }), nil, []error{ErrDocument}},
 		{"DG1 without a name, no trust list", p.writeChipFile(t, eidIdentity, func(d *chip.Data) {

@@ -701,3 +701,42 @@ func BenchmarkSign(b *testing.B) {
 		}
 	}
 }
+
+// TestCheckIntegrity: without a trust list, altered data groups and a
+// broken SOD signature are still caught; an untrusted signer is not (that
+// is passive authentication's job).
+func TestCheckIntegrity(t *testing.T) {
+	good := goodData(t)
+	v, err := CheckIntegrity(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Identity.Number != testIdentity().Number || v.Issuer != nil || v.Signer == nil {
+		t.Errorf("CheckIntegrity: %+v", v)
+	}
+	untrustedCA, key, err := NewCA("Untrusted CSCA", now.AddDate(-1, 0, 0), now.AddDate(10, 0, 0))
+	must(err)
+	untrustedDS, err := NewDocumentSigner(untrustedCA, key, "DS", now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	must(err)
+	if _, err := CheckIntegrity(signIdentity(t, untrustedDS, testIdentity(), now)); err != nil {
+		t.Errorf("a self-consistent chip from an untrusted signer: %v", err)
+	}
+	tests := []struct {
+		name string
+		edit func(d *Data)
+		want error
+	}{
+		{"DG1 altered", func(d *Data) { d.DG1 = bytes.Replace(d.DG1, []byte(testIdentity().Name), []byte("李四"), 1) }, ErrHashMismatch},
+		{"DG2 altered", func(d *Data) { d.DG2 = append(bytes.Clone(d.DG2), 0) }, ErrHashMismatch},
+		{"SOD signature altered", func(d *Data) { d.SOD = bytes.Clone(d.SOD); d.SOD[len(d.SOD)-3] ^= 1 }, nil},
+		{"SOD truncated", func(d *Data) { d.SOD = d.SOD[:len(d.SOD)/2] }, ErrMalformed},
+	}
+	for _, tc := range tests {
+		d := good
+		tc.edit(&d)
+		_, err := CheckIntegrity(d)
+		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}

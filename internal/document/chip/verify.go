@@ -99,6 +99,45 @@ func Verify(d Data, trust *TrustList, now time.Time) (*Verified, error) {
 	}, nil
 }
 
+// CheckIntegrity performs the checks of Verify that need no trust list:
+// the SOD parses, its signature verifies with the document-signer
+// certificate it carries, the hashes of DG1 and DG2 equal the SOD's, DG2
+// is an image and DG1 parses. It does not establish that an issuing
+// authority signed the document (anyone can make a self-consistent chip);
+// it lets a holder's wallet, which has no trust list, detect data altered
+// after signing. The result's Signer is the unverified DS certificate and
+// Issuer is nil. Document validity dates are not checked.
+func CheckIntegrity(d Data) (*Verified, error) {
+	if err := d.checkSizes(); err != nil {
+		return nil, err
+	}
+	s, err := parseSOD(d.SOD)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := s.signerCertificate()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.verifySignature(ds); err != nil {
+		return nil, err
+	}
+	if err := s.checkDataGroup(dgIdentity, d.DG1); err != nil {
+		return nil, err
+	}
+	if err := s.checkDataGroup(dgFace, d.DG2); err != nil {
+		return nil, err
+	}
+	if err := checkDG2(d.DG2); err != nil {
+		return nil, err
+	}
+	id, err := parseDG1(d.DG1)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Identity: id, FaceImage: bytes.Clone(d.DG2), FaceImageHash: sha256.Sum256(d.DG2), Signer: ds}, nil
+}
+
 // checkDocumentValidity checks the document's validity dates against the
 // calendar date of now in China Standard Time.
 func checkDocumentValidity(id document.Identity, now time.Time) error {
