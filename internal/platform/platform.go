@@ -22,6 +22,7 @@ import (
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
@@ -254,6 +255,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Heads:        store,
 		Admin:        admin,
 		OIDC:         provider,
+		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 	}
 	p.Server.Lifecycle = &lifecycle.Service{
 		Store: store, Sealer: sealer, Index: indexer, Codes: codes, Passwords: svc,

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
@@ -56,6 +57,9 @@ type Server struct {
 	Admin        *relyingparty.AdminAPI
 	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
 	OIDC Mounter
+	// EID verifies electronic ID card codes for in-person verifiers (API
+	// and web page, eid.go); nil leaves them unmounted.
+	EID *eidverify.Service
 	// Lifecycle, if set, serves the holders' self-service and the
 	// operators' credential actions (lifecycle.go).
 	Lifecycle *lifecycle.Service
@@ -142,6 +146,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 
 	if s.Verification != nil {
 		s.mountVerification(h)
+	}
+	if s.EID != nil {
+		s.mountEID(h)
 	}
 	if s.Admin != nil {
 		s.Admin.Mount(mux)
