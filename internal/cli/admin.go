@@ -17,6 +17,8 @@ func admin(ctx context.Context, env Env, args []string) error {
 		"keys":  adminKeys,
 		"audit": adminAudit,
 		"rp":    adminRP,
+		// Credential status actions (admincredential.go).
+		"credential": adminCredential,
 	})
 }
 

@@ -34,6 +34,15 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"recover":         walletRecover,
 		// The electronic ID card (walleteid.go).
 		"eid": walletEID,
+		// Self-service (lifecycle.go).
+		"status":    walletStatus,
+		"suspend":   walletSuspend,
+		"resume":    walletResume,
+		"password":  walletPassword,
+		"phone":     walletPhone,
+		"platforms": walletPlatforms,
+		"cancel":    walletCancel,
+		"wards":     walletWards,
 	})
 }
 

@@ -1,0 +1,320 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/wallet"
+)
+
+// The holder's self-service commands (package lifecycle through the
+// platform's /v1/holder routes): wallet status, suspend, resume, password,
+// phone, platforms, cancel and wards. Each unlocks the wallet (the
+// credential password) to sign holder proofs with its device key.
+
+// holderFlags are the flags every self-service command shares.
+type holderFlags struct {
+	dir, pwFile *string
+}
+
+func addHolderFlags(env Env, name string) (*flag.FlagSet, holderFlags) {
+	fs := flags(env, name)
+	return fs, holderFlags{
+		dir:    fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)"),
+		pwFile: fs.String("password-file", "", "file holding the credential password (else env NETID_PASSWORD, else a prompt)"),
+	}
+}
+
+// unlocked opens the wallet and returns it, the password and a client of
+// its platform.
+func (h holderFlags) unlocked(env Env) (*wallet.Unlocked, string, *wallet.Client, error) {
+	src := &secretSource{env: env, file: *h.pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
+	u, err := unlock(*h.dir, src)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	pw, _ := src.get()
+	return u, pw, client(u.Wallet.Server), nil
+}
+
+func printAccount(env Env, a lifecycle.Account) error {
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "网号\t%s\n", a.Wanghao)
+	status := a.Status
+	if a.StatusBy != "" {
+		status += " (by " + a.StatusBy
+		if a.StatusReason != "" {
+			status += ": " + a.StatusReason
+		}
+		status += ")"
+	}
+	fmt.Fprintf(tw, "status\t%s\n", status)
+	fmt.Fprintf(tw, "valid\t%s to %s\n", a.IssuedAt.Local().Format("2006-01-02"), a.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	if a.DocumentType != "" {
+		doc := a.DocumentType.Title()
+		if a.DocumentValidUntil != "" {
+			doc += ", valid until " + a.DocumentValidUntil
+		}
+		fmt.Fprintf(tw, "document\t%s\n", doc)
+	}
+	if a.Phone != "" {
+		fmt.Fprintf(tw, "phone\t%s\n", a.Phone)
+	}
+	fmt.Fprintf(tw, "device key\t%s (bound %s)\n", a.DeviceKeyThumbprint, a.DeviceKeyIssuedAt.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(tw, "credential\t%s\n", a.CredentialID)
+	return tw.Flush()
+}
+
+// walletStatus is "netid wallet status [--full]": the platform's account
+// view (wallet show reads the status list instead, without the platform's
+// holder API).
+func walletStatus(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet status")
+	full := fs.Bool("full", false, "show the full 网号 (the platform checks the password)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u, pw, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	var a lifecycle.Account
+	if *full {
+		a, err = c.RevealAccount(ctx, u, pw)
+	} else {
+		a, err = c.Account(ctx, u)
+	}
+	if err != nil {
+		return err
+	}
+	return printAccount(env, a)
+}
+
+func walletSuspend(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet suspend")
+	reason := fs.String("reason", "", "why (shown to you later; no personal data)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u, pw, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	a, err := c.Suspend(ctx, u, pw, *reason)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "suspended: relying parties refuse the credential until you resume it (netid wallet resume)")
+	return printAccount(env, a)
+}
+
+func walletResume(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet resume")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u, pw, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	a, err := c.Resume(ctx, u, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "resumed")
+	return printAccount(env, a)
+}
+
+// walletPassword is "netid wallet password": a new credential password,
+// with the old one; the wallet file is sealed again under the new one.
+func walletPassword(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet password")
+	newFile := fs.String("new-password-file", "", "file holding the new password (else env NETID_NEW_PASSWORD, else a prompt)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u, old, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	newPW, err := (&secretSource{env: env, file: *newFile, envVar: "NETID_NEW_PASSWORD", prompt: "New credential password (8 digits): ", confirm: true}).get()
+	if err != nil {
+		return err
+	}
+	if err := wallet.ChangePassword(ctx, c, u, old, newPW, wallet.SaveOptions{}); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "credential password changed; the wallet now opens with the new one")
+	return nil
+}
+
+// walletPhone is "netid wallet phone --new N": a code to the linked number
+// and one to the new number, both entered (or, with --dev, read from the
+// development outbox, which needs the linked number: --old-phone).
+func walletPhone(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet phone")
+	newPhone := fs.String("new", "", "the new phone number (required)")
+	oldCode := fs.String("old-code", "", "the code sent to the linked number (else a prompt)")
+	newCode := fs.String("new-code", "", "the code sent to the new number (else a prompt)")
+	dev := fs.Bool("dev", false, "read both codes from the dev server's outbox (needs --old-phone)")
+	oldPhone := fs.String("old-phone", "", "with --dev: the linked number, to find its code in the outbox")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *newPhone == "" {
+		return errors.New("--new is required")
+	}
+	if *dev && *oldPhone == "" && *oldCode == "" {
+		return errors.New("--dev needs --old-phone (or --old-code)")
+	}
+	u, pw, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	if err := c.StartPhoneChange(ctx, u, pw, *newPhone); err != nil {
+		return err
+	}
+	code := func(given, phone, prompt string) (string, error) {
+		switch {
+		case given != "":
+			return given, nil
+		case *dev:
+			return wallet.DevCode(c)(ctx, phone)
+		}
+		return promptLine(env, prompt)
+	}
+	oc, err := code(*oldCode, *oldPhone, "Code sent to your current number: ")
+	if err != nil {
+		return err
+	}
+	nc, err := code(*newCode, *newPhone, "Code sent to the new number: ")
+	if err != nil {
+		return err
+	}
+	if err := c.ConfirmPhoneChange(ctx, u, *newPhone, oc, nc); err != nil {
+		return err
+	}
+	a, err := c.Account(ctx, u)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "phone number changed: %s\n", a.Phone)
+	return nil
+}
+
+// walletPlatforms is "netid wallet platforms [withdraw RP]".
+func walletPlatforms(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet platforms")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	withdraw := ""
+	switch {
+	case len(pos) == 0:
+	case len(pos) == 2 && pos[0] == "withdraw":
+		withdraw = pos[1]
+	default:
+		fmt.Fprintln(env.Stderr, "usage: netid wallet platforms [withdraw RP] [flags]")
+		return errUsage
+	}
+	u, _, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	if withdraw != "" {
+		if err := c.WithdrawConsent(ctx, u, withdraw); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "consent withdrawn: %s will have to ask again\n", withdraw)
+		return nil
+	}
+	list, err := c.Platforms(ctx, u)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stdout, "no authorized platforms")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RP\tNAME\tDOMAINS\tSHARED\tSINCE")
+	for _, p := range list {
+		shared := strings.Join(append(append([]string{}, p.Claims...), p.Plaintext...), ",")
+		if p.GuardianConsent {
+			shared += " (guardian consented)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.RPID, p.Name, strings.Join(p.Domains, ","), shared, p.GrantedAt.Local().Format(time.DateOnly))
+	}
+	return tw.Flush()
+}
+
+// walletCancel is "netid wallet cancel": cancel (注销) the network
+// identity, after a confirmation (or --yes).
+func walletCancel(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet cancel")
+	yes := fs.Bool("yes", false, "do not ask for confirmation (scripts)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*yes {
+		fmt.Fprintln(env.Stderr, "Cancelling (注销) your 网号: your 网证 stops working everywhere, your authorizations are")
+		fmt.Fprintln(env.Stderr, "withdrawn and the platform deletes your identity data, photo and phone number.")
+		fmt.Fprintln(env.Stderr, "Applying again later with the same document restores the same 网号.")
+		answer, err := promptLine(env, `Type "注销" or "cancel" to confirm: `)
+		if err != nil {
+			return fmt.Errorf("%w (or give --yes)", err)
+		}
+		if answer != "注销" && answer != "cancel" {
+			return errors.New("not confirmed: nothing was cancelled")
+		}
+	}
+	u, pw, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	if err := wallet.CancelAndRemove(ctx, c, u, pw); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "cancelled: your 网号 and 网证 no longer work; the wallet file was removed")
+	if wallet.HasEID(*hf.dir) {
+		fmt.Fprintln(env.Stdout, "your electronic ID card is still stored in the wallet directory; delete it if you no longer need it")
+	}
+	return nil
+}
+
+// walletWards is "netid wallet wards": a guardian's wards under 18.
+func walletWards(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet wards")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u, _, c, err := hf.unlocked(env)
+	if err != nil {
+		return err
+	}
+	wards, err := c.Wards(ctx, u)
+	if err != nil {
+		return err
+	}
+	if len(wards) == 0 {
+		fmt.Fprintln(env.Stdout, "no wards under supervision")
+		return nil
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WARD\tNAME\tAGE\tSUPERVISION")
+	for _, w := range wards {
+		sup := "informed (14 to 17)"
+		if w.ConsentNeeded {
+			sup = "your consent per platform; records: netid wallet history --ward " + w.PersonID
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", w.PersonID, w.Name, w.Age, sup)
+	}
+	return tw.Flush()
+}
