@@ -15,6 +15,9 @@ import (
 // verify checks a presentation read from stdin, offline: the platform's
 // keys and status list are fetched once, then the verification is local.
 func verify(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "eid" {
+		return verifyEID(ctx, env, args[1:]) // verifyeid.go
+	}
 	fs := flags(env, "verify")
 	server := fs.String("server", env.Getenv("NETID_SERVER"), "the platform's base URL (issuer)")
 	audience := fs.String("audience", "", "your relying-party identifier, as given to the wallet")
