@@ -270,7 +270,7 @@ func deviceKey(jwk []byte) (*ecdsa.PublicKey, error) {
 // fill opens the person's identity (and photo, if given) and fills in the
 // fields.
 func (s *Service) fill(p storage.Person, kind Kind, fields []Field, now time.Time) (Result, error) {
-	res := Result{Verified: true, Kind: kind, CheckedAt: now}
+	res := Result{Verified: true, Kind: kind, CheckedAt: now, Provided: []Field{}}
 	if len(fields) == 0 {
 		return res, nil
 	}
