@@ -518,3 +518,39 @@ func TestStatusListCaching(t *testing.T) {
 		t.Errorf("after a status change and the ttl: %d, ETag %q (was %q)", r.status, r.header.Get("ETag"), etag)
 	}
 }
+
+// TestIssuedApplicationKeepsNoPersonalData: after issuance the person
+// holds what the application proved; the application record keeps none of
+// it (so cancelling the person wipes it everywhere).
+func TestIssuedApplicationKeepsNoPersonalData(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	before, err := e.p.Store.GetApplication(e.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.through(p, a, "device")
+	mid, err := e.p.Store.GetApplication(e.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mid.Identity) == 0 || len(mid.Phone) == 0 || mid.PasswordHash == "" {
+		t.Fatal("the application lacks its data before issuance")
+	}
+	e.issue(a, v)
+	after, err := e.p.Store.GetApplication(e.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.State != storage.StateIssued || len(after.Identity) != 0 || len(after.Phone) != 0 || after.PasswordHash != "" {
+		t.Errorf("issued application keeps identity %d bytes, phone %d bytes, password hash %v", len(after.Identity), len(after.Phone), after.PasswordHash != "")
+	}
+	if after.ID != before.ID || after.CredentialID == "" {
+		t.Errorf("issued application %+v", after)
+	}
+	// The view of an issued application still answers.
+	if got := e.get(a); got.State != "issued" {
+		t.Errorf("view after issuance: %+v", got)
+	}
+}

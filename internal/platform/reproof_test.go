@@ -45,6 +45,17 @@ func (e *env) holderWorks(h *holderKey) bool {
 	return r.status == http.StatusOK
 }
 
+// statusETag fetches the status list of the credential and returns its
+// entity tag (it changes with the list's content).
+func (e *env) statusETag(credentialID string) string {
+	e.t.Helper()
+	c, err := e.p.Store.GetCredential(e.ctx, credentialID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return must(e.t, e.call("GET", "/status/"+c.StatusList, "", nil), http.StatusOK).header.Get("ETag")
+}
+
 func (e *env) act(a app, action, password string, status int) view {
 	e.t.Helper()
 	var v view
@@ -210,8 +221,12 @@ func TestRecoverLostDevice(t *testing.T) {
 		}
 		return a
 	}
+	etag := e.statusETag(h.credentialID)
 	if v := e.act(recoverTo(), "suspend", "", http.StatusOK); v.State != "completed" {
 		t.Fatalf("after suspend: %s", v.State)
+	}
+	if e.statusETag(h.credentialID) == etag {
+		t.Error("the suspension is not in the published status list at once")
 	}
 	if st, by := e.credentialState(h.credentialID); st != storage.CredentialSuspended || by != storage.StatusByHolder {
 		t.Fatalf("after suspend: %s by %q", st, by)
@@ -241,7 +256,11 @@ func TestRecoverLostDevice(t *testing.T) {
 	if v.State != "device" || v.DeviceNonce == "" {
 		t.Fatalf("after reissue: %+v", v)
 	}
+	etag = e.statusETag(h.credentialID)
 	n := e.issue(a, v)
+	if e.statusETag(h.credentialID) == etag {
+		t.Error("the revocation of the lost device's credential is not published at once")
+	}
 	if n.wanghao != h.wanghao {
 		t.Errorf("re-issued 网号 %s, want %s", n.wanghao, h.wanghao)
 	}

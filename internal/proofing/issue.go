@@ -88,6 +88,14 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 		}
 		return Issued{}, err
 	}
+	// The person now holds what the application proved: the application
+	// keeps no personal data (the sealed identity and photo, the phone and
+	// the password hash), so cancelling the person wipes it everywhere. A
+	// failure here leaves it to DeleteExpired's sweep of issued applications.
+	_, _ = s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
+		a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
+		return a, nil
+	})
 	return issued, nil
 }
 
@@ -144,6 +152,14 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p Proofed, c
 	}
 	if err := s.Store.IssueCredential(ctx, c); err != nil {
 		return Issued{}, fmt.Errorf("proofing: storing credential: %w", err)
+	}
+	// Issuing revoked the person's earlier credentials: publish that.
+	if earlier, err := s.Store.ListCredentials(ctx, person.ID); err == nil {
+		for _, e := range earlier {
+			if e.ID != credID && e.Status == storage.CredentialRevoked {
+				s.statusChanged(e.StatusList)
+			}
+		}
 	}
 	return Issued{Wanghao: person.Wanghao, CredentialID: credID, Credential: sdjwt, ExpiresAt: exp}, nil
 }

@@ -424,6 +424,7 @@ func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
 			if err != nil {
 				return fmt.Errorf("proofing: suspending credential: %w", err)
 			}
+			s.statusChanged(c.StatusList)
 		}
 	}
 	if !found {
@@ -460,6 +461,7 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 		if err != nil {
 			return fmt.Errorf("proofing: resuming credential: %w", err)
 		}
+		s.statusChanged(c.StatusList)
 		resumed = true
 	}
 	if !resumed {

@@ -67,6 +67,11 @@ type Service struct {
 	// StatusURI returns the URI of status list list.
 	StatusURI func(list string) string
 
+	// Status, if set, is told of every status list whose entries a flow
+	// changed (a suspension, a resumption, the revocation of a replaced
+	// credential), so relying parties see the change within one ttl.
+	Status StatusInvalidator
+
 	// Optional settings; zero values take the defaults.
 	PasswordParams    password.Params // default password.DefaultParams
 	PasswordPolicy    password.Policy // default 5 failures, 1 hour lock
@@ -197,3 +202,15 @@ func wrongState(have storage.ApplicationState, want ...storage.ApplicationState)
 const cryptoSHA256 = crypto.SHA256
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// StatusInvalidator drops a status list's cached token (status.Publisher).
+type StatusInvalidator interface {
+	Invalidate(list string)
+}
+
+// statusChanged tells Status that entries of list changed.
+func (s *Service) statusChanged(list string) {
+	if s.Status != nil {
+		s.Status.Invalidate(list)
+	}
+}

@@ -93,7 +93,9 @@ type Storage interface {
 	// ErrAlreadyExists if key is already recorded and not yet expired.
 	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
 	// DeleteExpired removes codes, counters and nonces that expired before
-	// now, applications that expired before now and were not issued, and
+	// now, applications that expired before now and were not issued (of
+	// those issued it clears Identity, Phone, PasswordHash and
+	// FaceChallenge: the person holds what they proved), and
 	// verification sessions and grants that expired before now minus
 	// SessionRetention (a relying party may still fetch a session's result,
 	// and a replayed authorization code still revokes its tokens, for that

@@ -931,6 +931,7 @@ func testDeleteExpired(t *testing.T, s storage.Storage) {
 		{"app-expired", storage.StatePhone, before, false},
 		{"app-expired-declined", storage.StateDeclined, before, false},
 		{"app-expired-issued", storage.StateIssued, before, true},
+		{"app-live-issued", storage.StateIssued, after, true},
 		{"app-live", storage.StatePhone, after, true},
 		{"app-at-cut", storage.StatePhone, cut, true},
 		{"app-no-expiry", storage.StatePhone, time.Time{}, true},
@@ -989,12 +990,21 @@ func testDeleteExpired(t *testing.T, s storage.Storage) {
 		}
 	}
 	for _, a := range apps {
-		_, err := s.GetApplication(ctx, a.id)
+		got, err := s.GetApplication(ctx, a.id)
 		if a.kept {
 			assertErr(t, a.id+" after DeleteExpired", err, nil)
 		} else {
 			assertErr(t, a.id+" after DeleteExpired", err, storage.ErrNotFound)
+			continue
 		}
+		// An expired issued application keeps no personal data; others
+		// are untouched.
+		want := fullApplication(a.id)
+		want.State, want.ExpiresAt = a.state, a.expires
+		if a.state == storage.StateIssued && a.expires.Before(cut) && !a.expires.IsZero() {
+			want.Identity, want.Phone, want.PasswordHash, want.FaceChallenge = nil, nil, "", nil
+		}
+		assertEqual(t, a.id+" after DeleteExpired", got, want)
 	}
 	increment(t, s, "counter-expired", after, 1) // deleted: starts again
 	increment(t, s, "counter-live", after, 2)

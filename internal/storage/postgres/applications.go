@@ -123,7 +123,8 @@ func (s *Storage) ListGuardianApplications(ctx context.Context, guardianID strin
 }
 
 // DeleteExpired removes codes, counters and nonces that expired before now,
-// applications that expired before now and were not issued, and sessions
+// applications that expired before now and were not issued (and clears
+// the personal data of those that were), and sessions
 // and grants that expired before now - storage.SessionRetention. Zero expiry
 // times (NULL) never expire.
 func (s *Storage) DeleteExpired(ctx context.Context, now time.Time) error {
@@ -138,6 +139,8 @@ func (s *Storage) DeleteExpired(ctx context.Context, now time.Time) error {
 			{"nonces", `DELETE FROM nonces WHERE expires_at < $1`, t},
 			// The literal matches the partial index applications_expires_at.
 			{"applications", `DELETE FROM applications WHERE expires_at < $1 AND state <> 'issued'`, t},
+			{"issued applications' personal data", `UPDATE applications SET identity = NULL, phone = NULL, password_hash = '', face_challenge = NULL
+				WHERE expires_at < $1 AND state = 'issued' AND (identity IS NOT NULL OR phone IS NOT NULL OR password_hash <> '')`, t},
 			{"sessions", `DELETE FROM sessions WHERE expires_at < $1`, kept},
 			{"grants", `DELETE FROM grants WHERE expires_at < $1`, kept},
 		} {

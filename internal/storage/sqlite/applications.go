@@ -121,7 +121,8 @@ func (s *Storage) ListGuardianApplications(ctx context.Context, guardianID strin
 }
 
 // DeleteExpired removes codes, counters and nonces that expired before now,
-// applications that expired before now and were not issued, and sessions
+// applications that expired before now and were not issued (and clears
+// the personal data of those that were), and sessions
 // and grants that expired before now - storage.SessionRetention. Zero expiry
 // times (NULL) never expire.
 func (s *Storage) DeleteExpired(ctx context.Context, now time.Time) error {
@@ -135,6 +136,8 @@ func (s *Storage) DeleteExpired(ctx context.Context, now time.Time) error {
 			{"counters", `DELETE FROM counters WHERE expires_at < ?`, t},
 			{"nonces", `DELETE FROM nonces WHERE expires_at < ?`, t},
 			{"applications", `DELETE FROM applications WHERE expires_at < ? AND state <> '` + string(storage.StateIssued) + `'`, t},
+			{"issued applications' personal data", `UPDATE applications SET identity = NULL, phone = NULL, password_hash = '', face_challenge = NULL
+				WHERE expires_at < ? AND state = '` + string(storage.StateIssued) + `' AND (identity IS NOT NULL OR phone IS NOT NULL OR password_hash <> '')`, t},
 			{"sessions", `DELETE FROM sessions WHERE expires_at < ?`, kept},
 			{"grants", `DELETE FROM grants WHERE expires_at < ?`, kept},
 		} {
