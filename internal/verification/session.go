@@ -205,8 +205,20 @@ func (s *Service) expireIfDue(ctx context.Context, sess storage.Session) (storag
 	return s.end(ctx, sess.ID, storage.SessionExpired, "", func(*storage.Session) error { return nil })
 }
 
-// end moves a live session to a final state and records the outcome.
+// end moves a live session to a final state and records the outcome. If
+// someone else ended the session first, it reports the session as it is
+// now, without error.
 func (s *Service) end(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
+	return s.endSession(ctx, id, state, errType, fn, false)
+}
+
+// endOnce is end for a holder's answer: of racing answers exactly one
+// ends the session; the others get ErrSessionClosed.
+func (s *Service) endOnce(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
+	return s.endSession(ctx, id, state, errType, fn, true)
+}
+
+func (s *Service) endSession(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error, once bool) (storage.Session, error) {
 	ended, err := s.Store.UpdateSession(ctx, id, func(x storage.Session) (storage.Session, error) {
 		if final(x.State) {
 			return x, errClosed{x.State}
@@ -218,6 +230,9 @@ func (s *Service) end(ctx context.Context, id string, state storage.SessionState
 		return x, nil
 	})
 	var closed errClosed
+	if errors.As(err, &closed) && once {
+		return storage.Session{}, fmt.Errorf("%w: it is %s", ErrSessionClosed, closed.state)
+	}
 	if errors.As(err, &closed) {
 		// Someone else ended it first: report what it is now.
 		cur, gerr := s.Store.GetSession(ctx, id)
@@ -448,7 +463,12 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 		return sess, ErrSessionClaimed
 	}
 	if !a.Approve {
-		return s.end(ctx, sess.ID, storage.SessionDeclined, "", func(*storage.Session) error { return nil })
+		return s.endOnce(ctx, sess.ID, storage.SessionDeclined, "", func(x *storage.Session) error {
+			if x.State != storage.SessionClaimed {
+				return fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
+			}
+			return nil
+		})
 	}
 	pr, err := proofing.OpenPerson(s.Sealer, h.Person)
 	if err != nil {
@@ -528,7 +548,7 @@ func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingPart
 	if err != nil {
 		return sess, fmt.Errorf("verification: sealing result: %w", err)
 	}
-	ended, err := s.end(ctx, id, storage.SessionApproved, "", func(x *storage.Session) error {
+	ended, err := s.endOnce(ctx, id, storage.SessionApproved, "", func(x *storage.Session) error {
 		if x.State != from {
 			return fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
 		}
