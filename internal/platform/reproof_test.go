@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -365,5 +366,35 @@ func TestRenewedDocument(t *testing.T) {
 	}
 	if !nc.ExpiresAt.After(c.ExpiresAt) {
 		t.Errorf("renewed credential expires %v", nc.ExpiresAt)
+	}
+}
+
+// TestRacingPasswordGuesses: concurrent wrong guesses are all counted:
+// four are told how many attempts remain, the fifth locks, the rest find
+// it locked, and then even the right password is refused.
+func TestRacingPasswordGuesses(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	const n = 12
+	types := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			r := e.holderCall(h, "POST", "/v1/holder/password/verify", map[string]any{"password": "58203614"})
+			types[i] = r.problemType(t)
+		})
+	}
+	wg.Wait()
+	count := map[string]int{}
+	for _, typ := range types {
+		count[typ]++
+	}
+	if count["wrong-password"] != 4 || count["password-locked"] != n-4 {
+		t.Errorf("outcomes of %d racing wrong guesses: %v", n, count)
+	}
+	r := e.holderCall(h, "POST", "/v1/holder/password/verify", map[string]any{"password": p.password})
+	if got := r.problemType(t); got != "password-locked" {
+		t.Errorf("the right password after the lock: %d %s", r.status, got)
 	}
 }

@@ -104,28 +104,47 @@ func (s *Service) DecideGuardianRequest(ctx context.Context, guardianID, applica
 	return err
 }
 
-// VerifyPassword checks a person's credential password. Failures count
-// towards the lockout atomically with the check, so racing guesses cannot
-// exceed the limit; the error says how many attempts remain
+// VerifyPassword checks a person's credential password. Each attempt is
+// recorded towards the lockout in one transaction on the current row, so
+// racing guesses are all counted and none is accepted once the password is
+// locked; the error says how many attempts remain
 // (*password.WrongPasswordError) or until when the password is locked
 // (*password.LockedError).
 func (s *Service) VerifyPassword(ctx context.Context, personID, pw string) error {
 	policy := s.passwordPolicy()
+	p, err := s.Store.GetPerson(ctx, personID)
+	if err != nil {
+		return fmt.Errorf("proofing: loading person: %w", err)
+	}
+	now := s.now()
+	if err := policy.Locked(password.Attempts{Failures: p.PasswordFailures, LockedUntil: p.PasswordLockedUntil}, now); err != nil {
+		return err
+	}
+	// Argon2id runs outside any transaction: on SQLite a write transaction
+	// holds the whole database, and the hash takes tens of milliseconds.
+	ok, err := password.Verify(p.PasswordHash, pw)
+	if err != nil {
+		return fmt.Errorf("proofing: stored password hash: %w", err)
+	}
+	if ok && p.PasswordFailures == 0 && p.PasswordLockedUntil.IsZero() {
+		return nil // nothing to record
+	}
+	// The attempt is recorded against the row as it is now, so racing
+	// attempts are all counted, and one that lands after another locked the
+	// password is refused even if it was right: concurrent guesses gain
+	// nothing over sequential ones.
 	var result error
-	_, err := s.Store.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
-		now := s.now()
-		att := password.Attempts{Failures: p.PasswordFailures, LockedUntil: p.PasswordLockedUntil}
-		if err := policy.Locked(att, now); err != nil {
-			return p, err
+	_, err = s.Store.UpdatePerson(ctx, personID, func(q storage.Person) (storage.Person, error) {
+		if q.PasswordHash != p.PasswordHash {
+			// Changed meanwhile: this attempt checked the old password.
+			result = fmt.Errorf("%w: the password changed meanwhile; try again", password.ErrWrongPassword)
+			return q, nil
 		}
-		ok, err := password.Verify(p.PasswordHash, pw)
-		if err != nil {
-			return p, fmt.Errorf("proofing: stored password hash: %w", err)
-		}
+		att := password.Attempts{Failures: q.PasswordFailures, LockedUntil: q.PasswordLockedUntil}
 		att, result = policy.Record(att, ok, now)
-		p.PasswordFailures, p.PasswordLockedUntil = att.Failures, att.LockedUntil
-		p.UpdatedAt = now
-		return p, nil
+		q.PasswordFailures, q.PasswordLockedUntil = att.Failures, att.LockedUntil
+		q.UpdatedAt = now
+		return q, nil
 	})
 	if err != nil {
 		return err
