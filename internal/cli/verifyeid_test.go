@@ -41,7 +41,7 @@ func TestVerifyEIDCommands(t *testing.T) {
 	reg := &relyingparty.Registry{Store: dp.Platform.Store, Params: password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}}
 	_, secret, err := reg.Register(ctx, relyingparty.Registration{
 		ID: "hotel-cli", Name: "测试酒店", Category: storage.CategoryInPerson, LegalBasis: "hotel: 《旅馆业治安管理办法》第六条",
-		Domains: []string{"hotel.example"}, AllowedClaims: []string{"name", "document_number", "age_over_18"}, AuthMethod: storage.AuthClientSecret,
+		Domains: []string{"hotel.example"}, AllowedClaims: []string{"name", "photo", "document_number", "age_over_18"}, AuthMethod: storage.AuthClientSecret,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -188,7 +188,7 @@ func inPerson(id, legalBasis string, claims ...string) storage.RelyingParty {
 	return storage.RelyingParty{ID: id, Name: "核验点 " + id, Category: storage.CategoryInPerson, LegalBasis: legalBasis, AllowedClaims: claims}
 }
 
-var allClaims = []string{"name", "sex", "document_number", "document_valid_until", "age_over_18"}
+var allClaims = []string{"name", "photo", "sex", "document_number", "document_valid_until", "age_over_18"}
 
 func eidSign(key *ecdsa.PrivateKey, cid string, at time.Time) (string, error) {
 	return eid.SignOnline(key, issuer, cid, at, nil)

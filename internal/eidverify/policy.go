@@ -73,8 +73,10 @@ func Fields() []Field { return slices.Clone(fieldOrder) }
 // the person is does not see their face either.
 func (f Field) Claim() string {
 	switch f {
-	case FieldName, FieldPhoto:
+	case FieldName:
 		return relyingparty.ClaimName
+	case FieldPhoto:
+		return relyingparty.ClaimPhoto
 	case FieldNumber:
 		return relyingparty.ClaimDocumentNumber
 	case FieldSex:

@@ -35,7 +35,9 @@ func TestVerifyFieldsPerKind(t *testing.T) {
 			document.Date{Year: 2010, Month: 1, Day: 1}, []Field{FieldAdult}, &no},
 		{"no legal basis is an age check", inPerson("shop2", "", "age_over_18"), adultBirth, []Field{FieldAdult}, &yes},
 		{"hotel registered narrowly", inPerson("hotel2", "hotel: x", "name", "age_over_18"), adultBirth,
-			[]Field{FieldName, FieldPhoto, FieldAdult}, &yes},
+			[]Field{FieldName, FieldAdult}, &yes},
+		{"hotel registered for the photo alone", inPerson("hotel4", "hotel: x", "photo"), adultBirth,
+			[]Field{FieldPhoto}, nil},
 		{"registered for nothing: verdict only", inPerson("hotel3", "hotel: x"), adultBirth, nil, nil},
 	}
 	for _, tt := range tests {

@@ -52,7 +52,7 @@ func (e *env) eidVerify(r rp, payload string) response {
 	return e.rpCall(r, "POST", "/v1/eid/verify", map[string]any{"payload": payload})
 }
 
-var eidClaims = []string{"name", "sex", "document_number", "document_valid_until", "age_over_18"}
+var eidClaims = []string{"name", "photo", "sex", "document_number", "document_valid_until", "age_over_18"}
 
 func TestEIDFieldsPerCategory(t *testing.T) {
 	e := newEnv(t, "")
@@ -62,7 +62,14 @@ func TestEIDFieldsPerCategory(t *testing.T) {
 	station := e.registerInPerson("station-a", "transport: 铁路旅客实名制", eidClaims...)
 	shop := e.registerInPerson("shop-a", "age_check: 《未成年人保护法》第五十九条", eidClaims...)
 	shopNoBasis := e.registerInPerson("shop-b", "", "age_over_18")
-	web := e.register("web-a", "", "legal", eidClaims...)
+	web := e.register("web-a", "", "legal", "name", "sex", "document_number", "document_valid_until", "age_over_18")
+
+	// The photo is never sent through the online flows, even to a relying
+	// party registered for it.
+	r := e.rpCall(hotel, "POST", "/v1/verifications", map[string]any{"purpose": "入住登记", "claims": []string{"name", "photo"}})
+	if got := r.problemType(t); r.status != http.StatusForbidden || got != "claim-not-allowed" {
+		t.Errorf("a session asking for the photo: %d %s", r.status, got)
+	}
 
 	photo := "data:image/png;base64," + base64.StdEncoding.EncodeToString(devauthority.FaceImage(p.identity.Name))
 	name := []rune(p.identity.Name)

@@ -30,6 +30,10 @@ const (
 	ClaimDocumentNumber     = "document_number"
 	ClaimDocumentValidUntil = "document_valid_until"
 	ClaimNationality        = "nationality"
+	// ClaimPhoto is the face image of the document's chip, for face-to-face
+	// comparison: shown only to in-person relying parties (the electronic
+	// ID card), never sent to an online one.
+	ClaimPhoto = "photo"
 )
 
 // claimList is every known claim in its canonical order: result,
@@ -39,7 +43,7 @@ var claimList = []string{
 	ClaimSub, ClaimWanghao,
 	ClaimAgeOver14, ClaimAgeOver16, ClaimAgeOver18, ClaimAgeOver60, ClaimAgeBand,
 	ClaimName, ClaimSex, ClaimBirthdate, ClaimDocumentType, ClaimDocumentNumber,
-	ClaimDocumentValidUntil, ClaimNationality,
+	ClaimDocumentValidUntil, ClaimNationality, ClaimPhoto,
 }
 
 // firstPlaintext is the index in claimList of the first plaintext claim.
@@ -62,6 +66,10 @@ func Known(claim string) bool { return slices.Contains(claimList, claim) }
 func IsPlaintext(claim string) bool {
 	return slices.Contains(claimList[firstPlaintext:], claim)
 }
+
+// InPersonOnly reports whether claim is given only in person (the
+// electronic ID card checked at a counter), never through the online flows.
+func InPersonOnly(claim string) bool { return claim == ClaimPhoto }
 
 // canonicalClaims returns claims with the always-provided ones added,
 // duplicates and unknown names removed, in canonical order.

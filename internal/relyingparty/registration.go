@@ -98,6 +98,13 @@ func (r Registration) Validate() error {
 	v.domains(r.Domains)
 	v.redirectURIs(r.RedirectURIs, r.Domains)
 	v.claims(r.AllowedClaims, r.LegalBasis != "")
+	if r.Category != storage.CategoryInPerson {
+		for _, c := range r.AllowedClaims {
+			if InPersonOnly(c) {
+				v.add("allowed_claims", fmt.Sprintf("%q is shown only to in_person relying parties", c))
+			}
+		}
+	}
 	v.auth(r)
 	return v.err()
 }

@@ -67,6 +67,13 @@ func TestValidate(t *testing.T) {
 		{"valid loopback redirects", good, func(r *Registration) {
 			r.RedirectURIs = []string{"http://127.0.0.1:8080/cb", "http://[::1]/cb", "http://localhost:3000/cb", "https://localhost/cb"}
 		}, nil},
+		{"valid photo for an in-person verifier", good, func(r *Registration) {
+			r.Category, r.Domains, r.RedirectURIs = storage.CategoryInPerson, nil, nil
+			r.LegalBasis, r.AllowedClaims = "hotel: 旅馆业治安管理办法", []string{"name", "photo"}
+		}, nil},
+		{"photo for an internet service", good, func(r *Registration) {
+			r.LegalBasis, r.AllowedClaims = "Cybersecurity Law art. 24", []string{"name", "photo"}
+		}, []string{"allowed_claims"}},
 		{"valid always claims listed", good, func(r *Registration) { r.AllowedClaims = []string{"verified", "sub"} }, nil},
 
 		{"id empty", good, func(r *Registration) { r.ID = "" }, []string{"id"}},
@@ -189,6 +196,7 @@ func TestClaims(t *testing.T) {
 		{"document_number", true, true},
 		{"document_valid_until", true, true},
 		{"nationality", true, true},
+		{"photo", true, true},
 		{"", false, false},
 		{"Name", false, false},
 		{"age_over_21", false, false},
@@ -201,8 +209,11 @@ func TestClaims(t *testing.T) {
 			t.Errorf("IsPlaintext(%q) = %v", tc.claim, got)
 		}
 	}
-	if len(Claims()) != 15 {
-		t.Errorf("Claims() has %d names, want 15", len(Claims()))
+	if len(Claims()) != 16 {
+		t.Errorf("Claims() has %d names, want 16", len(Claims()))
+	}
+	if !InPersonOnly("photo") || InPersonOnly("name") {
+		t.Error("InPersonOnly")
 	}
 	c := Claims()
 	c[0] = "changed"

@@ -138,6 +138,8 @@ func checkClaims(rp storage.RelyingParty, claims []string) error {
 		case slices.Contains(Always, c):
 		case !relyingparty.Known(c):
 			errs = append(errs, fmt.Errorf("%w: unknown claim %q", ErrInvalidRequest, c))
+		case relyingparty.InPersonOnly(c):
+			errs = append(errs, fmt.Errorf("%w: %q is shown only in person (the electronic ID card)", ErrNotAllowed, c))
 		case !slices.Contains(rp.AllowedClaims, c):
 			errs = append(errs, fmt.Errorf("%w: %q", ErrNotAllowed, c))
 		case relyingparty.IsPlaintext(c) && rp.LegalBasis == "":
