@@ -112,7 +112,10 @@ func demo(ctx context.Context, env Env, args []string) error {
 		claims = append(claims, fmt.Sprintf("%s=%v", k, val))
 	}
 	sort.Strings(claims)
-	fmt.Fprintf(out, "5. verified offline: VALID, 网号 %s, disclosed %v\n", netnum.Mask(p.Wanghao), claims)
+	if p.Wanghao != "" {
+		return errors.New("the verifier learned the 网号 although it was not disclosed")
+	}
+	fmt.Fprintf(out, "5. verified offline: VALID, disclosed %v (the 网号 was not disclosed: the verifier cannot link this holder)\n", claims)
 	if _, err := v.VerifyPresentation(ctx, pres, rp.Expect{Audience: audience, Nonce: nonce}); !errors.Is(err, rp.ErrReplay) {
 		return fmt.Errorf("a replayed presentation was not refused (%v)", err)
 	}

@@ -46,7 +46,11 @@ func verify(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "INVALID: %s\n", oneLine(err))
 		return verdictError{err}
 	}
-	fmt.Fprintf(env.Stdout, "VALID: 网号 %s, credential active until %s\n", netnum.Mask(p.Wanghao), p.ExpiresAt.Format(time.DateOnly))
+	wh := "not disclosed"
+	if p.Wanghao != "" {
+		wh = netnum.Mask(p.Wanghao)
+	}
+	fmt.Fprintf(env.Stdout, "VALID: 网号 %s, credential active until %s\n", wh, p.ExpiresAt.Format(time.DateOnly))
 	names := make([]string, 0, len(p.Claims))
 	for n := range p.Claims {
 		names = append(names, n)
