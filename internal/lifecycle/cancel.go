@@ -38,7 +38,7 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 		return fmt.Errorf("lifecycle: listing credentials: %w", err)
 	}
 	for _, c := range creds {
-		if c.Status == storage.CredentialSuspended && c.StatusBy == storage.StatusByOperator {
+		if storage.OperatorHold(c) {
 			return proofing.ErrOperatorHold
 		}
 	}
@@ -52,7 +52,7 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 			continue
 		}
 		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
-			if c.Status == storage.CredentialSuspended && c.StatusBy == storage.StatusByOperator {
+			if storage.OperatorHold(c) {
 				return c, proofing.ErrOperatorHold
 			}
 			if c.Status != storage.CredentialRevoked {

@@ -112,8 +112,11 @@ func TestHolderSuspendResume(t *testing.T) {
 		{"operator resumes", func() error { return operator(ActionResume) }, nil, storage.CredentialActive, "", true},
 		{"holder suspends again", func() error { return suspend(h.password) }, nil, storage.CredentialSuspended, storage.StatusByHolder, true},
 		{"operator resume leaves the holder's suspension", func() error { return operator(ActionResume) }, ErrNoOperatorSuspension, storage.CredentialSuspended, storage.StatusByHolder, false},
-		{"operator suspension takes over the holder's", func() error { return operator(ActionSuspend) }, nil, storage.CredentialSuspended, storage.StatusByOperator, true},
-		{"operator suspends twice", func() error { return operator(ActionSuspend) }, proofing.ErrNoCredential, storage.CredentialSuspended, storage.StatusByOperator, false},
+		{"operator suspension over the holder's", func() error { return operator(ActionSuspend) }, nil, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), true},
+		{"operator suspends twice", func() error { return operator(ActionSuspend) }, proofing.ErrNoCredential, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), false},
+		{"the holder cannot lift the hold over their own suspension", func() error { return resume(h.password) }, proofing.ErrOperatorHold, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), false},
+		{"operator resume gives the holder's suspension back", func() error { return operator(ActionResume) }, nil, storage.CredentialSuspended, storage.StatusByHolder, true},
+		{"operator suspends over it again", func() error { return operator(ActionSuspend) }, nil, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), true},
 		{"operator revokes", func() error { return operator(ActionRevoke) }, nil, storage.CredentialRevoked, storage.StatusByOperator, true},
 		{"a revoked credential cannot be resumed", func() error { return resume(h.password) }, proofing.ErrNoCredential, storage.CredentialRevoked, storage.StatusByOperator, false},
 		{"nor revoked twice", func() error { return operator(ActionRevoke) }, proofing.ErrNoCredential, storage.CredentialRevoked, storage.StatusByOperator, false},
@@ -135,7 +138,7 @@ func TestHolderSuspendResume(t *testing.T) {
 		t.Fatalf("operator's reason: %q", got)
 	}
 	want := []string{OutcomeSuspendedByHolder, OutcomeResumedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator,
-		OutcomeSuspendedByHolder, OutcomeSuspendedByOperator, OutcomeRevokedByOperator}
+		OutcomeSuspendedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator, OutcomeSuspendedByOperator, OutcomeRevokedByOperator}
 	if got := f.records.outcomes(); !slices.Equal(got, want) {
 		t.Fatalf("records %v, want %v", got, want)
 	}

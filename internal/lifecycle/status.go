@@ -21,6 +21,11 @@ const MaxReason = 200
 // give none.
 const ReasonHolder = "suspended by the holder"
 
+// ReasonUnderOperator is the reason left when an operator lifts a hold laid
+// over an earlier suspension (by the holder, or by a recovery when the
+// device was reported lost): that suspension stands again.
+const ReasonUnderOperator = "suspended before the operator's hold"
+
 // checkReason trims a status reason and checks it: at most MaxReason
 // characters of printable text (it is shown to the holder and to
 // operators; it must not hold personal data, which cannot be checked).
@@ -56,7 +61,7 @@ func canSuspend(c storage.Credential, personID string, now time.Time) error {
 		return err
 	}
 	if c.Status == storage.CredentialSuspended {
-		if c.StatusBy == storage.StatusByOperator {
+		if storage.OperatorHold(c) {
 			return proofing.ErrOperatorHold
 		}
 		return ErrAlreadySuspended
@@ -72,9 +77,11 @@ func canResume(c storage.Credential, personID string, now time.Time) error {
 	switch {
 	case c.Status != storage.CredentialSuspended:
 		return proofing.ErrNothingToResume
-	case c.StatusBy == storage.StatusByOperator:
+	case storage.OperatorHold(c):
 		return proofing.ErrOperatorHold
 	case c.StatusBy != storage.StatusByHolder:
+		// A recovery's suspension (the device was reported lost) is lifted
+		// only by a new recover application, never by this device.
 		return proofing.ErrNothingToResume
 	}
 	return nil
@@ -241,14 +248,23 @@ func (s *Service) operatorView(ctx context.Context, p storage.Person) (PersonVie
 func operatorChange(action Action, c *storage.Credential, reason string, now time.Time) bool {
 	switch action {
 	case ActionSuspend:
-		if c.Status == storage.CredentialRevoked || !now.Before(c.ExpiresAt) ||
-			(c.Status == storage.CredentialSuspended && c.StatusBy == storage.StatusByOperator) {
+		if c.Status == storage.CredentialRevoked || !now.Before(c.ExpiresAt) || storage.OperatorHold(*c) {
 			return false
 		}
-		c.Status, c.StatusBy, c.StatusReason = storage.CredentialSuspended, storage.StatusByOperator, reason
+		by := storage.StatusByOperator
+		if c.Status == storage.CredentialSuspended {
+			// Over the holder's (or a recovery's) suspension, which the
+			// operator's resume will give back.
+			by = storage.OperatorOver(c.StatusBy)
+		}
+		c.Status, c.StatusBy, c.StatusReason = storage.CredentialSuspended, by, reason
 	case ActionResume:
-		if c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByOperator {
+		if !storage.OperatorHold(*c) {
 			return false
+		}
+		if inner := storage.UnderOperator(*c); inner != "" {
+			c.StatusBy, c.StatusReason = inner, ReasonUnderOperator
+			break
 		}
 		c.Status, c.StatusBy, c.StatusReason = storage.CredentialActive, "", ""
 	case ActionRevoke:

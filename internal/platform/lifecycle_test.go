@@ -173,7 +173,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	}
 	var pv lifecycle.PersonView
 	must(t, e.admin("POST", netnum.Format(h.wanghao)+"/suspend", map[string]any{"reason": "涉嫌冒用，核查中"}), http.StatusOK).json(t, &pv)
-	if len(pv.Changed) != 1 || pv.Credentials[0].StatusBy != storage.StatusByOperator {
+	if len(pv.Changed) != 1 || pv.Credentials[0].StatusBy != storage.OperatorOver(storage.StatusByHolder) {
 		t.Fatalf("operator suspend: %+v", pv)
 	}
 	if typ := e.holderCall(h, "POST", "/v1/holder/resume", map[string]any{"password": p.password}).problemType(t); typ != "operator-suspension" {
@@ -186,8 +186,14 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	if typ := e.admin("POST", h.wanghao+"/resume", map[string]any{"reason": "again"}).problemType(t); typ != "no-operator-suspension" {
 		t.Fatalf("operator resume twice: %s", typ)
 	}
+	// The holder's own suspension, under the operator's hold, stands again
+	// until the holder lifts it.
+	if e.usable(h, shop) {
+		t.Fatal("usable after the operator lifted a hold laid over the holder's suspension")
+	}
+	must(t, e.holderCall(h, "POST", "/v1/holder/resume", map[string]any{"password": p.password}), http.StatusOK)
 	if !e.usable(h, shop) {
-		t.Fatal("not usable after the operator lifted the suspension")
+		t.Fatal("not usable after the operator and then the holder lifted their suspensions")
 	}
 	e.clock.Advance(ttl)
 	if err := pres.verify(); err != nil {
@@ -236,7 +242,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 			outcomes = append([]string{r.Outcome}, outcomes...)
 		}
 	}
-	want := []string{"suspended_by_holder", "suspended_by_operator", "resumed_by_operator", "suspended_by_holder", "resumed_by_holder", "revoked_by_operator"}
+	want := []string{"suspended_by_holder", "suspended_by_operator", "resumed_by_operator", "resumed_by_holder", "suspended_by_holder", "resumed_by_holder", "revoked_by_operator"}
 	if strings.Join(outcomes, ",") != strings.Join(want, ",") {
 		t.Fatalf("records %v, want %v", outcomes, want)
 	}

@@ -1,6 +1,9 @@
 package platform_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"net/http"
 	"sync"
 	"testing"
@@ -229,11 +232,24 @@ func TestRecoverLostDevice(t *testing.T) {
 	if e.statusETag(h.credentialID) == etag {
 		t.Error("the suspension is not in the published status list at once")
 	}
-	if st, by := e.credentialState(h.credentialID); st != storage.CredentialSuspended || by != storage.StatusByHolder {
+	if st, by := e.credentialState(h.credentialID); st != storage.CredentialSuspended || by != storage.StatusByRecovery {
 		t.Fatalf("after suspend: %s by %q", st, by)
 	}
 	if e.holderWorks(h) {
 		t.Fatal("a suspended credential still authenticates")
+	}
+	// The lost device (in someone else's hands, perhaps with the password)
+	// cannot lift the suspension, cancel the 网号 or read the full 网号.
+	for _, call := range []struct{ method, path string }{
+		{"POST", "/v1/holder/resume"}, {"POST", "/v1/holder/cancel"}, {"POST", "/v1/holder/account/reveal"},
+	} {
+		r := e.holderCall(h, call.method, call.path, map[string]any{"password": p.password})
+		if r.status < 400 {
+			t.Errorf("%s %s from the lost device: %d", call.method, call.path, r.status)
+		}
+	}
+	if st, _ := e.credentialState(h.credentialID); st != storage.CredentialSuspended {
+		t.Fatalf("after the lost device's attempts: %s", st)
 	}
 
 	// Resume needs the password.
@@ -276,6 +292,9 @@ func TestRecoverOperatorHold(t *testing.T) {
 	e := newEnv(t, "")
 	p := adult(t)
 	h := e.apply(p)
+	// An application already at its device step when the hold comes.
+	pending := e.start(p.identity.Type)
+	pendingView := e.through(p, pending, "device")
 	if _, err := e.p.Store.UpdateCredential(e.ctx, h.credentialID, func(c storage.Credential) (storage.Credential, error) {
 		c.Status, c.StatusBy, c.StatusReason = storage.CredentialSuspended, storage.StatusByOperator, "fraud check"
 		return c, nil
@@ -293,6 +312,20 @@ func TestRecoverOperatorHold(t *testing.T) {
 	r := e.call("POST", "/v1/applications", "", map[string]any{"kind": "device", "wanghao": h.wanghao})
 	if got := r.problemType(t); got != "operator-suspension" {
 		t.Errorf("device change under an operator's suspension: %d %s", r.status, got)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = e.call("POST", "/v1/applications/"+pending.ID+"/credential", pending.Token, map[string]any{"proof": deviceProof(t, key, e.url, pendingView.DeviceNonce, e.clock.Now())})
+	if got := r.problemType(t); got != "operator-suspension" {
+		t.Errorf("issuing an application begun before the hold: %d %s", r.status, got)
+	}
+	// Nor does a new application with the document.
+	b := e.start(p.identity.Type)
+	r = e.call("PUT", "/v1/applications/"+b.ID+"/document", b.Token, map[string]any{"chip": e.chip(p)})
+	if got := r.problemType(t); got != "operator-suspension" {
+		t.Errorf("a new application under an operator's suspension: %d %s", r.status, got)
 	}
 	if st, by := e.credentialState(h.credentialID); st != storage.CredentialSuspended || by != storage.StatusByOperator {
 		t.Errorf("credential now %s by %q", st, by)

@@ -285,6 +285,8 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 		if holder, err = s.recoverPerson(ctx, s.Index.Index("person", PersonKey(idn.Type, idn.Number))); err != nil {
 			return View{}, err
 		}
+	case s.checkNoOperatorHold(ctx, s.Index.Index("person", PersonKey(idn.Type, idn.Number))) != nil:
+		return View{}, ErrOperatorHold
 	case minor == MinorUnder14 && a.GuardianID == "":
 		return View{}, ErrGuardianRequired
 	case minor != MinorUnder14 && a.GuardianID != "":

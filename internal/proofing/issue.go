@@ -59,6 +59,8 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 		if err := s.canReissue(ctx, a.PersonID, p); err != nil {
 			return Issued{}, err
 		}
+	} else if err := s.checkNoOperatorHold(ctx, a.PersonIndex); err != nil {
+		return Issued{}, err
 	}
 	credID := uuid.NewString()
 	// Claim the application first, so two racing requests cannot both issue.

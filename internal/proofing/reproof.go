@@ -199,7 +199,31 @@ func (s *Service) canReissue(ctx context.Context, personID string, p Proofed) er
 		return fmt.Errorf("proofing: listing credentials: %w", err)
 	}
 	for _, c := range creds {
-		if c.Status == storage.CredentialSuspended && c.StatusBy == storage.StatusByOperator {
+		if storage.OperatorHold(c) {
+			return ErrOperatorHold
+		}
+	}
+	return nil
+}
+
+// checkNoOperatorHold refuses to proof or issue for the person with blind
+// index personIndex while an operator's suspension of one of their
+// credentials stands: a new application must not work around it (nor
+// silently revoke the held credential). A person not known yet has none.
+func (s *Service) checkNoOperatorHold(ctx context.Context, personIndex string) error {
+	person, err := s.Store.GetPersonByIndex(ctx, personIndex)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("proofing: loading person: %w", err)
+	}
+	creds, err := s.Store.ListCredentials(ctx, person.ID)
+	if err != nil {
+		return fmt.Errorf("proofing: listing credentials: %w", err)
+	}
+	for _, c := range creds {
+		if storage.OperatorHold(c) {
 			return ErrOperatorHold
 		}
 	}
@@ -418,7 +442,7 @@ func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
 				if c.Status != storage.CredentialActive {
 					return c, nil // changed meanwhile: leave it
 				}
-				c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialSuspended, storage.StatusByHolder, reasonLost, now
+				c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialSuspended, storage.StatusByRecovery, reasonLost, now
 				return c, nil
 			})
 			if err != nil {
@@ -445,14 +469,14 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 		if c.Status != storage.CredentialSuspended || !now.Before(c.ExpiresAt) {
 			continue
 		}
-		if c.StatusBy == storage.StatusByOperator {
+		if storage.OperatorHold(c) {
 			return ErrOperatorHold
 		}
-		if c.StatusBy != storage.StatusByHolder {
+		if !holderSuspension(c.StatusBy) {
 			continue
 		}
 		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
-			if c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByHolder {
+			if c.Status != storage.CredentialSuspended || !holderSuspension(c.StatusBy) {
 				return c, ErrNothingToResume
 			}
 			c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialActive, "", "", now
@@ -468,4 +492,10 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 		return ErrNothingToResume
 	}
 	return nil
+}
+
+// holderSuspension: a suspension the person may lift after re-proofing
+// (a recover application): their own, or one set by a recovery.
+func holderSuspension(by string) bool {
+	return by == storage.StatusByHolder || by == storage.StatusByRecovery
 }

@@ -125,6 +125,11 @@ func (s *Server) lifecycleHolder(r *http.Request, inactiveOK bool) (holder.Holde
 		return holder.Holder{}, lifecycle.ErrCancelled
 	case c.Status == storage.CredentialRevoked:
 		return holder.Holder{}, holder.ErrInactive
+	case c.Status == storage.CredentialSuspended && (c.StatusBy == storage.StatusByRecovery || storage.UnderOperator(c) == storage.StatusByRecovery):
+		// Reported lost through a recover application: this device may be
+		// in someone else's hands, with the password. Only a new recover
+		// application (or an operator) acts on it.
+		return holder.Holder{}, holder.ErrInactive
 	case !inactiveOK && (c.Status != storage.CredentialActive || !s.now().Before(c.ExpiresAt)):
 		return holder.Holder{}, holder.ErrInactive
 	}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -293,7 +294,35 @@ const (
 	StatusByHolder   = "holder"
 	StatusByOperator = "operator"
 	StatusByPlatform = "platform"
+	// StatusByRecovery is a suspension set through a recover application
+	// (the device is lost): the lost device's own holder proofs cannot
+	// lift it, only a new recover application or an operator.
+	StatusByRecovery = "recovery"
 )
+
+// OperatorOver is the StatusBy of an operator's suspension laid over an
+// earlier suspension by inner (the holder's, or a recovery's): lifting
+// the operator's hold returns the credential to inner's suspension rather
+// than making it active.
+func OperatorOver(inner string) string { return StatusByOperator + ">" + inner }
+
+// OperatorHold reports whether an operator's suspension of c stands (alone
+// or over an earlier one): only an operator can lift it, and no new
+// credential is issued to the person meanwhile.
+func OperatorHold(c Credential) bool {
+	return c.Status == CredentialSuspended &&
+		(c.StatusBy == StatusByOperator || strings.HasPrefix(c.StatusBy, StatusByOperator+">"))
+}
+
+// UnderOperator is the suspension an operator's hold was laid over
+// (OperatorOver), or "" if there is none.
+func UnderOperator(c Credential) string {
+	inner, _ := strings.CutPrefix(c.StatusBy, StatusByOperator+">")
+	if inner == c.StatusBy {
+		return ""
+	}
+	return inner
+}
 
 // StatusEntry is one credential's place in a status list.
 type StatusEntry struct {
