@@ -186,7 +186,12 @@ func (e *env) person(n int, birth document.Date) verification.Holder {
 	if p.Identity, err = e.sealer.Seal(b, proofing.PersonAAD(p.ID, "identity")); err != nil {
 		e.t.Fatal(err)
 	}
-	return verification.Holder{CredentialID: fmt.Sprintf("cred-%d", n), Person: p}
+	cred := storage.Credential{ID: fmt.Sprintf("cred-%d", n), PersonID: p.ID, Status: storage.CredentialActive,
+		StatusList: "1", StatusIndex: int64(n), IssuedAt: e.clock.Now(), ExpiresAt: e.clock.Now().AddDate(1, 0, 0), UpdatedAt: e.clock.Now()}
+	if err := e.store.IssueCredential(ctx, cred); err != nil {
+		e.t.Fatal(err)
+	}
+	return verification.Holder{CredentialID: cred.ID, Person: p}
 }
 
 func adult(e *env, n int) verification.Holder {

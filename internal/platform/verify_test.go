@@ -460,6 +460,26 @@ func TestUnder14NeedsGuardianConsentOncePerRelyingParty(t *testing.T) {
 	if typ := e.holderCall(stranger, "GET", "/v1/guardian/wards/"+childPerson+"/history", nil).problemType(t); typ != "guardian-request-not-found" {
 		t.Fatalf("a stranger reading the ward's history: %s", typ)
 	}
+
+	// The ward's credential is suspended while the guardian decides: the
+	// guardian's consent cannot approve the verification any more.
+	third := e.register("third-game", "", "", "age_band")
+	c = e.newSession(third, map[string]any{"purpose": "登录"})
+	must(t, e.open(kid, c.Code), http.StatusOK)
+	must(t, e.answer(kid, c.Code, map[string]any{"decision": "approve"}), http.StatusOK)
+	if _, err := e.p.Store.UpdateCredential(e.ctx, kid.credentialID, func(c storage.Credential) (storage.Credential, error) {
+		c.Status, c.StatusBy = storage.CredentialSuspended, storage.StatusByOperator
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.holderCall(parent, "POST", "/v1/guardian/consents/"+c.ID, map[string]any{"decision": "approve", "password": "27418596"})
+	if got := r.problemType(t); r.status != http.StatusConflict || got != "no-longer-usable" {
+		t.Errorf("guardian approving for a suspended ward: %d %s", r.status, got)
+	}
+	if st := e.poll(third, c.ID); st.State != "failed" || st.Result != "" {
+		t.Errorf("the relying party sees %s (result %q)", st.State, st.Result)
+	}
 }
 
 func mustPersonOf(t *testing.T, e *env, h *holderKey) string {

@@ -102,6 +102,7 @@ var mappings = []mapping{
 	{verification.ErrSessionNotFound, http.StatusNotFound, "session-not-found", "Verification session not found"},
 	{verification.ErrSessionExpired, http.StatusGone, "session-expired", "Verification session expired"},
 	{verification.ErrSessionClosed, http.StatusConflict, "session-closed", "Verification session already ended"},
+	{verification.ErrNoLongerUsable, http.StatusConflict, "no-longer-usable", "Credential or relying party no longer usable for this verification"},
 	{verification.ErrSessionClaimed, http.StatusConflict, "session-claimed", "Verification session belongs to another wallet"},
 	{verification.ErrWrongHolder, http.StatusForbidden, "wrong-holder", "This verification is for another person"},
 	{verification.ErrLevel, http.StatusUnprocessableEntity, "level-not-reached", "Assurance level not reached"},

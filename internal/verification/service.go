@@ -27,6 +27,7 @@ type Store interface {
 	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
 	ListConsents(ctx context.Context, personID string) ([]storage.Consent, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
+	GetCredential(ctx context.Context, id string) (storage.Credential, error)
 	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]storage.Record, error)
 }
 
@@ -170,4 +171,8 @@ var (
 	ErrLevel = errors.New("assurance level not reached")
 	// ErrNotGuardian: no such request for this guardian.
 	ErrNotGuardian = errors.New("no such guardian request")
+	// ErrNoLongerUsable: between the holder's answer and the approval (a
+	// guardian's consent) the credential stopped being active, the person
+	// cancelled, or the relying party was disabled; the session failed.
+	ErrNoLongerUsable = errors.New("the credential or the relying party is no longer usable for this verification")
 )

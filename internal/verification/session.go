@@ -537,6 +537,15 @@ func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingPart
 	if err != nil {
 		return sess, err
 	}
+	// Time may have passed since the holder answered (a guardian's
+	// consent): the credential, the person and the relying party must still
+	// be usable now, when the result is signed.
+	if err := s.stillUsable(ctx, sess, rp); err != nil {
+		if _, eerr := s.end(ctx, id, storage.SessionFailed, "no-longer-usable", func(*storage.Session) error { return nil }); eerr != nil {
+			return sess, eerr
+		}
+		return sess, err
+	}
 	values, err := s.claimValues(rp, p, pr, provided)
 	if err != nil {
 		return sess, err
@@ -590,6 +599,33 @@ func (s *Service) remember(ctx context.Context, personID, rpID string, provided 
 	c.UpdatedAt = now
 	if err := s.Store.PutConsent(ctx, c); err != nil {
 		return fmt.Errorf("verification: storing consent: %w", err)
+	}
+	return nil
+}
+
+// stillUsable checks, at approval, the session's credential (active and
+// unexpired), its person (not cancelled) and the relying party (enabled),
+// reading them afresh.
+func (s *Service) stillUsable(ctx context.Context, sess storage.Session, rp storage.RelyingParty) error {
+	c, err := s.Store.GetCredential(ctx, sess.CredentialID)
+	if err != nil {
+		return fmt.Errorf("verification: loading credential: %w", err)
+	}
+	p, err := s.Store.GetPerson(ctx, c.PersonID)
+	if err != nil {
+		return fmt.Errorf("verification: loading person: %w", err)
+	}
+	cur, err := s.Store.GetRelyingParty(ctx, rp.ID)
+	if err != nil {
+		return fmt.Errorf("verification: loading relying party: %w", err)
+	}
+	switch {
+	case c.Status != storage.CredentialActive || !s.now().Before(c.ExpiresAt):
+		return fmt.Errorf("%w: the credential is %s", ErrNoLongerUsable, c.Status)
+	case p.State != storage.PersonActive:
+		return fmt.Errorf("%w: the network identity was cancelled", ErrNoLongerUsable)
+	case cur.Disabled:
+		return fmt.Errorf("%w: the relying party is disabled", ErrNoLongerUsable)
 	}
 	return nil
 }
