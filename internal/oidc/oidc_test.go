@@ -470,3 +470,43 @@ func TestExpiredCode(t *testing.T) {
 	_, err = otherRP.config.Exchange(context.Background(), code, oauth2.VerifierOption(verifier))
 	assertOAuthError(t, err, oidc.CodeInvalidGrant)
 }
+
+// TestSuspensionStopsTokens: once the holder's credential is suspended (or
+// the person cancelled), userinfo refuses the access token already issued
+// and the code exchange refuses a code already issued.
+func TestSuspensionStopsTokens(t *testing.T) {
+	e := newEnv(t)
+	c := e.register("shop", "", storage.AuthClientSecret, "age_over_18")
+	suspend := func(id string) {
+		t.Helper()
+		if _, err := e.store.UpdateCredential(context.Background(), id, func(x storage.Credential) (storage.Credential, error) {
+			x.Status, x.StatusBy = storage.CredentialSuspended, storage.StatusByOperator
+			return x, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	h := adult(e, 1)
+	r := e.login(c, h, []string{"age"}, approve)
+	if _, err := e.userinfo(c, r.token); err != nil {
+		t.Fatal(err)
+	}
+	suspend(h.CredentialID)
+	if ui, err := e.userinfo(c, r.token); err == nil {
+		t.Errorf("userinfo after the suspension: %v", ui)
+	}
+
+	// A code issued before the suspension is not exchanged after it.
+	h2 := adult(e, 2)
+	rp := e.rpSide(c, "age")
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t)
+	page, link := e.start(b, rp.config.AuthCodeURL("st", oauth2.S256ChallengeOption(verifier)))
+	e.answer(h2, link, approve)
+	q := e.callback(b, page, c)
+	suspend(h2.CredentialID)
+	if _, err := rp.config.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("code exchange after the suspension: %v", err)
+	}
+}

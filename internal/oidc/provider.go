@@ -38,6 +38,8 @@ type Store interface {
 	GetGrantByHash(ctx context.Context, hash []byte) (storage.Grant, error)
 	UpdateGrant(ctx context.Context, id string, fn func(storage.Grant) (storage.Grant, error)) (storage.Grant, error)
 	RevokeGrants(ctx context.Context, sessionID string, at time.Time) error
+	GetCredential(ctx context.Context, id string) (storage.Credential, error)
+	GetPerson(ctx context.Context, id string) (storage.Person, error)
 }
 
 var _ Store = storage.Storage(nil)
@@ -190,4 +192,29 @@ func (p *Provider) random(n int) (string, error) {
 		return "", fmt.Errorf("oidc: randomness: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// holderUsable checks that the credential a session was approved with is
+// still active and unexpired and its person not cancelled: a suspension,
+// revocation or cancellation stops the code exchange and userinfo at once
+// (and revokes the session's tokens), not when the tokens expire.
+func (p *Provider) holderUsable(ctx context.Context, sess storage.Session, now time.Time) (bool, error) {
+	c, err := p.Store.GetCredential(ctx, sess.CredentialID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("oidc: loading the credential: %w", err)
+	}
+	person, err := p.Store.GetPerson(ctx, c.PersonID)
+	if err != nil {
+		return false, fmt.Errorf("oidc: loading the person: %w", err)
+	}
+	if c.Status == storage.CredentialActive && now.Before(c.ExpiresAt) && person.State == storage.PersonActive {
+		return true, nil
+	}
+	if err := p.Store.RevokeGrants(ctx, sess.ID, now); err != nil {
+		return false, fmt.Errorf("oidc: revoking the session's tokens: %w", err)
+	}
+	return false, nil
 }

@@ -102,6 +102,11 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (TokenRespon
 	if err := checkVerifier(ar.CodeChallenge, r.PostForm.Get("code_verifier")); err != nil {
 		return TokenResponse{}, err
 	}
+	if ok, err := p.holderUsable(ctx, sess, now); err != nil {
+		return TokenResponse{}, err
+	} else if !ok {
+		return TokenResponse{}, oauthErr(CodeInvalidGrant, ErrInvalidGrant, "the holder's credential is no longer active")
+	}
 	// Consume the code atomically: of two racing exchanges one wins, the
 	// other is a replay.
 	_, err = p.Store.UpdateGrant(ctx, g.ID, func(x storage.Grant) (storage.Grant, error) {

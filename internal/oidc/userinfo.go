@@ -47,6 +47,11 @@ func (p *Provider) userinfoClaims(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("oidc: loading the session: %w", err)
 	}
+	if ok, err := p.holderUsable(ctx, sess, p.now()); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, oauthErr(CodeInvalidToken, ErrInvalidToken, "the holder's credential is no longer active")
+	}
 	values, err := p.resultClaims(sess)
 	if err != nil {
 		return nil, err
