@@ -90,9 +90,12 @@ type platform struct {
 	listURI   string // the token's sub; the list URI unless a test changes it
 	ttl       time.Duration
 	validity  time.Duration
-	jwksFail  bool
-	listFail  bool
-	listBody  string // served instead of a signed token when set
+	// listAge makes the served list token older than now (a copy served
+	// late by a cache).
+	listAge  time.Duration
+	jwksFail bool
+	listFail bool
+	listBody string // served instead of a signed token when set
 
 	jwksHits, listHits atomic.Int64
 }
@@ -144,7 +147,7 @@ func (p *platform) serveList(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, p.listBody)
 		return
 	}
-	tok, err := statuslist.Sign(p.list, p.listURI, p.listKey.priv, p.listKey.kid, p.clock.Now(), p.ttl, p.validity)
+	tok, err := statuslist.Sign(p.list, p.listURI, p.listKey.priv, p.listKey.kid, p.clock.Now().Add(-p.listAge), p.ttl, p.validity)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return

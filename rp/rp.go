@@ -367,10 +367,17 @@ func (v *Verifier) fetchList(ctx context.Context, uri string, now time.Time) (ca
 	if err != nil {
 		return cachedList{}, fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
 	}
-	expires := now.Add(ttl)
-	if exp, err := tokenExpiry(string(body)); err != nil {
+	// Fresh for ttl from when the platform signed it (not from when it
+	// reached us: a copy served late by a cache must not extend it), and
+	// never past its exp. A list already older than its ttl serves this
+	// verification, being the newest there is, but is fetched again next
+	// time.
+	iat, exp, err := tokenTimes(string(body))
+	if err != nil {
 		return cachedList{}, fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
-	} else if exp.Before(expires) {
+	}
+	expires := iat.Add(ttl)
+	if exp.Before(expires) {
 		expires = exp
 	}
 	cl := cachedList{list: list, expires: expires}
@@ -380,18 +387,20 @@ func (v *Verifier) fetchList(ctx context.Context, uri string, now time.Time) (ca
 	return cl, nil
 }
 
-// tokenExpiry reads the exp of a status list token that statuslist.Verify
-// has already verified (which also checked that exp is an integer in range).
-func tokenExpiry(token string) (time.Time, error) {
+// tokenTimes reads the iat and exp of a status list token that
+// statuslist.Verify has already verified (which also checked that both are
+// present, integers in range, and iat not in the future).
+func tokenTimes(token string) (iat, exp time.Time, err error) {
 	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
-		return time.Time{}, fmt.Errorf("status list token: %w", err)
+		return time.Time{}, time.Time{}, fmt.Errorf("status list token: %w", err)
 	}
 	var c struct {
+		Iat int64 `json:"iat"`
 		Exp int64 `json:"exp"`
 	}
 	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &c); err != nil {
-		return time.Time{}, fmt.Errorf("status list token: exp: %w", err)
+		return time.Time{}, time.Time{}, fmt.Errorf("status list token: iat, exp: %w", err)
 	}
-	return time.Unix(c.Exp, 0), nil
+	return time.Unix(c.Iat, 0), time.Unix(c.Exp, 0), nil
 }

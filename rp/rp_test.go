@@ -572,6 +572,30 @@ func TestListCachedNoLongerThanToken(t *testing.T) {
 	}
 }
 
+// TestListFreshFromSigning: a list token served late (signed most of a ttl
+// ago, say by a shared cache) is fresh only until its ttl from signing,
+// not for a whole ttl after it arrived.
+func TestListFreshFromSigning(t *testing.T) {
+	c := newClock()
+	p := newPlatform(t, c)
+	p.set(func(p *platform) { p.listAge = listTTL - time.Minute })
+	v := newVerifier(t, p)
+	h := p.issue(t, 1, nil)
+	for i, tc := range []struct {
+		at       time.Duration
+		wantList int64
+	}{{0, 1}, {time.Minute - time.Second, 1}, {time.Minute, 2}} {
+		c.Set(t0.Add(tc.at))
+		want := rp.Expect{Audience: testAud, Nonce: fmt.Sprintf("n-%d", i)}
+		if _, err := v.VerifyPresentation(context.Background(), h.present(t, want.Audience, want.Nonce, c.Now()), want); err != nil {
+			t.Fatalf("+%v: %v", tc.at, err)
+		}
+		if _, list := p.hits(); list != tc.wantList {
+			t.Errorf("+%v: %d status list requests, want %d", tc.at, list, tc.wantList)
+		}
+	}
+}
+
 // TestListWithoutTTL: a token without ttl is not cached (fetched for every
 // verification): the Verifier has no basis for caching it.
 func TestListWithoutTTL(t *testing.T) {

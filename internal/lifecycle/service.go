@@ -60,8 +60,9 @@ type Service struct {
 	Passwords Passwords
 	// Status, if set, has its cached list dropped after every status
 	// change. Without it (a tool working on the database while a server
-	// runs) a change is visible to relying parties within twice the list's
-	// time-to-live.
+	// runs) a change is visible to relying parties within the list's
+	// time-to-live: the server's cached token is at most one ttl old, and
+	// the rp package caches a token for ttl from its signing.
 	Status StatusCache
 	// Records, if set, receives a record of every holder and operator
 	// action.

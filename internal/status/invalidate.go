@@ -10,8 +10,9 @@ package status
 // Without Invalidate (a change made by another process sharing the
 // database: another replica, or `netid admin credential` working on the
 // database directly) this process may serve its cached token for up to TTL
-// after the change, and a relying party may cache that token for another
-// TTL: the change is then visible within 2×TTL.
+// after the change; a relying party that, like package rp, counts the ttl
+// from the token's iat drops it at the same moment, so the change is
+// visible within TTL (2×TTL for one that counts from its download).
 func (p *Publisher) Invalidate(list string) {
 	p.mu.Lock()
 	delete(p.cache, list)
