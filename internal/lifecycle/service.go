@@ -160,10 +160,10 @@ func (s *Service) activePerson(ctx context.Context, personID string) (storage.Pe
 }
 
 // ChannelLifecycle is the record log channel of lifecycle actions.
-const ChannelLifecycle = "lifecycle"
+const ChannelLifecycle = proofing.ChannelLifecycle
 
 // PlatformName is the RPName of lifecycle records: the platform itself.
-const PlatformName = "netid"
+const PlatformName = proofing.PlatformName
 
 // Outcomes of lifecycle records.
 const (

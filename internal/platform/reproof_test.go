@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -283,6 +284,20 @@ func TestRecoverLostDevice(t *testing.T) {
 	}
 	if e.holderWorks(h) || !e.holderWorks(n) {
 		t.Error("after re-issue the old device must fail and the new one work")
+	}
+	// The holder's history shows each step.
+	var hist struct {
+		Records []struct{ Channel, Outcome string }
+	}
+	must(t, e.holderCall(n, "GET", "/v1/wallet/history", nil), http.StatusOK).json(t, &hist)
+	var got []string
+	for _, r := range hist.Records {
+		if r.Channel == "lifecycle" {
+			got = append([]string{r.Outcome}, got...)
+		}
+	}
+	if want := []string{"reported_lost", "resumed_after_recovery", "reissued_after_recovery"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("history %v, want %v", got, want)
 	}
 }
 

@@ -98,6 +98,13 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 		a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
 		return a, nil
 	})
+	// The holder's history shows a re-issue to a new device (the first
+	// issuance is the wallet's own). A failure to record it must not lose
+	// the credential just issued: the credential table keeps the issuance
+	// in any case.
+	if outcome := map[storage.ApplicationKind]string{storage.KindDevice: OutcomeDeviceChanged, storage.KindRecover: OutcomeReissued}[a.Kind]; outcome != "" {
+		_ = s.record(ctx, a.PersonID, outcome)
+	}
 	return issued, nil
 }
 

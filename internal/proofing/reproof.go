@@ -289,7 +289,7 @@ func (s *Service) completePhone(ctx context.Context, a storage.Application) erro
 	if err != nil {
 		return fmt.Errorf("proofing: linking the new phone: %w", err)
 	}
-	return nil
+	return s.record(ctx, a.PersonID, OutcomePhoneReplaced)
 }
 
 // completePassword replaces the person's credential password (kind
@@ -304,7 +304,7 @@ func (s *Service) completePassword(ctx context.Context, a storage.Application, h
 	if err != nil {
 		return fmt.Errorf("proofing: setting the new password: %w", err)
 	}
-	return nil
+	return s.record(ctx, a.PersonID, OutcomePasswordReset)
 }
 
 // reproofPassword is the password step of a re-proofing application: kind
@@ -454,7 +454,7 @@ func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
 	if !found {
 		return ErrNoCredential
 	}
-	return nil
+	return s.record(ctx, personID, OutcomeReportedLost)
 }
 
 // resumeForHolder lifts the suspensions the holder set. An operator's
@@ -491,7 +491,7 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 	if !resumed {
 		return ErrNothingToResume
 	}
-	return nil
+	return s.record(ctx, personID, OutcomeRecovered)
 }
 
 // holderSuspension: a suspension the person may lift after re-proofing

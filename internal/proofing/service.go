@@ -67,6 +67,10 @@ type Service struct {
 	// StatusURI returns the URI of status list list.
 	StatusURI func(list string) string
 
+	// Records, if set, receives a record (channel ChannelLifecycle) of
+	// every change a re-proofing application makes,
+	// so the holder's history shows them.
+	Records RecordLog
 	// Status, if set, is told of every status list whose entries a flow
 	// changed (a suspension, a resumption, the revocation of a replaced
 	// credential), so relying parties see the change within one ttl.
@@ -213,4 +217,40 @@ func (s *Service) statusChanged(list string) {
 	if s.Status != nil {
 		s.Status.Invalidate(list)
 	}
+}
+
+// RecordLog appends to the verification record log (audit.Log).
+type RecordLog interface {
+	Append(ctx context.Context, r storage.Record) (storage.Record, error)
+}
+
+// ChannelLifecycle is the record channel of what happens to a person's
+// credential outside verifications; PlatformName the RPName of those
+// records (the platform itself).
+const (
+	ChannelLifecycle = "lifecycle"
+	PlatformName     = "netid"
+)
+
+// Outcomes of the records proofing writes.
+const (
+	OutcomeIssued        = "credential_issued"
+	OutcomeDeviceChanged = "device_changed"
+	OutcomeReportedLost  = "reported_lost"
+	OutcomeRecovered     = "resumed_after_recovery"
+	OutcomeReissued      = "reissued_after_recovery"
+	OutcomePasswordReset = "password_reset"
+	OutcomePhoneReplaced = "phone_replaced"
+)
+
+// record appends a lifecycle record for the person.
+func (s *Service) record(ctx context.Context, personID, outcome string) error {
+	if s.Records == nil {
+		return nil
+	}
+	r := storage.Record{PersonID: personID, RPName: PlatformName, Channel: ChannelLifecycle, Outcome: outcome}
+	if _, err := s.Records.Append(ctx, r); err != nil {
+		return fmt.Errorf("proofing: recording %s: %w", outcome, err)
+	}
+	return nil
 }
