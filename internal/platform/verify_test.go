@@ -2,6 +2,7 @@ package platform_test
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"encoding/json"
 	"io"
@@ -565,5 +566,29 @@ func TestWalletLandingPage(t *testing.T) {
 	}
 	if typ := e.call("GET", "/wallet/verify?code=short", "", nil).problemType(t); typ != "invalid-link" {
 		t.Fatalf("invalid link: %s", typ)
+	}
+}
+
+// failingLog is a record log that cannot be written.
+type failingLog struct{}
+
+func (failingLog) Append(context.Context, storage.Record) (storage.Record, error) {
+	return storage.Record{}, errors.New("record log unavailable")
+}
+
+// TestNoApprovalWithoutRecord: if the verification record cannot be
+// written, the relying party gets no approved result.
+func TestNoApprovalWithoutRecord(t *testing.T) {
+	e := newEnv(t, "")
+	h := e.apply(adult(t))
+	shop := e.register("shop", "", "", "age_over_18")
+	c := e.newSession(shop, map[string]any{"purpose": "登录"})
+	must(t, e.open(h, c.Code), http.StatusOK)
+	e.p.Verification.Records = failingLog{}
+	if r := e.answer(h, c.Code, map[string]any{"decision": "approve"}); r.status < 500 {
+		t.Errorf("approval without a record: %d %s", r.status, r.body)
+	}
+	if st := e.poll(shop, c.ID); st.State != "failed" || st.Result != "" {
+		t.Errorf("the relying party sees %s, result %q", st.State, st.Result)
 	}
 }

@@ -247,6 +247,14 @@ func (s *Service) endSession(ctx context.Context, id string, state storage.Sessi
 		return storage.Session{}, err
 	}
 	if err := s.record(ctx, ended); err != nil {
+		// No verification without its record: withdraw the result, so the
+		// relying party cannot fetch an approval the log does not show.
+		if ended.State == storage.SessionApproved {
+			_, _ = s.Store.UpdateSession(ctx, id, func(x storage.Session) (storage.Session, error) {
+				x.State, x.Error, x.Result, x.UpdatedAt = storage.SessionFailed, "record-unavailable", nil, s.now()
+				return x, nil
+			})
+		}
 		return ended, err
 	}
 	if s.Notifier != nil && ended.CallbackURL != "" {
