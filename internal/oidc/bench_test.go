@@ -10,15 +10,18 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"testing"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/storage/postgres"
 )
 
 // approvedSession runs one authorization up to the holder's approval and
@@ -53,9 +56,54 @@ func (e *env) codes(c client, sessionID string, n int) []string {
 
 // BenchmarkToken measures the token endpoint: a code exchange over HTTP
 // including client authentication, PKCE, the access token's storage and
-// the ID token's signature, on SQLite. It reports requests per second.
+// the ID token's signature, on SQLite and (with NETID_TEST_POSTGRES_DSN)
+// on PostgreSQL. It reports requests per second.
 func BenchmarkToken(b *testing.B) {
-	e := newEnv(b)
+	b.Run("sqlite", func(b *testing.B) { benchmarkToken(b, newEnv(b)) })
+	b.Run("postgres", func(b *testing.B) {
+		dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			b.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL")
+		}
+		store, err := postgres.Open(context.Background(), freshSchema(b, dsn))
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchmarkToken(b, newEnvOn(b, store))
+	})
+}
+
+// freshSchema returns dsn with a search_path of a new schema, dropped at
+// the end of t.
+func freshSchema(t testing.TB, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connecting to PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	schema := "netid_oidc_" + strings.ToLower(rand.Text()[:10])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(ctx, dsn); err == nil {
+			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(ctx)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func benchmarkToken(b *testing.B, e *env) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		b.Fatal(err)
