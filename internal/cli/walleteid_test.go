@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,11 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	gzqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
+	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -32,26 +29,19 @@ func payloadLine(t *testing.T, out, prefix string) string {
 	return ""
 }
 
-// decodePNG reads the QR code in a PNG file.
+// decodePNG reads the QR code in a PNG file, as the verifier page does.
 func decodePNG(t *testing.T, path string) string {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, nil)
+	defer f.Close()
+	text, err := eidverify.DecodeQR(f)
 	if err != nil {
 		t.Fatalf("decoding the PNG: %v", err)
 	}
-	return res.GetText()
+	return text
 }
 
 func TestWalletEID(t *testing.T) {

@@ -56,12 +56,22 @@ func DecodeQR(r io.Reader) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrImage, err)
 	}
-	res, err := gzqr.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{
-		gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
-		gozxing.DecodeHintType_TRY_HARDER:    true,
-	})
-	if err != nil {
-		return "", fmt.Errorf("%w: no QR code found", ErrImage)
+	// First as a photo (the detector looks for the finder patterns); then,
+	// for a clean screenshot or rendering on which the detector can trip
+	// (a few percent of symbols), as a pure barcode: the symbol alone on
+	// its quiet zone, read module by module.
+	var res *gozxing.Result
+	for _, pure := range []bool{false, true} {
+		hints := map[gozxing.DecodeHintType]interface{}{
+			gozxing.DecodeHintType_CHARACTER_SET: "UTF-8",
+			gozxing.DecodeHintType_TRY_HARDER:    true,
+		}
+		if pure {
+			hints[gozxing.DecodeHintType_PURE_BARCODE] = true
+		}
+		if res, err = gzqr.NewQRCodeReader().Decode(bmp, hints); err == nil {
+			return res.GetText(), nil
+		}
 	}
-	return res.GetText(), nil
+	return "", fmt.Errorf("%w: no QR code found", ErrImage)
 }
