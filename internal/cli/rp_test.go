@@ -68,6 +68,17 @@ func TestAdminRP(t *testing.T) {
 		t.Fatalf("add jwt: %v\n%s", err, errOut)
 	}
 
+	// add: an in-person verifier's legal basis must name its kind.
+	err, _, errOut = runRP(t, data, "add", "--id", "hotel.example", "--name", "Hotel", "--category", "in_person",
+		"--legal-basis", "旅馆业治安管理办法", "--claims", "name,photo")
+	if err == nil || !strings.Contains(errOut, "legal_basis") {
+		t.Fatalf("in-person add without a kind: %v\n%s", err, errOut)
+	}
+	if err, _, errOut = runRP(t, data, "add", "--id", "hotel.example", "--name", "Hotel", "--category", "in_person",
+		"--legal-basis", "hotel: 旅馆业治安管理办法", "--claims", "name,photo", "--auth", "client_secret_basic"); err != nil {
+		t.Fatalf("in-person add: %v\n%s", err, errOut)
+	}
+
 	// add: invalid, every problem listed; exit 1 without another message.
 	err, _, errOut = runRP(t, data, "add", "--id", "X", "--claims", "name", "--auth", "basic")
 	var v verdictError

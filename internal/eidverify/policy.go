@@ -141,6 +141,17 @@ func KindOf(rp storage.RelyingParty) (Kind, error) {
 	return k, nil
 }
 
+// CheckLegalBasis checks, at registration, the legal basis of an in-person
+// relying party: empty (an age check) or naming a known kind before a
+// colon. It is relyingparty.Registry.InPersonBasis.
+func CheckLegalBasis(legalBasis string) error {
+	_, err := KindOf(storage.RelyingParty{Category: storage.CategoryInPerson, LegalBasis: legalBasis})
+	if err != nil {
+		return fmt.Errorf("for an in_person relying party it must be empty (an age check) or start with one of %s and a colon", kindNames())
+	}
+	return nil
+}
+
 // cutColon cuts s at its first ASCII or full-width colon.
 func cutColon(s string) (before, after string, found bool) {
 	i := strings.IndexAny(s, ":：")

@@ -196,7 +196,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
 	p.Records = &audit.Log{Store: store, Keys: keySet, Now: now}
 	svc.Records = p.Records
-	p.Registry = &relyingparty.Registry{Store: store, Now: now}
+	p.Registry = &relyingparty.Registry{Store: store, Now: now, InPersonBasis: eidverify.CheckLegalBasis}
 	p.Verification = &verification.Service{
 		Store:      store,
 		Passwords:  svc,

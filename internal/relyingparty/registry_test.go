@@ -288,3 +288,35 @@ func TestList(t *testing.T) {
 		t.Errorf("ids = %v, want %v", ids, want)
 	}
 }
+
+// TestInPersonBasis: with InPersonBasis set, an in-person relying party's
+// legal basis is checked at registration and update; other categories are
+// not.
+func TestInPersonBasis(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.registry.InPersonBasis = func(basis string) error {
+		if basis != "" && !strings.HasPrefix(basis, "hotel:") {
+			return errors.New("must name a kind")
+		}
+		return nil
+	}
+	reg := func(id, category, basis string) Registration {
+		return Registration{ID: id, Name: "核验点 " + id, Category: category, LegalBasis: basis, AuthMethod: storage.AuthClientSecret}
+	}
+	if _, _, err := f.registry.Register(ctx, reg("hotel-ok", storage.CategoryInPerson, "hotel: 旅馆业治安管理办法")); err != nil {
+		t.Fatalf("a named kind: %v", err)
+	}
+	_, _, err := f.registry.Register(ctx, reg("hotel-bad", storage.CategoryInPerson, "旅馆业治安管理办法"))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || !strings.HasPrefix(ve.Problems[0], "legal_basis: ") {
+		t.Fatalf("no kind: %v", err)
+	}
+	if _, _, err := f.registry.Register(ctx, Registration{ID: "web-x", Name: "Web", Category: storage.CategoryInternetService,
+		LegalBasis: "网络安全法", Domains: []string{"web.example"}, RedirectURIs: []string{"https://web.example/cb"}, AuthMethod: storage.AuthClientSecret}); err != nil {
+		t.Fatalf("an internet service's legal basis is not a kind: %v", err)
+	}
+	if _, err := f.registry.Update(ctx, "hotel-ok", func(r *Registration) error { r.LegalBasis = "随便"; return nil }); !errors.As(err, &ve) {
+		t.Fatalf("update to no kind: %v", err)
+	}
+}
