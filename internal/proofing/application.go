@@ -278,15 +278,18 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	}
 	idn.Number = info.Normalized
 	minor := minorBand(idn.Birth, today)
+	personIndex := s.Index.Index("person", PersonKey(idn.Type, idn.Number))
 	var holder storage.Person
-	switch {
-	case a.Kind == storage.KindRecover:
+	if a.Kind == storage.KindRecover {
 		// The chip names the person; guardians play no part.
-		if holder, err = s.recoverPerson(ctx, s.Index.Index("person", PersonKey(idn.Type, idn.Number))); err != nil {
+		if holder, err = s.recoverPerson(ctx, personIndex); err != nil {
 			return View{}, err
 		}
-	case s.checkNoOperatorHold(ctx, s.Index.Index("person", PersonKey(idn.Type, idn.Number))) != nil:
-		return View{}, ErrOperatorHold
+	} else if err := s.checkNoOperatorHold(ctx, personIndex); err != nil {
+		return View{}, err
+	}
+	switch {
+	case a.Kind == storage.KindRecover:
 	case minor == MinorUnder14 && a.GuardianID == "":
 		return View{}, ErrGuardianRequired
 	case minor != MinorUnder14 && a.GuardianID != "":
@@ -313,7 +316,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	}
 	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateDocument}, func(a *storage.Application) error {
 		a.Identity = sealed
-		a.PersonIndex = s.Index.Index("person", p.PersonKey)
+		a.PersonIndex = personIndex
 		a.FaceChallenge = []byte(challenge)
 		switch {
 		case a.Kind == storage.KindRecover:

@@ -194,6 +194,12 @@ func (s *Service) canReissue(ctx context.Context, personID string, p Proofed) er
 	if !p.Identity.ValidUntil.IsZero() && p.Identity.ValidUntil.Before(s.today()) {
 		return ErrDocumentExpired
 	}
+	return s.checkOperatorHold(ctx, personID)
+}
+
+// checkOperatorHold is ErrOperatorHold while an operator's suspension of
+// one of the person's credentials stands.
+func (s *Service) checkOperatorHold(ctx context.Context, personID string) error {
 	creds, err := s.Store.ListCredentials(ctx, personID)
 	if err != nil {
 		return fmt.Errorf("proofing: listing credentials: %w", err)
@@ -218,16 +224,7 @@ func (s *Service) checkNoOperatorHold(ctx context.Context, personIndex string) e
 	if err != nil {
 		return fmt.Errorf("proofing: loading person: %w", err)
 	}
-	creds, err := s.Store.ListCredentials(ctx, person.ID)
-	if err != nil {
-		return fmt.Errorf("proofing: listing credentials: %w", err)
-	}
-	for _, c := range creds {
-		if storage.OperatorHold(c) {
-			return ErrOperatorHold
-		}
-	}
-	return nil
+	return s.checkOperatorHold(ctx, person.ID)
 }
 
 // recoverPerson is the document step of a recover application: the chip
