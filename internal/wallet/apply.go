@@ -177,7 +177,12 @@ func Resume(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
 	return r.loop(ctx, nil)
 }
 
-func (o *ApplyOptions) check(c *Client) error {
+func (o *ApplyOptions) check(c *Client) error { return o.checkFor(c, true) }
+
+// checkFor checks the options; document says whether the flow reads a
+// document's chip (an application, a recovery) or not (the re-proofing
+// that starts from the 网号).
+func (o *ApplyOptions) checkFor(c *Client, document bool) error {
 	var missing []error
 	need := func(ok bool, what string) {
 		if !ok {
@@ -190,7 +195,7 @@ func (o *ApplyOptions) check(c *Client) error {
 		need(o.Server == "" || trimSlash(o.Server) == c.base(), "the server differs from the client's base URL")
 	}
 	need(o.Dir != "", "no wallet directory")
-	need(o.DocumentPath != "", "no document file")
+	need(!document || o.DocumentPath != "", "no document file")
 	need(o.Password != nil, "no password source")
 	need(o.Code != nil, "no SMS code source")
 	need(o.Liveness != nil, "no liveness provider")

@@ -75,7 +75,6 @@ func (o *ReproofOptions) check(c *Client) error {
 		if o.Wanghao == "" {
 			return fmt.Errorf("%w: no 网号", ErrOptions)
 		}
-		o.DocumentPath = "-" // not used; satisfies ApplyOptions.check
 	case storage.KindRecover:
 		switch o.Action {
 		case proofing.ActionSuspend, proofing.ActionResume, proofing.ActionReissue:
@@ -85,7 +84,7 @@ func (o *ReproofOptions) check(c *Client) error {
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrOptions, o.Kind)
 	}
-	return o.ApplyOptions.check(c)
+	return o.ApplyOptions.checkFor(c, o.Kind == storage.KindRecover)
 }
 
 // faceHash is the face image hash a liveness attestation names: the one
