@@ -41,27 +41,33 @@ func proofingSources(env Env, c *wallet.Client, code string, dev bool, livenessU
 	return codeFn, lp
 }
 
-// reproofFlags are the flags every re-proofing command shares.
-type reproofFlags struct {
+// proofingFlags are the flags of every command that runs a proofing
+// application (apply and the re-proofing commands).
+type proofingFlags struct {
 	server, phone, dir, pwFile, code, livenessURL, livenessToken *string
 	dev                                                          *bool
 }
 
-func addReproofFlags(env Env, fs *flag.FlagSet, phoneHelp, pwHelp string) reproofFlags {
-	return reproofFlags{
+func addProofingFlags(env Env, fs *flag.FlagSet, phoneHelp, pwHelp string) proofingFlags {
+	return proofingFlags{
 		server:        fs.String("server", env.Getenv("NETID_SERVER"), "the platform's base URL"),
 		phone:         fs.String("phone", "", phoneHelp),
 		dir:           fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)"),
 		pwFile:        fs.String("password-file", "", pwHelp+" (else env NETID_PASSWORD, else a prompt)"),
 		code:          fs.String("code", "", "the SMS code (else a prompt, or the dev outbox with --dev)"),
-		dev:           fs.Bool("dev", false, "use the dev server's outbox and liveness provider"),
+		dev:           fs.Bool("dev", false, "use the dev server's outbox, liveness provider (and, applying for a minor, relationship authority)"),
 		livenessURL:   fs.String("liveness-url", "", "liveness provider URL (a real provider's HTTP adapter)"),
 		livenessToken: fs.String("liveness-token", "", "bearer token for the liveness provider"),
 	}
 }
 
+// sources are the SMS code and liveness sources the flags select.
+func (f proofingFlags) sources(env Env, c *wallet.Client) (func(context.Context, string) (string, error), liveness.Provider) {
+	return proofingSources(env, c, *f.code, *f.dev, *f.livenessURL, *f.livenessToken)
+}
+
 // reproof runs a re-proofing application with the shared flags.
-func reproof(ctx context.Context, env Env, f reproofFlags, o wallet.ReproofOptions, newPassword bool) (*wallet.ReproofResult, error) {
+func reproof(ctx context.Context, env Env, f proofingFlags, o wallet.ReproofOptions, newPassword bool) (*wallet.ReproofResult, error) {
 	if *f.server == "" {
 		return nil, errors.New("--server is required")
 	}
@@ -76,7 +82,7 @@ func reproof(ctx context.Context, env Env, f reproofFlags, o wallet.ReproofOptio
 	pw := &secretSource{env: env, file: *f.pwFile, envVar: "NETID_PASSWORD", prompt: prompt, confirm: newPassword}
 	o.Server, o.Dir, o.Phone, o.Password = c.BaseURL, *f.dir, *f.phone, pw.get
 	o.Progress = func(step string) { fmt.Fprintln(env.Stderr, "  "+step) }
-	o.Code, o.Liveness = proofingSources(env, c, *f.code, *f.dev, *f.livenessURL, *f.livenessToken)
+	o.Code, o.Liveness = f.sources(env, c)
 	return wallet.Reproof(ctx, c, o)
 }
 
@@ -102,7 +108,7 @@ func printIssued(env Env, res *wallet.Result) {
 func walletDevice(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet device")
 	whFlag := fs.String("wanghao", "", "the 网号 of the credential to move to this device")
-	f := addReproofFlags(env, fs, "the phone number linked to the 网号", "file holding the credential password")
+	f := addProofingFlags(env, fs, "the phone number linked to the 网号", "file holding the credential password")
 	replace := fs.Bool("replace", false, "overwrite a credential already in this wallet directory")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -130,7 +136,7 @@ func walletDevice(ctx context.Context, env Env, args []string) error {
 func walletForgotPassword(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet forgot-password")
 	whFlag := fs.String("wanghao", "", "the 网号 of the credential")
-	f := addReproofFlags(env, fs, "the phone number linked to the 网号", "file holding the NEW credential password")
+	f := addProofingFlags(env, fs, "the phone number linked to the 网号", "file holding the NEW credential password")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -151,7 +157,7 @@ func walletForgotPassword(ctx context.Context, env Env, args []string) error {
 func walletNewPhone(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet new-phone")
 	whFlag := fs.String("wanghao", "", "the 网号 of the credential")
-	f := addReproofFlags(env, fs, "the NEW phone number to link", "file holding the credential password")
+	f := addProofingFlags(env, fs, "the NEW phone number to link", "file holding the credential password")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -174,7 +180,7 @@ func walletRecover(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet recover")
 	doc := fs.String("document", "", "the document's chip data file")
 	action := fs.String("action", "", "suspend (the device is lost), resume (it was found) or reissue (to this device)")
-	f := addReproofFlags(env, fs, "the phone number linked to the 网号", "file holding the credential password (resume, reissue)")
+	f := addProofingFlags(env, fs, "the phone number linked to the 网号", "file holding the credential password (resume, reissue)")
 	replace := fs.Bool("replace", false, "reissue: overwrite a credential already in this wallet directory")
 	if err := parse(fs, args); err != nil {
 		return err

@@ -159,15 +159,9 @@ func unlock(dir string, src *secretSource) (*wallet.Unlocked, error) {
 
 func walletApply(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet apply")
-	server := fs.String("server", env.Getenv("NETID_SERVER"), "the platform's base URL")
 	doc := fs.String("document", "", "the document's chip data file (from the NFC read, or netid dev document)")
-	phone := fs.String("phone", "", "the phone number to bind")
-	dir := fs.String("wallet", walletDir(env), "wallet directory (env NETID_WALLET)")
-	pwFile := fs.String("password-file", "", "file holding the credential password (else env NETID_PASSWORD, else a prompt)")
-	code := fs.String("code", "", "the SMS code (else a prompt, or the dev outbox with --dev)")
-	devMode := fs.Bool("dev", false, "use the dev server's outbox, liveness provider and relationship authority")
-	livenessURL := fs.String("liveness-url", "", "liveness provider URL (a real provider's HTTP adapter)")
-	livenessToken := fs.String("liveness-token", "", "bearer token for the liveness provider")
+	f := addProofingFlags(env, fs, "the phone number to bind", "file holding the credential password")
+	server, phone, dir, devMode := f.server, f.phone, f.dir, f.dev
 	guardianWH := fs.String("guardian", "", "applicants aged 14 to 17: the guardian's 网号")
 	evidence := fs.String("evidence", "", "file holding guardian relationship evidence (minors, without --dev)")
 	onBehalf := fs.String("on-behalf-wallet", "", "a guardian applying for a child under 14: the guardian's wallet directory")
@@ -192,7 +186,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		return errors.New("--document and --phone are required")
 	}
 	c := client(*server)
-	password := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password (8 digits): ", confirm: !*resume}
+	password := &secretSource{env: env, file: *f.pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password (8 digits): ", confirm: !*resume}
 	o := wallet.ApplyOptions{
 		Server:       c.BaseURL,
 		Dir:          *dir,
@@ -203,7 +197,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		Wait:         *wait,
 		Progress:     func(step string) { fmt.Fprintln(env.Stderr, "  "+step) },
 	}
-	o.Code, o.Liveness = proofingSources(env, c, *code, *devMode, *livenessURL, *livenessToken)
+	o.Code, o.Liveness = f.sources(env, c)
 	switch {
 	case *evidence != "":
 		b, err := os.ReadFile(*evidence)
@@ -236,7 +230,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "issued: 网号 %s, 网证 valid until %s\n", netnum.Mask(res.Wanghao), res.ExpiresAt.Format(time.DateOnly))
+	printIssued(env, res)
 	return nil
 }
 
