@@ -238,7 +238,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
-	svc.Status = publisher // the status changes of re-proofing show within one ttl
+	svc.Status = publisher // re-proofing publishes its status changes at once
 	p.Server = &server.Server{
 		Proofing:   svc,
 		Holders:    holder.Verifier{Store: store, Now: now},
