@@ -15,6 +15,15 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 )
 
+// ChannelLifecycle is the record channel of what happens to a person's
+// credential outside verifications (issuance, re-proofing, self-service
+// and operators' actions); PlatformName is the RPName of those records
+// (the platform itself).
+const (
+	ChannelLifecycle = "lifecycle"
+	PlatformName     = "netid"
+)
+
 // DefaultHeadEvery is the default Log.HeadEvery.
 const DefaultHeadEvery = 100
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/wallet"
 	"github.com/netid-project/netid/rp"
 )
@@ -135,7 +134,7 @@ func demoPerson(now time.Time) (document.Identity, string, error) {
 	if err != nil {
 		return document.Identity{}, "", err
 	}
-	today := document.DateOf(now.In(proofing.Zone))
+	today := document.Today(now)
 	id := document.Identity{
 		Type: document.ResidentIDCard, Number: number, Name: "张三", Sex: document.Male, Ethnicity: "汉",
 		Birth: birth, Address: "北京市朝阳区示例路1号", IssuingAuthority: "北京市公安局朝阳分局",

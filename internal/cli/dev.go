@@ -14,7 +14,6 @@ import (
 
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/server"
 )
 
@@ -54,7 +53,7 @@ func devDocument(ctx context.Context, env Env, args []string) error {
 	}
 	id.Type = document.Type(*typ)
 	now := time.Now()
-	today := document.DateOf(now.In(proofing.Zone))
+	today := document.Today(now)
 	info, err := document.ValidateNumber(id.Type, id.Number, today)
 	if err != nil {
 		return err

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/document"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -131,7 +130,7 @@ func mintLoadDocuments(ctx context.Context, c *wallet.Client, dir string, n int)
 	if err != nil {
 		return nil, nil, err
 	}
-	today := document.DateOf(time.Now().In(proofing.Zone))
+	today := document.Today(time.Now())
 	for i := range docs {
 		birth := document.Date{Year: 1950 + i%50, Month: time.Month(1 + i%12), Day: 1 + i%28}
 		number, err := document.MakeNumber18("310104", birth, 1+(int(base.Int64())+i)%999)

@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/netid-project/netid/internal/config"
-	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -68,7 +67,7 @@ func (d *dbFlags) open(ctx context.Context, env Env, name string) (*relyingparty
 	if err != nil {
 		return nil, nil, err
 	}
-	return &relyingparty.Registry{Store: store, InPersonBasis: eidverify.CheckLegalBasis}, func() { store.Close() }, nil
+	return &relyingparty.Registry{Store: store}, func() { store.Close() }, nil
 }
 
 // splitClaims parses --claims a,b,c; an empty value is no claims.

@@ -101,6 +101,14 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// Zone is the time zone of document dates: validity and age are counted in
+// Beijing time.
+var Zone = time.FixedZone("UTC+8", 8*60*60)
+
+// Today is the date of t in Zone: the day on which document validity and
+// age are judged at instant t.
+func Today(t time.Time) Date { return DateOf(t.In(Zone)) }
+
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d == Date{} }
 

@@ -36,8 +36,8 @@
 //
 // (an ASCII or a full-width colon). A relying party without a legal basis
 // is registered for result-only data (no plaintext) and counts as
-// [KindAgeCheck]. A legal basis that names no known kind is refused
-// ([ErrNotInPerson]): the operator must say what the relying party is.
+// [relyingparty.KindAgeCheck]. A legal basis that names no known kind is refused
+// ([relyingparty.ErrNotInPerson]): the operator must say what the relying party is.
 //
 // Whatever the kind allows, a field is given only if the relying party is
 // registered for the claim behind it ([Field.Claim]): an operator can

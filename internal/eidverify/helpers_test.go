@@ -16,7 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/keys"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -133,15 +133,15 @@ func testIdentity(t testing.TB, birth document.Date) document.Identity {
 
 func sealPerson(t testing.TB, sealer *keys.Sealer, p *storage.Person, id document.Identity, photo []byte) {
 	t.Helper()
-	b, err := json.Marshal(proofing.Proofed{Identity: id, PersonKey: "k"})
+	b, err := json.Marshal(person.Proofed{Identity: id, PersonKey: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Identity, err = sealer.Seal(b, proofing.PersonAAD(p.ID, "identity")); err != nil {
+	if p.Identity, err = sealer.Seal(b, person.AAD(p.ID, "identity")); err != nil {
 		t.Fatal(err)
 	}
 	if photo != nil {
-		if p.Photo, err = sealer.Seal(photo, proofing.PersonAAD(p.ID, "photo")); err != nil {
+		if p.Photo, err = sealer.Seal(photo, person.AAD(p.ID, "photo")); err != nil {
 			t.Fatal(err)
 		}
 	}

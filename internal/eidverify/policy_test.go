@@ -15,22 +15,6 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 )
 
-func TestMaskName(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"张", "*"},
-		{"张三", "张*"},
-		{"张小三", "张*三"},
-		{"欧阳小三", "欧**三"},
-		{"SMITH JOHN", "S********N"},
-	}
-	for _, tt := range tests {
-		if got := MaskName(tt.in); got != tt.want {
-			t.Errorf("MaskName(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestMaskNumber(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"110105198506150013", "110105********0013"},
@@ -47,41 +31,12 @@ func TestMaskNumber(t *testing.T) {
 	}
 }
 
-func TestKindOf(t *testing.T) {
-	tests := []struct {
-		name     string
-		category string
-		basis    string
-		want     Kind
-		err      error
-	}{
-		{"hotel", storage.CategoryInPerson, "hotel: 《旅馆业治安管理办法》", KindHotel, nil},
-		{"full-width colon", storage.CategoryInPerson, "transport：铁路旅客实名制", KindTransport, nil},
-		{"spaces", storage.CategoryInPerson, "  counter :政务", KindCounter, nil},
-		{"age check", storage.CategoryInPerson, "age_check: 未成年人保护法", KindAgeCheck, nil},
-		{"no legal basis", storage.CategoryInPerson, "", KindAgeCheck, nil},
-		{"unknown kind", storage.CategoryInPerson, "casino: x", "", ErrNotInPerson},
-		{"no kind", storage.CategoryInPerson, "旅馆业治安管理办法", "", ErrNotInPerson},
-		{"case matters", storage.CategoryInPerson, "Hotel: x", "", ErrNotInPerson},
-		{"internet service", storage.CategoryInternetService, "hotel: x", "", ErrNotInPerson},
-		{"no category", "", "", "", ErrNotInPerson},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			k, err := KindOf(storage.RelyingParty{Category: tt.category, LegalBasis: tt.basis})
-			if k != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
-				t.Fatalf("KindOf = %q, %v; want %q, %v", k, err, tt.want, tt.err)
-			}
-		})
-	}
-}
-
 // TestPolicyNeverExceedsRegistration: for every kind and every subset of
 // the claims behind the fields, the fields given are those of the kind
 // whose claim is registered, and age checks never see plaintext.
 func TestPolicyNeverExceedsRegistration(t *testing.T) {
 	claims := []string{relyingparty.ClaimName, relyingparty.ClaimDocumentNumber, relyingparty.ClaimSex, relyingparty.ClaimAgeOver18, relyingparty.ClaimDocumentValidUntil}
-	for _, k := range Kinds {
+	for _, k := range relyingparty.InPersonKinds {
 		for mask := 0; mask < 1<<len(claims); mask++ {
 			var reg []string
 			for i, c := range claims {
@@ -103,7 +58,7 @@ func TestPolicyNeverExceedsRegistration(t *testing.T) {
 					t.Fatalf("%s registered for %v lacks %s", k, reg, f)
 				}
 			}
-			if k == KindAgeCheck && slices.ContainsFunc(fields, func(f Field) bool { return relyingparty.IsPlaintext(f.Claim()) }) {
+			if k == relyingparty.KindAgeCheck && slices.ContainsFunc(fields, func(f Field) bool { return relyingparty.IsPlaintext(f.Claim()) }) {
 				t.Fatalf("an age check sees plaintext: %v", fields)
 			}
 		}
@@ -160,7 +115,7 @@ func FuzzMask(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, m := range []string{MaskName(s), MaskNumber(s)} {
+		for _, m := range []string{MaskNumber(s)} {
 			if utf8.RuneCountInString(m) != utf8.RuneCountInString(s) {
 				t.Fatalf("mask %q of %q changes the length", m, s)
 			}
@@ -171,14 +126,14 @@ func FuzzMask(f *testing.F) {
 	})
 }
 
-func FuzzKindOf(f *testing.F) {
+func FuzzPolicy(f *testing.F) {
 	for _, s := range []string{"", "hotel: x", "transport：y", "age_check", ":", "：", "\xff:"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, basis string) {
 		k, fields, err := Policy(storage.RelyingParty{Category: storage.CategoryInPerson, LegalBasis: basis, AllowedClaims: relyingparty.Claims()})
 		if err != nil {
-			if !errors.Is(err, ErrNotInPerson) || k != "" || fields != nil {
+			if !errors.Is(err, relyingparty.ErrNotInPerson) || k != "" || fields != nil {
 				t.Fatalf("error %v with kind %q", err, k)
 			}
 			return
@@ -202,4 +157,14 @@ func FuzzDecodeQR(f *testing.F) {
 			t.Fatalf("error %v does not wrap ErrImage", err)
 		}
 	})
+}
+
+// TestEveryKindHasFields: every kind a relying party can register as has
+// a category policy here; a new kind without one would see nothing.
+func TestEveryKindHasFields(t *testing.T) {
+	for _, k := range relyingparty.InPersonKinds {
+		if len(KindFields(k)) == 0 {
+			t.Errorf("kind %s has no fields", k)
+		}
+	}
 }

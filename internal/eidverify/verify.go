@@ -16,7 +16,8 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -43,9 +44,6 @@ var (
 	ErrExpired = errors.New("eidverify: network credential expired")
 	// ErrCancelled: the person cancelled (注销) their 网号.
 	ErrCancelled = errors.New("eidverify: network identity cancelled")
-	// ErrNotInPerson: the relying party is not registered as an in-person
-	// verifier of a known kind.
-	ErrNotInPerson = errors.New("eidverify: relying party not registered for in-person checks")
 )
 
 // Record values of an in-person check.
@@ -115,9 +113,9 @@ func (s *Service) now() time.Time {
 // the verdict and exactly the fields its policy gives (Provided); the
 // other fields are empty.
 type Result struct {
-	Verified  bool      `json:"verified"`
-	Kind      Kind      `json:"kind"`
-	CheckedAt time.Time `json:"checked_at"`
+	Verified  bool                      `json:"verified"`
+	Kind      relyingparty.InPersonKind `json:"kind"`
+	CheckedAt time.Time                 `json:"checked_at"`
 	// Provided lists the fields given, in canonical order.
 	Provided []Field `json:"provided"`
 
@@ -157,7 +155,7 @@ func (r Result) PhotoMediaType() string {
 // Verify checks an online payload (eid.PrefixOnline) submitted by the
 // authenticated relying party rp and returns what rp's policy gives:
 //
-//  1. rp is an in-person relying party of a known kind (ErrNotInPerson);
+//  1. rp is an in-person relying party of a known kind (relyingparty.ErrNotInPerson);
 //  2. the payload parses (ErrMalformed) and names this platform as iss;
 //  3. its credential exists and the signature verifies with the credential's
 //     device key (ErrSignature);
@@ -269,21 +267,21 @@ func deviceKey(jwk []byte) (*ecdsa.PublicKey, error) {
 
 // fill opens the person's identity (and photo, if given) and fills in the
 // fields.
-func (s *Service) fill(p storage.Person, kind Kind, fields []Field, now time.Time) (Result, error) {
+func (s *Service) fill(p storage.Person, kind relyingparty.InPersonKind, fields []Field, now time.Time) (Result, error) {
 	res := Result{Verified: true, Kind: kind, CheckedAt: now, Provided: []Field{}}
 	if len(fields) == 0 {
 		return res, nil
 	}
-	b, err := s.Sealer.Open(p.Identity, proofing.PersonAAD(p.ID, "identity"))
+	b, err := s.Sealer.Open(p.Identity, person.AAD(p.ID, "identity"))
 	if err != nil {
 		return Result{}, fmt.Errorf("eidverify: opening the identity: %w", err)
 	}
-	var pr proofing.Proofed
+	var pr person.Proofed
 	if err := json.Unmarshal(b, &pr); err != nil {
 		return Result{}, fmt.Errorf("eidverify: decoding the identity: %w", err)
 	}
 	id := pr.Identity
-	today := document.DateOf(now.In(proofing.Zone))
+	today := document.Today(now)
 	if !id.ValidUntil.IsZero() && id.ValidUntil.Before(today) {
 		// The credential never outlives its document; should it, the
 		// document decides.
@@ -292,14 +290,14 @@ func (s *Service) fill(p storage.Person, kind Kind, fields []Field, now time.Tim
 	for _, f := range fields {
 		switch f {
 		case FieldName:
-			res.NameMasked = MaskName(id.Name)
+			res.NameMasked = person.MaskName(id.Name)
 		case FieldNumber:
 			res.NumberPartial = MaskNumber(id.Number)
 		case FieldPhoto:
 			if len(p.Photo) == 0 {
 				continue // proofed before photos were kept
 			}
-			img, err := s.Sealer.Open(p.Photo, proofing.PersonAAD(p.ID, "photo"))
+			img, err := s.Sealer.Open(p.Photo, person.AAD(p.ID, "photo"))
 			if err != nil {
 				return Result{}, fmt.Errorf("eidverify: opening the photo: %w", err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -100,10 +101,10 @@ func TestVerifyRefusals(t *testing.T) {
 			rp := hotel
 			rp.Category = storage.CategoryInternetService
 			return f.payload(t, f.now), rp
-		}, ErrNotInPerson, nil, false},
+		}, relyingparty.ErrNotInPerson, nil, false},
 		{"legal basis without a kind", func(t *testing.T, f *fixture) (string, storage.RelyingParty) {
 			return f.payload(t, f.now), inPerson("x1", "旅馆业治安管理办法", allClaims...)
-		}, ErrNotInPerson, nil, false},
+		}, relyingparty.ErrNotInPerson, nil, false},
 		{"garbage", func(t *testing.T, f *fixture) (string, storage.RelyingParty) {
 			return "hello", hotel
 		}, ErrMalformed, eid.ErrMalformed, false},

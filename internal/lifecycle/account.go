@@ -7,7 +7,7 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -74,7 +74,7 @@ func (s *Service) Account(ctx context.Context, personID, credentialID string) (A
 		return Account{}, fmt.Errorf("lifecycle: loading credential: %w", err)
 	}
 	if c.PersonID != p.ID {
-		return Account{}, proofing.ErrNoCredential
+		return Account{}, person.ErrNoCredential
 	}
 	a := Account{
 		Wanghao:             netnum.Mask(p.Wanghao),
@@ -91,7 +91,7 @@ func (s *Service) Account(ctx context.Context, personID, credentialID string) (A
 		a.StatusBy, a.StatusReason = "", ""
 	}
 	if len(p.Identity) > 0 {
-		pr, err := proofing.OpenPerson(s.Sealer, p)
+		pr, err := person.Open(s.Sealer, p)
 		if err != nil {
 			return Account{}, err
 		}
@@ -101,7 +101,7 @@ func (s *Service) Account(ctx context.Context, personID, credentialID string) (A
 		}
 	}
 	if len(p.Phone) > 0 {
-		phone, err := s.Sealer.Open(p.Phone, proofing.PersonAAD(p.ID, "phone"))
+		phone, err := person.OpenField(s.Sealer, p, person.FieldPhone)
 		if err != nil {
 			return Account{}, fmt.Errorf("lifecycle: opening phone: %w", err)
 		}
@@ -117,7 +117,7 @@ func (s *Service) Reveal(ctx context.Context, personID, credentialID, pw string)
 	if err != nil {
 		return a, err
 	}
-	if err := s.Passwords.VerifyPassword(ctx, personID, pw); err != nil {
+	if err := s.Passwords.Verify(ctx, personID, pw); err != nil {
 		return Account{}, err
 	}
 	p, err := s.activePerson(ctx, personID)

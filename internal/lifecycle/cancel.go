@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -28,7 +28,7 @@ const ReasonCancelled = "cancelled"
 // for how long). The steps run in this order so that an interruption
 // leaves the credential dead rather than the data wiped and the
 // credential usable offline. While an operator's suspension stands the
-// identity cannot be cancelled (proofing.ErrOperatorHold).
+// identity cannot be cancelled (person.ErrOperatorHold).
 func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 	if _, err := s.activePerson(ctx, personID); err != nil {
 		return err
@@ -39,10 +39,10 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 	}
 	for _, c := range creds {
 		if storage.OperatorHold(c) {
-			return proofing.ErrOperatorHold
+			return person.ErrOperatorHold
 		}
 	}
-	if err := s.Passwords.VerifyPassword(ctx, personID, pw); err != nil {
+	if err := s.Passwords.Verify(ctx, personID, pw); err != nil {
 		return err
 	}
 	var lists []string
@@ -53,7 +53,7 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 		}
 		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
 			if storage.OperatorHold(c) {
-				return c, proofing.ErrOperatorHold
+				return c, person.ErrOperatorHold
 			}
 			if c.Status != storage.CredentialRevoked {
 				c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialRevoked, storage.StatusByHolder, ReasonCancelled, s.now()

@@ -16,7 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlite"
@@ -121,7 +121,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, store: st, sealer: sealer, index: index, outbox: outbox, clock: clk, status: &invalidations{}, records: &records{}}
 	f.svc = &Service{
 		Store: st, Sealer: sealer, Index: index, Codes: codes,
-		Passwords:      &proofing.Service{Store: st, Now: clk.Now},
+		Passwords:      &person.Passwords{Store: st, Now: clk.Now},
 		Status:         f.status,
 		Records:        f.records,
 		PasswordParams: fastParams,
@@ -160,17 +160,17 @@ func (f *fixture) newHolder(birth document.Date, guardianID string) holder {
 	now := f.clock.Now()
 	id := uuid.NewString()
 	phone := fmt.Sprintf("+86139%08d", f.n)
-	pr := proofing.Proofed{Identity: document.Identity{
+	pr := person.Proofed{Identity: document.Identity{
 		Type: document.ResidentIDCard, Number: number, Name: fmt.Sprintf("测试%d号", f.n), Sex: document.Female, Birth: birth,
 		ValidFrom: document.Date{Year: 2020, Month: 1, Day: 1}, ValidUntil: document.Date{Year: 2040, Month: 1, Day: 1},
 	}, FaceHash: make([]byte, 32)}
 	plain, _ := json.Marshal(pr)
-	sealedID, err := f.sealer.Seal(plain, proofing.PersonAAD(id, "identity"))
+	sealedID, err := f.sealer.Seal(plain, person.AAD(id, "identity"))
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	sealedPhone, _ := f.sealer.Seal([]byte(phone), proofing.PersonAAD(id, "phone"))
-	sealedPhoto, _ := f.sealer.Seal([]byte("jpeg"), proofing.PersonAAD(id, "photo"))
+	sealedPhone, _ := f.sealer.Seal([]byte(phone), person.AAD(id, "phone"))
+	sealedPhoto, _ := f.sealer.Seal([]byte("jpeg"), person.AAD(id, "photo"))
 	hash, err := password.Hash(testPassword, fastParams, rand.Reader)
 	if err != nil {
 		f.t.Fatal(err)

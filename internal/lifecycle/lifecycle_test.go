@@ -10,7 +10,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -51,7 +51,7 @@ func TestAccount(t *testing.T) {
 	}
 	// Another person's credential is not shown.
 	other := f.newHolder(adultBirth, "")
-	if _, err := f.svc.Account(f.ctx, h.person.ID, other.credential.ID); !errors.Is(err, proofing.ErrNoCredential) {
+	if _, err := f.svc.Account(f.ctx, h.person.ID, other.credential.ID); !errors.Is(err, person.ErrNoCredential) {
 		t.Fatalf("another person's credential: %v", err)
 	}
 }
@@ -100,26 +100,26 @@ func TestHolderSuspendResume(t *testing.T) {
 		by         string
 		invalidate bool
 	}{
-		{"resume an active credential", func() error { return resume(h.password) }, proofing.ErrNothingToResume, storage.CredentialActive, "", false},
+		{"resume an active credential", func() error { return resume(h.password) }, person.ErrNothingToResume, storage.CredentialActive, "", false},
 		{"suspend with a wrong password", func() error { return suspend("11223344") }, password.ErrWrongPassword, storage.CredentialActive, "", false},
 		{"suspend", func() error { return suspend(h.password) }, nil, storage.CredentialSuspended, storage.StatusByHolder, true},
-		{"suspend again", func() error { return suspend(h.password) }, ErrAlreadySuspended, storage.CredentialSuspended, storage.StatusByHolder, false},
+		{"suspend again", func() error { return suspend(h.password) }, person.ErrAlreadySuspended, storage.CredentialSuspended, storage.StatusByHolder, false},
 		{"resume with a wrong password", func() error { return resume("11223344") }, password.ErrWrongPassword, storage.CredentialSuspended, storage.StatusByHolder, false},
 		{"resume", func() error { return resume(h.password) }, nil, storage.CredentialActive, "", true},
 		{"operator suspends", func() error { return operator(ActionSuspend) }, nil, storage.CredentialSuspended, storage.StatusByOperator, true},
-		{"the holder cannot resume an operator's suspension", func() error { return resume(h.password) }, proofing.ErrOperatorHold, storage.CredentialSuspended, storage.StatusByOperator, false},
-		{"nor suspend over it", func() error { return suspend(h.password) }, proofing.ErrOperatorHold, storage.CredentialSuspended, storage.StatusByOperator, false},
+		{"the holder cannot resume an operator's suspension", func() error { return resume(h.password) }, person.ErrOperatorHold, storage.CredentialSuspended, storage.StatusByOperator, false},
+		{"nor suspend over it", func() error { return suspend(h.password) }, person.ErrOperatorHold, storage.CredentialSuspended, storage.StatusByOperator, false},
 		{"operator resumes", func() error { return operator(ActionResume) }, nil, storage.CredentialActive, "", true},
 		{"holder suspends again", func() error { return suspend(h.password) }, nil, storage.CredentialSuspended, storage.StatusByHolder, true},
 		{"operator resume leaves the holder's suspension", func() error { return operator(ActionResume) }, ErrNoOperatorSuspension, storage.CredentialSuspended, storage.StatusByHolder, false},
 		{"operator suspension over the holder's", func() error { return operator(ActionSuspend) }, nil, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), true},
-		{"operator suspends twice", func() error { return operator(ActionSuspend) }, proofing.ErrNoCredential, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), false},
-		{"the holder cannot lift the hold over their own suspension", func() error { return resume(h.password) }, proofing.ErrOperatorHold, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), false},
+		{"operator suspends twice", func() error { return operator(ActionSuspend) }, person.ErrNoCredential, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), false},
+		{"the holder cannot lift the hold over their own suspension", func() error { return resume(h.password) }, person.ErrOperatorHold, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), false},
 		{"operator resume gives the holder's suspension back", func() error { return operator(ActionResume) }, nil, storage.CredentialSuspended, storage.StatusByHolder, true},
 		{"operator suspends over it again", func() error { return operator(ActionSuspend) }, nil, storage.CredentialSuspended, storage.OperatorOver(storage.StatusByHolder), true},
 		{"operator revokes", func() error { return operator(ActionRevoke) }, nil, storage.CredentialRevoked, storage.StatusByOperator, true},
-		{"a revoked credential cannot be resumed", func() error { return resume(h.password) }, proofing.ErrNoCredential, storage.CredentialRevoked, storage.StatusByOperator, false},
-		{"nor revoked twice", func() error { return operator(ActionRevoke) }, proofing.ErrNoCredential, storage.CredentialRevoked, storage.StatusByOperator, false},
+		{"a revoked credential cannot be resumed", func() error { return resume(h.password) }, person.ErrNoCredential, storage.CredentialRevoked, storage.StatusByOperator, false},
+		{"nor revoked twice", func() error { return operator(ActionRevoke) }, person.ErrNoCredential, storage.CredentialRevoked, storage.StatusByOperator, false},
 	}
 	for _, st := range steps {
 		err := st.do()
@@ -155,12 +155,12 @@ func TestHolderSuspendReasonAndExpiry(t *testing.T) {
 		t.Fatalf("reason: %q %v", c.StatusReason, err)
 	}
 	f.clock.Advance(366 * 24 * time.Hour)
-	if _, err := f.svc.ResumeByHolder(f.ctx, h.person.ID, h.credential.ID, h.password); !errors.Is(err, proofing.ErrNoCredential) {
+	if _, err := f.svc.ResumeByHolder(f.ctx, h.person.ID, h.credential.ID, h.password); !errors.Is(err, person.ErrNoCredential) {
 		t.Fatalf("resume an expired credential: %v", err)
 	}
 	// A holder cannot act on another person's credential.
 	other := f.newHolder(adultBirth, "")
-	if _, err := f.svc.SuspendByHolder(f.ctx, h.person.ID, other.credential.ID, h.password, ""); !errors.Is(err, proofing.ErrNoCredential) {
+	if _, err := f.svc.SuspendByHolder(f.ctx, h.person.ID, other.credential.ID, h.password, ""); !errors.Is(err, person.ErrNoCredential) {
 		t.Fatalf("another person's credential: %v", err)
 	}
 }
@@ -231,10 +231,10 @@ func TestChangePassword(t *testing.T) {
 	if p := f.person(id); p.PasswordFailures != 0 {
 		t.Fatalf("failures not reset: %d", p.PasswordFailures)
 	}
-	if err := f.svc.Passwords.VerifyPassword(f.ctx, id, h.password); !errors.Is(err, password.ErrWrongPassword) {
+	if err := f.svc.Passwords.Verify(f.ctx, id, h.password); !errors.Is(err, password.ErrWrongPassword) {
 		t.Fatalf("old password still works: %v", err)
 	}
-	if err := f.svc.Passwords.VerifyPassword(f.ctx, id, "58203716"); err != nil {
+	if err := f.svc.Passwords.Verify(f.ctx, id, "58203716"); err != nil {
 		t.Fatalf("new password: %v", err)
 	}
 	// Lockout: five wrong old passwords lock; then even the right one is
@@ -272,7 +272,7 @@ func TestPhoneChange(t *testing.T) {
 		want            error
 	}{
 		{"invalid number", h.password, "12345", sms.ErrInvalidPhone},
-		{"the linked number", h.password, h.phone, proofing.ErrSamePhone},
+		{"the linked number", h.password, h.phone, person.ErrSamePhone},
 		{"wrong password", "11223344", newPhone, password.ErrWrongPassword},
 	} {
 		if err := f.svc.StartPhoneChange(f.ctx, id, tc.pw, tc.phone); !errors.Is(err, tc.want) {
@@ -333,14 +333,14 @@ func TestPhoneChange(t *testing.T) {
 	if p.PhoneIndex != f.index.Index("phone", e164) {
 		t.Fatal("the new number's blind index did not replace the old one")
 	}
-	if plain, err := f.sealer.Open(p.Phone, proofing.PersonAAD(id, "phone")); err != nil || string(plain) != e164 {
+	if plain, err := f.sealer.Open(p.Phone, person.AAD(id, "phone")); err != nil || string(plain) != e164 {
 		t.Fatalf("sealed phone: %v", err)
 	}
 	if a, _ := f.svc.Account(f.ctx, id, h.credential.ID); a.Phone != "+86 138****5678" {
 		t.Fatalf("account phone %q", a.Phone)
 	}
 	// Codes are one-time: replaying them fails.
-	if err := f.svc.ConfirmPhoneChange(f.ctx, id, newPhone, oldCode, newCode); !errors.Is(err, proofing.ErrSamePhone) {
+	if err := f.svc.ConfirmPhoneChange(f.ctx, id, newPhone, oldCode, newCode); !errors.Is(err, person.ErrSamePhone) {
 		t.Fatalf("replay: %v", err)
 	}
 	if got := f.records.outcomes(); !slices.Equal(got, []string{OutcomePhoneChanged}) {
@@ -413,7 +413,7 @@ func TestCancel(t *testing.T) {
 	if _, err := f.svc.Operator(f.ctx, h.person.Wanghao, ActionSuspend, "调查中"); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.Cancel(f.ctx, id, h.password); !errors.Is(err, proofing.ErrOperatorHold) {
+	if err := f.svc.Cancel(f.ctx, id, h.password); !errors.Is(err, person.ErrOperatorHold) {
 		t.Fatalf("cancel under an operator's hold: %v", err)
 	}
 	if _, err := f.svc.Operator(f.ctx, h.person.Wanghao, ActionResume, "调查结束"); err != nil {
@@ -467,7 +467,7 @@ func TestCancel(t *testing.T) {
 	if _, err := f.svc.Account(f.ctx, id, h.credential.ID); !errors.Is(err, ErrCancelled) {
 		t.Errorf("account after cancelling: %v", err)
 	}
-	if _, err := f.svc.Operator(f.ctx, h.person.Wanghao, ActionRevoke, "r"); !errors.Is(err, proofing.ErrNoCredential) {
+	if _, err := f.svc.Operator(f.ctx, h.person.Wanghao, ActionRevoke, "r"); !errors.Is(err, person.ErrNoCredential) {
 		t.Errorf("revoke after cancelling: %v", err)
 	}
 	v, err := f.svc.OperatorView(f.ctx, h.person.Wanghao)
@@ -483,7 +483,7 @@ func TestCancel(t *testing.T) {
 func TestWards(t *testing.T) {
 	f := newFixture(t)
 	g := f.newHolder(adultBirth, "")
-	today := f.clock.Now().In(proofing.Zone)
+	today := f.clock.Now().In(document.Zone)
 	bornAgo := func(years, days int) document.Date {
 		return document.DateOf(today.AddDate(-years, 0, days))
 	}
@@ -507,8 +507,8 @@ func TestWards(t *testing.T) {
 		}
 	}
 	ward := func(h holder, age int) Ward {
-		pr, _ := proofing.OpenPerson(f.sealer, f.person(h.person.ID))
-		return Ward{PersonID: h.person.ID, Name: proofing.MaskName(pr.Identity.Name), Age: age, ConsentNeeded: age < 14}
+		pr, _ := person.Open(f.sealer, f.person(h.person.ID))
+		return Ward{PersonID: h.person.ID, Name: person.MaskName(pr.Identity.Name), Age: age, ConsentNeeded: age < 14}
 	}
 	check(ward(child, 13), ward(teen, 17))
 	f.clock.Advance(24 * time.Hour)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/password"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -24,7 +24,7 @@ func (s *Service) ChangePassword(ctx context.Context, personID, oldPW, newPW str
 	}
 	var birth document.Date
 	if len(p.Identity) > 0 {
-		pr, err := proofing.OpenPerson(s.Sealer, p)
+		pr, err := person.Open(s.Sealer, p)
 		if err != nil {
 			return err
 		}
@@ -37,7 +37,7 @@ func (s *Service) ChangePassword(ctx context.Context, personID, oldPW, newPW str
 	if subtle.ConstantTimeCompare([]byte(oldPW), []byte(newPW)) == 1 {
 		return ErrSamePassword
 	}
-	if err := s.Passwords.VerifyPassword(ctx, personID, oldPW); err != nil {
+	if err := s.Passwords.Verify(ctx, personID, oldPW); err != nil {
 		return err
 	}
 	hash, err := password.Hash(newPW, s.passwordParams(), s.rand())

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -77,9 +77,9 @@ func (s *Service) preparePhoneChange(ctx context.Context, personID, newPhone str
 	}
 	pc = phoneChange{person: p, new: phone, newIndex: s.Index.Index("phone", phone)}
 	if subtle.ConstantTimeCompare([]byte(pc.newIndex), []byte(p.PhoneIndex)) == 1 {
-		return pc, proofing.ErrSamePhone
+		return pc, person.ErrSamePhone
 	}
-	old, err := s.Sealer.Open(p.Phone, proofing.PersonAAD(p.ID, "phone"))
+	old, err := person.OpenField(s.Sealer, p, person.FieldPhone)
 	if err != nil {
 		return pc, fmt.Errorf("lifecycle: opening phone: %w", err)
 	}
@@ -94,7 +94,7 @@ func (s *Service) StartPhoneChange(ctx context.Context, personID, pw, newPhone s
 	if err != nil {
 		return err
 	}
-	if err := s.Passwords.VerifyPassword(ctx, personID, pw); err != nil {
+	if err := s.Passwords.Verify(ctx, personID, pw); err != nil {
 		return err
 	}
 	if err := s.Codes.Send(ctx, phoneSubject(personID, pc.newIndex, CodeOld), pc.old); err != nil {
@@ -140,7 +140,7 @@ func (s *Service) ConfirmPhoneChange(ctx context.Context, personID, newPhone, ol
 	if err := s.Codes.Verify(ctx, phoneSubject(personID, pc.newIndex, CodeNew), pc.new, newCode); err != nil {
 		return &CodeError{Which: CodeNew, Err: err}
 	}
-	sealed, err := s.Sealer.Seal([]byte(pc.new), proofing.PersonAAD(personID, "phone"))
+	sealed, err := person.SealField(s.Sealer, personID, person.FieldPhone, []byte(pc.new))
 	if err != nil {
 		return fmt.Errorf("lifecycle: sealing phone: %w", err)
 	}

@@ -8,9 +8,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/password"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -32,10 +32,10 @@ type Codes interface {
 }
 
 // Passwords checks a person's credential password, counting failures
-// towards the lockout (proofing.Service.VerifyPassword): it returns nil, a
+// towards the lockout (person.Passwords): it returns nil, a
 // *password.WrongPasswordError or a *password.LockedError.
 type Passwords interface {
-	VerifyPassword(ctx context.Context, personID, pw string) error
+	Verify(ctx context.Context, personID, pw string) error
 }
 
 // StatusCache is the status list publisher's cache (status.Publisher):
@@ -93,17 +93,14 @@ func (s *Service) Check() error {
 
 // Errors of the lifecycle operations. Each is returned as is or wrapped with
 // detail that carries no personal data. The service also returns
-// proofing.ErrOperatorHold (an operator's suspension the holder cannot
-// lift or work around), proofing.ErrNothingToResume, proofing.ErrNoCredential,
-// proofing.ErrSamePhone, and the errors of packages password and sms.
+// person.ErrOperatorHold (an operator's suspension the holder cannot
+// lift or work around), person.ErrNothingToResume, person.ErrNoCredential,
+// person.ErrSamePhone, and the errors of packages password and sms.
 var (
 	// ErrCancelled: the network identity was cancelled (注销).
 	ErrCancelled = errors.New("the network identity was cancelled")
 	// ErrNoSuchPerson: no person holds this 网号.
 	ErrNoSuchPerson = errors.New("no person holds this 网号")
-	// ErrAlreadySuspended: the holder asked to suspend a credential they
-	// already suspended.
-	ErrAlreadySuspended = errors.New("the network credential is already suspended")
 	// ErrNoOperatorSuspension: an operator asked to resume, and no
 	// credential of the person is suspended by an operator.
 	ErrNoOperatorSuspension = errors.New("no credential suspended by an operator")
@@ -131,7 +128,7 @@ func (s *Service) now() time.Time {
 }
 
 // today is the date in Beijing time, in which ages are counted.
-func (s *Service) today() document.Date { return document.DateOf(s.now().In(proofing.Zone)) }
+func (s *Service) today() document.Date { return document.Today(s.now()) }
 
 func (s *Service) rand() io.Reader {
 	if s.Rand != nil {
@@ -159,12 +156,6 @@ func (s *Service) activePerson(ctx context.Context, personID string) (storage.Pe
 	return p, nil
 }
 
-// ChannelLifecycle is the record log channel of lifecycle actions.
-const ChannelLifecycle = proofing.ChannelLifecycle
-
-// PlatformName is the RPName of lifecycle records: the platform itself.
-const PlatformName = proofing.PlatformName
-
 // Outcomes of lifecycle records.
 const (
 	OutcomeSuspendedByHolder   = "suspended_by_holder"
@@ -184,7 +175,7 @@ func (s *Service) record(ctx context.Context, personID, outcome string, rp *stor
 	if s.Records == nil {
 		return nil
 	}
-	r := storage.Record{PersonID: personID, RPName: PlatformName, Channel: ChannelLifecycle, Outcome: outcome}
+	r := storage.Record{PersonID: personID, RPName: audit.PlatformName, Channel: audit.ChannelLifecycle, Outcome: outcome}
 	if rp != nil {
 		r.RPID, r.RPName = rp.ID, rp.Name
 	}

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -45,52 +45,10 @@ func checkReason(reason string, required bool) (string, error) {
 	return reason, nil
 }
 
-// holderCredential checks that credential c may have its status changed by
-// its holder personID at now: it belongs to them, is not revoked and has
-// not expired.
-func holderCredential(c storage.Credential, personID string, now time.Time) error {
-	if c.PersonID != personID || c.Status == storage.CredentialRevoked || !now.Before(c.ExpiresAt) {
-		return proofing.ErrNoCredential
-	}
-	return nil
-}
-
-// canSuspend reports why the holder cannot suspend c, or nil.
-func canSuspend(c storage.Credential, personID string, now time.Time) error {
-	if err := holderCredential(c, personID, now); err != nil {
-		return err
-	}
-	if c.Status == storage.CredentialSuspended {
-		if storage.OperatorHold(c) {
-			return proofing.ErrOperatorHold
-		}
-		return ErrAlreadySuspended
-	}
-	return nil
-}
-
-// canResume reports why the holder cannot resume c, or nil.
-func canResume(c storage.Credential, personID string, now time.Time) error {
-	if err := holderCredential(c, personID, now); err != nil {
-		return err
-	}
-	switch {
-	case c.Status != storage.CredentialSuspended:
-		return proofing.ErrNothingToResume
-	case storage.OperatorHold(c):
-		return proofing.ErrOperatorHold
-	case c.StatusBy != storage.StatusByHolder:
-		// A recovery's suspension (the device was reported lost) is lifted
-		// only by a new recover application, never by this device.
-		return proofing.ErrNothingToResume
-	}
-	return nil
-}
-
 // SuspendByHolder suspends the holder's credential credentialID after
 // checking their credential password. reason is optional (ReasonHolder
 // by default). An operator's suspension is left as it is
-// (proofing.ErrOperatorHold).
+// (person.ErrOperatorHold).
 func (s *Service) SuspendByHolder(ctx context.Context, personID, credentialID, pw, reason string) (storage.Credential, error) {
 	reason, err := checkReason(reason, false)
 	if err != nil {
@@ -99,17 +57,17 @@ func (s *Service) SuspendByHolder(ctx context.Context, personID, credentialID, p
 	if reason == "" {
 		reason = ReasonHolder
 	}
-	return s.holderStatus(ctx, personID, credentialID, pw, canSuspend, func(c *storage.Credential) {
+	return s.holderStatus(ctx, personID, credentialID, pw, person.HolderMaySuspend, func(c *storage.Credential) {
 		c.Status, c.StatusBy, c.StatusReason = storage.CredentialSuspended, storage.StatusByHolder, reason
 	}, OutcomeSuspendedByHolder)
 }
 
 // ResumeByHolder lifts the holder's own suspension of credentialID after
 // checking their credential password. An operator's suspension stays
-// (proofing.ErrOperatorHold); an active credential has nothing to resume
-// (proofing.ErrNothingToResume).
+// (person.ErrOperatorHold); an active credential has nothing to resume
+// (person.ErrNothingToResume).
 func (s *Service) ResumeByHolder(ctx context.Context, personID, credentialID, pw string) (storage.Credential, error) {
-	return s.holderStatus(ctx, personID, credentialID, pw, canResume, func(c *storage.Credential) {
+	return s.holderStatus(ctx, personID, credentialID, pw, person.HolderMayResume, func(c *storage.Credential) {
 		c.Status, c.StatusBy, c.StatusReason = storage.CredentialActive, "", ""
 	}, OutcomeResumedByHolder)
 }
@@ -122,7 +80,7 @@ func (s *Service) holderStatus(ctx context.Context, personID, credentialID, pw s
 	}
 	c, err := s.Store.GetCredential(ctx, credentialID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return c, proofing.ErrNoCredential
+		return c, person.ErrNoCredential
 	}
 	if err != nil {
 		return c, fmt.Errorf("lifecycle: loading credential: %w", err)
@@ -132,7 +90,7 @@ func (s *Service) holderStatus(ctx context.Context, personID, credentialID, pw s
 	if err := allowed(c, personID, s.now()); err != nil {
 		return c, err
 	}
-	if err := s.Passwords.VerifyPassword(ctx, personID, pw); err != nil {
+	if err := s.Passwords.Verify(ctx, personID, pw); err != nil {
 		return c, err
 	}
 	c, err = s.Store.UpdateCredential(ctx, credentialID, func(c storage.Credential) (storage.Credential, error) {
@@ -283,7 +241,7 @@ func operatorChange(action Action, c *storage.Credential, reason string, now tim
 // person holding wanghao, with a reason (required; it is shown to the
 // holder, so it must not hold personal data). It returns the person's view
 // after the action. Nothing to act on is ErrNoOperatorSuspension (resume)
-// or proofing.ErrNoCredential (suspend, revoke); a cancelled person's
+// or person.ErrNoCredential (suspend, revoke); a cancelled person's
 // credentials are already revoked.
 func (s *Service) Operator(ctx context.Context, wanghao string, action Action, reason string) (PersonView, error) {
 	if action != ActionSuspend && action != ActionResume && action != ActionRevoke {
@@ -324,7 +282,7 @@ func (s *Service) Operator(ctx context.Context, wanghao string, action Action, r
 		if action == ActionResume {
 			return PersonView{}, ErrNoOperatorSuspension
 		}
-		return PersonView{}, proofing.ErrNoCredential
+		return PersonView{}, person.ErrNoCredential
 	}
 	outcome := map[Action]string{ActionSuspend: OutcomeSuspendedByOperator, ActionResume: OutcomeResumedByOperator, ActionRevoke: OutcomeRevokedByOperator}[action]
 	recErr := s.record(ctx, p.ID, outcome, nil)

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -46,7 +46,7 @@ func (s *Service) Wards(ctx context.Context, guardianID string) ([]Ward, error) 
 		if w.State != storage.PersonActive || len(w.Identity) == 0 {
 			continue
 		}
-		pr, err := proofing.OpenPerson(s.Sealer, w)
+		pr, err := person.Open(s.Sealer, w)
 		if err != nil {
 			return nil, err
 		}
@@ -54,7 +54,7 @@ func (s *Service) Wards(ctx context.Context, guardianID string) ([]Ward, error) 
 		if age >= AdultAge {
 			continue
 		}
-		out = append(out, Ward{PersonID: w.ID, Name: proofing.MaskName(pr.Identity.Name), Age: age, ConsentNeeded: age < ConsentAge})
+		out = append(out, Ward{PersonID: w.ID, Name: person.MaskName(pr.Identity.Name), Age: age, ConsentNeeded: age < ConsentAge})
 	}
 	return out, nil
 }

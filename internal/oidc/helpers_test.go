@@ -30,7 +30,7 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/password"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlite"
@@ -60,7 +60,7 @@ const holderPassword = "correct horse"
 
 type fakePasswords struct{}
 
-func (fakePasswords) VerifyPassword(_ context.Context, _ string, pw string) error {
+func (fakePasswords) Verify(_ context.Context, _ string, pw string) error {
 	if pw != holderPassword {
 		return errors.New("wrong password")
 	}
@@ -184,12 +184,12 @@ func (e *env) person(n int, birth document.Date) verification.Holder {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	pr := proofing.Proofed{Identity: document.Identity{Name: "张三", Birth: birth, Type: document.ResidentIDCard, Number: "110101199001011234"}}
+	pr := person.Proofed{Identity: document.Identity{Name: "张三", Birth: birth, Type: document.ResidentIDCard, Number: "110101199001011234"}}
 	b, err := json.Marshal(pr)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if p.Identity, err = e.sealer.Seal(b, proofing.PersonAAD(p.ID, "identity")); err != nil {
+	if p.Identity, err = e.sealer.Seal(b, person.AAD(p.ID, "identity")); err != nil {
 		e.t.Fatal(err)
 	}
 	cred := storage.Credential{ID: fmt.Sprintf("cred-%d", n), PersonID: p.ID, Status: storage.CredentialActive,

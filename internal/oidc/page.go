@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/deeplink"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -135,7 +135,7 @@ func (p *Provider) renderWaiting(w http.ResponseWriter, r *http.Request, sess st
 		Link:       link.String(),
 		LinkURL:    template.URL(link.String()), // our own netid:// link
 		HTTPS:      link.HTTPS(),
-		Expires:    sess.ExpiresAt.In(proofing.Zone).Format("2006-01-02 15:04:05 MST"),
+		Expires:    sess.ExpiresAt.In(document.Zone).Format("2006-01-02 15:04:05 MST"),
 		Cancel:     base + "/cancel",
 	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/netnum"
+	netperson "github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -76,7 +77,7 @@ func TestApplyAdultEndToEnd(t *testing.T) {
 				t.Fatalf("issuer-signed payload contains plaintext identity data")
 			}
 		}
-		if !c.Claims.ExpiresAt.Before(time.Date(2040, 1, 2, 0, 0, 0, 0, proofing.Zone).Add(time.Second)) {
+		if !c.Claims.ExpiresAt.Before(time.Date(2040, 1, 2, 0, 0, 0, 0, document.Zone).Add(time.Second)) {
 			t.Fatalf("credential outlives the document: %v", c.Claims.ExpiresAt)
 		}
 
@@ -457,21 +458,21 @@ func TestPhotoKeptSealed(t *testing.T) {
 	e := newEnv(t, "")
 	p := adult(t)
 	h := e.apply(p)
-	person, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
+	stored, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(person.Photo) == 0 || bytes.Contains(person.Photo, p.face) {
-		t.Fatalf("photo stored as %d bytes, plaintext: %v", len(person.Photo), bytes.Contains(person.Photo, p.face))
+	if len(stored.Photo) == 0 || bytes.Contains(stored.Photo, p.face) {
+		t.Fatalf("photo stored as %d bytes, plaintext: %v", len(stored.Photo), bytes.Contains(stored.Photo, p.face))
 	}
-	photo, err := e.p.Server.Proofing.Sealer.Open(person.Photo, proofing.PersonAAD(person.ID, "photo"))
+	photo, err := e.p.Server.Proofing.Sealer.Open(stored.Photo, netperson.AAD(stored.ID, netperson.FieldPhoto))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(photo, p.face) {
 		t.Error("the stored photo is not the chip's face image")
 	}
-	identity, err := e.p.Server.Proofing.Sealer.Open(person.Identity, proofing.PersonAAD(person.ID, "identity"))
+	identity, err := e.p.Server.Proofing.Sealer.Open(stored.Identity, netperson.AAD(stored.ID, netperson.FieldIdentity))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,13 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 	sdk "github.com/netid-project/netid/rp"
@@ -238,7 +239,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	}
 	var outcomes []string
 	for _, r := range recs {
-		if r.Channel == lifecycle.ChannelLifecycle {
+		if r.Channel == audit.ChannelLifecycle {
 			outcomes = append([]string{r.Outcome}, outcomes...)
 		}
 	}
@@ -450,7 +451,7 @@ func TestLifecyclePhone(t *testing.T) {
 func TestLifecycleWithdrawConsent(t *testing.T) {
 	e := lifecycleEnv(t)
 	parent := e.apply(adult(t))
-	today := document.DateOf(e.clock.Now().In(proofing.Zone))
+	today := document.Today(e.clock.Now())
 	child := newPerson(t, document.Date{Year: today.Year - 10, Month: 4, Day: 1})
 	kid := e.applyChild(parent, child)
 	game := e.register("game", "", "", "age_band")
@@ -501,7 +502,7 @@ func (e *env) applyChild(parent *holderKey, child person) *holderKey {
 	var started app
 	must(e.t, e.holderCall(parent, "POST", "/v1/applications", map[string]any{"document_type": child.identity.Type, "on_behalf": true}), http.StatusCreated).json(e.t, &started)
 	must(e.t, e.call("PUT", "/v1/applications/"+started.ID+"/document", started.Token, map[string]any{"chip": e.chip(child)}), http.StatusOK)
-	ev, err := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, proofing.ChildRef(started.ID, child.identity.Type, child.identity.Number)), e.clock.Now(), 10*time.Minute)
+	ev, err := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, guardian.ChildRef(started.ID, child.identity.Type, child.identity.Number)), e.clock.Now(), 10*time.Minute)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -514,7 +515,7 @@ func (e *env) applyTeen(parent *holderKey, teen person) *holderKey {
 	e.t.Helper()
 	a := e.start(teen.identity.Type)
 	must(e.t, e.call("PUT", "/v1/applications/"+a.ID+"/document", a.Token, map[string]any{"chip": e.chip(teen)}), http.StatusOK)
-	ev, err := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, proofing.ChildRef(a.ID, teen.identity.Type, teen.identity.Number)), e.clock.Now(), 10*time.Minute)
+	ev, err := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, guardian.ChildRef(a.ID, teen.identity.Type, teen.identity.Number)), e.clock.Now(), 10*time.Minute)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -536,7 +537,7 @@ func (e *env) wards(g *holderKey) []lifecycle.Ward {
 func TestLifecycleAgeTransitions(t *testing.T) {
 	e := lifecycleEnv(t)
 	parent := e.apply(adult(t))
-	now := e.clock.Now().In(proofing.Zone)
+	now := e.clock.Now().In(document.Zone)
 	// Born so that the 14th birthday is tomorrow (Beijing time).
 	child := newPerson(t, document.DateOf(now.AddDate(-14, 0, 1)))
 	kid := e.applyChild(parent, child)
@@ -584,7 +585,7 @@ func TestLifecycleAgeTransitions(t *testing.T) {
 	}
 
 	// A 17-year-old ward whose 18th birthday is tomorrow.
-	teen := newPerson(t, document.DateOf(e.clock.Now().In(proofing.Zone).AddDate(-18, 0, 1)))
+	teen := newPerson(t, document.DateOf(e.clock.Now().In(document.Zone).AddDate(-18, 0, 1)))
 	e.applyTeen(parent, teen)
 	if w := e.wards(parent); len(w) != 2 {
 		t.Fatalf("wards with the teen: %+v", w)

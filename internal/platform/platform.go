@@ -31,6 +31,7 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/server"
@@ -162,22 +163,6 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	}
 	statusURI := func(list string) string { return cfg.PublicURL + server.StatusPath + list }
 	const listSize = 1 << 17
-	svc := &proofing.Service{
-		Store:     store,
-		Documents: trust.documents,
-		Liveness:  liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute},
-		Guardians: &guardian.JWSVerifier{Trusted: trust.relationships, MaxAge: time.Hour},
-		Keys:      keySet,
-		Sealer:    sealer,
-		Index:     indexer,
-		Issuer:    cfg.PublicURL,
-		StatusURI: statusURI,
-
-		CredentialTTL:  cfg.CredentialTTL,
-		StatusListSize: listSize,
-		Now:            now,
-	}
-	svc.PasswordParams = opt.PasswordParams
 	codes := &sms.Codes{
 		Store:  store,
 		Sender: sender,
@@ -187,30 +172,50 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		NewID:  uuid.NewString,
 		Index:  func(phone string) string { return indexer.Index("phone", phone) },
 	}
-	svc.Codes = codes
-	if err := svc.Check(); err != nil {
+	passwords := &person.Passwords{Store: store, Now: now}
+	p.Records = &audit.Log{Store: store, Keys: keySet, Now: now}
+	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
+	p.Registry = &relyingparty.Registry{Store: store, Now: now}
+	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
+
+	p.Proofing = &proofing.Service{
+		Store:     store,
+		Documents: trust.documents,
+		Liveness:  livenessVerifier,
+		Codes:     codes,
+		Guardians: &guardian.JWSVerifier{Trusted: trust.relationships, MaxAge: time.Hour},
+		Keys:      keySet,
+		Sealer:    sealer,
+		Index:     indexer,
+		Passwords: passwords,
+		Issuer:    cfg.PublicURL,
+		StatusURI: statusURI,
+		Records:   p.Records,
+		Status:    publisher, // re-proofing publishes its status changes at once
+
+		PasswordParams: opt.PasswordParams,
+		CredentialTTL:  cfg.CredentialTTL,
+		StatusListSize: listSize,
+		Now:            now,
+	}
+	if err := p.Proofing.Check(); err != nil {
 		return nil, err
 	}
-	p.Proofing = svc
 
-	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
-	p.Records = &audit.Log{Store: store, Keys: keySet, Now: now}
-	svc.Records = p.Records
-	p.Registry = &relyingparty.Registry{Store: store, Now: now, InPersonBasis: eidverify.CheckLegalBasis}
+	p.notifier = &verification.HTTPNotifier{Log: log}
 	p.Verification = &verification.Service{
 		Store:      store,
-		Passwords:  svc,
+		Passwords:  passwords,
 		Liveness:   livenessVerifier,
 		Keys:       keySet,
 		Sealer:     sealer,
 		MAC:        indexer,
 		Records:    p.Records,
+		Notifier:   p.notifier,
 		Issuer:     cfg.PublicURL,
 		SessionTTL: cfg.SessionTTL,
 		Now:        now,
 	}
-	p.notifier = &verification.HTTPNotifier{Service: p.Verification, Log: log}
-	p.Verification.Notifier = p.notifier
 	if err := p.Verification.Check(); err != nil {
 		return nil, err
 	}
@@ -234,13 +239,19 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err := provider.Check(); err != nil {
 		return nil, err
 	}
+	selfService := &lifecycle.Service{
+		Store: store, Sealer: sealer, Index: indexer, Codes: codes, Passwords: passwords,
+		Status: publisher, Records: p.Records, PasswordParams: opt.PasswordParams, Now: now,
+	}
+	if err := selfService.Check(); err != nil {
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
-	svc.Status = publisher // re-proofing publishes its status changes at once
 	p.Server = &server.Server{
-		Proofing:   svc,
+		Proofing:   p.Proofing,
+		Passwords:  passwords,
 		Holders:    holder.Verifier{Store: store, Now: now},
 		Keys:       keySet,
 		Status:     publisher,
@@ -259,13 +270,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Admin:        admin,
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
-	}
-	p.Server.Lifecycle = &lifecycle.Service{
-		Store: store, Sealer: sealer, Index: indexer, Codes: codes, Passwords: svc,
-		Status: p.Server.Status, Records: p.Records, PasswordParams: opt.PasswordParams, Now: now,
-	}
-	if err := p.Server.Lifecycle.Check(); err != nil {
-		return nil, err
+		Lifecycle:    selfService,
 	}
 	if cfg.RateLimit > 0 {
 		limiter, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: cfg.RateLimit, Burst: int(2*cfg.RateLimit) + 1, MaxKeys: 100000, Now: now})
@@ -323,7 +328,7 @@ func (p *Platform) maintain(now func() time.Time) {
 func (p *Platform) Close() error {
 	close(p.stop)
 	p.wg.Wait()
-	p.notifier.Wait()
+	p.notifier.Close()
 	return p.Store.Close()
 }
 

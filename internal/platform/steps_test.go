@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/proofing"
 )
@@ -235,7 +236,7 @@ func TestPasswordLockout(t *testing.T) {
 func TestMinorUnder14(t *testing.T) {
 	e := newEnv(t, "")
 	parent := e.apply(adult(t))
-	today := document.DateOf(e.clock.Now().In(proofing.Zone))
+	today := document.Today(e.clock.Now())
 	child := newPerson(t, document.Date{Year: today.Year - 9, Month: 3, Day: 1})
 
 	// The child cannot apply alone.
@@ -248,7 +249,7 @@ func TestMinorUnder14(t *testing.T) {
 	must(t, e.holderCall(parent, "POST", "/v1/applications", map[string]any{"document_type": child.identity.Type, "on_behalf": true}), http.StatusCreated).json(t, &started)
 	var v view
 	must(t, e.call("PUT", "/v1/applications/"+started.ID+"/document", started.Token, map[string]any{"chip": e.chip(child)}), http.StatusOK).json(t, &v)
-	if v.State != "relationship" || v.Minor != proofing.MinorUnder14 {
+	if v.State != "relationship" || v.Minor != "under_14" {
 		t.Fatalf("after document: %+v", v)
 	}
 	rel := func(guardianWH, childRef string) response {
@@ -258,8 +259,8 @@ func TestMinorUnder14(t *testing.T) {
 		}
 		return e.call("PUT", "/v1/applications/"+started.ID+"/relationship", started.Token, map[string]any{"evidence": ev})
 	}
-	ref := proofing.ChildRef(started.ID, child.identity.Type, child.identity.Number)
-	if typ := rel(parent.wanghao, proofing.ChildRef("other-application", child.identity.Type, child.identity.Number)).problemType(t); typ != "relationship-mismatch" {
+	ref := guardian.ChildRef(started.ID, child.identity.Type, child.identity.Number)
+	if typ := rel(parent.wanghao, guardian.ChildRef("other-application", child.identity.Type, child.identity.Number)).problemType(t); typ != "relationship-mismatch" {
 		t.Fatalf("evidence for another application: %s", typ)
 	}
 	must(t, rel(parent.wanghao, ref), http.StatusOK)
@@ -281,15 +282,15 @@ func TestMinor14To17NeedsGuardianConfirmation(t *testing.T) {
 		t.Run(decision, func(t *testing.T) {
 			e := newEnv(t, "")
 			parent := e.apply(adult(t))
-			today := document.DateOf(e.clock.Now().In(proofing.Zone))
+			today := document.Today(e.clock.Now())
 			teen := newPerson(t, document.Date{Year: today.Year - 16, Month: 2, Day: 10})
 			a := e.start(teen.identity.Type)
 			var v view
 			must(t, e.call("PUT", "/v1/applications/"+a.ID+"/document", a.Token, map[string]any{"chip": e.chip(teen)}), http.StatusOK).json(t, &v)
-			if v.State != "relationship" || v.Minor != proofing.Minor14To17 {
+			if v.State != "relationship" || v.Minor != "14_to_17" {
 				t.Fatalf("after document: %+v", v)
 			}
-			ev, err := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, proofing.ChildRef(a.ID, teen.identity.Type, teen.identity.Number)), e.clock.Now(), 10*time.Minute)
+			ev, err := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, guardian.ChildRef(a.ID, teen.identity.Type, teen.identity.Number)), e.clock.Now(), 10*time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,7 +18,7 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -398,12 +398,12 @@ func TestSuspendedCredentialIsRefused(t *testing.T) {
 func TestUnder14NeedsGuardianConsentOncePerRelyingParty(t *testing.T) {
 	e := newEnv(t, "")
 	parent := e.apply(adult(t))
-	today := document.DateOf(e.clock.Now().In(proofing.Zone))
+	today := document.Today(e.clock.Now())
 	child := newPerson(t, document.Date{Year: today.Year - 10, Month: 4, Day: 1})
 	var started app
 	must(t, e.holderCall(parent, "POST", "/v1/applications", map[string]any{"document_type": child.identity.Type, "on_behalf": true}), http.StatusCreated).json(t, &started)
 	must(t, e.call("PUT", "/v1/applications/"+started.ID+"/document", started.Token, map[string]any{"chip": e.chip(child)}), http.StatusOK)
-	ev, _ := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, proofing.ChildRef(started.ID, child.identity.Type, child.identity.Number)), e.clock.Now(), 10*time.Minute)
+	ev, _ := e.p.Server.Dev.Relationships.Attest(guardianClaim(parent.wanghao, guardian.ChildRef(started.ID, child.identity.Type, child.identity.Number)), e.clock.Now(), 10*time.Minute)
 	must(t, e.call("PUT", "/v1/applications/"+started.ID+"/relationship", started.Token, map[string]any{"evidence": ev}), http.StatusOK)
 	kid := e.issue(started, e.through(child, started, "device"))
 

@@ -2,9 +2,7 @@ package proofing
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,14 +16,8 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
-)
-
-// Minor bands, counted from the document's birth date.
-const (
-	MinorNone    = ""
-	MinorUnder14 = "under_14"
-	Minor14To17  = "14_to_17"
 )
 
 // View is what the applicant sees of an application.
@@ -63,38 +55,7 @@ type Started struct {
 	Token string `json:"token"`
 }
 
-// Proofed is the sealed record of what the chip and face check proved,
-// kept on the application and, once issued, on the person.
-type Proofed struct {
-	Identity  document.Identity `json:"identity"`
-	FaceHash  []byte            `json:"face_hash"`
-	Minor     string            `json:"minor,omitempty"`
-	PersonKey string            `json:"person_key"`
-	// Photo is the chip's face image, kept on the application until
-	// issuance moves it to the person (sealed apart, Person.Photo).
-	Photo []byte `json:"photo,omitempty"`
-}
-
 func appAAD(id, what string) []byte { return []byte("application:" + id + ":" + what) }
-
-// PersonKey is the canonical key of a person's document identity, from
-// which the blind index is computed: the document type's family and the
-// normalised number.
-func PersonKey(t document.Type, normalizedNumber string) string {
-	return string(t) + ":" + normalizedNumber
-}
-
-// ChildRef is the reference a guardian relationship attestation names for
-// the child: a digest bound to the application, so it identifies the child
-// only within this application and is no reusable identifier.
-func ChildRef(applicationID string, t document.Type, number string) string {
-	h := sha256.New()
-	for _, part := range []string{"netid/child-ref/v1", applicationID, string(t), number} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
 
 // Start begins an application for a document type. guardianID is the
 // person ID of an authenticated guardian applying on a child's behalf, or
@@ -127,7 +88,7 @@ func (s *Service) Start(ctx context.Context, t document.Type, guardianID string)
 	if err := s.Store.CreateApplication(ctx, a); err != nil {
 		return Started{}, fmt.Errorf("proofing: creating application: %w", err)
 	}
-	return Started{View: s.view(a, Proofed{}), Token: token}, nil
+	return Started{View: s.view(a, person.Proofed{}), Token: token}, nil
 }
 
 // Get returns the application's view.
@@ -140,7 +101,7 @@ func (s *Service) Get(ctx context.Context, id, token string) (View, error) {
 	return s.view(a, p), nil
 }
 
-func (s *Service) view(a storage.Application, p Proofed) View {
+func (s *Service) view(a storage.Application, p person.Proofed) View {
 	v := View{
 		ID:           a.ID,
 		Kind:         a.Kind,
@@ -148,7 +109,7 @@ func (s *Service) view(a storage.Application, p Proofed) View {
 		DocumentType: document.Type(a.DocumentType),
 		ExpiresAt:    a.ExpiresAt,
 		Minor:        p.Minor,
-		OnBehalf:     a.GuardianID != "" && p.Minor != Minor14To17,
+		OnBehalf:     a.GuardianID != "" && p.Minor != person.Minor14To17,
 		CredentialID: a.CredentialID,
 	}
 	switch a.State {
@@ -218,8 +179,8 @@ func (s *Service) update(ctx context.Context, id string, states []storage.Applic
 	})
 }
 
-func (s *Service) openProofed(a storage.Application) (Proofed, error) {
-	var p Proofed
+func (s *Service) openProofed(a storage.Application) (person.Proofed, error) {
+	var p person.Proofed
 	if len(a.Identity) == 0 {
 		return p, errors.New("proofing: no identity recorded yet")
 	}
@@ -231,16 +192,6 @@ func (s *Service) openProofed(a storage.Application) (Proofed, error) {
 		return p, fmt.Errorf("proofing: decoding identity: %w", err)
 	}
 	return p, nil
-}
-
-func minorBand(birth, today document.Date) string {
-	switch age := birth.AgeOn(today); {
-	case age < 14:
-		return MinorUnder14
-	case age < 18:
-		return Minor14To17
-	}
-	return MinorNone
 }
 
 // SubmitDocument verifies the document's chip data (passive authentication
@@ -277,8 +228,8 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 		return View{}, err
 	}
 	idn.Number = info.Normalized
-	minor := minorBand(idn.Birth, today)
-	personIndex := s.Index.Index("person", PersonKey(idn.Type, idn.Number))
+	minor := person.MinorBand(idn.Birth, today)
+	personIndex := s.Index.Index("person", person.Key(idn.Type, idn.Number))
 	var holder storage.Person
 	if a.Kind == storage.KindRecover {
 		// The chip names the person; guardians play no part.
@@ -290,17 +241,17 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	}
 	switch {
 	case a.Kind == storage.KindRecover:
-	case minor == MinorUnder14 && a.GuardianID == "":
+	case minor == person.MinorUnder14 && a.GuardianID == "":
 		return View{}, ErrGuardianRequired
-	case minor != MinorUnder14 && a.GuardianID != "":
+	case minor != person.MinorUnder14 && a.GuardianID != "":
 		return View{}, ErrNotAChild
 	}
-	p := Proofed{
+	p := person.Proofed{
 		Identity:  idn,
 		FaceHash:  ver.FaceImageHash[:],
 		Photo:     ver.FaceImage,
 		Minor:     minor,
-		PersonKey: PersonKey(idn.Type, idn.Number),
+		PersonKey: person.Key(idn.Type, idn.Number),
 	}
 	plain, err := json.Marshal(p)
 	if err != nil {
@@ -322,7 +273,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 		case a.Kind == storage.KindRecover:
 			a.PersonID, a.GuardianID = holder.ID, holder.GuardianID
 			a.State = nextState(a.Kind, storage.StateDocument)
-		case minor == MinorNone:
+		case minor == person.MinorNone:
 			a.State = storage.StateFace
 		default:
 			a.State = storage.StateRelationship
@@ -378,7 +329,7 @@ func (s *Service) SubmitRelationship(ctx context.Context, id, token, guardianWan
 	if g.Index == a.PersonIndex {
 		return View{}, fmt.Errorf("%w: an applicant cannot be their own guardian", ErrGuardianIneligible)
 	}
-	want := guardian.Claim{Guardian: g.Wanghao, ChildRef: ChildRef(a.ID, p.Identity.Type, p.Identity.Number)}
+	want := guardian.Claim{Guardian: g.Wanghao, ChildRef: guardian.ChildRef(a.ID, p.Identity.Type, p.Identity.Number)}
 	if err := s.Guardians.Verify(ctx, evidence, want, s.now()); err != nil {
 		return View{}, err
 	}
@@ -431,25 +382,9 @@ func (s *Service) activeCredential(ctx context.Context, personID string) (storag
 }
 
 func (s *Service) personIdentity(p storage.Person) (document.Identity, error) {
-	pr, err := OpenPerson(s.Sealer, p)
+	pr, err := person.Open(s.Sealer, p)
 	return pr.Identity, err
 }
-
-// OpenPerson opens what the latest proofing of a person proved.
-func OpenPerson(sealer Sealer, p storage.Person) (Proofed, error) {
-	var pr Proofed
-	b, err := sealer.Open(p.Identity, PersonAAD(p.ID, "identity"))
-	if err != nil {
-		return pr, fmt.Errorf("proofing: opening person identity: %w", err)
-	}
-	if err := json.Unmarshal(b, &pr); err != nil {
-		return pr, fmt.Errorf("proofing: decoding person identity: %w", err)
-	}
-	return pr, nil
-}
-
-// PersonAAD binds a person's sealed field to the person.
-func PersonAAD(personID, field string) []byte { return []byte("person:" + personID + ":" + field) }
 
 // SubmitFace checks a liveness attestation against the face challenge, this
 // application and the chip's face image.
@@ -616,7 +551,7 @@ func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, 
 	}
 	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePassword}, func(a *storage.Application) error {
 		a.PasswordHash = hash
-		if p.Minor == Minor14To17 {
+		if p.Minor == person.Minor14To17 {
 			a.State = storage.StateGuardian
 		} else {
 			a.State = storage.StateDevice

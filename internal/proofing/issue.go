@@ -17,6 +17,7 @@ import (
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -108,8 +109,8 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 	return issued, nil
 }
 
-func (s *Service) issue(ctx context.Context, a storage.Application, p Proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
-	person, err := s.person(ctx, a, p, now)
+func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
+	holder, err := s.person(ctx, a, p, now)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -126,7 +127,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p Proofed, c
 		ID:          credID,
 		Issuer:      s.Issuer,
 		VCT:         VCT,
-		Wanghao:     person.Wanghao,
+		Wanghao:     holder.Wanghao,
 		IssuedAt:    now,
 		NotBefore:   now,
 		ExpiresAt:   exp,
@@ -148,7 +149,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p Proofed, c
 	}
 	c := storage.Credential{
 		ID:           credID,
-		PersonID:     person.ID,
+		PersonID:     holder.ID,
 		Status:       storage.CredentialActive,
 		StatusList:   list,
 		StatusIndex:  idx,
@@ -163,24 +164,24 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p Proofed, c
 		return Issued{}, fmt.Errorf("proofing: storing credential: %w", err)
 	}
 	// Issuing revoked the person's earlier credentials: publish that.
-	if earlier, err := s.Store.ListCredentials(ctx, person.ID); err == nil {
+	if earlier, err := s.Store.ListCredentials(ctx, holder.ID); err == nil {
 		for _, e := range earlier {
 			if e.ID != credID && e.Status == storage.CredentialRevoked {
 				s.statusChanged(e.StatusList)
 			}
 		}
 	}
-	return Issued{Wanghao: person.Wanghao, CredentialID: credID, Credential: sdjwt, ExpiresAt: exp}, nil
+	return Issued{Wanghao: holder.Wanghao, CredentialID: credID, Credential: sdjwt, ExpiresAt: exp}, nil
 }
 
 // person finds the person by blind index or creates them with a fresh 网号,
 // then records the latest proofing (identity, phone, password).
-func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, now time.Time) (storage.Person, error) {
-	var person storage.Person
+func (s *Service) person(ctx context.Context, a storage.Application, p person.Proofed, now time.Time) (storage.Person, error) {
+	var holder storage.Person
 	for attempt := 0; ; attempt++ {
 		wh, err := netnum.New(s.rand())
 		if err != nil {
-			return person, fmt.Errorf("proofing: drawing 网号: %w", err)
+			return holder, fmt.Errorf("proofing: drawing 网号: %w", err)
 		}
 		candidate := storage.Person{
 			ID:        uuid.NewString(),
@@ -190,43 +191,37 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 			CreatedAt: now,
 			UpdatedAt: now,
 		}
-		person, _, err = s.Store.GetOrCreatePerson(ctx, candidate)
+		holder, _, err = s.Store.GetOrCreatePerson(ctx, candidate)
 		if errors.Is(err, storage.ErrAlreadyExists) && attempt < 5 {
 			continue // 网号 collision: draw again
 		}
 		if err != nil {
-			return person, fmt.Errorf("proofing: finding person: %w", err)
+			return holder, fmt.Errorf("proofing: finding person: %w", err)
 		}
 		break
 	}
-	if isReproof(a) && person.ID != a.PersonID {
-		return person, fmt.Errorf("proofing: the re-proofed person changed: %w", ErrNoSuchHolder)
+	if isReproof(a) && holder.ID != a.PersonID {
+		return holder, fmt.Errorf("proofing: the re-proofed person changed: %w", ErrNoSuchHolder)
 	}
-	photo := p.Photo
-	p.Photo = nil // kept apart: most readers of the identity need no photo
-	identity, err := json.Marshal(p)
+	sealedID, err := person.SealIdentity(s.Sealer, holder.ID, p)
 	if err != nil {
-		return person, fmt.Errorf("proofing: encoding identity: %w", err)
-	}
-	sealedID, err := s.Sealer.Seal(identity, PersonAAD(person.ID, "identity"))
-	if err != nil {
-		return person, fmt.Errorf("proofing: sealing identity: %w", err)
+		return holder, fmt.Errorf("proofing: %w", err)
 	}
 	phone, err := s.Sealer.Open(a.Phone, appAAD(a.ID, "phone"))
 	if err != nil {
-		return person, fmt.Errorf("proofing: opening phone: %w", err)
+		return holder, fmt.Errorf("proofing: opening phone: %w", err)
 	}
-	sealedPhone, err := s.Sealer.Seal(phone, PersonAAD(person.ID, "phone"))
+	sealedPhone, err := person.SealField(s.Sealer, holder.ID, person.FieldPhone, phone)
 	if err != nil {
-		return person, fmt.Errorf("proofing: sealing phone: %w", err)
+		return holder, fmt.Errorf("proofing: %w", err)
 	}
 	var sealedPhoto []byte
-	if len(photo) > 0 {
-		if sealedPhoto, err = s.Sealer.Seal(photo, PersonAAD(person.ID, "photo")); err != nil {
-			return person, fmt.Errorf("proofing: sealing photo: %w", err)
+	if len(p.Photo) > 0 {
+		if sealedPhoto, err = person.SealField(s.Sealer, holder.ID, person.FieldPhoto, p.Photo); err != nil {
+			return holder, fmt.Errorf("proofing: %w", err)
 		}
 	}
-	return s.Store.UpdatePerson(ctx, person.ID, func(q storage.Person) (storage.Person, error) {
+	return s.Store.UpdatePerson(ctx, holder.ID, func(q storage.Person) (storage.Person, error) {
 		q.State, q.CancelledAt = storage.PersonActive, time.Time{}
 		q.Identity = sealedID
 		if sealedPhoto != nil {
@@ -239,7 +234,7 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 			q.PasswordHash = a.PasswordHash
 			q.PasswordFailures, q.PasswordLockedUntil = 0, time.Time{}
 		}
-		if p.Minor != MinorNone {
+		if p.Minor != person.MinorNone {
 			// The guardian who applied or confirmed: their consent is
 			// needed for an under-14 holder's use of the credential.
 			q.GuardianID = a.GuardianID
@@ -255,13 +250,13 @@ func (s *Service) person(ctx context.Context, a storage.Application, p Proofed, 
 func (s *Service) expiry(id document.Identity, now time.Time) time.Time {
 	exp := now.Add(orDefault(s.CredentialTTL, 3*365*24*time.Hour))
 	if !id.ValidUntil.IsZero() {
-		end := time.Date(id.ValidUntil.Year, id.ValidUntil.Month, id.ValidUntil.Day+1, 0, 0, 0, 0, Zone)
+		end := time.Date(id.ValidUntil.Year, id.ValidUntil.Month, id.ValidUntil.Day+1, 0, 0, 0, 0, document.Zone)
 		if end.Before(exp) {
 			exp = end
 		}
 	}
 	for _, age := range ageMarkers {
-		b := time.Date(id.Birth.Year+age, id.Birth.Month, id.Birth.Day, 0, 0, 0, 0, Zone)
+		b := time.Date(id.Birth.Year+age, id.Birth.Month, id.Birth.Day, 0, 0, 0, 0, document.Zone)
 		if b.After(now) && b.Before(exp) {
 			exp = b
 		}

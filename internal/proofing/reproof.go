@@ -13,6 +13,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -57,18 +58,9 @@ var (
 	// ErrPhoneMisses: too many numbers that are not the linked one were
 	// tried for this person today.
 	ErrPhoneMisses = errors.New("too many wrong phone numbers for this network identity today")
-	// ErrSamePhone: the new phone number is the one already linked.
-	ErrSamePhone = errors.New("the new phone number is the one already linked")
-	// ErrOperatorHold: an operator suspended the credential; only an
-	// operator can lift it, and no new credential is issued meanwhile.
-	ErrOperatorHold = errors.New("the network credential is suspended by an operator")
 	// ErrDocumentExpired: the document the person was proofed from has
 	// expired; apply again with the renewed document.
 	ErrDocumentExpired = errors.New("the identity document has expired: apply again with the renewed document")
-	// ErrNothingToResume: there is no suspension the holder may lift.
-	ErrNothingToResume = errors.New("no credential suspended by its holder")
-	// ErrNoCredential: the person holds no active credential to suspend.
-	ErrNoCredential = errors.New("no active network credential")
 )
 
 // maxPhoneMisses bounds the numbers not linked to a person that may be
@@ -137,22 +129,22 @@ func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind
 		if err != nil {
 			return Started{}, fmt.Errorf("%w: the 网号 is not valid", ErrNoSuchHolder)
 		}
-		person, err := s.Store.GetPersonByWanghao(ctx, wh)
+		holder, err := s.Store.GetPersonByWanghao(ctx, wh)
 		if errors.Is(err, storage.ErrNotFound) {
 			return Started{}, ErrNoSuchHolder
 		}
 		if err != nil {
 			return Started{}, fmt.Errorf("proofing: loading person: %w", err)
 		}
-		if person.State != storage.PersonActive || len(person.Identity) == 0 {
+		if holder.State != storage.PersonActive || len(holder.Identity) == 0 {
 			return Started{}, ErrNoSuchHolder
 		}
-		p, err := OpenPerson(s.Sealer, person)
+		p, err := person.Open(s.Sealer, holder)
 		if err != nil {
 			return Started{}, err
 		}
 		if kind == storage.KindDevice {
-			if err := s.canReissue(ctx, person.ID, p); err != nil {
+			if err := s.canReissue(ctx, holder.ID, p); err != nil {
 				return Started{}, err
 			}
 		}
@@ -160,7 +152,7 @@ func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind
 		if err != nil {
 			return Started{}, err
 		}
-		a.PersonID, a.PersonIndex, a.GuardianID = person.ID, person.Index, person.GuardianID
+		a.PersonID, a.PersonIndex, a.GuardianID = holder.ID, holder.Index, holder.GuardianID
 		a.DocumentType, a.Identity = string(p.Identity.Type), sealed
 	}
 	token, err := s.randomToken(32)
@@ -175,7 +167,7 @@ func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind
 	return Started{View: s.view(a, p), Token: token}, nil
 }
 
-func (s *Service) sealProofed(applicationID string, p Proofed) ([]byte, error) {
+func (s *Service) sealProofed(applicationID string, p person.Proofed) ([]byte, error) {
 	plain, err := json.Marshal(p)
 	if err != nil {
 		return nil, fmt.Errorf("proofing: encoding identity: %w", err)
@@ -190,26 +182,11 @@ func (s *Service) sealProofed(applicationID string, p Proofed) ([]byte, error) {
 // canReissue checks that a new credential may be issued to the person
 // without a new document: the document is still valid and no operator
 // holds the current credential.
-func (s *Service) canReissue(ctx context.Context, personID string, p Proofed) error {
+func (s *Service) canReissue(ctx context.Context, personID string, p person.Proofed) error {
 	if !p.Identity.ValidUntil.IsZero() && p.Identity.ValidUntil.Before(s.today()) {
 		return ErrDocumentExpired
 	}
-	return s.checkOperatorHold(ctx, personID)
-}
-
-// checkOperatorHold is ErrOperatorHold while an operator's suspension of
-// one of the person's credentials stands.
-func (s *Service) checkOperatorHold(ctx context.Context, personID string) error {
-	creds, err := s.Store.ListCredentials(ctx, personID)
-	if err != nil {
-		return fmt.Errorf("proofing: listing credentials: %w", err)
-	}
-	for _, c := range creds {
-		if storage.OperatorHold(c) {
-			return ErrOperatorHold
-		}
-	}
-	return nil
+	return person.OperatorHoldOn(ctx, s.Store, personID)
 }
 
 // checkNoOperatorHold refuses to proof or issue for the person with blind
@@ -217,40 +194,40 @@ func (s *Service) checkOperatorHold(ctx context.Context, personID string) error 
 // credentials stands: a new application must not work around it (nor
 // silently revoke the held credential). A person not known yet has none.
 func (s *Service) checkNoOperatorHold(ctx context.Context, personIndex string) error {
-	person, err := s.Store.GetPersonByIndex(ctx, personIndex)
+	holder, err := s.Store.GetPersonByIndex(ctx, personIndex)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("proofing: loading person: %w", err)
 	}
-	return s.checkOperatorHold(ctx, person.ID)
+	return person.OperatorHoldOn(ctx, s.Store, holder.ID)
 }
 
 // recoverPerson is the document step of a recover application: the chip
 // must belong to a person whose network identity is in use.
 func (s *Service) recoverPerson(ctx context.Context, index string) (storage.Person, error) {
-	person, err := s.Store.GetPersonByIndex(ctx, index)
+	holder, err := s.Store.GetPersonByIndex(ctx, index)
 	if errors.Is(err, storage.ErrNotFound) {
-		return person, ErrNoSuchHolder
+		return holder, ErrNoSuchHolder
 	}
 	if err != nil {
-		return person, fmt.Errorf("proofing: loading person: %w", err)
+		return holder, fmt.Errorf("proofing: loading person: %w", err)
 	}
-	if person.State != storage.PersonActive {
-		return person, ErrNoSuchHolder
+	if holder.State != storage.PersonActive {
+		return holder, ErrNoSuchHolder
 	}
-	return person, nil
+	return holder, nil
 }
 
 // checkLinkedPhone checks, for kinds that send the code to the linked
 // phone, that phone is that number.
 func (s *Service) checkLinkedPhone(ctx context.Context, a storage.Application, phone string) error {
-	person, err := s.Store.GetPerson(ctx, a.PersonID)
+	holder, err := s.Store.GetPerson(ctx, a.PersonID)
 	if err != nil {
 		return fmt.Errorf("proofing: loading person: %w", err)
 	}
-	same := subtle.ConstantTimeCompare([]byte(person.PhoneIndex), []byte(s.Index.Index("phone", phone))) == 1
+	same := subtle.ConstantTimeCompare([]byte(holder.PhoneIndex), []byte(s.Index.Index("phone", phone))) == 1
 	switch {
 	case linkedPhone(a.Kind) && !same:
 		// Whoever knows a 网号 could otherwise test numbers against it.
@@ -263,7 +240,7 @@ func (s *Service) checkLinkedPhone(ctx context.Context, a storage.Application, p
 		}
 		return ErrPhoneNotLinked
 	case a.Kind == storage.KindPhone && same:
-		return ErrSamePhone
+		return person.ErrSamePhone
 	}
 	return nil
 }
@@ -275,7 +252,7 @@ func (s *Service) completePhone(ctx context.Context, a storage.Application) erro
 	if err != nil {
 		return fmt.Errorf("proofing: opening phone: %w", err)
 	}
-	sealed, err := s.Sealer.Seal(phone, PersonAAD(a.PersonID, "phone"))
+	sealed, err := s.Sealer.Seal(phone, person.AAD(a.PersonID, person.FieldPhone))
 	if err != nil {
 		return fmt.Errorf("proofing: sealing phone: %w", err)
 	}
@@ -307,7 +284,7 @@ func (s *Service) completePassword(ctx context.Context, a storage.Application, h
 // reproofPassword is the password step of a re-proofing application: kind
 // password sets a new password and completes; the others check the
 // current one (with the lockout of every password check).
-func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p Proofed, pw string) (storage.Application, error) {
+func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p person.Proofed, pw string) (storage.Application, error) {
 	var hash, nonce string
 	if a.Kind == storage.KindPassword {
 		if err := password.Check(pw, p.Identity.Birth); err != nil {
@@ -317,7 +294,7 @@ func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p 
 		if hash, err = password.Hash(pw, s.passwordParams(), s.rand()); err != nil {
 			return a, fmt.Errorf("proofing: hashing password: %w", err)
 		}
-	} else if err := s.VerifyPassword(ctx, a.PersonID, pw); err != nil {
+	} else if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
 		return a, err
 	}
 	next := nextState(a.Kind, storage.StatePassword)
@@ -385,7 +362,7 @@ func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, 
 			return View{}, err
 		}
 	case ActionResume, ActionReissue:
-		if err := s.VerifyPassword(ctx, a.PersonID, pw); err != nil {
+		if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
 			return View{}, err
 		}
 		if action == ActionResume {
@@ -449,7 +426,7 @@ func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
 		}
 	}
 	if !found {
-		return ErrNoCredential
+		return person.ErrNoCredential
 	}
 	return s.record(ctx, personID, OutcomeReportedLost)
 }
@@ -467,14 +444,14 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 			continue
 		}
 		if storage.OperatorHold(c) {
-			return ErrOperatorHold
+			return person.ErrOperatorHold
 		}
-		if !holderSuspension(c.StatusBy) {
+		if !person.LiftableAfterReproof(c.StatusBy) {
 			continue
 		}
 		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
-			if c.Status != storage.CredentialSuspended || !holderSuspension(c.StatusBy) {
-				return c, ErrNothingToResume
+			if c.Status != storage.CredentialSuspended || !person.LiftableAfterReproof(c.StatusBy) {
+				return c, person.ErrNothingToResume
 			}
 			c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialActive, "", "", now
 			return c, nil
@@ -486,13 +463,7 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 		resumed = true
 	}
 	if !resumed {
-		return ErrNothingToResume
+		return person.ErrNothingToResume
 	}
 	return s.record(ctx, personID, OutcomeRecovered)
-}
-
-// holderSuspension: a suspension the person may lift after re-proofing
-// (a recover application): their own, or one set by a recovery.
-func holderSuspension(by string) bool {
-	return by == storage.StatusByHolder || by == storage.StatusByRecovery
 }

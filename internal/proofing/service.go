@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
@@ -17,10 +18,6 @@ import (
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
 )
-
-// Zone is the time zone of document dates: validity and age are counted in
-// Beijing time.
-var Zone = time.FixedZone("UTC+8", 8*60*60)
 
 // LivenessVerifier checks liveness attestations (liveness.Verifier).
 type LivenessVerifier interface {
@@ -36,6 +33,13 @@ type Codes interface {
 // KeySigner gives the platform's active signing key (keys.KeySet).
 type KeySigner interface {
 	Signer() (crypto.Signer, string)
+}
+
+// Passwords checks a person's credential password with the lockout
+// (person.Passwords): nil, or an error wrapping password.ErrWrongPassword
+// or a *password.LockedError.
+type Passwords interface {
+	Verify(ctx context.Context, personID, password string) error
 }
 
 // Sealer encrypts personal data at rest (keys.Sealer).
@@ -61,13 +65,14 @@ type Service struct {
 	Keys      KeySigner
 	Sealer    Sealer
 	Index     Indexer
+	Passwords Passwords
 	// Issuer is the platform's issuer identifier (its public URL); device
 	// proofs must name it as audience.
 	Issuer string
 	// StatusURI returns the URI of status list list.
 	StatusURI func(list string) string
 
-	// Records, if set, receives a record (channel ChannelLifecycle) of
+	// Records, if set, receives a record (channel audit.ChannelLifecycle) of
 	// every change a re-proofing application makes,
 	// so the holder's history shows them.
 	Records RecordLog
@@ -78,7 +83,6 @@ type Service struct {
 
 	// Optional settings; zero values take the defaults.
 	PasswordParams    password.Params // default password.DefaultParams
-	PasswordPolicy    password.Policy // default 5 failures, 1 hour lock
 	ApplicationTTL    time.Duration   // default 30 minutes
 	FaceAttempts      int             // default 3 failed face checks per application
 	CredentialTTL     time.Duration   // default 3 years (never beyond the document)
@@ -104,6 +108,7 @@ func (s *Service) Check() error {
 	need(s.Keys != nil, "Keys")
 	need(s.Sealer != nil, "Sealer")
 	need(s.Index != nil, "Index")
+	need(s.Passwords != nil, "Passwords")
 	need(s.Issuer != "", "Issuer")
 	need(s.StatusURI != nil, "StatusURI")
 	return errors.Join(errs...)
@@ -116,7 +121,7 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-func (s *Service) today() document.Date { return document.DateOf(s.now().In(Zone)) }
+func (s *Service) today() document.Date { return document.Today(s.now()) }
 
 func (s *Service) rand() io.Reader {
 	if s.Rand != nil {
@@ -130,13 +135,6 @@ func (s *Service) passwordParams() password.Params {
 		return password.DefaultParams
 	}
 	return s.PasswordParams
-}
-
-func (s *Service) passwordPolicy() password.Policy {
-	if s.PasswordPolicy == (password.Policy{}) {
-		return password.Policy{MaxFailures: 5, LockFor: time.Hour}
-	}
-	return s.PasswordPolicy
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -224,14 +222,6 @@ type RecordLog interface {
 	Append(ctx context.Context, r storage.Record) (storage.Record, error)
 }
 
-// ChannelLifecycle is the record channel of what happens to a person's
-// credential outside verifications; PlatformName the RPName of those
-// records (the platform itself).
-const (
-	ChannelLifecycle = "lifecycle"
-	PlatformName     = "netid"
-)
-
 // Outcomes of the records proofing writes.
 const (
 	OutcomeIssued        = "credential_issued"
@@ -248,7 +238,7 @@ func (s *Service) record(ctx context.Context, personID, outcome string) error {
 	if s.Records == nil {
 		return nil
 	}
-	r := storage.Record{PersonID: personID, RPName: PlatformName, Channel: ChannelLifecycle, Outcome: outcome}
+	r := storage.Record{PersonID: personID, RPName: audit.PlatformName, Channel: audit.ChannelLifecycle, Outcome: outcome}
 	if _, err := s.Records.Append(ctx, r); err != nil {
 		return fmt.Errorf("proofing: recording %s: %w", outcome, err)
 	}

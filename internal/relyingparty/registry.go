@@ -47,21 +47,6 @@ type Registry struct {
 	// Params are the argon2id parameters of client secret hashes; the zero
 	// value means password.DefaultParams.
 	Params password.Params
-	// InPersonBasis, if set, checks the legal basis of an in-person
-	// relying party (it names the kind of in-person check, which decides
-	// what the verifier may see: eidverify.CheckLegalBasis); a failure is a
-	// validation problem of legal_basis at registration and update.
-	InPersonBasis func(legalBasis string) error
-}
-
-// checkInPerson adds the InPersonBasis problem of r, if any, to v.
-func (g *Registry) checkInPerson(r Registration, v *validator) {
-	if g.InPersonBasis == nil || r.Category != storage.CategoryInPerson {
-		return
-	}
-	if err := g.InPersonBasis(r.LegalBasis); err != nil {
-		v.add("legal_basis", err.Error())
-	}
 }
 
 func (g *Registry) now() time.Time {
@@ -98,7 +83,7 @@ func (g *Registry) Register(ctx context.Context, r Registration) (storage.Relyin
 	if ve, ok := errors.AsType[*ValidationError](r.Validate()); ok {
 		v.problems = append(v.problems, ve.Problems...)
 	}
-	g.checkInPerson(r, &v)
+	checkInPerson(r, &v)
 	if err := v.err(); err != nil {
 		return storage.RelyingParty{}, "", err
 	}
@@ -180,7 +165,7 @@ func (g *Registry) Update(ctx context.Context, id string, fn func(*Registration)
 		if ve, ok := errors.AsType[*ValidationError](r.Validate()); ok {
 			v.problems = append(v.problems, ve.Problems...)
 		}
-		g.checkInPerson(r, &v)
+		checkInPerson(r, &v)
 		if err := v.err(); err != nil {
 			return storage.RelyingParty{}, err
 		}

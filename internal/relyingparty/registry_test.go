@@ -289,18 +289,11 @@ func TestList(t *testing.T) {
 	}
 }
 
-// TestInPersonBasis: with InPersonBasis set, an in-person relying party's
-// legal basis is checked at registration and update; other categories are
-// not.
+// TestInPersonBasis: an in-person relying party's legal basis must name
+// its kind, at registration and update; other categories' need not.
 func TestInPersonBasis(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	f.registry.InPersonBasis = func(basis string) error {
-		if basis != "" && !strings.HasPrefix(basis, "hotel:") {
-			return errors.New("must name a kind")
-		}
-		return nil
-	}
 	reg := func(id, category, basis string) Registration {
 		return Registration{ID: id, Name: "核验点 " + id, Category: category, LegalBasis: basis, AuthMethod: storage.AuthClientSecret}
 	}
@@ -319,4 +312,51 @@ func TestInPersonBasis(t *testing.T) {
 	if _, err := f.registry.Update(ctx, "hotel-ok", func(r *Registration) error { r.LegalBasis = "随便"; return nil }); !errors.As(err, &ve) {
 		t.Fatalf("update to no kind: %v", err)
 	}
+}
+
+func TestInPersonKindOf(t *testing.T) {
+	tests := []struct {
+		name     string
+		category string
+		basis    string
+		want     InPersonKind
+		err      error
+	}{
+		{"hotel", storage.CategoryInPerson, "hotel: 《旅馆业治安管理办法》", KindHotel, nil},
+		{"full-width colon", storage.CategoryInPerson, "transport：铁路旅客实名制", KindTransport, nil},
+		{"spaces", storage.CategoryInPerson, "  counter :政务", KindCounter, nil},
+		{"age check", storage.CategoryInPerson, "age_check: 未成年人保护法", KindAgeCheck, nil},
+		{"no legal basis", storage.CategoryInPerson, "", KindAgeCheck, nil},
+		{"unknown kind", storage.CategoryInPerson, "casino: x", "", ErrNotInPerson},
+		{"no kind", storage.CategoryInPerson, "旅馆业治安管理办法", "", ErrNotInPerson},
+		{"case matters", storage.CategoryInPerson, "Hotel: x", "", ErrNotInPerson},
+		{"internet service", storage.CategoryInternetService, "hotel: x", "", ErrNotInPerson},
+		{"no category", "", "", "", ErrNotInPerson},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := InPersonKindOf(storage.RelyingParty{Category: tt.category, LegalBasis: tt.basis})
+			if k != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+				t.Fatalf("InPersonKindOf = %q, %v; want %q, %v", k, err, tt.want, tt.err)
+			}
+		})
+	}
+}
+
+func FuzzInPersonKindOf(f *testing.F) {
+	for _, s := range []string{"", "hotel: x", "transport：y", "age_check", ":", "：", "\xff:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, basis string) {
+		k, err := InPersonKindOf(storage.RelyingParty{Category: storage.CategoryInPerson, LegalBasis: basis})
+		if err != nil {
+			if !errors.Is(err, ErrNotInPerson) || k != "" {
+				t.Fatalf("InPersonKindOf(%q) = %q, %v", basis, k, err)
+			}
+			return
+		}
+		if !slices.Contains(InPersonKinds, k) {
+			t.Fatalf("InPersonKindOf(%q) = unknown kind %q", basis, k)
+		}
+	})
 }

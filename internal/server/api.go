@@ -249,7 +249,7 @@ func (s *Server) holderVerifyPassword(w http.ResponseWriter, r *http.Request) er
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	if err := s.Proofing.VerifyPassword(r.Context(), h.Person.ID, req.Password); err != nil {
+	if err := s.Passwords.Verify(r.Context(), h.Person.ID, req.Password); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -48,7 +48,7 @@ var eidProblems = []mapping{
 	{eidverify.ErrRevoked, http.StatusForbidden, "eid-credential-revoked", "Network credential revoked"},
 	{eidverify.ErrExpired, http.StatusForbidden, "eid-credential-expired", "Network credential expired"},
 	{eidverify.ErrCancelled, http.StatusForbidden, "eid-identity-cancelled", "Network identity cancelled"},
-	{eidverify.ErrNotInPerson, http.StatusForbidden, "eid-not-in-person", "Relying party not registered for in-person checks"},
+	{relyingparty.ErrNotInPerson, http.StatusForbidden, "eid-not-in-person", "Relying party not registered for in-person checks"},
 	{eidverify.ErrImage, http.StatusUnprocessableEntity, "eid-qr-unreadable", "No readable QR code in the image"},
 }
 

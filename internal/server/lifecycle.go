@@ -11,6 +11,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -42,7 +43,7 @@ func init() {
 	mappings = append(mappings,
 		mapping{lifecycle.ErrCancelled, http.StatusGone, "identity-cancelled", "Network identity cancelled"},
 		mapping{lifecycle.ErrNoSuchPerson, http.StatusNotFound, "no-such-person", "No person holds this 网号"},
-		mapping{lifecycle.ErrAlreadySuspended, http.StatusConflict, "already-suspended", "Network credential already suspended"},
+		mapping{person.ErrAlreadySuspended, http.StatusConflict, "already-suspended", "Network credential already suspended"},
 		mapping{lifecycle.ErrNoOperatorSuspension, http.StatusConflict, "no-operator-suspension", "No credential suspended by an operator"},
 		mapping{lifecycle.ErrReason, http.StatusBadRequest, "invalid-reason", "Invalid status reason"},
 		mapping{lifecycle.ErrAction, http.StatusNotFound, "unknown-action", "Unknown action"},

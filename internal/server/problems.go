@@ -12,6 +12,7 @@ import (
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/sms"
@@ -49,11 +50,11 @@ var mappings = []mapping{
 	{proofing.ErrNoSuchHolder, http.StatusNotFound, "no-such-holder", "No network identity in use for this 网号 or document"},
 	{proofing.ErrPhoneNotLinked, http.StatusUnprocessableEntity, "phone-not-linked", "Not the phone number linked to the network identity"},
 	{proofing.ErrPhoneMisses, http.StatusTooManyRequests, "phone-misses", "Too many wrong phone numbers today"},
-	{proofing.ErrSamePhone, http.StatusUnprocessableEntity, "same-phone", "The new phone number is the one already linked"},
-	{proofing.ErrOperatorHold, http.StatusForbidden, "operator-suspension", "The network credential is suspended by an operator"},
+	{person.ErrSamePhone, http.StatusUnprocessableEntity, "same-phone", "The new phone number is the one already linked"},
+	{person.ErrOperatorHold, http.StatusForbidden, "operator-suspension", "The network credential is suspended by an operator"},
 	{proofing.ErrDocumentExpired, http.StatusUnprocessableEntity, "document-expired-reapply", "The identity document has expired: apply with the renewed document"},
-	{proofing.ErrNothingToResume, http.StatusConflict, "nothing-to-resume", "No credential suspended by its holder"},
-	{proofing.ErrNoCredential, http.StatusConflict, "no-active-credential", "No active network credential"},
+	{person.ErrNothingToResume, http.StatusConflict, "nothing-to-resume", "No credential suspended by its holder"},
+	{person.ErrNoCredential, http.StatusConflict, "no-active-credential", "No active network credential"},
 
 	{chip.ErrMalformed, http.StatusBadRequest, "malformed-chip-data", "Malformed chip data"},
 	{chip.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-document-signer", "Document signer not trusted"},

@@ -26,6 +26,12 @@ import (
 	"github.com/netid-project/netid/internal/verification"
 )
 
+// Passwords checks a person's credential password with the lockout
+// (person.Passwords).
+type Passwords interface {
+	Verify(ctx context.Context, personID, password string) error
+}
+
 // JWKSource publishes the platform's public keys (keys.KeySet).
 type JWKSource interface {
 	JWKS(now time.Time) jose.JSONWebKeySet
@@ -39,10 +45,12 @@ type Pinger interface {
 // Server is the platform's HTTP handler and its dependencies.
 type Server struct {
 	Proofing *proofing.Service
-	Holders  holder.Verifier
-	Keys     JWKSource
-	Status   *status.Publisher
-	DB       Pinger
+	// Passwords checks a holder's credential password with the lockout.
+	Passwords Passwords
+	Holders   holder.Verifier
+	Keys      JWKSource
+	Status    *status.Publisher
+	DB        Pinger
 	// PublicURL is the external base URL (no trailing slash).
 	PublicURL string
 	MaxBody   int64

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -48,12 +48,12 @@ func (s *Service) GuardianRequests(ctx context.Context, guardianID string) ([]Gu
 		if err != nil {
 			return nil, fmt.Errorf("verification: loading ward: %w", err)
 		}
-		pr, err := proofing.OpenPerson(s.Sealer, ward)
+		pr, err := person.Open(s.Sealer, ward)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, GuardianRequest{
-			SessionID: sess.ID, Ward: proofing.MaskName(pr.Identity.Name), RPName: rp.Name, RPDomains: rp.Domains,
+			SessionID: sess.ID, Ward: person.MaskName(pr.Identity.Name), RPName: rp.Name, RPDomains: rp.Domains,
 			Purpose: sess.Purpose, Claims: sess.Provided, ExpiresAt: sess.ExpiresAt,
 		})
 	}
@@ -77,7 +77,7 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, sessionID stri
 	if sess.State != storage.SessionAwaitingGuardian {
 		return sess, fmt.Errorf("%w: it is %s", ErrSessionClosed, sess.State)
 	}
-	if err := s.Passwords.VerifyPassword(ctx, guardianID, password); err != nil {
+	if err := s.Passwords.Verify(ctx, guardianID, password); err != nil {
 		return sess, err
 	}
 	if !approve {
@@ -91,7 +91,7 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, sessionID stri
 	if err != nil {
 		return sess, fmt.Errorf("verification: loading ward: %w", err)
 	}
-	pr, err := proofing.OpenPerson(s.Sealer, ward)
+	pr, err := person.Open(s.Sealer, ward)
 	if err != nil {
 		return sess, err
 	}
@@ -119,7 +119,7 @@ func (s *Service) WardHistory(ctx context.Context, guardianID, wardID string, be
 	if err != nil {
 		return nil, err
 	}
-	pr, err := proofing.OpenPerson(s.Sealer, ward)
+	pr, err := person.Open(s.Sealer, ward)
 	if err != nil {
 		return nil, err
 	}

@@ -17,15 +17,21 @@ import (
 // URL: {"id", "state", "result"} where result is the signed result JWT of
 // an approved session (the relying party verifies it like a polled one).
 // Delivery is asynchronous, with three attempts; polling stays the
-// authoritative way to learn the outcome.
+// authoritative way to learn the outcome. Close stops the attempts still
+// waiting and waits for those in flight.
 type HTTPNotifier struct {
-	Service *Service
-	Client  *http.Client
-	Log     *slog.Logger
+	Client *http.Client
+	Log    *slog.Logger
 	// Backoff is the wait between attempts (default 2 s, doubling).
 	Backoff time.Duration
+	// After waits between attempts; nil means time.After. Tests replace
+	// it so that no test waits on the wall clock.
+	After func(time.Duration) <-chan time.Time
 
-	wg sync.WaitGroup
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // CallbackBody is what the callback receives.
@@ -35,16 +41,23 @@ type CallbackBody struct {
 	Result string `json:"result,omitempty"`
 }
 
-// Notify sends the session's outcome in the background.
-func (n *HTTPNotifier) Notify(rp storage.RelyingParty, s storage.Session) {
-	result, err := n.Service.ResultJWT(s)
-	if err != nil {
-		n.Log.Error("callback: opening the result", "session", s.ID, "err", err)
-		return
-	}
+// attempts is how many times a callback is tried.
+const attempts = 3
+
+func (n *HTTPNotifier) init() {
+	n.once.Do(func() { n.ctx, n.cancel = context.WithCancel(context.Background()) })
+}
+
+// Notify sends the session's outcome, with result (the signed result JWT
+// of an approved session, or ""), in the background.
+func (n *HTTPNotifier) Notify(rp storage.RelyingParty, s storage.Session, result string) {
+	n.init()
 	body, err := json.Marshal(CallbackBody{ID: s.ID, State: string(s.State), Result: result})
 	if err != nil {
 		return
+	}
+	if n.ctx.Err() != nil {
+		return // closed
 	}
 	n.wg.Add(1)
 	go func() {
@@ -53,21 +66,38 @@ func (n *HTTPNotifier) Notify(rp storage.RelyingParty, s storage.Session) {
 		if wait == 0 {
 			wait = 2 * time.Second
 		}
-		for attempt := 1; attempt <= 3; attempt++ {
-			if n.post(s.CallbackURL, body) {
+		after := n.After
+		if after == nil {
+			after = time.After
+		}
+		for attempt := 1; attempt <= attempts; attempt++ {
+			if n.post(n.ctx, s.CallbackURL, body) {
 				return
 			}
-			if attempt < 3 {
-				time.Sleep(wait)
+			if attempt == attempts {
+				break
+			}
+			select {
+			case <-after(wait):
 				wait *= 2
+			case <-n.ctx.Done():
+				n.log().Warn("callback: not delivered before shutdown", "session", s.ID, "rp", rp.ID, "attempts", attempt)
+				return
 			}
 		}
-		n.Log.Warn("callback: not delivered after 3 attempts", "session", s.ID, "rp", rp.ID)
+		n.log().Warn("callback: not delivered", "session", s.ID, "rp", rp.ID, "attempts", attempts)
 	}()
 }
 
-func (n *HTTPNotifier) post(url string, body []byte) bool {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (n *HTTPNotifier) log() *slog.Logger {
+	if n.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return n.Log
+}
+
+func (n *HTTPNotifier) post(ctx context.Context, url string, body []byte) bool {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -87,5 +117,14 @@ func (n *HTTPNotifier) post(url string, body []byte) bool {
 	return resp.StatusCode >= 200 && resp.StatusCode < 300
 }
 
-// Wait waits for callbacks in flight (shutdown and tests).
+// Wait waits for the callbacks in flight (tests).
 func (n *HTTPNotifier) Wait() { n.wg.Wait() }
+
+// Close cancels the callbacks still being tried (a post in flight is
+// aborted, a wait between attempts ends) and waits for them to stop.
+// Notify after Close sends nothing.
+func (n *HTTPNotifier) Close() {
+	n.init()
+	n.cancel()
+	n.wg.Wait()
+}

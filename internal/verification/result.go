@@ -9,7 +9,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/document"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -37,13 +37,13 @@ func AgeBand(age int) string {
 	return Band60Plus
 }
 
-func (s *Service) today() document.Date { return document.DateOf(s.now().In(proofing.Zone)) }
+func (s *Service) today() document.Date { return document.Today(s.now()) }
 
 // ClaimValues computes the values of the provided claims for a person at
 // a relying party. Plaintext values come from the sealed proofing record
 // and only for claims in provided, which minimum provision already
 // filtered.
-func (s *Service) claimValues(rp storage.RelyingParty, p storage.Person, pr proofing.Proofed, provided []string) (map[string]any, error) {
+func (s *Service) claimValues(rp storage.RelyingParty, p storage.Person, pr person.Proofed, provided []string) (map[string]any, error) {
 	id := pr.Identity
 	age := id.Birth.AgeOn(s.today())
 	v := map[string]any{}

@@ -32,9 +32,9 @@ type Store interface {
 }
 
 // Passwords checks a person's credential password with lockout
-// (proofing.Service).
+// (person.Passwords).
 type Passwords interface {
-	VerifyPassword(ctx context.Context, personID, password string) error
+	Verify(ctx context.Context, personID, password string) error
 }
 
 // LivenessVerifier checks liveness attestations (liveness.Verifier).
@@ -66,7 +66,9 @@ type RecordLog interface {
 // Notifier tells a relying party's callback URL that a session ended
 // (optional).
 type Notifier interface {
-	Notify(rp storage.RelyingParty, s storage.Session)
+	// Notify sends session s's outcome to rp, with result, the signed
+	// result JWT of an approved session ("" otherwise).
+	Notify(rp storage.RelyingParty, s storage.Session, result string)
 }
 
 // Service runs verifications.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/liveness"
-	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -257,12 +257,24 @@ func (s *Service) endSession(ctx context.Context, id string, state storage.Sessi
 		}
 		return ended, err
 	}
-	if s.Notifier != nil && ended.CallbackURL != "" {
-		if rp, err := s.Store.GetRelyingParty(ctx, ended.RPID); err == nil {
-			s.Notifier.Notify(rp, ended)
-		}
-	}
+	s.notify(ctx, ended)
 	return ended, nil
+}
+
+// notify hands an ended session with a callback URL to the Notifier.
+func (s *Service) notify(ctx context.Context, ended storage.Session) {
+	if s.Notifier == nil || ended.CallbackURL == "" {
+		return
+	}
+	rp, err := s.Store.GetRelyingParty(ctx, ended.RPID)
+	if err != nil {
+		return
+	}
+	result, err := s.ResultJWT(ended)
+	if err != nil {
+		return // the relying party still polls for the outcome
+	}
+	s.Notifier.Notify(rp, ended, result)
 }
 
 type errClosed struct{ state storage.SessionState }
@@ -381,7 +393,7 @@ func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, erro
 	if err != nil {
 		return Prompt{}, err
 	}
-	pr, err := proofing.OpenPerson(s.Sealer, h.Person)
+	pr, err := person.Open(s.Sealer, h.Person)
 	if err != nil {
 		return Prompt{}, err
 	}
@@ -434,7 +446,7 @@ func (s *Service) byCode(ctx context.Context, code string) (storage.Session, err
 
 // needsGuardian reports whether the person is under 14 and their guardian
 // has not yet consented to this relying party.
-func (s *Service) needsGuardian(ctx context.Context, p storage.Person, pr proofing.Proofed, rpID string) (bool, error) {
+func (s *Service) needsGuardian(ctx context.Context, p storage.Person, pr person.Proofed, rpID string) (bool, error) {
 	if pr.Identity.Birth.AgeOn(s.today()) >= 14 {
 		return false, nil
 	}
@@ -480,7 +492,7 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 			return nil
 		})
 	}
-	pr, err := proofing.OpenPerson(s.Sealer, h.Person)
+	pr, err := person.Open(s.Sealer, h.Person)
 	if err != nil {
 		return sess, err
 	}
@@ -490,7 +502,7 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 		if a.Password == "" {
 			return sess, fmt.Errorf("%w: the credential password is required", ErrLevel)
 		}
-		if err := s.Passwords.VerifyPassword(ctx, h.Person.ID, a.Password); err != nil {
+		if err := s.Passwords.Verify(ctx, h.Person.ID, a.Password); err != nil {
 			return sess, err
 		}
 		reached = LevelPassword
@@ -540,7 +552,7 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 }
 
 // approve signs the result and ends the session approved.
-func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingParty, p storage.Person, pr proofing.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
+func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingParty, p storage.Person, pr person.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
 	sess, err := s.Store.GetSession(ctx, id)
 	if err != nil {
 		return sess, err

@@ -19,6 +19,7 @@ import (
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/proofing"
@@ -397,12 +398,12 @@ func (r *run) relationship(ctx context.Context, v proofing.View) (proofing.View,
 	if r.o.Evidence == nil {
 		return proofing.View{}, fmt.Errorf("%w: no relationship evidence source", ErrOptions)
 	}
-	today := document.DateOf(r.now().In(proofing.Zone))
+	today := document.Today(r.now())
 	info, err := document.ValidateNumber(r.doc.Identity.Type, r.doc.Identity.Number, today)
 	if err != nil {
 		return proofing.View{}, fmt.Errorf("%w: %w", ErrDocument, err)
 	}
-	ref := proofing.ChildRef(r.p.ApplicationID, r.doc.Identity.Type, info.Normalized)
+	ref := guardian.ChildRef(r.p.ApplicationID, r.doc.Identity.Type, info.Normalized)
 	ev, err := r.o.Evidence(ctx, r.p.ApplicationID, ref, g)
 	if err != nil {
 		return proofing.View{}, fmt.Errorf("wallet: relationship evidence: %w", err)

@@ -24,10 +24,12 @@ import (
 	"github.com/netid-project/netid/internal/credential/statuslist"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -296,7 +298,7 @@ func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
 	if err := json.Unmarshal(d.DG1, &id); err != nil {
 		return problemOf(400, "malformed-chip-data", "Malformed chip data", "DG1")
 	}
-	today := document.DateOf(testNow.In(proofing.Zone))
+	today := document.Today(testNow)
 	info, err := document.ValidateNumber(id.Type, id.Number, today)
 	if err != nil {
 		return problemOf(422, "invalid-document-number", "Invalid document number", "invalid")
@@ -304,11 +306,11 @@ func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
 	a.number = info.Normalized
 	switch age := id.Birth.AgeOn(today); {
 	case age < 14:
-		a.minor = proofing.MinorUnder14
+		a.minor = person.MinorUnder14
 	case age < 18:
-		a.minor = proofing.Minor14To17
+		a.minor = person.Minor14To17
 	}
-	if a.minor == proofing.MinorUnder14 && !a.onBehalf {
+	if a.minor == person.MinorUnder14 && !a.onBehalf {
 		return problemOf(403, "guardian-required", "A guardian must apply for this person", "applicants under 14 must be applied for by their guardian")
 	}
 	a.challenge = "challenge-" + f.random()
@@ -342,7 +344,7 @@ func (f *fakePlatform) relationship(w http.ResponseWriter, r *http.Request) erro
 	if _, ok := f.credByWanghao(g); !ok {
 		return problemOf(422, "guardian-ineligible", "Guardian not eligible", "no such 网号")
 	}
-	if req.Evidence != testEvidence(proofing.ChildRef(a.id, a.docType, a.number), g) {
+	if req.Evidence != testEvidence(guardian.ChildRef(a.id, a.docType, a.number), g) {
 		return problemOf(422, "relationship-mismatch", "Relationship evidence is for someone else", "mismatch")
 	}
 	a.guardian, a.state = g, storage.StateFace
@@ -427,7 +429,7 @@ func (f *fakePlatform) setPassword(w http.ResponseWriter, r *http.Request) error
 		return problemOf(422, "weak-password", "Credential password too weak", "must be 8 digits")
 	}
 	a.password = req.Password
-	if a.minor == proofing.Minor14To17 {
+	if a.minor == person.Minor14To17 {
 		a.state = storage.StateGuardian
 	} else {
 		a.state, a.nonce = storage.StateDevice, "nonce-"+f.random()
