@@ -1,5 +1,6 @@
-// Package oidc is the platform's OpenID Connect provider (issue 3, flow
-// 2): discovery, the authorization code flow with PKCE, the token
+// Package oidc is the platform's OpenID Connect provider, the standard way
+// for a relying party to verify a holder (beside the session API):
+// discovery, the authorization code flow with PKCE, the token
 // endpoint, userinfo and ID tokens signed with the platform's ES256 key
 // (published in the platform's JWKS, /.well-known/jwks.json, served by
 // package server).
@@ -28,8 +29,8 @@
 //
 // # Why the protocol is written here and not with a library
 //
-// The issue asks to prefer a well-kept provider library. Both candidates
-// served here were evaluated against what this provider must do: an
+// A well-kept provider library would be preferable to our own code. Both
+// candidates served by the module proxy were evaluated against what this provider must do: an
 // authorization that waits for an approval given in another device's
 // wallet, the platform's own client registry and client authentication
 // (relyingparty.Authenticator: argon2id-hashed secrets, private_key_jwt

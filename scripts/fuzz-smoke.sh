@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# fuzz-smoke.sh: run every fuzz target of the module for a few seconds.
+#
+#   scripts/fuzz-smoke.sh [SECONDS]    (default 3 per target)
+#
+# Each target starts from its seed corpus (and testdata/fuzz), so a crash
+# found earlier and saved there fails at once; the few seconds of new
+# inputs catch what a change broke in a parser. Exits non-zero if any
+# target fails, after running them all, and lists the failures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-3}
+failed=()
+count=0
+for pkg in $(go list ./...); do
+	dir=$(go list -f '{{.Dir}}' "$pkg")
+	# Fuzz targets are top-level functions named FuzzXxx in _test.go files.
+	targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u || true)
+	for t in $targets; do
+		count=$((count + 1))
+		echo "fuzz-smoke: $pkg $t (${secs}s)" >&2
+		if ! go test -run '^$' -fuzz "^${t}\$" -fuzztime "${secs}s" "$pkg" >/tmp/fuzz-smoke.$$.log 2>&1; then
+			cat /tmp/fuzz-smoke.$$.log >&2
+			failed+=("$pkg $t")
+		fi
+	done
+done
+rm -f /tmp/fuzz-smoke.$$.log
+if ((count == 0)); then
+	echo "fuzz-smoke: no fuzz targets found" >&2
+	exit 1
+fi
+if ((${#failed[@]} > 0)); then
+	echo "fuzz-smoke: ${#failed[@]} of $count targets failed:" >&2
+	printf '  %s\n' "${failed[@]}" >&2
+	exit 1
+fi
+echo "fuzz-smoke: $count targets passed" >&2
