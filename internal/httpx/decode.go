@@ -124,4 +124,3 @@ func isJSONContentType(ct string) bool {
 	}
 	return true
 }
-
