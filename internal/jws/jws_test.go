@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/jws/jwstest"
 )
 
 const testTyp = "netid-test+jwt"
@@ -25,46 +27,10 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 	return k
 }
 
-// handMade signs header and payload, given as raw JSON text, with key
-// (ES256 over exactly these bytes), so tests can make tokens that Sign
-// never would.
+// handMade signs header and payload, given as raw JSON text.
 func handMade(t testing.TB, key *ecdsa.PrivateKey, header, payload string) string {
 	t.Helper()
-	input := B64.EncodeToString([]byte(header)) + "." + B64.EncodeToString([]byte(payload))
-	return input + "." + B64.EncodeToString(es256(t, key, input))
-}
-
-func es256(t testing.TB, key *ecdsa.PrivateKey, input string) []byte {
-	t.Helper()
-	digest := sha256.Sum256([]byte(input))
-	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	// ASN.1 → r||s, 32 bytes each.
-	r, s := parseASN1(t, sig)
-	out := make([]byte, 64)
-	copy(out[32-len(r):32], r)
-	copy(out[64-len(s):], s)
-	return out
-}
-
-// parseASN1 splits a DER ECDSA signature into r and s, without leading
-// zero bytes.
-func parseASN1(t testing.TB, der []byte) (r, s []byte) {
-	t.Helper()
-	// SEQUENCE { INTEGER r, INTEGER s }, all lengths short form for P-256.
-	rest := der[2:]
-	read := func() []byte {
-		n := int(rest[1])
-		v := rest[2 : 2+n]
-		rest = rest[2+n:]
-		for len(v) > 0 && v[0] == 0 {
-			v = v[1:]
-		}
-		return v
-	}
-	return read(), read()
+	return jwstest.Sign(key, header, payload)
 }
 
 func TestSignVerify(t *testing.T) {
@@ -188,7 +154,7 @@ func TestRejects(t *testing.T) {
 		{"typ not a string", handMade(t, key, `{"alg":"ES256","typ":1}`, payload), ErrType},
 		{"empty typ", handMade(t, key, `{"alg":"ES256","typ":""}`, payload), ErrType},
 		{"typ application/ alone", handMade(t, key, `{"alg":"ES256","typ":"application/"}`, payload), ErrType},
-		{"JSON serialization", `{"payload":"` + parts[1] + `","protected":"` + parts[0] + `","signature":"` + parts[2] + `"}`, ErrMalformed},
+		{"JSON serialization", jwstest.JSONSerialization(valid), ErrMalformed},
 		{"JSON serialization, flattened with spaces", ` {"signatures":[]}`, ErrMalformed},
 		{"alg none", B64.EncodeToString([]byte(`{"alg":"none","typ":"`+testTyp+`"}`)) + "." + parts[1] + ".", ErrMalformed},
 		{"alg none with a signature", B64.EncodeToString([]byte(`{"alg":"none","typ":"`+testTyp+`"}`)) + "." + parts[1] + "." + parts[2], ErrAlgorithm},
