@@ -14,7 +14,10 @@
 //   - explicit typing (RFC 8725 §3.11): the caller names the typ it expects
 //     and a token whose typ is missing or different is refused; typ is
 //     compared by one rule, RFC 7515 §4.1.9's (letter case ignored, an
-//     "application/" prefix optional);
+//     "application/" prefix optional). The one exception is a token kind
+//     defined elsewhere without a typ (an RFC 7523 client assertion, which
+//     common OAuth libraries send untyped): Expect.TypOptional lets it omit
+//     typ, but a typ it carries must still match;
 //   - header and payload decoded by package strictjson: duplicate keys (also
 //     those differing only in letter case) and trailing data are refused;
 //     the payload must be a JSON object;

@@ -130,6 +130,11 @@ func TypIs(typ, want string) bool {
 type Expect struct {
 	// Typ is the expected typ header, compared by TypIs; required.
 	Typ string
+	// TypOptional also accepts a token without typ. It is only for a token
+	// kind whose specification defines no typ and whose senders commonly
+	// omit it (an RFC 7523 client assertion); a typ that is present must
+	// still be Typ, so a token of another netid kind is refused.
+	TypOptional bool
 	// Algorithms is the allow-list; empty means DefaultAlgorithms.
 	Algorithms []Algorithm
 	// Keys gives the keys that may have signed the token; required by
@@ -200,10 +205,11 @@ func Parse(token string, e Expect) (*Token, error) {
 	if _, present := fields["crit"]; present {
 		return nil, fmt.Errorf("%w: critical header extensions are not supported", ErrMalformed)
 	}
-	if h.Typ, ok = fields["typ"].(string); !ok {
+	typ, present := fields["typ"]
+	if h.Typ, ok = typ.(string); !ok && (present || !e.TypOptional) {
 		return nil, fmt.Errorf("%w: %w: header typ missing or not a string, want %s", ErrMalformed, ErrType, e.Typ)
 	}
-	if !TypIs(h.Typ, e.Typ) {
+	if present && !TypIs(h.Typ, e.Typ) {
 		return nil, fmt.Errorf("%w: %w: typ %q, want %s", ErrMalformed, ErrType, clip(h.Typ), e.Typ)
 	}
 	if v, present := fields["kid"]; present {

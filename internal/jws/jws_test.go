@@ -242,6 +242,24 @@ func TestTypAcceptedByTheOneRule(t *testing.T) {
 	}
 }
 
+func TestTypOptional(t *testing.T) {
+	key := newKey(t)
+	e := Expect{Typ: "JWT", TypOptional: true, Keys: PublicKey(&key.PublicKey)}
+	for header, want := range map[string]error{
+		`{"alg":"ES256"}`:                         nil,
+		`{"alg":"ES256","typ":"JWT"}`:             nil,
+		`{"alg":"ES256","typ":"application/jwt"}`: nil,
+		`{"alg":"ES256","typ":"` + testTyp + `"}`: ErrType,
+		`{"alg":"ES256","typ":""}`:                ErrType,
+		`{"alg":"ES256","typ":null}`:              ErrType,
+	} {
+		_, _, err := Verify(handMade(t, key, header, `{}`), e)
+		if !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Errorf("header %s: %v, want %v", header, err, want)
+		}
+	}
+}
+
 func TestAlgorithmAllowList(t *testing.T) {
 	key := newKey(t)
 	tok, _ := Sign(key, testTyp, "", []byte(`{}`))
