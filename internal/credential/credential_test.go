@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -296,7 +297,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"missing kid", sdjwt(rawJWT(t, f.issuerKey, `{"alg":"ES256","typ":"dc+sd-jwt"}`, mustJSON(t, f.payload(t)))), ErrUnknownKey},
 		{"signed by another key", sdjwt(rawJWT(t, other, issuerHeader(), mustJSON(t, f.payload(t)))), ErrSignature},
 		{"HS256", sdjwt(hsJWT(`{"alg":"HS256","typ":"dc+sd-jwt","kid":"`+testKID+`"}`, mustJSON(t, f.payload(t)),
-			f.issuerKey.PublicKey.X.Bytes())), ErrSignature},
+			publicBytes(t, &f.issuerKey.PublicKey))), ErrSignature},
 		{"alg none", sdjwt(b64(`{"alg":"none","typ":"dc+sd-jwt","kid":"`+testKID+`"}`) + "." + b64(mustJSON(t, f.payload(t))) + ".AA"), ErrSignature},
 		{"alg none, empty signature", sdjwt(b64(`{"alg":"none","typ":"dc+sd-jwt","kid":"`+testKID+`"}`) + "." + b64(mustJSON(t, f.payload(t))) + "."), ErrMalformed},
 		{"ES384 header", sdjwt(rawJWT(t, f.issuerKey, `{"alg":"ES384","typ":"dc+sd-jwt","kid":"`+testKID+`"}`, mustJSON(t, f.payload(t)))), ErrSignature},
@@ -534,4 +535,15 @@ func TestVerifyWithLeewayToleratesSkew(t *testing.T) {
 	if _, err := VerifyWithLeeway(sdjwt, f.keys, testNow.Add(-2*time.Minute), time.Minute); !errors.Is(err, ErrNotYetValid) {
 		t.Fatalf("skew beyond the leeway: %v", err)
 	}
+}
+
+// publicBytes is the uncompressed encoding of pub (0x04 ‖ X ‖ Y), the
+// public bytes an attacker would try as an HMAC secret.
+func publicBytes(t testing.TB, pub *ecdsa.PublicKey) []byte {
+	t.Helper()
+	b, err := pub.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -261,7 +261,11 @@ func TestParseJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := `"` + b64(key.D.FillBytes(make([]byte, 32))) + `"`
+	raw, err := key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := `"` + b64(raw) + `"`
 	for _, tc := range []struct {
 		name, set string
 		ok        bool
