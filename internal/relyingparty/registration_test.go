@@ -286,6 +286,8 @@ func TestParseJWKS(t *testing.T) {
 		{"not an object", `[]`, false},
 		{"other member", `{"keys":[` + pub("") + `],"x":1}`, false},
 		{"trailing", `{"keys":[` + pub("") + `]} {}`, false},
+		{"repeated x", `{"keys":[` + pub(`,"x":"AAAA"`) + `]}`, false},
+		{"repeated keys", `{"keys":[],"keys":[` + pub("") + `]}`, false},
 		{"too many", `{"keys":[` + strings.Repeat(pub("")+",", MaxJWKSKeys) + pub("") + `]}`, false},
 		{"too large", `{"keys":[` + pub(`,"x5u":"`+strings.Repeat("a", MaxJWKSBytes)+`"`) + `]}`, false},
 	} {
