@@ -2,7 +2,6 @@ package rp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // Errors a relying party tells apart. Every verification failure wraps
@@ -133,7 +133,7 @@ func (v *Verifier) fetchKeys(ctx context.Context) error {
 		return fmt.Errorf("rp: fetching issuer keys: %w", err)
 	}
 	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(body, &set); err != nil {
+	if err := strictjson.Unmarshal(body, &set, strictjson.IgnoreUnknownFields); err != nil {
 		return fmt.Errorf("rp: issuer keys: %w", err)
 	}
 	for _, k := range set.Keys {
