@@ -24,8 +24,10 @@ type Algorithm string
 // ES256 is ECDSA on P-256 with SHA-256 (RFC 7518 §3.4).
 const ES256 Algorithm = "ES256"
 
-// DefaultAlgorithms is the allow-list used when Expect.Algorithms is empty.
-var DefaultAlgorithms = []Algorithm{ES256}
+// defaultAlgorithms is the allow-list used when Expect.Algorithms is empty.
+// A suite added to netid's profile is added here, and every caller that
+// relies on the default accepts it without a change.
+var defaultAlgorithms = []Algorithm{ES256}
 
 // suite is what the package knows of one algorithm.
 type suite struct {
@@ -46,10 +48,13 @@ var suites = map[Algorithm]suite{
 	}},
 }
 
-// signingAlgorithm returns the algorithm Sign uses for a key.
+// signingAlgorithm returns the algorithm Sign uses for a key: the first of
+// the default allow-list whose suite takes the key.
 func signingAlgorithm(pub crypto.PublicKey) (Algorithm, bool) {
-	if _, ok := p256(pub); ok {
-		return ES256, true
+	for _, alg := range defaultAlgorithms {
+		if _, ok := suites[alg].publicKey(pub); ok {
+			return alg, true
+		}
 	}
 	return "", false
 }
@@ -135,7 +140,8 @@ type Expect struct {
 	// omit it (an RFC 7523 client assertion); a typ that is present must
 	// still be Typ, so a token of another netid kind is refused.
 	TypOptional bool
-	// Algorithms is the allow-list; empty means DefaultAlgorithms.
+	// Algorithms is the allow-list; empty means the profile's default
+	// (ES256 today).
 	Algorithms []Algorithm
 	// Keys gives the keys that may have signed the token; required by
 	// Verify and VerifyClaims, unused by Parse.
@@ -196,7 +202,7 @@ func Parse(token string, e Expect) (*Token, error) {
 	h.Alg = Algorithm(alg)
 	allowed := e.Algorithms
 	if len(allowed) == 0 {
-		allowed = DefaultAlgorithms
+		allowed = defaultAlgorithms
 	}
 	s, known := suites[h.Alg]
 	if !known || !slices.Contains(allowed, h.Alg) {

@@ -1,6 +1,7 @@
 package jws
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
@@ -271,6 +272,38 @@ func TestAlgorithmAllowList(t *testing.T) {
 	}
 	if _, err := Parse(tok, Expect{}); err == nil || errors.Is(err, ErrMalformed) {
 		t.Fatalf("Parse without an expected typ = %v, want a caller error", err)
+	}
+}
+
+// TestAnotherSuite: an algorithm added to the suites and the default
+// allow-list is signed and verified by unchanged calls.
+func TestAnotherSuite(t *testing.T) {
+	saved := defaultAlgorithms
+	suites["ES384"] = suite{jose: jose.ES384, sigSize: 96, publicKey: func(key any) (crypto.PublicKey, bool) {
+		switch k := key.(type) {
+		case *ecdsa.PublicKey:
+			return k, k != nil && k.Curve == elliptic.P384()
+		case *ecdsa.PrivateKey:
+			return &k.PublicKey, k != nil && k.Curve == elliptic.P384()
+		}
+		return nil, false
+	}}
+	defaultAlgorithms = []Algorithm{ES256, "ES384"}
+	t.Cleanup(func() { delete(suites, "ES384"); defaultAlgorithms = saved })
+
+	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	tok, err := Sign(p384, testTyp, "k384", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &p384.PublicKey, KeyID: "k384"}}}
+	h, _, err := Verify(tok, Expect{Typ: testTyp, Keys: ByKeyID(set)})
+	if err != nil || h.Alg != "ES384" {
+		t.Fatalf("Verify = %+v, %v", h, err)
+	}
+	// A caller that pins ES256 still refuses it.
+	if _, _, err := Verify(tok, Expect{Typ: testTyp, Algorithms: []Algorithm{ES256}, Keys: ByKeyID(set)}); !errors.Is(err, ErrAlgorithm) {
+		t.Fatalf("pinned ES256: %v, want ErrAlgorithm", err)
 	}
 }
 
