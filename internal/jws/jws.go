@@ -175,6 +175,12 @@ func Parse(token string, e Expect) (*Token, error) {
 	if strings.HasPrefix(strings.TrimLeft(token, " \t\r\n"), "{") {
 		return nil, fmt.Errorf("%w: the JSON serialization is not accepted", ErrMalformed)
 	}
+	// base64 decoding skips line breaks; a canonical token has none.
+	for i := 0; i < len(token); i++ {
+		if c := token[i]; !isBase64URL(c) && c != '.' {
+			return nil, fmt.Errorf("%w: byte %d is not base64url", ErrMalformed, i)
+		}
+	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return nil, fmt.Errorf("%w: want 3 dot-separated parts, got %d", ErrMalformed, len(parts))
@@ -230,6 +236,11 @@ func Parse(token string, e Expect) (*Token, error) {
 		return nil, fmt.Errorf("%w: signature is not %d bytes", ErrMalformed, s.sigSize)
 	}
 	return &Token{Header: h, Payload: dec[1], raw: token, suite: s}, nil
+}
+
+// isBase64URL reports whether c is in the base64url alphabet (RFC 4648 §5).
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
 // clip bounds a header value repeated in a message to 64 bytes, cut on a

@@ -174,6 +174,8 @@ func TestRejects(t *testing.T) {
 		{"empty payload", strings.Join([]string{parts[0], "", parts[2]}, "."), ErrMalformed},
 		{"header not an object", handMade(t, key, `"ES256"`, payload), ErrMalformed},
 		{"padded base64", parts[0] + "=." + parts[1] + "." + parts[2], ErrMalformed},
+		{"line break in a part", parts[0] + "." + parts[1][:4] + "\n" + parts[1][4:] + "." + parts[2], ErrMalformed},
+		{"trailing line break", valid + "\r\n", ErrMalformed},
 		{"standard base64 alphabet", strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+", ErrMalformed},
 		{"non-canonical trailing bits", parts[0] + "." + parts[1] + "." + parts[2][:len(parts[2])-1] + flipLastBits(parts[2]), ErrMalformed},
 		{"crit", handMade(t, key, `{"alg":"ES256","typ":"`+testTyp+`","crit":["exp"],"exp":1}`, payload), ErrMalformed},
