@@ -22,6 +22,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/cryptosigner"
+
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // Errors of the session API client for sessions that ended without a
@@ -568,7 +570,7 @@ func (c *Client) do(ctx context.Context, method, path string, in any, want int, 
 	if resp.StatusCode != want {
 		return apiError(resp, b)
 	}
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := strictjson.Unmarshal(b, out, strictjson.IgnoreUnknownFields); err != nil {
 		return errors.New("the answer is not the expected JSON")
 	}
 	return nil

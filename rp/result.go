@@ -1,7 +1,6 @@
 package rp
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,6 +12,9 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // Errors of signed results (VerifyResult), besides the shared ErrInvalid,
@@ -170,15 +172,15 @@ func (v *Verifier) verifyResultSignature(ctx context.Context, token string, now 
 	if len(token) > maxResultBytes {
 		return nil, fmt.Errorf("%w: result larger than %d bytes", ErrInvalid, maxResultBytes)
 	}
-	jws, err := jose.ParseSignedCompact(strings.TrimSpace(token), []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil || len(jws.Signatures) != 1 {
-		return nil, fmt.Errorf("%w: the result is not a compact ES256 JWS", ErrInvalid)
-	}
-	h := jws.Signatures[0].Protected
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != ResultType {
+	tok, err := jws.Parse(strings.TrimSpace(token), jws.Expect{Typ: ResultType})
+	if errors.Is(err, jws.ErrType) {
 		return nil, fmt.Errorf("%w: the result's typ is not %s", ErrInvalid, ResultType)
 	}
-	if h.KeyID == "" || h.JSONWebKey != nil || h.ExtraHeaders["jku"] != nil || h.ExtraHeaders["x5u"] != nil || h.ExtraHeaders["x5c"] != nil {
+	if err != nil {
+		return nil, fmt.Errorf("%w: the result is not a compact ES256 JWS: %w", ErrInvalid, err)
+	}
+	h := tok.Header
+	if h.KeyID == "" || h.Fields["jwk"] != nil || h.Fields["jku"] != nil || h.Fields["x5u"] != nil || h.Fields["x5c"] != nil {
 		return nil, fmt.Errorf("%w: the result must name a published key by kid, and carry no key", ErrInvalid)
 	}
 	keys, gen, keysAt := v.cachedKeys()
@@ -195,7 +197,7 @@ func (v *Verifier) verifyResultSignature(ctx context.Context, token string, now 
 	if !ok {
 		return nil, fmt.Errorf("%w: %w: the result is signed by a key the issuer does not publish", ErrInvalid, ErrIssuer)
 	}
-	payload, err := jws.Verify(key)
+	payload, err := tok.Verify(jws.PublicKey(key))
 	if err != nil {
 		return nil, fmt.Errorf("%w: the result's signature does not verify", ErrInvalid)
 	}
@@ -244,14 +246,9 @@ var envelope = map[string]bool{
 // Other members are the provided claims. Its errors name the claim, never
 // a value.
 func parseResultClaims(payload []byte) (*resultClaims, error) {
-	d := json.NewDecoder(bytes.NewReader(payload))
-	d.UseNumber()
-	var m map[string]any
-	if err := d.Decode(&m); err != nil || m == nil {
-		return nil, errors.New("the result's claims are not a JSON object")
-	}
-	if _, err := d.Token(); err == nil {
-		return nil, errors.New("the result's claims have trailing data")
+	m, err := strictjson.DecodeObject(payload)
+	if err != nil {
+		return nil, fmt.Errorf("the result's claims are not a strict JSON object: %w", err)
 	}
 	c := &resultClaims{claims: map[string]any{}}
 	str := func(name string, required bool) (string, error) {
@@ -268,7 +265,6 @@ func parseResultClaims(payload []byte) (*resultClaims, error) {
 		}
 		return s, nil
 	}
-	var err error
 	for _, f := range []struct {
 		name     string
 		dst      *string

@@ -150,6 +150,9 @@ func TestVerifyResult(t *testing.T) {
 		{name: "payload an array", token: signPayload(t, k, []byte(`[1,2]`), "netid-result+jwt"), want: want, errs: []error{rp.ErrInvalid}},
 		{name: "payload null", token: signPayload(t, k, []byte(`null`), "netid-result+jwt"), want: want, errs: []error{rp.ErrInvalid}},
 		{name: "trailing data", token: signPayload(t, k, []byte(`{"iss":"x"} {}`), "netid-result+jwt"), want: want, errs: []error{rp.ErrInvalid}},
+		{name: "duplicate aud", token: signPayload(t, k, dupClaim(t, validResult(p), `"aud":"other"`), "netid-result+jwt"), want: want, errs: []error{rp.ErrInvalid}},
+		{name: "duplicate sub in other case", token: signPayload(t, k, dupClaim(t, validResult(p), `"SUB":"pairwise-sub-2"`), "netid-result+jwt"), want: want, errs: []error{rp.ErrInvalid}},
+		{name: "typ in upper case with application/", token: signPayload(t, k, mustJSON(t, validResult(p)), "application/NETID-RESULT+JWT"), want: want},
 		{name: "wrong typ", token: signPayload(t, k, mustJSON(t, validResult(p)), "JWT"), want: want, errs: []error{rp.ErrInvalid}},
 		{name: "no typ", token: signPayload(t, k, mustJSON(t, validResult(p)), ""), want: want, errs: []error{rp.ErrInvalid}},
 		{name: "status list typ", token: signPayload(t, k, mustJSON(t, validResult(p)), "statuslist+jwt"), want: want, errs: []error{rp.ErrInvalid}},
@@ -185,6 +188,13 @@ func TestVerifyResult(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dupClaim encodes m with one more member, raw JSON text, that repeats a
+// claim.
+func dupClaim(t tb, m map[string]any, member string) []byte {
+	b := mustJSON(t, m)
+	return append(append(b[:len(b)-1:len(b)-1], ","+member...), '}')
 }
 
 func with2(m map[string]any, k string, v any) map[string]any {

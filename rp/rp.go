@@ -2,7 +2,6 @@ package rp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // Errors a relying party tells apart. Every verification failure wraps
@@ -132,7 +133,7 @@ func (v *Verifier) fetchKeys(ctx context.Context) error {
 		return fmt.Errorf("rp: fetching issuer keys: %w", err)
 	}
 	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(body, &set); err != nil {
+	if err := strictjson.Unmarshal(body, &set, strictjson.IgnoreUnknownFields); err != nil {
 		return fmt.Errorf("rp: issuer keys: %w", err)
 	}
 	for _, k := range set.Keys {
@@ -391,7 +392,7 @@ func (v *Verifier) fetchList(ctx context.Context, uri string, now time.Time) (ca
 // statuslist.Verify has already verified (which also checked that both are
 // present, integers in range, and iat not in the future).
 func tokenTimes(token string) (iat, exp time.Time, err error) {
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.ES256})
+	tok, err := jws.Parse(token, jws.Expect{Typ: statuslist.TypToken})
 	if err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("status list token: %w", err)
 	}
@@ -399,7 +400,7 @@ func tokenTimes(token string) (iat, exp time.Time, err error) {
 		Iat int64 `json:"iat"`
 		Exp int64 `json:"exp"`
 	}
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &c); err != nil {
+	if err := tok.UnverifiedClaims(&c); err != nil {
 		return time.Time{}, time.Time{}, fmt.Errorf("status list token: iat, exp: %w", err)
 	}
 	return time.Unix(c.Iat, 0), time.Unix(c.Exp, 0), nil

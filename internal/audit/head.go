@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,13 +8,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/cryptosigner"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // HeadType is the JWS typ of a signed head.
@@ -111,18 +110,9 @@ func (l *Log) signHead(ctx context.Context, seq int64, hash []byte) (storage.Hea
 	if err != nil {
 		return storage.Head{}, fmt.Errorf("audit: encode head: %w", err)
 	}
-	opts := (&jose.SignerOptions{}).WithType(HeadType).WithHeader(jose.HeaderKey("kid"), kid)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: cryptosigner.Opaque(key)}, opts)
-	if err != nil {
-		return storage.Head{}, fmt.Errorf("audit: head signer: %w", err)
-	}
-	obj, err := signer.Sign(payload)
+	sig, err := jws.Sign(key, HeadType, kid, payload)
 	if err != nil {
 		return storage.Head{}, fmt.Errorf("audit: sign head: %w", err)
-	}
-	sig, err := obj.CompactSerialize()
-	if err != nil {
-		return storage.Head{}, fmt.Errorf("audit: serialize head: %w", err)
 	}
 	h := storage.Head{Seq: seq, Hash: append([]byte(nil), hash...), Time: now, Signature: sig}
 	if err := l.Store.PutHead(ctx, h); err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
@@ -135,57 +125,29 @@ func (l *Log) signHead(ctx context.Context, seq int64, hash []byte) (storage.Hea
 // the key in keys named by its kid, and returns it: Seq and Hash from the
 // signed payload, Time its iat, Signature the JWS itself. Errors wrap
 // ErrMalformedHead, ErrUnknownKey or ErrHeadSignature.
-func ParseHead(jws string, keys jose.JSONWebKeySet) (storage.Head, error) {
-	if len(jws) > maxHeadSize {
+func ParseHead(signed string, keys jose.JSONWebKeySet) (storage.Head, error) {
+	if len(signed) > maxHeadSize {
 		return storage.Head{}, fmt.Errorf("%w: longer than %d bytes", ErrMalformedHead, maxHeadSize)
 	}
-	if strings.Count(jws, ".") != 2 {
-		return storage.Head{}, fmt.Errorf("%w: not a compact JWS", ErrMalformedHead)
-	}
-	obj, err := jose.ParseSignedCompact(jws, []jose.SignatureAlgorithm{jose.ES256})
+	tok, err := jws.Parse(signed, jws.Expect{Typ: HeadType})
 	if err != nil {
 		return storage.Head{}, fmt.Errorf("%w: %w", ErrMalformedHead, err)
 	}
-	if len(obj.Signatures) != 1 {
-		return storage.Head{}, fmt.Errorf("%w: want one signature", ErrMalformedHead)
-	}
-	hdr := obj.Signatures[0].Protected
-	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); !typIs(typ, HeadType) {
-		return storage.Head{}, fmt.Errorf("%w: typ is not %s", ErrMalformedHead, HeadType)
-	}
-	if hdr.KeyID == "" {
+	if tok.Header.KeyID == "" {
 		return storage.Head{}, fmt.Errorf("%w: no kid", ErrMalformedHead)
 	}
-	var payload []byte
-	found, verified := false, false
-	for _, k := range keys.Key(hdr.KeyID) {
-		if (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(jose.ES256)) {
-			continue
-		}
-		pub, ok := p256(k.Key)
-		if !ok {
-			continue
-		}
-		found = true
-		if p, err := obj.Verify(pub); err == nil {
-			payload, verified = p, true
-			break
-		}
-	}
-	if !found {
-		return storage.Head{}, fmt.Errorf("%w: kid %q", ErrUnknownKey, hdr.KeyID)
-	}
-	if !verified {
-		return storage.Head{}, fmt.Errorf("%w: kid %q", ErrHeadSignature, hdr.KeyID)
+	payload, err := tok.Verify(jws.ByKeyID(keys))
+	switch {
+	case errors.Is(err, jws.ErrUnknownKey):
+		return storage.Head{}, fmt.Errorf("%w: %w", ErrUnknownKey, err)
+	case errors.Is(err, jws.ErrSignature):
+		return storage.Head{}, fmt.Errorf("%w: %w", ErrHeadSignature, err)
+	case err != nil:
+		return storage.Head{}, fmt.Errorf("%w: %w", ErrMalformedHead, err)
 	}
 	var p headPayload
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
+	if err := strictjson.Unmarshal(payload, &p); err != nil {
 		return storage.Head{}, fmt.Errorf("%w: payload: %w", ErrMalformedHead, err)
-	}
-	if dec.More() {
-		return storage.Head{}, fmt.Errorf("%w: payload: trailing data", ErrMalformedHead)
 	}
 	if p.Seq == nil || p.Hash == nil || p.Iat == nil {
 		return storage.Head{}, fmt.Errorf("%w: payload lacks seq, hash or iat", ErrMalformedHead)
@@ -197,30 +159,5 @@ func ParseHead(jws string, keys jose.JSONWebKeySet) (storage.Head, error) {
 	if err != nil || len(hash) != HashSize {
 		return storage.Head{}, fmt.Errorf("%w: hash is not %d bytes of base64url", ErrMalformedHead, HashSize)
 	}
-	return storage.Head{Seq: *p.Seq, Hash: hash, Time: time.Unix(*p.Iat, 0).UTC(), Signature: jws}, nil
-}
-
-// typIs reports whether typ names the media type want (RFC 7515 §4.1.9:
-// case-insensitive, "application/" prefix optional).
-func typIs(typ, want string) bool {
-	const prefix = "application/"
-	if len(typ) > len(prefix) && strings.EqualFold(typ[:len(prefix)], prefix) {
-		typ = typ[len(prefix):]
-	}
-	return strings.EqualFold(typ, want)
-}
-
-// p256 returns the P-256 public key of a JWK's key.
-func p256(key any) (*ecdsa.PublicKey, bool) {
-	switch k := key.(type) {
-	case *ecdsa.PublicKey:
-		if k != nil && k.Curve == elliptic.P256() {
-			return k, true
-		}
-	case *ecdsa.PrivateKey:
-		if k != nil && k.Curve == elliptic.P256() {
-			return &k.PublicKey, true
-		}
-	}
-	return nil, false
+	return storage.Head{Seq: *p.Seq, Hash: hash, Time: time.Unix(*p.Iat, 0).UTC(), Signature: signed}, nil
 }

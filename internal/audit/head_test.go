@@ -72,6 +72,8 @@ func TestParseHead(t *testing.T) {
 		{"padded hash", signRaw(t, es, HeadType, key.kid, `{"seq":5,"hash":"`+hash+`=","iat":1}`), keys, ErrMalformedHead},
 		{"non-canonical hash", signRaw(t, es, HeadType, key.kid, `{"seq":5,"hash":"`+strings.Repeat("A", 42)+`B","iat":1}`), keys, ErrMalformedHead},
 		{"trailing data", signRaw(t, es, HeadType, key.kid, good+`{}`), keys, ErrMalformedHead},
+		{"duplicate seq", signRaw(t, es, HeadType, key.kid, `{"seq":5,"hash":"`+hash+`","iat":1,"seq":9}`), keys, ErrMalformedHead},
+		{"duplicate seq in other case", signRaw(t, es, HeadType, key.kid, `{"seq":5,"hash":"`+hash+`","iat":1,"SEQ":9}`), keys, ErrMalformedHead},
 		{"not an object", signRaw(t, es, HeadType, key.kid, `[]`), keys, ErrMalformedHead},
 		{"empty payload", signRaw(t, es, HeadType, key.kid, ``), keys, ErrMalformedHead},
 		{"two parts", "a.b", keys, ErrMalformedHead},

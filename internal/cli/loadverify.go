@@ -30,6 +30,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -458,28 +459,20 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 // audience, session, nonce and level are this verification's. It never
 // reports the result's claim values.
 func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID, nonce string, level verification.Level) error {
-	jws, err := jose.ParseSigned(result, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil || len(jws.Signatures) != 1 {
-		return fmt.Errorf("%w: not an ES256 JWS", errResult)
-	}
-	h := jws.Signatures[0].Protected
-	if h.ExtraHeaders[jose.HeaderType] != verification.ResultType {
-		return fmt.Errorf("%w: wrong typ", errResult)
-	}
-	k := keys.Key(h.KeyID)
-	if len(k) != 1 {
-		return fmt.Errorf("%w: signed by an unpublished key", errResult)
-	}
-	payload, err := jws.Verify(k[0])
-	if err != nil {
-		return fmt.Errorf("%w: bad signature", errResult)
-	}
 	var c struct {
 		Iss, Aud, Jti, Nonce, Level string
 		Verified                    bool
 	}
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return fmt.Errorf("%w: malformed claims", errResult)
+	_, err := jws.VerifyClaims(result, jws.Expect{Typ: verification.ResultType, Keys: jws.ByKeyID(keys)}, &c)
+	switch {
+	case errors.Is(err, jws.ErrType):
+		return fmt.Errorf("%w: wrong typ", errResult)
+	case errors.Is(err, jws.ErrUnknownKey):
+		return fmt.Errorf("%w: signed by an unpublished key", errResult)
+	case errors.Is(err, jws.ErrSignature):
+		return fmt.Errorf("%w: bad signature", errResult)
+	case err != nil:
+		return fmt.Errorf("%w: not an ES256 JWS with well-formed claims", errResult)
 	}
 	if c.Iss != issuer || c.Aud != rpID || c.Jti != sessionID || c.Nonce != nonce || c.Level != string(level) || !c.Verified {
 		return fmt.Errorf("%w: the claims are not this verification's", errResult)

@@ -1,6 +1,7 @@
 package credential
 
 import (
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -11,8 +12,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
-	"github.com/netid-project/netid/internal/credential/internal/strictjson"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -46,11 +47,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 
 	// The _sd array is padded with decoys and sorted.
-	body, err := payloadOf(strings.Split(issued, "~")[0])
+	tok, err := jws.Parse(strings.Split(issued, "~")[0], jws.Expect{Typ: TypSDJWT})
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, err := strictjson.DecodeObject(body)
+	payload, err := strictjson.DecodeObject(tok.Payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("selectively disclosable claim %q is in plaintext", name)
 		}
 	}
-	if strings.Contains(string(body), f.claims.Wanghao) {
+	if strings.Contains(string(tok.Payload), f.claims.Wanghao) {
 		t.Error("the issuer-signed payload contains the 网号")
 	}
 
@@ -285,6 +286,9 @@ func TestVerifyRejects(t *testing.T) {
 		{"issued in future", sdjwt(with(func(p map[string]any) { p["iat"] = testNow.Add(time.Minute).Unix() })), ErrNotYetValid},
 		{"duplicate key in payload", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(),
 			strings.Replace(mustJSON(t, f.payload(t)), `"iss":`, `"jti":"attacker","iss":`, 1))), ErrMalformed},
+		{"duplicate key in payload differing in case", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(),
+			strings.Replace(mustJSON(t, f.payload(t)), `"iss":`, `"ISS":"attacker","iss":`, 1))), ErrMalformed},
+		{"typ in upper case with application/", sdjwt(rawJWT(t, f.issuerKey, `{"alg":"ES256","typ":"application/DC+SD-JWT","kid":"`+testKID+`"}`, mustJSON(t, f.payload(t)))), nil},
 		{"trailing data in payload", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, f.payload(t))+"{}")), ErrMalformed},
 		{"payload not object", sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), `[1]`)), ErrMalformed},
 		{"duplicate key in header", sdjwt(rawJWT(t, f.issuerKey,
@@ -296,7 +300,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"missing kid", sdjwt(rawJWT(t, f.issuerKey, `{"alg":"ES256","typ":"dc+sd-jwt"}`, mustJSON(t, f.payload(t)))), ErrUnknownKey},
 		{"signed by another key", sdjwt(rawJWT(t, other, issuerHeader(), mustJSON(t, f.payload(t)))), ErrSignature},
 		{"HS256", sdjwt(hsJWT(`{"alg":"HS256","typ":"dc+sd-jwt","kid":"`+testKID+`"}`, mustJSON(t, f.payload(t)),
-			f.issuerKey.PublicKey.X.Bytes())), ErrSignature},
+			publicBytes(t, &f.issuerKey.PublicKey))), ErrSignature},
 		{"alg none", sdjwt(b64(`{"alg":"none","typ":"dc+sd-jwt","kid":"`+testKID+`"}`) + "." + b64(mustJSON(t, f.payload(t))) + ".AA"), ErrSignature},
 		{"alg none, empty signature", sdjwt(b64(`{"alg":"none","typ":"dc+sd-jwt","kid":"`+testKID+`"}`) + "." + b64(mustJSON(t, f.payload(t))) + "."), ErrMalformed},
 		{"ES384 header", sdjwt(rawJWT(t, f.issuerKey, `{"alg":"ES384","typ":"dc+sd-jwt","kid":"`+testKID+`"}`, mustJSON(t, f.payload(t)))), ErrSignature},
@@ -534,4 +538,15 @@ func TestVerifyWithLeewayToleratesSkew(t *testing.T) {
 	if _, err := VerifyWithLeeway(sdjwt, f.keys, testNow.Add(-2*time.Minute), time.Minute); !errors.Is(err, ErrNotYetValid) {
 		t.Fatalf("skew beyond the leeway: %v", err)
 	}
+}
+
+// publicBytes is the uncompressed encoding of pub (0x04 ‖ X ‖ Y), the
+// public bytes an attacker would try as an HMAC secret.
+func publicBytes(t testing.TB, pub *ecdsa.PublicKey) []byte {
+	t.Helper()
+	b, err := pub.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -21,8 +21,9 @@
 // Why hand-written: no complete Go SD-JWT library exists, so the SD-JWT
 // layer (disclosures, digests, key binding, the RFC 9901 §7 processing
 // rules) is implemented here on top of go-jose v4, which does all the JWS
-// cryptography. The profile is deliberately narrow: ES256 only (an
-// algorithm allow-list), sha-256 only, strict base64url, and every JSON
+// cryptography, through internal/jws, which holds every JWS of netid to one
+// profile. The profile is deliberately narrow: ES256 only (an algorithm
+// allow-list), explicit typ, sha-256 only, strict base64url, and every JSON
 // document decoded by a strict decoder that rejects duplicate keys and
 // trailing data (internal/strictjson), because two parsers disagreeing
 // about a duplicate key is how signature checks get bypassed.

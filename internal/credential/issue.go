@@ -15,7 +15,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // Status points at the credential's entry in a Token Status List

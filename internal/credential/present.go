@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // Present turns an issued SD-JWT into a presentation for one relying
@@ -41,14 +41,11 @@ func Present(sdjwt string, disclose []string, holderKey crypto.Signer, audience,
 	if sd.KeyBinding != "" {
 		return "", fmt.Errorf("%w: already has a key-binding JWT", ErrMalformed)
 	}
-	if _, err := jws.ParseHeader(sd.JWT, TypSDJWT); err != nil {
+	tok, err := jws.Parse(sd.JWT, jws.Expect{Typ: TypSDJWT})
+	if err != nil {
 		return "", fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	body, err := payloadOf(sd.JWT)
-	if err != nil {
-		return "", err
-	}
-	_, holder, pr, err := decodeIssued(body, sd.Disclosures)
+	_, holder, pr, err := decodeIssued(tok.Payload, sd.Disclosures)
 	if err != nil {
 		return "", err
 	}

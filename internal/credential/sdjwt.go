@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
-	"github.com/netid-project/netid/internal/credential/internal/strictjson"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // Media types and identifiers of this profile.

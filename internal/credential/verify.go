@@ -9,13 +9,12 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
-	"github.com/netid-project/netid/internal/credential/internal/strictjson"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // DefaultMaxKBAge is how old a key-binding JWT may be when
@@ -109,19 +108,15 @@ func DecodeUnverified(sdjwt string) (*Credential, error) {
 	if sd.KeyBinding != "" {
 		return nil, fmt.Errorf("%w: unexpected key-binding JWT", ErrMalformed)
 	}
-	h, err := jws.ParseHeader(sd.JWT, TypSDJWT)
+	tok, err := jws.Parse(sd.JWT, jws.Expect{Typ: TypSDJWT})
 	if err != nil {
 		return nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	body, err := payloadOf(sd.JWT)
+	cred, _, _, err := decodeIssued(tok.Payload, sd.Disclosures)
 	if err != nil {
 		return nil, err
 	}
-	cred, _, _, err := decodeIssued(body, sd.Disclosures)
-	if err != nil {
-		return nil, err
-	}
-	cred.Raw, cred.KeyID = sdjwt, h.KeyID
+	cred.Raw, cred.KeyID = sdjwt, tok.Header.KeyID
 	return cred, nil
 }
 
@@ -148,7 +143,7 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	if sd.KeyBinding == "" {
 		return nil, fmt.Errorf("%w: no key-binding JWT", ErrKeyBinding)
 	}
-	_, body, err := jws.VerifyKey(sd.KeyBinding, TypKB, holder)
+	_, body, err := jws.Verify(sd.KeyBinding, jws.Expect{Typ: TypKB, Keys: jws.PublicKey(holder)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
 	}
@@ -194,7 +189,7 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 // verifyIssued verifies the issuer-signed part of sd and returns the
 // credential and the holder's public key.
 func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time.Duration) (*Credential, *ecdsa.PublicKey, error) {
-	h, body, err := jws.VerifyKID(sd.JWT, TypSDJWT, keys)
+	h, body, err := jws.Verify(sd.JWT, jws.Expect{Typ: TypSDJWT, Keys: jws.ByKeyID(keys)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
@@ -378,17 +373,4 @@ func cnfClaim(m map[string]any) (*jose.JSONWebKey, *ecdsa.PublicKey, error) {
 		return nil, nil, fmt.Errorf("claim cnf.jwk is not a P-256 public key")
 	}
 	return &k, pub, nil
-}
-
-// payloadOf decodes the payload of a compact JWS without verifying it.
-func payloadOf(compact string) ([]byte, error) {
-	parts := strings.Split(compact, ".")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: not a compact JWS", ErrMalformed)
-	}
-	b, err := jws.B64.DecodeString(parts[1])
-	if err != nil {
-		return nil, fmt.Errorf("%w: payload: bad base64url", ErrMalformed)
-	}
-	return b, nil
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // revealed lists every place of presentation p (raw text, decoded

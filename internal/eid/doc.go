@@ -39,13 +39,13 @@
 // signature, the status list, the key binding, an age of at most [Window]
 // and that the nonce was not seen before (rp.Verifier's nonce cache).
 //
-// # Why a hand-written JWS
+// # Strict parsing
 //
 // The online payload is a fixed format with one algorithm, three header
-// members and five claims. Parsing it by hand lets the parser be strict in
-// ways a general JOSE library is not: canonical unpadded base64url, unknown
-// header members and claims, duplicate JSON keys and trailing data are all
-// rejected, and sizes are bounded before anything is decoded. The signature
-// itself is crypto/ecdsa over SHA-256, with the fixed-size r‖s encoding of
-// RFC 7518 §3.4.
+// members and five claims. It is signed, parsed and verified by
+// internal/jws, which holds every netid JWS to one profile (compact form,
+// canonical unpadded base64url, ES256 only, explicit typ, duplicate JSON
+// keys, trailing data and crit refused); this package adds what is
+// particular to the format: no header member but alg, typ and kid, no
+// claim but the five, and sizes bounded before anything is decoded.
 package eid

@@ -1,16 +1,17 @@
 package eid
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // Payload prefixes, format version 1.
@@ -177,53 +178,25 @@ func decodeB64(s string) ([]byte, error) {
 	return b, nil
 }
 
-// decodeFlat decodes one JSON object whose members are all strings or
-// numbers, strictly: valid UTF-8, only the allowed member names, each at
-// most once, nothing after the object. Numbers are json.Number.
+// decodeFlat decodes one JSON object with the strict decoder (no
+// duplicate keys, nothing after the object) whose members must all be
+// strings or numbers, and only the allowed ones. Numbers are json.Number.
 func decodeFlat(b []byte, allowed ...string) (map[string]any, error) {
-	if !utf8.Valid(b) {
-		return nil, errors.New("invalid UTF-8")
+	m, err := strictjson.DecodeObject(b)
+	if err != nil {
+		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, errors.New("not a JSON object")
-	}
-	out := make(map[string]any, len(allowed))
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, errors.New("invalid JSON")
-		}
-		name, _ := t.(string)
-		known := false
-		for _, a := range allowed {
-			known = known || a == name
-		}
-		if !known {
+	for name, v := range m {
+		if !slices.Contains(allowed, name) {
 			return nil, errors.New("unknown member")
-		}
-		if _, dup := out[name]; dup {
-			return nil, errors.New("duplicate member")
-		}
-		v, err := dec.Token()
-		if err != nil {
-			return nil, errors.New("invalid JSON")
 		}
 		switch v.(type) {
 		case string, json.Number:
 		default:
 			return nil, errors.New("member is not a string or number")
 		}
-		out[name] = v
 	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return nil, errors.New("invalid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the JSON object")
-	}
-	return out, nil
+	return m, nil
 }
 
 // str returns member name of m as a string.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/rp"
 )
 
@@ -86,15 +87,11 @@ func parseOffline(payload string) (offline, error) {
 	if sd.KeyBinding == "" {
 		return offline{}, fmt.Errorf("%w: no key-binding JWT", ErrMalformed)
 	}
-	parts := strings.Split(sd.KeyBinding, ".")
-	if len(parts) != 3 {
-		return offline{}, fmt.Errorf("%w: key-binding JWT is not a compact JWS", ErrMalformed)
-	}
-	body, err := decodeB64(parts[1])
+	kb, err := jws.Parse(sd.KeyBinding, jws.Expect{Typ: credential.TypKB})
 	if err != nil {
-		return offline{}, fmt.Errorf("%w: key-binding JWT payload is not base64url", ErrMalformed)
+		return offline{}, fmt.Errorf("%w: key-binding JWT: %w", ErrMalformed, err)
 	}
-	m, err := decodeFlat(body, "iat", "aud", "nonce", "sd_hash")
+	m, err := decodeFlat(kb.Payload, "iat", "aud", "nonce", "sd_hash")
 	if err != nil {
 		return offline{}, fmt.Errorf("%w: key-binding JWT: %w", ErrMalformed, err)
 	}

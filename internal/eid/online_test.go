@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netid-project/netid/internal/jws/jwstest"
 )
 
 const (
@@ -137,11 +139,15 @@ func TestVerifyTampered(t *testing.T) {
 		}
 	}
 	// r or s of zero or at least the group order never verify.
-	o, _ := ParseOnline(p)
 	n := elliptic.P256().Params().N
 	for _, bad := range [][2]*big.Int{{big.NewInt(0), big.NewInt(1)}, {n, big.NewInt(1)}} {
-		bad[0].FillBytes(o.sig[:32])
-		bad[1].FillBytes(o.sig[32:])
+		sig := make([]byte, 64)
+		bad[0].FillBytes(sig[:32])
+		bad[1].FillBytes(sig[32:])
+		o, err := ParseOnline(PrefixOnline + parts[0] + "." + parts[1] + "." + b64.EncodeToString(sig))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := o.Verify(&key.PublicKey, t0); !errors.Is(err, ErrSignature) {
 			t.Errorf("r=%v: Verify = %v", bad[0], err)
 		}
@@ -328,5 +334,25 @@ func BenchmarkVerifyOnline(b *testing.B) {
 		if err := o.Verify(&key.PublicKey, t0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestParseOnlineTyp: typ is compared by the one rule of RFC 7515 §4.1.9
+// (letter case ignored, "application/" optional), as for every netid JWS.
+func TestParseOnlineTyp(t *testing.T) {
+	key := newKey(t)
+	for _, typ := range []string{"NETID-EID+JWT", "application/netid-eid+jwt"} {
+		p := rawJWS(t, key, `{"alg":"ES256","typ":"`+typ+`","kid":"`+testCID+`"}`, claimsJSON("1772352000", "1772352060"))
+		o, err := ParseOnline(p)
+		if err != nil {
+			t.Fatalf("typ %q: %v", typ, err)
+		}
+		if err := o.Verify(&key.PublicKey, t0); err != nil {
+			t.Fatalf("typ %q: %v", typ, err)
+		}
+	}
+	valid := strings.TrimPrefix(rawJWS(t, key, goodHeader, claimsJSON("1772352000", "1772352060")), PrefixOnline)
+	if _, err := ParseOnline(PrefixOnline + jwstest.JSONSerialization(valid)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("JSON serialization: %v, want ErrMalformed", err)
 	}
 }

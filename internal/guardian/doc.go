@@ -11,9 +11,9 @@
 // such attestations, for the development relationship authority and for
 // tests.
 //
-// Signing, parsing and signature verification are go-jose's (with an
-// algorithm allow-list of ES256 only); this package adds the trust list,
-// the token type check and the claim checks.
+// Parsing and signature verification are internal/jws's (compact ES256
+// only, explicit typ, strict JSON); this package adds the trust list and
+// the claim checks.
 //
 // The child is named by an opaque reference the platform computes from the
 // child's document (a blind index), never by the document number, so an

@@ -18,6 +18,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // Relationships a Claim may assert.
@@ -107,50 +109,39 @@ func (v *JWSVerifier) Verify(ctx context.Context, evidence string, want Claim, n
 	if len(evidence) > maxEvidence {
 		return fmt.Errorf("%w: too long", ErrInvalid)
 	}
-	tok, err := jwt.ParseSigned(evidence, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if len(tok.Headers) != 1 {
-		return fmt.Errorf("%w: want exactly one signature", ErrInvalid)
-	}
-	h := tok.Headers[0]
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); !isTokenType(typ) {
-		return fmt.Errorf("%w: token type is not %s", ErrInvalid, TokenType)
-	}
-
-	var unverified claims
-	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	jwks, ok := v.Trusted[unverified.Issuer]
-	if !ok || unverified.Issuer == "" {
-		return ErrUntrusted
-	}
-	keys := jwks.Keys
-	if h.KeyID != "" {
-		keys = jwks.Key(h.KeyID)
+	var issuer string
+	keys := jws.KeyFunc(func(t *jws.Token) ([]jose.JSONWebKey, error) {
+		var unverified claims
+		if err := t.UnverifiedClaims(&unverified); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		set, ok := v.Trusted[unverified.Issuer]
+		if !ok || unverified.Issuer == "" {
+			return nil, ErrUntrusted
+		}
+		issuer = unverified.Issuer
+		if t.Header.KeyID == "" {
+			return set.Keys, nil
+		}
+		keys := set.Key(t.Header.KeyID)
 		if len(keys) == 0 {
-			return fmt.Errorf("%w: unknown key ID", ErrUntrusted)
+			return nil, fmt.Errorf("%w: unknown key ID", ErrUntrusted)
 		}
-	}
+		return keys, nil
+	})
 	var c claims
-	verified := false
-	for _, k := range keys {
-		if (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(jose.ES256)) {
-			continue
-		}
-		if err := tok.Claims(k.Public(), &c); err == nil {
-			verified = true
-			break
-		}
-	}
-	if !verified {
+	_, err := jws.VerifyClaims(evidence, jws.Expect{Typ: TokenType, Keys: keys}, &c)
+	switch {
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrUntrusted):
+		return err
+	case errors.Is(err, jws.ErrUnknownKey), errors.Is(err, jws.ErrSignature):
 		return fmt.Errorf("%w: signature does not verify", ErrInvalid)
+	case err != nil:
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 
 	switch {
-	case c.Issuer != unverified.Issuer: // cannot happen: same payload
+	case c.Issuer != issuer: // cannot happen: same payload
 		return fmt.Errorf("%w: issuer changed", ErrInvalid)
 	case c.IssuedAt == nil || c.Expiry == nil:
 		return fmt.Errorf("%w: iat and exp are required", ErrInvalid)
@@ -178,15 +169,6 @@ func (v *JWSVerifier) Verify(ctx context.Context, evidence string, want Claim, n
 		return fmt.Errorf("%w: other relationship", ErrMismatch)
 	}
 	return nil
-}
-
-// isTokenType reports whether typ names TokenType, compared without regard
-// to case and with an optional "application/" prefix (RFC 7515 §4.1.9).
-func isTokenType(typ string) bool {
-	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
-		typ = typ[len("application/"):]
-	}
-	return strings.EqualFold(typ, TokenType)
 }
 
 // LoadTrust reads a trust list from dir: each file <issuer>.json is the JWK

@@ -20,6 +20,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/netid-project/netid/internal/jws/jwstest"
 )
 
 const issuer = "https://relationship.authority.example"
@@ -441,4 +443,33 @@ func FuzzVerify(f *testing.F) {
 		}
 		t.Fatalf("Verify error %v wraps no sentinel", err)
 	})
+}
+
+// TestVerifyStrictJSON: evidence whose header or claims hold a duplicate
+// key, or that carries crit, is refused, whichever duplicate a parser
+// would keep.
+func TestVerifyStrictJSON(t *testing.T) {
+	f := newFixture(t)
+	key := f.auth.Key.(*ecdsa.PrivateKey)
+	claims, err := json.Marshal(body(claim, now, now.Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(extra string) string { return strings.TrimSuffix(string(claims), "}") + extra + "}" }
+	tests := []struct{ name, evidence string }{
+		{"duplicate guardian", jwstest.Sign(key, jwstest.Header(TokenType, "k1", nil), with(`,"guardian":"NETID2025OTHERXX"`))},
+		{"duplicate relationship in other case", jwstest.Sign(key, jwstest.Header(TokenType, "k1", nil), with(`,"Relationship":"guardian"`))},
+		{"duplicate typ", jwstest.Sign(key, `{"alg":"ES256","kid":"k1","typ":"JWT","typ":"`+TokenType+`"}`, string(claims))},
+		{"crit", jwstest.Sign(key, jwstest.Header(TokenType, "k1", map[string]any{"crit": []string{"x"}, "x": 1}), string(claims))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := f.v.Verify(context.Background(), tt.evidence, claim, now); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Verify = %v, want ErrInvalid", err)
+			}
+		})
+	}
+	if err := f.v.Verify(context.Background(), jwstest.Sign(key, jwstest.Header(TokenType, "k1", nil), string(claims)), claim, now); err != nil {
+		t.Fatalf("the same evidence without duplicates: %v", err)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -48,20 +48,11 @@ func Sign(key crypto.Signer, credentialID, method, url string, now time.Time, rn
 	if _, err := io.ReadFull(rnd, id); err != nil {
 		return "", fmt.Errorf("holder: randomness: %w", err)
 	}
-	opts := (&jose.SignerOptions{}).WithType(ProofType).WithHeader(jose.HeaderKey("kid"), credentialID)
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
-	if err != nil {
-		return "", fmt.Errorf("holder: signer: %w", err)
-	}
-	payload, err := json.Marshal(claims{Method: method, URL: url, Iat: now.Unix(), JTI: base64.RawURLEncoding.EncodeToString(id)})
-	if err != nil {
-		return "", err
-	}
-	jws, err := sig.Sign(payload)
+	tok, err := jws.SignClaims(key, ProofType, credentialID, claims{Method: method, URL: url, Iat: now.Unix(), JTI: base64.RawURLEncoding.EncodeToString(id)})
 	if err != nil {
 		return "", fmt.Errorf("holder: signing: %w", err)
 	}
-	return jws.CompactSerialize()
+	return tok, nil
 }
 
 // Store is what verification reads (storage.Storage satisfies it).
@@ -100,35 +91,37 @@ func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder
 	if proof == "" {
 		return Holder{}, fmt.Errorf("%w: missing %s header", ErrUnauthenticated, Header)
 	}
-	// Compact serialization only, as for a DPoP proof: the JWS JSON
-	// serialization (which ParseSigned would also take) adds unprotected
-	// headers and multiple signatures that a proof has no use for.
-	jws, err := jose.ParseSignedCompact(proof, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil || len(jws.Signatures) != 1 {
-		return Holder{}, fmt.Errorf("%w: malformed", ErrUnauthenticated)
-	}
-	h := jws.Signatures[0].Protected
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != ProofType {
-		return Holder{}, fmt.Errorf("%w: typ must be %s", ErrUnauthenticated, ProofType)
-	}
-	c, err := v.Store.GetCredential(ctx, h.KeyID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return Holder{}, fmt.Errorf("%w: unknown credential", ErrUnauthenticated)
-	}
-	if err != nil {
-		return Holder{}, fmt.Errorf("holder: loading credential: %w", err)
-	}
-	var key jose.JSONWebKey
-	if err := key.UnmarshalJSON(c.DeviceKey); err != nil {
-		return Holder{}, fmt.Errorf("holder: stored device key: %w", err)
-	}
-	payload, err := jws.Verify(&key)
-	if err != nil {
-		return Holder{}, fmt.Errorf("%w: signature does not verify", ErrUnauthenticated)
-	}
+	// The kid names the credential whose bound device key must have signed.
+	var c storage.Credential
+	keys := jws.KeyFunc(func(t *jws.Token) ([]jose.JSONWebKey, error) {
+		var err error
+		c, err = v.Store.GetCredential(ctx, t.Header.KeyID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("%w: unknown credential", ErrUnauthenticated)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("holder: loading credential: %w", err)
+		}
+		var key jose.JSONWebKey
+		if err := key.UnmarshalJSON(c.DeviceKey); err != nil {
+			return nil, fmt.Errorf("holder: stored device key: %w", err)
+		}
+		return []jose.JSONWebKey{key}, nil
+	})
+	// Compact serialization only (as for a DPoP proof), typ ProofType.
 	var cl claims
-	if err := json.Unmarshal(payload, &cl); err != nil {
-		return Holder{}, fmt.Errorf("%w: claims", ErrUnauthenticated)
+	_, err := jws.VerifyClaims(proof, jws.Expect{Typ: ProofType, Keys: keys}, &cl)
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		return Holder{}, err
+	case errors.Is(err, jws.ErrType):
+		return Holder{}, fmt.Errorf("%w: typ must be %s", ErrUnauthenticated, ProofType)
+	case errors.Is(err, jws.ErrSignature), errors.Is(err, jws.ErrUnknownKey):
+		return Holder{}, fmt.Errorf("%w: signature does not verify", ErrUnauthenticated)
+	case errors.Is(err, jws.ErrMalformed), errors.Is(err, jws.ErrAlgorithm):
+		return Holder{}, fmt.Errorf("%w: malformed", ErrUnauthenticated)
+	case err != nil:
+		return Holder{}, err
 	}
 	if cl.Method != method || cl.URL != url {
 		return Holder{}, fmt.Errorf("%w: proof is for another request", ErrUnauthenticated)

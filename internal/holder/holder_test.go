@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/jws/jwstest"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -175,6 +177,22 @@ func TestVerify(t *testing.T) {
 		{name: "jti missing", setup: func(t *testing.T, f *fixture) string {
 			return rawProof(t, f.device, typ, claims("GET", testURL, f.now, ""))
 		}, wantErr: holder.ErrUnauthenticated},
+		{name: "duplicate claim", setup: func(t *testing.T, f *fixture) string {
+			// A parser keeping the first htm would see GET, one keeping the
+			// last POST: the proof is refused rather than read either way.
+			return jwstest.Sign(f.device, jwstest.Header(holder.ProofType, credID, nil),
+				`{"htm":"GET","htu":"`+testURL+`","iat":`+strconv.FormatInt(f.now.Unix(), 10)+`,"jti":"j","htm":"POST"}`)
+		}, wantErr: holder.ErrUnauthenticated},
+		{name: "duplicate header key", setup: func(t *testing.T, f *fixture) string {
+			return jwstest.Sign(f.device, `{"alg":"ES256","typ":"`+holder.ProofType+`","kid":"cred-9999","kid":"`+credID+`"}`, string(fresh))
+		}, wantErr: holder.ErrUnauthenticated},
+		{name: "crit", setup: func(t *testing.T, f *fixture) string {
+			return jwstest.Sign(f.device, jwstest.Header(holder.ProofType, credID, map[string]any{"crit": []string{"exp"}, "exp": 1}), string(fresh))
+		}, wantErr: holder.ErrUnauthenticated},
+		{name: "valid: typ in upper case with application/ (RFC 7515 §4.1.9)", setup: func(t *testing.T, f *fixture) string {
+			return jwstest.Sign(f.device, jwstest.Header("application/"+strings.ToUpper(holder.ProofType), credID, nil),
+				string(claims("GET", testURL, f.now, "jti-2")))
+		}},
 		{name: "suspended credential", setup: func(t *testing.T, f *fixture) string {
 			f.editCredential(credID, func(c *storage.Credential) { c.Status = storage.CredentialSuspended })
 			return f.sign(t, f.now)

@@ -12,16 +12,11 @@
 //
 // # Strict JSON
 //
-// [DecodeJSON] and [DecodeStrict] are stricter than encoding/json: they
-// reject unknown fields, trailing data, invalid UTF-8 and duplicate object
-// keys at any depth. encoding/json silently keeps the last of duplicate keys
-// and matches struct fields case-insensitively, so {"id":"a","ID":"b"} is
-// read differently by different parsers; such documents are a known way to
-// smuggle values past a validating proxy or a signature check. The standard
-// library has no option for this (encoding/json/v2 is still behind a
-// GOEXPERIMENT), so a small token-level scan with json.Decoder.Token runs
-// over the raw bytes before the real decode. Keys that differ only in
-// letter case count as duplicates too.
+// [DecodeJSON] checks the Content-Type and the size of a request body and
+// decodes it with package strictjson, netid's one decoder for outside JSON:
+// unknown fields, trailing data, invalid UTF-8, excessive nesting and
+// duplicate object keys at any depth (keys that differ only in letter case
+// included) are refused, each answered with its own problem type.
 //
 // # Middleware
 //

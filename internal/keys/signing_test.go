@@ -128,7 +128,7 @@ func signJWS(t *testing.T, ks *KeySet, payload string) string {
 
 // verifyJWS verifies a compact JWS against a published JWKS.
 func verifyJWS(compact string, set jose.JSONWebKeySet) error {
-	obj, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{SigningAlgorithm})
+	obj, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{SigningAlgorithm})
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func TestKeySetFirstStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(stored.Private, der) || bytes.Contains(stored.Private, signer.(*ecdsa.PrivateKey).D.Bytes()) {
+	if bytes.Contains(stored.Private, der) || bytes.Contains(stored.Private, mustPrivateBytes(t, signer.(*ecdsa.PrivateKey))) {
 		t.Error("stored private key is not sealed")
 	}
 	opened, err := ks.sealer.Open(stored.Private, []byte("signing-key:"+kid))
@@ -500,4 +500,14 @@ func TestKeySetLoadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustPrivateBytes returns the private scalar of key, fixed-length.
+func mustPrivateBytes(t testing.TB, key *ecdsa.PrivateKey) []byte {
+	t.Helper()
+	b, err := key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

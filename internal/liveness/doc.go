@@ -17,8 +17,8 @@
 //
 // The attestation is a plain JWT-shaped JWS rather than an SD-JWT or a
 // verifiable credential because a provider answers one question, once, for
-// one relying party (the platform); JOSE parsing and signature checks are
-// go-jose's, with ES256 as the only accepted algorithm. Claim checks are
+// one relying party (the platform); parsing and signature checks are
+// internal/jws's (compact ES256 only, explicit typ, strict JSON). Claim checks are
 // hand-written because the claims are specific to this exchange (challenge,
 // application, face hash, score, live) and must map onto this package's
 // sentinel errors.

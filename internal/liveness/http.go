@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // ErrProvider is returned by HTTPProvider when the liveness service cannot
@@ -93,7 +95,7 @@ func (p *HTTPProvider) Attest(ctx context.Context, r Request) (string, error) {
 		return "", fmt.Errorf("%w: response larger than %d bytes", ErrProvider, maxResponse)
 	}
 	var out httpResponse
-	if err := json.Unmarshal(data, &out); err != nil {
+	if err := strictjson.Unmarshal(data, &out, strictjson.IgnoreUnknownFields); err != nil {
 		return "", fmt.Errorf("%w: response is not the expected JSON", ErrProvider)
 	}
 	if out.Attestation == "" || strings.ContainsAny(out.Attestation, " \t\r\n") {

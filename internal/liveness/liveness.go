@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // TokenType is the JOSE "typ" header of a liveness attestation.
@@ -129,46 +130,46 @@ func (v Verifier) Verify(attestation string, want Expect, now time.Time) (Result
 	if len(attestation) > maxAttestationLen {
 		return Result{}, fmt.Errorf("%w: too long", ErrInvalid)
 	}
-	jws, err := jose.ParseSignedCompact(attestation, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return Result{}, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if len(jws.Signatures) != 1 {
-		return Result{}, fmt.Errorf("%w: want exactly one signature", ErrInvalid)
-	}
-	hdr := jws.Signatures[0].Protected
-	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); typ != TokenType {
-		return Result{}, fmt.Errorf("%w: typ is not %s", ErrInvalid, TokenType)
-	}
-	if hdr.KeyID == "" {
-		return Result{}, fmt.Errorf("%w: missing kid", ErrInvalid)
-	}
-
 	// The unverified issuer only selects the key set; nothing else is read
 	// before the signature is checked.
-	var unverified struct {
-		Issuer string `json:"iss"`
-	}
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &unverified); err != nil {
-		return Result{}, fmt.Errorf("%w: claims: %w", ErrInvalid, err)
-	}
-	set, ok := v.Trusted[unverified.Issuer]
-	if !ok || unverified.Issuer == "" {
-		return Result{}, fmt.Errorf("%w: unknown issuer", ErrUntrusted)
-	}
-	payload, err := verifyWith(jws, set.Key(hdr.KeyID))
-	if err != nil {
-		return Result{}, err
-	}
-
+	var issuer string
+	keys := jws.KeyFunc(func(t *jws.Token) ([]jose.JSONWebKey, error) {
+		if t.Header.KeyID == "" {
+			return nil, fmt.Errorf("%w: missing kid", ErrInvalid)
+		}
+		var unverified struct {
+			Issuer string `json:"iss"`
+		}
+		if err := t.UnverifiedClaims(&unverified); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		set, ok := v.Trusted[unverified.Issuer]
+		if !ok || unverified.Issuer == "" {
+			return nil, fmt.Errorf("%w: unknown issuer", ErrUntrusted)
+		}
+		issuer = unverified.Issuer
+		var usable []jose.JSONWebKey
+		for _, k := range set.Key(t.Header.KeyID) {
+			if usableKey(k) {
+				usable = append(usable, k)
+			}
+		}
+		return usable, nil
+	})
 	var c claims
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return Result{}, fmt.Errorf("%w: claims: %w", ErrInvalid, err)
+	_, err := jws.VerifyClaims(attestation, jws.Expect{Typ: TokenType, Keys: keys}, &c)
+	switch {
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrUntrusted):
+		return Result{}, err
+	case errors.Is(err, jws.ErrUnknownKey), errors.Is(err, jws.ErrSignature):
+		return Result{}, fmt.Errorf("%w: no trusted key verifies the signature", ErrUntrusted)
+	case err != nil:
+		return Result{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if err := c.wellFormed(); err != nil {
 		return Result{}, err
 	}
-	if c.Issuer != unverified.Issuer {
+	if c.Issuer != issuer {
 		// Unreachable unless the payload decodes differently twice.
 		return Result{}, fmt.Errorf("%w: issuer changed", ErrInvalid)
 	}
@@ -210,20 +211,6 @@ func (v Verifier) Verify(attestation string, want Expect, now time.Time) (Result
 	return Result{Provider: c.Issuer, Score: *c.Score}, nil
 }
 
-// verifyWith checks the signature with each candidate key (keys sharing the
-// kid) and returns the verified payload.
-func verifyWith(jws *jose.JSONWebSignature, keys []jose.JSONWebKey) ([]byte, error) {
-	for _, k := range keys {
-		if !usableKey(k) {
-			continue
-		}
-		if payload, err := jws.Verify(k.Key); err == nil {
-			return payload, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: no trusted key verifies the signature", ErrUntrusted)
-}
-
 func (c claims) wellFormed() error {
 	switch {
 	case c.IssuedAt == nil:
@@ -254,14 +241,14 @@ func PeekChallenge(attestation string) (string, error) {
 	if len(attestation) > maxAttestationLen {
 		return "", fmt.Errorf("%w: too long", ErrInvalid)
 	}
-	jws, err := jose.ParseSignedCompact(attestation, []jose.SignatureAlgorithm{jose.ES256})
+	t, err := jws.Parse(attestation, jws.Expect{Typ: TokenType})
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	var c struct {
 		Challenge string `json:"challenge"`
 	}
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &c); err != nil || c.Challenge == "" {
+	if err := t.UnverifiedClaims(&c); err != nil || c.Challenge == "" {
 		return "", fmt.Errorf("%w: no challenge claim", ErrInvalid)
 	}
 	return c.Challenge, nil

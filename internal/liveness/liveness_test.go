@@ -11,10 +11,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/jws/jwstest"
 )
 
 var t0 = time.Date(2025, 7, 15, 10, 0, 0, 0, time.UTC)
@@ -337,4 +340,38 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("accepted with result %+v", res)
 		}
 	})
+}
+
+// TestVerifyJOSEProfile shows the checks every netid JWS gets: the typ
+// compared by the RFC 7515 §4.1.9 rule, and duplicate claims, the JSON
+// serialization and crit refused.
+func TestVerifyJOSEProfile(t *testing.T) {
+	f := newFixture(t)
+	key := f.signer.Key.(*ecdsa.PrivateKey)
+	now := t0.Add(10 * time.Second)
+	payload := func(extra string) string {
+		b, _ := json.Marshal(goodClaims(f))
+		return strings.TrimSuffix(string(b), "}") + extra + "}"
+	}
+	good := jwstest.Sign(key, jwstest.Header(TokenType, "k1", nil), payload(""))
+	tests := []struct {
+		name string
+		att  string
+		want error
+	}{
+		{"typ with application/ prefix", jwstest.Sign(key, jwstest.Header("application/"+TokenType, "k1", nil), payload("")), nil},
+		{"typ in upper case", jwstest.Sign(key, jwstest.Header(strings.ToUpper(TokenType), "k1", nil), payload("")), nil},
+		{"duplicate score", jwstest.Sign(key, jwstest.Header(TokenType, "k1", nil), payload(`,"score":0.1`)), ErrInvalid},
+		{"duplicate issuer in other case", jwstest.Sign(key, jwstest.Header(TokenType, "k1", nil), payload(`,"ISS":"devliveness"`)), ErrInvalid},
+		{"crit", jwstest.Sign(key, jwstest.Header(TokenType, "k1", map[string]any{"crit": []string{"exp"}}), payload("")), ErrInvalid},
+		{"JSON serialization", jwstest.JSONSerialization(good), ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.verifier.Verify(tt.att, f.want, now)
+			if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+				t.Fatalf("Verify error = %v, want %v", err, tt.want)
+			}
+		})
+	}
 }

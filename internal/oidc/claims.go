@@ -3,12 +3,14 @@ package oidc
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/strictjson"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -86,8 +88,9 @@ type ClaimSpec struct {
 // maxClaimsParam bounds the claims parameter.
 const maxClaimsParam = 4096
 
-// ParseClaimsRequest parses the claims request parameter. Unknown members
-// are ignored (Core §5.5); a malformed value is ErrInvalidRequest.
+// ParseClaimsRequest parses the claims request parameter with the strict
+// decoder: unknown members are ignored (Core §5.5), but a repeated member
+// or trailing data is ErrInvalidRequest, as is any malformed value.
 func ParseClaimsRequest(s string) (ClaimsRequest, error) {
 	var c ClaimsRequest
 	if s == "" {
@@ -96,13 +99,12 @@ func ParseClaimsRequest(s string) (ClaimsRequest, error) {
 	if len(s) > maxClaimsParam {
 		return c, fmt.Errorf("%w: claims parameter longer than %d bytes", ErrInvalidRequest, maxClaimsParam)
 	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	if err := dec.Decode(&c); err != nil {
-		return ClaimsRequest{}, fmt.Errorf("%w: claims parameter is not a JSON object of the expected shape", ErrInvalidRequest)
-	}
-	if dec.More() {
+	err := strictjson.Unmarshal([]byte(s), &c, strictjson.IgnoreUnknownFields, strictjson.UseNumber)
+	if errors.Is(err, strictjson.ErrTrailingData) {
 		return ClaimsRequest{}, fmt.Errorf("%w: trailing data after the claims parameter", ErrInvalidRequest)
+	}
+	if err != nil {
+		return ClaimsRequest{}, fmt.Errorf("%w: claims parameter is not a JSON object of the expected shape", ErrInvalidRequest)
 	}
 	if len(c.UserInfo)+len(c.IDToken) > 64 {
 		return ClaimsRequest{}, fmt.Errorf("%w: too many claims requested", ErrInvalidRequest)

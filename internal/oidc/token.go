@@ -15,7 +15,9 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/strictjson"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -206,12 +208,12 @@ func (p *Provider) resultClaims(sess storage.Session) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("oidc: opening the result: %w", err)
 	}
-	jws, err := jose.ParseSigned(jwt, []jose.SignatureAlgorithm{jose.ES256})
+	tok, err := jws.Parse(jwt, jws.Expect{Typ: verification.ResultType})
 	if err != nil {
 		return nil, fmt.Errorf("oidc: parsing the result: %w", err)
 	}
 	var values map[string]any
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &values); err != nil {
+	if err := strictjson.Unmarshal(tok.Payload, &values); err != nil {
 		return nil, fmt.Errorf("oidc: decoding the result: %w", err)
 	}
 	if s, _ := values["sub"].(string); s == "" {

@@ -258,7 +258,7 @@ func TestRPSDKAuthenticationAndAudience(t *testing.T) {
 
 	// A tampered result: one claim changed, the signature kept.
 	parts := strings.Split(st.Result, ".")
-	payload, err := jose.ParseSigned(st.Result, []jose.SignatureAlgorithm{jose.ES256})
+	payload, err := jose.ParseSignedCompact(st.Result, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,16 +7,20 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/jws/jwstest"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/proofing"
 )
@@ -189,6 +193,12 @@ func TestDeviceProof(t *testing.T) {
 		"stale":          deviceProof(t, key, e.url, v.DeviceNonce, now.Add(-time.Hour)),
 		"P-384 key":      deviceProof(t, other, e.url, v.DeviceNonce, now),
 		"not a JWS":      "hello",
+		// The proof must be a compact JWS: the JSON serialization of a valid
+		// proof, which go-jose's ParseSigned would take, is refused.
+		"JSON serialization": jwstest.JSONSerialization(deviceProof(t, key, e.url, v.DeviceNonce, now)),
+		"duplicate nonce":    rawDeviceProof(t, key, proofing.DeviceProofType, `{"aud":"`+e.url+`","nonce":"nope","iat":`+strconv.FormatInt(now.Unix(), 10)+`,"nonce":"`+v.DeviceNonce+`"}`),
+		"no typ":             rawDeviceProof(t, key, "", `{"aud":"`+e.url+`","nonce":"`+v.DeviceNonce+`","iat":`+strconv.FormatInt(now.Unix(), 10)+`}`),
+		"typ JWT":            rawDeviceProof(t, key, "JWT", `{"aud":"`+e.url+`","nonce":"`+v.DeviceNonce+`","iat":`+strconv.FormatInt(now.Unix(), 10)+`}`),
 	} {
 		if typ := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": proof}).problemType(t); typ != "invalid-device-proof" {
 			t.Fatalf("%s: %s", name, typ)
@@ -329,4 +339,15 @@ func TestMinor14To17NeedsGuardianConfirmation(t *testing.T) {
 			e.issue(a, v)
 		})
 	}
+}
+
+// rawDeviceProof signs payload, raw JSON text, as a device proof carrying
+// key in its header, with the given typ (none if empty).
+func rawDeviceProof(t testing.TB, key *ecdsa.PrivateKey, typ, payload string) string {
+	t.Helper()
+	jwk, err := (&jose.JSONWebKey{Key: &key.PublicKey}).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jwstest.Sign(key, jwstest.Header(typ, "", map[string]any{"jwk": json.RawMessage(jwk)}), payload)
 }

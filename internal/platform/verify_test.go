@@ -104,7 +104,7 @@ func (e *env) answer(h *holderKey, code string, a map[string]any) response {
 // claims.
 func (e *env) result(jwt string) map[string]any {
 	e.t.Helper()
-	jws, err := jose.ParseSigned(jwt, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(jwt, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil {
 		e.t.Fatal(err)
 	}

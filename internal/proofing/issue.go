@@ -2,10 +2,7 @@ package proofing
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
@@ -300,36 +298,35 @@ type deviceProof struct {
 // in its header, with the platform as audience, the application's nonce and
 // a fresh issued-at time.
 func (s *Service) verifyDeviceProof(proof, nonce string, now time.Time) (deviceProof, error) {
-	jws, err := jose.ParseSigned(proof, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return deviceProof{}, fmt.Errorf("%w: %w", ErrDeviceProof, err)
-	}
-	if len(jws.Signatures) != 1 {
-		return deviceProof{}, fmt.Errorf("%w: want exactly one signature", ErrDeviceProof)
-	}
-	h := jws.Signatures[0].Protected
-	if typ, _ := h.ExtraHeaders[jose.HeaderType].(string); typ != DeviceProofType {
-		return deviceProof{}, fmt.Errorf("%w: typ must be %s", ErrDeviceProof, DeviceProofType)
-	}
-	jwk := h.JSONWebKey
-	if jwk == nil || !jwk.IsPublic() {
-		return deviceProof{}, fmt.Errorf("%w: the header must carry the public device key (jwk)", ErrDeviceProof)
-	}
-	pub, ok := jwk.Key.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return deviceProof{}, fmt.Errorf("%w: the device key must be a P-256 key", ErrDeviceProof)
-	}
-	payload, err := jws.Verify(jwk)
-	if err != nil {
-		return deviceProof{}, fmt.Errorf("%w: signature does not verify", ErrDeviceProof)
-	}
+	// The key that signed is the one the proof carries: proof of
+	// possession of the new device key.
+	var jwk *jose.JSONWebKey
+	keys := jws.KeyFunc(func(t *jws.Token) ([]jose.JSONWebKey, error) {
+		k, err := t.Header.JWK()
+		if err != nil {
+			return nil, fmt.Errorf("%w: the header must carry the public device key (jwk)", ErrDeviceProof)
+		}
+		if _, ok := jws.P256(k); !ok {
+			return nil, fmt.Errorf("%w: the device key must be a P-256 key", ErrDeviceProof)
+		}
+		jwk = k
+		return []jose.JSONWebKey{*k}, nil
+	})
 	var c struct {
 		Aud   string `json:"aud"`
 		Nonce string `json:"nonce"`
 		Iat   int64  `json:"iat"`
 	}
-	if err := json.Unmarshal(payload, &c); err != nil {
-		return deviceProof{}, fmt.Errorf("%w: claims: %w", ErrDeviceProof, err)
+	_, err := jws.VerifyClaims(proof, jws.Expect{Typ: DeviceProofType, Keys: keys}, &c)
+	switch {
+	case errors.Is(err, ErrDeviceProof):
+		return deviceProof{}, err
+	case errors.Is(err, jws.ErrType):
+		return deviceProof{}, fmt.Errorf("%w: typ must be %s", ErrDeviceProof, DeviceProofType)
+	case errors.Is(err, jws.ErrSignature), errors.Is(err, jws.ErrUnknownKey):
+		return deviceProof{}, fmt.Errorf("%w: signature does not verify", ErrDeviceProof)
+	case err != nil:
+		return deviceProof{}, fmt.Errorf("%w: %w", ErrDeviceProof, err)
 	}
 	if c.Aud != s.Issuer {
 		return deviceProof{}, fmt.Errorf("%w: audience must be the platform", ErrDeviceProof)

@@ -23,6 +23,7 @@ import (
 	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -302,6 +303,13 @@ func (a *Authenticator) remember(key [sha256.Size]byte, now time.Time) {
 	a.cache[key] = now.Add(SecretCacheTTL)
 }
 
+// AssertionType is the typ of a private_key_jwt client assertion: the
+// generic JWT media type (RFC 7519 §5.1), which this platform's SDK sets.
+// RFC 7523 defines no typ and common OAuth libraries send none, so an
+// assertion may omit it; one that carries another typ (a token of another
+// kind) is refused.
+const AssertionType = "JWT"
+
 // assertion verifies a private_key_jwt client assertion.
 func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertion string) (storage.RelyingParty, error) {
 	if assertion == "" {
@@ -313,40 +321,41 @@ func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertio
 	if a.Audience == "" {
 		return storage.RelyingParty{}, errors.New("relyingparty: the authenticator has no audience configured")
 	}
-	tok, err := jwt.ParseSigned(assertion, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil || len(tok.Headers) != 1 {
-		return storage.RelyingParty{}, unauthenticated("client assertion is not an ES256 JWS")
-	}
-	var unverified jwt.Claims
-	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
-		return storage.RelyingParty{}, unauthenticated("client assertion claims are malformed")
-	}
-	id := unverified.Issuer
-	if id == "" || unverified.Subject != id {
-		return storage.RelyingParty{}, unauthenticated("client assertion iss and sub must both be the client ID")
-	}
-	rp, err := a.lookup(ctx, id, storage.AuthPrivateKeyJWT)
-	if err != nil {
-		return storage.RelyingParty{}, err
-	}
-	set, err := ParseJWKS(rp.JWKS)
-	if err != nil {
-		return storage.RelyingParty{}, fmt.Errorf("%w: the stored key set is unusable: %w", ErrUnauthenticated, err)
-	}
-	candidates := set.Keys
-	if kid := tok.Headers[0].KeyID; kid != "" {
-		candidates = set.Key(kid)
-	}
-	var c jwt.Claims
-	verified := false
-	for _, k := range candidates {
-		if err := tok.Claims(k.Key, &c); err == nil {
-			verified = true
-			break
+	// The unverified iss names the client whose registered keys must have
+	// signed; nothing else is read before the signature is checked.
+	var id string
+	var rp storage.RelyingParty
+	keys := jws.KeyFunc(func(t *jws.Token) ([]jose.JSONWebKey, error) {
+		var unverified jwt.Claims
+		if err := t.UnverifiedClaims(&unverified); err != nil {
+			return nil, unauthenticated("client assertion claims are malformed")
 		}
-	}
-	if !verified {
+		id = unverified.Issuer
+		if id == "" || unverified.Subject != id {
+			return nil, unauthenticated("client assertion iss and sub must both be the client ID")
+		}
+		var err error
+		rp, err = a.lookup(ctx, id, storage.AuthPrivateKeyJWT)
+		if err != nil {
+			return nil, err
+		}
+		set, err := ParseJWKS(rp.JWKS)
+		if err != nil {
+			return nil, fmt.Errorf("%w: the stored key set is unusable: %w", ErrUnauthenticated, err)
+		}
+		return jws.ByKeyIDOrAll(set).Keys(t)
+	})
+	var c jwt.Claims
+	_, err := jws.VerifyClaims(assertion, jws.Expect{Typ: AssertionType, TypOptional: true, Keys: keys}, &c)
+	switch {
+	case errors.Is(err, jws.ErrUnknownKey), errors.Is(err, jws.ErrSignature):
 		return storage.RelyingParty{}, unauthenticated("client assertion signature does not verify with the client's keys")
+	case errors.Is(err, jws.ErrType):
+		return storage.RelyingParty{}, unauthenticated("client assertion typ must be " + AssertionType)
+	case errors.Is(err, jws.ErrMalformed), errors.Is(err, jws.ErrAlgorithm):
+		return storage.RelyingParty{}, unauthenticated("client assertion is not a compact ES256 JWS")
+	case err != nil:
+		return storage.RelyingParty{}, err
 	}
 	now := a.now()
 	switch {

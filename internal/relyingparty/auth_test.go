@@ -20,6 +20,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/jws/jwstest"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -54,6 +55,15 @@ func claimsAt(now time.Time) map[string]any {
 		"iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
 		"jti": fmt.Sprintf("jti-%d", jtiCounter.Add(1)),
 	}
+}
+
+func mustMarshal(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // signJWT signs claims as a compact JWS with alg under key.
@@ -306,6 +316,23 @@ func TestAuthenticateAssertion(t *testing.T) {
 			return bearerRequest(with(func(c map[string]any) { c["exp"] = now.Add(-ClockSkew + time.Second).Unix() }))
 		}, nil},
 
+		{"typ JWT in other case", func() *http.Request {
+			return bearerRequest(jwstest.Sign(f.key, jwstest.Header("application/jwt", "k0", nil), string(mustMarshal(t, claimsAt(now)))))
+		}, nil},
+
+		{"typ of another kind of token", func() *http.Request {
+			return bearerRequest(jwstest.Sign(f.key, jwstest.Header("netid-holder+jwt", "k0", nil), string(mustMarshal(t, claimsAt(now)))))
+		}, ErrUnauthenticated},
+		{"duplicate iss", func() *http.Request {
+			b := mustMarshal(t, claimsAt(now))
+			return bearerRequest(jwstest.Sign(f.key, jwstest.Header("JWT", "k0", nil), string(b[:len(b)-1])+`,"iss":"`+jwtClient+`"}`))
+		}, ErrUnauthenticated},
+		{"crit", func() *http.Request {
+			return bearerRequest(jwstest.Sign(f.key, jwstest.Header("JWT", "k0", map[string]any{"crit": []string{"exp"}}), string(mustMarshal(t, claimsAt(now)))))
+		}, ErrUnauthenticated},
+		{"JSON serialization", func() *http.Request {
+			return formRequest(assertionForm(jwstest.JSONSerialization(with(func(map[string]any) {}))))
+		}, ErrUnauthenticated},
 		{"replayed jti", func() *http.Request { return bearerRequest(replayed) }, ErrUnauthenticated},
 		{"wrong audience", func() *http.Request {
 			return bearerRequest(with(func(c map[string]any) { c["aud"] = "https://evil.example" }))

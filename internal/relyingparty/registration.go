@@ -1,7 +1,6 @@
 package relyingparty
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"encoding/base64"
@@ -18,6 +17,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // ErrInvalid is wrapped by every *ValidationError: a registration (or a
@@ -291,15 +291,14 @@ func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) {
 	if len(data) > MaxJWKSBytes {
 		return fail(fmt.Sprintf("larger than %d bytes", MaxJWKSBytes))
 	}
-	// Look at the raw members first: go-jose would take a "d" as a private
-	// key, and an unknown member silently.
+	// Look at the raw members first, strictly: go-jose would take a "d" as a
+	// private key, an unknown member silently, and the last of two repeated
+	// members.
 	var raw struct {
 		Keys []map[string]json.RawMessage `json:"keys"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil || dec.More() {
-		return fail(`want a JSON object {"keys": [...]}`)
+	if err := strictjson.Unmarshal(data, &raw); err != nil {
+		return fail(`want a JSON object {"keys": [...]} without repeated members`)
 	}
 	if len(raw.Keys) == 0 || len(raw.Keys) > MaxJWKSKeys {
 		return fail(fmt.Sprintf("want 1 to %d keys", MaxJWKSKeys))

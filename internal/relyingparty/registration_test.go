@@ -261,7 +261,11 @@ func TestParseJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := `"` + b64(key.D.FillBytes(make([]byte, 32))) + `"`
+	raw, err := key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := `"` + b64(raw) + `"`
 	for _, tc := range []struct {
 		name, set string
 		ok        bool
@@ -282,6 +286,8 @@ func TestParseJWKS(t *testing.T) {
 		{"not an object", `[]`, false},
 		{"other member", `{"keys":[` + pub("") + `],"x":1}`, false},
 		{"trailing", `{"keys":[` + pub("") + `]} {}`, false},
+		{"repeated x", `{"keys":[` + pub(`,"x":"AAAA"`) + `]}`, false},
+		{"repeated keys", `{"keys":[],"keys":[` + pub("") + `]}`, false},
 		{"too many", `{"keys":[` + strings.Repeat(pub("")+",", MaxJWKSKeys) + pub("") + `]}`, false},
 		{"too large", `{"keys":[` + pub(`,"x5u":"`+strings.Repeat("a", MaxJWKSBytes)+`"`) + `]}`, false},
 	} {

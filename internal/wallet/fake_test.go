@@ -447,7 +447,7 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	bad := problemOf(400, "invalid-device-proof", "Invalid device key proof", "invalid device key proof")
-	jws, err := jose.ParseSigned(req.Proof, []jose.SignatureAlgorithm{jose.ES256})
+	jws, err := jose.ParseSignedCompact(req.Proof, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return bad
 	}

@@ -1,7 +1,6 @@
 package wallet
 
 import (
-	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdsa"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // File names inside the wallet directory.
@@ -530,19 +530,9 @@ func decodeIssuerJWT(jwt string) (issuerClaims, error) {
 // maxUnix is 9999-12-31T23:59:59Z.
 const maxUnix = 253402300799
 
-// decodeStrict decodes one JSON value into v, rejecting unknown fields and
-// trailing data.
-func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON value")
-	}
-	return nil
-}
+// decodeStrict decodes one JSON value into v with the strict decoder:
+// unknown fields, duplicate keys and trailing data are refused.
+func decodeStrict(b []byte, v any) error { return strictjson.Unmarshal(b, v) }
 
 // readBounded reads a wallet file of at most maxFileSize bytes.
 func readBounded(path string) ([]byte, error) {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // Status values (draft-ietf-oauth-status-list §7.1).

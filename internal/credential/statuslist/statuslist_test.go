@@ -16,7 +16,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 const (

@@ -9,8 +9,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
-	"github.com/netid-project/netid/internal/credential/internal/jws"
-	"github.com/netid-project/netid/internal/credential/internal/strictjson"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // TypToken is the typ of a status list token (§5.1).
@@ -60,7 +60,7 @@ func Sign(l *List, uri string, key crypto.Signer, kid string, iat time.Time, ttl
 // lookup, typ statuslist+jwt, sub == uri, iat not in the future, exp not
 // passed) and returns its list and ttl (zero if absent).
 func Verify(token string, keys jose.JSONWebKeySet, uri string, now time.Time) (*List, time.Duration, error) {
-	_, body, err := jws.VerifyKID(token, TypToken, keys)
+	_, body, err := jws.Verify(token, jws.Expect{Typ: TypToken, Keys: jws.ByKeyID(keys)})
 	if err != nil {
 		switch {
 		case errors.Is(err, jws.ErrUnknownKey):

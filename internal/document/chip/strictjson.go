@@ -1,15 +1,14 @@
 package chip
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // errJSON is the detail of a strict JSON decoding failure. Its messages name
@@ -17,42 +16,22 @@ import (
 var errJSON = errors.New("invalid JSON")
 
 // decodeStrictJSON decodes b, a single flat JSON object, into the struct that
-// v points to. encoding/json alone accepts duplicate keys (last wins), keys in
-// any letter case, null for any field and invalid UTF-8, so the token stream is
-// checked first: every key must be exactly one of the struct's JSON names, at
-// most once; every value a string, number or boolean; and nothing may follow
-// the object.
+// v points to. The shared strict decoder (package strictjson) refuses
+// duplicate keys, trailing data and invalid UTF-8; the chip format adds its
+// own rules on top: every key must be exactly one of the struct's JSON names
+// (encoding/json would also match other letter cases) and every value a
+// string, number or boolean (no null, nothing nested).
 func decodeStrictJSON(b []byte, v any) error {
-	if !utf8.Valid(b) {
-		return fmt.Errorf("%w: not UTF-8", errJSON)
+	m, err := strictjson.DecodeObject(b)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errJSON, err)
 	}
 	names := jsonNames(reflect.TypeOf(v).Elem())
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil {
-		return fmt.Errorf("%w: %s", errJSON, syntaxDetail(err))
-	} else if tok != json.Delim('{') {
-		return fmt.Errorf("%w: not an object", errJSON)
-	}
-	seen := make(map[string]bool, len(names))
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("%w: %s", errJSON, syntaxDetail(err))
-		}
-		key, _ := tok.(string)
+	for key, val := range m {
 		if !names[key] {
 			return fmt.Errorf("%w: unknown field", errJSON)
 		}
-		if seen[key] {
-			return fmt.Errorf("%w: duplicate field %q", errJSON, key)
-		}
-		seen[key] = true
-		tok, err = dec.Token()
-		if err != nil {
-			return fmt.Errorf("%w: %s", errJSON, syntaxDetail(err))
-		}
-		switch tok.(type) {
+		switch val.(type) {
 		case string, json.Number, bool:
 		case nil:
 			return fmt.Errorf("%w: field %q is null", errJSON, key)
@@ -60,35 +39,15 @@ func decodeStrictJSON(b []byte, v any) error {
 			return fmt.Errorf("%w: field %q is not a scalar", errJSON, key)
 		}
 	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return fmt.Errorf("%w: %s", errJSON, syntaxDetail(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%w: trailing data after the object", errJSON)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return fmt.Errorf("%w: field %q has the wrong type", errJSON, te.Field)
+	if err := strictjson.Unmarshal(b, v); err != nil {
+		if e, ok := errors.AsType[*strictjson.Error](err); ok && e.Kind == strictjson.ErrWrongType {
+			return fmt.Errorf("%w: field %q has the wrong type", errJSON, e.Field)
 		}
 		// Errors from UnmarshalText (dates, …) may quote the value: keep
 		// them out of the message.
 		return fmt.Errorf("%w: a field has an invalid value", errJSON)
 	}
 	return nil
-}
-
-// syntaxDetail describes a JSON syntax error by offset only; the decoder's
-// own message may quote input characters.
-func syntaxDetail(err error) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Sprintf("syntax error at offset %d", se.Offset)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return "unexpected end of input"
-	}
-	return "syntax error"
 }
 
 var jsonNamesCache sync.Map // reflect.Type → map[string]bool

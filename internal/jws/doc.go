@@ -1,0 +1,36 @@
+// Package jws signs and verifies every JSON Web Signature netid reads or
+// writes: credentials and key-binding JWTs, status list tokens, signed
+// results, log heads, holder and device proofs, liveness and guardian
+// attestations, eID codes, client assertions. It holds all of them to one
+// profile, so no call site can forget a check:
+//
+//   - compact serialization only (RFC 7515 §7.1): three base64url parts in
+//     their one canonical encoding (no padding, no stray bits); the JSON
+//     serialization, with its unprotected headers and several signatures,
+//     is refused before anything is parsed;
+//   - an algorithm allow-list: [ES256] by default ("none", HMAC and every
+//     other algorithm are refused); an algorithm is a suite in this package,
+//     so adding one later changes no caller;
+//   - explicit typing (RFC 8725 §3.11): the caller names the typ it expects
+//     and a token whose typ is missing or different is refused; typ is
+//     compared by one rule, RFC 7515 §4.1.9's (letter case ignored, an
+//     "application/" prefix optional). The one exception is a token kind
+//     defined elsewhere without a typ (an RFC 7523 client assertion, which
+//     common OAuth libraries send untyped): Expect.TypOptional lets it omit
+//     typ, but a typ it carries must still match;
+//   - header and payload decoded by package strictjson: duplicate keys (also
+//     those differing only in letter case) and trailing data are refused;
+//     the payload must be a JSON object;
+//   - critical header extensions ("crit") are refused: none is understood.
+//
+// [Verify] does it all in one call and returns the protected header and
+// the payload; [VerifyClaims] also decodes the payload into a struct
+// (unknown claims ignored, as RFC 7519 §4 asks). Keys come from a
+// [KeySource]: a JWK set looked up by kid, one known public key, or a
+// function of the unverified token for keys found by its issuer or kid in
+// storage. [Parse] checks everything but the signature, for the few
+// places that must read a token before they know its key.
+//
+// Cryptography is go-jose's; this package adds the profile checks go-jose
+// leaves to the caller.
+package jws

@@ -1,0 +1,28 @@
+// Package strictjson is netid's one decoder for JSON that comes from outside
+// the process: HTTP request bodies, the payloads and headers of signed
+// tokens, SD-JWT disclosures, status lists. It is stricter than
+// encoding/json, which silently keeps the last of two duplicate keys,
+// matches struct fields without regard to letter case, ignores members the
+// target has no field for and stops reading after the first value. Two
+// parsers that disagree on such a document read different values from the
+// same bytes, a known way to smuggle a value past a signature check or a
+// validating proxy, so this package refuses the document instead:
+//
+//   - duplicate object keys at any depth, where keys that are equal under
+//     Unicode simple case folding (the folding encoding/json uses to match
+//     struct fields) count as duplicates, whatever the target;
+//   - members a target struct has no field for (unless the caller asks to
+//     ignore them, as RFC 7519 §4 asks of JWT claims);
+//   - anything but white space after the value;
+//   - invalid UTF-8, and nesting deeper than [MaxDepth];
+//   - with [Read], more than a given number of bytes.
+//
+// Every error for rejected input is an [*Error] whose Kind is one of the
+// sentinel errors; its message names the offending key but never repeats a
+// value, which may be personal data.
+//
+// The standard library has no option for duplicate keys (encoding/json/v2
+// is still behind a GOEXPERIMENT), so a token-level scan with
+// json.Decoder.Token runs over the raw bytes before encoding/json decodes
+// them.
+package strictjson
