@@ -97,12 +97,6 @@ func linkedPhone(kind storage.ApplicationKind) bool {
 	return kind == storage.KindDevice || kind == storage.KindPassword || kind == storage.KindRecover
 }
 
-// newPassword: the password step sets a new password rather than checking
-// the current one.
-func newPassword(a storage.Application) bool {
-	return !isReproof(a) || a.Kind == storage.KindPassword
-}
-
 // StartReproof starts a re-proofing application of kind for the holder of
 // wanghao (kinds device, password and phone) or, for kind recover, for the
 // holder of a document of type t (wanghao empty).
