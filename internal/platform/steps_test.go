@@ -15,10 +15,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/liveness"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 func freshSchema(t testing.TB, dsn string) string {
@@ -300,9 +300,7 @@ func TestMinor14To17NeedsGuardianConfirmation(t *testing.T) {
 			if typ := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": "x"}).problemType(t); typ != "wrong-state" {
 				t.Fatalf("issuance before confirmation: %s", typ)
 			}
-			var reqs struct {
-				Requests []proofing.GuardianRequest `json:"requests"`
-			}
+			var reqs api.GuardianRequestList
 			must(t, e.holderCall(parent, "GET", "/v1/guardian/requests", nil), http.StatusOK).json(t, &reqs)
 			if len(reqs.Requests) != 1 || reqs.Requests[0].ApplicationID != a.ID || reqs.Requests[0].Age != 16 || reqs.Requests[0].Name == teen.identity.Name {
 				t.Fatalf("guardian requests: %+v", reqs)

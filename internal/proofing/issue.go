@@ -22,18 +22,18 @@ import (
 )
 
 // VCT is the verifiable credential type of the 网证.
-const VCT = "urn:netid:wangzheng:1"
+const VCT = credential.VCTWangzheng
 
 // DeviceProofType is the JWS typ of the device key's proof of possession
 // (as in OpenID4VCI).
-const DeviceProofType = "openid4vci-proof+jwt"
+const DeviceProofType = credential.DeviceProofType
 
 // Issued is the result of a successful application.
 type Issued struct {
-	Wanghao      string    `json:"wanghao"`
-	CredentialID string    `json:"credential_id"`
-	Credential   string    `json:"credential"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	Wanghao      string
+	CredentialID string
+	Credential   string
+	ExpiresAt    time.Time
 }
 
 // Issue checks the device key's proof of possession, allocates (or finds

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/lifecycle"
@@ -93,42 +94,42 @@ func wireCases() map[string]any {
 	active := lifecycle.Account{Wanghao: "AB12****XYZ", CredentialID: "cred-1", Status: lifecycle.StateActive, IssuedAt: wireT1, ExpiresAt: wireT2, DeviceKeyThumbprint: "thumb-1", DeviceKeyIssuedAt: wireT1}
 	ageCheck := eidverify.Result{Verified: true, Kind: relyingparty.KindAgeCheck, CheckedAt: wireT2, Provided: []eidverify.Field{eidverify.FieldAdult}, AgeOver18: new(bool)}
 	return map[string]any{
-		"application":         view,
-		"application-minimal": minimal,
-		"application-started": proofing.Started{View: minimal, Token: "token-1"},
-		"credential-issued":   proofing.Issued{Wanghao: "AB12CD34EF56GH78", CredentialID: "cred-1", Credential: "eyJ~", ExpiresAt: wireT2},
-		"guardian-requests": map[string]any{"requests": []proofing.GuardianRequest{
+		"application":         application(view),
+		"application-minimal": application(minimal),
+		"application-started": startedApplication(proofing.Started{View: minimal, Token: "token-1"}),
+		"credential-issued":   issuedCredential(proofing.Issued{Wanghao: "AB12CD34EF56GH78", CredentialID: "cred-1", Credential: "eyJ~", ExpiresAt: wireT2}),
+		"guardian-requests": guardianRequests([]proofing.GuardianRequest{
 			{ApplicationID: "app-3", DocumentType: document.ResidentIDCard, Name: "李*", Age: 15, CreatedAt: wireT1, ExpiresAt: wireT2},
-		}},
-		"guardian-requests-empty": map[string]any{"requests": []proofing.GuardianRequest{}},
-		"account":                 wireAccount(),
-		"account-active":          active,
-		"platforms": map[string]any{"platforms": []lifecycle.Platform{
+		}),
+		"guardian-requests-empty": guardianRequests([]proofing.GuardianRequest{}),
+		"account":                 account(wireAccount()),
+		"account-active":          account(active),
+		"platforms": platforms([]lifecycle.Platform{
 			{RPID: "bank", Name: "银行", Domains: []string{"bank.example"}, Category: storage.CategoryInternetService, Claims: []string{"age_over_18"}, Plaintext: []string{"name"}, GuardianConsent: true, GrantedAt: wireT1, UpdatedAt: wireT2},
 			{RPID: "gone", Name: "gone", Claims: []string{}, GrantedAt: wireT1, UpdatedAt: wireT1},
-		}},
-		"wards":                 map[string]any{"wards": []lifecycle.Ward{{PersonID: "p-2", Name: "李*", Age: 9, ConsentNeeded: true}, {PersonID: "p-3", Name: "王*", Age: 15}}},
-		"operator-view":         wirePersonView(),
-		"operator-view-minimal": lifecycle.PersonView{Wanghao: "AB12-CD34-EF56-GH78", State: string(storage.PersonActive), CreatedAt: wireT1, Credentials: []lifecycle.CredentialView{}},
-		"prompt":                wirePrompt(),
-		"prompt-minimal":        verification.Prompt{SessionID: "sess-2", Purpose: "登录", Level: verification.LevelPossession, Claims: []string{"verified", "sub"}, ExpiresAt: wireT2},
-		"consent-requests": map[string]any{"requests": []verification.GuardianRequest{
+		}),
+		"wards":                 wards([]lifecycle.Ward{{PersonID: "p-2", Name: "李*", Age: 9, ConsentNeeded: true}, {PersonID: "p-3", Name: "王*", Age: 15}}),
+		"operator-view":         personView(wirePersonView()),
+		"operator-view-minimal": personView(lifecycle.PersonView{Wanghao: "AB12-CD34-EF56-GH78", State: string(storage.PersonActive), CreatedAt: wireT1, Credentials: []lifecycle.CredentialView{}}),
+		"prompt":                prompt(wirePrompt()),
+		"prompt-minimal":        prompt(verification.Prompt{SessionID: "sess-2", Purpose: "登录", Level: verification.LevelPossession, Claims: []string{"verified", "sub"}, ExpiresAt: wireT2}),
+		"consent-requests": consentRequests([]verification.GuardianRequest{
 			{SessionID: "sess-3", Ward: "李*", RPName: "游戏", RPDomains: []string{"game.example"}, Purpose: "注册", Claims: []string{"verified", "sub"}, ExpiresAt: wireT1},
-		}},
-		"callback":          verification.CallbackBody{ID: "sess-1", State: string(storage.SessionApproved), Result: "eyJ.x.y"},
-		"callback-declined": verification.CallbackBody{ID: "sess-1", State: string(storage.SessionDeclined)},
-		"history":           map[string]any{"records": recordViews(wireRecords())},
-		"history-empty":     map[string]any{"records": recordViews(nil)},
-		"eid-result":        wireEIDResult(),
-		"eid-result-age":    ageCheck,
+		}),
+		"callback":          verificationCallback(storage.Session{ID: "sess-1", State: storage.SessionApproved}, "eyJ.x.y"),
+		"callback-declined": verificationCallback(storage.Session{ID: "sess-1", State: storage.SessionDeclined}, ""),
+		"history":           history(wireRecords()),
+		"history-empty":     history(nil),
+		"eid-result":        eidResult(wireEIDResult()),
+		"eid-result-age":    eidResult(ageCheck),
 
-		"verification-created":       VerificationCreated{ID: "sess-1", State: string(storage.SessionPending), Code: "code-1", Link: "netid://verify?code=code-1", HTTPSLink: "https://netid.example/wallet/verify?code=code-1", QR: "data:image/png;base64,AAAA", ExpiresAt: wireT1},
-		"verification-status":        VerificationStatus{ID: "sess-1", State: string(storage.SessionApproved), Level: string(verification.LevelPassword), LevelReached: string(verification.LevelFace), Provided: []string{"verified", "sub"}, Result: "eyJ.x.y", ExpiresAt: wireT1},
-		"verification-status-failed": VerificationStatus{ID: "sess-2", State: string(storage.SessionFailed), Level: string(verification.LevelPossession), Error: "no-longer-usable", ExpiresAt: wireT2},
-		"answer-result":              AnswerResult{State: string(storage.SessionAwaitingGuardian)},
-		"answer-result-approved":     AnswerResult{State: string(storage.SessionApproved), Level: string(verification.LevelPassword), Provided: []string{"verified", "sub", "age_over_18"}},
-		"credential-info":            CredentialInfo{CredentialID: "cred-1", Wanghao: "AB12CD34EF56GH78", Status: string(storage.CredentialActive), IssuedAt: wireT1.Format(timeFormat), ExpiresAt: wireT2.Format(timeFormat)},
-		"sms-message":                SMSMessage{To: "+8613800000000", Text: "验证码 123456", Code: "123456"},
+		"verification-created":       api.VerificationCreated{ID: "sess-1", State: toAPI(sessionStates, storage.SessionPending), Code: "code-1", Link: "netid://verify?code=code-1", HTTPSLink: "https://netid.example/wallet/verify?code=code-1", QR: "data:image/png;base64,AAAA", ExpiresAt: wireT1},
+		"verification-status":        verificationStatus(storage.Session{ID: "sess-1", State: storage.SessionApproved, Level: string(verification.LevelPassword), LevelReached: string(verification.LevelFace), Provided: []string{"verified", "sub"}, ExpiresAt: wireT1}, "eyJ.x.y"),
+		"verification-status-failed": verificationStatus(storage.Session{ID: "sess-2", State: storage.SessionFailed, Level: string(verification.LevelPossession), Error: "no-longer-usable", ExpiresAt: wireT2}, ""),
+		"answer-result":              answerResult(storage.Session{State: storage.SessionAwaitingGuardian}),
+		"answer-result-approved":     answerResult(storage.Session{State: storage.SessionApproved, LevelReached: string(verification.LevelPassword), Provided: []string{"verified", "sub", "age_over_18"}}),
+		"credential-info":            api.CredentialInfo{CredentialID: "cred-1", Wanghao: "AB12CD34EF56GH78", Status: toAPI(credentialStatuses, storage.CredentialActive), IssuedAt: wireT1.Format(timeFormat), ExpiresAt: wireT2.Format(timeFormat)},
+		"sms-message":                api.SMSMessage{To: "+8613800000000", Text: "验证码 123456", Code: "123456"},
 		"problem-wrong-state":        problem(fmt.Errorf("proofing: %w", &proofing.StateError{Have: storage.StateFace, Want: []storage.ApplicationState{storage.StatePhone}})),
 	}
 }
