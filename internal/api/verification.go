@@ -118,6 +118,9 @@ const (
 	CategoryInPerson RPCategory = "in_person"
 )
 
+// Valid reports whether c is one of the categories.
+func (c RPCategory) Valid() bool { return c == CategoryInternetService || c == CategoryInPerson }
+
 // VerificationRequest is a relying party's request, POST /v1/verifications.
 type VerificationRequest struct {
 	// Level is the minimum asked for: a Level's name or its acr value

@@ -152,14 +152,16 @@ func TestWireGoldenHandlers(t *testing.T) {
 			if err := h(w, httptest.NewRequest(http.MethodGet, "/", nil)); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, w.Body.Bytes())
+			golden(t, name+".json", w.Body.Bytes())
 		})
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
+// golden compares got with testdata/wire/file, or writes it there with
+// -update.
+func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "wire", name+".json")
+	path := filepath.Join("testdata", "wire", file)
 	if *updateGolden {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -188,7 +190,7 @@ func TestWireGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name, append(got, '\n'))
+			golden(t, name+".json", append(got, '\n'))
 		})
 	}
 }
