@@ -8,7 +8,7 @@ import (
 	"github.com/netid-project/netid/internal/api"
 )
 
-// The holder's side of verifications (issue 3): opening a session code,
+// The holder's side of verifications: opening a session code,
 // answering it, the holder's history, offline presentations reported for
 // that history, and a guardian's consents for an under-14 ward.
 
