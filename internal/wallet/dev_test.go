@@ -30,7 +30,7 @@ func TestDevHelpers(t *testing.T) {
 			httpx.WriteError(w, r, nil, err)
 			return
 		}
-		httpx.WriteJSON(w, 200, map[string]string{"evidence": testEvidence(req.ChildRef, req.Guardian)})
+		httpx.WriteJSON(w, 200, api.RelationshipEvidence{Evidence: testEvidence(req.ChildRef, req.Guardian)})
 	})
 	mux.HandleFunc("POST /dev/liveness", func(w http.ResponseWriter, r *http.Request) {
 		var req api.LivenessRequest
@@ -45,7 +45,7 @@ func TestDevHelpers(t *testing.T) {
 		}
 		lr := liveness.Request{Challenge: req.Challenge, ApplicationID: req.ApplicationID}
 		copy(lr.FaceImageHash[:], h)
-		httpx.WriteJSON(w, 200, map[string]string{"attestation": testAttestation(lr)})
+		httpx.WriteJSON(w, 200, api.LivenessAttestation{Attestation: testAttestation(lr)})
 	})
 	mux.HandleFunc("POST /dev/documents", func(w http.ResponseWriter, r *http.Request) {
 		var req api.MintRequest

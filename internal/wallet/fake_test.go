@@ -564,7 +564,7 @@ func (f *fakePlatform) guardianRequests(w http.ResponseWriter, r *http.Request) 
 			out = append(out, api.GuardianRequest{ApplicationID: a.id, DocumentType: a.docType, Name: "李*", Age: 15})
 		}
 	}
-	httpx.WriteJSON(w, 200, map[string]any{"requests": out})
+	httpx.WriteJSON(w, 200, api.GuardianRequestList{Requests: out})
 	return nil
 }
 
