@@ -63,6 +63,13 @@
 // than with the platform's internal helper, so that the package keeps to
 // what a relying party needs.
 //
+// The session API's bodies (the request, Session, the problem document)
+// are declared here, as this package's own public types, rather than taken
+// from the platform's internal wire package (internal/api), which a public
+// package must not expose: they are copies of the relying-party-facing
+// part of it, and the platform's end-to-end tests run this client against
+// the server to keep the two in step.
+//
 // Platforms must keep offering other lawful ways to verify identity to
 // people who do not use a 网号 (Measures, art. 11): this package is one path,
 // never the only one.

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/document"
@@ -79,7 +80,7 @@ func holder(t *testing.T, base string) (*wallet.Client, *wallet.Unlocked, docume
 		ValidFrom: document.Date{Year: 2020, Month: 1, Day: 1}, ValidUntil: document.Date{Year: 2040, Month: 1, Day: 1},
 	}
 	c := &wallet.Client{BaseURL: base}
-	chip, err := c.DevMintDocument(ctx, wallet.MintRequest{Identity: id})
+	chip, err := c.DevMintDocument(ctx, api.MintRequest{Identity: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func (b *browser) start(level string) (string, string) {
 }
 
 // answer is the holder's wallet answering the link.
-func answer(t *testing.T, c *wallet.Client, u *wallet.Unlocked, link, decision, password string) {
+func answer(t *testing.T, c *wallet.Client, u *wallet.Unlocked, link string, decision api.Decision, password string) {
 	t.Helper()
 	l, err := deeplink.Parse(link)
 	if err != nil {
@@ -177,7 +178,7 @@ func answer(t *testing.T, c *wallet.Client, u *wallet.Unlocked, link, decision, 
 	if _, err := c.OpenVerification(ctx, u, l.Code); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.AnswerVerification(ctx, u, wallet.AnswerRequest{Code: l.Code, Decision: decision, Password: password}); err != nil {
+	if _, err := c.AnswerVerification(ctx, u, api.AnswerRequest{Code: l.Code, Decision: decision, Password: password}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -206,7 +207,7 @@ func TestDemoAgainstThePlatform(t *testing.T) {
 		if status, _, body := b.do(http.MethodGet, page, nil); status != http.StatusOK || !strings.Contains(body, `<b id="state">pending</b>`) {
 			t.Fatalf("before the answer: %d %s", status, body)
 		}
-		answer(t, wc, u, link, "approve", holderPassword)
+		answer(t, wc, u, link, api.DecisionApprove, holderPassword)
 		status, _, body := b.do(http.MethodGet, page, nil)
 		if status != http.StatusOK {
 			t.Fatalf("result page: %d %s", status, body)
@@ -237,7 +238,7 @@ func TestDemoAgainstThePlatform(t *testing.T) {
 		}
 		// The same person again: the same pairwise subject.
 		page2, link2 := b.start("possession")
-		answer(t, wc, u, link2, "approve", "")
+		answer(t, wc, u, link2, api.DecisionApprove, "")
 		_, _, body2 := b.do(http.MethodGet, page2, nil)
 		if !strings.Contains(body2, `<code id="sub">`+sub[1]+`</code>`) || !strings.Contains(body2, `<dd id="level">possession`) {
 			t.Fatalf("second verification: %s", body2)
@@ -247,7 +248,7 @@ func TestDemoAgainstThePlatform(t *testing.T) {
 	t.Run("declined", func(t *testing.T) {
 		b := newBrowser(t, demo.URL)
 		page, link := b.start("possession")
-		answer(t, wc, u, link, "decline", "")
+		answer(t, wc, u, link, api.DecisionDecline, "")
 		if _, _, body := b.do(http.MethodGet, page, nil); !strings.Contains(body, "Not verified: <b>declined") {
 			t.Fatalf("declined: %s", body)
 		}

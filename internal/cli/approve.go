@@ -9,9 +9,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/liveness"
-	"github.com/netid-project/netid/internal/verification"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -58,18 +58,18 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := env.Stdout
-	fmt.Fprintf(out, "%s (%s) asks to verify you\n", p.RP.Name, strings.Join(p.RP.Domains, ", "))
+	fmt.Fprintf(out, "%s (%s) asks to verify you\n", p.RelyingParty.Name, strings.Join(p.RelyingParty.Domains, ", "))
 	fmt.Fprintf(out, "  purpose: %s\n  level:   %s\n  shares:  %s\n", p.Purpose, p.Level, strings.Join(p.Claims, ", "))
 	if len(p.Plaintext) > 0 {
 		fmt.Fprintf(out, "  and asks SEPARATELY for plaintext identity data: %s\n", strings.Join(p.Plaintext, ", "))
-		fmt.Fprintf(out, "  (legal basis: %s; you may decline these and still be verified)\n", p.RP.LegalBasis)
+		fmt.Fprintf(out, "  (legal basis: %s; you may decline these and still be verified)\n", p.RelyingParty.LegalBasis)
 	}
 	if p.GuardianConsent {
 		fmt.Fprintln(out, "  your guardian must consent before the result is given")
 	}
-	a := wallet.AnswerRequest{Code: code, Decision: "approve"}
+	a := api.AnswerRequest{Code: code, Decision: api.DecisionApprove}
 	if *decline {
-		a.Decision = "decline"
+		a.Decision = api.DecisionDecline
 	} else {
 		if !*yes {
 			ok, err := confirm(env, "Approve? [y/N] ")
@@ -77,10 +77,10 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 				return fmt.Errorf("%w (give --yes to approve non-interactively)", err)
 			}
 			if !ok {
-				a.Decision = "decline"
+				a.Decision = api.DecisionDecline
 			}
 		}
-		if a.Decision == "approve" && len(p.Plaintext) > 0 {
+		if a.Decision == api.DecisionApprove && len(p.Plaintext) > 0 {
 			switch *plaintext {
 			case "share":
 				a.PlaintextConsent = true
@@ -93,11 +93,11 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 			}
 		}
 	}
-	if a.Decision == "approve" {
-		if p.Level.AtLeast(verification.LevelPassword) {
+	if a.Decision == api.DecisionApprove {
+		if p.Level.AtLeast(api.LevelPassword) {
 			a.Password, _ = src.get()
 		}
-		if p.Level == verification.LevelFace {
+		if p.Level == api.LevelFace {
 			var provider liveness.Provider
 			switch {
 			case *livenessURL != "":
@@ -123,9 +123,9 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	switch r.State {
-	case "approved":
+	case api.SessionApproved:
 		fmt.Fprintf(out, "approved at level %s: shared %s\n", r.Level, strings.Join(r.Provided, ", "))
-	case "awaiting_guardian":
+	case api.SessionAwaitingGuardian:
 		fmt.Fprintln(out, "waiting for your guardian's consent (netid wallet guardian consents, in their wallet)")
 	default:
 		fmt.Fprintln(out, r.State)
@@ -158,7 +158,7 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	c := client(u.Wallet.Server)
-	var recs []wallet.Record
+	var recs []api.Record
 	if *ward != "" {
 		recs, err = c.WardHistory(ctx, u, *ward, *before, *limit)
 	} else {
@@ -211,7 +211,7 @@ func guardianConsents(ctx context.Context, env Env, args []string) error {
 		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SESSION\tWARD\tRELYING PARTY\tPURPOSE\tSHARES")
 		for _, r := range reqs {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.SessionID, r.Ward, r.RPName, r.Purpose, strings.Join(r.Claims, ","))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.SessionID, r.Ward, r.RelyingParty, r.Purpose, strings.Join(r.Claims, ","))
 		}
 		return tw.Flush()
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/wallet"
@@ -53,7 +54,7 @@ func demo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	c := client(dp.URL)
-	chipJSON, err := c.DevMintDocument(ctx, wallet.MintRequest{Identity: id})
+	chipJSON, err := c.DevMintDocument(ctx, api.MintRequest{Identity: id})
 	if err != nil {
 		return fmt.Errorf("minting the test document: %w", err)
 	}

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
-	"github.com/netid-project/netid/internal/server"
 )
 
 func dev(ctx context.Context, env Env, args []string) error {
@@ -149,7 +149,7 @@ func mintLocal(data string, id document.Identity, face []byte, now time.Time) ([
 }
 
 func mintRemote(ctx context.Context, srv string, id document.Identity, face []byte) ([]byte, error) {
-	body, err := json.Marshal(server.MintRequest{Identity: id, Face: face})
+	body, err := json.Marshal(api.MintRequest{Identity: id, Face: face})
 	if err != nil {
 		return nil, err
 	}

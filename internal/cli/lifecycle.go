@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -43,12 +43,12 @@ func (h holderFlags) unlocked(env Env) (*wallet.Unlocked, string, *wallet.Client
 	return u, pw, client(u.Wallet.Server), nil
 }
 
-func printAccount(env Env, a lifecycle.Account) error {
+func printAccount(env Env, a api.Account) error {
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "网号\t%s\n", a.Wanghao)
-	status := a.Status
+	status := string(a.Status)
 	if a.StatusBy != "" {
-		status += " (by " + a.StatusBy
+		status += " (by " + string(a.StatusBy)
 		if a.StatusReason != "" {
 			status += ": " + a.StatusReason
 		}
@@ -84,7 +84,7 @@ func walletStatus(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var a lifecycle.Account
+	var a api.Account
 	if *full {
 		a, err = c.RevealAccount(ctx, u, pw)
 	} else {

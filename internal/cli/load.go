@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -142,7 +143,7 @@ func mintLoadDocuments(ctx context.Context, c *wallet.Client, dir string, n int)
 			Birth: birth, IssuingAuthority: "上海市公安局徐汇分局",
 			ValidFrom: document.Date{Year: today.Year - 1, Month: 1, Day: 1}, ValidUntil: document.Date{Year: today.Year + 9, Month: 1, Day: 1},
 		}
-		b, err := c.DevMintDocument(ctx, wallet.MintRequest{Identity: id})
+		b, err := c.DevMintDocument(ctx, api.MintRequest{Identity: id})
 		if err != nil {
 			return nil, nil, fmt.Errorf("minting: %w", err)
 		}

@@ -30,6 +30,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -389,8 +390,8 @@ type stepTimes struct {
 }
 
 // createSession is the relying party's POST /v1/verifications.
-func (r *verifyRunner) createSession(ctx context.Context, nonce string) (created struct{ ID, Code string }, err error) {
-	body, err := json.Marshal(map[string]any{"level": string(r.level), "claims": loadClaims, "purpose": "负载测试：核验年满18岁", "nonce": nonce})
+func (r *verifyRunner) createSession(ctx context.Context, nonce string) (created api.VerificationCreated, err error) {
+	body, err := json.Marshal(api.VerificationRequest{Level: string(r.level), Claims: loadClaims, Purpose: "负载测试：核验年满18岁", Nonce: nonce})
 	if err != nil {
 		return created, err
 	}
@@ -419,7 +420,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 	}
 	t2 := time.Now()
 	t.open = t2.Sub(t1)
-	a := wallet.AnswerRequest{Code: s.Code, Decision: "approve"}
+	a := api.AnswerRequest{Code: s.Code, Decision: api.DecisionApprove}
 	if r.level == verification.LevelPassword {
 		a.Password = demoPassword
 	}
@@ -427,7 +428,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 	if err != nil {
 		return t, fmt.Errorf("approving the session: %w", err)
 	}
-	if ans.State != string(storage.SessionApproved) {
+	if ans.State != api.SessionApproved {
 		return t, fmt.Errorf("approving the session: state %q", ans.State)
 	}
 	t3 := time.Now()
@@ -436,15 +437,12 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 	if err != nil {
 		return t, err
 	}
-	var st struct {
-		State  string `json:"state"`
-		Result string `json:"result"`
-	}
+	var st api.VerificationStatus
 	if err := call(ctx, r.hc, http.MethodGet, r.base+"/v1/verifications/"+url.PathEscape(s.ID), authz, nil, http.StatusOK, &st); err != nil {
 		return t, fmt.Errorf("polling the session: %w", err)
 	}
 	t.poll = time.Since(t3)
-	if st.State != string(storage.SessionApproved) {
+	if st.State != api.SessionApproved {
 		return t, fmt.Errorf("polling the session: state %q", st.State)
 	}
 	if err := checkResult(st.Result, r.keys, r.base, r.rp.id, s.ID, nonce, r.level); err != nil {
@@ -560,7 +558,7 @@ func (r *verifyRunner) attack(ctx context.Context, env Env, holders []*wallet.Un
 		}
 		tgt.URL = r.base + "/v1/verifications/" + url.PathEscape(t.session)
 	case "create":
-		body, err := json.Marshal(map[string]any{"level": string(r.level), "claims": loadClaims, "purpose": "负载测试：核验年满18岁"})
+		body, err := json.Marshal(api.VerificationRequest{Level: string(r.level), Claims: loadClaims, Purpose: "负载测试：核验年满18岁"})
 		if err != nil {
 			return err
 		}

@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
-	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -120,7 +119,7 @@ func walletDevice(ctx context.Context, env Env, args []string) error {
 	if wallet.Exists(*f.dir) && !*replace {
 		return fmt.Errorf("the wallet %s already holds a credential: give --replace to overwrite it", *f.dir)
 	}
-	res, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: storage.KindDevice, Wanghao: wh}, false)
+	res, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindDevice, Wanghao: wh}, false)
 	if err != nil {
 		return err
 	}
@@ -144,7 +143,7 @@ func walletForgotPassword(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: storage.KindPassword, Wanghao: wh}, true); err != nil {
+	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPassword, Wanghao: wh}, true); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "new credential password set")
@@ -165,7 +164,7 @@ func walletNewPhone(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: storage.KindPhone, Wanghao: wh}, false); err != nil {
+	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPhone, Wanghao: wh}, false); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "new phone number linked")
@@ -179,7 +178,7 @@ func walletNewPhone(ctx context.Context, env Env, args []string) error {
 func walletRecover(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet recover")
 	doc := fs.String("document", "", "the document's chip data file")
-	action := fs.String("action", "", "suspend (the device is lost), resume (it was found) or reissue (to this device)")
+	actionName := fs.String("action", "", "suspend (the device is lost), resume (it was found) or reissue (to this device)")
 	f := addProofingFlags(env, fs, "the phone number linked to the 网号", "file holding the credential password (resume, reissue)")
 	replace := fs.Bool("replace", false, "reissue: overwrite a credential already in this wallet directory")
 	if err := parse(fs, args); err != nil {
@@ -188,24 +187,23 @@ func walletRecover(ctx context.Context, env Env, args []string) error {
 	if *doc == "" {
 		return errors.New("--document is required")
 	}
-	switch *action {
-	case proofing.ActionSuspend, proofing.ActionResume, proofing.ActionReissue:
-	default:
+	action := api.RecoverAction(*actionName)
+	if !action.Valid() {
 		return errors.New("--action must be suspend, resume or reissue")
 	}
-	if *action == proofing.ActionReissue && wallet.Exists(*f.dir) && !*replace {
+	if action == api.ActionReissue && wallet.Exists(*f.dir) && !*replace {
 		return fmt.Errorf("the wallet %s already holds a credential: give --replace to overwrite it", *f.dir)
 	}
-	o := wallet.ReproofOptions{Kind: storage.KindRecover, Action: *action}
+	o := wallet.ReproofOptions{Kind: api.KindRecover, Action: action}
 	o.DocumentPath = *doc
 	res, err := reproof(ctx, env, f, o, false)
 	if err != nil {
 		return err
 	}
-	switch *action {
-	case proofing.ActionSuspend:
+	switch action {
+	case api.ActionSuspend:
 		fmt.Fprintln(env.Stdout, "credential suspended: no platform accepts it until you resume it or re-issue it")
-	case proofing.ActionResume:
+	case api.ActionResume:
 		fmt.Fprintln(env.Stdout, "credential resumed")
 	default:
 		printIssued(env, res.Issued)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/rp"
@@ -108,7 +109,7 @@ func (c eidClient) verify(ctx context.Context, env Env, payload, photoFile strin
 		fmt.Fprintln(env.Stdout, "INVALID: an offline code: verify it with --offline")
 		return verdictError{errors.New("offline code")}
 	}
-	body, err := json.Marshal(map[string]string{"payload": payload})
+	body, err := json.Marshal(api.EIDVerifyRequest{Payload: payload})
 	if err != nil {
 		return err
 	}
@@ -143,24 +144,24 @@ func (c eidClient) verify(ctx context.Context, env Env, payload, photoFile strin
 		fmt.Fprintf(env.Stdout, "INVALID: %s\n", p.Title)
 		return verdictError{errors.New(p.Title)}
 	}
-	var res eidverify.Result
+	var res api.EIDResult
 	if err := json.Unmarshal(b, &res); err != nil || !res.Verified {
 		return fmt.Errorf("the platform's answer is not a verification result")
 	}
 	fmt.Fprintf(env.Stdout, "VALID: in-person check (%s) at %s\n", res.Kind, res.CheckedAt.Local().Format(time.DateTime))
 	for _, f := range res.Provided {
 		switch f {
-		case eidverify.FieldName:
+		case api.EIDName:
 			fmt.Fprintf(env.Stdout, "  %s: %s\n", f, res.NameMasked)
-		case eidverify.FieldNumber:
+		case api.EIDNumber:
 			fmt.Fprintf(env.Stdout, "  %s: %s\n", f, res.NumberPartial)
-		case eidverify.FieldSex:
+		case api.EIDSex:
 			fmt.Fprintf(env.Stdout, "  %s: %s\n", f, res.Sex)
-		case eidverify.FieldAdult:
+		case api.EIDAdult:
 			fmt.Fprintf(env.Stdout, "  %s: %v\n", f, res.AgeOver18 != nil && *res.AgeOver18)
-		case eidverify.FieldValidUntil:
+		case api.EIDValidUntil:
 			fmt.Fprintf(env.Stdout, "  %s: %s\n", f, res.DocumentValidUntil)
-		case eidverify.FieldPhoto:
+		case api.EIDPhoto:
 			img, err := photoBytes(res.Photo)
 			if err != nil {
 				return err

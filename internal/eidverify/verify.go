@@ -113,22 +113,22 @@ func (s *Service) now() time.Time {
 // the verdict and exactly the fields its policy gives (Provided); the
 // other fields are empty.
 type Result struct {
-	Verified  bool                      `json:"verified"`
-	Kind      relyingparty.InPersonKind `json:"kind"`
-	CheckedAt time.Time                 `json:"checked_at"`
+	Verified  bool
+	Kind      relyingparty.InPersonKind
+	CheckedAt time.Time
 	// Provided lists the fields given, in canonical order.
-	Provided []Field `json:"provided"`
+	Provided []Field
 
-	NameMasked    string `json:"name_masked,omitempty"`
-	NumberPartial string `json:"number_partial,omitempty"`
+	NameMasked    string
+	NumberPartial string
 	// Photo is the face image as a data: URI (RFC 2397) with its sniffed
 	// media type.
-	Photo string `json:"photo,omitempty"`
-	Sex   string `json:"sex,omitempty"`
+	Photo string
+	Sex   string
 	// AgeOver18 is set when FieldAdult is provided.
-	AgeOver18 *bool `json:"age_over_18,omitempty"`
+	AgeOver18 *bool
 	// DocumentValidUntil is YYYY-MM-DD or LongTerm.
-	DocumentValidUntil string `json:"document_valid_until,omitempty"`
+	DocumentValidUntil string
 }
 
 // Has reports whether the field was provided.

@@ -6,6 +6,9 @@
 // issuance, that the credential is active and unexpired, and that the proof
 // was not seen before.
 //
+// The wallet's side, signing proofs, is the subpackage proof, which does
+// not link the platform's storage.
+//
 // It is written here rather than taken from an OAuth library because the
 // key is looked up by credential, not carried in the proof, and the proof
 // authenticates the holder directly instead of binding an access token.

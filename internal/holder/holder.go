@@ -3,8 +3,6 @@ package holder
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -12,15 +10,16 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/holder/proof"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
 )
 
-// ProofType is the JWS typ of a holder proof.
-const ProofType = "netid-holder+jwt"
+// ProofType is the JWS typ of a holder proof (proof.Type).
+const ProofType = proof.Type
 
-// Header is the HTTP header that carries a holder proof.
-const Header = "Netid-Holder-Proof"
+// Header is the HTTP header that carries a holder proof (proof.Header).
+const Header = proof.Header
 
 // Errors a caller tells apart.
 var (
@@ -32,27 +31,12 @@ var (
 	ErrInactive = errors.New("network credential is not active")
 )
 
-type claims struct {
-	Method string `json:"htm"`
-	URL    string `json:"htu"`
-	Iat    int64  `json:"iat"`
-	JTI    string `json:"jti"`
-}
+type claims = proof.Claims
 
-// Sign makes a holder proof for one request.
+// Sign makes a holder proof for one request (proof.Sign, which a wallet
+// calls without linking this package).
 func Sign(key crypto.Signer, credentialID, method, url string, now time.Time, rnd io.Reader) (string, error) {
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	id := make([]byte, 16)
-	if _, err := io.ReadFull(rnd, id); err != nil {
-		return "", fmt.Errorf("holder: randomness: %w", err)
-	}
-	tok, err := jws.SignClaims(key, ProofType, credentialID, claims{Method: method, URL: url, Iat: now.Unix(), JTI: base64.RawURLEncoding.EncodeToString(id)})
-	if err != nil {
-		return "", fmt.Errorf("holder: signing: %w", err)
-	}
-	return tok, nil
+	return proof.Sign(key, credentialID, method, url, now, rnd)
 }
 
 // Store is what verification reads (storage.Storage satisfies it).

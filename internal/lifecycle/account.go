@@ -38,28 +38,28 @@ func State(c storage.Credential, now time.Time) string {
 // Account is what a holder sees of their network identity.
 type Account struct {
 	// Wanghao is the 网号, masked (netnum.Mask) unless Full.
-	Wanghao string `json:"wanghao"`
+	Wanghao string
 	// Full reports whether Wanghao is the whole 网号 (after the password).
-	Full         bool   `json:"full"`
-	CredentialID string `json:"credential_id"`
+	Full         bool
+	CredentialID string
 	// Status is active, suspended, revoked or expired.
-	Status string `json:"status"`
+	Status string
 	// StatusBy is who suspended or revoked the credential (holder,
 	// operator, platform); StatusReason why.
-	StatusBy     string    `json:"status_by,omitempty"`
-	StatusReason string    `json:"status_reason,omitempty"`
-	IssuedAt     time.Time `json:"issued_at"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	StatusBy     string
+	StatusReason string
+	IssuedAt     time.Time
+	ExpiresAt    time.Time
 	// DocumentType and DocumentValidUntil are those of the document the
 	// person was last proofed from: the credential never outlives it.
-	DocumentType       document.Type `json:"document_type,omitempty"`
-	DocumentValidUntil string        `json:"document_valid_until,omitempty"`
+	DocumentType       document.Type
+	DocumentValidUntil string
 	// Phone is the linked phone number, masked (sms.MaskPhone).
-	Phone string `json:"phone,omitempty"`
+	Phone string
 	// DeviceKeyThumbprint is the RFC 7638 thumbprint of the device key the
 	// credential is bound to; DeviceKeyIssuedAt when it was bound.
-	DeviceKeyThumbprint string    `json:"device_key_thumbprint"`
-	DeviceKeyIssuedAt   time.Time `json:"device_key_issued_at"`
+	DeviceKeyThumbprint string
+	DeviceKeyIssuedAt   time.Time
 }
 
 // Account returns the holder's view of their network identity and the

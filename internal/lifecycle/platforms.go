@@ -11,19 +11,19 @@ import (
 
 // Platform is a relying party the holder consented to.
 type Platform struct {
-	RPID     string   `json:"rp_id"`
-	Name     string   `json:"name"`
-	Domains  []string `json:"domains"`
-	Category string   `json:"category"`
+	RPID     string
+	Name     string
+	Domains  []string
+	Category string
 	// Claims are the claims consented to; Plaintext the plaintext fields
 	// consented to separately.
-	Claims    []string `json:"claims"`
-	Plaintext []string `json:"plaintext,omitempty"`
+	Claims    []string
+	Plaintext []string
 	// GuardianConsent reports that a guardian consented for an under-14
 	// holder.
-	GuardianConsent bool      `json:"guardian_consent,omitempty"`
-	GrantedAt       time.Time `json:"granted_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	GuardianConsent bool
+	GrantedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Platforms lists the relying parties the holder consented to, by ID.

@@ -125,31 +125,31 @@ const (
 
 // CredentialView is a credential as an operator sees it.
 type CredentialView struct {
-	ID string `json:"id"`
+	ID string
 	// State is active, suspended, revoked or expired.
-	State        string    `json:"state"`
-	StatusBy     string    `json:"status_by,omitempty"`
-	StatusReason string    `json:"status_reason,omitempty"`
-	StatusList   string    `json:"status_list"`
-	StatusIndex  int64     `json:"status_index"`
-	DeviceKeyID  string    `json:"device_key_thumbprint"`
-	IssuedAt     time.Time `json:"issued_at"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	State        string
+	StatusBy     string
+	StatusReason string
+	StatusList   string
+	StatusIndex  int64
+	DeviceKeyID  string
+	IssuedAt     time.Time
+	ExpiresAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // PersonView is a person's network identity as an operator sees it: no
 // personal data beyond the 网号 the operator already has.
 type PersonView struct {
-	Wanghao string `json:"wanghao"`
+	Wanghao string
 	// State is active or cancelled.
-	State       string           `json:"state"`
-	CreatedAt   time.Time        `json:"created_at"`
-	CancelledAt *time.Time       `json:"cancelled_at,omitempty"`
-	Guardian    bool             `json:"has_guardian,omitempty"`
-	Credentials []CredentialView `json:"credentials"`
+	State       string
+	CreatedAt   time.Time
+	CancelledAt *time.Time
+	Guardian    bool
+	Credentials []CredentialView
 	// Changed lists the IDs of the credentials the action changed.
-	Changed []string `json:"changed,omitempty"`
+	Changed []string
 }
 
 // personByWanghao finds the person holding wanghao (any spelling

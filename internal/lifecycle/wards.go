@@ -23,13 +23,13 @@ const (
 type Ward struct {
 	// PersonID identifies the ward in the guardian API (their records:
 	// GET /v1/guardian/wards/{id}/history while under 14).
-	PersonID string `json:"person_id"`
+	PersonID string
 	// Name is masked (张*三).
-	Name string `json:"name"`
-	Age  int    `json:"age"`
+	Name string
+	Age  int
 	// ConsentNeeded: the ward is under 14, so the guardian consents to
 	// each relying party's first use, and sees the ward's records.
-	ConsentNeeded bool `json:"consent_needed"`
+	ConsentNeeded bool
 }
 
 // Wards lists the persons whose guardian is guardianID and who are still

@@ -25,7 +25,6 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/netnum"
 	netperson "github.com/netid-project/netid/internal/person"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -55,7 +54,7 @@ func TestApplyAdultEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("issued credential does not verify with the published JWKS: %v", err)
 		}
-		if c.Claims.Wanghao != h.wanghao || c.Claims.VCT != proofing.VCT || c.Claims.Issuer != e.url {
+		if c.Claims.Wanghao != h.wanghao || c.Claims.VCT != credential.VCTWangzheng || c.Claims.Issuer != e.url {
 			t.Fatalf("claims: %+v", c.Claims)
 		}
 		if thumb(t, c.Claims.Holder) != thumb(t, &jose.JSONWebKey{Key: h.key.Public()}) {

@@ -8,8 +8,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/password"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 // benchBackends runs a benchmark on SQLite and, when
@@ -40,7 +40,7 @@ func BenchmarkIssuance(b *testing.B) {
 			v := e.through(p, a, "device")
 			proof := deviceProof(b, key, e.url, v.DeviceNonce, e.clock.Now())
 			b.StartTimer()
-			var issued proofing.Issued
+			var issued api.IssuedCredential
 			must(b, e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": proof}), http.StatusCreated).json(b, &issued)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
@@ -249,16 +250,7 @@ func TestEIDHolderHistory(t *testing.T) {
 	e.clock.Advance(5 * time.Second)
 	e.eidVerify(hotel, p) // replayed
 
-	var hist struct {
-		Records []struct {
-			Time         time.Time `json:"time"`
-			RelyingParty string    `json:"relying_party"`
-			RPID         string    `json:"rp_id"`
-			Channel      string    `json:"channel"`
-			Provided     []string  `json:"provided"`
-			Outcome      string    `json:"outcome"`
-		} `json:"records"`
-	}
+	var hist api.History
 	must(t, e.holderCall(h, "GET", "/v1/wallet/history", nil), http.StatusOK).json(t, &hist)
 	if len(hist.Records) != 2 {
 		t.Fatalf("history %+v", hist.Records)

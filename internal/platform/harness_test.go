@@ -22,7 +22,9 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
@@ -30,7 +32,6 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/platform"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 // clock is a settable test clock.
@@ -274,19 +275,9 @@ func (e *env) chip(p person) json.RawMessage {
 }
 
 // app is an application in progress.
-type app struct {
-	ID    string `json:"id"`
-	Token string `json:"token"`
-	State string `json:"state"`
-}
+type app = api.StartedApplication
 
-type view struct {
-	ID            string `json:"id"`
-	State         string `json:"state"`
-	FaceChallenge string `json:"face_challenge"`
-	DeviceNonce   string `json:"device_nonce"`
-	Minor         string `json:"minor"`
-}
+type view = api.Application
 
 func (e *env) start(docType document.Type) app {
 	e.t.Helper()
@@ -337,7 +328,7 @@ type holderKey struct {
 
 func deviceProof(t testing.TB, key *ecdsa.PrivateKey, aud, nonce string, iat time.Time) string {
 	t.Helper()
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(proofing.DeviceProofType)
+	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(credential.DeviceProofType)
 	alg := jose.ES256
 	if key.Curve != elliptic.P256() {
 		alg = jose.ES384
@@ -359,7 +350,7 @@ func deviceProof(t testing.TB, key *ecdsa.PrivateKey, aud, nonce string, iat tim
 }
 
 // through walks an application from the document to the given state.
-func (e *env) through(p person, a app, until string) view {
+func (e *env) through(p person, a app, until api.ApplicationState) view {
 	e.t.Helper()
 	v := e.get(a)
 	for v.State != until {
@@ -387,7 +378,7 @@ func (e *env) issue(a app, v view) *holderKey {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var issued proofing.Issued
+	var issued api.IssuedCredential
 	must(e.t, e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": deviceProof(e.t, key, e.url, v.DeviceNonce, e.clock.Now())}), http.StatusCreated).json(e.t, &issued)
 	return &holderKey{key: key, credentialID: issued.CredentialID, wanghao: issued.Wanghao, credential: issued.Credential}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/credential"
@@ -21,7 +22,6 @@ import (
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/verification"
 	sdk "github.com/netid-project/netid/rp"
 )
 
@@ -40,9 +40,9 @@ func lifecycleEnv(t *testing.T) *env {
 }
 
 // account is the holder's account view.
-func (e *env) account(h *holderKey) lifecycle.Account {
+func (e *env) account(h *holderKey) api.Account {
 	e.t.Helper()
-	var a lifecycle.Account
+	var a api.Account
 	must(e.t, e.holderCall(h, "GET", "/v1/holder/account", nil), http.StatusOK).json(e.t, &a)
 	return a
 }
@@ -121,7 +121,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	}
 
 	a := e.account(h)
-	if a.Status != lifecycle.StateActive || a.Wanghao != netnum.Mask(h.wanghao) || a.Full || !strings.Contains(a.Phone, "****") ||
+	if a.Status != api.CredentialActive || a.Wanghao != netnum.Mask(h.wanghao) || a.Full || !strings.Contains(a.Phone, "****") ||
 		a.DeviceKeyThumbprint == "" || a.CredentialID != h.credentialID || a.DocumentValidUntil != "2040-01-01" {
 		t.Fatalf("account: %+v", a)
 	}
@@ -129,7 +129,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	if typ := r.problemType(t); typ != "wrong-password" || !strings.Contains(string(r.body), `"remaining_attempts":4`) {
 		t.Fatalf("reveal with a wrong password: %s %s", typ, r.body)
 	}
-	var full lifecycle.Account
+	var full api.Account
 	must(t, e.holderCall(h, "POST", "/v1/holder/account/reveal", map[string]any{"password": p.password}), http.StatusOK).json(t, &full)
 	if !full.Full || full.Wanghao != netnum.Format(h.wanghao) {
 		t.Fatalf("revealed: %+v", full)
@@ -140,7 +140,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 		t.Fatalf("resume an active credential: %s", typ)
 	}
 	must(t, e.holderCall(h, "POST", "/v1/holder/suspend", map[string]any{"password": p.password, "reason": "手机暂时不用"}), http.StatusOK).json(t, &a)
-	if a.Status != lifecycle.StateSuspended || a.StatusBy != storage.StatusByHolder || a.StatusReason != "手机暂时不用" {
+	if a.Status != api.CredentialSuspended || a.StatusBy != api.StatusByHolder || a.StatusReason != "手机暂时不用" {
 		t.Fatalf("after suspending: %+v", a)
 	}
 	if e.usable(h, shop) {
@@ -172,9 +172,9 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	if typ := e.admin("POST", h.wanghao+"/suspend", map[string]any{}).problemType(t); typ != "invalid-reason" {
 		t.Fatalf("operator without a reason: %s", typ)
 	}
-	var pv lifecycle.PersonView
+	var pv api.PersonView
 	must(t, e.admin("POST", netnum.Format(h.wanghao)+"/suspend", map[string]any{"reason": "涉嫌冒用，核查中"}), http.StatusOK).json(t, &pv)
-	if len(pv.Changed) != 1 || pv.Credentials[0].StatusBy != storage.OperatorOver(storage.StatusByHolder) {
+	if len(pv.Changed) != 1 || pv.Credentials[0].StatusBy != api.StatusByOperatorOverHolder {
 		t.Fatalf("operator suspend: %+v", pv)
 	}
 	if typ := e.holderCall(h, "POST", "/v1/holder/resume", map[string]any{"password": p.password}).problemType(t); typ != "operator-suspension" {
@@ -209,9 +209,9 @@ func TestLifecycleSuspendResume(t *testing.T) {
 	if typ := e.holderCall(h, "POST", "/v1/holder/resume", map[string]any{"password": "00000001"}).problemType(t); typ != "wrong-password" {
 		t.Fatalf("resume with a wrong password: %s", typ)
 	}
-	var resumed lifecycle.Account // fresh: status_by is omitted when empty
+	var resumed api.Account // fresh: status_by is omitted when empty
 	must(t, e.holderCall(h, "POST", "/v1/holder/resume", map[string]any{"password": p.password}), http.StatusOK).json(t, &resumed)
-	if resumed.Status != lifecycle.StateActive || resumed.StatusBy != "" || resumed.StatusReason != "" || !e.usable(h, shop) {
+	if resumed.Status != api.CredentialActive || resumed.StatusBy != "" || resumed.StatusReason != "" || !e.usable(h, shop) {
 		t.Fatalf("after resuming: %+v", resumed)
 	}
 
@@ -229,7 +229,7 @@ func TestLifecycleSuspendResume(t *testing.T) {
 		t.Fatalf("offline after revocation: %v", err)
 	}
 	must(t, e.admin("GET", h.wanghao, nil), http.StatusOK).json(t, &pv)
-	if pv.Credentials[0].State != lifecycle.StateRevoked || pv.Credentials[0].StatusReason != "证件挂失" {
+	if pv.Credentials[0].State != api.CredentialRevoked || pv.Credentials[0].StatusReason != "证件挂失" {
 		t.Fatalf("operator view: %+v", pv)
 	}
 	// The holder's history shows what happened to their credential.
@@ -335,7 +335,7 @@ func TestLifecycleCancel(t *testing.T) {
 	if !e.usable(again, shop) || e.usable(h, shop) {
 		t.Fatal("after re-applying: the new credential must work and the old one not")
 	}
-	if a := e.account(again); a.Status != lifecycle.StateActive || a.Phone == "" {
+	if a := e.account(again); a.Status != api.CredentialActive || a.Phone == "" {
 		t.Fatalf("account after re-applying: %+v", a)
 	}
 }
@@ -361,7 +361,7 @@ func TestLifecyclePassword(t *testing.T) {
 	}
 	must(t, change(p.password, "58203716"), http.StatusNoContent)
 	shop := e.register("shop", "", "", "age_over_18")
-	for pw, want := range map[string]string{p.password: "declined", "58203716": "approved"} {
+	for pw, want := range map[string]api.SessionState{p.password: "declined", "58203716": "approved"} {
 		c := e.newSession(shop, map[string]any{"purpose": "登录", "level": "password"})
 		must(t, e.open(h, c.Code), http.StatusOK)
 		r := e.answer(h, c.Code, map[string]any{"decision": "approve", "password": pw})
@@ -459,7 +459,7 @@ func TestLifecycleWithdrawConsent(t *testing.T) {
 	consentRound := func() {
 		t.Helper()
 		c := e.newSession(game, map[string]any{"purpose": "防沉迷实名", "claims": []string{"age_band"}})
-		var prompt verification.Prompt
+		var prompt api.Prompt
 		must(t, e.open(kid, c.Code), http.StatusOK).json(t, &prompt)
 		if !prompt.GuardianConsent {
 			t.Fatal("the prompt does not ask for the guardian's consent")
@@ -473,12 +473,12 @@ func TestLifecycleWithdrawConsent(t *testing.T) {
 	consentRound()
 	// With consent, the next verification does not wait for the guardian.
 	c := e.newSession(game, map[string]any{"purpose": "登录"})
-	var prompt verification.Prompt
+	var prompt api.Prompt
 	must(t, e.open(kid, c.Code), http.StatusOK).json(t, &prompt)
 	if prompt.GuardianConsent || prompt.SessionID != c.ID {
 		t.Fatal("consent not remembered")
 	}
-	var list struct{ Platforms []lifecycle.Platform }
+	var list api.PlatformList
 	must(t, e.holderCall(kid, "GET", "/v1/holder/platforms", nil), http.StatusOK).json(t, &list)
 	if len(list.Platforms) != 1 || list.Platforms[0].RPID != "game" || list.Platforms[0].Name != "平台 game" || !list.Platforms[0].GuardianConsent ||
 		len(list.Platforms[0].Domains) != 1 {
@@ -525,9 +525,9 @@ func (e *env) applyTeen(parent *holderKey, teen person) *holderKey {
 	return e.issue(a, e.get(a))
 }
 
-func (e *env) wards(g *holderKey) []lifecycle.Ward {
+func (e *env) wards(g *holderKey) []api.Ward {
 	e.t.Helper()
-	var out struct{ Wards []lifecycle.Ward }
+	var out api.WardList
 	must(e.t, e.holderCall(g, "GET", "/v1/holder/wards", nil), http.StatusOK).json(e.t, &out)
 	return out.Wards
 }
@@ -548,7 +548,7 @@ func TestLifecycleAgeTransitions(t *testing.T) {
 		t.Fatalf("wards at 13: %+v", w)
 	}
 	c := e.newSession(game, map[string]any{"purpose": "登录"})
-	var prompt verification.Prompt
+	var prompt api.Prompt
 	must(t, e.open(kid, c.Code), http.StatusOK).json(t, &prompt)
 	if !prompt.GuardianConsent {
 		t.Fatal("at 13 the guardian must consent")
@@ -562,13 +562,13 @@ func TestLifecycleAgeTransitions(t *testing.T) {
 	if e.holderWorks(kid) {
 		t.Fatal("the credential outlived its age markers")
 	}
-	if a := e.account(kid); a.Status != lifecycle.StateExpired {
+	if a := e.account(kid); a.Status != api.CredentialExpired {
 		t.Fatalf("account on the 14th birthday: %s", a.Status)
 	}
 	a := e.startKind("device", kid.wanghao, "")
 	kid14 := e.issue(a, e.through(child, a, "device"))
 	c = e.newSession(game, map[string]any{"purpose": "登录", "claims": []string{"age_band"}})
-	prompt = verification.Prompt{}
+	prompt = api.Prompt{}
 	must(t, e.open(kid14, c.Code), http.StatusOK).json(t, &prompt)
 	if prompt.GuardianConsent {
 		t.Fatal("at 14 the guardian's consent is still asked for")

@@ -66,7 +66,7 @@ type Platform struct {
 	Outbox *sms.Outbox
 	Log    *slog.Logger
 
-	notifier *verification.HTTPNotifier
+	notifier *server.HTTPNotifier
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -202,7 +202,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		return nil, err
 	}
 
-	p.notifier = &verification.HTTPNotifier{Log: log}
+	p.notifier = &server.HTTPNotifier{Log: log}
 	p.Verification = &verification.Service{
 		Store:      store,
 		Passwords:  passwords,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -111,9 +112,7 @@ func TestReproofFaceNeedsFaceHash(t *testing.T) {
 		t.Errorf("face before SMS: status %d %s, want 409", r.status, got)
 	}
 	v := e.through(p, a, "face")
-	var full struct {
-		FaceImageHash string `json:"face_image_hash"`
-	}
+	var full api.Application
 	must(t, e.call("GET", "/v1/applications/"+a.ID, a.Token, nil), http.StatusOK).json(t, &full)
 	if full.FaceImageHash == "" || v.FaceChallenge == "" {
 		t.Errorf("face state without face image hash (%q) or challenge", full.FaceImageHash)

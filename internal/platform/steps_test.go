@@ -18,11 +18,12 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/jws/jwstest"
 	"github.com/netid-project/netid/internal/liveness"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 func freshSchema(t testing.TB, dsn string) string {
@@ -196,7 +197,7 @@ func TestDeviceProof(t *testing.T) {
 		// The proof must be a compact JWS: the JSON serialization of a valid
 		// proof, which go-jose's ParseSigned would take, is refused.
 		"JSON serialization": jwstest.JSONSerialization(deviceProof(t, key, e.url, v.DeviceNonce, now)),
-		"duplicate nonce":    rawDeviceProof(t, key, proofing.DeviceProofType, `{"aud":"`+e.url+`","nonce":"nope","iat":`+strconv.FormatInt(now.Unix(), 10)+`,"nonce":"`+v.DeviceNonce+`"}`),
+		"duplicate nonce":    rawDeviceProof(t, key, credential.DeviceProofType, `{"aud":"`+e.url+`","nonce":"nope","iat":`+strconv.FormatInt(now.Unix(), 10)+`,"nonce":"`+v.DeviceNonce+`"}`),
 		"no typ":             rawDeviceProof(t, key, "", `{"aud":"`+e.url+`","nonce":"`+v.DeviceNonce+`","iat":`+strconv.FormatInt(now.Unix(), 10)+`}`),
 		"typ JWT":            rawDeviceProof(t, key, "JWT", `{"aud":"`+e.url+`","nonce":"`+v.DeviceNonce+`","iat":`+strconv.FormatInt(now.Unix(), 10)+`}`),
 	} {
@@ -310,9 +311,7 @@ func TestMinor14To17NeedsGuardianConfirmation(t *testing.T) {
 			if typ := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": "x"}).problemType(t); typ != "wrong-state" {
 				t.Fatalf("issuance before confirmation: %s", typ)
 			}
-			var reqs struct {
-				Requests []proofing.GuardianRequest `json:"requests"`
-			}
+			var reqs api.GuardianRequestList
 			must(t, e.holderCall(parent, "GET", "/v1/guardian/requests", nil), http.StatusOK).json(t, &reqs)
 			if len(reqs.Requests) != 1 || reqs.Requests[0].ApplicationID != a.ID || reqs.Requests[0].Age != 16 || reqs.Requests[0].Name == teen.identity.Name {
 				t.Fatalf("guardian requests: %+v", reqs)

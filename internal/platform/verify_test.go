@@ -16,6 +16,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	_ "modernc.org/sqlite"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
@@ -67,15 +68,9 @@ func (e *env) rpCall(r rp, method, path string, body any) response {
 	return response{status: resp.StatusCode, header: resp.Header, body: out}
 }
 
-type created struct {
-	ID, Code, Link, QR, State string
-}
+type created = api.VerificationCreated
 
-type polled struct {
-	ID, State, Level, Result, Error string
-	LevelReached                    string   `json:"level_reached"`
-	Provided                        []string `json:"provided"`
-}
+type polled = api.VerificationStatus
 
 func (e *env) newSession(r rp, req map[string]any) created {
 	e.t.Helper()
@@ -151,9 +146,9 @@ func TestVerificationResultOnly(t *testing.T) {
 		if st := e.poll(shop, c.ID); st.State != "pending" || st.Result != "" {
 			t.Fatalf("before the holder answers: %+v", st)
 		}
-		var prompt verification.Prompt
+		var prompt api.Prompt
 		must(t, e.open(h, c.Code), http.StatusOK).json(t, &prompt)
-		if prompt.RP.Name != "平台 shop" || prompt.Purpose != "购买需年满18岁的商品" || len(prompt.Plaintext) != 0 || strings.Join(prompt.Claims, ",") != "verified,sub,age_over_18" {
+		if prompt.RelyingParty.Name != "平台 shop" || prompt.Purpose != "购买需年满18岁的商品" || len(prompt.Plaintext) != 0 || strings.Join(prompt.Claims, ",") != "verified,sub,age_over_18" {
 			t.Fatalf("prompt: %+v", prompt)
 		}
 		must(t, e.answer(h, c.Code, map[string]any{"decision": "approve"}), http.StatusOK)
@@ -209,10 +204,10 @@ func TestPlaintextNeedsLegalBasisAndSeparateConsent(t *testing.T) {
 	}
 	bank := e.register("bank", "", "《反洗钱法》第二十八条", "name", "document_number", "age_over_18")
 	req := map[string]any{"claims": []string{"name", "document_number", "age_over_18"}, "purpose": "开户实名登记"}
-	var prompt verification.Prompt
+	var prompt api.Prompt
 	c := e.newSession(bank, req)
 	must(t, e.open(h, c.Code), http.StatusOK).json(t, &prompt)
-	if strings.Join(prompt.Plaintext, ",") != "name,document_number" || prompt.RP.LegalBasis == "" {
+	if strings.Join(prompt.Plaintext, ",") != "name,document_number" || prompt.RelyingParty.LegalBasis == "" {
 		t.Fatalf("plaintext must be shown apart: %+v", prompt)
 	}
 	// Declining the plaintext still allows a result-only verification.
@@ -360,16 +355,16 @@ func TestAssuranceLevels(t *testing.T) {
 	}
 
 	c = e.newSession(gov, map[string]any{"purpose": "办事", "level": verification.ACRFace})
-	var prompt verification.Prompt
+	var prompt api.Prompt
 	must(t, e.open(h, c.Code), http.StatusOK).json(t, &prompt)
 	if prompt.FaceChallenge == "" || prompt.FaceImageHash == "" {
 		t.Fatalf("face level prompt: %+v", prompt)
 	}
-	att := e.attest(app{ID: prompt.SessionID}, prompt.FaceChallenge, p.face)
+	att := e.attest(app{Application: view{ID: prompt.SessionID}}, prompt.FaceChallenge, p.face)
 	if typ := e.answer(h, c.Code, map[string]any{"decision": "approve", "password": p.password}).problemType(t); typ != "level-not-reached" {
 		t.Fatalf("face level without a face check: %s", typ)
 	}
-	wrongFace := e.attest(app{ID: prompt.SessionID}, prompt.FaceChallenge, []byte("another face"))
+	wrongFace := e.attest(app{Application: view{ID: prompt.SessionID}}, prompt.FaceChallenge, []byte("another face"))
 	if typ := e.answer(h, c.Code, map[string]any{"decision": "approve", "password": p.password, "face_attestation": wrongFace}).problemType(t); typ != "liveness-binding-mismatch" {
 		t.Fatalf("someone else's face: %s", typ)
 	}
@@ -409,7 +404,7 @@ func TestUnder14NeedsGuardianConsentOncePerRelyingParty(t *testing.T) {
 
 	game := e.register("game", "", "", "age_band")
 	c := e.newSession(game, map[string]any{"purpose": "防沉迷实名", "claims": []string{"age_band"}})
-	var prompt verification.Prompt
+	var prompt api.Prompt
 	must(t, e.open(kid, c.Code), http.StatusOK).json(t, &prompt)
 	if !prompt.GuardianConsent {
 		t.Fatal("the prompt does not say a guardian must consent")
@@ -422,11 +417,9 @@ func TestUnder14NeedsGuardianConsentOncePerRelyingParty(t *testing.T) {
 	if st := e.poll(game, c.ID); st.State != "awaiting_guardian" || st.Result != "" {
 		t.Fatalf("RP polling while the guardian decides: %+v", st)
 	}
-	var reqs struct {
-		Requests []verification.GuardianRequest
-	}
+	var reqs api.ConsentRequestList
 	must(t, e.holderCall(parent, "GET", "/v1/guardian/consents", nil), http.StatusOK).json(t, &reqs)
-	if len(reqs.Requests) != 1 || reqs.Requests[0].SessionID != c.ID || reqs.Requests[0].RPName != "平台 game" {
+	if len(reqs.Requests) != 1 || reqs.Requests[0].SessionID != c.ID || reqs.Requests[0].RelyingParty != "平台 game" {
 		t.Fatalf("guardian consents: %+v", reqs)
 	}
 	stranger := e.apply(adult(t))

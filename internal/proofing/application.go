@@ -22,37 +22,37 @@ import (
 
 // View is what the applicant sees of an application.
 type View struct {
-	ID string `json:"id"`
+	ID string
 	// Kind is what the application is for (apply, device, password,
 	// phone, recover).
-	Kind         storage.ApplicationKind  `json:"kind"`
-	State        storage.ApplicationState `json:"state"`
-	DocumentType document.Type            `json:"document_type"`
-	ExpiresAt    time.Time                `json:"expires_at"`
+	Kind         storage.ApplicationKind
+	State        storage.ApplicationState
+	DocumentType document.Type
+	ExpiresAt    time.Time
 	// Minor is the applicant's minor band once the chip data verified.
-	Minor string `json:"minor,omitempty"`
+	Minor string
 	// OnBehalf is true when a guardian applies for a child under 14.
-	OnBehalf bool `json:"on_behalf,omitempty"`
+	OnBehalf bool
 	// FaceChallenge is set in state face.
-	FaceChallenge string `json:"face_challenge,omitempty"`
+	FaceChallenge string
 	// FaceImageHash is set in state face of a re-proofing application
 	// (kinds other than apply): the SHA-256 of the face image of the
 	// person's document chip (base64url), which the liveness attestation
 	// must name. An applicant reads it from their own chip instead.
-	FaceImageHash string `json:"face_image_hash,omitempty"`
+	FaceImageHash string
 	// Actions are the choices of a recover application in state action.
-	Actions []string `json:"actions,omitempty"`
+	Actions []string
 	// DeviceNonce is set in state device.
-	DeviceNonce string `json:"device_nonce,omitempty"`
+	DeviceNonce string
 	// CredentialID is set once issued.
-	CredentialID string `json:"credential_id,omitempty"`
+	CredentialID string
 }
 
 // Started is a new application and its bearer token, which authenticates
 // every later step. The token is shown once; the platform keeps its MAC.
 type Started struct {
 	View
-	Token string `json:"token"`
+	Token string
 }
 
 func appAAD(id, what string) []byte { return []byte("application:" + id + ":" + what) }

@@ -14,13 +14,13 @@ import (
 // GuardianRequest is a minor's application waiting for the guardian's
 // confirmation, as the guardian's wallet shows it.
 type GuardianRequest struct {
-	ApplicationID string        `json:"application_id"`
-	DocumentType  document.Type `json:"document_type"`
+	ApplicationID string
+	DocumentType  document.Type
 	// Name is the applicant's name, masked (张*三).
-	Name      string    `json:"name"`
-	Age       int       `json:"age"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
+	Name      string
+	Age       int
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // GuardianRequests lists the applications waiting for guardian guardianID.

@@ -19,19 +19,12 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 )
 
-// VCT is the verifiable credential type of the 网证.
-const VCT = "urn:netid:wangzheng:1"
-
-// DeviceProofType is the JWS typ of the device key's proof of possession
-// (as in OpenID4VCI).
-const DeviceProofType = "openid4vci-proof+jwt"
-
 // Issued is the result of a successful application.
 type Issued struct {
-	Wanghao      string    `json:"wanghao"`
-	CredentialID string    `json:"credential_id"`
-	Credential   string    `json:"credential"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	Wanghao      string
+	CredentialID string
+	Credential   string
+	ExpiresAt    time.Time
 }
 
 // Issue checks the device key's proof of possession, allocates (or finds
@@ -124,7 +117,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	claims := credential.Claims{
 		ID:          credID,
 		Issuer:      s.Issuer,
-		VCT:         VCT,
+		VCT:         credential.VCTWangzheng,
 		Wanghao:     holder.Wanghao,
 		IssuedAt:    now,
 		NotBefore:   now,
@@ -294,7 +287,7 @@ type deviceProof struct {
 }
 
 // verifyDeviceProof checks the wallet's proof of possession of its new
-// device key: a JWS of type DeviceProofType, ES256, carrying the public key
+// device key: a JWS of type credential.DeviceProofType, ES256, carrying the public key
 // in its header, with the platform as audience, the application's nonce and
 // a fresh issued-at time.
 func (s *Service) verifyDeviceProof(proof, nonce string, now time.Time) (deviceProof, error) {
@@ -317,12 +310,12 @@ func (s *Service) verifyDeviceProof(proof, nonce string, now time.Time) (deviceP
 		Nonce string `json:"nonce"`
 		Iat   int64  `json:"iat"`
 	}
-	_, err := jws.VerifyClaims(proof, jws.Expect{Typ: DeviceProofType, Keys: keys}, &c)
+	_, err := jws.VerifyClaims(proof, jws.Expect{Typ: credential.DeviceProofType, Keys: keys}, &c)
 	switch {
 	case errors.Is(err, ErrDeviceProof):
 		return deviceProof{}, err
 	case errors.Is(err, jws.ErrType):
-		return deviceProof{}, fmt.Errorf("%w: typ must be %s", ErrDeviceProof, DeviceProofType)
+		return deviceProof{}, fmt.Errorf("%w: typ must be %s", ErrDeviceProof, credential.DeviceProofType)
 	case errors.Is(err, jws.ErrSignature), errors.Is(err, jws.ErrUnknownKey):
 		return deviceProof{}, fmt.Errorf("%w: signature does not verify", ErrDeviceProof)
 	case err != nil:

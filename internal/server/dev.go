@@ -6,8 +6,8 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/devauthority"
-	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/liveness"
@@ -42,16 +42,8 @@ func (d *Dev) Mount(mux *http.ServeMux, h func(string, func(http.ResponseWriter,
 	h("POST /dev/relationships", d.attestRelationship)
 }
 
-// MintRequest asks the development document authority for a test
-// document's chip data. Face is an optional JPEG or PNG (base64); without
-// it a synthetic portrait is drawn.
-type MintRequest struct {
-	Identity document.Identity `json:"identity"`
-	Face     []byte            `json:"face,omitempty"`
-}
-
 func (d *Dev) mintDocument(w http.ResponseWriter, r *http.Request) error {
-	var req MintRequest
+	var req api.MintRequest
 	if err := httpx.DecodeJSON(w, r, d.MaxBody, &req); err != nil {
 		return err
 	}
@@ -69,13 +61,6 @@ func (d *Dev) mintDocument(w http.ResponseWriter, r *http.Request) error {
 
 var codeRE = regexp.MustCompile(`\b(\d{6})\b`)
 
-// SMSMessage is the dev outbox's latest message to a number.
-type SMSMessage struct {
-	To   string `json:"to"`
-	Text string `json:"text"`
-	Code string `json:"code,omitempty"`
-}
-
 func (d *Dev) latestSMS(w http.ResponseWriter, r *http.Request) error {
 	phone, err := sms.NormalizePhone(r.URL.Query().Get("phone"))
 	if err != nil {
@@ -86,21 +71,12 @@ func (d *Dev) latestSMS(w http.ResponseWriter, r *http.Request) error {
 		return httpx.New(http.StatusNotFound, "no-message", "No message", "the dev outbox holds no message for this number")
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusOK, SMSMessage{To: m.To, Text: m.Text, Code: codeRE.FindString(m.Text)})
+	httpx.WriteJSON(w, http.StatusOK, api.SMSMessage{To: m.To, Text: m.Text, Code: codeRE.FindString(m.Text)})
 	return nil
 }
 
-// LivenessRequest is the liveness HTTP provider protocol
-// (liveness.HTTPProvider), which the development provider speaks.
-type LivenessRequest struct {
-	Challenge     string `json:"challenge"`
-	ApplicationID string `json:"application_id"`
-	FaceImageHash string `json:"face_image_hash"`
-	Capture       []byte `json:"capture,omitempty"`
-}
-
 func (d *Dev) attestLiveness(w http.ResponseWriter, r *http.Request) error {
-	var req LivenessRequest
+	var req api.LivenessRequest
 	if err := httpx.DecodeJSON(w, r, d.MaxBody, &req); err != nil {
 		return err
 	}
@@ -114,20 +90,12 @@ func (d *Dev) attestLiveness(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"attestation": att})
+	httpx.WriteJSON(w, http.StatusOK, api.LivenessAttestation{Attestation: att})
 	return nil
 }
 
-// RelationshipAttestRequest asks the development relationship authority to
-// attest that a guardian is the parent of the child the reference names.
-type RelationshipAttestRequest struct {
-	Guardian     string `json:"guardian"`
-	ChildRef     string `json:"child_ref"`
-	Relationship string `json:"relationship,omitempty"`
-}
-
 func (d *Dev) attestRelationship(w http.ResponseWriter, r *http.Request) error {
-	var req RelationshipAttestRequest
+	var req api.RelationshipAttestRequest
 	if err := httpx.DecodeJSON(w, r, d.MaxBody, &req); err != nil {
 		return err
 	}
@@ -138,6 +106,6 @@ func (d *Dev) attestRelationship(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"evidence": ev})
+	httpx.WriteJSON(w, http.StatusOK, api.RelationshipEvidence{Evidence: ev})
 	return nil
 }

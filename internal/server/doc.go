@@ -4,7 +4,11 @@
 // lists), health, readiness and metrics, and, in development mode only, the
 // development authorities.
 //
-// Handlers are thin: they decode strictly (package httpx), call package
-// proofing, and map its errors to RFC 9457 problem documents with a stable
-// type per failure in one place (problems.go).
+// Handlers are thin: they decode strictly (package httpx) into package
+// api's request types, call the domain packages (proofing, lifecycle,
+// verification, eidverify), encode their answers as api types through the
+// mappings in wire_*.go (one file per route group, one table per
+// enumeration), and map errors to RFC 9457 problem documents with a stable
+// type per failure in one place (problems.go). The callback that tells a
+// relying party a session ended (callback.go) is written the same way.
 package server

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/httpx"
@@ -30,12 +31,6 @@ func (s *Server) mountEID(h func(string, func(http.ResponseWriter, *http.Request
 	h("POST "+EIDVerifyPath, s.eidVerify)
 	h("GET "+EIDPagePath, s.eidPage)
 	h("POST "+EIDPagePath, s.eidPageSubmit)
-}
-
-// EIDVerifyRequest is an in-person verifier's submission: the scanned QR
-// code's text.
-type EIDVerifyRequest struct {
-	Payload string `json:"payload"`
 }
 
 // eidProblems maps the in-person check's errors to problem types.
@@ -68,7 +63,7 @@ func (s *Server) eidVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req EIDVerifyRequest
+	var req api.EIDVerifyRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -76,7 +71,7 @@ func (s *Server) eidVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return eidProblem(err)
 	}
-	return reply(w, res, nil)
+	return reply(w, eidResult(res), nil)
 }
 
 // eidPageCSS is the page's only style; the CSP allows it by its hash.

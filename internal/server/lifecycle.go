@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
@@ -143,7 +144,7 @@ func (s *Server) holderAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, err := s.Lifecycle.Account(r.Context(), h.Person.ID, h.Credential.ID)
-	return reply(w, a, err)
+	return replyAccount(w, a, err)
 }
 
 func (s *Server) holderReveal(w http.ResponseWriter, r *http.Request) error {
@@ -151,18 +152,12 @@ func (s *Server) holderReveal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req PasswordRequest
+	var req api.PasswordRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
 	a, err := s.Lifecycle.Reveal(r.Context(), h.Person.ID, h.Credential.ID, req.Password)
-	return reply(w, a, err)
-}
-
-// SuspendRequest is a holder's suspension.
-type SuspendRequest struct {
-	Password string `json:"password"`
-	Reason   string `json:"reason,omitempty"`
+	return replyAccount(w, a, err)
 }
 
 func (s *Server) holderSuspend(w http.ResponseWriter, r *http.Request) error {
@@ -170,7 +165,7 @@ func (s *Server) holderSuspend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req SuspendRequest
+	var req api.SuspendRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -178,7 +173,7 @@ func (s *Server) holderSuspend(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, err := s.Lifecycle.Account(r.Context(), h.Person.ID, h.Credential.ID)
-	return reply(w, a, err)
+	return replyAccount(w, a, err)
 }
 
 func (s *Server) holderResume(w http.ResponseWriter, r *http.Request) error {
@@ -186,7 +181,7 @@ func (s *Server) holderResume(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req PasswordRequest
+	var req api.PasswordRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -194,13 +189,7 @@ func (s *Server) holderResume(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	a, err := s.Lifecycle.Account(r.Context(), h.Person.ID, h.Credential.ID)
-	return reply(w, a, err)
-}
-
-// ChangePasswordRequest changes the credential password.
-type ChangePasswordRequest struct {
-	OldPassword string `json:"old_password"`
-	NewPassword string `json:"new_password"`
+	return replyAccount(w, a, err)
 }
 
 func (s *Server) holderChangePassword(w http.ResponseWriter, r *http.Request) error {
@@ -208,7 +197,7 @@ func (s *Server) holderChangePassword(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var req ChangePasswordRequest
+	var req api.ChangePasswordRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -217,20 +206,6 @@ func (s *Server) holderChangePassword(w http.ResponseWriter, r *http.Request) er
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// PhoneChangeRequest starts a phone number change.
-type PhoneChangeRequest struct {
-	Password string `json:"password"`
-	Phone    string `json:"phone"`
-}
-
-// PhoneConfirmRequest confirms it with the code sent to the linked number
-// (old_code) and the one sent to the new number (new_code).
-type PhoneConfirmRequest struct {
-	Phone   string `json:"phone"`
-	OldCode string `json:"old_code"`
-	NewCode string `json:"new_code"`
 }
 
 // codeProblem adds which code failed ("code": "old" or "new") to the
@@ -242,7 +217,7 @@ func codeProblem(err error) error {
 	}
 	var p *httpx.Problem
 	if errors.As(problem(err), &p) {
-		return p.With("code", string(ce.Which))
+		return p.With(api.ExtCode, toAPI(phoneCodes, ce.Which))
 	}
 	return err
 }
@@ -252,7 +227,7 @@ func (s *Server) holderStartPhone(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var req PhoneChangeRequest
+	var req api.PhoneChangeRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -271,7 +246,7 @@ func (s *Server) holderConfirmPhone(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var req PhoneConfirmRequest
+	var req api.PhoneConfirmRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -288,7 +263,10 @@ func (s *Server) holderPlatforms(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	list, err := s.Lifecycle.Platforms(r.Context(), h.Person.ID)
-	return reply(w, map[string]any{"platforms": list}, err)
+	if err != nil {
+		return err
+	}
+	return reply(w, platforms(list), nil)
 }
 
 func (s *Server) holderWithdraw(w http.ResponseWriter, r *http.Request) error {
@@ -308,7 +286,7 @@ func (s *Server) holderCancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req PasswordRequest
+	var req api.PasswordRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -324,8 +302,11 @@ func (s *Server) holderWards(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	wards, err := s.Lifecycle.Wards(r.Context(), h.Person.ID)
-	return reply(w, map[string]any{"wards": wards}, err)
+	list, err := s.Lifecycle.Wards(r.Context(), h.Person.ID)
+	if err != nil {
+		return err
+	}
+	return reply(w, wards(list), nil)
 }
 
 // maxAdminToken bounds a presented admin token before hashing.
@@ -364,24 +345,24 @@ func (s *Server) adminCredential(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, personView(v))
 	return nil
-}
-
-// ReasonRequest carries an operator's reason.
-type ReasonRequest struct {
-	Reason string `json:"reason"`
 }
 
 func (s *Server) adminCredentialAction(w http.ResponseWriter, r *http.Request) error {
 	if err := s.adminAuthorized(w, r); err != nil {
 		return err
 	}
-	var req ReasonRequest
+	var req api.ReasonRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	action := lifecycle.Action(r.PathValue("action"))
+	// An action no constant maps to goes to lifecycle as it came, which
+	// refuses it (unknown-action).
+	action, ok := fromAPI(operatorActions, api.OperatorAction(r.PathValue("action")))
+	if !ok {
+		action = lifecycle.Action(r.PathValue("action"))
+	}
 	v, err := s.Lifecycle.Operator(r.Context(), r.PathValue("wanghao"), action, req.Reason)
 	if err != nil && len(v.Changed) == 0 {
 		return err
@@ -391,6 +372,13 @@ func (s *Server) adminCredentialAction(w http.ResponseWriter, r *http.Request) e
 		s.Log.Error("operator credential action not recorded", "err", err)
 	}
 	s.Log.Info("operator changed credential status", "action", string(action), "credentials", v.Changed)
-	httpx.WriteJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, personView(v))
 	return nil
+}
+
+func replyAccount(w http.ResponseWriter, a lifecycle.Account, err error) error {
+	if err != nil {
+		return err
+	}
+	return reply(w, account(a), nil)
 }

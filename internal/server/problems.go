@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
@@ -124,23 +125,23 @@ func problem(err error) error {
 			pr := httpx.New(m.status, m.slug, m.title, err.Error())
 			var wrong *password.WrongPasswordError
 			if errors.As(err, &wrong) {
-				pr = pr.With("remaining_attempts", wrong.Remaining)
+				pr = pr.With(api.ExtRemainingAttempts, wrong.Remaining)
 			}
 			var wrongCode *sms.WrongCodeError
 			if errors.As(err, &wrongCode) {
-				pr = pr.With("remaining_attempts", wrongCode.Remaining)
+				pr = pr.With(api.ExtRemainingAttempts, wrongCode.Remaining)
 			}
 			var locked *password.LockedError
 			if errors.As(err, &locked) {
-				pr = pr.With("locked_until", locked.Until.UTC().Format(time.RFC3339))
+				pr = pr.With(api.ExtLockedUntil, locked.Until.UTC().Format(time.RFC3339))
 			}
 			var soon *sms.TooSoonError
 			if errors.As(err, &soon) {
-				pr = pr.With("retry_after", int64(soon.RetryAfter.Round(time.Second)/time.Second))
+				pr = pr.With(api.ExtRetryAfter, int64(soon.RetryAfter.Round(time.Second)/time.Second))
 			}
 			var st *proofing.StateError
 			if errors.As(err, &st) {
-				pr = pr.With("state", st.Have)
+				pr = pr.With(api.ExtState, toAPI(applicationStates, st.Have))
 			}
 			return pr
 		}

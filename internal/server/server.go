@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/holder"
@@ -174,7 +176,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpx.WriteJSON(w, http.StatusOK, api.Health{Status: api.HealthOK})
 	return nil
 }
 
@@ -185,7 +187,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		s.Log.Error("readiness: database does not answer", "err", err)
 		return httpx.New(http.StatusServiceUnavailable, "not-ready", "Not ready", "the database does not answer")
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	httpx.WriteJSON(w, http.StatusOK, api.Health{Status: api.HealthReady})
 	return nil
 }
 
@@ -203,42 +205,22 @@ func writeRaw(w http.ResponseWriter, v any) error {
 // issuerMetadata is the SD-JWT VC issuer metadata.
 func (s *Server) issuerMetadata(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{
-		"issuer": s.PublicURL,
-		"jwks":   s.Keys.JWKS(s.now()),
-	})
+	httpx.WriteJSON(w, http.StatusOK, api.IssuerMetadata{Issuer: s.PublicURL, JWKS: s.Keys.JWKS(s.now())})
 	return nil
-}
-
-// Configuration is the platform's discovery document.
-type Configuration struct {
-	Issuer             string          `json:"issuer"`
-	JWKSURI            string          `json:"jwks_uri"`
-	StatusListBase     string          `json:"status_list_base"`
-	CredentialType     string          `json:"credential_vct"`
-	DocumentTypes      []document.Type `json:"document_types"`
-	ApplicationsURI    string          `json:"applications_endpoint"`
-	DevelopmentMode    bool            `json:"development_mode,omitempty"`
-	HolderProofHeader  string          `json:"holder_proof_header"`
-	DeviceProofType    string          `json:"device_proof_type"`
-	AgeMarkers         []string        `json:"age_markers"`
-	DisclosableClaims  []string        `json:"disclosable_claims"`
-	SigningAlgorithms  []string        `json:"signing_alg_values_supported"`
-	StatusListEncoding string          `json:"status_list_bits"`
 }
 
 func (s *Server) configuration(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	httpx.WriteJSON(w, http.StatusOK, Configuration{
+	httpx.WriteJSON(w, http.StatusOK, api.Configuration{
 		Issuer:             s.PublicURL,
 		JWKSURI:            s.PublicURL + "/.well-known/jwks.json",
 		StatusListBase:     s.PublicURL + StatusPath,
-		CredentialType:     proofing.VCT,
+		CredentialType:     credential.VCTWangzheng,
 		DocumentTypes:      document.Types,
 		ApplicationsURI:    s.PublicURL + "/v1/applications",
 		DevelopmentMode:    s.Dev != nil,
 		HolderProofHeader:  holder.Header,
-		DeviceProofType:    proofing.DeviceProofType,
+		DeviceProofType:    credential.DeviceProofType,
 		AgeMarkers:         []string{"age_over_14", "age_over_16", "age_over_18", "age_over_60"},
 		DisclosableClaims:  []string{"age_over_14", "age_over_16", "age_over_18", "age_over_60", "name", "sex", "birthdate", "document_type", "document_number", "document_valid_until", "nationality"},
 		SigningAlgorithms:  []string{"ES256"},

@@ -2,10 +2,11 @@ package server
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/qr"
@@ -34,52 +35,19 @@ func (s *Server) mountVerification(h func(string, func(http.ResponseWriter, *htt
 	h("GET "+deeplink.UniversalPathPrefix+"{action}", s.walletLanding)
 }
 
-// VerificationRequest is a relying party's request (the session API).
-type VerificationRequest struct {
-	Level       string   `json:"level,omitempty"`
-	Claims      []string `json:"claims,omitempty"`
-	Purpose     string   `json:"purpose"`
-	CallbackURL string   `json:"callback_url,omitempty"`
-	Nonce       string   `json:"nonce,omitempty"`
-	Subject     string   `json:"subject,omitempty"`
-}
-
-// VerificationCreated answers a new session: the code as a netid:// link,
-// its https form, and a QR code of the link.
-type VerificationCreated struct {
-	ID        string    `json:"id"`
-	State     string    `json:"state"`
-	Code      string    `json:"code"`
-	Link      string    `json:"link"`
-	HTTPSLink string    `json:"https_link"`
-	QR        string    `json:"qr"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// VerificationStatus is what a relying party polls.
-type VerificationStatus struct {
-	ID           string    `json:"id"`
-	State        string    `json:"state"`
-	Level        string    `json:"level"`
-	LevelReached string    `json:"level_reached,omitempty"`
-	Provided     []string  `json:"provided,omitempty"`
-	Result       string    `json:"result,omitempty"`
-	Error        string    `json:"error,omitempty"`
-	ExpiresAt    time.Time `json:"expires_at"`
-}
-
 func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) error {
 	rp, err := s.Clients.Authenticate(r, false)
 	if err != nil {
 		return err
 	}
-	var req VerificationRequest
+	var req api.VerificationRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	level, err := verification.ParseLevel(req.Level)
-	if err != nil {
-		return err
+	l, ok := api.ParseLevel(req.Level)
+	level, known := fromAPI(levels, l)
+	if !ok || !known {
+		return fmt.Errorf("%w: unknown assurance level %q (want possession, password or face)", verification.ErrInvalidRequest, req.Level)
 	}
 	c, err := s.Verification.CreateSession(r.Context(), rp, verification.Request{
 		Level: level, Claims: req.Claims, Purpose: req.Purpose, CallbackURL: req.CallbackURL, Nonce: req.Nonce, Subject: req.Subject,
@@ -94,21 +62,16 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.Header().Set("Location", s.PublicURL+"/v1/verifications/"+c.Session.ID)
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusCreated, VerificationCreated{
-		ID: c.Session.ID, State: string(c.Session.State), Code: c.Code, Link: link, HTTPSLink: c.Link.HTTPS(), QR: img, ExpiresAt: c.Session.ExpiresAt,
-	})
+	httpx.WriteJSON(w, http.StatusCreated, verificationCreated(c, img))
 	return nil
 }
 
-func (s *Server) status(sess storage.Session) (VerificationStatus, error) {
+func (s *Server) status(sess storage.Session) (api.VerificationStatus, error) {
 	result, err := s.Verification.ResultJWT(sess)
 	if err != nil {
-		return VerificationStatus{}, err
+		return api.VerificationStatus{}, err
 	}
-	return VerificationStatus{
-		ID: sess.ID, State: string(sess.State), Level: sess.Level, LevelReached: sess.LevelReached,
-		Provided: sess.Provided, Result: result, Error: sess.Error, ExpiresAt: sess.ExpiresAt,
-	}, nil
+	return verificationStatus(sess, result), nil
 }
 
 func (s *Server) getVerification(w http.ResponseWriter, r *http.Request) error {
@@ -137,11 +100,6 @@ func (s *Server) cancelVerification(w http.ResponseWriter, r *http.Request) erro
 	return reply(w, st, err)
 }
 
-// CodeRequest names a session by its code (wallet side).
-type SessionCodeRequest struct {
-	Code string `json:"code"`
-}
-
 func (s *Server) holderOf(r *http.Request) (verification.Holder, error) {
 	h, err := s.authenticate(r)
 	if err != nil {
@@ -155,30 +113,15 @@ func (s *Server) openVerification(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var req SessionCodeRequest
+	var req api.SessionCodeRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
 	p, err := s.Verification.Open(r.Context(), h, req.Code)
-	return reply(w, p, err)
-}
-
-// AnswerRequest is the holder's decision.
-type AnswerRequest struct {
-	Code            string `json:"code"`
-	Decision        string `json:"decision"` // approve | decline
-	Password        string `json:"password,omitempty"`
-	FaceAttestation string `json:"face_attestation,omitempty"`
-	// PlaintextConsent is the separate consent to the plaintext fields.
-	PlaintextConsent bool `json:"plaintext_consent,omitempty"`
-}
-
-// AnswerResult tells the wallet how the session ended (or that it waits
-// for the guardian).
-type AnswerResult struct {
-	State    string   `json:"state"`
-	Level    string   `json:"level_reached,omitempty"`
-	Provided []string `json:"provided,omitempty"`
+	if err != nil {
+		return err
+	}
+	return reply(w, prompt(p), nil)
 }
 
 func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request) error {
@@ -186,41 +129,20 @@ func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var req AnswerRequest
+	var req api.AnswerRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	if req.Decision != "approve" && req.Decision != "decline" {
-		return httpx.New(http.StatusBadRequest, "invalid-decision", "Invalid decision", `decision must be "approve" or "decline"`)
+	if !req.Decision.Valid() {
+		return errInvalidDecision()
 	}
 	sess, err := s.Verification.Answer(r.Context(), h, req.Code, verification.Answer{
-		Approve: req.Decision == "approve", Password: req.Password, FaceAttestation: req.FaceAttestation, Plaintext: req.PlaintextConsent,
+		Approve: req.Decision == api.DecisionApprove, Password: req.Password, FaceAttestation: req.FaceAttestation, Plaintext: req.PlaintextConsent,
 	})
 	if err != nil {
 		return err
 	}
-	return reply(w, AnswerResult{State: string(sess.State), Level: sess.LevelReached, Provided: sess.Provided}, nil)
-}
-
-// RecordView is a verification record as the holder sees it.
-type RecordView struct {
-	Seq          int64     `json:"seq"`
-	Time         time.Time `json:"time"`
-	RelyingParty string    `json:"relying_party"`
-	RPID         string    `json:"rp_id,omitempty"`
-	Channel      string    `json:"channel"`
-	Level        string    `json:"level"`
-	Provided     []string  `json:"provided"`
-	Outcome      string    `json:"outcome"`
-	Guardian     bool      `json:"guardian_consent,omitempty"`
-}
-
-func recordViews(rs []storage.Record) []RecordView {
-	out := make([]RecordView, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, RecordView{Seq: r.Seq, Time: r.Time, RelyingParty: r.RPName, RPID: r.RPID, Channel: r.Channel, Level: r.Level, Provided: r.Provided, Outcome: r.Outcome, Guardian: r.GuardianID != ""})
-	}
-	return out
+	return reply(w, answerResult(sess), nil)
 }
 
 func paging(r *http.Request) (before int64, limit int, err error) {
@@ -252,13 +174,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return reply(w, map[string]any{"records": recordViews(rs)}, nil)
-}
-
-// PresentationReport is the wallet reporting an offline presentation.
-type PresentationReport struct {
-	Audience  string   `json:"audience"`
-	Disclosed []string `json:"disclosed"`
+	return reply(w, history(rs), nil)
 }
 
 func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) error {
@@ -266,7 +182,7 @@ func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var req PresentationReport
+	var req api.PresentationReport
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
@@ -274,7 +190,7 @@ func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusCreated, recordViews([]storage.Record{rec})[0])
+	httpx.WriteJSON(w, http.StatusCreated, record(rec))
 	return nil
 }
 
@@ -284,7 +200,10 @@ func (s *Server) guardianConsents(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	reqs, err := s.Verification.GuardianRequests(r.Context(), h.Person.ID)
-	return reply(w, map[string]any{"requests": reqs}, err)
+	if err != nil {
+		return err
+	}
+	return reply(w, consentRequests(reqs), nil)
 }
 
 func (s *Server) guardianConsent(w http.ResponseWriter, r *http.Request) error {
@@ -292,18 +211,18 @@ func (s *Server) guardianConsent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req DecisionRequest
+	var req api.DecisionRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	if req.Decision != "approve" && req.Decision != "decline" {
-		return httpx.New(http.StatusBadRequest, "invalid-decision", "Invalid decision", `decision must be "approve" or "decline"`)
+	if !req.Decision.Valid() {
+		return errInvalidDecision()
 	}
-	sess, err := s.Verification.GuardianDecide(r.Context(), h.Person.ID, r.PathValue("id"), req.Decision == "approve", req.Password)
+	sess, err := s.Verification.GuardianDecide(r.Context(), h.Person.ID, r.PathValue("id"), req.Decision == api.DecisionApprove, req.Password)
 	if err != nil {
 		return err
 	}
-	return reply(w, AnswerResult{State: string(sess.State), Level: sess.LevelReached, Provided: sess.Provided}, nil)
+	return reply(w, answerResult(sess), nil)
 }
 
 func (s *Server) wardHistory(w http.ResponseWriter, r *http.Request) error {
@@ -319,7 +238,7 @@ func (s *Server) wardHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return reply(w, map[string]any{"records": recordViews(rs)}, nil)
+	return reply(w, history(rs), nil)
 }
 
 func (s *Server) auditHead(w http.ResponseWriter, r *http.Request) error {
@@ -332,7 +251,7 @@ func (s *Server) auditHead(w http.ResponseWriter, r *http.Request) error {
 	}
 	last := heads[len(heads)-1]
 	w.Header().Set("Cache-Control", "public, max-age=60")
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"seq": last.Seq, "hash": b64(last.Hash), "time": last.Time, "signature": last.Signature})
+	httpx.WriteJSON(w, http.StatusOK, api.AuditHead{Hash: b64(last.Hash), Seq: last.Seq, Signature: last.Signature, Time: last.Time})
 	return nil
 }
 

@@ -15,13 +15,13 @@ import (
 // GuardianRequest is an under-14 ward's verification waiting for the
 // guardian's consent, as the guardian's wallet shows it.
 type GuardianRequest struct {
-	SessionID string    `json:"session_id"`
-	Ward      string    `json:"ward"` // masked name
-	RPName    string    `json:"relying_party"`
-	RPDomains []string  `json:"domains"`
-	Purpose   string    `json:"purpose"`
-	Claims    []string  `json:"claims"`
-	ExpiresAt time.Time `json:"expires_at"`
+	SessionID string
+	Ward      string // masked name
+	RPName    string
+	RPDomains []string
+	Purpose   string
+	Claims    []string
+	ExpiresAt time.Time
 }
 
 // GuardianRequests lists the verifications waiting for guardian

@@ -328,30 +328,30 @@ type Holder struct {
 
 // Prompt is what the holder's wallet shows before approving.
 type Prompt struct {
-	SessionID string `json:"session_id"`
+	SessionID string
 	RP        struct {
-		ID         string   `json:"id"`
-		Name       string   `json:"name"`
-		Domains    []string `json:"domains"`
-		Category   string   `json:"category"`
-		LegalBasis string   `json:"legal_basis,omitempty"`
-	} `json:"relying_party"`
-	Purpose string `json:"purpose"`
-	Level   Level  `json:"level"`
+		ID         string
+		Name       string
+		Domains    []string
+		Category   string
+		LegalBasis string
+	}
+	Purpose string
+	Level   Level
 	// Claims are shared on approval: the result, the pairwise identifier,
 	// and the identifiers and age markers asked for.
-	Claims []string `json:"claims"`
+	Claims []string
 	// Plaintext are plaintext fields asked for: shared only with the
 	// holder's separate consent; declining them still allows a
 	// result-only verification.
-	Plaintext []string `json:"plaintext,omitempty"`
+	Plaintext []string
 	// FaceChallenge and FaceImageHash are set at the face level.
-	FaceChallenge string    `json:"face_challenge,omitempty"`
-	FaceImageHash string    `json:"face_image_hash,omitempty"`
-	ExpiresAt     time.Time `json:"expires_at"`
+	FaceChallenge string
+	FaceImageHash string
+	ExpiresAt     time.Time
 	// GuardianConsent says a guardian must consent before the result is
 	// given (an under-14 holder's first use of this relying party).
-	GuardianConsent bool `json:"guardian_consent,omitempty"`
+	GuardianConsent bool
 }
 
 // Open is a holder's wallet opening a session code: it claims the session

@@ -16,14 +16,13 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
-	"github.com/netid-project/netid/internal/storage"
 )
 
 // ApplyOptions configure Apply and Resume.
@@ -128,7 +127,7 @@ func Apply(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
 	}
 	r.p = p
 	r.progress("application started")
-	return r.loop(ctx, &started.View)
+	return r.loop(ctx, &started.Application)
 }
 
 // Resume continues the application saved in o.Dir's pending.json. Fields
@@ -263,7 +262,7 @@ type run struct {
 	// reproof: a re-proofing application (Reproof); action is a recover
 	// application's action.
 	reproof bool
-	action  string
+	action  api.RecoverAction
 
 	password     string
 	haveP        bool
@@ -305,9 +304,9 @@ func (r *run) askPassword() (string, error) {
 }
 
 // loop drives the application from view v (nil: fetch it) to issuance.
-func (r *run) loop(ctx context.Context, v *proofing.View) (*Result, error) {
+func (r *run) loop(ctx context.Context, v *api.Application) (*Result, error) {
 	id, tok := r.p.ApplicationID, r.p.Token
-	var cur proofing.View
+	var cur api.Application
 	if v != nil {
 		cur = *v
 	}
@@ -319,32 +318,32 @@ func (r *run) loop(ctx context.Context, v *proofing.View) (*Result, error) {
 			}
 			cur = got
 		}
-		var next proofing.View
+		var next api.Application
 		var err error
 		switch cur.State {
-		case storage.StateDocument:
+		case api.StateDocument:
 			next, err = r.c.SubmitDocument(ctx, id, tok, r.doc.JSON)
 			r.stepDone(err, "document accepted")
-		case storage.StateRelationship:
+		case api.StateRelationship:
 			next, err = r.relationship(ctx, cur)
-		case storage.StateFace:
+		case api.StateFace:
 			next, err = r.face(ctx, cur)
-		case storage.StatePhone:
+		case api.StatePhone:
 			next, err = r.phone(ctx)
-		case storage.StatePassword:
+		case api.StatePassword:
 			next, err = r.setPassword(ctx)
-		case storage.StateGuardian:
+		case api.StateGuardian:
 			next, err = r.waitGuardian(ctx)
-		case storage.StateAction:
+		case api.StateAction:
 			next, err = r.act(ctx)
-		case storage.StateDevice:
+		case api.StateDevice:
 			return r.device(ctx, cur)
-		case storage.StateCompleted:
+		case api.StateCompleted:
 			return nil, nil
-		case storage.StateIssued:
+		case api.StateIssued:
 			r.forgetPending()
 			return nil, ErrAlreadyIssued
-		case storage.StateDeclined:
+		case api.StateDeclined:
 			r.forgetPending()
 			return nil, ErrDeclined
 		default:
@@ -390,36 +389,36 @@ func (r *run) fail(err error) error {
 	return err
 }
 
-func (r *run) relationship(ctx context.Context, v proofing.View) (proofing.View, error) {
+func (r *run) relationship(ctx context.Context, v api.Application) (api.Application, error) {
 	g := r.p.Guardian
 	if g == "" {
-		return proofing.View{}, ErrGuardianMissing
+		return api.Application{}, ErrGuardianMissing
 	}
 	if r.o.Evidence == nil {
-		return proofing.View{}, fmt.Errorf("%w: no relationship evidence source", ErrOptions)
+		return api.Application{}, fmt.Errorf("%w: no relationship evidence source", ErrOptions)
 	}
 	today := document.Today(r.now())
 	info, err := document.ValidateNumber(r.doc.Identity.Type, r.doc.Identity.Number, today)
 	if err != nil {
-		return proofing.View{}, fmt.Errorf("%w: %w", ErrDocument, err)
+		return api.Application{}, fmt.Errorf("%w: %w", ErrDocument, err)
 	}
 	ref := guardian.ChildRef(r.p.ApplicationID, r.doc.Identity.Type, info.Normalized)
 	ev, err := r.o.Evidence(ctx, r.p.ApplicationID, ref, g)
 	if err != nil {
-		return proofing.View{}, fmt.Errorf("wallet: relationship evidence: %w", err)
+		return api.Application{}, fmt.Errorf("wallet: relationship evidence: %w", err)
 	}
 	next, err := r.c.SubmitRelationship(ctx, r.p.ApplicationID, r.p.Token, g, ev)
 	r.stepDone(err, "guardian relationship accepted")
 	return next, err
 }
 
-func (r *run) face(ctx context.Context, v proofing.View) (proofing.View, error) {
+func (r *run) face(ctx context.Context, v api.Application) (api.Application, error) {
 	if v.FaceChallenge == "" {
-		return proofing.View{}, fmt.Errorf("%w: no face challenge", ErrResponse)
+		return api.Application{}, fmt.Errorf("%w: no face challenge", ErrResponse)
 	}
 	hash, err := r.faceHash(v)
 	if err != nil {
-		return proofing.View{}, err
+		return api.Application{}, err
 	}
 	att, err := r.o.Liveness.Attest(ctx, liveness.Request{
 		Challenge:     v.FaceChallenge,
@@ -427,16 +426,16 @@ func (r *run) face(ctx context.Context, v proofing.View) (proofing.View, error) 
 		FaceImageHash: hash,
 	})
 	if err != nil {
-		return proofing.View{}, fmt.Errorf("wallet: liveness check: %w", err)
+		return api.Application{}, fmt.Errorf("wallet: liveness check: %w", err)
 	}
 	next, err := r.c.SubmitFace(ctx, r.p.ApplicationID, r.p.Token, att)
 	r.stepDone(err, "face check passed")
 	return next, err
 }
 
-func (r *run) phone(ctx context.Context) (proofing.View, error) {
+func (r *run) phone(ctx context.Context) (api.Application, error) {
 	if r.o.Phone == "" {
-		return proofing.View{}, fmt.Errorf("%w: no phone number", ErrOptions)
+		return api.Application{}, fmt.Errorf("%w: no phone number", ErrOptions)
 	}
 	err := r.c.SendPhoneCode(ctx, r.p.ApplicationID, r.p.Token, r.o.Phone)
 	switch {
@@ -444,14 +443,14 @@ func (r *run) phone(ctx context.Context) (proofing.View, error) {
 		// A code was sent moments ago (an interrupted run): use it.
 		r.progress("a code was already sent")
 	case err != nil:
-		return proofing.View{}, err
+		return api.Application{}, err
 	default:
 		r.progress("SMS code sent")
 	}
 	for try := 1; ; try++ {
 		code, err := r.o.Code(ctx, r.o.Phone)
 		if err != nil {
-			return proofing.View{}, fmt.Errorf("wallet: reading the SMS code: %w", err)
+			return api.Application{}, fmt.Errorf("wallet: reading the SMS code: %w", err)
 		}
 		next, err := r.c.VerifyPhone(ctx, r.p.ApplicationID, r.p.Token, code)
 		var ae *APIError
@@ -466,15 +465,15 @@ func (r *run) phone(ctx context.Context) (proofing.View, error) {
 	}
 }
 
-func (r *run) setPassword(ctx context.Context) (proofing.View, error) {
+func (r *run) setPassword(ctx context.Context) (api.Application, error) {
 	pw, err := r.askPassword()
 	if err != nil {
-		return proofing.View{}, err
+		return api.Application{}, err
 	}
 	next, err := r.c.SetPassword(ctx, r.p.ApplicationID, r.p.Token, pw)
 	if err != nil {
 		r.haveP = false // ask again on resume or retry
-		return proofing.View{}, err
+		return api.Application{}, err
 	}
 	r.pwConfirmed = true
 	if r.reproof {
@@ -486,10 +485,10 @@ func (r *run) setPassword(ctx context.Context) (proofing.View, error) {
 }
 
 // waitGuardian polls until the guardian decided or o.Wait elapsed.
-func (r *run) waitGuardian(ctx context.Context) (proofing.View, error) {
+func (r *run) waitGuardian(ctx context.Context) (api.Application, error) {
 	if r.o.Wait <= 0 {
 		r.progress("waiting for the guardian to confirm")
-		return proofing.View{}, ErrWaitingForGuardian
+		return api.Application{}, ErrWaitingForGuardian
 	}
 	poll := r.o.Poll
 	if poll <= 0 {
@@ -499,21 +498,21 @@ func (r *run) waitGuardian(ctx context.Context) (proofing.View, error) {
 	deadline := r.now().Add(r.o.Wait)
 	for {
 		if !r.now().Before(deadline) {
-			return proofing.View{}, ErrWaitingForGuardian
+			return api.Application{}, ErrWaitingForGuardian
 		}
 		t := time.NewTimer(poll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return proofing.View{}, ctx.Err()
+			return api.Application{}, ctx.Err()
 		case <-t.C:
 		}
 		v, err := r.c.GetApplication(ctx, r.p.ApplicationID, r.p.Token)
 		if err != nil {
-			return proofing.View{}, err
+			return api.Application{}, err
 		}
-		if v.State != storage.StateGuardian {
-			if v.State == storage.StateDevice {
+		if v.State != api.StateGuardian {
+			if v.State == api.StateDevice {
 				r.progress("the guardian confirmed")
 			}
 			return v, nil
@@ -523,7 +522,7 @@ func (r *run) waitGuardian(ctx context.Context) (proofing.View, error) {
 
 // device makes the device key, proves its possession, receives and checks
 // the credential, and saves it.
-func (r *run) device(ctx context.Context, v proofing.View) (*Result, error) {
+func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if v.DeviceNonce == "" {
 		return nil, fmt.Errorf("%w: no device nonce", ErrResponse)
 	}
@@ -577,7 +576,7 @@ func (r *run) device(ctx context.Context, v proofing.View) (*Result, error) {
 // confirmPassword checks, after a resume past the password step, that the
 // password that will lock the wallet is the credential password the
 // platform holds, asking again if it is not.
-func (r *run) confirmPassword(ctx context.Context, issued proofing.Issued, key *ecdsa.PrivateKey, pw string) (string, error) {
+func (r *run) confirmPassword(ctx context.Context, issued api.IssuedCredential, key *ecdsa.PrivateKey, pw string) (string, error) {
 	jwt, _, _ := strings.Cut(issued.Credential, "~")
 	u := &Unlocked{Wallet: &Wallet{CredentialID: issued.CredentialID, IssuerJWT: jwt}, DeviceKey: key, Credential: issued.Credential}
 	for {
@@ -605,7 +604,7 @@ const issuanceLeeway = time.Minute
 
 // checkIssued verifies the issued credential against the platform's keys
 // and checks that it is bound to key and says what the platform said.
-func checkIssued(issued proofing.Issued, keys jose.JSONWebKeySet, key *ecdsa.PrivateKey, issuer string, now time.Time) error {
+func checkIssued(issued api.IssuedCredential, keys jose.JSONWebKeySet, key *ecdsa.PrivateKey, issuer string, now time.Time) error {
 	cred, err := credential.VerifyWithLeeway(issued.Credential, keys, now, issuanceLeeway)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
@@ -629,11 +628,11 @@ func checkIssued(issued proofing.Issued, keys jose.JSONWebKeySet, key *ecdsa.Pri
 }
 
 // DeviceProof is the device key's proof of possession for issuance: a JWS
-// of type proofing.DeviceProofType, ES256, with the public key in its jwk
+// of type credential.DeviceProofType, ES256, with the public key in its jwk
 // header and the claims aud (the platform's issuer identifier), nonce (the
 // application's device nonce) and iat.
 func DeviceProof(key *ecdsa.PrivateKey, issuer, nonce string, now time.Time) (string, error) {
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(proofing.DeviceProofType)
+	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(credential.DeviceProofType)
 	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
 	if err != nil {
 		return "", fmt.Errorf("wallet: device proof signer: %w", err)

@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
-	"github.com/netid-project/netid/internal/storage"
 )
 
 func TestApplyAdult(t *testing.T) {
@@ -137,7 +137,7 @@ func TestApplyResumeAfterFailure(t *testing.T) {
 	if p.DocumentPath != o.DocumentPath || p.Phone != testPhone || p.Server != f.srv.URL {
 		t.Errorf("pending = %+v", p)
 	}
-	if st := f.app(p.ApplicationID).state; st != storage.StateFace {
+	if st := f.app(p.ApplicationID).state; st != api.StateFace {
 		t.Fatalf("state = %s, want face", st)
 	}
 	lv.err = nil

@@ -16,10 +16,10 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
-	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/holder/proof"
 	"github.com/netid-project/netid/internal/httpx"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 // maxResponse bounds every response body the client reads.
@@ -119,11 +119,11 @@ func (c *Client) send(ctx context.Context, r call) (string, []byte, error) {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
 	if r.holder != nil {
-		proof, err := c.holderProof(r.holder, r.method, r.path)
+		p, err := c.holderProof(r.holder, r.method, r.path)
 		if err != nil {
 			return "", nil, err
 		}
-		req.Header.Set(holder.Header, proof)
+		req.Header.Set(proof.Header, p)
 	}
 	return c.roundTrip(req, r.method, r.path)
 }
@@ -132,7 +132,7 @@ func (c *Client) holderProof(u *Unlocked, method, path string) (string, error) {
 	if u == nil || u.Wallet == nil || u.DeviceKey == nil {
 		return "", errors.New("wallet: holder call without an unlocked wallet")
 	}
-	return holder.Sign(u.DeviceKey, u.Wallet.CredentialID, method, c.base()+path, c.now(), c.rand())
+	return proof.Sign(u.DeviceKey, u.Wallet.CredentialID, method, c.base()+path, c.now(), c.rand())
 }
 
 func (c *Client) roundTrip(req *http.Request, method, path string) (string, []byte, error) {
@@ -182,105 +182,9 @@ func appPath(id string, rest string) string {
 	return "/v1/applications/" + url.PathEscape(id) + rest
 }
 
-// Wire types of the platform API (internal/server), declared here so the
-// wallet does not link the server.
-
-// Configuration is the platform's discovery document
-// (/.well-known/netid-configuration).
-type Configuration struct {
-	Issuer             string          `json:"issuer"`
-	JWKSURI            string          `json:"jwks_uri"`
-	StatusListBase     string          `json:"status_list_base"`
-	CredentialType     string          `json:"credential_vct"`
-	DocumentTypes      []document.Type `json:"document_types"`
-	ApplicationsURI    string          `json:"applications_endpoint"`
-	DevelopmentMode    bool            `json:"development_mode,omitempty"`
-	HolderProofHeader  string          `json:"holder_proof_header"`
-	DeviceProofType    string          `json:"device_proof_type"`
-	AgeMarkers         []string        `json:"age_markers"`
-	DisclosableClaims  []string        `json:"disclosable_claims"`
-	SigningAlgorithms  []string        `json:"signing_alg_values_supported"`
-	StatusListEncoding string          `json:"status_list_bits"`
-}
-
-// CredentialInfo is what the platform tells a holder of their credential.
-type CredentialInfo struct {
-	CredentialID string `json:"credential_id"`
-	Wanghao      string `json:"wanghao"`
-	Status       string `json:"status"`
-	IssuedAt     string `json:"issued_at"`
-	ExpiresAt    string `json:"expires_at"`
-}
-
-// MintRequest asks the development document authority for a test
-// document's chip data; Face is an optional JPEG or PNG.
-type MintRequest struct {
-	Identity document.Identity `json:"identity"`
-	Face     []byte            `json:"face,omitempty"`
-}
-
-// SMSMessage is the development outbox's latest message to a number.
-type SMSMessage struct {
-	To   string `json:"to"`
-	Text string `json:"text"`
-	Code string `json:"code,omitempty"`
-}
-
-type startRequest struct {
-	DocumentType document.Type `json:"document_type"`
-	OnBehalf     bool          `json:"on_behalf,omitempty"`
-}
-
-type documentRequest struct {
-	Chip json.RawMessage `json:"chip"`
-}
-
-type relationshipRequest struct {
-	Guardian string `json:"guardian,omitempty"`
-	Evidence string `json:"evidence"`
-}
-
-type faceRequest struct {
-	Attestation string `json:"attestation"`
-}
-
-type phoneRequest struct {
-	Phone string `json:"phone"`
-}
-
-type codeRequest struct {
-	Code string `json:"code"`
-}
-
-type passwordRequest struct {
-	Password string `json:"password"`
-}
-
-type credentialRequest struct {
-	Proof string `json:"proof"`
-}
-
-type decisionRequest struct {
-	Decision string `json:"decision"`
-	Password string `json:"password"`
-}
-
-type livenessRequest struct {
-	Challenge     string `json:"challenge"`
-	ApplicationID string `json:"application_id"`
-	FaceImageHash string `json:"face_image_hash"`
-	Capture       []byte `json:"capture,omitempty"`
-}
-
-type relationshipAttestRequest struct {
-	Guardian     string `json:"guardian"`
-	ChildRef     string `json:"child_ref"`
-	Relationship string `json:"relationship,omitempty"`
-}
-
 // Configuration fetches GET /.well-known/netid-configuration.
-func (c *Client) Configuration(ctx context.Context) (Configuration, error) {
-	var out Configuration
+func (c *Client) Configuration(ctx context.Context) (api.Configuration, error) {
+	var out api.Configuration
 	err := c.do(ctx, call{method: http.MethodGet, path: "/.well-known/netid-configuration", out: &out})
 	return out, err
 }
@@ -325,11 +229,11 @@ func (c *Client) StatusListToken(ctx context.Context, uri string) (string, error
 // POST /v1/applications. guardian, if not nil, is the unlocked wallet of a
 // guardian applying for a child under 14: the request then carries their
 // holder proof.
-func (c *Client) StartApplication(ctx context.Context, t document.Type, guardian *Unlocked) (proofing.Started, error) {
-	var out proofing.Started
+func (c *Client) StartApplication(ctx context.Context, t document.Type, guardian *Unlocked) (api.StartedApplication, error) {
+	var out api.StartedApplication
 	err := c.do(ctx, call{
 		method: http.MethodPost, path: "/v1/applications",
-		in: startRequest{DocumentType: t, OnBehalf: guardian != nil}, out: &out, holder: guardian,
+		in: api.StartRequest{DocumentType: t, OnBehalf: guardian != nil}, out: &out, holder: guardian,
 	})
 	if err == nil && (out.ID == "" || out.Token == "") {
 		err = fmt.Errorf("%w: started application lacks id or token", ErrResponse)
@@ -338,35 +242,35 @@ func (c *Client) StartApplication(ctx context.Context, t document.Type, guardian
 }
 
 // GetApplication reads an application's view, GET /v1/applications/{id}.
-func (c *Client) GetApplication(ctx context.Context, id, token string) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) GetApplication(ctx context.Context, id, token string) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodGet, path: appPath(id, ""), token: token, out: &out})
 	return out, err
 }
 
 // SubmitDocument uploads the chip container JSON,
 // PUT /v1/applications/{id}/document.
-func (c *Client) SubmitDocument(ctx context.Context, id, token string, chipJSON []byte) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) SubmitDocument(ctx context.Context, id, token string, chipJSON []byte) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodPut, path: appPath(id, "/document"), token: token,
-		in: documentRequest{Chip: chipJSON}, out: &out})
+		in: api.DocumentRequest{Chip: chipJSON}, out: &out})
 	return out, err
 }
 
 // SubmitRelationship uploads guardian relationship evidence,
 // PUT /v1/applications/{id}/relationship.
-func (c *Client) SubmitRelationship(ctx context.Context, id, token, guardianWanghao, evidence string) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) SubmitRelationship(ctx context.Context, id, token, guardianWanghao, evidence string) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodPut, path: appPath(id, "/relationship"), token: token,
-		in: relationshipRequest{Guardian: guardianWanghao, Evidence: evidence}, out: &out})
+		in: api.RelationshipRequest{Guardian: guardianWanghao, Evidence: evidence}, out: &out})
 	return out, err
 }
 
 // SubmitFace uploads a liveness attestation, POST /v1/applications/{id}/face.
-func (c *Client) SubmitFace(ctx context.Context, id, token, attestation string) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) SubmitFace(ctx context.Context, id, token, attestation string) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/face"), token: token,
-		in: faceRequest{Attestation: attestation}, out: &out})
+		in: api.FaceRequest{Attestation: attestation}, out: &out})
 	return out, err
 }
 
@@ -374,38 +278,38 @@ func (c *Client) SubmitFace(ctx context.Context, id, token, attestation string) 
 // POST /v1/applications/{id}/phone.
 func (c *Client) SendPhoneCode(ctx context.Context, id, token, phone string) error {
 	return c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/phone"), token: token,
-		in: phoneRequest{Phone: phone}})
+		in: api.PhoneRequest{Phone: phone}})
 }
 
 // VerifyPhone submits the SMS code, POST /v1/applications/{id}/phone/verify.
-func (c *Client) VerifyPhone(ctx context.Context, id, token, code string) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) VerifyPhone(ctx context.Context, id, token, code string) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/phone/verify"), token: token,
-		in: codeRequest{Code: code}, out: &out})
+		in: api.CodeRequest{Code: code}, out: &out})
 	return out, err
 }
 
 // SetPassword sets the credential password, PUT /v1/applications/{id}/password.
-func (c *Client) SetPassword(ctx context.Context, id, token, password string) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) SetPassword(ctx context.Context, id, token, password string) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodPut, path: appPath(id, "/password"), token: token,
-		in: passwordRequest{Password: password}, out: &out})
+		in: api.PasswordRequest{Password: password}, out: &out})
 	return out, err
 }
 
 // IssueCredential sends the device key's proof of possession and receives
 // the credential, POST /v1/applications/{id}/credential.
-func (c *Client) IssueCredential(ctx context.Context, id, token, proof string) (proofing.Issued, error) {
-	var out proofing.Issued
+func (c *Client) IssueCredential(ctx context.Context, id, token, proof string) (api.IssuedCredential, error) {
+	var out api.IssuedCredential
 	err := c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/credential"), token: token,
-		in: credentialRequest{Proof: proof}, out: &out})
+		in: api.CredentialRequest{Proof: proof}, out: &out})
 	return out, err
 }
 
 // HolderCredential reads the platform's view of the holder's credential,
 // GET /v1/holder/credential.
-func (c *Client) HolderCredential(ctx context.Context, u *Unlocked) (CredentialInfo, error) {
-	var out CredentialInfo
+func (c *Client) HolderCredential(ctx context.Context, u *Unlocked) (api.CredentialInfo, error) {
+	var out api.CredentialInfo
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/holder/credential", holder: u, out: &out})
 	return out, err
 }
@@ -414,15 +318,13 @@ func (c *Client) HolderCredential(ctx context.Context, u *Unlocked) (CredentialI
 // count towards its lockout), POST /v1/holder/password/verify.
 func (c *Client) VerifyPassword(ctx context.Context, u *Unlocked, password string) error {
 	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/password/verify", holder: u,
-		in: passwordRequest{Password: password}})
+		in: api.PasswordRequest{Password: password}})
 }
 
 // GuardianRequests lists the minors' applications waiting for this
 // holder's confirmation as guardian, GET /v1/guardian/requests.
-func (c *Client) GuardianRequests(ctx context.Context, u *Unlocked) ([]proofing.GuardianRequest, error) {
-	var out struct {
-		Requests []proofing.GuardianRequest `json:"requests"`
-	}
+func (c *Client) GuardianRequests(ctx context.Context, u *Unlocked) ([]api.GuardianRequest, error) {
+	var out api.GuardianRequestList
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/guardian/requests", holder: u, out: &out})
 	return out.Requests, err
 }
@@ -431,17 +333,13 @@ func (c *Client) GuardianRequests(ctx context.Context, u *Unlocked) ([]proofing.
 // confirmed with the guardian's credential password,
 // POST /v1/guardian/requests/{id}.
 func (c *Client) DecideGuardianRequest(ctx context.Context, u *Unlocked, applicationID string, approve bool, password string) error {
-	d := "decline"
-	if approve {
-		d = "approve"
-	}
 	return c.do(ctx, call{method: http.MethodPost, path: "/v1/guardian/requests/" + url.PathEscape(applicationID),
-		holder: u, in: decisionRequest{Decision: d, Password: password}})
+		holder: u, in: api.DecisionRequest{Decision: decision(approve), Password: password}})
 }
 
 // DevMintDocument asks the development document authority for a test
 // document, POST /dev/documents, and returns its chip container JSON.
-func (c *Client) DevMintDocument(ctx context.Context, r MintRequest) ([]byte, error) {
+func (c *Client) DevMintDocument(ctx context.Context, r api.MintRequest) ([]byte, error) {
 	var out json.RawMessage
 	err := c.do(ctx, call{method: http.MethodPost, path: "/dev/documents", in: r, out: &out})
 	return out, err
@@ -449,8 +347,8 @@ func (c *Client) DevMintDocument(ctx context.Context, r MintRequest) ([]byte, er
 
 // DevLatestSMS reads the development outbox's latest message to phone,
 // GET /dev/sms?phone=….
-func (c *Client) DevLatestSMS(ctx context.Context, phone string) (SMSMessage, error) {
-	var out SMSMessage
+func (c *Client) DevLatestSMS(ctx context.Context, phone string) (api.SMSMessage, error) {
+	var out api.SMSMessage
 	err := c.do(ctx, call{method: http.MethodGet, path: "/dev/sms", query: url.Values{"phone": {phone}}, out: &out})
 	return out, err
 }
@@ -458,10 +356,8 @@ func (c *Client) DevLatestSMS(ctx context.Context, phone string) (SMSMessage, er
 // DevLiveness asks the development liveness provider for an attestation,
 // POST /dev/liveness (the liveness.HTTPProvider protocol).
 func (c *Client) DevLiveness(ctx context.Context, challenge, applicationID string, faceImageHash [32]byte) (string, error) {
-	var out struct {
-		Attestation string `json:"attestation"`
-	}
-	err := c.do(ctx, call{method: http.MethodPost, path: "/dev/liveness", out: &out, in: livenessRequest{
+	var out api.LivenessAttestation
+	err := c.do(ctx, call{method: http.MethodPost, path: "/dev/liveness", out: &out, in: api.LivenessRequest{
 		Challenge: challenge, ApplicationID: applicationID, FaceImageHash: b64(faceImageHash[:]),
 	}})
 	return out.Attestation, err
@@ -471,10 +367,16 @@ func (c *Client) DevLiveness(ctx context.Context, challenge, applicationID strin
 // that guardianWanghao is the parent of the child childRef names,
 // POST /dev/relationships.
 func (c *Client) DevRelationship(ctx context.Context, guardianWanghao, childRef string) (string, error) {
-	var out struct {
-		Evidence string `json:"evidence"`
-	}
+	var out api.RelationshipEvidence
 	err := c.do(ctx, call{method: http.MethodPost, path: "/dev/relationships", out: &out,
-		in: relationshipAttestRequest{Guardian: guardianWanghao, ChildRef: childRef}})
+		in: api.RelationshipAttestRequest{Guardian: guardianWanghao, ChildRef: childRef}})
 	return out.Evidence, err
+}
+
+// decision is approve's Decision.
+func decision(approve bool) api.Decision {
+	if approve {
+		return api.DecisionApprove
+	}
+	return api.DecisionDecline
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/httpx"
 )
 
@@ -24,7 +25,7 @@ func TestClientProblemDecoding(t *testing.T) {
 			name: "problem with remaining attempts",
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				httpx.WriteError(w, r, nil, httpx.New(403, "wrong-password", "Wrong credential password",
-					"wrong credential password: 2 attempts left").With(ExtRemainingAttempts, 2))
+					"wrong credential password: 2 attempts left").With(api.ExtRemainingAttempts, 2))
 			},
 			wantStatus: 403, wantSlug: "wrong-password", remaining: 2,
 			wantError: "Wrong credential password: wrong credential password: 2 attempts left",
@@ -32,7 +33,7 @@ func TestClientProblemDecoding(t *testing.T) {
 		{
 			name: "remaining attempts only in the extension",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				httpx.WriteError(w, r, nil, httpx.New(422, "wrong-code", "Wrong code", "sms: wrong code").With(ExtRemainingAttempts, 1))
+				httpx.WriteError(w, r, nil, httpx.New(422, "wrong-code", "Wrong code", "sms: wrong code").With(api.ExtRemainingAttempts, 1))
 			},
 			wantStatus: 422, wantSlug: "wrong-code", remaining: 1,
 			wantError: "Wrong code: sms: wrong code (1 attempts left)",
@@ -123,7 +124,7 @@ func TestClientSendsBearerAndJSON(t *testing.T) {
 	var got *http.Request
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Clone(context.Background())
-		var req codeRequest
+		var req api.CodeRequest
 		if err := httpx.DecodeJSON(w, r, 1<<10, &req); err != nil || req.Code != testCode {
 			httpx.WriteError(w, r, nil, httpx.MalformedJSON())
 			return

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/liveness"
@@ -21,18 +22,18 @@ func TestDevHelpers(t *testing.T) {
 			httpx.WriteError(w, r, nil, httpx.New(404, "no-message", "No message", "no message"))
 			return
 		}
-		httpx.WriteJSON(w, 200, SMSMessage{To: testPhone, Text: "code " + testCode, Code: testCode})
+		httpx.WriteJSON(w, 200, api.SMSMessage{To: testPhone, Text: "code " + testCode, Code: testCode})
 	})
 	mux.HandleFunc("POST /dev/relationships", func(w http.ResponseWriter, r *http.Request) {
-		var req relationshipAttestRequest
+		var req api.RelationshipAttestRequest
 		if err := httpx.DecodeJSON(w, r, 1<<10, &req); err != nil {
 			httpx.WriteError(w, r, nil, err)
 			return
 		}
-		httpx.WriteJSON(w, 200, map[string]string{"evidence": testEvidence(req.ChildRef, req.Guardian)})
+		httpx.WriteJSON(w, 200, api.RelationshipEvidence{Evidence: testEvidence(req.ChildRef, req.Guardian)})
 	})
 	mux.HandleFunc("POST /dev/liveness", func(w http.ResponseWriter, r *http.Request) {
-		var req livenessRequest
+		var req api.LivenessRequest
 		if err := httpx.DecodeJSON(w, r, 1<<10, &req); err != nil {
 			httpx.WriteError(w, r, nil, err)
 			return
@@ -44,10 +45,10 @@ func TestDevHelpers(t *testing.T) {
 		}
 		lr := liveness.Request{Challenge: req.Challenge, ApplicationID: req.ApplicationID}
 		copy(lr.FaceImageHash[:], h)
-		httpx.WriteJSON(w, 200, map[string]string{"attestation": testAttestation(lr)})
+		httpx.WriteJSON(w, 200, api.LivenessAttestation{Attestation: testAttestation(lr)})
 	})
 	mux.HandleFunc("POST /dev/documents", func(w http.ResponseWriter, r *http.Request) {
-		var req MintRequest
+		var req api.MintRequest
 		if err := httpx.DecodeJSON(w, r, 1<<10, &req); err != nil {
 			httpx.WriteError(w, r, nil, err)
 			return
@@ -77,7 +78,7 @@ func TestDevHelpers(t *testing.T) {
 	}
 	id := document.Identity{Type: document.ResidentIDCard, Number: "x", Name: "n", Sex: document.Male, Birth: adultBirth,
 		ValidFrom: adultBirth, ValidUntil: teenBirth}
-	doc, err := c.DevMintDocument(ctx, MintRequest{Identity: id})
+	doc, err := c.DevMintDocument(ctx, api.MintRequest{Identity: id})
 	if err != nil || string(doc) != `{"dg1":"e30=","dg2":"/9j/","sod":"MA=="}` {
 		t.Errorf("DevMintDocument = %s, %v", doc, err)
 	}

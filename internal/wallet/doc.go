@@ -35,12 +35,12 @@
 // # The client
 //
 // Client has one method per route of the platform's HTTP API (internal/
-// server), including the development routes. Request and response bodies
-// are declared here rather than imported from internal/server so that the
-// wallet does not link the server and its dependencies; the proofing
-// package's View, Started, Issued and GuardianRequest are reused as is.
-// Problem documents (RFC 9457) become *APIError. Calls made as a holder
-// carry a fresh holder proof (internal/holder) per request.
+// server), including the development routes. Its request and response
+// bodies and the enumerations in them are package api's, the contract the
+// platform also encodes from; the wallet links no platform-side package
+// (deps_test.go holds it so). Problem documents (RFC 9457) become
+// *APIError. Calls made as a holder carry a fresh holder proof
+// (internal/holder/proof) per request.
 //
 // # Why hand-written
 //

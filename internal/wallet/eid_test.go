@@ -19,7 +19,6 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 const testUsagePassword = "482913"
@@ -83,7 +82,7 @@ func eidWallet(t testing.TB, id document.Identity) (string, *Unlocked) {
 		t.Fatal(err)
 	}
 	sd, err := credential.Issuer{Key: newDeviceKey(t), KeyID: testKID}.Issue(credential.Claims{
-		ID: "cred-eid", Issuer: testServer, VCT: proofing.VCT, Wanghao: wh,
+		ID: "cred-eid", Issuer: testServer, VCT: credential.VCTWangzheng, Wanghao: wh,
 		IssuedAt: testNow, ExpiresAt: testNow.AddDate(1, 0, 0),
 		Holder: &jose.JSONWebKey{Key: &key.PublicKey},
 		Status: credential.Status{URI: testServer + "/status/1", Index: 7},

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/httpx"
 )
 
@@ -61,10 +62,6 @@ var (
 	ErrServerMismatch = errors.New("wallet: the client's server is not this wallet's server")
 )
 
-// ExtRemainingAttempts is the problem extension that counts the attempts
-// left before a lockout (wrong password, wrong SMS code).
-const ExtRemainingAttempts = "remaining_attempts"
-
 // APIError is a problem document (RFC 9457) the platform answered with, or,
 // for an error response that is not one, its status with a generic title.
 type APIError struct {
@@ -99,7 +96,7 @@ func (e *APIError) Slug() string { return strings.TrimPrefix(e.Type, httpx.Probl
 
 // RemainingAttempts returns the remaining_attempts extension, if present.
 func (e *APIError) RemainingAttempts() (int, bool) {
-	switch v := e.Extensions[ExtRemainingAttempts].(type) {
+	switch v := e.Extensions[api.ExtRemainingAttempts].(type) {
 	case float64:
 		return int(v), v >= 0 && v == float64(int(v))
 	case int:

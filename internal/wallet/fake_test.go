@@ -20,6 +20,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
 	"github.com/netid-project/netid/internal/document"
@@ -29,8 +30,6 @@ import (
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/person"
-	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -75,10 +74,10 @@ type fakePlatform struct {
 
 type fakeApp struct {
 	id, token     string
-	state         storage.ApplicationState
+	state         api.ApplicationState
 	docType       document.Type
 	number        string
-	minor         string
+	minor         api.MinorBand
 	onBehalf      bool
 	guardian      string // guardian's 网号
 	challenge     string
@@ -96,7 +95,7 @@ type fakeCred struct {
 	cred     storage.Credential
 	wanghao  string
 	password string
-	minor    string
+	minor    api.MinorBand
 }
 
 func newFakePlatform(t testing.TB) *fakePlatform {
@@ -180,31 +179,31 @@ func decode(r *http.Request, v any) error {
 	return httpx.DecodeJSON(nil, r, 1<<20, v)
 }
 
-func (f *fakePlatform) load(r *http.Request, want storage.ApplicationState) (*fakeApp, error) {
+func (f *fakePlatform) load(r *http.Request, want api.ApplicationState) (*fakeApp, error) {
 	a, ok := f.apps[r.PathValue("id")]
 	if !ok || r.Header.Get("Authorization") != "Bearer "+a.token {
 		return nil, errNotFound
 	}
-	if a.state == storage.StateDeclined {
+	if a.state == api.StateDeclined {
 		return nil, problemOf(410, "application-declined", "Application declined by the guardian", "the guardian declined the application")
 	}
 	if want != "" && a.state != want {
-		return nil, errWrongState.With("state", a.state)
+		return nil, errWrongState.With(api.ExtState, a.state)
 	}
 	return a, nil
 }
 
 func (f *fakePlatform) view(w http.ResponseWriter, a *fakeApp, status int) error {
-	v := proofing.View{ID: a.id, State: a.state, DocumentType: a.docType, ExpiresAt: testNow.Add(30 * time.Minute),
+	v := api.Application{ID: a.id, State: a.state, DocumentType: a.docType, ExpiresAt: testNow.Add(30 * time.Minute),
 		Minor: a.minor, OnBehalf: a.onBehalf, CredentialID: a.credentialID}
 	switch a.state {
-	case storage.StateFace:
+	case api.StateFace:
 		v.FaceChallenge = a.challenge
-	case storage.StateDevice:
+	case api.StateDevice:
 		v.DeviceNonce = a.nonce
 	}
 	if status == http.StatusCreated {
-		httpx.WriteJSON(w, status, proofing.Started{View: v, Token: a.token})
+		httpx.WriteJSON(w, status, api.StartedApplication{Application: v, Token: a.token})
 		return nil
 	}
 	httpx.WriteJSON(w, status, v)
@@ -251,11 +250,11 @@ func (f *fakePlatform) random() string {
 }
 
 func (f *fakePlatform) start(w http.ResponseWriter, r *http.Request) error {
-	var req startRequest
+	var req api.StartRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	a := &fakeApp{id: "app-" + f.random(), token: "tok-" + f.random(), state: storage.StateDocument, docType: req.DocumentType}
+	a := &fakeApp{id: "app-" + f.random(), token: "tok-" + f.random(), state: api.StateDocument, docType: req.DocumentType}
 	if req.OnBehalf {
 		g, err := f.authenticate(r)
 		if err != nil {
@@ -272,21 +271,21 @@ func (f *fakePlatform) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if a.state == storage.StateGuardian {
+	if a.state == api.StateGuardian {
 		a.guardianGets++
 		if f.approveAfter > 0 && a.guardianGets >= f.approveAfter {
-			a.state, a.nonce = storage.StateDevice, "nonce-"+f.random()
+			a.state, a.nonce = api.StateDevice, "nonce-"+f.random()
 		}
 	}
 	return f.view(w, a, http.StatusOK)
 }
 
 func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StateDocument)
+	a, err := f.load(r, api.StateDocument)
 	if err != nil {
 		return err
 	}
-	var req documentRequest
+	var req api.DocumentRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -306,17 +305,17 @@ func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
 	a.number = info.Normalized
 	switch age := id.Birth.AgeOn(today); {
 	case age < 14:
-		a.minor = person.MinorUnder14
+		a.minor = api.MinorUnder14
 	case age < 18:
-		a.minor = person.Minor14To17
+		a.minor = api.Minor14To17
 	}
-	if a.minor == person.MinorUnder14 && !a.onBehalf {
+	if a.minor == api.MinorUnder14 && !a.onBehalf {
 		return problemOf(403, "guardian-required", "A guardian must apply for this person", "applicants under 14 must be applied for by their guardian")
 	}
 	a.challenge = "challenge-" + f.random()
-	a.state = storage.StateFace
+	a.state = api.StateFace
 	if a.minor != "" {
-		a.state = storage.StateRelationship
+		a.state = api.StateRelationship
 	}
 	return f.view(w, a, http.StatusOK)
 }
@@ -325,11 +324,11 @@ func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
 func testEvidence(childRef, guardian string) string { return "ev:" + childRef + ":" + guardian }
 
 func (f *fakePlatform) relationship(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StateRelationship)
+	a, err := f.load(r, api.StateRelationship)
 	if err != nil {
 		return err
 	}
-	var req relationshipRequest
+	var req api.RelationshipRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -347,7 +346,7 @@ func (f *fakePlatform) relationship(w http.ResponseWriter, r *http.Request) erro
 	if req.Evidence != testEvidence(guardian.ChildRef(a.id, a.docType, a.number), g) {
 		return problemOf(422, "relationship-mismatch", "Relationship evidence is for someone else", "mismatch")
 	}
-	a.guardian, a.state = g, storage.StateFace
+	a.guardian, a.state = g, api.StateFace
 	return f.view(w, a, http.StatusOK)
 }
 
@@ -366,11 +365,11 @@ func testAttestation(req liveness.Request) string {
 }
 
 func (f *fakePlatform) face(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StateFace)
+	a, err := f.load(r, api.StateFace)
 	if err != nil {
 		return err
 	}
-	var req faceRequest
+	var req api.FaceRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -378,16 +377,16 @@ func (f *fakePlatform) face(w http.ResponseWriter, r *http.Request) error {
 	if req.Attestation != testAttestation(want) {
 		return problemOf(422, "liveness-binding-mismatch", "Liveness attestation is for another check", "mismatch")
 	}
-	a.state = storage.StatePhone
+	a.state = api.StatePhone
 	return f.view(w, a, http.StatusOK)
 }
 
 func (f *fakePlatform) sendCode(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StatePhone)
+	a, err := f.load(r, api.StatePhone)
 	if err != nil {
 		return err
 	}
-	var req phoneRequest
+	var req api.PhoneRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -400,28 +399,28 @@ func (f *fakePlatform) sendCode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (f *fakePlatform) verifyCode(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StatePhone)
+	a, err := f.load(r, api.StatePhone)
 	if err != nil {
 		return err
 	}
-	var req codeRequest
+	var req api.CodeRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
 	if req.Code != testCode {
 		a.codeFailures++
-		return problemOf(422, "wrong-code", "Wrong code", "sms: wrong code").With(ExtRemainingAttempts, 5-a.codeFailures)
+		return problemOf(422, "wrong-code", "Wrong code", "sms: wrong code").With(api.ExtRemainingAttempts, 5-a.codeFailures)
 	}
-	a.state = storage.StatePassword
+	a.state = api.StatePassword
 	return f.view(w, a, http.StatusOK)
 }
 
 func (f *fakePlatform) setPassword(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StatePassword)
+	a, err := f.load(r, api.StatePassword)
 	if err != nil {
 		return err
 	}
-	var req passwordRequest
+	var req api.PasswordRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -429,20 +428,20 @@ func (f *fakePlatform) setPassword(w http.ResponseWriter, r *http.Request) error
 		return problemOf(422, "weak-password", "Credential password too weak", "must be 8 digits")
 	}
 	a.password = req.Password
-	if a.minor == person.Minor14To17 {
-		a.state = storage.StateGuardian
+	if a.minor == api.Minor14To17 {
+		a.state = api.StateGuardian
 	} else {
-		a.state, a.nonce = storage.StateDevice, "nonce-"+f.random()
+		a.state, a.nonce = api.StateDevice, "nonce-"+f.random()
 	}
 	return f.view(w, a, http.StatusOK)
 }
 
 func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
-	a, err := f.load(r, storage.StateDevice)
+	a, err := f.load(r, api.StateDevice)
 	if err != nil {
 		return err
 	}
-	var req credentialRequest
+	var req api.CredentialRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -452,7 +451,7 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 		return bad
 	}
 	hdr := jws.Signatures[0].Protected
-	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); typ != proofing.DeviceProofType || hdr.JSONWebKey == nil || !hdr.JSONWebKey.IsPublic() {
+	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); typ != credential.DeviceProofType || hdr.JSONWebKey == nil || !hdr.JSONWebKey.IsPublic() {
 		return bad
 	}
 	payload, err := jws.Verify(hdr.JSONWebKey)
@@ -478,7 +477,7 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 	idx := int64(len(f.creds))
 	credID := "cred-" + f.random()
 	sd, err := credential.Issuer{Key: f.key, KeyID: testKID}.Issue(credential.Claims{
-		ID: credID, Issuer: f.srv.URL, VCT: proofing.VCT, Wanghao: wh,
+		ID: credID, Issuer: f.srv.URL, VCT: credential.VCTWangzheng, Wanghao: wh,
 		IssuedAt: testNow, ExpiresAt: testNow.AddDate(1, 0, 0), Holder: &holderKey,
 		Status:      credential.Status{URI: f.srv.URL + "/status/1", Index: idx},
 		Disclosable: map[string]any{"age_over_18": a.minor == "", "name": "张三"},
@@ -495,8 +494,8 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 			StatusList: "1", StatusIndex: idx, DeviceKey: jwk, IssuedAt: testNow, ExpiresAt: testNow.AddDate(1, 0, 0)},
 		wanghao: wh, password: a.password, minor: a.minor,
 	}
-	a.state, a.nonce, a.credentialID = storage.StateIssued, "", credID
-	httpx.WriteJSON(w, http.StatusCreated, proofing.Issued{Wanghao: wh, CredentialID: credID, Credential: sd, ExpiresAt: testNow.AddDate(1, 0, 0)})
+	a.state, a.nonce, a.credentialID = api.StateIssued, "", credID
+	httpx.WriteJSON(w, http.StatusCreated, api.IssuedCredential{Wanghao: wh, CredentialID: credID, Credential: sd, ExpiresAt: testNow.AddDate(1, 0, 0)})
 	return nil
 }
 
@@ -527,13 +526,13 @@ func (f *fakePlatform) holderCredential(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, 200, CredentialInfo{CredentialID: c.cred.ID, Wanghao: c.wanghao, Status: string(c.cred.Status)})
+	httpx.WriteJSON(w, 200, api.CredentialInfo{CredentialID: c.cred.ID, Wanghao: c.wanghao, Status: api.CredentialState(c.cred.Status)})
 	return nil
 }
 
 func (f *fakePlatform) checkPassword(c *fakeCred, pw string) error {
 	if pw != c.password {
-		return problemOf(403, "wrong-password", "Wrong credential password", "wrong credential password").With(ExtRemainingAttempts, 4)
+		return problemOf(403, "wrong-password", "Wrong credential password", "wrong credential password").With(api.ExtRemainingAttempts, 4)
 	}
 	return nil
 }
@@ -543,7 +542,7 @@ func (f *fakePlatform) holderPassword(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var req passwordRequest
+	var req api.PasswordRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
@@ -559,13 +558,13 @@ func (f *fakePlatform) guardianRequests(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	out := []proofing.GuardianRequest{}
+	out := []api.GuardianRequest{}
 	for _, a := range f.apps {
-		if a.state == storage.StateGuardian && a.guardian == c.wanghao {
-			out = append(out, proofing.GuardianRequest{ApplicationID: a.id, DocumentType: a.docType, Name: "李*", Age: 15})
+		if a.state == api.StateGuardian && a.guardian == c.wanghao {
+			out = append(out, api.GuardianRequest{ApplicationID: a.id, DocumentType: a.docType, Name: "李*", Age: 15})
 		}
 	}
-	httpx.WriteJSON(w, 200, map[string]any{"requests": out})
+	httpx.WriteJSON(w, 200, api.GuardianRequestList{Requests: out})
 	return nil
 }
 
@@ -574,21 +573,21 @@ func (f *fakePlatform) guardianDecide(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	var req decisionRequest
+	var req api.DecisionRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
 	a, ok := f.apps[r.PathValue("id")]
-	if !ok || a.guardian != c.wanghao || a.state != storage.StateGuardian {
+	if !ok || a.guardian != c.wanghao || a.state != api.StateGuardian {
 		return problemOf(404, "guardian-request-not-found", "No such guardian request", "no such request for this guardian")
 	}
 	if err := f.checkPassword(c, req.Password); err != nil {
 		return err
 	}
 	if req.Decision == "approve" {
-		a.state, a.nonce = storage.StateDevice, "nonce-"+f.random()
+		a.state, a.nonce = api.StateDevice, "nonce-"+f.random()
 	} else {
-		a.state = storage.StateDeclined
+		a.state = api.StateDeclined
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

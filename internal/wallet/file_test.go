@@ -17,7 +17,6 @@ import (
 
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/netnum"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 const testServer = "https://netid.example.cn"
@@ -35,7 +34,7 @@ func issueTestCredential(t testing.TB, holder *ecdsa.PrivateKey, id string) stri
 		t.Fatal(err)
 	}
 	sd, err := credential.Issuer{Key: issuer, KeyID: testKID}.Issue(credential.Claims{
-		ID: id, Issuer: testServer, VCT: proofing.VCT, Wanghao: wh,
+		ID: id, Issuer: testServer, VCT: credential.VCTWangzheng, Wanghao: wh,
 		IssuedAt: testNow, ExpiresAt: testNow.AddDate(1, 0, 0),
 		Holder:      &jose.JSONWebKey{Key: &holder.PublicKey},
 		Status:      credential.Status{URI: testServer + "/status/1", Index: 7},

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
-	"github.com/netid-project/netid/internal/proofing"
 )
 
 // Present makes a presentation of u's credential for one relying party:
@@ -91,7 +91,7 @@ func Status(ctx context.Context, c *Client, w *Wallet) (StatusInfo, error) {
 
 // GuardianRequests lists the minors' applications waiting for u's holder
 // to confirm as their guardian.
-func GuardianRequests(ctx context.Context, c *Client, u *Unlocked) ([]proofing.GuardianRequest, error) {
+func GuardianRequests(ctx context.Context, c *Client, u *Unlocked) ([]api.GuardianRequest, error) {
 	if err := sameServer(c, u); err != nil {
 		return nil, err
 	}

@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/api"
 )
 
-// The holder's self-service (package lifecycle, /v1/holder/…): the account
+// The holder's self-service (/v1/holder/…): the account
 // view, suspending and resuming the credential, changing the password and
 // the phone number, the authorized platforms, cancelling (注销), and a
 // guardian's wards. Each call carries a holder proof of u's device key.
@@ -22,57 +22,36 @@ import (
 // with the old password (Relock retries).
 var ErrNotRelocked = errors.New("wallet: the credential password changed but the wallet is still locked with the old one")
 
-type reasonedPassword struct {
-	Password string `json:"password"`
-	Reason   string `json:"reason,omitempty"`
-}
-
-type changePasswordRequest struct {
-	OldPassword string `json:"old_password"`
-	NewPassword string `json:"new_password"`
-}
-
-type phoneChangeRequest struct {
-	Password string `json:"password"`
-	Phone    string `json:"phone"`
-}
-
-type phoneConfirmRequest struct {
-	Phone   string `json:"phone"`
-	OldCode string `json:"old_code"`
-	NewCode string `json:"new_code"`
-}
-
 // Account reads the holder's account view (网号 masked), GET
 // /v1/holder/account. It works while the credential is suspended or
 // expired.
-func (c *Client) Account(ctx context.Context, u *Unlocked) (lifecycle.Account, error) {
-	var out lifecycle.Account
+func (c *Client) Account(ctx context.Context, u *Unlocked) (api.Account, error) {
+	var out api.Account
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/holder/account", holder: u, out: &out})
 	return out, err
 }
 
 // RevealAccount is Account with the full 网号, after the platform checked
 // the credential password, POST /v1/holder/account/reveal.
-func (c *Client) RevealAccount(ctx context.Context, u *Unlocked, password string) (lifecycle.Account, error) {
-	var out lifecycle.Account
-	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/account/reveal", holder: u, in: passwordRequest{Password: password}, out: &out})
+func (c *Client) RevealAccount(ctx context.Context, u *Unlocked, password string) (api.Account, error) {
+	var out api.Account
+	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/account/reveal", holder: u, in: api.PasswordRequest{Password: password}, out: &out})
 	return out, err
 }
 
 // Suspend suspends the holder's credential (reason optional), POST
 // /v1/holder/suspend.
-func (c *Client) Suspend(ctx context.Context, u *Unlocked, password, reason string) (lifecycle.Account, error) {
-	var out lifecycle.Account
-	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/suspend", holder: u, in: reasonedPassword{Password: password, Reason: reason}, out: &out})
+func (c *Client) Suspend(ctx context.Context, u *Unlocked, password, reason string) (api.Account, error) {
+	var out api.Account
+	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/suspend", holder: u, in: api.SuspendRequest{Password: password, Reason: reason}, out: &out})
 	return out, err
 }
 
 // Resume lifts the holder's own suspension, POST /v1/holder/resume; an
 // operator's suspension is refused (problem type operator-suspension).
-func (c *Client) Resume(ctx context.Context, u *Unlocked, password string) (lifecycle.Account, error) {
-	var out lifecycle.Account
-	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/resume", holder: u, in: passwordRequest{Password: password}, out: &out})
+func (c *Client) Resume(ctx context.Context, u *Unlocked, password string) (api.Account, error) {
+	var out api.Account
+	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/resume", holder: u, in: api.PasswordRequest{Password: password}, out: &out})
 	return out, err
 }
 
@@ -80,13 +59,13 @@ func (c *Client) Resume(ctx context.Context, u *Unlocked, password string) (life
 // platform, PUT /v1/holder/password. ChangePassword also seals the wallet
 // file again.
 func (c *Client) ChangeCredentialPassword(ctx context.Context, u *Unlocked, oldPassword, newPassword string) error {
-	return c.do(ctx, call{method: http.MethodPut, path: "/v1/holder/password", holder: u, in: changePasswordRequest{OldPassword: oldPassword, NewPassword: newPassword}})
+	return c.do(ctx, call{method: http.MethodPut, path: "/v1/holder/password", holder: u, in: api.ChangePasswordRequest{OldPassword: oldPassword, NewPassword: newPassword}})
 }
 
 // StartPhoneChange has a code sent to the linked number and one to phone,
 // POST /v1/holder/phone.
 func (c *Client) StartPhoneChange(ctx context.Context, u *Unlocked, password, phone string) error {
-	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/phone", holder: u, in: phoneChangeRequest{Password: password, Phone: phone}})
+	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/phone", holder: u, in: api.PhoneChangeRequest{Password: password, Phone: phone}})
 }
 
 // ConfirmPhoneChange links phone with the code sent to the linked number
@@ -94,15 +73,13 @@ func (c *Client) StartPhoneChange(ctx context.Context, u *Unlocked, password, ph
 // /v1/holder/phone/verify. A failing code's *APIError names it in its
 // "code" extension ("old" or "new").
 func (c *Client) ConfirmPhoneChange(ctx context.Context, u *Unlocked, phone, oldCode, newCode string) error {
-	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/phone/verify", holder: u, in: phoneConfirmRequest{Phone: phone, OldCode: oldCode, NewCode: newCode}})
+	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/phone/verify", holder: u, in: api.PhoneConfirmRequest{Phone: phone, OldCode: oldCode, NewCode: newCode}})
 }
 
 // Platforms lists the relying parties the holder consented to, GET
 // /v1/holder/platforms.
-func (c *Client) Platforms(ctx context.Context, u *Unlocked) ([]lifecycle.Platform, error) {
-	var out struct {
-		Platforms []lifecycle.Platform `json:"platforms"`
-	}
+func (c *Client) Platforms(ctx context.Context, u *Unlocked) ([]api.Platform, error) {
+	var out api.PlatformList
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/holder/platforms", holder: u, out: &out})
 	return out.Platforms, err
 }
@@ -116,14 +93,12 @@ func (c *Client) WithdrawConsent(ctx context.Context, u *Unlocked, rpID string) 
 // CancelIdentity cancels (注销) the holder's network identity, POST
 // /v1/holder/cancel. CancelAndRemove also removes the wallet file.
 func (c *Client) CancelIdentity(ctx context.Context, u *Unlocked, password string) error {
-	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/cancel", holder: u, in: passwordRequest{Password: password}})
+	return c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/cancel", holder: u, in: api.PasswordRequest{Password: password}})
 }
 
 // Wards lists a guardian's wards under 18, GET /v1/holder/wards.
-func (c *Client) Wards(ctx context.Context, u *Unlocked) ([]lifecycle.Ward, error) {
-	var out struct {
-		Wards []lifecycle.Ward `json:"wards"`
-	}
+func (c *Client) Wards(ctx context.Context, u *Unlocked) ([]api.Ward, error) {
+	var out api.WardList
 	err := c.do(ctx, call{method: http.MethodGet, path: "/v1/holder/wards", holder: u, out: &out})
 	return out.Wards, err
 }

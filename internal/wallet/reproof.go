@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/liveness"
-	"github.com/netid-project/netid/internal/proofing"
-	"github.com/netid-project/netid/internal/storage"
 )
 
 // ReproofOptions configure Reproof. The embedded ApplyOptions give the
@@ -20,12 +19,12 @@ import (
 type ReproofOptions struct {
 	ApplyOptions
 	// Kind is the re-proofing kind: device, password, phone or recover.
-	Kind storage.ApplicationKind
+	Kind api.ApplicationKind
 	// Wanghao names the holder (kinds device, password and phone).
 	Wanghao string
-	// Action is what a recover application does: proofing.ActionSuspend,
+	// Action is what a recover application does: api.ActionSuspend,
 	// ActionResume or ActionReissue.
-	Action string
+	Action api.RecoverAction
 }
 
 // Reproof runs a re-proofing application to its end: for kinds device and
@@ -39,7 +38,7 @@ func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, 
 	}
 	r := &run{c: c, o: o.ApplyOptions, action: o.Action}
 	var docType document.Type
-	if o.Kind == storage.KindRecover {
+	if o.Kind == api.KindRecover {
 		doc, err := readDocument(o.DocumentPath)
 		if err != nil {
 			return nil, err
@@ -53,7 +52,7 @@ func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, 
 	r.p = Pending{Server: c.base(), ApplicationID: started.ID, Token: started.Token}
 	r.reproof = true
 	r.progress("application started")
-	res, err := r.loop(ctx, &started.View)
+	res, err := r.loop(ctx, &started.Application)
 	if err != nil {
 		return nil, err
 	}
@@ -71,25 +70,23 @@ type ReproofResult struct {
 
 func (o *ReproofOptions) check(c *Client) error {
 	switch o.Kind {
-	case storage.KindDevice, storage.KindPassword, storage.KindPhone:
+	case api.KindDevice, api.KindPassword, api.KindPhone:
 		if o.Wanghao == "" {
 			return fmt.Errorf("%w: no 网号", ErrOptions)
 		}
-	case storage.KindRecover:
-		switch o.Action {
-		case proofing.ActionSuspend, proofing.ActionResume, proofing.ActionReissue:
-		default:
+	case api.KindRecover:
+		if !o.Action.Valid() {
 			return fmt.Errorf("%w: the action must be suspend, resume or reissue", ErrOptions)
 		}
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrOptions, o.Kind)
 	}
-	return o.ApplyOptions.checkFor(c, o.Kind == storage.KindRecover)
+	return o.ApplyOptions.checkFor(c, o.Kind == api.KindRecover)
 }
 
 // faceHash is the face image hash a liveness attestation names: the one
 // the platform gives for a re-proofing application, else the chip's.
-func (r *run) faceHash(v proofing.View) ([32]byte, error) {
+func (r *run) faceHash(v api.Application) ([32]byte, error) {
 	var h [32]byte
 	if v.FaceImageHash == "" {
 		if r.reproof && len(r.doc.Data.DG2) == 0 {
@@ -106,12 +103,12 @@ func (r *run) faceHash(v proofing.View) ([32]byte, error) {
 }
 
 // act carries out the recover application's action.
-func (r *run) act(ctx context.Context) (proofing.View, error) {
+func (r *run) act(ctx context.Context) (api.Application, error) {
 	var pw string
-	if r.action != proofing.ActionSuspend {
+	if r.action != api.ActionSuspend {
 		var err error
 		if pw, err = r.askPassword(); err != nil {
-			return proofing.View{}, err
+			return api.Application{}, err
 		}
 	}
 	next, err := r.c.Act(ctx, r.p.ApplicationID, r.p.Token, r.action, pw)
@@ -119,13 +116,13 @@ func (r *run) act(ctx context.Context) (proofing.View, error) {
 		if hasSlug(err, "wrong-password") {
 			r.haveP = false
 		}
-		return proofing.View{}, err
+		return api.Application{}, err
 	}
 	if pw != "" {
 		r.pwConfirmed = true
 	}
-	r.progress("credential " + map[string]string{
-		proofing.ActionSuspend: "suspended", proofing.ActionResume: "resumed", proofing.ActionReissue: "to be re-issued",
+	r.progress("credential " + map[api.RecoverAction]string{
+		api.ActionSuspend: "suspended", api.ActionResume: "resumed", api.ActionReissue: "to be re-issued",
 	}[r.action])
 	return next, nil
 }
@@ -133,15 +130,9 @@ func (r *run) act(ctx context.Context) (proofing.View, error) {
 // StartReproof starts a re-proofing application, POST /v1/applications
 // with a kind: the holder named by wanghao, or for kind recover by the
 // document of type t.
-func (c *Client) StartReproof(ctx context.Context, kind storage.ApplicationKind, wanghao string, t document.Type) (proofing.Started, error) {
-	var out proofing.Started
-	in := map[string]any{"kind": kind}
-	if wanghao != "" {
-		in["wanghao"] = wanghao
-	}
-	if t != "" {
-		in["document_type"] = t
-	}
+func (c *Client) StartReproof(ctx context.Context, kind api.ApplicationKind, wanghao string, t document.Type) (api.StartedApplication, error) {
+	var out api.StartedApplication
+	in := api.StartRequest{Kind: kind, Wanghao: wanghao, DocumentType: t}
 	err := c.do(ctx, call{method: http.MethodPost, path: "/v1/applications", in: in, out: &out})
 	if err == nil && (out.ID == "" || out.Token == "") {
 		err = fmt.Errorf("%w: started application lacks id or token", ErrResponse)
@@ -151,9 +142,9 @@ func (c *Client) StartReproof(ctx context.Context, kind storage.ApplicationKind,
 
 // Act chooses a recover application's action,
 // POST /v1/applications/{id}/action.
-func (c *Client) Act(ctx context.Context, id, token, action, password string) (proofing.View, error) {
-	var out proofing.View
+func (c *Client) Act(ctx context.Context, id, token string, action api.RecoverAction, password string) (api.Application, error) {
+	var out api.Application
 	err := c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/action"), token: token,
-		in: map[string]string{"action": action, "password": password}, out: &out})
+		in: api.ActionRequest{Action: action, Password: password}, out: &out})
 	return out, err
 }

@@ -1,4 +1,4 @@
-package verification
+package server
 
 import (
 	"bytes"
@@ -11,11 +11,15 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verification"
 )
 
+var _ verification.Notifier = (*HTTPNotifier)(nil)
+
 // HTTPNotifier posts a session's outcome to the relying party's callback
-// URL: {"id", "state", "result"} where result is the signed result JWT of
-// an approved session (the relying party verifies it like a polled one).
+// URL (verification.Notifier): an api.VerificationCallback, whose result is
+// the signed result JWT of an approved session (the relying party verifies
+// it like a polled one).
 // Delivery is asynchronous, with three attempts; polling stays the
 // authoritative way to learn the outcome. Close stops the attempts still
 // waiting and waits for those in flight.
@@ -34,13 +38,6 @@ type HTTPNotifier struct {
 	wg     sync.WaitGroup
 }
 
-// CallbackBody is what the callback receives.
-type CallbackBody struct {
-	ID     string `json:"id"`
-	State  string `json:"state"`
-	Result string `json:"result,omitempty"`
-}
-
 // attempts is how many times a callback is tried.
 const attempts = 3
 
@@ -52,7 +49,7 @@ func (n *HTTPNotifier) init() {
 // of an approved session, or ""), in the background.
 func (n *HTTPNotifier) Notify(rp storage.RelyingParty, s storage.Session, result string) {
 	n.init()
-	body, err := json.Marshal(CallbackBody{ID: s.ID, State: string(s.State), Result: result})
+	body, err := json.Marshal(verificationCallback(s, result))
 	if err != nil {
 		return
 	}

@@ -1,0 +1,362 @@
+package api
+
+import "time"
+
+// Verifications (核验): the relying parties' session API
+// (/v1/verifications, client authentication), the wallet's side of it
+// (/v1/wallet/verifications/…, holder proofs), a guardian's consents for
+// an under-14 ward (/v1/guardian/consents), the verification records a
+// holder reads (/v1/wallet/history) and the callback a relying party
+// receives.
+
+// Level is an assurance level: what the holder proved.
+type Level string
+
+// The levels, from low to high.
+const (
+	// LevelPossession: the device key signed (eIDAS low).
+	LevelPossession Level = "possession"
+	// LevelPassword: and the credential password (substantial).
+	LevelPassword Level = "password"
+	// LevelFace: and a live face check (high).
+	LevelFace Level = "face"
+)
+
+// The levels' OpenID Connect acr values, which VerificationRequest.Level
+// also accepts.
+const (
+	ACRPossession = "urn:netid:acr:possession"
+	ACRPassword   = "urn:netid:acr:password"
+	ACRFace       = "urn:netid:acr:face"
+)
+
+// Valid reports whether l is one of the levels (by name).
+func (l Level) Valid() bool {
+	return l == LevelPossession || l == LevelPassword || l == LevelFace
+}
+
+// AtLeast reports whether l satisfies the minimum m: possession <
+// password < face. An unknown level satisfies nothing.
+func (l Level) AtLeast(m Level) bool { return l.rank() > 0 && l.rank() >= m.rank() }
+
+func (l Level) rank() int {
+	switch l {
+	case LevelPossession:
+		return 1
+	case LevelPassword:
+		return 2
+	case LevelFace:
+		return 3
+	}
+	return 0
+}
+
+// ParseLevel reads a requested level: a level's name or its acr value;
+// empty means LevelPossession. ok is false for anything else.
+func ParseLevel(s string) (l Level, ok bool) {
+	switch s {
+	case "", string(LevelPossession), ACRPossession:
+		return LevelPossession, true
+	case string(LevelPassword), ACRPassword:
+		return LevelPassword, true
+	case string(LevelFace), ACRFace:
+		return LevelFace, true
+	}
+	return "", false
+}
+
+// SessionState is where a verification session stands.
+type SessionState string
+
+// Session states.
+const (
+	// SessionPending: created; no wallet opened the code yet.
+	SessionPending SessionState = "pending"
+	// SessionClaimed: a wallet opened the code; only it may answer.
+	SessionClaimed SessionState = "claimed"
+	// SessionAwaitingGuardian: an under-14 holder approved; the guardian
+	// must consent for this relying party.
+	SessionAwaitingGuardian SessionState = "awaiting_guardian"
+	// Final states.
+	SessionApproved  SessionState = "approved"
+	SessionDeclined  SessionState = "declined"
+	SessionCancelled SessionState = "cancelled"
+	SessionExpired   SessionState = "expired"
+	SessionFailed    SessionState = "failed"
+)
+
+// Valid reports whether s is one of the session states.
+func (s SessionState) Valid() bool {
+	switch s {
+	case SessionPending, SessionClaimed, SessionAwaitingGuardian,
+		SessionApproved, SessionDeclined, SessionCancelled, SessionExpired, SessionFailed:
+		return true
+	}
+	return false
+}
+
+// Decision is a holder's or a guardian's answer.
+type Decision string
+
+// Decisions.
+const (
+	DecisionApprove Decision = "approve"
+	DecisionDecline Decision = "decline"
+)
+
+// Valid reports whether d is approve or decline.
+func (d Decision) Valid() bool { return d == DecisionApprove || d == DecisionDecline }
+
+// RPCategory is a relying party's category.
+type RPCategory string
+
+// Relying party categories.
+const (
+	// CategoryInternetService verifies online.
+	CategoryInternetService RPCategory = "internet_service"
+	// CategoryInPerson checks the electronic ID card in person.
+	CategoryInPerson RPCategory = "in_person"
+)
+
+// Valid reports whether c is one of the categories.
+func (c RPCategory) Valid() bool { return c == CategoryInternetService || c == CategoryInPerson }
+
+// VerificationRequest is a relying party's request, POST /v1/verifications.
+type VerificationRequest struct {
+	// Level is the minimum asked for: a Level's name or its acr value
+	// (ParseLevel); empty means LevelPossession.
+	Level       string   `json:"level,omitempty"`
+	Claims      []string `json:"claims,omitempty"`
+	Purpose     string   `json:"purpose"`
+	CallbackURL string   `json:"callback_url,omitempty"`
+	Nonce       string   `json:"nonce,omitempty"`
+	// Subject pins the session to a known person (their pairwise sub).
+	Subject string `json:"subject,omitempty"`
+}
+
+// VerificationCreated answers VerificationRequest (201, Location the
+// session): the code as a netid:// link, its https form, and a QR code of
+// the link (a PNG data: URI).
+type VerificationCreated struct {
+	ID        string       `json:"id"`
+	State     SessionState `json:"state"`
+	Code      string       `json:"code"`
+	Link      string       `json:"link"`
+	HTTPSLink string       `json:"https_link"`
+	QR        string       `json:"qr"`
+	ExpiresAt time.Time    `json:"expires_at"`
+}
+
+// VerificationStatus is what a relying party reads,
+// GET and DELETE /v1/verifications/{id}.
+type VerificationStatus struct {
+	ID    string       `json:"id"`
+	State SessionState `json:"state"`
+	// Level is the minimum asked for; LevelReached what the holder proved.
+	Level        Level    `json:"level"`
+	LevelReached Level    `json:"level_reached,omitempty"`
+	Provided     []string `json:"provided,omitempty"`
+	// Result is the signed result (a netid-result+jwt) of an approved
+	// session.
+	Result string `json:"result,omitempty"`
+	// Error is the problem type slug of a failed session.
+	Error     string    `json:"error,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// VerificationCallback is what the relying party's callback URL receives
+// when a session ends: Result as in VerificationStatus.
+type VerificationCallback struct {
+	ID     string       `json:"id"`
+	State  SessionState `json:"state"`
+	Result string       `json:"result,omitempty"`
+}
+
+// SessionCodeRequest names a session by its code,
+// POST /v1/wallet/verifications/open.
+type SessionCodeRequest struct {
+	Code string `json:"code"`
+}
+
+// Prompt is what the wallet shows before the holder answers: the answer
+// to SessionCodeRequest.
+type Prompt struct {
+	SessionID    string             `json:"session_id"`
+	RelyingParty PromptRelyingParty `json:"relying_party"`
+	Purpose      string             `json:"purpose"`
+	Level        Level              `json:"level"`
+	// Claims are shared on approval: the result, the pairwise identifier,
+	// and the identifiers and age markers asked for.
+	Claims []string `json:"claims"`
+	// Plaintext are plaintext fields asked for: shared only with the
+	// holder's separate consent (AnswerRequest.PlaintextConsent).
+	Plaintext []string `json:"plaintext,omitempty"`
+	// FaceChallenge and FaceImageHash are set at LevelFace.
+	FaceChallenge string    `json:"face_challenge,omitempty"`
+	FaceImageHash string    `json:"face_image_hash,omitempty"`
+	ExpiresAt     time.Time `json:"expires_at"`
+	// GuardianConsent says a guardian must consent before the result is
+	// given (an under-14 holder's first use of this relying party).
+	GuardianConsent bool `json:"guardian_consent,omitempty"`
+}
+
+// PromptRelyingParty is who asks, as the wallet shows them.
+type PromptRelyingParty struct {
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	Domains  []string   `json:"domains"`
+	Category RPCategory `json:"category"`
+	// LegalBasis is the law under which it may receive plaintext fields.
+	LegalBasis string `json:"legal_basis,omitempty"`
+}
+
+// AnswerRequest is the holder's answer, POST /v1/wallet/verifications/answer.
+type AnswerRequest struct {
+	Code     string   `json:"code"`
+	Decision Decision `json:"decision"`
+	// Password is needed from LevelPassword, FaceAttestation at LevelFace.
+	Password        string `json:"password,omitempty"`
+	FaceAttestation string `json:"face_attestation,omitempty"`
+	// PlaintextConsent is the separate consent to the plaintext fields.
+	PlaintextConsent bool `json:"plaintext_consent,omitempty"`
+}
+
+// AnswerResult tells the wallet how the session ended, or that it waits
+// for the guardian: the answer to AnswerRequest and to a guardian's
+// DecisionRequest on a consent.
+type AnswerResult struct {
+	State    SessionState `json:"state"`
+	Level    Level        `json:"level_reached,omitempty"`
+	Provided []string     `json:"provided,omitempty"`
+}
+
+// DecisionRequest is a guardian's decision on a minor's application
+// (POST /v1/guardian/requests/{id}, answered 204) or on a ward's
+// verification (POST /v1/guardian/consents/{id}, answered AnswerResult),
+// confirmed with the guardian's credential password.
+type DecisionRequest struct {
+	Decision Decision `json:"decision"`
+	Password string   `json:"password"`
+}
+
+// ConsentRequest is an under-14 ward's verification waiting for the
+// guardian's consent.
+type ConsentRequest struct {
+	SessionID string `json:"session_id"`
+	// Ward is the ward's name, masked (张*三).
+	Ward         string    `json:"ward"`
+	RelyingParty string    `json:"relying_party"`
+	Domains      []string  `json:"domains"`
+	Purpose      string    `json:"purpose"`
+	Claims       []string  `json:"claims"`
+	ExpiresAt    time.Time `json:"expires_at"`
+}
+
+// ConsentRequestList answers GET /v1/guardian/consents.
+type ConsentRequestList struct {
+	Requests []ConsentRequest `json:"requests"`
+}
+
+// RecordChannel is how a verification record came about.
+type RecordChannel string
+
+// Record channels.
+const (
+	ChannelSession      RecordChannel = "session"
+	ChannelOIDC         RecordChannel = "oidc"
+	ChannelPresentation RecordChannel = "presentation"
+	ChannelEID          RecordChannel = "eid"
+	// ChannelLifecycle: the holder's, an operator's or the platform's
+	// action on the network identity (RelyingParty is the platform).
+	ChannelLifecycle RecordChannel = "lifecycle"
+)
+
+// Valid reports whether c is one of the record channels.
+func (c RecordChannel) Valid() bool {
+	switch c {
+	case ChannelSession, ChannelOIDC, ChannelPresentation, ChannelEID, ChannelLifecycle:
+		return true
+	}
+	return false
+}
+
+// RecordOutcome is how a recorded verification or action ended.
+type RecordOutcome string
+
+// Record outcomes.
+const (
+	// Verifications (channels session, oidc, eid; the final session
+	// states).
+	OutcomeApproved  RecordOutcome = "approved"
+	OutcomeDeclined  RecordOutcome = "declined"
+	OutcomeCancelled RecordOutcome = "cancelled" // also the network identity's cancellation (注销), channel lifecycle
+	OutcomeExpired   RecordOutcome = "expired"
+	OutcomeFailed    RecordOutcome = "failed"
+	// OutcomePresented is an offline presentation the wallet reported.
+	OutcomePresented RecordOutcome = "presented"
+
+	// The holder's and operators' actions (channel lifecycle).
+	OutcomeSuspendedByHolder   RecordOutcome = "suspended_by_holder"
+	OutcomeResumedByHolder     RecordOutcome = "resumed_by_holder"
+	OutcomeSuspendedByOperator RecordOutcome = "suspended_by_operator"
+	OutcomeResumedByOperator   RecordOutcome = "resumed_by_operator"
+	OutcomeRevokedByOperator   RecordOutcome = "revoked_by_operator"
+	OutcomePasswordChanged     RecordOutcome = "password_changed"
+	OutcomePhoneChanged        RecordOutcome = "phone_changed"
+	OutcomeConsentWithdrawn    RecordOutcome = "consent_withdrawn"
+
+	// Issuance and re-proofing (channel lifecycle).
+	OutcomeCredentialIssued      RecordOutcome = "credential_issued"
+	OutcomeDeviceChanged         RecordOutcome = "device_changed"
+	OutcomeReportedLost          RecordOutcome = "reported_lost"
+	OutcomeResumedAfterRecovery  RecordOutcome = "resumed_after_recovery"
+	OutcomeReissuedAfterRecovery RecordOutcome = "reissued_after_recovery"
+	OutcomePasswordReset         RecordOutcome = "password_reset"
+	OutcomePhoneReplaced         RecordOutcome = "phone_replaced"
+)
+
+// Valid reports whether o is one of the record outcomes.
+func (o RecordOutcome) Valid() bool {
+	switch o {
+	case OutcomeApproved, OutcomeDeclined, OutcomeCancelled, OutcomeExpired, OutcomeFailed, OutcomePresented,
+		OutcomeSuspendedByHolder, OutcomeResumedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator,
+		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn,
+		OutcomeCredentialIssued, OutcomeDeviceChanged, OutcomeReportedLost, OutcomeResumedAfterRecovery,
+		OutcomeReissuedAfterRecovery, OutcomePasswordReset, OutcomePhoneReplaced:
+		return true
+	}
+	return false
+}
+
+// Record is a verification record as the holder (or an under-14 ward's
+// guardian) sees it. Records are history: a channel, level or outcome
+// that this version does not name is shown as it was recorded.
+type Record struct {
+	Seq          int64         `json:"seq"`
+	Time         time.Time     `json:"time"`
+	RelyingParty string        `json:"relying_party"`
+	RPID         string        `json:"rp_id,omitempty"`
+	Channel      RecordChannel `json:"channel"`
+	// Level is empty for the lifecycle channel.
+	Level Level `json:"level"`
+	// Provided are the claim names given; null when none were.
+	Provided []string      `json:"provided"`
+	Outcome  RecordOutcome `json:"outcome"`
+	// Guardian reports that a guardian's consent was part of it.
+	Guardian bool `json:"guardian_consent,omitempty"`
+}
+
+// History answers GET /v1/wallet/history and
+// GET /v1/guardian/wards/{id}/history (query before and limit page it),
+// newest first.
+type History struct {
+	Records []Record `json:"records"`
+}
+
+// PresentationReport is the wallet reporting an offline presentation for
+// the holder's history, POST /v1/wallet/presentations (answered 201 with
+// the Record).
+type PresentationReport struct {
+	Audience  string   `json:"audience"`
+	Disclosed []string `json:"disclosed"`
+}
