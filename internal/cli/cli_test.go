@@ -13,8 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -147,8 +149,25 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// dataDir makes a data directory as netid serve's first start does: the
+// database, the master key and the first signing key.
+func dataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := config.Parse("test", []string{"--data", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := platform.OpenCore(context.Background(), cfg, platform.CoreOptions{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	core.Close()
+	return dir
+}
+
 func TestAdminKeysRotate(t *testing.T) {
-	data := t.TempDir()
+	data := dataDir(t)
 	code, out, errOut := runCLI(t, "", nil, "admin", "keys", "list", "--data", data)
 	if code != 0 || strings.Count(out, "signing") != 1 {
 		t.Fatalf("list on a new data directory: %d %q %q", code, out, errOut)
