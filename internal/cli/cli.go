@@ -34,8 +34,6 @@ func commands() map[string]command {
 		"wallet": {"the reference wallet: apply, show, present, guardian", walletCmd},
 		"verify": {"verify a presentation offline", verify},
 		"admin":  {"operator tools: admin keys, admin rp, admin audit", admin},
-		"demo":   {"run the whole flow once against a dev platform", demo},
-		"load":   {"measure complete applications per second", load},
 	}
 }
 

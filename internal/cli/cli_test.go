@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/platform"
@@ -37,42 +38,11 @@ func runCLI(t *testing.T, stdin string, vars map[string]string, args ...string) 
 	return code, out.String(), errOut.String()
 }
 
-func postgresDSN(t *testing.T) string {
-	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
-	}
-	return dsn
-}
-
-func TestDemo(t *testing.T) {
-	for name, db := range map[string]func(t *testing.T) string{
-		"sqlite":   func(*testing.T) string { return "" },
-		"postgres": postgresDSN,
-	} {
-		t.Run(name, func(t *testing.T) {
-			dsn := db(t)
-			code, out, errOut := runCLI(t, "", nil, "demo", "--db", dsn)
-			if code != 0 {
-				t.Fatalf("demo exited %d:\n%s\n%s", code, out, errOut)
-			}
-			for _, want := range []string{"网号 ", "5. verified offline: VALID", "disclosed [age_over_18=true]", "replayed: refused"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("demo output lacks %q:\n%s", want, out)
-				}
-			}
-			if regexp.MustCompile(`[0-9]{17}[0-9X]`).MatchString(out + errOut) {
-				t.Error("demo output shows a full document number")
-			}
-		})
-	}
-}
-
 // TestCommands drives the separate commands against a running dev
 // platform, as scripts/demo.sh does.
 func TestCommands(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +227,7 @@ func TestServeStartsAndShutsDownGracefully(t *testing.T) {
 // own wallet, and confirms a 16-year-old's application from it.
 func TestMinorsWithCommands(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +289,7 @@ func TestMinorsWithCommands(t *testing.T) {
 // `netid wallet approve`, then seen in `netid wallet history`.
 func TestApproveWithCommands(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

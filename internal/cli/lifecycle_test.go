@@ -15,6 +15,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -28,7 +29,7 @@ import (
 func TestLifecycleCommands(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, data, "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: data})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +168,7 @@ func TestLifecycleCommands(t *testing.T) {
 // approved with a suspended credential, and can once it is resumed.
 func TestLifecycleOIDCRefusesSuspended(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

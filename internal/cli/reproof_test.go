@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 )
 
@@ -15,7 +15,7 @@ import (
 // lost-device recovery through the wallet commands against a dev platform.
 func TestReproofCommands(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

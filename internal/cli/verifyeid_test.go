@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -19,7 +19,7 @@ import (
 // an offline code without client credentials.
 func TestVerifyEIDCommands(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
@@ -47,7 +48,7 @@ func decodePNG(t *testing.T, path string) string {
 func TestWalletEID(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, data, "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: data})
 	if err != nil {
 		t.Fatal(err)
 	}
