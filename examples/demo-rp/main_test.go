@@ -90,8 +90,8 @@ func holder(t *testing.T, base string) (*wallet.Client, *wallet.Unlocked, docume
 	}
 	if _, err := wallet.Apply(ctx, c, wallet.ApplyOptions{
 		Server: base, Dir: filepath.Join(dir, "wallet"), DocumentPath: doc, Phone: "13900001234",
-		Password: func() (string, error) { return holderPassword, nil },
-		Code:     wallet.DevCode(c), Liveness: wallet.DevLiveness(c), Evidence: wallet.DevEvidence(c),
+		Prompter: wallet.PromptFuncs{SecretFunc: wallet.OneSecret(holderPassword), CodeFunc: wallet.DevCode(c)},
+		Liveness: wallet.DevLiveness(c), Evidence: wallet.DevEvidence(c),
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -82,11 +82,13 @@ func Run(ctx context.Context, o Options) error {
 		Dir:          dir,
 		DocumentPath: docPath,
 		Phone:        phone,
-		Password:     func() (string, error) { return holderPassword, nil },
-		Code:         wallet.DevCode(c),
-		Liveness:     wallet.DevLiveness(c),
-		Evidence:     wallet.DevEvidence(c),
-		Progress:     func(step string) { fmt.Fprintf(out, "   - %s\n", step) },
+		Prompter: wallet.PromptFuncs{
+			SecretFunc:   wallet.OneSecret(holderPassword),
+			CodeFunc:     wallet.DevCode(c),
+			ProgressFunc: func(step string) { fmt.Fprintf(out, "   - %s\n", step) },
+		},
+		Liveness: wallet.DevLiveness(c),
+		Evidence: wallet.DevEvidence(c),
 	})
 	if err != nil {
 		return fmt.Errorf("applying: %w", err)

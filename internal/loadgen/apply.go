@@ -160,9 +160,9 @@ func mintDocuments(ctx context.Context, c *wallet.Client, dir string, n int) (do
 func applyOne(ctx context.Context, c *wallet.Client, dir, doc, phone string) error {
 	_, err := wallet.Apply(ctx, c, wallet.ApplyOptions{
 		Server: c.BaseURL, Dir: dir, DocumentPath: doc, Phone: phone,
-		Password: func() (string, error) { return holderPassword, nil },
-		Code:     wallet.DevCode(c), Liveness: wallet.DevLiveness(c),
-		KDF: wallet.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+		Prompter: wallet.PromptFuncs{SecretFunc: wallet.OneSecret(holderPassword), CodeFunc: wallet.DevCode(c)},
+		Liveness: wallet.DevLiveness(c),
+		KDF:      wallet.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
 	})
 	return err
 }

@@ -14,8 +14,9 @@ import (
 
 // ReproofOptions configure Reproof. The embedded ApplyOptions give the
 // platform, wallet directory, phone number (the linked one; for kind phone
-// the new one), password (the current one; for kind password the new one),
-// SMS code source and liveness provider; DocumentPath is needed only for
+// the new one), the prompter (which is asked for the CredentialPassword;
+// for kind password a NewCredentialPassword), the liveness provider, and
+// Replace (kinds that issue a credential); DocumentPath is needed only for
 // kind recover.
 type ReproofOptions struct {
 	ApplyOptions
@@ -37,7 +38,15 @@ func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, 
 	if err := o.check(c); err != nil {
 		return nil, err
 	}
-	r := &run{c: c, o: o.ApplyOptions, action: o.Action}
+	if o.Kind == storage.KindDevice || (o.Kind == storage.KindRecover && o.Action == proofing.ActionReissue) {
+		if err := o.checkReplace(); err != nil {
+			return nil, err
+		}
+	}
+	r := &run{c: c, o: o.ApplyOptions, action: o.Action, secret: CredentialPassword}
+	if o.Kind == storage.KindPassword {
+		r.secret = NewCredentialPassword
+	}
 	var docType document.Type
 	if o.Kind == storage.KindRecover {
 		doc, err := readDocument(o.DocumentPath)
@@ -110,7 +119,7 @@ func (r *run) act(ctx context.Context) (proofing.View, error) {
 	var pw string
 	if r.action != proofing.ActionSuspend {
 		var err error
-		if pw, err = r.askPassword(); err != nil {
+		if pw, err = r.askPassword(ctx); err != nil {
 			return proofing.View{}, err
 		}
 	}
