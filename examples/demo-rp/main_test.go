@@ -148,11 +148,11 @@ var linkInPage = regexp.MustCompile(`<code id="link">([^<]+)</code>`)
 // wallet link it shows.
 func (b *browser) start(level string) (string, string) {
 	b.t.Helper()
-	status, path, body := b.do(http.MethodGet, "/", nil)
+	status, _, body := b.do(http.MethodGet, "/", nil)
 	if status != http.StatusOK || !strings.Contains(body, "Verify with netid") {
 		b.t.Fatalf("index: %d %s", status, body)
 	}
-	status, path, body = b.do(http.MethodPost, "/verify", url.Values{"level": {level}})
+	status, path, body := b.do(http.MethodPost, "/verify", url.Values{"level": {level}})
 	if status != http.StatusOK || !strings.HasPrefix(path, "/v/") {
 		b.t.Fatalf("after Verify with netid: %d at %s: %s", status, path, body)
 	}

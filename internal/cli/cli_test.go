@@ -59,8 +59,8 @@ func TestCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "issued: 网号") {
 		t.Fatalf("wallet apply: %d %s %s", code, out, errOut)
 	}
-	code, out, _ = runCLI(t, "", vars, "wallet", "apply", "--server", dp.URL, "--document", doc, "--phone", "13912345678", "--dev")
-	if code != 1 {
+	code, _, errOut = runCLI(t, "", vars, "wallet", "apply", "--server", dp.URL, "--document", doc, "--phone", "13912345678", "--dev")
+	if code != 1 || !strings.Contains(errOut, "--replace") {
 		t.Fatalf("applying over an existing wallet without --replace: exit %d", code)
 	}
 	code, out, errOut = runCLI(t, "", vars, "wallet", "show")

@@ -95,4 +95,10 @@ func TestVerifyEIDCommands(t *testing.T) {
 	if c, _, _ := runCLI(t, "", nil, "verify", "eid", "--server", dp.URL, "--offline"); c != 1 {
 		t.Fatalf("no code: %d", c)
 	}
+	// An online code given to the offline check: refused, saying how to
+	// check it; the offline code after it still passes.
+	c, out, errOut = runCLI(t, code(false)+"\n"+code(true)+"\n", nil, "verify", "eid", "--server", dp.URL, "--offline")
+	if c != 1 || !strings.Contains(out, "INVALID: an online code: verify it without --offline") || !strings.Contains(out, "VALID (offline)") {
+		t.Fatalf("online code offline: %d %q %q", c, out, errOut)
+	}
 }
