@@ -61,7 +61,14 @@ func setup(env *testscript.Env) error {
 	env.Setenv("ADDR", addr)
 	env.Setenv("URL", "http://"+addr)
 	env.Setenv("NETID_WALLET", env.WorkDir+"/wallet")
+	env.Setenv("GORACE", noExitSleep())
 	return nil
+}
+
+// noExitSleep is $GORACE for the commands a script runs: built with -race,
+// each would otherwise sleep a second before exiting (atexit_sleep_ms).
+func noExitSleep() string {
+	return strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")
 }
 
 // waitReady: waitready — wait until the platform at $URL answers

@@ -38,21 +38,3 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
-
-// TestRunKeeps: with Keep the data and wallet stay where Run says.
-func TestRunKeeps(t *testing.T) {
-	var out bytes.Buffer
-	if err := Run(context.Background(), Options{Keep: true, Out: &out}); err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`data and wallet kept in (\S+)`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("no kept directory in:\n%s", out.String())
-	}
-	t.Cleanup(func() { os.RemoveAll(m[1]) })
-	for _, f := range []string{"data/netid.db", "data/master.key", "wallet/wallet.json", "document.json"} {
-		if _, err := os.Stat(m[1] + "/" + f); err != nil {
-			t.Errorf("kept directory lacks %s: %v", f, err)
-		}
-	}
-}
