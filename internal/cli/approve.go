@@ -50,7 +50,7 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 	case "withhold":
 		t.answers[wallet.QuestionPlaintext] = false
 	}
-	u, err := unlock(ctx, *dir, t)
+	u, err := wallet.UnlockWith(ctx, *dir, t)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, err := unlock(ctx, *dir, newTerminal(env, *pwFile))
+	u, err := wallet.UnlockWith(ctx, *dir, newTerminal(env, *pwFile))
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func guardianConsents(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	t := newTerminal(env, *pwFile)
-	u, err := unlock(ctx, *dir, t)
+	u, err := wallet.UnlockWith(ctx, *dir, t)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (h holderFlags) unlocked(ctx context.Context, env Env, t *terminal) (*walle
 	if t == nil {
 		t = h.terminal(env)
 	}
-	u, err := unlock(ctx, *h.dir, t)
+	u, err := wallet.UnlockWith(ctx, *h.dir, t)
 	if err != nil {
 		return nil, "", nil, err
 	}

@@ -65,11 +65,6 @@ func client(server string) *wallet.Client {
 	return &wallet.Client{BaseURL: strings.TrimSuffix(server, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}
 }
 
-// unlock opens the wallet in dir with the credential password p gives.
-func unlock(ctx context.Context, dir string, p *terminal) (*wallet.Unlocked, error) {
-	return wallet.UnlockWith(ctx, dir, p)
-}
-
 func walletApply(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet apply")
 	doc := fs.String("document", "", "the document's chip data file (from the NFC read, or netid dev document)")
@@ -123,7 +118,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		g := &terminal{env: env, secrets: map[wallet.Secret]*secretSource{
 			wallet.CredentialPassword: {env: env, file: *guardianPW, envVar: "NETID_GUARDIAN_PASSWORD", prompt: "Guardian's credential password: "},
 		}}
-		u, err := unlock(ctx, *onBehalf, g)
+		u, err := wallet.UnlockWith(ctx, *onBehalf, g)
 		if err != nil {
 			return fmt.Errorf("guardian's wallet: %w", err)
 		}
@@ -219,7 +214,7 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 	if *audience == "" || *nonce == "" {
 		return errors.New("--audience and --nonce are required")
 	}
-	u, err := unlock(ctx, *dir, newTerminal(env, *pwFile))
+	u, err := wallet.UnlockWith(ctx, *dir, newTerminal(env, *pwFile))
 	if err != nil {
 		return err
 	}
@@ -252,7 +247,7 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 				return errors.New("give one application ID (from netid wallet guardian list)")
 			}
 			t := newTerminal(env, *pwFile)
-			u, err := unlock(ctx, *dir, t)
+			u, err := wallet.UnlockWith(ctx, *dir, t)
 			if err != nil {
 				return err
 			}
@@ -279,7 +274,7 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			if err := parse(fs, args); err != nil {
 				return err
 			}
-			u, err := unlock(ctx, *dir, newTerminal(env, *pwFile))
+			u, err := wallet.UnlockWith(ctx, *dir, newTerminal(env, *pwFile))
 			if err != nil {
 				return err
 			}

@@ -151,7 +151,7 @@ func walletEIDQR(ctx context.Context, env Env, args []string) error {
 	}
 	t := newTerminal(env, *pwFile)
 	t.qr = qrDisplay{png: *pngFile, scale: *scale, ascii: *ascii}
-	u, err := unlock(ctx, *dir, t)
+	u, err := wallet.UnlockWith(ctx, *dir, t)
 	if err != nil {
 		return err
 	}
