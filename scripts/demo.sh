@@ -2,6 +2,7 @@
 # The whole flow with the separate commands a person would type: a dev
 # platform, a test document, an application with the CLI wallet, the
 # wallet's status, a presentation and its offline verification.
+# (`go run ./cmd/netid-demo` runs the same flow in one process.)
 #
 #   scripts/demo.sh                       # SQLite in a temporary directory
 #   NETID_DB=postgres://… scripts/demo.sh # the same on PostgreSQL

@@ -1,7 +1,9 @@
 // Command netid is the national network identity service in one binary:
 // the platform (serve), a reference wallet (wallet), offline verification
-// (verify), operator tools (admin) and development fixtures (dev, demo,
-// load). Run `netid help` for the commands.
+// (verify), operator tools (admin) and development fixtures (dev). Run
+// `netid help` for the commands. The demo and the load generator are
+// binaries of their own (cmd/netid-demo, cmd/netid-load), which this one
+// does not link.
 package main
 
 import (

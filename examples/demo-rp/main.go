@@ -50,7 +50,6 @@ func main() {
 // options are the command line.
 type options struct {
 	netid, clientID, clientSecret, keyFile, kid, addr, claims, purpose string
-	level                                                              rp.Level
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {

@@ -91,8 +91,8 @@ func holder(t *testing.T, base string) (*wallet.Client, *wallet.Unlocked, docume
 	}
 	if _, err := wallet.Apply(ctx, c, wallet.ApplyOptions{
 		Server: base, Dir: filepath.Join(dir, "wallet"), DocumentPath: doc, Phone: "13900001234",
-		Password: func() (string, error) { return holderPassword, nil },
-		Code:     wallet.DevCode(c), Liveness: wallet.DevLiveness(c), Evidence: wallet.DevEvidence(c),
+		Prompter: wallet.PromptFuncs{SecretFunc: wallet.OneSecret(holderPassword), CodeFunc: wallet.DevCode(c)},
+		Liveness: wallet.DevLiveness(c), Evidence: wallet.DevEvidence(c),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +149,11 @@ var linkInPage = regexp.MustCompile(`<code id="link">([^<]+)</code>`)
 // wallet link it shows.
 func (b *browser) start(level string) (string, string) {
 	b.t.Helper()
-	status, path, body := b.do(http.MethodGet, "/", nil)
+	status, _, body := b.do(http.MethodGet, "/", nil)
 	if status != http.StatusOK || !strings.Contains(body, "Verify with netid") {
 		b.t.Fatalf("index: %d %s", status, body)
 	}
-	status, path, body = b.do(http.MethodPost, "/verify", url.Values{"level": {level}})
+	status, path, body := b.do(http.MethodPost, "/verify", url.Values{"level": {level}})
 	if status != http.StatusOK || !strings.HasPrefix(path, "/v/") {
 		b.t.Fatalf("after Verify with netid: %d at %s: %s", status, path, body)
 	}

@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
 	"github.com/netid-project/netid/internal/config"
-	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/platform"
 )
 
@@ -30,31 +28,21 @@ func adminKeys(ctx context.Context, env Env, args []string) error {
 }
 
 // keysCmd lists the signing keys or rotates them, on the database and
-// master key of a data directory; a running server picks a rotation up
-// within a minute.
+// master key of an existing data directory (netid serve creates them on
+// its first start; this command refuses a directory without them); a
+// running server picks a rotation up within a minute.
 func keysCmd(ctx context.Context, env Env, args []string, rotate bool) error {
+	noteOnHelp(env, args, existingData)
 	cfg, err := config.Parse("netid admin keys", args, env.Getenv, env.Stderr)
 	if err != nil {
 		return configError(err)
 	}
-	store, err := platform.OpenStore(ctx, cfg)
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
-	if err != nil {
-		return err
-	}
-	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
-	if err != nil {
-		return err
-	}
-	ks := keys.NewKeySet(store, sealer, rand.Reader)
-	now := time.Now()
-	if err := ks.Load(ctx, now); err != nil {
-		return err
-	}
+	defer core.Close()
+	store, ks, now := core.Store, core.Keys, time.Now()
 	if rotate {
 		kid, err := ks.Rotate(ctx, now)
 		if err != nil {

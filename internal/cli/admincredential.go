@@ -2,25 +2,22 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
-	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
-	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/platform"
-	"github.com/netid-project/netid/internal/storage"
 )
 
 // adminCredential is "netid admin credential show|suspend|resume|revoke
 // --wanghao W [--reason R]": an operator's view of a person's credentials
-// and their status actions, on the database of a data directory (like
-// admin rp). The actions are recorded in the record log (which needs the
-// data directory's master key, to sign its heads).
+// and their status actions, on the database and master key of an existing
+// data directory (like admin rp; it refuses a directory without them). The
+// actions are recorded in the record log, whose heads the master key's
+// signing keys sign.
 //
 // A running server notices the change at once for its online checks; the
 // status list it publishes may show it only once its cached list expires,
@@ -44,7 +41,7 @@ func credentialCmd(ctx context.Context, env Env, args []string, action lifecycle
 	if action != "" {
 		name = "admin credential " + string(action)
 	}
-	fs := flags(env, name)
+	fs := flagsWithNote(env, name, "", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	wanghao := fs.String("wanghao", "", "the person's 网号 (required)")
@@ -62,20 +59,18 @@ func credentialCmd(ctx context.Context, env Env, args []string, action lifecycle
 	if err != nil {
 		return configError(err)
 	}
-	store, err := platform.OpenStore(ctx, cfg)
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	svc := &lifecycle.Service{Store: store}
+	defer core.Close()
 	var v lifecycle.PersonView
 	if action == "" {
-		v, err = svc.OperatorView(ctx, *wanghao)
+		v, err = core.Lifecycle.OperatorView(ctx, *wanghao)
 	} else {
-		if svc.Records, err = recordLog(ctx, cfg, store); err != nil {
-			return err
-		}
-		v, err = svc.Operator(ctx, *wanghao, action, *reason)
+		// The change and its record are two writes: a failure between
+		// them leaves the change made and says so.
+		v, err = core.Lifecycle.Operator(ctx, *wanghao, action, *reason)
 		if err != nil && len(v.Changed) > 0 {
 			fmt.Fprintf(env.Stderr, "netid %s: done, but not recorded: %s\n", name, oneLine(err))
 			err = nil
@@ -88,24 +83,6 @@ func credentialCmd(ctx context.Context, env Env, args []string, action lifecycle
 		fmt.Fprintf(env.Stdout, "%s: %d credential(s)\n", action, len(v.Changed))
 	}
 	return printPersonView(env, v)
-}
-
-// recordLog is the record log of the data directory, with its signing
-// keys (opened with the directory's master key).
-func recordLog(ctx context.Context, cfg config.Config, store storage.Storage) (*audit.Log, error) {
-	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	ks := keys.NewKeySet(store, sealer, rand.Reader)
-	if err := ks.Load(ctx, time.Now()); err != nil {
-		return nil, fmt.Errorf("loading signing keys: %w", err)
-	}
-	return &audit.Log{Store: store, Keys: ks}, nil
 }
 
 func printPersonView(env Env, v lifecycle.PersonView) error {

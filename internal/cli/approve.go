@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
-	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -36,92 +34,43 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 	if *plaintext != "ask" && *plaintext != "share" && *plaintext != "withhold" {
 		return errors.New("--plaintext must be ask, share or withhold")
 	}
-	src := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
-	u, err := unlock(*dir, src)
+	t := newTerminal(env, *pwFile)
+	t.answers, t.hints = map[wallet.QuestionKind]bool{}, map[wallet.QuestionKind]string{
+		wallet.QuestionVerification: "give --yes to approve non-interactively",
+		wallet.QuestionPlaintext:    "give --plaintext share or withhold",
+	}
+	switch {
+	case *decline:
+		t.answers[wallet.QuestionVerification] = false
+	case *yes:
+		t.answers[wallet.QuestionVerification] = true
+	}
+	switch *plaintext {
+	case "share":
+		t.answers[wallet.QuestionPlaintext] = true
+	case "withhold":
+		t.answers[wallet.QuestionPlaintext] = false
+	}
+	u, err := wallet.UnlockWith(ctx, *dir, t)
 	if err != nil {
 		return err
 	}
-	code := pos[0]
-	if strings.Contains(code, ":") {
-		link, err := deeplink.Parse(code)
-		if err != nil {
-			return err
-		}
-		if strings.TrimSuffix(link.Platform, "/") != strings.TrimSuffix(u.Wallet.Server, "/") {
-			return fmt.Errorf("the link is for the platform %s, this wallet's is %s", link.Platform, u.Wallet.Server)
-		}
-		code = link.Code
-	}
 	c := client(u.Wallet.Server)
-	p, err := c.OpenVerification(ctx, u, code)
+	var face liveness.Provider
+	switch {
+	case *livenessURL != "":
+		face = &liveness.HTTPProvider{URL: *livenessURL}
+	case *devMode:
+		face = wallet.DevLiveness(c)
+	}
+	r, err := wallet.Approve(ctx, c, u, pos[0], t, face)
+	if errors.Is(err, wallet.ErrNoLiveness) {
+		return fmt.Errorf("%w: give --liveness-url (or --dev against a development server)", err)
+	}
 	if err != nil {
 		return err
 	}
 	out := env.Stdout
-	fmt.Fprintf(out, "%s (%s) asks to verify you\n", p.RelyingParty.Name, strings.Join(p.RelyingParty.Domains, ", "))
-	fmt.Fprintf(out, "  purpose: %s\n  level:   %s\n  shares:  %s\n", p.Purpose, p.Level, strings.Join(p.Claims, ", "))
-	if len(p.Plaintext) > 0 {
-		fmt.Fprintf(out, "  and asks SEPARATELY for plaintext identity data: %s\n", strings.Join(p.Plaintext, ", "))
-		fmt.Fprintf(out, "  (legal basis: %s; you may decline these and still be verified)\n", p.RelyingParty.LegalBasis)
-	}
-	if p.GuardianConsent {
-		fmt.Fprintln(out, "  your guardian must consent before the result is given")
-	}
-	a := api.AnswerRequest{Code: code, Decision: api.DecisionApprove}
-	if *decline {
-		a.Decision = api.DecisionDecline
-	} else {
-		if !*yes {
-			ok, err := confirm(env, "Approve? [y/N] ")
-			if err != nil {
-				return fmt.Errorf("%w (give --yes to approve non-interactively)", err)
-			}
-			if !ok {
-				a.Decision = api.DecisionDecline
-			}
-		}
-		if a.Decision == api.DecisionApprove && len(p.Plaintext) > 0 {
-			switch *plaintext {
-			case "share":
-				a.PlaintextConsent = true
-			case "ask":
-				ok, err := confirm(env, "Share the plaintext fields ("+strings.Join(p.Plaintext, ", ")+")? [y/N] ")
-				if err != nil {
-					return fmt.Errorf("%w (give --plaintext share or withhold)", err)
-				}
-				a.PlaintextConsent = ok
-			}
-		}
-	}
-	if a.Decision == api.DecisionApprove {
-		if p.Level.AtLeast(api.LevelPassword) {
-			a.Password, _ = src.get()
-		}
-		if p.Level == api.LevelFace {
-			var provider liveness.Provider
-			switch {
-			case *livenessURL != "":
-				provider = &liveness.HTTPProvider{URL: *livenessURL}
-			case *devMode:
-				provider = wallet.DevLiveness(c)
-			default:
-				return errors.New("this verification needs a live face check: give --liveness-url (or --dev against a development server)")
-			}
-			hash, err := base64.RawURLEncoding.DecodeString(p.FaceImageHash)
-			if err != nil || len(hash) != 32 {
-				return errors.New("the platform sent no usable face image hash")
-			}
-			req := liveness.Request{Challenge: p.FaceChallenge, ApplicationID: p.SessionID}
-			copy(req.FaceImageHash[:], hash)
-			if a.FaceAttestation, err = provider.Attest(ctx, req); err != nil {
-				return fmt.Errorf("face check: %w", err)
-			}
-		}
-	}
-	r, err := c.AnswerVerification(ctx, u, a)
-	if err != nil {
-		return err
-	}
 	switch r.State {
 	case api.SessionApproved:
 		fmt.Fprintf(out, "approved at level %s: shared %s\n", r.Level, strings.Join(r.Provided, ", "))
@@ -131,16 +80,6 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(out, r.State)
 	}
 	return nil
-}
-
-// confirm asks a yes/no question on the terminal.
-func confirm(env Env, q string) (bool, error) {
-	ans, err := promptLine(env, q)
-	if err != nil {
-		return false, err
-	}
-	ans = strings.ToLower(ans)
-	return ans == "y" || ans == "yes", nil
 }
 
 func walletHistory(ctx context.Context, env Env, args []string) error {
@@ -153,7 +92,7 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+	u, err := wallet.UnlockWith(ctx, *dir, newTerminal(env, *pwFile))
 	if err != nil {
 		return err
 	}
@@ -193,8 +132,8 @@ func guardianConsents(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	src := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
-	u, err := unlock(*dir, src)
+	t := newTerminal(env, *pwFile)
+	u, err := wallet.UnlockWith(ctx, *dir, t)
 	if err != nil {
 		return err
 	}
@@ -218,7 +157,10 @@ func guardianConsents(ctx context.Context, env Env, args []string) error {
 	if len(pos) != 2 || (pos[0] != "approve" && pos[0] != "decline") {
 		return errors.New("usage: netid wallet guardian consents [approve|decline SESSION]")
 	}
-	pw, _ := src.get()
+	pw, err := t.Secret(ctx, wallet.CredentialPassword)
+	if err != nil {
+		return err
+	}
 	r, err := c.DecideGuardianConsent(ctx, u, pos[1], pos[0] == "approve", pw)
 	if err != nil {
 		return err

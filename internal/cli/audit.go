@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -84,21 +83,18 @@ func auditHead(ctx context.Context, env Env, args []string) error {
 // openAudit parses the configuration flags, opens the store and builds the
 // JWKS that verifies the heads.
 func openAudit(ctx context.Context, env Env, name string, args []string) (storage.Storage, jose.JSONWebKeySet, error) {
+	noteOnHelp(env, args, existingDatabase)
 	cfg, err := config.Parse(name, args, env.Getenv, env.Stderr)
 	if err != nil {
 		return nil, jose.JSONWebKeySet{}, configError(err)
 	}
-	if !cfg.Postgres() {
-		// OpenStore would create an empty database, which verifies: a
-		// mistyped --data must not read "OK: 0 records".
-		if _, err := os.Stat(cfg.SQLitePath()); err != nil {
-			return nil, jose.JSONWebKeySet{}, fmt.Errorf("no database at %s: %w", cfg.SQLitePath(), err)
-		}
-	}
-	store, err := platform.OpenStore(ctx, cfg)
+	// The heads are checked with the public keys: the master key is not
+	// needed, the database must exist.
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{DatabaseOnly: true})
 	if err != nil {
 		return nil, jose.JSONWebKeySet{}, err
 	}
+	store := core.Store
 	keySet, err := auditKeys(ctx, store, env.Stderr)
 	if err != nil {
 		store.Close()

@@ -3,10 +3,10 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
-	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -39,23 +38,11 @@ func TestAdminAudit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := platform.OpenStore(ctx, cfg)
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks := keys.NewKeySet(store, sealer, rand.Reader)
-	now := time.Now()
-	if err := ks.Load(ctx, now); err != nil {
-		t.Fatal(err)
-	}
+	store, ks, now := core.Store, core.Keys, time.Now()
 	_, oldKID := ks.Signer()
 	l := &audit.Log{Store: store, Keys: ks, HeadEvery: 2}
 	for i := range 7 {
@@ -117,8 +104,11 @@ func TestAdminAudit(t *testing.T) {
 
 func TestAdminAuditErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, _, err := runAudit(t, "verify", "--data", filepath.Join(dir, "nope")); err == nil || !strings.Contains(err.Error(), "no database") {
+	if _, _, err := runAudit(t, "verify", "--data", filepath.Join(dir, "nope")); !errors.Is(err, platform.ErrNoData) || !strings.Contains(err.Error(), "no database") {
 		t.Errorf("verify without a database: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "nope")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("verify on a mistyped data directory created it: %v", err)
 	}
 	if _, _, err := runAudit(t, "verify", "--bogus"); !errors.Is(err, errUsage) {
 		t.Errorf("unknown flag: %v, want errUsage", err)
@@ -127,13 +117,7 @@ func TestAdminAuditErrors(t *testing.T) {
 		t.Errorf("unknown subcommand: %v, want errUsage", err)
 	}
 	// An empty log verifies and has no head.
-	ctx := context.Background()
-	cfg, _ := config.Parse("test", []string{"--data", dir}, func(string) string { return "" }, io.Discard)
-	store, err := platform.OpenStore(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store.Close()
+	dir = dataDir(t)
 	if out, _, err := runAudit(t, "verify", "--data", dir); err != nil || out != "audit: OK: 0 records, 0 signed heads, log head 0 -\n" {
 		t.Errorf("empty log: %v %q", err, out)
 	}

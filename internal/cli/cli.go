@@ -34,8 +34,6 @@ func commands() map[string]command {
 		"wallet": {"the reference wallet: apply, show, present, guardian", walletCmd},
 		"verify": {"verify a presentation offline", verify},
 		"admin":  {"operator tools: admin keys, admin rp, admin audit", admin},
-		"demo":   {"run the whole flow once against a dev platform", demo},
-		"load":   {"measure complete applications per second", load},
 	}
 }
 
@@ -127,6 +125,49 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// Notes printed under a command group's usage.
+const (
+	// existingData says how the operator's commands treat the data
+	// directory: they work on what netid serve made and create nothing.
+	existingData = "Works on the database and master key of an existing data directory (--data, --db):\n" +
+		"a directory without them is refused and nothing is created; netid serve creates them\n" +
+		"on its first start."
+	// existingDatabase is existingData for a command that needs only the
+	// database.
+	existingDatabase = "Works on the database of an existing data directory (--data, --db); the master key is\n" +
+		"not needed. A directory without a database is refused and nothing is created."
+)
+
+var groupNotes = map[string]string{
+	"admin":            "The admin commands work on an existing data directory and create nothing: netid serve\ncreates the database and master key on its first start.",
+	"admin keys":       existingData,
+	"admin rp":         existingData,
+	"admin credential": existingData,
+	"admin audit":      existingDatabase,
+}
+
+// flagsWithNote is flags whose -h prints the synopsis (the positional
+// arguments after the name, if any) and note before the flags.
+func flagsWithNote(env Env, name, synopsis, note string) *flag.FlagSet {
+	fs := flags(env, name)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "usage: netid %s%s [flags]\n\n%s\n\nflags:\n", name, synopsis, note)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// noteOnHelp prints note when args ask for help, for commands whose flags
+// config.Parse prints.
+func noteOnHelp(env Env, args []string, note string) {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Fprintf(env.Stderr, "%s\n\n", note)
+			return
+		}
+	}
+}
+
 // sub dispatches to a subcommand of a command group.
 func sub(ctx context.Context, env Env, group string, args []string, cmds map[string]func(context.Context, Env, []string) error) error {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
@@ -136,6 +177,9 @@ func sub(ctx context.Context, env Env, group string, args []string, cmds map[str
 		}
 		sort.Strings(names)
 		fmt.Fprintf(env.Stderr, "usage: netid %s <%s> [flags]\n", group, strings.Join(names, "|"))
+		if note := groupNotes[group]; note != "" {
+			fmt.Fprintf(env.Stderr, "\n%s\n", note)
+		}
 		return errUsage
 	}
 	run, ok := cmds[args[0]]

@@ -1,11 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/wallet"
 )
 
 func dev(ctx context.Context, env Env, args []string) error {
@@ -87,7 +87,10 @@ func devDocument(ctx context.Context, env Env, args []string) error {
 	}
 	var chipJSON []byte
 	if *srv != "" {
-		chipJSON, err = mintRemote(ctx, *srv, id, img)
+		chipJSON, err = client(*srv).DevMintDocument(ctx, api.MintRequest{Identity: id, Face: img})
+		if ae, ok := errors.AsType[*wallet.APIError](err); ok && ae.Status == http.StatusNotFound {
+			err = fmt.Errorf("%w (is %s running with --dev?)", err, *srv)
+		}
 	} else {
 		if *data == "" {
 			*data = "netid-data"
@@ -146,34 +149,4 @@ func mintLocal(data string, id document.Identity, face []byte, now time.Time) ([
 		return nil, err
 	}
 	return json.Marshal(d)
-}
-
-func mintRemote(ctx context.Context, srv string, id document.Identity, face []byte) ([]byte, error) {
-	body, err := json.Marshal(api.MintRequest{Identity: id, Face: face})
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(srv, "/")+"/dev/documents", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusCreated {
-		var p struct{ Title, Detail string }
-		_ = json.Unmarshal(b, &p)
-		if p.Title == "" {
-			return nil, fmt.Errorf("%s answered %s (is it running with --dev?)", srv, resp.Status)
-		}
-		return nil, fmt.Errorf("%s: %s", p.Title, p.Detail)
-	}
-	return b, nil
 }

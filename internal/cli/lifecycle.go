@@ -31,17 +31,26 @@ func addHolderFlags(env Env, name string) (*flag.FlagSet, holderFlags) {
 	}
 }
 
-// unlocked opens the wallet and returns it, the password and a client of
+// unlocked opens the wallet with the terminal t (nil: one reading the
+// password from the flags) and returns it, the password and a client of
 // its platform.
-func (h holderFlags) unlocked(env Env) (*wallet.Unlocked, string, *wallet.Client, error) {
-	src := &secretSource{env: env, file: *h.pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
-	u, err := unlock(*h.dir, src)
+func (h holderFlags) unlocked(ctx context.Context, env Env, t *terminal) (*wallet.Unlocked, string, *wallet.Client, error) {
+	if t == nil {
+		t = h.terminal(env)
+	}
+	u, err := wallet.UnlockWith(ctx, *h.dir, t)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	pw, _ := src.get()
+	pw, err := t.Secret(ctx, wallet.CredentialPassword)
+	if err != nil {
+		return nil, "", nil, err
+	}
 	return u, pw, client(u.Wallet.Server), nil
 }
+
+// terminal reads the credential password from the flags.
+func (h holderFlags) terminal(env Env) *terminal { return newTerminal(env, *h.pwFile) }
 
 func printAccount(env Env, a api.Account) error {
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
@@ -80,7 +89,7 @@ func walletStatus(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, pw, c, err := hf.unlocked(env)
+	u, pw, c, err := hf.unlocked(ctx, env, nil)
 	if err != nil {
 		return err
 	}
@@ -102,7 +111,7 @@ func walletSuspend(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, pw, c, err := hf.unlocked(env)
+	u, pw, c, err := hf.unlocked(ctx, env, nil)
 	if err != nil {
 		return err
 	}
@@ -119,7 +128,7 @@ func walletResume(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, pw, c, err := hf.unlocked(env)
+	u, pw, c, err := hf.unlocked(ctx, env, nil)
 	if err != nil {
 		return err
 	}
@@ -139,15 +148,13 @@ func walletPassword(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, old, c, err := hf.unlocked(env)
+	t := hf.terminal(env)
+	t.secrets[wallet.NewCredentialPassword] = &secretSource{env: env, file: *newFile, envVar: "NETID_NEW_PASSWORD", prompt: "New credential password (8 digits): ", confirm: true}
+	u, _, c, err := hf.unlocked(ctx, env, t)
 	if err != nil {
 		return err
 	}
-	newPW, err := (&secretSource{env: env, file: *newFile, envVar: "NETID_NEW_PASSWORD", prompt: "New credential password (8 digits): ", confirm: true}).get()
-	if err != nil {
-		return err
-	}
-	if err := wallet.ChangePassword(ctx, c, u, old, newPW, wallet.SaveOptions{}); err != nil {
+	if err := wallet.ChangePasswordWith(ctx, c, u, t, wallet.SaveOptions{}); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "credential password changed; the wallet now opens with the new one")
@@ -173,34 +180,25 @@ func walletPhone(ctx context.Context, env Env, args []string) error {
 	if *dev && *oldPhone == "" && *oldCode == "" {
 		return errors.New("--dev needs --old-phone (or --old-code)")
 	}
-	u, pw, c, err := hf.unlocked(env)
+	t := hf.terminal(env)
+	u, _, c, err := hf.unlocked(ctx, env, t)
 	if err != nil {
 		return err
 	}
-	if err := c.StartPhoneChange(ctx, u, pw, *newPhone); err != nil {
-		return err
-	}
-	code := func(given, phone, prompt string) (string, error) {
+	t.code = func(ctx context.Context, to wallet.SMS) (string, error) {
+		given, phone, prompt := *newCode, to.Number, "Code sent to the new number: "
+		if to.Linked {
+			given, phone, prompt = *oldCode, *oldPhone, "Code sent to your current number: "
+		}
 		switch {
 		case given != "":
 			return given, nil
 		case *dev:
-			return wallet.DevCode(c)(ctx, phone)
+			return wallet.DevCode(c)(ctx, wallet.SMS{Number: phone})
 		}
 		return promptLine(env, prompt)
 	}
-	oc, err := code(*oldCode, *oldPhone, "Code sent to your current number: ")
-	if err != nil {
-		return err
-	}
-	nc, err := code(*newCode, *newPhone, "Code sent to the new number: ")
-	if err != nil {
-		return err
-	}
-	if err := c.ConfirmPhoneChange(ctx, u, *newPhone, oc, nc); err != nil {
-		return err
-	}
-	a, err := c.Account(ctx, u)
+	a, err := wallet.ChangePhone(ctx, c, u, *newPhone, t)
 	if err != nil {
 		return err
 	}
@@ -224,7 +222,7 @@ func walletPlatforms(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "usage: netid wallet platforms [withdraw RP] [flags]")
 		return errUsage
 	}
-	u, _, c, err := hf.unlocked(env)
+	u, _, c, err := hf.unlocked(ctx, env, nil)
 	if err != nil {
 		return err
 	}
@@ -263,23 +261,19 @@ func walletCancel(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !*yes {
-		fmt.Fprintln(env.Stderr, "Cancelling (注销) your 网号: your 网证 stops working everywhere, your authorizations are")
-		fmt.Fprintln(env.Stderr, "withdrawn and the platform deletes your identity data, photo and phone number.")
-		fmt.Fprintln(env.Stderr, "Applying again later with the same document restores the same 网号.")
-		answer, err := promptLine(env, `Type "注销" or "cancel" to confirm: `)
-		if err != nil {
-			return fmt.Errorf("%w (or give --yes)", err)
-		}
-		if answer != "注销" && answer != "cancel" {
-			return errors.New("not confirmed: nothing was cancelled")
-		}
+	t := hf.terminal(env)
+	t.hints = map[wallet.QuestionKind]string{wallet.QuestionCancel: "or give --yes"}
+	if *yes {
+		t.answers = map[wallet.QuestionKind]bool{wallet.QuestionCancel: true}
 	}
-	u, pw, c, err := hf.unlocked(env)
+	u, _, c, err := hf.unlocked(ctx, env, t)
 	if err != nil {
 		return err
 	}
-	if err := wallet.CancelAndRemove(ctx, c, u, pw); err != nil {
+	if err := wallet.Cancel(ctx, c, u, t); err != nil {
+		if errors.Is(err, wallet.ErrNotConfirmed) {
+			return errors.New("not confirmed: nothing was cancelled")
+		}
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "cancelled: your 网号 and 网证 no longer work; the wallet file was removed")
@@ -295,7 +289,7 @@ func walletWards(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	u, _, c, err := hf.unlocked(env)
+	u, _, c, err := hf.unlocked(ctx, env, nil)
 	if err != nil {
 		return err
 	}

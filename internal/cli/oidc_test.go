@@ -15,6 +15,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -26,7 +27,7 @@ import (
 // device" with `netid wallet approve <link>` from the authorization page.
 func TestOIDCCrossDeviceWithWalletApprove(t *testing.T) {
 	ctx := context.Background()
-	dp, err := startDevPlatform(ctx, Env{Stderr: io.Discard}, t.TempDir(), "")
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,33 +13,6 @@ import (
 	"github.com/netid-project/netid/internal/wallet"
 )
 
-// proofingSources are the SMS code and liveness sources of a proofing
-// run: a given code, the dev outbox or a prompt; a liveness provider's
-// HTTP adapter, the dev provider, or none (an error at the face step).
-func proofingSources(env Env, c *wallet.Client, code string, dev bool, livenessURL, livenessToken string) (func(context.Context, string) (string, error), liveness.Provider) {
-	var codeFn func(context.Context, string) (string, error)
-	switch {
-	case code != "":
-		codeFn = func(context.Context, string) (string, error) { return code, nil }
-	case dev:
-		codeFn = wallet.DevCode(c)
-	default:
-		codeFn = func(context.Context, string) (string, error) {
-			return promptLine(env, "SMS code sent to your phone: ")
-		}
-	}
-	var lp liveness.Provider
-	switch {
-	case livenessURL != "":
-		lp = &liveness.HTTPProvider{URL: livenessURL, Token: livenessToken}
-	case dev:
-		lp = wallet.DevLiveness(c)
-	default:
-		lp = noLiveness{}
-	}
-	return codeFn, lp
-}
-
 // proofingFlags are the flags of every command that runs a proofing
 // application (apply and the re-proofing commands).
 type proofingFlags struct {
@@ -60,13 +33,41 @@ func addProofingFlags(env Env, fs *flag.FlagSet, phoneHelp, pwHelp string) proof
 	}
 }
 
-// sources are the SMS code and liveness sources the flags select.
-func (f proofingFlags) sources(env Env, c *wallet.Client) (func(context.Context, string) (string, error), liveness.Provider) {
-	return proofingSources(env, c, *f.code, *f.dev, *f.livenessURL, *f.livenessToken)
+// terminal is the prompter of a proofing run: the credential password
+// from --password-file, $NETID_PASSWORD or the terminal (with prompt, or
+// newPrompt and asked twice when the run sets a new one), the SMS code
+// from --code, the development outbox (--dev) or the terminal.
+func (f proofingFlags) terminal(env Env, c *wallet.Client, prompt, newPrompt string) *terminal {
+	pw := func(prompt string, confirm bool) *secretSource {
+		return &secretSource{env: env, file: *f.pwFile, envVar: "NETID_PASSWORD", prompt: prompt, confirm: confirm}
+	}
+	t := &terminal{env: env, secrets: map[wallet.Secret]*secretSource{
+		wallet.CredentialPassword:    pw(prompt, false),
+		wallet.NewCredentialPassword: pw(newPrompt, true),
+	}}
+	switch code := *f.code; {
+	case code != "":
+		t.code = func(context.Context, wallet.SMS) (string, error) { return code, nil }
+	case *f.dev:
+		t.code = wallet.DevCode(c)
+	}
+	return t
+}
+
+// liveness is the liveness provider the flags select: a provider's HTTP
+// adapter, the development provider, or none (an error at the face step).
+func (f proofingFlags) liveness(c *wallet.Client) liveness.Provider {
+	switch {
+	case *f.livenessURL != "":
+		return &liveness.HTTPProvider{URL: *f.livenessURL, Token: *f.livenessToken}
+	case *f.dev:
+		return wallet.DevLiveness(c)
+	}
+	return noLiveness{}
 }
 
 // reproof runs a re-proofing application with the shared flags.
-func reproof(ctx context.Context, env Env, f proofingFlags, o wallet.ReproofOptions, newPassword bool) (*wallet.ReproofResult, error) {
+func reproof(ctx context.Context, env Env, f proofingFlags, o wallet.ReproofOptions) (*wallet.ReproofResult, error) {
 	if *f.server == "" {
 		return nil, errors.New("--server is required")
 	}
@@ -74,15 +75,14 @@ func reproof(ctx context.Context, env Env, f proofingFlags, o wallet.ReproofOpti
 		return nil, errors.New("--phone is required")
 	}
 	c := client(*f.server)
-	prompt := "Credential password: "
-	if newPassword {
-		prompt = "New credential password (8 digits): "
+	o.Server, o.Dir, o.Phone = c.BaseURL, *f.dir, *f.phone
+	o.Prompter = f.terminal(env, c, "Credential password: ", "New credential password (8 digits): ")
+	o.Liveness = f.liveness(c)
+	res, err := wallet.Reproof(ctx, c, o)
+	if errors.Is(err, wallet.ErrCredentialExists) {
+		return nil, fmt.Errorf("%w: give --replace to overwrite it", err)
 	}
-	pw := &secretSource{env: env, file: *f.pwFile, envVar: "NETID_PASSWORD", prompt: prompt, confirm: newPassword}
-	o.Server, o.Dir, o.Phone, o.Password = c.BaseURL, *f.dir, *f.phone, pw.get
-	o.Progress = func(step string) { fmt.Fprintln(env.Stderr, "  "+step) }
-	o.Code, o.Liveness = f.sources(env, c)
-	return wallet.Reproof(ctx, c, o)
+	return res, err
 }
 
 // wanghaoArg checks a --wanghao flag.
@@ -116,10 +116,9 @@ func walletDevice(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if wallet.Exists(*f.dir) && !*replace {
-		return fmt.Errorf("the wallet %s already holds a credential: give --replace to overwrite it", *f.dir)
-	}
-	res, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindDevice, Wanghao: wh}, false)
+	o := wallet.ReproofOptions{Kind: api.KindDevice, Wanghao: wh}
+	o.Replace = *replace
+	res, err := reproof(ctx, env, f, o)
 	if err != nil {
 		return err
 	}
@@ -143,7 +142,7 @@ func walletForgotPassword(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPassword, Wanghao: wh}, true); err != nil {
+	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPassword, Wanghao: wh}); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "new credential password set")
@@ -164,7 +163,7 @@ func walletNewPhone(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPhone, Wanghao: wh}, false); err != nil {
+	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPhone, Wanghao: wh}); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "new phone number linked")
@@ -191,12 +190,9 @@ func walletRecover(ctx context.Context, env Env, args []string) error {
 	if !action.Valid() {
 		return errors.New("--action must be suspend, resume or reissue")
 	}
-	if action == api.ActionReissue && wallet.Exists(*f.dir) && !*replace {
-		return fmt.Errorf("the wallet %s already holds a credential: give --replace to overwrite it", *f.dir)
-	}
 	o := wallet.ReproofOptions{Kind: api.KindRecover, Action: action}
-	o.DocumentPath = *doc
-	res, err := reproof(ctx, env, f, o, false)
+	o.DocumentPath, o.Replace = *doc, *replace
+	res, err := reproof(ctx, env, f, o)
 	if err != nil {
 		return err
 	}

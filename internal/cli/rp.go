@@ -57,17 +57,19 @@ func (d *dbFlags) register(fs *flag.FlagSet, env Env) {
 	fs.StringVar(&d.db, "db", def("db", ""), "database: empty for SQLite in the data directory, sqlite:PATH, or postgres://… (env NETID_DB)")
 }
 
-// open opens the database and returns a registry on it and a closer.
+// open opens the core of the platform on the data directory (which must
+// hold a database and master key) and returns its register of relying
+// parties and a closer.
 func (d *dbFlags) open(ctx context.Context, env Env, name string) (*relyingparty.Registry, func(), error) {
 	cfg, err := config.Parse(name, []string{"--data", d.data, "--db", d.db}, env.Getenv, env.Stderr)
 	if err != nil {
 		return nil, nil, configError(err)
 	}
-	store, err := platform.OpenStore(ctx, cfg)
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
-	return &relyingparty.Registry{Store: store}, func() { store.Close() }, nil
+	return core.Registry, func() { core.Close() }, nil
 }
 
 // splitClaims parses --claims a,b,c; an empty value is no claims.
@@ -137,7 +139,7 @@ func printSecret(env Env, id, secret string) {
 }
 
 func rpAdd(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "admin rp add")
+	fs := flagsWithNote(env, "admin rp add", "", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	var r registrationFlags
@@ -178,7 +180,7 @@ func rpAdd(ctx context.Context, env Env, args []string) error {
 }
 
 func rpList(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "admin rp list")
+	fs := flagsWithNote(env, "admin rp list", "", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	if err := parse(fs, args); err != nil {
@@ -224,7 +226,7 @@ func oneID(env Env, fs *flag.FlagSet, name string, args []string) (string, error
 }
 
 func rpShow(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "admin rp show")
+	fs := flagsWithNote(env, "admin rp show", " ID", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	id, err := oneID(env, fs, "admin rp show", args)
@@ -249,7 +251,7 @@ func rpShow(ctx context.Context, env Env, args []string) error {
 }
 
 func rpUpdate(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "admin rp update")
+	fs := flagsWithNote(env, "admin rp update", " ID", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	var r registrationFlags
@@ -309,7 +311,7 @@ func rpUpdate(ctx context.Context, env Env, args []string) error {
 }
 
 func rpRotate(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "admin rp rotate-secret")
+	fs := flagsWithNote(env, "admin rp rotate-secret", " ID", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	id, err := oneID(env, fs, "admin rp rotate-secret", args)
@@ -335,7 +337,7 @@ func rpSetDisabled(ctx context.Context, env Env, args []string, disabled bool) e
 	if disabled {
 		name = "admin rp disable"
 	}
-	fs := flags(env, name)
+	fs := flagsWithNote(env, name, " ID", existingData)
 	var d dbFlags
 	d.register(fs, env)
 	id, err := oneID(env, fs, name, args)

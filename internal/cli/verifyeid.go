@@ -45,13 +45,21 @@ func verifyEID(ctx context.Context, env Env, args []string) error {
 	if *server == "" {
 		return errors.New("--server is required")
 	}
-	check := func(payload string) error { return nil }
+	// check verifies one code the way this run was set up for; a code of
+	// the other way is refused with what to do instead.
+	var check func(payload string) error
 	if *offline {
 		v, err := rp.New(ctx, *server)
 		if err != nil {
 			return err
 		}
-		check = func(payload string) error { return verifyEIDOffline(ctx, env, v, payload) }
+		check = func(payload string) error {
+			if strings.HasPrefix(payload, eid.PrefixOnline) {
+				fmt.Fprintln(env.Stdout, "INVALID: an online code: verify it without --offline (with --client-id and --client-secret-file)")
+				return verdictError{errors.New("online code")}
+			}
+			return verifyEIDOffline(ctx, env, v, payload)
+		}
 	} else {
 		if *clientID == "" || *secretFile == "" {
 			return errors.New("--client-id and --client-secret-file are required (or --offline)")

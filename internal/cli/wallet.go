@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
@@ -65,96 +61,8 @@ func walletDir(env Env) string {
 	return d
 }
 
-// secretSource reads a secret from a file, an environment variable or the
-// terminal, in that order.
-type secretSource struct {
-	env    Env
-	file   string
-	envVar string
-	prompt string
-	// confirm asks twice on the terminal (a new password).
-	confirm bool
-	cached  string
-	fetched bool
-}
-
-func (s *secretSource) get() (string, error) {
-	if s.fetched {
-		return s.cached, nil
-	}
-	var v string
-	switch {
-	case s.file != "":
-		b, err := os.ReadFile(s.file)
-		if err != nil {
-			return "", fmt.Errorf("reading the password file: %w", err)
-		}
-		v = strings.TrimSpace(string(b))
-	case s.env.Getenv(s.envVar) != "":
-		v = s.env.Getenv(s.envVar)
-	default:
-		var err error
-		if v, err = promptSecret(s.env, s.prompt); err != nil {
-			return "", fmt.Errorf("%w (or give --password-file or %s)", err, s.envVar)
-		}
-		if s.confirm {
-			again, err := promptSecret(s.env, "Again, to confirm: ")
-			if err != nil {
-				return "", err
-			}
-			if again != v {
-				return "", errors.New("the two passwords differ")
-			}
-		}
-	}
-	s.cached, s.fetched = v, true
-	return v, nil
-}
-
-// promptSecret asks on the terminal without echo.
-func promptSecret(env Env, prompt string) (string, error) {
-	f, ok := env.Stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", errors.New("no terminal to ask for the password on")
-	}
-	fmt.Fprint(env.Stderr, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(env.Stderr)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(b)), nil
-}
-
-// promptLine asks for a line on the terminal.
-func promptLine(env Env, prompt string) (string, error) {
-	f, ok := env.Stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", errors.New("no terminal to ask on")
-	}
-	fmt.Fprint(env.Stderr, prompt)
-	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", err
-	}
-	return strings.TrimSpace(line), nil
-}
-
 func client(server string) *wallet.Client {
 	return &wallet.Client{BaseURL: strings.TrimSuffix(server, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}
-}
-
-// unlock opens the wallet in dir with the password from src.
-func unlock(dir string, src *secretSource) (*wallet.Unlocked, error) {
-	w, err := wallet.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	pw, err := src.get()
-	if err != nil {
-		return nil, err
-	}
-	return w.Unlock(pw)
 }
 
 func walletApply(ctx context.Context, env Env, args []string) error {
@@ -172,9 +80,6 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if wallet.Exists(*dir) && !*replace && !*resume {
-		return fmt.Errorf("the wallet %s already holds a credential: give --replace to apply again (the platform then revokes the old one)", *dir)
-	}
 	if *server == "" {
 		if p, err := wallet.LoadPending(*dir); err == nil && *resume {
 			*server = p.Server
@@ -186,18 +91,18 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		return errors.New("--document and --phone are required")
 	}
 	c := client(*server)
-	password := &secretSource{env: env, file: *f.pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password (8 digits): ", confirm: !*resume}
+	t := f.terminal(env, c, "Credential password (8 digits): ", "Credential password (8 digits): ")
 	o := wallet.ApplyOptions{
 		Server:       c.BaseURL,
 		Dir:          *dir,
 		DocumentPath: *doc,
 		Phone:        *phone,
-		Password:     password.get,
+		Replace:      *replace,
+		Prompter:     t,
+		Liveness:     f.liveness(c),
 		Guardian:     *guardianWH,
 		Wait:         *wait,
-		Progress:     func(step string) { fmt.Fprintln(env.Stderr, "  "+step) },
 	}
-	o.Code, o.Liveness = f.sources(env, c)
 	switch {
 	case *evidence != "":
 		b, err := os.ReadFile(*evidence)
@@ -210,7 +115,10 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 		o.Evidence = wallet.DevEvidence(c)
 	}
 	if *onBehalf != "" {
-		u, err := unlock(*onBehalf, &secretSource{env: env, file: *guardianPW, envVar: "NETID_GUARDIAN_PASSWORD", prompt: "Guardian's credential password: "})
+		g := &terminal{env: env, secrets: map[wallet.Secret]*secretSource{
+			wallet.CredentialPassword: {env: env, file: *guardianPW, envVar: "NETID_GUARDIAN_PASSWORD", prompt: "Guardian's credential password: "},
+		}}
+		u, err := wallet.UnlockWith(ctx, *onBehalf, g)
 		if err != nil {
 			return fmt.Errorf("guardian's wallet: %w", err)
 		}
@@ -223,11 +131,13 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	} else {
 		res, err = wallet.Apply(ctx, c, o)
 	}
-	if errors.Is(err, wallet.ErrWaitingForGuardian) {
+	switch {
+	case errors.Is(err, wallet.ErrWaitingForGuardian):
 		fmt.Fprintln(env.Stdout, "waiting for the guardian: they approve with `netid wallet guardian approve`; then run `netid wallet apply --resume`")
 		return nil
-	}
-	if err != nil {
+	case errors.Is(err, wallet.ErrCredentialExists):
+		return fmt.Errorf("%w: give --replace to apply again (the platform then revokes the old one)", err)
+	case err != nil:
 		return err
 	}
 	printIssued(env, res)
@@ -248,7 +158,11 @@ func walletShow(ctx context.Context, env Env, args []string) error {
 	}
 	wh := w.MaskedWanghao()
 	if *full {
-		if _, err := w.Unlock(mustGet(&secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})); err != nil {
+		pw, err := newTerminal(env, *pwFile).Secret(ctx, wallet.CredentialPassword)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Unlock(pw); err != nil {
 			return err
 		}
 		wh = netnum.Format(w.Wanghao)
@@ -270,11 +184,6 @@ func walletShow(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(tw, "platform\t%s\n", w.Server)
 	fmt.Fprintf(tw, "credential\t%s\n", w.CredentialID)
 	return tw.Flush()
-}
-
-func mustGet(s *secretSource) string {
-	v, _ := s.get()
-	return v
 }
 
 // listFlag collects repeated flag values, also comma-separated.
@@ -305,7 +214,7 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 	if *audience == "" || *nonce == "" {
 		return errors.New("--audience and --nonce are required")
 	}
-	u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+	u, err := wallet.UnlockWith(ctx, *dir, newTerminal(env, *pwFile))
 	if err != nil {
 		return err
 	}
@@ -337,12 +246,15 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			if len(pos) != 1 {
 				return errors.New("give one application ID (from netid wallet guardian list)")
 			}
-			src := &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "}
-			u, err := unlock(*dir, src)
+			t := newTerminal(env, *pwFile)
+			u, err := wallet.UnlockWith(ctx, *dir, t)
 			if err != nil {
 				return err
 			}
-			pw, _ := src.get()
+			pw, err := t.Secret(ctx, wallet.CredentialPassword)
+			if err != nil {
+				return err
+			}
 			if err := wallet.DecideGuardian(ctx, client(u.Wallet.Server), u, pos[0], approve, pw); err != nil {
 				return err
 			}
@@ -362,7 +274,7 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			if err := parse(fs, args); err != nil {
 				return err
 			}
-			u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+			u, err := wallet.UnlockWith(ctx, *dir, newTerminal(env, *pwFile))
 			if err != nil {
 				return err
 			}

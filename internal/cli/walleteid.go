@@ -5,23 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/term"
-
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
-	"github.com/netid-project/netid/internal/eid"
-	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/wallet"
 )
-
-// eidRefresh is how often `netid wallet eid qr` renews the payload: half
-// the payload's window, so a code on screen always has at least half of
-// it left.
-const eidRefresh = eid.Window / 2
 
 // walletEID is `netid wallet eid`: the electronic ID card (电子身份证).
 func walletEID(ctx context.Context, env Env, args []string) error {
@@ -62,24 +52,11 @@ func walletEIDAdd(ctx context.Context, env Env, args []string) error {
 		}
 		trust = t
 	}
-	now := time.Now()
-	card, err := wallet.ReadEIDDocument(*doc, trust, now)
-	if err != nil {
-		return err
-	}
 	// The card must be the document the credential was issued for.
-	u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+	t := newTerminal(env, *pwFile)
+	t.secrets[wallet.NewUsagePassword] = usagePassword(env, *usageFile, true)
+	card, err := wallet.AddEID(ctx, *dir, *doc, trust, time.Now(), t, wallet.SaveOptions{})
 	if err != nil {
-		return err
-	}
-	if err := wallet.CheckEIDHolder(u, card); err != nil {
-		return err
-	}
-	pw, err := usagePassword(env, *usageFile, true).get()
-	if err != nil {
-		return err
-	}
-	if err := wallet.SaveEID(*dir, card, pw, wallet.SaveOptions{}); err != nil {
 		return err
 	}
 	how := "structure checked; the platform authenticated it when the credential was issued"
@@ -98,14 +75,11 @@ func walletEIDShow(ctx context.Context, env Env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !wallet.HasEID(*dir) {
-		return fmt.Errorf("%w: add it with netid wallet eid add --document FILE", wallet.ErrNoEID)
+	t := &terminal{env: env, secrets: map[wallet.Secret]*secretSource{wallet.UsagePassword: usagePassword(env, *usageFile, false)}}
+	card, err := wallet.OpenEIDWith(ctx, *dir, t)
+	if errors.Is(err, wallet.ErrNoEID) {
+		return fmt.Errorf("%w: add it with netid wallet eid add --document FILE", err)
 	}
-	pw, err := usagePassword(env, *usageFile, false).get()
-	if err != nil {
-		return err
-	}
-	card, err := wallet.OpenEID(*dir, pw)
 	if err != nil {
 		return err
 	}
@@ -175,79 +149,11 @@ func walletEIDQR(ctx context.Context, env Env, args []string) error {
 	if len(disclose) > 0 && !*offline {
 		return errors.New("--disclose needs --offline (an online payload discloses nothing itself)")
 	}
-	u, err := unlock(*dir, &secretSource{env: env, file: *pwFile, envVar: "NETID_PASSWORD", prompt: "Credential password: "})
+	t := newTerminal(env, *pwFile)
+	t.qr = qrDisplay{png: *pngFile, scale: *scale, ascii: *ascii}
+	u, err := wallet.UnlockWith(ctx, *dir, t)
 	if err != nil {
 		return err
 	}
-	if u.Wallet.Expired(time.Now()) {
-		return errors.New("the credential has expired: renew it before showing the eID")
-	}
-	r, px := qr.Standard, 8
-	if *offline {
-		r, px = qr.Dense, 4
-	}
-	if *scale != 0 {
-		px = *scale
-	}
-	var chosen []string
-	if len(disclose) > 0 {
-		chosen = disclose
-	}
-	show := func(now time.Time) error {
-		var payload string
-		var err error
-		if *offline {
-			payload, err = wallet.EIDOfflinePayload(u, chosen, now, nil)
-		} else {
-			payload, err = wallet.EIDOnlinePayload(u, now, nil)
-		}
-		if err != nil {
-			return err
-		}
-		render := r.Terminal
-		if *ascii {
-			render = r.TerminalASCII
-		}
-		text, err := render(payload)
-		if err != nil {
-			return err
-		}
-		if *pngFile != "" {
-			b, err := r.PNG(payload, px)
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(*pngFile, b, 0o600); err != nil {
-				return fmt.Errorf("writing the PNG: %w", err)
-			}
-		}
-		fmt.Fprint(env.Stdout, text)
-		fmt.Fprintln(env.Stdout, payload)
-		fmt.Fprintf(env.Stderr, "valid until %s\n", now.Add(eid.Window).Local().Format("15:04:05"))
-		return nil
-	}
-	if err := show(time.Now()); err != nil {
-		return err
-	}
-	if *once {
-		return nil
-	}
-	fmt.Fprintf(env.Stderr, "renewing every %v; interrupt (Ctrl-C) to stop\n", eidRefresh)
-	tick := time.NewTicker(eidRefresh)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case now := <-tick.C:
-			if f, ok := env.Stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-				fmt.Fprint(env.Stdout, "\x1b[H\x1b[2J") // clear: the old code must not stay on screen
-			} else {
-				fmt.Fprintln(env.Stdout, strings.Repeat("─", 20))
-			}
-			if err := show(now); err != nil {
-				return err
-			}
-		}
-	}
+	return wallet.ShowEIDCodes(ctx, u, wallet.EIDCodeOptions{Offline: *offline, Disclose: disclose, Once: *once}, t)
 }

@@ -65,6 +65,13 @@ func LoadOrCreateMasterKey(path string, rand io.Reader) ([]byte, error) {
 	return key, nil
 }
 
+// LoadMasterKey returns the master key stored in the file at path, which
+// must exist: a missing file is an error wrapping fs.ErrNotExist, and
+// nothing is created. The file is checked as LoadOrCreateMasterKey checks
+// it. Tools that work on an existing data directory use it, so a mistyped
+// path cannot bring a new key into being.
+func LoadMasterKey(path string) ([]byte, error) { return readMasterKey(path) }
+
 func readMasterKey(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -205,3 +205,32 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, errRand }
 
 var _ io.Reader = failingReader{}
+
+// LoadMasterKey reads the key LoadOrCreateMasterKey made and creates
+// nothing when the file is missing.
+func TestLoadMasterKey(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "master.key")
+	if _, err := LoadMasterKey(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("missing file: err = %v, want %v", err, os.ErrNotExist)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("LoadMasterKey created %s", path)
+	}
+	made, err := LoadOrCreateMasterKey(path, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadMasterKey(path)
+	if err != nil || !bytes.Equal(got, made) {
+		t.Fatalf("LoadMasterKey = %x, %v; want the created key", got, err)
+	}
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(path, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadMasterKey(path); !errors.Is(err, ErrMasterKeyPermissions) {
+			t.Fatalf("readable by others: err = %v, want %v", err, ErrMasterKeyPermissions)
+		}
+	}
+}

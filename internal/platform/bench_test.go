@@ -48,7 +48,7 @@ func BenchmarkIssuance(b *testing.B) {
 
 // BenchmarkApplication measures a complete application over HTTP, every
 // step, with the production argon2id parameters for the credential
-// password. (`netid load` measures the same under concurrency.)
+// password. (`netid-load` measures the same under concurrency.)
 func BenchmarkApplication(b *testing.B) {
 	benchBackends(b, func(b *testing.B, db string) {
 		e := newEnv(b, db)

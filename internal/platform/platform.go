@@ -80,8 +80,8 @@ type Options struct {
 	PasswordParams password.Params
 }
 
-// OpenStore opens the database the configuration selects.
-func OpenStore(ctx context.Context, cfg config.Config) (storage.Storage, error) {
+// openStore opens the database the configuration selects.
+func openStore(ctx context.Context, cfg config.Config) (storage.Storage, error) {
 	if cfg.Postgres() {
 		s, err := postgres.Open(ctx, cfg.DB)
 		if err != nil {
@@ -109,31 +109,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if opt.Now != nil {
 		now = opt.Now
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating the data directory: %w", err)
-	}
-	store, err := OpenStore(ctx, cfg)
+	core, err := OpenCore(ctx, cfg, CoreOptions{Create: true, Now: now})
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
 		if err != nil {
-			store.Close()
+			core.Close()
 		}
 	}()
-	master, err := keys.LoadOrCreateMasterKey(cfg.MasterKeyFile, rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	sealer, err := keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	indexer := keys.NewIndexer(keys.Derive(master, keys.PurposeIndex))
-	keySet := keys.NewKeySet(store, sealer, rand.Reader)
-	if err := keySet.Load(ctx, now()); err != nil {
-		return nil, fmt.Errorf("loading signing keys: %w", err)
-	}
+	store, sealer, indexer, keySet := core.Store, core.Sealer, core.Indexer, core.Keys
 
 	trust, err := loadTrust(cfg.TrustDir)
 	if err != nil {
@@ -173,9 +158,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Index:  func(phone string) string { return indexer.Index("phone", phone) },
 	}
 	passwords := &person.Passwords{Store: store, Now: now}
-	p.Records = &audit.Log{Store: store, Keys: keySet, Now: now}
+	p.Records = core.Records
 	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
-	p.Registry = &relyingparty.Registry{Store: store, Now: now}
+	p.Registry = core.Registry
 	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
 
 	p.Proofing = &proofing.Service{

@@ -36,13 +36,18 @@ type ApplyOptions struct {
 	DocumentPath string
 	// Phone is the phone number to bind.
 	Phone string
-	// Password returns the credential password (网证口令). It is asked
-	// once per run, when the password step or the locking of the wallet
-	// first needs it (again only if the platform rejects it after a resume).
-	Password func() (string, error)
-	// Code returns the SMS code sent to phone: a prompt, a flag, or the
-	// development outbox (DevCode).
-	Code func(ctx context.Context, phone string) (string, error)
+	// Replace lets Apply (and a Reproof that issues a credential) save the
+	// new credential in a Dir that already holds one; without it they
+	// refuse with ErrCredentialExists before starting. (Applying again
+	// makes the platform revoke the old credential.)
+	Replace bool
+	// Prompter asks the person: the credential password (网证口令; Apply
+	// asks for a NewCredentialPassword, Resume for the CredentialPassword,
+	// once per run when the password step or the locking of the wallet
+	// first needs it, again only if the platform rejects it after a
+	// resume), the SMS code sent to Phone, and reports each step (lines
+	// without personal data).
+	Prompter Prompter
 	// Liveness attests the live face check; for a development server
 	// DevLiveness(client).
 	Liveness liveness.Provider
@@ -61,9 +66,6 @@ type ApplyOptions struct {
 	// and Apply returns ErrWaitingForGuardian.
 	Wait time.Duration
 	Poll time.Duration
-	// Progress, if set, receives one line per step; the lines hold no
-	// personal data.
-	Progress func(step string)
 	// Now is the clock (nil: time.Now); Rand the randomness of keys, proofs
 	// and the wallet file (nil: crypto/rand).
 	Now  func() time.Time
@@ -103,11 +105,14 @@ func Apply(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
 	if err := o.check(c); err != nil {
 		return nil, err
 	}
+	if err := o.checkReplace(); err != nil {
+		return nil, err
+	}
 	doc, err := readDocument(o.DocumentPath)
 	if err != nil {
 		return nil, err
 	}
-	r := &run{c: c, o: o, doc: doc}
+	r := &run{c: c, o: o, doc: doc, secret: NewCredentialPassword}
 	p := Pending{Server: c.base(), DocumentPath: o.DocumentPath, Phone: o.Phone}
 	if o.Guardian != "" {
 		if p.Guardian, err = netnum.Parse(o.Guardian); err != nil {
@@ -172,7 +177,7 @@ func Resume(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
 			return nil, err
 		}
 	}
-	r := &run{c: c, o: o, p: p, doc: doc}
+	r := &run{c: c, o: o, p: p, doc: doc, secret: CredentialPassword}
 	r.progress("resuming the application")
 	return r.loop(ctx, nil)
 }
@@ -196,14 +201,22 @@ func (o *ApplyOptions) checkFor(c *Client, document bool) error {
 	}
 	need(o.Dir != "", "no wallet directory")
 	need(!document || o.DocumentPath != "", "no document file")
-	need(o.Password != nil, "no password source")
-	need(o.Code != nil, "no SMS code source")
+	need(o.Prompter != nil, "no prompter")
 	need(o.Liveness != nil, "no liveness provider")
 	if g := o.OnBehalfOf; g != nil {
 		need(g.Wallet != nil && g.DeviceKey != nil, "the guardian's wallet is not unlocked")
 		need(g.Wallet == nil || c == nil || g.Wallet.Server == c.base(), "the guardian's credential is from another server")
 	}
 	return errors.Join(missing...)
+}
+
+// checkReplace refuses to start a run that would save a credential over
+// the one in o.Dir, unless o.Replace.
+func (o *ApplyOptions) checkReplace() error {
+	if Exists(o.Dir) && !o.Replace {
+		return fmt.Errorf("%w: %s", ErrCredentialExists, o.Dir)
+	}
+	return nil
 }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }
@@ -264,6 +277,9 @@ type run struct {
 	reproof bool
 	action  api.RecoverAction
 
+	// secret is the password the run asks for: a new one, or the one the
+	// platform holds.
+	secret       Secret
 	password     string
 	haveP        bool
 	pwConfirmed  bool // the platform accepted password in this run
@@ -284,17 +300,13 @@ func (r *run) rand() io.Reader {
 	return rand.Reader
 }
 
-func (r *run) progress(step string) {
-	if r.o.Progress != nil {
-		r.o.Progress(step)
-	}
-}
+func (r *run) progress(step string) { r.o.Prompter.Progress(step) }
 
-func (r *run) askPassword() (string, error) {
+func (r *run) askPassword(ctx context.Context) (string, error) {
 	if r.haveP {
 		return r.password, nil
 	}
-	pw, err := r.o.Password()
+	pw, err := r.o.Prompter.Secret(ctx, r.secret)
 	if err != nil {
 		return "", fmt.Errorf("wallet: reading the password: %w", err)
 	}
@@ -448,7 +460,7 @@ func (r *run) phone(ctx context.Context) (api.Application, error) {
 		r.progress("SMS code sent")
 	}
 	for try := 1; ; try++ {
-		code, err := r.o.Code(ctx, r.o.Phone)
+		code, err := r.o.Prompter.Code(ctx, SMS{Number: r.o.Phone})
 		if err != nil {
 			return api.Application{}, fmt.Errorf("wallet: reading the SMS code: %w", err)
 		}
@@ -466,7 +478,7 @@ func (r *run) phone(ctx context.Context) (api.Application, error) {
 }
 
 func (r *run) setPassword(ctx context.Context) (api.Application, error) {
-	pw, err := r.askPassword()
+	pw, err := r.askPassword(ctx)
 	if err != nil {
 		return api.Application{}, err
 	}
@@ -528,7 +540,7 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	}
 	// The password is asked before the credential is issued, so that a
 	// failure to read it cannot lose an issued credential.
-	pw, err := r.askPassword()
+	pw, err := r.askPassword(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -592,7 +604,7 @@ func (r *run) confirmPassword(ctx context.Context, issued api.IssuedCredential, 
 			r.progress(ae.Error())
 		}
 		r.haveP = false
-		if pw, err = r.askPassword(); err != nil {
+		if pw, err = r.askPassword(ctx); err != nil {
 			return "", err
 		}
 	}

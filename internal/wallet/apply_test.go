@@ -19,9 +19,15 @@ func TestApplyAdult(t *testing.T) {
 	f := newFakePlatform(t)
 	o := f.options(t, adultBirth)
 	var steps []string
-	o.Progress = func(s string) { steps = append(steps, s) }
+	prompts(o).ProgressFunc = func(s string) { steps = append(steps, s) }
 	asked := 0
-	o.Password = func() (string, error) { asked++; return testPassword, nil }
+	prompts(o).SecretFunc = func(_ context.Context, s Secret) (string, error) {
+		asked++
+		if s != NewCredentialPassword {
+			t.Errorf("an application asked for the %s, want the new credential password", s)
+		}
+		return testPassword, nil
+	}
 
 	res, err := Apply(context.Background(), f.client(), o)
 	if err != nil {
@@ -77,8 +83,7 @@ func TestApplyOptionsChecked(t *testing.T) {
 		c    *Client
 	}{
 		{"no dir", func(o *ApplyOptions) { o.Dir = "" }, f.client()},
-		{"no password", func(o *ApplyOptions) { o.Password = nil }, f.client()},
-		{"no code", func(o *ApplyOptions) { o.Code = nil }, f.client()},
+		{"no prompter", func(o *ApplyOptions) { o.Prompter = nil }, f.client()},
 		{"no liveness", func(o *ApplyOptions) { o.Liveness = nil }, f.client()},
 		{"other server", func(o *ApplyOptions) { o.Server = "https://other.example" }, f.client()},
 		{"no client", func(o *ApplyOptions) {}, &Client{}},
@@ -142,7 +147,7 @@ func TestApplyResumeAfterFailure(t *testing.T) {
 	}
 	lv.err = nil
 	res, err := Resume(context.Background(), f.client(), ApplyOptions{
-		Dir: o.Dir, Password: o.Password, Code: o.Code, Liveness: lv, Now: o.Now, KDF: testKDF,
+		Dir: o.Dir, Prompter: o.Prompter, Liveness: lv, Now: o.Now, KDF: testKDF,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -160,11 +165,11 @@ func TestApplyResumeAfterFailure(t *testing.T) {
 func TestResumeCodeAlreadySent(t *testing.T) {
 	f := newFakePlatform(t)
 	o := f.options(t, adultBirth)
-	o.Code = func(context.Context, string) (string, error) { return "", errBoom }
+	prompts(o).CodeFunc = func(context.Context, SMS) (string, error) { return "", errBoom }
 	if _, err := Apply(context.Background(), f.client(), o); !errors.Is(err, errBoom) {
 		t.Fatalf("err = %v", err)
 	}
-	o.Code = func(context.Context, string) (string, error) { return testCode, nil }
+	prompts(o).CodeFunc = func(context.Context, SMS) (string, error) { return testCode, nil }
 	if _, err := Resume(context.Background(), f.client(), o); err != nil {
 		t.Fatal(err)
 	}
@@ -174,14 +179,14 @@ func TestApplyWrongCodeAskedAgain(t *testing.T) {
 	f := newFakePlatform(t)
 	o := f.options(t, adultBirth)
 	codes := []string{"000000", "111111", testCode}
-	o.Code = func(context.Context, string) (string, error) { c := codes[0]; codes = codes[1:]; return c, nil }
+	prompts(o).CodeFunc = func(context.Context, SMS) (string, error) { c := codes[0]; codes = codes[1:]; return c, nil }
 	if _, err := Apply(context.Background(), f.client(), o); err != nil {
 		t.Fatal(err)
 	}
 
 	// Three wrong codes end the run; the application stays pending.
 	o = f.options(t, adultBirth)
-	o.Code = func(context.Context, string) (string, error) { return "000000", nil }
+	prompts(o).CodeFunc = func(context.Context, SMS) (string, error) { return "000000", nil }
 	_, err := Apply(context.Background(), f.client(), o)
 	if !hasSlug(err, "wrong-code") {
 		t.Errorf("err = %v, want wrong-code", err)
@@ -247,7 +252,14 @@ func TestApplyTeenWaitZeroThenResume(t *testing.T) {
 	// confirmed with the platform before it locks the wallet; a wrong one
 	// is asked again.
 	answers := []string{"99999999", testPassword}
-	o.Password = func() (string, error) { a := answers[0]; answers = answers[1:]; return a, nil }
+	prompts(o).SecretFunc = func(_ context.Context, s Secret) (string, error) {
+		if s != CredentialPassword {
+			t.Errorf("resuming asked for the %s, want the credential password", s)
+		}
+		a := answers[0]
+		answers = answers[1:]
+		return a, nil
+	}
 	res, err := Resume(context.Background(), f.client(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +299,7 @@ func TestResumePasswordNeverConfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	asked := 0
-	o.Password = func() (string, error) { asked++; return "99999999", nil }
+	prompts(o).SecretFunc = func(context.Context, Secret) (string, error) { asked++; return "99999999", nil }
 	if _, err := Resume(context.Background(), f.client(), o); !errors.Is(err, ErrPasswordNotConfirmed) {
 		t.Errorf("err = %v, want ErrPasswordNotConfirmed", err)
 	}

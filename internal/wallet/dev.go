@@ -12,11 +12,16 @@ import (
 // provider and the relationship authority. A production platform has no
 // such routes.
 
-// DevCode returns an ApplyOptions.Code that reads the code from the
-// development SMS outbox.
-func DevCode(c *Client) func(ctx context.Context, phone string) (string, error) {
-	return func(ctx context.Context, phone string) (string, error) {
-		m, err := c.DevLatestSMS(ctx, phone)
+// DevCode returns a PromptFuncs.CodeFunc that reads the code from the
+// development SMS outbox. The outbox is looked up by number: a code sent
+// to the linked number, which the wallet does not know, needs it given
+// (SMS.Number).
+func DevCode(c *Client) func(ctx context.Context, to SMS) (string, error) {
+	return func(ctx context.Context, to SMS) (string, error) {
+		if to.Number == "" {
+			return "", fmt.Errorf("%w: the development outbox needs the phone number", ErrOptions)
+		}
+		m, err := c.DevLatestSMS(ctx, to.Number)
 		if err != nil {
 			return "", err
 		}

@@ -3,6 +3,7 @@ package wallet
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -60,11 +61,14 @@ func TestDevHelpers(t *testing.T) {
 	c := &Client{BaseURL: srv.URL, HTTP: srv.Client()}
 	ctx := context.Background()
 
-	if code, err := DevCode(c)(ctx, testPhone); err != nil || code != testCode {
+	if code, err := DevCode(c)(ctx, SMS{Number: testPhone}); err != nil || code != testCode {
 		t.Errorf("DevCode = %q, %v", code, err)
 	}
-	if _, err := DevCode(c)(ctx, "13900139000"); !hasSlug(err, "no-message") {
+	if _, err := DevCode(c)(ctx, SMS{Number: "13900139000"}); !hasSlug(err, "no-message") {
 		t.Errorf("DevCode for another number: %v", err)
+	}
+	if _, err := DevCode(c)(ctx, SMS{Linked: true}); !errors.Is(err, ErrOptions) {
+		t.Errorf("DevCode for the linked number, unknown: %v", err)
 	}
 	if ev, err := DevEvidence(c)(ctx, "app-1", "ref", "G"); err != nil || ev != testEvidence("ref", "G") {
 		t.Errorf("DevEvidence = %q, %v", ev, err)

@@ -1,7 +1,19 @@
 // Package wallet is the holder's reference wallet: the local store of a
 // person's 网证 (network credential) and device key, the HTTP client of the
-// platform's API, and the orchestration of an application (申领) from the
-// document's chip data to the issued credential.
+// platform's API, and the holder's flows: an application (申领) from the
+// document's chip data to the issued credential, re-proofing, approving a
+// relying party's verification, self-service, and the electronic ID card.
+//
+// # The flows and the person
+//
+// Every flow asks the person through a Prompter (prompt.go): a secret (the
+// credential password, a new one, the eID usage password), an SMS code, a
+// confirmation (a verification request and, apart, its plaintext fields; a
+// cancellation), an eID code to show, and progress. The flow owns the
+// policy (what is asked, when, and what follows from each answer); the
+// Prompter only asks. The command line (internal/cli) implements it with
+// the terminal and its flags, a web wallet with its pages, development
+// tools and tests with PromptFuncs.
 //
 // # The wallet directory
 //

@@ -25,6 +25,9 @@ var (
 	// the password is wrong or the file was altered (AES-GCM cannot tell
 	// the two apart).
 	ErrWrongPassword = errors.New("wallet: wrong credential password, or the wallet file was altered")
+	// ErrCredentialExists: the wallet directory already holds a credential
+	// and the options do not say to replace it.
+	ErrCredentialExists = errors.New("wallet: the wallet already holds a credential")
 	// ErrOptions: ApplyOptions lack something the application needs.
 	ErrOptions = errors.New("wallet: incomplete apply options")
 	// ErrWaitingForGuardian: the application waits for the guardian's

@@ -53,6 +53,7 @@ const (
 type fakePlatform struct {
 	t   testing.TB
 	srv *httptest.Server
+	mux *http.ServeMux
 	key *ecdsa.PrivateKey
 
 	mu      sync.Mutex
@@ -106,17 +107,8 @@ func newFakePlatform(t testing.TB) *fakePlatform {
 	}
 	f := &fakePlatform{t: t, key: key, apps: map[string]*fakeApp{}, creds: map[string]*fakeCred{},
 		nonces: map[string]bool{}, statusV: map[int64]byte{}}
-	mux := http.NewServeMux()
-	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
-		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			f.calls = append(f.calls, r.Method+" "+r.URL.Path)
-			if err := fn(w, r); err != nil {
-				httpx.WriteError(w, r, nil, err)
-			}
-		})
-	}
+	f.mux = http.NewServeMux()
+	h := f.handle
 	h("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) error {
 		httpx.WriteJSON(w, 200, f.jwks())
 		return nil
@@ -135,9 +127,22 @@ func newFakePlatform(t testing.TB) *fakePlatform {
 	h("POST /v1/holder/password/verify", f.holderPassword)
 	h("GET /v1/guardian/requests", f.guardianRequests)
 	h("POST /v1/guardian/requests/{id}", f.guardianDecide)
-	f.srv = httptest.NewServer(mux)
+	f.srv = httptest.NewServer(f.mux)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// handle serves pattern with fn, under the platform's lock, counting the
+// call; an error fn returns becomes a problem document.
+func (f *fakePlatform) handle(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
+	f.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.calls = append(f.calls, r.Method+" "+r.URL.Path)
+		if err := fn(w, r); err != nil {
+			httpx.WriteError(w, r, nil, err)
+		}
+	})
 }
 
 func (f *fakePlatform) client() *Client {
@@ -654,9 +659,11 @@ func (f *fakePlatform) options(t testing.TB, birth document.Date) ApplyOptions {
 		Dir:          filepath.Join(dir, "wallet"),
 		DocumentPath: writeDocument(t, dir, birth),
 		Phone:        testPhone,
-		Password:     func() (string, error) { return testPassword, nil },
-		Code:         func(context.Context, string) (string, error) { return testCode, nil },
-		Liveness:     &fakeLiveness{},
+		Prompter: &PromptFuncs{
+			SecretFunc: OneSecret(testPassword),
+			CodeFunc:   func(context.Context, SMS) (string, error) { return testCode, nil },
+		},
+		Liveness: &fakeLiveness{},
 		Evidence: func(_ context.Context, _, childRef, guardian string) (string, error) {
 			return testEvidence(childRef, guardian), nil
 		},
@@ -685,3 +692,6 @@ func (f *fakePlatform) adult(t testing.TB) *Unlocked {
 }
 
 var errBoom = errors.New("boom")
+
+// prompts is the PromptFuncs of options o, for a test to change.
+func prompts(o ApplyOptions) *PromptFuncs { return o.Prompter.(*PromptFuncs) }

@@ -13,8 +13,9 @@ import (
 
 // ReproofOptions configure Reproof. The embedded ApplyOptions give the
 // platform, wallet directory, phone number (the linked one; for kind phone
-// the new one), password (the current one; for kind password the new one),
-// SMS code source and liveness provider; DocumentPath is needed only for
+// the new one), the prompter (which is asked for the CredentialPassword;
+// for kind password a NewCredentialPassword), the liveness provider, and
+// Replace (kinds that issue a credential); DocumentPath is needed only for
 // kind recover.
 type ReproofOptions struct {
 	ApplyOptions
@@ -36,7 +37,15 @@ func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, 
 	if err := o.check(c); err != nil {
 		return nil, err
 	}
-	r := &run{c: c, o: o.ApplyOptions, action: o.Action}
+	if o.Kind == api.KindDevice || (o.Kind == api.KindRecover && o.Action == api.ActionReissue) {
+		if err := o.checkReplace(); err != nil {
+			return nil, err
+		}
+	}
+	r := &run{c: c, o: o.ApplyOptions, action: o.Action, secret: CredentialPassword}
+	if o.Kind == api.KindPassword {
+		r.secret = NewCredentialPassword
+	}
 	var docType document.Type
 	if o.Kind == api.KindRecover {
 		doc, err := readDocument(o.DocumentPath)
@@ -107,7 +116,7 @@ func (r *run) act(ctx context.Context) (api.Application, error) {
 	var pw string
 	if r.action != api.ActionSuspend {
 		var err error
-		if pw, err = r.askPassword(); err != nil {
+		if pw, err = r.askPassword(ctx); err != nil {
 			return api.Application{}, err
 		}
 	}

@@ -1,4 +1,4 @@
-package cli
+package devplatform
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,9 +21,20 @@ import (
 	"github.com/netid-project/netid/internal/platform"
 )
 
-// devPlatform is an in-process development platform on a loopback port,
-// for demo and load.
-type devPlatform struct {
+// Options say where a development platform keeps its data.
+type Options struct {
+	// DataDir is the data directory (created if missing).
+	DataDir string
+	// DB is empty for SQLite in DataDir, or a postgres:// DSN: the
+	// platform then works in a new schema of that database.
+	DB string
+	// Log receives the platform's warnings and errors (nil: discarded).
+	Log io.Writer
+}
+
+// Server is a development platform served on a loopback port.
+type Server struct {
+	// URL is the platform's base URL, http://127.0.0.1:PORT.
 	URL      string
 	Platform *platform.Platform
 	srv      *http.Server
@@ -31,7 +43,8 @@ type devPlatform struct {
 	dropSchema func()
 }
 
-func startDevPlatform(ctx context.Context, env Env, dataDir, db string) (*devPlatform, error) {
+// Start assembles a development platform and serves it until Close.
+func Start(ctx context.Context, o Options) (*Server, error) {
 	cfg, err := config.Parse("netid", nil, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		return nil, err
@@ -41,14 +54,15 @@ func startDevPlatform(ctx context.Context, env Env, dataDir, db string) (*devPla
 		return nil, err
 	}
 	cfg.Dev = true
-	cfg.DataDir = dataDir
-	cfg.MasterKeyFile = filepath.Join(dataDir, "master.key")
-	cfg.TrustDir = filepath.Join(dataDir, "trust")
+	cfg.DataDir = o.DataDir
+	cfg.MasterKeyFile = filepath.Join(o.DataDir, "master.key")
+	cfg.TrustDir = filepath.Join(o.DataDir, "trust")
+	db := o.DB
 	var dropSchema func()
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		// The platform's keys are sealed with this run's fresh master key,
-		// so it gets a schema of its own: the demo can run again and again
-		// on one database, next to anything else in it.
+		// so it gets a schema of its own: a run can be repeated again and
+		// again on one database, next to anything else in it.
 		if db, dropSchema, err = freshSchema(ctx, db); err != nil {
 			ln.Close()
 			return nil, err
@@ -59,7 +73,12 @@ func startDevPlatform(ctx context.Context, env Env, dataDir, db string) (*devPla
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	cfg.LogLevel = "warn"
 	cfg.RateLimit = 0 // one client on loopback drives the whole platform
-	p, err := platform.Open(ctx, cfg, newLogger(env.Stderr, "warn", "text"), platform.Options{})
+	logOut := o.Log
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	p, err := platform.Open(ctx, cfg, log, platform.Options{})
 	if err != nil {
 		ln.Close()
 		if dropSchema != nil {
@@ -67,24 +86,34 @@ func startDevPlatform(ctx context.Context, env Env, dataDir, db string) (*devPla
 		}
 		return nil, err
 	}
-	d := &devPlatform{URL: cfg.PublicURL, Platform: p, done: make(chan error, 1), dropSchema: dropSchema}
-	d.srv = &http.Server{Handler: p.Handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { d.done <- d.srv.Serve(ln) }()
-	return d, nil
+	s := &Server{URL: cfg.PublicURL, Platform: p, done: make(chan error, 1), dropSchema: dropSchema}
+	s.srv = &http.Server{Handler: p.Handler, ReadHeaderTimeout: 10 * time.Second}
+	go func() { s.done <- s.srv.Serve(ln) }()
+	return s, nil
 }
 
-func (d *devPlatform) Close() error {
+// Close stops serving, closes the platform and drops its PostgreSQL
+// schema.
+func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := d.srv.Shutdown(ctx)
-	if serr := <-d.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+	err := s.srv.Shutdown(ctx)
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
-	err = errors.Join(err, d.Platform.Close())
-	if d.dropSchema != nil {
-		d.dropSchema()
+	err = errors.Join(err, s.Platform.Close())
+	if s.dropSchema != nil {
+		s.dropSchema()
 	}
 	return err
+}
+
+// Describe says where the platform runs: its URL and database.
+func (s *Server) Describe() string {
+	if s.Platform.Config.Postgres() {
+		return fmt.Sprintf("%s on PostgreSQL", s.URL)
+	}
+	return fmt.Sprintf("%s on SQLite", s.URL)
 }
 
 // freshSchema creates a schema of its own for one run in the database dsn
@@ -119,11 +148,4 @@ func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
 		}
 	}
 	return u.String(), drop, nil
-}
-
-func (d *devPlatform) describe() string {
-	if d.Platform.Config.Postgres() {
-		return fmt.Sprintf("%s on PostgreSQL", d.URL)
-	}
-	return fmt.Sprintf("%s on SQLite", d.URL)
 }

@@ -1,4 +1,4 @@
-package cli
+package demo
 
 import (
 	"context"
@@ -6,54 +6,66 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/wallet"
 	"github.com/netid-project/netid/rp"
 )
 
-// demoPassword is the demo holder's credential password.
-const demoPassword = "27418596"
+// holderPassword is the demo holder's credential password.
+const holderPassword = "27418596"
 
-// demo runs the whole flow once against an in-process development
+// Options configure Run.
+type Options struct {
+	// DB is the platform's database: empty for SQLite in a temporary
+	// directory, or a postgres:// DSN (a schema of its own).
+	DB string
+	// Keep keeps the temporary data and wallet directories (Run prints
+	// where).
+	Keep bool
+	// Out receives the steps; Log the platform's warnings (nil: discarded).
+	Out, Log io.Writer
+}
+
+// Run runs the whole flow once against an in-process development
 // platform: mint a test document, apply with the wallet, present, verify
 // offline, and show that a replayed presentation is refused.
-func demo(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "demo")
-	db := fs.String("db", env.Getenv("NETID_DB"), "database: empty for SQLite in a temporary directory, or postgres://…")
-	keep := fs.Bool("keep", false, "keep the temporary data and wallet directories")
-	if err := parse(fs, args); err != nil {
-		return err
+func Run(ctx context.Context, o Options) error {
+	out := o.Out
+	if out == nil {
+		out = io.Discard
 	}
 	tmp, err := os.MkdirTemp("", "netid-demo-")
 	if err != nil {
 		return err
 	}
-	if *keep {
-		fmt.Fprintf(env.Stdout, "data and wallet kept in %s\n", tmp)
+	if o.Keep {
+		fmt.Fprintf(out, "data and wallet kept in %s\n", tmp)
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	dp, err := startDevPlatform(ctx, env, filepath.Join(tmp, "data"), *db)
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log})
 	if err != nil {
 		return err
 	}
 	defer dp.Close()
-	out := env.Stdout
-	fmt.Fprintf(out, "1. development platform running at %s\n", dp.describe())
+	fmt.Fprintf(out, "1. development platform running at %s\n", dp.Describe())
 
 	id, phone, err := demoPerson(time.Now())
 	if err != nil {
 		return err
 	}
-	c := client(dp.URL)
+	c := &wallet.Client{BaseURL: dp.URL, HTTP: &http.Client{Timeout: 30 * time.Second}}
 	chipJSON, err := c.DevMintDocument(ctx, api.MintRequest{Identity: id})
 	if err != nil {
 		return fmt.Errorf("minting the test document: %w", err)
@@ -70,11 +82,13 @@ func demo(ctx context.Context, env Env, args []string) error {
 		Dir:          dir,
 		DocumentPath: docPath,
 		Phone:        phone,
-		Password:     func() (string, error) { return demoPassword, nil },
-		Code:         wallet.DevCode(c),
-		Liveness:     wallet.DevLiveness(c),
-		Evidence:     wallet.DevEvidence(c),
-		Progress:     func(step string) { fmt.Fprintf(out, "   - %s\n", step) },
+		Prompter: wallet.PromptFuncs{
+			SecretFunc:   wallet.OneSecret(holderPassword),
+			CodeFunc:     wallet.DevCode(c),
+			ProgressFunc: func(step string) { fmt.Fprintf(out, "   - %s\n", step) },
+		},
+		Liveness: wallet.DevLiveness(c),
+		Evidence: wallet.DevEvidence(c),
 	})
 	if err != nil {
 		return fmt.Errorf("applying: %w", err)
@@ -85,7 +99,7 @@ func demo(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, err := w.Unlock(demoPassword)
+	u, err := w.Unlock(holderPassword)
 	if err != nil {
 		return err
 	}

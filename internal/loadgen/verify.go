@@ -1,4 +1,4 @@
-package cli
+package loadgen
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -38,7 +39,7 @@ import (
 	"github.com/netid-project/netid/internal/wallet"
 )
 
-// Bounds of netid load verify: the command always ends by itself.
+// Bounds of Verify: a run always ends by itself.
 const (
 	maxVerifyN        = 100000
 	maxVerifyConc     = 256
@@ -52,114 +53,149 @@ const (
 	loadRequestTimeout = 30 * time.Second
 )
 
-// Errors of netid load verify that tests tell apart.
+// Errors of the load generator. Each is returned wrapped with detail.
 var (
-	// errNotLoopback: --server names a host other than this machine. The
+	// ErrOptions: the options are out of their bounds or unknown.
+	ErrOptions = errors.New("invalid load options")
+	// ErrNotLoopback: the server is a host other than this machine. The
 	// load generator only loads the local machine.
-	errNotLoopback = errors.New("--server must be a loopback URL (127.0.0.1, ::1 or localhost): the load generator only loads this machine")
-	// errBadRate: --attack is not a rate like 200/s.
-	errBadRate = errors.New("--attack must be a rate of 1 to 10000 requests per second, like 200/s")
-	// errResult: the signed result does not verify or says something else
+	ErrNotLoopback = errors.New("--server must be a loopback URL (127.0.0.1, ::1 or localhost): the load generator only loads this machine")
+	// ErrBadRate: the attack rate is not a rate like 200/s.
+	ErrBadRate = errors.New("--attack must be a rate of 1 to 10000 requests per second, like 200/s")
+	// ErrResult: the signed result does not verify or says something else
 	// than the session.
-	errResult = errors.New("the signed result does not verify")
-	// errRPCall: a relying-party API call did not answer as the API
+	ErrResult = errors.New("the signed result does not verify")
+	// ErrRPCall: a relying-party API call did not answer as the API
 	// promises.
-	errRPCall = errors.New("relying-party API call failed")
+	ErrRPCall = errors.New("relying-party API call failed")
 )
 
-// loadVerify measures complete verifications through the session API
-// (issue 3): per verification the relying party creates a session over
-// HTTP, a holder's wallet opens and approves it over HTTP (holder proofs),
-// and the relying party polls once and verifies the signed result's
-// signature with the platform's JWKS. Holders are set up (applied for)
-// before the clock starts, as is the relying party's registration.
+// VerifyOptions configure Verify.
+type VerifyOptions struct {
+	// Server is the base URL of a running development platform on this
+	// machine (netid serve --dev, with an admin token); empty starts one
+	// in-process on DB.
+	Server string
+	// AdminTokenFile holds the running server's admin API token, to
+	// register the load's relying party (with Server).
+	AdminTokenFile string
+	// DB is the in-process platform's database: empty for SQLite in a
+	// temporary directory, or a postgres:// DSN (a schema of its own).
+	DB string
+	// N verifications, Concurrency at a time.
+	N, Concurrency int
+	// Level is the assurance level asked for: possession or password.
+	Level string
+	// Auth is the relying party's client authentication:
+	// client_secret_basic or private_key_jwt.
+	Auth string
+	// Attack, if set, is a rate like 200/s: instead of complete
+	// verifications, hit one relying-party endpoint at that rate for
+	// Duration with vegeta; Target is poll (GET /v1/verifications/{id} of
+	// an approved session) or create (POST /v1/verifications).
+	Attack   string
+	Duration time.Duration
+	Target   string
+	// Out receives the progress and the figures; Log the in-process
+	// platform's warnings (nil: discarded).
+	Out, Log io.Writer
+}
+
+// verifyPlan is what checked VerifyOptions say to do.
+type verifyPlan struct {
+	level api.Level
+	rate  int
+}
+
+// check reports the first option out of its bounds.
+func (o VerifyOptions) check() (verifyPlan, error) {
+	var p verifyPlan
+	if o.N < 1 || o.N > maxVerifyN || o.Concurrency < 1 || o.Concurrency > maxVerifyConc {
+		return p, fmt.Errorf("%w: -n must be 1 to %d and -c 1 to %d", ErrOptions, maxVerifyN, maxVerifyConc)
+	}
+	level, ok := api.ParseLevel(o.Level)
+	if !ok || (level != api.LevelPossession && level != api.LevelPassword) {
+		return p, fmt.Errorf("%w: --level must be possession or password", ErrOptions)
+	}
+	p.level = level
+	if o.Auth != storage.AuthClientSecret && o.Auth != storage.AuthPrivateKeyJWT {
+		return p, fmt.Errorf("%w: --auth must be client_secret_basic or private_key_jwt", ErrOptions)
+	}
+	if o.Attack != "" {
+		var err error
+		if p.rate, err = ParseRate(o.Attack); err != nil {
+			return p, err
+		}
+		if o.Duration <= 0 || o.Duration > maxAttackDuration {
+			return p, fmt.Errorf("%w: --duration must be more than 0 and at most %s", ErrOptions, maxAttackDuration)
+		}
+		if o.Target != "poll" && o.Target != "create" {
+			return p, fmt.Errorf("%w: --target must be poll or create", ErrOptions)
+		}
+	}
+	if o.Server != "" {
+		if err := checkLoopback(o.Server); err != nil {
+			return p, err
+		}
+		if o.AdminTokenFile == "" {
+			return p, fmt.Errorf("%w: --server needs --admin-token-file to register the load's relying party", ErrOptions)
+		}
+	}
+	return p, nil
+}
+
+// Verify measures complete verifications through the session API: per
+// verification the relying party creates a session over HTTP, a holder's
+// wallet opens and approves it over HTTP (holder proofs), and the relying
+// party polls once and verifies the signed result's signature with the
+// platform's JWKS. Holders are set up (applied for) before the clock
+// starts, as is the relying party's registration.
 //
-// With --attack it instead hits one relying-party endpoint at a fixed rate
-// with vegeta (github.com/tsenart/vegeta) and reports vegeta's metrics:
-// an open-loop measurement next to the closed loop above, which a
-// hand-written multi-step runner measures more clearly than a load
-// generator built for single requests.
-func loadVerify(ctx context.Context, env Env, args []string) error {
-	fs := flags(env, "load verify")
-	db := fs.String("db", env.Getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://…")
-	server := fs.String("server", "", "load a running development server on this machine instead (netid serve --dev, with an admin token)")
-	adminToken := fs.String("admin-token-file", env.Getenv("NETID_ADMIN_TOKEN_FILE"), "with --server: the admin API token file, to register the load's relying party")
-	n := fs.Int("n", 200, "number of verifications")
-	conc := fs.Int("c", 4, "concurrent verifications")
-	levelName := fs.String("level", "possession", "assurance level asked for: possession or password")
-	auth := fs.String("auth", storage.AuthClientSecret, "relying-party authentication: client_secret_basic or private_key_jwt")
-	attack := fs.String("attack", "", "instead: hit one relying-party endpoint at this fixed rate with vegeta, like 200/s")
-	duration := fs.Duration("duration", 10*time.Second, "with --attack: how long")
-	target := fs.String("target", "poll", "with --attack: poll (GET /v1/verifications/{id} of an approved session) or create (POST /v1/verifications)")
-	if err := parse(fs, args); err != nil {
+// With Attack it instead hits one relying-party endpoint at a fixed rate
+// with vegeta and reports vegeta's metrics: an open-loop measurement next
+// to the closed loop above, which a hand-written multi-step runner
+// measures more clearly than a load generator built for single requests.
+func Verify(ctx context.Context, o VerifyOptions) error {
+	plan, err := o.check()
+	if err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	out := o.Out
+	if out == nil {
+		out = io.Discard
 	}
-	if *n < 1 || *n > maxVerifyN || *conc < 1 || *conc > maxVerifyConc {
-		return fmt.Errorf("-n must be 1 to %d and -c 1 to %d", maxVerifyN, maxVerifyConc)
-	}
-	level, err := verification.ParseLevel(*levelName)
-	if err != nil || (level != verification.LevelPossession && level != verification.LevelPassword) {
-		return errors.New("--level must be possession or password")
-	}
-	if *auth != storage.AuthClientSecret && *auth != storage.AuthPrivateKeyJWT {
-		return errors.New("--auth must be client_secret_basic or private_key_jwt")
-	}
-	var rate int
-	if *attack != "" {
-		if rate, err = parseRate(*attack); err != nil {
-			return err
-		}
-		if *duration <= 0 || *duration > maxAttackDuration {
-			return fmt.Errorf("--duration must be more than 0 and at most %s", maxAttackDuration)
-		}
-		if *target != "poll" && *target != "create" {
-			return errors.New("--target must be poll or create")
-		}
-	}
-	if *server != "" {
-		if err := checkLoopback(*server); err != nil {
-			return err
-		}
-		if *adminToken == "" {
-			return errors.New("--server needs --admin-token-file to register the load's relying party")
-		}
-	}
-
 	tmp, err := os.MkdirTemp("", "netid-load-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	base, where := strings.TrimSuffix(*server, "/"), *server
-	var dp *devPlatform
+	base, where := strings.TrimSuffix(o.Server, "/"), o.Server
+	var dp *devplatform.Server
 	if base == "" {
-		if dp, err = startDevPlatform(ctx, env, filepath.Join(tmp, "data"), *db); err != nil {
+		if dp, err = devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log}); err != nil {
 			return err
 		}
 		defer dp.Close()
-		base, where = dp.URL, "in-process platform at "+dp.describe()
+		base, where = dp.URL, "in-process platform at "+dp.Describe()
 	}
-	transport := &http.Transport{MaxIdleConnsPerHost: 2*(*conc) + 4, IdleConnTimeout: 30 * time.Second}
+	transport := &http.Transport{MaxIdleConnsPerHost: 2*o.Concurrency + 4, IdleConnTimeout: 30 * time.Second}
 	defer transport.CloseIdleConnections()
 	hc := &http.Client{Timeout: loadRequestTimeout, Transport: transport}
 	c := &wallet.Client{BaseURL: base, HTTP: hc}
 
-	holders := max(*conc, 4)
-	if *attack != "" {
+	holders := max(o.Concurrency, 4)
+	if o.Attack != "" {
 		holders = 0
-		if *target == "poll" {
+		if o.Target == "poll" {
 			holders = 1
 		}
 	}
-	fmt.Fprintf(env.Stdout, "setting up %d holders (applications, not timed)…\n", holders)
-	wallets, err := setUpHolders(ctx, c, base, tmp, holders)
+	fmt.Fprintf(out, "setting up %d holders (applications, not timed)…\n", holders)
+	wallets, err := setUpHolders(ctx, c, tmp, holders)
 	if err != nil {
 		return err
 	}
-	rp, err := registerLoadRP(ctx, dp, hc, base, *adminToken, *auth)
+	rp, err := registerLoadRP(ctx, dp, hc, base, o.AdminTokenFile, o.Auth)
 	if err != nil {
 		return err
 	}
@@ -167,7 +203,7 @@ func loadVerify(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("fetching the platform's keys: %w", err)
 	}
-	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: level}
+	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out}
 	if len(wallets) > 0 {
 		// One verification before the clock: the first call pays the
 		// secret's argon2id check, which the platform then caches.
@@ -175,22 +211,22 @@ func loadVerify(ctx context.Context, env Env, args []string) error {
 			return fmt.Errorf("warming up: %w", err)
 		}
 	}
-	if *attack != "" {
-		return r.attack(ctx, env, wallets, *target, rate, *duration, *conc, where)
+	if o.Attack != "" {
+		return r.attack(ctx, wallets, o.Target, plan.rate, o.Duration, o.Concurrency, where)
 	}
-	return r.closedLoop(ctx, env, wallets, *n, *conc, where)
+	return r.closedLoop(ctx, wallets, o.N, o.Concurrency, where)
 }
 
-// parseRate parses an --attack rate: a whole number of requests per
-// second, with or without "/s".
-func parseRate(s string) (int, error) {
+// ParseRate parses an attack rate: a whole number of requests per second
+// from 1 to 10000, with or without "/s". Anything else is ErrBadRate.
+func ParseRate(s string) (int, error) {
 	m := rateSyntax.FindStringSubmatch(s)
 	if m == nil {
-		return 0, errBadRate
+		return 0, ErrBadRate
 	}
 	r, err := strconv.Atoi(m[1])
 	if err != nil || r < 1 || r > maxAttackRate {
-		return 0, errBadRate
+		return 0, ErrBadRate
 	}
 	return r, nil
 }
@@ -201,11 +237,11 @@ var rateSyntax = regexp.MustCompile(`^([1-9][0-9]{0,4})(?:/s)?$`)
 func checkLoopback(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%w: not an http(s) URL", errNotLoopback)
+		return fmt.Errorf("%w: not an http(s) URL", ErrNotLoopback)
 	}
 	if h := u.Hostname(); h != "localhost" {
 		if ip := net.ParseIP(h); ip == nil || !ip.IsLoopback() {
-			return errNotLoopback
+			return ErrNotLoopback
 		}
 	}
 	return nil
@@ -213,11 +249,11 @@ func checkLoopback(raw string) error {
 
 // setUpHolders applies for n credentials, a few at a time, and returns
 // the unlocked wallets.
-func setUpHolders(ctx context.Context, c *wallet.Client, base, tmp string, n int) ([]*wallet.Unlocked, error) {
+func setUpHolders(ctx context.Context, c *wallet.Client, tmp string, n int) ([]*wallet.Unlocked, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	docs, phones, err := mintLoadDocuments(ctx, c, tmp, n)
+	docs, phones, err := mintDocuments(ctx, c, tmp, n)
 	if err != nil {
 		return nil, err
 	}
@@ -233,12 +269,12 @@ func setUpHolders(ctx context.Context, c *wallet.Client, base, tmp string, n int
 					return
 				}
 				dir := filepath.Join(tmp, "wallets", strconv.Itoa(i))
-				if errs[i] = loadApplyOne(ctx, c, base, dir, docs[i], phones[i]); errs[i] != nil {
+				if errs[i] = applyOne(ctx, c, dir, docs[i], phones[i]); errs[i] != nil {
 					continue
 				}
 				w, err := wallet.Open(dir)
 				if err == nil {
-					out[i], err = w.Unlock(demoPassword)
+					out[i], err = w.Unlock(holderPassword)
 				}
 				errs[i] = err
 			}
@@ -285,7 +321,7 @@ var loadClaims = []string{"age_over_18"}
 
 // registerLoadRP registers a relying party with a random ID, in-process
 // (dp) or through the admin API of a running server.
-func registerLoadRP(ctx context.Context, dp *devPlatform, hc *http.Client, base, adminTokenFile, method string) (*loadRP, error) {
+func registerLoadRP(ctx context.Context, dp *devplatform.Server, hc *http.Client, base, adminTokenFile, method string) (*loadRP, error) {
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -350,23 +386,23 @@ func call(ctx context.Context, hc *http.Client, method, u, authorization string,
 	req.Header.Set("Authorization", authorization)
 	resp, err := hc.Do(req)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errRPCall, err)
+		return fmt.Errorf("%w: %w", ErrRPCall, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return fmt.Errorf("%w: reading the answer: %w", errRPCall, err)
+		return fmt.Errorf("%w: reading the answer: %w", ErrRPCall, err)
 	}
 	if resp.StatusCode != want {
 		var p struct {
 			Type string `json:"type"`
 		}
 		json.Unmarshal(b, &p)
-		return fmt.Errorf("%w: %s %s answered %d %s", errRPCall, method, req.URL.Path, resp.StatusCode, p.Type)
+		return fmt.Errorf("%w: %s %s answered %d %s", ErrRPCall, method, req.URL.Path, resp.StatusCode, p.Type)
 	}
 	if out != nil {
 		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%w: %s %s: malformed answer: %w", errRPCall, method, req.URL.Path, err)
+			return fmt.Errorf("%w: %s %s: malformed answer: %w", ErrRPCall, method, req.URL.Path, err)
 		}
 	}
 	return nil
@@ -379,7 +415,8 @@ type verifyRunner struct {
 	hc    *http.Client
 	wc    *wallet.Client
 	keys  jose.JSONWebKeySet
-	level verification.Level
+	level api.Level
+	out   io.Writer
 }
 
 // stepTimes are the durations of one verification's steps.
@@ -421,8 +458,8 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 	t2 := time.Now()
 	t.open = t2.Sub(t1)
 	a := api.AnswerRequest{Code: s.Code, Decision: api.DecisionApprove}
-	if r.level == verification.LevelPassword {
-		a.Password = demoPassword
+	if r.level == api.LevelPassword {
+		a.Password = holderPassword
 	}
 	ans, err := r.wc.AnswerVerification(ctx, u, a)
 	if err != nil {
@@ -456,7 +493,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 // signature by a published platform key, the type, and that issuer,
 // audience, session, nonce and level are this verification's. It never
 // reports the result's claim values.
-func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID, nonce string, level verification.Level) error {
+func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID, nonce string, level api.Level) error {
 	var c struct {
 		Iss, Aud, Jti, Nonce, Level string
 		Verified                    bool
@@ -464,16 +501,16 @@ func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID
 	_, err := jws.VerifyClaims(result, jws.Expect{Typ: verification.ResultType, Keys: jws.ByKeyID(keys)}, &c)
 	switch {
 	case errors.Is(err, jws.ErrType):
-		return fmt.Errorf("%w: wrong typ", errResult)
+		return fmt.Errorf("%w: wrong typ", ErrResult)
 	case errors.Is(err, jws.ErrUnknownKey):
-		return fmt.Errorf("%w: signed by an unpublished key", errResult)
+		return fmt.Errorf("%w: signed by an unpublished key", ErrResult)
 	case errors.Is(err, jws.ErrSignature):
-		return fmt.Errorf("%w: bad signature", errResult)
+		return fmt.Errorf("%w: bad signature", ErrResult)
 	case err != nil:
-		return fmt.Errorf("%w: not an ES256 JWS with well-formed claims", errResult)
+		return fmt.Errorf("%w: not an ES256 JWS with well-formed claims", ErrResult)
 	}
 	if c.Iss != issuer || c.Aud != rpID || c.Jti != sessionID || c.Nonce != nonce || c.Level != string(level) || !c.Verified {
-		return fmt.Errorf("%w: the claims are not this verification's", errResult)
+		return fmt.Errorf("%w: the claims are not this verification's", ErrResult)
 	}
 	return nil
 }
@@ -481,8 +518,8 @@ func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID
 // closedLoop runs n verifications, conc at a time, and prints the
 // figures. Worker w uses the holders w, w+conc, … in turn, so no holder
 // is in two verifications at once.
-func (r *verifyRunner) closedLoop(ctx context.Context, env Env, holders []*wallet.Unlocked, n, conc int, where string) error {
-	fmt.Fprintf(env.Stdout, "running %d verifications (level %s, %s), %d at a time, against the %s\n", n, r.level, r.rp.method, conc, where)
+func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocked, n, conc int, where string) error {
+	fmt.Fprintf(r.out, "running %d verifications (level %s, %s), %d at a time, against the %s\n", n, r.level, r.rp.method, conc, where)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	times := make([]stepTimes, n)
@@ -530,10 +567,10 @@ func (r *verifyRunner) closedLoop(ctx context.Context, env Env, holders []*walle
 			slices.Sort(s)
 		}
 		rate := float64(len(total)) / elapsed.Seconds()
-		fmt.Fprintf(env.Stdout, "%d verifications in %.2fs: %.1f verifications/s (%.1f per core, %d cores shared by client and server)\n",
+		fmt.Fprintf(r.out, "%d verifications in %.2fs: %.1f verifications/s (%.1f per core, %d cores shared by client and server)\n",
 			len(total), elapsed.Seconds(), rate, rate/float64(runtime.NumCPU()), runtime.NumCPU())
-		fmt.Fprintf(env.Stdout, "latency per verification: p50 %s, p99 %s, max %s\n", pct(total, 0.50), pct(total, 0.99), total[len(total)-1].Round(time.Millisecond))
-		fmt.Fprintf(env.Stdout, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
+		fmt.Fprintf(r.out, "latency per verification: p50 %s, p99 %s, max %s\n", pct(total, 0.50), pct(total, 0.99), total[len(total)-1].Round(time.Millisecond))
+		fmt.Fprintf(r.out, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
 			pct(create, 0.5), pct(create, 0.99), pct(open, 0.5), pct(open, 0.99), pct(answer, 0.5), pct(answer, 0.99), pct(poll, 0.5), pct(poll, 0.99))
 	}
 	if f := failures.Load(); f > 0 {
@@ -548,7 +585,7 @@ func (r *verifyRunner) closedLoop(ctx context.Context, env Env, holders []*walle
 // attack hits one relying-party endpoint at a fixed rate for d with
 // vegeta and prints its metrics. poll reads an approved session (the
 // result is opened and returned every time); create makes new sessions.
-func (r *verifyRunner) attack(ctx context.Context, env Env, holders []*wallet.Unlocked, target string, rate int, d time.Duration, conc int, where string) error {
+func (r *verifyRunner) attack(ctx context.Context, holders []*wallet.Unlocked, target string, rate int, d time.Duration, conc int, where string) error {
 	tgt := vegeta.Target{Method: http.MethodGet, Header: http.Header{}}
 	switch target {
 	case "poll":
@@ -575,7 +612,7 @@ func (r *verifyRunner) attack(ctx context.Context, env Env, holders []*wallet.Un
 		t.Header.Set("Authorization", authz)
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "vegeta: %s %s at %d/s for %s (%s), against the %s\n", tgt.Method, strings.Replace(tgt.URL, r.base, "", 1), rate, d, r.rp.method, where)
+	fmt.Fprintf(r.out, "vegeta: %s %s at %d/s for %s (%s), against the %s\n", tgt.Method, strings.Replace(tgt.URL, r.base, "", 1), rate, d, r.rp.method, where)
 	atk := vegeta.NewAttacker(
 		vegeta.Timeout(loadRequestTimeout), vegeta.Workers(uint64(conc)), vegeta.MaxWorkers(maxAttackWorkers),
 		vegeta.Connections(maxAttackWorkers), vegeta.MaxBody(0),
@@ -592,9 +629,9 @@ func (r *verifyRunner) attack(ctx context.Context, env Env, holders []*wallet.Un
 		codes = append(codes, fmt.Sprintf("%s×%d", code, k))
 	}
 	sort.Strings(codes)
-	fmt.Fprintf(env.Stdout, "%d requests in %s: rate %.1f/s, throughput %.1f/s, success %.2f%%, status %s\n",
+	fmt.Fprintf(r.out, "%d requests in %s: rate %.1f/s, throughput %.1f/s, success %.2f%%, status %s\n",
 		m.Requests, m.Duration.Round(time.Millisecond), m.Rate, m.Throughput, 100*m.Success, strings.Join(codes, " "))
-	fmt.Fprintf(env.Stdout, "latency: p50 %s, p99 %s, max %s\n",
+	fmt.Fprintf(r.out, "latency: p50 %s, p99 %s, max %s\n",
 		m.Latencies.P50.Round(100*time.Microsecond), m.Latencies.P99.Round(100*time.Microsecond), m.Latencies.Max.Round(time.Millisecond))
 	if m.Success < 1 {
 		errs := m.Errors
@@ -604,4 +641,11 @@ func (r *verifyRunner) attack(ctx context.Context, env Env, holders []*wallet.Un
 		return fmt.Errorf("%.2f%% of the requests failed: %s", 100*(1-m.Success), strings.Join(errs, "; "))
 	}
 	return ctx.Err()
+}
+
+// randomNonce is a fresh nonce for one verification.
+func randomNonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
 }

@@ -1,0 +1,121 @@
+// Command netid-load is netid's load generator (package loadgen):
+//
+//	netid-load [apply] [--db DSN] [--server URL] [-n N] [-c C]
+//	netid-load verify [--db DSN] [--server URL --admin-token-file F] [-n N] [-c C]
+//	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
+//	                  [--attack RATE --duration D --target poll|create]
+//
+// It measures complete applications, or complete verifications, per
+// second against a development platform, in-process or running on this
+// machine. It is a binary of its own so that the product, cmd/netid, does
+// not link the load generator and its dependencies.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/netid-project/netid/internal/loadgen"
+	"github.com/netid-project/netid/internal/storage"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitStatus(err, os.Stderr))
+}
+
+// errUsage marks a usage error (exit status 2), already explained.
+var errUsage = errors.New("usage")
+
+// exitStatus reports err on stderr in one line and returns the exit
+// status: 0, 2 for a usage error, 1 for any other failure.
+func exitStatus(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "netid-load: %s\n", strings.Join(strings.Fields(err.Error()), " "))
+	return 1
+}
+
+// run parses the command line and runs the measurement it names: "apply"
+// (also without a subcommand) or "verify".
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "apply":
+			return apply(ctx, args[1:], getenv, stdout, stderr)
+		case "verify":
+			return verify(ctx, args[1:], getenv, stdout, stderr)
+		case "help":
+			fmt.Fprintln(stderr, "usage: netid-load [apply|verify] [flags]")
+			return errUsage
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "netid-load: unknown command %q (apply or verify)\n", args[0])
+			return errUsage
+		}
+	}
+	return apply(ctx, args, getenv, stdout, stderr)
+}
+
+// parse parses flags, refusing positional arguments.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
+
+func apply(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("netid-load apply", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := loadgen.ApplyOptions{Out: stdout, Log: stderr}
+	fs.StringVar(&o.DB, "db", getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://… (env NETID_DB)")
+	fs.StringVar(&o.Server, "server", "", "load a running development server instead (netid serve --dev)")
+	fs.IntVar(&o.N, "n", 100, "number of applications")
+	fs.IntVar(&o.Concurrency, "c", 4, "concurrent applications")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	return loadgen.Apply(ctx, o)
+}
+
+func verify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("netid-load verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := loadgen.VerifyOptions{Out: stdout, Log: stderr}
+	fs.StringVar(&o.DB, "db", getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://… (env NETID_DB)")
+	fs.StringVar(&o.Server, "server", "", "load a running development server on this machine instead (netid serve --dev, with an admin token)")
+	fs.StringVar(&o.AdminTokenFile, "admin-token-file", getenv("NETID_ADMIN_TOKEN_FILE"), "with --server: the admin API token file, to register the load's relying party (env NETID_ADMIN_TOKEN_FILE)")
+	fs.IntVar(&o.N, "n", 200, "number of verifications")
+	fs.IntVar(&o.Concurrency, "c", 4, "concurrent verifications")
+	fs.StringVar(&o.Level, "level", "possession", "assurance level asked for: possession or password")
+	fs.StringVar(&o.Auth, "auth", storage.AuthClientSecret, "relying-party authentication: client_secret_basic or private_key_jwt")
+	fs.StringVar(&o.Attack, "attack", "", "instead: hit one relying-party endpoint at this fixed rate with vegeta, like 200/s")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "with --attack: how long")
+	fs.StringVar(&o.Target, "target", "poll", "with --attack: poll (GET /v1/verifications/{id} of an approved session) or create (POST /v1/verifications)")
+	if err := parse(fs, args, stderr); err != nil {
+		return err
+	}
+	return loadgen.Verify(ctx, o)
+}

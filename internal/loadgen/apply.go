@@ -1,0 +1,183 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/devplatform"
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/wallet"
+)
+
+// Bounds of Apply.
+const (
+	maxApplyN    = 100000
+	maxApplyConc = 256
+)
+
+// holderPassword is the credential password of every holder a run sets
+// up.
+const holderPassword = "27418596"
+
+// ApplyOptions configure Apply.
+type ApplyOptions struct {
+	// Server is the base URL of a running development platform on this
+	// machine (netid serve --dev); empty starts one in-process on DB.
+	Server string
+	// DB is the in-process platform's database: empty for SQLite in a
+	// temporary directory, or a postgres:// DSN (a schema of its own).
+	DB string
+	// N applications, Concurrency at a time.
+	N, Concurrency int
+	// Out receives the progress and the figures; Log the in-process
+	// platform's warnings (nil: discarded).
+	Out, Log io.Writer
+}
+
+// Apply measures complete applications per second: each one is every
+// step of the flow over HTTP (start, chip verification, face, SMS code,
+// password, device key, issuance) against a development platform. Test
+// documents are minted before the clock starts; wallets are sealed with
+// cheap KDF parameters, so the figures are the platform's, not the wallet
+// device's.
+func Apply(ctx context.Context, o ApplyOptions) error {
+	if o.N < 1 || o.N > maxApplyN || o.Concurrency < 1 || o.Concurrency > maxApplyConc {
+		return fmt.Errorf("%w: -n must be 1 to %d and -c 1 to %d", ErrOptions, maxApplyN, maxApplyConc)
+	}
+	out := o.Out
+	if out == nil {
+		out = io.Discard
+	}
+	tmp, err := os.MkdirTemp("", "netid-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	url, where := strings.TrimSuffix(o.Server, "/"), o.Server
+	if url == "" {
+		dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log})
+		if err != nil {
+			return err
+		}
+		defer dp.Close()
+		url, where = dp.URL, "in-process platform at "+dp.Describe()
+	}
+	c := &wallet.Client{BaseURL: url, HTTP: &http.Client{Timeout: loadRequestTimeout}}
+	fmt.Fprintf(out, "minting %d test documents…\n", o.N)
+	docs, phones, err := mintDocuments(ctx, c, tmp, o.N)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "running %d applications, %d at a time, against the %s\n", o.N, o.Concurrency, where)
+	lat := make([]time.Duration, o.N)
+	var failures atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	next := atomic.Int64{}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range o.Concurrency {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= o.N || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				err := applyOne(ctx, c, filepath.Join(tmp, "wallets", fmt.Sprint(i)), docs[i], phones[i])
+				lat[i] = time.Since(t0)
+				if err != nil {
+					failures.Add(1)
+					errOnce.Do(func() { firstErr = err })
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	ok := int64(o.N) - failures.Load()
+	rate := float64(ok) / elapsed.Seconds()
+	fmt.Fprintf(out, "%d applications in %.2fs: %.1f applications/s (%.1f per core, %d cores shared by client and server)\n",
+		ok, elapsed.Seconds(), rate, rate/float64(runtime.NumCPU()), runtime.NumCPU())
+	fmt.Fprintf(out, "latency per application: p50 %s, p99 %s, max %s\n",
+		pct(lat, 0.50), pct(lat, 0.99), lat[len(lat)-1].Round(time.Millisecond))
+	if failures.Load() > 0 {
+		return fmt.Errorf("%d applications failed; the first: %w", failures.Load(), firstErr)
+	}
+	return ctx.Err()
+}
+
+// mintDocuments mints n adult test documents with the dev document
+// authority into files in dir, and draws n mobile numbers.
+func mintDocuments(ctx context.Context, c *wallet.Client, dir string, n int) (docs, phones []string, err error) {
+	docs = make([]string, n)
+	phones = make([]string, n)
+	base, err := rand.Int(rand.Reader, big.NewInt(90000000))
+	if err != nil {
+		return nil, nil, err
+	}
+	today := document.Today(time.Now())
+	for i := range docs {
+		birth := document.Date{Year: 1950 + i%50, Month: time.Month(1 + i%12), Day: 1 + i%28}
+		number, err := document.MakeNumber18("310104", birth, 1+(int(base.Int64())+i)%999)
+		if err != nil {
+			return nil, nil, err
+		}
+		id := document.Identity{
+			Type: document.ResidentIDCard, Number: number, Name: fmt.Sprintf("负载%d", i), Sex: sexOf(number),
+			Birth: birth, IssuingAuthority: "上海市公安局徐汇分局",
+			ValidFrom: document.Date{Year: today.Year - 1, Month: 1, Day: 1}, ValidUntil: document.Date{Year: today.Year + 9, Month: 1, Day: 1},
+		}
+		b, err := c.DevMintDocument(ctx, api.MintRequest{Identity: id})
+		if err != nil {
+			return nil, nil, fmt.Errorf("minting: %w", err)
+		}
+		docs[i] = filepath.Join(dir, fmt.Sprintf("doc-%d.json", i))
+		if err := os.WriteFile(docs[i], b, 0o600); err != nil {
+			return nil, nil, err
+		}
+		phones[i] = fmt.Sprintf("137%08d", (base.Int64()+int64(i))%100000000)
+	}
+	return docs, phones, nil
+}
+
+// applyOne applies for a credential with the wallet in dir, with the
+// holders' password and a wallet sealed with cheap KDF parameters.
+func applyOne(ctx context.Context, c *wallet.Client, dir, doc, phone string) error {
+	_, err := wallet.Apply(ctx, c, wallet.ApplyOptions{
+		Server: c.BaseURL, Dir: dir, DocumentPath: doc, Phone: phone,
+		Prompter: wallet.PromptFuncs{SecretFunc: wallet.OneSecret(holderPassword), CodeFunc: wallet.DevCode(c)},
+		Liveness: wallet.DevLiveness(c),
+		KDF:      wallet.KDFParams{Time: 1, MemoryKiB: 64, Threads: 1},
+	})
+	return err
+}
+
+// pct is the q quantile of sorted durations.
+func pct(sorted []time.Duration, q float64) time.Duration {
+	i := int(q*float64(len(sorted))+0.5) - 1
+	i = max(0, min(i, len(sorted)-1))
+	return sorted[i].Round(100 * time.Microsecond)
+}
+
+// sexOf is the sex a resident ID number encodes (its 17th digit).
+func sexOf(number string) document.Sex {
+	if (number[16]-'0')%2 == 1 {
+		return document.Male
+	}
+	return document.Female
+}

@@ -1,0 +1,12 @@
+// Package loadgen is the load generator of cmd/netid-load: it measures
+// complete applications (Apply) and complete verifications (Verify) per
+// second against a development platform, in-process (package devplatform)
+// or running on this machine, and, with an open-loop attack by vegeta
+// (github.com/tsenart/vegeta), the rate one relying-party endpoint
+// sustains. It lives outside the product binary: cmd/netid does not link
+// it.
+//
+// Every run ends by itself (bounded counts, rates and durations) and
+// prints figures that carry no personal data; Verify, which can attack at
+// a fixed rate, loads only this machine (ErrNotLoopback).
+package loadgen
