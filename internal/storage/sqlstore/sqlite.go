@@ -1,0 +1,158 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Memory is the path that opens a private in-memory SQLite database, for
+// tests.
+const Memory = ":memory:"
+
+// busyTimeout is how long a statement waits for SQLite's write lock before
+// failing with SQLITE_BUSY. Writers hold the lock for one short transaction.
+const busyTimeout = 10 * time.Second
+
+// ErrInvalidPath is returned by OpenSQLite for a path it cannot use as a
+// file name.
+var ErrInvalidPath = errors.New("sqlite: invalid database path")
+
+// sqliteFlavor keeps times as INTEGER microseconds since the Unix epoch and
+// string lists as TEXT holding a JSON array. Every transaction begins
+// IMMEDIATE (the _txlock connection parameter), taking the database's write
+// lock before its first read: that lock serialises Update methods, issues
+// and appends, and migrations, and nothing else is needed.
+var sqliteFlavor = &flavor{
+	name: "sqlite",
+	// ?NNN is SQLite's numbered parameter.
+	placeholders: func(q string) string { return strings.ReplaceAll(q, "$", "?") },
+	takeTail:     `SELECT coalesce(max(seq), 0) + 1 FROM records`,
+	timeArg:      func(t time.Time) any { return t.UnixMicro() },
+	listArg: func(l []string) (any, error) {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return nil, fmt.Errorf("encode list: %w", err)
+		}
+		return string(b), nil
+	},
+	scanList: func(src any) ([]string, error) {
+		var b []byte
+		switch v := src.(type) {
+		case string:
+			b = []byte(v)
+		case []byte:
+			b = v
+		default:
+			return nil, fmt.Errorf("unexpected %T", src)
+		}
+		var out []string
+		if err := json.Unmarshal(b, &out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	},
+	unique: func(err error) bool {
+		var se *sqlite.Error
+		if !errors.As(err, &se) {
+			return false
+		}
+		code := se.Code()
+		return code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || code == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	},
+	migrations: flavorMigrations("sqlite"),
+	migrationTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER NOT NULL PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	) STRICT`,
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path,
+// on the pure-Go driver modernc.org/sqlite, and applies any pending
+// migrations. The path Memory (":memory:") opens a private in-memory
+// database that lives until Close.
+//
+// Every connection runs in WAL mode (readers never block the writer) with
+// a busy timeout and foreign keys on. An in-memory database has exactly
+// one connection, so every call waits for a transaction in progress, and
+// the function given to an Update method (or AppendRecord's chain, or
+// InTransaction's fn) must not call the Store itself.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	db, err := connectSQLite(path)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, sqliteFlavor, db, pingSQLite)
+}
+
+// connectSQLite returns the connection pool of the database at path.
+func connectSQLite(path string) (*sql.DB, error) {
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	inMemory := path == Memory
+	if !inMemory {
+		q.Add("_pragma", "journal_mode(WAL)")
+		// In WAL mode NORMAL is durable against application crashes; a
+		// power loss may lose the last transactions but never corrupts.
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	if inMemory {
+		// Each connection to ":memory:" is a separate database: keep
+		// exactly one, forever, so every caller sees the same data.
+		// (Shared-cache mode would allow more, but it reports lock
+		// conflicts as SQLITE_LOCKED, which busy_timeout does not retry.)
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	} else {
+		// Writers serialise on the database lock anyway; a bounded pool
+		// makes excess callers queue in Go rather than in busy_timeout.
+		n := max(4, runtime.GOMAXPROCS(0))
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	}
+	return db, nil
+}
+
+// pingSQLite opens the first connection. Its connection pragmas include
+// journal_mode(WAL), which on a new file needs a lock SQLite does not wait
+// for with busy_timeout: when several processes open the same new file at
+// once, one of them may get SQLITE_BUSY. pingSQLite retries that case, with
+// a short pause, for as long as busy_timeout would have waited.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	pause := 5 * time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 100*time.Millisecond)
+	}
+}
