@@ -52,19 +52,7 @@ func (s *Store) Increment(ctx context.Context, key string, expiresAt time.Time) 
 // and its expiry is after s.Now(). An expired record is replaced. A zero
 // expiresAt never expires.
 func (s *Store) UseNonce(ctx context.Context, key string, expiresAt time.Time) error {
-	const op = "use nonce"
-	res, err := s.exec(ctx, `INSERT INTO nonces AS n (key, expires_at) VALUES ($1, $2)
+	return s.change(ctx, "use nonce", storage.ErrAlreadyExists, `INSERT INTO nonces AS n (key, expires_at) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
 		WHERE n.expires_at <= $3`, key, expiresAt, s.now())
-	if err != nil {
-		return s.fail(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.fail(op, err)
-	}
-	if n == 0 {
-		return s.fail(op, storage.ErrAlreadyExists)
-	}
-	return nil
 }

@@ -44,9 +44,9 @@ type flavor struct {
 	// listArg converts a non-empty string list, each element valid UTF-8
 	// without NUL bytes, for the database.
 	listArg func([]string) (any, error)
-	// scanList reads back a string list that the database returned as src
-	// (never nil).
-	scanList func(src any) ([]string, error)
+	// scanList reads back a string list that the database returned as
+	// text.
+	scanList func(text []byte) ([]string, error)
 	// unique reports whether err is the violation of a unique key.
 	unique func(err error) bool
 
@@ -165,11 +165,19 @@ type listDest struct {
 }
 
 func (l *listDest) Scan(src any) error {
-	if src == nil {
+	var text []byte
+	switch v := src.(type) {
+	case nil:
 		*l.p = nil
 		return nil
+	case string:
+		text = []byte(v)
+	case []byte:
+		text = v
+	default:
+		return fmt.Errorf("reading a list: unexpected %T", src)
 	}
-	v, err := l.f.scanList(src)
+	v, err := l.f.scanList(text)
 	if err != nil {
 		return fmt.Errorf("reading a list: %w", err)
 	}

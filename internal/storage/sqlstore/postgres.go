@@ -65,16 +65,7 @@ var postgresFlavor = &flavor{
 // PostgreSQL's text format.
 var postgresTypes = sync.Pool{New: func() any { return pgtype.NewMap() }}
 
-func scanPostgresList(src any) ([]string, error) {
-	var text []byte
-	switch v := src.(type) {
-	case string:
-		text = []byte(v)
-	case []byte:
-		text = v
-	default:
-		return nil, fmt.Errorf("unexpected %T", src)
-	}
+func scanPostgresList(text []byte) ([]string, error) {
 	m := postgresTypes.Get().(*pgtype.Map)
 	defer postgresTypes.Put(m)
 	var out []string

@@ -45,18 +45,9 @@ var sqliteFlavor = &flavor{
 		}
 		return string(b), nil
 	},
-	scanList: func(src any) ([]string, error) {
-		var b []byte
-		switch v := src.(type) {
-		case string:
-			b = []byte(v)
-		case []byte:
-			b = v
-		default:
-			return nil, fmt.Errorf("unexpected %T", src)
-		}
+	scanList: func(text []byte) ([]string, error) {
 		var out []string
-		if err := json.Unmarshal(b, &out); err != nil {
+		if err := json.Unmarshal(text, &out); err != nil {
 			return nil, err
 		}
 		return out, nil

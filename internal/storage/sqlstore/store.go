@@ -199,6 +199,23 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result
 	return c.ExecContext(ctx, s.f.placeholders(query), args...)
 }
 
+// change runs a statement that is to change a row; if it changes none,
+// change fails with unchanged.
+func (s *Store) change(ctx context.Context, op string, unchanged error, query string, args ...any) error {
+	res, err := s.exec(ctx, query, args...)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if n == 0 {
+		return s.fail(op, unchanged)
+	}
+	return nil
+}
+
 // query runs a query; its rows convert the Scan destinations (dests).
 func (s *Store) query(ctx context.Context, query string, args ...any) (*rows, error) {
 	c, err := s.conn()

@@ -352,66 +352,46 @@ func TestNowInjected(t *testing.T) {
 // TestTableFields checks each table's fields against its value type:
 // every field of the type is a column, once.
 func TestTableFields(t *testing.T) {
-	check := func(name string, fields []any, v any) {
+	for _, check := range []func(*testing.T){
+		checkFields(applications), checkFields(persons), checkFields(credentials), checkFields(statusEntries),
+		checkFields(codes), checkFields(signingKeys), checkFields(relyingParties), checkFields(sessions),
+		checkFields(grants), checkFields(consents), checkFields(records), checkFields(heads),
+	} {
+		check(t)
+	}
+}
+
+func checkFields[T any](tb *table[T]) func(*testing.T) {
+	return func(t *testing.T) {
 		t.Helper()
-		rv := reflect.ValueOf(v).Elem()
+		var v T
+		rv := reflect.ValueOf(&v).Elem()
 		want := make(map[uintptr]string)
 		for i := range rv.NumField() {
 			want[rv.Field(i).Addr().Pointer()] = rv.Type().Field(i).Name
 		}
-		for _, p := range fields {
+		for _, p := range tb.fields(&v) {
 			addr := reflect.ValueOf(p).Pointer()
 			if _, ok := want[addr]; !ok {
-				t.Errorf("%s: a column is not a field, or a field is listed twice", name)
+				t.Errorf("%s: a column is not a field, or a field is listed twice", tb.what)
 			}
 			delete(want, addr)
 		}
 		for _, f := range want {
-			t.Errorf("%s: field %s is not stored", name, f)
+			t.Errorf("%s: field %s is not stored", tb.what, f)
 		}
 	}
-	var (
-		a  storage.Application
-		p  storage.Person
-		c  storage.Credential
-		e  storage.StatusEntry
-		cd storage.Code
-		k  storage.SigningKey
-		rp storage.RelyingParty
-		v  storage.Session
-		g  storage.Grant
-		cs storage.Consent
-		r  storage.Record
-		h  storage.Head
-	)
-	check("applications", applications.fields(&a), &a)
-	check("persons", persons.fields(&p), &p)
-	check("credentials", credentials.fields(&c), &c)
-	check("status entries", statusEntries.fields(&e), &e)
-	check("codes", codes.fields(&cd), &cd)
-	check("signing keys", signingKeys.fields(&k), &k)
-	check("relying parties", relyingParties.fields(&rp), &rp)
-	check("sessions", sessions.fields(&v), &v)
-	check("grants", grants.fields(&g), &g)
-	check("consents", consents.fields(&cs), &cs)
-	check("records", records.fields(&r), &r)
-	check("heads", heads.fields(&h), &h)
+}
+
+// benchBackends runs a conformance benchmark body on every backend.
+func benchBackends(b *testing.B, body func(*testing.B, storage.Storage)) {
+	for _, be := range []backend{sqliteFile, sqliteMemory, postgres} {
+		b.Run(be.name, func(b *testing.B) { body(b, be.openTest(b)) })
+	}
 }
 
 func BenchmarkGetOrCreatePerson(b *testing.B) {
-	for _, be := range []backend{sqliteFile, sqliteMemory, postgres} {
-		b.Run(be.name, func(b *testing.B) { conformance.BenchmarkGetOrCreatePerson(b, be.openTest(b)) })
-	}
+	benchBackends(b, conformance.BenchmarkGetOrCreatePerson)
 }
-
-func BenchmarkUpdateCode(b *testing.B) {
-	for _, be := range []backend{sqliteFile, sqliteMemory, postgres} {
-		b.Run(be.name, func(b *testing.B) { conformance.BenchmarkUpdateCode(b, be.openTest(b)) })
-	}
-}
-
-func BenchmarkAppendRecord(b *testing.B) {
-	for _, be := range []backend{sqliteFile, sqliteMemory, postgres} {
-		b.Run(be.name, func(b *testing.B) { conformance.BenchmarkAppendRecord(b, be.openTest(b)) })
-	}
-}
+func BenchmarkUpdateCode(b *testing.B)   { benchBackends(b, conformance.BenchmarkUpdateCode) }
+func BenchmarkAppendRecord(b *testing.B) { benchBackends(b, conformance.BenchmarkAppendRecord) }

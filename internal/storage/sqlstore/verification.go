@@ -182,17 +182,6 @@ func (s *Store) ListConsents(ctx context.Context, personID string) ([]storage.Co
 // DeleteConsent removes personID's consent for rpID; ErrNotFound if there
 // is none.
 func (s *Store) DeleteConsent(ctx context.Context, personID, rpID string) error {
-	const op = "delete consent"
-	res, err := s.exec(ctx, `DELETE FROM consents WHERE person_id = $1 AND rp_id = $2`, personID, rpID)
-	if err != nil {
-		return s.fail(op, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return s.fail(op, err)
-	}
-	if n == 0 {
-		return s.fail(op, storage.ErrNotFound)
-	}
-	return nil
+	return s.change(ctx, "delete consent", storage.ErrNotFound,
+		`DELETE FROM consents WHERE person_id = $1 AND rp_id = $2`, personID, rpID)
 }
