@@ -3,14 +3,17 @@
 // SQLite file on the pure-Go driver modernc.org/sqlite (no cgo), the
 // default for single-node deployments and, opened on Memory, the storage
 // of tests; OpenPostgres keeps it in PostgreSQL, for replicated
-// deployments, on pgx through its database/sql driver (pgx/v5/stdlib), so
-// that one code path runs and scans every query.
+// deployments, on pgx (pgxpool). Statements run through a small querier
+// interface with an adapter per driver API (db.go): database/sql for
+// SQLite, pgx's own for PostgreSQL, which costs far less than pgx through
+// database/sql; the arguments, the Scan destinations and every line above
+// them are shared.
 //
 // What is written once: every query (in the PostgreSQL dialect, which
-// SQLite also speaks, with $N placeholders), the transactions, the
-// policies (DeleteExpired's retention, IssueCredential's revocation,
-// AppendRecord's chaining) and the migration runner. What a flavor
-// (flavor.go) holds: placeholders (SQLite gets ?N), the locks, the
+// SQLite also speaks, with $N placeholders, which both drivers bind), the
+// transactions, the policies (DeleteExpired's retention,
+// IssueCredential's revocation, AppendRecord's chaining) and the
+// migration runner. What a flavor (flavor.go) holds: the locks, the
 // translation of driver errors, the mapping of times and string lists,
 // connection set-up and the migration files. Queries are run by the Store
 // (exec, query, queryRow), which converts arguments and Scan destinations

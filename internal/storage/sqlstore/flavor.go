@@ -13,14 +13,11 @@ import (
 
 // flavor is what differs between the databases. Everything else (the
 // queries, the transactions, the policies) is written once, in the
-// PostgreSQL dialect that SQLite also speaks, with $N placeholders.
+// PostgreSQL dialect that SQLite also speaks, with $N placeholders (which
+// modernc.org/sqlite binds to the Nth argument, as pgx does).
 type flavor struct {
 	// name prefixes the errors: "sqlite", "postgres".
 	name string
-
-	// placeholders rewrites the $N placeholders of a query for the
-	// database's driver.
-	placeholders func(query string) string
 
 	// forUpdate ends the SELECT with which an Update method reads its row:
 	// it locks the row until the end of the transaction, where the
@@ -31,12 +28,11 @@ type flavor struct {
 	// does.
 	issueLock string
 	// takeTail takes the record log's tail for AppendRecord, until the end
-	// of the transaction, and returns the new record's Seq.
-	takeTail string
-	// untakeTail gives back the Seq that takeTail took, for an append
-	// whose chain failed inside a longer transaction; "" if takeTail wrote
-	// nothing.
-	untakeTail string
+	// of the transaction, and returns the new record's Seq; "" if the
+	// transaction's own lock holds the tail (AppendRecord then reads the
+	// last record at once). untakeTail gives back the Seq that takeTail
+	// took, for an append whose chain failed inside a longer transaction.
+	takeTail, untakeTail string
 
 	// timeArg converts a non-zero time for the database: UTC, truncated
 	// to the microsecond.
@@ -45,7 +41,7 @@ type flavor struct {
 	// without NUL bytes, for the database.
 	listArg func([]string) (any, error)
 	// scanList reads back a string list that the database returned as
-	// text.
+	// text; nil if the driver scans a *[]string itself.
 	scanList func(text []byte) ([]string, error)
 	// unique reports whether err is the violation of a unique key.
 	unique func(err error) bool
@@ -102,24 +98,23 @@ func (f *flavor) args(args []any) ([]any, error) {
 	return args, nil
 }
 
-// dests converts Scan destinations: a *time.Time, *[]byte or *[]string
-// gets a scanner that reads the flavor's column back (NULL as the zero
-// time or nil).
+// dests converts Scan destinations, in place: a *time.Time, *[]byte or
+// (unless the driver reads lists itself) *[]string gets a scanner that
+// reads the flavor's column back (NULL as the zero time or nil).
 func (f *flavor) dests(dest []any) []any {
-	out := make([]any, len(dest))
 	for i, d := range dest {
 		switch p := d.(type) {
 		case *time.Time:
-			out[i] = (*timeDest)(p)
+			dest[i] = (*timeDest)(p)
 		case *[]byte:
-			out[i] = (*bytesDest)(p)
+			dest[i] = (*bytesDest)(p)
 		case *[]string:
-			out[i] = &listDest{f: f, p: p}
-		default:
-			out[i] = d
+			if f.scanList != nil {
+				dest[i] = &listDest{f: f, p: p}
+			}
 		}
 	}
-	return out
+	return dest
 }
 
 // timeDest reads a time back: INTEGER microseconds since the Unix epoch
@@ -235,11 +230,10 @@ func readBack[T any](v T) T {
 		f := rv.Field(i)
 		switch f.Type() {
 		case timeType:
-			t := f.Interface().(time.Time)
-			if t.IsZero() {
-				f.SetZero()
+			if t := f.Addr().Interface().(*time.Time); t.IsZero() {
+				*t = time.Time{}
 			} else {
-				f.Set(reflect.ValueOf(t.UTC().Truncate(time.Microsecond)))
+				*t = t.UTC().Truncate(time.Microsecond)
 			}
 		case bytesType, stringsType:
 			if f.Len() == 0 {

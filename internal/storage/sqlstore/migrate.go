@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -78,7 +77,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // migration itself run under the lock: two processes opening the same
 // database at once cannot both apply a migration; the second waits, then
 // sees the version recorded and skips it.
-func migrate(ctx context.Context, db *sql.DB, f *flavor, migrations []migration) error {
+func migrate(ctx context.Context, db pool, f *flavor, migrations []migration) error {
 	for _, m := range migrations {
 		if err := applyMigration(ctx, db, f, m); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
@@ -87,46 +86,44 @@ func migrate(ctx context.Context, db *sql.DB, f *flavor, migrations []migration)
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, f *flavor, m migration) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
+func applyMigration(ctx context.Context, db pool, f *flavor, m migration) (err error) {
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			_ = tx.Rollback()
+			_ = tx.rollback(ctx)
 		}
 	}()
 	if f.migrationLock != "" {
-		if _, err = tx.ExecContext(ctx, f.migrationLock); err != nil {
+		if _, err = tx.exec(ctx, f.migrationLock); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
 	}
-	if _, err = tx.ExecContext(ctx, f.migrationTable); err != nil {
+	if _, err = tx.exec(ctx, f.migrationTable); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var n int
-	if err = tx.QueryRowContext(ctx, f.placeholders(`SELECT count(*) FROM schema_migrations WHERE version = $1`),
-		m.version).Scan(&n); err != nil {
+	if err = tx.queryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
 	if n > 0 {
-		return tx.Commit()
+		return tx.commit(ctx)
 	}
 	// Without arguments, the drivers run a script of several statements
 	// (pgx then uses PostgreSQL's simple protocol).
-	if _, err = tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err = tx.exec(ctx, m.sql); err != nil {
 		return fmt.Errorf("apply: %w", err)
 	}
 	args, err := f.args([]any{m.version, m.name, time.Now()})
 	if err != nil {
 		return err
 	}
-	if _, err = tx.ExecContext(ctx, f.placeholders(`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`),
-		args...); err != nil {
+	if _, err = tx.exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`, args...); err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
-	if err = tx.Commit(); err != nil {
+	if err = tx.commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

@@ -31,11 +31,7 @@ func (s *Store) GetOrCreatePerson(ctx context.Context, p storage.Person) (storag
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return storage.Person{}, false, err
 	}
-	res, err := s.exec(ctx, persons.insert+` ON CONFLICT (person_index) DO NOTHING`, persons.args(p)...)
-	if err != nil {
-		return storage.Person{}, false, s.fail(op, err)
-	}
-	n, err := res.RowsAffected()
+	n, err := s.exec(ctx, persons.insert+` ON CONFLICT (person_index) DO NOTHING`, persons.args(p)...)
 	if err != nil {
 		return storage.Person{}, false, s.fail(op, err)
 	}

@@ -5,13 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // ErrInvalidDSN is returned by OpenPostgres for a DSN pgx cannot parse.
@@ -36,17 +35,15 @@ const sqlstatePostgresUnique = "23505"
 // AppendRecord the row lock of record_log_tail, whose counter it
 // increments (a rolled-back append rolls the counter back too).
 var postgresFlavor = &flavor{
-	name:         "postgres",
-	placeholders: func(q string) string { return q },
-	forUpdate:    ` FOR UPDATE`,
-	issueLock:    fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
-	takeTail:     `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq`,
-	untakeTail:   `UPDATE record_log_tail SET seq = seq - 1`,
+	name:       "postgres",
+	forUpdate:  ` FOR UPDATE`,
+	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
+	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq`,
+	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.
 	timeArg: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
-	// pgx encodes a []string as text[].
-	listArg:  func(l []string) (any, error) { return l, nil },
-	scanList: scanPostgresList,
+	// pgx encodes a []string as text[], and reads one back itself.
+	listArg: func(l []string) (any, error) { return l, nil },
 	unique: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == sqlstatePostgresUnique
@@ -60,47 +57,123 @@ var postgresFlavor = &flavor{
 	)`,
 }
 
-// postgresTypes are pgx's type maps (which are not safe for concurrent
-// use), for decoding text[] columns, which database/sql gets from pgx in
-// PostgreSQL's text format.
-var postgresTypes = sync.Pool{New: func() any { return pgtype.NewMap() }}
-
-func scanPostgresList(text []byte) ([]string, error) {
-	m := postgresTypes.Get().(*pgtype.Map)
-	defer postgresTypes.Put(m)
-	var out []string
-	if err := m.Scan(pgtype.TextArrayOID, pgtype.TextFormatCode, text, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // OpenPostgres connects to the PostgreSQL database dsn (a URL or
-// keyword/value string as understood by pgx, e.g.
-// "postgres://user@host/db") and applies any pending migrations. Tables
-// live in the connection's current schema: set search_path in the DSN to
-// choose another than public. The pool settings of pgxpool's DSN
-// parameters (pool_max_conns, pool_max_conn_lifetime,
-// pool_max_conn_idle_time) apply, with pgxpool's defaults.
+// keyword/value string as understood by pgxpool, e.g.
+// "postgres://user@host/db?pool_max_conns=8") and applies any pending
+// migrations. Tables live in the connection's current schema: set
+// search_path in the DSN to choose another than public.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
-	db, err := connectPostgres(dsn)
+	db, err := connectPostgres(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, postgresFlavor, db, func(ctx context.Context, db *sql.DB) error { return db.PingContext(ctx) })
+	return open(ctx, postgresFlavor, db)
 }
 
 // connectPostgres returns the connection pool of the database dsn.
-func connectPostgres(dsn string) (*sql.DB, error) {
+func connectPostgres(ctx context.Context, dsn string) (pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// The parse error may quote the DSN, password included: drop it.
 		return nil, ErrInvalidDSN
 	}
-	db := sql.OpenDB(stdlib.GetConnector(*cfg.ConnConfig))
-	db.SetMaxOpenConns(int(cfg.MaxConns))
-	db.SetMaxIdleConns(int(cfg.MaxConns))
-	db.SetConnMaxLifetime(cfg.MaxConnLifetime)
-	db.SetConnMaxIdleTime(cfg.MaxConnIdleTime)
-	return db, nil
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return pgxPool{pgxConn{p}, p}, nil
+}
+
+// pgxPool is a pgx pool, its transactions pgxTx; pgxConn runs statements
+// on either.
+type (
+	pgxPool struct {
+		pgxConn
+		p *pgxpool.Pool
+	}
+	pgxTx struct {
+		pgxConn
+		tx pgx.Tx
+	}
+	pgxConn struct {
+		c interface {
+			Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+			Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+			QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+		}
+	}
+	// pgxRows are pgx.Rows with database/sql's Close.
+	pgxRows struct{ pgx.Rows }
+	// pgxRow is a pgx.Row whose Scan returns sql.ErrNoRows for no row.
+	pgxRow struct{ pgx.Row }
+)
+
+func (c pgxConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := c.c.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (c pgxConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	r, err := c.c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgxRows{r}, nil
+}
+
+func (c pgxConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	return pgxRow{c.c.QueryRow(ctx, query, args...)}
+}
+
+func (r pgxRows) Close() error {
+	r.Rows.Close()
+	return nil
+}
+
+func (r pgxRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
+func (p pgxPool) begin(ctx context.Context) (dbTx, error) {
+	tx, err := p.p.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgxTx{pgxConn{tx}, tx}, nil
+}
+
+func (p pgxPool) ping(ctx context.Context) error { return p.p.Ping(ctx) }
+
+func (p pgxPool) close() error {
+	p.p.Close()
+	return nil
+}
+
+func (t pgxTx) commit(ctx context.Context) error { return t.tx.Commit(ctx) }
+
+func (t pgxTx) rollback(ctx context.Context) error {
+	return t.tx.Rollback(context.WithoutCancel(ctx))
+}
+
+// pgx reads times and byte slices into the Store's Scan destinations
+// without the detour through database/sql's values.
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner.
+func (t *timeDest) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		return t.Scan(nil)
+	}
+	return t.Scan(v.Time)
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (b *bytesDest) ScanBytes(v []byte) error {
+	if v == nil {
+		return b.Scan(nil)
+	}
+	return b.Scan(v)
 }

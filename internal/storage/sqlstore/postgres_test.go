@@ -107,12 +107,12 @@ func TestOpenPostgresErrors(t *testing.T) {
 // TestPostgresPoolSettings checks that pgxpool's pool parameters in the
 // DSN keep their meaning.
 func TestPostgresPoolSettings(t *testing.T) {
-	db, err := connectPostgres("postgres://user@127.0.0.1:1/db?pool_max_conns=3")
+	db, err := connectPostgres(t.Context(), "postgres://user@127.0.0.1:1/db?pool_max_conns=3")
 	if err != nil {
 		t.Fatalf("connectPostgres: %v", err)
 	}
-	defer db.Close()
-	if got := db.Stats().MaxOpenConnections; got != 3 {
-		t.Errorf("MaxOpenConnections = %d, want 3", got)
+	defer db.close()
+	if got := db.(pgxPool).p.Config().MaxConns; got != 3 {
+		t.Errorf("MaxConns = %d, want 3", got)
 	}
 }

@@ -25,36 +25,21 @@ var errTailMismatch = errors.New("the record log's tail and its last record disa
 // commits: racing appends serialise, each reads its true predecessor, and
 // Seq values are contiguous. chain runs under that hold and must not call
 // back into the Store.
-//
-// The tail is taken (flavor.takeTail) and the predecessor read in two
-// statements: on PostgreSQL the read must see what committed while the
-// take waited for the tail's row lock, which one statement (with its
-// snapshot taken before the wait) would miss.
 func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(prev *storage.Record, r storage.Record) (storage.Record, error)) (storage.Record, error) {
 	const op = "append record"
 	var out storage.Record
 	err := s.inTx(ctx, op, func(tx *Store) error {
-		var seq int64
-		if err := tx.queryRow(ctx, tx.f.takeTail).Scan(&seq); err != nil {
-			return tx.fail(op+": take the tail", err)
-		}
-		var prev *storage.Record
-		if seq > 1 {
-			last, err := get(ctx, tx, records, op+": read the predecessor", records.byKey, seq-1)
-			if errors.Is(err, storage.ErrNotFound) {
-				return tx.fail(op, fmt.Errorf("%w at Seq %d", errTailMismatch, seq))
-			}
-			if err != nil {
-				return err
-			}
-			prev = &last
+		prev, seq, err := tx.tail(ctx, op)
+		if err != nil {
+			return err
 		}
 		// chain sees r as it will read back, so that a hash it computes
 		// covers the stored values (times truncated, empty slices nil).
 		r = readBack(r)
 		r.Seq = seq
 		if chain != nil {
-			next, err := chain(prev, r)
+			var next storage.Record
+			next, err = chain(prev, r)
 			if err != nil {
 				// Inside a longer transaction, give the Seq back for the
 				// next append of the same transaction.
@@ -75,6 +60,41 @@ func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(p
 		return nil
 	})
 	return out, err
+}
+
+// tail holds the log's tail for the rest of the transaction and returns
+// the last record (nil if the log is empty) and the next Seq.
+//
+// Where the flavor takes the tail (takeTail), it reads the predecessor in
+// a second statement: on PostgreSQL the read must see what committed while
+// the take waited for the tail's row lock, which one statement (with its
+// snapshot taken before the wait) would miss.
+func (s *Store) tail(ctx context.Context, op string) (*storage.Record, int64, error) {
+	if s.f.takeTail == "" {
+		last, err := get(ctx, s, records, op+": read the last record", records.selectAll+` ORDER BY seq DESC LIMIT 1`)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			return nil, 1, nil
+		case err != nil:
+			return nil, 0, err
+		}
+		return &last, last.Seq + 1, nil
+	}
+	var seq int64
+	if err := s.queryRow(ctx, s.f.takeTail).Scan(&seq); err != nil {
+		return nil, 0, s.fail(op+": take the tail", err)
+	}
+	if seq == 1 {
+		return nil, seq, nil
+	}
+	last, err := get(ctx, s, records, op+": read the predecessor", records.byKey, seq-1)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, 0, s.fail(op, fmt.Errorf("%w at Seq %d", errTailMismatch, seq))
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return &last, seq, nil
 }
 
 // ListRecords returns up to limit records with Seq > after, by Seq.

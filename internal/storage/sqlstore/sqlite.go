@@ -33,11 +33,8 @@ var ErrInvalidPath = errors.New("sqlite: invalid database path")
 // lock before its first read: that lock serialises Update methods, issues
 // and appends, and migrations, and nothing else is needed.
 var sqliteFlavor = &flavor{
-	name: "sqlite",
-	// ?NNN is SQLite's numbered parameter.
-	placeholders: func(q string) string { return strings.ReplaceAll(q, "$", "?") },
-	takeTail:     `SELECT coalesce(max(seq), 0) + 1 FROM records`,
-	timeArg:      func(t time.Time) any { return t.UnixMicro() },
+	name:    "sqlite",
+	timeArg: func(t time.Time) any { return t.UnixMicro() },
 	listArg: func(l []string) (any, error) {
 		b, err := json.Marshal(l)
 		if err != nil {
@@ -83,11 +80,11 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, sqliteFlavor, db, pingSQLite)
+	return open(ctx, sqliteFlavor, db)
 }
 
 // connectSQLite returns the connection pool of the database at path.
-func connectSQLite(path string) (*sql.DB, error) {
+func connectSQLite(path string) (pool, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
 	}
@@ -122,19 +119,67 @@ func connectSQLite(path string) (*sql.DB, error) {
 		db.SetMaxOpenConns(n)
 		db.SetMaxIdleConns(n)
 	}
-	return db, nil
+	return sqlPool{sqlConn{db}, db}, nil
 }
 
-// pingSQLite opens the first connection. Its connection pragmas include
-// journal_mode(WAL), which on a new file needs a lock SQLite does not wait
-// for with busy_timeout: when several processes open the same new file at
-// once, one of them may get SQLITE_BUSY. pingSQLite retries that case, with
-// a short pause, for as long as busy_timeout would have waited.
-func pingSQLite(ctx context.Context, db *sql.DB) error {
+// sqlPool is a database/sql pool, its transactions sqlTx; sqlConn runs
+// statements on either.
+type (
+	sqlPool struct {
+		sqlConn
+		db *sql.DB
+	}
+	sqlTx struct {
+		sqlConn
+		tx *sql.Tx
+	}
+	sqlConn struct {
+		c interface {
+			ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+			QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+			QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		}
+	}
+)
+
+func (c sqlConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c sqlConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	return c.c.QueryContext(ctx, query, args...)
+}
+
+func (c sqlConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	return c.c.QueryRowContext(ctx, query, args...)
+}
+
+func (p sqlPool) begin(ctx context.Context) (dbTx, error) {
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sqlTx{sqlConn{tx}, tx}, nil
+}
+
+func (p sqlPool) close() error                 { return p.db.Close() }
+func (t sqlTx) commit(context.Context) error   { return t.tx.Commit() }
+func (t sqlTx) rollback(context.Context) error { return t.tx.Rollback() }
+
+// ping checks that the database answers. The first connection's pragmas
+// include journal_mode(WAL), which on a new file needs a lock SQLite does
+// not wait for with busy_timeout: when several processes open the same new
+// file at once, one of them may get SQLITE_BUSY. ping retries that case,
+// with a short pause, for as long as busy_timeout would have waited.
+func (p sqlPool) ping(ctx context.Context) error {
 	deadline := time.Now().Add(busyTimeout)
 	pause := 5 * time.Millisecond
 	for {
-		err := db.PingContext(ctx)
+		err := p.db.PingContext(ctx)
 		var se *sqlite.Error
 		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
 			return err

@@ -14,7 +14,7 @@ import (
 // Store is a storage.Storage kept in a SQL database. It is safe for
 // concurrent use.
 type Store struct {
-	db *sql.DB
+	db pool
 	f  *flavor
 	// tx is the transaction every call belongs to: nil for the Store
 	// itself, set for the Store that InTransaction gives its function.
@@ -36,7 +36,7 @@ var (
 
 // txn is an open transaction and what its calls need to know about it.
 type txn struct {
-	sql *sql.Tx
+	db dbTx
 
 	mu    sync.Mutex
 	ended bool
@@ -45,8 +45,8 @@ type txn struct {
 	spoiled error
 }
 
-// conn returns the transaction's connection, or why it cannot be used.
-func (t *txn) conn() (conn, error) {
+// conn returns the transaction's querier, or why it cannot be used.
+func (t *txn) conn() (querier, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
@@ -55,7 +55,7 @@ func (t *txn) conn() (conn, error) {
 	case t.spoiled != nil:
 		return nil, fmt.Errorf("%w (%v)", errTxSpoiled, t.spoiled)
 	}
-	return t.sql, nil
+	return t.db, nil
 }
 
 func (t *txn) spoil(err error) {
@@ -75,18 +75,11 @@ func (t *txn) end() error {
 	return t.spoiled
 }
 
-// conn is a *sql.DB or a *sql.Tx.
-type conn interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // open returns the Store on db, after checking that the database answers
-// (ping) and applying the pending migrations. It closes db if it fails.
-func open(ctx context.Context, f *flavor, db *sql.DB, ping func(context.Context, *sql.DB) error) (*Store, error) {
-	if err := ping(ctx, db); err != nil {
-		_ = db.Close()
+// and applying the pending migrations. It closes db if it fails.
+func open(ctx context.Context, f *flavor, db pool) (*Store, error) {
+	if err := db.ping(ctx); err != nil {
+		_ = db.close()
 		return nil, fmt.Errorf("%s: open: %w", f.name, err)
 	}
 	ms, err := loadMigrations(f.migrations)
@@ -94,7 +87,7 @@ func open(ctx context.Context, f *flavor, db *sql.DB, ping func(context.Context,
 		err = migrate(ctx, db, f, ms)
 	}
 	if err != nil {
-		_ = db.Close()
+		_ = db.close()
 		return nil, fmt.Errorf("%s: %w", f.name, err)
 	}
 	return &Store{db: db, f: f, Now: time.Now}, nil
@@ -108,7 +101,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := s.db.PingContext(ctx); err != nil {
+	if err := s.db.ping(ctx); err != nil {
 		return fmt.Errorf("%s: ping: %w", s.f.name, err)
 	}
 	return nil
@@ -120,7 +113,7 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
-	if err := s.db.Close(); err != nil {
+	if err := s.db.close(); err != nil {
 		return fmt.Errorf("%s: close: %w", s.f.name, err)
 	}
 	return nil
@@ -153,16 +146,16 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *Store) error) e
 	if s.tx != nil {
 		return fn(s)
 	}
-	sqlTx, err := s.db.BeginTx(ctx, nil)
+	dbTx, err := s.db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %s: begin: %w", s.f.name, op, err)
 	}
-	tx := &Store{db: s.db, f: s.f, tx: &txn{sql: sqlTx}, Now: s.Now}
+	tx := &Store{db: s.db, f: s.f, tx: &txn{db: dbTx}, Now: s.Now}
 	done := false
 	defer func() {
 		if !done { // fn failed or panicked
 			tx.tx.end()
-			_ = sqlTx.Rollback()
+			_ = dbTx.rollback(ctx)
 		}
 	}()
 	if err := fn(tx); err != nil {
@@ -170,43 +163,40 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *Store) error) e
 	}
 	done = true
 	if spoiled := tx.tx.end(); spoiled != nil {
-		_ = sqlTx.Rollback()
+		_ = dbTx.rollback(ctx)
 		return fmt.Errorf("%s: %s: rolled back: %w", s.f.name, op, spoiled)
 	}
-	if err := sqlTx.Commit(); err != nil {
+	if err := dbTx.commit(ctx); err != nil {
 		return s.f.translate(op+": commit", err)
 	}
 	return nil
 }
 
-// conn returns the connection s's calls run on.
-func (s *Store) conn() (conn, error) {
+// conn returns the querier s's calls run on.
+func (s *Store) conn() (querier, error) {
 	if s.tx == nil {
 		return s.db, nil
 	}
 	return s.tx.conn()
 }
 
-// exec runs a statement that returns no rows.
-func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// exec runs a statement that returns no rows, and returns how many rows
+// it changed.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	c, err := s.conn()
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	if args, err = s.f.args(args); err != nil {
-		return nil, err
+		return 0, err
 	}
-	return c.ExecContext(ctx, s.f.placeholders(query), args...)
+	return c.exec(ctx, query, args...)
 }
 
 // change runs a statement that is to change a row; if it changes none,
 // change fails with unchanged.
 func (s *Store) change(ctx context.Context, op string, unchanged error, query string, args ...any) error {
-	res, err := s.exec(ctx, query, args...)
-	if err != nil {
-		return s.fail(op, err)
-	}
-	n, err := res.RowsAffected()
+	n, err := s.exec(ctx, query, args...)
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -225,11 +215,11 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*rows, er
 	if args, err = s.f.args(args); err != nil {
 		return nil, err
 	}
-	r, err := c.QueryContext(ctx, s.f.placeholders(query), args...)
+	r, err := c.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return &rows{Rows: r, f: s.f}, nil
+	return &rows{rowSet: r, f: s.f}, nil
 }
 
 // queryRow runs a query that returns at most one row.
@@ -241,18 +231,13 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 	if args, err = s.f.args(args); err != nil {
 		return row{err: err}
 	}
-	return row{r: c.QueryRowContext(ctx, s.f.placeholders(query), args...), f: s.f}
+	return row{r: c.queryRow(ctx, query, args...), f: s.f}
 }
 
-// scanner is a row or rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
-
-// row is a *sql.Row, or the error that kept the query from running, whose
-// Scan converts its destinations (flavor.dests).
+// row is a row, or the error that kept the query from running, whose Scan
+// converts its destinations (flavor.dests).
 type row struct {
-	r   *sql.Row
+	r   scanner
 	f   *flavor
 	err error
 }
@@ -264,13 +249,13 @@ func (r row) Scan(dest ...any) error {
 	return r.r.Scan(r.f.dests(dest)...)
 }
 
-// rows is a *sql.Rows whose Scan converts its destinations.
+// rows are rows whose Scan converts their destinations.
 type rows struct {
-	*sql.Rows
+	rowSet
 	f *flavor
 }
 
-func (r *rows) Scan(dest ...any) error { return r.Rows.Scan(r.f.dests(dest)...) }
+func (r *rows) Scan(dest ...any) error { return r.rowSet.Scan(r.f.dests(dest)...) }
 
 // fail returns err, the failure of the operation op, as the method
 // returns it (translate), and spoils the transaction s belongs to unless

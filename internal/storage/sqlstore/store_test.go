@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"io/fs"
@@ -26,7 +25,7 @@ type backend struct {
 	// DSN. It skips the test if the backend is unavailable.
 	newTarget func(tb testing.TB) string
 	open      func(ctx context.Context, target string) (*Store, error)
-	connect   func(target string) (*sql.DB, error)
+	connect   func(ctx context.Context, target string) (pool, error)
 	// indexes lists the names of the indexes on a table ($1).
 	indexes string
 }
@@ -37,15 +36,14 @@ var (
 		f:         sqliteFlavor,
 		newTarget: func(tb testing.TB) string { return filepath.Join(tb.TempDir(), "netid.db") },
 		open:      OpenSQLite,
-		connect:   connectSQLite,
-		indexes:   `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1`,
+		connect:   func(_ context.Context, path string) (pool, error) { return connectSQLite(path) },
+		indexes:   `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1`,
 	}
 	sqliteMemory = backend{
 		name:      "sqlite-memory",
 		f:         sqliteFlavor,
 		newTarget: func(testing.TB) string { return Memory },
 		open:      OpenSQLite,
-		connect:   connectSQLite,
 	}
 	postgres = backend{
 		name:      "postgres",
@@ -142,7 +140,7 @@ func assertMigrations(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatalf("loadMigrations: %v", err)
 	}
-	rows, err := s.db.QueryContext(t.Context(), `SELECT version, name FROM schema_migrations ORDER BY version`)
+	rows, err := s.db.query(t.Context(), `SELECT version, name FROM schema_migrations ORDER BY version`)
 	if err != nil {
 		t.Fatalf("read schema_migrations: %v", err)
 	}
@@ -183,22 +181,22 @@ func TestMigrateForward(t *testing.T) {
 			if len(ms) < 2 || ms[0].version != 1 {
 				t.Fatalf("want migration 1 and later ones, have %d", len(ms))
 			}
-			old, err := b.connect(target)
+			old, err := b.connect(ctx, target)
 			if err != nil {
 				t.Fatalf("connect: %v", err)
 			}
 			if err := migrate(ctx, old, b.f, ms[:1]); err != nil {
-				old.Close()
+				old.close()
 				t.Fatalf("migrate to version 1: %v", err)
 			}
 			created := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 			args, err := b.f.args([]any{created})
 			if err == nil {
-				_, err = old.ExecContext(ctx, b.f.placeholders(`INSERT INTO persons (id, person_index, wanghao, state, phone_index,
-					password_hash, password_failures, created_at) VALUES ('p1', 'idx-1', '100000000001', 'active', '', 'h', 0, $1)`),
+				_, err = old.exec(ctx, `INSERT INTO persons (id, person_index, wanghao, state, phone_index,
+					password_hash, password_failures, created_at) VALUES ('p1', 'idx-1', '100000000001', 'active', '', 'h', 0, $1)`,
 					args...)
 			}
-			old.Close()
+			old.close()
 			if err != nil {
 				t.Fatalf("insert person at version 1: %v", err)
 			}
@@ -240,7 +238,7 @@ func TestMigrateForward(t *testing.T) {
 // hasIndex reports whether the table has the named index.
 func hasIndex(t *testing.T, b backend, s *Store, table, index string) bool {
 	t.Helper()
-	rows, err := s.db.QueryContext(t.Context(), b.indexes, table)
+	rows, err := s.db.query(t.Context(), b.indexes, table)
 	if err != nil {
 		t.Fatalf("list indexes: %v", err)
 	}
