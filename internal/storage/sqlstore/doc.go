@@ -5,9 +5,9 @@
 // of tests; OpenPostgres keeps it in PostgreSQL, for replicated
 // deployments, on pgx (pgxpool). Statements run through a small querier
 // interface with an adapter per driver API (db.go): database/sql for
-// SQLite, pgx's own for PostgreSQL, which costs far less than pgx through
-// database/sql; the arguments, the Scan destinations and every line above
-// them are shared.
+// SQLite, pgx's own for PostgreSQL (pgx through database/sql cost the
+// record log's appends much more, as db.go measures); the arguments, the
+// Scan destinations and everything above them are shared.
 //
 // What is written once: every query (in the PostgreSQL dialect, which
 // SQLite also speaks, with $N placeholders, which both drivers bind), the
