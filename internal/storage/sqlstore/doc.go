@@ -10,12 +10,12 @@
 // Scan destinations and everything above them are shared.
 //
 // What is written once: every query (in the PostgreSQL dialect, which
-// SQLite also speaks, with $N placeholders, which both drivers bind), the
-// transactions, the policies (DeleteExpired's retention,
-// IssueCredential's revocation, AppendRecord's chaining) and the
-// migration runner. What a flavor (flavor.go) holds: the locks, the
-// translation of driver errors, the mapping of times and string lists,
-// connection set-up and the migration files. Queries are run by the Store
+// SQLite also speaks, with $N placeholders), the transactions, the
+// policies (DeleteExpired's retention, IssueCredential's revocation,
+// AppendRecord's chaining) and the migration runner. What a flavor
+// (flavor.go) holds: the placeholders (SQLite's driver binds plain ?
+// fastest), the locks, the translation of driver errors, the mapping of
+// times and string lists, connection set-up and the migration files. Queries are run by the Store
 // (exec, query, queryRow), which converts arguments and Scan destinations
 // for the flavor; each storage value type is described once as a table
 // (table.go): its columns, and pointers to its fields in the same order.

@@ -13,11 +13,14 @@ import (
 
 // flavor is what differs between the databases. Everything else (the
 // queries, the transactions, the policies) is written once, in the
-// PostgreSQL dialect that SQLite also speaks, with $N placeholders (which
-// modernc.org/sqlite binds to the Nth argument, as pgx does).
+// PostgreSQL dialect that SQLite also speaks, with $N placeholders.
 type flavor struct {
 	// name prefixes the errors: "sqlite", "postgres".
 	name string
+
+	// placeholders, if set, rewrites a query's $N placeholders and its
+	// arguments to match for the driver.
+	placeholders func(query string, args []any) (string, []any)
 
 	// forUpdate ends the SELECT with which an Update method reads its row:
 	// it locks the row until the end of the transaction, where the
@@ -61,6 +64,19 @@ type flavor struct {
 // altered (PostgreSQL's text cannot hold them, and JSON would replace
 // invalid bytes), before the query, so the error never quotes them.
 var errBadListElement = errors.New("list element is not valid UTF-8 text without NUL bytes")
+
+// prepare returns query and its arguments as the driver takes them
+// (placeholders, args).
+func (f *flavor) prepare(query string, args []any) (string, []any, error) {
+	args, err := f.args(args)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.placeholders != nil {
+		query, args = f.placeholders(query, args)
+	}
+	return query, args, nil
+}
 
 // args converts query arguments for the database, in place: times, byte
 // slices and string lists are stored NULL when zero or empty, times UTC

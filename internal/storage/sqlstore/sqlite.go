@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -33,8 +35,9 @@ var ErrInvalidPath = errors.New("sqlite: invalid database path")
 // lock before its first read: that lock serialises Update methods, issues
 // and appends, and migrations, and nothing else is needed.
 var sqliteFlavor = &flavor{
-	name:    "sqlite",
-	timeArg: func(t time.Time) any { return t.UnixMicro() },
+	name:         "sqlite",
+	placeholders: sqlitePlaceholders,
+	timeArg:      func(t time.Time) any { return t.UnixMicro() },
 	listArg: func(l []string) (any, error) {
 		b, err := json.Marshal(l)
 		if err != nil {
@@ -191,4 +194,78 @@ func (p sqlPool) ping(ctx context.Context) error {
 		}
 		pause = min(2*pause, 100*time.Millisecond)
 	}
+}
+
+// positional is a query whose $N placeholders are rewritten as SQLite's
+// plain ?, which the driver binds fastest (by position, without reading
+// each parameter's name back), and for each ? the index of its argument.
+type positional struct {
+	query string
+	// args[i] is the index of the argument the ith ? takes; nil if the
+	// ith takes the ith, for every i.
+	args []int
+	// n is the number of arguments the query takes.
+	n int
+}
+
+// sqlitePositional caches the rewritten queries: the Store's queries are
+// a fixed set of constants.
+var sqlitePositional sync.Map // string → *positional
+
+// sqlitePlaceholders rewrites the $N placeholders of query as plain ?, and
+// args to match (in order, repeated where a placeholder repeats). The
+// queries hold no $ but in placeholders. A query whose placeholders name
+// an argument beyond args is left as it is: the driver then reports it.
+func sqlitePlaceholders(query string, args []any) (string, []any) {
+	v, ok := sqlitePositional.Load(query)
+	if !ok {
+		v, _ = sqlitePositional.LoadOrStore(query, toPositional(query))
+	}
+	p := v.(*positional)
+	if p.n > len(args) {
+		return query, args
+	}
+	if p.args == nil {
+		return p.query, args
+	}
+	out := make([]any, len(p.args))
+	for i, a := range p.args {
+		out[i] = args[a]
+	}
+	return p.query, out
+}
+
+// toPositional rewrites query's $N placeholders as ?.
+func toPositional(query string) *positional {
+	var b strings.Builder
+	var order []int
+	p := &positional{}
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		if c != '$' {
+			b.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+			j++
+		}
+		n, err := strconv.Atoi(query[i+1 : j])
+		if err != nil || n < 1 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('?')
+		order = append(order, n-1)
+		p.n = max(p.n, n)
+		i = j - 1
+	}
+	p.query = b.String()
+	for i, a := range order {
+		if a != i || len(order) != p.n {
+			p.args = order
+			break
+		}
+	}
+	return p
 }

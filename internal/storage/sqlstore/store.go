@@ -187,7 +187,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 	if err != nil {
 		return 0, err
 	}
-	if args, err = s.f.args(args); err != nil {
+	if query, args, err = s.f.prepare(query, args); err != nil {
 		return 0, err
 	}
 	return c.exec(ctx, query, args...)
@@ -212,7 +212,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*rows, er
 	if err != nil {
 		return nil, err
 	}
-	if args, err = s.f.args(args); err != nil {
+	if query, args, err = s.f.prepare(query, args); err != nil {
 		return nil, err
 	}
 	r, err := c.query(ctx, query, args...)
@@ -228,7 +228,7 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 	if err != nil {
 		return row{err: err}
 	}
-	if args, err = s.f.args(args); err != nil {
+	if query, args, err = s.f.prepare(query, args); err != nil {
 		return row{err: err}
 	}
 	return row{r: c.queryRow(ctx, query, args...), f: s.f}
