@@ -83,13 +83,17 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := db.pingNew(ctx); err != nil {
+		_ = db.close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
 	return open(ctx, sqliteFlavor, db)
 }
 
 // connectSQLite returns the connection pool of the database at path.
-func connectSQLite(path string) (pool, error) {
+func connectSQLite(path string) (sqlPool, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
-		return nil, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
+		return sqlPool{}, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
@@ -104,7 +108,7 @@ func connectSQLite(path string) (pool, error) {
 	}
 	db, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open: %w", err)
+		return sqlPool{}, fmt.Errorf("sqlite: open: %w", err)
 	}
 	if inMemory {
 		// Each connection to ":memory:" is a separate database: keep
@@ -173,12 +177,14 @@ func (p sqlPool) close() error                 { return p.db.Close() }
 func (t sqlTx) commit(context.Context) error   { return t.tx.Commit() }
 func (t sqlTx) rollback(context.Context) error { return t.tx.Rollback() }
 
-// ping checks that the database answers. The first connection's pragmas
-// include journal_mode(WAL), which on a new file needs a lock SQLite does
-// not wait for with busy_timeout: when several processes open the same new
-// file at once, one of them may get SQLITE_BUSY. ping retries that case,
-// with a short pause, for as long as busy_timeout would have waited.
-func (p sqlPool) ping(ctx context.Context) error {
+func (p sqlPool) ping(ctx context.Context) error { return p.db.PingContext(ctx) }
+
+// pingNew opens the first connection. Its pragmas include
+// journal_mode(WAL), which on a new file needs a lock SQLite does not wait
+// for with busy_timeout: when several processes open the same new file at
+// once, one of them may get SQLITE_BUSY. pingNew retries that case, with a
+// short pause, for as long as busy_timeout would have waited.
+func (p sqlPool) pingNew(ctx context.Context) error {
 	deadline := time.Now().Add(busyTimeout)
 	pause := 5 * time.Millisecond
 	for {
