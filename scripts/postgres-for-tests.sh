@@ -16,7 +16,7 @@
 #
 #   dir=$(mktemp -d)
 #   export NETID_TEST_POSTGRES_DSN=$(scripts/postgres-for-tests.sh start "$dir")
-#   go test ./internal/storage/postgres/
+#   go test ./internal/storage/sqlstore/
 #   scripts/postgres-for-tests.sh stop "$dir"
 #
 # PostgreSQL refuses to run as root, so as root the server runs as the

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/netid-project/netid/internal/storage/sqlite"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 )
 
 // TestSQLite runs the log on the SQLite backend: concurrent appends verify
@@ -16,7 +16,7 @@ import (
 func TestSQLite(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "netid.db")
-	store, err := sqlite.Open(ctx, path)
+	store, err := sqlstore.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

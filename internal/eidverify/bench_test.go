@@ -11,7 +11,7 @@ import (
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/storage/sqlite"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 )
 
 // benchService is a service on a SQLite database in a temporary directory,
@@ -19,7 +19,7 @@ import (
 func benchService(b *testing.B) (*Service, *fixture) {
 	b.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "netid.db"))
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(b.TempDir(), "netid.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/storage/sqlite"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 )
 
 var fastParams = password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}
@@ -102,7 +102,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Memory)
+	st, err := sqlstore.OpenSQLite(ctx, sqlstore.Memory)
 	if err != nil {
 		t.Fatal(err)
 	}

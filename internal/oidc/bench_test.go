@@ -21,7 +21,7 @@ import (
 
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/storage/postgres"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 )
 
 // approvedSession runs one authorization up to the holder's approval and
@@ -65,7 +65,7 @@ func BenchmarkToken(b *testing.B) {
 		if dsn == "" {
 			b.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL")
 		}
-		store, err := postgres.Open(context.Background(), freshSchema(b, dsn))
+		store, err := sqlstore.OpenPostgres(context.Background(), freshSchema(b, dsn))
 		if err != nil {
 			b.Fatal(err)
 		}

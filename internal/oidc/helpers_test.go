@@ -33,7 +33,7 @@ import (
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/storage/sqlite"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -92,7 +92,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "netid.db"))
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "netid.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,8 +38,7 @@ import (
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/storage/postgres"
-	"github.com/netid-project/netid/internal/storage/sqlite"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -83,7 +82,7 @@ type Options struct {
 // openStore opens the database the configuration selects.
 func openStore(ctx context.Context, cfg config.Config) (storage.Storage, error) {
 	if cfg.Postgres() {
-		s, err := postgres.Open(ctx, cfg.DB)
+		s, err := sqlstore.OpenPostgres(ctx, cfg.DB)
 		if err != nil {
 			return nil, fmt.Errorf("opening PostgreSQL: %w", err)
 		}
@@ -93,7 +92,7 @@ func openStore(ctx context.Context, cfg config.Config) (storage.Storage, error) 
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating the database directory: %w", err)
 	}
-	s, err := sqlite.Open(ctx, path)
+	s, err := sqlstore.OpenSQLite(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}

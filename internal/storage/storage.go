@@ -22,7 +22,8 @@ var (
 // holding a lock on the row, so two racing updates of the same record are
 // serialised and the second sees the first's result. If fn returns an error,
 // nothing is written and Update returns that error unchanged (so callers can
-// test it with errors.Is).
+// test it with errors.Is). InTransaction makes several calls one
+// transaction.
 //
 // All times are stored with at least microsecond precision and returned in
 // UTC. Byte slices that hold personal data are already sealed (encrypted) by
@@ -108,6 +109,32 @@ type Storage interface {
 	// ListSigningKeys returns every signing key, newest first.
 	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
 	UpdateSigningKey(ctx context.Context, id string, fn func(SigningKey) (SigningKey, error)) (SigningKey, error)
+
+	// InTransaction runs fn with tx, a Storage whose every call belongs to
+	// one database transaction: committed when fn returns nil; rolled back,
+	// with nothing written, when fn returns an error (returned unchanged,
+	// for errors.Is) or panics (the panic goes on after the rollback).
+	//
+	// A call on tx that fails with an error other than ErrNotFound or the
+	// error of the function it was given (an Update's fn, AppendRecord's
+	// chain) spoils the transaction: later calls on tx fail, and
+	// InTransaction rolls back and returns an error wrapping that failure
+	// even if fn returns nil. (A unique key taken inside a transaction
+	// cannot be retried inside it: draw the new value and start again.)
+	// Calls on tx after fn returned fail. tx.InTransaction runs its fn in
+	// the same transaction: its error goes back to the outer fn, and only
+	// the outer InTransaction commits.
+	//
+	// Update methods on tx lock their row until the end of the
+	// transaction, IssueCredential holds its person's issue lock, and
+	// AppendRecord holds the log's tail until then; so a transaction
+	// appends its records last (no transaction holding the tail then waits
+	// for a row). Reads on tx see the transaction's own writes; other
+	// callers see none of them before the commit (they may wait for it).
+	// fn must make its calls on tx, not on the Storage it came from (that
+	// may wait for the transaction forever). tx.Close does nothing;
+	// tx.Ping pings.
+	InTransaction(ctx context.Context, fn func(tx Storage) error) error
 
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error

@@ -39,6 +39,12 @@ type VerificationStore interface {
 	// guardianID in the given state, oldest first (by CreatedAt, then ID).
 	// An empty guardianID matches no session.
 	ListGuardianSessions(ctx context.Context, guardianID string, state SessionState) ([]Session, error)
+	// ListUnrecordedSessions returns up to limit sessions in a final state
+	// (approved, declined, cancelled, expired or failed) for which the
+	// record log holds no record whose ID is the session's ID (the record
+	// of a session that ended carries the session's ID), oldest first (by
+	// UpdatedAt, a zero UpdatedAt first, then ID).
+	ListUnrecordedSessions(ctx context.Context, limit int) ([]Session, error)
 
 	// OIDC grants: authorization codes, access and refresh tokens, stored
 	// by the MAC of the bearer value. ID and Hash are unique (uniqueness

@@ -15,8 +15,8 @@ import (
 const goroutines = 20
 
 // RunConcurrencyTests runs the tests of the concurrency contract: racing
-// creates, updates, increments and one-time uses of the same record. Run them
-// with -race. newStorage is as for RunTests.
+// creates, updates, increments and one-time uses of the same record, and
+// racing transactions. Run them with -race. newStorage is as for RunTests.
 func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 	tests := []subtest{
 		{"GetOrCreatePersonSameIndex", testRaceGetOrCreatePerson},
@@ -28,6 +28,8 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"AppendRecordContiguous", testRaceAppendRecord},
 		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},
 		{"UpdateSessionClaimOnce", testRaceClaimSession},
+		{"InTransactionEndOnce", testRaceTxEndOnce},
+		{"InTransactionAppendContiguous", testRaceTxAppendContiguous},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

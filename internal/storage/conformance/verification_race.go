@@ -17,6 +17,26 @@ func idHash(id string) []byte {
 	return h[:]
 }
 
+// raceChain returns a chain function for racing appends: it records in
+// *found what is wrong with its arguments (a Seq without its predecessor),
+// and chains each record to the hash of its predecessor's ID.
+func raceChain(found *error) func(prev *storage.Record, r storage.Record) (storage.Record, error) {
+	return func(prev *storage.Record, r storage.Record) (storage.Record, error) {
+		switch {
+		case prev == nil && r.Seq != 1:
+			*found = fmt.Errorf("seq %d with no predecessor", r.Seq)
+		case prev != nil && prev.Seq != r.Seq-1:
+			*found = fmt.Errorf("seq %d with predecessor seq %d", r.Seq, prev.Seq)
+		}
+		r.PrevHash = nil
+		if prev != nil {
+			r.PrevHash = idHash(prev.ID)
+		}
+		r.Hash = idHash(r.ID)
+		return r, nil
+	}
+}
+
 func testRaceAppendRecord(t *testing.T, s storage.Storage) {
 	ctx := t.Context()
 	results := make([]storage.Record, goroutines)
@@ -26,20 +46,7 @@ func testRaceAppendRecord(t *testing.T, s storage.Storage) {
 	chainErrs := make([]error, goroutines)
 	race(goroutines, func(i int) {
 		r := fullRecord(fmt.Sprintf("race-%02d", i), "p1")
-		results[i], errs[i] = s.AppendRecord(ctx, r, func(prev *storage.Record, r storage.Record) (storage.Record, error) {
-			switch {
-			case prev == nil && r.Seq != 1:
-				chainErrs[i] = fmt.Errorf("Seq %d with no predecessor", r.Seq)
-			case prev != nil && prev.Seq != r.Seq-1:
-				chainErrs[i] = fmt.Errorf("Seq %d with predecessor Seq %d", r.Seq, prev.Seq)
-			}
-			r.PrevHash = nil
-			if prev != nil {
-				r.PrevHash = idHash(prev.ID)
-			}
-			r.Hash = idHash(r.ID)
-			return r, nil
-		})
+		results[i], errs[i] = s.AppendRecord(ctx, r, raceChain(&chainErrs[i]))
 	})
 	for i := range goroutines {
 		must(t, fmt.Sprintf("AppendRecord #%d", i), errs[i])
@@ -47,15 +54,24 @@ func testRaceAppendRecord(t *testing.T, s storage.Storage) {
 			t.Errorf("AppendRecord #%d: chain saw %v", i, chainErrs[i])
 		}
 	}
-	recs, err := s.ListRecords(ctx, 0, 2*goroutines)
+	assertRaceLog(t, s, results)
+}
+
+// assertRaceLog fails unless the log holds exactly the records of results,
+// appended by racing callers with raceChain: Seq values 1…n contiguous,
+// each record chained to its true predecessor.
+func assertRaceLog(t *testing.T, s storage.Storage, results []storage.Record) {
+	t.Helper()
+	n := len(results)
+	recs, err := s.ListRecords(t.Context(), 0, 2*n)
 	must(t, "ListRecords", err)
-	if len(recs) != goroutines {
-		t.Fatalf("ListRecords: %d records, want %d", len(recs), goroutines)
+	if len(recs) != n {
+		t.Fatalf("ListRecords: %d records, want %d", len(recs), n)
 	}
 	seen := make(map[string]bool)
 	for i, r := range recs {
 		if r.Seq != int64(i+1) {
-			t.Fatalf("record %d has Seq %d: Seq values are not 1..%d contiguous", i, r.Seq, goroutines)
+			t.Fatalf("record %d has Seq %d: Seq values are not 1..%d contiguous", i, r.Seq, n)
 		}
 		seen[r.ID] = true
 		var want []byte
@@ -66,8 +82,8 @@ func testRaceAppendRecord(t *testing.T, s storage.Storage) {
 			t.Errorf("record Seq %d (%s): PrevHash is not the hash of record Seq %d's ID: its chain saw another predecessor", r.Seq, r.ID, r.Seq-1)
 		}
 	}
-	if len(seen) != goroutines {
-		t.Errorf("the log holds %d distinct records, want %d", len(seen), goroutines)
+	if len(seen) != n {
+		t.Errorf("the log holds %d distinct records, want %d", len(seen), n)
 	}
 	for i, r := range results {
 		assertEqual(t, fmt.Sprintf("AppendRecord #%d result", i), r, recs[r.Seq-1])

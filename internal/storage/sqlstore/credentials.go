@@ -1,0 +1,84 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// reasonSuperseded is the StatusReason IssueCredential gives the credentials
+// it revokes (see storage.Storage).
+const reasonSuperseded = "superseded"
+
+var credentials = newTable("credentials", "credential",
+	`id, person_id, status, status_reason, status_list, status_index,
+	device_key, device_key_id, signing_key_id, issued_at, expires_at, updated_at, status_by`,
+	func(c *storage.Credential) []any {
+		return []any{&c.ID, &c.PersonID, &c.Status, &c.StatusReason, &c.StatusList, &c.StatusIndex,
+			&c.DeviceKey, &c.DeviceKeyID, &c.SigningKeyID, &c.IssuedAt, &c.ExpiresAt, &c.UpdatedAt, &c.StatusBy}
+	})
+
+// IssueCredential stores c and, in the same transaction, revokes every other
+// active or suspended credential of c.PersonID. Two issues for one person
+// serialise (on SQLite's write lock, on PostgreSQL's issue lock: a row lock
+// cannot see another transaction's uncommitted insert) and leave exactly
+// one usable credential.
+func (s *Store) IssueCredential(ctx context.Context, c storage.Credential) error {
+	const op = "issue credential"
+	return s.inTx(ctx, op, func(tx *Store) error {
+		if tx.f.issueLock != "" {
+			if _, err := tx.exec(ctx, tx.f.issueLock, c.PersonID); err != nil {
+				return tx.fail(op+": lock", err)
+			}
+		}
+		if _, err := tx.exec(ctx, credentials.insert, credentials.args(c)...); err != nil {
+			return tx.fail(op, err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE credentials
+			SET status = $1, status_reason = $2, updated_at = $3, status_by = $4
+			WHERE person_id = $5 AND id <> $6 AND status IN ($7, $8)`,
+			string(storage.CredentialRevoked), reasonSuperseded, c.IssuedAt, storage.StatusByPlatform,
+			c.PersonID, c.ID, string(storage.CredentialActive), string(storage.CredentialSuspended)); err != nil {
+			return tx.fail(op+": revoke previous", err)
+		}
+		return nil
+	})
+}
+
+// GetCredential returns the credential id; ErrNotFound if there is none.
+func (s *Store) GetCredential(ctx context.Context, id string) (storage.Credential, error) {
+	return get(ctx, s, credentials, "get credential", credentials.byKey, id)
+}
+
+// ListCredentials returns every credential of personID, oldest first.
+func (s *Store) ListCredentials(ctx context.Context, personID string) ([]storage.Credential, error) {
+	return list(ctx, s, credentials, "list credentials", credentials.selectAll+`
+		WHERE person_id = $1 ORDER BY issued_at ASC NULLS FIRST, id ASC`, personID)
+}
+
+// UpdateCredential replaces the credential id with fn's result, in a
+// transaction holding the row. The ID cannot be changed.
+func (s *Store) UpdateCredential(ctx context.Context, id string, fn func(storage.Credential) (storage.Credential, error)) (storage.Credential, error) {
+	return update(ctx, s, credentials, id, fn)
+}
+
+var statusEntries = newTable("credentials", "status entry", `status_index, status`,
+	func(e *storage.StatusEntry) []any { return []any{&e.Index, &e.Status} })
+
+// ListStatuses returns index and status of every credential in statusList, ordered
+// by index.
+func (s *Store) ListStatuses(ctx context.Context, statusList string) ([]storage.StatusEntry, error) {
+	return list(ctx, s, statusEntries, "list statuses",
+		statusEntries.selectAll+` WHERE status_list = $1 ORDER BY status_index`, statusList)
+}
+
+// LatestExpiry returns the latest ExpiresAt of the credentials signed with
+// kid, or the zero time if there are none.
+func (s *Store) LatestExpiry(ctx context.Context, kid string) (time.Time, error) {
+	var t time.Time
+	if err := s.queryRow(ctx, `SELECT max(expires_at) FROM credentials WHERE signing_key_id = $1`, kid).Scan(&t); err != nil {
+		return time.Time{}, s.fail("latest expiry", err)
+	}
+	return t, nil
+}

@@ -1,0 +1,85 @@
+// Package sqlstore is the platform's storage.Storage in a SQL database: one
+// implementation, with a flavor per database. OpenSQLite keeps it in one
+// SQLite file on the pure-Go driver modernc.org/sqlite (no cgo), the
+// default for single-node deployments and, opened on Memory, the storage
+// of tests; OpenPostgres keeps it in PostgreSQL, for replicated
+// deployments, on pgx (pgxpool). Statements run through a small querier
+// interface with an adapter per driver API (db.go): database/sql for
+// SQLite, pgx's own for PostgreSQL (pgx through database/sql cost the
+// record log's appends much more, as db.go measures); the arguments, the
+// Scan destinations and everything above them are shared.
+//
+// What is written once: every query (in the PostgreSQL dialect, which
+// SQLite also speaks, with $N placeholders), the transactions, the
+// policies (DeleteExpired's retention, IssueCredential's revocation,
+// AppendRecord's chaining) and the migration runner. What a flavor
+// (flavor.go) holds: the placeholders (SQLite's driver binds plain ?
+// fastest), the locks, the translation of driver errors, the mapping of
+// times and string lists, connection set-up and the migration files. Queries are run by the Store
+// (exec, query, queryRow), which converts arguments and Scan destinations
+// for the flavor; each storage value type is described once as a table
+// (table.go): its columns, and pointers to its fields in the same order.
+//
+// Transactions. Every method runs on a Store that is the database or a
+// transaction; InTransaction gives its function a Store of the second
+// kind, and an Update method, IssueCredential, AppendRecord or
+// DeleteExpired called on it joins that transaction rather than beginning
+// one, so its locks last until the end of the whole. A call on it that
+// fails with a storage error other than ErrNotFound spoils it: PostgreSQL
+// refuses any further statement of a transaction whose statement failed,
+// and the Store makes SQLite do the same, so that both roll back.
+//
+// Concurrency on SQLite. Every connection runs in WAL mode (readers never
+// block the writer) with a busy timeout, and every transaction begins
+// IMMEDIATE, taking the database's write lock before its first read: an
+// Update method's read–fn–write, an issue, an append, a migration each
+// run under that lock, racing updates of one row serialise and the second
+// sees the first's result, and no transaction fails with SQLITE_BUSY for
+// having upgraded a read lock. An in-memory database uses exactly one
+// connection, so the function given to an Update method, AppendRecord or
+// InTransaction must not call back into the Store itself (it would wait
+// forever).
+//
+// Concurrency on PostgreSQL. Transactions are READ COMMITTED. Every Update
+// method reads its row with SELECT … FOR UPDATE: racing updates of one
+// row serialise, and the second reads the first's committed result.
+// IssueCredential serialises per person with a transaction-scoped advisory
+// lock, because a row lock cannot see another transaction's uncommitted
+// insert. AppendRecord serialises on the row lock of the one-row table
+// record_log_tail, whose counter it increments: racing appends get
+// contiguous Seq values and each reads its true predecessor. On both
+// databases unique keys decide the other races: GetOrCreatePerson inserts
+// with ON CONFLICT (person_index) DO NOTHING; Increment, UseNonce and
+// PutConsent are single-statement upserts.
+//
+// Values. Times are stored UTC truncated to the microsecond (SQLite:
+// INTEGER microseconds since the Unix epoch; PostgreSQL: timestamptz),
+// NULL for the zero time, and come back in UTC; an empty byte slice is
+// stored as NULL and comes back nil. String lists are TEXT holding a JSON
+// array on SQLite and text[] on PostgreSQL, NULL when empty (they come
+// back nil); elements that are not valid UTF-8 or hold NUL bytes are
+// refused before the query, so the error never quotes them. PostgreSQL's
+// columns that List methods order by are COLLATE "C", so orderings are
+// bytewise as in Go and SQLite. The clock that decides whether a counter
+// or nonce has expired is the Store's Now field, not the database's.
+//
+// Errors. A unique key taken (SQLite's constraint codes, PostgreSQL's
+// SQLSTATE 23505) becomes storage.ErrAlreadyExists and no row
+// storage.ErrNotFound; neither wraps the driver error, whose message would
+// quote the conflicting value. OpenPostgres never echoes the DSN.
+//
+// Migrations. The schema is a list of numbered SQL files per flavor,
+// embedded from migrations/sqlite and migrations/postgres, applied on
+// open in order, each in its own transaction and recorded in
+// schema_migrations (in PostgreSQL's current schema: set search_path in
+// the DSN to use another; the tests use a fresh schema each). Each
+// migration's transaction takes a lock first (SQLite's write lock;
+// PostgreSQL's pg_advisory_xact_lock) and checks its version under it, so
+// two processes opening one database at once are safe, and reopening is
+// idempotent. The runner is hand-written (about 80 lines) rather than
+// github.com/pressly/goose: goose reads the applied versions before it
+// opens each migration's transaction, relying on a session lock taken on
+// the side, which it has no way to take on SQLite. The PostgreSQL
+// migrations comment on how the growing tables could later be partitioned
+// by time.
+package sqlstore

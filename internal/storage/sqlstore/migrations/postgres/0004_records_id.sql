@@ -1,0 +1,11 @@
+-- 0004_records_id: finding the sessions whose verification record is
+-- missing.
+--
+-- The record of a session that ended carries the session's ID as its id
+-- (the log is keyed by seq; record ids are not unique).
+-- ListUnrecordedSessions: NOT EXISTS (SELECT 1 FROM records WHERE id = $1).
+--
+-- Building the index holds appends to the log until it is built. On a
+-- large log an operator may build it beforehand, without holding them:
+--   CREATE INDEX CONCURRENTLY IF NOT EXISTS records_id ON records (id);
+CREATE INDEX IF NOT EXISTS records_id ON records (id);

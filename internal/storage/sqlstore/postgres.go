@@ -1,0 +1,179 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrInvalidDSN is returned by OpenPostgres for a DSN pgx cannot parse.
+// The error does not quote the DSN, which may hold a password.
+var ErrInvalidDSN = errors.New("postgres: invalid DSN")
+
+// Keys of PostgreSQL's advisory locks: the first of two int4 keys. The
+// issue lock's second key is a hash of the person ID, the migration lock's
+// a hash of the current schema (so databases and test schemas migrate
+// independently).
+const (
+	issueLockClass     = 0x6e697373 // "niss"
+	migrationLockClass = 0x6e6d6967 // "nmig"
+)
+
+// sqlstatePostgresUnique is SQLSTATE unique_violation.
+const sqlstatePostgresUnique = "23505"
+
+// postgresFlavor keeps times as timestamptz and string lists as text[].
+// Transactions are READ COMMITTED: Update methods lock their row (SELECT
+// … FOR UPDATE), IssueCredential takes an advisory lock per person, and
+// AppendRecord the row lock of record_log_tail, whose counter it
+// increments (a rolled-back append rolls the counter back too).
+var postgresFlavor = &flavor{
+	name:       "postgres",
+	forUpdate:  ` FOR UPDATE`,
+	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
+	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq`,
+	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,
+	// PostgreSQL would round to the microsecond; truncating matches SQLite.
+	timeArg: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
+	// pgx encodes a []string as text[], and reads one back itself.
+	listArg: func(l []string) (any, error) { return l, nil },
+	unique: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && pe.Code == sqlstatePostgresUnique
+	},
+	migrations:    flavorMigrations("postgres"),
+	migrationLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext(coalesce(current_schema(), '')))`, migrationLockClass),
+	migrationTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    bigint      NOT NULL PRIMARY KEY,
+		name       text        NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`,
+}
+
+// OpenPostgres connects to the PostgreSQL database dsn (a URL or
+// keyword/value string as understood by pgxpool, e.g.
+// "postgres://user@host/db?pool_max_conns=8") and applies any pending
+// migrations. Tables live in the connection's current schema: set
+// search_path in the DSN to choose another than public.
+func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
+	db, err := connectPostgres(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, postgresFlavor, db)
+}
+
+// connectPostgres returns the connection pool of the database dsn.
+func connectPostgres(ctx context.Context, dsn string) (pool, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The parse error may quote the DSN, password included: drop it.
+		return nil, ErrInvalidDSN
+	}
+	p, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return pgxPool{pgxConn{p}, p}, nil
+}
+
+// pgxPool is a pgx pool, its transactions pgxTx; pgxConn runs statements
+// on either.
+type (
+	pgxPool struct {
+		pgxConn
+		p *pgxpool.Pool
+	}
+	pgxTx struct {
+		pgxConn
+		tx pgx.Tx
+	}
+	pgxConn struct {
+		c interface {
+			Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+			Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+			QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+		}
+	}
+	// pgxRows are pgx.Rows with database/sql's Close.
+	pgxRows struct{ pgx.Rows }
+	// pgxRow is a pgx.Row whose Scan returns sql.ErrNoRows for no row.
+	pgxRow struct{ pgx.Row }
+)
+
+func (c pgxConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := c.c.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (c pgxConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	r, err := c.c.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgxRows{r}, nil
+}
+
+func (c pgxConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	return pgxRow{c.c.QueryRow(ctx, query, args...)}
+}
+
+func (r pgxRows) Close() error {
+	r.Rows.Close()
+	return nil
+}
+
+func (r pgxRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
+func (p pgxPool) begin(ctx context.Context) (dbTx, error) {
+	tx, err := p.p.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgxTx{pgxConn{tx}, tx}, nil
+}
+
+func (p pgxPool) ping(ctx context.Context) error { return p.p.Ping(ctx) }
+
+func (p pgxPool) close() error {
+	p.p.Close()
+	return nil
+}
+
+func (t pgxTx) commit(ctx context.Context) error { return t.tx.Commit(ctx) }
+
+func (t pgxTx) rollback(ctx context.Context) error {
+	return t.tx.Rollback(context.WithoutCancel(ctx))
+}
+
+// pgx reads times and byte slices into the Store's Scan destinations
+// without the detour through database/sql's values.
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner.
+func (t *timeDest) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		return t.Scan(nil)
+	}
+	return t.Scan(v.Time)
+}
+
+// ScanBytes implements pgtype.BytesScanner.
+func (b *bytesDest) ScanBytes(v []byte) error {
+	if v == nil {
+		return b.Scan(nil)
+	}
+	return b.Scan(v)
+}

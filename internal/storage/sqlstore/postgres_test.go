@@ -1,0 +1,118 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// dsnEnv names the environment variable with the test server's DSN.
+const dsnEnv = "NETID_TEST_POSTGRES_DSN"
+
+func testDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		tb.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+	}
+	return dsn
+}
+
+// withSearchPath returns dsn with search_path set to schema (pgx passes
+// unknown settings to the server as run-time parameters).
+func withSearchPath(tb testing.TB, dsn, schema string) string {
+	tb.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatalf("%s is not a valid URL", dsnEnv)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " search_path=" + schema
+}
+
+// newSchema creates a fresh schema, dropped at cleanup, and returns a DSN
+// whose connections use it.
+func newSchema(tb testing.TB) string {
+	tb.Helper()
+	dsn := testDSN(tb)
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		tb.Fatalf("rand: %v", err)
+	}
+	schema := "netid_test_" + hex.EncodeToString(b)
+	ctx := tb.Context()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		tb.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			tb.Errorf("cleanup: connect: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("cleanup: drop schema: %v", err)
+		}
+	})
+	return withSearchPath(tb, dsn, schema)
+}
+
+func TestOpenPostgresErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	const secret = "s3cret-password"
+	tests := []struct {
+		dsn     string
+		invalid bool
+	}{
+		{"postgres://user:" + secret + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=2", false},
+		{"postgres://user:" + secret + "@[::1/x", true},
+		{"host=127.0.0.1 port=notaport password=" + secret, true},
+	}
+	for i, tc := range tests {
+		_, err := OpenPostgres(ctx, tc.dsn)
+		if err == nil {
+			t.Fatalf("OpenPostgres #%d of a bad DSN succeeded", i)
+		}
+		if got := errors.Is(err, ErrInvalidDSN); got != tc.invalid {
+			t.Errorf("OpenPostgres #%d: errors.Is(%v, ErrInvalidDSN) = %v, want %v", i, err, got, tc.invalid)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("OpenPostgres #%d error reveals the password: %v", i, err)
+		}
+	}
+}
+
+// TestPostgresPoolSettings checks that pgxpool's pool parameters in the
+// DSN keep their meaning.
+func TestPostgresPoolSettings(t *testing.T) {
+	db, err := connectPostgres(t.Context(), "postgres://user@127.0.0.1:1/db?pool_max_conns=3")
+	if err != nil {
+		t.Fatalf("connectPostgres: %v", err)
+	}
+	defer db.close()
+	if got := db.(pgxPool).p.Config().MaxConns; got != 3 {
+		t.Errorf("MaxConns = %d, want 3", got)
+	}
+}

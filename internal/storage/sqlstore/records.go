@@ -1,0 +1,140 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+var records = newTable("records", "record",
+	`seq, id, time, person_id, rp_id, rp_name, channel, level, provided, outcome,
+	guardian_id, prev_hash, hash`,
+	func(r *storage.Record) []any {
+		return []any{&r.Seq, &r.ID, &r.Time, &r.PersonID, &r.RPID, &r.RPName, &r.Channel, &r.Level, &r.Provided, &r.Outcome,
+			&r.GuardianID, &r.PrevHash, &r.Hash}
+	})
+
+// errTailMismatch is returned by AppendRecord when the log's tail names a
+// Seq whose predecessor is missing: it never chains a record to a guess.
+var errTailMismatch = errors.New("the record log's tail and its last record disagree")
+
+// AppendRecord appends r at the end of the log, in a transaction that
+// holds the log's tail from before it reads the last record until it
+// commits: racing appends serialise, each reads its true predecessor, and
+// Seq values are contiguous. chain runs under that hold and must not call
+// back into the Store.
+func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(prev *storage.Record, r storage.Record) (storage.Record, error)) (storage.Record, error) {
+	const op = "append record"
+	var out storage.Record
+	err := s.inTx(ctx, op, func(tx *Store) error {
+		prev, seq, err := tx.tail(ctx, op)
+		if err != nil {
+			return err
+		}
+		// chain sees r as it will read back, so that a hash it computes
+		// covers the stored values (times truncated, empty slices nil).
+		r = readBack(r)
+		r.Seq = seq
+		if chain != nil {
+			var next storage.Record
+			next, err = chain(prev, r)
+			if err != nil {
+				// Inside a longer transaction, give the Seq back for the
+				// next append of the same transaction.
+				if tx.f.untakeTail != "" {
+					if _, uerr := tx.exec(ctx, tx.f.untakeTail); uerr != nil {
+						_ = tx.fail(op+": give back the tail", uerr)
+					}
+				}
+				return err
+			}
+			r = next
+			r.Seq = seq
+		}
+		if _, err := tx.exec(ctx, records.insert, records.args(r)...); err != nil {
+			return tx.fail(op, err)
+		}
+		out = readBack(r)
+		return nil
+	})
+	return out, err
+}
+
+// tail holds the log's tail for the rest of the transaction and returns
+// the last record (nil if the log is empty) and the next Seq.
+//
+// Where the flavor takes the tail (takeTail), it reads the predecessor in
+// a second statement: on PostgreSQL the read must see what committed while
+// the take waited for the tail's row lock, which one statement (with its
+// snapshot taken before the wait) would miss.
+func (s *Store) tail(ctx context.Context, op string) (*storage.Record, int64, error) {
+	if s.f.takeTail == "" {
+		last, err := get(ctx, s, records, op+": read the last record", records.selectAll+` ORDER BY seq DESC LIMIT 1`)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			return nil, 1, nil
+		case err != nil:
+			return nil, 0, err
+		}
+		return &last, last.Seq + 1, nil
+	}
+	var seq int64
+	if err := s.queryRow(ctx, s.f.takeTail).Scan(&seq); err != nil {
+		return nil, 0, s.fail(op+": take the tail", err)
+	}
+	if seq == 1 {
+		return nil, seq, nil
+	}
+	last, err := get(ctx, s, records, op+": read the predecessor", records.byKey, seq-1)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, 0, s.fail(op, fmt.Errorf("%w at Seq %d", errTailMismatch, seq))
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return &last, seq, nil
+}
+
+// ListRecords returns up to limit records with Seq > after, by Seq.
+func (s *Store) ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	return list(ctx, s, records, "list records", records.selectAll+`
+		WHERE seq > $1 ORDER BY seq ASC LIMIT $2`, after, limit)
+}
+
+// ListPersonRecords returns up to limit of personID's records with
+// Seq < before (before 0: from the newest), newest first, through the index
+// records_person_seq.
+func (s *Store) ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]storage.Record, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	if before == 0 {
+		return list(ctx, s, records, "list person records", records.selectAll+`
+			WHERE person_id = $1 ORDER BY seq DESC LIMIT $2`, personID, limit)
+	}
+	return list(ctx, s, records, "list person records", records.selectAll+`
+		WHERE person_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`, personID, before, limit)
+}
+
+// ---- Heads ----
+
+var heads = newTable("heads", "head", `seq, hash, time, signature`,
+	func(h *storage.Head) []any { return []any{&h.Seq, &h.Hash, &h.Time, &h.Signature} })
+
+// PutHead stores h; ErrAlreadyExists if a head for h.Seq is stored.
+func (s *Store) PutHead(ctx context.Context, h storage.Head) error {
+	if _, err := s.exec(ctx, heads.insert, heads.args(h)...); err != nil {
+		return s.fail("put head", err)
+	}
+	return nil
+}
+
+// ListHeads returns every stored head ordered by Seq.
+func (s *Store) ListHeads(ctx context.Context) ([]storage.Head, error) {
+	return list(ctx, s, heads, "list heads", heads.selectAll+` ORDER BY seq`)
+}

@@ -1,0 +1,187 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// ---- Relying parties ----
+
+// relyingParties orders by id, which PostgreSQL's schema declares COLLATE
+// "C": bytewise, as Go and SQLite compare.
+var relyingParties = newTable("relying_parties", "relying party",
+	`id, name, sector, category, legal_basis, domains, redirect_uris,
+	allowed_claims, auth_method, jwks, secret_hash, disabled, created_at, updated_at`,
+	func(rp *storage.RelyingParty) []any {
+		return []any{&rp.ID, &rp.Name, &rp.Sector, &rp.Category, &rp.LegalBasis, &rp.Domains, &rp.RedirectURIs,
+			&rp.AllowedClaims, &rp.AuthMethod, &rp.JWKS, &rp.SecretHash, &rp.Disabled, &rp.CreatedAt, &rp.UpdatedAt}
+	})
+
+// CreateRelyingParty stores a new relying party; ErrAlreadyExists if the ID
+// is taken.
+func (s *Store) CreateRelyingParty(ctx context.Context, rp storage.RelyingParty) error {
+	return create(ctx, s, relyingParties, rp)
+}
+
+// GetRelyingParty returns the relying party id; ErrNotFound if there is none.
+func (s *Store) GetRelyingParty(ctx context.Context, id string) (storage.RelyingParty, error) {
+	return get(ctx, s, relyingParties, "get relying party", relyingParties.byKey, id)
+}
+
+// ListRelyingParties returns every relying party ordered by ID (bytewise).
+func (s *Store) ListRelyingParties(ctx context.Context) ([]storage.RelyingParty, error) {
+	return list(ctx, s, relyingParties, "list relying parties", relyingParties.selectAll+` ORDER BY id`)
+}
+
+// UpdateRelyingParty replaces the relying party id with fn's result, in a
+// transaction holding the row. The ID cannot be changed.
+func (s *Store) UpdateRelyingParty(ctx context.Context, id string, fn func(storage.RelyingParty) (storage.RelyingParty, error)) (storage.RelyingParty, error) {
+	return update(ctx, s, relyingParties, id, fn)
+}
+
+// ---- Sessions ----
+
+var sessions = newTable("sessions", "session",
+	`id, rp_id, channel, code_hash, level, claims, purpose, callback_url, nonce,
+	subject, state, credential_id, person_id, face_challenge, guardian_id, level_reached, provided,
+	result, error, data, created_at, updated_at, expires_at`,
+	func(v *storage.Session) []any {
+		return []any{&v.ID, &v.RPID, &v.Channel, &v.CodeHash, &v.Level, &v.Claims, &v.Purpose, &v.CallbackURL, &v.Nonce,
+			&v.Subject, &v.State, &v.CredentialID, &v.PersonID, &v.FaceChallenge, &v.GuardianID, &v.LevelReached, &v.Provided,
+			&v.Result, &v.Error, &v.Data, &v.CreatedAt, &v.UpdatedAt, &v.ExpiresAt}
+	})
+
+// CreateSession stores a new session; ErrAlreadyExists if the ID or a
+// non-empty CodeHash is taken.
+func (s *Store) CreateSession(ctx context.Context, v storage.Session) error {
+	return create(ctx, s, sessions, v)
+}
+
+// GetSession returns the session id; ErrNotFound if there is none.
+func (s *Store) GetSession(ctx context.Context, id string) (storage.Session, error) {
+	return get(ctx, s, sessions, "get session", sessions.byKey, id)
+}
+
+// GetSessionByCode returns the session whose CodeHash is codeHash;
+// ErrNotFound if there is none (always, for an empty codeHash, which is
+// stored as NULL).
+func (s *Store) GetSessionByCode(ctx context.Context, codeHash []byte) (storage.Session, error) {
+	return get(ctx, s, sessions, "get session by code", sessions.selectAll+` WHERE code_hash = $1`, codeHash)
+}
+
+// UpdateSession replaces the session id with fn's result, in a transaction
+// holding the row. The ID cannot be changed; a CodeHash another session
+// holds is ErrAlreadyExists.
+func (s *Store) UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) (storage.Session, error) {
+	return update(ctx, s, sessions, id, fn)
+}
+
+// ListGuardianSessions returns the sessions of guardianID in state, oldest
+// first; nil for an empty guardianID. The query repeats the predicate of
+// the partial index sessions_guardian_state.
+func (s *Store) ListGuardianSessions(ctx context.Context, guardianID string, state storage.SessionState) ([]storage.Session, error) {
+	if guardianID == "" {
+		return nil, nil
+	}
+	return list(ctx, s, sessions, "list guardian sessions", sessions.selectAll+`
+		WHERE guardian_id = $1 AND guardian_id <> '' AND state = $2
+		ORDER BY created_at ASC NULLS FIRST, id ASC`, guardianID, string(state))
+}
+
+// finalSessionStates are the final states of a session, as an SQL list.
+const finalSessionStates = `'` + string(storage.SessionApproved) + `', '` + string(storage.SessionDeclined) +
+	`', '` + string(storage.SessionCancelled) + `', '` + string(storage.SessionExpired) +
+	`', '` + string(storage.SessionFailed) + `'`
+
+// ListUnrecordedSessions returns up to limit sessions in a final state
+// without a record of the same ID, oldest (by UpdatedAt) first, through
+// the index records_id.
+func (s *Store) ListUnrecordedSessions(ctx context.Context, limit int) ([]storage.Session, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	return list(ctx, s, sessions, "list unrecorded sessions", sessions.selectAll+`
+		WHERE state IN (`+finalSessionStates+`)
+		AND NOT EXISTS (SELECT 1 FROM records WHERE records.id = sessions.id)
+		ORDER BY updated_at ASC NULLS FIRST, id ASC LIMIT $1`, limit)
+}
+
+// ---- Grants ----
+
+var grants = newTable("grants", "grant",
+	`id, kind, hash, session_id, rp_id, data, created_at, expires_at, consumed_at, revoked_at`,
+	func(g *storage.Grant) []any {
+		return []any{&g.ID, &g.Kind, &g.Hash, &g.SessionID, &g.RPID, &g.Data, &g.CreatedAt, &g.ExpiresAt, &g.ConsumedAt, &g.RevokedAt}
+	})
+
+// CreateGrant stores a new grant; ErrAlreadyExists if the ID or a non-empty
+// Hash is taken.
+func (s *Store) CreateGrant(ctx context.Context, g storage.Grant) error {
+	return create(ctx, s, grants, g)
+}
+
+// GetGrantByHash returns the grant whose Hash is hash; ErrNotFound if there
+// is none (always, for an empty hash).
+func (s *Store) GetGrantByHash(ctx context.Context, hash []byte) (storage.Grant, error) {
+	return get(ctx, s, grants, "get grant by hash", grants.selectAll+` WHERE hash = $1`, hash)
+}
+
+// UpdateGrant replaces the grant id with fn's result, in a transaction
+// holding the row. The ID cannot be changed; a Hash another grant holds is
+// ErrAlreadyExists.
+func (s *Store) UpdateGrant(ctx context.Context, id string, fn func(storage.Grant) (storage.Grant, error)) (storage.Grant, error) {
+	return update(ctx, s, grants, id, fn)
+}
+
+// RevokeGrants sets RevokedAt to at on every grant of sessionID not yet
+// revoked, in one statement (which, on PostgreSQL, takes each row's lock,
+// so it serialises with a racing UpdateGrant of the same grant).
+func (s *Store) RevokeGrants(ctx context.Context, sessionID string, at time.Time) error {
+	if _, err := s.exec(ctx, `UPDATE grants SET revoked_at = $1
+		WHERE session_id = $2 AND revoked_at IS NULL`, at, sessionID); err != nil {
+		return s.fail("revoke grants", err)
+	}
+	return nil
+}
+
+// ---- Consents ----
+
+// consents orders by rp_id, which PostgreSQL's schema declares COLLATE "C".
+var consents = newTable("consents", "consent",
+	`person_id, rp_id, claims, plaintext, guardian_id, guardian_at, granted_at, updated_at`,
+	func(c *storage.Consent) []any {
+		return []any{&c.PersonID, &c.RPID, &c.Claims, &c.Plaintext, &c.GuardianID, &c.GuardianAt, &c.GrantedAt, &c.UpdatedAt}
+	})
+
+// PutConsent inserts c, or replaces every field of the consent with the same
+// (PersonID, RPID), in one upsert.
+func (s *Store) PutConsent(ctx context.Context, c storage.Consent) error {
+	if _, err := s.exec(ctx, consents.insert+`
+		ON CONFLICT (person_id, rp_id) DO UPDATE SET
+			claims = excluded.claims, plaintext = excluded.plaintext,
+			guardian_id = excluded.guardian_id, guardian_at = excluded.guardian_at,
+			granted_at = excluded.granted_at, updated_at = excluded.updated_at`,
+		consents.args(c)...); err != nil {
+		return s.fail("put consent", err)
+	}
+	return nil
+}
+
+// GetConsent returns personID's consent for rpID; ErrNotFound if there is none.
+func (s *Store) GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error) {
+	return get(ctx, s, consents, "get consent", consents.selectAll+` WHERE person_id = $1 AND rp_id = $2`, personID, rpID)
+}
+
+// ListConsents returns personID's consents ordered by RPID (bytewise).
+func (s *Store) ListConsents(ctx context.Context, personID string) ([]storage.Consent, error) {
+	return list(ctx, s, consents, "list consents", consents.selectAll+` WHERE person_id = $1 ORDER BY rp_id`, personID)
+}
+
+// DeleteConsent removes personID's consent for rpID; ErrNotFound if there
+// is none.
+func (s *Store) DeleteConsent(ctx context.Context, personID, rpID string) error {
+	return s.change(ctx, "delete consent", storage.ErrNotFound,
+		`DELETE FROM consents WHERE person_id = $1 AND rp_id = $2`, personID, rpID)
+}
