@@ -392,7 +392,7 @@ func TestVerifyTampered(t *testing.T) {
 		{"head signed by an unknown key", func(t *testing.T, s *fakeStore) {
 			rec := s.rec(t, 6)
 			l := &Log{Store: s, Keys: other}
-			if _, err := l.signHead(context.Background(), rec.Seq, rec.Hash); err != nil {
+			if _, err := l.signHead(context.Background(), l.Store, rec.Seq, rec.Hash); err != nil {
 				t.Fatal(err)
 			}
 		}, []finding{{6, KindBadHeadSignature}}},
@@ -455,7 +455,7 @@ func TestVerifyAgainst(t *testing.T) {
 		{"head by another key", nil, func(h storage.Head) storage.Head {
 			s := &fakeStore{}
 			l := &Log{Store: s, Keys: other}
-			h, _ = l.signHead(ctx, h.Seq, h.Hash)
+			h, _ = l.signHead(ctx, l.Store, h.Seq, h.Hash)
 			return h
 		}, []finding{{10, KindBadHeadSignature}}},
 	} {
@@ -623,5 +623,41 @@ func TestProblemString(t *testing.T) {
 		if got := tc.p.String(); got != tc.want {
 			t.Errorf("String() = %q, want %q", got, tc.want)
 		}
+	}
+}
+
+// TestAppendIn: appending in a caller's transaction signs a due head in it
+// too; a missing signing key leaves the head to SignHead instead of
+// failing the change, and a head that cannot be stored fails it.
+func TestAppendIn(t *testing.T) {
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		keys      Signer
+		putErr    error
+		wantErr   error
+		wantHeads int
+	}{
+		"head signed":    {newTestKey(t), nil, nil, 1},
+		"no signer":      {noKey{}, nil, nil, 0},
+		"no key set":     {nil, nil, nil, 0},
+		"put head fails": {newTestKey(t), errBoom, errBoom, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			own, tx := &fakeStore{}, &fakeStore{putHeadErr: tc.putErr}
+			l := &Log{Store: own, Keys: tc.keys, HeadEvery: 1}
+			r, err := l.AppendIn(ctx, tx, testRecord(1))
+			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("AppendIn error %v, want %v", err, tc.wantErr)
+			}
+			if len(own.recs) != 0 || len(own.heads) != 0 {
+				t.Fatal("AppendIn wrote to the log's own store, not the transaction")
+			}
+			if len(tx.recs) != 1 || len(tx.heads) != tc.wantHeads {
+				t.Fatalf("the transaction holds %d records, %d heads", len(tx.recs), len(tx.heads))
+			}
+			if tc.wantErr == nil && (r.Seq != 1 || r.ID == "") {
+				t.Fatalf("AppendIn returned %+v", r)
+			}
+		})
 	}
 }

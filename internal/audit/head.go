@@ -89,11 +89,12 @@ func (l *Log) SignHead(ctx context.Context) (storage.Head, error) {
 	case tail == nil:
 		return storage.Head{}, ErrEmptyLog
 	}
-	return l.signHead(ctx, tail.Seq, tail.Hash)
+	return l.signHead(ctx, l.Store, tail.Seq, tail.Hash)
 }
 
-// signHead signs and stores a head over record seq with hash.
-func (l *Log) signHead(ctx context.Context, seq int64, hash []byte) (storage.Head, error) {
+// signHead signs a head over record seq with hash and stores it through
+// st.
+func (l *Log) signHead(ctx context.Context, st Store, seq int64, hash []byte) (storage.Head, error) {
 	if l.Keys == nil {
 		return storage.Head{}, ErrNoSigner
 	}
@@ -115,7 +116,7 @@ func (l *Log) signHead(ctx context.Context, seq int64, hash []byte) (storage.Hea
 		return storage.Head{}, fmt.Errorf("audit: sign head: %w", err)
 	}
 	h := storage.Head{Seq: seq, Hash: append([]byte(nil), hash...), Time: now, Signature: sig}
-	if err := l.Store.PutHead(ctx, h); err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
+	if err := st.PutHead(ctx, h); err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
 		return storage.Head{}, fmt.Errorf("audit: store head %d: %w", seq, err)
 	}
 	return h, nil

@@ -100,6 +100,41 @@ func (l *Log) headEvery() int64 {
 // that happened must stay recorded) and Append returns the record together
 // with the error; the next head, or a SignHead call, covers it.
 func (l *Log) Append(ctx context.Context, r storage.Record) (storage.Record, error) {
+	rec, err := l.append(ctx, l.Store, r)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	if rec.Seq%l.headEvery() == 0 {
+		if _, err := l.signHead(ctx, l.Store, rec.Seq, rec.Hash); err != nil {
+			return rec, err
+		}
+	}
+	return rec, nil
+}
+
+// AppendIn is Append through tx, a transaction the caller opened with
+// storage.Storage.InTransaction around the change the record records: the
+// record commits with the change or neither does, so no change is left
+// without its record (nor a record of a change that did not happen). The
+// caller appends last in its transaction, which then holds the log's tail
+// until it ends. A head due over the record is signed in the same
+// transaction; without a signing key it is left to the next SignHead
+// rather than undoing the change.
+func (l *Log) AppendIn(ctx context.Context, tx Store, r storage.Record) (storage.Record, error) {
+	rec, err := l.append(ctx, tx, r)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	if rec.Seq%l.headEvery() == 0 {
+		if _, err := l.signHead(ctx, tx, rec.Seq, rec.Hash); err != nil && !errors.Is(err, ErrNoSigner) {
+			return storage.Record{}, err
+		}
+	}
+	return rec, nil
+}
+
+// append stamps r and appends it through st.
+func (l *Log) append(ctx context.Context, st Store, r storage.Record) (storage.Record, error) {
 	if r.ID == "" {
 		id, err := l.newID()
 		if err != nil {
@@ -109,14 +144,9 @@ func (l *Log) Append(ctx context.Context, r storage.Record) (storage.Record, err
 	}
 	r.Time = l.now().UTC().Truncate(time.Microsecond)
 	r.PrevHash, r.Hash = nil, nil
-	rec, err := l.Store.AppendRecord(ctx, r, chain)
+	rec, err := st.AppendRecord(ctx, r, chain)
 	if err != nil {
 		return storage.Record{}, fmt.Errorf("audit: append record: %w", err)
-	}
-	if rec.Seq%l.headEvery() == 0 {
-		if _, err := l.signHead(ctx, rec.Seq, rec.Hash); err != nil {
-			return rec, err
-		}
 	}
 	return rec, nil
 }

@@ -569,19 +569,41 @@ func (failingLog) Append(context.Context, storage.Record) (storage.Record, error
 	return storage.Record{}, errors.New("record log unavailable")
 }
 
+func (failingLog) AppendIn(context.Context, audit.Store, storage.Record) (storage.Record, error) {
+	return storage.Record{}, errors.New("record log unavailable")
+}
+
 // TestNoApprovalWithoutRecord: if the verification record cannot be
-// written, the relying party gets no approved result.
+// written, nothing of the approval happens (no approved result, no
+// consent remembered): the session is still the holder's to answer, and
+// once the log is back the approval goes through with its record.
 func TestNoApprovalWithoutRecord(t *testing.T) {
 	e := newEnv(t, "")
 	h := e.apply(adult(t))
 	shop := e.register("shop", "", "", "age_over_18")
 	c := e.newSession(shop, map[string]any{"purpose": "登录"})
 	must(t, e.open(h, c.Code), http.StatusOK)
+	log := e.p.Verification.Records
 	e.p.Verification.Records = failingLog{}
 	if r := e.answer(h, c.Code, map[string]any{"decision": "approve"}); r.status < 500 {
 		t.Errorf("approval without a record: %d %s", r.status, r.body)
 	}
-	if st := e.poll(shop, c.ID); st.State != "failed" || st.Result != "" {
+	if st := e.poll(shop, c.ID); st.State != "claimed" || st.Result != "" {
 		t.Errorf("the relying party sees %s, result %q", st.State, st.Result)
+	}
+	p, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.Store.GetConsent(e.ctx, p.ID, shop.id); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a consent was kept from the failed approval: %v", err)
+	}
+	e.p.Verification.Records = log
+	must(t, e.answer(h, c.Code, map[string]any{"decision": "approve"}), http.StatusOK)
+	if st := e.poll(shop, c.ID); st.State != "approved" || st.Result == "" {
+		t.Errorf("after the log is back the relying party sees %s", st.State)
+	}
+	if left, err := e.p.Store.ListUnrecordedSessions(e.ctx, 10); err != nil || len(left) != 0 {
+		t.Errorf("sessions without their record: %v, %v", left, err)
 	}
 }

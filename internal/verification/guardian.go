@@ -95,7 +95,7 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, sessionID stri
 	if err != nil {
 		return sess, err
 	}
-	if err := s.remember(ctx, ward.ID, rp.ID, nil, false, guardianID, s.now()); err != nil {
+	if err := s.remember(ctx, s.Store, ward.ID, rp.ID, nil, false, guardianID, s.now()); err != nil {
 		return sess, err
 	}
 	plaintext := slices.ContainsFunc(sess.Provided, relyingparty.IsPlaintext)

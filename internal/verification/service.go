@@ -10,6 +10,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -29,6 +30,8 @@ type Store interface {
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
 	GetCredential(ctx context.Context, id string) (storage.Credential, error)
 	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]storage.Record, error)
+	// InTransaction runs fn in one transaction (see storage.Storage).
+	InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error
 }
 
 // Passwords checks a person's credential password with lockout
@@ -58,9 +61,11 @@ type MACer interface {
 	MAC(domain string, secret []byte) []byte
 }
 
-// RecordLog appends verification records (audit.Log).
+// RecordLog appends verification records (audit.Log): AppendIn in the
+// transaction of the change the record records, Append on its own.
 type RecordLog interface {
 	Append(ctx context.Context, r storage.Record) (storage.Record, error)
+	AppendIn(ctx context.Context, tx audit.Store, r storage.Record) (storage.Record, error)
 }
 
 // Notifier tells a relying party's callback URL that a session ended

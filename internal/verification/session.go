@@ -211,25 +211,42 @@ func (s *Service) expireIfDue(ctx context.Context, sess storage.Session) (storag
 // someone else ended the session first, it reports the session as it is
 // now, without error.
 func (s *Service) end(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
-	return s.endSession(ctx, id, state, errType, fn, false)
+	return s.endSession(ctx, id, state, errType, fn, false, nil)
 }
 
 // endOnce is end for a holder's answer: of racing answers exactly one
 // ends the session; the others get ErrSessionClosed.
 func (s *Service) endOnce(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
-	return s.endSession(ctx, id, state, errType, fn, true)
+	return s.endSession(ctx, id, state, errType, fn, true, nil)
 }
 
-func (s *Service) endSession(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error, once bool) (storage.Session, error) {
-	ended, err := s.Store.UpdateSession(ctx, id, func(x storage.Session) (storage.Session, error) {
-		if final(x.State) {
-			return x, errClosed{x.State}
+// endSession ends the session and writes its verification record in one
+// transaction, with also (if set) in between: an ended session always has
+// its record (whose ID is the session's), and a record that cannot be
+// written leaves the session as it was.
+func (s *Service) endSession(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error, once bool, also func(tx storage.Storage, ended storage.Session) error) (storage.Session, error) {
+	var ended storage.Session
+	err := s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		var err error
+		ended, err = tx.UpdateSession(ctx, id, func(x storage.Session) (storage.Session, error) {
+			if final(x.State) {
+				return x, errClosed{x.State}
+			}
+			if err := fn(&x); err != nil {
+				return x, err
+			}
+			x.State, x.Error, x.UpdatedAt = state, errType, s.now()
+			return x, nil
+		})
+		if err != nil {
+			return err
 		}
-		if err := fn(&x); err != nil {
-			return x, err
+		if also != nil {
+			if err := also(tx, ended); err != nil {
+				return err
+			}
 		}
-		x.State, x.Error, x.UpdatedAt = state, errType, s.now()
-		return x, nil
+		return s.record(ctx, tx, ended)
 	})
 	var closed errClosed
 	if errors.As(err, &closed) && once {
@@ -245,17 +262,6 @@ func (s *Service) endSession(ctx context.Context, id string, state storage.Sessi
 	}
 	if err != nil {
 		return storage.Session{}, err
-	}
-	if err := s.record(ctx, ended); err != nil {
-		// No verification without its record: withdraw the result, so the
-		// relying party cannot fetch an approval the log does not show.
-		if ended.State == storage.SessionApproved {
-			_, _ = s.Store.UpdateSession(ctx, id, func(x storage.Session) (storage.Session, error) {
-				x.State, x.Error, x.Result, x.UpdatedAt = storage.SessionFailed, "record-unavailable", nil, s.now()
-				return x, nil
-			})
-		}
-		return ended, err
 	}
 	s.notify(ctx, ended)
 	return ended, nil
@@ -281,18 +287,20 @@ type errClosed struct{ state storage.SessionState }
 
 func (e errClosed) Error() string { return "session already " + string(e.state) }
 
-// record writes the verification record of an ended session.
-func (s *Service) record(ctx context.Context, sess storage.Session) error {
+// record writes the verification record of an ended session, in tx. The
+// record's ID is the session's: every ended session can be matched with
+// its record (storage.Storage.ListUnrecordedSessions).
+func (s *Service) record(ctx context.Context, tx storage.Storage, sess storage.Session) error {
 	rpName := sess.RPID
-	if rp, err := s.Store.GetRelyingParty(ctx, sess.RPID); err == nil {
+	if rp, err := tx.GetRelyingParty(ctx, sess.RPID); err == nil {
 		rpName = rp.Name
 	}
 	level := sess.LevelReached
 	if level == "" {
 		level = sess.Level
 	}
-	_, err := s.Records.Append(ctx, storage.Record{
-		Time:       s.now(),
+	_, err := s.Records.AppendIn(ctx, tx, storage.Record{
+		ID:         sess.ID,
 		PersonID:   sess.PersonID,
 		RPID:       sess.RPID,
 		RPName:     rpName,
@@ -579,26 +587,32 @@ func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingPart
 	if err != nil {
 		return sess, fmt.Errorf("verification: sealing result: %w", err)
 	}
-	ended, err := s.endOnce(ctx, id, storage.SessionApproved, "", func(x *storage.Session) error {
-		if x.State != from {
+	// The approval, the consent it gives and its record commit together.
+	ended, err := s.endSession(ctx, id, storage.SessionApproved, "", func(x *storage.Session) error {
+		if x.State != from || x.CredentialID != sess.CredentialID {
 			return fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
 		}
 		x.LevelReached, x.Provided, x.Result = string(reached), provided, sealed
 		return nil
+	}, true, func(tx storage.Storage, _ storage.Session) error {
+		return s.remember(ctx, tx, p.ID, rp.ID, provided, plaintextConsent, "", time.Time{})
 	})
 	if err != nil {
 		return ended, err
 	}
-	if ended.State != storage.SessionApproved || ended.CredentialID != sess.CredentialID {
-		return ended, fmt.Errorf("%w: it is %s", ErrSessionClosed, ended.State)
-	}
-	return ended, s.remember(ctx, p.ID, rp.ID, provided, plaintextConsent, "", time.Time{})
+	return ended, nil
+}
+
+// consents is where remember keeps consents: the Store, or a transaction.
+type consents interface {
+	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
+	PutConsent(ctx context.Context, c storage.Consent) error
 }
 
 // remember records what the person agreed the relying party may receive.
-func (s *Service) remember(ctx context.Context, personID, rpID string, provided []string, plaintext bool, guardianID string, guardianAt time.Time) error {
+func (s *Service) remember(ctx context.Context, st consents, personID, rpID string, provided []string, plaintext bool, guardianID string, guardianAt time.Time) error {
 	now := s.now()
-	c, err := s.Store.GetConsent(ctx, personID, rpID)
+	c, err := st.GetConsent(ctx, personID, rpID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c = storage.Consent{PersonID: personID, RPID: rpID, GrantedAt: now}
 	} else if err != nil {
@@ -617,7 +631,7 @@ func (s *Service) remember(ctx context.Context, personID, rpID string, provided 
 		c.GuardianID, c.GuardianAt = guardianID, guardianAt
 	}
 	c.UpdatedAt = now
-	if err := s.Store.PutConsent(ctx, c); err != nil {
+	if err := st.PutConsent(ctx, c); err != nil {
 		return fmt.Errorf("verification: storing consent: %w", err)
 	}
 	return nil
