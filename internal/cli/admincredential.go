@@ -68,13 +68,9 @@ func credentialCmd(ctx context.Context, env Env, args []string, action lifecycle
 	if action == "" {
 		v, err = core.Lifecycle.OperatorView(ctx, *wanghao)
 	} else {
-		// The change and its record are two writes: a failure between
-		// them leaves the change made and says so.
+		// The change and its record commit together: an error means
+		// neither happened.
 		v, err = core.Lifecycle.Operator(ctx, *wanghao, action, *reason)
-		if err != nil && len(v.Changed) > 0 {
-			fmt.Fprintf(env.Stderr, "netid %s: done, but not recorded: %s\n", name, oneLine(err))
-			err = nil
-		}
 	}
 	if err != nil {
 		return err

@@ -25,9 +25,8 @@ const ReasonCancelled = "cancelled"
 //
 // The person's blind index and 网号 stay, so applying again with the same
 // document restores the same 网号 (docs/retention.md says what is kept and
-// for how long). The steps run in this order so that an interruption
-// leaves the credential dead rather than the data wiped and the
-// credential usable offline. While an operator's suspension stands the
+// for how long). The steps and the record of the cancellation commit in
+// one transaction: an interruption leaves everything as it was. While an operator's suspension stands the
 // identity cannot be cancelled (person.ErrOperatorHold).
 func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 	if _, err := s.activePerson(ctx, personID); err != nil {
@@ -46,45 +45,52 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 		return err
 	}
 	var lists []string
-	defer func() { s.invalidate(lists...) }()
-	for _, c := range creds {
-		if c.Status == storage.CredentialRevoked {
-			continue
+	err = s.commit(ctx, personID, OutcomeCancelled, nil, func(tx storage.Storage) error {
+		lists = lists[:0]
+		for _, c := range creds {
+			if c.Status == storage.CredentialRevoked {
+				continue
+			}
+			_, err := tx.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
+				if storage.OperatorHold(c) {
+					return c, person.ErrOperatorHold
+				}
+				if c.Status != storage.CredentialRevoked {
+					c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialRevoked, storage.StatusByHolder, ReasonCancelled, s.now()
+				}
+				return c, nil
+			})
+			if err != nil {
+				return fmt.Errorf("lifecycle: revoking credential: %w", err)
+			}
+			lists = append(lists, c.StatusList)
 		}
-		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
-			if storage.OperatorHold(c) {
-				return c, person.ErrOperatorHold
+		consents, err := tx.ListConsents(ctx, personID)
+		if err != nil {
+			return fmt.Errorf("lifecycle: listing consents: %w", err)
+		}
+		for _, c := range consents {
+			if err := tx.DeleteConsent(ctx, personID, c.RPID); err != nil && !isNotFound(err) {
+				return fmt.Errorf("lifecycle: deleting consent: %w", err)
 			}
-			if c.Status != storage.CredentialRevoked {
-				c.Status, c.StatusBy, c.StatusReason, c.UpdatedAt = storage.CredentialRevoked, storage.StatusByHolder, ReasonCancelled, s.now()
-			}
-			return c, nil
+		}
+		_, err = tx.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
+			now := s.now()
+			p.State, p.CancelledAt = storage.PersonCancelled, now
+			p.Identity, p.Photo, p.Phone, p.PhoneIndex = nil, nil, nil, ""
+			p.PasswordHash, p.PasswordFailures, p.PasswordLockedUntil = "", 0, time.Time{}
+			p.GuardianID = ""
+			p.UpdatedAt = now
+			return p, nil
 		})
 		if err != nil {
-			return fmt.Errorf("lifecycle: revoking credential: %w", err)
+			return fmt.Errorf("lifecycle: cancelling the person: %w", err)
 		}
-		lists = append(lists, c.StatusList)
-	}
-	consents, err := s.Store.ListConsents(ctx, personID)
-	if err != nil {
-		return fmt.Errorf("lifecycle: listing consents: %w", err)
-	}
-	for _, c := range consents {
-		if err := s.Store.DeleteConsent(ctx, personID, c.RPID); err != nil && !isNotFound(err) {
-			return fmt.Errorf("lifecycle: deleting consent: %w", err)
-		}
-	}
-	_, err = s.Store.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
-		now := s.now()
-		p.State, p.CancelledAt = storage.PersonCancelled, now
-		p.Identity, p.Photo, p.Phone, p.PhoneIndex = nil, nil, nil, ""
-		p.PasswordHash, p.PasswordFailures, p.PasswordLockedUntil = "", 0, time.Time{}
-		p.GuardianID = ""
-		p.UpdatedAt = now
-		return p, nil
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("lifecycle: cancelling the person: %w", err)
+		return err
 	}
-	return s.record(ctx, personID, OutcomeCancelled, nil)
+	s.invalidate(lists...)
+	return nil
 }

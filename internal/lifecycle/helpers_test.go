@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/netnum"
@@ -62,24 +63,42 @@ func (i *invalidations) take() []string {
 }
 
 // records is a RecordLog that keeps what it is given.
+// records appends lifecycle records to the store, in the transaction it
+// is given (as audit.Log does, without the chain); fail makes it refuse.
 type records struct {
-	mu   sync.Mutex
-	recs []storage.Record
+	store storage.Storage
+	mu    sync.Mutex
+	fail  error
 }
 
-func (r *records) Append(_ context.Context, rec storage.Record) (storage.Record, error) {
+func (r *records) AppendIn(ctx context.Context, tx audit.Store, rec storage.Record) (storage.Record, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	rec.Seq = int64(len(r.recs) + 1)
-	r.recs = append(r.recs, rec)
-	return rec, nil
+	fail := r.fail
+	r.mu.Unlock()
+	if fail != nil {
+		return storage.Record{}, fail
+	}
+	return tx.AppendRecord(ctx, rec, nil)
+}
+
+func (r *records) failWith(err error) {
+	r.mu.Lock()
+	r.fail = err
+	r.mu.Unlock()
+}
+
+// all lists the records in the store, in order.
+func (r *records) all() []storage.Record {
+	recs, err := r.store.ListRecords(context.Background(), 0, 1000)
+	if err != nil {
+		panic(err)
+	}
+	return recs
 }
 
 func (r *records) outcomes() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	var out []string
-	for _, rec := range r.recs {
+	for _, rec := range r.all() {
 		out = append(out, rec.Outcome)
 	}
 	return out
@@ -118,7 +137,7 @@ func newFixture(t *testing.T) *fixture {
 	outbox := sms.NewOutbox(20)
 	codes := &sms.Codes{Store: st, Sender: outbox, MAC: index.MAC, Now: clk.Now, NewID: uuid.NewString,
 		Index: func(phone string) string { return index.Index("phone", phone) }}
-	f := &fixture{t: t, ctx: ctx, store: st, sealer: sealer, index: index, outbox: outbox, clock: clk, status: &invalidations{}, records: &records{}}
+	f := &fixture{t: t, ctx: ctx, store: st, sealer: sealer, index: index, outbox: outbox, clock: clk, status: &invalidations{}, records: &records{store: st}}
 	f.svc = &Service{
 		Store: st, Sealer: sealer, Index: index, Codes: codes,
 		Passwords:      &person.Passwords{Store: st, Now: clk.Now},

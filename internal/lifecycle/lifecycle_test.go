@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strings"
@@ -395,8 +396,8 @@ func TestPlatforms(t *testing.T) {
 	if list, _ := f.svc.Platforms(f.ctx, h.person.ID); len(list) != 1 || list[0].RPID != "gone" {
 		t.Fatalf("after withdrawal: %+v", list)
 	}
-	if f.records.recs[0].Outcome != OutcomeConsentWithdrawn || f.records.recs[0].RPID != "shop" || f.records.recs[0].RPName != "商城" {
-		t.Fatalf("record: %+v", f.records.recs[0])
+	if recs := f.records.all(); len(recs) != 1 || recs[0].Outcome != OutcomeConsentWithdrawn || recs[0].RPID != "shop" || recs[0].RPName != "商城" {
+		t.Fatalf("records: %+v", recs)
 	}
 }
 
@@ -540,4 +541,66 @@ func FuzzCheckReason(f *testing.F) {
 			t.Fatalf("not idempotent: %q → %q %v", out, again, err)
 		}
 	})
+}
+
+// TestNoActionWithoutRecord: when the record log cannot be written, no
+// holder or operator action takes effect (the change and its record commit
+// together), and none is half done.
+func TestNoActionWithoutRecord(t *testing.T) {
+	f := newFixture(t)
+	h := f.newHolder(adultBirth, "")
+	id, cid := h.person.ID, h.credential.ID
+	now := f.clock.Now()
+	if err := f.store.PutConsent(f.ctx, storage.Consent{PersonID: id, RPID: "shop", GrantedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	errLog := errors.New("record log unavailable")
+	f.records.failWith(errLog)
+	before := f.person(id)
+	actions := []struct {
+		name string
+		do   func() error
+	}{
+		{"suspend", func() error { _, err := f.svc.SuspendByHolder(f.ctx, id, cid, h.password, ""); return err }},
+		{"change password", func() error { return f.svc.ChangePassword(f.ctx, id, h.password, "38164927") }},
+		{"withdraw consent", func() error { return f.svc.Withdraw(f.ctx, id, "shop") }},
+		{"operator suspend", func() error {
+			_, err := f.svc.Operator(f.ctx, h.person.Wanghao, ActionSuspend, "风控核查")
+			return err
+		}},
+		{"operator revoke", func() error {
+			_, err := f.svc.Operator(f.ctx, h.person.Wanghao, ActionRevoke, "风控核查")
+			return err
+		}},
+		{"cancel", func() error { return f.svc.Cancel(f.ctx, id, h.password) }},
+	}
+	for _, a := range actions {
+		if err := a.do(); !errors.Is(err, errLog) {
+			t.Fatalf("%s without a record log: %v", a.name, err)
+		}
+		if c := f.credential(cid); c.Status != storage.CredentialActive || c.StatusBy != "" {
+			t.Fatalf("%s: the credential is %s by %q", a.name, c.Status, c.StatusBy)
+		}
+		p := f.person(id)
+		if p.State != storage.PersonActive || p.PasswordHash != before.PasswordHash || !bytes.Equal(p.Identity, before.Identity) {
+			t.Fatalf("%s: the person changed (state %s)", a.name, p.State)
+		}
+		if _, err := f.store.GetConsent(f.ctx, id, "shop"); err != nil {
+			t.Fatalf("%s: the consent is gone: %v", a.name, err)
+		}
+		if got := f.status.take(); len(got) != 0 {
+			t.Fatalf("%s: status lists dropped for a change that did not happen: %v", a.name, got)
+		}
+	}
+	if recs := f.records.all(); len(recs) != 0 {
+		t.Fatalf("records: %+v", recs)
+	}
+	// With the log back, the same action goes through with its record.
+	f.records.failWith(nil)
+	if err := f.svc.Cancel(f.ctx, id, h.password); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.records.outcomes(); !slices.Equal(got, []string{OutcomeCancelled}) {
+		t.Fatalf("records after the log is back: %v", got)
+	}
 }

@@ -44,17 +44,19 @@ func (s *Service) ChangePassword(ctx context.Context, personID, oldPW, newPW str
 	if err != nil {
 		return fmt.Errorf("lifecycle: hashing password: %w", err)
 	}
-	_, err = s.Store.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
-		if p.State != storage.PersonActive {
-			return p, ErrCancelled
+	return s.commit(ctx, personID, OutcomePasswordChanged, nil, func(tx storage.Storage) error {
+		_, err := tx.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
+			if p.State != storage.PersonActive {
+				return p, ErrCancelled
+			}
+			p.PasswordHash = hash
+			p.PasswordFailures, p.PasswordLockedUntil = 0, time.Time{}
+			p.UpdatedAt = s.now()
+			return p, nil
+		})
+		if err != nil {
+			return fmt.Errorf("lifecycle: storing the new password: %w", err)
 		}
-		p.PasswordHash = hash
-		p.PasswordFailures, p.PasswordLockedUntil = 0, time.Time{}
-		p.UpdatedAt = s.now()
-		return p, nil
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("lifecycle: storing the new password: %w", err)
-	}
-	return s.record(ctx, personID, OutcomePasswordChanged, nil)
 }

@@ -144,18 +144,20 @@ func (s *Service) ConfirmPhoneChange(ctx context.Context, personID, newPhone, ol
 	if err != nil {
 		return fmt.Errorf("lifecycle: sealing phone: %w", err)
 	}
-	_, err = s.Store.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
-		if p.State != storage.PersonActive {
-			return p, ErrCancelled
+	return s.commit(ctx, personID, OutcomePhoneChanged, nil, func(tx storage.Storage) error {
+		_, err := tx.UpdatePerson(ctx, personID, func(p storage.Person) (storage.Person, error) {
+			if p.State != storage.PersonActive {
+				return p, ErrCancelled
+			}
+			if p.PhoneIndex != pc.person.PhoneIndex {
+				return p, ErrPhoneChanged
+			}
+			p.Phone, p.PhoneIndex, p.UpdatedAt = sealed, pc.newIndex, s.now()
+			return p, nil
+		})
+		if err != nil {
+			return fmt.Errorf("lifecycle: linking the new phone: %w", err)
 		}
-		if p.PhoneIndex != pc.person.PhoneIndex {
-			return p, ErrPhoneChanged
-		}
-		p.Phone, p.PhoneIndex, p.UpdatedAt = sealed, pc.newIndex, s.now()
-		return p, nil
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("lifecycle: linking the new phone: %w", err)
-	}
-	return s.record(ctx, personID, OutcomePhoneChanged, nil)
 }

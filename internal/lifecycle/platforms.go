@@ -60,16 +60,18 @@ func (s *Service) Withdraw(ctx context.Context, personID, rpID string) error {
 	if _, err := s.activePerson(ctx, personID); err != nil {
 		return err
 	}
-	err := s.Store.DeleteConsent(ctx, personID, rpID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return ErrNoConsent
-	}
-	if err != nil {
-		return fmt.Errorf("lifecycle: deleting consent: %w", err)
-	}
 	rp := storage.RelyingParty{ID: rpID, Name: rpID}
 	if got, err := s.Store.GetRelyingParty(ctx, rpID); err == nil {
 		rp = got
 	}
-	return s.record(ctx, personID, OutcomeConsentWithdrawn, &rp)
+	return s.commit(ctx, personID, OutcomeConsentWithdrawn, &rp, func(tx storage.Storage) error {
+		err := tx.DeleteConsent(ctx, personID, rpID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return ErrNoConsent
+		}
+		if err != nil {
+			return fmt.Errorf("lifecycle: deleting consent: %w", err)
+		}
+		return nil
+	})
 }

@@ -44,9 +44,10 @@ type StatusCache interface {
 	Invalidate(list string)
 }
 
-// RecordLog appends to the verification record log (audit.Log).
+// RecordLog appends to the verification record log (audit.Log) in the
+// transaction of the change the record records.
 type RecordLog interface {
-	Append(ctx context.Context, r storage.Record) (storage.Record, error)
+	AppendIn(ctx context.Context, tx audit.Store, r storage.Record) (storage.Record, error)
 }
 
 // Service runs the lifecycle operations. The operator methods (Operator,
@@ -169,20 +170,27 @@ const (
 	OutcomeCancelled           = "cancelled"
 )
 
-// record appends a lifecycle record; the action already happened, so a
-// failure is returned wrapped for the caller to report, not undone.
-func (s *Service) record(ctx context.Context, personID, outcome string, rp *storage.RelyingParty) error {
-	if s.Records == nil {
+// commit runs change and appends the lifecycle record of outcome (for
+// relying party rp, if set) in one transaction: the action and its record
+// commit together, or neither does. Without Records (a tool that keeps no
+// log) it runs change alone, still in one transaction.
+func (s *Service) commit(ctx context.Context, personID, outcome string, rp *storage.RelyingParty, change func(tx storage.Storage) error) error {
+	return s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		if err := change(tx); err != nil {
+			return err
+		}
+		if s.Records == nil {
+			return nil
+		}
+		r := storage.Record{PersonID: personID, RPName: audit.PlatformName, Channel: audit.ChannelLifecycle, Outcome: outcome}
+		if rp != nil {
+			r.RPID, r.RPName = rp.ID, rp.Name
+		}
+		if _, err := s.Records.AppendIn(ctx, tx, r); err != nil {
+			return fmt.Errorf("lifecycle: recording the action: %w", err)
+		}
 		return nil
-	}
-	r := storage.Record{PersonID: personID, RPName: audit.PlatformName, Channel: audit.ChannelLifecycle, Outcome: outcome}
-	if rp != nil {
-		r.RPID, r.RPName = rp.ID, rp.Name
-	}
-	if _, err := s.Records.Append(ctx, r); err != nil {
-		return fmt.Errorf("lifecycle: recording the action: %w", err)
-	}
-	return nil
+	})
 }
 
 // invalidate drops the cached status lists of the credentials changed.

@@ -93,20 +93,27 @@ func (s *Service) holderStatus(ctx context.Context, personID, credentialID, pw s
 	if err := s.Passwords.Verify(ctx, personID, pw); err != nil {
 		return c, err
 	}
-	c, err = s.Store.UpdateCredential(ctx, credentialID, func(c storage.Credential) (storage.Credential, error) {
-		now := s.now()
-		if err := allowed(c, personID, now); err != nil {
-			return c, err
+	err = s.commit(ctx, personID, outcome, nil, func(tx storage.Storage) error {
+		var err error
+		c, err = tx.UpdateCredential(ctx, credentialID, func(c storage.Credential) (storage.Credential, error) {
+			now := s.now()
+			if err := allowed(c, personID, now); err != nil {
+				return c, err
+			}
+			change(&c)
+			c.UpdatedAt = now
+			return c, nil
+		})
+		if err != nil {
+			return fmt.Errorf("lifecycle: changing credential status: %w", err)
 		}
-		change(&c)
-		c.UpdatedAt = now
-		return c, nil
+		return nil
 	})
 	if err != nil {
-		return c, fmt.Errorf("lifecycle: changing credential status: %w", err)
+		return c, err
 	}
 	s.invalidate(c.StatusList)
-	return c, s.record(ctx, personID, outcome, nil)
+	return c, nil
 }
 
 // Action is an operator's action on a person's credentials.
@@ -259,37 +266,45 @@ func (s *Service) Operator(ctx context.Context, wanghao string, action Action, r
 	if err != nil {
 		return PersonView{}, fmt.Errorf("lifecycle: listing credentials: %w", err)
 	}
+	outcome := map[Action]string{ActionSuspend: OutcomeSuspendedByOperator, ActionResume: OutcomeResumedByOperator, ActionRevoke: OutcomeRevokedByOperator}[action]
 	var changed, lists []string
-	for _, c := range creds {
-		if !operatorChange(action, &c, reason, s.now()) {
-			continue
+	// The changes and their record commit together: an operator's action
+	// is never in force without its record, nor recorded without effect.
+	err = s.commit(ctx, p.ID, outcome, nil, func(tx storage.Storage) error {
+		changed, lists = changed[:0], lists[:0]
+		for _, c := range creds {
+			if !operatorChange(action, &c, reason, s.now()) {
+				continue
+			}
+			applied := false
+			_, err := tx.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
+				applied = operatorChange(action, &c, reason, s.now())
+				return c, nil
+			})
+			if err != nil {
+				return fmt.Errorf("lifecycle: changing credential status: %w", err)
+			}
+			if applied {
+				changed, lists = append(changed, c.ID), append(lists, c.StatusList)
+			}
 		}
-		applied := false
-		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
-			applied = operatorChange(action, &c, reason, s.now())
-			return c, nil
-		})
-		if err != nil {
-			s.invalidate(lists...)
-			return PersonView{}, fmt.Errorf("lifecycle: changing credential status: %w", err)
+		switch {
+		case len(changed) > 0:
+			return nil
+		case action == ActionResume:
+			return ErrNoOperatorSuspension
+		default:
+			return person.ErrNoCredential
 		}
-		if applied {
-			changed, lists = append(changed, c.ID), append(lists, c.StatusList)
-		}
+	})
+	if err != nil {
+		return PersonView{}, err
 	}
 	s.invalidate(lists...)
-	if len(changed) == 0 {
-		if action == ActionResume {
-			return PersonView{}, ErrNoOperatorSuspension
-		}
-		return PersonView{}, person.ErrNoCredential
-	}
-	outcome := map[Action]string{ActionSuspend: OutcomeSuspendedByOperator, ActionResume: OutcomeResumedByOperator, ActionRevoke: OutcomeRevokedByOperator}[action]
-	recErr := s.record(ctx, p.ID, outcome, nil)
 	v, err := s.operatorView(ctx, p)
 	if err != nil {
 		return v, err
 	}
 	v.Changed = changed
-	return v, recErr
+	return v, nil
 }
