@@ -12,6 +12,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
@@ -32,6 +33,54 @@ type memStore struct {
 	people map[string]storage.Person
 	nonces map[string]time.Time
 	now    func() time.Time
+	// log receives the records of committed transactions.
+	log  *memLog
+	txMu sync.Mutex
+}
+
+// memTx is a transaction on a memStore: the nonces it uses and the records
+// appended in it reach the store and its log only when it commits.
+type memTx struct {
+	storage.Storage // only what the service calls in a transaction is here
+	m               *memStore
+	nonces          map[string]time.Time
+	recs            []storage.Record
+}
+
+func (t *memTx) UseNonce(ctx context.Context, key string, exp time.Time) error {
+	if _, ok := t.nonces[key]; ok {
+		return storage.ErrAlreadyExists
+	}
+	t.m.mu.Lock()
+	e, ok := t.m.nonces[key]
+	t.m.mu.Unlock()
+	if ok && t.m.now().Before(e) {
+		return storage.ErrAlreadyExists
+	}
+	t.nonces[key] = exp
+	return nil
+}
+
+// InTransaction runs fn alone (transactions are serialised) and commits
+// what it did if it returns nil.
+func (m *memStore) InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error {
+	m.txMu.Lock()
+	defer m.txMu.Unlock()
+	tx := &memTx{m: m, nonces: map[string]time.Time{}}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	for k, v := range tx.nonces {
+		m.nonces[k] = v
+	}
+	m.mu.Unlock()
+	for _, r := range tx.recs {
+		if _, err := m.log.Append(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *memStore) GetCredential(_ context.Context, id string) (storage.Credential, error) {
@@ -64,17 +113,35 @@ func (m *memStore) UseNonce(_ context.Context, key string, exp time.Time) error 
 	return nil
 }
 
-// memLog is a RecordLog keeping records in memory.
+// memLog is a RecordLog keeping records in memory; fail makes it refuse.
 type memLog struct {
 	mu      sync.Mutex
 	records []storage.Record
+	fail    error
 }
 
 func (l *memLog) Append(_ context.Context, r storage.Record) (storage.Record, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.fail != nil {
+		return storage.Record{}, l.fail
+	}
 	r.Seq = int64(len(l.records) + 1)
 	l.records = append(l.records, r)
+	return r, nil
+}
+
+// AppendIn appends r in a memStore transaction: it reaches the log when
+// the transaction commits.
+func (l *memLog) AppendIn(_ context.Context, tx audit.Store, r storage.Record) (storage.Record, error) {
+	l.mu.Lock()
+	fail := l.fail
+	l.mu.Unlock()
+	if fail != nil {
+		return storage.Record{}, fail
+	}
+	t := tx.(*memTx)
+	t.recs = append(t.recs, r)
 	return r, nil
 }
 
@@ -156,7 +223,7 @@ func newFixture(t testing.TB, birth document.Date) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{sealer: sealer, now: t0, key: newKey(t), cid: "cred-1", person: "person-1", log: &memLog{}}
-	f.store = &memStore{creds: map[string]storage.Credential{}, people: map[string]storage.Person{}, nonces: map[string]time.Time{}, now: f.clock}
+	f.store = &memStore{creds: map[string]storage.Credential{}, people: map[string]storage.Person{}, nonces: map[string]time.Time{}, now: f.clock, log: f.log}
 	f.id = testIdentity(t, birth)
 	f.photo = devauthority.FaceImage(f.id.Name)
 	p := storage.Person{ID: f.person, Index: "idx", Wanghao: "WH0001", State: storage.PersonActive}

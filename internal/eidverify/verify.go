@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/person"
@@ -63,6 +64,8 @@ type Store interface {
 	GetCredential(ctx context.Context, id string) (storage.Credential, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
 	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
+	// InTransaction runs fn in one transaction (see storage.Storage).
+	InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error
 }
 
 // Sealer opens personal data sealed at rest (keys.Sealer).
@@ -70,9 +73,11 @@ type Sealer interface {
 	Open(sealed, aad []byte) ([]byte, error)
 }
 
-// RecordLog appends verification records (audit.Log).
+// RecordLog appends verification records (audit.Log): AppendIn in the
+// transaction of the change the record records, Append on its own.
 type RecordLog interface {
 	Append(ctx context.Context, r storage.Record) (storage.Record, error)
+	AppendIn(ctx context.Context, tx audit.Store, r storage.Record) (storage.Record, error)
 }
 
 // Service verifies online eID payloads for in-person relying parties. Set
@@ -165,8 +170,9 @@ func (r Result) PhotoMediaType() string {
 //  6. its jti was never used (ErrReplay; kept until exp + eid.Skew).
 //
 // From step 4 on the holder is identified, and every outcome, failures
-// included, is appended to the record log for the holder's history. A
-// failure to write the record of a successful check fails the check.
+// included, is appended to the record log for the holder's history. The
+// payload's use and the record of a successful check commit together: if
+// the record cannot be written the check fails and the code stays unused.
 func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload string) (Result, error) {
 	kind, fields, err := Policy(rp)
 	if err != nil {
@@ -198,7 +204,7 @@ func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload s
 	// The device key signed: the holder is identified, and what follows
 	// goes into their history.
 	fail := func(err error) (Result, error) {
-		if rerr := s.record(ctx, rp, cred.PersonID, nil, OutcomeFailed); rerr != nil {
+		if rerr := s.record(ctx, nil, rp, cred.PersonID, nil, OutcomeFailed); rerr != nil {
 			return Result{}, fmt.Errorf("%w (writing the record failed: %w)", err, rerr)
 		}
 		return Result{}, err
@@ -216,12 +222,6 @@ func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload s
 	if person.State != storage.PersonActive {
 		return fail(fmt.Errorf("%w: the 网号 is %s", ErrCancelled, person.State))
 	}
-	switch err := s.Store.UseNonce(ctx, "eid:"+o.Claims.ID, o.Claims.ExpiresAt.Add(eid.Skew)); {
-	case errors.Is(err, storage.ErrAlreadyExists):
-		return fail(fmt.Errorf("%w: show a fresh code", ErrReplay))
-	case err != nil:
-		return Result{}, fmt.Errorf("eidverify: recording the payload's use: %w", err)
-	}
 	res, err := s.fill(person, kind, fields, now)
 	if errors.Is(err, ErrExpired) {
 		return fail(err)
@@ -229,7 +229,20 @@ func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload s
 	if err != nil {
 		return Result{}, err
 	}
-	if err := s.record(ctx, rp, person.ID, res.Provided, OutcomeApproved); err != nil {
+	errUsed := errors.New("used")
+	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		switch err := tx.UseNonce(ctx, "eid:"+o.Claims.ID, o.Claims.ExpiresAt.Add(eid.Skew)); {
+		case errors.Is(err, storage.ErrAlreadyExists):
+			return errUsed
+		case err != nil:
+			return fmt.Errorf("eidverify: recording the payload's use: %w", err)
+		}
+		return s.record(ctx, tx, rp, person.ID, res.Provided, OutcomeApproved)
+	})
+	if errors.Is(err, errUsed) {
+		return fail(fmt.Errorf("%w: show a fresh code", ErrReplay))
+	}
+	if err != nil {
 		return Result{}, err
 	}
 	return res, nil
@@ -319,16 +332,23 @@ func (s *Service) fill(p storage.Person, kind relyingparty.InPersonKind, fields 
 	return res, nil
 }
 
-// record appends the check to the record log.
-func (s *Service) record(ctx context.Context, rp storage.RelyingParty, personID string, provided []Field, outcome string) error {
+// record appends the check to the record log: in tx, or on its own when
+// tx is nil (a failed check changes nothing else).
+func (s *Service) record(ctx context.Context, tx audit.Store, rp storage.RelyingParty, personID string, provided []Field, outcome string) error {
 	var names []string
 	for _, f := range provided {
 		names = append(names, string(f))
 	}
-	_, err := s.Records.Append(ctx, storage.Record{
+	r := storage.Record{
 		Time: s.now(), PersonID: personID, RPID: rp.ID, RPName: rp.Name,
 		Channel: Channel, Level: Level, Provided: names, Outcome: outcome,
-	})
+	}
+	var err error
+	if tx != nil {
+		_, err = s.Records.AppendIn(ctx, tx, r)
+	} else {
+		_, err = s.Records.Append(ctx, r)
+	}
 	if err != nil {
 		return fmt.Errorf("eidverify: writing the record: %w", err)
 	}

@@ -274,3 +274,30 @@ func FuzzVerify(f *testing.F) {
 		t.Fatalf("error %v wraps no sentinel", err)
 	})
 }
+
+// TestNoCheckWithoutRecord: when the record log cannot be written, a check
+// that would pass fails, and its code stays unused: once the log is back,
+// the same code passes, with its record.
+func TestNoCheckWithoutRecord(t *testing.T) {
+	f := newFixture(t, document.Date{Year: 1990, Month: 5, Day: 1})
+	rp := inPerson("hotel", "hotel: 旅馆业治安管理办法", relyingparty.ClaimName)
+	p := f.payload(t, f.now)
+	errLog := errors.New("record log unavailable")
+	f.log.fail = errLog
+	if _, err := f.svc.Verify(context.Background(), rp, p); !errors.Is(err, errLog) {
+		t.Fatalf("Verify without a record log: %v", err)
+	}
+	f.log.fail = nil
+	if len(f.log.all()) != 0 {
+		t.Fatal("a record was kept from the failed check")
+	}
+	if _, err := f.svc.Verify(context.Background(), rp, p); err != nil {
+		t.Fatalf("the code after the log is back: %v", err)
+	}
+	if recs := f.log.all(); len(recs) != 1 || recs[0].Outcome != OutcomeApproved {
+		t.Fatalf("records: %+v", recs)
+	}
+	if _, err := f.svc.Verify(context.Background(), rp, p); !errors.Is(err, ErrReplay) {
+		t.Fatalf("the code used twice: %v", err)
+	}
+}
