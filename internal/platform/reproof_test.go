@@ -445,3 +445,94 @@ func TestRacingPasswordGuesses(t *testing.T) {
 		t.Errorf("the right password after the lock: %d %s", r.status, got)
 	}
 }
+
+// TestReproofNoChangeWithoutRecord: when the record log cannot be written,
+// a re-proofing step that changes the person or their credential (a
+// suspension after a lost device, a new password, a new phone, a re-issue)
+// changes nothing and leaves the application where it was; once the log
+// is back the same step goes through, with its record.
+func TestReproofNoChangeWithoutRecord(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	h := e.apply(p)
+	records := e.p.Proofing.Records
+	broken := func() { e.p.Proofing.Records = failingLog{} }
+	fixed := func() { e.p.Proofing.Records = records }
+	lifecycleRecords := func() []string {
+		recs, err := e.p.Store.ListRecords(e.ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range recs {
+			if r.Channel == "lifecycle" {
+				out = append(out, r.Outcome)
+			}
+		}
+		return out
+	}
+
+	// Lost device: the suspension.
+	a := e.startKind("recover", "", p.identity.Type)
+	e.through(p, a, "action")
+	broken()
+	if r := e.call("POST", "/v1/applications/"+a.ID+"/action", a.Token, map[string]any{"action": "suspend"}); r.status < 500 {
+		t.Fatalf("suspend without a record: %d %s", r.status, r.body)
+	}
+	if st, _ := e.credentialState(h.credentialID); st != storage.CredentialActive {
+		t.Fatalf("suspended without a record: %s", st)
+	}
+	if v := e.get(a); v.State != "action" {
+		t.Fatalf("the application moved on to %s", v.State)
+	}
+	fixed()
+	e.act(a, "suspend", "", http.StatusOK)
+	if st, _ := e.credentialState(h.credentialID); st != storage.CredentialSuspended {
+		t.Fatalf("after the log is back: %s", st)
+	}
+	a = e.startKind("recover", "", p.identity.Type)
+	e.through(p, a, "action")
+	e.act(a, "resume", p.password, http.StatusOK)
+
+	// A forgotten password.
+	q := p
+	q.password = "58203614"
+	a = e.startKind("password", h.wanghao, "")
+	e.through(q, a, "password")
+	broken()
+	if r := e.call("PUT", "/v1/applications/"+a.ID+"/password", a.Token, map[string]any{"password": q.password}); r.status < 500 {
+		t.Fatalf("password reset without a record: %d %s", r.status, r.body)
+	}
+	fixed()
+	must(t, e.holderCall(h, "POST", "/v1/holder/password/verify", map[string]any{"password": p.password}), http.StatusNoContent)
+	if v := e.get(a); v.State != "password" {
+		t.Fatalf("the application moved on to %s", v.State)
+	}
+
+	// A new device: the credential is not issued without its record.
+	a = e.startKind("device", h.wanghao, "")
+	v := e.through(p, a, "device")
+	broken()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": deviceProof(t, key, e.url, v.DeviceNonce, e.clock.Now())})
+	if r.status < 500 {
+		t.Fatalf("a new device without a record: %d %s", r.status, r.body)
+	}
+	fixed()
+	if !e.holderWorks(h) {
+		t.Fatal("the old device's credential was revoked by an issuance that failed")
+	}
+	if v := e.get(a); v.State != "device" || v.DeviceNonce == "" {
+		t.Fatalf("the application was not given back to the device step: %+v", v)
+	}
+	n := e.issue(a, e.get(a))
+	if e.holderWorks(h) || !e.holderWorks(n) {
+		t.Fatal("after the log is back the new device must work and the old one not")
+	}
+	if got, want := lifecycleRecords(), []string{"reported_lost", "resumed_after_recovery", "device_changed"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("lifecycle records %v, want %v", got, want)
+	}
+}

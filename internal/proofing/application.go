@@ -160,7 +160,19 @@ func (s *Service) checkLive(a storage.Application) error {
 
 // update applies fn to the application if it is in one of the states.
 func (s *Service) update(ctx context.Context, id string, states []storage.ApplicationState, fn func(*storage.Application) error) (storage.Application, error) {
-	return s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
+	return s.updateIn(ctx, s.Store, id, states, fn)
+}
+
+// applications is where updateIn changes an application: the Store, or a
+// transaction.
+type applications interface {
+	UpdateApplication(ctx context.Context, id string, fn func(storage.Application) (storage.Application, error)) (storage.Application, error)
+}
+
+// updateIn is update through st (a transaction in which the step's other
+// changes happen too).
+func (s *Service) updateIn(ctx context.Context, st applications, id string, states []storage.ApplicationState, fn func(*storage.Application) error) (storage.Application, error) {
+	return st.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
 		if err := s.checkLive(a); err != nil {
 			return a, err
 		}
@@ -495,19 +507,19 @@ func (s *Service) VerifyPhone(ctx context.Context, id, token, code string) (View
 	if isReproof(a) {
 		next = nextState(a.Kind, storage.StatePhone)
 	}
-	if next == storage.StateCompleted {
-		if err := s.completePhone(ctx, a); err != nil {
-			return View{}, err
-		}
-	}
 	challenge, err := s.faceChallenge(next)
 	if err != nil {
 		return View{}, err
 	}
-	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePhone}, func(a *storage.Application) error {
+	step := func(a *storage.Application) error {
 		a.State, a.FaceChallenge = next, challenge
 		return nil
-	})
+	}
+	if next == storage.StateCompleted {
+		a, err = s.completePhone(ctx, a, step)
+	} else {
+		a, err = s.update(ctx, id, []storage.ApplicationState{storage.StatePhone}, step)
+	}
 	if err != nil {
 		return View{}, err
 	}

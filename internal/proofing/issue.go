@@ -82,26 +82,20 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 		}
 		return Issued{}, err
 	}
-	// The person now holds what the application proved: the application
-	// keeps no personal data (the sealed identity and photo, the phone and
-	// the password hash), so cancelling the person wipes it everywhere. A
-	// failure here leaves it to DeleteExpired's sweep of issued applications.
-	_, _ = s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
-		a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
-		return a, nil
-	})
-	// The holder's history shows a re-issue to a new device (the first
-	// issuance is the wallet's own). A failure to record it must not lose
-	// the credential just issued: the credential table keeps the issuance
-	// in any case.
-	if outcome := map[storage.ApplicationKind]string{storage.KindDevice: OutcomeDeviceChanged, storage.KindRecover: OutcomeReissued}[a.Kind]; outcome != "" {
-		_ = s.record(ctx, a.PersonID, outcome)
-	}
 	return issued, nil
 }
 
+// issue finds or creates the person, signs the credential and then, in one
+// transaction, stores it (revoking the person's earlier ones), gives the
+// person what the application proved, clears the application's personal
+// data and, for a re-issue to a new device, records it in the holder's
+// history (the first issuance is the wallet's own).
 func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
-	holder, err := s.person(ctx, a, p, now)
+	holder, err := s.findPerson(ctx, a, now)
+	if err != nil {
+		return Issued{}, err
+	}
+	proved, err := s.proved(a, p, holder.ID, now)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -151,8 +145,32 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		ExpiresAt:    exp,
 		UpdatedAt:    now,
 	}
-	if err := s.Store.IssueCredential(ctx, c); err != nil {
-		return Issued{}, fmt.Errorf("proofing: storing credential: %w", err)
+	outcome := map[storage.ApplicationKind]string{storage.KindDevice: OutcomeDeviceChanged, storage.KindRecover: OutcomeReissued}[a.Kind]
+	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		if err := tx.IssueCredential(ctx, c); err != nil {
+			return fmt.Errorf("proofing: storing credential: %w", err)
+		}
+		if _, err := tx.UpdatePerson(ctx, holder.ID, proved); err != nil {
+			return fmt.Errorf("proofing: recording the proofing on the person: %w", err)
+		}
+		// The person now holds what the application proved: the
+		// application keeps no personal data (the sealed identity and
+		// photo, the phone and the password hash), so cancelling the person
+		// wipes it everywhere.
+		_, err := tx.UpdateApplication(ctx, a.ID, func(a storage.Application) (storage.Application, error) {
+			a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
+			return a, nil
+		})
+		if err != nil {
+			return fmt.Errorf("proofing: clearing the application: %w", err)
+		}
+		if outcome == "" {
+			return nil
+		}
+		return s.record(ctx, tx, holder.ID, outcome)
+	})
+	if err != nil {
+		return Issued{}, err
 	}
 	// Issuing revoked the person's earlier credentials: publish that.
 	if earlier, err := s.Store.ListCredentials(ctx, holder.ID); err == nil {
@@ -165,9 +183,9 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	return Issued{Wanghao: holder.Wanghao, CredentialID: credID, Credential: sdjwt, ExpiresAt: exp}, nil
 }
 
-// person finds the person by blind index or creates them with a fresh 网号,
-// then records the latest proofing (identity, phone, password).
-func (s *Service) person(ctx context.Context, a storage.Application, p person.Proofed, now time.Time) (storage.Person, error) {
+// findPerson finds the person by blind index or creates them with a fresh
+// 网号 (drawn again on the rare collision).
+func (s *Service) findPerson(ctx context.Context, a storage.Application, now time.Time) (storage.Person, error) {
 	var holder storage.Person
 	for attempt := 0; ; attempt++ {
 		wh, err := netnum.New(s.rand())
@@ -194,25 +212,32 @@ func (s *Service) person(ctx context.Context, a storage.Application, p person.Pr
 	if isReproof(a) && holder.ID != a.PersonID {
 		return holder, fmt.Errorf("proofing: the re-proofed person changed: %w", ErrNoSuchHolder)
 	}
-	sealedID, err := person.SealIdentity(s.Sealer, holder.ID, p)
+	return holder, nil
+}
+
+// proved returns the change (at now) that gives person personID what
+// application a proved: the latest proofing (identity, photo), the phone, the password
+// and, for a minor, the guardian.
+func (s *Service) proved(a storage.Application, p person.Proofed, personID string, now time.Time) (func(storage.Person) (storage.Person, error), error) {
+	sealedID, err := person.SealIdentity(s.Sealer, personID, p)
 	if err != nil {
-		return holder, fmt.Errorf("proofing: %w", err)
+		return nil, fmt.Errorf("proofing: %w", err)
 	}
 	phone, err := s.Sealer.Open(a.Phone, appAAD(a.ID, "phone"))
 	if err != nil {
-		return holder, fmt.Errorf("proofing: opening phone: %w", err)
+		return nil, fmt.Errorf("proofing: opening phone: %w", err)
 	}
-	sealedPhone, err := person.SealField(s.Sealer, holder.ID, person.FieldPhone, phone)
+	sealedPhone, err := person.SealField(s.Sealer, personID, person.FieldPhone, phone)
 	if err != nil {
-		return holder, fmt.Errorf("proofing: %w", err)
+		return nil, fmt.Errorf("proofing: %w", err)
 	}
 	var sealedPhoto []byte
 	if len(p.Photo) > 0 {
-		if sealedPhoto, err = person.SealField(s.Sealer, holder.ID, person.FieldPhoto, p.Photo); err != nil {
-			return holder, fmt.Errorf("proofing: %w", err)
+		if sealedPhoto, err = person.SealField(s.Sealer, personID, person.FieldPhoto, p.Photo); err != nil {
+			return nil, fmt.Errorf("proofing: %w", err)
 		}
 	}
-	return s.Store.UpdatePerson(ctx, holder.ID, func(q storage.Person) (storage.Person, error) {
+	return func(q storage.Person) (storage.Person, error) {
 		q.State, q.CancelledAt = storage.PersonActive, time.Time{}
 		q.Identity = sealedID
 		if sealedPhoto != nil {
@@ -232,7 +257,7 @@ func (s *Service) person(ctx context.Context, a storage.Application, p person.Pr
 		}
 		q.UpdatedAt = now
 		return q, nil
-	})
+	}, nil
 }
 
 // expiry is when a credential issued now ends: never beyond the document's

@@ -239,40 +239,65 @@ func (s *Service) checkLinkedPhone(ctx context.Context, a storage.Application, p
 	return nil
 }
 
+// complete is the last step of a re-proofing application that ends
+// without a credential: in one transaction it moves the application out
+// of state from (step), makes the change the application was for (change,
+// on the person's rows) and records it (outcome). The application, the
+// change and the record commit together or not at all.
+func (s *Service) complete(ctx context.Context, a storage.Application, from storage.ApplicationState, step func(*storage.Application) error, outcome string, change func(tx storage.Storage) error) (storage.Application, error) {
+	var out storage.Application
+	err := s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		var err error
+		if out, err = s.updateIn(ctx, tx, a.ID, []storage.ApplicationState{from}, step); err != nil {
+			return err
+		}
+		if err := change(tx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, a.PersonID, outcome)
+	})
+	return out, err
+}
+
 // completePhone links the application's verified phone number to the
-// person (kind phone).
-func (s *Service) completePhone(ctx context.Context, a storage.Application) error {
+// person (kind phone) as the phone step completes the application.
+func (s *Service) completePhone(ctx context.Context, a storage.Application, step func(*storage.Application) error) (storage.Application, error) {
 	phone, err := s.Sealer.Open(a.Phone, appAAD(a.ID, "phone"))
 	if err != nil {
-		return fmt.Errorf("proofing: opening phone: %w", err)
+		return a, fmt.Errorf("proofing: opening phone: %w", err)
 	}
 	sealed, err := s.Sealer.Seal(phone, person.AAD(a.PersonID, person.FieldPhone))
 	if err != nil {
-		return fmt.Errorf("proofing: sealing phone: %w", err)
+		return a, fmt.Errorf("proofing: sealing phone: %w", err)
 	}
-	_, err = s.Store.UpdatePerson(ctx, a.PersonID, func(p storage.Person) (storage.Person, error) {
-		p.Phone, p.PhoneIndex, p.UpdatedAt = sealed, a.PhoneIndex, s.now()
-		return p, nil
+	return s.complete(ctx, a, storage.StatePhone, step, OutcomePhoneReplaced, func(tx storage.Storage) error {
+		_, err := tx.UpdatePerson(ctx, a.PersonID, func(p storage.Person) (storage.Person, error) {
+			p.Phone, p.PhoneIndex, p.UpdatedAt = sealed, a.PhoneIndex, s.now()
+			return p, nil
+		})
+		if err != nil {
+			return fmt.Errorf("proofing: linking the new phone: %w", err)
+		}
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("proofing: linking the new phone: %w", err)
-	}
-	return s.record(ctx, a.PersonID, OutcomePhoneReplaced)
 }
 
 // completePassword replaces the person's credential password (kind
-// password) and clears any lockout.
-func (s *Service) completePassword(ctx context.Context, a storage.Application, hash string) error {
-	_, err := s.Store.UpdatePerson(ctx, a.PersonID, func(p storage.Person) (storage.Person, error) {
-		p.PasswordHash = hash
-		p.PasswordFailures, p.PasswordLockedUntil = 0, time.Time{}
-		p.UpdatedAt = s.now()
-		return p, nil
+// password) and clears any lockout, as the password step completes the
+// application.
+func (s *Service) completePassword(ctx context.Context, a storage.Application, hash string, step func(*storage.Application) error) (storage.Application, error) {
+	return s.complete(ctx, a, storage.StatePassword, step, OutcomePasswordReset, func(tx storage.Storage) error {
+		_, err := tx.UpdatePerson(ctx, a.PersonID, func(p storage.Person) (storage.Person, error) {
+			p.PasswordHash = hash
+			p.PasswordFailures, p.PasswordLockedUntil = 0, time.Time{}
+			p.UpdatedAt = s.now()
+			return p, nil
+		})
+		if err != nil {
+			return fmt.Errorf("proofing: setting the new password: %w", err)
+		}
+		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("proofing: setting the new password: %w", err)
-	}
-	return s.record(ctx, a.PersonID, OutcomePasswordReset)
 }
 
 // reproofPassword is the password step of a re-proofing application: kind
@@ -301,20 +326,19 @@ func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p 
 			return a, err
 		}
 	}
-	if hash != "" {
-		if err := s.completePassword(ctx, a, hash); err != nil {
-			return a, err
-		}
-	}
 	challenge, err := s.faceChallenge(next)
 	if err != nil {
 		return a, err
 	}
-	return s.update(ctx, a.ID, []storage.ApplicationState{storage.StatePassword}, func(a *storage.Application) error {
+	step := func(a *storage.Application) error {
 		a.State, a.FaceChallenge = next, challenge
 		a.DeviceNonce = []byte(nonce)
 		return nil
-	})
+	}
+	if hash != "" {
+		return s.completePassword(ctx, a, hash, step)
+	}
+	return s.update(ctx, a.ID, []storage.ApplicationState{storage.StatePassword}, step)
 }
 
 // faceChallenge is a fresh face challenge when the next state is the face
@@ -349,38 +373,54 @@ func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, 
 	if err != nil {
 		return View{}, err
 	}
-	next, nonce := storage.StateCompleted, ""
+	completed := func(a *storage.Application) error {
+		a.State, a.DeviceNonce = storage.StateCompleted, nil
+		return nil
+	}
+	// The lists whose entries the action changed, published once it
+	// committed.
+	var lists []string
 	switch action {
 	case ActionSuspend:
-		if err := s.suspendForHolder(ctx, a.PersonID); err != nil {
-			return View{}, err
-		}
-	case ActionResume, ActionReissue:
+		personID := a.PersonID
+		a, err = s.complete(ctx, a, storage.StateAction, completed, OutcomeReportedLost, func(tx storage.Storage) error {
+			var cerr error
+			lists, cerr = s.suspendForHolder(ctx, tx, personID)
+			return cerr
+		})
+	case ActionResume:
 		if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
 			return View{}, err
 		}
-		if action == ActionResume {
-			if err := s.resumeForHolder(ctx, a.PersonID); err != nil {
-				return View{}, err
-			}
-			break
+		personID := a.PersonID
+		a, err = s.complete(ctx, a, storage.StateAction, completed, OutcomeRecovered, func(tx storage.Storage) error {
+			var cerr error
+			lists, cerr = s.resumeForHolder(ctx, tx, personID)
+			return cerr
+		})
+	case ActionReissue:
+		if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
+			return View{}, err
 		}
 		if err := s.canReissue(ctx, a.PersonID, p); err != nil {
 			return View{}, err
 		}
-		if nonce, err = s.randomToken(24); err != nil {
+		nonce, err := s.randomToken(24)
+		if err != nil {
 			return View{}, err
 		}
-		next = storage.StateDevice
+		a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateAction}, func(a *storage.Application) error {
+			a.State, a.DeviceNonce = storage.StateDevice, []byte(nonce)
+			return nil
+		})
 	default:
 		return View{}, fmt.Errorf("%w: the action must be %s, %s or %s", ErrKind, ActionSuspend, ActionResume, ActionReissue)
 	}
-	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateAction}, func(a *storage.Application) error {
-		a.State, a.DeviceNonce = next, []byte(nonce)
-		return nil
-	})
 	if err != nil {
 		return View{}, err
+	}
+	for _, l := range lists {
+		s.statusChanged(l)
 	}
 	return s.view(a, p), nil
 }
@@ -390,13 +430,15 @@ func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, 
 const reasonLost = "device reported lost"
 
 // suspendForHolder suspends the person's usable credentials on the
-// holder's behalf. A credential already suspended stays as it is.
-func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
-	creds, err := s.Store.ListCredentials(ctx, personID)
+// holder's behalf, in tx, and returns the status lists it changed. A
+// credential already suspended stays as it is.
+func (s *Service) suspendForHolder(ctx context.Context, tx storage.Storage, personID string) ([]string, error) {
+	creds, err := tx.ListCredentials(ctx, personID)
 	if err != nil {
-		return fmt.Errorf("proofing: listing credentials: %w", err)
+		return nil, fmt.Errorf("proofing: listing credentials: %w", err)
 	}
 	now, found := s.now(), false
+	var lists []string
 	for _, c := range creds {
 		if !now.Before(c.ExpiresAt) {
 			continue
@@ -406,7 +448,7 @@ func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
 			found = true
 		case storage.CredentialActive:
 			found = true
-			_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
+			_, err := tx.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
 				if c.Status != storage.CredentialActive {
 					return c, nil // changed meanwhile: leave it
 				}
@@ -414,36 +456,38 @@ func (s *Service) suspendForHolder(ctx context.Context, personID string) error {
 				return c, nil
 			})
 			if err != nil {
-				return fmt.Errorf("proofing: suspending credential: %w", err)
+				return nil, fmt.Errorf("proofing: suspending credential: %w", err)
 			}
-			s.statusChanged(c.StatusList)
+			lists = append(lists, c.StatusList)
 		}
 	}
 	if !found {
-		return person.ErrNoCredential
+		return nil, person.ErrNoCredential
 	}
-	return s.record(ctx, personID, OutcomeReportedLost)
+	return lists, nil
 }
 
-// resumeForHolder lifts the suspensions the holder set. An operator's
-// suspension is not the holder's to lift.
-func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
-	creds, err := s.Store.ListCredentials(ctx, personID)
+// resumeForHolder lifts the suspensions the holder set, in tx, and returns
+// the status lists it changed. An operator's suspension is not the
+// holder's to lift.
+func (s *Service) resumeForHolder(ctx context.Context, tx storage.Storage, personID string) ([]string, error) {
+	creds, err := tx.ListCredentials(ctx, personID)
 	if err != nil {
-		return fmt.Errorf("proofing: listing credentials: %w", err)
+		return nil, fmt.Errorf("proofing: listing credentials: %w", err)
 	}
-	now, resumed := s.now(), false
+	now := s.now()
+	var lists []string
 	for _, c := range creds {
 		if c.Status != storage.CredentialSuspended || !now.Before(c.ExpiresAt) {
 			continue
 		}
 		if storage.OperatorHold(c) {
-			return person.ErrOperatorHold
+			return nil, person.ErrOperatorHold
 		}
 		if !person.LiftableAfterReproof(c.StatusBy) {
 			continue
 		}
-		_, err := s.Store.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
+		_, err := tx.UpdateCredential(ctx, c.ID, func(c storage.Credential) (storage.Credential, error) {
 			if c.Status != storage.CredentialSuspended || !person.LiftableAfterReproof(c.StatusBy) {
 				return c, person.ErrNothingToResume
 			}
@@ -451,13 +495,12 @@ func (s *Service) resumeForHolder(ctx context.Context, personID string) error {
 			return c, nil
 		})
 		if err != nil {
-			return fmt.Errorf("proofing: resuming credential: %w", err)
+			return nil, fmt.Errorf("proofing: resuming credential: %w", err)
 		}
-		s.statusChanged(c.StatusList)
-		resumed = true
+		lists = append(lists, c.StatusList)
 	}
-	if !resumed {
-		return person.ErrNothingToResume
+	if len(lists) == 0 {
+		return nil, person.ErrNothingToResume
 	}
-	return s.record(ctx, personID, OutcomeRecovered)
+	return lists, nil
 }

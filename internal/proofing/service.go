@@ -217,9 +217,10 @@ func (s *Service) statusChanged(list string) {
 	}
 }
 
-// RecordLog appends to the verification record log (audit.Log).
+// RecordLog appends to the verification record log (audit.Log) in the
+// transaction of the change the record records.
 type RecordLog interface {
-	Append(ctx context.Context, r storage.Record) (storage.Record, error)
+	AppendIn(ctx context.Context, tx audit.Store, r storage.Record) (storage.Record, error)
 }
 
 // Outcomes of the records proofing writes.
@@ -234,12 +235,13 @@ const (
 )
 
 // record appends a lifecycle record for the person.
-func (s *Service) record(ctx context.Context, personID, outcome string) error {
+// in tx: the change and its record commit together.
+func (s *Service) record(ctx context.Context, tx storage.Storage, personID, outcome string) error {
 	if s.Records == nil {
 		return nil
 	}
 	r := storage.Record{PersonID: personID, RPName: audit.PlatformName, Channel: audit.ChannelLifecycle, Outcome: outcome}
-	if _, err := s.Records.Append(ctx, r); err != nil {
+	if _, err := s.Records.AppendIn(ctx, tx, r); err != nil {
 		return fmt.Errorf("proofing: recording %s: %w", outcome, err)
 	}
 	return nil
