@@ -17,6 +17,7 @@ import (
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verification"
 )
 
 // adminAudit is `netid admin audit verify|head`: checks of the
@@ -28,8 +29,9 @@ func adminAudit(ctx context.Context, env Env, args []string) error {
 	})
 }
 
-// auditVerify walks the whole record log and its signed heads and prints
-// "audit: OK: …" or one line per problem (exit status 1).
+// auditVerify walks the whole record log and its signed heads, checks that
+// every ended session still kept has its record, and prints "audit: OK: …"
+// or one line per problem (exit status 1).
 func auditVerify(ctx context.Context, env Env, args []string) error {
 	store, keySet, err := openAudit(ctx, env, "netid admin audit verify", args)
 	if err != nil {
@@ -40,16 +42,34 @@ func auditVerify(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if rep.OK() {
+	// Ended sessions still kept must each have their record.
+	found, err := verification.FindUnrecorded(ctx, store, 1_000_000)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, p := range rep.Problems {
+		problems = append(problems, p.String())
+	}
+	for _, s := range found.Missing {
+		problems = append(problems, fmt.Sprintf("session %s (%s, ended %s) has no verification record", s.ID, s.State, s.UpdatedAt.Format(time.RFC3339)))
+	}
+	if n := len(found.Unclaimed); n > 0 {
+		fmt.Fprintf(env.Stdout, "audit: note: %d sessions that ended before a holder opened them have no record found\n", n)
+	}
+	if len(problems) == 0 {
 		fmt.Fprintf(env.Stdout, "audit: OK: %d records, %d signed heads, log head %d %s\n",
 			rep.Records, rep.Heads, rep.LastSeq, hashText(rep.LastHash))
 		return nil
 	}
-	for _, p := range rep.Problems {
+	for _, p := range problems {
 		fmt.Fprintf(env.Stdout, "audit: %s\n", p)
 	}
-	fmt.Fprintf(env.Stdout, "audit: FAILED: %d problems in %d records, %d signed heads\n", len(rep.Problems), rep.Records, rep.Heads)
-	return verdictError{rep.Err()}
+	fmt.Fprintf(env.Stdout, "audit: FAILED: %d problems in %d records, %d signed heads\n", len(problems), rep.Records, rep.Heads)
+	if err := rep.Err(); err != nil {
+		return verdictError{err}
+	}
+	return verdictError{fmt.Errorf("%w: ended sessions without their record", audit.ErrTampered)}
 }
 
 // auditHead prints the latest stored signed head, after checking its

@@ -125,3 +125,39 @@ func TestAdminAuditErrors(t *testing.T) {
 		t.Errorf("head of an empty log: %v", err)
 	}
 }
+
+// TestAdminAuditUnrecordedSession: an ended session whose record is not in
+// the log (a record deleted, or older data written before sessions ended
+// with their record) fails the audit, naming the session; one recorded
+// with its ID passes.
+func TestAdminAuditUnrecordedSession(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg, err := config.Parse("test", []string{"--data", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for _, id := range []string{"s-recorded", "s-orphan"} {
+		if err := core.Store.CreateSession(ctx, storage.Session{ID: id, RPID: "rp", Channel: "session", Level: "possession",
+			State: storage.SessionApproved, PersonID: "p", CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := core.Records.Append(ctx, storage.Record{ID: "s-recorded", PersonID: "p", RPID: "rp", Channel: "session", Level: "possession", Outcome: "approved"}); err != nil {
+		t.Fatal(err)
+	}
+	core.Close()
+	out, _, err := runAudit(t, "verify", "--data", dir)
+	var v verdictError
+	if !errors.As(err, &v) || !errors.Is(v.error, audit.ErrTampered) {
+		t.Fatalf("verify with a session without its record: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "audit: session s-orphan (approved, ended ") || strings.Contains(out, "s-recorded") || !strings.Contains(out, "audit: FAILED: 1 problems") {
+		t.Fatalf("output:\n%s", out)
+	}
+}

@@ -64,6 +64,9 @@ type Platform struct {
 	// Outbox is the development SMS outbox (nil without --dev).
 	Outbox *sms.Outbox
 	Log    *slog.Logger
+	// Unrecorded is what the check at start of ended sessions against the
+	// record log found (reported in the log).
+	Unrecorded verification.Unrecorded
 
 	notifier *server.HTTPNotifier
 	stop     chan struct{}
@@ -274,9 +277,41 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if sender == nil {
 		log.Warn("no SMS gateway configured (--sms-webhook): applications cannot bind a phone")
 	}
+	p.Unrecorded = checkRecords(ctx, store, log)
 	p.wg.Add(1)
 	go p.maintain(now)
 	return p, nil
+}
+
+// unrecordedLimit bounds the ended sessions checked at start: sessions are
+// kept a day after they expire, so this covers a day's verifications of a
+// busy deployment.
+const unrecordedLimit = 1_000_000
+
+// checkRecords reports, at start, ended sessions whose verification record
+// the log does not show. A session ends with its record in one
+// transaction, so only data written before that was so can hold one; the
+// operator learns of it here (and from netid admin audit verify).
+func checkRecords(ctx context.Context, store storage.Storage, log *slog.Logger) verification.Unrecorded {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	found, err := verification.FindUnrecorded(ctx, store, unrecordedLimit)
+	if err != nil {
+		log.Error("checking ended sessions against the record log", "err", err)
+		return found
+	}
+	if n := len(found.Missing); n > 0 {
+		ids := make([]string, 0, min(n, 20))
+		for _, s := range found.Missing[:min(n, 20)] {
+			ids = append(ids, s.ID)
+		}
+		log.Warn("ended sessions without their verification record: the holders' histories do not show them",
+			"count", n, "sessions", ids)
+	}
+	if n := len(found.Unclaimed); n > 0 {
+		log.Info("sessions that ended before a holder opened them have no record found", "count", n)
+	}
+	return found
 }
 
 // maintain reloads the signing keys (a rotation by another process),

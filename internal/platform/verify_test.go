@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -605,5 +608,76 @@ func TestNoApprovalWithoutRecord(t *testing.T) {
 	}
 	if left, err := e.p.Store.ListUnrecordedSessions(e.ctx, 10); err != nil || len(left) != 0 {
 		t.Errorf("sessions without their record: %v, %v", left, err)
+	}
+}
+
+// TestUnrecordedSessionsReported: at start the platform reports ended
+// sessions of a holder that the record log does not show. A session
+// recorded with its ID, or (older data) by a record of its holder, relying
+// party, channel and outcome written just after it ended, is not reported;
+// a session that ended before anyone opened it is listed apart.
+func TestUnrecordedSessionsReported(t *testing.T) {
+	e := newEnv(t, "")
+	ctx, now := e.ctx, e.clock.Now()
+	session := func(id, personID string, state storage.SessionState) storage.Session {
+		s := storage.Session{ID: id, RPID: "shop", Channel: "session", Level: "possession", Purpose: "登录",
+			State: state, PersonID: personID, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		if err := e.p.Store.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	record := func(id, personID string, outcome storage.SessionState, at time.Time) {
+		e.clock.Advance(at.Sub(e.clock.Now()))
+		if _, err := e.p.Records.Append(ctx, storage.Record{ID: id, PersonID: personID, RPID: "shop", RPName: "商城",
+			Channel: "session", Level: "possession", Outcome: string(outcome)}); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(now.Sub(e.clock.Now()))
+	}
+	session("recorded", "p1", storage.SessionApproved)
+	record("recorded", "p1", storage.SessionApproved, now)
+	session("legacy", "p2", storage.SessionApproved)
+	record("legacy-record-random-id", "p2", storage.SessionApproved, now.Add(2*time.Second))
+	session("missing", "p3", storage.SessionApproved)
+	// The record of another session of the same holder is no match.
+	session("missing-beside-recorded", "p1", storage.SessionApproved)
+	// Another outcome of the same holder and relying party is no match.
+	session("missing-declined", "p2", storage.SessionDeclined)
+	session("unclaimed", "", storage.SessionExpired)
+	session("live", "p4", storage.SessionClaimed)
+
+	found, err := verification.FindUnrecorded(ctx, e.p.Store, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(list []storage.Session) []string {
+		var out []string
+		for _, s := range list {
+			out = append(out, s.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := ids(found.Missing); !slices.Equal(got, []string{"missing", "missing-beside-recorded", "missing-declined"}) {
+		t.Errorf("missing %v", got)
+	}
+	if got := ids(found.Unclaimed); !slices.Equal(got, []string{"unclaimed"}) {
+		t.Errorf("unclaimed %v", got)
+	}
+
+	// A platform opened on this data reports them in its log.
+	cfg := e.p.Config
+	var logs logBuffer
+	p, err := platform.Open(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)), platform.Options{Now: e.clock.Now, PasswordParams: fastPasswords})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if got := ids(p.Unrecorded.Missing); !slices.Equal(got, []string{"missing", "missing-beside-recorded", "missing-declined"}) {
+		t.Errorf("at start: missing %v", got)
+	}
+	if out := logs.String(); !strings.Contains(out, "ended sessions without their verification record") || !strings.Contains(out, "count=3") {
+		t.Errorf("log at start:\n%s", out)
 	}
 }
