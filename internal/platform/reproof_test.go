@@ -536,3 +536,38 @@ func TestReproofNoChangeWithoutRecord(t *testing.T) {
 		t.Fatalf("lifecycle records %v, want %v", got, want)
 	}
 }
+
+// TestRecoverRacingActions: of racing actions on one recover application
+// exactly one is carried out; the others are told the application moved on.
+func TestRecoverRacingActions(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	e.apply(p)
+	for _, action := range []string{"reissue", "suspend"} {
+		a := e.startKind("recover", "", p.identity.Type)
+		e.through(p, a, "action")
+		var wg sync.WaitGroup
+		statuses := make([]int, 6)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = e.call("POST", "/v1/applications/"+a.ID+"/action", a.Token, map[string]any{"action": action, "password": p.password}).status
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusOK:
+				ok++
+			case http.StatusConflict:
+			default:
+				t.Fatalf("%s: status %d", action, s)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%s: %d racing actions carried out, want 1 (%v)", action, ok, statuses)
+		}
+	}
+}

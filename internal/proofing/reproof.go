@@ -405,9 +405,9 @@ func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, 
 		if err := s.canReissue(ctx, a.PersonID, p); err != nil {
 			return View{}, err
 		}
-		nonce, err := s.randomToken(24)
-		if err != nil {
-			return View{}, err
+		nonce, nerr := s.randomToken(24)
+		if nerr != nil {
+			return View{}, nerr
 		}
 		a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateAction}, func(a *storage.Application) error {
 			a.State, a.DeviceNonce = storage.StateDevice, []byte(nonce)
