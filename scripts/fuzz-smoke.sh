@@ -7,6 +7,12 @@
 # found earlier and saved there fails at once; the few seconds of new
 # inputs catch what a change broke in a parser. Exits non-zero if any
 # target fails, after running them all, and lists the failures.
+#
+# Go before 1.27 can end a duration-bounded fuzz run with a bare "context
+# deadline exceeded" at the -fuzztime boundary when workers are starved of
+# CPU (go.dev/issue/75804): no input fails and none is written. Such an end
+# is not counted as a failure once the target's corpus, replayed as a plain
+# test, passes; any real finding writes its input and fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-3}
@@ -20,6 +26,12 @@ for pkg in $(go list ./...); do
 		count=$((count + 1))
 		echo "fuzz-smoke: $pkg $t (${secs}s)" >&2
 		if ! go test -run '^$' -fuzz "^${t}\$" -fuzztime "${secs}s" "$pkg" >/tmp/fuzz-smoke.$$.log 2>&1; then
+			if grep -q 'context deadline exceeded' /tmp/fuzz-smoke.$$.log &&
+				! grep -qE 'Failing input written|panic:|_test\.go:[0-9]+:' /tmp/fuzz-smoke.$$.log &&
+				go test -run "^${t}\$" "$pkg" >/dev/null 2>&1; then
+				echo "fuzz-smoke: $pkg $t: the run ended at its deadline with nothing found (go.dev/issue/75804); its corpus passes" >&2
+				continue
+			fi
 			cat /tmp/fuzz-smoke.$$.log >&2
 			failed+=("$pkg $t")
 		fi
