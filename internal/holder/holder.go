@@ -62,7 +62,8 @@ type Verifier struct {
 }
 
 // Verify authenticates a request by its holder proof; method and url are
-// the request's method and absolute URL without query.
+// the request's method and absolute URL including its query, as sent
+// (proof.Claims).
 func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder, error) {
 	now := time.Now()
 	if v.Now != nil {

@@ -272,8 +272,14 @@ func bearer(r *http.Request) string {
 	return ""
 }
 
-// requestURL is the absolute URL a holder proof must name.
-func (s *Server) requestURL(r *http.Request) string { return s.PublicURL + r.URL.Path }
+// requestURL is the absolute URL a holder proof must name: the public
+// base, the path and, if there is one, the query as sent.
+func (s *Server) requestURL(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return s.PublicURL + r.URL.Path
+	}
+	return s.PublicURL + r.URL.Path + "?" + r.URL.RawQuery
+}
 
 func (s *Server) authenticate(r *http.Request) (holder.Holder, error) {
 	return s.Holders.Verify(r.Context(), r.Header.Get(holder.Header), r.Method, s.requestURL(r))

@@ -119,7 +119,8 @@ func (c *Client) send(ctx context.Context, r call) (string, []byte, error) {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}
 	if r.holder != nil {
-		p, err := c.holderProof(r.holder, r.method, r.path)
+		// The proof names the whole target, query included.
+		p, err := c.holderProof(r.holder, r.method, strings.TrimPrefix(target, c.base()))
 		if err != nil {
 			return "", nil, err
 		}

@@ -23,8 +23,11 @@ const Type = "netid-holder+jwt"
 const Header = "Netid-Holder-Proof"
 
 // Claims are a holder proof's claims: the request's method and absolute
-// URL without query (as in DPoP, RFC 9449), when it was made, and a
-// one-time ID.
+// URL, when it was made, and a one-time ID. Unlike DPoP (RFC 9449), whose
+// htu leaves the query out, htu here includes the query exactly as sent:
+// holder routes read parameters from it (a history page's limit, a ward's
+// filter), and a proof must not authorize a request its signer did not
+// make.
 type Claims struct {
 	Method string `json:"htm"`
 	URL    string `json:"htu"`
