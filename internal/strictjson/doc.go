@@ -14,7 +14,11 @@
 //   - members a target struct has no field for (unless the caller asks to
 //     ignore them, as RFC 7519 §4 asks of JWT claims);
 //   - anything but white space after the value;
-//   - invalid UTF-8, and nesting deeper than [MaxDepth];
+//   - invalid UTF-8, including a \u escape of half a surrogate pair
+//     (encoding/json would turn it into U+FFFD), and nesting deeper than
+//     [MaxDepth];
+//   - null where the target is a struct (encoding/json would leave the
+//     struct as it was);
 //   - with [Read], more than a given number of bytes.
 //
 // Every error for rejected input is an [*Error] whose Kind is one of the

@@ -133,6 +133,14 @@ func Unmarshal(data []byte, v any, opts ...Option) error {
 	if err := scan(data); err != nil {
 		return err
 	}
+	if err := checkSurrogates(data); err != nil {
+		return err
+	}
+	if isNull(data) && pointsToStruct(v) {
+		// encoding/json leaves a struct untouched for null, which would
+		// read a body of null as an empty request.
+		return &Error{Kind: ErrWrongType, Expected: "object"}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if o&IgnoreUnknownFields == 0 {
 		dec.DisallowUnknownFields()
@@ -313,6 +321,84 @@ func scan(data []byte) error {
 		return &Error{Kind: ErrTrailingData, Offset: off}
 	}
 	return nil
+}
+
+// checkSurrogates refuses a \u escape that encodes half of a UTF-16
+// surrogate pair without the other half. encoding/json decodes such an
+// escape to U+FFFD, so "\ud800" would be stored as a character its sender
+// never wrote; it is as invalid as the bytes of ill-formed UTF-8, which
+// Unmarshal also refuses. data has passed scan, so it is well-formed JSON.
+func checkSurrogates(data []byte) error {
+	if !bytes.Contains(data, []byte(`\u`)) && !bytes.Contains(data, []byte(`\U`)) {
+		return nil
+	}
+	inString := false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if !inString {
+			if c == '"' {
+				inString = true
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = false
+		case '\\':
+			i++
+			if i >= len(data) || data[i] != 'u' {
+				continue // a one-character escape; scan checked it
+			}
+			r := hex4(data[i+1:])
+			i += 4
+			switch {
+			case r >= 0xDC00 && r <= 0xDFFF:
+				return &Error{Kind: ErrMalformed, Offset: int64(i - 5)}
+			case r >= 0xD800 && r <= 0xDBFF:
+				if i+6 >= len(data) || data[i+1] != '\\' || data[i+2] != 'u' {
+					return &Error{Kind: ErrMalformed, Offset: int64(i - 5)}
+				}
+				if lo := hex4(data[i+3:]); lo < 0xDC00 || lo > 0xDFFF {
+					return &Error{Kind: ErrMalformed, Offset: int64(i - 5)}
+				}
+				i += 6
+			}
+		}
+	}
+	return nil
+}
+
+// hex4 reads four hexadecimal digits (scan has checked that they are).
+func hex4(b []byte) rune {
+	if len(b) < 4 {
+		return -1
+	}
+	var r rune
+	for _, c := range b[:4] {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		case c >= 'A' && c <= 'F':
+			r |= rune(c - 'A' + 10)
+		default:
+			return -1
+		}
+	}
+	return r
+}
+
+// isNull reports whether data (one well-formed value) is null.
+func isNull(data []byte) bool {
+	return bytes.Equal(bytes.Trim(data, " \t\r\n"), []byte("null"))
+}
+
+// pointsToStruct reports whether v is a pointer to a struct.
+func pointsToStruct(v any) bool {
+	t := reflect.TypeOf(v)
+	return t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
 }
 
 // foldKey returns a form of s that is equal for keys equal under Unicode
