@@ -70,7 +70,29 @@ var (
 	ErrMismatch = errors.New("guardian: attestation does not match the application")
 	// ErrExpired: the attestation has expired, or is older than MaxAge.
 	ErrExpired = errors.New("guardian: relationship attestation expired")
+	// ErrInvalidClaim: a claim to attest lacks a guardian or a child
+	// reference, names a relationship other than parent or guardian, or
+	// holds a reference that is too long or not printable ASCII.
+	ErrInvalidClaim = errors.New("guardian: invalid relationship claim")
 )
+
+// maxRefLen bounds Claim.Guardian and Claim.ChildRef: a 网号 and a
+// base64url SHA-256 digest (with a short prefix) are far shorter.
+const maxRefLen = 128
+
+// validRef reports whether s can name a guardian or a child: 1 to
+// maxRefLen printable ASCII characters without spaces.
+func validRef(s string) bool {
+	if s == "" || len(s) > maxRefLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
 
 // claims is the JWT claims set of an attestation.
 type claims struct {
@@ -253,10 +275,12 @@ func (a Authority) Attest(c Claim, now time.Time, validity time.Duration) (strin
 	switch {
 	case a.Issuer == "":
 		return "", errors.New("guardian: authority has no issuer")
-	case c.Guardian == "" || c.ChildRef == "":
-		return "", errors.New("guardian: claim needs a guardian and a child reference")
+	case !validRef(c.Guardian):
+		return "", fmt.Errorf("%w: the guardian must be 1 to %d printable ASCII characters", ErrInvalidClaim, maxRefLen)
+	case !validRef(c.ChildRef):
+		return "", fmt.Errorf("%w: the child reference must be 1 to %d printable ASCII characters", ErrInvalidClaim, maxRefLen)
 	case !validRelationship(c.Relationship):
-		return "", errors.New("guardian: relationship must be parent or guardian")
+		return "", fmt.Errorf("%w: relationship must be parent or guardian", ErrInvalidClaim)
 	case validity <= 0:
 		return "", errors.New("guardian: validity must be positive")
 	}

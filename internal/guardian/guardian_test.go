@@ -344,6 +344,19 @@ func TestAttestErrors(t *testing.T) {
 			t.Errorf("%s: Attest succeeded", tc.name)
 		}
 	}
+	for _, c := range []Claim{
+		{ChildRef: "x", Relationship: Parent},
+		{Guardian: "x", Relationship: Parent},
+		{Guardian: "x", ChildRef: "y", Relationship: "uncle"},
+		{Guardian: "x\x00", ChildRef: "y", Relationship: Parent},
+		{Guardian: "x", ChildRef: "y z", Relationship: Parent},
+		{Guardian: "x", ChildRef: strings.Repeat("y", 129), Relationship: Parent},
+		{Guardian: "网号", ChildRef: "y", Relationship: Parent},
+	} {
+		if _, err := (Authority{Issuer: issuer, Key: k}).Attest(c, now, time.Hour); !errors.Is(err, ErrInvalidClaim) {
+			t.Errorf("Attest(%+q) = %v, want ErrInvalidClaim", c, err)
+		}
+	}
 	if got := (Authority{Issuer: issuer, Key: rsaKey}).JWKS(); len(got.Keys) != 0 {
 		t.Errorf("JWKS of RSA authority = %+v, want empty", got)
 	}

@@ -65,6 +65,7 @@ var mappings = []mapping{
 	{chip.ErrDocumentExpired, http.StatusUnprocessableEntity, "document-expired", "Document expired"},
 	{chip.ErrDocumentNotYetValid, http.StatusUnprocessableEntity, "document-not-yet-valid", "Document not yet valid"},
 	{document.ErrInvalidNumber, http.StatusUnprocessableEntity, "invalid-document-number", "Invalid document number"},
+	{document.ErrInvalidIdentity, http.StatusUnprocessableEntity, "invalid-identity-data", "Identity data in the chip is missing or impossible"},
 	{document.ErrIdentityMismatch, http.StatusUnprocessableEntity, "document-number-mismatch", "Document number disagrees with the chip data"},
 
 	{liveness.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-liveness-provider", "Liveness provider not trusted"},
@@ -92,6 +93,7 @@ var mappings = []mapping{
 	{guardian.ErrInvalid, http.StatusBadRequest, "invalid-relationship-evidence", "Invalid relationship evidence"},
 	{guardian.ErrMismatch, http.StatusUnprocessableEntity, "relationship-mismatch", "Relationship evidence is for someone else"},
 	{guardian.ErrExpired, http.StatusUnprocessableEntity, "relationship-evidence-expired", "Relationship evidence expired"},
+	{guardian.ErrInvalidClaim, http.StatusUnprocessableEntity, "invalid-relationship-claim", "Invalid relationship claim"},
 
 	{holder.ErrUnauthenticated, http.StatusUnauthorized, "holder-unauthenticated", "Holder proof invalid"},
 	{holder.ErrReplay, http.StatusUnauthorized, "holder-proof-replayed", "Holder proof already used"},
