@@ -34,7 +34,9 @@ func TestImpossibleChipIdentity(t *testing.T) {
 		name   string
 		change func(*document.Identity)
 	}{
-		{"birth date after today", func(id *document.Identity) { id.Birth = document.Date{Year: e.clock.Now().Year() + 1, Month: 1, Day: 1} }},
+		{"birth date after today", func(id *document.Identity) {
+			id.Birth = document.Date{Year: e.clock.Now().Year() + 1, Month: 1, Day: 1}
+		}},
 		{"empty name", func(id *document.Identity) { id.Name = "" }},
 		{"sex X", func(id *document.Identity) { id.Sex = document.Sex("X") }},
 	} {
