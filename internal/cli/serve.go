@@ -61,6 +61,24 @@ func hasFlag(args []string, name string) bool {
 	return false
 }
 
+// maxHeaderBytes bounds a request's header block: the largest legitimate
+// header is a holder proof or a client assertion of a few hundred bytes.
+const maxHeaderBytes = 64 << 10
+
+// httpServer is the platform's HTTP server: slow or oversized requests are
+// cut off rather than held in memory.
+func httpServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // run serves the platform on ln until ctx ends, then shuts down gracefully.
 func run(ctx context.Context, env Env, cfg config.Config, ln net.Listener) error {
 	log := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)
@@ -70,14 +88,7 @@ func run(ctx context.Context, env Env, cfg config.Config, ln net.Listener) error
 		return err
 	}
 	defer p.Close()
-	srv := &http.Server{
-		Handler:           p.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := httpServer(p.Handler, log)
 	db := "SQLite " + cfg.SQLitePath()
 	if cfg.Postgres() {
 		db = "PostgreSQL"
