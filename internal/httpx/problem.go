@@ -370,6 +370,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	case err == nil:
 		p = Internal()
 		log.ErrorContext(ctx, "WriteError called with a nil error", "request_id", RequestIDFrom(ctx))
+	case isUnavailable(err):
+		p = Unavailable(retryAfterOf(err))
+		log.WarnContext(ctx, "dependency unavailable", "request_id", RequestIDFrom(ctx), "error", err, "cause", causeOf(err))
 	case !errors.As(err, &p):
 		p = Internal()
 		level := slog.LevelError
@@ -390,6 +393,57 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 
 	writeProblem(w, p)
+}
+
+// retryable is an error of a dependency that is down for a moment (the
+// database restarting, storage.UnavailableError): the request may succeed
+// if repeated after RetryAfter.
+type retryable interface {
+	error
+	RetryAfter() time.Duration
+}
+
+func isUnavailable(err error) bool {
+	_, ok := errors.AsType[retryable](err)
+	return ok
+}
+
+// causeOf is what the retryable error in err wraps (a driver's error,
+// which its own message leaves out), for the log.
+func causeOf(err error) string {
+	r, _ := errors.AsType[retryable](err)
+	switch u := any(r).(type) {
+	case interface{ Unwrap() error }:
+		if c := u.Unwrap(); c != nil {
+			return c.Error()
+		}
+	case interface{ Unwrap() []error }:
+		var parts []string
+		for _, c := range u.Unwrap() {
+			parts = append(parts, c.Error())
+		}
+		return strings.Join(parts, "; ")
+	}
+	return ""
+}
+
+func retryAfterOf(err error) time.Duration {
+	r, _ := errors.AsType[retryable](err)
+	return r.RetryAfter()
+}
+
+// Unavailable is 503 service-unavailable: a dependency of the platform
+// (its database) cannot be reached for the moment; the request changed
+// nothing and may be repeated after retryAfter (at least a second), which
+// goes in the retry_after extension and the Retry-After header.
+func Unavailable(retryAfter time.Duration) *Problem {
+	s := int64((retryAfter + time.Second - 1) / time.Second)
+	if s < 1 {
+		s = 1
+	}
+	return New(http.StatusServiceUnavailable, "service-unavailable", "Service temporarily unavailable",
+		"the platform cannot reach its database for the moment; nothing was changed; try again shortly").
+		With(ExtRetryAfter, s)
 }
 
 // writeProblem writes p with its headers; it logs nothing.

@@ -215,3 +215,29 @@ func TestWriteJSON(t *testing.T) {
 	WriteJSON(rec, http.StatusOK, map[string]any{"bad": make(chan int)})
 	readProblem(t, rec, 500, "internal")
 }
+
+// testUnavailable is a dependency's error that asks to be retried.
+type testUnavailable struct{ cause error }
+
+func (e testUnavailable) Error() string             { return "db: unavailable" }
+func (e testUnavailable) Unwrap() error             { return e.cause }
+func (e testUnavailable) RetryAfter() time.Duration { return 1500 * time.Millisecond }
+
+// A dependency that is down for a moment gives 503 with Retry-After, logged
+// as a warning with its cause, and its cause is not sent.
+func TestWriteErrorUnavailable(t *testing.T) {
+	secret := errors.New("dial tcp 10.0.0.7:5432: connect: connection refused")
+	log, logs := logBuffer()
+	rec := httptest.NewRecorder()
+	WriteError(rec, httptest.NewRequest("GET", "/x", nil), log, fmt.Errorf("loading: %w", testUnavailable{secret}))
+	readProblem(t, rec, 503, "service-unavailable")
+	if got := rec.Header().Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After = %q, want 2", got)
+	}
+	if strings.Contains(rec.Body.String(), "10.0.0.7") {
+		t.Errorf("cause leaked: %s", rec.Body)
+	}
+	if !strings.Contains(logs.String(), `"level":"WARN"`) || !strings.Contains(logs.String(), "10.0.0.7") {
+		t.Errorf("log = %s, want a warning with the cause", logs)
+	}
+}

@@ -15,7 +15,29 @@ var (
 	// ErrAlreadyExists is returned when a record with the same unique key
 	// (ID, blind index, 网号, nonce, …) already exists.
 	ErrAlreadyExists = errors.New("storage: already exists")
+	// ErrUnavailable is returned when the database cannot be reached or
+	// is shutting down or starting (a restarted PostgreSQL server, a
+	// lost connection). Nothing was written; the same call may succeed
+	// a moment later. Such errors are *UnavailableError.
+	ErrUnavailable = errors.New("storage: database unavailable")
 )
+
+// UnavailableError is an ErrUnavailable with the driver's error, which it
+// keeps for logs (errors.Unwrap) but leaves out of its message.
+type UnavailableError struct {
+	Op  string
+	Err error
+}
+
+// Error implements error.
+func (e *UnavailableError) Error() string { return e.Op + ": " + ErrUnavailable.Error() }
+
+// Unwrap returns ErrUnavailable and the driver's error.
+func (e *UnavailableError) Unwrap() []error { return []error{ErrUnavailable, e.Err} }
+
+// RetryAfter is how long a client should wait before trying again: long
+// enough for a connection pool to reconnect to a restarted server.
+func (e *UnavailableError) RetryAfter() time.Duration { return 2 * time.Second }
 
 // Storage is everything the platform keeps. Implementations must be safe for
 // concurrent use; every Update method runs its function inside a transaction

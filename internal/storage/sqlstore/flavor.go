@@ -48,6 +48,9 @@ type flavor struct {
 	scanList func(text []byte) ([]string, error)
 	// unique reports whether err is the violation of a unique key.
 	unique func(err error) bool
+	// unavailable reports whether err means the database cannot be
+	// reached for the moment (nil: never).
+	unavailable func(err error) bool
 
 	// migrations holds the flavor's migrations, NNNN_name.sql.
 	migrations fs.FS

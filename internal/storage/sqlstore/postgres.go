@@ -5,6 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +52,7 @@ var postgresFlavor = &flavor{
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == sqlstatePostgresUnique
 	},
+	unavailable:   pgUnavailable,
 	migrations:    flavorMigrations("postgres"),
 	migrationLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext(coalesce(current_schema(), '')))`, migrationLockClass),
 	migrationTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -176,4 +181,36 @@ func (b *bytesDest) ScanBytes(v []byte) error {
 		return b.Scan(nil)
 	}
 	return b.Scan(v)
+}
+
+// pgUnavailable reports whether err means PostgreSQL cannot serve the
+// statement for the moment: the connection could not be made or was lost
+// (the server restarted, a network failure), or the server refused it
+// while shutting down, starting or out of connections. Errors of the
+// statement itself (a constraint, a serialization failure) are not.
+func pgUnavailable(err error) bool {
+	if _, ok := errors.AsType[*pgconn.ConnectError](err); ok {
+		return true
+	}
+	if pe, ok := errors.AsType[*pgconn.PgError](err); ok {
+		switch {
+		case strings.HasPrefix(pe.Code, "08"), // connection exception
+			pe.Code == "57P01", // admin_shutdown
+			pe.Code == "57P02", // crash_shutdown
+			pe.Code == "57P03", // cannot_connect_now
+			pe.Code == "53300": // too_many_connections
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	if _, ok := errors.AsType[*net.OpError](err); ok {
+		return true
+	}
+	// pgx reports a connection it closed after a fatal error as "conn
+	// closed", with no type to test.
+	return pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "conn closed")
 }

@@ -148,7 +148,7 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *Store) error) e
 	}
 	dbTx, err := s.db.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("%s: %s: begin: %w", s.f.name, op, err)
+		return s.f.translate(op+": begin", err)
 	}
 	tx := &Store{db: s.db, f: s.f, tx: &txn{db: dbTx}, Now: s.Now}
 	done := false
@@ -268,8 +268,8 @@ func (s *Store) fail(op string, err error) error {
 	return err
 }
 
-// translate maps driver errors to the storage sentinels and wraps the
-// rest. Translated errors do not wrap the driver error: callers never see
+// translate maps driver errors to the storage sentinels (a lost or
+// refused connection to storage.ErrUnavailable) and wraps the rest. Translated errors do not wrap the driver error: callers never see
 // a driver type, and its message would quote the conflicting key's value.
 func (f *flavor) translate(op string, err error) error {
 	switch {
@@ -277,6 +277,8 @@ func (f *flavor) translate(op string, err error) error {
 		err = storage.ErrNotFound
 	case f.unique(err):
 		err = storage.ErrAlreadyExists
+	case f.unavailable != nil && f.unavailable(err):
+		return &storage.UnavailableError{Op: f.name + ": " + op, Err: err}
 	}
 	return fmt.Errorf("%s: %s: %w", f.name, op, err)
 }
