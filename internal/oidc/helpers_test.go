@@ -255,7 +255,8 @@ func (b *browser) get(u string) (*http.Response, string) {
 	return resp, string(body)
 }
 
-var linkRE = regexp.MustCompile(`netid://[^"<\s]+`)
+// linkRE finds the page's netid:// link in the href that carries it.
+var linkRE = regexp.MustCompile(`href="(netid://[^"]+)"`)
 
 // start opens the authorization URL and returns the page's URL and its
 // netid:// link.
@@ -273,11 +274,11 @@ func (e *env) start(b *browser, authURL string) (page string, link deeplink.Link
 	if resp.StatusCode != http.StatusOK {
 		e.t.Fatalf("page: status %d: %s", resp.StatusCode, body)
 	}
-	m := linkRE.FindString(body)
-	if m == "" {
+	m := linkRE.FindStringSubmatch(body)
+	if m == nil {
 		e.t.Fatalf("no netid:// link on the page")
 	}
-	link, err := deeplink.Parse(html.UnescapeString(m))
+	link, err := deeplink.Parse(html.UnescapeString(m[1]))
 	if err != nil {
 		e.t.Fatal(err)
 	}

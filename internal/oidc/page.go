@@ -57,7 +57,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </section>
 <section class="qr">
 <img src="{{.QR}}" alt="QR code of the netid link">
-<p>Scan with your netid wallet, or run <code>netid wallet approve {{.Link}}</code>. 请用网号钱包扫码。</p>
+<p>Scan with your netid wallet, or run <code class="command">netid wallet approve '{{.Link}}'</code>. 请用网号钱包扫码。</p>
 <p class="link"><a href="{{.LinkURL}}">{{.Link}}</a></p>
 <p class="same-device"><a href="{{.HTTPS}}">Open the wallet on this device · 在本设备打开钱包</a></p>
 </section>
