@@ -553,7 +553,7 @@ func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, 
 	if err := password.Check(pw, p.Identity.Birth); err != nil {
 		return View{}, err
 	}
-	hash, err := password.Hash(pw, s.passwordParams(), s.rand())
+	hash, err := s.hasher().Hash(pw)
 	if err != nil {
 		return View{}, fmt.Errorf("proofing: hashing password: %w", err)
 	}

@@ -310,7 +310,7 @@ func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p 
 			return a, err
 		}
 		var err error
-		if hash, err = password.Hash(pw, s.passwordParams(), s.rand()); err != nil {
+		if hash, err = s.hasher().Hash(pw); err != nil {
 			return a, fmt.Errorf("proofing: hashing password: %w", err)
 		}
 	} else if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
