@@ -95,6 +95,7 @@ type Service struct {
 	Hasher            PasswordHasher
 	ApplicationTTL    time.Duration // default 30 minutes
 	FaceAttempts      int           // default 3 failed face checks per application
+	Limits            Limits        // re-proofing's tries; see Limits for the defaults
 	CredentialTTL     time.Duration // default 3 years (never beyond the document)
 	StatusListSize    int64         // default 1<<17 entries per list
 	DeviceProofMaxAge time.Duration // default 5 minutes
