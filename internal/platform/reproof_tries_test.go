@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/platform"
-	"github.com/netid-project/netid/internal/netnum"
 )
 
 // countingHasher is the platform's password hasher with a count of every

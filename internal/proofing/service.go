@@ -37,7 +37,10 @@ type KeySigner interface {
 
 // Passwords checks a person's credential password with the lockout
 // (person.Passwords): nil, or an error wrapping password.ErrWrongPassword
-// or a *password.LockedError.
+// or a *password.LockedError. Only a person who authenticated with their
+// device key reaches it (a guardian deciding on a request); re-proofing,
+// which has no device key, counts its password tries apart and never
+// touches the lockout.
 type Passwords interface {
 	Verify(ctx context.Context, personID, password string) error
 }
