@@ -85,31 +85,33 @@ func (e *env) tryPassword(a app, pw string) (string, int) {
 // re-proofing kind that starts from a 网号; the holder's own password,
 // used with the device key, is not locked by any of it.
 func TestReproofStrangerCannotLockHolder(t *testing.T) {
-	e := newEnv(t, "")
-	p := adult(t)
-	h := e.apply(p)
-	for _, kind := range []string{"device", "password", "phone"} {
-		tries := 0
-		for range 10 {
-			r := e.call("POST", "/v1/applications", "", map[string]any{"kind": kind, "wanghao": h.wanghao})
-			if r.status != http.StatusCreated {
-				break // the kind does not start from a 网号
-			}
-			var a app
-			r.json(t, &a)
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		p := adult(t)
+		h := e.apply(p)
+		for _, kind := range []string{"device", "password", "phone"} {
+			tries := 0
 			for range 10 {
-				typ, _ := e.tryPassword(a, "58203614")
-				tries++
-				if typ != "wrong-password" {
-					break // the application takes no (more) passwords
+				r := e.call("POST", "/v1/applications", "", map[string]any{"kind": kind, "wanghao": h.wanghao})
+				if r.status != http.StatusCreated {
+					break // the kind does not start from a 网号
+				}
+				var a app
+				r.json(t, &a)
+				for range 10 {
+					typ, _ := e.tryPassword(a, "58203614")
+					tries++
+					if typ != "wrong-password" {
+						break // the application takes no (more) passwords
+					}
+				}
+				if tries >= 10 {
+					break
 				}
 			}
-			if tries >= 10 {
-				break
-			}
 		}
-	}
-	e.holderUnhindered(h, p.password)
+		e.holderUnhindered(h, p.password)
+	})
 }
 
 // TestReproofNoHashBeforeFirstFactor: without the SMS code sent to the
@@ -194,51 +196,53 @@ func TestReproofPasswordTriesPerApplication(t *testing.T) {
 // are each counted once: exactly as many hashes as the application allows
 // tries, two told how many remain, the rest refused.
 func TestReproofPasswordTriesRacing(t *testing.T) {
-	hasher := &countingHasher{Argon2id: password.Argon2id{Params: fastPasswords}}
-	e := newEnvOpt(t, "", nil, platform.Options{PasswordHasher: hasher})
-	p := adult(t)
-	h := e.apply(p)
+	backends(t, func(t *testing.T, db string) {
+		hasher := &countingHasher{Argon2id: password.Argon2id{Params: fastPasswords}}
+		e := newEnvOpt(t, db, nil, platform.Options{PasswordHasher: hasher})
+		p := adult(t)
+		h := e.apply(p)
 
-	// Two at once: both counted.
-	a := e.startKind("device", h.wanghao, "")
-	e.through(p, a, "password")
-	var wg sync.WaitGroup
-	left := make([]int, 2)
-	types := make([]string, 2)
-	for i := range 2 {
-		wg.Go(func() { types[i], left[i] = e.tryPassword(a, "58203614") })
-	}
-	wg.Wait()
-	sort.Ints(left)
-	if types[0] != "wrong-password" || types[1] != "wrong-password" || left[0] != 1 || left[1] != 2 {
-		t.Fatalf("two racing wrong tries: %v with %v left, want wrong-password with 1 and 2 left", types, left)
-	}
-	if typ, _ := e.tryPassword(a, "58203614"); typ != "password-tries-exhausted" {
-		t.Fatalf("the third try after two racing ones: %s", typ)
-	}
+		// Two at once: both counted.
+		a := e.startKind("device", h.wanghao, "")
+		e.through(p, a, "password")
+		var wg sync.WaitGroup
+		left := make([]int, 2)
+		types := make([]string, 2)
+		for i := range 2 {
+			wg.Go(func() { types[i], left[i] = e.tryPassword(a, "58203614") })
+		}
+		wg.Wait()
+		sort.Ints(left)
+		if types[0] != "wrong-password" || types[1] != "wrong-password" || left[0] != 1 || left[1] != 2 {
+			t.Fatalf("two racing wrong tries: %v with %v left, want wrong-password with 1 and 2 left", types, left)
+		}
+		if typ, _ := e.tryPassword(a, "58203614"); typ != "password-tries-exhausted" {
+			t.Fatalf("the third try after two racing ones: %s", typ)
+		}
 
-	// Eight at once: three hashes, the rest refused before hashing.
-	b := e.startKind("password", h.wanghao, "")
-	e.through(p, b, "password") // kind password: a new password, one hash
-	c := e.startKind("device", h.wanghao, "")
-	e.through(p, c, "password")
-	hasher.n.Store(0)
-	types = make([]string, 8)
-	for i := range types {
-		wg.Go(func() { types[i], _ = e.tryPassword(c, "58203614") })
-	}
-	wg.Wait()
-	count := map[string]int{}
-	for _, typ := range types {
-		count[typ]++
-	}
-	if count["wrong-password"] != 2 || count["wrong-password"]+count["password-tries-exhausted"]+count["application-expired"] != len(types) {
-		t.Errorf("eight racing wrong tries: %v", count)
-	}
-	if n := hasher.n.Load(); n != 3 {
-		t.Errorf("eight racing tries computed %d hashes, want 3", n)
-	}
-	e.holderUnhindered(h, p.password)
+		// Eight at once: three hashes, the rest refused before hashing.
+		b := e.startKind("password", h.wanghao, "")
+		e.through(p, b, "password") // kind password: a new password, one hash
+		c := e.startKind("device", h.wanghao, "")
+		e.through(p, c, "password")
+		hasher.n.Store(0)
+		types = make([]string, 8)
+		for i := range types {
+			wg.Go(func() { types[i], _ = e.tryPassword(c, "58203614") })
+		}
+		wg.Wait()
+		count := map[string]int{}
+		for _, typ := range types {
+			count[typ]++
+		}
+		if count["wrong-password"] != 2 || count["wrong-password"]+count["password-tries-exhausted"]+count["application-expired"] != len(types) {
+			t.Errorf("eight racing wrong tries: %v", count)
+		}
+		if n := hasher.n.Load(); n != 3 {
+			t.Errorf("eight racing tries computed %d hashes, want 3", n)
+		}
+		e.holderUnhindered(h, p.password)
+	})
 }
 
 // TestReproofPasswordTriesPerHolder: across applications, a person takes
