@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/platform"
@@ -381,6 +383,33 @@ func TestReproofUnknownWanghao(t *testing.T) {
 	for name, wh := range map[string]string{"cancelled": cancelled.wanghao, "never given": never} {
 		if got := answers(wh); !slices.Equal(got, want) {
 			t.Errorf("a 网号 %s: %v; one in use: %v", name, got, want)
+		}
+	}
+}
+
+// TestReproofLimitsAcrossReplicas: two platforms on one PostgreSQL
+// database (replicas, or one before and one after a restart) share the
+// limits: codes sent by either count towards one 网号's.
+func TestReproofLimitsAcrossReplicas(t *testing.T) {
+	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+	}
+	db := freshSchema(t, dsn)
+	var keyFile string
+	one := newEnvWith(t, db, func(c *config.Config) { keyFile = c.MasterKeyFile })
+	two := newEnvWith(t, db, func(c *config.Config) { c.MasterKeyFile = keyFile })
+	p := adult(t)
+	h := one.apply(p)
+	for i, e := range []*env{one, two, one, two} {
+		a := e.startKind("device", h.wanghao, "")
+		r := e.call("POST", "/v1/applications/"+a.ID+"/phone", a.Token, map[string]any{"phone": p.phone})
+		want := http.StatusAccepted
+		if i == 3 {
+			want = http.StatusTooManyRequests
+		}
+		if r.status != want {
+			t.Fatalf("code %d: %d %s, want %d", i+1, r.status, r.body, want)
 		}
 	}
 }
