@@ -126,7 +126,8 @@ func (a RecoverAction) Valid() bool {
 
 // StartRequest starts an application, POST /v1/applications.
 type StartRequest struct {
-	// DocumentType is the document applied with (kinds apply and recover).
+	// DocumentType is the document applied with (kinds apply, phone and
+	// recover).
 	// Omitted when empty, which only the re-proofing kinds that name the
 	// holder by Wanghao send.
 	DocumentType document.Type `json:"document_type,omitempty"`
@@ -134,7 +135,9 @@ type StartRequest struct {
 	// request must then carry the guardian's holder proof.
 	OnBehalf bool `json:"on_behalf,omitempty"`
 	// Kind is what the application is for; empty means KindApply. Kinds
-	// device, password and phone name the holder by Wanghao.
+	// device and password name the holder by Wanghao; kinds phone and
+	// recover start from the document (DocumentType), whose chip names
+	// the holder.
 	Kind    ApplicationKind `json:"kind,omitempty"`
 	Wanghao string          `json:"wanghao,omitempty"`
 }
@@ -142,11 +145,13 @@ type StartRequest struct {
 // Application is what the applicant sees of an application: the answer to
 // GET /v1/applications/{id} and to every step.
 type Application struct {
-	ID           string           `json:"id"`
-	Kind         ApplicationKind  `json:"kind"`
-	State        ApplicationState `json:"state"`
-	DocumentType document.Type    `json:"document_type"`
-	ExpiresAt    time.Time        `json:"expires_at"`
+	ID    string           `json:"id"`
+	Kind  ApplicationKind  `json:"kind"`
+	State ApplicationState `json:"state"`
+	// DocumentType is empty in a re-proofing application started from
+	// the 网号 until its first factor (the SMS code) passed.
+	DocumentType document.Type `json:"document_type"`
+	ExpiresAt    time.Time     `json:"expires_at"`
 	// Minor is the applicant's minor band once the chip data verified.
 	Minor MinorBand `json:"minor,omitempty"`
 	// OnBehalf is true when a guardian applies for a child under 14.

@@ -149,21 +149,22 @@ func walletForgotPassword(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// walletNewPhone: netid wallet new-phone --wanghao W --phone NEW: link a
-// new phone number when the old one is gone (password + face check + SMS
-// to the new number).
+// walletNewPhone: netid wallet new-phone --document F --phone NEW: link a
+// new phone number when the old one is gone (chip + face check + password
+// + SMS to the new number).
 func walletNewPhone(ctx context.Context, env Env, args []string) error {
 	fs := flags(env, "wallet new-phone")
-	whFlag := fs.String("wanghao", "", "the 网号 of the credential")
+	doc := fs.String("document", "", "the document's chip data file")
 	f := addProofingFlags(env, fs, "the NEW phone number to link", "file holding the credential password")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	wh, err := wanghaoArg(*whFlag)
-	if err != nil {
-		return err
+	if *doc == "" {
+		return errors.New("--document is required")
 	}
-	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPhone, Wanghao: wh}); err != nil {
+	o := wallet.ReproofOptions{Kind: api.KindPhone}
+	o.DocumentPath = *doc
+	if _, err := reproof(ctx, env, f, o); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "new phone number linked")

@@ -1,6 +1,7 @@
 package password
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -172,3 +173,29 @@ func decode(s string) (Params, []byte, []byte, error) {
 	}
 	return p, salt, key, nil
 }
+
+// Argon2id hashes and verifies credential passwords with Hash and Verify:
+// the production hasher behind the small hasher interfaces its users
+// declare (tests put a counting one in its place).
+type Argon2id struct {
+	// Params are the cost parameters of new hashes (DefaultParams when
+	// zero); Verify reads them from the hash.
+	Params Params
+	// Rand is the source of salts (crypto/rand.Reader when nil).
+	Rand io.Reader
+}
+
+// Hash is Hash(pw, h.Params, h.Rand).
+func (h Argon2id) Hash(pw string) (string, error) {
+	p, r := h.Params, h.Rand
+	if p == (Params{}) {
+		p = DefaultParams
+	}
+	if r == nil {
+		r = rand.Reader
+	}
+	return Hash(pw, p, r)
+}
+
+// Verify is Verify(encoded, pw).
+func (Argon2id) Verify(encoded, pw string) (bool, error) { return Verify(encoded, pw) }

@@ -90,6 +90,13 @@ func newEnv(t testing.TB, db string) *env { return newEnvWith(t, db, nil) }
 // one address.
 func newEnvWith(t testing.TB, db string, adjust func(*config.Config)) *env {
 	t.Helper()
+	return newEnvOpt(t, db, adjust, platform.Options{})
+}
+
+// newEnvOpt is newEnvWith with platform options (the clock and, unless
+// opt sets them, fast password parameters are the harness's).
+func newEnvOpt(t testing.TB, db string, adjust func(*config.Config), opt platform.Options) *env {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +123,11 @@ func newEnvWith(t testing.TB, db string, adjust func(*config.Config)) *env {
 		logOut = io.MultiWriter(logs, os.Stderr)
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	p, err := platform.Open(context.Background(), cfg, log, platform.Options{Now: clk.Now, PasswordParams: fastPasswords})
+	opt.Now = clk.Now
+	if opt.PasswordParams == (password.Params{}) {
+		opt.PasswordParams = fastPasswords
+	}
+	p, err := platform.Open(context.Background(), cfg, log, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

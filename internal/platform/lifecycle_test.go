@@ -304,8 +304,10 @@ func TestLifecycleCancel(t *testing.T) {
 	if err := pres.verify(); !errors.Is(err, sdk.ErrRevoked) {
 		t.Fatalf("offline after cancelling: %v", err)
 	}
-	// A re-proofing application cannot start for a cancelled 网号.
-	if typ := e.call("POST", "/v1/applications", "", map[string]any{"kind": "device", "wanghao": h.wanghao}).problemType(t); typ != "no-such-holder" {
+	// A re-proofing application for a cancelled 网号 goes no further than
+	// its first factor: no number is linked to it any more.
+	a := e.startKind("device", h.wanghao, "")
+	if typ := e.call("POST", "/v1/applications/"+a.ID+"/phone", a.Token, map[string]any{"phone": p.phone}).problemType(t); typ != "phone-not-linked" {
 		t.Fatalf("re-proofing a cancelled 网号: %s", typ)
 	}
 	person, err := e.p.Store.GetPerson(e.ctx, personID)

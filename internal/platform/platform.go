@@ -80,6 +80,16 @@ type Options struct {
 	// PasswordParams replaces the argon2id parameters of credential
 	// passwords (tests only: the defaults are the production choice).
 	PasswordParams password.Params
+	// PasswordHasher replaces the hashing and checking of credential
+	// passwords (tests count its calls); nil means password.Argon2id with
+	// PasswordParams.
+	PasswordHasher PasswordHasher
+}
+
+// PasswordHasher hashes and checks credential passwords (password.Argon2id).
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(encoded, password string) (bool, error)
 }
 
 // openStore opens the database the configuration selects.
@@ -159,7 +169,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		NewID:  uuid.NewString,
 		Index:  func(phone string) string { return indexer.Index("phone", phone) },
 	}
-	passwords := &person.Passwords{Store: store, Now: now}
+	hasher := opt.PasswordHasher
+	if hasher == nil {
+		hasher = password.Argon2id{Params: opt.PasswordParams, Rand: rand.Reader}
+	}
+	passwords := &person.Passwords{Store: store, Now: now, Hasher: hasher}
 	p.Records = core.Records
 	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
 	p.Registry = core.Registry
@@ -180,7 +194,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Records:   p.Records,
 		Status:    publisher, // re-proofing publishes its status changes at once
 
-		PasswordParams: opt.PasswordParams,
+		Hasher:         hasher,
 		CredentialTTL:  cfg.CredentialTTL,
 		StatusListSize: listSize,
 		Now:            now,

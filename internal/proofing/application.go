@@ -243,7 +243,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	minor := person.MinorBand(idn.Birth, today)
 	personIndex := s.Index.Index("person", person.Key(idn.Type, idn.Number))
 	var holder storage.Person
-	if a.Kind == storage.KindRecover {
+	if fromDocument(a.Kind) {
 		// The chip names the person; guardians play no part.
 		if holder, err = s.recoverPerson(ctx, personIndex); err != nil {
 			return View{}, err
@@ -252,7 +252,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 		return View{}, err
 	}
 	switch {
-	case a.Kind == storage.KindRecover:
+	case fromDocument(a.Kind):
 	case minor == person.MinorUnder14 && a.GuardianID == "":
 		return View{}, ErrGuardianRequired
 	case minor != person.MinorUnder14 && a.GuardianID != "":
@@ -282,7 +282,7 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 		a.PersonIndex = personIndex
 		a.FaceChallenge = []byte(challenge)
 		switch {
-		case a.Kind == storage.KindRecover:
+		case fromDocument(a.Kind):
 			a.PersonID, a.GuardianID = holder.ID, holder.GuardianID
 			a.State = nextState(a.Kind, storage.StateDocument)
 		case minor == person.MinorNone:
@@ -507,12 +507,21 @@ func (s *Service) VerifyPhone(ctx context.Context, id, token, code string) (View
 	if isReproof(a) {
 		next = nextState(a.Kind, storage.StatePhone)
 	}
+	// The code was the first factor of a re-proofing started from the
+	// 网号: only now does the application learn who its person is.
+	bind := func(*storage.Application) {}
+	if isReproof(a) && beforeFirstFactor(a) {
+		if bind, err = s.bindHolder(ctx, a); err != nil {
+			return View{}, err
+		}
+	}
 	challenge, err := s.faceChallenge(next)
 	if err != nil {
 		return View{}, err
 	}
 	step := func(a *storage.Application) error {
 		a.State, a.FaceChallenge = next, challenge
+		bind(a)
 		return nil
 	}
 	if next == storage.StateCompleted {
@@ -530,8 +539,10 @@ func (s *Service) VerifyPhone(ctx context.Context, id, token, code string) (View
 // SetPassword checks the credential password against the rules (and the
 // holder's birth date) and stores its argon2id hash. A 14–17 applicant's
 // application then waits for the guardian; everyone else's for the device
-// key.
-func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, error) {
+// key. In a re-proofing application it sets the new password (kind
+// password) or checks the current one (checkCurrentPassword, whose tries
+// are also counted against client, the address the request came from).
+func (s *Service) SetPassword(ctx context.Context, id, token, pw, client string) (View, error) {
 	a, err := s.load(ctx, id, token)
 	if err != nil {
 		return View{}, err
@@ -544,7 +555,7 @@ func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, 
 		return View{}, err
 	}
 	if isReproof(a) {
-		a, err := s.reproofPassword(ctx, a, p, pw)
+		a, err := s.reproofPassword(ctx, a, p, pw, client)
 		if err != nil {
 			return View{}, err
 		}
@@ -553,7 +564,7 @@ func (s *Service) SetPassword(ctx context.Context, id, token, pw string) (View, 
 	if err := password.Check(pw, p.Identity.Birth); err != nil {
 		return View{}, err
 	}
-	hash, err := password.Hash(pw, s.passwordParams(), s.rand())
+	hash, err := s.hasher().Hash(pw)
 	if err != nil {
 		return View{}, fmt.Errorf("proofing: hashing password: %w", err)
 	}

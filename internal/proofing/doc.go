@@ -16,7 +16,14 @@
 //
 // Under 14 only a guardian who holds an active 网证 may start an application
 // for the child; from 14 to 17 the minor applies and names the guardian, who
-// confirms before issuance. What comes from outside is behind small
+// confirms before issuance.
+//
+// Re-proofing (reproof.go) runs the same steps in another order for a
+// person who holds a 网号: each kind first proves a factor that knowing the
+// 网号 does not give (the SMS code to the linked phone, or the document's
+// chip), and counts its password tries apart from the holder's own lockout.
+//
+// What comes from outside is behind small
 // interfaces declared here (liveness verification, SMS codes, relationship
 // evidence, signing keys), so the service is tested with real
 // implementations and fakes alike.

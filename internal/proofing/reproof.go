@@ -23,15 +23,30 @@ import (
 //
 //	device   phone (the linked number) → face → password (the current one) → device → issued
 //	password phone (the linked number) → face → password (a new one)                 → completed
-//	phone    password (the current one) → face → phone (a new number)                 → completed
+//	phone    document (chip) → face → password (the current one) → phone (a new number) → completed
 //	recover  document (chip) → face → phone (the linked number) → action:
 //	           suspend | resume (+ password)                                           → completed
 //	           reissue (+ password) → device                                           → issued
 //
-// device, password and phone start from the 网号; recover starts from the
-// document, for a holder who lost the device that held the credential. An
-// SMS code or the password comes before the face check in every kind, so
-// knowing a 网号 alone does not let anyone start face checks against it.
+// device and password start from the 网号, which is not secret (relying
+// parties receive it): their first factor is the SMS code to the linked
+// phone. phone (whose holder lost the linked number) and recover (whose
+// holder lost the device) start from the document type: their first factor
+// is the document's chip, which must belong to a person with a network
+// identity in use. Every kind asks for the current password only after the
+// first factor and the face check, so someone who knows a 网号 can neither
+// guess passwords nor start face checks against it.
+//
+// Password tries in re-proofing are counted apart from the holder's own
+// (person.Passwords, reached only with the device key), whose lockout they
+// never touch: per application (the third wrong try ends it), per client
+// address and per person, in storage counters, so the limits hold across
+// restarts and replicas. Each try is counted before the password is
+// hashed, so racing tries are all counted and no more hashes are computed
+// than the limits allow.
+//
+// Up to its first factor, an application started from a 网号 that no one
+// uses is answered like one for a 网号 in use (see StartReproof).
 
 // Actions of a recover application in state action.
 const (
@@ -61,18 +76,62 @@ var (
 	// ErrDocumentExpired: the document the person was proofed from has
 	// expired; apply again with the renewed document.
 	ErrDocumentExpired = errors.New("the identity document has expired: apply again with the renewed document")
+	// ErrPasswordTries: the application's password tries are used up; it
+	// has ended, and a new one starts from its first factor again.
+	ErrPasswordTries = errors.New("too many wrong credential passwords in this application: start a new one")
+	// ErrTriesFromClient: too many re-proofing password tries came from
+	// this client address in the last hour.
+	ErrTriesFromClient = errors.New("too many credential password tries from this address: try again later")
+	// ErrTriesForHolder: too many re-proofing password tries were made for
+	// this network identity today.
+	ErrTriesForHolder = errors.New("too many credential password tries for this network identity today: try again tomorrow")
+	// ErrCodeLimit: the phone linked to the network identity received the
+	// most codes re-proofing sends it in an hour.
+	ErrCodeLimit = errors.New("too many codes sent to the phone linked to this network identity: try again in an hour")
 )
 
 // maxPhoneMisses bounds the numbers not linked to a person that may be
 // tried for them per day, across applications.
 const maxPhoneMisses = 5
 
+// Limits is how many tries re-proofing allows. A zero field takes the
+// default shown.
+type Limits struct {
+	// PasswordPerApplication: password tries in one application (3); the
+	// last wrong one ends it.
+	PasswordPerApplication int
+	// PasswordPerPerson: password tries for one person per 24 hours,
+	// across applications (10).
+	PasswordPerPerson int
+	// PasswordPerClient: password tries from one client address per hour,
+	// across applications and persons (30).
+	PasswordPerClient int
+	// CodesPerPerson: SMS codes sent to a person's linked phone per hour by
+	// the kinds whose first factor is that code (3).
+	CodesPerPerson int
+}
+
+func (l Limits) withDefaults() Limits {
+	l.PasswordPerApplication = orDefault(l.PasswordPerApplication, 3)
+	l.PasswordPerPerson = orDefault(l.PasswordPerPerson, 10)
+	l.PasswordPerClient = orDefault(l.PasswordPerClient, 30)
+	l.CodesPerPerson = orDefault(l.CodesPerPerson, 3)
+	return l
+}
+
+// Counter keys and windows of the limits.
+const (
+	clientWindow = time.Hour
+	personWindow = 24 * time.Hour
+	codesWindow  = time.Hour
+)
+
 // steps are the states of each re-proofing kind, in order; the state
 // after the last is StateCompleted (or StateIssued after StateDevice).
 var steps = map[storage.ApplicationKind][]storage.ApplicationState{
 	storage.KindDevice:   {storage.StatePhone, storage.StateFace, storage.StatePassword, storage.StateDevice},
 	storage.KindPassword: {storage.StatePhone, storage.StateFace, storage.StatePassword},
-	storage.KindPhone:    {storage.StatePassword, storage.StateFace, storage.StatePhone},
+	storage.KindPhone:    {storage.StateDocument, storage.StateFace, storage.StatePassword, storage.StatePhone},
 	storage.KindRecover:  {storage.StateDocument, storage.StateFace, storage.StatePhone, storage.StateAction},
 }
 
@@ -92,14 +151,36 @@ func nextState(kind storage.ApplicationKind, from storage.ApplicationState) stor
 	return storage.StateCompleted
 }
 
+// fromDocument reports whether a kind starts from the document (its first
+// factor the chip) rather than from the 网号 (its first factor the SMS code
+// to the linked phone).
+func fromDocument(kind storage.ApplicationKind) bool {
+	return kind == storage.KindRecover || kind == storage.KindPhone
+}
+
+// beforeFirstFactor reports whether the application has not passed its
+// first factor yet.
+func beforeFirstFactor(a storage.Application) bool {
+	seq := steps[a.Kind]
+	return len(seq) > 0 && a.State == seq[0]
+}
+
 // linkedPhone: the phone step checks the number against the person's.
 func linkedPhone(kind storage.ApplicationKind) bool {
 	return kind == storage.KindDevice || kind == storage.KindPassword || kind == storage.KindRecover
 }
 
 // StartReproof starts a re-proofing application of kind for the holder of
-// wanghao (kinds device, password and phone) or, for kind recover, for the
-// holder of a document of type t (wanghao empty).
+// wanghao (kinds device and password) or, for kinds phone and recover, for
+// the holder of a document of type t (wanghao empty), whom the chip will
+// name.
+//
+// A 网号 is not secret, so starting from one reveals nothing: a well-formed
+// 网号 that no one uses (never given, or cancelled) gets an application like
+// any other, bound to no person, which its first factor refuses as it
+// refuses a wrong number for a 网号 in use. Nothing of the holder (document
+// type, minor band, guardian, standing) is read or shown before the first
+// factor.
 func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind, wanghao string, t document.Type) (Started, error) {
 	if _, ok := steps[kind]; !ok {
 		return Started{}, ErrKind
@@ -113,7 +194,10 @@ func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind
 		UpdatedAt: now,
 		ExpiresAt: now.Add(orDefault(s.ApplicationTTL, 30*time.Minute)),
 	}
-	if kind == storage.KindRecover {
+	if fromDocument(kind) {
+		if wanghao != "" {
+			return Started{}, fmt.Errorf("%w: kinds %s and %s start from the document, not the 网号", ErrKind, storage.KindPhone, storage.KindRecover)
+		}
 		if !t.Valid() {
 			return Started{}, fmt.Errorf("%w: unknown document type", ErrDocumentType)
 		}
@@ -124,30 +208,14 @@ func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind
 			return Started{}, fmt.Errorf("%w: the 网号 is not valid", ErrNoSuchHolder)
 		}
 		holder, err := s.Store.GetPersonByWanghao(ctx, wh)
-		if errors.Is(err, storage.ErrNotFound) {
-			return Started{}, ErrNoSuchHolder
-		}
-		if err != nil {
+		switch {
+		case err == nil && holder.State == storage.PersonActive && len(holder.Identity) > 0:
+			a.PersonID = holder.ID
+		case err == nil || errors.Is(err, storage.ErrNotFound):
+			a.PersonID = s.nobody(wh)
+		default:
 			return Started{}, fmt.Errorf("proofing: loading person: %w", err)
 		}
-		if holder.State != storage.PersonActive || len(holder.Identity) == 0 {
-			return Started{}, ErrNoSuchHolder
-		}
-		p, err := person.Open(s.Sealer, holder)
-		if err != nil {
-			return Started{}, err
-		}
-		if kind == storage.KindDevice {
-			if err := s.canReissue(ctx, holder.ID, p); err != nil {
-				return Started{}, err
-			}
-		}
-		sealed, err := s.sealProofed(a.ID, p)
-		if err != nil {
-			return Started{}, err
-		}
-		a.PersonID, a.PersonIndex, a.GuardianID = holder.ID, holder.Index, holder.GuardianID
-		a.DocumentType, a.Identity = string(p.Identity.Type), sealed
 	}
 	token, err := s.randomToken(32)
 	if err != nil {
@@ -157,8 +225,49 @@ func (s *Service) StartReproof(ctx context.Context, kind storage.ApplicationKind
 	if err := s.Store.CreateApplication(ctx, a); err != nil {
 		return Started{}, fmt.Errorf("proofing: creating application: %w", err)
 	}
-	p, _ := s.openProofed(a)
-	return Started{View: s.view(a, p), Token: token}, nil
+	return Started{View: s.view(a, person.Proofed{}), Token: token}, nil
+}
+
+// nobody is the person ID of a re-proofing application for a 网号 that no
+// one uses: derived from the 网号 (so its limits count across applications
+// like a person's) and found by no look-up.
+func (s *Service) nobody(wanghao string) string {
+	return "nobody:" + s.Index.Index("reproof-wanghao", wanghao)
+}
+
+// bindHolder is, for the kinds that start from the 网号, what the
+// application learns of its person once the SMS code proved the linked
+// phone: the identity (sealed to the application, for the face check), the
+// document type and the guardian. A device change also needs a document
+// still valid and no operator's hold.
+func (s *Service) bindHolder(ctx context.Context, a storage.Application) (func(*storage.Application), error) {
+	holder, err := s.Store.GetPerson(ctx, a.PersonID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, ErrNoSuchHolder
+	}
+	if err != nil {
+		return nil, fmt.Errorf("proofing: loading person: %w", err)
+	}
+	if holder.State != storage.PersonActive || len(holder.Identity) == 0 {
+		return nil, ErrNoSuchHolder
+	}
+	p, err := person.Open(s.Sealer, holder)
+	if err != nil {
+		return nil, err
+	}
+	if a.Kind == storage.KindDevice {
+		if err := s.canReissue(ctx, holder.ID, p); err != nil {
+			return nil, err
+		}
+	}
+	sealed, err := s.sealProofed(a.ID, p)
+	if err != nil {
+		return nil, err
+	}
+	return func(a *storage.Application) {
+		a.PersonIndex, a.GuardianID = holder.Index, holder.GuardianID
+		a.DocumentType, a.Identity = string(p.Identity.Type), sealed
+	}, nil
 }
 
 func (s *Service) sealProofed(applicationID string, p person.Proofed) ([]byte, error) {
@@ -215,13 +324,20 @@ func (s *Service) recoverPerson(ctx context.Context, index string) (storage.Pers
 }
 
 // checkLinkedPhone checks, for kinds that send the code to the linked
-// phone, that phone is that number.
+// phone, that phone is that number; for the kinds whose first factor the
+// code is, it also counts the codes sent to the person's phone.
 func (s *Service) checkLinkedPhone(ctx context.Context, a storage.Application, phone string) error {
+	var linked string
 	holder, err := s.Store.GetPerson(ctx, a.PersonID)
-	if err != nil {
+	switch {
+	case err == nil:
+		linked = holder.PhoneIndex
+	case errors.Is(err, storage.ErrNotFound):
+		// An application for a 网号 no one uses: no number is linked.
+	default:
 		return fmt.Errorf("proofing: loading person: %w", err)
 	}
-	same := subtle.ConstantTimeCompare([]byte(holder.PhoneIndex), []byte(s.Index.Index("phone", phone))) == 1
+	same := linked != "" && subtle.ConstantTimeCompare([]byte(linked), []byte(s.Index.Index("phone", phone))) == 1
 	switch {
 	case linkedPhone(a.Kind) && !same:
 		// Whoever knows a 网号 could otherwise test numbers against it.
@@ -236,7 +352,94 @@ func (s *Service) checkLinkedPhone(ctx context.Context, a storage.Application, p
 	case a.Kind == storage.KindPhone && same:
 		return person.ErrSamePhone
 	}
+	if beforeFirstFactor(a) {
+		// Whoever knows a 网号 and its number could otherwise have codes
+		// sent to it without end.
+		n, err := s.Store.Increment(ctx, "reproof-codes:"+a.PersonID, s.now().Add(codesWindow))
+		if err != nil {
+			return fmt.Errorf("proofing: counting codes: %w", err)
+		}
+		if n > int64(s.Limits.withDefaults().CodesPerPerson) {
+			return ErrCodeLimit
+		}
+	}
 	return nil
+}
+
+// checkCurrentPassword checks the person's current credential password in
+// a re-proofing application, which has passed its first factor and the
+// face check. The try is counted, before any hash is computed, against the
+// client address (client, a keyed index of it is stored; empty counts
+// none), the application and the person; over a limit it is refused
+// unhashed, and the try that uses the application's last one ends it. The
+// holder's own lockout is neither read nor changed: it guards the password
+// used with the device key, which this path does not have. The error wraps
+// password.ErrWrongPassword (a *password.WrongPasswordError with the tries
+// left in the application), ErrPasswordTries, ErrTriesFromClient or
+// ErrTriesForHolder.
+func (s *Service) checkCurrentPassword(ctx context.Context, a storage.Application, client, pw string) error {
+	lim, now := s.Limits.withDefaults(), s.now()
+	count := func(key string, until time.Time) (int64, error) {
+		n, err := s.Store.Increment(ctx, key, until)
+		if err != nil {
+			return 0, fmt.Errorf("proofing: counting password tries: %w", err)
+		}
+		return n, nil
+	}
+	if client != "" {
+		n, err := count("reproof-password-client:"+s.Index.Index("client-address", client), now.Add(clientWindow))
+		if err != nil {
+			return err
+		}
+		if n > int64(lim.PasswordPerClient) {
+			return ErrTriesFromClient
+		}
+	}
+	n, err := count("reproof-password-application:"+a.ID, a.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	left := int64(lim.PasswordPerApplication) - n
+	if left < 0 {
+		// The wrong try that used the last one ended the application;
+		// a right one racing it may still be carrying it on.
+		return ErrPasswordTries
+	}
+	m, err := count("reproof-password-person:"+a.PersonID, now.Add(personWindow))
+	if err != nil {
+		return err
+	}
+	if m > int64(lim.PasswordPerPerson) {
+		return ErrTriesForHolder
+	}
+	holder, err := s.Store.GetPerson(ctx, a.PersonID)
+	if err != nil {
+		return fmt.Errorf("proofing: loading person: %w", err)
+	}
+	ok, err := s.hasher().Verify(holder.PasswordHash, pw)
+	if err != nil {
+		return fmt.Errorf("proofing: stored password hash: %w", err)
+	}
+	switch {
+	case ok:
+		return nil
+	case left == 0:
+		s.end(ctx, a.ID, a.State)
+		return ErrPasswordTries
+	}
+	return &password.WrongPasswordError{Remaining: int(left)}
+}
+
+// end ends a live application still in state at once (its tries are
+// used up): a new one starts from the first factor again. An application
+// that moved on or ended meanwhile stays as it is.
+func (s *Service) end(ctx context.Context, id string, state storage.ApplicationState) {
+	_, _ = s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
+		if a.State == state && s.checkLive(a) == nil {
+			a.ExpiresAt, a.UpdatedAt = s.now(), s.now()
+		}
+		return a, nil
+	})
 }
 
 // complete is the last step of a re-proofing application that ends
@@ -302,18 +505,18 @@ func (s *Service) completePassword(ctx context.Context, a storage.Application, h
 
 // reproofPassword is the password step of a re-proofing application: kind
 // password sets a new password and completes; the others check the
-// current one (with the lockout of every password check).
-func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p person.Proofed, pw string) (storage.Application, error) {
+// current one (checkCurrentPassword, with the re-proofing limits).
+func (s *Service) reproofPassword(ctx context.Context, a storage.Application, p person.Proofed, pw, client string) (storage.Application, error) {
 	var hash, nonce string
 	if a.Kind == storage.KindPassword {
 		if err := password.Check(pw, p.Identity.Birth); err != nil {
 			return a, err
 		}
 		var err error
-		if hash, err = password.Hash(pw, s.passwordParams(), s.rand()); err != nil {
+		if hash, err = s.hasher().Hash(pw); err != nil {
 			return a, fmt.Errorf("proofing: hashing password: %w", err)
 		}
-	} else if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
+	} else if err := s.checkCurrentPassword(ctx, a, client, pw); err != nil {
 		return a, err
 	}
 	next := nextState(a.Kind, storage.StatePassword)
@@ -357,8 +560,9 @@ func (s *Service) faceChallenge(next storage.ApplicationState) ([]byte, error) {
 
 // Act carries out the holder's choice in a recover application's action
 // state: ActionSuspend, ActionResume or ActionReissue (the last two with
-// the credential password).
-func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, error) {
+// the credential password, checked with the re-proofing limits; client is
+// the address the request came from).
+func (s *Service) Act(ctx context.Context, id, token, action, pw, client string) (View, error) {
 	a, err := s.load(ctx, id, token)
 	if err != nil {
 		return View{}, err
@@ -389,7 +593,7 @@ func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, 
 			return cerr
 		})
 	case ActionResume:
-		if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
+		if err := s.checkCurrentPassword(ctx, a, client, pw); err != nil {
 			return View{}, err
 		}
 		personID := a.PersonID
@@ -399,7 +603,7 @@ func (s *Service) Act(ctx context.Context, id, token, action, pw string) (View, 
 			return cerr
 		})
 	case ActionReissue:
-		if err := s.Passwords.Verify(ctx, a.PersonID, pw); err != nil {
+		if err := s.checkCurrentPassword(ctx, a, client, pw); err != nil {
 			return View{}, err
 		}
 		if err := s.canReissue(ctx, a.PersonID, p); err != nil {

@@ -37,9 +37,19 @@ type KeySigner interface {
 
 // Passwords checks a person's credential password with the lockout
 // (person.Passwords): nil, or an error wrapping password.ErrWrongPassword
-// or a *password.LockedError.
+// or a *password.LockedError. Only a person who authenticated with their
+// device key reaches it (a guardian deciding on a request); re-proofing,
+// which has no device key, counts its password tries apart and never
+// touches the lockout.
 type Passwords interface {
 	Verify(ctx context.Context, personID, password string) error
+}
+
+// PasswordHasher hashes new credential passwords and checks a password
+// against a stored hash (password.Argon2id).
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(encoded, password string) (bool, error)
 }
 
 // Sealer encrypts personal data at rest (keys.Sealer).
@@ -82,12 +92,16 @@ type Service struct {
 	Status StatusInvalidator
 
 	// Optional settings; zero values take the defaults.
-	PasswordParams    password.Params // default password.DefaultParams
-	ApplicationTTL    time.Duration   // default 30 minutes
-	FaceAttempts      int             // default 3 failed face checks per application
-	CredentialTTL     time.Duration   // default 3 years (never beyond the document)
-	StatusListSize    int64           // default 1<<17 entries per list
-	DeviceProofMaxAge time.Duration   // default 5 minutes
+	PasswordParams password.Params // default password.DefaultParams
+	// Hasher hashes and checks credential passwords; nil means
+	// password.Argon2id with PasswordParams and Rand.
+	Hasher            PasswordHasher
+	ApplicationTTL    time.Duration // default 30 minutes
+	FaceAttempts      int           // default 3 failed face checks per application
+	Limits            Limits        // re-proofing's tries; see Limits for the defaults
+	CredentialTTL     time.Duration // default 3 years (never beyond the document)
+	StatusListSize    int64         // default 1<<17 entries per list
+	DeviceProofMaxAge time.Duration // default 5 minutes
 	Now               func() time.Time
 	Rand              io.Reader
 }
@@ -130,11 +144,11 @@ func (s *Service) rand() io.Reader {
 	return rand.Reader
 }
 
-func (s *Service) passwordParams() password.Params {
-	if s.PasswordParams == (password.Params{}) {
-		return password.DefaultParams
+func (s *Service) hasher() PasswordHasher {
+	if s.Hasher != nil {
+		return s.Hasher
 	}
-	return s.PasswordParams
+	return password.Argon2id{Params: s.PasswordParams, Rand: s.rand()}
 }
 
 func orDefault[T comparable](v, def T) T {

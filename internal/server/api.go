@@ -65,7 +65,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		action = string(req.Action)
 	}
-	v, err := s.Proofing.Act(r.Context(), r.PathValue("id"), bearer(r), action, req.Password)
+	v, err := s.Proofing.Act(r.Context(), r.PathValue("id"), bearer(r), action, req.Password, clientAddr(r))
 	return replyApplication(w, v, err)
 }
 
@@ -134,7 +134,7 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	v, err := s.Proofing.SetPassword(r.Context(), r.PathValue("id"), bearer(r), req.Password)
+	v, err := s.Proofing.SetPassword(r.Context(), r.PathValue("id"), bearer(r), req.Password, clientAddr(r))
 	return replyApplication(w, v, err)
 }
 
@@ -151,6 +151,10 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) error {
 	httpx.WriteJSON(w, http.StatusCreated, issuedCredential(issued))
 	return nil
 }
+
+// clientAddr is the client address that re-proofing password tries are
+// counted against (IPv6 by its /64).
+func clientAddr(r *http.Request) string { return httpx.ClientIP(r) }
 
 func replyApplication(w http.ResponseWriter, v proofing.View, err error) error {
 	if err != nil {

@@ -15,13 +15,13 @@ import (
 // platform, wallet directory, phone number (the linked one; for kind phone
 // the new one), the prompter (which is asked for the CredentialPassword;
 // for kind password a NewCredentialPassword), the liveness provider, and
-// Replace (kinds that issue a credential); DocumentPath is needed only for
-// kind recover.
+// Replace (kinds that issue a credential); DocumentPath is needed for the
+// kinds that start from the document (phone and recover).
 type ReproofOptions struct {
 	ApplyOptions
 	// Kind is the re-proofing kind: device, password, phone or recover.
 	Kind api.ApplicationKind
-	// Wanghao names the holder (kinds device, password and phone).
+	// Wanghao names the holder (kinds device and password).
 	Wanghao string
 	// Action is what a recover application does: api.ActionSuspend,
 	// ActionResume or ActionReissue.
@@ -47,7 +47,7 @@ func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, 
 		r.secret = NewCredentialPassword
 	}
 	var docType document.Type
-	if o.Kind == api.KindRecover {
+	if fromDocument(o.Kind) {
 		doc, err := readDocument(o.DocumentPath)
 		if err != nil {
 			return nil, err
@@ -77,11 +77,22 @@ type ReproofResult struct {
 	Issued *Result
 }
 
+// fromDocument reports whether kind starts from the document (whose chip
+// is the first factor) rather than from the 网号 (the SMS code to the linked
+// phone).
+func fromDocument(kind api.ApplicationKind) bool {
+	return kind == api.KindPhone || kind == api.KindRecover
+}
+
 func (o *ReproofOptions) check(c *Client) error {
 	switch o.Kind {
-	case api.KindDevice, api.KindPassword, api.KindPhone:
+	case api.KindDevice, api.KindPassword:
 		if o.Wanghao == "" {
 			return fmt.Errorf("%w: no 网号", ErrOptions)
+		}
+	case api.KindPhone:
+		if o.Wanghao != "" {
+			return fmt.Errorf("%w: a phone change starts from the document, not the 网号", ErrOptions)
 		}
 	case api.KindRecover:
 		if !o.Action.Valid() {
@@ -90,7 +101,7 @@ func (o *ReproofOptions) check(c *Client) error {
 	default:
 		return fmt.Errorf("%w: unknown kind %q", ErrOptions, o.Kind)
 	}
-	return o.ApplyOptions.checkFor(c, o.Kind == api.KindRecover)
+	return o.ApplyOptions.checkFor(c, fromDocument(o.Kind))
 }
 
 // faceHash is the face image hash a liveness attestation names: the one
@@ -137,8 +148,8 @@ func (r *run) act(ctx context.Context) (api.Application, error) {
 }
 
 // StartReproof starts a re-proofing application, POST /v1/applications
-// with a kind: the holder named by wanghao, or for kind recover by the
-// document of type t.
+// with a kind: the holder named by wanghao, or for kinds phone and recover
+// by the document of type t.
 func (c *Client) StartReproof(ctx context.Context, kind api.ApplicationKind, wanghao string, t document.Type) (api.StartedApplication, error) {
 	var out api.StartedApplication
 	in := api.StartRequest{Kind: kind, Wanghao: wanghao, DocumentType: t}
