@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -67,7 +66,7 @@ func TestLifecycleOIDCRefusesSuspended(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		link := html.UnescapeString(regexp.MustCompile(`netid://[^"<\s]+`).FindString(string(b)))
+		link := html.UnescapeString(pageLink(string(b)))
 		if link == "" {
 			t.Fatalf("authorization page: %d %s", resp.StatusCode, b)
 		}

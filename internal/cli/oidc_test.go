@@ -75,7 +75,7 @@ func TestOIDCCrossDeviceWithWalletApprove(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "示例商城") {
 		t.Fatalf("authorization page: %d %s", resp.StatusCode, body)
 	}
-	link := html.UnescapeString(regexp.MustCompile(`netid://[^"<\s]+`).FindString(body))
+	link := html.UnescapeString(pageLink(body))
 	if code, out, errOut := runCLI(t, "", vars, "wallet", "approve", link, "--yes"); code != 0 || !strings.Contains(out, "approved at level password") {
 		t.Fatalf("wallet approve: %d %s %s", code, out, errOut)
 	}
@@ -105,4 +105,14 @@ func TestOIDCCrossDeviceWithWalletApprove(t *testing.T) {
 	if code, out, _ := runCLI(t, "", vars, "wallet", "history"); code != 0 || !strings.Contains(out, "示例商城") || !strings.Contains(out, "oidc") {
 		t.Fatalf("history: %s", out)
 	}
+}
+
+// pageLink is the netid:// link of a sign-in page, from the href that
+// carries it (the page also shows it quoted in a command).
+func pageLink(body string) string {
+	m := regexp.MustCompile(`href="(netid://[^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
 }
