@@ -292,7 +292,12 @@ const (
 	OutcomeCancelled RecordOutcome = "cancelled" // also the network identity's cancellation (注销), channel lifecycle
 	OutcomeExpired   RecordOutcome = "expired"
 	OutcomeFailed    RecordOutcome = "failed"
-	// OutcomePresented is an offline presentation the wallet reported.
+	// OutcomeReportedByHolder is an offline presentation the holder
+	// reported (本人申报): their own statement, not the relying party's
+	// act (channel presentation, ReportedBy holder).
+	OutcomeReportedByHolder RecordOutcome = "reported_by_holder"
+	// OutcomePresented is an offline presentation reported by a wallet
+	// before OutcomeReportedByHolder: the holder's statement as well.
 	OutcomePresented RecordOutcome = "presented"
 
 	// The holder's and operators' actions (channel lifecycle).
@@ -318,7 +323,7 @@ const (
 // Valid reports whether o is one of the record outcomes.
 func (o RecordOutcome) Valid() bool {
 	switch o {
-	case OutcomeApproved, OutcomeDeclined, OutcomeCancelled, OutcomeExpired, OutcomeFailed, OutcomePresented,
+	case OutcomeApproved, OutcomeDeclined, OutcomeCancelled, OutcomeExpired, OutcomeFailed, OutcomePresented, OutcomeReportedByHolder,
 		OutcomeSuspendedByHolder, OutcomeResumedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator,
 		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn,
 		OutcomeCredentialIssued, OutcomeDeviceChanged, OutcomeReportedLost, OutcomeResumedAfterRecovery,
@@ -332,11 +337,20 @@ func (o RecordOutcome) Valid() bool {
 // guardian) sees it. Records are history: a channel, level or outcome
 // that this version does not name is shown as it was recorded.
 type Record struct {
-	Seq          int64         `json:"seq"`
-	Time         time.Time     `json:"time"`
-	RelyingParty string        `json:"relying_party"`
-	RPID         string        `json:"rp_id,omitempty"`
-	Channel      RecordChannel `json:"channel"`
+	Seq  int64     `json:"seq"`
+	Time time.Time `json:"time"`
+	// RelyingParty and RPID name who verified; both are empty in a
+	// record the holder reported (ReportedBy), which names only the
+	// Audience the holder gave.
+	RelyingParty string `json:"relying_party"`
+	RPID         string `json:"rp_id,omitempty"`
+	// ReportedBy is ReportedByHolder when the record is the holder's own
+	// statement (an offline presentation they reported, 本人申报), never
+	// a relying party's act; empty otherwise.
+	ReportedBy Reporter `json:"reported_by,omitempty"`
+	// Audience is the audience a holder's report names, as they gave it.
+	Audience string        `json:"audience,omitempty"`
+	Channel  RecordChannel `json:"channel"`
 	// Level is empty for the lifecycle channel.
 	Level Level `json:"level"`
 	// Provided are the claim names given; null when none were.
@@ -346,6 +360,13 @@ type Record struct {
 	Guardian bool `json:"guardian_consent,omitempty"`
 }
 
+// Reporter is who stated what a record says, when it is not the platform
+// recording a relying party's or its own act.
+type Reporter string
+
+// ReportedByHolder: the holder reported it (本人申报).
+const ReportedByHolder Reporter = "holder"
+
 // History answers GET /v1/wallet/history and
 // GET /v1/guardian/wards/{id}/history (query before and limit page it),
 // newest first.
@@ -353,9 +374,10 @@ type History struct {
 	Records []Record `json:"records"`
 }
 
-// PresentationReport is the wallet reporting an offline presentation for
-// the holder's history, POST /v1/wallet/presentations (answered 201 with
-// the Record).
+// PresentationReport is the holder reporting an offline presentation for
+// their own history, POST /v1/wallet/presentations (answered 201 with the
+// Record, ReportedBy holder; 429 past the platform's daily limit per
+// holder). The wallet sends it only when the holder asks.
 type PresentationReport struct {
 	Audience  string   `json:"audience"`
 	Disclosed []string `json:"disclosed"`

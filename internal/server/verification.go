@@ -186,7 +186,7 @@ func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) erro
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	rec, err := s.Verification.RecordPresentation(r.Context(), h, req.Audience, req.Disclosed)
+	rec, err := s.Verification.ReportPresentation(r.Context(), h, req.Audience, req.Disclosed)
 	if err != nil {
 		return err
 	}
