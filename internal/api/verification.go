@@ -309,6 +309,9 @@ const (
 	OutcomePasswordChanged     RecordOutcome = "password_changed"
 	OutcomePhoneChanged        RecordOutcome = "phone_changed"
 	OutcomeConsentWithdrawn    RecordOutcome = "consent_withdrawn"
+	// OutcomeGuardianConsented: the guardian consented ahead to an
+	// under-14 ward's use of a relying party (in the ward's history).
+	OutcomeGuardianConsented RecordOutcome = "guardian_consented"
 
 	// Issuance and re-proofing (channel lifecycle).
 	OutcomeCredentialIssued      RecordOutcome = "credential_issued"
@@ -325,7 +328,7 @@ func (o RecordOutcome) Valid() bool {
 	switch o {
 	case OutcomeApproved, OutcomeDeclined, OutcomeCancelled, OutcomeExpired, OutcomeFailed, OutcomePresented, OutcomeReportedByHolder,
 		OutcomeSuspendedByHolder, OutcomeResumedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator,
-		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn,
+		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn, OutcomeGuardianConsented,
 		OutcomeCredentialIssued, OutcomeDeviceChanged, OutcomeReportedLost, OutcomeResumedAfterRecovery,
 		OutcomeReissuedAfterRecovery, OutcomePasswordReset, OutcomePhoneReplaced:
 		return true
@@ -381,4 +384,39 @@ type History struct {
 type PresentationReport struct {
 	Audience  string   `json:"audience"`
 	Disclosed []string `json:"disclosed"`
+}
+
+// ConsentStatement is a guardian consent statement (a JWS of type
+// netid-guardian-consent+jwt signed by the platform) for one audience and
+// one credential's key: an under-14 holder's wallet puts it into the
+// key-binding JWT of its presentations to that audience.
+type ConsentStatement struct {
+	Audience     string `json:"audience"`
+	CredentialID string `json:"credential_id"`
+	// KeyThumbprint is the RFC 7638 thumbprint of the credential's holder
+	// key (the statement's cnf.jkt).
+	KeyThumbprint string    `json:"key_thumbprint"`
+	Statement     string    `json:"statement"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// ConsentStatements answers GET /v1/wallet/guardian-consents: the
+// statements of every audience the holder's guardian consented to (none
+// for a holder of 14 or more).
+type ConsentStatements struct {
+	Statements []ConsentStatement `json:"statements"`
+}
+
+// WardConsentRequest is POST /v1/guardian/wards/{id}/consents: a guardian
+// consenting ahead to an under-14 ward's use of a relying party (its ID),
+// or of in-person checks without the network ("netid:eid"), confirmed with
+// the guardian's credential password (answered 201 with WardConsent).
+type WardConsentRequest struct {
+	Audience string `json:"audience"`
+	Password string `json:"password"`
+}
+
+// WardConsent answers a WardConsentRequest.
+type WardConsent struct {
+	Audience string `json:"audience"`
 }

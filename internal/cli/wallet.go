@@ -23,6 +23,7 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"guardian": walletGuardian,
 		"approve":  walletApprove,
 		"history":  walletHistory,
+		"consents": walletConsents, // consent.go
 		// Re-proofing (reproof.go).
 		"device":          walletDevice,
 		"forgot-password": walletForgotPassword,
@@ -297,5 +298,6 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 		"approve":  decide(true),
 		"decline":  decide(false),
 		"consents": guardianConsents,
+		"allow":    guardianAllow, // consent.go
 	})
 }

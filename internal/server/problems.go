@@ -109,6 +109,8 @@ var mappings = []mapping{
 	{verification.ErrWrongHolder, http.StatusForbidden, "wrong-holder", "This verification is for another person"},
 	{verification.ErrLevel, http.StatusUnprocessableEntity, "level-not-reached", "Assurance level not reached"},
 	{verification.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
+	{verification.ErrNotUnder14, http.StatusUnprocessableEntity, "not-under-14", "The ward is 14 or older: no guardian consent applies"},
+	{verification.ErrNoSuchRelyingParty, http.StatusNotFound, "relying-party-not-found", "No such relying party"},
 	{verification.ErrTooManyReports, http.StatusTooManyRequests, "too-many-reports", "Too many reported presentations today"},
 	{relyingparty.ErrUnauthenticated, http.StatusUnauthorized, "client-unauthenticated", "Relying party not authenticated"},
 	{relyingparty.ErrDisabled, http.StatusForbidden, "client-disabled", "Relying party disabled"},

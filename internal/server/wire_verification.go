@@ -53,12 +53,13 @@ var recordChannels = map[string]api.RecordChannel{
 // are the strings of the session states of the same names, so they share
 // their entries (the tests check that they stay so).
 var recordOutcomes = map[string]api.RecordOutcome{
-	string(storage.SessionApproved):      api.OutcomeApproved,
-	string(storage.SessionDeclined):      api.OutcomeDeclined,
-	string(storage.SessionCancelled):     api.OutcomeCancelled,
-	string(storage.SessionExpired):       api.OutcomeExpired,
-	string(storage.SessionFailed):        api.OutcomeFailed,
-	verification.OutcomeReportedByHolder: api.OutcomeReportedByHolder,
+	string(storage.SessionApproved):       api.OutcomeApproved,
+	string(storage.SessionDeclined):       api.OutcomeDeclined,
+	string(storage.SessionCancelled):      api.OutcomeCancelled,
+	string(storage.SessionExpired):        api.OutcomeExpired,
+	string(storage.SessionFailed):         api.OutcomeFailed,
+	verification.OutcomeReportedByHolder:  api.OutcomeReportedByHolder,
+	verification.OutcomeGuardianConsented: api.OutcomeGuardianConsented,
 	// Offline presentations reported before the outcome above existed.
 	"presented": api.OutcomePresented,
 

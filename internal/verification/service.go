@@ -29,6 +29,7 @@ type Store interface {
 	ListConsents(ctx context.Context, personID string) ([]storage.Consent, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
 	GetCredential(ctx context.Context, id string) (storage.Credential, error)
+	ListCredentials(ctx context.Context, personID string) ([]storage.Credential, error)
 	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]storage.Record, error)
 	// Increment counts a holder's reported presentations (see
 	// storage.Storage).
