@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,4 +96,41 @@ func mustPerson(t *testing.T, e *env, h *holderKey) storage.Person {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestRacingReportsKeepTheLimit: reports sent at once are counted one by
+// one in the database: exactly the limit is accepted, on both backends.
+func TestRacingReportsKeepTheLimit(t *testing.T) {
+	backends(t, testRacingReports)
+}
+
+func testRacingReports(t *testing.T, db string) {
+	e := newEnvWith(t, db, func(c *config.Config) { c.ReportsPerDay = 5 })
+	h := e.apply(adult(t))
+	p := mustPerson(t, e, h)
+	const n = 20
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			_, err := e.p.Verification.ReportPresentation(e.ctx, verification.Holder{Person: p}, "https://shop.example", nil)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var ok, limited int
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, verification.ErrTooManyReports):
+			limited++
+		default:
+			t.Errorf("report: %v", err)
+		}
+	}
+	if ok != 5 || limited != n-5 {
+		t.Fatalf("%d accepted, %d limited; want 5 and %d", ok, limited, n-5)
+	}
 }
