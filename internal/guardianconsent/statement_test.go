@@ -80,7 +80,7 @@ func TestSignVerify(t *testing.T) {
 		{"no audience expected", tok, func(e *Expect) { e.Audience, e.KeyThumbprint = "", f.holder }, ErrMismatch},
 		{"expired", tok, func(e *Expect) { e.Now = t0.Add(24 * time.Hour) }, ErrExpired},
 		{"not yet valid", tok, func(e *Expect) { e.Now = t0.Add(-time.Minute) }, ErrExpired},
-		{"within leeway", tok, func(e *Expect) { e.Now, e.Leeway = t0.Add(-time.Second), 5 * time.Second }, nil},
+		{"within leeway", tok, func(e *Expect) { e.Now, e.Leeway = t0.Add(-time.Second), 5*time.Second }, nil},
 		{"another signer", otherTok, func(*Expect) {}, ErrSignature},
 		{"empty", "", func(*Expect) {}, ErrMalformed},
 		{"too long", strings.Repeat("a", MaxLen+1), func(*Expect) {}, ErrMalformed},
