@@ -148,8 +148,8 @@ func TestEIDUnder14NeedsGuardianConsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eidverify.VerifyOffline(ctx, v, payload, e.clock.Now()); err == nil {
-		t.Fatal("an offline code of an 11-year-old without guardian consent verified")
+	if _, err := eidverify.VerifyOffline(ctx, v, payload, e.clock.Now()); !errors.Is(err, eidverify.ErrGuardianConsent) {
+		t.Fatalf("an offline code of an 11-year-old without guardian consent: %v", err)
 	}
 	must(t, e.holderCall(parent, "POST", "/v1/guardian/wards/"+ward+"/consents", map[string]any{"audience": eid.AudienceOffline, "password": "27418596"}), http.StatusCreated)
 	st := e.statements(kid)[eid.AudienceOffline]
