@@ -370,6 +370,9 @@ type Reporter string
 // ReportedByHolder: the holder reported it (本人申报).
 const ReportedByHolder Reporter = "holder"
 
+// Valid reports whether r is one of the reporters.
+func (r Reporter) Valid() bool { return r == ReportedByHolder }
+
 // History answers GET /v1/wallet/history and
 // GET /v1/guardian/wards/{id}/history (query before and limit page it),
 // newest first.
