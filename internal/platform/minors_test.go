@@ -157,6 +157,7 @@ func TestEIDUnder14NeedsGuardianConsent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("offline code with the statement: %d bytes (at most %d)", len(payload), eid.MaxOfflineSize)
 	if pres, err := eidverify.VerifyOffline(ctx, v, payload, e.clock.Now()); err != nil || !pres.GuardianConsent {
 		t.Fatalf("with the guardian's consent: %+v %v", pres, err)
 	}
