@@ -23,7 +23,13 @@
 // a new nonce), ErrExpired, ErrSuspended and ErrRevoked (the holder must
 // renew or reinstate the credential), ErrStatusUnavailable (the platform
 // cannot be reached; retry later: a rejected presentation does not use up
-// its nonce), ErrReplay, ErrAudience, ErrNonce and ErrIssuer.
+// its nonce), ErrReplay, ErrAudience, ErrNonce, ErrIssuer, and
+// ErrGuardianConsent: the holder is under 14 (their credential says so) and
+// the presentation carries no consent of their guardian for this relying
+// party's audience. The rules require that consent per platform; the
+// guardian gives it from their wallet, and the child's wallet then carries
+// a statement signed by the platform in every presentation to this
+// audience (Presentation.GuardianConsent reports it).
 //
 // # Verification sessions
 //

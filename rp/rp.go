@@ -47,6 +47,11 @@ var (
 	// ErrStale: the holder's signature is older than Expect.MaxAge (or
 	// dated in the future); ask the wallet for a new presentation.
 	ErrStale = errors.New("presentation not fresh")
+	// ErrGuardianConsent: the holder is under 14 and the presentation
+	// carries no valid consent of their guardian for this relying party
+	// (the guardian consents from their wallet; the child's wallet then
+	// fetches the statement once, online, before presenting offline).
+	ErrGuardianConsent = errors.New("guardian consent required")
 )
 
 // Option configures a Verifier.
@@ -227,12 +232,17 @@ type Presentation struct {
 	Claims    map[string]any
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// GuardianConsent reports that the holder is under 14 and presented
+	// their guardian's consent for this relying party (without it the
+	// presentation does not verify: ErrGuardianConsent).
+	GuardianConsent bool
 }
 
 // VerifyPresentation verifies a presentation: issuer signature and
 // validity, key binding to the holder's device key with the expected
-// audience and nonce, the disclosures, the credential's status, and that the
-// nonce was not used before. Only the keys and status lists are fetched,
+// audience and nonce, the disclosures, for a holder under 14 their
+// guardian's consent for want.Audience, the credential's status, and that
+// the nonce was not used before. Only the keys and status lists are fetched,
 // and only when the cache does not hold them.
 func (v *Verifier) VerifyPresentation(ctx context.Context, presentation string, want Expect) (*Presentation, error) {
 	if want.Audience == "" || want.Nonce == "" {
@@ -271,6 +281,8 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, presentation string, 
 		Claims:       c.Disclosed,
 		IssuedAt:     c.Claims.IssuedAt,
 		ExpiresAt:    c.Claims.ExpiresAt,
+
+		GuardianConsent: c.KeyBinding.GuardianConsent != nil,
 	}, nil
 }
 
@@ -283,6 +295,7 @@ func classify(err error) error {
 		{credential.ErrAudience, ErrAudience},
 		{credential.ErrNonce, ErrNonce},
 		{credential.ErrStale, ErrStale},
+		{credential.ErrGuardianConsent, ErrGuardianConsent},
 	} {
 		if errors.Is(err, m.from) {
 			return fmt.Errorf("%w: %w", m.to, err)

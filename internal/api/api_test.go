@@ -194,6 +194,7 @@ func TestValid(t *testing.T) {
 		"Decision":         func(s string) bool { return Decision(s).Valid() },
 		"RecordChannel":    func(s string) bool { return RecordChannel(s).Valid() },
 		"RecordOutcome":    func(s string) bool { return RecordOutcome(s).Valid() },
+		"Reporter":         func(s string) bool { return Reporter(s).Valid() },
 		"CredentialState":  func(s string) bool { return CredentialState(s).Valid() },
 		"StatusBy":         func(s string) bool { return StatusBy(s).Valid() },
 		"PersonState":      func(s string) bool { return PersonState(s).Valid() },

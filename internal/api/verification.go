@@ -292,7 +292,12 @@ const (
 	OutcomeCancelled RecordOutcome = "cancelled" // also the network identity's cancellation (注销), channel lifecycle
 	OutcomeExpired   RecordOutcome = "expired"
 	OutcomeFailed    RecordOutcome = "failed"
-	// OutcomePresented is an offline presentation the wallet reported.
+	// OutcomeReportedByHolder is an offline presentation the holder
+	// reported (本人申报): their own statement, not the relying party's
+	// act (channel presentation, ReportedBy holder).
+	OutcomeReportedByHolder RecordOutcome = "reported_by_holder"
+	// OutcomePresented is an offline presentation reported by a wallet
+	// before OutcomeReportedByHolder: the holder's statement as well.
 	OutcomePresented RecordOutcome = "presented"
 
 	// The holder's and operators' actions (channel lifecycle).
@@ -304,6 +309,9 @@ const (
 	OutcomePasswordChanged     RecordOutcome = "password_changed"
 	OutcomePhoneChanged        RecordOutcome = "phone_changed"
 	OutcomeConsentWithdrawn    RecordOutcome = "consent_withdrawn"
+	// OutcomeGuardianConsented: the guardian consented ahead to an
+	// under-14 ward's use of a relying party (in the ward's history).
+	OutcomeGuardianConsented RecordOutcome = "guardian_consented"
 
 	// Issuance and re-proofing (channel lifecycle).
 	OutcomeCredentialIssued      RecordOutcome = "credential_issued"
@@ -318,9 +326,9 @@ const (
 // Valid reports whether o is one of the record outcomes.
 func (o RecordOutcome) Valid() bool {
 	switch o {
-	case OutcomeApproved, OutcomeDeclined, OutcomeCancelled, OutcomeExpired, OutcomeFailed, OutcomePresented,
+	case OutcomeApproved, OutcomeDeclined, OutcomeCancelled, OutcomeExpired, OutcomeFailed, OutcomePresented, OutcomeReportedByHolder,
 		OutcomeSuspendedByHolder, OutcomeResumedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator,
-		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn,
+		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn, OutcomeGuardianConsented,
 		OutcomeCredentialIssued, OutcomeDeviceChanged, OutcomeReportedLost, OutcomeResumedAfterRecovery,
 		OutcomeReissuedAfterRecovery, OutcomePasswordReset, OutcomePhoneReplaced:
 		return true
@@ -332,11 +340,20 @@ func (o RecordOutcome) Valid() bool {
 // guardian) sees it. Records are history: a channel, level or outcome
 // that this version does not name is shown as it was recorded.
 type Record struct {
-	Seq          int64         `json:"seq"`
-	Time         time.Time     `json:"time"`
-	RelyingParty string        `json:"relying_party"`
-	RPID         string        `json:"rp_id,omitempty"`
-	Channel      RecordChannel `json:"channel"`
+	Seq  int64     `json:"seq"`
+	Time time.Time `json:"time"`
+	// RelyingParty and RPID name who verified; both are empty in a
+	// record the holder reported (ReportedBy), which names only the
+	// Audience the holder gave.
+	RelyingParty string `json:"relying_party"`
+	RPID         string `json:"rp_id,omitempty"`
+	// ReportedBy is ReportedByHolder when the record is the holder's own
+	// statement (an offline presentation they reported, 本人申报), never
+	// a relying party's act; empty otherwise.
+	ReportedBy Reporter `json:"reported_by,omitempty"`
+	// Audience is the audience a holder's report names, as they gave it.
+	Audience string        `json:"audience,omitempty"`
+	Channel  RecordChannel `json:"channel"`
 	// Level is empty for the lifecycle channel.
 	Level Level `json:"level"`
 	// Provided are the claim names given; null when none were.
@@ -346,6 +363,16 @@ type Record struct {
 	Guardian bool `json:"guardian_consent,omitempty"`
 }
 
+// Reporter is who stated what a record says, when it is not the platform
+// recording a relying party's or its own act.
+type Reporter string
+
+// ReportedByHolder: the holder reported it (本人申报).
+const ReportedByHolder Reporter = "holder"
+
+// Valid reports whether r is one of the reporters.
+func (r Reporter) Valid() bool { return r == ReportedByHolder }
+
 // History answers GET /v1/wallet/history and
 // GET /v1/guardian/wards/{id}/history (query before and limit page it),
 // newest first.
@@ -353,10 +380,46 @@ type History struct {
 	Records []Record `json:"records"`
 }
 
-// PresentationReport is the wallet reporting an offline presentation for
-// the holder's history, POST /v1/wallet/presentations (answered 201 with
-// the Record).
+// PresentationReport is the holder reporting an offline presentation for
+// their own history, POST /v1/wallet/presentations (answered 201 with the
+// Record, ReportedBy holder; 429 past the platform's daily limit per
+// holder). The wallet sends it only when the holder asks.
 type PresentationReport struct {
 	Audience  string   `json:"audience"`
 	Disclosed []string `json:"disclosed"`
+}
+
+// ConsentStatement is a guardian consent statement (a JWS of type
+// netid-guardian-consent+jwt signed by the platform) for one audience and
+// one credential's key: an under-14 holder's wallet puts it into the
+// key-binding JWT of its presentations to that audience.
+type ConsentStatement struct {
+	Audience     string `json:"audience"`
+	CredentialID string `json:"credential_id"`
+	// KeyThumbprint is the RFC 7638 thumbprint of the credential's holder
+	// key (the statement's cnf.jkt).
+	KeyThumbprint string    `json:"key_thumbprint"`
+	Statement     string    `json:"statement"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// ConsentStatements answers GET /v1/wallet/guardian-consents: the
+// statements of every audience the holder's guardian consented to (none
+// for a holder of 14 or more).
+type ConsentStatements struct {
+	Statements []ConsentStatement `json:"statements"`
+}
+
+// WardConsentRequest is POST /v1/guardian/wards/{id}/consents: a guardian
+// consenting ahead to an under-14 ward's use of a relying party (its ID),
+// or of in-person checks without the network ("netid:eid"), confirmed with
+// the guardian's credential password (answered 201 with WardConsent).
+type WardConsentRequest struct {
+	Audience string `json:"audience"`
+	Password string `json:"password"`
+}
+
+// WardConsent answers a WardConsentRequest.
+type WardConsent struct {
+	Audience string `json:"audience"`
 }

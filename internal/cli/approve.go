@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -113,11 +114,16 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tTIME\tWHO\tHOW\tLEVEL\tPROVIDED\tOUTCOME")
 	for _, r := range recs {
-		outcome := r.Outcome
+		who, outcome := r.RelyingParty, string(r.Outcome)
 		if r.Guardian {
 			outcome += " (guardian)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format(time.DateTime), r.RelyingParty, r.Channel, r.Level, strings.Join(r.Provided, ","), outcome)
+		if r.ReportedBy == api.ReportedByHolder {
+			// The holder's own statement: never shown as the relying
+			// party's act.
+			who, outcome = "本人申报 reported by you", "you presented to "+strconv.Quote(r.Audience)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format(time.DateTime), who, r.Channel, r.Level, strings.Join(r.Provided, ","), outcome)
 	}
 	return tw.Flush()
 }

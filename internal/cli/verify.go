@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -42,6 +43,10 @@ func verify(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	p, err := v.VerifyPresentation(ctx, presentation, rp.Expect{Audience: *audience, Nonce: *nonce, MaxAge: *maxAge})
+	if errors.Is(err, rp.ErrGuardianConsent) {
+		fmt.Fprintf(env.Stdout, "INVALID: 未满十四周岁，缺少监护人对本平台的同意 the holder is under 14 and their guardian's consent for %s is missing or invalid (%s)\n", *audience, oneLine(err))
+		return verdictError{err}
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stdout, "INVALID: %s\n", oneLine(err))
 		return verdictError{err}
@@ -61,6 +66,9 @@ func verify(ctx context.Context, env Env, args []string) error {
 	}
 	if len(names) == 0 {
 		fmt.Fprintln(env.Stdout, "  (no claims disclosed)")
+	}
+	if p.GuardianConsent {
+		fmt.Fprintln(env.Stdout, "  未满十四周岁，监护人已同意 under 14: the guardian consented to this relying party")
 	}
 	return nil
 }

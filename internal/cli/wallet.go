@@ -23,6 +23,7 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"guardian": walletGuardian,
 		"approve":  walletApprove,
 		"history":  walletHistory,
+		"consents": walletConsents, // consent.go
 		// Re-proofing (reproof.go).
 		"device":          walletDevice,
 		"forgot-password": walletForgotPassword,
@@ -207,7 +208,7 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 	pwFile := fs.String("password-file", "", "file holding the credential password (else env NETID_PASSWORD, else a prompt)")
 	var disclose listFlag
 	fs.Var(&disclose, "disclose", "a claim to disclose (repeatable): age_over_14, age_over_16, age_over_18, age_over_60, name, …")
-	record := fs.Bool("record", true, "record the presentation in your verification history (needs the platform)")
+	report := fs.Bool("report", false, "tell the platform about this presentation, for your own history (本人申报: shown as reported by you; off by default: the relying party verifies offline and the platform learns nothing)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -223,11 +224,12 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, p)
-	if *record {
-		// The relying party verifies offline; the wallet reports the
-		// presentation so it appears in the holder's own history.
+	if *report {
+		// The relying party verifies offline and tells the platform
+		// nothing; only the holder's own request reports it, as their
+		// statement.
 		if err := client(u.Wallet.Server).ReportPresentation(ctx, u, *audience, disclose); err != nil {
-			fmt.Fprintf(env.Stderr, "netid wallet present: not recorded in your history: %s\n", oneLine(err))
+			fmt.Fprintf(env.Stderr, "netid wallet present: 未记入你的记录 not added to your history: %s\n", oneLine(err))
 		}
 	}
 	return nil
@@ -296,5 +298,6 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 		"approve":  decide(true),
 		"decline":  decide(false),
 		"consents": guardianConsents,
+		"allow":    guardianAllow, // consent.go
 	})
 }

@@ -57,6 +57,10 @@ type Config struct {
 	// RateLimit is the sustained requests per second allowed per client
 	// address (bursts of twice that); 0 turns rate limiting off.
 	RateLimit float64
+	// ReportsPerDay is how many offline presentations a holder may report
+	// for their own history per day (counted in the database, so the limit
+	// holds across restarts and replicas).
+	ReportsPerDay float64
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
@@ -144,6 +148,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	str(&c.AdminTokenFile, "admin-token-file", "", "file holding the admin API's bearer token (default: admin API off)")
 	dur(&c.SessionTTL, "session-ttl", 5*time.Minute, "validity of a verification session's code")
 	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address (0: off)")
+	num(&c.ReportsPerDay, "reports-per-day", 20, "offline presentations a holder may report per day for their own history")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
@@ -228,6 +233,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 0 || c.RateLimit > 1e6 {
 		bad("--rate-limit %v: want 0 (off) to 1000000", c.RateLimit)
+	}
+	if c.ReportsPerDay < 1 || c.ReportsPerDay > 10000 || c.ReportsPerDay != float64(int(c.ReportsPerDay)) {
+		bad("--reports-per-day %v: want a whole number from 1 to 10000", c.ReportsPerDay)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

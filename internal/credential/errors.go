@@ -37,6 +37,10 @@ var (
 	// ErrUnknownClaim: Present was asked to disclose a claim that is not
 	// selectively disclosable in this credential.
 	ErrUnknownClaim = errors.New("credential: no such selectively disclosable claim")
+	// ErrGuardianConsent: the credential says its holder is under 14 and
+	// the key-binding JWT carries no valid guardian consent statement for
+	// this audience and this credential's key (package guardianconsent).
+	ErrGuardianConsent = errors.New("credential: guardian consent required")
 	// ErrInvalidClaims: Issue was given incomplete or inconsistent claims
 	// or keys.
 	ErrInvalidClaims = errors.New("credential: invalid claims for issuance")

@@ -49,6 +49,12 @@ type Claims struct {
 	Holder *jose.JSONWebKey
 	// Status is the credential's status list entry.
 	Status Status
+	// GuardianConsentRequired says the holder is under 14 for the whole
+	// validity of the credential: a verifier must then receive, in the
+	// key-binding JWT, the guardian's consent statement for its audience
+	// (package guardianconsent). It is a plaintext claim (ClaimGuardianConsentRequired),
+	// present only when true, so a holder cannot withhold it.
+	GuardianConsentRequired bool
 	// Disclosable are the other selectively disclosable claims, e.g.
 	// "age_over_18": true; it must not hold ClaimWanghao. After
 	// verification it holds the disclosed ones, except the 网号, which is
@@ -61,11 +67,16 @@ type Claims struct {
 // naming it in Present.
 const ClaimWanghao = "wanghao"
 
+// ClaimGuardianConsentRequired is the plaintext claim of
+// Claims.GuardianConsentRequired.
+const ClaimGuardianConsentRequired = "guardian_consent_required"
+
 // plaintextClaims are the claims this profile always issues in plaintext;
 // none of them may be selectively disclosable (SD-JWT VC §3.2.2.2 for iss,
 // nbf, exp, cnf, vct, status).
 var plaintextClaims = []string{
 	"iss", "iat", "nbf", "exp", "vct", "vct#integrity", "jti", "cnf", "status", "_sd", "_sd_alg", "...",
+	ClaimGuardianConsentRequired,
 }
 
 // Decoys: Issue adds minDecoys + (0..decoySpread-1) random digests to _sd.
@@ -144,6 +155,9 @@ func (i Issuer) Issue(c Claims) (string, error) {
 		}},
 		"_sd_alg": SDAlg,
 		"_sd":     digests,
+	}
+	if c.GuardianConsentRequired {
+		payload[ClaimGuardianConsentRequired] = true
 	}
 	body, err := marshal(payload)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/jws"
 )
 
@@ -25,6 +26,14 @@ import (
 // SD-JWT's structure and that holderKey matches cnf.jwk, so a wrong device
 // key fails here rather than at the relying party.
 func Present(sdjwt string, disclose []string, holderKey crypto.Signer, audience, nonce string, now time.Time) (string, error) {
+	return PresentWithConsent(sdjwt, disclose, holderKey, audience, nonce, "", now)
+}
+
+// PresentWithConsent is Present for an under-14 holder: consent, the
+// guardian consent statement for audience and this credential's key
+// (package guardianconsent), goes into the key-binding JWT, whose
+// signature covers it. An empty consent is Present.
+func PresentWithConsent(sdjwt string, disclose []string, holderKey crypto.Signer, audience, nonce, consent string, now time.Time) (string, error) {
 	if audience == "" {
 		return "", fmt.Errorf("%w: empty audience", ErrAudience)
 	}
@@ -85,12 +94,16 @@ func Present(sdjwt string, disclose []string, holderKey crypto.Signer, audience,
 		}
 	}
 	sum := sha256.Sum256([]byte(b.String()))
-	kbBody, err := marshal(map[string]any{
+	kbClaims := map[string]any{
 		"iat":     now.Unix(),
 		"aud":     audience,
 		"nonce":   nonce,
 		"sd_hash": jws.B64.EncodeToString(sum[:]),
-	})
+	}
+	if consent != "" {
+		kbClaims[guardianconsent.ClaimInKeyBinding] = consent
+	}
+	kbBody, err := marshal(kbClaims)
 	if err != nil {
 		return "", fmt.Errorf("credential: encoding key-binding JWT: %w", err)
 	}

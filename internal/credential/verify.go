@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/strictjson"
 )
@@ -45,6 +46,16 @@ type Credential struct {
 type KeyBinding struct {
 	IssuedAt        time.Time
 	Audience, Nonce string
+	// GuardianConsent is the verified guardian consent statement, when the
+	// holder is under 14 (nil otherwise).
+	GuardianConsent *guardianconsent.Statement
+}
+
+// UnderFourteen reports whether the credential says its holder is under
+// 14: its plaintext ClaimGuardianConsentRequired, or a disclosed
+// age_over_14 of false (a credential issued before that claim existed).
+func (c *Credential) UnderFourteen() bool {
+	return c.Claims.GuardianConsentRequired || c.Disclosed["age_over_14"] == false
 }
 
 // PresentationOptions are what a relying party expects of a presentation.
@@ -181,9 +192,42 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	if o.Now.Sub(kb.IssuedAt) > maxAge+leeway {
 		return nil, fmt.Errorf("%w: older than %v", ErrStale, maxAge)
 	}
+	if cred.UnderFourteen() {
+		st, err := guardianConsent(kbClaims, cred, o)
+		if err != nil {
+			return nil, err
+		}
+		kb.GuardianConsent = &st
+	}
 	cred.Raw = p
 	cred.KeyBinding = &kb
 	return cred, nil
+}
+
+// guardianConsent checks the guardian consent statement an under-14
+// holder's key-binding JWT must carry: signed by the credential's issuer
+// (o.Keys), for o.Audience, naming the key that signed the key-binding
+// JWT, and valid now.
+func guardianConsent(kb map[string]any, cred *Credential, o PresentationOptions) (guardianconsent.Statement, error) {
+	v, ok := kb[guardianconsent.ClaimInKeyBinding]
+	if !ok {
+		return guardianconsent.Statement{}, fmt.Errorf("%w: the holder is under 14 and the presentation carries no guardian consent for this relying party", ErrGuardianConsent)
+	}
+	tok, ok := v.(string)
+	if !ok {
+		return guardianconsent.Statement{}, fmt.Errorf("%w: claim %s is not a string", ErrGuardianConsent, guardianconsent.ClaimInKeyBinding)
+	}
+	jkt, err := guardianconsent.Thumbprint(cred.Claims.Holder)
+	if err != nil {
+		return guardianconsent.Statement{}, fmt.Errorf("%w: %w", ErrGuardianConsent, err)
+	}
+	st, err := guardianconsent.Verify(tok, guardianconsent.Expect{
+		Keys: o.Keys, Issuer: cred.Claims.Issuer, Audience: o.Audience, KeyThumbprint: jkt, Now: o.Now, Leeway: max(o.Leeway, 0),
+	})
+	if err != nil {
+		return guardianconsent.Statement{}, fmt.Errorf("%w: %w", ErrGuardianConsent, err)
+	}
+	return st, nil
 }
 
 // verifyIssued verifies the issuer-signed part of sd and returns the
@@ -265,6 +309,13 @@ func decodeIssued(body []byte, discs []Disclosure) (*Credential, *ecdsa.PublicKe
 	var holder *ecdsa.PublicKey
 	c.Holder, holder, e = cnfClaim(cl)
 	errs = append(errs, e)
+	if v, ok := cl[ClaimGuardianConsentRequired]; ok {
+		if b, isBool := v.(bool); isBool {
+			c.GuardianConsentRequired = b
+		} else {
+			errs = append(errs, fmt.Errorf("claim %s is not a boolean", ClaimGuardianConsentRequired))
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}

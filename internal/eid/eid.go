@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/strictjson"
 )
 
@@ -31,7 +32,7 @@ const Window = 60 * time.Second
 const Skew = 5 * time.Second
 
 // AudienceOffline is the aud of an offline payload's key-binding JWT.
-const AudienceOffline = "netid:eid"
+const AudienceOffline = guardianconsent.AudienceOfflineInPerson
 
 // Typ is the typ header of an online payload's JWS.
 const Typ = "netid-eid+jwt"

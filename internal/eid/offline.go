@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/rp"
 )
@@ -26,6 +27,14 @@ var DefaultDisclose = []string{"age_over_18"}
 // crypto/rand) and iat now. A payload longer than MaxOfflineSize (too many
 // disclosures for one QR code) is ErrMalformed.
 func SignOffline(sdjwt string, disclose []string, key *ecdsa.PrivateKey, now time.Time, random io.Reader) (string, error) {
+	return SignOfflineWithConsent(sdjwt, disclose, key, "", now, random)
+}
+
+// SignOfflineWithConsent is SignOffline for a holder under 14: consent is
+// the guardian consent statement for AudienceOffline and this credential's
+// key (package guardianconsent), carried in the key-binding JWT; without
+// it an offline verifier refuses the code.
+func SignOfflineWithConsent(sdjwt string, disclose []string, key *ecdsa.PrivateKey, consent string, now time.Time, random io.Reader) (string, error) {
 	if key == nil {
 		return "", fmt.Errorf("eid: no device key")
 	}
@@ -39,7 +48,7 @@ func SignOffline(sdjwt string, disclose []string, key *ecdsa.PrivateKey, now tim
 	if err != nil {
 		return "", err
 	}
-	p, err := credential.Present(sdjwt, disclose, key, AudienceOffline, nonce, time.Unix(now.Unix(), 0))
+	p, err := credential.PresentWithConsent(sdjwt, disclose, key, AudienceOffline, nonce, consent, time.Unix(now.Unix(), 0))
 	if err != nil {
 		return "", fmt.Errorf("eid: presenting: %w", err)
 	}
@@ -54,7 +63,9 @@ func SignOffline(sdjwt string, disclose []string, key *ecdsa.PrivateKey, now tim
 // nonce of its key-binding JWT, unverified. It checks the prefix, the size
 // (MaxOfflineSize), the SD-JWT structure, and that the key-binding JWT's
 // claims are exactly iat, aud (AudienceOffline), nonce (16 bytes of
-// base64url) and sd_hash. Every error wraps ErrMalformed.
+// base64url) and sd_hash, and for a holder under 14 the guardian consent
+// statement (a string; the presentation's verification checks it). Every
+// error wraps ErrMalformed.
 //
 // The caller must then verify the presentation: [VerifyOffline] does, with
 // the checks this format needs.
@@ -91,7 +102,7 @@ func parseOffline(payload string) (offline, error) {
 	if err != nil {
 		return offline{}, fmt.Errorf("%w: key-binding JWT: %w", ErrMalformed, err)
 	}
-	m, err := decodeFlat(kb.Payload, "iat", "aud", "nonce", "sd_hash")
+	m, err := decodeFlat(kb.Payload, "iat", "aud", "nonce", "sd_hash", guardianconsent.ClaimInKeyBinding)
 	if err != nil {
 		return offline{}, fmt.Errorf("%w: key-binding JWT: %w", ErrMalformed, err)
 	}

@@ -32,7 +32,9 @@ type memStore struct {
 	creds  map[string]storage.Credential
 	people map[string]storage.Person
 	nonces map[string]time.Time
-	now    func() time.Time
+	// consents are keyed by person ID + " " + relying party ID.
+	consents map[string]storage.Consent
+	now      func() time.Time
 	// log receives the records of committed transactions.
 	log  *memLog
 	txMu sync.Mutex
@@ -101,6 +103,16 @@ func (m *memStore) GetPerson(_ context.Context, id string) (storage.Person, erro
 		return p, storage.ErrNotFound
 	}
 	return p, nil
+}
+
+func (m *memStore) GetConsent(_ context.Context, personID, rpID string) (storage.Consent, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.consents[personID+" "+rpID]
+	if !ok {
+		return c, storage.ErrNotFound
+	}
+	return c, nil
 }
 
 func (m *memStore) UseNonce(_ context.Context, key string, exp time.Time) error {
@@ -223,7 +235,7 @@ func newFixture(t testing.TB, birth document.Date) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{sealer: sealer, now: t0, key: newKey(t), cid: "cred-1", person: "person-1", log: &memLog{}}
-	f.store = &memStore{creds: map[string]storage.Credential{}, people: map[string]storage.Person{}, nonces: map[string]time.Time{}, now: f.clock, log: f.log}
+	f.store = &memStore{creds: map[string]storage.Credential{}, people: map[string]storage.Person{}, nonces: map[string]time.Time{}, consents: map[string]storage.Consent{}, now: f.clock, log: f.log}
 	f.id = testIdentity(t, birth)
 	f.photo = devauthority.FaceImage(f.id.Name)
 	p := storage.Person{ID: f.person, Index: "idx", Wanghao: "WH0001", State: storage.PersonActive}

@@ -21,7 +21,9 @@ import (
 // policy offline, and no record in the holder's history.
 //
 // Errors wrap this package's sentinels (ErrMalformed, ErrWindow, ErrReplay,
-// ErrSuspended, ErrRevoked, ErrExpired, ErrSignature for any other
+// ErrSuspended, ErrRevoked, ErrExpired, ErrGuardianConsent (a holder under
+// 14 without their guardian's consent to offline in-person checks: the
+// code carries it), ErrSignature for any other
 // verification failure) together with the cause from eid or rp; a status
 // list that cannot be fetched is rp.ErrStatusUnavailable alone.
 func VerifyOffline(ctx context.Context, v *rp.Verifier, payload string, now time.Time) (*rp.Presentation, error) {
@@ -38,6 +40,7 @@ func VerifyOffline(ctx context.Context, v *rp.Verifier, payload string, now time
 		{rp.ErrSuspended, ErrSuspended},
 		{rp.ErrRevoked, ErrRevoked},
 		{rp.ErrExpired, ErrExpired},
+		{rp.ErrGuardianConsent, ErrGuardianConsent},
 		{rp.ErrStatusUnavailable, nil},
 		{rp.ErrInvalid, ErrSignature},
 	} {

@@ -45,6 +45,9 @@ var (
 	ErrExpired = errors.New("eidverify: network credential expired")
 	// ErrCancelled: the person cancelled (注销) their 网号.
 	ErrCancelled = errors.New("eidverify: network identity cancelled")
+	// ErrGuardianConsent: the holder is under 14 and their guardian has
+	// not consented to checks by this verifier.
+	ErrGuardianConsent = errors.New("eidverify: the holder is under 14 and their guardian has not consented to this verifier")
 )
 
 // Record values of an in-person check.
@@ -63,6 +66,7 @@ const (
 type Store interface {
 	GetCredential(ctx context.Context, id string) (storage.Credential, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
+	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
 	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
 	// InTransaction runs fn in one transaction (see storage.Storage).
 	InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error
@@ -167,7 +171,11 @@ func (r Result) PhotoMediaType() string {
 //  4. now is within its window (ErrWindow);
 //  5. the credential is active (ErrSuspended, ErrRevoked) and unexpired
 //     (ErrExpired), its person not cancelled (ErrCancelled);
-//  6. its jti was never used (ErrReplay; kept until exp + eid.Skew).
+//  6. a holder under 14 has their guardian's consent to checks by rp
+//     (ErrGuardianConsent): given to a verification by rp, or ahead from
+//     the guardian's wallet; the platform checks it, so no wallet can
+//     skip it;
+//  7. its jti was never used (ErrReplay; kept until exp + eid.Skew).
 //
 // From step 4 on the holder is identified, and every outcome, failures
 // included, is appended to the record log for the holder's history. The
@@ -222,7 +230,20 @@ func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload s
 	if person.State != storage.PersonActive {
 		return fail(fmt.Errorf("%w: the 网号 is %s", ErrCancelled, person.State))
 	}
-	res, err := s.fill(person, kind, fields, now)
+	id, err := s.identity(person)
+	if err != nil {
+		return Result{}, err
+	}
+	if id.Birth.AgeOn(document.Today(now)) < 14 {
+		c, err := s.Store.GetConsent(ctx, person.ID, rp.ID)
+		switch {
+		case errors.Is(err, storage.ErrNotFound) || (err == nil && (c.GuardianAt.IsZero() || c.GuardianID != person.GuardianID)):
+			return fail(fmt.Errorf("%w: the guardian consents from their wallet (netid wallet guardian allow)", ErrGuardianConsent))
+		case err != nil:
+			return Result{}, fmt.Errorf("eidverify: loading the guardian's consent: %w", err)
+		}
+	}
+	res, err := s.fill(person, id, kind, fields, now)
 	if errors.Is(err, ErrExpired) {
 		return fail(err)
 	}
@@ -278,22 +299,26 @@ func deviceKey(jwk []byte) (*ecdsa.PublicKey, error) {
 	return pub, nil
 }
 
-// fill opens the person's identity (and photo, if given) and fills in the
-// fields.
-func (s *Service) fill(p storage.Person, kind relyingparty.InPersonKind, fields []Field, now time.Time) (Result, error) {
+// identity opens the person's identity.
+func (s *Service) identity(p storage.Person) (document.Identity, error) {
+	b, err := s.Sealer.Open(p.Identity, person.AAD(p.ID, "identity"))
+	if err != nil {
+		return document.Identity{}, fmt.Errorf("eidverify: opening the identity: %w", err)
+	}
+	var pr person.Proofed
+	if err := json.Unmarshal(b, &pr); err != nil {
+		return document.Identity{}, fmt.Errorf("eidverify: decoding the identity: %w", err)
+	}
+	return pr.Identity, nil
+}
+
+// fill fills in the fields from the person's identity id (and photo, if
+// given).
+func (s *Service) fill(p storage.Person, id document.Identity, kind relyingparty.InPersonKind, fields []Field, now time.Time) (Result, error) {
 	res := Result{Verified: true, Kind: kind, CheckedAt: now, Provided: []Field{}}
 	if len(fields) == 0 {
 		return res, nil
 	}
-	b, err := s.Sealer.Open(p.Identity, person.AAD(p.ID, "identity"))
-	if err != nil {
-		return Result{}, fmt.Errorf("eidverify: opening the identity: %w", err)
-	}
-	var pr person.Proofed
-	if err := json.Unmarshal(b, &pr); err != nil {
-		return Result{}, fmt.Errorf("eidverify: decoding the identity: %w", err)
-	}
-	id := pr.Identity
 	today := document.Today(now)
 	if !id.ValidUntil.IsZero() && id.ValidUntil.Before(today) {
 		// The credential never outlives its document; should it, the

@@ -216,6 +216,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Issuer:     cfg.PublicURL,
 		SessionTTL: cfg.SessionTTL,
 		Now:        now,
+
+		ReportsPerDay: int(cfg.ReportsPerDay),
 	}
 	if err := p.Verification.Check(); err != nil {
 		return nil, err

@@ -119,6 +119,9 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		Holder:      deviceKey,
 		Status:      credential.Status{URI: s.StatusURI(list), Index: idx},
 		Disclosable: disclosable(p.Identity, today),
+		// Under 14 for its whole validity (it ends by the 14th birthday):
+		// verifiers require the guardian's consent statement.
+		GuardianConsentRequired: person.MinorBand(p.Identity.Birth, today) == person.MinorUnder14,
 	}
 	sdjwt, err := credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}.Issue(claims)
 	if err != nil {

@@ -43,6 +43,7 @@ var eidProblems = []mapping{
 	{eidverify.ErrRevoked, http.StatusForbidden, "eid-credential-revoked", "Network credential revoked"},
 	{eidverify.ErrExpired, http.StatusForbidden, "eid-credential-expired", "Network credential expired"},
 	{eidverify.ErrCancelled, http.StatusForbidden, "eid-identity-cancelled", "Network identity cancelled"},
+	{eidverify.ErrGuardianConsent, http.StatusForbidden, "eid-guardian-consent-required", "The holder is under 14: their guardian has not consented to this verifier"},
 	{relyingparty.ErrNotInPerson, http.StatusForbidden, "eid-not-in-person", "Relying party not registered for in-person checks"},
 	{eidverify.ErrImage, http.StatusUnprocessableEntity, "eid-qr-unreadable", "No readable QR code in the image"},
 }
@@ -246,16 +247,17 @@ func (s *Server) eidPageError(w http.ResponseWriter, r *http.Request, d eidPageD
 
 // eidMessages are the page's Chinese messages per problem type.
 var eidMessages = map[string]string{
-	"eid-malformed":            "不是本平台的电子身份证码",
-	"eid-signature-invalid":    "电子身份证码签名无效",
-	"eid-expired":              "电子身份证码已过期，请持证人刷新",
-	"eid-replayed":             "电子身份证码已使用过，请持证人刷新",
-	"eid-credential-suspended": "网证已暂停使用",
-	"eid-credential-revoked":   "网证已注销或已更换",
-	"eid-credential-expired":   "网证已过期",
-	"eid-identity-cancelled":   "网号已注销",
-	"eid-not-in-person":        "本客户端未登记为线下核验方",
-	"eid-qr-unreadable":        "图片中没有可识别的二维码",
+	"eid-malformed":                 "不是本平台的电子身份证码",
+	"eid-signature-invalid":         "电子身份证码签名无效",
+	"eid-expired":                   "电子身份证码已过期，请持证人刷新",
+	"eid-replayed":                  "电子身份证码已使用过，请持证人刷新",
+	"eid-credential-suspended":      "网证已暂停使用",
+	"eid-credential-revoked":        "网证已注销或已更换",
+	"eid-credential-expired":        "网证已过期",
+	"eid-identity-cancelled":        "网号已注销",
+	"eid-guardian-consent-required": "持证人未满十四周岁，其监护人尚未同意本核验点核验",
+	"eid-not-in-person":             "本客户端未登记为线下核验方",
+	"eid-qr-unreadable":             "图片中没有可识别的二维码",
 }
 
 // eidRows lists the provided fields with their labels.

@@ -115,6 +115,9 @@ var mappings = []mapping{
 	{verification.ErrWrongHolder, http.StatusForbidden, "wrong-holder", "This verification is for another person"},
 	{verification.ErrLevel, http.StatusUnprocessableEntity, "level-not-reached", "Assurance level not reached"},
 	{verification.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
+	{verification.ErrNotUnder14, http.StatusUnprocessableEntity, "not-under-14", "The ward is 14 or older: no guardian consent applies"},
+	{verification.ErrNoSuchRelyingParty, http.StatusNotFound, "relying-party-not-found", "No such relying party"},
+	{verification.ErrTooManyReports, http.StatusTooManyRequests, "too-many-reports", "Too many reported presentations today"},
 	{relyingparty.ErrUnauthenticated, http.StatusUnauthorized, "client-unauthenticated", "Relying party not authenticated"},
 	{relyingparty.ErrDisabled, http.StatusForbidden, "client-disabled", "Relying party disabled"},
 }
@@ -144,6 +147,10 @@ func problem(err error) error {
 			var soon *sms.TooSoonError
 			if errors.As(err, &soon) {
 				pr = pr.With(api.ExtRetryAfter, int64(soon.RetryAfter.Round(time.Second)/time.Second))
+			}
+			var reports *verification.ReportLimitError
+			if errors.As(err, &reports) {
+				pr = pr.With(api.ExtRetryAfter, int64((reports.RetryAfter+time.Second-1)/time.Second))
 			}
 			var st *proofing.StateError
 			if errors.As(err, &st) {

@@ -26,10 +26,12 @@ func (s *Server) mountVerification(h func(string, func(http.ResponseWriter, *htt
 	h("POST /v1/wallet/verifications/answer", s.answerVerification)
 	h("GET /v1/wallet/history", s.history)
 	h("POST /v1/wallet/presentations", s.recordPresentation)
+	h("GET /v1/wallet/guardian-consents", s.consentStatements)
 
 	h("GET /v1/guardian/consents", s.guardianConsents)
 	h("POST /v1/guardian/consents/{id}", s.guardianConsent)
 	h("GET /v1/guardian/wards/{id}/history", s.wardHistory)
+	h("POST /v1/guardian/wards/{id}/consents", s.wardConsent)
 
 	h("GET /v1/audit/head", s.auditHead)
 	h("GET "+deeplink.UniversalPathPrefix+"{action}", s.walletLanding)
@@ -186,7 +188,7 @@ func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) erro
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	rec, err := s.Verification.RecordPresentation(r.Context(), h, req.Audience, req.Disclosed)
+	rec, err := s.Verification.ReportPresentation(r.Context(), h, req.Audience, req.Disclosed)
 	if err != nil {
 		return err
 	}
@@ -239,6 +241,48 @@ func (s *Server) wardHistory(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return reply(w, history(rs), nil)
+}
+
+// consentStatements gives an under-14 holder's wallet the guardian
+// consent statements its offline presentations carry.
+func (s *Server) consentStatements(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.holderOf(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.Verification.ConsentStatements(r.Context(), h)
+	if err != nil {
+		return err
+	}
+	out := api.ConsentStatements{Statements: make([]api.ConsentStatement, 0, len(list))}
+	for _, c := range list {
+		out.Statements = append(out.Statements, api.ConsentStatement{
+			Audience: c.Audience, CredentialID: c.CredentialID, KeyThumbprint: c.KeyThumbprint, Statement: c.Statement, ExpiresAt: c.ExpiresAt,
+		})
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	return reply(w, out, nil)
+}
+
+// wardConsent is a guardian consenting ahead to an under-14 ward's use of
+// a relying party (or of offline in-person checks).
+func (s *Server) wardConsent(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.holderOf(r)
+	if err != nil {
+		return err
+	}
+	var req api.WardConsentRequest
+	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
+		return err
+	}
+	if req.Audience == "" || len(req.Audience) > 512 {
+		return fmt.Errorf("%w: audience must name a relying party (1 to 512 bytes)", verification.ErrInvalidRequest)
+	}
+	if err := s.Verification.GuardianConsentAhead(r.Context(), h.Person.ID, r.PathValue("id"), req.Audience, req.Password); err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, api.WardConsent{Audience: req.Audience})
+	return nil
 }
 
 func (s *Server) auditHead(w http.ResponseWriter, r *http.Request) error {

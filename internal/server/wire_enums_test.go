@@ -91,7 +91,7 @@ func enumCases() []enumCase {
 			sources: []constSource{{"verification", "", "Channel"}, {"eidverify", "", "Channel"}, {"audit", "", "Channel"}},
 			apiType: "RecordChannel", valid: validOf[api.RecordChannel]()},
 		{name: "record outcome", table: strs(recordOutcomes),
-			sources: []constSource{{"lifecycle", "", "Outcome"}, {"proofing", "", "Outcome"}, {"eidverify", "", "Outcome"}},
+			sources: []constSource{{"lifecycle", "", "Outcome"}, {"proofing", "", "Outcome"}, {"eidverify", "", "Outcome"}, {"verification", "", "Outcome"}},
 			extra: map[string]string{
 				`storage.SessionApproved`:    string(storage.SessionApproved),
 				`storage.SessionDeclined`:    string(storage.SessionDeclined),

@@ -53,12 +53,14 @@ var recordChannels = map[string]api.RecordChannel{
 // are the strings of the session states of the same names, so they share
 // their entries (the tests check that they stay so).
 var recordOutcomes = map[string]api.RecordOutcome{
-	string(storage.SessionApproved):  api.OutcomeApproved,
-	string(storage.SessionDeclined):  api.OutcomeDeclined,
-	string(storage.SessionCancelled): api.OutcomeCancelled,
-	string(storage.SessionExpired):   api.OutcomeExpired,
-	string(storage.SessionFailed):    api.OutcomeFailed,
-	// verification writes an offline presentation's outcome as a literal.
+	string(storage.SessionApproved):       api.OutcomeApproved,
+	string(storage.SessionDeclined):       api.OutcomeDeclined,
+	string(storage.SessionCancelled):      api.OutcomeCancelled,
+	string(storage.SessionExpired):        api.OutcomeExpired,
+	string(storage.SessionFailed):         api.OutcomeFailed,
+	verification.OutcomeReportedByHolder:  api.OutcomeReportedByHolder,
+	verification.OutcomeGuardianConsented: api.OutcomeGuardianConsented,
+	// Offline presentations reported before the outcome above existed.
 	"presented": api.OutcomePresented,
 
 	lifecycle.OutcomeSuspendedByHolder:   api.OutcomeSuspendedByHolder,
@@ -128,12 +130,22 @@ func consentRequests(rs []verification.GuardianRequest) api.ConsentRequestList {
 	return out
 }
 
+// record is a record as its holder (or an under-14 ward's guardian) sees
+// it. A record the holder reported names no relying party, only the
+// audience the holder gave, so it never reads as the relying party's act
+// (records reported before the platform stored them so named the relying
+// party: they are shown the same way).
 func record(r storage.Record) api.Record {
-	return api.Record{
+	out := api.Record{
 		Seq: r.Seq, Time: r.Time, RelyingParty: r.RPName, RPID: r.RPID,
 		Channel: toAPI(recordChannels, r.Channel), Level: storedLevel(r.Level), Provided: r.Provided,
 		Outcome: toAPI(recordOutcomes, r.Outcome), Guardian: r.GuardianID != "",
 	}
+	if verification.ReportedByHolder(r) {
+		out.ReportedBy, out.Audience = api.ReportedByHolder, r.RPName
+		out.RelyingParty, out.RPID = "", ""
+	}
+	return out
 }
 
 func history(rs []storage.Record) api.History {

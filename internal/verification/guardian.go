@@ -128,22 +128,3 @@ func (s *Service) WardHistory(ctx context.Context, guardianID, wardID string, be
 	}
 	return s.History(ctx, wardID, before, limit)
 }
-
-// RecordPresentation records an offline presentation the holder's wallet
-// made (the relying party verified it without calling the platform, so the
-// wallet reports it for the holder's history).
-func (s *Service) RecordPresentation(ctx context.Context, h Holder, audience string, disclosed []string) (storage.Record, error) {
-	if audience == "" || len(audience) > 512 || len(disclosed) > 32 {
-		return storage.Record{}, fmt.Errorf("%w: audience and up to 32 disclosed claim names", ErrInvalidRequest)
-	}
-	for _, c := range disclosed {
-		if !relyingparty.Known(c) {
-			return storage.Record{}, fmt.Errorf("%w: unknown claim %q", ErrInvalidRequest, c)
-		}
-	}
-	r := storage.Record{Time: s.now(), PersonID: h.Person.ID, RPName: audience, Channel: ChannelPresentation, Level: string(LevelPossession), Provided: disclosed, Outcome: "presented"}
-	if rp, err := s.Store.GetRelyingParty(ctx, audience); err == nil {
-		r.RPID, r.RPName = rp.ID, rp.Name
-	}
-	return s.Records.Append(ctx, r)
-}

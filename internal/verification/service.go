@@ -29,7 +29,11 @@ type Store interface {
 	ListConsents(ctx context.Context, personID string) ([]storage.Consent, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
 	GetCredential(ctx context.Context, id string) (storage.Credential, error)
+	ListCredentials(ctx context.Context, personID string) ([]storage.Credential, error)
 	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]storage.Record, error)
+	// Increment counts a holder's reported presentations (see
+	// storage.Storage).
+	Increment(ctx context.Context, key string, expiresAt time.Time) (int64, error)
 	// InTransaction runs fn in one transaction (see storage.Storage).
 	InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error
 }
@@ -93,8 +97,11 @@ type Service struct {
 	// SessionTTL bounds how long a session code is valid (default 5
 	// minutes).
 	SessionTTL time.Duration
-	Now        func() time.Time
-	Rand       io.Reader
+	// ReportsPerDay limits the offline presentations a holder may report
+	// per day (default DefaultReportsPerDay).
+	ReportsPerDay int
+	Now           func() time.Time
+	Rand          io.Reader
 }
 
 // Check reports every missing dependency at once.

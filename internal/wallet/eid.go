@@ -306,7 +306,11 @@ func EIDOfflinePayload(u *Unlocked, disclose []string, now time.Time, random io.
 	if err != nil {
 		return "", err
 	}
-	return eid.SignOffline(u.Credential, disclose, key, now, random)
+	consent, err := consentFor(u, eid.AudienceOffline, now)
+	if err != nil {
+		return "", err
+	}
+	return eid.SignOfflineWithConsent(u.Credential, disclose, key, consent, now, random)
 }
 
 func unlockedKey(u *Unlocked) (*ecdsa.PrivateKey, error) {
