@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -16,18 +15,13 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 
+	"github.com/netid-project/netid/internal/audit/treeproof"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
-	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // TreeHeadType is the JWS typ of a signed tree head.
-const TreeHeadType = "netid-tree-head+jwt"
-
-// MaxProofHashes bounds the hashes of an inclusion or consistency proof a
-// party accepts: a proof in a tree of up to 2^63 leaves has fewer than
-// 2*63.
-const MaxProofHashes = 128
+const TreeHeadType = treeproof.HeadType
 
 // Sentinel errors of the Merkle tree.
 var (
@@ -35,22 +29,13 @@ var (
 	// before the one appended (tree heads were removed): the log refuses
 	// to extend a tree it cannot vouch for.
 	ErrTreeGap = errors.New("audit: the record log has records no signed tree head covers")
-	// ErrRewound: a tree head is smaller than one seen before.
-	ErrRewound = errors.New("audit: the record log was rewound: a signed tree head is smaller than one seen before")
-	// ErrForked: a tree head does not extend one seen before (the
-	// consistency proof between them fails, or the same size has two
-	// roots).
-	ErrForked = errors.New("audit: the record log was forked: a signed tree head does not extend one seen before")
-	// ErrNotIncluded: an inclusion proof does not lead from a record to a
-	// tree head's root.
-	ErrNotIncluded = errors.New("audit: the record is not in the signed tree head")
-	// ErrBadProof: a proof is malformed (sizes out of range, too many
-	// hashes, a hash of the wrong size).
-	ErrBadProof = errors.New("audit: malformed proof")
+	// ErrBadProof: no proof between the sizes asked (see treeproof for
+	// the checks of proofs).
+	ErrBadProof = treeproof.ErrBadProof
 )
 
 // hasher is RFC 9162's: SHA-256, leaf 0x00 || data, node 0x01 || l || r.
-var hasher = rfc6962.DefaultHasher
+var hasher = rfc6962.DefaultHasher // the hashes of treeproof
 
 // ranges makes the compact ranges of the tree.
 var ranges = &compact.RangeFactory{Hash: hasher.HashChildren}
@@ -58,7 +43,7 @@ var ranges = &compact.RangeFactory{Hash: hasher.HashChildren}
 // LeafHash is the Merkle leaf hash of the record whose Hash is
 // recordHash: SHA-256(0x00 || recordHash). The leaf at index Seq-1 is
 // record Seq.
-func LeafHash(recordHash []byte) []byte { return hasher.HashLeaf(recordHash) }
+func LeafHash(recordHash []byte) []byte { return treeproof.LeafHash(recordHash) }
 
 // TreeStore is what the Merkle tree needs of the storage layer;
 // storage.Storage satisfies it.
@@ -73,12 +58,14 @@ type TreeStore interface {
 
 var _ TreeStore = storage.Storage(nil)
 
-// treePayload is the signed content of a tree head.
-type treePayload struct {
-	Size *int64  `json:"size"`
-	Root *string `json:"root"`
-	Iat  *int64  `json:"iat"`
+// NodeReader reads the stored nodes of the tree, from which proofs are
+// built.
+type NodeReader interface {
+	GetTreeNodes(ctx context.Context, ids []storage.TreeNode) ([]storage.TreeNode, error)
 }
+
+// treePayload is the signed content of a tree head.
+type treePayload = treeproof.Payload
 
 // extendTree adds rec, just appended through st, to the Merkle tree and
 // stores the signed tree head over it, in st's transaction. It reads the
@@ -297,47 +284,28 @@ func lastSeq(ctx context.Context, st Store) (int64, error) {
 // published) with the key in keys named by its kid, and returns it: Size
 // and Root from the signed payload, Time its iat, Signature the JWS
 // itself (no Frontier). Errors wrap ErrMalformedHead, ErrUnknownKey or
-// ErrHeadSignature.
+// ErrHeadSignature (and treeproof's errors of the same meaning).
 func ParseTreeHead(signed string, keys jose.JSONWebKeySet) (storage.TreeHead, error) {
-	if len(signed) > maxHeadSize {
-		return storage.TreeHead{}, fmt.Errorf("%w: longer than %d bytes", ErrMalformedHead, maxHeadSize)
-	}
-	tok, err := jws.Parse(signed, jws.Expect{Typ: TreeHeadType})
-	if err != nil {
-		return storage.TreeHead{}, fmt.Errorf("%w: %w", ErrMalformedHead, err)
-	}
-	if tok.Header.KeyID == "" {
-		return storage.TreeHead{}, fmt.Errorf("%w: no kid", ErrMalformedHead)
-	}
-	payload, err := tok.Verify(jws.ByKeyID(keys))
+	h, err := treeproof.Parse(signed, keys)
 	switch {
-	case errors.Is(err, jws.ErrUnknownKey):
+	case errors.Is(err, treeproof.ErrUnknownKey):
 		return storage.TreeHead{}, fmt.Errorf("%w: %w", ErrUnknownKey, err)
-	case errors.Is(err, jws.ErrSignature):
+	case errors.Is(err, treeproof.ErrSignature):
 		return storage.TreeHead{}, fmt.Errorf("%w: %w", ErrHeadSignature, err)
 	case err != nil:
 		return storage.TreeHead{}, fmt.Errorf("%w: %w", ErrMalformedHead, err)
 	}
-	var p treePayload
-	if err := strictjson.Unmarshal(payload, &p); err != nil {
-		return storage.TreeHead{}, fmt.Errorf("%w: payload: %w", ErrMalformedHead, err)
-	}
-	if p.Size == nil || p.Root == nil || p.Iat == nil {
-		return storage.TreeHead{}, fmt.Errorf("%w: payload lacks size, root or iat", ErrMalformedHead)
-	}
-	if *p.Size < 1 {
-		return storage.TreeHead{}, fmt.Errorf("%w: size below 1", ErrMalformedHead)
-	}
-	root, err := b64.DecodeString(*p.Root)
-	if err != nil || len(root) != HashSize {
-		return storage.TreeHead{}, fmt.Errorf("%w: root is not %d bytes of base64url", ErrMalformedHead, HashSize)
-	}
-	return storage.TreeHead{Size: *p.Size, Root: root, Time: time.Unix(*p.Iat, 0).UTC(), Signature: signed}, nil
+	return storage.TreeHead{Size: h.Size, Root: h.Root, Time: h.Time, Signature: h.Signature}, nil
+}
+
+// ProofHead is h as treeproof checks it.
+func ProofHead(h storage.TreeHead) treeproof.Head {
+	return treeproof.Head{Size: h.Size, Root: h.Root, Time: h.Time, Signature: h.Signature}
 }
 
 // InclusionProof returns the RFC 9162 inclusion proof of record seq in the
 // tree of the given size, read from the stored nodes.
-func InclusionProof(ctx context.Context, st TreeStore, seq, size int64) ([][]byte, error) {
+func InclusionProof(ctx context.Context, st NodeReader, seq, size int64) ([][]byte, error) {
 	if seq < 1 || seq > size {
 		return nil, fmt.Errorf("%w: record %d is not in a tree of %d", ErrBadProof, seq, size)
 	}
@@ -351,7 +319,7 @@ func InclusionProof(ctx context.Context, st TreeStore, seq, size int64) ([][]byt
 // ConsistencyProof returns the RFC 9162 consistency proof between the
 // trees of size1 and size2 (1 <= size1 <= size2), read from the stored
 // nodes.
-func ConsistencyProof(ctx context.Context, st TreeStore, size1, size2 int64) ([][]byte, error) {
+func ConsistencyProof(ctx context.Context, st NodeReader, size1, size2 int64) ([][]byte, error) {
 	if size1 < 1 || size1 > size2 {
 		return nil, fmt.Errorf("%w: no consistency proof from size %d to %d", ErrBadProof, size1, size2)
 	}
@@ -362,7 +330,7 @@ func ConsistencyProof(ctx context.Context, st TreeStore, size1, size2 int64) ([]
 	return fetchProof(ctx, st, n)
 }
 
-func fetchProof(ctx context.Context, st TreeStore, n proof.Nodes) ([][]byte, error) {
+func fetchProof(ctx context.Context, st NodeReader, n proof.Nodes) ([][]byte, error) {
 	ids := make([]storage.TreeNode, len(n.IDs))
 	for i, id := range n.IDs {
 		ids[i] = storage.TreeNode{Level: int(id.Level), Index: int64(id.Index)}
@@ -385,53 +353,23 @@ func fetchProof(ctx context.Context, st TreeStore, n proof.Nodes) ([][]byte, err
 	return out, nil
 }
 
-// VerifyInclusion checks that the record whose hash is recordHash is
-// record seq of the tree that head signs: nil, or an error wrapping
-// ErrNotIncluded or ErrBadProof.
-func VerifyInclusion(head storage.TreeHead, seq int64, recordHash []byte, hashes [][]byte) error {
-	if err := checkProof(hashes); err != nil {
-		return err
+// StoreSource is a treeproof.Source reading the store: what the platform
+// answers on its API.
+type StoreSource struct{ Store TreeStore }
+
+var _ treeproof.Source = StoreSource{}
+
+// NewestTreeHead returns the signature of the newest stored tree head; an
+// error wrapping storage.ErrNotFound if there is none.
+func (s StoreSource) NewestTreeHead(ctx context.Context) (string, error) {
+	h, err := s.Store.LatestTreeHead(ctx)
+	if err != nil {
+		return "", fmt.Errorf("audit: newest tree head: %w", err)
 	}
-	if seq < 1 || seq > head.Size {
-		return fmt.Errorf("%w: record %d is beyond the head's %d records", ErrNotIncluded, seq, head.Size)
-	}
-	if err := proof.VerifyInclusion(hasher, uint64(seq-1), uint64(head.Size), LeafHash(recordHash), hashes, head.Root); err != nil {
-		return fmt.Errorf("%w: record %d in the head of %d: %w", ErrNotIncluded, seq, head.Size, err)
-	}
-	return nil
+	return h.Signature, nil
 }
 
-// VerifyExtends checks that the tree head newer extends older, a head seen
-// before, with hashes the consistency proof between their sizes: nil, or
-// an error wrapping ErrRewound (newer is smaller), ErrForked (the same
-// size with another root, or the proof fails) or ErrBadProof.
-func VerifyExtends(older, newer storage.TreeHead, hashes [][]byte) error {
-	if err := checkProof(hashes); err != nil {
-		return err
-	}
-	switch {
-	case newer.Size < older.Size:
-		return fmt.Errorf("%w: %d records now, %d before", ErrRewound, newer.Size, older.Size)
-	case newer.Size == older.Size:
-		if !bytes.Equal(newer.Root, older.Root) {
-			return fmt.Errorf("%w: two roots for %d records", ErrForked, newer.Size)
-		}
-		return nil
-	}
-	if err := proof.VerifyConsistency(hasher, uint64(older.Size), uint64(newer.Size), hashes, older.Root, newer.Root); err != nil {
-		return fmt.Errorf("%w: from %d to %d records: %w", ErrForked, older.Size, newer.Size, err)
-	}
-	return nil
-}
-
-func checkProof(hashes [][]byte) error {
-	if len(hashes) > MaxProofHashes {
-		return fmt.Errorf("%w: %d hashes", ErrBadProof, len(hashes))
-	}
-	for _, h := range hashes {
-		if len(h) != HashSize {
-			return fmt.Errorf("%w: a hash of %d bytes", ErrBadProof, len(h))
-		}
-	}
-	return nil
+// Consistency returns the proof from the stored nodes.
+func (s StoreSource) Consistency(ctx context.Context, size1, size2 int64) ([][]byte, error) {
+	return ConsistencyProof(ctx, s.Store, size1, size2)
 }

@@ -254,6 +254,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Verification: p.Verification,
 		Clients:      clients,
 		Heads:        store,
+		Tree:         store,
 		Admin:        admin,
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
@@ -337,6 +338,12 @@ func (p *Platform) maintain(now func() time.Time) {
 			// /v1/audit/head, so truncating the log is detectable.
 			if _, err := p.Records.SignHead(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
 				p.Log.Error("signing the record log's head", "err", err)
+			}
+			// A log written before the Merkle tree gets its first tree
+			// head; a log whose newest records lost their tree heads is
+			// reported (the platform does not sign over it).
+			if _, err := p.Records.SignTree(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
+				p.Log.Error("checking the record log's tree head", "err", err)
 			}
 			cancel()
 		}
