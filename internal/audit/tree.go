@@ -360,9 +360,13 @@ type StoreSource struct{ Store TreeStore }
 var _ treeproof.Source = StoreSource{}
 
 // NewestTreeHead returns the signature of the newest stored tree head; an
-// error wrapping storage.ErrNotFound if there is none.
+// error wrapping treeproof.ErrNoHead and storage.ErrNotFound if there is
+// none.
 func (s StoreSource) NewestTreeHead(ctx context.Context) (string, error) {
 	h, err := s.Store.LatestTreeHead(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		return "", fmt.Errorf("audit: %w: %w", treeproof.ErrNoHead, err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("audit: newest tree head: %w", err)
 	}

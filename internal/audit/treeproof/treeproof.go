@@ -47,6 +47,8 @@ var (
 	// ErrNotIncluded: an inclusion proof does not lead from a record to
 	// the tree head's root.
 	ErrNotIncluded = errors.New("treeproof: the record is not in the signed tree head")
+	// ErrNoHead: the log serves no signed tree head.
+	ErrNoHead = errors.New("treeproof: the record log has no signed tree head")
 	// ErrBadProof: a proof is malformed (sizes out of range, too many
 	// hashes, a hash of the wrong size).
 	ErrBadProof = errors.New("treeproof: malformed proof")
@@ -190,7 +192,8 @@ func checkProof(hashes [][]byte) error {
 // proofs: the platform's API (GET /v1/audit/tree-head and
 // /v1/audit/consistency), or the store itself on the platform's side.
 type Source interface {
-	// NewestTreeHead returns the newest signed tree head (the compact JWS).
+	// NewestTreeHead returns the newest signed tree head (the compact
+	// JWS); an error wrapping ErrNoHead if the log has none.
 	NewestTreeHead(ctx context.Context) (string, error)
 	// Consistency returns the consistency proof from size1 to size2.
 	Consistency(ctx context.Context, size1, size2 int64) ([][]byte, error)
@@ -203,6 +206,9 @@ type Source interface {
 // those of Parse, ErrBadProof, or src's.
 func Follow(ctx context.Context, src Source, keys jose.JSONWebKeySet, seen *Head) (Head, error) {
 	signed, err := src.NewestTreeHead(ctx)
+	if errors.Is(err, ErrNoHead) && seen != nil {
+		return Head{}, fmt.Errorf("%w: no signed tree head now, %d records before: %w", ErrRewound, seen.Size, err)
+	}
 	if err != nil {
 		return Head{}, err
 	}
