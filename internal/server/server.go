@@ -67,8 +67,8 @@ type Server struct {
 	// Tree gives the Merkle tree over the record log: its newest signed
 	// head and the nodes proofs are built from. Nil: records are answered
 	// without proofs and the tree's endpoints answer 404.
-	Tree TreeReader
-	Admin        *relyingparty.AdminAPI
+	Tree  TreeReader
+	Admin *relyingparty.AdminAPI
 	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
 	OIDC Mounter
 	// EID verifies electronic ID card codes for in-person verifiers (API
