@@ -56,8 +56,8 @@ type ProvenHistory struct {
 	Records []ProvenRecord
 }
 
-// provenHistory decodes the proofs of an API history.
-func provenHistory(h api.History) (ProvenHistory, error) {
+// ProvenHistoryOf decodes the proofs of an API history.
+func ProvenHistoryOf(h api.History) (ProvenHistory, error) {
 	var out ProvenHistory
 	if h.TreeHead != nil {
 		out.Head = h.TreeHead.Signature
@@ -155,7 +155,7 @@ func (c *Client) CheckedHistory(ctx context.Context, dir string, u *Unlocked, wa
 	if err := c.do(ctx, call{method: "GET", path: path, query: pageQuery(before, limit), out: &out, holder: u}); err != nil {
 		return nil, err
 	}
-	proven, err := provenHistory(out)
+	proven, err := ProvenHistoryOf(out)
 	if err != nil {
 		return nil, err
 	}
