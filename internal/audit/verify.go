@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/transparency-dev/merkle/compact"
@@ -264,6 +266,43 @@ type treeCheck struct {
 	last       int64             // size of the last stored head compared
 	mismatch   *Problem          // the first stored head that differs
 	mismatched int               // stored heads that differ
+
+	pending []storage.TreeHead // stored heads whose signature is not checked yet
+}
+
+// sigBatch is how many heads' signatures checkSignatures checks at once,
+// spread over the CPUs.
+const sigBatch = 512
+
+// checkSignatures checks the signatures of the pending heads, in
+// parallel: each must verify under the keys and cover the size and root
+// stored with it.
+func (c *treeCheck) checkSignatures() {
+	heads := c.pending
+	c.pending = nil
+	details := make([]string, len(heads))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(heads))
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(heads); i += workers {
+				h := heads[i]
+				signed, err := ParseTreeHead(h.Signature, c.keys)
+				switch {
+				case err != nil:
+					details[i] = "tree head: " + headError(err)
+				case signed.Size != h.Size || !bytes.Equal(signed.Root, h.Root):
+					details[i] = fmt.Sprintf("tree head: its signature covers size %d root %s, not the size and root stored with it", signed.Size, b64.EncodeToString(signed.Root))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, d := range details {
+		if d != "" {
+			c.add(heads[i].Size, heads[i].Size, KindBadHeadSignature, d)
+		}
+	}
 }
 
 // given checks the signature of a head kept outside the store.
@@ -350,14 +389,9 @@ func (c *treeCheck) compare(h storage.TreeHead, size int64, root []byte) {
 		c.add(c.last+1, h.Size-1, KindHeadMissing, fmt.Sprintf("no signed tree head for %d size(s)", h.Size-c.last-1))
 	}
 	c.last = h.Size
-	signed, err := ParseTreeHead(h.Signature, c.keys)
-	switch {
-	case err != nil:
-		c.add(h.Size, h.Size, KindBadHeadSignature, "tree head: "+headError(err))
-		return
-	case signed.Size != h.Size || !bytes.Equal(signed.Root, h.Root):
-		c.add(h.Size, h.Size, KindBadHeadSignature, fmt.Sprintf("tree head: its signature covers size %d root %s, not the size and root stored with it", signed.Size, b64.EncodeToString(signed.Root)))
-		return
+	c.pending = append(c.pending, h)
+	if len(c.pending) >= sigBatch {
+		c.checkSignatures()
 	}
 	if !bytes.Equal(h.Root, root) || !bytes.Equal(h.Frontier, frontierBytes(c.rng)) {
 		c.mismatched++
@@ -370,6 +404,7 @@ func (c *treeCheck) compare(h storage.TreeHead, size int64, root []byte) {
 // finish reports the heads beyond the last record, the records after the
 // last head, and the mismatches.
 func (c *treeCheck) finish(ctx context.Context) error {
+	c.checkSignatures()
 	size := int64(c.rng.End())
 	root, _ := c.rng.GetRootHash(nil)
 	c.v.rep.TreeRoot = root
