@@ -66,7 +66,7 @@ func ProvenHistoryOf(h api.History) (ProvenHistory, error) {
 		pr := ProvenRecord{Seq: r.Seq}
 		if r.Hash != "" {
 			hash, err := base64.RawURLEncoding.Strict().DecodeString(r.Hash)
-			if err != nil {
+			if err != nil || len(hash) != treeproof.HashSize {
 				return ProvenHistory{}, fmt.Errorf("%w: record %d: hash", ErrLogUnproven, r.Seq)
 			}
 			pr.Hash = hash
