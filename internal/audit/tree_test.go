@@ -163,3 +163,24 @@ func TestTreeRefusesToCoverACut(t *testing.T) {
 		t.Errorf("SignTree of an empty log: %v", err)
 	}
 }
+
+// TestCutsOfTheNewestRecords: 40 records (no chain head before the
+// 100th); the newest record, the newest 30 or all of them removed. The
+// chain and its heads showed none of these; the tree heads show each.
+func TestCutsOfTheNewestRecords(t *testing.T) {
+	for name, cut := range map[string]func(s *fakeStore){
+		"tail-1":  func(s *fakeStore) { s.remove(40, 40) },
+		"tail-30": func(s *fakeStore) { s.remove(11, 40) },
+		"all":     func(s *fakeStore) { s.remove(1, 40) },
+	} {
+		_, store, keys := newTestLog(t, 40, DefaultHeadEvery)
+		cut(store)
+		rep, err := Verify(context.Background(), store, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK() {
+			t.Errorf("%s: Verify says OK (%d records)", name, rep.Records)
+		}
+	}
+}
