@@ -279,6 +279,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		log.Warn("no SMS gateway configured (--sms-webhook): applications cannot bind a phone")
 	}
 	p.Unrecorded = checkRecords(ctx, store, log)
+	// A log written before the Merkle tree gets its first signed tree
+	// head now, so holders' histories come with proofs from the start.
+	if _, err := p.Records.SignTree(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
+		log.Error("checking the record log's tree head", "err", err)
+	}
 	p.wg.Add(1)
 	go p.maintain(now)
 	return p, nil
