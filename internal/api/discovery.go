@@ -59,3 +59,26 @@ type AuditHead struct {
 	Signature string    `json:"signature"`
 	Time      time.Time `json:"time"`
 }
+
+// TreeHead is a signed head of the Merkle tree (RFC 9162) over the
+// verification record log, GET /v1/audit/tree-head: the tree's Size
+// (records 1 to Size), its Root (base64url), and Signature, the compact
+// JWS (typ netid-tree-head+jwt, ES256, the platform's kid) over
+// {"size", "root", "iat"}. A head is signed with every record appended;
+// a party keeps the newest one it saw and checks the next one extends it
+// (GET /v1/audit/consistency).
+type TreeHead struct {
+	Size      int64     `json:"size"`
+	Root      string    `json:"root"`
+	Time      time.Time `json:"time"`
+	Signature string    `json:"signature"`
+}
+
+// Consistency answers GET /v1/audit/consistency?from=M&to=N: the RFC 9162
+// consistency proof (base64url hashes) that the tree of N records extends
+// the tree of M (1 <= M <= N <= the newest size).
+type Consistency struct {
+	From  int64    `json:"from"`
+	To    int64    `json:"to"`
+	Proof []string `json:"proof"`
+}

@@ -361,6 +361,16 @@ type Record struct {
 	Outcome  RecordOutcome `json:"outcome"`
 	// Guardian reports that a guardian's consent was part of it.
 	Guardian bool `json:"guardian_consent,omitempty"`
+	// Hash is the record's hash in the log (base64url), its Merkle leaf
+	// being SHA-256(0x00 || Hash) at index Seq-1; Inclusion is the RFC
+	// 9162 inclusion proof of that leaf in the tree head given with the
+	// record (base64url hashes). Both are absent when no tree head is
+	// given.
+	Hash      string   `json:"hash,omitempty"`
+	Inclusion []string `json:"inclusion,omitempty"`
+	// TreeHead is the tree head Inclusion leads to, on a record answered
+	// alone (a history gives one head for all its records).
+	TreeHead *TreeHead `json:"tree_head,omitempty"`
 }
 
 // Reporter is who stated what a record says, when it is not the platform
@@ -378,6 +388,9 @@ func (r Reporter) Valid() bool { return r == ReportedByHolder }
 // newest first.
 type History struct {
 	Records []Record `json:"records"`
+	// TreeHead is the newest signed tree head of the record log; every
+	// record comes with its inclusion proof in it.
+	TreeHead *TreeHead `json:"tree_head,omitempty"`
 }
 
 // PresentationReport is the holder reporting an offline presentation for

@@ -24,10 +24,25 @@ type finding struct {
 	kind Kind
 }
 
+// findings lists the hash chain's findings (the tree's are checked
+// apart, by treeFindings).
 func findings(rep Report) []finding {
 	var out []finding
 	for _, p := range rep.Problems {
-		out = append(out, finding{p.Seq, p.Kind})
+		if !p.Tree {
+			out = append(out, finding{p.Seq, p.Kind})
+		}
+	}
+	return out
+}
+
+// treeFindings lists the Merkle tree's findings.
+func treeFindings(rep Report) []finding {
+	var out []finding
+	for _, p := range rep.Problems {
+		if p.Tree {
+			out = append(out, finding{p.Seq, p.Kind})
+		}
 	}
 	return out
 }
@@ -158,7 +173,8 @@ func TestAppendErrors(t *testing.T) {
 			t.Error("Append with a failing Rand succeeded")
 		}
 	})
-	// A head that cannot be signed leaves the record appended.
+	// A head that cannot be signed or stored fails the append (which a
+	// database then rolls back; the fake store keeps what was written).
 	for name, tc := range map[string]struct {
 		keys    Signer
 		putErr  error
@@ -176,8 +192,13 @@ func TestAppendErrors(t *testing.T) {
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 				t.Errorf("Append error %v, want %v", err, tc.wantErr)
 			}
-			if r.Seq != 1 || len(store.recs) != 1 {
+			switch {
+			case tc.wantErr == nil && (r.Seq != 1 || len(store.recs) != 1):
 				t.Errorf("record not appended: Seq %d, %d stored", r.Seq, len(store.recs))
+			case tc.wantErr != nil && r.Seq != 0:
+				t.Errorf("failed Append returned record %d", r.Seq)
+			case errors.Is(tc.wantErr, ErrNoSigner) && len(store.recs) != 0:
+				t.Errorf("Append without a signing key stored %d records", len(store.recs))
 			}
 		})
 	}
@@ -487,21 +508,25 @@ func TestVerifyAgainst(t *testing.T) {
 	}
 }
 
-// TestVerifyUndetectableWithoutHead documents the limit of the stored
-// heads: the newest records after the last stored head can be removed or
-// rewritten without a trace; VerifyAgainst (TestVerifyAgainst) catches it.
-func TestVerifyUndetectableWithoutHead(t *testing.T) {
-	for name, tamper := range map[string]func(t *testing.T, s *fakeStore){
-		"newest removed": func(t *testing.T, s *fakeStore) { s.remove(9, 10) },
-		"newest rewritten": func(t *testing.T, s *fakeStore) {
+// TestVerifyTailCutDetected: the newest records, after the last chain
+// head, removed or rewritten, left no trace in the chain heads; the tree
+// head signed with every append now shows both.
+func TestVerifyTailCutDetected(t *testing.T) {
+	for name, tc := range map[string]struct {
+		tamper func(t *testing.T, s *fakeStore)
+		want   []finding
+	}{
+		"newest removed": {func(t *testing.T, s *fakeStore) { s.remove(9, 10) }, []finding{{9, KindTruncated}}},
+		"newest rewritten": {func(t *testing.T, s *fakeStore) {
 			s.rec(t, 9).RPID = "rp-tampered"
 			s.rechainFrom(t, 9)
-		},
+		}, []finding{{9, KindTreeMismatch}}},
 	} {
 		_, store, keys := newTestLog(t, 10, 4)
-		tamper(t, store)
-		if rep := mustVerify(t, store, keys); !rep.OK() {
-			t.Errorf("%s: Verify found %v; if it can now, update the documentation", name, rep.Problems)
+		tc.tamper(t, store)
+		rep := mustVerify(t, store, keys)
+		if got := treeFindings(rep); !sameFindings(got, tc.want) {
+			t.Errorf("%s: tree findings %v, want %v\n%v", name, got, tc.want, rep.Problems)
 		}
 	}
 }
@@ -638,8 +663,8 @@ func TestAppendIn(t *testing.T) {
 		wantHeads int
 	}{
 		"head signed":    {newTestKey(t), nil, nil, 1},
-		"no signer":      {noKey{}, nil, nil, 0},
-		"no key set":     {nil, nil, nil, 0},
+		"no signer":      {noKey{}, nil, ErrNoSigner, 0},
+		"no key set":     {nil, nil, ErrNoSigner, 0},
 		"put head fails": {newTestKey(t), errBoom, errBoom, 0},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -652,7 +677,11 @@ func TestAppendIn(t *testing.T) {
 			if len(own.recs) != 0 || len(own.heads) != 0 {
 				t.Fatal("AppendIn wrote to the log's own store, not the transaction")
 			}
-			if len(tx.recs) != 1 || len(tx.heads) != tc.wantHeads {
+			wantRecs := 1
+			if errors.Is(tc.wantErr, ErrNoSigner) {
+				wantRecs = 0
+			}
+			if len(tx.recs) != wantRecs || len(tx.heads) != tc.wantHeads {
 				t.Fatalf("the transaction holds %d records, %d heads", len(tx.recs), len(tx.heads))
 			}
 			if tc.wantErr == nil && (r.Seq != 1 || r.ID == "") {

@@ -10,31 +10,48 @@
 // record, removing one, or moving one to another Seq breaks the chain at that
 // point unless the tamperer also rewrites every later record.
 //
-// # Signed heads
+// # Merkle tree and its signed heads
 //
-// Every Log.HeadEvery records (and whenever SignHead is called) the platform
-// signs a head: a compact JWS (ES256, typ "netid-log-head+jwt", the signing
-// key's kid) over {"seq":…, "hash":…, "iat":…}, the Seq and Hash of the tail
-// at that moment. Rewriting the log up to a signed head is then detected
-// (head-mismatch), and so is truncating it below one (truncated), as long as
-// the verifier trusts the signing keys rather than the database.
+// Every record is also a leaf of a Merkle tree (RFC 9162, Certificate
+// Transparency 2.0): leaf hash SHA-256(0x00 || record Hash) at index
+// Seq-1, node hash SHA-256(0x01 || left || right). With every append, in
+// the same transaction, the log signs the tree head: a compact JWS
+// (ES256, typ "netid-tree-head+jwt", the signing key's kid) over
+// {"size":…, "root":…, "iat":…}, stored as a storage.TreeHead with the
+// tree's frontier (the hashes of its perfect subtrees), so the next append
+// computes the next root from one head read, stores the one or two new
+// perfect-subtree nodes (storage.TreeNode) and signs: it never reads the
+// log. A record and its signed head commit together or not at all, so no
+// record exists that no signed head covers, and racing appends (the
+// store serialises them on the log's tail) build one tree.
 //
-// What the stored heads cannot show: records appended after the last stored
-// head can be removed, or rewritten together with everything after them,
-// without a trace in the database alone, and an attacker who can write the
-// database can delete stored heads too. Heads are therefore also published
-// (GET /v1/audit/head): a relying party or auditor who kept a head checks
-// the log against it with VerifyAgainst, which catches exactly those cases.
+// From the stored nodes the platform answers inclusion proofs (a record
+// is in the tree of a head) and consistency proofs (the tree of one size
+// extends the tree of a smaller one). Parties outside the platform keep a
+// head and check the next one extends it (package treeproof, linked by
+// the wallet and by package witness); Verify rebuilds the tree from the
+// records and checks every stored head; VerifyAgainstTree checks the log
+// against a head kept elsewhere. docs/threat-model.md says who detects
+// which alteration.
 //
-// # Why hand-written
+// # Chain heads
 //
-// Certificate-transparency style Merkle logs (RFC 9162) give compact
-// inclusion proofs, which netid does not need: a verifier here reads the
-// whole log. A hash chain with periodically signed heads is the smallest
-// structure that makes every alteration, removal and reordering evident, and
-// its encoding (below) is fixed and versioned so a log written today
-// verifies for as long as it is kept. Hashing is crypto/sha256 and the JWS
-// is go-jose's; this package only defines the encoding and the checks.
+// Every Log.HeadEvery records (and whenever SignHead is called) the
+// platform also signs a chain head: a compact JWS (typ
+// "netid-log-head+jwt") over {"seq":…, "hash":…, "iat":…}, the Seq and Hash
+// of the tail, published at GET /v1/audit/head. They predate the tree;
+// Verify still checks every one, and VerifyAgainst a given one.
+//
+// # Why a library for the tree
+//
+// The tree's hashing, compact ranges and proofs are those of
+// github.com/transparency-dev/merkle, the library of the Certificate
+// Transparency and Go checksum database ecosystems, which implements
+// RFC 9162 and is tested against its reference; this package only stores
+// the frontier and nodes, signs the heads and binds the proofs to records.
+// The record encoding (below) is netid's own, fixed and versioned so a log
+// written today verifies for as long as it is kept. Hashing is
+// crypto/sha256 and the JWS is go-jose's.
 //
 // The records hold no plaintext identity data (see storage.Record), and no
 // error or problem reported here quotes a record's fields: problems name

@@ -27,16 +27,117 @@ var _ Signer = (*keys.KeySet)(nil)
 // contract. Tests tamper with recs and heads directly (holding no lock:
 // they do so between calls).
 type fakeStore struct {
+	// tx serialises Transact (the log's appends), as a database's tail
+	// lock does.
+	tx    sync.Mutex
 	mu    sync.Mutex
 	recs  []storage.Record // in append order; the tail is the last
 	heads []storage.Head
+	trees []storage.TreeHead // in size order
+	nodes map[nodePos][]byte
 	// unsorted lists records in slice order instead of by Seq.
 	unsorted bool
 	// appendErr, listErr and putHeadErr make the methods fail.
 	appendErr, listErr, putHeadErr error
 }
 
-var _ Store = (*fakeStore)(nil)
+var (
+	_ Store      = (*fakeStore)(nil)
+	_ Transactor = (*fakeStore)(nil)
+)
+
+// Transact runs fn alone among Transact calls. A failed fn leaves what it
+// wrote (the fake has no rollback; tests of failures do not read on).
+func (f *fakeStore) Transact(ctx context.Context, fn func(tx Store) error) error {
+	f.tx.Lock()
+	defer f.tx.Unlock()
+	return fn(f)
+}
+
+type nodePos struct {
+	level int
+	index int64
+}
+
+func cloneTree(h storage.TreeHead) storage.TreeHead {
+	h.Root = slices.Clone(h.Root)
+	h.Frontier = slices.Clone(h.Frontier)
+	return h
+}
+
+func (f *fakeStore) PutTreeHead(ctx context.Context, h storage.TreeHead) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, found := slices.BinarySearchFunc(f.trees, h.Size, func(t storage.TreeHead, size int64) int { return cmp.Compare(t.Size, size) })
+	if found {
+		return storage.ErrAlreadyExists
+	}
+	f.trees = slices.Insert(f.trees, i, cloneTree(h))
+	return nil
+}
+
+func (f *fakeStore) GetTreeHead(ctx context.Context, size int64) (storage.TreeHead, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	i, found := slices.BinarySearchFunc(f.trees, size, func(t storage.TreeHead, size int64) int { return cmp.Compare(t.Size, size) })
+	if !found {
+		return storage.TreeHead{}, storage.ErrNotFound
+	}
+	return cloneTree(f.trees[i]), nil
+}
+
+func (f *fakeStore) LatestTreeHead(ctx context.Context) (storage.TreeHead, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.trees) == 0 {
+		return storage.TreeHead{}, storage.ErrNotFound
+	}
+	return cloneTree(f.trees[len(f.trees)-1]), nil
+}
+
+func (f *fakeStore) ListTreeHeads(ctx context.Context, after int64, limit int) ([]storage.TreeHead, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.listErr != nil {
+		return nil, f.listErr
+	}
+	var out []storage.TreeHead
+	for _, h := range f.trees {
+		if h.Size > after && len(out) < limit {
+			out = append(out, cloneTree(h))
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeStore) PutTreeNodes(ctx context.Context, nodes []storage.TreeNode) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.nodes == nil {
+		f.nodes = make(map[nodePos][]byte)
+	}
+	for _, n := range nodes {
+		f.nodes[nodePos{n.Level, n.Index}] = slices.Clone(n.Hash)
+	}
+	return nil
+}
+
+func (f *fakeStore) GetTreeNodes(ctx context.Context, ids []storage.TreeNode) ([]storage.TreeNode, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]storage.TreeNode, len(ids))
+	for i, id := range ids {
+		h, ok := f.nodes[nodePos{id.Level, id.Index}]
+		if !ok {
+			return nil, storage.ErrNotFound
+		}
+		out[i] = storage.TreeNode{Level: id.Level, Index: id.Index, Hash: slices.Clone(h)}
+	}
+	return out, nil
+}
 
 func cloneRecord(r storage.Record) storage.Record {
 	r.Provided = slices.Clone(r.Provided)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -113,7 +114,7 @@ func TestSignedHeadShape(t *testing.T) {
 		t.Errorf("header %+v", hdr)
 	}
 	payload := string(obj.UnsafePayloadWithoutVerification())
-	want := `{"seq":3,"hash":"` + b64.EncodeToString(h.Hash) + `","iat":` + "1772352004" + `}`
+	want := `{"seq":3,"hash":"` + b64.EncodeToString(h.Hash) + `","iat":` + strconv.FormatInt(h.Time.Unix(), 10) + `}`
 	if payload != want {
 		t.Errorf("payload %s, want %s", payload, want)
 	}

@@ -50,6 +50,14 @@ type Store interface {
 	ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error)
 	PutHead(ctx context.Context, h storage.Head) error
 	ListHeads(ctx context.Context) ([]storage.Head, error)
+	TreeStore
+}
+
+// Transactor is a Store that runs several calls in one transaction
+// (storage.Storage's InTransaction, adapted by Log). A Store that is not
+// one, and not a storage.Storage, must serialise Append itself.
+type Transactor interface {
+	Transact(ctx context.Context, fn func(tx Store) error) error
 }
 
 var _ Store = storage.Storage(nil)
@@ -91,46 +99,71 @@ func (l *Log) headEvery() int64 {
 
 // Append stamps r (a random ID if r.ID is empty; Time set to Now, in UTC to
 // the microsecond, which is what storage keeps), chains it to its
-// predecessor inside the store's append transaction (PrevHash, Hash) and
-// appends it, returning the record as stored. Seq, PrevHash and Hash given
-// in r are ignored.
+// predecessor (PrevHash, Hash), adds it to the Merkle tree and signs the
+// tree head over it, all in one transaction of the store: the record is
+// appended with its signed tree head or not at all. It returns the record
+// as stored. Seq, PrevHash and Hash given in r are ignored.
 //
-// When the new record's Seq is a multiple of HeadEvery, Append then signs a
-// head over it. If that fails, the record stays appended (a verification
-// that happened must stay recorded) and Append returns the record together
-// with the error; the next head, or a SignHead call, covers it.
+// When the new record's Seq is a multiple of HeadEvery, Append also signs
+// a chain head over it (see SignHead).
 func (l *Log) Append(ctx context.Context, r storage.Record) (storage.Record, error) {
-	rec, err := l.append(ctx, l.Store, r)
+	var rec storage.Record
+	err := l.inTx(ctx, func(tx Store) error {
+		var err error
+		rec, _, err = l.AppendTree(ctx, tx, r)
+		return err
+	})
 	if err != nil {
 		return storage.Record{}, err
-	}
-	if rec.Seq%l.headEvery() == 0 {
-		if _, err := l.signHead(ctx, l.Store, rec.Seq, rec.Hash); err != nil {
-			return rec, err
-		}
 	}
 	return rec, nil
 }
 
 // AppendIn is Append through tx, a transaction the caller opened with
 // storage.Storage.InTransaction around the change the record records: the
-// record commits with the change or neither does, so no change is left
-// without its record (nor a record of a change that did not happen). The
-// caller appends last in its transaction, which then holds the log's tail
-// until it ends. A head due over the record is signed in the same
-// transaction; without a signing key it is left to the next SignHead
-// rather than undoing the change.
+// record and its signed tree head commit with the change or none does, so
+// no change is left without its record (nor a record of a change that did
+// not happen, nor a record no signed head covers). The caller appends
+// last in its transaction, which then holds the log's tail until it ends.
+// Without a signing key it fails with ErrNoSigner (the change is then
+// rolled back).
 func (l *Log) AppendIn(ctx context.Context, tx Store, r storage.Record) (storage.Record, error) {
+	rec, _, err := l.AppendTree(ctx, tx, r)
+	return rec, err
+}
+
+// AppendTree is AppendIn, also returning the signed tree head over the
+// record (what a holder receives with it).
+func (l *Log) AppendTree(ctx context.Context, tx Store, r storage.Record) (storage.Record, storage.TreeHead, error) {
+	if _, _, err := l.signer(); err != nil {
+		return storage.Record{}, storage.TreeHead{}, err
+	}
 	rec, err := l.append(ctx, tx, r)
 	if err != nil {
-		return storage.Record{}, err
+		return storage.Record{}, storage.TreeHead{}, err
+	}
+	head, err := l.extendTree(ctx, tx, rec)
+	if err != nil {
+		return storage.Record{}, storage.TreeHead{}, err
 	}
 	if rec.Seq%l.headEvery() == 0 {
-		if _, err := l.signHead(ctx, tx, rec.Seq, rec.Hash); err != nil && !errors.Is(err, ErrNoSigner) {
-			return storage.Record{}, err
+		if _, err := l.signHead(ctx, tx, rec.Seq, rec.Hash); err != nil {
+			return storage.Record{}, storage.TreeHead{}, err
 		}
 	}
-	return rec, nil
+	return rec, head, nil
+}
+
+// inTx runs fn in one transaction of l.Store.
+func (l *Log) inTx(ctx context.Context, fn func(tx Store) error) error {
+	switch s := l.Store.(type) {
+	case storage.Storage:
+		return s.InTransaction(ctx, func(tx storage.Storage) error { return fn(tx) })
+	case Transactor:
+		return s.Transact(ctx, fn)
+	default:
+		return fn(l.Store)
+	}
 }
 
 // append stamps r and appends it through st.

@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/transparency-dev/merkle/compact"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -36,6 +39,13 @@ const (
 	// KindHeadMismatch: a validly signed head's hash differs from the
 	// record's at its Seq, or there is no record at its Seq.
 	KindHeadMismatch Kind = "head-mismatch"
+	// KindTreeMismatch: a validly signed tree head's root (or the
+	// frontier stored with it) differs from the Merkle tree over the
+	// records as they are now.
+	KindTreeMismatch Kind = "tree-mismatch"
+	// KindHeadMissing: records are covered by no signed tree head, or
+	// the tree heads of some sizes are missing.
+	KindHeadMissing Kind = "head-missing"
 )
 
 // Problem is one thing wrong with the log.
@@ -47,6 +57,9 @@ type Problem struct {
 	Last   int64
 	Kind   Kind
 	Detail string
+	// Tree: the problem was found by the Merkle tree's check (its heads),
+	// not the hash chain's.
+	Tree bool
 }
 
 // String formats p on one line: "seq 5: altered: …" or "seq 5-7: …".
@@ -63,6 +76,10 @@ type Report struct {
 	// checked (stored ones, plus the one given to VerifyAgainst).
 	Records int64
 	Heads   int
+	// TreeHeads is the number of signed tree heads checked; TreeRoot the
+	// Merkle root over the Records records read.
+	TreeHeads int
+	TreeRoot  []byte
 	// LastSeq and LastHash are the Seq and stored Hash of the last record
 	// read (0 and nil for an empty log).
 	LastSeq  int64
@@ -118,8 +135,25 @@ const reorderWindow = 64
 //
 // Records removed from the end after the last stored head, or the end
 // rewritten after it, leave no trace in the store: see VerifyAgainst.
+//
+// It also rebuilds the Merkle tree over the records as they are and
+// checks every stored tree head: its signature (else bad-head-signature),
+// its root and frontier against the tree of its size (else
+// tree-mismatch, reported for the first such head), one head for every
+// size from the first stored one to the last record (else head-missing),
+// and none beyond the end (else truncated).
 func Verify(ctx context.Context, s Store, keys jose.JSONWebKeySet) (Report, error) {
-	return verify(ctx, s, keys, nil)
+	return verify(ctx, s, keys, nil, nil)
+}
+
+// VerifyAgainstTree is Verify, also checking the log against head, a
+// signed tree head kept outside the store (by a witness, an auditor, a
+// holder's wallet; parsed with ParseTreeHead): its signature must verify,
+// and the first head.Size records must have its root. This detects every
+// rewrite and every removal of records it covers, whatever was done to
+// the stored heads.
+func VerifyAgainstTree(ctx context.Context, s Store, keys jose.JSONWebKeySet, head storage.TreeHead) (Report, error) {
+	return verify(ctx, s, keys, nil, &head)
 }
 
 // VerifyAgainst is Verify, also checking the log against head, a head kept
@@ -129,7 +163,7 @@ func Verify(ctx context.Context, s Store, keys jose.JSONWebKeySet) (Report, erro
 // Seq. This detects records removed from the end or rewritten after the
 // last stored head, and stored heads deleted.
 func VerifyAgainst(ctx context.Context, s Store, keys jose.JSONWebKeySet, head storage.Head) (Report, error) {
-	return verify(ctx, s, keys, []storage.Head{head})
+	return verify(ctx, s, keys, []storage.Head{head}, nil)
 }
 
 // verifier holds the state of one walk over the log.
@@ -144,9 +178,11 @@ type verifier struct {
 
 	run       *Problem // current run of records moved by runOffset
 	runOffset int64
+
+	tree *treeCheck
 }
 
-func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []storage.Head) (Report, error) {
+func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []storage.Head, given *storage.TreeHead) (Report, error) {
 	stored, err := s.ListHeads(ctx)
 	if err != nil {
 		return Report{}, fmt.Errorf("audit: list heads: %w", err)
@@ -171,6 +207,10 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 	}
 	slices.SortStableFunc(v.heads, func(a, b storage.Head) int { return cmp.Compare(a.Seq, b.Seq) })
 
+	v.tree = &treeCheck{v: v, store: s, keys: keys, rng: ranges.NewEmptyRange(0)}
+	if given != nil {
+		v.tree.given(*given)
+	}
 	var after int64
 	for {
 		recs, err := s.ListRecords(ctx, after, pageSize)
@@ -179,6 +219,9 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 		}
 		for i := range recs {
 			v.record(&recs[i])
+			if err := v.tree.check(ctx); err != nil {
+				return Report{}, err
+			}
 			after = max(after, recs[i].Seq)
 		}
 		if len(recs) < pageSize {
@@ -187,6 +230,9 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 		if err := ctx.Err(); err != nil {
 			return Report{}, fmt.Errorf("audit: verify: %w", err)
 		}
+	}
+	if err := v.tree.finish(ctx); err != nil {
+		return Report{}, err
 	}
 	v.finish()
 	return v.rep, nil
@@ -201,6 +247,206 @@ func headError(err error) string {
 	default:
 		return "malformed"
 	}
+}
+
+// treeCheck rebuilds the Merkle tree over the records as Verify reads
+// them and compares it with the tree heads, read in pages by size.
+type treeCheck struct {
+	v     *verifier
+	store TreeStore
+	keys  jose.JSONWebKeySet
+	rng   *compact.Range
+
+	page  []storage.TreeHead // stored heads not yet compared, by size
+	after int64              // the size of the last stored head read
+	done  bool               // every stored head has been read
+
+	extra      *storage.TreeHead // a valid given head not yet compared
+	first      int64             // size of the first stored head (0: none yet)
+	last       int64             // size of the last stored head compared
+	mismatch   *Problem          // the first stored head that differs
+	mismatched int               // stored heads that differ
+
+	pending []storage.TreeHead // stored heads whose signature is not checked yet
+}
+
+// sigBatch is how many heads' signatures checkSignatures checks at once,
+// spread over the CPUs.
+const sigBatch = 512
+
+// checkSignatures checks the signatures of the pending heads, in
+// parallel: each must verify under the keys and cover the size and root
+// stored with it.
+func (c *treeCheck) checkSignatures() {
+	heads := c.pending
+	c.pending = nil
+	details := make([]string, len(heads))
+	var wg sync.WaitGroup
+	workers := min(runtime.GOMAXPROCS(0), len(heads))
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(heads); i += workers {
+				h := heads[i]
+				signed, err := ParseTreeHead(h.Signature, c.keys)
+				switch {
+				case err != nil:
+					details[i] = "tree head: " + headError(err)
+				case signed.Size != h.Size || !bytes.Equal(signed.Root, h.Root):
+					details[i] = fmt.Sprintf("tree head: its signature covers size %d root %s, not the size and root stored with it", signed.Size, b64.EncodeToString(signed.Root))
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, d := range details {
+		if d != "" {
+			c.add(heads[i].Size, heads[i].Size, KindBadHeadSignature, d)
+		}
+	}
+}
+
+// given checks the signature of a head kept outside the store.
+func (c *treeCheck) given(h storage.TreeHead) {
+	c.v.rep.TreeHeads++
+	signed, err := ParseTreeHead(h.Signature, c.keys)
+	switch {
+	case err != nil:
+		c.add(h.Size, h.Size, KindBadHeadSignature, "given tree head: "+headError(err))
+	case (h.Size != 0 && h.Size != signed.Size) || (h.Root != nil && !bytes.Equal(h.Root, signed.Root)):
+		c.add(h.Size, h.Size, KindBadHeadSignature, "given tree head: its signature covers another size or root")
+	default:
+		c.extra = &signed
+	}
+}
+
+// leaf adds the record whose hash is hash to the tree.
+func (c *treeCheck) leaf(hash []byte) {
+	// Append fails only on a corrupted range, which this one never is.
+	_ = c.rng.Append(LeafHash(hash), nil)
+}
+
+// next returns the next stored head, reading a page when needed; ok is
+// false when there is none left.
+func (c *treeCheck) next(ctx context.Context) (storage.TreeHead, bool, error) {
+	if len(c.page) == 0 && !c.done {
+		page, err := c.store.ListTreeHeads(ctx, c.after, pageSize)
+		if err != nil {
+			return storage.TreeHead{}, false, fmt.Errorf("audit: list tree heads after %d: %w", c.after, err)
+		}
+		c.page, c.done = page, len(page) < pageSize
+		if len(page) > 0 {
+			c.after = page[len(page)-1].Size
+		}
+	}
+	if len(c.page) == 0 {
+		return storage.TreeHead{}, false, nil
+	}
+	return c.page[0], true, nil
+}
+
+// check compares the heads whose size is the number of records read so
+// far.
+func (c *treeCheck) check(ctx context.Context) error {
+	size := int64(c.rng.End())
+	var root []byte
+	rootOf := func() []byte {
+		if root == nil {
+			root, _ = c.rng.GetRootHash(nil)
+		}
+		return root
+	}
+	if c.extra != nil && c.extra.Size == size {
+		if !bytes.Equal(c.extra.Root, rootOf()) {
+			c.add(size, size, KindTreeMismatch, "the log does not extend the given tree head: its root differs from the tree over the first records")
+		}
+		c.extra = nil
+	}
+	for {
+		h, ok, err := c.next(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok || h.Size > size {
+			return nil
+		}
+		c.page = c.page[1:]
+		c.compare(h, size, rootOf())
+	}
+}
+
+// compare checks the stored head h, whose size is at most size, the
+// number of records read, and root the tree's root.
+func (c *treeCheck) compare(h storage.TreeHead, size int64, root []byte) {
+	c.v.rep.TreeHeads++
+	if h.Size < size || h.Size < 1 {
+		// A head of size 0 or below; every other is met at its size.
+		c.add(h.Size, h.Size, KindBadHeadSignature, "tree head of an impossible size")
+		return
+	}
+	if c.first == 0 {
+		c.first = h.Size
+	} else if h.Size > c.last+1 {
+		c.add(c.last+1, h.Size-1, KindHeadMissing, fmt.Sprintf("no signed tree head for %d size(s)", h.Size-c.last-1))
+	}
+	c.last = h.Size
+	c.pending = append(c.pending, h)
+	if len(c.pending) >= sigBatch {
+		c.checkSignatures()
+	}
+	if !bytes.Equal(h.Root, root) || !bytes.Equal(h.Frontier, frontierBytes(c.rng)) {
+		c.mismatched++
+		if c.mismatch == nil {
+			c.mismatch = &Problem{Seq: h.Size, Last: h.Size, Kind: KindTreeMismatch}
+		}
+	}
+}
+
+// finish reports the heads beyond the last record, the records after the
+// last head, and the mismatches.
+func (c *treeCheck) finish(ctx context.Context) error {
+	c.checkSignatures()
+	size := int64(c.rng.End())
+	root, _ := c.rng.GetRootHash(nil)
+	c.v.rep.TreeRoot = root
+	var beyond, top int64
+	for {
+		h, ok, err := c.next(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		c.page = c.page[1:]
+		c.v.rep.TreeHeads++
+		if _, err := ParseTreeHead(h.Signature, c.keys); err != nil {
+			c.add(h.Size, h.Size, KindBadHeadSignature, "tree head: "+headError(err))
+			continue
+		}
+		beyond, top = beyond+1, h.Size
+	}
+	if beyond > 0 {
+		c.add(size+1, top, KindTruncated, fmt.Sprintf("the log holds %d records but %d signed tree head(s) cover up to %d", size, beyond, top))
+	}
+	if c.extra != nil {
+		c.add(size+1, c.extra.Size, KindTruncated, fmt.Sprintf("the log holds %d records but the given tree head covers %d", size, c.extra.Size))
+	}
+	if size > 0 && beyond == 0 && c.last < size {
+		c.add(c.last+1, size, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", size-c.last))
+	}
+	if p := c.mismatch; p != nil {
+		p.Detail = "a signed tree head's root differs from the tree over the records"
+		if c.mismatched > 1 {
+			p.Detail += fmt.Sprintf(" (and %d later tree heads)", c.mismatched-1)
+		}
+		p.Tree = true
+		c.v.rep.Problems = append(c.v.rep.Problems, *p)
+	}
+	return nil
+}
+
+func (c *treeCheck) add(seq, last int64, k Kind, detail string) {
+	c.v.rep.Problems = append(c.v.rep.Problems, Problem{Seq: seq, Last: last, Kind: k, Detail: detail, Tree: true})
 }
 
 func (v *verifier) add(seq, last int64, k Kind, detail string) {
@@ -224,7 +470,9 @@ func (v *verifier) record(r *storage.Record) {
 		contiguous = true
 	}
 
-	if !bytes.Equal(Hash(*r), r.Hash) {
+	hash := Hash(*r)
+	v.tree.leaf(hash)
+	if !bytes.Equal(hash, r.Hash) {
 		flagged = true
 		if d, ok := movedBy(*r); ok {
 			extends := v.run != nil && contiguous && d == v.runOffset && v.prev != nil &&
@@ -316,7 +564,8 @@ func (v *verifier) finish() {
 // isHead is 1 for the kinds about heads (listed after a record's own
 // problems at the same Seq), else 0.
 func (k Kind) isHead() int {
-	if k == KindTruncated || k == KindBadHeadSignature || k == KindHeadMismatch {
+	switch k {
+	case KindTruncated, KindBadHeadSignature, KindHeadMismatch, KindTreeMismatch, KindHeadMissing:
 		return 1
 	}
 	return 0

@@ -98,11 +98,13 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	c := client(u.Wallet.Server)
-	var recs []api.Record
-	if *ward != "" {
-		recs, err = c.WardHistory(ctx, u, *ward, *before, *limit)
-	} else {
-		recs, err = c.History(ctx, u, *before, *limit)
+	// Each page proves its records are in the platform's record log, and
+	// the log must extend the newest head this wallet kept.
+	recs, err := c.CheckedHistory(ctx, *dir, u, *ward, *before, *limit)
+	if msg := wallet.LogMessage(err); msg != "" {
+		fmt.Fprintln(env.Stderr, msg)
+		fmt.Fprintf(env.Stderr, "(%s)\n", oneLine(err))
+		return verdictError{err}
 	}
 	if err != nil {
 		return err

@@ -32,13 +32,34 @@ func adminAudit(ctx context.Context, env Env, args []string) error {
 // auditVerify walks the whole record log and its signed heads, checks that
 // every ended session still kept has its record, and prints "audit: OK: …"
 // or one line per problem (exit status 1).
+//
+// With --against FILE|URL it also checks the log against a signed tree
+// head kept elsewhere (a witness's head.json or cosigned.jsonl, a head an
+// auditor saved from GET /v1/audit/tree-head, or that URL itself): the
+// log must extend it.
 func auditVerify(ctx context.Context, env Env, args []string) error {
+	against, args, err := cutFlag(args, "against")
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "usage: netid admin audit verify [--against FILE|URL] [flags]")
+		return errUsage
+	}
+	var given string
+	if against != "" {
+		if given, err = loadHead(ctx, against); err != nil {
+			return err
+		}
+	}
 	store, keySet, err := openAudit(ctx, env, "netid admin audit verify", args)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	rep, err := audit.Verify(ctx, store, keySet)
+	var rep audit.Report
+	if given != "" {
+		rep, err = audit.VerifyAgainstTree(ctx, store, keySet, storage.TreeHead{Signature: given})
+	} else {
+		rep, err = audit.Verify(ctx, store, keySet)
+	}
 	if err != nil {
 		return err
 	}
@@ -60,6 +81,10 @@ func auditVerify(ctx context.Context, env Env, args []string) error {
 	if len(problems) == 0 {
 		fmt.Fprintf(env.Stdout, "audit: OK: %d records, %d signed heads, log head %d %s\n",
 			rep.Records, rep.Heads, rep.LastSeq, hashText(rep.LastHash))
+		fmt.Fprintf(env.Stdout, "audit: OK: %d signed tree heads, tree root %s\n", rep.TreeHeads, hashText(rep.TreeRoot))
+		if given != "" {
+			fmt.Fprintf(env.Stdout, "audit: OK: the log extends the tree head given (%s)\n", against)
+		}
 		return nil
 	}
 	for _, p := range problems {

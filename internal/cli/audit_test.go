@@ -5,7 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,7 +98,7 @@ func TestAdminAudit(t *testing.T) {
 	if !errors.As(err, &v) || !errors.Is(v.error, audit.ErrTampered) {
 		t.Errorf("verify of a tampered log: %v, want a verdict wrapping ErrTampered", err)
 	}
-	for _, want := range []string{"audit: seq 3: altered: ", "audit: seq 5: removed: ", "audit: FAILED: 2 problems"} {
+	for _, want := range []string{"audit: seq 3: altered: ", "audit: seq 3: tree-mismatch: ", "audit: seq 5: removed: ", "audit: seq 7: truncated: ", "audit: FAILED: 4 problems"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -118,7 +121,7 @@ func TestAdminAuditErrors(t *testing.T) {
 	}
 	// An empty log verifies and has no head.
 	dir = dataDir(t)
-	if out, _, err := runAudit(t, "verify", "--data", dir); err != nil || out != "audit: OK: 0 records, 0 signed heads, log head 0 -\n" {
+	if out, _, err := runAudit(t, "verify", "--data", dir); err != nil || out != "audit: OK: 0 records, 0 signed heads, log head 0 -\naudit: OK: 0 signed tree heads, tree root -\n" {
 		t.Errorf("empty log: %v %q", err, out)
 	}
 	if _, _, err := runAudit(t, "head", "--data", dir); err == nil || !strings.Contains(err.Error(), "no signed head") {
@@ -160,4 +163,109 @@ func TestAdminAuditUnrecordedSession(t *testing.T) {
 	if !strings.Contains(out, "audit: session s-orphan (approved, ended ") || strings.Contains(out, "s-recorded") || !strings.Contains(out, "audit: FAILED: 1 problems") {
 		t.Fatalf("output:\n%s", out)
 	}
+}
+
+// TestAdminAuditTailCut: the newest record removed from the database is
+// found by verify (a tree head is signed with every record); the newest
+// records removed together with every head over them are found with
+// --against a head saved before (a file, or a URL serving it).
+func TestAdminAuditTailCut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg, err := config.Parse("test", []string{"--data", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, err := platform.OpenCore(ctx, cfg, platform.CoreOptions{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &audit.Log{Store: core.Store, Keys: core.Keys, HeadEvery: 2}
+	for range 7 {
+		if _, err := l.Append(ctx, storage.Record{PersonID: "p", RPID: "rp", Channel: "session", Level: "basic", Outcome: "approved"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	latest, err := core.Store.LatestTreeHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core.Store.Close()
+	// An auditor saves the newest head as the API serves it; a witness's
+	// co-signed list holds it on its last line.
+	saved := filepath.Join(t.TempDir(), "head.json")
+	if err := os.WriteFile(saved, []byte(`{"size":7,"root":"x","signature":"`+latest.Signature+`"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cosigned := filepath.Join(t.TempDir(), "cosigned.jsonl")
+	if err := os.WriteFile(cosigned, []byte(`{"signature":"a.b.c"}`+"\n"+`{"size":7,"signature":"`+latest.Signature+`","cosignature":"x.y.z"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"size":7,"root":"x","time":"2026-01-01T00:00:00Z","signature":%q}`, latest.Signature)
+	}))
+	defer srv.Close()
+	for _, ref := range []string{saved, cosigned, srv.URL + "/v1/audit/tree-head"} {
+		if out, errOut, err := runAudit(t, "verify", "--data", dir, "--against", ref); err != nil || !strings.Contains(out, "audit: OK: the log extends the tree head given") {
+			t.Fatalf("verify --against %s of the untouched log: %v\n%s%s", ref, err, out, errOut)
+		}
+	}
+
+	db, err := sql.Open("sqlite", cfg.SQLitePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`DELETE FROM records WHERE seq = 7`)
+	out, _, err := runAudit(t, "verify", "--data", dir)
+	var v verdictError
+	if !errors.As(err, &v) || !strings.Contains(out, "audit: seq 7: truncated: ") {
+		t.Fatalf("verify after the newest record was removed: %v\n%s", err, out)
+	}
+
+	// The operator also removes every head over the removed records: the
+	// database alone is consistent again, the saved head is not.
+	exec(`DELETE FROM records WHERE seq > 4`)
+	exec(`DELETE FROM tree_heads WHERE size > 4`)
+	exec(`DELETE FROM heads WHERE seq > 4`)
+	if out, _, err := runAudit(t, "verify", "--data", dir); err != nil {
+		t.Fatalf("verify of the cut log without a saved head: %v\n%s (the database alone cannot show this cut)", err, out)
+	}
+	for _, ref := range []string{saved, cosigned, srv.URL + "/v1/audit/tree-head"} {
+		out, _, err := runAudit(t, "verify", "--data", dir, "--against", ref)
+		if !errors.As(err, &v) || !strings.Contains(out, "audit: seq 5-7: truncated: the log holds 4 records but the given tree head covers 7") {
+			t.Errorf("verify --against %s after the cut: %v\n%s", ref, err, out)
+		}
+	}
+	for _, bad := range []string{filepath.Join(dir, "nope"), saved + ".nope"} {
+		if _, _, err := runAudit(t, "verify", "--data", dir, "--against", bad); err == nil {
+			t.Errorf("--against %s: no error", bad)
+		}
+	}
+	if _, _, err := runAudit(t, "verify", "--data", dir, "--against"); !errors.Is(err, errUsage) {
+		t.Errorf("--against without a value: %v", err)
+	}
+}
+
+func FuzzParseHeadRef(f *testing.F) {
+	f.Add([]byte("eyJ.eyJ.sig"))
+	f.Add([]byte(`{"signature":"a.b.c"}`))
+	f.Add([]byte("{\"signature\":\"a.b.c\"}\n{\"signature\":\"d.e.f\"}\n"))
+	f.Add([]byte(`{"signature":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := parseHeadRef(b)
+		if err != nil {
+			return
+		}
+		if strings.Count(s, ".") != 2 || strings.ContainsAny(s, " \t\r\n") {
+			t.Fatalf("parseHeadRef(%q) = %q", b, s)
+		}
+	})
 }

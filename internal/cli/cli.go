@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"wallet": {"the reference wallet: apply, show, present, guardian", walletCmd},
 		"verify": {"verify a presentation offline", verify},
 		"admin":  {"operator tools: admin keys, admin rp, admin audit", admin},
+		"audit":  {"independent checks of a platform's record log: audit witness", auditCmd},
 	}
 }
 

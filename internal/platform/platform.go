@@ -270,6 +270,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Verification: p.Verification,
 		Clients:      clients,
 		Heads:        store,
+		Tree:         store,
 		Admin:        admin,
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
@@ -294,6 +295,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		log.Warn("no SMS gateway configured (--sms-webhook): applications cannot bind a phone")
 	}
 	p.Unrecorded = checkRecords(ctx, store, log)
+	// A log written before the Merkle tree gets its first signed tree
+	// head now, so holders' histories come with proofs from the start.
+	if _, err := p.Records.SignTree(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
+		log.Error("checking the record log's tree head", "err", err)
+	}
 	p.wg.Add(1)
 	go p.maintain(now)
 	return p, nil
@@ -353,6 +359,12 @@ func (p *Platform) maintain(now func() time.Time) {
 			// /v1/audit/head, so truncating the log is detectable.
 			if _, err := p.Records.SignHead(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
 				p.Log.Error("signing the record log's head", "err", err)
+			}
+			// A log written before the Merkle tree gets its first tree
+			// head; a log whose newest records lost their tree heads is
+			// reported (the platform does not sign over it).
+			if _, err := p.Records.SignTree(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
+				p.Log.Error("checking the record log's tree head", "err", err)
 			}
 			cancel()
 		}

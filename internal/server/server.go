@@ -64,7 +64,11 @@ type Server struct {
 	Verification *verification.Service
 	Clients      *relyingparty.Authenticator
 	Heads        HeadLister
-	Admin        *relyingparty.AdminAPI
+	// Tree gives the Merkle tree over the record log: its newest signed
+	// head and the nodes proofs are built from. Nil: records are answered
+	// without proofs and the tree's endpoints answer 404.
+	Tree  TreeReader
+	Admin *relyingparty.AdminAPI
 	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
 	OIDC Mounter
 	// EID verifies electronic ID card codes for in-person verifiers (API
@@ -98,6 +102,12 @@ type Mounter interface {
 // HeadLister gives the signed heads of the record log.
 type HeadLister interface {
 	ListHeads(ctx context.Context) ([]storage.Head, error)
+}
+
+// TreeReader gives the Merkle tree over the record log (storage.Storage).
+type TreeReader interface {
+	LatestTreeHead(ctx context.Context) (storage.TreeHead, error)
+	GetTreeNodes(ctx context.Context, ids []storage.TreeNode) ([]storage.TreeNode, error)
 }
 
 // StatusPath is the path of status list LIST: /status/LIST.

@@ -1,12 +1,15 @@
 package server
 
 import (
+	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/qr"
@@ -34,6 +37,8 @@ func (s *Server) mountVerification(h func(string, func(http.ResponseWriter, *htt
 	h("POST /v1/guardian/wards/{id}/consents", s.wardConsent)
 
 	h("GET /v1/audit/head", s.auditHead)
+	h("GET /v1/audit/tree-head", s.auditTreeHead)
+	h("GET /v1/audit/consistency", s.auditConsistency)
 	h("GET "+deeplink.UniversalPathPrefix+"{action}", s.walletLanding)
 }
 
@@ -176,7 +181,11 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return reply(w, history(rs), nil)
+	out, err := s.provenHistory(r.Context(), rs)
+	if err != nil {
+		return err
+	}
+	return reply(w, out, nil)
 }
 
 func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) error {
@@ -192,7 +201,13 @@ func (s *Server) recordPresentation(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusCreated, record(rec))
+	out, err := s.provenHistory(r.Context(), []storage.Record{rec})
+	if err != nil {
+		return err
+	}
+	one := out.Records[0]
+	one.TreeHead = out.TreeHead
+	httpx.WriteJSON(w, http.StatusCreated, one)
 	return nil
 }
 
@@ -240,7 +255,11 @@ func (s *Server) wardHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return reply(w, history(rs), nil)
+	out, err := s.provenHistory(r.Context(), rs)
+	if err != nil {
+		return err
+	}
+	return reply(w, out, nil)
 }
 
 // consentStatements gives an under-14 holder's wallet the guardian
@@ -297,6 +316,95 @@ func (s *Server) auditHead(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	httpx.WriteJSON(w, http.StatusOK, api.AuditHead{Hash: b64(last.Hash), Seq: last.Seq, Signature: last.Signature, Time: last.Time})
 	return nil
+}
+
+// provenHistory is the history of rs with the newest signed tree head
+// and each record's inclusion proof in it.
+func (s *Server) provenHistory(ctx context.Context, rs []storage.Record) (api.History, error) {
+	out := history(rs)
+	if s.Tree == nil {
+		return out, nil
+	}
+	head, err := s.Tree.LatestTreeHead(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return api.History{}, err
+	}
+	out.TreeHead = treeHead(head)
+	for i, rec := range rs {
+		if rec.Seq > head.Size {
+			continue // appended after the head was read
+		}
+		p, err := audit.InclusionProof(ctx, s.Tree, rec.Seq, head.Size)
+		if err != nil {
+			return api.History{}, err
+		}
+		out.Records[i].Hash = b64(rec.Hash)
+		out.Records[i].Inclusion = b64s(p)
+	}
+	return out, nil
+}
+
+func (s *Server) auditTreeHead(w http.ResponseWriter, r *http.Request) error {
+	head, err := s.newestTreeHead(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	httpx.WriteJSON(w, http.StatusOK, treeHead(head))
+	return nil
+}
+
+func (s *Server) newestTreeHead(r *http.Request) (storage.TreeHead, error) {
+	if s.Tree == nil {
+		return storage.TreeHead{}, errNoTreeHead()
+	}
+	head, err := s.Tree.LatestTreeHead(r.Context())
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.TreeHead{}, errNoTreeHead()
+	}
+	return head, err
+}
+
+func errNoTreeHead() error {
+	return httpx.New(http.StatusNotFound, "no-audit-head", "No signed head yet", "the record log has no signed tree head yet")
+}
+
+// auditConsistency answers the consistency proof between the tree sizes
+// from and to (1 <= from <= to <= the newest size).
+func (s *Server) auditConsistency(w http.ResponseWriter, r *http.Request) error {
+	head, err := s.newestTreeHead(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	from, err1 := strconv.ParseInt(q.Get("from"), 10, 64)
+	to, err2 := strconv.ParseInt(q.Get("to"), 10, 64)
+	if err1 != nil || err2 != nil || from < 1 || from > to || to > head.Size {
+		return httpx.New(http.StatusBadRequest, "invalid-tree-size", "Invalid tree sizes",
+			fmt.Sprintf("from and to must be tree sizes with 1 <= from <= to <= %d", head.Size))
+	}
+	p, err := audit.ConsistencyProof(r.Context(), s.Tree, from, to)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	httpx.WriteJSON(w, http.StatusOK, api.Consistency{From: from, To: to, Proof: b64s(p)})
+	return nil
+}
+
+func treeHead(h storage.TreeHead) *api.TreeHead {
+	return &api.TreeHead{Size: h.Size, Root: b64(h.Root), Time: h.Time, Signature: h.Signature}
+}
+
+func b64s(hashes [][]byte) []string {
+	out := make([]string, len(hashes))
+	for i, h := range hashes {
+		out[i] = b64(h)
+	}
+	return out
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -93,6 +93,28 @@ type VerificationStore interface {
 	PutHead(ctx context.Context, h Head) error
 	// ListHeads returns every stored head ordered by Seq.
 	ListHeads(ctx context.Context) ([]Head, error)
+
+	// The Merkle tree over the record log (package audit computes it).
+	//
+	// PutTreeHead stores a signed tree head; Size is unique
+	// (ErrAlreadyExists).
+	PutTreeHead(ctx context.Context, h TreeHead) error
+	// GetTreeHead returns the tree head of the given size; ErrNotFound if
+	// none is stored.
+	GetTreeHead(ctx context.Context, size int64) (TreeHead, error)
+	// LatestTreeHead returns the stored tree head of the largest size;
+	// ErrNotFound if none is stored.
+	LatestTreeHead(ctx context.Context) (TreeHead, error)
+	// ListTreeHeads returns up to limit tree heads with Size > after, by
+	// Size.
+	ListTreeHeads(ctx context.Context, after int64, limit int) ([]TreeHead, error)
+	// PutTreeNodes stores the hashes of perfect subtrees, replacing any
+	// stored at the same (Level, Index): they are derived from the
+	// records, and rebuilding them must not fail on an earlier copy.
+	PutTreeNodes(ctx context.Context, nodes []TreeNode) error
+	// GetTreeNodes returns the nodes at the given (Level, Index) positions
+	// (Hash ignored), in the order asked; ErrNotFound if any is missing.
+	GetTreeNodes(ctx context.Context, ids []TreeNode) ([]TreeNode, error)
 }
 
 // RelyingParty categories.
@@ -271,4 +293,27 @@ type Head struct {
 	Hash      []byte
 	Time      time.Time
 	Signature string
+}
+
+// TreeHead is a signed head of the Merkle tree over the record log
+// (RFC 9162): the tree's root over the first Size records, signed by the
+// platform. Frontier is the tree's compact range (the hashes of its
+// perfect subtrees, left to right, HashSize bytes each), kept so the next
+// append computes its root without reading the log.
+type TreeHead struct {
+	Size      int64
+	Root      []byte
+	Frontier  []byte
+	Time      time.Time
+	Signature string
+}
+
+// TreeNode is the hash of the perfect subtree of the record log's Merkle
+// tree at Level (0: a leaf) and Index (counted from the left at that
+// level): it covers the records with Seq from Index<<Level + 1 to
+// (Index+1)<<Level.
+type TreeNode struct {
+	Level int
+	Index int64
+	Hash  []byte
 }

@@ -18,7 +18,7 @@ var platformSide = []string{
 }
 
 // walletSide are subpackages of those that the wallet may link.
-var walletSide = []string{"internal/holder/proof"}
+var walletSide = []string{"internal/holder/proof", "internal/audit/treeproof"}
 
 func TestWalletLinksNoPlatformSide(t *testing.T) {
 	goTool, err := exec.LookPath("go")

@@ -3,9 +3,12 @@ package wallet
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/netid-project/netid/internal/api"
 )
 
 // FuzzOpenWalletFile checks that parsing wallet.json never panics, and
@@ -86,6 +89,37 @@ func FuzzReadDocument(f *testing.F) {
 		}
 		if !d.Identity.Type.Valid() || d.Identity.Number == "" || len(d.Data.DG2) == 0 {
 			t.Fatal("accepted a document without type, number or face")
+		}
+	})
+}
+
+// FuzzProvenHistoryOf decodes a history page's proofs as the platform
+// sends them: every hash it accepts is 32 bytes, and a proof never holds
+// more than treeproof.MaxProofHashes.
+func FuzzProvenHistoryOf(f *testing.F) {
+	f.Add([]byte(`{"records":[{"seq":1,"time":"2026-01-01T00:00:00Z","relying_party":"x","channel":"eid","level":"","provided":null,"outcome":"approved","hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","inclusion":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]}],"tree_head":{"size":1,"root":"x","time":"2026-01-01T00:00:00Z","signature":"a.b.c"}}`))
+	f.Add([]byte(`{"records":[{"seq":1,"hash":"!"}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var h api.History
+		if err := json.Unmarshal(b, &h); err != nil {
+			return
+		}
+		p, err := ProvenHistoryOf(h)
+		if err != nil {
+			if !errors.Is(err, ErrLogUnproven) {
+				t.Fatalf("error %v is not ErrLogUnproven", err)
+			}
+			return
+		}
+		for _, r := range p.Records {
+			if r.Hash != nil && len(r.Hash) != 32 {
+				t.Fatalf("hash of %d bytes", len(r.Hash))
+			}
+			for _, x := range r.Inclusion {
+				if len(x) != 32 {
+					t.Fatalf("proof hash of %d bytes", len(x))
+				}
+			}
 		}
 	})
 }

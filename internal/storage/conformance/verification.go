@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -42,6 +43,8 @@ func verificationTests() []subtest {
 		{"Record/ListPaging", testListRecords},
 		{"Record/ListPersonPaging", testListPersonRecords},
 		{"Head/PutList", testHeads},
+		{"TreeHead/PutGetList", testTreeHeads},
+		{"TreeNode/PutGet", testTreeNodes},
 	}
 }
 
@@ -1082,6 +1085,72 @@ func testHeads(t *testing.T, s storage.Storage) {
 	got, err = s.ListHeads(ctx)
 	must(t, "ListHeads", err)
 	assertList(t, "ListHeads", got, []storage.Head{zero, h(5), h(10), h(20)})
+}
+
+// ---- Merkle tree heads and nodes ----
+
+func testTreeHeads(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	_, err := s.LatestTreeHead(ctx)
+	assertErr(t, "LatestTreeHead with none", err, storage.ErrNotFound)
+	_, err = s.GetTreeHead(ctx, 1)
+	assertErr(t, "GetTreeHead with none", err, storage.ErrNotFound)
+	got, err := s.ListTreeHeads(ctx, 0, 10)
+	must(t, "ListTreeHeads", err)
+	assertNil(t, "ListTreeHeads with none", got)
+
+	h := func(size int64) storage.TreeHead {
+		return storage.TreeHead{
+			Size: size, Root: fmt.Appendf(nil, "root-%d", size), Frontier: bytes.Repeat([]byte{byte(size)}, 64),
+			Time: at(int(size)), Signature: fmt.Sprintf("eyJ.tree-%d", size),
+		}
+	}
+	for _, head := range []storage.TreeHead{h(3), h(1), h(2), h(10)} {
+		must(t, "PutTreeHead", s.PutTreeHead(ctx, head))
+	}
+	dup := h(2)
+	dup.Signature = "other"
+	assertErr(t, "PutTreeHead of a stored size", s.PutTreeHead(ctx, dup), storage.ErrAlreadyExists)
+	latest, err := s.LatestTreeHead(ctx)
+	must(t, "LatestTreeHead", err)
+	assertEqual(t, "LatestTreeHead", latest, h(10))
+	two, err := s.GetTreeHead(ctx, 2)
+	must(t, "GetTreeHead", err)
+	assertEqual(t, "GetTreeHead(2)", two, h(2))
+	_, err = s.GetTreeHead(ctx, 4)
+	assertErr(t, "GetTreeHead of a size not stored", err, storage.ErrNotFound)
+	got, err = s.ListTreeHeads(ctx, 1, 2)
+	must(t, "ListTreeHeads", err)
+	assertList(t, "ListTreeHeads after 1, 2", got, []storage.TreeHead{h(2), h(3)})
+	got, err = s.ListTreeHeads(ctx, 3, 10)
+	must(t, "ListTreeHeads", err)
+	assertList(t, "ListTreeHeads after 3", got, []storage.TreeHead{h(10)})
+	got, err = s.ListTreeHeads(ctx, 0, 0)
+	must(t, "ListTreeHeads limit 0", err)
+	assertNil(t, "ListTreeHeads limit 0", got)
+}
+
+func testTreeNodes(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	n := func(level int, index int64, tag string) storage.TreeNode {
+		return storage.TreeNode{Level: level, Index: index, Hash: fmt.Appendf(nil, "%s-%d-%d", tag, level, index)}
+	}
+	id := func(level int, index int64) storage.TreeNode { return storage.TreeNode{Level: level, Index: index} }
+	got, err := s.GetTreeNodes(ctx, nil)
+	must(t, "GetTreeNodes of none", err)
+	assertNil(t, "GetTreeNodes of none", got)
+	must(t, "PutTreeNodes of none", s.PutTreeNodes(ctx, nil))
+	must(t, "PutTreeNodes", s.PutTreeNodes(ctx, []storage.TreeNode{n(0, 0, "a"), n(0, 1, "a"), n(1, 0, "a"), n(0, 2, "a")}))
+	got, err = s.GetTreeNodes(ctx, []storage.TreeNode{id(0, 2), id(1, 0), id(0, 0)})
+	must(t, "GetTreeNodes", err)
+	assertList(t, "GetTreeNodes in the order asked", got, []storage.TreeNode{n(0, 2, "a"), n(1, 0, "a"), n(0, 0, "a")})
+	// Level and index are one key: (0, 1) and (1, 0) are different nodes.
+	must(t, "PutTreeNodes replacing", s.PutTreeNodes(ctx, []storage.TreeNode{n(0, 1, "b"), n(2, 0, "b")}))
+	got, err = s.GetTreeNodes(ctx, []storage.TreeNode{id(0, 1), id(1, 0), id(2, 0)})
+	must(t, "GetTreeNodes after replace", err)
+	assertList(t, "GetTreeNodes after replace", got, []storage.TreeNode{n(0, 1, "b"), n(1, 0, "a"), n(2, 0, "b")})
+	_, err = s.GetTreeNodes(ctx, []storage.TreeNode{id(0, 0), id(0, 7)})
+	assertErr(t, "GetTreeNodes with one missing", err, storage.ErrNotFound)
 }
 
 // errClaimed is the error the concurrency tests' update functions return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -137,4 +138,101 @@ func (s *Store) PutHead(ctx context.Context, h storage.Head) error {
 // ListHeads returns every stored head ordered by Seq.
 func (s *Store) ListHeads(ctx context.Context) ([]storage.Head, error) {
 	return list(ctx, s, heads, "list heads", heads.selectAll+` ORDER BY seq`)
+}
+
+// ---- Merkle tree heads and nodes ----
+
+var treeHeads = newTable("tree_heads", "tree head", `size, root, frontier, time, signature`,
+	func(h *storage.TreeHead) []any { return []any{&h.Size, &h.Root, &h.Frontier, &h.Time, &h.Signature} })
+
+// PutTreeHead stores h; ErrAlreadyExists if a head of h.Size is stored.
+func (s *Store) PutTreeHead(ctx context.Context, h storage.TreeHead) error {
+	if _, err := s.exec(ctx, treeHeads.insert, treeHeads.args(h)...); err != nil {
+		return s.fail("put tree head", err)
+	}
+	return nil
+}
+
+// GetTreeHead returns the tree head of the given size.
+func (s *Store) GetTreeHead(ctx context.Context, size int64) (storage.TreeHead, error) {
+	return get(ctx, s, treeHeads, "get tree head", treeHeads.byKey, size)
+}
+
+// LatestTreeHead returns the tree head of the largest size.
+func (s *Store) LatestTreeHead(ctx context.Context) (storage.TreeHead, error) {
+	return get(ctx, s, treeHeads, "latest tree head", treeHeads.selectAll+` ORDER BY size DESC LIMIT 1`)
+}
+
+// ListTreeHeads returns up to limit tree heads with Size > after, by Size.
+func (s *Store) ListTreeHeads(ctx context.Context, after int64, limit int) ([]storage.TreeHead, error) {
+	if limit < 1 {
+		return nil, nil
+	}
+	return list(ctx, s, treeHeads, "list tree heads", treeHeads.selectAll+`
+		WHERE size > $1 ORDER BY size ASC LIMIT $2`, after, limit)
+}
+
+var treeNodes = newTable("tree_nodes", "tree node", `level, idx, hash`,
+	func(n *storage.TreeNode) []any { return []any{&n.Level, &n.Index, &n.Hash} })
+
+// PutTreeNodes stores nodes, replacing those at the same position, in one
+// statement.
+func (s *Store) PutTreeNodes(ctx context.Context, nodes []storage.TreeNode) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO tree_nodes (level, idx, hash) VALUES `)
+	args := make([]any, 0, 3*len(nodes))
+	for i, n := range nodes {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+		args = append(args, treeNodes.args(n)...)
+	}
+	q.WriteString(` ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash`)
+	if _, err := s.exec(ctx, q.String(), args...); err != nil {
+		return s.fail("put tree nodes", err)
+	}
+	return nil
+}
+
+// GetTreeNodes returns the nodes at the positions of ids, in that order,
+// in one query.
+func (s *Store) GetTreeNodes(ctx context.Context, ids []storage.TreeNode) ([]storage.TreeNode, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var q strings.Builder
+	q.WriteString(treeNodes.selectAll + ` WHERE `)
+	args := make([]any, 0, 2*len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			q.WriteString(" OR ")
+		}
+		fmt.Fprintf(&q, "(level = $%d AND idx = $%d)", 2*i+1, 2*i+2)
+		args = append(args, id.Level, id.Index)
+	}
+	found, err := list(ctx, s, treeNodes, "get tree nodes", q.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	type pos struct {
+		level int
+		index int64
+	}
+	byPos := make(map[pos][]byte, len(found))
+	for _, n := range found {
+		byPos[pos{n.Level, n.Index}] = n.Hash
+	}
+	out := make([]storage.TreeNode, len(ids))
+	for i, id := range ids {
+		h, ok := byPos[pos{id.Level, id.Index}]
+		if !ok {
+			return nil, fmt.Errorf("sqlstore: tree node (%d, %d): %w", id.Level, id.Index, storage.ErrNotFound)
+		}
+		out[i] = storage.TreeNode{Level: id.Level, Index: id.Index, Hash: h}
+	}
+	return out, nil
 }

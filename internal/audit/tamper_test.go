@@ -1,0 +1,462 @@
+package audit_test
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/netid-project/netid/internal/audit"
+	"github.com/netid-project/netid/internal/audit/treeproof"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
+	"github.com/netid-project/netid/internal/wallet"
+	"github.com/netid-project/netid/internal/witness"
+)
+
+// platformKey is the platform's signing key in these tests.
+type platformKey struct {
+	priv *ecdsa.PrivateKey
+	kid  string
+}
+
+func newPlatformKey(t testing.TB) *platformKey {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := (&jose.JSONWebKey{Key: &priv.PublicKey}).Thumbprint(crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &platformKey{priv: priv, kid: base64.RawURLEncoding.EncodeToString(tp)}
+}
+
+func (k *platformKey) Signer() (crypto.Signer, string) { return k.priv, k.kid }
+
+func (k *platformKey) jwks() jose.JSONWebKeySet {
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k.priv.PublicKey, KeyID: k.kid, Algorithm: string(jose.ES256), Use: "sig"}}}
+}
+
+// backend is a store and a way to write its tables directly, as an
+// operator with database access would.
+type backend struct {
+	name   string
+	open   func(t *testing.T) storage.Storage // another connection pool to the same database
+	store  storage.Storage
+	exec   func(t *testing.T, query string)
+	sqlite bool
+}
+
+// backends runs fn on SQLite and, with NETID_TEST_POSTGRES_DSN, on
+// PostgreSQL, each in a fresh database.
+func backends(t *testing.T, fn func(t *testing.T, b *backend)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "netid.db")
+		open := func(t *testing.T) storage.Storage {
+			s, err := sqlstore.OpenSQLite(t.Context(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		b := &backend{name: "sqlite", open: open, sqlite: true}
+		b.store = open(t)
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		b.exec = func(t *testing.T, q string) {
+			t.Helper()
+			if _, err := db.ExecContext(t.Context(), q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		fn(t, b)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+		}
+		dsn = freshSchema(t, dsn)
+		open := func(t *testing.T) storage.Storage {
+			s, err := sqlstore.OpenPostgres(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		b := &backend{name: "postgres", open: open}
+		b.store = open(t)
+		b.exec = func(t *testing.T, q string) {
+			t.Helper()
+			conn, err := pgx.Connect(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(context.Background())
+			if _, err := conn.Exec(t.Context(), q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		fn(t, b)
+	})
+}
+
+// freshSchema creates a schema dropped at cleanup and returns dsn using it.
+func freshSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	schema := "netid_audit_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("cleanup: %v", err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func sampleRecord(i int) storage.Record {
+	r := storage.Record{
+		PersonID: fmt.Sprintf("person-%d", i%3),
+		RPID:     fmt.Sprintf("rp-%d", i%4),
+		RPName:   fmt.Sprintf("平台 %d", i%4),
+		Channel:  []string{"session", "oidc", "presentation", "eid"}[i%4],
+		Level:    []string{"basic", "password", "face"}[i%3],
+		Provided: []string{"result", "sub", "age_over_18"}[:1+i%3],
+		Outcome:  []string{"approved", "declined", "failed"}[i%3],
+	}
+	if i%2 == 0 {
+		r.GuardianID = fmt.Sprintf("guardian-%d", i)
+	}
+	return r
+}
+
+// storeSource is the platform's API over a store, for the witness.
+type storeSource struct {
+	audit.StoreSource
+	keys jose.JSONWebKeySet
+}
+
+func (s storeSource) JWKS(context.Context) (jose.JSONWebKeySet, error) { return s.keys, nil }
+
+// parties are those who hold evidence about the log outside its tables:
+// the platform's own verify reads only the database; the auditor keeps a
+// tree head saved earlier; the witness keeps the heads it co-signed; the
+// holder's wallet keeps the newest head it saw with its history.
+type parties struct {
+	keys    jose.JSONWebKeySet
+	saved   storage.TreeHead // the auditor's
+	witness *witness.Witness
+	seen    treeproof.Head // the wallet's
+	person  string
+}
+
+// party names who must detect a tamper.
+type party string
+
+const (
+	platformVerify party = "platform verify"
+	auditor        party = "auditor with a saved head"
+	witnessParty   party = "witness"
+	walletParty    party = "holder's wallet"
+)
+
+// detects reports whether p finds the log tampered with, and how.
+func (ps *parties) detects(t *testing.T, st storage.Storage, p party) (bool, string) {
+	t.Helper()
+	ctx := t.Context()
+	switch p {
+	case platformVerify, auditor:
+		var rep audit.Report
+		var err error
+		if p == platformVerify {
+			rep, err = audit.Verify(ctx, st, ps.keys)
+		} else {
+			rep, err = audit.VerifyAgainstTree(ctx, st, ps.keys, ps.saved)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if rep.OK() {
+			return false, ""
+		}
+		return true, rep.Problems[0].String()
+	case witnessParty:
+		_, err := ps.witness.Run(ctx)
+		if err == nil {
+			return false, ""
+		}
+		return true, err.Error()
+	case walletParty:
+		_, err := wallet.CheckHistory(ctx, storeSource{audit.StoreSource{Store: st}, ps.keys}, ps.keys, &ps.seen, holderHistory(t, st, ps.person))
+		if err == nil {
+			return false, ""
+		}
+		return true, err.Error()
+	}
+	t.Fatalf("unknown party %s", p)
+	return false, ""
+}
+
+// TestTamperDetected writes 40 records, lets every party take its
+// evidence (the auditor saves the newest tree head, the witness co-signs
+// it, the holder's wallet fetches its history), then tampers with the
+// tables as an operator with database access could, one way per case,
+// and checks the party named detects it. The chain and its heads every
+// 100 records caught none of the cuts of the newest records (tail-*,
+// all-*, heads-*): the tree head signed with each append, and the parties
+// keeping one, do.
+func TestTamperDetected(t *testing.T) {
+	const n = 40
+	cases := []struct {
+		name string
+		sql  func(b *backend) []string
+		by   []party
+	}{
+		// Each field of a record changed.
+		{"field-seq", q(`UPDATE records SET seq = 1000 WHERE seq = 10`), []party{platformVerify, auditor, walletParty}},
+		{"field-id", q(`UPDATE records SET id = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-time", func(b *backend) []string {
+			if b.sqlite {
+				return []string{`UPDATE records SET time = time + 1000000 WHERE seq = 10`}
+			}
+			return []string{`UPDATE records SET time = time + interval '1 second' WHERE seq = 10`}
+		}, []party{platformVerify, auditor}},
+		{"field-person_id", q(`UPDATE records SET person_id = 'person-forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-rp_id", q(`UPDATE records SET rp_id = 'rp-forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-rp_name", q(`UPDATE records SET rp_name = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-channel", q(`UPDATE records SET channel = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-level", q(`UPDATE records SET level = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-provided", q(`UPDATE records SET provided = NULL WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-outcome", q(`UPDATE records SET outcome = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-guardian_id", q(`UPDATE records SET guardian_id = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-prev_hash", q(`UPDATE records SET prev_hash = hash WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-hash", q(`UPDATE records SET hash = prev_hash WHERE seq = 10`), []party{platformVerify, auditor, walletParty}},
+		// Rows removed or moved.
+		{"middle-row-deleted", q(`DELETE FROM records WHERE seq = 20`), []party{platformVerify, auditor}},
+		{"two-rows-swapped", q(`UPDATE records SET seq = -1 WHERE seq = 20`, `UPDATE records SET seq = 20 WHERE seq = 21`, `UPDATE records SET seq = 21 WHERE seq = -1`), []party{platformVerify, auditor}},
+		// The newest records cut, their tree heads left.
+		{"tail-1", q(`DELETE FROM records WHERE seq > 39`), []party{platformVerify, auditor}},
+		{"tail-30", q(`DELETE FROM records WHERE seq > 10`), []party{platformVerify, auditor}},
+		{"all-records", q(`DELETE FROM records`), []party{platformVerify, auditor}},
+		// The newest records cut with every head over them: the database
+		// is consistent again; the evidence kept outside shows the cut.
+		{"tail-1-and-heads", q(`DELETE FROM records WHERE seq > 39`, `DELETE FROM tree_heads WHERE size > 39`, `DELETE FROM heads WHERE seq > 39`), []party{auditor, witnessParty, walletParty}},
+		{"tail-30-and-heads", q(`DELETE FROM records WHERE seq > 10`, `DELETE FROM tree_heads WHERE size > 10`, `DELETE FROM heads WHERE seq > 10`), []party{auditor, witnessParty, walletParty}},
+		{"all-records-and-heads", q(`DELETE FROM records`, `DELETE FROM tree_heads`, `DELETE FROM heads`, `DELETE FROM tree_nodes`), []party{auditor, witnessParty, walletParty}},
+		// Heads deleted, records kept.
+		{"newest-heads-deleted", q(`DELETE FROM tree_heads WHERE size > 35`), []party{platformVerify, witnessParty, walletParty}},
+		{"all-heads-deleted", q(`DELETE FROM tree_heads`, `DELETE FROM heads`), []party{platformVerify, witnessParty, walletParty}},
+		// A head changed: its root, or its signature taken from another.
+		{"head-root-changed", q(`UPDATE tree_heads SET root = (SELECT t.root FROM tree_heads t WHERE t.size = 39) WHERE size = 40`), []party{platformVerify}},
+		{"head-signature-changed", q(`UPDATE tree_heads SET signature = (SELECT signature FROM tree_heads t WHERE t.size = 39) WHERE size = 40`), []party{platformVerify, witnessParty, walletParty}},
+	}
+	backends(t, func(t *testing.T, b *backend) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				st := b.open(t)
+				ctx := t.Context()
+				// A fresh log per case: empty the tables first.
+				for _, tbl := range []string{"records", "heads", "tree_heads", "tree_nodes"} {
+					b.exec(t, "DELETE FROM "+tbl)
+				}
+				if !b.sqlite {
+					b.exec(t, `UPDATE record_log_tail SET seq = 0`)
+				}
+				key := newPlatformKey(t)
+				l := &audit.Log{Store: st, Keys: key}
+				for i := range n {
+					if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				ps := takeEvidence(t, st, key, "person-0")
+				for _, p := range []party{platformVerify, auditor, witnessParty, walletParty} {
+					if found, how := ps.detects(t, st, p); found {
+						t.Fatalf("%s finds the untouched log tampered with: %s", p, how)
+					}
+				}
+				for _, query := range tc.sql(b) {
+					b.exec(t, query)
+				}
+				for _, p := range tc.by {
+					found, how := ps.detects(t, st, p)
+					if !found {
+						t.Errorf("%s does not detect %s", p, tc.name)
+						continue
+					}
+					t.Logf("%s detects it: %s", p, how)
+				}
+			})
+		}
+	})
+}
+
+func q(queries ...string) func(*backend) []string {
+	return func(*backend) []string { return queries }
+}
+
+// takeEvidence has each party take its evidence from the log as it is.
+func takeEvidence(t *testing.T, st storage.Storage, key *platformKey, person string) *parties {
+	t.Helper()
+	ctx := t.Context()
+	keys := key.jwks()
+	latest, err := st.LatestTreeHead(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := audit.ParseTreeHead(latest.Signature, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &witness.Witness{Dir: t.TempDir(), Source: storeSource{audit.StoreSource{Store: st}, keys}}
+	if _, err := w.Run(ctx); err != nil {
+		t.Fatalf("witness: %v", err)
+	}
+	seen, err := wallet.CheckHistory(ctx, storeSource{audit.StoreSource{Store: st}, keys}, keys, nil, holderHistory(t, st, person))
+	if err != nil {
+		t.Fatalf("wallet: %v", err)
+	}
+	return &parties{keys: keys, saved: saved, witness: w, seen: seen, person: person}
+}
+
+// holderHistory is what the platform answers a holder's history (the
+// newest tree head, each record with its inclusion proof), built as the
+// server builds it; a missing node leaves the record without a proof.
+func holderHistory(t *testing.T, st storage.Storage, person string) wallet.ProvenHistory {
+	t.Helper()
+	ctx := t.Context()
+	recs, err := st.ListPersonRecords(ctx, person, 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h wallet.ProvenHistory
+	head, err := st.LatestTreeHead(ctx)
+	if errors.Is(err, storage.ErrNotFound) {
+		for _, r := range recs {
+			h.Records = append(h.Records, wallet.ProvenRecord{Seq: r.Seq, Hash: r.Hash})
+		}
+		return h
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Head = head.Signature
+	for _, r := range recs {
+		pr := wallet.ProvenRecord{Seq: r.Seq, Hash: r.Hash}
+		if r.Seq <= head.Size {
+			pr.Inclusion, _ = audit.InclusionProof(ctx, st, r.Seq, head.Size)
+		}
+		h.Records = append(h.Records, pr)
+	}
+	return h
+}
+
+// TestConcurrentAppendsOneTree appends from two goroutines, each through
+// its own connection pool (on PostgreSQL: two connections racing for the
+// log's tail), and checks that the heads form one tree: a head for every
+// size, each extending the one before, every record in the last.
+func TestConcurrentAppendsOneTree(t *testing.T) {
+	backends(t, func(t *testing.T, b *backend) {
+		ctx := t.Context()
+		key := newPlatformKey(t)
+		const each = 25
+		var wg sync.WaitGroup
+		for w := range 2 {
+			st := b.open(t)
+			l := &audit.Log{Store: st, Keys: key}
+			wg.Go(func() {
+				for i := range each {
+					if _, err := l.Append(ctx, sampleRecord(w*each+i)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		keys := key.jwks()
+		rep, err := audit.Verify(ctx, b.store, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() || rep.Records != 2*each || rep.TreeHeads != 2*each {
+			t.Fatalf("%d records, %d tree heads, problems %v", rep.Records, rep.TreeHeads, rep.Problems)
+		}
+		heads, err := b.store.ListTreeHeads(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := audit.StoreSource{Store: b.store}
+		for i := 1; i < len(heads); i++ {
+			older, newer := audit.ProofHead(heads[i-1]), audit.ProofHead(heads[i])
+			if err := treeproof.Extends(ctx, src, older, newer); err != nil {
+				t.Fatalf("head %d does not extend head %d: %v", newer.Size, older.Size, err)
+			}
+		}
+		first, last := audit.ProofHead(heads[0]), audit.ProofHead(heads[len(heads)-1])
+		if err := treeproof.Extends(ctx, src, first, last); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := b.store.ListRecords(ctx, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			p, err := audit.InclusionProof(ctx, b.store, r.Seq, last.Size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := treeproof.VerifyInclusion(last, r.Seq, r.Hash, p); err != nil {
+				t.Fatalf("record %d: %v", r.Seq, err)
+			}
+		}
+	})
+}

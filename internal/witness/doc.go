@@ -1,0 +1,26 @@
+// Package witness is an independent witness of the platform's
+// verification record log: run by someone other than the platform's
+// operator (an auditor, a relying party, a court), it fetches the newest
+// signed tree head of the log, checks that it extends the last head it
+// saw (the RFC 9162 consistency proof the platform serves), co-signs it
+// with its own key and keeps it.
+//
+// What it keeps, in its state directory:
+//
+//	witness-key.json   its ES256 private key (JWK, mode 0600), made on the first run
+//	witness.jwks.json  its public key, for whoever checks its co-signatures
+//	head.json          the newest head it saw and co-signed (one Cosigned)
+//	cosigned.jsonl     every head it co-signed, one Cosigned per line, oldest first
+//
+// A co-signed head is evidence outside the platform's database: an
+// operator who removes or rewrites records the head covers cannot make
+// the log extend it again (the witness's next run fails with
+// treeproof.ErrRewound or ErrForked), and `netid admin audit verify
+// --against` checks the database against it. The co-signature (typ
+// netid-tree-cosignature+jwt, over {"size", "root", "iat"}) shows that
+// this witness saw that head and found it consistent with every earlier
+// one it saw.
+//
+// It links nothing of the platform's side: it speaks to the platform
+// through the public API only (package api, treeproof).
+package witness
