@@ -128,6 +128,10 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 // verification triggers (an expired key cache or an unknown kid).
 const minKeyFetchInterval = time.Minute
 
+// clockLeeway is the clock skew between the platform and this verifier
+// that the time checks of presentations and status lists tolerate.
+const clockLeeway = 30 * time.Second
+
 // fetchKeys fetches the issuer keys; keyMu must be held.
 func (v *Verifier) fetchKeys(ctx context.Context) error {
 	v.mu.Lock()
@@ -254,7 +258,7 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, presentation string, 
 		// On failure keep verifying with the keys we have.
 		keys, gen, _ = v.refreshKeys(ctx, gen, now)
 	}
-	opts := credential.PresentationOptions{Keys: keys, Audience: want.Audience, Nonce: want.Nonce, Now: now, MaxKBAge: want.MaxAge, Leeway: 30 * time.Second}
+	opts := credential.PresentationOptions{Keys: keys, Audience: want.Audience, Nonce: want.Nonce, Now: now, MaxKBAge: want.MaxAge, Leeway: clockLeeway}
 	c, err := credential.VerifyPresentation(presentation, opts)
 	if errors.Is(err, credential.ErrUnknownKey) {
 		// A key rotated since the last fetch: refresh once and retry.
@@ -371,11 +375,11 @@ func (v *Verifier) fetchList(ctx context.Context, uri string, now time.Time) (ca
 		return cachedList{}, fmt.Errorf("%w: %w", ErrStatusUnavailable, err)
 	}
 	keys, gen, _ := v.cachedKeys()
-	list, ttl, err := statuslist.Verify(string(body), keys, uri, now)
+	list, ttl, err := statuslist.VerifyWithLeeway(string(body), keys, uri, now, clockLeeway)
 	if errors.Is(err, statuslist.ErrUnknownKey) {
 		// The list may be signed by a key published after our last fetch.
 		if keys, _, ok := v.refreshKeys(ctx, gen, now); ok {
-			list, ttl, err = statuslist.Verify(string(body), keys, uri, now)
+			list, ttl, err = statuslist.VerifyWithLeeway(string(body), keys, uri, now, clockLeeway)
 		}
 	}
 	if err != nil {

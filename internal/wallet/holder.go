@@ -63,7 +63,6 @@ func Status(ctx context.Context, c *Client, w *Wallet) (StatusInfo, error) {
 	if c.base() != w.Server {
 		return StatusInfo{}, fmt.Errorf("%w: the wallet's credential is from another server", ErrServerMismatch)
 	}
-	now := c.now()
 	keys, err := c.JWKS(ctx)
 	if err != nil {
 		return StatusInfo{}, fmt.Errorf("wallet: fetching the platform's keys: %w", err)
@@ -72,7 +71,11 @@ func Status(ctx context.Context, c *Client, w *Wallet) (StatusInfo, error) {
 	if err != nil {
 		return StatusInfo{}, fmt.Errorf("wallet: fetching the status list: %w", err)
 	}
-	list, _, err := statuslist.Verify(tok, keys, w.statusURI, now)
+	// The clock is read after the fetch, and a little skew between this
+	// device and the platform is tolerated: a list signed a moment ago
+	// by a platform whose clock runs ahead is not "not yet valid".
+	now := c.now()
+	list, _, err := statuslist.VerifyWithLeeway(tok, keys, w.statusURI, now, 30*time.Second)
 	if err != nil {
 		return StatusInfo{}, fmt.Errorf("wallet: status list: %w", err)
 	}

@@ -131,6 +131,35 @@ func TestSignVerify(t *testing.T) {
 	}
 }
 
+// A verifier whose clock is a little behind the platform's (or that read
+// its clock before the fetch) accepts a token signed "in its future" within
+// the leeway, and still refuses one beyond it; exp gets the same leeway.
+func TestVerifyWithLeeway(t *testing.T) {
+	key := newKey(t)
+	l, _ := New(2, 8)
+	tok, err := Sign(l, testURI, key, testKID, testNow, time.Hour, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := testNow.Add(-10 * time.Second)
+	if _, _, err := Verify(tok, keySet(key), testURI, early); !errors.Is(err, ErrNotYetValid) {
+		t.Fatalf("without leeway: %v", err)
+	}
+	if _, _, err := VerifyWithLeeway(tok, keySet(key), testURI, early, 30*time.Second); err != nil {
+		t.Fatalf("10 s early with 30 s leeway: %v", err)
+	}
+	if _, _, err := VerifyWithLeeway(tok, keySet(key), testURI, testNow.Add(-time.Minute), 30*time.Second); !errors.Is(err, ErrNotYetValid) {
+		t.Fatalf("a minute early with 30 s leeway: %v", err)
+	}
+	late := testNow.Add(time.Hour + 10*time.Second)
+	if _, _, err := Verify(tok, keySet(key), testURI, late); !errors.Is(err, ErrExpired) {
+		t.Fatalf("expired without leeway: %v", err)
+	}
+	if _, _, err := VerifyWithLeeway(tok, keySet(key), testURI, late, 30*time.Second); err != nil {
+		t.Fatalf("10 s after exp with 30 s leeway: %v", err)
+	}
+}
+
 func TestVerifyRejects(t *testing.T) {
 	key := newKey(t)
 	l, _ := New(2, 100)

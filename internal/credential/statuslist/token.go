@@ -60,6 +60,15 @@ func Sign(l *List, uri string, key crypto.Signer, kid string, iat time.Time, ttl
 // lookup, typ statuslist+jwt, sub == uri, iat not in the future, exp not
 // passed) and returns its list and ttl (zero if absent).
 func Verify(token string, keys jose.JSONWebKeySet, uri string, now time.Time) (*List, time.Duration, error) {
+	return VerifyWithLeeway(token, keys, uri, now, 0)
+}
+
+// VerifyWithLeeway is Verify tolerating a clock skew of leeway between
+// the platform that signed the token and the caller: an iat up to leeway
+// ahead of now, and an exp up to leeway behind it, are accepted. A
+// negative leeway is zero.
+func VerifyWithLeeway(token string, keys jose.JSONWebKeySet, uri string, now time.Time, leeway time.Duration) (*List, time.Duration, error) {
+	leeway = max(leeway, 0)
 	_, body, err := jws.Verify(token, jws.Expect{Typ: TypToken, Keys: jws.ByKeyID(keys)})
 	if err != nil {
 		switch {
@@ -93,10 +102,10 @@ func Verify(token string, keys jose.JSONWebKeySet, uri string, now time.Time) (*
 	if err != nil {
 		return nil, 0, err
 	}
-	if now.Before(time.Unix(iat, 0)) {
+	if now.Add(leeway).Before(time.Unix(iat, 0)) {
 		return nil, 0, ErrNotYetValid
 	}
-	if !now.Before(time.Unix(exp, 0)) {
+	if !now.Add(-leeway).Before(time.Unix(exp, 0)) {
 		return nil, 0, ErrExpired
 	}
 	sl, ok := c["status_list"].(map[string]any)
