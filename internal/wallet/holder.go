@@ -12,12 +12,18 @@ import (
 
 // Present makes a presentation of u's credential for one relying party:
 // only the claims named in disclose are revealed, and a key-binding JWT
-// signed by the device key covers audience, nonce and now.
+// signed by the device key covers audience, nonce and now. A wallet with
+// a batch presents the batch credential it gave this audience before, or
+// one it never presented (see UnusedBatch), with that credential's key.
 func Present(u *Unlocked, audience, nonce string, disclose []string, now time.Time) (string, error) {
 	if u == nil || u.DeviceKey == nil {
 		return "", fmt.Errorf("wallet: presenting needs an unlocked wallet")
 	}
-	p, err := credential.Present(u.Credential, disclose, u.DeviceKey, audience, nonce, now)
+	cred, key, err := u.forAudience(audience)
+	if err != nil {
+		return "", err
+	}
+	p, err := credential.Present(cred, disclose, key, audience, nonce, now)
 	if err != nil {
 		return "", fmt.Errorf("wallet: presenting: %w", err)
 	}

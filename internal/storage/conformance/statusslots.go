@@ -103,13 +103,13 @@ func testMembersShareStatus(t *testing.T, s storage.Storage) {
 		t.Helper()
 		got, err := s.ListStatuses(ctx, "1")
 		must(t, "ListStatuses", err)
-		want := []storage.StatusEntry{{3, st}, {40, st}, {41, storage.CredentialActive}, {90, st}}
+		want := []storage.StatusEntry{{Index: 3, Status: st}, {Index: 40, Status: st}, {Index: 41, Status: storage.CredentialActive}, {Index: 90, Status: st}}
 		if !slices.Equal(got, want) {
 			t.Fatalf("%s: ListStatuses(1) = %v, want %v", what, got, want)
 		}
 		got, err = s.ListStatuses(ctx, "2")
 		must(t, "ListStatuses", err)
-		if want := []storage.StatusEntry{{0, st}}; !slices.Equal(got, want) {
+		if want := []storage.StatusEntry{{Index: 0, Status: st}}; !slices.Equal(got, want) {
 			t.Fatalf("%s: ListStatuses(2) = %v, want %v", what, got, want)
 		}
 	}
