@@ -238,9 +238,9 @@ type CredentialRequest struct {
 // IssuedCredential answers CredentialRequest (201): the 网号 and the 网证
 // (an SD-JWT VC of type credential.VCTWangzheng).
 type IssuedCredential struct {
-	Wanghao      string    `json:"wanghao"`
-	CredentialID string    `json:"credential_id"`
-	Credential   string    `json:"credential"`
+	Wanghao      string `json:"wanghao"`
+	CredentialID string `json:"credential_id"`
+	Credential   string `json:"credential"`
 	// Batch are the batch credentials, one per CredentialRequest.Batch
 	// proof, in order: the same claims as Credential, each bound to its
 	// own key, with its own status list index and the credential's status.

@@ -1,14 +1,26 @@
 package platform_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/credential/statuslist"
+	"github.com/netid-project/netid/internal/document"
 )
 
 // statusRef is the status list reference of an issued SD-JWT.
@@ -94,4 +106,237 @@ func TestPresentationCarriesNoCredentialID(t *testing.T) {
 	if c.Claims.ID != "" {
 		t.Fatalf("the verifier sees a credential ID %q", c.Claims.ID)
 	}
+}
+
+// batchHolder is a holder with a batch: the credential's key and one key
+// per batch credential.
+type batchHolder struct {
+	*holderKey
+	keys  []*ecdsa.PrivateKey
+	batch []string
+}
+
+// issueBatch proves a new device key and n batch keys and returns what
+// was issued.
+func (e *env) issueBatch(a app, v view, n int) (*batchHolder, response) {
+	e.t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h := &batchHolder{holderKey: &holderKey{key: key}}
+	var proofs []string
+	for range n {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		h.keys = append(h.keys, k)
+		proofs = append(proofs, deviceProof(e.t, k, e.url, v.DeviceNonce, e.clock.Now()))
+	}
+	r := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{
+		"proof": deviceProof(e.t, key, e.url, v.DeviceNonce, e.clock.Now()), "batch": proofs,
+	})
+	if r.status == http.StatusCreated {
+		var issued api.IssuedCredential
+		r.json(e.t, &issued)
+		h.credentialID, h.wanghao, h.credential, h.batch = issued.CredentialID, issued.Wanghao, issued.Credential, issued.Batch
+	}
+	return h, r
+}
+
+// statusAt reads the status of an issued SD-JWT from its status list, as
+// a relying party fetching it now would.
+func statusAt(t *testing.T, e *env, sdjwt string) byte {
+	t.Helper()
+	st := statusRef(t, sdjwt)
+	r := must(t, e.call("GET", strings.TrimPrefix(st.URI, e.url), "", nil), http.StatusOK)
+	l, _, err := statuslist.Verify(string(r.body), e.jwks(), st.URI, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := l.Get(st.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestBatchIssuance: a wallet proving eight further keys receives eight
+// credentials with the same claims, each bound to its key, at its own
+// status index, without a jti, whose issuance and expiry times are those
+// of the day; none of them is linkable to another by what a relying
+// party receives, except for the claims the holder discloses.
+func TestBatchIssuance(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	v := e.through(p, a, "device")
+	if v.BatchSize != 8 {
+		t.Fatalf("batch size offered %d, want the default 8", v.BatchSize)
+	}
+	h, r := e.issueBatch(a, v, 8)
+	must(t, r, http.StatusCreated)
+	if len(h.batch) != 8 {
+		t.Fatalf("%d batch credentials, want 8", len(h.batch))
+	}
+	main, err := credential.Verify(h.credential, e.jwks(), e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	indices := map[credential.Status]bool{main.Claims.Status: true}
+	for i, sdjwt := range h.batch {
+		c, err := credential.Verify(sdjwt, e.jwks(), e.clock.Now())
+		if err != nil {
+			t.Fatalf("batch credential %d: %v", i, err)
+		}
+		if thumb(t, c.Claims.Holder) != thumb(t, &jose.JSONWebKey{Key: h.keys[i].Public()}) {
+			t.Fatalf("batch credential %d is not bound to its key", i)
+		}
+		if c.Claims.ID != "" || c.Claims.Wanghao != h.wanghao || !reflect.DeepEqual(c.Disclosed, main.Disclosed) {
+			t.Fatalf("batch credential %d: %+v", i, c.Claims)
+		}
+		if indices[c.Claims.Status] {
+			t.Fatalf("batch credential %d shares status index %+v", i, c.Claims.Status)
+		}
+		indices[c.Claims.Status] = true
+		if c.Claims.IssuedAt.In(document.Zone).Format("15:04:05") != "00:00:00" ||
+			c.Claims.ExpiresAt.In(document.Zone).Format("15:04:05") != "00:00:00" {
+			t.Fatalf("batch credential %d carries the time of issuance: iat %v exp %v", i, c.Claims.IssuedAt, c.Claims.ExpiresAt)
+		}
+		// The holder presents it with its own key; a relying party
+		// verifies it as any 网证.
+		pr, err := credential.Present(sdjwt, []string{"age_over_18"}, h.keys[i], "https://shop.example", "n", e.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := credential.VerifyPresentation(pr, credential.PresentationOptions{
+			Keys: e.jwks(), Audience: "https://shop.example", Nonce: "n", Now: e.clock.Now(),
+		}); err != nil {
+			t.Fatalf("presentation of batch credential %d: %v", i, err)
+		}
+	}
+}
+
+// TestBatchRefused: more batch keys than the platform takes, the same key
+// twice, the device key again, or a proof for another nonce are refused,
+// and the application can still be completed.
+func TestBatchRefused(t *testing.T) {
+	e := newEnvWith(t, "", func(c *config.Config) { c.CredentialBatch = 2 })
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	v := e.through(p, a, "device")
+	if v.BatchSize != 2 {
+		t.Fatalf("batch size %d, want 2", v.BatchSize)
+	}
+	if _, r := e.issueBatch(a, v, 3); r.problemType(t) != "invalid-device-proof" {
+		t.Fatalf("three batch keys for two: %d %s", r.status, r.body)
+	}
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	twice := deviceProof(t, k, e.url, v.DeviceNonce, e.clock.Now())
+	for name, batch := range map[string][]string{
+		"same key twice": {twice, twice},
+		"device key":     nil,
+		"other nonce":    {deviceProof(t, k, e.url, "another-nonce", e.clock.Now())},
+		"not a proof":    {"x.y.z"},
+	} {
+		key := k
+		if name != "device key" {
+			key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		} else {
+			batch = []string{deviceProof(t, k, e.url, v.DeviceNonce, e.clock.Now())}
+		}
+		r := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{
+			"proof": deviceProof(t, key, e.url, v.DeviceNonce, e.clock.Now()), "batch": batch,
+		})
+		if typ := r.problemType(t); typ != "invalid-device-proof" {
+			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	h, r := e.issueBatch(a, v, 2)
+	must(t, r, http.StatusCreated)
+	if len(h.batch) != 2 {
+		t.Fatalf("%d batch credentials", len(h.batch))
+	}
+}
+
+// TestBatchSharesStatus: suspending, resuming and revoking the 网证
+// changes the status of every batch credential at once, as relying
+// parties read it from the status lists.
+func TestBatchSharesStatus(t *testing.T) {
+	e := lifecycleEnv(t)
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	h, r := e.issueBatch(a, e.through(p, a, "device"), 8)
+	must(t, r, http.StatusCreated)
+	all := append([]string{h.credential}, h.batch...)
+	check := func(what string, want byte) {
+		t.Helper()
+		for i, sdjwt := range all {
+			if got := statusAt(t, e, sdjwt); got != want {
+				t.Fatalf("%s: credential %d of the batch has status %d, want %d", what, i, got, want)
+			}
+		}
+	}
+	check("issued", statuslist.Valid)
+	must(t, e.holderCall(h.holderKey, "POST", "/v1/holder/suspend", map[string]any{"password": p.password}), http.StatusOK)
+	check("suspended by the holder", statuslist.Suspended)
+	must(t, e.holderCall(h.holderKey, "POST", "/v1/holder/resume", map[string]any{"password": p.password}), http.StatusOK)
+	check("resumed", statuslist.Valid)
+	must(t, e.admin("POST", h.wanghao+"/revoke", map[string]any{"reason": "测试"}), http.StatusOK)
+	check("revoked by an operator", statuslist.Invalid)
+}
+
+// TestBatchRevokedByNewCredential: a new credential (a new device)
+// revokes the earlier one and its whole batch.
+func TestBatchRevokedByNewCredential(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	h, r := e.issueBatch(a, e.through(p, a, "device"), 3)
+	must(t, r, http.StatusCreated)
+	e.apply(p) // applying again from the document issues a new credential
+	for i, sdjwt := range append([]string{h.credential}, h.batch...) {
+		if got := statusAt(t, e, sdjwt); got != statuslist.Invalid {
+			t.Fatalf("credential %d of the earlier batch has status %d, want revoked", i, got)
+		}
+	}
+}
+
+// TestRacingBatchIssuances: two applications issuing credentials and
+// batches at once never share a status index.
+func TestRacingBatchIssuances(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		const n = 2
+		apps := make([]app, n)
+		views := make([]view, n)
+		for i := range n {
+			p := adult(t)
+			apps[i] = e.start(p.identity.Type)
+			views[i] = e.through(p, apps[i], "device")
+		}
+		holders := make([]*batchHolder, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				var r response
+				holders[i], r = e.issueBatch(apps[i], views[i], 8)
+				if r.status != http.StatusCreated {
+					t.Errorf("issuance %d: %d %s", i, r.status, r.body)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		seen := map[credential.Status]bool{}
+		for _, h := range holders {
+			for _, sdjwt := range append([]string{h.credential}, h.batch...) {
+				st := statusRef(t, sdjwt)
+				if seen[st] {
+					t.Fatalf("status index %+v handed out twice", st)
+				}
+				seen[st] = true
+			}
+		}
+		if len(seen) != 2*9 {
+			t.Fatalf("%d status indices, want 18", len(seen))
+		}
+	})
 }

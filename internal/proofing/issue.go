@@ -2,10 +2,10 @@ package proofing
 
 import (
 	"context"
+	"crypto"
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"crypto"
 	"strconv"
 	"time"
 
