@@ -39,6 +39,7 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"platforms": walletPlatforms,
 		"cancel":    walletCancel,
 		"wards":     walletWards,
+		"refresh":   walletRefresh,
 	})
 }
 
@@ -223,6 +224,7 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, p)
+	warnLowBatch(env, u)
 	if *record {
 		// The relying party verifies offline; the wallet reports the
 		// presentation so it appears in the holder's own history.

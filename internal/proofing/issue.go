@@ -56,7 +56,7 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string, batch []st
 	if err != nil {
 		return Issued{}, err
 	}
-	members, err := s.verifyBatchProofs(batch, deviceKey, string(a.DeviceNonce), now)
+	members, err := s.verifyBatchProofs(batch, deviceKey.jwk, string(a.DeviceNonce), now)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -150,7 +150,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		if sdjwt, err = (credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}).Issue(claims); err != nil {
 			return fmt.Errorf("proofing: signing credential: %w", err)
 		}
-		if batch, err = s.issueBatch(ctx, tx, claims, credID, members, signer, kid, now); err != nil {
+		if batch, err = s.issueBatch(ctx, tx, claims, credID, 1, members, signer, kid, now); err != nil {
 			return err
 		}
 		c := storage.Credential{
@@ -205,10 +205,11 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 
 // issueBatch signs, in tx, one batch credential per member key: the claims
 // of the credential credID with the member's key and a status index of its
-// own. Their issuance and expiry times are cut to the day (Beijing time),
-// so that the times they carry are shared by everyone issued that day
-// rather than naming the second of this issuance.
-func (s *Service) issueBatch(ctx context.Context, tx storage.Storage, claims credential.Claims, credID string, members []*jose.JSONWebKey, signer crypto.Signer, kid string, now time.Time) ([]string, error) {
+// own (members numbered from first). Their issuance and expiry times are
+// cut to the day (Beijing time), so that the times they carry are shared
+// by everyone issued that day rather than naming the second of this
+// issuance.
+func (s *Service) issueBatch(ctx context.Context, tx storage.Storage, claims credential.Claims, credID string, first int, members []*jose.JSONWebKey, signer crypto.Signer, kid string, now time.Time) ([]string, error) {
 	if len(members) == 0 {
 		return nil, nil
 	}
@@ -222,7 +223,7 @@ func (s *Service) issueBatch(ctx context.Context, tx storage.Storage, claims cre
 		if err != nil {
 			return nil, err
 		}
-		slot, err := s.Indices.Allocate(ctx, tx, storage.StatusSlot{CredentialID: credID, Member: i + 1, DeviceKeyID: thumb, CreatedAt: now})
+		slot, err := s.Indices.Allocate(ctx, tx, storage.StatusSlot{CredentialID: credID, Member: first + i, DeviceKeyID: thumb, CreatedAt: now})
 		if err != nil {
 			return nil, fmt.Errorf("proofing: allocating status index: %w", err)
 		}
@@ -270,12 +271,12 @@ func (s *Service) credentialChanged(ctx context.Context, c storage.Credential) {
 // verifyBatchProofs checks the proofs of possession of the batch keys:
 // at most BatchSize, each valid for nonce like the device proof, each key
 // distinct from the others and from the device key.
-func (s *Service) verifyBatchProofs(proofs []string, device deviceProof, nonce string, now time.Time) ([]*jose.JSONWebKey, error) {
+func (s *Service) verifyBatchProofs(proofs []string, device *jose.JSONWebKey, nonce string, now time.Time) ([]*jose.JSONWebKey, error) {
 	if len(proofs) > s.BatchSize {
 		return nil, fmt.Errorf("%w: at most %d batch keys", ErrDeviceProof, s.BatchSize)
 	}
 	seen := map[string]bool{}
-	t, err := thumbprint(device.jwk)
+	t, err := thumbprint(device)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,11 @@
 package wallet
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -254,6 +257,9 @@ func batchKeys(r io.Reader, n int, issuer, nonce string, now time.Time) ([]*ecds
 	if n < 0 || n > maxBatch {
 		return nil, nil, fmt.Errorf("%w: batch size %d", ErrResponse, n)
 	}
+	if r == nil {
+		r = rand.Reader
+	}
 	keys := make([]*ecdsa.PrivateKey, 0, n)
 	proofs := make([]string, 0, n)
 	for range n {
@@ -316,4 +322,46 @@ func checkBatch(issued api.IssuedCredential, keys jose.JSONWebKeySet, batchKeys 
 		out = append(out, BatchMember{Key: batchKeys[i], Credential: sdjwt})
 	}
 	return out, nil
+}
+
+// DefaultBatch is how many batch credentials RefreshBatch asks for when
+// the wallet holds none yet.
+const DefaultBatch = 8
+
+// RefreshBatch gets a new batch of credentials for u's credential,
+// POST /v1/holder/batch: as many as the wallet holds (DefaultBatch if
+// none), each with a new key, checked like the batch received at
+// issuance, and seals them with password in place of the earlier batch,
+// whose record of what went where is dropped. It returns the new batch's
+// size.
+func RefreshBatch(ctx context.Context, c *Client, u *Unlocked, password string, o SaveOptions) (int, error) {
+	if err := sameServer(c, u); err != nil {
+		return 0, err
+	}
+	n := len(u.Batch)
+	if n == 0 {
+		n = DefaultBatch
+	}
+	now := time.Now()
+	keys, proofs, err := batchKeys(o.Rand, n, u.Wallet.Server, u.Wallet.CredentialID, now)
+	if err != nil {
+		return 0, err
+	}
+	var out api.Batch
+	if err := c.do(ctx, call{method: http.MethodPost, path: "/v1/holder/batch", holder: u, in: api.BatchRequest{Proofs: proofs}, out: &out}); err != nil {
+		return 0, err
+	}
+	jwks, err := c.JWKS(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("wallet: fetching the platform's keys: %w", err)
+	}
+	batch, err := checkBatch(api.IssuedCredential{Credential: u.Credential, Batch: out.Batch}, jwks, keys, time.Now())
+	if err != nil {
+		return 0, err
+	}
+	o.CredentialID, o.Batch, o.usageKey = u.Wallet.CredentialID, batch, nil
+	if _, err := Save(u.Wallet.Dir, u.Wallet.Server, u.Credential, u.DeviceKey, password, o); err != nil {
+		return 0, err
+	}
+	return len(batch), nil
 }
