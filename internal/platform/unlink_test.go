@@ -340,3 +340,83 @@ func TestRacingBatchIssuances(t *testing.T) {
 		}
 	})
 }
+
+// refreshProofs are proofs of possession of n new keys for a new batch of
+// h's credential.
+func (e *env) refreshProofs(h *holderKey, n int, nonce string) ([]*ecdsa.PrivateKey, []string) {
+	e.t.Helper()
+	var keys []*ecdsa.PrivateKey
+	var proofs []string
+	for range n {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		keys = append(keys, k)
+		proofs = append(proofs, deviceProof(e.t, k, e.url, nonce, e.clock.Now()))
+	}
+	return keys, proofs
+}
+
+// TestBatchRefresh: a holder gets a new batch for their active credential
+// (its keys proven, at most the batch size, with the credential's ID as
+// nonce), at new status indices, sharing the credential's status; at most
+// four a day; none for a suspended credential.
+func TestBatchRefresh(t *testing.T) {
+	e := lifecycleEnv(t)
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	h, r := e.issueBatch(a, e.through(p, a, "device"), 8)
+	must(t, r, http.StatusCreated)
+	seen := map[credential.Status]bool{}
+	for _, sdjwt := range append([]string{h.credential}, h.batch...) {
+		seen[statusRef(t, sdjwt)] = true
+	}
+
+	_, nine := e.refreshProofs(h.holderKey, 9, h.credentialID)
+	if typ := e.holderCall(h.holderKey, "POST", "/v1/holder/batch", map[string]any{"proofs": nine}).problemType(t); typ != "invalid-device-proof" {
+		t.Fatalf("nine keys for a batch of eight: %s", typ)
+	}
+	_, wrongNonce := e.refreshProofs(h.holderKey, 2, "another-nonce")
+	if typ := e.holderCall(h.holderKey, "POST", "/v1/holder/batch", map[string]any{"proofs": wrongNonce}).problemType(t); typ != "invalid-device-proof" {
+		t.Fatalf("proofs for another nonce: %s", typ)
+	}
+	if typ := e.holderCall(h.holderKey, "POST", "/v1/holder/batch", map[string]any{"proofs": []string{}}).problemType(t); typ != "invalid-device-proof" {
+		t.Fatalf("no proofs: %s", typ)
+	}
+
+	for round := range 4 {
+		keys, proofs := e.refreshProofs(h.holderKey, 8, h.credentialID)
+		var b api.Batch
+		must(t, e.holderCall(h.holderKey, "POST", "/v1/holder/batch", map[string]any{"proofs": proofs}), http.StatusOK).json(t, &b)
+		if len(b.Batch) != 8 {
+			t.Fatalf("round %d: %d batch credentials", round, len(b.Batch))
+		}
+		for i, sdjwt := range b.Batch {
+			c, err := credential.Verify(sdjwt, e.jwks(), e.clock.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if thumb(t, c.Claims.Holder) != thumb(t, &jose.JSONWebKey{Key: keys[i].Public()}) || c.Claims.Wanghao != h.wanghao {
+				t.Fatalf("round %d: batch credential %d: %+v", round, i, c.Claims)
+			}
+			if seen[c.Claims.Status] {
+				t.Fatalf("round %d: status index %+v handed out again", round, c.Claims.Status)
+			}
+			seen[c.Claims.Status] = true
+			h.batch = append(h.batch, sdjwt)
+		}
+	}
+	_, proofs := e.refreshProofs(h.holderKey, 8, h.credentialID)
+	if r := e.holderCall(h.holderKey, "POST", "/v1/holder/batch", map[string]any{"proofs": proofs}); r.problemType(t) != "batch-limit" || r.status != http.StatusTooManyRequests {
+		t.Fatalf("a fifth batch in a day: %d %s", r.status, r.body)
+	}
+
+	must(t, e.holderCall(h.holderKey, "POST", "/v1/holder/suspend", map[string]any{"password": p.password}), http.StatusOK)
+	for i, sdjwt := range h.batch {
+		if got := statusAt(t, e, sdjwt); got != statuslist.Suspended {
+			t.Fatalf("batch credential %d after suspension: status %d", i, got)
+		}
+	}
+	_, proofs = e.refreshProofs(h.holderKey, 2, h.credentialID)
+	if r := e.holderCall(h.holderKey, "POST", "/v1/holder/batch", map[string]any{"proofs": proofs}); r.status < 400 || r.status >= 500 {
+		t.Fatalf("a new batch for a suspended credential: %d %s", r.status, r.body)
+	}
+}
