@@ -223,8 +223,6 @@ type Presentation struct {
 	// out; "" for newer ones. A presentation carries no identifier of the
 	// credential: the same holder may present a different credential of
 	// their batch to each relying party, and a stable ID would link them.
-	//
-	// Deprecated: it is empty for every credential the platform issues now.
 	CredentialID string
 	// Claims are the selectively disclosed claims the holder chose to
 	// present (e.g. age_over_18, and "wanghao" when disclosed), and

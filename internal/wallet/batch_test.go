@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,7 +10,7 @@ import (
 
 // batchWallet saves a credential without jti and n batch credentials in a
 // new directory and returns it unlocked.
-func batchWallet(t *testing.T, n int) *Unlocked {
+func batchWallet(t testing.TB, n int) *Unlocked {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "wallet")
 	key := newDeviceKey(t)
@@ -41,7 +42,7 @@ func batchWallet(t *testing.T, n int) *Unlocked {
 
 // presentedBy returns which of u's credentials a presentation shows: the
 // index of the batch member, or -1 for the credential itself.
-func presentedBy(t *testing.T, u *Unlocked, p string) int {
+func presentedBy(t testing.TB, u *Unlocked, p string) int {
 	t.Helper()
 	jwt, _, _ := strings.Cut(p, "~")
 	for i, m := range u.Batch {
@@ -134,4 +135,37 @@ func TestSaveRefusesBatch(t *testing.T) {
 			t.Errorf("%s: saved", name)
 		}
 	}
+}
+
+// FuzzBatchFile checks that whatever batch.json holds, presenting never
+// panics and presents a member of the batch, and leaves a batch.json that
+// reads back.
+func FuzzBatchFile(f *testing.F) {
+	u := batchWallet(f, 3)
+	if _, err := Present(u, "https://a.example", "n", nil, time.Now()); err != nil {
+		f.Fatal(err)
+	}
+	valid, err := os.ReadFile(filepath.Join(u.Wallet.Dir, BatchFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"version":1,"batch":"x","members":[{"audiences":[],"uses":-5},{"audiences":null,"uses":0},{"audiences":["a","a"],"uses":1}]}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := os.WriteFile(filepath.Join(u.Wallet.Dir, BatchFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		p, err := Present(u, "https://b.example", "n", nil, time.Now())
+		if err != nil {
+			return // a malformed file is refused
+		}
+		if i := presentedBy(t, u, p); i < 0 || i >= len(u.Batch) {
+			t.Fatalf("presented member %d of %d", i, len(u.Batch))
+		}
+		if _, err := u.readUsage(); err != nil {
+			t.Fatalf("batch.json written by Present does not read back: %v", err)
+		}
+	})
 }
