@@ -228,7 +228,10 @@ type Presentation struct {
 	// not carry it. Credentials issued before it was selectively
 	// disclosable reveal it in every presentation.
 	Wanghao string
-	// CredentialID identifies the 网证.
+	// CredentialID is the jti of a 网证 issued before the platform left it
+	// out; "" for newer ones. A presentation carries no identifier of the
+	// credential: the same holder may present a different credential of
+	// their batch to each relying party, and a stable ID would link them.
 	CredentialID string
 	// Claims are the selectively disclosed claims the holder chose to
 	// present (e.g. age_over_18, and "wanghao" when disclosed), and

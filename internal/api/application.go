@@ -167,6 +167,9 @@ type Application struct {
 	Actions []RecoverAction `json:"actions,omitempty"`
 	// DeviceNonce is set in StateDevice: the nonce the device proof signs.
 	DeviceNonce string `json:"device_nonce,omitempty"`
+	// BatchSize is set in StateDevice: how many batch keys
+	// (CredentialRequest.Batch) the platform takes with the device key.
+	BatchSize int `json:"batch_size,omitempty"`
 	// CredentialID is set once issued.
 	CredentialID string `json:"credential_id,omitempty"`
 }
@@ -231,13 +234,22 @@ type ActionRequest struct {
 // of type credential.DeviceProofType), POST /v1/applications/{id}/credential.
 type CredentialRequest struct {
 	Proof string `json:"proof"`
+	// Batch are proofs of possession of further device keys (at most
+	// Application.BatchSize, each a distinct key, same nonce): one batch
+	// credential is issued for each.
+	Batch []string `json:"batch,omitempty"`
 }
 
 // IssuedCredential answers CredentialRequest (201): the 网号 and the 网证
 // (an SD-JWT VC of type credential.VCTWangzheng).
 type IssuedCredential struct {
-	Wanghao      string    `json:"wanghao"`
-	CredentialID string    `json:"credential_id"`
-	Credential   string    `json:"credential"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	Wanghao      string `json:"wanghao"`
+	CredentialID string `json:"credential_id"`
+	Credential   string `json:"credential"`
+	// Batch are the batch credentials, one per CredentialRequest.Batch
+	// proof, in order: the same claims as Credential, each bound to its
+	// own key, with its own status list index and the credential's status.
+	// The wallet presents a different one to each relying party.
+	Batch     []string  `json:"batch,omitempty"`
+	ExpiresAt time.Time `json:"expires_at"`
 }

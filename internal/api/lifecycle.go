@@ -126,6 +126,19 @@ type Account struct {
 	DeviceKeyIssuedAt   time.Time `json:"device_key_issued_at"`
 }
 
+// BatchRequest asks for a new batch of credentials, POST /v1/holder/batch:
+// proofs of possession of new keys (device proofs whose nonce is the
+// credential's ID), at most the platform's batch size.
+type BatchRequest struct {
+	Proofs []string `json:"proofs"`
+}
+
+// Batch answers BatchRequest: one batch credential per proof, in order,
+// with the claims of the holder's credential and its status.
+type Batch struct {
+	Batch []string `json:"batch"`
+}
+
 // SuspendRequest is a holder's suspension, POST /v1/holder/suspend.
 type SuspendRequest struct {
 	Password string `json:"password"`

@@ -312,3 +312,36 @@ func walletWards(ctx context.Context, env Env, args []string) error {
 	}
 	return tw.Flush()
 }
+
+// walletRefresh is "netid wallet refresh": a new batch of credentials,
+// each with a new key, to present one per relying party.
+func walletRefresh(ctx context.Context, env Env, args []string) error {
+	fs, hf := addHolderFlags(env, "wallet refresh")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	u, pw, c, err := hf.unlocked(ctx, env, nil)
+	if err != nil {
+		return err
+	}
+	n, err := wallet.RefreshBatch(ctx, c, u, pw, wallet.SaveOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "已获取 %d 个新的批次凭证，每个互联网平台使用其中一个 / %d new batch credentials, one for each relying party\n", n, n)
+	return nil
+}
+
+// warnLowBatch tells the holder, after a presentation, when few batch
+// credentials are left unused: once none is, relying parties that compare
+// what they received can link the holder.
+func warnLowBatch(env Env, u *wallet.Unlocked) {
+	if len(u.Batch) == 0 {
+		return
+	}
+	n, err := u.UnusedBatch()
+	if err != nil || n > wallet.LowBatch {
+		return
+	}
+	fmt.Fprintf(env.Stderr, "netid wallet present: 未用过的批次凭证还剩 %d 个，请运行 netid wallet refresh 获取新批次 / %d unused batch credentials left: run netid wallet refresh\n", n, n)
+}

@@ -40,6 +40,7 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"platforms": walletPlatforms,
 		"cancel":    walletCancel,
 		"wards":     walletWards,
+		"refresh":   walletRefresh,
 	})
 }
 
@@ -224,6 +225,7 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, p)
+	warnLowBatch(env, u)
 	if *report {
 		// The relying party verifies offline and tells the platform
 		// nothing; only the holder's own request reports it, as their

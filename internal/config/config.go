@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// MaxCredentialBatch bounds --credential-batch.
+const MaxCredentialBatch = 32
+
 // Config configures the platform.
 type Config struct {
 	// Addr is the listen address (host:port).
@@ -44,6 +47,10 @@ type Config struct {
 	SMSWebhookSecret string
 	// CredentialTTL bounds a 网证's validity (never beyond the document).
 	CredentialTTL time.Duration
+	// CredentialBatch is how many batch credentials (each bound to its own
+	// device key, presented one per relying party so that relying parties
+	// cannot link the holder) a wallet may ask for with its 网证.
+	CredentialBatch int
 	// StatusTTL is the time-to-live of a published status list.
 	StatusTTL time.Duration
 	// MaxBodyBytes limits request bodies.
@@ -112,6 +119,17 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		}
 		fs.DurationVar(p, flagName, def, usage+" (env "+envName(flagName)+")")
 	}
+	integer := func(p *int, flagName string, def int, usage string) {
+		if v := getenv(envName(flagName)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s: not a whole number", envName(flagName)))
+			} else {
+				def = n
+			}
+		}
+		fs.IntVar(p, flagName, def, usage+" (env "+envName(flagName)+")")
+	}
 	num := func(p *float64, flagName string, def float64, usage string) {
 		if v := getenv(envName(flagName)); v != "" {
 			f, err := strconv.ParseFloat(v, 64)
@@ -134,6 +152,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	str(&c.SMSWebhook, "sms-webhook", "", "SMS gateway webhook URL")
 	str(&c.SMSWebhookSecret, "sms-webhook-secret", "", "file holding the SMS webhook's HMAC secret")
 	dur(&c.CredentialTTL, "credential-ttl", 3*365*24*time.Hour, "maximum validity of a network credential")
+	integer(&c.CredentialBatch, "credential-batch", 8, "batch credentials a wallet may ask for with its network credential, one per relying party (0 to 32)")
 	dur(&c.StatusTTL, "status-ttl", 5*time.Minute, "time-to-live of published status lists")
 	maxBody := int64(1 << 20)
 	if v := getenv(envName("max-body")); v != "" {
@@ -221,6 +240,9 @@ func (c Config) Validate() error {
 	}
 	if c.CredentialTTL < time.Hour {
 		bad("--credential-ttl %v: want at least 1h", c.CredentialTTL)
+	}
+	if c.CredentialBatch < 0 || c.CredentialBatch > MaxCredentialBatch {
+		bad("--credential-batch %d: want 0 to %d", c.CredentialBatch, MaxCredentialBatch)
 	}
 	if c.StatusTTL < time.Second || c.StatusTTL > 24*time.Hour {
 		bad("--status-ttl %v: want between 1s and 24h", c.StatusTTL)

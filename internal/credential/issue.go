@@ -29,7 +29,12 @@ type Status struct {
 
 // Claims are the claims of a 网证.
 type Claims struct {
-	// ID is the credential id (jti).
+	// ID is the credential's jti. Issue leaves it out when empty, as the
+	// platform does: a jti is a stable identifier that every relying party
+	// receiving a presentation would see, linking the holder across them,
+	// and the Token Status List reference serves for revocation. After
+	// verification it is "" unless the issuer-signed JWT has a jti
+	// (credentials issued before it was left out).
 	ID string
 	// Issuer is the platform's issuer identifier (iss).
 	Issuer string
@@ -147,7 +152,6 @@ func (i Issuer) Issue(c Claims) (string, error) {
 		"nbf": nbf.Unix(),
 		"exp": c.ExpiresAt.Unix(),
 		"vct": c.VCT,
-		"jti": c.ID,
 		"cnf": map[string]any{"jwk": c.Holder},
 		"status": map[string]any{"status_list": map[string]any{
 			"idx": c.Status.Index,
@@ -155,6 +159,9 @@ func (i Issuer) Issue(c Claims) (string, error) {
 		}},
 		"_sd_alg": SDAlg,
 		"_sd":     digests,
+	}
+	if c.ID != "" {
+		payload["jti"] = c.ID
 	}
 	if c.GuardianConsentRequired {
 		payload[ClaimGuardianConsentRequired] = true
@@ -186,7 +193,7 @@ func (i Issuer) check(c Claims) error {
 		problems = append(problems, "issuer key id is empty")
 	}
 	for _, f := range []struct{ name, v string }{
-		{"jti", c.ID}, {"iss", c.Issuer}, {"vct", c.VCT}, {"wanghao", c.Wanghao}, {"status uri", c.Status.URI},
+		{"iss", c.Issuer}, {"vct", c.VCT}, {"wanghao", c.Wanghao}, {"status uri", c.Status.URI},
 	} {
 		if f.v == "" {
 			problems = append(problems, f.name+" is empty")

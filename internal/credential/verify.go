@@ -76,7 +76,8 @@ type PresentationOptions struct {
 // Verify checks an issued SD-JWT `<jwt>~<d1>~…~<dn>~` (no key binding)
 // against the issuer keys at now: ES256 signature by the key with the
 // header's kid, typ, the disclosures, the required claims (iss, iat, exp,
-// vct, jti, cnf.jwk, status.status_list) and nbf/iat/exp without leeway.
+// vct, cnf.jwk, status.status_list; a jti, when present, must be a
+// non-empty string) and nbf/iat/exp without leeway.
 // The 网号 is not required: it is a selectively disclosable claim (or, in
 // a credential issued before it was, a plaintext one), and when present
 // must be a non-empty string. It is what the holder's wallet runs on receipt; relying parties
@@ -289,8 +290,10 @@ func decodeIssued(body []byte, discs []Disclosure) (*Credential, *ecdsa.PublicKe
 	errs = append(errs, e)
 	c.VCT, e = stringClaim(cl, "vct", true)
 	errs = append(errs, e)
-	c.ID, e = stringClaim(cl, "jti", true)
-	errs = append(errs, e)
+	if _, ok := cl["jti"]; ok { // credentials issued before the jti was left out
+		c.ID, e = stringClaim(cl, "jti", true)
+		errs = append(errs, e)
+	}
 	if _, ok := cl[ClaimWanghao]; ok {
 		// Disclosed, or plaintext in a credential issued before the 网号
 		// was selectively disclosable (the processing rules reject both at

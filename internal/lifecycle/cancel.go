@@ -44,9 +44,9 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 	if err := s.Passwords.Verify(ctx, personID, pw); err != nil {
 		return err
 	}
-	var lists []string
+	var revoked []storage.Credential
 	err = s.commit(ctx, personID, OutcomeCancelled, nil, func(tx storage.Storage) error {
-		lists = lists[:0]
+		revoked = revoked[:0]
 		for _, c := range creds {
 			if c.Status == storage.CredentialRevoked {
 				continue
@@ -63,7 +63,7 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 			if err != nil {
 				return fmt.Errorf("lifecycle: revoking credential: %w", err)
 			}
-			lists = append(lists, c.StatusList)
+			revoked = append(revoked, c)
 		}
 		consents, err := tx.ListConsents(ctx, personID)
 		if err != nil {
@@ -91,6 +91,6 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 	if err != nil {
 		return err
 	}
-	s.invalidate(lists...)
+	s.invalidate(ctx, revoked...)
 	return nil
 }

@@ -193,16 +193,29 @@ func (s *Service) commit(ctx context.Context, personID, outcome string, rp *stor
 	})
 }
 
-// invalidate drops the cached status lists of the credentials changed.
-func (s *Service) invalidate(lists ...string) {
+// invalidate drops the cached status lists of the credentials changed:
+// each credential's own list and the lists of its batch members, which
+// show its status. Call it after the change committed.
+func (s *Service) invalidate(ctx context.Context, creds ...storage.Credential) {
 	if s.Status == nil {
 		return
 	}
 	seen := map[string]bool{}
-	for _, l := range lists {
+	drop := func(l string) {
 		if l != "" && !seen[l] {
 			seen[l] = true
 			s.Status.Invalidate(l)
+		}
+	}
+	for _, c := range creds {
+		drop(c.StatusList)
+		slots, err := s.Store.ListStatusSlots(ctx, c.ID)
+		if err != nil {
+			// The lists are signed afresh within one ttl anyway.
+			continue
+		}
+		for _, sl := range slots {
+			drop(sl.List)
 		}
 	}
 }

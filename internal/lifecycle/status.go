@@ -112,7 +112,7 @@ func (s *Service) holderStatus(ctx context.Context, personID, credentialID, pw s
 	if err != nil {
 		return c, err
 	}
-	s.invalidate(c.StatusList)
+	s.invalidate(ctx, c)
 	return c, nil
 }
 
@@ -267,11 +267,12 @@ func (s *Service) Operator(ctx context.Context, wanghao string, action Action, r
 		return PersonView{}, fmt.Errorf("lifecycle: listing credentials: %w", err)
 	}
 	outcome := map[Action]string{ActionSuspend: OutcomeSuspendedByOperator, ActionResume: OutcomeResumedByOperator, ActionRevoke: OutcomeRevokedByOperator}[action]
-	var changed, lists []string
+	var changed []string
+	var changedCreds []storage.Credential
 	// The changes and their record commit together: an operator's action
 	// is never in force without its record, nor recorded without effect.
 	err = s.commit(ctx, p.ID, outcome, nil, func(tx storage.Storage) error {
-		changed, lists = changed[:0], lists[:0]
+		changed, changedCreds = changed[:0], changedCreds[:0]
 		for _, c := range creds {
 			if !operatorChange(action, &c, reason, s.now()) {
 				continue
@@ -285,7 +286,7 @@ func (s *Service) Operator(ctx context.Context, wanghao string, action Action, r
 				return fmt.Errorf("lifecycle: changing credential status: %w", err)
 			}
 			if applied {
-				changed, lists = append(changed, c.ID), append(lists, c.StatusList)
+				changed, changedCreds = append(changed, c.ID), append(changedCreds, c)
 			}
 		}
 		switch {
@@ -300,7 +301,7 @@ func (s *Service) Operator(ctx context.Context, wanghao string, action Action, r
 	if err != nil {
 		return PersonView{}, err
 	}
-	s.invalidate(lists...)
+	s.invalidate(ctx, changedCreds...)
 	v, err := s.operatorView(ctx, p)
 	if err != nil {
 		return v, err

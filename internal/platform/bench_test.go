@@ -46,6 +46,25 @@ func BenchmarkIssuance(b *testing.B) {
 	})
 }
 
+// BenchmarkIssuanceBatch is BenchmarkIssuance with a batch of eight
+// further keys (the default --credential-batch): nine proofs checked, nine
+// random status indices and nine SD-JWT VC signatures in the transaction.
+func BenchmarkIssuanceBatch(b *testing.B) {
+	benchBackends(b, func(b *testing.B, db string) {
+		e := newEnv(b, db)
+		b.ResetTimer()
+		for range b.N {
+			b.StopTimer()
+			p := adult(b)
+			a := e.start(p.identity.Type)
+			v := e.through(p, a, "device")
+			b.StartTimer()
+			_, r := e.issueBatch(a, v, 8)
+			must(b, r, http.StatusCreated)
+		}
+	})
+}
+
 // BenchmarkApplication measures a complete application over HTTP, every
 // step, with the production argon2id parameters for the credential
 // password. (`netid-load` measures the same under concurrency.)

@@ -191,12 +191,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Passwords: passwords,
 		Issuer:    cfg.PublicURL,
 		StatusURI: statusURI,
+		Indices:   &status.Allocator{Size: listSize},
+		BatchSize: cfg.CredentialBatch,
 		Records:   p.Records,
 		Status:    publisher, // re-proofing publishes its status changes at once
 
 		Hasher:         hasher,
 		CredentialTTL:  cfg.CredentialTTL,
-		StatusListSize: listSize,
 		Now:            now,
 	}
 	if err := p.Proofing.Check(); err != nil {

@@ -44,6 +44,9 @@ type View struct {
 	Actions []string
 	// DeviceNonce is set in state device.
 	DeviceNonce string
+	// BatchSize is set in state device: how many batch keys the platform
+	// takes with the device key (see Service.Issue).
+	BatchSize int
 	// CredentialID is set once issued.
 	CredentialID string
 }
@@ -122,6 +125,7 @@ func (s *Service) view(a storage.Application, p person.Proofed) View {
 		v.Actions = []string{ActionSuspend, ActionResume, ActionReissue}
 	case storage.StateDevice:
 		v.DeviceNonce = string(a.DeviceNonce)
+		v.BatchSize = s.BatchSize
 	}
 	return v
 }

@@ -2,6 +2,7 @@ package proofing
 
 import (
 	"context"
+	"crypto"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -24,13 +25,25 @@ type Issued struct {
 	Wanghao      string
 	CredentialID string
 	Credential   string
-	ExpiresAt    time.Time
+	// Batch are the batch credentials, one per batch proof, in the order
+	// of the proofs: the same claims as Credential, each bound to its own
+	// device key and pointing at its own status list index.
+	Batch     []string
+	ExpiresAt time.Time
 }
 
 // Issue checks the device key's proof of possession, allocates (or finds
 // again) the person's 网号 and issues the 网证 bound to the device key. Any
 // earlier credential of the person is revoked in the same transaction.
-func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, error) {
+//
+// batch holds proofs of possession of further device keys (at most
+// BatchSize, each a distinct key, with the same nonce): for each, a batch
+// credential is issued with the same claims, bound to that key, at its own
+// random status index and carrying the credential's status. A wallet
+// presents a different one to each relying party, so that relying parties
+// comparing what they received cannot link the holder by key, signature
+// or status index.
+func (s *Service) Issue(ctx context.Context, id, token, proof string, batch []string) (Issued, error) {
 	a, err := s.load(ctx, id, token)
 	if err != nil {
 		return Issued{}, err
@@ -40,6 +53,10 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 	}
 	now := s.now()
 	deviceKey, err := s.verifyDeviceProof(proof, string(a.DeviceNonce), now)
+	if err != nil {
+		return Issued{}, err
+	}
+	members, err := s.verifyBatchProofs(batch, deviceKey.jwk, string(a.DeviceNonce), now)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -68,7 +85,7 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 	if err != nil {
 		return Issued{}, err
 	}
-	issued, err := s.issue(ctx, a, p, credID, deviceKey.jwk, now)
+	issued, err := s.issue(ctx, a, p, credID, deviceKey.jwk, members, now)
 	if err != nil {
 		// Give the application back to the device step with a new nonce.
 		nonce, nerr := s.randomToken(24)
@@ -85,12 +102,13 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string) (Issued, e
 	return issued, nil
 }
 
-// issue finds or creates the person, signs the credential and then, in one
-// transaction, stores it (revoking the person's earlier ones), gives the
-// person what the application proved, clears the application's personal
-// data and, for a re-issue to a new device, records it in the holder's
-// history (the first issuance is the wallet's own).
-func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, now time.Time) (Issued, error) {
+// issue finds or creates the person and then, in one transaction, draws
+// the status indices of the credential and of its batch members, signs
+// them, stores the credential (revoking the person's earlier ones), gives
+// the person what the application proved, clears the application's
+// personal data and, for a re-issue to a new device, records it in the
+// holder's history (the first issuance is the wallet's own).
+func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, members []*jose.JSONWebKey, now time.Time) (Issued, error) {
 	holder, err := s.findPerson(ctx, a, now)
 	if err != nil {
 		return Issued{}, err
@@ -99,17 +117,10 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	if err != nil {
 		return Issued{}, err
 	}
-	n, err := s.Store.Increment(ctx, "status-list-sequence", time.Time{})
-	if err != nil {
-		return Issued{}, fmt.Errorf("proofing: allocating status index: %w", err)
-	}
-	size := orDefault(s.StatusListSize, 1<<17)
-	list, idx := strconv.FormatInt((n-1)/size+1, 10), (n-1)%size
 	exp := s.expiry(p.Identity, now)
 	today := s.today()
 	signer, kid := s.Keys.Signer()
 	claims := credential.Claims{
-		ID:          credID,
 		Issuer:      s.Issuer,
 		VCT:         credential.VCTWangzheng,
 		Wanghao:     holder.Wanghao,
@@ -117,39 +128,47 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		NotBefore:   now,
 		ExpiresAt:   exp,
 		Holder:      deviceKey,
-		Status:      credential.Status{URI: s.StatusURI(list), Index: idx},
 		Disclosable: disclosable(p.Identity, today),
 		// Under 14 for its whole validity (it ends by the 14th birthday):
 		// verifiers require the guardian's consent statement.
 		GuardianConsentRequired: person.MinorBand(p.Identity.Birth, today) == person.MinorUnder14,
 	}
-	sdjwt, err := credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}.Issue(claims)
-	if err != nil {
-		return Issued{}, fmt.Errorf("proofing: signing credential: %w", err)
-	}
 	jwk, err := deviceKey.MarshalJSON()
 	if err != nil {
 		return Issued{}, fmt.Errorf("proofing: encoding device key: %w", err)
 	}
-	thumb, err := deviceKey.Thumbprint(cryptoSHA256)
+	thumb, err := thumbprint(deviceKey)
 	if err != nil {
-		return Issued{}, fmt.Errorf("proofing: device key thumbprint: %w", err)
-	}
-	c := storage.Credential{
-		ID:           credID,
-		PersonID:     holder.ID,
-		Status:       storage.CredentialActive,
-		StatusList:   list,
-		StatusIndex:  idx,
-		DeviceKey:    jwk,
-		DeviceKeyID:  b64(thumb),
-		SigningKeyID: kid,
-		IssuedAt:     now,
-		ExpiresAt:    exp,
-		UpdatedAt:    now,
+		return Issued{}, err
 	}
 	outcome := map[storage.ApplicationKind]string{storage.KindDevice: OutcomeDeviceChanged, storage.KindRecover: OutcomeReissued}[a.Kind]
+	var sdjwt string
+	var batch []string
 	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		slot, err := s.Indices.Allocate(ctx, tx, storage.StatusSlot{CredentialID: credID, DeviceKeyID: thumb, CreatedAt: now})
+		if err != nil {
+			return fmt.Errorf("proofing: allocating status index: %w", err)
+		}
+		claims.Status = credential.Status{URI: s.StatusURI(slot.List), Index: slot.Index}
+		if sdjwt, err = (credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}).Issue(claims); err != nil {
+			return fmt.Errorf("proofing: signing credential: %w", err)
+		}
+		if batch, err = s.issueBatch(ctx, tx, claims, credID, 1, members, signer, kid, now); err != nil {
+			return err
+		}
+		c := storage.Credential{
+			ID:           credID,
+			PersonID:     holder.ID,
+			Status:       storage.CredentialActive,
+			StatusList:   slot.List,
+			StatusIndex:  slot.Index,
+			DeviceKey:    jwk,
+			DeviceKeyID:  thumb,
+			SigningKeyID: kid,
+			IssuedAt:     now,
+			ExpiresAt:    exp,
+			UpdatedAt:    now,
+		}
 		if err := tx.IssueCredential(ctx, c); err != nil {
 			return fmt.Errorf("proofing: storing credential: %w", err)
 		}
@@ -160,7 +179,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		// application keeps no personal data (the sealed identity and
 		// photo, the phone and the password hash), so cancelling the person
 		// wipes it everywhere.
-		_, err := tx.UpdateApplication(ctx, a.ID, func(a storage.Application) (storage.Application, error) {
+		_, err = tx.UpdateApplication(ctx, a.ID, func(a storage.Application) (storage.Application, error) {
 			a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
 			return a, nil
 		})
@@ -175,15 +194,113 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	if err != nil {
 		return Issued{}, err
 	}
-	// Issuing revoked the person's earlier credentials: publish that.
+	// Issuing revoked the person's earlier credentials and their batches:
+	// publish that.
 	if earlier, err := s.Store.ListCredentials(ctx, holder.ID); err == nil {
 		for _, e := range earlier {
 			if e.ID != credID && e.Status == storage.CredentialRevoked {
-				s.statusChanged(e.StatusList)
+				s.credentialChanged(ctx, e)
 			}
 		}
 	}
-	return Issued{Wanghao: holder.Wanghao, CredentialID: credID, Credential: sdjwt, ExpiresAt: exp}, nil
+	return Issued{Wanghao: holder.Wanghao, CredentialID: credID, Credential: sdjwt, Batch: batch, ExpiresAt: exp}, nil
+}
+
+// issueBatch signs, in tx, one batch credential per member key: the claims
+// of the credential credID with the member's key and a status index of its
+// own (members numbered from first). Their issuance and expiry times are
+// cut to the day (Beijing time), so that the times they carry are shared
+// by everyone issued that day rather than naming the second of this
+// issuance.
+func (s *Service) issueBatch(ctx context.Context, tx storage.Storage, claims credential.Claims, credID string, first int, members []*jose.JSONWebKey, signer crypto.Signer, kid string, now time.Time) ([]string, error) {
+	if len(members) == 0 {
+		return nil, nil
+	}
+	claims.IssuedAt, claims.NotBefore = dayStart(claims.IssuedAt), time.Time{}
+	if exp := dayStart(claims.ExpiresAt); exp.After(claims.IssuedAt) {
+		claims.ExpiresAt = exp
+	}
+	out := make([]string, 0, len(members))
+	for i, key := range members {
+		thumb, err := thumbprint(key)
+		if err != nil {
+			return nil, err
+		}
+		slot, err := s.Indices.Allocate(ctx, tx, storage.StatusSlot{CredentialID: credID, Member: first + i, DeviceKeyID: thumb, CreatedAt: now})
+		if err != nil {
+			return nil, fmt.Errorf("proofing: allocating status index: %w", err)
+		}
+		c := claims
+		c.Holder = key
+		c.Status = credential.Status{URI: s.StatusURI(slot.List), Index: slot.Index}
+		sdjwt, err := (credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}).Issue(c)
+		if err != nil {
+			return nil, fmt.Errorf("proofing: signing batch credential: %w", err)
+		}
+		out = append(out, sdjwt)
+	}
+	return out, nil
+}
+
+// dayStart is the start of t's day in Beijing time.
+func dayStart(t time.Time) time.Time {
+	b := t.In(document.Zone)
+	return time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, document.Zone).UTC()
+}
+
+func thumbprint(k *jose.JSONWebKey) (string, error) {
+	thumb, err := k.Thumbprint(cryptoSHA256)
+	if err != nil {
+		return "", fmt.Errorf("proofing: device key thumbprint: %w", err)
+	}
+	return b64(thumb), nil
+}
+
+// credentialChanged tells Status that the entries of c changed: in its own
+// list and in its batch members' lists.
+func (s *Service) credentialChanged(ctx context.Context, c storage.Credential) {
+	s.statusChanged(c.StatusList)
+	slots, err := s.Store.ListStatusSlots(ctx, c.ID)
+	if err != nil {
+		return // the lists are signed afresh within one ttl anyway
+	}
+	for _, sl := range slots {
+		if sl.List != c.StatusList {
+			s.statusChanged(sl.List)
+		}
+	}
+}
+
+// verifyBatchProofs checks the proofs of possession of the batch keys:
+// at most BatchSize, each valid for nonce like the device proof, each key
+// distinct from the others and from the device key.
+func (s *Service) verifyBatchProofs(proofs []string, device *jose.JSONWebKey, nonce string, now time.Time) ([]*jose.JSONWebKey, error) {
+	if len(proofs) > s.BatchSize {
+		return nil, fmt.Errorf("%w: at most %d batch keys", ErrDeviceProof, s.BatchSize)
+	}
+	seen := map[string]bool{}
+	t, err := thumbprint(device)
+	if err != nil {
+		return nil, err
+	}
+	seen[t] = true
+	keys := make([]*jose.JSONWebKey, 0, len(proofs))
+	for i, p := range proofs {
+		k, err := s.verifyDeviceProof(p, nonce, now)
+		if err != nil {
+			return nil, fmt.Errorf("batch key %d: %w", i+1, err)
+		}
+		t, err := thumbprint(k.jwk)
+		if err != nil {
+			return nil, err
+		}
+		if seen[t] {
+			return nil, fmt.Errorf("%w: batch key %d is used twice", ErrDeviceProof, i+1)
+		}
+		seen[t] = true
+		keys = append(keys, k.jwk)
+	}
+	return keys, nil
 }
 
 // findPerson finds the person by blind index or creates them with a fresh

@@ -662,7 +662,9 @@ func (s *Service) suspendForHolder(ctx context.Context, tx storage.Storage, pers
 			if err != nil {
 				return nil, fmt.Errorf("proofing: suspending credential: %w", err)
 			}
-			lists = append(lists, c.StatusList)
+			if lists, err = appendLists(ctx, tx, lists, c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if !found {
@@ -701,10 +703,28 @@ func (s *Service) resumeForHolder(ctx context.Context, tx storage.Storage, perso
 		if err != nil {
 			return nil, fmt.Errorf("proofing: resuming credential: %w", err)
 		}
-		lists = append(lists, c.StatusList)
+		if lists, err = appendLists(ctx, tx, lists, c); err != nil {
+			return nil, err
+		}
 	}
 	if len(lists) == 0 {
 		return nil, person.ErrNothingToResume
+	}
+	return lists, nil
+}
+
+// appendLists appends to lists the status lists that show c's status: its
+// own and those of its batch members.
+func appendLists(ctx context.Context, tx storage.Storage, lists []string, c storage.Credential) ([]string, error) {
+	lists = append(lists, c.StatusList)
+	slots, err := tx.ListStatusSlots(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("proofing: listing status slots: %w", err)
+	}
+	for _, sl := range slots {
+		if sl.List != c.StatusList {
+			lists = append(lists, sl.List)
+		}
 	}
 	return lists, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
+	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -81,6 +82,12 @@ type Service struct {
 	Issuer string
 	// StatusURI returns the URI of status list list.
 	StatusURI func(list string) string
+	// Indices draws the status list indices of the credentials issued, at
+	// random (see status.Allocator).
+	Indices *status.Allocator
+	// BatchSize is how many batch credentials, each bound to its own
+	// device key, a wallet may ask for with its credential; 0 issues none.
+	BatchSize int
 
 	// Records, if set, receives a record (channel audit.ChannelLifecycle) of
 	// every change a re-proofing application makes,
@@ -100,7 +107,6 @@ type Service struct {
 	FaceAttempts      int           // default 3 failed face checks per application
 	Limits            Limits        // re-proofing's tries; see Limits for the defaults
 	CredentialTTL     time.Duration // default 3 years (never beyond the document)
-	StatusListSize    int64         // default 1<<17 entries per list
 	DeviceProofMaxAge time.Duration // default 5 minutes
 	Now               func() time.Time
 	Rand              io.Reader
@@ -125,6 +131,8 @@ func (s *Service) Check() error {
 	need(s.Passwords != nil, "Passwords")
 	need(s.Issuer != "", "Issuer")
 	need(s.StatusURI != nil, "StatusURI")
+	need(s.Indices != nil, "Indices")
+	need(s.BatchSize >= 0, "a non-negative BatchSize")
 	return errors.Join(errs...)
 }
 

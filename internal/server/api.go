@@ -143,7 +143,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	issued, err := s.Proofing.Issue(r.Context(), r.PathValue("id"), bearer(r), req.Proof)
+	issued, err := s.Proofing.Issue(r.Context(), r.PathValue("id"), bearer(r), req.Proof, req.Batch)
 	if err != nil {
 		return err
 	}

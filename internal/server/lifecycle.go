@@ -32,6 +32,7 @@ import (
 //	DELETE /v1/holder/platforms/{rp}           withdraw consent → 204
 //	POST   /v1/holder/cancel                   cancel (注销) {password} → 204
 //	GET    /v1/holder/wards                    a guardian's wards under 18
+//	POST   /v1/holder/batch                    a new batch of credentials {proofs} → {batch}
 //	GET    /v1/admin/credentials/{wanghao}     an operator's view
 //	POST   /v1/admin/credentials/{wanghao}/{suspend|resume|revoke}  {reason}
 //
@@ -71,6 +72,7 @@ func (s *Server) mountLifecycle(h func(string, func(http.ResponseWriter, *http.R
 	h("DELETE /v1/holder/platforms/{rp}", s.holderWithdraw)
 	h("POST /v1/holder/cancel", s.holderCancel)
 	h("GET /v1/holder/wards", s.holderWards)
+	h("POST /v1/holder/batch", s.holderBatch)
 
 	h("GET "+CredentialsAdminPath+"{wanghao}", s.adminCredential)
 	h("POST "+CredentialsAdminPath+"{wanghao}/{action}", s.adminCredentialAction)
@@ -158,6 +160,26 @@ func (s *Server) holderReveal(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := s.Lifecycle.Reveal(r.Context(), h.Person.ID, h.Credential.ID, req.Password)
 	return replyAccount(w, a, err)
+}
+
+// holderBatch issues a new batch of credentials for the holder's active
+// credential.
+func (s *Server) holderBatch(w http.ResponseWriter, r *http.Request) error {
+	h, err := s.lifecycleHolder(r, false)
+	if err != nil {
+		return err
+	}
+	var req api.BatchRequest
+	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
+		return err
+	}
+	batch, err := s.Proofing.RefreshBatch(r.Context(), h.Credential, h.Person, req.Proofs)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusOK, api.Batch{Batch: batch})
+	return nil
 }
 
 func (s *Server) holderSuspend(w http.ResponseWriter, r *http.Request) error {

@@ -45,6 +45,7 @@ var mappings = []mapping{
 	{proofing.ErrGuardianIneligible, http.StatusUnprocessableEntity, "guardian-ineligible", "Guardian not eligible"},
 	{proofing.ErrFaceAttempts, http.StatusForbidden, "face-attempts-exhausted", "Too many failed face checks"},
 	{proofing.ErrDeviceProof, http.StatusBadRequest, "invalid-device-proof", "Invalid device key proof"},
+	{proofing.ErrBatchLimit, http.StatusTooManyRequests, "batch-limit", "Too many new batches today"},
 	{proofing.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
 	{proofing.ErrNoPhone, http.StatusConflict, "no-phone", "No phone number given yet"},
 	{proofing.ErrKind, http.StatusUnprocessableEntity, "application-kind", "Unknown or unsuitable kind of application"},

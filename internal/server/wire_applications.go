@@ -65,6 +65,7 @@ func application(v proofing.View) api.Application {
 		FaceImageHash: v.FaceImageHash,
 		Actions:       toAPIList(recoverActions, v.Actions),
 		DeviceNonce:   v.DeviceNonce,
+		BatchSize:     v.BatchSize,
 		CredentialID:  v.CredentialID,
 	}
 }
@@ -74,7 +75,7 @@ func startedApplication(s proofing.Started) api.StartedApplication {
 }
 
 func issuedCredential(i proofing.Issued) api.IssuedCredential {
-	return api.IssuedCredential{Wanghao: i.Wanghao, CredentialID: i.CredentialID, Credential: i.Credential, ExpiresAt: i.ExpiresAt}
+	return api.IssuedCredential{Wanghao: i.Wanghao, CredentialID: i.CredentialID, Credential: i.Credential, Batch: i.Batch, ExpiresAt: i.ExpiresAt}
 }
 
 func guardianRequests(rs []proofing.GuardianRequest) api.GuardianRequestList {

@@ -95,11 +95,32 @@ type Storage interface {
 	ListCredentials(ctx context.Context, personID string) ([]Credential, error)
 	UpdateCredential(ctx context.Context, id string, fn func(Credential) (Credential, error)) (Credential, error)
 	// ListStatuses returns index and status of every credential in the
-	// status list, ordered by index.
+	// status list, and of every batch member's slot in it (with the status
+	// of the credential the member belongs to), ordered by index.
 	ListStatuses(ctx context.Context, list string) ([]StatusEntry, error)
 	// LatestExpiry returns the latest ExpiresAt of the credentials signed
 	// with the signing key kid, or the zero time if there are none.
 	LatestExpiry(ctx context.Context, kid string) (time.Time, error)
+
+	// Status list slots: every index of a status list that a credential
+	// or a member of its batch holds (see StatusSlot).
+	//
+	// ReserveStatusSlot takes slot.Index of slot.List for
+	// slot.CredentialID. It returns ErrAlreadyExists, without spoiling the
+	// transaction it runs in, if that index is already taken: racing
+	// reservations of one index leave exactly one holder. IssueCredential
+	// reserves its credential's own slot (Member 0) if the caller did not.
+	ReserveStatusSlot(ctx context.Context, slot StatusSlot) error
+	// StatusListIndices returns every taken index of list, ascending.
+	StatusListIndices(ctx context.Context, list string) ([]int64, error)
+	// LastStatusList returns the highest-numbered list holding a slot, ""
+	// if there is none. Lists are named by decimal numbers without leading
+	// zeros ("1", "2", …), so the longest name, then the greatest, is the
+	// highest.
+	LastStatusList(ctx context.Context) (string, error)
+	// ListStatusSlots returns the slots of credentialID, ordered by
+	// Member.
+	ListStatusSlots(ctx context.Context, credentialID string) ([]StatusSlot, error)
 
 	// One-time codes (SMS).
 	CreateCode(ctx context.Context, c Code) error
@@ -371,6 +392,25 @@ func UnderOperator(c Credential) string {
 		return ""
 	}
 	return inner
+}
+
+// StatusSlot is one index of a status list, held by a credential (Member
+// 0, the index in the credential's StatusList and StatusIndex) or by a
+// member of its batch (Member 1, 2, …): further credentials of the same
+// holder, each bound to its own device key and pointing at its own slot,
+// so that relying parties cannot link the holder by status index. A
+// member has no status of its own: its slot shows the status of the
+// credential it belongs to, so suspending or revoking the credential
+// suspends or revokes the whole batch.
+type StatusSlot struct {
+	List         string
+	Index        int64
+	CredentialID string
+	Member       int
+	// DeviceKeyID is the RFC 7638 thumbprint of the key the member is
+	// bound to.
+	DeviceKeyID string
+	CreatedAt   time.Time
 }
 
 // StatusEntry is one credential's place in a status list.

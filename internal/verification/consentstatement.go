@@ -122,11 +122,7 @@ func (s *Service) ConsentStatements(ctx context.Context, h Holder) ([]ConsentSta
 			if cred.Status != storage.CredentialActive || !now.Before(cred.ExpiresAt) {
 				continue
 			}
-			var k jose.JSONWebKey
-			if err := k.UnmarshalJSON(cred.DeviceKey); err != nil {
-				return nil, fmt.Errorf("verification: the credential's device key: %w", err)
-			}
-			jkt, err := guardianconsent.Thumbprint(&k)
+			jkts, err := s.holderKeys(ctx, cred)
 			if err != nil {
 				return nil, err
 			}
@@ -138,13 +134,40 @@ func (s *Service) ConsentStatements(ctx context.Context, h Holder) ([]ConsentSta
 			if !exp.After(iat) {
 				continue
 			}
-			tok, err := guardianconsent.Sign(signer, kid, guardianconsent.Statement{
-				Issuer: s.Issuer, Audience: c.RPID, KeyThumbprint: jkt, IssuedAt: iat, Expiry: exp,
-			})
-			if err != nil {
-				return nil, err
+			for _, jkt := range jkts {
+				tok, err := guardianconsent.Sign(signer, kid, guardianconsent.Statement{
+					Issuer: s.Issuer, Audience: c.RPID, KeyThumbprint: jkt, IssuedAt: iat, Expiry: exp,
+				})
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, ConsentStatement{Audience: c.RPID, CredentialID: cred.ID, KeyThumbprint: jkt, Statement: tok, ExpiresAt: exp})
 			}
-			out = append(out, ConsentStatement{Audience: c.RPID, CredentialID: cred.ID, KeyThumbprint: jkt, Statement: tok, ExpiresAt: exp})
+		}
+	}
+	return out, nil
+}
+
+// holderKeys are the thumbprints of the keys cred's holder presents with:
+// the device key and the key of each member of its batch (a statement
+// names one key, and an offline presentation may come from any of them).
+func (s *Service) holderKeys(ctx context.Context, cred storage.Credential) ([]string, error) {
+	var k jose.JSONWebKey
+	if err := k.UnmarshalJSON(cred.DeviceKey); err != nil {
+		return nil, fmt.Errorf("verification: the credential's device key: %w", err)
+	}
+	jkt, err := guardianconsent.Thumbprint(&k)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{jkt}
+	slots, err := s.Store.ListStatusSlots(ctx, cred.ID)
+	if err != nil {
+		return nil, fmt.Errorf("verification: listing the credential's batch: %w", err)
+	}
+	for _, sl := range slots {
+		if sl.Member > 0 && sl.DeviceKeyID != "" {
+			out = append(out, sl.DeviceKeyID)
 		}
 	}
 	return out, nil

@@ -30,6 +30,9 @@ type Store interface {
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
 	GetCredential(ctx context.Context, id string) (storage.Credential, error)
 	ListCredentials(ctx context.Context, personID string) ([]storage.Credential, error)
+	// ListStatusSlots gives a credential's batch members, whose keys get
+	// guardian consent statements too.
+	ListStatusSlots(ctx context.Context, credentialID string) ([]storage.StatusSlot, error)
 	ListPersonRecords(ctx context.Context, personID string, before int64, limit int) ([]storage.Record, error)
 	// Increment counts a holder's reported presentations (see
 	// storage.Storage).

@@ -554,7 +554,11 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	issued, err := r.c.IssueCredential(ctx, r.p.ApplicationID, r.p.Token, proof)
+	batchKeys, batchProofs, err := batchKeys(r.rand(), v.BatchSize, issuer, v.DeviceNonce, now)
+	if err != nil {
+		return nil, err
+	}
+	issued, err := r.c.IssueCredential(ctx, r.p.ApplicationID, r.p.Token, proof, batchProofs)
 	if err != nil {
 		return nil, r.fail(err)
 	}
@@ -565,6 +569,10 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err := checkIssued(issued, keys, key, issuer, r.now()); err != nil {
 		return nil, err
 	}
+	batch, err := checkBatch(issued, keys, batchKeys, r.now())
+	if err != nil {
+		return nil, err
+	}
 	r.progress("credential issued")
 
 	if !r.pwConfirmed {
@@ -572,7 +580,7 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 			return nil, err
 		}
 	}
-	w, err := Save(r.o.Dir, issuer, issued.Credential, key, pw, SaveOptions{KDF: r.o.KDF, Rand: r.o.Rand})
+	w, err := Save(r.o.Dir, issuer, issued.Credential, key, pw, SaveOptions{KDF: r.o.KDF, Rand: r.o.Rand, CredentialID: issued.CredentialID, Batch: batch})
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +638,7 @@ func checkIssued(issued api.IssuedCredential, keys jose.JSONWebKeySet, key *ecds
 		return fmt.Errorf("%w: issued by another issuer", ErrCredentialMismatch)
 	case cl.Wanghao != issued.Wanghao:
 		return fmt.Errorf("%w: the 网号 differs", ErrCredentialMismatch)
-	case cl.ID != issued.CredentialID:
+	case issued.CredentialID == "" || (cl.ID != "" && cl.ID != issued.CredentialID):
 		return fmt.Errorf("%w: the credential id differs", ErrCredentialMismatch)
 	}
 	if _, err := netnum.Parse(cl.Wanghao); err != nil {

@@ -298,12 +298,13 @@ func (c *Client) SetPassword(ctx context.Context, id, token, password string) (a
 	return out, err
 }
 
-// IssueCredential sends the device key's proof of possession and receives
-// the credential, POST /v1/applications/{id}/credential.
-func (c *Client) IssueCredential(ctx context.Context, id, token, proof string) (api.IssuedCredential, error) {
+// IssueCredential sends the device key's proof of possession, and those
+// of the batch keys, and receives the credential and its batch,
+// POST /v1/applications/{id}/credential.
+func (c *Client) IssueCredential(ctx context.Context, id, token, proof string, batch []string) (api.IssuedCredential, error) {
 	var out api.IssuedCredential
 	err := c.do(ctx, call{method: http.MethodPost, path: appPath(id, "/credential"), token: token,
-		in: api.CredentialRequest{Proof: proof}, out: &out})
+		in: api.CredentialRequest{Proof: proof, Batch: batch}, out: &out})
 	return out, err
 }
 

@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -62,14 +63,14 @@ func FetchConsents(ctx context.Context, c *Client, u *Unlocked) ([]api.ConsentSt
 	if err != nil {
 		return nil, err
 	}
-	jkt, err := guardianconsent.Thumbprint(&jose.JSONWebKey{Key: &u.DeviceKey.PublicKey})
+	keys, err := u.keyThumbprints()
 	if err != nil {
 		return nil, err
 	}
 	kept := []api.ConsentStatement{}
 	for _, s := range list {
 		st, err := guardianconsent.Parse(s.Statement)
-		if err != nil || st.KeyThumbprint != jkt || st.Audience != s.Audience || st.Issuer != u.Wallet.Server {
+		if err != nil || !keys[st.KeyThumbprint] || st.Audience != s.Audience || st.Issuer != u.Wallet.Server {
 			continue
 		}
 		s.ExpiresAt = st.Expiry
@@ -102,18 +103,42 @@ func LoadConsents(dir string) ([]api.ConsentStatement, error) {
 	return f.Statements, nil
 }
 
-// consentFor returns the guardian consent statement a presentation of u's
-// credential to audience must carry at now: "" when the credential's
-// holder is not under 14, ErrNoGuardianConsent when none is kept.
-func consentFor(u *Unlocked, audience string, now time.Time) (string, error) {
-	c, err := credential.DecodeUnverified(u.Credential)
+// keyThumbprints are the thumbprints of every key u presents with: the
+// device key and each batch credential's key.
+func (u *Unlocked) keyThumbprints() (map[string]bool, error) {
+	keys := map[string]bool{}
+	for _, k := range append([]*ecdsa.PrivateKey{u.DeviceKey}, memberKeys(u)...) {
+		jkt, err := guardianconsent.Thumbprint(&jose.JSONWebKey{Key: &k.PublicKey})
+		if err != nil {
+			return nil, err
+		}
+		keys[jkt] = true
+	}
+	return keys, nil
+}
+
+func memberKeys(u *Unlocked) []*ecdsa.PrivateKey {
+	out := make([]*ecdsa.PrivateKey, 0, len(u.Batch))
+	for _, m := range u.Batch {
+		out = append(out, m.Key)
+	}
+	return out
+}
+
+// consentFor returns the guardian consent statement a presentation of
+// cred with key to audience must carry at now: "" when the credential's
+// holder is not under 14, ErrNoGuardianConsent when none is kept for that
+// key (each statement names one key, so a batch credential carries its
+// own).
+func consentFor(u *Unlocked, cred string, key *ecdsa.PrivateKey, audience string, now time.Time) (string, error) {
+	c, err := credential.DecodeUnverified(cred)
 	if err != nil {
 		return "", fmt.Errorf("wallet: reading the credential: %w", err)
 	}
 	if !c.Claims.GuardianConsentRequired {
 		return "", nil
 	}
-	jkt, err := guardianconsent.Thumbprint(&jose.JSONWebKey{Key: &u.DeviceKey.PublicKey})
+	jkt, err := guardianconsent.Thumbprint(&jose.JSONWebKey{Key: &key.PublicKey})
 	if err != nil {
 		return "", err
 	}

@@ -18,7 +18,7 @@
 // # The wallet directory
 //
 // A wallet lives in one directory (DefaultDir: $NETID_WALLET, else
-// $HOME/.netid/wallet; mode 0700) holding up to three files, each mode 0600 and
+// $HOME/.netid/wallet; mode 0700) holding up to four files, each mode 0600 and
 // each replaced atomically (temporary file, fsync, rename):
 //
 //   - wallet.json: the credential. Its non-secret part is readable without
@@ -35,6 +35,15 @@
 //     credential issued before the 网号 was selectively disclosable, whose
 //     issuer-signed JWT still carries it in plaintext; such wallets open
 //     as before).
+//     The sealed part also holds the batch: further credentials with the
+//     same claims, each bound to its own key (see BatchMember), and the key
+//     of batch.json's MACs.
+//   - batch.json: which batch credential was presented to which relying
+//     party, as HMACs of the audiences (the file does not say where the
+//     holder went), and how often each was used. Present gives each
+//     audience its own member, so relying parties comparing what they
+//     received cannot link the holder by key, signature or status index;
+//     UnusedBatch and RefreshBatch keep the batch from running out.
 //   - pending.json: an application in progress (its id and bearer token,
 //     the document file and phone number), so that Resume can continue it,
 //     for example after a guardian confirmed. Re-proofing (Reproof: a new

@@ -306,7 +306,7 @@ func EIDOfflinePayload(u *Unlocked, disclose []string, now time.Time, random io.
 	if err != nil {
 		return "", err
 	}
-	consent, err := consentFor(u, eid.AudienceOffline, now)
+	consent, err := consentFor(u, u.Credential, u.DeviceKey, eid.AudienceOffline, now)
 	if err != nil {
 		return "", err
 	}

@@ -136,6 +136,12 @@ type Unlocked struct {
 	DeviceKey *ecdsa.PrivateKey
 	// Credential is the full SD-JWT with all its disclosures.
 	Credential string
+	// Batch are the batch credentials: the same claims, each bound to its
+	// own key, presented one per relying party (see Present); empty for a
+	// wallet issued without.
+	Batch []BatchMember
+
+	usageKey []byte
 }
 
 // MaskedWanghao is the 网号 with its middle hidden, for display.
@@ -169,6 +175,11 @@ type box struct {
 type secrets struct {
 	DeviceKey  []byte `json:"device_key"` // PKCS#8 DER
 	Credential string `json:"credential"`
+	// Batch are the batch credentials and their keys; UsageKey keys the
+	// MACs under which batch.json records the audiences each was
+	// presented to.
+	Batch    []sealedMember `json:"batch,omitempty"`
+	UsageKey []byte         `json:"usage_key,omitempty"`
 }
 
 // Exists reports whether dir holds a wallet.json.
@@ -221,7 +232,9 @@ func parseWallet(b []byte) (*Wallet, error) {
 	switch {
 	case claims.Wanghao != "" && claims.Wanghao != f.Wanghao: // plaintext: an older credential
 		return nil, fmt.Errorf("%w: wanghao differs from the credential's", ErrMalformed)
-	case f.CredentialID == "" || claims.ID != f.CredentialID:
+	case f.CredentialID == "" || (claims.ID != "" && claims.ID != f.CredentialID):
+		// Credentials carry no jti now (it would link presentations); the
+		// wallet keeps the ID the platform gave at issuance.
 		return nil, fmt.Errorf("%w: credential_id differs from the credential's", ErrMalformed)
 	case !f.ExpiresAt.Equal(claims.ExpiresAt):
 		return nil, fmt.Errorf("%w: expires_at differs from the credential's", ErrMalformed)
@@ -356,7 +369,14 @@ func (w *Wallet) Unlock(password string) (*Unlocked, error) {
 	if wh != w.Wanghao {
 		return nil, fmt.Errorf("%w: wanghao differs from the credential's", ErrMalformed)
 	}
-	return &Unlocked{Wallet: w, DeviceKey: key, Credential: s.Credential}, nil
+	batch, err := openBatch(s.Batch, c.ExpiresAt)
+	if err != nil {
+		return nil, err
+	}
+	if len(batch) > 0 && len(s.UsageKey) != usageKeyLen {
+		return nil, fmt.Errorf("%w: batch without its usage key", ErrMalformed)
+	}
+	return &Unlocked{Wallet: w, DeviceKey: key, Credential: s.Credential, Batch: batch, usageKey: s.UsageKey}, nil
 }
 
 // SaveOptions tune Save.
@@ -365,6 +385,16 @@ type SaveOptions struct {
 	KDF KDFParams
 	// Rand is the source of the salt and nonce; nil means crypto/rand.
 	Rand io.Reader
+	// CredentialID is the credential's ID as the platform gave it at
+	// issuance (credentials carry no jti); it must agree with the jti of
+	// a credential issued before it was left out.
+	CredentialID string
+	// Batch are the batch credentials issued with the credential, each
+	// with its own device key.
+	Batch []BatchMember
+
+	// usageKey keeps the usage key of the batch being sealed again.
+	usageKey []byte
 }
 
 // Save seals credential (the full SD-JWT) and its device key with password
@@ -408,19 +438,43 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
 	}
+	credID := o.CredentialID
+	switch {
+	case credID == "":
+		credID = c.ID
+	case c.ID != "" && c.ID != credID:
+		return nil, fmt.Errorf("%w: the credential's jti differs from its ID", ErrCredentialMismatch)
+	}
+	if credID == "" {
+		return nil, fmt.Errorf("%w: no credential ID", ErrCredentialMismatch)
+	}
+	batch, err := sealBatch(o.Batch, c.ExpiresAt)
+	if err != nil {
+		return nil, err
+	}
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("wallet: encoding device key: %w", err)
 	}
 	defer clear(der)
-	plain, err := json.Marshal(secrets{DeviceKey: der, Credential: credential})
+	sec := secrets{DeviceKey: der, Credential: credential, Batch: batch}
+	if len(batch) > 0 && len(o.usageKey) == usageKeyLen {
+		sec.UsageKey = o.usageKey
+	} else if len(batch) > 0 {
+		sec.UsageKey = make([]byte, usageKeyLen)
+		if _, err := io.ReadFull(rnd, sec.UsageKey); err != nil {
+			return nil, fmt.Errorf("wallet: reading randomness: %w", err)
+		}
+	}
+	plain, err := json.Marshal(sec)
+	defer clearBatch(sec.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("wallet: encoding secrets: %w", err)
 	}
 	defer clear(plain)
 
 	w := &Wallet{
-		Dir: dir, Server: server, Wanghao: wh, CredentialID: c.ID, IssuerJWT: jwt,
+		Dir: dir, Server: server, Wanghao: wh, CredentialID: credID, IssuerJWT: jwt,
 		ExpiresAt: c.ExpiresAt, statusURI: c.StatusURI, statusIdx: c.StatusIndex,
 		locked: box{KDF: kdfArgon2id, Params: params, Salt: make([]byte, saltLen), Cipher: cipherGCM, Nonce: make([]byte, nonceLen)},
 	}
@@ -466,6 +520,8 @@ func credentialWanghao(sdjwt string) (string, error) {
 
 // issuerClaims are the claims of an issuer-signed JWT the wallet reads.
 type issuerClaims struct {
+	// ID is the jti of a credential issued before it was left out; "" for
+	// newer ones.
 	ID string
 	// Wanghao is the plaintext 网号 of a credential issued before it was
 	// selectively disclosable; "" for newer ones.
@@ -506,8 +562,6 @@ func decodeIssuerJWT(jwt string) (issuerClaims, error) {
 	}
 	sl := p.Status.StatusList
 	switch {
-	case p.JTI == "":
-		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt lacks jti", ErrMalformed)
 	case p.Exp <= 0 || p.Exp > maxUnix:
 		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt exp out of range", ErrMalformed)
 	case sl.URI == "" || sl.Idx == nil || *sl.Idx < 0:

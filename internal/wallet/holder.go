@@ -12,20 +12,27 @@ import (
 
 // Present makes a presentation of u's credential for one relying party:
 // only the claims named in disclose are revealed, and a key-binding JWT
-// signed by the device key covers audience, nonce and now. A holder under
-// 14 (the credential says so) presents the guardian consent statement kept
-// for audience and this credential (FetchConsents) inside the key-binding
-// JWT; without one Present fails with ErrNoGuardianConsent, as any verifier
-// would refuse the presentation. Nothing is sent to the platform.
+// signed by the device key covers audience, nonce and now. A wallet with
+// a batch presents the batch credential it gave this audience before, or
+// one it never presented (see UnusedBatch), with that credential's key. A
+// holder under 14 (the credential says so) presents the guardian consent
+// statement kept for audience and the key presented (FetchConsents) inside
+// the key-binding JWT; without one Present fails with ErrNoGuardianConsent,
+// as any verifier would refuse the presentation. Nothing is sent to the
+// platform.
 func Present(u *Unlocked, audience, nonce string, disclose []string, now time.Time) (string, error) {
 	if u == nil || u.DeviceKey == nil {
 		return "", fmt.Errorf("wallet: presenting needs an unlocked wallet")
 	}
-	consent, err := consentFor(u, audience, now)
+	cred, key, err := u.forAudience(audience)
 	if err != nil {
 		return "", err
 	}
-	p, err := credential.PresentWithConsent(u.Credential, disclose, u.DeviceKey, audience, nonce, consent, now)
+	consent, err := consentFor(u, cred, key, audience, now)
+	if err != nil {
+		return "", err
+	}
+	p, err := credential.PresentWithConsent(cred, disclose, key, audience, nonce, consent, now)
 	if err != nil {
 		return "", fmt.Errorf("wallet: presenting: %w", err)
 	}

@@ -108,6 +108,8 @@ func Relock(u *Unlocked, newPassword string, o SaveOptions) (*Wallet, error) {
 	if u == nil || u.Wallet == nil || u.DeviceKey == nil {
 		return nil, fmt.Errorf("wallet: the wallet is not unlocked")
 	}
+	// The batch and its usage key go along, so batch.json stays valid.
+	o.CredentialID, o.Batch, o.usageKey = u.Wallet.CredentialID, u.Batch, u.usageKey
 	return Save(u.Wallet.Dir, u.Wallet.Server, u.Credential, u.DeviceKey, newPassword, o)
 }
 

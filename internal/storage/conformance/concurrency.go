@@ -24,6 +24,7 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"Increment", testRaceIncrement},
 		{"UseNonce", testRaceUseNonce},
 		{"IssueCredentialSamePerson", testRaceIssueCredential},
+		{"ReserveStatusSlotOnce", testRaceReserveStatusSlot},
 		{"UpdateApplicationNoLostUpdate", testRaceUpdateApplication},
 		{"AppendRecordContiguous", testRaceAppendRecord},
 		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/netid-project/netid/internal/storage"
@@ -35,6 +36,21 @@ func (s *Store) IssueCredential(ctx context.Context, c storage.Credential) error
 		if _, err := tx.exec(ctx, credentials.insert, credentials.args(c)...); err != nil {
 			return tx.fail(op, err)
 		}
+		// The credential's own slot: reserved by the caller, or now.
+		if _, err := tx.exec(ctx, reserveSlot, statusSlots.args(storage.StatusSlot{
+			List: c.StatusList, Index: c.StatusIndex, CredentialID: c.ID, DeviceKeyID: c.DeviceKeyID, CreatedAt: c.IssuedAt,
+		})...); err != nil {
+			return tx.fail(op+": status slot", err)
+		}
+		var holder string
+		var member int
+		if err := tx.queryRow(ctx, `SELECT credential_id, member FROM status_slots WHERE status_list = $1 AND status_index = $2`,
+			c.StatusList, c.StatusIndex).Scan(&holder, &member); err != nil {
+			return tx.fail(op+": status slot", err)
+		}
+		if holder != c.ID || member != 0 {
+			return tx.fail(op, fmt.Errorf("status index %d of list %s: %w", c.StatusIndex, c.StatusList, storage.ErrAlreadyExists))
+		}
 		if _, err := tx.exec(ctx, `UPDATE credentials
 			SET status = $1, status_reason = $2, updated_at = $3, status_by = $4
 			WHERE person_id = $5 AND id <> $6 AND status IN ($7, $8)`,
@@ -66,11 +82,16 @@ func (s *Store) UpdateCredential(ctx context.Context, id string, fn func(storage
 var statusEntries = newTable("credentials", "status entry", `status_index, status`,
 	func(e *storage.StatusEntry) []any { return []any{&e.Index, &e.Status} })
 
-// ListStatuses returns index and status of every credential in statusList, ordered
-// by index.
+// ListStatuses returns index and status of every credential in statusList,
+// and of every batch member's slot in it (the status of its credential),
+// ordered by index.
 func (s *Store) ListStatuses(ctx context.Context, statusList string) ([]storage.StatusEntry, error) {
-	return list(ctx, s, statusEntries, "list statuses",
-		statusEntries.selectAll+` WHERE status_list = $1 ORDER BY status_index`, statusList)
+	return list(ctx, s, statusEntries, "list statuses", `
+		SELECT status_index, status FROM credentials WHERE status_list = $1
+		UNION ALL
+		SELECT m.status_index, c.status FROM status_slots m JOIN credentials c ON c.id = m.credential_id
+		WHERE m.status_list = $1 AND m.member > 0
+		ORDER BY 1`, statusList)
 }
 
 // LatestExpiry returns the latest ExpiresAt of the credentials signed with

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"reflect"
@@ -230,6 +231,75 @@ func TestMigrateForward(t *testing.T) {
 			}
 			if !hasIndex(t, b, s, "records", "records_id") {
 				t.Error("no index records_id after migration")
+			}
+		})
+	}
+}
+
+// TestMigrateStatusSlots opens a database from before status slots,
+// holding a credential and a suspended one in status list 1, and checks
+// that their indices are taken afterwards (a random draw cannot hand them
+// out again) and that the list still shows their statuses.
+func TestMigrateStatusSlots(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := t.Context()
+			target := b.newTarget(t)
+			ms, err := loadMigrations(b.f.migrations)
+			if err != nil {
+				t.Fatalf("loadMigrations: %v", err)
+			}
+			before := 0
+			for before < len(ms) && ms[before].name != "0006_status_slots" {
+				before++
+			}
+			if before == len(ms) {
+				t.Fatal("no migration status_slots")
+			}
+			old, err := b.connect(ctx, target)
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			if err := migrate(ctx, old, b.f, ms[:before]); err != nil {
+				old.close()
+				t.Fatalf("migrate to version %d: %v", before, err)
+			}
+			for _, c := range []struct {
+				id, status string
+				index      int64
+			}{{"c1", "active", 0}, {"c2", "suspended", 1}} {
+				_, err = old.exec(ctx, `INSERT INTO credentials (id, person_id, status, status_reason, status_list, status_index,
+					device_key_id, signing_key_id) VALUES ('`+c.id+`', 'p-`+c.id+`', '`+c.status+`', '', '1', `+fmt.Sprint(c.index)+`, 'thumb-`+c.id+`', 'kid')`)
+				if err != nil {
+					old.close()
+					t.Fatalf("insert credential before status slots: %v", err)
+				}
+			}
+			old.close()
+
+			s, err := b.open(ctx, target)
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			defer s.Close()
+			assertMigrations(t, s)
+			idx, err := s.StatusListIndices(ctx, "1")
+			if err != nil || len(idx) != 2 || idx[0] != 0 || idx[1] != 1 {
+				t.Fatalf("StatusListIndices after migration = %v, %v; want [0 1]", idx, err)
+			}
+			if err := s.ReserveStatusSlot(ctx, storage.StatusSlot{List: "1", Index: 1, CredentialID: "c3", Member: 1}); !errors.Is(err, storage.ErrAlreadyExists) {
+				t.Fatalf("reserving an index taken before the migration: %v", err)
+			}
+			if last, err := s.LastStatusList(ctx); err != nil || last != "1" {
+				t.Fatalf("LastStatusList = %q, %v", last, err)
+			}
+			slots, err := s.ListStatusSlots(ctx, "c2")
+			if err != nil || len(slots) != 1 || slots[0].Member != 0 || slots[0].DeviceKeyID != "thumb-c2" {
+				t.Fatalf("ListStatusSlots(c2) = %+v, %v", slots, err)
+			}
+			got, err := s.ListStatuses(ctx, "1")
+			if err != nil || len(got) != 2 || got[1].Status != storage.CredentialSuspended {
+				t.Fatalf("ListStatuses = %+v, %v", got, err)
 			}
 		})
 	}

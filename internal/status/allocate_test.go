@@ -1,0 +1,201 @@
+package status_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/netid-project/netid/internal/status"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
+)
+
+// backends runs fn on SQLite and, when NETID_TEST_POSTGRES_DSN is set, on
+// PostgreSQL, each with a fresh store.
+func backends(t *testing.T, fn func(t *testing.T, s storage.Storage)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := sqlstore.OpenSQLite(t.Context(), t.TempDir()+"/netid.db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		fn(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+		if dsn == "" {
+			t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+		}
+		s, err := sqlstore.OpenPostgres(t.Context(), freshSchema(t, dsn))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		fn(t, s)
+	})
+}
+
+func freshSchema(t *testing.T, dsn string) string {
+	t.Helper()
+	ctx := context.Background()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "netid_status_" + hex.EncodeToString(b)
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connecting to PostgreSQL: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if conn, err := pgx.Connect(ctx, dsn); err == nil {
+			conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			conn.Close(ctx)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func allocate(t *testing.T, a *status.Allocator, s status.SlotStore, id string) storage.StatusSlot {
+	t.Helper()
+	sl, err := a.Allocate(t.Context(), s, storage.StatusSlot{CredentialID: id, DeviceKeyID: "k-" + id})
+	if err != nil {
+		t.Fatalf("Allocate %s: %v", id, err)
+	}
+	return sl
+}
+
+// TestAllocateFillsListThenNext fills a list of 8 (every index once, the
+// later ones found among the few free) and moves on to list 2, where a
+// new allocator (another process, or after a restart) carries on.
+func TestAllocateFillsListThenNext(t *testing.T) {
+	backends(t, func(t *testing.T, s storage.Storage) {
+		a := &status.Allocator{Size: 8}
+		var got []int64
+		for i := range 8 {
+			sl := allocate(t, a, s, fmt.Sprintf("c%d", i))
+			if sl.List != "1" {
+				t.Fatalf("allocation %d went to list %s before list 1 was full", i, sl.List)
+			}
+			got = append(got, sl.Index)
+		}
+		slices.Sort(got)
+		if want := []int64{0, 1, 2, 3, 4, 5, 6, 7}; !slices.Equal(got, want) {
+			t.Fatalf("indices of a full list: %v, want each of %v once", got, want)
+		}
+		if sl := allocate(t, a, s, "c8"); sl.List != "2" || sl.Index < 0 || sl.Index >= 8 {
+			t.Fatalf("after a full list: %+v, want list 2", sl)
+		}
+		if sl := allocate(t, &status.Allocator{Size: 8}, s, "c9"); sl.List != "2" {
+			t.Fatalf("a new allocator used list %s, want the current list 2", sl.List)
+		}
+	})
+}
+
+// TestAllocateRacing races allocators that draw the same indices in the
+// same order (two processes with the same random stream: the worst case)
+// until two lists are full: every index is handed out once, and none
+// twice.
+func TestAllocateRacing(t *testing.T) {
+	backends(t, func(t *testing.T, s storage.Storage) {
+		const size, racers, each = 16, 4, 8
+		stream := bytes.Repeat([]byte{0x35, 0x07, 0x1b, 0x2c, 0x0e, 0x3f, 0x21, 0x12}, 4096)
+		var mu sync.Mutex
+		var slots []storage.StatusSlot
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for r := range racers {
+			a := &status.Allocator{Size: size, Rand: bytes.NewReader(stream)}
+			wg.Go(func() {
+				<-start
+				for i := range each {
+					id := fmt.Sprintf("r%d-%d", r, i)
+					// Half inside a transaction, as issuance does.
+					var sl storage.StatusSlot
+					var err error
+					if i%2 == 0 {
+						err = s.InTransaction(t.Context(), func(tx storage.Storage) error {
+							sl, err = a.Allocate(t.Context(), tx, storage.StatusSlot{CredentialID: id, DeviceKeyID: id})
+							return err
+						})
+					} else {
+						sl, err = a.Allocate(t.Context(), s, storage.StatusSlot{CredentialID: id, DeviceKeyID: id})
+					}
+					if err != nil {
+						t.Errorf("Allocate %s: %v", id, err)
+						return
+					}
+					mu.Lock()
+					slots = append(slots, sl)
+					mu.Unlock()
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		seen := map[[2]int64]bool{}
+		for _, sl := range slots {
+			var list int64
+			fmt.Sscan(sl.List, &list)
+			k := [2]int64{list, sl.Index}
+			if seen[k] {
+				t.Fatalf("index %d of list %s handed out twice", sl.Index, sl.List)
+			}
+			seen[k] = true
+		}
+		taken := 0
+		for _, l := range []string{"1", "2", "3"} {
+			idx, err := s.StatusListIndices(t.Context(), l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			taken += len(idx)
+		}
+		if want := racers * each; taken != want || len(seen) != want {
+			t.Fatalf("%d indices taken, want %d", taken, want)
+		}
+	})
+}
+
+// TestAllocateNearlyFull checks that the draw among the free indices of a
+// nearly full list reaches each free index: with indices 0, 2 and 3 of 5
+// taken, only 1 and 4 are free.
+func TestAllocateNearlyFull(t *testing.T) {
+	backends(t, func(t *testing.T, s storage.Storage) {
+		for _, i := range []int64{0, 2, 3} {
+			if err := s.ReserveStatusSlot(t.Context(), storage.StatusSlot{List: "1", Index: i, CredentialID: "x"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := &status.Allocator{Size: 5}
+		got := []int64{allocate(t, a, s, "a").Index, allocate(t, a, s, "b").Index}
+		slices.Sort(got)
+		if !slices.Equal(got, []int64{1, 4}) {
+			t.Fatalf("allocated %v, want the free indices 1 and 4", got)
+		}
+		if sl := allocate(t, a, s, "c"); sl.List != "2" {
+			t.Fatalf("list 1 is full, got %+v", sl)
+		}
+	})
+}
