@@ -196,9 +196,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Records:   p.Records,
 		Status:    publisher, // re-proofing publishes its status changes at once
 
-		Hasher:         hasher,
-		CredentialTTL:  cfg.CredentialTTL,
-		Now:            now,
+		Hasher:        hasher,
+		CredentialTTL: cfg.CredentialTTL,
+		Now:           now,
 	}
 	if err := p.Proofing.Check(); err != nil {
 		return nil, err
