@@ -129,12 +129,12 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	if err := e.verify.Check(); err != nil {
 		t.Fatal(err)
 	}
-	e.registry = &relyingparty.Registry{Store: store, Now: clk.Now, Params: password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}}
+	e.registry = &relyingparty.Registry{Store: store, Now: clk.Now, MAC: indexer.MAC}
 	e.provider = &oidc.Provider{
 		Issuer:       e.issuer,
 		Verification: e.verify,
 		Store:        store,
-		Clients:      &relyingparty.Authenticator{Store: store, Audience: e.issuer, Now: clk.Now},
+		Clients:      &relyingparty.Authenticator{Store: store, Audience: e.issuer, Now: clk.Now, MAC: indexer.MAC},
 		Keys:         keySet,
 		MAC:          indexer,
 		Now:          clk.Now,

@@ -218,7 +218,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		admin.TokenMAC = indexer.MAC(relyingparty.AdminTokenDomain, []byte(strings.TrimSpace(string(token))))
 	}
 
-	clients := &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now}
+	clients := &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC}
 	provider := &oidc.Provider{
 		Issuer: cfg.PublicURL, Verification: p.Verification, Store: store, Clients: clients,
 		Keys: keySet, MAC: indexer, Log: log, Now: now,

@@ -131,7 +131,9 @@ type RelyingParty struct {
 	AuthMethod    string
 	// JWKS is the relying party's public keys (private_key_jwt), as JSON.
 	JWKS []byte
-	// SecretHash is the argon2id hash of the client secret.
+	// SecretHash is the stored form of the client secret: its keyed hash
+	// (relyingparty.SecretHash), or an argon2id PHC string stored before
+	// keyed hashes, replaced on the next successful use.
 	SecretHash string
 	Disabled   bool
 	CreatedAt  time.Time
