@@ -29,7 +29,6 @@ import (
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
-	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -161,12 +160,20 @@ type client struct {
 // none.
 func (e *env) register(id, sector, auth string, claims ...string) client {
 	e.t.Helper()
+	return e.registerWith(id, auth, func(r *relyingparty.Registration) { r.Sector, r.AllowedClaims = sector, claims })
+}
+
+// registerWith registers a relying party, its registration edited by edit.
+func (e *env) registerWith(id, auth string, edit func(*relyingparty.Registration)) client {
+	e.t.Helper()
 	domain := id + ".example"
 	cb := "https://" + domain + "/callback"
-	rp, secret, err := e.registry.Register(context.Background(), relyingparty.Registration{
-		ID: id, Name: "Service " + id, Sector: sector, Category: storage.CategoryInternetService,
-		Domains: []string{domain}, RedirectURIs: []string{cb}, AllowedClaims: claims, AuthMethod: auth,
-	})
+	r := relyingparty.Registration{
+		ID: id, Name: "Service " + id, Category: storage.CategoryInternetService,
+		Domains: []string{domain}, RedirectURIs: []string{cb}, AuthMethod: auth,
+	}
+	edit(&r)
+	rp, secret, err := e.registry.Register(context.Background(), r)
 	if err != nil {
 		e.t.Fatal(err)
 	}

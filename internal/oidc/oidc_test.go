@@ -12,9 +12,11 @@ import (
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
 	"github.com/netid-project/netid/internal/oidc"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
@@ -40,7 +42,7 @@ func TestDiscovery(t *testing.T) {
 		"scopes_supported":                               []any{"openid", "age", "wanghao", "identity"},
 		"response_types_supported":                       []any{"code"},
 		"subject_types_supported":                        []any{"pairwise"},
-		"id_token_signing_alg_values_supported":          []any{"ES256"},
+		"id_token_signing_alg_values_supported":          []any{"ES256", "RS256"},
 		"token_endpoint_auth_methods_supported":          []any{"private_key_jwt", "client_secret_basic", "none"},
 		"acr_values_supported":                           []any{verification.ACRPossession, verification.ACRPassword, verification.ACRFace},
 		"code_challenge_methods_supported":               []any{"S256"},
@@ -508,5 +510,62 @@ func TestSuspensionStopsTokens(t *testing.T) {
 	suspend(h2.CredentialID)
 	if _, err := rp.config.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Errorf("code exchange after the suspension: %v", err)
+	}
+}
+
+// Each relying party's ID tokens are signed with the algorithm it
+// registered, ES256 by default; an independent client library that accepts
+// only that algorithm verifies them against the published JWKS.
+func TestIDTokenAlgorithms(t *testing.T) {
+	e := newEnv(t)
+	h := adult(e, 1)
+	for _, tc := range []struct {
+		id, registered, want string
+	}{
+		{"default-shop", "", "ES256"},
+		{"es-shop", "ES256", "ES256"},
+		{"rsa-shop", "RS256", "RS256"},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			c := e.registerWith(tc.id, storage.AuthClientSecret, func(r *relyingparty.Registration) { r.IDTokenAlg = tc.registered })
+			if c.rp.IDTokenAlg != tc.want {
+				t.Fatalf("registered IDTokenAlg = %q, want %q", c.rp.IDTokenAlg, tc.want)
+			}
+			r := e.login(c, h, []string{"age"}, approve)
+			tok, err := jose.ParseSigned(r.raw, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if alg := tok.Signatures[0].Header.Algorithm; alg != tc.want {
+				t.Fatalf("ID token alg = %s, want %s", alg, tc.want)
+			}
+			// A client that accepts only its registered algorithm.
+			p, err := gooidc.NewProvider(context.Background(), e.issuer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strict := p.Verifier(&gooidc.Config{ClientID: c.rp.ID, Now: e.clock.Now, SupportedSigningAlgs: []string{tc.want}})
+			if _, err := strict.Verify(context.Background(), r.raw); err != nil {
+				t.Fatalf("%s verifier: %v", tc.want, err)
+			}
+			other := "RS256"
+			if tc.want == "RS256" {
+				other = "ES256"
+			}
+			wrong := p.Verifier(&gooidc.Config{ClientID: c.rp.ID, Now: e.clock.Now, SupportedSigningAlgs: []string{other}})
+			if _, err := wrong.Verify(context.Background(), r.raw); err == nil {
+				t.Fatalf("an %s-only verifier accepted the %s ID token", other, tc.want)
+			}
+		})
+	}
+	// Any other algorithm is refused at registration.
+	for _, bad := range []string{"none", "HS256", "PS256", "es256", "EdDSA"} {
+		_, _, err := e.registry.Register(context.Background(), relyingparty.Registration{
+			ID: "bad-alg", Name: "Bad", Category: storage.CategoryInternetService, Domains: []string{"bad.example"},
+			RedirectURIs: []string{"https://bad.example/callback"}, AuthMethod: storage.AuthClientSecret, IDTokenAlg: bad,
+		})
+		if !errors.Is(err, relyingparty.ErrInvalid) || !strings.Contains(err.Error(), "id_token_signed_response_alg") {
+			t.Errorf("IDTokenAlg %q: err = %v", bad, err)
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
@@ -63,11 +65,17 @@ type ClientAuthenticator interface {
 	Authenticate(r *http.Request, allowPublic bool) (storage.RelyingParty, error)
 }
 
-// KeySigner gives the platform's active ES256 signing key and its kid
-// (keys.KeySet).
+// KeySigner gives the platform's active signing key of an algorithm and
+// its kid (keys.KeySet); nil for an algorithm it keeps no key for.
 type KeySigner interface {
-	Signer() (crypto.Signer, string)
+	SignerFor(alg jose.SignatureAlgorithm) (crypto.Signer, string)
 }
+
+// IDTokenAlgs are the algorithms ID tokens are signed with: each relying
+// party's registered one (storage.RelyingParty.IDTokenAlg), ES256 by
+// default; RS256 because OpenID Connect Core §15.1 requires every provider
+// to offer it.
+var IDTokenAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 
 // MACer computes MACs of bearer secrets (keys.Indexer).
 type MACer interface {

@@ -1,6 +1,7 @@
 package relyingparty
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -264,6 +265,7 @@ func toRelyingParty(r Registration) (storage.RelyingParty, error) {
 		RedirectURIs:  slices.Clone(r.RedirectURIs),
 		AllowedClaims: canonicalClaims(r.AllowedClaims),
 		AuthMethod:    r.AuthMethod,
+		IDTokenAlg:    cmp.Or(r.IDTokenAlg, DefaultIDTokenAlg),
 	}
 	if r.AuthMethod == storage.AuthPrivateKeyJWT {
 		set, err := ParseJWKS(r.JWKS)
@@ -289,6 +291,7 @@ func toRegistration(rp storage.RelyingParty) Registration {
 		RedirectURIs:  slices.Clone(rp.RedirectURIs),
 		AllowedClaims: slices.Clone(rp.AllowedClaims),
 		AuthMethod:    rp.AuthMethod,
+		IDTokenAlg:    rp.IDTokenAlg,
 		JWKS:          slices.Clone(rp.JWKS),
 	}
 }
