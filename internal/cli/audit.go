@@ -15,8 +15,8 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
-	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/keys"
+	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
