@@ -57,6 +57,12 @@ type Config struct {
 	// RateLimit is the sustained requests per second allowed per client
 	// address (bursts of twice that); 0 turns rate limiting off.
 	RateLimit float64
+	// ClientRateLimit is the sustained requests per second allowed per
+	// relying party on its server-to-server calls (session API, eID check,
+	// OpenID Connect token and userinfo; bursts of twice that), which are
+	// not limited per address; there failed authentications count against
+	// RateLimit per address. 0 turns it off.
+	ClientRateLimit float64
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
@@ -143,7 +149,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", maxBody, "maximum request body in bytes (env "+envName("max-body")+")")
 	str(&c.AdminTokenFile, "admin-token-file", "", "file holding the admin API's bearer token (default: admin API off)")
 	dur(&c.SessionTTL, "session-ttl", 5*time.Minute, "validity of a verification session's code")
-	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address (0: off)")
+	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address, and failed relying-party authentications per second per address (0: off)")
+	num(&c.ClientRateLimit, "client-rate-limit", 100, "requests per second per relying party on the session, eID check, token and userinfo APIs (0: off)")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
@@ -228,6 +235,9 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit < 0 || c.RateLimit > 1e6 {
 		bad("--rate-limit %v: want 0 (off) to 1000000", c.RateLimit)
+	}
+	if c.ClientRateLimit < 0 || c.ClientRateLimit > 1e6 {
+		bad("--client-rate-limit %v: want 0 (off) to 1000000", c.ClientRateLimit)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

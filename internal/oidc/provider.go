@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
@@ -77,6 +78,18 @@ type KeySigner interface {
 // to offer it.
 var IDTokenAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
 
+// Throttle limits the relying parties' calls to userinfo
+// (*relyingparty.Throttle): Before refuses an address over its limit of
+// failed attempts, Failed counts one, Client takes a request from the
+// relying party's limit. Refusals are *relyingparty.RateLimitError.
+type Throttle interface {
+	Before(r *http.Request) error
+	Failed(r *http.Request)
+	Client(id string) error
+}
+
+var _ Throttle = (*relyingparty.Throttle)(nil)
+
 // MACer computes MACs of bearer secrets (keys.Indexer).
 type MACer interface {
 	MAC(domain string, secret []byte) []byte
@@ -102,6 +115,10 @@ type Provider struct {
 	Keys         KeySigner
 	MAC          MACer
 	Log          *slog.Logger
+	// Throttle, if set, limits userinfo per relying party and failed
+	// access tokens per address (the token endpoint is limited by
+	// Clients).
+	Throttle Throttle
 	// CodeTTL bounds an authorization code's life (default 1 minute);
 	// TokenTTL an access token's and an ID token's (default 10 minutes).
 	CodeTTL  time.Duration

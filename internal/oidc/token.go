@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/strictjson"
 	"github.com/netid-project/netid/internal/verification"
@@ -67,6 +68,9 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (TokenRespon
 		}
 	}
 	rp, err := p.Clients.Authenticate(r, true)
+	if limited, ok := errors.AsType[*relyingparty.RateLimitError](err); ok {
+		return TokenResponse{}, rateLimited(limited.RetryAfter)
+	}
 	if err != nil {
 		p.log().InfoContext(ctx, "oidc: client authentication failed", "err", err)
 		return TokenResponse{}, oauthErr(CodeInvalidClient, fmt.Errorf("%w: %w", ErrInvalidClient, err), "client authentication failed")

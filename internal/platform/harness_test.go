@@ -103,7 +103,7 @@ func newEnvWith(t testing.TB, db string, adjust func(*config.Config)) *env {
 	cfg.TrustDir = cfg.DataDir + "/trust"
 	cfg.Dev = true
 	cfg.DB = db
-	cfg.RateLimit = 0
+	cfg.RateLimit, cfg.ClientRateLimit = 0, 0
 	if adjust != nil {
 		adjust(&cfg)
 	}

@@ -81,6 +81,9 @@ type Authenticator struct {
 	// MAC computes keyed hashes of client secrets (keys.Indexer.MAC, the
 	// same key the Registry stores them under).
 	MAC MACFunc
+	// Throttle, if set, limits authenticated requests per relying party
+	// and failed authentications per address.
+	Throttle *Throttle
 
 	legacyOnce sync.Once
 	legacy     chan struct{} // bounds concurrent argon2id checks of old hashes
@@ -122,9 +125,32 @@ func unauthenticated(reason string) error {
 // name the authenticated client. Form fields are read only from a
 // form-urlencoded body (r.ParseForm); other bodies are left unread.
 //
+// With a Throttle, a request from an address over its limit of failed
+// authentications is refused before its credentials are checked, a failure
+// counts against its address, and a success against its relying party.
+//
 // Errors: ErrUnauthenticated, ErrDisabled (after the credentials were
-// verified), or a storage error wrapped.
+// verified), a *RateLimitError (ErrRateLimited), or a storage error
+// wrapped.
 func (a *Authenticator) Authenticate(r *http.Request, allowNone bool) (storage.RelyingParty, error) {
+	if err := a.Throttle.Before(r); err != nil {
+		return storage.RelyingParty{}, err
+	}
+	rp, err := a.authenticate(r, allowNone)
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		a.Throttle.Failed(r)
+		return storage.RelyingParty{}, err
+	case err != nil:
+		return storage.RelyingParty{}, err
+	}
+	if err := a.Throttle.Client(rp.ID); err != nil {
+		return storage.RelyingParty{}, err
+	}
+	return rp, nil
+}
+
+func (a *Authenticator) authenticate(r *http.Request, allowNone bool) (storage.RelyingParty, error) {
 	ctx := r.Context()
 	form, err := postForm(r)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/status"
@@ -75,7 +76,9 @@ type Server struct {
 	Lifecycle *lifecycle.Service
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
-	// RateLimit limits requests per client address; nil means no limit.
+	// RateLimit limits requests per client address, except the relying
+	// parties' server-to-server calls (ServerToServer), which Clients and
+	// the OIDC provider limit per relying party; nil means no limit.
 	RateLimit *httpx.RateLimiter
 	// SMSEnabled is false when no SMS sender is configured: the phone
 	// step then answers 503.
@@ -116,9 +119,22 @@ func (s *Server) Handler() http.Handler {
 		httpx.SecurityHeaders,
 	}
 	if s.RateLimit != nil {
-		mw = append(mw, s.RateLimit.Middleware)
+		mw = append(mw, s.RateLimit.MiddlewareExcept(ServerToServer))
 	}
 	return httpx.Chain(mux, mw...)
+}
+
+// ServerToServer reports whether r is a relying party's server-to-server
+// call: the session API, the eID check API, and the OpenID Connect token
+// and userinfo endpoints. These are limited per authenticated relying
+// party (relyingparty.Throttle), not per address.
+func ServerToServer(r *http.Request) bool {
+	switch p := r.URL.Path; {
+	case p == "/v1/verifications", strings.HasPrefix(p, "/v1/verifications/"),
+		p == EIDVerifyPath, p == oidc.PathToken, p == oidc.PathUserinfo:
+		return true
+	}
+	return false
 }
 
 // Mount registers every route on mux.
