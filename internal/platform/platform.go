@@ -263,6 +263,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,
 	}
+	if p.Server.TrustedProxies, err = cfg.Proxies(); err != nil {
+		return nil, err
+	}
+	p.Server.ProxyHeader = cfg.ProxyHeader
 	if cfg.RateLimit > 0 {
 		if p.Server.RateLimit, err = newLimiter(cfg.RateLimit, now); err != nil {
 			return nil, err

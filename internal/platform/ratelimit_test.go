@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,5 +110,39 @@ func TestOAuthEndpointsRateLimitedInOAuthFormat(t *testing.T) {
 		json.Unmarshal(last.body, &body) != nil || body["error"] != "temporarily_unavailable" {
 		t.Fatalf("userinfo over the limit: %d %s, WWW-Authenticate %q, Retry-After %q", last.status, last.body,
 			last.header.Get("WWW-Authenticate"), last.header.Get("Retry-After"))
+	}
+}
+
+// Behind a trusted reverse proxy every request comes from the proxy's
+// address: the client address is read from X-Forwarded-For, and only when
+// the peer is a trusted proxy; a forged header from anyone else is ignored.
+func TestTrustedProxyClientAddress(t *testing.T) {
+	burst := func(e *env) (limited int) {
+		for i := range 10 {
+			// Each request claims another client address.
+			r := e.raw("GET", "/healthz", nil, map[string]string{"X-Forwarded-For": "198.51.100." + strconv.Itoa(i+1)})
+			if r.status == http.StatusTooManyRequests {
+				limited++
+			}
+		}
+		return limited
+	}
+	untrusted := newEnvWith(t, "", func(c *config.Config) { c.RateLimit = 2 })
+	if n := burst(untrusted); n == 0 {
+		t.Error("a forged X-Forwarded-For from a peer that is not a trusted proxy escaped the limit per address")
+	}
+	behindProxy := newEnvWith(t, "", func(c *config.Config) { c.RateLimit, c.TrustedProxies = 2, []string{"127.0.0.0/8"} })
+	if n := burst(behindProxy); n != 0 {
+		t.Errorf("%d of 10 clients behind the trusted proxy were limited as one address", n)
+	}
+	// One client behind the proxy is still limited.
+	limited := false
+	for range 10 {
+		if behindProxy.raw("GET", "/healthz", nil, map[string]string{"X-Forwarded-For": "203.0.113.5"}).status == http.StatusTooManyRequests {
+			limited = true
+		}
+	}
+	if !limited {
+		t.Error("one client behind the trusted proxy was not limited")
 	}
 }

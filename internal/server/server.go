@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +81,11 @@ type Server struct {
 	// parties' server-to-server calls (ServerToServer), which Clients and
 	// the OIDC provider limit per relying party; nil means no limit.
 	RateLimit *httpx.RateLimiter
+	// TrustedProxies are the reverse proxies whose ProxyHeader names the
+	// client address (httpx.TrustedProxies); empty means the direct peer
+	// is the client.
+	TrustedProxies []netip.Prefix
+	ProxyHeader    string
 	// SMSEnabled is false when no SMS sender is configured: the phone
 	// step then answers 503.
 	SMSEnabled bool
@@ -112,6 +118,7 @@ func (s *Server) Handler() http.Handler {
 	s.Mount(mux)
 	metrics := httpx.NewMetrics(s.Registry)
 	mw := []func(http.Handler) http.Handler{
+		httpx.TrustedProxies(s.TrustedProxies, s.ProxyHeader),
 		httpx.RequestID,
 		httpx.AccessLog(s.Log),
 		metrics.Middleware,
