@@ -112,3 +112,35 @@ func setHash(t *testing.T, f *fixture, hash string) {
 	f.store.rps[secretClient] = rp
 	f.store.mu.Unlock()
 }
+
+// BenchmarkWrongClientSecret is the server's cost of one wrong client
+// secret: against the keyed hash clients have now, and against an argon2id
+// hash (password.DefaultParams) of a client registered before, until its
+// next successful authentication replaces it.
+func BenchmarkWrongClientSecret(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		legacy bool
+	}{{"keyed", false}, {"argon2id-before", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			f := newFixture(b)
+			if tc.legacy {
+				h, err := password.Hash(f.secret, password.DefaultParams, rand.Reader)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f.store.mu.Lock()
+				rp := f.store.rps[secretClient]
+				rp.SecretHash = h
+				f.store.rps[secretClient] = rp
+				f.store.mu.Unlock()
+			}
+			wrong := f.secret[:len(f.secret)-1] + "!"
+			for b.Loop() {
+				if _, err := f.auth.Authenticate(basicRequest(secretClient, wrong), false); !errors.Is(err, ErrUnauthenticated) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
