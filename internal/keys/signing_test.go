@@ -569,7 +569,7 @@ func TestKeySetRS256(t *testing.T) {
 			return err
 		}
 		compact, _ := obj.CompactSerialize()
-		parsed, err := jose.ParseSigned(compact, []jose.SignatureAlgorithm{jose.RS256})
+		parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.RS256})
 		if err != nil {
 			return err
 		}

@@ -532,7 +532,7 @@ func TestIDTokenAlgorithms(t *testing.T) {
 				t.Fatalf("registered IDTokenAlg = %q, want %q", c.rp.IDTokenAlg, tc.want)
 			}
 			r := e.login(c, h, []string{"age"}, approve)
-			tok, err := jose.ParseSigned(r.raw, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+			tok, err := jose.ParseSignedCompact(r.raw, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
 			if err != nil {
 				t.Fatal(err)
 			}
