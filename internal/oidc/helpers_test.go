@@ -26,6 +26,7 @@ import (
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
@@ -87,6 +88,39 @@ type env struct {
 	provider *oidc.Provider
 	srv      *httptest.Server
 	issuer   string
+	// limits is the per-client limit of token and userinfo, off until a
+	// test sets one.
+	limits *switchLimiter
+}
+
+// switchLimiter is a limiter a test can turn on while the server runs.
+type switchLimiter struct {
+	mu sync.Mutex
+	l  *httpx.RateLimiter // nil: no limit
+}
+
+func (s *switchLimiter) set(l *httpx.RateLimiter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.l = l
+}
+
+func (s *switchLimiter) Allow(key string) (bool, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.l == nil {
+		return true, 0
+	}
+	return s.l.Allow(key)
+}
+
+func (s *switchLimiter) Peek(key string) (bool, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.l == nil {
+		return true, 0
+	}
+	return s.l.Peek(key)
 }
 
 func newEnv(t testing.TB) *env {
@@ -120,7 +154,8 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, store: store, clock: clk, sealer: sealer, indexer: indexer, keys: keySet, srv: srv, issuer: srv.URL}
+	e := &env{t: t, store: store, clock: clk, sealer: sealer, indexer: indexer, keys: keySet, srv: srv, issuer: srv.URL, limits: &switchLimiter{}}
+	throttle := &relyingparty.Throttle{PerClient: e.limits}
 	e.verify = &verification.Service{
 		Store: store, Passwords: fakePasswords{}, Liveness: noLiveness{}, Keys: keySet, Sealer: sealer, MAC: indexer,
 		Records: &audit.Log{Store: store, Keys: keySet, Now: clk.Now}, Issuer: e.issuer, Now: clk.Now,
@@ -133,10 +168,11 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 		Issuer:       e.issuer,
 		Verification: e.verify,
 		Store:        store,
-		Clients:      &relyingparty.Authenticator{Store: store, Audience: e.issuer, Now: clk.Now, MAC: indexer.MAC},
+		Clients:      &relyingparty.Authenticator{Store: store, Audience: e.issuer, Now: clk.Now, MAC: indexer.MAC, Throttle: throttle},
 		Keys:         keySet,
 		MAC:          indexer,
 		Now:          clk.Now,
+		Throttle:     throttle,
 	}
 	if err := e.provider.Check(); err != nil {
 		t.Fatal(err)

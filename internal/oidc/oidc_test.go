@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -567,5 +568,50 @@ func TestIDTokenAlgorithms(t *testing.T) {
 		if !errors.Is(err, relyingparty.ErrInvalid) || !strings.Contains(err.Error(), "id_token_signed_response_alg") {
 			t.Errorf("IDTokenAlg %q: err = %v", bad, err)
 		}
+	}
+}
+
+// A relying party over its limit reads the refusal with an ordinary OAuth
+// client: x/oauth2 gets RFC 6749's JSON error from the token endpoint,
+// go-oidc a 429 with the error from userinfo; both carry Retry-After.
+func TestRateLimitedInOAuthFormat(t *testing.T) {
+	e := newEnv(t)
+	c := e.register("shop", "", storage.AuthClientSecret, "age_over_18")
+	r := e.login(c, adult(e, 1), []string{"age"}, approve)
+	l, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: 1, Burst: 1, MaxKeys: 10, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.limits.set(l)
+
+	if _, err := e.userinfo(c, r.token); err != nil {
+		t.Fatalf("userinfo within the limit: %v", err)
+	}
+	if _, err := e.userinfo(c, r.token); err == nil || !strings.Contains(err.Error(), "429") || !strings.Contains(err.Error(), "temporarily_unavailable") {
+		t.Fatalf("userinfo over the limit: err = %v", err)
+	}
+	req, _ := http.NewRequest("GET", e.issuer+oidc.PathUserinfo, nil)
+	req.Header.Set("Authorization", "Bearer "+r.token.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" ||
+		!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), `Bearer error="temporarily_unavailable"`) {
+		t.Errorf("userinfo over the limit: %d, Retry-After %q, WWW-Authenticate %q", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("WWW-Authenticate"))
+	}
+
+	rp := e.rpSide(c)
+	_, err = rp.config.Exchange(context.Background(), "any-code", oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	re, ok := errors.AsType[*oauth2.RetrieveError](err)
+	if !ok || re.ErrorCode != oidc.CodeTemporarilyUnavailable || re.Response.StatusCode != http.StatusTooManyRequests || re.Response.Header.Get("Retry-After") == "" {
+		t.Fatalf("token over the limit: err = %v", err)
+	}
+	// Within the limit again, the error is the ordinary one.
+	e.clock.Add(2 * time.Second)
+	_, err = rp.config.Exchange(context.Background(), "any-code", oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); !ok || re.ErrorCode != oidc.CodeInvalidGrant {
+		t.Fatalf("token after the wait: err = %v", err)
 	}
 }

@@ -144,7 +144,7 @@ func (a *Authenticator) Authenticate(r *http.Request, allowNone bool) (storage.R
 	case err != nil:
 		return storage.RelyingParty{}, err
 	}
-	if err := a.Throttle.Client(rp.ID); err != nil {
+	if err := a.Throttle.Client(a.Throttle.clientKey(rp, r)); err != nil {
 		return storage.RelyingParty{}, err
 	}
 	return rp, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/storage"
 )
 
 // ErrRateLimited: the relying party made more requests than its limit, or
@@ -81,6 +82,17 @@ func (t *Throttle) Failed(r *http.Request) {
 		return
 	}
 	t.Failures.Allow(t.address(r))
+}
+
+// clientKey is the key of an authenticated request's limit: the client ID,
+// and for a public client (auth method none), which anyone can name, the
+// client ID and the address, so that nobody can use up the limit of its
+// users elsewhere.
+func (t *Throttle) clientKey(rp storage.RelyingParty, r *http.Request) string {
+	if t == nil || rp.AuthMethod != storage.AuthNone {
+		return rp.ID
+	}
+	return rp.ID + " " + t.address(r)
 }
 
 // Client takes one request from relying party id's limit, or returns a

@@ -2,6 +2,7 @@ package relyingparty
 
 import (
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -51,6 +52,25 @@ func TestThrottle(t *testing.T) {
 	f.clock.Add(10 * time.Second)
 	if err := from("198.51.100.7", secretClient, f.secret); err != nil {
 		t.Fatalf("after the refill: %v", err)
+	}
+	// A public client, which anyone can name, is limited per address too:
+	// one address using up its limit does not stop its users elsewhere.
+	public := func(addr string) error {
+		r := formRequest(url.Values{"client_id": {publicClient}})
+		r.RemoteAddr = addr + ":1"
+		_, err := f.auth.Authenticate(r, true)
+		return err
+	}
+	for range 2 {
+		if err := public("203.0.113.66"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := public("203.0.113.66"); !limited(err) {
+		t.Fatalf("third public request from one address: err = %v", err)
+	}
+	if err := public("203.0.113.67"); err != nil {
+		t.Fatalf("public client from another address: %v", err)
 	}
 	// A nil Throttle limits nothing.
 	var none *Throttle
