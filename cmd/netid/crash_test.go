@@ -64,7 +64,7 @@ func killUnderLoad(t *testing.T, db string) {
 	base := "http://" + addr
 	start := func() *server {
 		args := []string{"serve", "--dev", "--addr", addr, "--data", data, "--admin-token-file", tokenFile,
-			"--rate-limit", "0", "--log-level", "info"}
+			"--rate-limit", "0", "--client-rate-limit", "0", "--log-level", "info"}
 		if db != "" {
 			args = append(args, "--db", db)
 		}

@@ -186,7 +186,6 @@ func answer(t *testing.T, c *wallet.Client, u *wallet.Unlocked, link string, dec
 func TestDemoAgainstThePlatform(t *testing.T) {
 	p, base := devPlatform(t)
 	wc, u, id := holder(t, base)
-	p.Registry.Params = fastPasswords
 	_, secret, err := p.Registry.Register(context.Background(), relyingparty.Registration{
 		ID: "demo-shop", Name: "示例商城", Category: storage.CategoryInternetService, Domains: []string{"demo-shop.example"},
 		AllowedClaims: []string{"age_over_18"}, AuthMethod: storage.AuthClientSecret,

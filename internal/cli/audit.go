@@ -15,6 +15,7 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -162,6 +163,9 @@ func auditKeys(ctx context.Context, store interface {
 	}
 	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(all))}
 	for _, k := range all {
+		if k.Algorithm != string(keys.SigningAlgorithm) {
+			continue // ID-token keys (RS256) never sign heads
+		}
 		jwk, err := publicJWK(k)
 		if err != nil {
 			fmt.Fprintf(warn, "audit: skipping signing key %s: %s\n", k.ID, oneLine(err))

@@ -67,7 +67,7 @@ func TestAdminAudit(t *testing.T) {
 	if err := ks.Reload(ctx, now); err != nil {
 		t.Fatal(err)
 	}
-	if len(ks.JWKS(now).Keys) != 1 {
+	if set := ks.JWKS(now); len(set.Key(oldKID)) != 0 {
 		t.Fatal("the old key is still published")
 	}
 	store.Close()

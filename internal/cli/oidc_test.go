@@ -16,7 +16,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/netid-project/netid/internal/devplatform"
-	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -42,7 +41,6 @@ func TestOIDCCrossDeviceWithWalletApprove(t *testing.T) {
 		t.Fatalf("%s %s", out, errOut)
 	}
 	const callback = "http://127.0.0.1:9/callback"
-	dp.Platform.Registry.Params = password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}
 	_, secret, err := dp.Platform.Registry.Register(ctx, relyingparty.Registration{
 		ID: "webshop", Name: "示例商城", Category: storage.CategoryInternetService, Domains: []string{"webshop.example"},
 		RedirectURIs: []string{callback}, AllowedClaims: []string{"age_over_18"}, AuthMethod: storage.AuthClientSecret,

@@ -85,8 +85,8 @@ func splitClaims(s string) []string {
 
 // registrationFlags are the flags of add and update.
 type registrationFlags struct {
-	id, name, sector, category, legalBasis, claims, auth, jwks string
-	domains, redirectURIs                                      repeatFlag
+	id, name, sector, category, legalBasis, claims, auth, jwks, idTokenAlg string
+	domains, redirectURIs                                                  repeatFlag
 }
 
 func (r *registrationFlags) register(fs *flag.FlagSet, add bool) {
@@ -106,6 +106,11 @@ func (r *registrationFlags) register(fs *flag.FlagSet, add bool) {
 	fs.StringVar(&r.claims, "claims", "", "allowed claims, comma-separated: "+strings.Join(relyingparty.Claims(), ","))
 	fs.StringVar(&r.auth, "auth", "", "client authentication: private_key_jwt, client_secret_basic or none")
 	fs.StringVar(&r.jwks, "jwks", "", "file with the public JWK set (private_key_jwt)")
+	alg := "algorithm of its OpenID Connect ID tokens: ES256 or RS256"
+	if add {
+		alg += " (default ES256)"
+	}
+	fs.StringVar(&r.idTokenAlg, "id-token-alg", "", alg)
 }
 
 func readJWKS(path string) (json.RawMessage, error) {
@@ -166,7 +171,7 @@ func rpAdd(ctx context.Context, env Env, args []string) error {
 	rp, secret, err := reg.Register(ctx, relyingparty.Registration{
 		ID: r.id, Name: r.name, Sector: r.sector, Category: r.category, LegalBasis: r.legalBasis,
 		Domains: r.domains, RedirectURIs: r.redirectURIs, AllowedClaims: splitClaims(r.claims),
-		AuthMethod: r.auth, JWKS: jwks,
+		AuthMethod: r.auth, IDTokenAlg: r.idTokenAlg, JWKS: jwks,
 	})
 	if err != nil {
 		return invalid(env, err)
@@ -279,6 +284,8 @@ func rpUpdate(ctx context.Context, env Env, args []string) error {
 			p.AllowedClaims = &c
 		case "auth":
 			p.AuthMethod = &r.auth
+		case "id-token-alg":
+			p.IDTokenAlg = &r.idTokenAlg
 		case "jwks":
 			p.JWKS, setErr = readJWKS(r.jwks)
 		}

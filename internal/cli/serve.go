@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid configuration: %w", err)
 	}
+	tlsConfig, err := loadTLS(cfg)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
@@ -40,8 +45,27 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// With port 0 the public URL follows the port the system chose.
 	if strings.HasSuffix(cfg.Addr, ":0") && env.Getenv(config.Env+"PUBLIC_URL") == "" && !hasFlag(args, "public-url") {
 		cfg.PublicURL = "http://" + ln.Addr().String()
+		if tlsConfig != nil {
+			cfg.PublicURL = "https://" + ln.Addr().String()
+		}
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
 	}
 	return run(ctx, env, cfg, ln)
+}
+
+// loadTLS reads the certificate and key of a direct TLS listener (nil
+// without --tls-cert). TLS 1.2 is the least version offered.
+func loadTLS(cfg config.Config) (*tls.Config, error) {
+	if !cfg.TLS() {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("loading --tls-cert and --tls-key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // configError maps config.Parse's errors to the command's exit statuses.

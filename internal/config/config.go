@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/netid-project/netid/internal/httpx"
 )
 
 // MaxCredentialBatch bounds --credential-batch.
@@ -68,6 +71,23 @@ type Config struct {
 	// for their own history per day (counted in the database, so the limit
 	// holds across restarts and replicas).
 	ReportsPerDay float64
+	// ClientRateLimit is the sustained requests per second allowed per
+	// relying party on its server-to-server calls (session API, eID check,
+	// OpenID Connect token and userinfo; bursts of twice that), which are
+	// not limited per address; there failed authentications count against
+	// RateLimit per address. 0 turns it off.
+	ClientRateLimit float64
+	// TrustedProxies are the reverse proxies (CIDR ranges or addresses)
+	// whose forwarded header names the client address; ProxyHeader is
+	// that header, X-Forwarded-For or Forwarded. Empty: the direct peer is
+	// the client, and forwarded headers are ignored.
+	TrustedProxies []string
+	ProxyHeader    string
+	// TLSCert and TLSKey are PEM files: with both, the platform serves
+	// HTTPS itself. Without, it serves HTTP (behind a TLS-terminating
+	// proxy, or for development).
+	TLSCert string
+	TLSKey  string
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
@@ -166,8 +186,27 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", maxBody, "maximum request body in bytes (env "+envName("max-body")+")")
 	str(&c.AdminTokenFile, "admin-token-file", "", "file holding the admin API's bearer token (default: admin API off)")
 	dur(&c.SessionTTL, "session-ttl", 5*time.Minute, "validity of a verification session's code")
-	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address (0: off)")
+	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address, and failed relying-party authentications per second per address (0: off)")
 	num(&c.ReportsPerDay, "reports-per-day", 20, "offline presentations a holder may report per day for their own history")
+	num(&c.ClientRateLimit, "client-rate-limit", 100, "requests per second per relying party on the session, eID check, token and userinfo APIs (0: off)")
+	fromFlag := map[string]bool{} // list flags given on the command line
+	list := func(p *[]string, flagName, usage string) {
+		if v := getenv(envName(flagName)); v != "" {
+			*p = splitList(v)
+		}
+		fs.Func(flagName, usage+" (repeatable or comma-separated; env "+envName(flagName)+")", func(s string) error {
+			if !fromFlag[flagName] {
+				*p = nil // a flag replaces the environment's list
+				fromFlag[flagName] = true
+			}
+			*p = append(*p, splitList(s)...)
+			return nil
+		})
+	}
+	list(&c.TrustedProxies, "trusted-proxy", "CIDR range or address of a reverse proxy whose forwarded header names the client")
+	str(&c.ProxyHeader, "proxy-header", "X-Forwarded-For", "header the trusted proxies set: X-Forwarded-For or Forwarded")
+	str(&c.TLSCert, "tls-cert", "", "PEM certificate chain: serve HTTPS directly (with --tls-key)")
+	str(&c.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
@@ -184,6 +223,30 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	return c, errors.Join(envErrs...)
 }
 
+// splitList splits a comma- or space-separated list, dropping empty items.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
+// Proxies parses TrustedProxies; Validate reports the ones that do not
+// parse.
+func (c Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	var errs []error
+	for _, s := range c.TrustedProxies {
+		p, err := httpx.ParsePrefix(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--trusted-proxy %q: want a CIDR range (10.0.0.0/8) or an address", s))
+			continue
+		}
+		out = append(out, p)
+	}
+	return out, errors.Join(errs...)
+}
+
+// TLS reports whether the platform serves HTTPS itself.
+func (c Config) TLS() bool { return c.TLSCert != "" }
+
 func envName(flagName string) string {
 	return Env + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
@@ -195,7 +258,11 @@ func (c *Config) applyDefaults() {
 			if host == "" || host == "0.0.0.0" || host == "::" {
 				host = "localhost"
 			}
-			c.PublicURL = "http://" + net.JoinHostPort(host, port)
+			scheme := "http://"
+			if c.TLS() {
+				scheme = "https://"
+			}
+			c.PublicURL = scheme + net.JoinHostPort(host, port)
 		}
 	}
 	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
@@ -259,6 +326,9 @@ func (c Config) Validate() error {
 	if c.ReportsPerDay < 1 || c.ReportsPerDay > 10000 || c.ReportsPerDay != float64(int(c.ReportsPerDay)) {
 		bad("--reports-per-day %v: want a whole number from 1 to 10000", c.ReportsPerDay)
 	}
+	if c.ClientRateLimit < 0 || c.ClientRateLimit > 1e6 {
+		bad("--client-rate-limit %v: want 0 (off) to 1000000", c.ClientRateLimit)
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -268,6 +338,15 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("--log-format %q: want text or json", c.LogFormat)
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
+	}
+	if !strings.EqualFold(c.ProxyHeader, httpx.HeaderXForwardedFor) && !strings.EqualFold(c.ProxyHeader, httpx.HeaderForwarded) {
+		bad("--proxy-header %q: want X-Forwarded-For or Forwarded", c.ProxyHeader)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("--tls-cert and --tls-key: give both or neither")
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout: must be positive")

@@ -59,3 +59,35 @@ func TestBadEnvironmentIsReported(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestTrustedProxiesAndTLS(t *testing.T) {
+	c, err := Parse("serve", nil, env(map[string]string{"NETID_TRUSTED_PROXY": "10.0.0.0/8, 192.0.2.7"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := c.Proxies(); err != nil || len(p) != 2 || p[1].String() != "192.0.2.7/32" {
+		t.Fatalf("from the environment: %v, %v", p, err)
+	}
+	// Flags replace the environment's list; they repeat and take commas.
+	c, err = Parse("serve", []string{"--trusted-proxy", "172.16.0.0/12", "--trusted-proxy", "fd00::/8,10.1.0.0/16", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--addr", "0.0.0.0:8443"},
+		env(map[string]string{"NETID_TRUSTED_PROXY": "10.0.0.0/8"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.TrustedProxies, " "); got != "172.16.0.0/12 fd00::/8 10.1.0.0/16" {
+		t.Errorf("TrustedProxies = %q", got)
+	}
+	if c.PublicURL != "https://localhost:8443" || !c.TLS() {
+		t.Errorf("with TLS: public URL %q", c.PublicURL)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	c.TrustedProxies, c.ProxyHeader, c.TLSKey = []string{"10.0.0.0/99", "proxy.example"}, "X-Real-IP", ""
+	err = c.Validate()
+	for _, want := range []string{`--trusted-proxy "10.0.0.0/99"`, `--trusted-proxy "proxy.example"`, "--proxy-header", "--tls-cert and --tls-key"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate: %v; want it to name %s", err, want)
+		}
+	}
+}

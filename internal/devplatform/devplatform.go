@@ -72,7 +72,8 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	cfg.Addr = ln.Addr().String()
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	cfg.LogLevel = "warn"
-	cfg.RateLimit = 0 // one client on loopback drives the whole platform
+	// One client on loopback, as one relying party, drives the whole platform.
+	cfg.RateLimit, cfg.ClientRateLimit = 0, 0
 	logOut := o.Log
 	if logOut == nil {
 		logOut = io.Discard

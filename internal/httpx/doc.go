@@ -20,11 +20,13 @@
 //
 // # Middleware
 //
-// [RequestID], [AccessLog], [Recover], [Metrics], [SecurityHeaders] and
-// [RateLimiter] are plain func(http.Handler) http.Handler values composed
-// with [Chain]. The recommended order, outermost first, is
+// [TrustedProxies], [RequestID], [AccessLog], [Recover], [Metrics],
+// [SecurityHeaders] and [RateLimiter] are plain func(http.Handler)
+// http.Handler values composed with [Chain]. The recommended order,
+// outermost first, is
 //
 //	httpx.Chain(mux,
+//		httpx.TrustedProxies(proxies, httpx.HeaderXForwardedFor),
 //		httpx.RequestID,
 //		httpx.AccessLog(log),
 //		metrics.Middleware,
@@ -34,7 +36,8 @@
 //	)
 //
 // Recover must sit inside AccessLog and Metrics so that a panic is recorded
-// as the 500 it turns into.
+// as the 500 it turns into. TrustedProxies comes first so that everything
+// after it sees the client's address rather than the proxy's.
 //
 // # Route patterns
 //

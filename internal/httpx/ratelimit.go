@@ -159,3 +159,41 @@ func ClientIP(r *http.Request) string {
 	}
 	return addr.String()
 }
+
+// Peek reports whether key has a token left, without taking it; if not, it
+// also returns how long until one will be. A key not tracked has a full
+// bucket.
+func (l *RateLimiter) Peek(key string) (ok bool, retryAfter time.Duration) {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, found := l.keys[key]
+	if !found {
+		return true, 0
+	}
+	b := e.Value.(*bucket)
+	tokens := b.tokens
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		tokens = min(float64(l.cfg.Burst), tokens+elapsed.Seconds()*l.cfg.Rate)
+	}
+	if tokens >= 1 {
+		return true, 0
+	}
+	return false, time.Duration(math.Round((1 - tokens) / l.cfg.Rate * float64(time.Second)))
+}
+
+// MiddlewareExcept is Middleware for every request but those skip reports:
+// routes limited otherwise, such as server-to-server calls limited per
+// authenticated client once the handler knows the client.
+func (l *RateLimiter) MiddlewareExcept(skip func(*http.Request) bool) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		limited := l.Middleware(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if skip(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			limited.ServeHTTP(w, r)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 )
@@ -159,5 +160,51 @@ func TestRateLimiterRetryAfterWholeSeconds(t *testing.T) {
 		if got := RateLimited(wait).Extensions[ExtRetryAfter]; got != tt.want {
 			t.Errorf("rate %v: retry_after = %v, want %d", tt.rate, got, tt.want)
 		}
+	}
+}
+
+func TestRateLimiterPeek(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newLimiter(t, clock, 1, 2, 10)
+	if ok, _ := l.Peek("a"); !ok {
+		t.Fatal("an unseen key has no token")
+	}
+	for range 5 {
+		if ok, _ := l.Peek("a"); !ok {
+			t.Fatal("Peek took a token")
+		}
+	}
+	l.Allow("a")
+	l.Allow("a")
+	ok, wait := l.Peek("a")
+	if ok || wait != time.Second {
+		t.Fatalf("Peek after the burst = %v, %v; want false, 1s", ok, wait)
+	}
+	clock.Advance(time.Second)
+	if ok, _ := l.Peek("a"); !ok {
+		t.Fatal("no token after the refill")
+	}
+	if ok, _ := l.Allow("a"); !ok {
+		t.Fatal("Peek's token is not there for Allow")
+	}
+}
+
+func TestMiddlewareExcept(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	l := newLimiter(t, clock, 1, 1, 10)
+	h := l.MiddlewareExcept(func(r *http.Request) bool { return r.URL.Path == "/skip" })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	codes := func(path string) (out []int) {
+		for range 3 {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			out = append(out, rec.Code)
+		}
+		return out
+	}
+	if got := codes("/skip"); !slices.Equal(got, []int{200, 200, 200}) {
+		t.Errorf("skipped route: %v", got)
+	}
+	if got := codes("/other"); !slices.Equal(got, []int{200, 429, 429}) {
+		t.Errorf("limited route: %v", got)
 	}
 }

@@ -13,9 +13,11 @@
 //     domain, to look up personal data (document identity, phone numbers)
 //     and to store bearer secrets (tokens, codes, challenges) without keeping
 //     their plaintext.
-//   - The platform's signing keys (KeySet): ES256 keys kept sealed in the
-//     store, rotated with Rotate, published as a JWKS while credentials they
-//     signed are still valid.
+//   - The platform's signing keys (KeySet): an ES256 key that signs what
+//     the platform issues, and an RS256 key (RSA-2048) for the ID tokens of
+//     relying parties that registered RS256; kept sealed in the store,
+//     rotated together with Rotate, published as a JWKS while what they
+//     signed is still valid.
 //
 // Only standard constructions from the standard library, golang.org/x/crypto
 // and go-jose are used. The sealed format is hand-written because no library

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
@@ -19,8 +20,19 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 )
 
-// SigningAlgorithm is the JWS algorithm of the platform's signing keys.
+// SigningAlgorithm is the JWS algorithm of the platform's own tokens
+// (credentials, status lists, results, record heads, ID tokens by default).
 const SigningAlgorithm = jose.ES256
+
+// Algorithms are the algorithms the KeySet keeps an active key for:
+// ES256 (SigningAlgorithm), and RS256 for ID tokens of OpenID Connect
+// clients that registered it (OpenID Connect Core §15.1 makes RS256 the
+// algorithm every provider must offer).
+var Algorithms = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+
+// RSABits is the size of the RS256 keys the KeySet generates; smaller RSA
+// keys are refused when loaded.
+const RSABits = 2048
 
 // DefaultGrace is the default KeySet.Grace.
 const DefaultGrace = 24 * time.Hour
@@ -38,13 +50,14 @@ type Store interface {
 
 var _ Store = storage.Storage(nil)
 
-// KeySet holds the platform's signing keys: the active ES256 key that signs,
-// and the public keys to publish as a JWKS. It is safe for concurrent use.
+// KeySet holds the platform's signing keys: for each of Algorithms the
+// active key that signs, and the public keys to publish as a JWKS. It is
+// safe for concurrent use.
 //
 // Keys live in the Store, private keys sealed (PKCS #8, additional data
 // "signing-key:<kid>"); the kid is the RFC 7638 thumbprint of the public
 // JWK. A key is active while its RetiredAt is zero; the newest active key
-// signs, and every active key is published. A retired key is published
+// of each algorithm signs, and every active key is published. A retired key is published
 // until its PublishUntil.
 //
 // Several processes share one Store (the server, and `netid admin keys
@@ -69,9 +82,13 @@ type KeySet struct {
 	update sync.Mutex // serialises Load, Reload and Rotate
 
 	mu        sync.RWMutex
-	signer    crypto.Signer
-	kid       string
+	signers   map[jose.SignatureAlgorithm]activeSigner
 	published []publishedKey // active keys first, newest first
+}
+
+type activeSigner struct {
+	key crypto.Signer
+	kid string
 }
 
 type publishedKey struct {
@@ -87,8 +104,9 @@ func NewKeySet(store Store, sealer *Sealer, rand io.Reader) *KeySet {
 	return &KeySet{Grace: DefaultGrace, store: store, sealer: sealer, rand: rand}
 }
 
-// Load reads the keys from the Store. If no key is active (first start), it
-// creates an ES256 (P-256) key first. If two processes do so at once, both
+// Load reads the keys from the Store. If no key of an algorithm is active
+// (first start, or the first start of a version that added the algorithm),
+// it creates one first: ES256 on P-256, RS256 of RSABits. If two processes do so at once, both
 // keys stay active and published, and both processes sign with the newest.
 func (k *KeySet) Load(ctx context.Context, now time.Time) error {
 	k.update.Lock()
@@ -107,41 +125,53 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("keys: list signing keys: %w", err)
 	}
-	if len(activeKeys(all)) == 0 {
-		if _, err := k.create(ctx, now); err != nil {
-			return err
+	created := false
+	for _, alg := range Algorithms {
+		if len(activeKeys(all, alg)) == 0 {
+			if _, err := k.create(ctx, alg, now); err != nil {
+				return err
+			}
+			created = true
 		}
+	}
+	if created {
 		if all, err = k.store.ListSigningKeys(ctx); err != nil {
 			return fmt.Errorf("keys: list signing keys: %w", err)
 		}
 	}
-	active := activeKeys(all)
-	if len(active) == 0 {
-		return fmt.Errorf("keys: the store keeps no active signing key after creating one")
-	}
 
 	k.mu.RLock()
-	prev := k.kid
+	prev := k.signers
 	k.mu.RUnlock()
-	if i := slices.IndexFunc(all, func(s storage.SigningKey) bool { return s.ID == prev }); i >= 0 && !all[i].RetiredAt.IsZero() {
-		// Another process retired the key we were signing with: make sure
-		// it stays published while what we signed since is valid.
-		if all[i], err = k.retire(ctx, prev, now, time.Time{}); err != nil {
-			return err
+	for _, p := range prev {
+		if i := slices.IndexFunc(all, func(s storage.SigningKey) bool { return s.ID == p.kid }); i >= 0 && !all[i].RetiredAt.IsZero() {
+			// Another process retired the key we were signing with: make
+			// sure it stays published while what we signed since is valid.
+			if all[i], err = k.retire(ctx, p.kid, now, time.Time{}); err != nil {
+				return err
+			}
 		}
 	}
 
-	signer, err := k.openPrivate(active[0])
-	if err != nil {
-		return err
-	}
+	signers := make(map[jose.SignatureAlgorithm]activeSigner, len(Algorithms))
 	var published []publishedKey
-	for _, s := range active {
-		jwk, err := parsePublic(s)
+	for _, alg := range Algorithms {
+		active := activeKeys(all, alg)
+		if len(active) == 0 {
+			return fmt.Errorf("keys: the store keeps no active %s signing key after creating one", alg)
+		}
+		signer, err := k.openPrivate(active[0])
 		if err != nil {
 			return err
 		}
-		published = append(published, publishedKey{jwk: jwk})
+		signers[alg] = activeSigner{key: signer, kid: active[0].ID}
+		for _, s := range active {
+			jwk, err := parsePublic(s)
+			if err != nil {
+				return err
+			}
+			published = append(published, publishedKey{jwk: jwk})
+		}
 	}
 	for _, s := range all {
 		if s.RetiredAt.IsZero() || !s.PublishUntil.After(now) {
@@ -155,16 +185,17 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 	}
 
 	k.mu.Lock()
-	k.signer, k.kid, k.published = signer, active[0].ID, published
+	k.signers, k.published = signers, published
 	k.mu.Unlock()
 	return nil
 }
 
-// activeKeys returns the keys that are not retired, newest first.
-func activeKeys(all []storage.SigningKey) []storage.SigningKey {
+// activeKeys returns the keys that are not retired, newest first: those of
+// alg, or of every algorithm if alg is "".
+func activeKeys(all []storage.SigningKey, alg jose.SignatureAlgorithm) []storage.SigningKey {
 	var active []storage.SigningKey
 	for _, s := range all {
-		if s.RetiredAt.IsZero() {
+		if s.RetiredAt.IsZero() && (alg == "" || s.Algorithm == string(alg)) {
 			active = append(active, s)
 		}
 	}
@@ -180,9 +211,17 @@ func activeKeys(all []storage.SigningKey) []storage.SigningKey {
 // Signer returns the active private key and its kid, or nil and "" before
 // the first successful Load. The key's algorithm is SigningAlgorithm.
 func (k *KeySet) Signer() (crypto.Signer, string) {
+	return k.SignerFor(SigningAlgorithm)
+}
+
+// SignerFor returns the active private key of alg (one of Algorithms) and
+// its kid, or nil and "" for another algorithm or before the first
+// successful Load.
+func (k *KeySet) SignerFor(alg jose.SignatureAlgorithm) (crypto.Signer, string) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	return k.signer, k.kid
+	s := k.signers[alg]
+	return s.key, s.kid
 }
 
 // JWKS returns the public keys to publish at now: the active keys and every
@@ -199,11 +238,13 @@ func (k *KeySet) JWKS(now time.Time) jose.JSONWebKeySet {
 	return set
 }
 
-// Rotate creates a new active key and retires the previously active ones,
+// Rotate creates a new active key of each algorithm and retires the
+// previously active ones,
 // each published until the latest expiry of the credentials it signed
 // (Store.LatestExpiry) or until now+Grace, whichever is later. If it fails
 // after creating the new key, the new key is active and the old ones stay
-// published; running Rotate again is safe.
+// published; running Rotate again is safe. It returns the kid of the new
+// SigningAlgorithm key.
 func (k *KeySet) Rotate(ctx context.Context, now time.Time) (newKID string, err error) {
 	k.update.Lock()
 	defer k.update.Unlock()
@@ -211,11 +252,17 @@ func (k *KeySet) Rotate(ctx context.Context, now time.Time) (newKID string, err 
 	if err != nil {
 		return "", fmt.Errorf("keys: list signing keys: %w", err)
 	}
-	kid, err := k.create(ctx, now)
-	if err != nil {
-		return "", err
+	var kid string
+	for _, alg := range Algorithms {
+		id, err := k.create(ctx, alg, now)
+		if err != nil {
+			return kid, err
+		}
+		if alg == SigningAlgorithm {
+			kid = id
+		}
 	}
-	for _, s := range activeKeys(all) {
+	for _, s := range activeKeys(all, "") {
 		if _, err := k.retire(ctx, s.ID, now, now.Add(k.Grace)); err != nil {
 			return kid, err
 		}
@@ -252,13 +299,22 @@ func (k *KeySet) retire(ctx context.Context, kid string, now, least time.Time) (
 	return s, nil
 }
 
-// create generates an active key and stores it.
-func (k *KeySet) create(ctx context.Context, now time.Time) (string, error) {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), k.rand)
-	if err != nil {
-		return "", fmt.Errorf("keys: generate signing key: %w", err)
+// create generates an active key of alg and stores it.
+func (k *KeySet) create(ctx context.Context, alg jose.SignatureAlgorithm, now time.Time) (string, error) {
+	var priv crypto.Signer
+	var err error
+	switch alg {
+	case jose.ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), k.rand)
+	case jose.RS256:
+		priv, err = rsa.GenerateKey(k.rand, RSABits)
+	default:
+		return "", fmt.Errorf("%w: cannot generate a key for %s", ErrSigningKey, alg)
 	}
-	jwk := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: string(SigningAlgorithm), Use: "sig"}
+	if err != nil {
+		return "", fmt.Errorf("keys: generate %s signing key: %w", alg, err)
+	}
+	jwk := jose.JSONWebKey{Key: priv.Public(), Algorithm: string(alg), Use: "sig"}
 	kid, err := thumbprint(jwk)
 	if err != nil {
 		return "", err
@@ -279,7 +335,7 @@ func (k *KeySet) create(ctx context.Context, now time.Time) (string, error) {
 	}
 	err = k.store.CreateSigningKey(ctx, storage.SigningKey{
 		ID:        kid,
-		Algorithm: string(SigningAlgorithm),
+		Algorithm: string(alg),
 		Private:   private,
 		Public:    public,
 		CreatedAt: now,
@@ -302,9 +358,10 @@ func thumbprint(jwk jose.JSONWebKey) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(tp), nil
 }
 
-// openPrivate unseals the private key of s and checks it matches its kid.
+// openPrivate unseals the private key of s and checks it matches its kid
+// and its algorithm.
 func (k *KeySet) openPrivate(s storage.SigningKey) (crypto.Signer, error) {
-	if s.Algorithm != string(SigningAlgorithm) {
+	if !slices.Contains(Algorithms, jose.SignatureAlgorithm(s.Algorithm)) {
 		return nil, fmt.Errorf("%w: key %s has unsupported algorithm %q", ErrSigningKey, s.ID, s.Algorithm)
 	}
 	der, err := k.sealer.Open(s.Private, signingKeyAAD(s.ID))
@@ -316,11 +373,11 @@ func (k *KeySet) openPrivate(s storage.SigningKey) (crypto.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: key %s: %w", ErrSigningKey, s.ID, err)
 	}
-	priv, ok := key.(*ecdsa.PrivateKey)
-	if !ok || priv.Curve != elliptic.P256() {
-		return nil, fmt.Errorf("%w: key %s is not a P-256 key", ErrSigningKey, s.ID)
+	priv, ok := key.(crypto.Signer)
+	if !ok || !publicKeyOf(priv.Public(), s.Algorithm) {
+		return nil, fmt.Errorf("%w: key %s is not a %s key", ErrSigningKey, s.ID, s.Algorithm)
 	}
-	kid, err := thumbprint(jose.JSONWebKey{Key: &priv.PublicKey})
+	kid, err := thumbprint(jose.JSONWebKey{Key: priv.Public()})
 	if err != nil {
 		return nil, err
 	}
@@ -330,15 +387,29 @@ func (k *KeySet) openPrivate(s storage.SigningKey) (crypto.Signer, error) {
 	return priv, nil
 }
 
-// parsePublic parses the public JWK of s and checks it matches its kid.
+// publicKeyOf reports whether pub is a key of alg: P-256 for ES256, RSA of
+// at least RSABits for RS256.
+func publicKeyOf(pub crypto.PublicKey, alg string) bool {
+	switch alg {
+	case string(jose.ES256):
+		k, ok := pub.(*ecdsa.PublicKey)
+		return ok && k.Curve == elliptic.P256()
+	case string(jose.RS256):
+		k, ok := pub.(*rsa.PublicKey)
+		return ok && k.N.BitLen() >= RSABits
+	}
+	return false
+}
+
+// parsePublic parses the public JWK of s and checks it matches its kid and
+// its algorithm.
 func parsePublic(s storage.SigningKey) (jose.JSONWebKey, error) {
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(s.Public); err != nil {
 		return jose.JSONWebKey{}, fmt.Errorf("%w: key %s: public key: %w", ErrSigningKey, s.ID, err)
 	}
-	pub, ok := jwk.Key.(*ecdsa.PublicKey)
-	if !ok || !jwk.IsPublic() || pub.Curve != elliptic.P256() {
-		return jose.JSONWebKey{}, fmt.Errorf("%w: key %s: public key is not a P-256 public key", ErrSigningKey, s.ID)
+	if !jwk.IsPublic() || !publicKeyOf(jwk.Key, s.Algorithm) {
+		return jose.JSONWebKey{}, fmt.Errorf("%w: key %s: public key is not a %s public key", ErrSigningKey, s.ID, s.Algorithm)
 	}
 	kid, err := thumbprint(jwk)
 	if err != nil {
@@ -347,5 +418,5 @@ func parsePublic(s storage.SigningKey) (jose.JSONWebKey, error) {
 	if kid != s.ID {
 		return jose.JSONWebKey{}, fmt.Errorf("%w: public key does not match kid %s", ErrSigningKey, s.ID)
 	}
-	return jose.JSONWebKey{Key: pub, KeyID: s.ID, Algorithm: s.Algorithm, Use: "sig"}, nil
+	return jose.JSONWebKey{Key: jwk.Key, KeyID: s.ID, Algorithm: s.Algorithm, Use: "sig"}, nil
 }

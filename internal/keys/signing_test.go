@@ -5,9 +5,11 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -99,12 +101,27 @@ func newTestKeySet(t *testing.T, store Store) *KeySet {
 	return NewKeySet(store, newTestSealer(t, testKey(3)), rand.Reader)
 }
 
+// jwksKIDs lists the kids of the ES256 keys of set (the RS256 keys have
+// their own test).
 func jwksKIDs(set jose.JSONWebKeySet) []string {
 	var kids []string
 	for _, k := range set.Keys {
-		kids = append(kids, k.KeyID)
+		if k.Algorithm == string(SigningAlgorithm) {
+			kids = append(kids, k.KeyID)
+		}
 	}
 	return kids
+}
+
+// ofAlg keeps the stored keys of alg.
+func ofAlg(all []storage.SigningKey, alg jose.SignatureAlgorithm) []storage.SigningKey {
+	var out []storage.SigningKey
+	for _, k := range all {
+		if k.Algorithm == string(alg) {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // signJWS signs payload with the KeySet's current key, as an issuer would.
@@ -151,9 +168,10 @@ func TestKeySetFirstStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	all, _ := store.ListSigningKeys(ctx)
-	if len(all) != 1 {
-		t.Fatalf("store holds %d keys, want 1", len(all))
+	if len(all) != 2 || len(ofAlg(all, jose.ES256)) != 1 || len(ofAlg(all, jose.RS256)) != 1 {
+		t.Fatalf("store holds %d keys, want one ES256 and one RS256", len(all))
 	}
+	all = ofAlg(all, jose.ES256)
 	stored := all[0]
 	signer, kid := ks.Signer()
 	if signer == nil || kid != stored.ID {
@@ -190,8 +208,8 @@ func TestKeySetFirstStart(t *testing.T) {
 	if _, kid2 := ks2.Signer(); kid2 != kid {
 		t.Errorf("second Load signs with %q, want %q", kid2, kid)
 	}
-	if all, _ := store.ListSigningKeys(ctx); len(all) != 1 {
-		t.Errorf("store holds %d keys after second Load, want 1", len(all))
+	if all, _ := store.ListSigningKeys(ctx); len(all) != 2 {
+		t.Errorf("store holds %d keys after second Load, want 2", len(all))
 	}
 }
 
@@ -281,18 +299,27 @@ func TestJWKSHasNoPrivateParts(t *testing.T) {
 		}
 	}
 	set := ks.JWKS(t0.Add(time.Hour))
-	if len(set.Keys) != 4 {
-		t.Fatalf("JWKS has %d keys, want 4", len(set.Keys))
+	if len(set.Keys) != 8 {
+		t.Fatalf("JWKS has %d keys, want 8 (4 ES256, 4 RS256)", len(set.Keys))
 	}
 	for _, k := range set.Keys {
 		if !k.IsPublic() || !k.Valid() {
 			t.Errorf("key %s is not a valid public key", k.KeyID)
 		}
-		if _, ok := k.Key.(*ecdsa.PublicKey); !ok {
+		switch pub := k.Key.(type) {
+		case *ecdsa.PublicKey:
+			if k.Algorithm != "ES256" {
+				t.Errorf("P-256 key %s: alg %q", k.KeyID, k.Algorithm)
+			}
+		case *rsa.PublicKey:
+			if k.Algorithm != "RS256" || pub.N.BitLen() < 2048 {
+				t.Errorf("RSA key %s: alg %q, %d bits", k.KeyID, k.Algorithm, pub.N.BitLen())
+			}
+		default:
 			t.Errorf("key %s holds %T", k.KeyID, k.Key)
 		}
-		if k.Algorithm != "ES256" || k.Use != "sig" {
-			t.Errorf("key %s: alg %q use %q", k.KeyID, k.Algorithm, k.Use)
+		if k.Use != "sig" {
+			t.Errorf("key %s: use %q", k.KeyID, k.Use)
 		}
 	}
 	b, err := json.Marshal(set)
@@ -311,7 +338,7 @@ func TestJWKSHasNoPrivateParts(t *testing.T) {
 				t.Errorf("published JWK has private member %q", private)
 			}
 		}
-		if k["kty"] != "EC" || k["crv"] != "P-256" {
+		if !(k["kty"] == "EC" && k["crv"] == "P-256" && k["alg"] == "ES256") && !(k["kty"] == "RSA" && k["alg"] == "RS256") {
 			t.Errorf("published JWK = %v", k)
 		}
 	}
@@ -510,4 +537,102 @@ func mustPrivateBytes(t testing.TB, key *ecdsa.PrivateKey) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// An RS256 key is generated, published and rotated with the ES256 key, and
+// signs tokens that verify against the published JWKS.
+func TestKeySetRS256(t *testing.T) {
+	ctx := context.Background()
+	store := newFakeStore()
+	ks := newTestKeySet(t, store)
+	if err := ks.Load(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	signer, kid := ks.SignerFor(jose.RS256)
+	if signer == nil || kid == "" {
+		t.Fatal("no RS256 signer after Load")
+	}
+	if pub, ok := signer.Public().(*rsa.PublicKey); !ok || pub.N.BitLen() < RSABits {
+		t.Fatalf("RS256 signer holds %T", signer.Public())
+	}
+	if s, _ := ks.SignerFor(jose.PS256); s != nil {
+		t.Error("a signer for an algorithm the KeySet does not keep")
+	}
+	verify := func(ks *KeySet, kid string, at time.Time) error {
+		signer, _ := ks.SignerFor(jose.RS256)
+		js, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: signer, KeyID: kid}}, nil)
+		if err != nil {
+			return err
+		}
+		obj, err := js.Sign([]byte(`{"a":1}`))
+		if err != nil {
+			return err
+		}
+		compact, _ := obj.CompactSerialize()
+		parsed, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.RS256})
+		if err != nil {
+			return err
+		}
+		set := ks.JWKS(at)
+		keys := set.Key(kid)
+		if len(keys) != 1 || keys[0].Algorithm != "RS256" {
+			return fmt.Errorf("kid %s published %d times", kid, len(keys))
+		}
+		_, err = parsed.Verify(keys[0])
+		return err
+	}
+	if err := verify(ks, kid, t0); err != nil {
+		t.Fatal(err)
+	}
+	// A second process reuses it.
+	ks2 := newTestKeySet(t, store)
+	if err := ks2.Load(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, kid2 := ks2.SignerFor(jose.RS256); kid2 != kid {
+		t.Errorf("second Load signs RS256 with %q, want %q", kid2, kid)
+	}
+	// Rotation replaces it; the old one stays published for the grace.
+	if _, err := ks.Rotate(ctx, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	_, newKID := ks.SignerFor(jose.RS256)
+	if newKID == kid {
+		t.Fatal("Rotate kept the RS256 key")
+	}
+	if err := verify(ks, newKID, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	during, after := ks.JWKS(t0.Add(time.Minute)), ks.JWKS(t0.Add(time.Minute+ks.Grace))
+	if len(during.Key(kid)) != 1 {
+		t.Error("the retired RS256 key is not published during the grace")
+	}
+	if len(after.Key(kid)) != 0 {
+		t.Error("the retired RS256 key outlives the grace")
+	}
+}
+
+// A stored RSA key smaller than RSABits, or one whose algorithm does not
+// match its key, is refused.
+func TestKeySetRefusesWeakRSA(t *testing.T) {
+	ctx := context.Background()
+	store := newFakeStore()
+	ks := newTestKeySet(t, store)
+	if err := ks.Load(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	weak, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwk := jose.JSONWebKey{Key: &weak.PublicKey, Algorithm: "RS256", Use: "sig"}
+	kid, _ := thumbprint(jwk)
+	jwk.KeyID = kid
+	pub, _ := jwk.MarshalJSON()
+	if _, err := parsePublic(storage.SigningKey{ID: kid, Algorithm: "RS256", Public: pub}); !errors.Is(err, ErrSigningKey) {
+		t.Errorf("RSA-1024: err = %v", err)
+	}
+	if _, err := parsePublic(storage.SigningKey{ID: kid, Algorithm: "ES256", Public: pub}); !errors.Is(err, ErrSigningKey) {
+		t.Errorf("RSA key stored as ES256: err = %v", err)
+	}
 }

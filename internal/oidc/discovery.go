@@ -3,6 +3,8 @@ package oidc
 import (
 	"net/http"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -45,7 +47,7 @@ func (p *Provider) Discovery() Metadata {
 		ResponseModesSupported:            []string{"query"},
 		GrantTypesSupported:               []string{"authorization_code"},
 		SubjectTypesSupported:             []string{"pairwise"},
-		IDTokenSigningAlgValuesSupported:  []string{"ES256"},
+		IDTokenSigningAlgValuesSupported:  algNames(IDTokenAlgs),
 		TokenEndpointAuthMethodsSupported: []string{"private_key_jwt", "client_secret_basic", "none"},
 		TokenEndpointAuthSigningAlgs:      []string{"ES256"},
 		ClaimsSupported:                   ClaimsSupported(),
@@ -60,4 +62,12 @@ func (p *Provider) Discovery() Metadata {
 func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	writeJSON(w, http.StatusOK, p.Discovery())
+}
+
+func algNames(algs []jose.SignatureAlgorithm) []string {
+	out := make([]string, len(algs))
+	for i, a := range algs {
+		out[i] = string(a)
+	}
+	return out
 }

@@ -1,9 +1,12 @@
 // Package oidc is the platform's OpenID Connect provider, the standard way
 // for a relying party to verify a holder (beside the session API):
 // discovery, the authorization code flow with PKCE, the token
-// endpoint, userinfo and ID tokens signed with the platform's ES256 key
+// endpoint, userinfo and ID tokens signed with the platform's key of the
+// algorithm each relying party registered, ES256 by default or RS256
 // (published in the platform's JWKS, /.well-known/jwks.json, served by
-// package server).
+// package server). Token and userinfo are limited per relying party and
+// answer a refusal as OAuth errors (429 temporarily_unavailable with
+// Retry-After).
 //
 // An authorization is a verification session (package verification,
 // channel "oidc"): the authorization endpoint validates the request,
@@ -33,7 +36,7 @@
 // candidates served by the module proxy were evaluated against what this provider must do: an
 // authorization that waits for an approval given in another device's
 // wallet, the platform's own client registry and client authentication
-// (relyingparty.Authenticator: argon2id-hashed secrets, private_key_jwt
+// (relyingparty.Authenticator: keyed hashes of secrets, private_key_jwt
 // with one-time jti, shared with the session API), ES256 signing with the
 // rotating keys.KeySet, state in storage.Storage, and pairwise subjects
 // per sector rather than per client.

@@ -3,7 +3,12 @@ package oidc
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/netid-project/netid/internal/relyingparty"
 )
 
 // OAuth 2.0 and OpenID Connect error codes (RFC 6749 §4.1.2.1 and §5.2,
@@ -22,6 +27,10 @@ const (
 	CodeRequestNotSupported     = "request_not_supported"
 	CodeRequestURINotSupported  = "request_uri_not_supported"
 	CodeInvalidToken            = "invalid_token"
+	// CodeTemporarilyUnavailable (RFC 6749 §4.1.2.1) answers a request
+	// over the relying party's rate limit, with status 429 and
+	// Retry-After, at the token and userinfo endpoints too.
+	CodeTemporarilyUnavailable = "temporarily_unavailable"
 )
 
 // Sentinel errors, wrapped by *Error for errors.Is.
@@ -52,6 +61,9 @@ var (
 	ErrBrowser = errors.New("oidc: authorization started in another browser")
 	// ErrCompleted: the authorization already sent its code.
 	ErrCompleted = errors.New("oidc: authorization already completed")
+	// ErrRateLimited: the relying party, or the address of failed
+	// authentications, is over its rate limit.
+	ErrRateLimited = errors.New("oidc: too many requests")
 )
 
 // Error is a protocol error: the OAuth error code, a description free of
@@ -60,7 +72,10 @@ type Error struct {
 	Code        string
 	Description string
 	Status      int
-	cause       error
+	// RetryAfter, if positive, is sent as Retry-After (whole seconds,
+	// rounded up).
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Description }
@@ -75,8 +90,17 @@ func oauthErr(code string, cause error, desc string) *Error {
 		status = http.StatusUnauthorized
 	case CodeServerError:
 		status = http.StatusInternalServerError
+	case CodeTemporarilyUnavailable:
+		status = http.StatusTooManyRequests
 	}
 	return &Error{Code: code, Description: desc, Status: status, cause: cause}
+}
+
+// rateLimited is the protocol error of a request over a rate limit.
+func rateLimited(retryAfter time.Duration) *Error {
+	e := oauthErr(CodeTemporarilyUnavailable, ErrRateLimited, "too many requests; retry later")
+	e.RetryAfter = retryAfter
+	return e
 }
 
 // asOAuth maps any error to a protocol error: unknown errors become
@@ -86,6 +110,9 @@ func (p *Provider) asOAuth(r *http.Request, err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if limited, ok := errors.AsType[*relyingparty.RateLimitError](err); ok {
+		return rateLimited(limited.RetryAfter)
 	}
 	p.log().ErrorContext(r.Context(), "oidc: internal error", "path", r.URL.Path, "err", err)
 	return oauthErr(CodeServerError, err, "the server could not complete the request")
@@ -97,12 +124,20 @@ func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, err error)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	if e.Status == http.StatusUnauthorized {
-		if e.Code == CodeInvalidToken {
-			h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		} else if _, _, basic := r.BasicAuth(); basic {
+	if e.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.FormatInt(int64(math.Ceil(e.RetryAfter.Seconds())), 10))
+	}
+	switch {
+	case e.Status == http.StatusUnauthorized && e.Code == CodeInvalidToken:
+		h.Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	case e.Status == http.StatusUnauthorized:
+		if _, _, basic := r.BasicAuth(); basic {
 			h.Set("WWW-Authenticate", `Basic realm="netid"`)
 		}
+	case e.Code == CodeTemporarilyUnavailable && r.URL.Path == PathUserinfo:
+		// A resource server's answer (RFC 6750 §3) names the condition in
+		// the challenge, as userinfo clients read it there.
+		h.Set("WWW-Authenticate", `Bearer error="temporarily_unavailable", error_description="too many requests; retry later"`)
 	}
 	writeJSON(w, e.Status, map[string]string{"error": e.Code, "error_description": e.Description})
 }

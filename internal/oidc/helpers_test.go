@@ -26,10 +26,10 @@ import (
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
-	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -88,6 +88,39 @@ type env struct {
 	provider *oidc.Provider
 	srv      *httptest.Server
 	issuer   string
+	// limits is the per-client limit of token and userinfo, off until a
+	// test sets one.
+	limits *switchLimiter
+}
+
+// switchLimiter is a limiter a test can turn on while the server runs.
+type switchLimiter struct {
+	mu sync.Mutex
+	l  *httpx.RateLimiter // nil: no limit
+}
+
+func (s *switchLimiter) set(l *httpx.RateLimiter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.l = l
+}
+
+func (s *switchLimiter) Allow(key string) (bool, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.l == nil {
+		return true, 0
+	}
+	return s.l.Allow(key)
+}
+
+func (s *switchLimiter) Peek(key string) (bool, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.l == nil {
+		return true, 0
+	}
+	return s.l.Peek(key)
 }
 
 func newEnv(t testing.TB) *env {
@@ -121,7 +154,8 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, store: store, clock: clk, sealer: sealer, indexer: indexer, keys: keySet, srv: srv, issuer: srv.URL}
+	e := &env{t: t, store: store, clock: clk, sealer: sealer, indexer: indexer, keys: keySet, srv: srv, issuer: srv.URL, limits: &switchLimiter{}}
+	throttle := &relyingparty.Throttle{PerClient: e.limits}
 	e.verify = &verification.Service{
 		Store: store, Passwords: fakePasswords{}, Liveness: noLiveness{}, Keys: keySet, Sealer: sealer, MAC: indexer,
 		Records: &audit.Log{Store: store, Keys: keySet, Now: clk.Now}, Issuer: e.issuer, Now: clk.Now,
@@ -129,15 +163,16 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	if err := e.verify.Check(); err != nil {
 		t.Fatal(err)
 	}
-	e.registry = &relyingparty.Registry{Store: store, Now: clk.Now, Params: password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}}
+	e.registry = &relyingparty.Registry{Store: store, Now: clk.Now, MAC: indexer.MAC}
 	e.provider = &oidc.Provider{
 		Issuer:       e.issuer,
 		Verification: e.verify,
 		Store:        store,
-		Clients:      &relyingparty.Authenticator{Store: store, Audience: e.issuer, Now: clk.Now},
+		Clients:      &relyingparty.Authenticator{Store: store, Audience: e.issuer, Now: clk.Now, MAC: indexer.MAC, Throttle: throttle},
 		Keys:         keySet,
 		MAC:          indexer,
 		Now:          clk.Now,
+		Throttle:     throttle,
 	}
 	if err := e.provider.Check(); err != nil {
 		t.Fatal(err)
@@ -161,12 +196,20 @@ type client struct {
 // none.
 func (e *env) register(id, sector, auth string, claims ...string) client {
 	e.t.Helper()
+	return e.registerWith(id, auth, func(r *relyingparty.Registration) { r.Sector, r.AllowedClaims = sector, claims })
+}
+
+// registerWith registers a relying party, its registration edited by edit.
+func (e *env) registerWith(id, auth string, edit func(*relyingparty.Registration)) client {
+	e.t.Helper()
 	domain := id + ".example"
 	cb := "https://" + domain + "/callback"
-	rp, secret, err := e.registry.Register(context.Background(), relyingparty.Registration{
-		ID: id, Name: "Service " + id, Sector: sector, Category: storage.CategoryInternetService,
-		Domains: []string{domain}, RedirectURIs: []string{cb}, AllowedClaims: claims, AuthMethod: auth,
-	})
+	r := relyingparty.Registration{
+		ID: id, Name: "Service " + id, Category: storage.CategoryInternetService,
+		Domains: []string{domain}, RedirectURIs: []string{cb}, AuthMethod: auth,
+	}
+	edit(&r)
+	rp, secret, err := e.registry.Register(context.Background(), r)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/oauth2"
 
+	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/oidc"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
@@ -40,7 +43,7 @@ func TestDiscovery(t *testing.T) {
 		"scopes_supported":                               []any{"openid", "age", "wanghao", "identity"},
 		"response_types_supported":                       []any{"code"},
 		"subject_types_supported":                        []any{"pairwise"},
-		"id_token_signing_alg_values_supported":          []any{"ES256"},
+		"id_token_signing_alg_values_supported":          []any{"ES256", "RS256"},
 		"token_endpoint_auth_methods_supported":          []any{"private_key_jwt", "client_secret_basic", "none"},
 		"acr_values_supported":                           []any{verification.ACRPossession, verification.ACRPassword, verification.ACRFace},
 		"code_challenge_methods_supported":               []any{"S256"},
@@ -508,5 +511,107 @@ func TestSuspensionStopsTokens(t *testing.T) {
 	suspend(h2.CredentialID)
 	if _, err := rp.config.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier)); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
 		t.Errorf("code exchange after the suspension: %v", err)
+	}
+}
+
+// Each relying party's ID tokens are signed with the algorithm it
+// registered, ES256 by default; an independent client library that accepts
+// only that algorithm verifies them against the published JWKS.
+func TestIDTokenAlgorithms(t *testing.T) {
+	e := newEnv(t)
+	h := adult(e, 1)
+	for _, tc := range []struct {
+		id, registered, want string
+	}{
+		{"default-shop", "", "ES256"},
+		{"es-shop", "ES256", "ES256"},
+		{"rsa-shop", "RS256", "RS256"},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			c := e.registerWith(tc.id, storage.AuthClientSecret, func(r *relyingparty.Registration) { r.IDTokenAlg = tc.registered })
+			if c.rp.IDTokenAlg != tc.want {
+				t.Fatalf("registered IDTokenAlg = %q, want %q", c.rp.IDTokenAlg, tc.want)
+			}
+			r := e.login(c, h, []string{"age"}, approve)
+			tok, err := jose.ParseSignedCompact(r.raw, []jose.SignatureAlgorithm{jose.ES256, jose.RS256})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if alg := tok.Signatures[0].Header.Algorithm; alg != tc.want {
+				t.Fatalf("ID token alg = %s, want %s", alg, tc.want)
+			}
+			// A client that accepts only its registered algorithm.
+			p, err := gooidc.NewProvider(context.Background(), e.issuer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strict := p.Verifier(&gooidc.Config{ClientID: c.rp.ID, Now: e.clock.Now, SupportedSigningAlgs: []string{tc.want}})
+			if _, err := strict.Verify(context.Background(), r.raw); err != nil {
+				t.Fatalf("%s verifier: %v", tc.want, err)
+			}
+			other := "RS256"
+			if tc.want == "RS256" {
+				other = "ES256"
+			}
+			wrong := p.Verifier(&gooidc.Config{ClientID: c.rp.ID, Now: e.clock.Now, SupportedSigningAlgs: []string{other}})
+			if _, err := wrong.Verify(context.Background(), r.raw); err == nil {
+				t.Fatalf("an %s-only verifier accepted the %s ID token", other, tc.want)
+			}
+		})
+	}
+	// Any other algorithm is refused at registration.
+	for _, bad := range []string{"none", "HS256", "PS256", "es256", "EdDSA"} {
+		_, _, err := e.registry.Register(context.Background(), relyingparty.Registration{
+			ID: "bad-alg", Name: "Bad", Category: storage.CategoryInternetService, Domains: []string{"bad.example"},
+			RedirectURIs: []string{"https://bad.example/callback"}, AuthMethod: storage.AuthClientSecret, IDTokenAlg: bad,
+		})
+		if !errors.Is(err, relyingparty.ErrInvalid) || !strings.Contains(err.Error(), "id_token_signed_response_alg") {
+			t.Errorf("IDTokenAlg %q: err = %v", bad, err)
+		}
+	}
+}
+
+// A relying party over its limit reads the refusal with an ordinary OAuth
+// client: x/oauth2 gets RFC 6749's JSON error from the token endpoint,
+// go-oidc a 429 with the error from userinfo; both carry Retry-After.
+func TestRateLimitedInOAuthFormat(t *testing.T) {
+	e := newEnv(t)
+	c := e.register("shop", "", storage.AuthClientSecret, "age_over_18")
+	r := e.login(c, adult(e, 1), []string{"age"}, approve)
+	l, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: 1, Burst: 1, MaxKeys: 10, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.limits.set(l)
+
+	if _, err := e.userinfo(c, r.token); err != nil {
+		t.Fatalf("userinfo within the limit: %v", err)
+	}
+	if _, err := e.userinfo(c, r.token); err == nil || !strings.Contains(err.Error(), "429") || !strings.Contains(err.Error(), "temporarily_unavailable") {
+		t.Fatalf("userinfo over the limit: err = %v", err)
+	}
+	req, _ := http.NewRequest("GET", e.issuer+oidc.PathUserinfo, nil)
+	req.Header.Set("Authorization", "Bearer "+r.token.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "1" ||
+		!strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), `Bearer error="temporarily_unavailable"`) {
+		t.Errorf("userinfo over the limit: %d, Retry-After %q, WWW-Authenticate %q", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("WWW-Authenticate"))
+	}
+
+	rp := e.rpSide(c)
+	_, err = rp.config.Exchange(context.Background(), "any-code", oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	re, ok := errors.AsType[*oauth2.RetrieveError](err)
+	if !ok || re.ErrorCode != oidc.CodeTemporarilyUnavailable || re.Response.StatusCode != http.StatusTooManyRequests || re.Response.Header.Get("Retry-After") == "" {
+		t.Fatalf("token over the limit: err = %v", err)
+	}
+	// Within the limit again, the error is the ordinary one.
+	e.clock.Add(2 * time.Second)
+	_, err = rp.config.Exchange(context.Background(), "any-code", oauth2.VerifierOption(oauth2.GenerateVerifier()))
+	if re, ok := errors.AsType[*oauth2.RetrieveError](err); !ok || re.ErrorCode != oidc.CodeInvalidGrant {
+		t.Fatalf("token after the wait: err = %v", err)
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"net/http"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
@@ -63,11 +66,29 @@ type ClientAuthenticator interface {
 	Authenticate(r *http.Request, allowPublic bool) (storage.RelyingParty, error)
 }
 
-// KeySigner gives the platform's active ES256 signing key and its kid
-// (keys.KeySet).
+// KeySigner gives the platform's active signing key of an algorithm and
+// its kid (keys.KeySet); nil for an algorithm it keeps no key for.
 type KeySigner interface {
-	Signer() (crypto.Signer, string)
+	SignerFor(alg jose.SignatureAlgorithm) (crypto.Signer, string)
 }
+
+// IDTokenAlgs are the algorithms ID tokens are signed with: each relying
+// party's registered one (storage.RelyingParty.IDTokenAlg), ES256 by
+// default; RS256 because OpenID Connect Core §15.1 requires every provider
+// to offer it.
+var IDTokenAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+
+// Throttle limits the relying parties' calls to userinfo
+// (*relyingparty.Throttle): Before refuses an address over its limit of
+// failed attempts, Failed counts one, Client takes a request from the
+// relying party's limit. Refusals are *relyingparty.RateLimitError.
+type Throttle interface {
+	Before(r *http.Request) error
+	Failed(r *http.Request)
+	Client(id string) error
+}
+
+var _ Throttle = (*relyingparty.Throttle)(nil)
 
 // MACer computes MACs of bearer secrets (keys.Indexer).
 type MACer interface {
@@ -94,6 +115,10 @@ type Provider struct {
 	Keys         KeySigner
 	MAC          MACer
 	Log          *slog.Logger
+	// Throttle, if set, limits userinfo per relying party and failed
+	// access tokens per address (the token endpoint is limited by
+	// Clients).
+	Throttle Throttle
 	// CodeTTL bounds an authorization code's life (default 1 minute);
 	// TokenTTL an access token's and an ID token's (default 10 minutes).
 	CodeTTL  time.Duration

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/strictjson"
 	"github.com/netid-project/netid/internal/verification"
@@ -65,6 +68,9 @@ func (p *Provider) exchange(w http.ResponseWriter, r *http.Request) (TokenRespon
 		}
 	}
 	rp, err := p.Clients.Authenticate(r, true)
+	if limited, ok := errors.AsType[*relyingparty.RateLimitError](err); ok {
+		return TokenResponse{}, rateLimited(limited.RetryAfter)
+	}
 	if err != nil {
 		p.log().InfoContext(ctx, "oidc: client authentication failed", "err", err)
 		return TokenResponse{}, oauthErr(CodeInvalidClient, fmt.Errorf("%w: %w", ErrInvalidClient, err), "client authentication failed")
@@ -234,7 +240,8 @@ func amr(l verification.Level) []string {
 	return []string{"pop"}
 }
 
-// idToken signs the ID token (Core §2) with the platform's ES256 key.
+// idToken signs the ID token (Core §2) with the platform's key of the
+// algorithm the relying party registered (ES256 unless it chose RS256).
 func (p *Provider) idToken(rp storage.RelyingParty, sess storage.Session, ar authRequest, values map[string]any, access string, now time.Time, ttl time.Duration) (string, error) {
 	reached := verification.Level(sess.LevelReached)
 	if reached.Rank() == 0 {
@@ -268,8 +275,15 @@ func (p *Provider) idToken(rp storage.RelyingParty, sess storage.Session, ar aut
 	if err != nil {
 		return "", fmt.Errorf("oidc: encoding the ID token: %w", err)
 	}
-	key, kid := p.Keys.Signer()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
+	alg := jose.SignatureAlgorithm(cmp.Or(rp.IDTokenAlg, string(jose.ES256)))
+	if !slices.Contains(IDTokenAlgs, alg) {
+		return "", fmt.Errorf("oidc: relying party %s registered the ID token algorithm %q", rp.ID, alg)
+	}
+	key, kid := p.Keys.SignerFor(alg)
+	if key == nil {
+		return "", fmt.Errorf("oidc: no %s signing key", alg)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), kid))
 	if err != nil {
 		return "", fmt.Errorf("oidc: ID token signer: %w", err)

@@ -25,13 +25,23 @@ func (p *Provider) userinfo(w http.ResponseWriter, r *http.Request) {
 
 func (p *Provider) userinfoClaims(r *http.Request) (map[string]any, error) {
 	ctx := r.Context()
+	if err := p.throttleBefore(r); err != nil {
+		return nil, err
+	}
 	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		p.throttleFailed(r)
 		return nil, oauthErr(CodeInvalidToken, ErrInvalidToken, "a Bearer access token is required")
 	}
 	g, err := p.Store.GetGrantByHash(ctx, p.MAC.MAC(macAccess, []byte(token)))
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && g.Kind != storage.GrantAccess) {
+		p.throttleFailed(r)
 		return nil, oauthErr(CodeInvalidToken, ErrInvalidToken, "unknown access token")
+	}
+	if err == nil && p.Throttle != nil {
+		if err := p.Throttle.Client(g.RPID); err != nil {
+			return nil, err
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("oidc: loading the access token: %w", err)
@@ -63,4 +73,17 @@ func (p *Provider) userinfoClaims(r *http.Request) (map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+func (p *Provider) throttleBefore(r *http.Request) error {
+	if p.Throttle == nil {
+		return nil
+	}
+	return p.Throttle.Before(r)
+}
+
+func (p *Provider) throttleFailed(r *http.Request) {
+	if p.Throttle != nil {
+		p.Throttle.Failed(r)
+	}
 }

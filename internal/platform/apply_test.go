@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -254,8 +255,15 @@ func TestPublicDocuments(t *testing.T) {
 		must(t, e.call("GET", path, "", nil), http.StatusOK)
 	}
 	set := e.jwks()
-	if len(set.Keys) != 1 || !set.Keys[0].IsPublic() || set.Keys[0].KeyID == "" || set.Keys[0].Algorithm != "ES256" {
-		t.Fatalf("JWKS: %+v", set)
+	var algs []string
+	for _, k := range set.Keys {
+		if !k.IsPublic() || k.KeyID == "" || k.Use != "sig" {
+			t.Fatalf("JWKS: %+v", set)
+		}
+		algs = append(algs, k.Algorithm)
+	}
+	if !slices.Equal(algs, []string{"ES256", "RS256"}) {
+		t.Fatalf("JWKS algorithms %v, want the ES256 key and the RS256 key of ID tokens", algs)
 	}
 	e.apply(adult(t))
 	m := must(t, e.call("GET", "/metrics", "", nil), http.StatusOK)
@@ -277,8 +285,8 @@ func TestKeyRotationKeepsOldKeyPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	set := e.jwks()
-	if len(set.Keys) != 2 {
-		t.Fatalf("JWKS has %d keys after rotation, want 2", len(set.Keys))
+	if len(set.Keys) != 4 {
+		t.Fatalf("JWKS has %d keys after rotation, want 4 (ES256 and RS256, new and retired)", len(set.Keys))
 	}
 	if _, err := credential.Verify(before.credential, set, e.clock.Now()); err != nil {
 		t.Fatalf("credential signed by the retired key no longer verifies: %v", err)

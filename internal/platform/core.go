@@ -119,6 +119,7 @@ func OpenCore(ctx context.Context, cfg config.Config, opt CoreOptions) (_ *Core,
 		return nil, err
 	}
 	c.Indexer = keys.NewIndexer(keys.Derive(master, keys.PurposeIndex))
+	c.Registry.MAC = c.Indexer.MAC
 	c.Keys = keys.NewKeySet(store, c.Sealer, rand.Reader)
 	if err := c.Keys.Load(ctx, now()); err != nil {
 		return nil, fmt.Errorf("loading signing keys: %w", err)

@@ -26,7 +26,6 @@ import (
 // secret.
 func (e *env) registerInPerson(id, legalBasis string, claims ...string) rp {
 	e.t.Helper()
-	e.p.Registry.Params = fastPasswords
 	_, secret, err := e.p.Registry.Register(context.Background(), relyingparty.Registration{
 		ID: id, Name: "核验点 " + id, Category: storage.CategoryInPerson, LegalBasis: legalBasis,
 		Domains: []string{id + ".example"}, AllowedClaims: claims, AuthMethod: storage.AuthClientSecret,

@@ -110,7 +110,7 @@ func newEnvOpt(t testing.TB, db string, adjust func(*config.Config), opt platfor
 	cfg.TrustDir = cfg.DataDir + "/trust"
 	cfg.Dev = true
 	cfg.DB = db
-	cfg.RateLimit = 0
+	cfg.RateLimit, cfg.ClientRateLimit = 0, 0
 	if adjust != nil {
 		adjust(&cfg)
 	}

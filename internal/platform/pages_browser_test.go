@@ -34,7 +34,6 @@ func shellArg(t *testing.T, command string, n int) string {
 func TestWalletLinkPagesInBrowser(t *testing.T) {
 	bctx := browser(t)
 	e := newEnv(t, "")
-	e.p.Registry.Params = fastPasswords
 	if _, _, err := e.p.Registry.Register(e.ctx, relyingparty.Registration{
 		ID: "webshop", Name: "网上商店", Category: storage.CategoryInternetService,
 		Domains: []string{"shop.example"}, RedirectURIs: []string{"https://shop.example/cb"},

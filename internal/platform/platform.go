@@ -235,10 +235,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		admin.TokenMAC = indexer.MAC(relyingparty.AdminTokenDomain, []byte(strings.TrimSpace(string(token))))
 	}
 
-	clients := &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now}
+	throttle, err := clientThrottle(cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	clients := &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
 	provider := &oidc.Provider{
 		Issuer: cfg.PublicURL, Verification: p.Verification, Store: store, Clients: clients,
-		Keys: keySet, MAC: indexer, Log: log, Now: now,
+		Keys: keySet, MAC: indexer, Log: log, Now: now, Throttle: throttle,
 	}
 	if err := provider.Check(); err != nil {
 		return nil, err
@@ -277,12 +281,14 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,
 	}
+	if p.Server.TrustedProxies, err = cfg.Proxies(); err != nil {
+		return nil, err
+	}
+	p.Server.ProxyHeader = cfg.ProxyHeader
 	if cfg.RateLimit > 0 {
-		limiter, err := httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: cfg.RateLimit, Burst: int(2*cfg.RateLimit) + 1, MaxKeys: 100000, Now: now})
-		if err != nil {
+		if p.Server.RateLimit, err = newLimiter(cfg.RateLimit, now); err != nil {
 			return nil, err
 		}
-		p.Server.RateLimit = limiter
 	}
 	p.Handler = p.Server.Handler()
 
@@ -436,4 +442,32 @@ func devAuthorities(dir string, trust trustLists, now func() time.Time) (*server
 		Relationships: rel,
 		Now:           now,
 	}, nil
+}
+
+// newLimiter is a limiter of rate requests per second per key, in bursts
+// of twice that.
+func newLimiter(rate float64, now func() time.Time) (*httpx.RateLimiter, error) {
+	return httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: rate, Burst: int(2*rate) + 1, MaxKeys: 100000, Now: now})
+}
+
+// clientThrottle limits the relying parties' server-to-server calls: per
+// relying party (--client-rate-limit), and failed authentications per
+// address (--rate-limit), each off at 0.
+func clientThrottle(cfg config.Config, now func() time.Time) (*relyingparty.Throttle, error) {
+	t := &relyingparty.Throttle{}
+	if cfg.ClientRateLimit > 0 {
+		l, err := newLimiter(cfg.ClientRateLimit, now)
+		if err != nil {
+			return nil, err
+		}
+		t.PerClient = l
+	}
+	if cfg.RateLimit > 0 {
+		l, err := newLimiter(cfg.RateLimit, now)
+		if err != nil {
+			return nil, err
+		}
+		t.Failures = l
+	}
+	return t, nil
 }

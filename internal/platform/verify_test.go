@@ -36,7 +36,6 @@ type rp struct {
 // register registers a relying party with a client secret.
 func (e *env) register(id, sector, legalBasis string, claims ...string) rp {
 	e.t.Helper()
-	e.p.Registry.Params = fastPasswords
 	_, secret, err := e.p.Registry.Register(context.Background(), relyingparty.Registration{
 		ID: id, Name: "平台 " + id, Sector: sector, Category: storage.CategoryInternetService, LegalBasis: legalBasis,
 		Domains: []string{id + ".example"}, AllowedClaims: claims, AuthMethod: storage.AuthClientSecret,

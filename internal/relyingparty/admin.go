@@ -163,6 +163,7 @@ type registrationBody struct {
 	RedirectURIs  []string        `json:"redirect_uris"`
 	AllowedClaims []string        `json:"allowed_claims"`
 	AuthMethod    string          `json:"auth_method"`
+	IDTokenAlg    string          `json:"id_token_signed_response_alg"`
 	JWKS          json.RawMessage `json:"jwks"`
 }
 
@@ -178,7 +179,7 @@ func (a *AdminAPI) register(w http.ResponseWriter, r *http.Request) error {
 	rp, secret, err := a.Registry.Register(r.Context(), Registration{
 		ID: body.ID, Name: body.Name, Sector: body.Sector, Category: body.Category,
 		LegalBasis: body.LegalBasis, Domains: body.Domains, RedirectURIs: body.RedirectURIs,
-		AllowedClaims: body.AllowedClaims, AuthMethod: body.AuthMethod, JWKS: jwks,
+		AllowedClaims: body.AllowedClaims, AuthMethod: body.AuthMethod, IDTokenAlg: body.IDTokenAlg, JWKS: jwks,
 	})
 	if err != nil {
 		return err

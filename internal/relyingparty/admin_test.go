@@ -140,7 +140,7 @@ func TestAdminUnauthorized(t *testing.T) {
 // noLeak fails if body holds a secret hash or private key material.
 func noLeak(t *testing.T, body []byte, secrets ...string) {
 	t.Helper()
-	for _, bad := range append([]string{"$argon2id", "SecretHash", `"d":`}, secrets...) {
+	for _, bad := range append([]string{"$argon2id", "hmac-sha256$", "SecretHash", `"d":`}, secrets...) {
 		if bad != "" && bytes.Contains(body, []byte(bad)) {
 			t.Errorf("response leaks %q: %s", bad, body)
 		}

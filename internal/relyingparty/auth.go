@@ -7,8 +7,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -53,10 +53,9 @@ const (
 	// ClockSkew is the tolerance for the relying party's clock in exp,
 	// nbf and iat.
 	ClockSkew = 30 * time.Second
-	// SecretCacheTTL is how long a successful secret check is remembered.
-	SecretCacheTTL = 5 * time.Minute
-	// maxSecretCache bounds the number of remembered secret checks.
-	maxSecretCache = 4096
+	// maxLegacyChecks bounds the argon2id checks of old client-secret
+	// hashes running at once.
+	maxLegacyChecks = 2
 	// maxAssertionBytes bounds a client assertion before parsing.
 	maxAssertionBytes = 8 << 10
 	// maxSecretBytes bounds a presented secret before hashing.
@@ -79,9 +78,15 @@ type Authenticator struct {
 	// MaxAge bounds how far ahead of now an assertion's exp may be; zero
 	// means DefaultMaxAge.
 	MaxAge time.Duration
+	// MAC computes keyed hashes of client secrets (keys.Indexer.MAC, the
+	// same key the Registry stores them under).
+	MAC MACFunc
+	// Throttle, if set, limits authenticated requests per relying party
+	// and failed authentications per address.
+	Throttle *Throttle
 
-	mu    sync.Mutex
-	cache map[[sha256.Size]byte]time.Time // successful secret checks → expiry
+	legacyOnce sync.Once
+	legacy     chan struct{} // bounds concurrent argon2id checks of old hashes
 }
 
 func (a *Authenticator) now() time.Time {
@@ -120,9 +125,32 @@ func unauthenticated(reason string) error {
 // name the authenticated client. Form fields are read only from a
 // form-urlencoded body (r.ParseForm); other bodies are left unread.
 //
+// With a Throttle, a request from an address over its limit of failed
+// authentications is refused before its credentials are checked, a failure
+// counts against its address, and a success against its relying party.
+//
 // Errors: ErrUnauthenticated, ErrDisabled (after the credentials were
-// verified), or a storage error wrapped.
+// verified), a *RateLimitError (ErrRateLimited), or a storage error
+// wrapped.
 func (a *Authenticator) Authenticate(r *http.Request, allowNone bool) (storage.RelyingParty, error) {
+	if err := a.Throttle.Before(r); err != nil {
+		return storage.RelyingParty{}, err
+	}
+	rp, err := a.authenticate(r, allowNone)
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		a.Throttle.Failed(r)
+		return storage.RelyingParty{}, err
+	case err != nil:
+		return storage.RelyingParty{}, err
+	}
+	if err := a.Throttle.Client(a.Throttle.clientKey(rp, r)); err != nil {
+		return storage.RelyingParty{}, err
+	}
+	return rp, nil
+}
+
+func (a *Authenticator) authenticate(r *http.Request, allowNone bool) (storage.RelyingParty, error) {
 	ctx := r.Context()
 	form, err := postForm(r)
 	if err != nil {
@@ -242,65 +270,85 @@ func (a *Authenticator) basic(ctx context.Context, r *http.Request) (storage.Rel
 	if rp.SecretHash == "" {
 		return storage.RelyingParty{}, unauthenticated("the client has no secret (rotate it)")
 	}
-	now := a.now()
-	key := secretCacheKey(rp.ID, secret, rp.SecretHash)
-	if a.cached(key, now) {
+	switch {
+	case strings.HasPrefix(rp.SecretHash, secretHashPrefix):
+		if a.MAC == nil {
+			return storage.RelyingParty{}, errors.New("relyingparty: the authenticator has no secret key configured")
+		}
+		want := SecretHash(a.MAC, rp.ID, secret)
+		if subtle.ConstantTimeCompare([]byte(want), []byte(rp.SecretHash)) != 1 {
+			return storage.RelyingParty{}, unauthenticated("wrong client secret")
+		}
 		return rp, nil
+	case strings.HasPrefix(rp.SecretHash, "$argon2id$"):
+		return a.legacySecret(ctx, rp, secret)
 	}
-	ok, err = password.Verify(rp.SecretHash, secret)
+	return storage.RelyingParty{}, unauthenticated("the stored secret hash is unusable (rotate the secret)")
+}
+
+// legacySecret checks a secret against an argon2id hash, the form client
+// secrets were stored in before keyed hashes, and on success replaces the
+// hash with the keyed hash, so each such client pays argon2id once. Until a
+// client next authenticates its hash stays argon2id; at most
+// maxLegacyChecks such checks run at once, so wrong secrets against those
+// clients cannot occupy every core.
+func (a *Authenticator) legacySecret(ctx context.Context, rp storage.RelyingParty, secret string) (storage.RelyingParty, error) {
+	a.legacyOnce.Do(func() { a.legacy = make(chan struct{}, maxLegacyChecks) })
+	select {
+	case a.legacy <- struct{}{}:
+	case <-ctx.Done():
+		return storage.RelyingParty{}, fmt.Errorf("relyingparty: checking the client secret: %w", ctx.Err())
+	}
+	ok, err := verifyArgon2(rp.SecretHash, secret)
+	<-a.legacy
 	if err != nil {
 		return storage.RelyingParty{}, fmt.Errorf("%w: the stored secret hash is unusable: %w", ErrUnauthenticated, err)
 	}
 	if !ok {
 		return storage.RelyingParty{}, unauthenticated("wrong client secret")
 	}
-	a.remember(key, now)
+	if a.MAC == nil {
+		return rp, nil
+	}
+	old, next := rp.SecretHash, SecretHash(a.MAC, rp.ID, secret)
+	// A failed rehash (a storage error, or a rotation meanwhile) leaves the
+	// stored hash as it is: the secret was right, and the next success
+	// tries again.
+	_, _ = a.Store.UpdateRelyingParty(ctx, rp.ID, func(cur storage.RelyingParty) (storage.RelyingParty, error) {
+		if cur.SecretHash != old {
+			return cur, errSecretChanged
+		}
+		cur.SecretHash = next
+		return cur, nil
+	})
 	return rp, nil
 }
 
-// secretCacheKey is SHA-256 over the length-prefixed client ID, secret
-// and stored hash: a different secret, or a rotated hash, is another key.
-func secretCacheKey(id, secret, hash string) [sha256.Size]byte {
-	h := sha256.New()
-	for _, s := range []string{id, secret, hash} {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	var k [sha256.Size]byte
-	h.Sum(k[:0])
-	return k
-}
+// errSecretChanged aborts rehashing a secret that was rotated meanwhile.
+var errSecretChanged = errors.New("relyingparty: the client secret changed")
 
-func (a *Authenticator) cached(key [sha256.Size]byte, now time.Time) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	exp, ok := a.cache[key]
-	if ok && !now.Before(exp) {
-		delete(a.cache, key)
-		return false
-	}
-	return ok
-}
+// verifyArgon2 checks a secret against an argon2id hash (a variable so
+// tests can count the hashes computed).
+var verifyArgon2 = password.Verify
 
-func (a *Authenticator) remember(key [sha256.Size]byte, now time.Time) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.cache == nil {
-		a.cache = make(map[[sha256.Size]byte]time.Time)
-	}
-	if len(a.cache) >= maxSecretCache {
-		for k, exp := range a.cache {
-			if !now.Before(exp) {
-				delete(a.cache, k)
-			}
-		}
-		if len(a.cache) >= maxSecretCache {
-			clear(a.cache)
-		}
-	}
-	a.cache[key] = now.Add(SecretCacheTTL)
+// MACFunc computes a keyed hash (HMAC-SHA256 under a platform key) of a
+// secret in a domain: keys.Indexer.MAC.
+type MACFunc func(domain string, secret []byte) []byte
+
+// SecretDomain is the MAC domain of client secrets.
+const SecretDomain = "client-secret"
+
+// secretHashPrefix marks the stored keyed hash of a client secret.
+const secretHashPrefix = "hmac-sha256$"
+
+// SecretHash is the stored form of a client secret: the keyed hash of the
+// client ID and the secret, base64url, after secretHashPrefix. Client
+// secrets are 256-bit random values, so a keyed hash protects them as well
+// as a password hash would, at the cost of one HMAC per check; the client
+// ID in the hash stops a hash copied to another client from working there.
+func SecretHash(mac MACFunc, clientID, secret string) string {
+	sum := mac(SecretDomain, []byte(clientID+"\x00"+secret))
+	return secretHashPrefix + base64.RawURLEncoding.EncodeToString(sum)
 }
 
 // AssertionType is the typ of a private_key_jwt client assertion: the

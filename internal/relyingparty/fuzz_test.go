@@ -87,7 +87,7 @@ func FuzzValidate(f *testing.F) {
 			}
 			return
 		}
-		g := &Registry{Store: newFakeStore(time.Now), Params: fastParams}
+		g := &Registry{Store: newFakeStore(time.Now), MAC: testMAC}
 		rp, _, err := g.Register(context.Background(), r)
 		if err != nil {
 			t.Fatalf("Register of a valid registration: %v", err)

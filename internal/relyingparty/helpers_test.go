@@ -15,6 +15,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -29,6 +30,9 @@ type fakeStore struct {
 	nonces map[string]time.Time
 	now    func() time.Time // for nonce expiry
 	err    error            // if set, every method fails with it
+	// beforeUpdate, if set, runs at the start of UpdateRelyingParty
+	// (another writer acting between a read and an update).
+	beforeUpdate func()
 }
 
 var _ Store = (*fakeStore)(nil)
@@ -107,6 +111,9 @@ func (s *fakeStore) ListRelyingParties(context.Context) ([]storage.RelyingParty,
 }
 
 func (s *fakeStore) UpdateRelyingParty(_ context.Context, id string, fn func(storage.RelyingParty) (storage.RelyingParty, error)) (storage.RelyingParty, error) {
+	if s.beforeUpdate != nil {
+		s.beforeUpdate()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.err != nil {
@@ -158,8 +165,11 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// fastParams keeps argon2id cheap in tests.
+// fastParams keeps argon2id cheap in tests (old client-secret hashes).
 var fastParams = password.Params{Time: 1, MemoryKiB: 64, Threads: 1, KeyLen: 32}
+
+// testMAC is the keyed hash client secrets are stored under in tests.
+var testMAC = keys.NewIndexer([]byte("0123456789abcdef0123456789abcdef")).MAC
 
 // errReader fails every read.
 type errReader struct{}
@@ -215,8 +225,8 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{clock: newClock(), key: newKey(t)}
 	f.store = newFakeStore(f.clock.Now)
-	f.registry = &Registry{Store: f.store, Now: f.clock.Now, Params: fastParams}
-	f.auth = &Authenticator{Store: f.store, Audience: audience, Now: f.clock.Now}
+	f.registry = &Registry{Store: f.store, Now: f.clock.Now, MAC: testMAC}
+	f.auth = &Authenticator{Store: f.store, Audience: audience, Now: f.clock.Now, MAC: testMAC}
 	ctx := context.Background()
 	var err error
 	_, f.secret, err = f.registry.Register(ctx, Registration{

@@ -72,9 +72,27 @@ type Registration struct {
 	RedirectURIs  []string
 	AllowedClaims []string
 	AuthMethod    string
-	JWKS          json.RawMessage
-	Secret        string
+	// IDTokenAlg is the algorithm of the relying party's OpenID Connect ID
+	// tokens (id_token_signed_response_alg, OpenID Connect Dynamic Client
+	// Registration §2): ES256 or RS256; empty means DefaultIDTokenAlg.
+	IDTokenAlg string
+	JWKS       json.RawMessage
+	Secret     string
 }
+
+// ID token signing algorithms a relying party may register.
+const (
+	// DefaultIDTokenAlg signs ID tokens unless the relying party
+	// registered another algorithm.
+	DefaultIDTokenAlg = "ES256"
+	// IDTokenAlgRS256 is for relying parties whose OpenID Connect library
+	// verifies only RS256 (OpenID Connect Core §15.1).
+	IDTokenAlgRS256 = "RS256"
+)
+
+// IDTokenAlgs are the values of id_token_signed_response_alg a relying
+// party may register.
+func IDTokenAlgs() []string { return []string{DefaultIDTokenAlg, IDTokenAlgRS256} }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 
@@ -106,6 +124,9 @@ func (r Registration) Validate() error {
 		}
 	}
 	v.auth(r)
+	if r.IDTokenAlg != "" && !slices.Contains(IDTokenAlgs(), r.IDTokenAlg) {
+		v.add("id_token_signed_response_alg", "must be ES256 or RS256")
+	}
 	return v.err()
 }
 

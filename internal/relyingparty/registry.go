@@ -1,6 +1,7 @@
 package relyingparty
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -10,7 +11,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -41,12 +41,11 @@ type Registry struct {
 	Store Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// Rand is the source of client secrets and hash salts; nil means
-	// crypto/rand.Reader.
+	// Rand is the source of client secrets; nil means crypto/rand.Reader.
 	Rand io.Reader
-	// Params are the argon2id parameters of client secret hashes; the zero
-	// value means password.DefaultParams.
-	Params password.Params
+	// MAC computes the keyed hashes client secrets are stored under
+	// (keys.Indexer.MAC); registering or rotating a client secret needs it.
+	MAC MACFunc
 }
 
 func (g *Registry) now() time.Time {
@@ -63,17 +62,18 @@ func (g *Registry) rand() io.Reader {
 	return rand.Reader
 }
 
-func (g *Registry) params() password.Params {
-	if g.Params == (password.Params{}) {
-		return password.DefaultParams
+// secretHash is the stored form of a new client secret.
+func (g *Registry) secretHash(id, secret string) (string, error) {
+	if g.MAC == nil {
+		return "", errors.New("relyingparty: the registry has no secret key configured")
 	}
-	return g.Params
+	return SecretHash(g.MAC, id, secret), nil
 }
 
 // Register validates r and stores it as a new relying party. For
 // client_secret_basic it returns the client secret in clear (r.Secret, or
 // a generated one): this is the only time it is available, since only its
-// argon2id hash is stored. Otherwise the secret is "". The always-provided
+// keyed hash (SecretHash) is stored. Otherwise the secret is "". The always-provided
 // claims (verified, sub) are added to AllowedClaims, which is stored in
 // canonical order; the key set is stored with public parts only.
 //
@@ -102,8 +102,8 @@ func (g *Registry) Register(ctx context.Context, r Registration) (storage.Relyin
 				return storage.RelyingParty{}, "", err
 			}
 		}
-		if rp.SecretHash, err = password.Hash(secret, g.params(), g.rand()); err != nil {
-			return storage.RelyingParty{}, "", fmt.Errorf("relyingparty: hashing the client secret: %w", err)
+		if rp.SecretHash, err = g.secretHash(rp.ID, secret); err != nil {
+			return storage.RelyingParty{}, "", err
 		}
 	}
 	now := g.now()
@@ -196,9 +196,9 @@ func (g *Registry) RotateSecret(ctx context.Context, id string) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	hash, err := password.Hash(secret, g.params(), g.rand())
+	hash, err := g.secretHash(id, secret)
 	if err != nil {
-		return "", fmt.Errorf("relyingparty: hashing the client secret: %w", err)
+		return "", err
 	}
 	_, err = g.Store.UpdateRelyingParty(ctx, id, func(rp storage.RelyingParty) (storage.RelyingParty, error) {
 		if rp.AuthMethod != storage.AuthClientSecret {
@@ -265,6 +265,7 @@ func toRelyingParty(r Registration) (storage.RelyingParty, error) {
 		RedirectURIs:  slices.Clone(r.RedirectURIs),
 		AllowedClaims: canonicalClaims(r.AllowedClaims),
 		AuthMethod:    r.AuthMethod,
+		IDTokenAlg:    cmp.Or(r.IDTokenAlg, DefaultIDTokenAlg),
 	}
 	if r.AuthMethod == storage.AuthPrivateKeyJWT {
 		set, err := ParseJWKS(r.JWKS)
@@ -290,6 +291,7 @@ func toRegistration(rp storage.RelyingParty) Registration {
 		RedirectURIs:  slices.Clone(rp.RedirectURIs),
 		AllowedClaims: slices.Clone(rp.AllowedClaims),
 		AuthMethod:    rp.AuthMethod,
+		IDTokenAlg:    rp.IDTokenAlg,
 		JWKS:          slices.Clone(rp.JWKS),
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -27,8 +26,8 @@ func TestRegister(t *testing.T) {
 		if err != nil || len(raw) != SecretBytes {
 			t.Fatalf("secret is not base64url of %d bytes: %d bytes, %v", SecretBytes, len(raw), err)
 		}
-		if ok, err := password.Verify(rp.SecretHash, f.secret); !ok || err != nil {
-			t.Fatalf("stored hash does not verify the secret: %v %v", ok, err)
+		if rp.SecretHash != SecretHash(testMAC, secretClient, f.secret) {
+			t.Fatalf("stored hash %q is not the keyed hash of the secret", rp.SecretHash)
 		}
 		if strings.Contains(rp.SecretHash, f.secret) {
 			t.Fatal("secret stored in clear")
@@ -99,7 +98,7 @@ func TestRegister(t *testing.T) {
 	})
 
 	t.Run("randomness fails", func(t *testing.T) {
-		g := &Registry{Store: f.store, Now: f.clock.Now, Rand: errReader{}, Params: fastParams}
+		g := &Registry{Store: f.store, Now: f.clock.Now, Rand: errReader{}, MAC: testMAC}
 		_, _, err := g.Register(ctx, Registration{ID: "rand.example", Name: "R", Category: storage.CategoryInPerson, AuthMethod: storage.AuthClientSecret})
 		if err == nil {
 			t.Fatal("no error without randomness")
@@ -113,7 +112,7 @@ func TestRegister(t *testing.T) {
 		boom := errors.New("disk on fire")
 		s := newFakeStore(f.clock.Now)
 		s.err = boom
-		g := &Registry{Store: s, Params: fastParams}
+		g := &Registry{Store: s, MAC: testMAC}
 		_, _, err := g.Register(ctx, Registration{ID: "x.example", Name: "X", Category: storage.CategoryInPerson, AuthMethod: storage.AuthClientSecret})
 		if !errors.Is(err, boom) || errors.Is(err, ErrExists) {
 			t.Fatalf("err = %v", err)
@@ -222,10 +221,10 @@ func TestRotateSecret(t *testing.T) {
 		t.Fatal("rotation returned the old secret")
 	}
 	rp, _ := f.store.GetRelyingParty(ctx, secretClient)
-	if ok, _ := password.Verify(rp.SecretHash, secret); !ok {
+	if rp.SecretHash != SecretHash(testMAC, secretClient, secret) {
 		t.Error("new secret does not verify")
 	}
-	if ok, _ := password.Verify(rp.SecretHash, f.secret); ok {
+	if rp.SecretHash == SecretHash(testMAC, secretClient, f.secret) {
 		t.Error("old secret still verifies")
 	}
 	for _, tc := range []struct {
@@ -240,7 +239,7 @@ func TestRotateSecret(t *testing.T) {
 			t.Errorf("RotateSecret(%s) = %v, want %v", tc.id, err, tc.want)
 		}
 	}
-	g := &Registry{Store: f.store, Rand: errReader{}, Params: fastParams}
+	g := &Registry{Store: f.store, Rand: errReader{}, MAC: testMAC}
 	if _, err := g.RotateSecret(ctx, secretClient); err == nil {
 		t.Error("rotation without randomness succeeded")
 	}

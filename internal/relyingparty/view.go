@@ -1,6 +1,7 @@
 package relyingparty
 
 import (
+	"cmp"
 	"encoding/json"
 	"slices"
 	"time"
@@ -23,6 +24,7 @@ type View struct {
 	RedirectURIs  []string        `json:"redirect_uris"`
 	AllowedClaims []string        `json:"allowed_claims"`
 	AuthMethod    string          `json:"auth_method"`
+	IDTokenAlg    string          `json:"id_token_signed_response_alg"`
 	JWKS          json.RawMessage `json:"jwks,omitempty"`
 	HasSecret     bool            `json:"has_secret"`
 	Disabled      bool            `json:"disabled"`
@@ -45,6 +47,7 @@ func NewView(rp storage.RelyingParty) View {
 		RedirectURIs:  nonNil(rp.RedirectURIs),
 		AllowedClaims: nonNil(rp.AllowedClaims),
 		AuthMethod:    rp.AuthMethod,
+		IDTokenAlg:    cmp.Or(rp.IDTokenAlg, DefaultIDTokenAlg),
 		HasSecret:     rp.SecretHash != "",
 		Disabled:      rp.Disabled,
 		CreatedAt:     rp.CreatedAt.UTC(),
@@ -77,6 +80,7 @@ type Patch struct {
 	RedirectURIs  *[]string       `json:"redirect_uris"`
 	AllowedClaims *[]string       `json:"allowed_claims"`
 	AuthMethod    *string         `json:"auth_method"`
+	IDTokenAlg    *string         `json:"id_token_signed_response_alg"`
 	JWKS          json.RawMessage `json:"jwks"`
 }
 
@@ -99,6 +103,7 @@ func (p Patch) Apply(r *Registration) {
 	setList(&r.RedirectURIs, p.RedirectURIs)
 	setList(&r.AllowedClaims, p.AllowedClaims)
 	set(&r.AuthMethod, p.AuthMethod)
+	set(&r.IDTokenAlg, p.IDTokenAlg)
 	switch {
 	case string(p.JWKS) == "null":
 		r.JWKS = nil

@@ -227,6 +227,7 @@ func (s *Server) pageClient(r *http.Request, id, secret string) (storage.Relying
 	if err != nil {
 		return storage.RelyingParty{}, err
 	}
+	ar.RemoteAddr = r.RemoteAddr // failed checks count against the page's address
 	ar.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	return s.Clients.Authenticate(ar, false)
 }

@@ -130,6 +130,9 @@ func problem(err error) error {
 	if errors.As(err, &p) {
 		return p
 	}
+	if limited, ok := errors.AsType[*relyingparty.RateLimitError](err); ok {
+		return httpx.RateLimited(limited.RetryAfter)
+	}
 	for _, m := range mappings {
 		if errors.Is(err, m.err) {
 			pr := httpx.New(m.status, m.slug, m.title, err.Error())

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/status"
@@ -79,8 +81,15 @@ type Server struct {
 	Lifecycle *lifecycle.Service
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
-	// RateLimit limits requests per client address; nil means no limit.
+	// RateLimit limits requests per client address, except the relying
+	// parties' server-to-server calls (ServerToServer), which Clients and
+	// the OIDC provider limit per relying party; nil means no limit.
 	RateLimit *httpx.RateLimiter
+	// TrustedProxies are the reverse proxies whose ProxyHeader names the
+	// client address (httpx.TrustedProxies); empty means the direct peer
+	// is the client.
+	TrustedProxies []netip.Prefix
+	ProxyHeader    string
 	// SMSEnabled is false when no SMS sender is configured: the phone
 	// step then answers 503.
 	SMSEnabled bool
@@ -119,6 +128,7 @@ func (s *Server) Handler() http.Handler {
 	s.Mount(mux)
 	metrics := httpx.NewMetrics(s.Registry)
 	mw := []func(http.Handler) http.Handler{
+		httpx.TrustedProxies(s.TrustedProxies, s.ProxyHeader),
 		httpx.RequestID,
 		httpx.AccessLog(s.Log),
 		metrics.Middleware,
@@ -126,9 +136,22 @@ func (s *Server) Handler() http.Handler {
 		httpx.SecurityHeaders,
 	}
 	if s.RateLimit != nil {
-		mw = append(mw, s.RateLimit.Middleware)
+		mw = append(mw, s.RateLimit.MiddlewareExcept(ServerToServer))
 	}
 	return httpx.Chain(mux, mw...)
+}
+
+// ServerToServer reports whether r is a relying party's server-to-server
+// call: the session API, the eID check API, and the OpenID Connect token
+// and userinfo endpoints. These are limited per authenticated relying
+// party (relyingparty.Throttle), not per address.
+func ServerToServer(r *http.Request) bool {
+	switch p := r.URL.Path; {
+	case p == "/v1/verifications", strings.HasPrefix(p, "/v1/verifications/"),
+		p == EIDVerifyPath, p == oidc.PathToken, p == oidc.PathUserinfo:
+		return true
+	}
+	return false
 }
 
 // Mount registers every route on mux.

@@ -151,9 +151,15 @@ type RelyingParty struct {
 	// AllowedClaims are the claims it may ever receive.
 	AllowedClaims []string
 	AuthMethod    string
+	// IDTokenAlg is the JWS algorithm of the relying party's OpenID Connect
+	// ID tokens (its id_token_signed_response_alg): ES256 or RS256. Rows
+	// stored before it existed read ES256.
+	IDTokenAlg string
 	// JWKS is the relying party's public keys (private_key_jwt), as JSON.
 	JWKS []byte
-	// SecretHash is the argon2id hash of the client secret.
+	// SecretHash is the stored form of the client secret: its keyed hash
+	// (relyingparty.SecretHash), or an argon2id PHC string stored before
+	// keyed hashes, replaced on the next successful use.
 	SecretHash string
 	Disabled   bool
 	CreatedAt  time.Time

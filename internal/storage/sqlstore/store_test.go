@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -463,3 +465,52 @@ func BenchmarkGetOrCreatePerson(b *testing.B) {
 }
 func BenchmarkUpdateCode(b *testing.B)   { benchBackends(b, conformance.BenchmarkUpdateCode) }
 func BenchmarkAppendRecord(b *testing.B) { benchBackends(b, conformance.BenchmarkAppendRecord) }
+
+// TestMigrateRelyingPartyIDTokenAlg opens a database whose relying party
+// was registered before the ID token algorithm was stored: it reads back
+// ES256, the algorithm its ID tokens were signed with.
+func TestMigrateRelyingPartyIDTokenAlg(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := t.Context()
+			target := b.newTarget(t)
+			ms, err := loadMigrations(b.f.migrations)
+			if err != nil {
+				t.Fatalf("loadMigrations: %v", err)
+			}
+			i := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.name, "_id_token_alg") })
+			if i < 0 {
+				t.Fatal("no migration NNNN_id_token_alg.sql")
+			}
+			old, err := b.connect(ctx, target)
+			if err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			if err := migrate(ctx, old, b.f, ms[:i]); err != nil {
+				old.close()
+				t.Fatalf("migrate to version %d: %v", i, err)
+			}
+			args, err := b.f.args([]any{false})
+			if err == nil {
+				_, err = old.exec(ctx, `INSERT INTO relying_parties (id, name, sector, category, legal_basis, auth_method,
+					secret_hash, disabled) VALUES ('shop', 'Shop', 'shop', 'internet_service', '', 'client_secret_basic', 'h', $1)`, args...)
+			}
+			old.close()
+			if err != nil {
+				t.Fatalf("insert relying party before the migration: %v", err)
+			}
+			s, err := b.open(ctx, target)
+			if err != nil {
+				t.Fatalf("open: %v", err)
+			}
+			defer s.Close()
+			rp, err := s.GetRelyingParty(ctx, "shop")
+			if err != nil {
+				t.Fatalf("GetRelyingParty: %v", err)
+			}
+			if rp.IDTokenAlg != "ES256" || rp.SecretHash != "h" || rp.AuthMethod != "client_secret_basic" {
+				t.Errorf("relying party after the migration: %+v", rp)
+			}
+		})
+	}
+}
