@@ -166,7 +166,7 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"POST", appPath + "/phone", app, map[string]any{"phone": "13800138000"}},
 		{"POST", appPath + "/phone/verify", app, map[string]any{"code": "123456"}},
 		{"PUT", appPath + "/password", app, map[string]any{"password": "27418596"}},
-		{"POST", appPath + "/credential", app, map[string]any{"proof": "a.b.c"}},
+		{"POST", appPath + "/credential", app, map[string]any{"proof": "a.b.c", "batch": []string{"a.b.c"}}},
 		{"POST", appPath + "/action", app, map[string]any{"action": "suspend", "password": "00000000"}},
 		hp("POST", "/v1/holder/password/verify", map[string]any{"password": "00000000"}),
 		hp("POST", "/v1/holder/account/reveal", map[string]any{"password": "00000000"}),
@@ -181,6 +181,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		hp("POST", "/v1/wallet/verifications/open", map[string]any{"code": "ABCDEFGH"}),
 		hp("POST", "/v1/wallet/verifications/answer", map[string]any{"code": "ABCDEFGH", "decision": "approve", "password": "00000000"}),
 		hp("POST", "/v1/wallet/presentations", map[string]any{"audience": "shop", "disclosed": []string{"age_over_18"}}),
+		hp("POST", "/v1/holder/batch", map[string]any{"proofs": []string{"a.b.c"}}),
+		hp("POST", "/v1/guardian/wards/nosuch/consents", map[string]any{"audience": "shop", "password": "00000000"}),
 		{"POST", "/v1/verifications", basic(shop), map[string]any{"purpose": "登录", "claims": []string{"age_over_18"}, "level": "possession", "nonce": "n"}},
 		{"POST", "/v1/eid/verify", basic(hotel), map[string]any{"payload": "netid-eid:x"}},
 		{"POST", "/v1/admin/relying-parties", admin, map[string]any{"id": "newrp", "name": "新平台", "category": "internet_service", "domains": []string{"new.example"}, "allowed_claims": []string{"age_over_18"}, "auth_method": "client_secret_basic"}},
@@ -212,5 +214,36 @@ func TestBadInputCatalogue(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d endpoints, %d requests, by status: %v", len(endpoints), total, byStatus)
+	// Query parameters of the GET endpoints that read them.
+	queries := []badEndpoint{
+		hp("GET", "/v1/wallet/history", nil),
+		{"GET", "/v1/audit/consistency", none, nil},
+		{"GET", "/dev/sms", none, nil},
+	}
+	params := map[string][]string{
+		"/v1/wallet/history":    {"before", "limit"},
+		"/v1/audit/consistency": {"from", "to"},
+		"/dev/sms":              {"phone"},
+	}
+	for _, ep := range queries {
+		for _, name := range params[ep.path] {
+			for _, v := range []string{"", "-1", "0", "x", "1e9", "99999999999999999999", "%00", "%ff", "1&" + name + "=2", strings.Repeat("9", 5000)} {
+				path := ep.path + "?" + name + "=" + v
+				auth := ep.auth
+				if ep.path == "/v1/wallet/history" {
+					auth = holderAuth("GET", path)
+				}
+				r := e.raw("GET", path, nil, auth())
+				total++
+				byStatus[r.status]++
+				if r.status >= 500 {
+					t.Errorf("GET %s: %d %.300s", path, r.status, r.body)
+				}
+				if r.status >= 400 && !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
+					t.Errorf("GET %s: %d with Content-Type %q", path, r.status, r.header.Get("Content-Type"))
+				}
+			}
+		}
+	}
+	t.Logf("%d endpoints, %d requests, by status: %v", len(endpoints)+len(queries), total, byStatus)
 }
