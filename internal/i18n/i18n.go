@@ -105,3 +105,10 @@ func Negotiate(r *http.Request) language.Tag {
 	}
 	return Chinese
 }
+
+// Has reports whether the catalogue holds key (templates name keys as
+// strings: their tests check each one with Has).
+func Has(key Key) bool {
+	_, ok := messages[key]
+	return ok
+}

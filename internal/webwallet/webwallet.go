@@ -283,7 +283,7 @@ const sdkImport = "github.com/netid-project/netid/rp"
 // registerCommand is how an operator registers a relying party.
 const registerCommand = "netid admin rp add"
 
-func (p page) SDK() string      { return sdkImport }
-func (p page) Register() string { return registerCommand }
-func (p page) Verifier() string { return PathEIDVerifier }
+func (p page) SDK() string       { return sdkImport }
+func (p page) Register() string  { return registerCommand }
+func (p page) Verifier() string  { return PathEIDVerifier }
 func (p page) Discovery() string { return oidc.PathDiscovery }
