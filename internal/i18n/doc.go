@@ -5,7 +5,9 @@
 //
 // A message is named by a [Key] constant and looked up for a language with
 // [Lookup], which formats printf-style arguments (%s, %d, …) the way
-// fmt.Sprintf does. [Negotiate] picks the language of an HTTP request: the
+// fmt.Sprintf does, except that numbers are written the language's way
+// (English groups thousands: 1,234): pass codes and identifiers as strings
+// (%s). [Negotiate] picks the language of an HTTP request: the
 // "lang" cookie the pages' language switch sets, then Accept-Language, then
 // Chinese.
 //
