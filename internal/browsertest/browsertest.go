@@ -132,7 +132,8 @@ func Axe(ctx context.Context) ([]Violation, error) {
 // Screenshot writes a full-page PNG of what ctx's browser shows to
 // dir/name.png and returns its path.
 func Screenshot(ctx context.Context, dir, name string) (string, error) {
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	// Quality 100 is PNG (below it, JPEG).
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		return "", fmt.Errorf("browsertest: screenshot: %w", err)
 	}
