@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"golang.org/x/text/language"
@@ -272,6 +273,9 @@ const maxBack = 2048
 func localPath(back string) string {
 	if len(back) > maxBack || !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") ||
 		strings.ContainsAny(back, "\\\r\n\t") {
+		return PathWallet
+	}
+	if u, err := url.Parse(back); err != nil || u.Scheme != "" || u.Host != "" {
 		return PathWallet
 	}
 	return back
