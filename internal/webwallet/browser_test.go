@@ -18,17 +18,26 @@ import (
 )
 
 // traffic records, for the whole test, every request the browser makes
-// outside origin and every error the browser logs (a CSP violation, a
-// resource that does not load).
+// outside origin, every error the browser logs (a CSP violation, a
+// resource that does not load), and every page it received without the
+// Content-Security-Policy.
 type traffic struct {
 	mu      sync.Mutex
 	foreign []string
 	errors  []string
+	pages   int
+	noCSP   []string
+	// failing are pages answered with an error status on purpose: the
+	// browser's log line about it is expected.
+	failing map[string]bool
 }
 
-func watch(t *testing.T, ctx context.Context, origin string) *traffic {
+func watch(t *testing.T, ctx context.Context, origin string, failing ...string) *traffic {
 	t.Helper()
-	tr := &traffic{}
+	tr := &traffic{failing: map[string]bool{}}
+	for _, p := range failing {
+		tr.failing[origin+p] = true
+	}
 	err := chromedp.Listen(ctx, func(ev any) {
 		tr.mu.Lock()
 		defer tr.mu.Unlock()
@@ -37,8 +46,15 @@ func watch(t *testing.T, ctx context.Context, origin string) *traffic {
 			if u := e.Request.URL; u != origin && !strings.HasPrefix(u, origin+"/") {
 				tr.foreign = append(tr.foreign, u)
 			}
+		case *network.EventResponseReceived:
+			if e.Type == network.ResourceTypeDocument {
+				tr.pages++
+				if csp, _ := e.Response.Headers["Content-Security-Policy"].(string); csp != ContentSecurityPolicy {
+					tr.noCSP = append(tr.noCSP, fmt.Sprintf("%s (%q)", e.Response.URL, csp))
+				}
+			}
 		case *log.EventEntryAdded:
-			if e.Entry.Level == log.EntryLevelError {
+			if e.Entry.Level == log.EntryLevelError && !tr.failing[e.Entry.URL] {
 				tr.errors = append(tr.errors, e.Entry.Text+" "+e.Entry.URL)
 			}
 		}
@@ -58,6 +74,9 @@ func (tr *traffic) check(t *testing.T) {
 	}
 	if len(tr.errors) > 0 {
 		t.Errorf("the browser logged errors: %v", tr.errors)
+	}
+	if tr.pages == 0 || len(tr.noCSP) > 0 {
+		t.Errorf("of %d pages, these came without the CSP: %v", tr.pages, tr.noCSP)
 	}
 }
 
@@ -133,8 +152,8 @@ func tabOrder(ctx context.Context, n int) (map[string]bool, map[string]bool, err
 	return reached, ids, nil
 }
 
-// Every page, in Chinese and English, normal and 关怀版, at phone and
-// desktop width: axe-core finds nothing above moderate, the page does not
+// Every page (and the error page of a damaged link), in Chinese and
+// English, normal and 关怀版, at phone and desktop width: axe-core finds nothing above moderate, the page does not
 // scroll sideways, its lang is the language's, and Tab reaches every
 // control, the switches and the navigation among them. No page loads
 // anything from another origin or makes the browser log an error (a CSP
@@ -142,7 +161,8 @@ func tabOrder(ctx context.Context, n int) (map[string]bool, map[string]bool, err
 func TestPagesInBrowser(t *testing.T) {
 	bctx := browsertest.New(t)
 	srv, _ := newServer(t, "")
-	tr := watch(t, bctx, srv.URL)
+	const damaged = "/wallet/verify?code=damaged"
+	tr := watch(t, bctx, srv.URL, damaged)
 	sh := &shots{t: t}
 	runs := 0
 	for _, lang := range []string{"zh-CN", "en"} {
@@ -158,7 +178,7 @@ func TestPagesInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, width := range []int64{360, 1280} {
-				for _, path := range pagePaths() {
+				for _, path := range append(pagePaths(), damaged) {
 					name := fmt.Sprintf("%s-%s-care%v-%d", strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(path), lang, care, width)
 					ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 					err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800), chromedp.Navigate(srv.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
@@ -200,7 +220,7 @@ func TestPagesInBrowser(t *testing.T) {
 							failed = true
 						}
 						want := []string{"lang-zh", "lang-en", "care", "/"}
-						if strings.HasPrefix(path, "/wallet") {
+						if strings.HasPrefix(path, "/wallet") && path != damaged {
 							want = append(want, "/wallet")
 							for _, s := range mainSections {
 								want = append(want, s.Path())
@@ -223,6 +243,7 @@ func TestPagesInBrowser(t *testing.T) {
 	}
 	t.Logf("axe-core %s ran on %d page views", browsertest.AxeVersion, runs)
 	tr.check(t)
+	t.Logf("the browser received %d pages, each with the CSP", tr.pages)
 }
 
 // The switches work in a browser with no script (the CSP lets none run):
