@@ -3,7 +3,6 @@ package platform_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,64 +10,16 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/netid-project/netid/internal/browsertest"
 	"github.com/netid-project/netid/internal/qr"
 )
-
-// chromiumPath finds the machine's Chromium, or skips the test (fails it
-// when NETID_REQUIRE_BROWSER is set, as in CI).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("NETID_REQUIRE_BROWSER") != "" {
-		t.Fatal("chromium is not installed but NETID_REQUIRE_BROWSER is set (apt-get install -y chromium)")
-	}
-	t.Skip("chromium is not installed (apt-get install -y chromium; set NETID_REQUIRE_BROWSER=1 to make this a failure)")
-	return ""
-}
-
-// browser starts a headless Chromium for the test.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancelBrowser()
-		cancelAlloc()
-	})
-	// The first run starts the browser, which lives as long as ctx: no
-	// timeout here; each step below has its own.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting chromium: %v", err)
-	}
-	return ctx
-}
 
 // TestEIDVerifierPageInBrowser drives the verifier web page in a real
 // browser: paste a payload, then upload a PNG of a QR code, and read the
 // verdict, the masked name and the photo; a replayed code and a wrong
 // secret show a one-line refusal without data.
 func TestEIDVerifierPageInBrowser(t *testing.T) {
-	bctx := browser(t)
+	bctx := browsertest.New(t)
 	e := newEnv(t, "")
 	p := adult(t)
 	h := e.apply(p)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/netid-project/netid/internal/browsertest"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -32,7 +33,7 @@ func shellArg(t *testing.T, command string, n int) string {
 // (the link holds an &), and the same-device page's link is the netid://
 // link itself, not html/template's #ZgotmplZ.
 func TestWalletLinkPagesInBrowser(t *testing.T) {
-	bctx := browser(t)
+	bctx := browsertest.New(t)
 	e := newEnv(t, "")
 	if _, _, err := e.p.Registry.Register(e.ctx, relyingparty.Registration{
 		ID: "webshop", Name: "网上商店", Category: storage.CategoryInternetService,

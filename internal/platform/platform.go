@@ -40,6 +40,7 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlstore"
 	"github.com/netid-project/netid/internal/verification"
+	"github.com/netid-project/netid/internal/webwallet"
 )
 
 // Names of the development authorities in the trust lists.
@@ -280,6 +281,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,
+		Web:          webwallet.New(cfg.PublicURL, log),
 	}
 	if p.Server.TrustedProxies, err = cfg.Proxies(); err != nil {
 		return nil, err

@@ -79,6 +79,9 @@ type Server struct {
 	// Lifecycle, if set, serves the holders' self-service and the
 	// operators' credential actions (lifecycle.go).
 	Lifecycle *lifecycle.Service
+	// Web, if set, serves the pages a person opens in a browser: the
+	// landing page at / and the web wallet (package webwallet).
+	Web Mounter
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
 	// RateLimit limits requests per client address, except the relying
@@ -204,6 +207,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if s.Dev != nil {
 		s.Dev.Mount(mux, h)
+	}
+	if s.Web != nil {
+		s.Web.Mount(mux)
 	}
 	h("/", func(w http.ResponseWriter, r *http.Request) error { return httpx.NotFound() })
 }

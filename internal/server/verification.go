@@ -10,7 +10,6 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit"
-	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/storage"
@@ -39,7 +38,6 @@ func (s *Server) mountVerification(h func(string, func(http.ResponseWriter, *htt
 	h("GET /v1/audit/head", s.auditHead)
 	h("GET /v1/audit/tree-head", s.auditTreeHead)
 	h("GET /v1/audit/consistency", s.auditConsistency)
-	h("GET "+deeplink.UniversalPathPrefix+"{action}", s.walletLanding)
 }
 
 func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) error {

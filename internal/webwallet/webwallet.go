@@ -1,0 +1,293 @@
+package webwallet
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"golang.org/x/text/language"
+
+	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/i18n"
+	"github.com/netid-project/netid/internal/oidc"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+//go:embed templates
+var templateFiles embed.FS
+
+// Paths of the pages.
+const (
+	PathLanding = "/"
+	PathWallet  = "/wallet"
+	// PathPrefs takes the switches' form (language, care mode).
+	PathPrefs = "/wallet/prefs"
+	// PathStatic serves the embedded assets (style sheet, scripts).
+	PathStatic = "/wallet/static/"
+	// PathEIDVerifier is the in-person verifier page (package server).
+	PathEIDVerifier = "/verify/eid"
+)
+
+// ContentSecurityPolicy is every page's policy: nothing from another
+// origin, no inline script or style, no framing, forms posting only here.
+const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// CareCookie remembers the care mode (关怀版): "1" on, absent or "0" off.
+const CareCookie = "care"
+
+// prefsMaxAge is how long the language and care-mode cookies last.
+const prefsMaxAge = 365 * 24 * 60 * 60
+
+// Handler serves the pages. Mount it on the platform's mux.
+type Handler struct {
+	// PublicURL is the platform's external base URL: an https URL makes
+	// every cookie Secure.
+	PublicURL string
+	// Log receives what a person's error page does not show.
+	Log *slog.Logger
+
+	pages map[string]*template.Template
+}
+
+// New returns a Handler for the platform at publicURL.
+func New(publicURL string, log *slog.Logger) *Handler {
+	h := &Handler{PublicURL: publicURL, Log: log}
+	h.pages = parsePages()
+	return h
+}
+
+func (h *Handler) secure() bool { return strings.HasPrefix(h.PublicURL, "https://") }
+
+func (h *Handler) csrf() CSRF { return CSRF{Secure: h.secure()} }
+
+// Mount registers the pages on mux. Only the exact path / is the landing
+// page: every other unknown path stays the platform's JSON 404.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	if h.pages == nil {
+		h.pages = parsePages()
+	}
+	mux.HandleFunc("GET /{$}", h.landing)
+	mux.HandleFunc("GET "+PathWallet, h.home)
+	for _, s := range sections {
+		mux.HandleFunc("GET "+s.Path(), h.section(s))
+	}
+	mux.HandleFunc("GET "+linkPathPattern, h.link)
+	mux.HandleFunc("POST "+PathPrefs, h.prefs)
+	static, err := fs.Sub(staticFiles, "static")
+	if err != nil {
+		panic(err)
+	}
+	files := http.StripPrefix(PathStatic, http.FileServerFS(static))
+	mux.Handle("GET "+PathStatic+"{file...}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		files.ServeHTTP(w, r)
+	}))
+}
+
+// parsePages parses each page's template with the layout around it.
+func parsePages() map[string]*template.Template {
+	layout := template.Must(template.ParseFS(templateFiles, "templates/layout.html"))
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, name := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(name, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		pages[base] = template.Must(template.Must(layout.Clone()).ParseFS(templateFiles, name))
+	}
+	return pages
+}
+
+// page is what every template sees.
+type page struct {
+	Lang     language.Tag
+	HTMLLang string
+	Care     bool
+	CSRF     string
+	// Back is where the switches return to: this page.
+	Back  string
+	Title i18n.Key
+	// Wallet shows the wallet's navigation; Current is the section shown.
+	Wallet   bool
+	Current  string
+	Sections []section
+	// Section is the section page's section.
+	Section *section
+	// Link is the wallet link of the same-device page.
+	Link    string
+	LinkURL template.URL
+	// What and Next are an error page's two lines.
+	What, Next i18n.Key
+}
+
+// T returns the message key in the page's language.
+func (p page) T(key i18n.Key, args ...any) string { return i18n.Lookup(p.Lang, key, args...) }
+
+// newPage fills what every page needs from the request.
+func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title i18n.Key) (page, error) {
+	tag := i18n.Negotiate(r)
+	tok, err := h.csrf().Token(w, r)
+	if err != nil {
+		return page{}, err
+	}
+	p := page{Lang: tag, HTMLLang: tag.String(), Care: careMode(r), CSRF: tok, Back: r.URL.RequestURI(), Title: title}
+	p.Sections = sections
+	if p.Care {
+		p.Sections = mainSections
+	}
+	return p, nil
+}
+
+func careMode(r *http.Request) bool {
+	c, err := r.Cookie(CareCookie)
+	return err == nil && c.Value == "1"
+}
+
+// render writes the page named name with status.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := h.pages[name]
+	if !ok {
+		h.log().Error("web wallet: no such page template", "page", name)
+		http.Error(w, "page missing", http.StatusInternalServerError)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+	hd.Set("Content-Language", p.HTMLLang)
+	hd.Add("Vary", "Cookie, Accept-Language")
+	w.WriteHeader(status)
+	if err := t.ExecuteTemplate(w, "layout", p); err != nil {
+		h.log().Error("web wallet: rendering a page", "page", name, "err", err)
+	}
+}
+
+func (h *Handler) log() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.Default()
+}
+
+// fail answers with the error page: what happened and what to do next.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, what, next i18n.Key) {
+	p, err := h.newPage(w, r, i18n.KeyErrorTitle)
+	if err != nil {
+		h.log().Error("web wallet: error page", "err", err)
+		httpx.WriteError(w, r, h.Log, httpx.Internal())
+		return
+	}
+	p.What, p.Next = what, next
+	h.render(w, r, status, "error", p)
+}
+
+// serve renders page name, or the error page if the request cannot be
+// answered.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, name string, title i18n.Key, fill func(*page)) {
+	p, err := h.newPage(w, r, title)
+	if err != nil {
+		h.log().Error("web wallet: page", "page", name, "err", err)
+		h.fail(w, r, http.StatusInternalServerError, i18n.KeyErrorBadRequest, i18n.KeyErrorExpiredNext)
+		return
+	}
+	if fill != nil {
+		fill(&p)
+	}
+	h.render(w, r, http.StatusOK, name, p)
+}
+
+func (h *Handler) landing(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, "landing", i18n.KeyLandingTitle, nil)
+}
+
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, "home", i18n.KeyWalletTitle, func(p *page) { p.Wallet = true })
+}
+
+func (h *Handler) section(s section) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		h.serve(w, r, "section", s.Name, func(p *page) {
+			p.Wallet, p.Current, p.Section = true, s.Slug, &s
+		})
+	}
+}
+
+// maxPrefsForm bounds the switches' form.
+const maxPrefsForm = 4 << 10
+
+// prefs takes the switches' form: it sets the language or care-mode
+// cookie and returns to the page the form was on.
+func (h *Handler) prefs(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPrefsForm)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, http.StatusBadRequest, i18n.KeyErrorBadRequest, i18n.KeyErrorExpiredNext)
+		return
+	}
+	if err := h.csrf().Check(r); err != nil {
+		h.log().Info("web wallet: preferences form refused", "err", err)
+		h.fail(w, r, http.StatusForbidden, i18n.KeyErrorExpired, i18n.KeyErrorExpiredNext)
+		return
+	}
+	if v := r.PostFormValue("lang"); v != "" {
+		tag, ok := i18n.Parse(v)
+		if !ok {
+			h.fail(w, r, http.StatusBadRequest, i18n.KeyErrorBadRequest, i18n.KeyErrorExpiredNext)
+			return
+		}
+		h.setCookie(w, i18n.CookieName, tag.String())
+	}
+	switch v := r.PostFormValue("care"); v {
+	case "":
+	case "0", "1":
+		h.setCookie(w, CareCookie, v)
+	default:
+		h.fail(w, r, http.StatusBadRequest, i18n.KeyErrorBadRequest, i18n.KeyErrorExpiredNext)
+		return
+	}
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+func (h *Handler) setCookie(w http.ResponseWriter, name, value string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: prefsMaxAge,
+		HttpOnly: true, Secure: h.secure(), SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// maxBack bounds the path the switches return to.
+const maxBack = 2048
+
+// localPath returns back if it is a path on this site, else the wallet's
+// home: the switches never redirect elsewhere.
+func localPath(back string) string {
+	if len(back) > maxBack || !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") ||
+		strings.ContainsAny(back, "\\\r\n\t") {
+		return PathWallet
+	}
+	if u, err := url.Parse(back); err != nil || u.Scheme != "" || u.Host != "" {
+		return PathWallet
+	}
+	return back
+}
+
+// sdkImport is the relying parties' Go SDK.
+const sdkImport = "github.com/netid-project/netid/rp"
+
+// registerCommand is how an operator registers a relying party.
+const registerCommand = "netid admin rp add"
+
+func (p page) SDK() string       { return sdkImport }
+func (p page) Register() string  { return registerCommand }
+func (p page) Verifier() string  { return PathEIDVerifier }
+func (p page) Discovery() string { return oidc.PathDiscovery }
