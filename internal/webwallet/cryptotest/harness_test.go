@@ -203,7 +203,7 @@ func newApplicant(t testing.TB) applicant {
 		t.Fatal(err)
 	}
 	id := document.Identity{
-		Type: document.ResidentIDCard, Number: number, Name: fmt.Sprintf("浏览器%d号", n), Sex: document.Female,
+		Type: document.ResidentIDCard, Number: number, Name: fmt.Sprintf("浏览器%d号", n), Sex: document.Male,
 		Ethnicity: "汉", Birth: birth, Address: "北京市朝阳区测试路1号", IssuingAuthority: "北京市公安局朝阳分局",
 		ValidFrom: document.Date{Year: 2020, Month: 1, Day: 1}, ValidUntil: document.Date{Year: 2040, Month: 1, Day: 1},
 	}

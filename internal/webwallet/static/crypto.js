@@ -29,7 +29,8 @@
 //   holderProof(keyPair, credentialId, method, url, {now}) → Promise<string>
 //       typ "netid-holder+jwt", kid the credential ID; claims htm, htu (the
 //       absolute URL including the query exactly as sent), iat, a random
-//       128-bit jti. Sent in the Netid-Holder-Proof header.
+//       128-bit jti. Sent in the HOLDER_PROOF_HEADER (Netid-Holder-Proof)
+//       header.
 //   deviceProof(keyPair, audience, nonce, {now}) → Promise<string>
 //       typ "openid4vci-proof+jwt", the public jwk in the header; claims
 //       aud (the platform's URL), nonce (the application's device nonce),
@@ -70,6 +71,7 @@ const DB_VERSION = 1;
 const KEYS = "keys";
 const SEALED = "sealed";
 
+export const HOLDER_PROOF_HEADER = "Netid-Holder-Proof";
 export const HOLDER_PROOF_TYPE = "netid-holder+jwt";
 export const DEVICE_PROOF_TYPE = "openid4vci-proof+jwt";
 export const KB_TYPE = "kb+jwt";
