@@ -283,11 +283,16 @@ type page struct {
 	t   *testing.T
 	ctx context.Context
 	url string
+	// profile is the browser's profile folder.
+	profile string
+	// stop ends the browser.
+	stop func()
 }
 
 // openPage starts Chromium and loads the test page from e.
 func openPage(t *testing.T, e *env) *page {
 	t.Helper()
+	profile := t.TempDir()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless,
@@ -299,18 +304,19 @@ func openPage(t *testing.T, e *env) *page {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(func() {
+	stop := func() {
 		cancelBrowser()
 		cancelAlloc()
-	})
+	}
+	t.Cleanup(stop)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
-	p := &page{t: t, ctx: ctx, url: e.url + "/cryptotest/"}
+	p := &page{t: t, ctx: ctx, url: e.url + "/cryptotest/", profile: profile, stop: stop}
 	p.load()
 	return p
 }

@@ -21,12 +21,16 @@ func TestSealOpen(t *testing.T) {
 	}
 	type sealed struct {
 		Sealed, Again string
+		Millis        float64
 	}
 	s := run[sealed](p, `
+		const t0 = performance.now();
 		const sealed = await wc.seal(args.password, args.value);
+		const millis = performance.now() - t0;
 		await wc.saveSealed("wallet", sealed);
-		return { Sealed: sealed, Again: await wc.seal(args.password, args.value) };`,
+		return { Sealed: sealed, Again: await wc.seal(args.password, args.value), Millis: millis };`,
 		map[string]any{"password": "口令-27418596", "value": value})
+	t.Logf("sealing %d bytes with PBKDF2 (600,000 iterations) and AES-256-GCM took %.0f ms in Chromium", len(s.Sealed), s.Millis)
 
 	var env struct {
 		V     int    `json:"v"`
