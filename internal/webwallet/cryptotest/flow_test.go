@@ -54,34 +54,7 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 		t.Fatalf("batch size %d: the test wants a batch", v.BatchSize)
 	}
 
-	// Issuance: the device proof and one proof per batch key, made and
-	// sent by the page.
-	type issuance struct {
-		answer
-		Device json.RawMessage   `json:"device"`
-		Batch  []json.RawMessage `json:"batch"`
-	}
-	is := run[issuance](p, `
-		const dev = await wc.createKey("device");
-		const proof = await wc.deviceProof(dev, args.aud, args.nonce);
-		const batch = [], jwks = [];
-		for (let i = 1; i <= args.n; i++) {
-			const k = await wc.createKey("batch-" + i);
-			batch.push(await wc.deviceProof(k, args.aud, args.nonce));
-			jwks.push(await wc.publicJwk(k));
-		}
-		const r = await fetch("/v1/applications/" + args.id + "/credential", { method: "POST",
-			headers: { "Content-Type": "application/json", Authorization: "Bearer " + args.token },
-			body: JSON.stringify({ proof, batch }) });
-		return { status: r.status, body: await r.text(), device: await wc.publicJwk(dev), batch: jwks };`,
-		map[string]any{"id": app.ID, "token": app.Token, "aud": e.url, "nonce": v.DeviceNonce, "n": v.BatchSize})
-	if is.Status != http.StatusCreated {
-		t.Fatalf("issuance with the browser's device proof: status %d, body %s", is.Status, is.Body)
-	}
-	var issued api.IssuedCredential
-	if err := json.Unmarshal([]byte(is.Body), &issued); err != nil {
-		t.Fatal(err)
-	}
+	is, issued := browserIssue(t, e, p, app, v)
 	keys := e.jwks()
 	boundTo(t, "the credential", issued.Credential, keys, is.Device)
 	if len(issued.Batch) != v.BatchSize {
@@ -238,6 +211,43 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 		}
 		checkNoPrivateKey(t, r.method+" "+r.url+" body", string(r.body))
 	}
+}
+
+// issuance is what the page made and got at issuance.
+type issuance struct {
+	answer
+	// Device and Batch are the public JWKs of the device key and the
+	// batch keys.
+	Device json.RawMessage   `json:"device"`
+	Batch  []json.RawMessage `json:"batch"`
+}
+
+// browserIssue has the page make the device key and the batch keys, prove
+// them and ask for the credential of app (at the device step).
+func browserIssue(t *testing.T, e *env, p *page, app api.StartedApplication, v api.Application) (issuance, api.IssuedCredential) {
+	t.Helper()
+	is := run[issuance](p, `
+		const dev = await wc.createKey("device");
+		const proof = await wc.deviceProof(dev, args.aud, args.nonce);
+		const batch = [], jwks = [];
+		for (let i = 1; i <= args.n; i++) {
+			const k = await wc.createKey("batch-" + i);
+			batch.push(await wc.deviceProof(k, args.aud, args.nonce));
+			jwks.push(await wc.publicJwk(k));
+		}
+		const r = await fetch("/v1/applications/" + args.id + "/credential", { method: "POST",
+			headers: { "Content-Type": "application/json", Authorization: "Bearer " + args.token },
+			body: JSON.stringify({ proof, batch }) });
+		return { status: r.status, body: await r.text(), device: await wc.publicJwk(dev), batch: jwks };`,
+		map[string]any{"id": app.ID, "token": app.Token, "aud": e.url, "nonce": v.DeviceNonce, "n": v.BatchSize})
+	if is.Status != http.StatusCreated {
+		t.Fatalf("issuance with the browser's device proof: status %d, body %s", is.Status, is.Body)
+	}
+	var issued api.IssuedCredential
+	if err := json.Unmarshal([]byte(is.Body), &issued); err != nil {
+		t.Fatal(err)
+	}
+	return is, issued
 }
 
 // boundTo checks that sdjwt is an SD-JWT the platform signed and that its

@@ -26,6 +26,7 @@ import (
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/platform"
@@ -137,7 +138,8 @@ func (e *env) requests() []sent {
 }
 
 // call is a request from the test itself (not recorded: it bypasses the
-// page).
+// page), authorized by token: an application's bearer token, or "proof "
+// and a holder proof.
 func (e *env) call(method, path, token string, body, out any, want int) {
 	e.t.Helper()
 	var rd io.Reader
@@ -155,7 +157,10 @@ func (e *env) call(method, path, token string, body, out any, want int) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if token != "" {
+	switch {
+	case strings.HasPrefix(token, "proof "):
+		req.Header.Set(holder.Header, strings.TrimPrefix(token, "proof "))
+	case token != "":
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	// Straight to the platform's handler: the test's own requests are not
@@ -192,12 +197,17 @@ type applicant struct {
 	password string
 }
 
+// newApplicant is an adult applicant.
 func newApplicant(t testing.TB) applicant {
+	return newApplicantBorn(t, document.Date{Year: 1985, Month: 6, Day: 15})
+}
+
+// newApplicantBorn is an applicant born on birth.
+func newApplicantBorn(t testing.TB, birth document.Date) applicant {
 	seq.Lock()
 	seq.n++
 	n := seq.n
 	seq.Unlock()
-	birth := document.Date{Year: 1985, Month: 6, Day: 15}
 	number, err := document.MakeNumber18("110105", birth, 2*n+1)
 	if err != nil {
 		t.Fatal(err)
@@ -216,6 +226,12 @@ func (e *env) applyUntilDevice(a applicant) (api.StartedApplication, api.Applica
 	e.t.Helper()
 	var app api.StartedApplication
 	e.call("POST", "/v1/applications", "", map[string]any{"document_type": a.identity.Type}, &app, http.StatusCreated)
+	return app, e.walk(a, app)
+}
+
+// walk takes an application from where it is to the device key step.
+func (e *env) walk(a applicant, app api.StartedApplication) api.Application {
+	e.t.Helper()
 	var v api.Application
 	e.call("GET", "/v1/applications/"+app.ID, app.Token, nil, &v, http.StatusOK)
 	now := time.Now()
@@ -243,7 +259,7 @@ func (e *env) applyUntilDevice(a applicant) (api.StartedApplication, api.Applica
 			e.t.Fatalf("cannot go on from state %s", v.State)
 		}
 	}
-	return app, v
+	return v
 }
 
 func (e *env) smsCode(phone string) string {
