@@ -53,7 +53,7 @@ func TestBrowserPresentsNestedDisclosures(t *testing.T) {
 		"vct": credential.VCTWangzheng, "cnf": map[string]any{"jwk": pub},
 		"status":  map[string]any{"status_list": map[string]any{"idx": 7, "uri": e.url + "/status/1"}},
 		"_sd_alg": credential.SDAlg, "_sd": []string{digest(dOuter), digest(dName)},
-		"list":    []any{map[string]any{"...": digest(dArr)}, "plain"},
+		"list": []any{map[string]any{"...": digest(dArr)}, "plain"},
 	})
 	if err != nil {
 		t.Fatal(err)
