@@ -110,6 +110,24 @@ func TestDeviceKeyNotExtractable(t *testing.T) {
 		t.Fatalf("a token signed by the reloaded key: %v", err)
 	}
 
+	// Two tabs making the same key at once: one wins, the other is told,
+	// and the stored key is the winner's.
+	type race struct {
+		Made    int      `json:"made"`
+		Codes   []string `json:"codes"`
+		SameKey bool     `json:"sameKey"`
+	}
+	r := run[race](p, `
+		const results = await Promise.allSettled([wc.createKey("race"), wc.createKey("race")]);
+		const won = results.filter((r) => r.status === "fulfilled");
+		const codes = results.filter((r) => r.status === "rejected").map((r) => r.reason.code);
+		const stored = await wc.publicJwk(await wc.loadKey("race"));
+		const winner = won.length === 1 ? await wc.publicJwk(won[0].value) : {};
+		return { made: won.length, codes, sameKey: stored.x === winner.x };`, nil)
+	if r.Made != 1 || len(r.Codes) != 1 || r.Codes[0] != "key-exists" || !r.SameKey {
+		t.Fatalf("two keys made under one name at once: %+v", r)
+	}
+
 	// Deleting a key removes it for good.
 	gone := run[bool](p, `await wc.deleteKey("batch-1"); return (await wc.loadKey("batch-1")) === null;`, nil)
 	if !gone {

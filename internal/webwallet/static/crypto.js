@@ -159,7 +159,13 @@ function openDB() {
         if (!db.objectStoreNames.contains(KEYS)) db.createObjectStore(KEYS);
         if (!db.objectStoreNames.contains(SEALED)) db.createObjectStore(SEALED);
       };
-      req.onsuccess = () => resolve(req.result);
+      req.onsuccess = () => {
+        const db = req.result;
+        // A newer version of the wallet in another tab upgrades the
+        // database: let it, and open again on the next call.
+        db.onversionchange = () => { db.close(); dbPromise = null; };
+        resolve(db);
+      };
       req.onerror = () => reject(new WalletCryptoError("storage", "IndexedDB: " + req.error, { cause: req.error }));
       req.onblocked = () => reject(new WalletCryptoError("storage", "IndexedDB is blocked by another tab"));
     });
@@ -367,6 +373,7 @@ export async function seal(password, value, { iterations = PBKDF2_ITERATIONS } =
   if (!Number.isInteger(iterations) || iterations < PBKDF2_ITERATIONS || iterations > MAX_ITERATIONS) {
     throw new WalletCryptoError("malformed", "iterations out of bounds");
   }
+  if (value === undefined) throw new WalletCryptoError("malformed", "nothing to seal");
   const salt = randomBytes(16);
   const nonce = randomBytes(12);
   const key = await passwordKey(password, salt, iterations);
