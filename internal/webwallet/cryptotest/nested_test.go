@@ -76,6 +76,22 @@ func TestBrowserPresentsNestedDisclosures(t *testing.T) {
 		t.Fatalf("the test's SD-JWT: %v", err)
 	}
 
+	// Malformed input is refused with the code "malformed", never a
+	// presentation.
+	b64 := func(s string) string { return jws.B64.EncodeToString([]byte(s)) }
+	for _, bad := range []string{
+		"", "x", "x~", "a.b~", jwt, jwt + "~" + dOuter,
+		b64(`{"alg":"ES256"}`) + "." + b64(`not json`) + ".c2ln~",
+		b64(`{"alg":"ES256"}`) + "." + b64(`{"cnf":{"jwk":`+string(pub)+`}}`) + ".c2ln~" + b64(`{"a":1}`) + "~",
+		b64(`{"alg":"ES256"}`) + "." + b64(`{"cnf":{"jwk":`+string(pub)+`}}`) + ".c2ln~%%%~",
+	} {
+		code := run[string](p, `try { await wc.present(args.sdjwt, [], await wc.loadKey("holder"), "rp", "n-1"); return "presented"; }
+			catch (e) { return e.code || String(e); }`, map[string]any{"sdjwt": bad})
+		if code != "malformed" {
+			t.Fatalf("presenting %.60q: %q, want malformed", bad, code)
+		}
+	}
+
 	for _, c := range []struct {
 		disclose  []string
 		disclosed string
