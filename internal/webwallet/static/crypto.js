@@ -1,0 +1,428 @@
+// crypto.js: the web wallet's device keys, signatures and local encryption.
+//
+// An ES module with no dependency and no build step: WebCrypto
+// (crypto.subtle) and IndexedDB only. Every token it makes is the one the
+// CLI wallet makes, checked by the same Go verifiers on the platform and at
+// relying parties.
+//
+// Device keys
+//
+//   createKey(name)        → Promise<CryptoKeyPair>
+//       Makes an ECDSA P-256 key pair with extractable: false and stores
+//       the CryptoKey objects themselves in IndexedDB under name (structured
+//       clone keeps the private key non-extractable: no script, this one
+//       included, can read its bytes). An existing key of that name is an
+//       error with code "key-exists". Names: "device" for the credential's
+//       key, "batch-1", "batch-2"… for the batch credentials' keys, one
+//       set per wallet if a browser holds several ("<wallet>/device").
+//   loadKey(name)          → Promise<CryptoKeyPair | null>
+//   deleteKey(name)        → Promise<void>
+//   listKeys()             → Promise<string[]>   names, sorted
+//   publicJwk(keyPair)     → Promise<{kty, crv, x, y}>
+//   thumbprint(jwk)        → Promise<string>     RFC 7638, SHA-256, base64url
+//
+// Tokens (compact JWS, ES256: WebCrypto's ECDSA signature is already the
+// 64-byte r‖s that JWS wants)
+//
+//   signJws(privateKey, header, claims) → Promise<string>
+//       header gets alg "ES256"; claims is a JSON object.
+//   holderProof(keyPair, credentialId, method, url, {now}) → Promise<string>
+//       typ "netid-holder+jwt", kid the credential ID; claims htm, htu (the
+//       absolute URL including the query exactly as sent), iat, a random
+//       128-bit jti. Sent in the HOLDER_PROOF_HEADER (Netid-Holder-Proof)
+//       header.
+//   deviceProof(keyPair, audience, nonce, {now}) → Promise<string>
+//       typ "openid4vci-proof+jwt", the public jwk in the header; claims
+//       aud (the platform's URL), nonce (the application's device nonce),
+//       iat. One per key: the device key and each batch key.
+//   present(sdjwt, disclose, keyPair, audience, nonce, {consent, now})
+//       → Promise<string>
+//       An issued SD-JWT reduced to the disclosures of the named top-level
+//       claims (with the disclosures nested in them) and a key-binding JWT
+//       appended: typ "kb+jwt", claims iat, aud, nonce, sd_hash (SHA-256 of
+//       the presented SD-JWT up to and including its last "~"), and
+//       guardian_consent when consent is given (an under-14 holder's
+//       guardian consent statement for that audience).
+//   keyBinding(keyPair, presented, audience, nonce, {consent, now})
+//       → Promise<string>   the key-binding JWT alone, over presented.
+//
+// Local encryption (everything the wallet keeps besides the keys)
+//
+//   seal(password, value, {iterations}) → Promise<string>
+//       value (any JSON value) encrypted with AES-256-GCM, a random 96-bit
+//       nonce, under a key derived from password by PBKDF2-HMAC-SHA-256
+//       with a random 128-bit salt and PBKDF2_ITERATIONS (600,000, OWASP's
+//       figure for PBKDF2-HMAC-SHA-256; WebCrypto has no Argon2). The
+//       result is a JSON string that carries the parameters.
+//   open(password, sealed) → Promise<any>
+//       The value back. A wrong password (or altered data) is an error
+//       with code "wrong-password"; a record that is not a sealed value,
+//       or whose parameters are out of bounds, code "malformed".
+//   saveSealed(name, sealed), loadSealed(name) → IndexedDB storage of
+//       sealed records (loadSealed gives null for none); deleteSealed(name).
+//
+// Errors are WalletCryptoError with a stable code for the page to turn
+// into a message from the catalogue: "key-exists", "no-key",
+// "wrong-password", "malformed", "unknown-claim", "key-mismatch",
+// "storage".
+
+export const DB_NAME = "netid-wallet";
+const DB_VERSION = 1;
+const KEYS = "keys";
+const SEALED = "sealed";
+
+export const HOLDER_PROOF_HEADER = "Netid-Holder-Proof";
+export const HOLDER_PROOF_TYPE = "netid-holder+jwt";
+export const DEVICE_PROOF_TYPE = "openid4vci-proof+jwt";
+export const KB_TYPE = "kb+jwt";
+export const CONSENT_CLAIM = "guardian_consent";
+
+// PBKDF2_ITERATIONS is OWASP's minimum for PBKDF2-HMAC-SHA-256 (Password
+// Storage Cheat Sheet, 2023). open refuses fewer, so an altered record
+// cannot make a guess cheaper, and more than MAX_ITERATIONS, so it cannot
+// hang the page.
+export const PBKDF2_ITERATIONS = 600000;
+const MAX_ITERATIONS = 10000000;
+const SEAL_VERSION = 1;
+const SEAL_AAD = "netid-wallet sealed v1";
+
+const ECDSA = { name: "ECDSA", namedCurve: "P-256" };
+const ES256 = { name: "ECDSA", hash: "SHA-256" };
+
+export class WalletCryptoError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = "WalletCryptoError";
+    this.code = code;
+  }
+}
+
+// ---- encoding ----
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+export function b64url(bytes) {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let s = "";
+  for (let i = 0; i < b.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 0x8000));
+  }
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function unb64url(s) {
+  if (typeof s !== "string" || !/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) {
+    throw new WalletCryptoError("malformed", "not base64url");
+  }
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function b64json(v) {
+  return b64url(utf8.encode(JSON.stringify(v)));
+}
+
+function unb64json(s) {
+  try {
+    return JSON.parse(utf8Decoder.decode(unb64url(s)));
+  } catch (e) {
+    throw new WalletCryptoError("malformed", "not base64url-encoded JSON", { cause: e });
+  }
+}
+
+async function sha256(bytes) {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+}
+
+function nowSeconds(now) {
+  const ms = now instanceof Date ? now.getTime() : typeof now === "number" ? now : Date.now();
+  return Math.floor(ms / 1000);
+}
+
+function randomBytes(n) {
+  return crypto.getRandomValues(new Uint8Array(n));
+}
+
+// ---- IndexedDB ----
+
+let dbPromise = null;
+
+function openDB() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, DB_VERSION);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        if (!db.objectStoreNames.contains(KEYS)) db.createObjectStore(KEYS);
+        if (!db.objectStoreNames.contains(SEALED)) db.createObjectStore(SEALED);
+      };
+      req.onsuccess = () => {
+        const db = req.result;
+        // A newer version of the wallet in another tab upgrades the
+        // database: let it, and open again on the next call.
+        db.onversionchange = () => { db.close(); dbPromise = null; };
+        resolve(db);
+      };
+      req.onerror = () => reject(new WalletCryptoError("storage", "IndexedDB: " + req.error, { cause: req.error }));
+      req.onblocked = () => reject(new WalletCryptoError("storage", "IndexedDB is blocked by another tab"));
+    });
+    dbPromise.catch(() => { dbPromise = null; });
+  }
+  return dbPromise;
+}
+
+// tx runs fn(store) in one transaction and resolves with the value of
+// the request fn returns once the transaction has committed.
+async function tx(storeName, mode, fn) {
+  const db = await openDB();
+  return new Promise((resolve, reject) => {
+    const t = db.transaction(storeName, mode);
+    const req = fn(t.objectStore(storeName));
+    t.oncomplete = () => resolve(req ? req.result : undefined);
+    t.onabort = t.onerror = () => {
+      const err = t.error || (req && req.error);
+      if (err && err.name === "ConstraintError") {
+        reject(new WalletCryptoError("key-exists", "a key of this name already exists", { cause: err }));
+        return;
+      }
+      reject(new WalletCryptoError("storage", "IndexedDB: " + err, { cause: err }));
+    };
+  });
+}
+
+function checkName(name) {
+  if (typeof name !== "string" || name === "") {
+    throw new WalletCryptoError("malformed", "a key or record name must be a non-empty string");
+  }
+}
+
+// ---- device keys ----
+
+export async function createKey(name) {
+  checkName(name);
+  const pair = await crypto.subtle.generateKey(ECDSA, false, ["sign", "verify"]);
+  // add (not put): two tabs making the same key cannot overwrite each
+  // other's; the second gets "key-exists".
+  await tx(KEYS, "readwrite", (s) => s.add({ privateKey: pair.privateKey, publicKey: pair.publicKey, created: Date.now() }, name));
+  return pair;
+}
+
+export async function loadKey(name) {
+  checkName(name);
+  const rec = await tx(KEYS, "readonly", (s) => s.get(name));
+  if (!rec) return null;
+  return { privateKey: rec.privateKey, publicKey: rec.publicKey };
+}
+
+export async function deleteKey(name) {
+  checkName(name);
+  await tx(KEYS, "readwrite", (s) => s.delete(name));
+}
+
+export async function listKeys() {
+  const names = await tx(KEYS, "readonly", (s) => s.getAllKeys());
+  return names.map(String).sort();
+}
+
+function requirePair(keyPair) {
+  if (!keyPair || !(keyPair.privateKey instanceof CryptoKey) || !(keyPair.publicKey instanceof CryptoKey)) {
+    throw new WalletCryptoError("no-key", "no device key");
+  }
+}
+
+export async function publicJwk(keyPair) {
+  requirePair(keyPair);
+  const j = await crypto.subtle.exportKey("jwk", keyPair.publicKey);
+  return { kty: j.kty, crv: j.crv, x: j.x, y: j.y };
+}
+
+export async function thumbprint(jwk) {
+  // RFC 7638 §3.2: the required members in lexicographic order, no
+  // whitespace.
+  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
+  return b64url(await sha256(utf8.encode(canonical)));
+}
+
+// ---- JWS ----
+
+export async function signJws(privateKey, header, claims) {
+  if (!(privateKey instanceof CryptoKey)) throw new WalletCryptoError("no-key", "no device key");
+  const input = b64json({ alg: "ES256", ...header }) + "." + b64json(claims);
+  const sig = await crypto.subtle.sign(ES256, privateKey, utf8.encode(input));
+  return input + "." + b64url(sig);
+}
+
+export async function holderProof(keyPair, credentialId, method, url, { now } = {}) {
+  requirePair(keyPair);
+  return signJws(keyPair.privateKey, { typ: HOLDER_PROOF_TYPE, kid: credentialId }, {
+    htm: method, htu: url, iat: nowSeconds(now), jti: b64url(randomBytes(16)),
+  });
+}
+
+export async function deviceProof(keyPair, audience, nonce, { now } = {}) {
+  requirePair(keyPair);
+  return signJws(keyPair.privateKey, { typ: DEVICE_PROOF_TYPE, jwk: await publicJwk(keyPair) }, {
+    aud: audience, nonce, iat: nowSeconds(now),
+  });
+}
+
+export async function keyBinding(keyPair, presented, audience, nonce, { consent, now } = {}) {
+  requirePair(keyPair);
+  if (!audience) throw new WalletCryptoError("malformed", "empty audience");
+  if (!nonce) throw new WalletCryptoError("malformed", "empty nonce");
+  if (typeof presented !== "string" || !presented.endsWith("~")) {
+    throw new WalletCryptoError("malformed", "the presented SD-JWT must end with ~");
+  }
+  const claims = { iat: nowSeconds(now), aud: audience, nonce, sd_hash: b64url(await sha256(utf8.encode(presented))) };
+  if (consent) claims[CONSENT_CLAIM] = consent;
+  return signJws(keyPair.privateKey, { typ: KB_TYPE }, claims);
+}
+
+// digests collects the disclosure digests a JSON value refers to: the
+// members of "_sd" arrays and the "..." of array elements (RFC 9901
+// §4.2.4), at any depth.
+function digests(v, out) {
+  if (Array.isArray(v)) {
+    for (const e of v) {
+      if (e && typeof e === "object" && !Array.isArray(e) && Object.keys(e).length === 1 && typeof e["..."] === "string") {
+        out.push(e["..."]);
+      } else {
+        digests(e, out);
+      }
+    }
+  } else if (v && typeof v === "object") {
+    for (const [k, e] of Object.entries(v)) {
+      if (k === "_sd" && Array.isArray(e)) {
+        for (const d of e) if (typeof d === "string") out.push(d);
+      } else {
+        digests(e, out);
+      }
+    }
+  }
+  return out;
+}
+
+export async function present(sdjwt, disclose, keyPair, audience, nonce, options = {}) {
+  requirePair(keyPair);
+  if (typeof sdjwt !== "string" || !sdjwt.endsWith("~")) {
+    throw new WalletCryptoError("malformed", "not an issued SD-JWT (it must end with ~ and carry no key binding)");
+  }
+  const parts = sdjwt.split("~");
+  const jwt = parts[0];
+  const encoded = parts.slice(1, -1);
+  const jwtParts = jwt.split(".");
+  if (jwtParts.length !== 3) throw new WalletCryptoError("malformed", "the issuer-signed JWT is not a compact JWS");
+  const payload = unb64json(jwtParts[1]);
+
+  // The credential must be bound to this key: a wrong key fails here, not
+  // at the relying party.
+  const cnf = payload.cnf && payload.cnf.jwk;
+  const mine = await publicJwk(keyPair);
+  if (!cnf || cnf.kty !== mine.kty || cnf.crv !== mine.crv || cnf.x !== mine.x || cnf.y !== mine.y) {
+    throw new WalletCryptoError("key-mismatch", "the credential is not bound to this key");
+  }
+
+  const byDigest = new Map();
+  for (const e of encoded) {
+    const d = unb64json(e);
+    if (!Array.isArray(d) || (d.length !== 2 && d.length !== 3)) throw new WalletCryptoError("malformed", "a disclosure is not an array of 2 or 3");
+    const value = d[d.length - 1];
+    byDigest.set(b64url(await sha256(utf8.encode(e))), { encoded: e, name: d.length === 3 ? d[1] : null, children: digests(value, []) });
+  }
+  const topLevel = new Map();
+  for (const dg of Array.isArray(payload._sd) ? payload._sd : []) {
+    const d = byDigest.get(dg);
+    if (d && d.name !== null) topLevel.set(d.name, dg);
+  }
+  const keep = new Set();
+  const mark = (dg) => {
+    if (keep.has(dg) || !byDigest.has(dg)) return;
+    keep.add(dg);
+    for (const c of byDigest.get(dg).children) mark(c);
+  };
+  for (const name of disclose) {
+    const dg = topLevel.get(name);
+    if (dg === undefined) {
+      // A credential issued when the 网号 was plaintext reveals it anyway.
+      if (name === "wanghao" && Object.prototype.hasOwnProperty.call(payload, name)) continue;
+      throw new WalletCryptoError("unknown-claim", "not a selectively disclosable claim: " + name);
+    }
+    mark(dg);
+  }
+  let presented = jwt + "~";
+  for (const [dg, d] of byDigest) if (keep.has(dg)) presented += d.encoded + "~";
+  return presented + (await keyBinding(keyPair, presented, audience, nonce, options));
+}
+
+// ---- local encryption ----
+
+async function passwordKey(password, salt, iterations) {
+  if (typeof password !== "string" || password === "") {
+    throw new WalletCryptoError("wrong-password", "empty password");
+  }
+  const base = await crypto.subtle.importKey("raw", utf8.encode(password), "PBKDF2", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    base, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+}
+
+export async function seal(password, value, { iterations = PBKDF2_ITERATIONS } = {}) {
+  if (!Number.isInteger(iterations) || iterations < PBKDF2_ITERATIONS || iterations > MAX_ITERATIONS) {
+    throw new WalletCryptoError("malformed", "iterations out of bounds");
+  }
+  if (value === undefined) throw new WalletCryptoError("malformed", "nothing to seal");
+  const salt = randomBytes(16);
+  const nonce = randomBytes(12);
+  const key = await passwordKey(password, salt, iterations);
+  const plain = utf8.encode(JSON.stringify(value));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8.encode(SEAL_AAD), tagLength: 128 }, key, plain);
+  return JSON.stringify({ v: SEAL_VERSION, kdf: "PBKDF2-HMAC-SHA-256", iter: iterations, salt: b64url(salt), nonce: b64url(nonce), ct: b64url(ct) });
+}
+
+export async function open(password, sealed) {
+  let env;
+  try {
+    env = JSON.parse(sealed);
+  } catch (e) {
+    throw new WalletCryptoError("malformed", "not a sealed record", { cause: e });
+  }
+  if (!env || env.v !== SEAL_VERSION || env.kdf !== "PBKDF2-HMAC-SHA-256" || !Number.isInteger(env.iter) ||
+      env.iter < PBKDF2_ITERATIONS || env.iter > MAX_ITERATIONS) {
+    throw new WalletCryptoError("malformed", "not a sealed record of a known kind");
+  }
+  const salt = unb64url(env.salt);
+  const nonce = unb64url(env.nonce);
+  const ct = unb64url(env.ct);
+  if (salt.length !== 16 || nonce.length !== 12 || ct.length < 16) {
+    throw new WalletCryptoError("malformed", "sealed record parameters out of bounds");
+  }
+  const key = await passwordKey(password, salt, env.iter);
+  let plain;
+  try {
+    plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8.encode(SEAL_AAD), tagLength: 128 }, key, ct);
+  } catch (e) {
+    // GCM cannot tell a wrong key from altered data; with a right key
+    // only tampering fails, which the holder cannot fix either.
+    throw new WalletCryptoError("wrong-password", "wrong password", { cause: e });
+  }
+  return JSON.parse(utf8Decoder.decode(plain));
+}
+
+export async function saveSealed(name, sealed) {
+  checkName(name);
+  await tx(SEALED, "readwrite", (s) => s.put(sealed, name));
+}
+
+export async function loadSealed(name) {
+  checkName(name);
+  const v = await tx(SEALED, "readonly", (s) => s.get(name));
+  return v === undefined ? null : v;
+}
+
+export async function deleteSealed(name) {
+  checkName(name);
+  await tx(SEALED, "readwrite", (s) => s.delete(name));
+}
