@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/browsertest"
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document"
@@ -277,23 +277,6 @@ func (e *env) smsCode(phone string) string {
 	return ""
 }
 
-// chromiumPath finds the machine's Chromium, or skips the test (fails it
-// when NETID_REQUIRE_BROWSER is set, as in CI).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("NETID_REQUIRE_BROWSER") != "" {
-		t.Fatal("chromium is not installed but NETID_REQUIRE_BROWSER is set (apt-get install -y chromium)")
-	}
-	t.Skip("chromium is not installed (apt-get install -y chromium; set NETID_REQUIRE_BROWSER=1 to make this a failure)")
-	return ""
-}
-
 // page is the test page open in a headless Chromium with its own profile.
 type page struct {
 	t   *testing.T
@@ -310,7 +293,7 @@ func openPage(t *testing.T, e *env) *page {
 	t.Helper()
 	profile := t.TempDir()
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(browsertest.Chromium(t)),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
