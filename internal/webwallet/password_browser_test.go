@@ -3,11 +3,7 @@ package webwallet
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -89,16 +85,7 @@ func passwordCases() []passwordCase {
 // platform will refuse, and accept what the platform accepts.
 func TestPasswordRulesMatchThePlatform(t *testing.T) {
 	bctx := browsertest.New(t)
-	mux := http.NewServeMux()
-	New("http://127.0.0.1", slog.New(slog.NewTextHandler(io.Discard, nil))).Mount(mux)
-	mux.HandleFunc("GET /jstest/{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, `<!doctype html><title>loading</title><script type="module">
-import * as pw from "`+PathStatic+`password.js"; window.pw = pw; document.title = "ready";
-</script>`)
-	})
-	ts := httptest.NewServer(mux)
-	t.Cleanup(ts.Close)
+	ts := jsTestServer(t, "password.js")
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/jstest/"), chromedp.Poll[chromedp.Void](`document.title === "ready"`)); err != nil {
@@ -106,7 +93,7 @@ import * as pw from "`+PathStatic+`password.js"; window.pw = pw; document.title 
 	}
 	cases := passwordCases()
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]*string](`(`+mustJSON(t, cases)+`).map(c =>
-		window.pw.check(c.pw, c.year ? {year: c.year, month: c.month, day: c.day} : null))`))
+		window.mod.check(c.pw, c.year ? {year: c.year, month: c.month, day: c.day} : null))`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +122,7 @@ import * as pw from "`+PathStatic+`password.js"; window.pw = pw; document.title 
 		}
 	}
 	// status lists every rule, in the platform's order.
-	rules, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.pw.status("11111111", null).map(s => s.rule + ":" + s.ok)`))
+	rules, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.mod.status("11111111", null).map(s => s.rule + ":" + s.ok)`))
 	if err != nil {
 		t.Fatal(err)
 	}
