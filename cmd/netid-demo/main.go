@@ -14,36 +14,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"strings"
-	"syscall"
 
+	"github.com/netid-project/netid/internal/devcmd"
 	"github.com/netid-project/netid/internal/demo"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitStatus(err, os.Stderr))
-}
-
-// errUsage marks a usage error (exit status 2), already explained.
-var errUsage = errors.New("usage")
-
-// exitStatus reports err on stderr in one line and returns the exit
-// status: 0, 2 for a usage error, 1 for any other failure.
-func exitStatus(err error, stderr io.Writer) int {
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
-	}
-	fmt.Fprintf(stderr, "netid-demo: %s\n", strings.Join(strings.Fields(err.Error()), " "))
-	return 1
-}
+func main() { devcmd.Main("netid-demo", run) }
 
 // run parses the command line and runs the demo.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -56,11 +32,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return errUsage
+		return devcmd.ErrUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "netid-demo: unexpected argument %q\n", fs.Arg(0))
-		return errUsage
+		return devcmd.ErrUsage
 	}
 	return demo.Run(ctx, o)
 }

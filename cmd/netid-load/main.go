@@ -17,38 +17,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/netid-project/netid/internal/devcmd"
 	"github.com/netid-project/netid/internal/loadgen"
 	"github.com/netid-project/netid/internal/storage"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitStatus(err, os.Stderr))
-}
-
-// errUsage marks a usage error (exit status 2), already explained.
-var errUsage = errors.New("usage")
-
-// exitStatus reports err on stderr in one line and returns the exit
-// status: 0, 2 for a usage error, 1 for any other failure.
-func exitStatus(err error, stderr io.Writer) int {
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.Is(err, errUsage):
-		return 2
-	}
-	fmt.Fprintf(stderr, "netid-load: %s\n", strings.Join(strings.Fields(err.Error()), " "))
-	return 1
-}
+func main() { devcmd.Main("netid-load", run) }
 
 // run parses the command line and runs the measurement it names: "apply"
 // (also without a subcommand) or "verify".
@@ -61,11 +38,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return verify(ctx, args[1:], getenv, stdout, stderr)
 		case "help":
 			fmt.Fprintln(stderr, "usage: netid-load [apply|verify] [flags]")
-			return errUsage
+			return devcmd.ErrUsage
 		}
 		if !strings.HasPrefix(args[0], "-") {
 			fmt.Fprintf(stderr, "netid-load: unknown command %q (apply or verify)\n", args[0])
-			return errUsage
+			return devcmd.ErrUsage
 		}
 	}
 	return apply(ctx, args, getenv, stdout, stderr)
@@ -77,11 +54,11 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return errUsage
+		return devcmd.ErrUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return errUsage
+		return devcmd.ErrUsage
 	}
 	return nil
 }
