@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/netid-project/netid/internal/devcmd"
 	"github.com/netid-project/netid/internal/demo"
+	"github.com/netid-project/netid/internal/devcmd"
 )
 
 func main() { devcmd.Main("netid-demo", run) }
