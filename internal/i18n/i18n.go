@@ -3,6 +3,8 @@ package i18n
 import (
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -27,9 +29,44 @@ var Languages = []language.Tag{Chinese, English}
 const CookieName = "lang"
 
 var (
-	cat     = build()
 	matcher = language.NewMatcher(Languages)
+
+	// messages is the catalogue: each file of the package adds its
+	// messages in an init function (add), before anything looks one up.
+	messages = map[Key]entry{}
+	// named are the keys that pages name as strings (templates and
+	// scripts) rather than by a Key constant; their packages' tests check
+	// each name they use.
+	named = map[Key]bool{}
+
+	catOnce sync.Once
+	cat     catalog.Catalog
 )
+
+// add puts ms into the catalogue; a key given twice is a programming
+// error.
+func add(ms map[Key]entry) {
+	for k, m := range ms {
+		if _, dup := messages[k]; dup {
+			panic(fmt.Sprintf("i18n: message %s given twice", k))
+		}
+		messages[k] = m
+	}
+}
+
+// addNamed puts ms into the catalogue as messages that pages name by
+// string.
+func addNamed(ms map[Key]entry) {
+	add(ms)
+	for k := range ms {
+		named[k] = true
+	}
+}
+
+func catalogue() catalog.Catalog {
+	catOnce.Do(func() { cat = build() })
+	return cat
+}
 
 func build() catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(Chinese))
@@ -52,7 +89,7 @@ func Lookup(tag language.Tag, key Key, args ...any) string {
 	if _, ok := messages[key]; !ok {
 		return string(key)
 	}
-	return message.NewPrinter(Match(tag), message.Catalog(cat)).Sprintf(string(key), args...)
+	return message.NewPrinter(Match(tag), message.Catalog(catalogue())).Sprintf(string(key), args...)
 }
 
 // Match returns the catalogue's language closest to tag (Chinese when none
@@ -111,4 +148,24 @@ func Negotiate(r *http.Request) language.Tag {
 func Has(key Key) bool {
 	_, ok := messages[key]
 	return ok
+}
+
+// Messages returns, in language tag, every message whose key starts with
+// one of prefixes, unformatted (a page's script formats them itself).
+func Messages(tag language.Tag, prefixes ...string) map[string]string {
+	out := map[string]string{}
+	lang := Match(tag)
+	for k, m := range messages {
+		for _, p := range prefixes {
+			if strings.HasPrefix(string(k), p) {
+				if lang == English {
+					out[string(k)] = m.en
+				} else {
+					out[string(k)] = m.zh
+				}
+				break
+			}
+		}
+	}
+	return out
 }

@@ -90,11 +90,12 @@ func TestCatalogueComplete(t *testing.T) {
 			t.Errorf("key value %q declared twice", k)
 		}
 		seen[k] = true
-		m, ok := messages[k]
-		switch {
-		case !ok:
+		if _, ok := messages[k]; !ok {
 			t.Errorf("key %q has no messages", k)
-			continue
+		}
+	}
+	for k, m := range messages {
+		switch {
 		case m.zh == "" || m.en == "":
 			t.Errorf("key %q lacks a language: zh %q, en %q", k, m.zh, m.en)
 		case m.zh == m.en || !hasHan(m.zh):
@@ -107,7 +108,7 @@ func TestCatalogueComplete(t *testing.T) {
 		}
 	}
 	for k := range messages {
-		if !seen[k] {
+		if !seen[k] && !named[k] {
 			t.Errorf("message %q has no Key constant", k)
 		}
 	}

@@ -75,8 +75,11 @@ const (
 // entry is one message in both languages.
 type entry struct{ zh, en string }
 
-// messages is the catalogue: every Key above, Chinese first.
-var messages = map[Key]entry{
+func init() { add(siteMessages) }
+
+// siteMessages are the messages of the landing page, the wallet's shell
+// and the error pages, Chinese first.
+var siteMessages = map[Key]entry{
 	KeySiteName:      {"netid 网络身份认证", "netid network identity"},
 	KeySkipToContent: {"跳到正文", "Skip to content"},
 	KeySwitches:      {"显示设置", "Display"},

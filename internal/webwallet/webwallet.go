@@ -34,9 +34,18 @@ const (
 	PathEIDVerifier = "/verify/eid"
 )
 
-// ContentSecurityPolicy is every page's policy: nothing from another
-// origin, no inline script or style, no framing, forms posting only here.
-const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// ContentSecurityPolicy is every page's policy: scripts, styles and
+// requests only from this origin (no inline script or style, nothing from
+// another origin), images from here or made in the page (blob: for the
+// eID card's photo), no plugins, no framing, forms posting only here.
+// The camera's video goes to a <video> element as a MediaStream object,
+// which no source directive governs.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' blob:; media-src 'self' blob:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// PermissionsPolicy lets the pages (and nothing they could frame) use the
+// camera, for the face check and for scanning a relying party's QR code;
+// every other powerful feature is off.
+const PermissionsPolicy = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()"
 
 // CareCookie remembers the care mode (关怀版): "1" on, absent or "0" off.
 const CareCookie = "care"
@@ -128,6 +137,11 @@ type page struct {
 	LinkURL template.URL
 	// What and Next are an error page's two lines.
 	What, Next i18n.Key
+	// Script is the page's own module under static/pages/ (without .js),
+	// if it has one; Messages are the catalogue's messages it shows,
+	// given to it in a JSON block (see static/wallet.js).
+	Script   string
+	Messages map[string]string
 }
 
 // T returns the message key in the page's language.
@@ -165,6 +179,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+	hd.Set("Permissions-Policy", PermissionsPolicy)
 	hd.Set("Content-Language", p.HTMLLang)
 	hd.Add("Vary", "Cookie, Accept-Language")
 	w.WriteHeader(status)
@@ -212,15 +227,40 @@ func (h *Handler) landing(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
-	h.serve(w, r, "home", i18n.KeyWalletTitle, func(p *page) { p.Wallet = true })
+	h.serve(w, r, "home", i18n.KeyWalletTitle, func(p *page) {
+		p.Wallet = true
+		p.withScript("home", "home.")
+	})
 }
 
+// section serves a section's page: its own template and script when it
+// has them, else the placeholder naming the command-line wallet's
+// commands.
 func (h *Handler) section(s section) http.HandlerFunc {
+	name := "section"
+	if _, ok := h.pages[s.Slug]; ok {
+		name = s.Slug
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		h.serve(w, r, "section", s.Name, func(p *page) {
+		h.serve(w, r, name, s.Name, func(p *page) {
 			p.Wallet, p.Current, p.Section = true, s.Slug, &s
+			if name != "section" {
+				p.withScript(s.Slug, s.Slug+".")
+			}
 		})
 	}
+}
+
+// scriptPrefixes are the messages every page script gets besides its own:
+// the shared ones of static/wallet.js (js.) and the person-facing texts of
+// the API's problems (err.).
+var scriptPrefixes = []string{"js.", "err."}
+
+// withScript gives the page its module static/pages/<script>.js and the
+// messages under prefixes (and the shared ones).
+func (p *page) withScript(script string, prefixes ...string) {
+	p.Script = script
+	p.Messages = i18n.Messages(p.Lang, append(append([]string(nil), scriptPrefixes...), prefixes...)...)
 }
 
 // maxPrefsForm bounds the switches' form.

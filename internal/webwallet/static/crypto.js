@@ -60,6 +60,10 @@
 //       or whose parameters are out of bounds, code "malformed".
 //   saveSealed(name, sealed), loadSealed(name) → IndexedDB storage of
 //       sealed records (loadSealed gives null for none); deleteSealed(name).
+//   savePlain(name, value), loadPlain(name), deletePlain(name) → records
+//       kept without encryption (what a page needs before the password:
+//       see wallet.js); loadPlain gives null for none.
+//   wipe() → deletes every key and record.
 //
 // Errors are WalletCryptoError with a stable code for the page to turn
 // into a message from the catalogue: "key-exists", "no-key",
@@ -67,9 +71,10 @@
 // "storage".
 
 export const DB_NAME = "netid-wallet";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 const KEYS = "keys";
 const SEALED = "sealed";
+const PLAIN = "plain";
 
 export const HOLDER_PROOF_HEADER = "Netid-Holder-Proof";
 export const HOLDER_PROOF_TYPE = "netid-holder+jwt";
@@ -158,6 +163,7 @@ function openDB() {
         const db = req.result;
         if (!db.objectStoreNames.contains(KEYS)) db.createObjectStore(KEYS);
         if (!db.objectStoreNames.contains(SEALED)) db.createObjectStore(SEALED);
+        if (!db.objectStoreNames.contains(PLAIN)) db.createObjectStore(PLAIN);
       };
       req.onsuccess = () => {
         const db = req.result;
@@ -425,4 +431,26 @@ export async function loadSealed(name) {
 export async function deleteSealed(name) {
   checkName(name);
   await tx(SEALED, "readwrite", (s) => s.delete(name));
+}
+
+export async function savePlain(name, value) {
+  checkName(name);
+  await tx(PLAIN, "readwrite", (s) => s.put(value, name));
+}
+
+export async function loadPlain(name) {
+  checkName(name);
+  const v = await tx(PLAIN, "readonly", (s) => s.get(name));
+  return v === undefined ? null : v;
+}
+
+export async function deletePlain(name) {
+  checkName(name);
+  await tx(PLAIN, "readwrite", (s) => s.delete(name));
+}
+
+export async function wipe() {
+  for (const store of [KEYS, SEALED, PLAIN]) {
+    await tx(store, "readwrite", (s) => s.clear());
+  }
 }

@@ -1,0 +1,36 @@
+package i18n
+
+// Messages that every page script shows (static/wallet.js: js.) and the
+// person-facing texts of the API's problems (err.<problem slug>, and
+// err.<slug>.next for what to do next). Pages' scripts name them as
+// strings; webwallet's tests check every name a script uses is here.
+func init() { addNamed(scriptMessages) }
+
+var scriptMessages = map[Key]entry{
+	"js.error.what":      {"操作没有成功。", "That did not work."},
+	"js.error.next":      {"请稍后再试；如果一直不行，请联系客服。", "Try again in a moment; if it keeps failing, contact the help line."},
+	"js.error.remaining": {"还可以再试 %d 次。", "%d tries left."},
+	"js.noscript":        {"网证钱包需要浏览器允许运行脚本。", "The wallet needs a browser that runs scripts."},
+	"js.working":         {"请稍候……", "Please wait…"},
+	"js.no-wallet":       {"这个浏览器里还没有网证。", "There is no credential in this browser yet."},
+	"js.no-wallet.next":  {"先申领网证。", "Apply for your credential first."},
+
+	"js.crypto.wrong-password":      {"口令不对。", "Wrong password."},
+	"js.crypto.wrong-password.next": {"请再输入一次 8 位网证口令。", "Enter your 8-digit password again."},
+	"js.crypto.no-key":              {"这个浏览器里没有网证的密钥。", "This browser holds no credential key."},
+	"js.crypto.no-key.next":         {"请在申领网证的浏览器中操作，或在“设置”中迁移到本设备。", "Use the browser you applied in, or move the credential to this device in Settings."},
+	"js.crypto.storage":             {"浏览器无法保存钱包数据。", "The browser cannot store the wallet's data."},
+	"js.crypto.storage.next":        {"请关闭无痕模式或释放存储空间后再试。", "Leave private browsing or free some space, then try again."},
+	"js.crypto.key-exists":          {"这个浏览器里已经有网证。", "This browser already holds a credential."},
+	"js.crypto.key-exists.next":     {"回到钱包首页查看。", "Go to the wallet's home to see it."},
+	"js.crypto.malformed":           {"钱包数据已损坏。", "The wallet's data is damaged."},
+	"js.crypto.malformed.next":      {"请在“设置”中找回网证。", "Recover your credential in Settings."},
+
+	"js.camera.denied":      {"无法使用摄像头。", "The camera cannot be used."},
+	"js.camera.denied.next": {"请在浏览器设置中允许本网站使用摄像头，然后再试。", "Allow this site to use the camera in the browser's settings, then try again."},
+
+	"err.network":           {"连不上网证服务。", "The service cannot be reached."},
+	"err.network.next":      {"请检查网络后再试。", "Check your connection and try again."},
+	"err.rate-limited":      {"操作太频繁。", "Too many requests."},
+	"err.rate-limited.next": {"请稍等一分钟再试。", "Wait a minute and try again."},
+}
