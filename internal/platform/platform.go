@@ -258,6 +258,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	web := webwallet.New(cfg.PublicURL, log)
+	// In development the wallet's pages offer the dev fixtures (a test
+	// document, the dev face check, the dev SMS outbox).
+	web.Dev = cfg.Dev
 	p.Server = &server.Server{
 		Proofing:   p.Proofing,
 		Passwords:  passwords,
@@ -281,7 +285,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,
-		Web:          webwallet.New(cfg.PublicURL, log),
+		Web:          web,
 	}
 	if p.Server.TrustedProxies, err = cfg.Proxies(); err != nil {
 		return nil, err

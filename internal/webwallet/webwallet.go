@@ -60,6 +60,10 @@ type Handler struct {
 	PublicURL string
 	// Log receives what a person's error page does not show.
 	Log *slog.Logger
+	// Dev makes the pages offer the development fixtures the platform
+	// serves under /dev/ in --dev mode: a test document from the dev
+	// document authority, the dev face check, the dev SMS outbox.
+	Dev bool
 
 	pages map[string]*template.Template
 }
@@ -142,6 +146,11 @@ type page struct {
 	// given to it in a JSON block (see static/wallet.js).
 	Script   string
 	Messages map[string]string
+	// Style is set when the page's script has its own style sheet,
+	// static/pages/<script>.css.
+	Style bool
+	// Dev is the Handler's Dev.
+	Dev bool
 }
 
 // T returns the message key in the page's language.
@@ -154,7 +163,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title i18n.Key
 	if err != nil {
 		return page{}, err
 	}
-	p := page{Lang: tag, HTMLLang: tag.String(), Care: careMode(r), CSRF: tok, Back: r.URL.RequestURI(), Title: title}
+	p := page{Lang: tag, HTMLLang: tag.String(), Care: careMode(r), CSRF: tok, Back: r.URL.RequestURI(), Title: title, Dev: h.Dev}
 	p.Sections = sections
 	if p.Care {
 		p.Sections = mainSections
@@ -260,6 +269,8 @@ var scriptPrefixes = []string{"js.", "err."}
 // messages under prefixes (and the shared ones).
 func (p *page) withScript(script string, prefixes ...string) {
 	p.Script = script
+	_, err := fs.Stat(staticFiles, "static/pages/"+script+".css")
+	p.Style = err == nil
 	p.Messages = i18n.Messages(p.Lang, append(append([]string(nil), scriptPrefixes...), prefixes...)...)
 }
 
