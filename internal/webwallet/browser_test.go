@@ -165,6 +165,10 @@ func TestPagesInBrowser(t *testing.T) {
 	tr := watch(t, bctx, srv.URL, damaged)
 	sh := &shots{t: t}
 	runs := 0
+	// perPage counts, for each path, its views and the violations of each
+	// impact axe-core found on them (the report at the end).
+	type tally struct{ views, minor, moderate, serious, critical int }
+	perPage := map[string]*tally{}
 	for _, lang := range []string{"zh-CN", "en"} {
 		for _, care := range []bool{false, true} {
 			careValue := ""
@@ -208,6 +212,24 @@ func TestPagesInBrowser(t *testing.T) {
 						t.Errorf("%s: axe-core: %s", name, v)
 						failed = true
 					}
+					tl := perPage[path]
+					if tl == nil {
+						tl = &tally{}
+						perPage[path] = tl
+					}
+					tl.views++
+					for _, v := range vs {
+						switch v.Impact {
+						case "minor":
+							tl.minor++
+						case "moderate":
+							tl.moderate++
+						case "serious":
+							tl.serious++
+						case "critical":
+							tl.critical++
+						}
+					}
 					runs++
 					if width == 1280 {
 						reached, ids, err := tabOrder(ctx, st.Controls)
@@ -242,6 +264,12 @@ func TestPagesInBrowser(t *testing.T) {
 		}
 	}
 	t.Logf("axe-core %s ran on %d page views", browsertest.AxeVersion, runs)
+	for _, path := range append(pagePaths(), damaged) {
+		if tl := perPage[path]; tl != nil {
+			t.Logf("axe-core on %s: %d views; violations critical %d, serious %d, moderate %d, minor %d",
+				path, tl.views, tl.critical, tl.serious, tl.moderate, tl.minor)
+		}
+	}
 	tr.check(t)
 	t.Logf("the browser received %d pages, each with the CSP", tr.pages)
 }
