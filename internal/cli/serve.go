@@ -122,6 +122,7 @@ func run(ctx context.Context, env Env, cfg config.Config, ln net.Listener) error
 		mode = " in development mode (dev authorities are running and trusted)"
 	}
 	fmt.Fprintf(env.Stdout, "netid listening on %s (%s, data %s)%s\n", cfg.PublicURL, db, cfg.DataDir, mode)
+	fmt.Fprintf(env.Stdout, "web wallet: %s/wallet\n", strings.TrimSuffix(cfg.PublicURL, "/"))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
