@@ -78,7 +78,7 @@
 // Controls carry ids starting with "step-" (one step is shown at a time);
 // the tests drive the steps by them.
 
-import { api, t, el, busy, showError, clearError, errorText, ApiError, wc } from "./wallet.js";
+import { api, t, has, el, busy, showError, clearError, errorText, ApiError, wc } from "./wallet.js";
 import * as pw from "./password.js";
 
 // The steps' look, shared by every page that shows them.
@@ -264,7 +264,7 @@ function call(ctx, method, sub, body) {
 function frame(box, name, title, ...lines) {
   const h = el("h2", { id: "step-" + name + "-h", tabindex: "-1" }, title);
   const alert = el("div", { id: "step-error", class: "error", role: "alert", tabindex: "-1", hidden: true });
-  const sec = el("section", { class: "card step", id: "step-" + name, "aria-labelledby": h.id }, h,
+  const sec = el("section", { class: "card step", id: "step-" + name + "-step", "aria-labelledby": h.id }, h,
     ...lines.map((l) => el("p", {}, l)), alert);
   box.replaceChildren(sec);
   h.focus();
@@ -281,13 +281,17 @@ function button(id, label, attrs = {}) {
   return el("button", { id, type: "submit", ...attrs }, label);
 }
 
-// fail shows err in the step's alert box; next replaces the general next
-// step where the step knows better what to do. A terminal error is
-// rethrown.
-function fail(alert, err, next) {
+// fail shows err in the step's alert box; advice {what, next} replaces
+// the general words where the step knows better what happened and what to
+// do. A terminal error is rethrown.
+function fail(alert, err, advice) {
   if (isTerminal(err)) throw err;
-  if (next) {
-    const { what } = errorText(err);
+  if (advice) {
+    // The catalogue's text for the problem if it has one, else the
+    // step's own.
+    const own = err instanceof ApiError && has("err." + err.slug);
+    const what = own || !advice.what ? errorText(err).what : advice.what;
+    const next = advice.next;
     const rem = err instanceof ApiError && err.problem && Number.isInteger(err.problem.remaining_attempts)
       ? t("js.error.remaining", err.problem.remaining_attempts) + " " : "";
     alert.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, rem + next));
@@ -316,13 +320,13 @@ function run(box, build) {
       box.replaceChildren();
       resolve(view);
     };
-    const attempt = async (form, fn, next) => {
+    const attempt = async (form, fn, advice) => {
       if (alert) clearError(alert);
       try {
         await busy(form, fn);
       } catch (err) {
         try {
-          fail(alert, err, typeof next === "function" ? next(err) : next);
+          fail(alert, err, typeof advice === "function" ? advice(err) : advice);
         } catch (terminal) {
           box.replaceChildren();
           reject(terminal);
@@ -446,6 +450,10 @@ async function captureFrame(video) {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
+// FACE_FAILED are the answers of a face check that did not pass, which a
+// new picture may mend.
+const FACE_FAILED = new Set(["face-mismatch", "not-live", "liveness-binding-mismatch", "liveness-attestation-expired"]);
+
 export function face(box, ctx) {
   return run(box, ({ done, attempt, setAlert }) => {
     const { sec, alert } = frame(box, "face", t("js.steps.face.title"), t("js.steps.face.intro"));
@@ -495,7 +503,7 @@ export function face(box, ctx) {
         stop();
         ctx.view = view;
         done(view);
-      }, t("js.steps.face.retry"));
+      }, (err) => err instanceof ApiError && FACE_FAILED.has(err.slug) ? { what: t("js.steps.face.failed"), next: t("js.steps.face.retry") } : null);
     });
     sec.append(form);
     // The camera stops when the person leaves the page.
@@ -554,9 +562,9 @@ export function phone(box, ctx, { linked = false } = {}) {
       }, (err) => {
         if (!(err instanceof ApiError)) return null;
         switch (err.slug) {
-          case "wrong-code": return t("js.steps.phone.wrong.next");
+          case "wrong-code": return { what: t("js.steps.phone.wrong"), next: t("js.steps.phone.wrong.next") };
           case "code-expired": case "code-used": case "code-attempts-exhausted": case "no-code":
-            return t("js.steps.phone.again.next");
+            return { next: t("js.steps.phone.again.next") };
         }
         return null;
       });
