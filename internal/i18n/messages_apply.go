@@ -12,7 +12,6 @@ var applyMessages = map[Key]entry{
 	"apply.choose":                              {"选择证件", "Choose your document"},
 	"apply.choose.legend":                       {"用哪种证件申领？", "Which document do you apply with?"},
 	"apply.choose.minors":                       {"未满 14 周岁的儿童由监护人在自己的网证钱包中代为申领；14 至 17 周岁需要监护人确认。", "A guardian applies for a child under 14 from their own wallet; applicants aged 14 to 17 need their guardian's confirmation."},
-	"apply.start":                               {"开始申领", "Start"},
 	"apply.progress":                            {"申领步骤", "Steps of the application"},
 	"apply.step.document":                       {"证件", "Document"},
 	"apply.step.relationship":                   {"监护关系", "Guardian"},

@@ -262,7 +262,7 @@ func TestApplyPageAdult(t *testing.T) {
 	applyVisible(b, "the document types", "choose")
 	applyAxe(b, "the choice of document")
 	began := time.Now()
-	b.Do("choosing the resident ID card", chromedp.Click(chromedp.ID("type-resident_id_card")), chromedp.Click(chromedp.ID("start")))
+	b.Do("choosing the resident ID card", chromedp.Click(chromedp.ID("type-resident_id_card")))
 	applyVisible(b, "the document step", "step-chip-file")
 	applyAxe(b, "the document step")
 	applyUpload(b, chip)
@@ -358,7 +358,7 @@ func TestApplyPageMinorWaitsForGuardian(t *testing.T) {
 	c.Go("/wallet/apply")
 	applyVisible(c, "the document types", "choose")
 	applyAxe(c, "the choice of document (en)")
-	c.Do("starting", chromedp.Click(chromedp.ID("start")))
+	c.Do("choosing the resident ID card", chromedp.Click(chromedp.ID("type-resident_id_card")))
 	applyVisible(c, "the test document form", "step-mint")
 	applyAxe(c, "the document step with the test document (en)")
 	c.Do("making a test document", chromedp.SendKeys(chromedp.ID("step-mint-name"), "测试少年"),

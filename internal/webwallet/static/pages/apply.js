@@ -23,10 +23,12 @@ const GUARDIAN_POLL_MS = 3000;
 // The sections the page shows one at a time (besides the step box).
 const PANELS = ["have", "choose", "waiting", "device", "done", "ended"];
 
-function only(id) {
+// only shows panel id; its heading takes the focus (so that a screen
+// reader says where the person is) unless the page just opened.
+function only(id, focus = true) {
   for (const p of PANELS) show(p, p === id);
   if (id !== null && id !== "step") box.replaceChildren();
-  const h = id && $(id + "-h");
+  const h = focus && id && $(id + "-h");
   if (h) h.focus();
 }
 
@@ -328,7 +330,7 @@ function fromLink() {
 async function main() {
   const linked = fromLink();
   if (await profile()) {
-    only("have");
+    only("have", false);
     return;
   }
   let app = linked;
@@ -338,19 +340,22 @@ async function main() {
     await drive(app);
     return;
   }
-  choose();
+  choose(false);
 }
 
-function choose() {
+// choose offers the seven document types: each is a button that starts
+// the application with its type.
+function choose(focus = true) {
   hideProgress();
-  only("choose");
+  only("choose", focus);
   const form = $("choose");
   form.onsubmit = (e) => {
     e.preventDefault();
     clearError("error");
-    const type = form.querySelector("input[name=type]:checked");
+    const type = e.submitter && e.submitter.value;
+    if (!type) return;
     busy(form, async () => {
-      const app = await start(type.value);
+      const app = await start(type);
       await drive(app);
     }).catch((err) => showError("error", err));
   };
