@@ -112,8 +112,7 @@ func applyNoPrivateKey(t *testing.T, sent []pagetest.Sent) {
 	t.Helper()
 	token := regexp.MustCompile(`[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}`)
 	var look func(where string, v any, depth int)
-	var text func(where, s string, depth int)
-	text = func(where, s string, depth int) {
+	text := func(where, s string, depth int) {
 		if depth > 16 {
 			return
 		}
