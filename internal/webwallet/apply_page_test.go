@@ -446,3 +446,30 @@ func TestApplyPageFromGuardianLink(t *testing.T) {
 	applyVisible(c, "the result", "done")
 	applyCheckIssued(c, child.Password, applyShownWanghao(c))
 }
+
+// Without --dev the platform offers a browser no face check provider:
+// the face step says so, with what to do instead, and offers no capture.
+func TestApplyStepsFaceWithoutProvider(t *testing.T) {
+	e := pagetest.New(t)
+	b := e.Open(t)
+	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
+	b.Go("/wallet/apply")
+	applyVisible(b, "the document types", "choose")
+	pagetest.Eval[bool](b, `
+		const steps = await import("/wallet/static/steps.js");
+		document.getElementById("choose").hidden = true;
+		steps.face(document.getElementById("step"), { app: { id: "a", token: "t" }, view: { state: "face", face_challenge: "c" }, dev: false });
+		return true;`, nil)
+	applyVisible(b, "the notice", "step-face-none")
+	said, err := b.Text("#step-face-none")
+	if err != nil {
+		b.Fail("reading the notice", err)
+	}
+	if !strings.Contains(said, "无法进行刷脸核验") || !strings.Contains(said, "netid wallet apply") {
+		t.Errorf("the notice says %q", said)
+	}
+	if n := pagetest.Eval[int](b, `return document.querySelectorAll("#step-face-start, #step-face-capture, video").length;`, nil); n != 0 {
+		t.Errorf("the step offers %d camera controls without a provider", n)
+	}
+	applyAxe(b, "the face step without a provider")
+}

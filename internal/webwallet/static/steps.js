@@ -341,10 +341,33 @@ function run(box, build) {
   });
 }
 
+// advise returns a step's advice for the problems in table (slug →
+// [what, next]).
+function advise(table) {
+  return (err) => {
+    const a = err instanceof ApiError && table[err.slug];
+    return a ? { what: a[0], next: a[1] } : null;
+  };
+}
+
 // ---- document ----
 
 const TYPES = ["resident_id_card", "hk_macau_residence_permit", "taiwan_residence_permit",
   "hk_macau_travel_permit", "taiwan_travel_permit", "foreign_permanent_residence_id", "passport"];
+
+function chipAdvice() {
+  const unverifiable = [t("js.steps.document.unverifiable"), t("js.steps.document.unverifiable.next")];
+  return advise({
+    "guardian-required": [t("js.steps.document.under14"), t("js.steps.document.under14.next")],
+    "document-expired": [t("js.steps.document.expired"), t("js.steps.document.expired.next")],
+    "document-type-mismatch": [t("js.steps.error.type-mismatch"), t("js.steps.error.type-mismatch.next")],
+    "malformed-chip-data": [t("js.steps.error.bad-chip"), t("js.steps.error.bad-chip.next")],
+    "chip-signature-invalid": unverifiable,
+    "chip-data-altered": unverifiable,
+    "untrusted-document-signer": unverifiable,
+    "document-signer-certificate-invalid": unverifiable,
+  });
+}
 
 export function document_(box, ctx, { submit = true, documentType } = {}) {
   return run(box, ({ done, attempt, setAlert }) => {
@@ -370,7 +393,7 @@ export function document_(box, ctx, { submit = true, documentType } = {}) {
     const upload = el("form", { id: "step-chip-form" }, file.wrap, el("p", {}, button("step-chip-submit", t("js.steps.document.upload"), { class: "primary" })));
     upload.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      attempt(upload, async () => use(await readChip(file.input.files[0])));
+      attempt(upload, async () => use(await readChip(file.input.files[0])), chipAdvice());
     });
     sec.append(upload);
     if (ctx.dev && TYPES.includes(want)) {
@@ -385,7 +408,7 @@ export function document_(box, ctx, { submit = true, documentType } = {}) {
         el("p", {}, button("step-mint", t("js.steps.document.dev.make"))));
       mint.addEventListener("submit", (ev) => {
         ev.preventDefault();
-        attempt(mint, async () => use(await mintTestDocument(want, name.input.value.trim(), birth.input.value, sex.value)));
+        attempt(mint, async () => use(await mintTestDocument(want, name.input.value.trim(), birth.input.value, sex.value)), chipAdvice());
       });
       sec.append(mint);
     }
@@ -542,7 +565,10 @@ export function phone(box, ctx, { linked = false } = {}) {
     };
     send.addEventListener("submit", (e) => {
       e.preventDefault();
-      attempt(send, sendTo);
+      attempt(send, sendTo, advise({
+        "invalid-phone": [t("js.steps.phone.invalid"), t("js.steps.phone.invalid.next")],
+        "phone-not-linked": [t("js.steps.phone.unlinked"), t("js.steps.phone.unlinked.next")],
+      }));
     });
     if (ctx.dev) {
       const out = el("output", { id: "step-dev-code", for: "step-dev-sms" });
@@ -628,7 +654,10 @@ export function password(box, ctx, { current = false } = {}) {
         ctx.password = value;
         ctx.view = view;
         done(view);
-      }).finally(() => { submit.disabled = !ok(); });
+      }, advise({
+        "weak-password": [t("js.steps.password.weak"), t("js.steps.password.weak.next")],
+        "wrong-password": [t("js.steps.password.wrong"), t("js.steps.password.wrong.next")],
+      })).finally(() => { submit.disabled = !ok(); });
     });
     sec.append(form);
   });
