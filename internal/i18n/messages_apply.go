@@ -36,6 +36,8 @@ var applyMessages = map[Key]entry{
 	"apply.device.text":                         {"将在这个浏览器中生成网证的密钥（密钥不会离开本设备），并领取网证。", "This browser makes the credential's key (it never leaves this device) and receives the credential."},
 	"apply.device.password":                     {"网证口令", "Credential password"},
 	"apply.device.password.hint":                {"您在申领中设置的 8 位口令，用来加密保存本设备上的网证。", "The 8-digit password you set in this application; it locks the credential on this device."},
+	"apply.device.wrong":                        {"这不是这次申领设置的口令。", "That is not the password set in this application."},
+	"apply.device.wrong.next":                   {"请输入申领时设置的 8 位网证口令。", "Enter the 8-digit credential password you set when applying."},
 	"apply.device.go":                           {"启用网证", "Use the credential here"},
 	"apply.device.bound":                        {"领到的网证没有绑定这个浏览器的密钥。", "The credential received is not bound to this browser's key."},
 	"apply.device.bound.next":                   {"请重新申领；如果一直如此，请联系客服。", "Apply again; if this keeps happening, contact the help line."},

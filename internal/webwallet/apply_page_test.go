@@ -393,6 +393,9 @@ func TestApplyPageMinorWaitsForGuardian(t *testing.T) {
 	applyAxe(c, "the device step asking the password (en)")
 	c.Do("a wrong password", chromedp.SendKeys(chromedp.ID("device-pw"), "96385274"), chromedp.Click(chromedp.ID("device-go")))
 	applyVisible(c, "the wrong password's error", "device-error")
+	if said, _ := c.Text("#device-error"); !strings.Contains(said, "Enter the 8-digit credential password") || !strings.Contains(said, "tries left") {
+		c.Fail("the wrong password's error", fmt.Errorf("it says %q", said))
+	}
 	c.Do("the right password", chromedp.SendKeys(chromedp.ID("device-pw"), applyErase), chromedp.SendKeys(chromedp.ID("device-pw"), minor.Password),
 		chromedp.Click(chromedp.ID("device-go")))
 	applyVisible(c, "the result", "done")

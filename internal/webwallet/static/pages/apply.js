@@ -8,7 +8,7 @@
 // makes the device key and the batch keys, proves them, receives the
 // credential and keeps it sealed under the 口令.
 import {
-  $, show, t, el, api, busy, showError, clearError, ApiError,
+  $, show, t, has, el, api, busy, showError, clearError, ApiError,
   profile, pending, savePending, clearPending, saveIssued, wc,
 } from "../wallet.js";
 import * as steps from "../steps.js";
@@ -254,6 +254,14 @@ function device(app, ctx, view) {
       }
       if (!got && steps.isTerminal(err)) {
         drive(app).catch((e) => showError("error", e));
+        return;
+      }
+      if (err instanceof ApiError && err.slug === "wrong-password" && !has("err.wrong-password")) {
+        const left = err.problem && Number.isInteger(err.problem.remaining_attempts) ? t("js.error.remaining", err.problem.remaining_attempts) + " " : "";
+        const box = $("device-error");
+        box.replaceChildren(el("p", { class: "what" }, t("apply.device.wrong")), el("p", { class: "next" }, left + t("apply.device.wrong.next")));
+        box.hidden = false;
+        box.focus();
         return;
       }
       showError("device-error", err);
