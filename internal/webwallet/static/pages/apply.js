@@ -166,28 +166,27 @@ async function drive(app) {
 // waitForGuardian polls until the application leaves the guardian state.
 function waitForGuardian(app) {
   only("waiting");
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let timer = null;
+    let over = false;
+    const finish = () => {
+      over = true;
+      clearTimeout(timer);
+      $("waiting-check").onclick = null;
+      resolve(); // drive reads where the application went
+    };
     const check = async () => {
       clearTimeout(timer);
       try {
         const v = await api("GET", "/v1/applications/" + encodeURIComponent(app.id), { token: app.token });
-        if (v.state !== "guardian") {
-          $("waiting-check").onclick = null;
-          resolve();
-          return;
-        }
+        if (v.state !== "guardian") return finish();
       } catch (err) {
-        if (err instanceof ApiError && err.slug !== "network") {
-          $("waiting-check").onclick = null;
-          resolve(); // drive reads the end
-          return;
-        }
+        if (err instanceof ApiError && err.slug !== "network") return finish();
         // Offline for a moment: try again later.
       }
-      timer = setTimeout(check, GUARDIAN_POLL_MS);
+      if (!over) timer = setTimeout(check, GUARDIAN_POLL_MS);
     };
-    $("waiting-check").onclick = () => { check().catch(reject); };
+    $("waiting-check").onclick = () => { check(); };
     timer = setTimeout(check, GUARDIAN_POLL_MS);
   });
 }
