@@ -47,17 +47,17 @@ func shown(id string) string {
 	return fmt.Sprintf(`(() => { const e = document.getElementById(%q); return !!e && !e.hidden && e.getClientRects().length > 0; })()`, id)
 }
 
-// eidCode is the QR code the eID page drew, read back from the canvas's
-// pixels with the wallet's own decoder (static/qr.js on jsQR), and the
-// renewal it belongs to.
-type eidCode struct {
+// qrRead is a QR code a page drew on a canvas, read back from its pixels
+// with the wallet's own decoder (static/qr.js on jsQR), and the renewal
+// it belongs to (the canvas's data-seq, if any).
+type qrRead struct {
 	Seq  int    `json:"seq"`
 	Text string `json:"text"`
 }
 
-func eidReadQR(b *pagetest.Browser) eidCode {
+func holderPageReadQR(b *pagetest.Browser, canvas string) qrRead {
 	b.T.Helper()
-	return pagetest.Eval[eidCode](b, `
+	return pagetest.Eval[qrRead](b, `
 		if (typeof globalThis.jsQR !== "function") {
 			await new Promise((resolve, reject) => {
 				const s = document.createElement("script");
@@ -68,10 +68,10 @@ func eidReadQR(b *pagetest.Browser) eidCode {
 			});
 		}
 		const qr = await import("/wallet/static/qr.js");
-		const c = document.getElementById("qr");
+		const c = document.getElementById(args.canvas);
 		const seq = Number(c.dataset.seq || "0");
 		const text = qr.decodeImageData(c.getContext("2d").getImageData(0, 0, c.width, c.height));
-		return { seq, text: text || "" };`, nil)
+		return { seq, text: text || "" };`, map[string]any{"canvas": canvas})
 }
 
 // TestEIDCardPage: a holder adds the eID card from the chip data of their
@@ -129,12 +129,12 @@ func TestEIDCardPage(t *testing.T) {
 		t.Errorf("countdown %q", got)
 	}
 	holderPageAxe(t, b, "eid card and code zh")
-	first := eidReadQR(b)
+	first := holderPageReadQR(b, "qr")
 	if !strings.HasPrefix(first.Text, "NETIDEID1.") {
 		t.Fatalf("first code %q", first.Text)
 	}
 	b.WaitFor("the renewal", fmt.Sprintf(`Number(document.getElementById("qr").dataset.seq) > %d`, first.Seq))
-	second := eidReadQR(b)
+	second := holderPageReadQR(b, "qr")
 	if second.Seq <= first.Seq || !strings.HasPrefix(second.Text, "NETIDEID1.") || second.Text == first.Text {
 		t.Fatalf("after the renewal: code %d %q, before %d %q", second.Seq, second.Text, first.Seq, first.Text)
 	}
@@ -148,7 +148,7 @@ func TestEIDCardPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code := eidReadQR(b).Text
+	code := holderPageReadQR(b, "qr").Text
 	b.Do("checking the code at the hotel",
 		chromedp.Navigate(e.URL+"/verify/eid"),
 		chromedp.WaitVisible(chromedp.ID("submit")),

@@ -1,0 +1,141 @@
+package webwallet_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/webwallet/pagetest"
+)
+
+// guardianTeenWaiting takes a 14–17-year-old's application, naming
+// parent as guardian, to the state where it waits for the guardian.
+func guardianTeenWaiting(t *testing.T, e *pagetest.Env, parent pagetest.Wallet, age int) (pagetest.Applicant, api.StartedApplication) {
+	t.Helper()
+	today := document.Today(time.Now())
+	teen := pagetest.NewApplicantBorn(t, document.Date{Year: today.Year - age, Month: 1, Day: 10})
+	app := e.Start(teen)
+	if v := e.Walk(teen, app, "relationship"); v.Minor != "14_to_17" {
+		t.Fatalf("the teen's application: %+v", v)
+	}
+	ev, err := e.P.Server.Dev.Relationships.Attest(guardian.Claim{
+		Guardian: parent.Wanghao, ChildRef: guardian.ChildRef(app.ID, teen.Identity.Type, teen.Identity.Number), Relationship: "parent",
+	}, time.Now(), 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Call("PUT", "/v1/applications/"+app.ID+"/relationship", app.Token, map[string]any{"guardian": parent.Wanghao, "evidence": ev}, nil, http.StatusOK)
+	e.Walk(teen, app, "guardian")
+	return teen, app
+}
+
+// TestGuardianPage: in the guardian's browser, a 16-year-old's
+// application waiting for the guardian is confirmed with the guardian's
+// password (and another, in English, declined), and an application for a
+// 9-year-old is started on the guardian's page from the child's chip
+// data: the platform holds it on behalf of the guardian, past the
+// relationship evidence, and the page hands it to the child's device as a
+// link and its QR code. axe-core finds nothing above moderate, in Chinese
+// and English, at 360 px.
+func TestGuardianPage(t *testing.T) {
+	e := pagetest.New(t)
+	b := e.Open(t)
+	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
+	b.Go("/wallet/guardian")
+	b.WaitFor("the page without a wallet", shown("none"))
+	holderPageAxe(t, b, "guardian no wallet zh")
+	parent := b.Seed(pagetest.NewApplicant(t))
+	cred, err := e.P.Store.GetCredential(context.Background(), parent.CredentialID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A 16-year-old's application, confirmed.
+	_, app := guardianTeenWaiting(t, e, parent, 16)
+	b.Go("/wallet/guardian")
+	b.WaitFor("the application to confirm", shown("request-0"))
+	if got, _ := b.Text("#request-0"); !strings.Contains(got, "16 岁") || !strings.Contains(got, "居民身份证") || !strings.Contains(got, "*") {
+		t.Errorf("the application shows %q", got)
+	}
+	holderPageAxe(t, b, "guardian request zh")
+	b.Do("a wrong password", chromedp.SendKeys(chromedp.ID("request-0-password"), "11111111"), chromedp.Click(chromedp.ID("request-0-approve")))
+	b.WaitFor("the refusal", shown("request-0-error"))
+	holderPageClear(b, "request-0-password")
+	b.Do("confirming", chromedp.SendKeys(chromedp.ID("request-0-password"), parent.Password), chromedp.Click(chromedp.ID("request-0-approve")))
+	b.WaitFor("the confirmation", shown("request-0-done"))
+	var v api.Application
+	e.Call("GET", "/v1/applications/"+app.ID, app.Token, nil, &v, http.StatusOK)
+	if v.State != api.StateDevice {
+		t.Fatalf("after the guardian confirmed: %s", v.State)
+	}
+
+	// A 9-year-old's application, started here.
+	today := document.Today(time.Now())
+	child := pagetest.NewApplicantBorn(t, document.Date{Year: today.Year - 9, Month: 3, Day: 1})
+	chipFile := filepath.Join(t.TempDir(), "child-chip.json")
+	if err := os.WriteFile(chipFile, e.Chip(child), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.Do("applying for the child",
+		chromedp.SetUploadFiles(chromedp.ID("child-chip"), []string{chipFile}),
+		chromedp.SendKeys(chromedp.ID("child-password"), parent.Password),
+		chromedp.Click(chromedp.ID("child-submit")))
+	b.WaitFor("the hand-off", shown("handoff"))
+	holderPageAxe(t, b, "guardian hand-off zh")
+	link := pagetest.Eval[string](b, `return document.getElementById("handoff-link").href;`, nil)
+	u, err := url.Parse(link)
+	if err != nil || u.Path != "/wallet/apply" || !strings.HasPrefix(link, e.URL+"/") {
+		t.Fatalf("hand-off link %q", link)
+	}
+	frag, err := url.ParseQuery(u.Fragment)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, token := frag.Get("app"), frag.Get("token")
+	stored, err := e.P.Store.GetApplication(context.Background(), id)
+	if err != nil {
+		t.Fatalf("the handed-off application %q: %v", id, err)
+	}
+	if stored.GuardianID != cred.PersonID {
+		t.Errorf("the application's guardian is %q, want the guardian %q", stored.GuardianID, cred.PersonID)
+	}
+	e.Call("GET", "/v1/applications/"+id, token, nil, &v, http.StatusOK)
+	if v.State != api.StateFace || !v.OnBehalf || v.Minor != "under_14" || v.FaceImageHash == "" {
+		t.Errorf("the handed-off application: %+v", v)
+	}
+	// The QR code says the same link.
+	if got := holderPageReadQR(b, "handoff-qr").Text; got != link {
+		t.Errorf("the hand-off QR code says %q, the link %q", got, link)
+	}
+
+	// English: another application, declined.
+	_, app2 := guardianTeenWaiting(t, e, parent, 15)
+	b.Go("/wallet/guardian")
+	b.Do("switching to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
+	b.WaitFor("the application to confirm in English", shown("request-0"))
+	if got, _ := b.Text("#request-0"); !strings.Contains(got, "aged 15") {
+		t.Errorf("the application in English shows %q", got)
+	}
+	holderPageAxe(t, b, "guardian request en")
+	b.Do("declining", chromedp.SendKeys(chromedp.ID("request-0-password"), parent.Password), chromedp.Click(chromedp.ID("request-0-decline")))
+	b.WaitFor("the decline", shown("request-0-done"))
+	if got, _ := b.Text("#request-0-done"); !strings.Contains(got, "Declined") {
+		t.Errorf("after declining: %q", got)
+	}
+	stored, err = e.P.Store.GetApplication(context.Background(), app2.ID)
+	if err != nil || stored.State != storage.StateDeclined {
+		t.Fatalf("the declined application: %v %v", stored.State, err)
+	}
+	holderPageAxe(t, b, "guardian declined en")
+}
