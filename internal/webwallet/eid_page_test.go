@@ -3,6 +3,7 @@ package webwallet_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,9 +11,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/netid-project/netid/internal/browsertest"
+	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
+	"github.com/netid-project/netid/rp"
 )
 
 // holderPageAxe runs axe-core on what b shows and fails the test on any
@@ -30,6 +33,7 @@ func holderPageAxe(t *testing.T, b *pagetest.Browser, state string) {
 		t.Errorf("%s: axe-core: %s", state, v)
 	}
 	if len(bad) > 0 {
+		_ = os.MkdirAll(b.Shots, 0o755)
 		if shot, err := browsertest.Screenshot(b.Ctx, b.Shots, strings.ReplaceAll(state, " ", "_")); err == nil {
 			t.Logf("%s: screenshot %s", state, shot)
 		}
@@ -121,6 +125,13 @@ func TestEIDCardPage(t *testing.T) {
 	if got := pagetest.Eval[bool](b, `return (await wc.loadSealed("eid")).includes(args.name);`, map[string]any{"name": w.Identity.Name}); got {
 		t.Error("the card's record holds the name in plaintext")
 	}
+	// The usage password guards no disclosure of the credential but the
+	// offline code's.
+	if got := pagetest.Eval[[]string](b, `
+		const card = await wc.open("135790", await wc.loadSealed("eid"));
+		return card.offline.split("~").slice(1, -1).map((d) => JSON.parse(new TextDecoder().decode(wc.unb64url(d)))[1]);`, nil); len(got) != 1 || got[0] != "age_over_18" {
+		t.Errorf("the card keeps the disclosures %v", got)
+	}
 
 	// The QR code, renewed.
 	b.Do("showing the code", chromedp.Click(chromedp.ID("show-code")))
@@ -138,6 +149,34 @@ func TestEIDCardPage(t *testing.T) {
 	if second.Seq <= first.Seq || !strings.HasPrefix(second.Text, "NETIDEID1.") || second.Text == first.Text {
 		t.Fatalf("after the renewal: code %d %q, before %d %q", second.Seq, second.Text, first.Seq, first.Text)
 	}
+
+	// Full screen, and back.
+	b.Do("full screen", chromedp.Click(chromedp.ID("fullscreen")))
+	b.WaitFor("the code full screen", `(document.fullscreenElement && document.fullscreenElement.id === "code") || document.getElementById("code").classList.contains("enlarged")`)
+	b.Do("leaving full screen", chromedp.Click(chromedp.ID("fullscreen")))
+	b.WaitFor("the code back in the page", `!document.fullscreenElement && !document.getElementById("code").classList.contains("enlarged")`)
+
+	// The offline code: a presentation an offline verifier accepts with
+	// the relying-party SDK alone.
+	b.Do("the offline code", chromedp.Click(chromedp.ID("offline")))
+	b.WaitFor("the offline code drawn", `document.getElementById("code-kind").textContent.includes("离线")`)
+	offline := holderPageReadQR(b, "qr")
+	if !strings.HasPrefix(offline.Text, "NETIDEID1SD.") {
+		t.Fatalf("offline code %q", offline.Text)
+	}
+	v, err := rp.New(context.Background(), e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pres, err := eidverify.VerifyOffline(context.Background(), v, offline.Text, time.Now())
+	if err != nil {
+		t.Fatalf("the offline code: %v", err)
+	}
+	if pres.Claims["age_over_18"] != true || len(pres.Claims) != 1 {
+		t.Errorf("the offline code discloses %v", pres.Claims)
+	}
+	b.Do("back to the online code", chromedp.Click(chromedp.ID("offline")))
+	b.WaitFor("the online code drawn", `document.getElementById("code-kind").textContent.includes("在线")`)
 
 	// A hotel checks the code the page shows on the platform's verifier
 	// page.

@@ -122,6 +122,21 @@ async function disclosures(sdjwt) {
   return { payload, claims: out };
 }
 
+// reduced is the issued SD-JWT sdjwt with only the disclosures of the
+// top-level claims in names.
+async function reduced(sdjwt, names) {
+  const parts = sdjwt.split("~");
+  const { payload } = await disclosures(sdjwt);
+  const signed = new Set(Array.isArray(payload._sd) ? payload._sd : []);
+  let out = parts[0] + "~";
+  for (const d of parts.slice(1, -1)) {
+    const digest = wc.b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(d))));
+    const v = JSON.parse(new TextDecoder().decode(wc.unb64url(d)));
+    if (signed.has(digest) && Array.isArray(v) && v.length === 3 && names.includes(v[1])) out += d + "~";
+  }
+  return out;
+}
+
 function same(a, b) {
   if (typeof a !== "string" || typeof b !== "string" || a.length !== b.length) return false;
   let d = 0;
@@ -152,9 +167,10 @@ async function addCard() {
   const card = cardFromChip(secrets.chip);
   await checkHolder(secrets.credential, card.identity);
   card.credentialId = p.credentialId;
-  // The credential (its digests and the disclosures the card shows
-  // anyway) goes with the card, for the offline code.
-  card.credential = secrets.credential;
+  // For the offline code, the card keeps the credential reduced to the
+  // disclosure that code shows (age_over_18, which the card's birth date
+  // tells anyway): the usage password guards nothing the 网证口令 guards.
+  card.offline = await reduced(secrets.credential, OFFLINE_DISCLOSE);
   await wc.saveSealed(RECORD, await wc.seal(usage, card));
   $("add-form").reset();
   openedCard(card);
@@ -226,8 +242,8 @@ async function onlinePayload(p, keys) {
 }
 
 async function offlinePayload(p, keys) {
-  if (!current.credential || current.credentialId !== p.credentialId) throw new PageError("offline-stale");
-  const { payload } = await disclosures(current.credential);
+  if (!current.offline || current.credentialId !== p.credentialId) throw new PageError("offline-stale");
+  const { payload } = await disclosures(current.offline);
   let consent;
   if (payload.guardian_consent_required === true) {
     // An under-14 holder's code carries the guardian's consent for
@@ -239,7 +255,7 @@ async function offlinePayload(p, keys) {
     consent = st.statement;
   }
   const nonce = wc.b64url(crypto.getRandomValues(new Uint8Array(16)));
-  const code = PREFIX_OFFLINE + (await wc.present(current.credential, OFFLINE_DISCLOSE, keys, AUDIENCE_OFFLINE, nonce, { consent }));
+  const code = PREFIX_OFFLINE + (await wc.present(current.offline, OFFLINE_DISCLOSE, keys, AUDIENCE_OFFLINE, nonce, { consent }));
   if (code.length > MAX_OFFLINE) throw new PageError("offline-size");
   return code;
 }
