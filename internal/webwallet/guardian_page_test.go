@@ -14,9 +14,11 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
+	"github.com/netid-project/netid/rp"
 )
 
 // guardianTeenWaiting takes a 14–17-year-old's application, naming
@@ -117,6 +119,62 @@ func TestGuardianPage(t *testing.T) {
 	// The QR code says the same link.
 	if got := holderPageReadQR(b, "handoff-qr").Text; got != link {
 		t.Errorf("the hand-off QR code says %q, the link %q", got, link)
+	}
+
+	// The child's device goes on from the face check and holds the
+	// credential; the child is then the guardian's ward.
+	kid := e.Open(t)
+	kid.Do("a phone's width", chromedp.EmulateViewport(360, 800))
+	kid.Go("/wallet")
+	handed := api.StartedApplication{Application: api.Application{ID: id}, Token: token}
+	kid.Finish(child, handed, e.Walk(child, handed, "device"))
+
+	// The guardian sees the ward and their records, and consents ahead
+	// to in-person checks of the ward's eID card offline.
+	b.Go("/wallet/guardian")
+	b.WaitFor("the ward", shown("ward-0"))
+	if got, _ := b.Text("#ward-0"); !strings.Contains(got, "9 岁") || !strings.Contains(got, "未满十四周岁") {
+		t.Errorf("the ward shows %q", got)
+	}
+	b.Do("opening consent ahead", chromedp.Click(chromedp.CSS("#ward-0 summary")))
+	b.WaitFor("the consent form", shown("ward-0-ahead-password"))
+	holderPageAxe(t, b, "guardian ward zh")
+	b.Do("consenting to offline checks",
+		chromedp.SendKeys(chromedp.ID("ward-0-ahead-password"), parent.Password),
+		chromedp.Click(chromedp.ID("ward-0-ahead-submit")))
+	b.WaitFor("the consent given", shown("ward-0-ahead-done"))
+	b.Do("the ward's records", chromedp.Click(chromedp.ID("ward-0-history")))
+	b.WaitFor("the ward's records", shown("ward-history"))
+	if got, _ := b.Text("#ward-records"); !strings.Contains(got, "监护人已同意") {
+		t.Errorf("the ward's records: %q", got)
+	}
+	holderPageAxe(t, b, "guardian ward records zh")
+
+	// With that consent, the child's eID card shows an offline code an
+	// offline verifier accepts.
+	kid.Go("/wallet/eid")
+	kid.WaitFor("the form to add the card", shown("add-form"))
+	kid.Do("adding the child's card",
+		chromedp.SendKeys(chromedp.ID("add-password"), child.Password),
+		chromedp.SendKeys(chromedp.ID("add-usage"), "246801"),
+		chromedp.SendKeys(chromedp.ID("add-usage-again"), "246801"),
+		chromedp.Click(chromedp.ID("add-submit")))
+	kid.WaitFor("the child's card", shown("card"))
+	kid.Do("the code", chromedp.Click(chromedp.ID("show-code")))
+	kid.WaitFor("the code drawn", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
+	kid.Do("the offline code", chromedp.Click(chromedp.ID("offline")))
+	kid.WaitFor("the offline code drawn", `document.getElementById("code-kind").textContent.includes("离线")`)
+	code := holderPageReadQR(kid, "qr").Text
+	ver, err := rp.New(context.Background(), e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pres, err := eidverify.VerifyOffline(context.Background(), ver, code, time.Now())
+	if err != nil {
+		t.Fatalf("the child's offline code: %v", err)
+	}
+	if !pres.GuardianConsent {
+		t.Error("the child's offline code carries no guardian consent")
 	}
 
 	// English: another application, declined.
