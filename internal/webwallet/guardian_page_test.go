@@ -16,6 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
 	"github.com/netid-project/netid/rp"
@@ -44,12 +45,16 @@ func guardianTeenWaiting(t *testing.T, e *pagetest.Env, parent pagetest.Wallet, 
 
 // TestGuardianPage: in the guardian's browser, a 16-year-old's
 // application waiting for the guardian is confirmed with the guardian's
-// password (and another, in English, declined), and an application for a
-// 9-year-old is started on the guardian's page from the child's chip
-// data: the platform holds it on behalf of the guardian, past the
-// relationship evidence, and the page hands it to the child's device as a
-// link and its QR code. axe-core finds nothing above moderate, in Chinese
-// and English, at 360 px.
+// password (a wrong one refused; another application, in English,
+// declined), and an application for a 9-year-old is started on the
+// guardian's page from the child's chip data: the platform holds it on
+// behalf of the guardian, past the relationship evidence, and the page
+// hands it to the child's device as a link and its QR code. Once the
+// child's device holds the credential, the guardian sees the ward and
+// their records, consents ahead to offline in-person checks (the child's
+// offline eID code then carries that consent) and consents to a
+// platform's first use. axe-core finds nothing above moderate at each
+// state, in Chinese and English, at 360 px.
 func TestGuardianPage(t *testing.T) {
 	e := pagetest.New(t)
 	b := e.Open(t)
@@ -149,6 +154,39 @@ func TestGuardianPage(t *testing.T) {
 		t.Errorf("the ward's records: %q", got)
 	}
 	holderPageAxe(t, b, "guardian ward records zh")
+
+	// The child's first verification by a platform waits for the
+	// guardian, who consents on the page.
+	_, gameSecret, err := e.P.Registry.Register(context.Background(), relyingparty.Registration{
+		ID: "game-page", Name: "页面测试游戏", Category: storage.CategoryInternetService,
+		Domains: []string{"game-page.example"}, AllowedClaims: []string{"age_band"}, AuthMethod: storage.AuthClientSecret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var session api.VerificationCreated
+	e.Call("POST", "/v1/verifications", "basic game-page:"+gameSecret, map[string]any{"purpose": "防沉迷实名", "claims": []string{"age_band"}}, &session, http.StatusCreated)
+	if state := pagetest.Eval[string](kid, `
+		await wallet.holderApi("POST", "/v1/wallet/verifications/open", { body: { code: args.code } });
+		return (await wallet.holderApi("POST", "/v1/wallet/verifications/answer", { body: { code: args.code, decision: "approve" } })).state;`,
+		map[string]any{"code": session.Code}); state != "awaiting_guardian" {
+		t.Fatalf("the child's answer: %s", state)
+	}
+	b.Go("/wallet/guardian")
+	b.WaitFor("the first use waiting", shown("consent-0"))
+	if got, _ := b.Text("#consent-0"); !strings.Contains(got, "页面测试游戏") || !strings.Contains(got, "防沉迷实名") || !strings.Contains(got, "age_band") {
+		t.Errorf("the first use shows %q", got)
+	}
+	holderPageAxe(t, b, "guardian first use zh")
+	b.Do("consenting to the first use",
+		chromedp.SendKeys(chromedp.ID("consent-0-password"), parent.Password),
+		chromedp.Click(chromedp.ID("consent-0-approve")))
+	b.WaitFor("the consent given", shown("consent-0-done"))
+	var status api.VerificationStatus
+	e.Call("GET", "/v1/verifications/"+session.ID, "basic game-page:"+gameSecret, nil, &status, http.StatusOK)
+	if status.State != "approved" {
+		t.Fatalf("after the guardian's consent the session is %s", status.State)
+	}
 
 	// With that consent, the child's eID card shows an offline code an
 	// offline verifier accepts.
