@@ -19,7 +19,8 @@ import (
 )
 
 // holderPageAxe runs axe-core on what b shows and fails the test on any
-// violation above moderate, with a screenshot.
+// violation above moderate, or if the page scrolls sideways, with a
+// screenshot.
 func holderPageAxe(t *testing.T, b *pagetest.Browser, state string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.Ctx, 60*time.Second)
@@ -31,6 +32,10 @@ func holderPageAxe(t *testing.T, b *pagetest.Browser, state string) {
 	bad := browsertest.Above(vs, "moderate")
 	for _, v := range bad {
 		t.Errorf("%s: axe-core: %s", state, v)
+	}
+	if wide := pagetest.Eval[bool](b, `return document.documentElement.scrollWidth > document.documentElement.clientWidth;`, nil); wide {
+		t.Errorf("%s: the page scrolls sideways", state)
+		bad = append(bad, browsertest.Violation{})
 	}
 	if len(bad) > 0 {
 		_ = os.MkdirAll(b.Shots, 0o755)
@@ -241,4 +246,13 @@ func TestEIDCardPage(t *testing.T) {
 	if got, _ := b.Text("#checks"); !strings.Contains(got, "verified") {
 		t.Errorf("who checked it in English: %q", got)
 	}
+
+	// Care mode (关怀版).
+	b.Do("care mode", chromedp.Click(chromedp.ID("care")), chromedp.WaitReady(chromedp.CSS(`html.care footer`)))
+	b.WaitFor("the form to open the card in care mode", shown("open-form"))
+	b.Do("opening the card in care mode", chromedp.SendKeys(chromedp.ID("open-usage"), "135790"), chromedp.Click(chromedp.ID("open-submit")))
+	b.WaitFor("the card in care mode", shown("card"))
+	b.Do("showing the code in care mode", chromedp.Click(chromedp.ID("show-code")))
+	b.WaitFor("the code in care mode", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
+	holderPageAxe(t, b, "eid card and code en care")
 }
