@@ -213,6 +213,7 @@ function openedCard(card) {
   $("photo").src = photoURL;
   show("add", false);
   show("open", false);
+  show("replace");
   show("card");
   $("card-h").focus();
 }
