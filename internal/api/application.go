@@ -158,10 +158,11 @@ type Application struct {
 	OnBehalf bool `json:"on_behalf,omitempty"`
 	// FaceChallenge is set in StateFace.
 	FaceChallenge string `json:"face_challenge,omitempty"`
-	// FaceImageHash is set in StateFace of a re-proofing application: the
-	// SHA-256 (base64url) of the face image of the person's document
-	// chip, which the liveness attestation must name. An applicant reads
-	// it from their own chip instead.
+	// FaceImageHash is set in StateFace of a re-proofing application and
+	// of one a guardian started on a child's behalf (whose chip the
+	// guardian read): the SHA-256 (base64url) of the face image of the
+	// person's document chip, which the liveness attestation must name.
+	// An applicant reads it from their own chip instead.
 	FaceImageHash string `json:"face_image_hash,omitempty"`
 	// Actions are a recover application's choices in StateAction.
 	Actions []RecoverAction `json:"actions,omitempty"`

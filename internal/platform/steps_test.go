@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -274,7 +275,12 @@ func TestMinorUnder14(t *testing.T) {
 	if typ := rel(parent.wanghao, guardian.ChildRef("other-application", child.identity.Type, child.identity.Number)).problemType(t); typ != "relationship-mismatch" {
 		t.Fatalf("evidence for another application: %s", typ)
 	}
-	must(t, rel(parent.wanghao, ref), http.StatusOK)
+	must(t, rel(parent.wanghao, ref), http.StatusOK).json(t, &v)
+	// The child's device goes on from the face check without the chip the
+	// guardian read: the view names the face image the attestation must.
+	if sum := sha256.Sum256(child.face); v.State != "face" || v.FaceImageHash != base64.RawURLEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("after the relationship: state %s, face image hash %q", v.State, v.FaceImageHash)
+	}
 	h := e.issue(started, e.through(child, started, "device"))
 	if h.wanghao == parent.wanghao {
 		t.Fatal("child got the parent's 网号")

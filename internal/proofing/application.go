@@ -118,7 +118,10 @@ func (s *Service) view(a storage.Application, p person.Proofed) View {
 	switch a.State {
 	case storage.StateFace:
 		v.FaceChallenge = string(a.FaceChallenge)
-		if isReproof(a) {
+		// A re-proofing device, and a child's device going on with an
+		// application its guardian started with the child's chip, do not
+		// hold the chip whose face image the attestation must name.
+		if isReproof(a) || v.OnBehalf {
 			v.FaceImageHash = b64(p.FaceHash)
 		}
 	case storage.StateAction:

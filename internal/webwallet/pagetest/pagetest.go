@@ -389,7 +389,16 @@ type Wallet struct {
 func (b *Browser) Seed(a Applicant) Wallet {
 	b.T.Helper()
 	app := b.Env.Start(a)
-	v := b.Env.Walk(a, app, "device")
+	return b.Finish(a, app, b.Env.Walk(a, app, "device"))
+}
+
+// Finish makes and proves the device key (and the batch keys) of app,
+// which waits for them (v is its view in state device), in the browser,
+// and saves the wallet there with a's chip data as the Apply page does:
+// the browser then holds a's wallet. The browser must be on one of the
+// platform's pages.
+func (b *Browser) Finish(a Applicant, app api.StartedApplication, v api.Application) Wallet {
+	b.T.Helper()
 	type seeded struct {
 		Status int    `json:"status"`
 		Body   string `json:"body"`

@@ -1,0 +1,258 @@
+package webwallet_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/netid-project/netid/internal/browsertest"
+	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/relyingparty"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/webwallet/pagetest"
+	"github.com/netid-project/netid/rp"
+)
+
+// holderPageAxe runs axe-core on what b shows and fails the test on any
+// violation above moderate, or if the page scrolls sideways, with a
+// screenshot.
+func holderPageAxe(t *testing.T, b *pagetest.Browser, state string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, 60*time.Second)
+	defer cancel()
+	vs, err := browsertest.Axe(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", state, err)
+	}
+	bad := browsertest.Above(vs, "moderate")
+	for _, v := range bad {
+		t.Errorf("%s: axe-core: %s", state, v)
+	}
+	if wide := pagetest.Eval[bool](b, `return document.documentElement.scrollWidth > document.documentElement.clientWidth;`, nil); wide {
+		t.Errorf("%s: the page scrolls sideways", state)
+		bad = append(bad, browsertest.Violation{})
+	}
+	if len(bad) > 0 {
+		_ = os.MkdirAll(b.Shots, 0o755)
+		if shot, err := browsertest.Screenshot(b.Ctx, b.Shots, strings.ReplaceAll(state, " ", "_")); err == nil {
+			t.Logf("%s: screenshot %s", state, shot)
+		}
+	}
+}
+
+// holderPageClear empties the field id.
+func holderPageClear(b *pagetest.Browser, id string) {
+	b.T.Helper()
+	pagetest.Eval[bool](b, `document.getElementById(args.id).value = ""; return true;`, map[string]any{"id": id})
+}
+
+// shown is the JavaScript condition that the element id is shown.
+func shown(id string) string {
+	return fmt.Sprintf(`(() => { const e = document.getElementById(%q); return !!e && !e.hidden && e.getClientRects().length > 0; })()`, id)
+}
+
+// qrRead is a QR code a page drew on a canvas, read back from its pixels
+// with the wallet's own decoder (static/qr.js on jsQR), and the renewal
+// it belongs to (the canvas's data-seq, if any).
+type qrRead struct {
+	Seq  int    `json:"seq"`
+	Text string `json:"text"`
+}
+
+func holderPageReadQR(b *pagetest.Browser, canvas string) qrRead {
+	b.T.Helper()
+	return pagetest.Eval[qrRead](b, `
+		if (typeof globalThis.jsQR !== "function") {
+			await new Promise((resolve, reject) => {
+				const s = document.createElement("script");
+				s.src = "/wallet/static/vendor/jsqr/jsQR.js";
+				s.onload = resolve;
+				s.onerror = reject;
+				document.head.append(s);
+			});
+		}
+		const qr = await import("/wallet/static/qr.js");
+		const c = document.getElementById(args.canvas);
+		const seq = Number(c.dataset.seq || "0");
+		const text = qr.decodeImageData(c.getContext("2d").getImageData(0, 0, c.width, c.height));
+		return { seq, text: text || "" };`, map[string]any{"canvas": canvas})
+}
+
+// TestEIDCardPage: a holder adds the eID card from the chip data of their
+// application with the credential password and a usage password, opens
+// it (attributes and photo), shows its QR code, which renews; the code
+// read from the page's pixels is accepted by the platform's verifier page
+// for a hotel, and the check then shows under "who checked it". A wrong
+// usage password is refused with a message; axe-core finds nothing above
+// moderate at each state, in Chinese and in English, at 360 px.
+func TestEIDCardPage(t *testing.T) {
+	e := pagetest.New(t)
+	b := e.Open(t)
+	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
+	b.Go("/wallet/eid")
+	b.WaitFor("the page without a wallet", shown("none"))
+	holderPageAxe(t, b, "eid no wallet zh")
+	w := b.Seed(pagetest.NewApplicant(t))
+
+	// A short renewal period, read by the page from its address.
+	const page = "/wallet/eid?renew=2"
+	b.Go(page)
+	b.WaitFor("the form to add the card", shown("add-form"))
+	holderPageAxe(t, b, "eid add zh")
+
+	// The usage passwords must agree.
+	b.Do("adding with differing usage passwords",
+		chromedp.SendKeys(chromedp.ID("add-password"), w.Password),
+		chromedp.SendKeys(chromedp.ID("add-usage"), "135790"),
+		chromedp.SendKeys(chromedp.ID("add-usage-again"), "135791"),
+		chromedp.Click(chromedp.ID("add-submit")))
+	b.WaitFor("the mismatch message", shown("add-error"))
+	if got, _ := b.Text("#add-error"); !strings.Contains(got, "两次输入的使用密码不一致") {
+		t.Errorf("add error %q", got)
+	}
+	holderPageClear(b, "add-usage-again")
+	b.Do("adding the card",
+		chromedp.SendKeys(chromedp.ID("add-usage-again"), "135790"),
+		chromedp.Click(chromedp.ID("add-submit")))
+	b.WaitFor("the card", shown("card"))
+	attrs, _ := b.Text("#attrs")
+	for _, want := range []string{w.Identity.Name, w.Identity.Number, w.Identity.Address, "居民身份证", "男", "2020-01-01 – 2040-01-01"} {
+		if !strings.Contains(attrs, want) {
+			t.Errorf("the card shows %q, without %q", attrs, want)
+		}
+	}
+	b.WaitFor("the photo", `(() => { const i = document.getElementById("photo"); return i.src.startsWith("blob:") && i.complete && i.naturalWidth > 0; })()`)
+	if got := pagetest.Eval[bool](b, `return (await wc.loadSealed("eid")).includes(args.name);`, map[string]any{"name": w.Identity.Name}); got {
+		t.Error("the card's record holds the name in plaintext")
+	}
+	// The usage password guards no disclosure of the credential but the
+	// offline code's.
+	if got := pagetest.Eval[[]string](b, `
+		const card = await wc.open("135790", await wc.loadSealed("eid"));
+		return card.offline.split("~").slice(1, -1).map((d) => JSON.parse(new TextDecoder().decode(wc.unb64url(d)))[1]);`, nil); len(got) != 1 || got[0] != "age_over_18" {
+		t.Errorf("the card keeps the disclosures %v", got)
+	}
+
+	// The QR code, renewed.
+	b.Do("showing the code", chromedp.Click(chromedp.ID("show-code")))
+	b.WaitFor("the code", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
+	if got, _ := b.Text("#countdown"); !strings.Contains(got, "秒后更新") {
+		t.Errorf("countdown %q", got)
+	}
+	holderPageAxe(t, b, "eid card and code zh")
+	first := holderPageReadQR(b, "qr")
+	if !strings.HasPrefix(first.Text, "NETIDEID1.") {
+		t.Fatalf("first code %q", first.Text)
+	}
+	b.WaitFor("the renewal", fmt.Sprintf(`Number(document.getElementById("qr").dataset.seq) > %d`, first.Seq))
+	second := holderPageReadQR(b, "qr")
+	if second.Seq <= first.Seq || !strings.HasPrefix(second.Text, "NETIDEID1.") || second.Text == first.Text {
+		t.Fatalf("after the renewal: code %d %q, before %d %q", second.Seq, second.Text, first.Seq, first.Text)
+	}
+
+	// Full screen, and back.
+	b.Do("full screen", chromedp.Click(chromedp.ID("fullscreen")))
+	b.WaitFor("the code full screen", `(document.fullscreenElement && document.fullscreenElement.id === "code") || document.getElementById("code").classList.contains("enlarged")`)
+	b.Do("leaving full screen", chromedp.Click(chromedp.ID("fullscreen")))
+	b.WaitFor("the code back in the page", `!document.fullscreenElement && !document.getElementById("code").classList.contains("enlarged")`)
+
+	// The offline code: a presentation an offline verifier accepts with
+	// the relying-party SDK alone.
+	b.Do("the offline code", chromedp.Click(chromedp.ID("offline")))
+	b.WaitFor("the offline code drawn", `document.getElementById("code-kind").textContent.includes("离线")`)
+	offline := holderPageReadQR(b, "qr")
+	if !strings.HasPrefix(offline.Text, "NETIDEID1SD.") {
+		t.Fatalf("offline code %q", offline.Text)
+	}
+	v, err := rp.New(context.Background(), e.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pres, err := eidverify.VerifyOffline(context.Background(), v, offline.Text, time.Now())
+	if err != nil {
+		t.Fatalf("the offline code: %v", err)
+	}
+	if pres.Claims["age_over_18"] != true || len(pres.Claims) != 1 {
+		t.Errorf("the offline code discloses %v", pres.Claims)
+	}
+	b.Do("back to the online code", chromedp.Click(chromedp.ID("offline")))
+	b.WaitFor("the online code drawn", `document.getElementById("code-kind").textContent.includes("在线")`)
+
+	// A hotel checks the code the page shows on the platform's verifier
+	// page.
+	hotel, secret, err := e.P.Registry.Register(context.Background(), relyingparty.Registration{
+		ID: "hotel-page", Name: "页面测试酒店", Category: storage.CategoryInPerson, LegalBasis: "hotel: 《旅馆业治安管理办法》第六条",
+		Domains: []string{"hotel-page.example"}, AllowedClaims: []string{"name", "photo", "document_number"}, AuthMethod: storage.AuthClientSecret,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := holderPageReadQR(b, "qr").Text
+	b.Do("checking the code at the hotel",
+		chromedp.Navigate(e.URL+"/verify/eid"),
+		chromedp.WaitVisible(chromedp.ID("submit")),
+		chromedp.SendKeys(chromedp.ID("client_id"), hotel.ID),
+		chromedp.SendKeys(chromedp.ID("client_secret"), secret),
+		chromedp.SetValue(chromedp.ID("payload"), code),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("verdict")))
+	if got, _ := b.Text("#verdict"); !strings.Contains(got, "核验通过") {
+		errText, _ := b.Text("#error")
+		t.Fatalf("the verifier says %q (%s)", got, errText)
+	}
+
+	// Who checked it; and the card stays locked until its password.
+	b.Go(page)
+	b.WaitFor("the check in the list", `document.getElementById("check-list").textContent.includes("页面测试酒店")`)
+	if got, _ := b.Text("#check-list"); !strings.Contains(got, "核验通过") {
+		t.Errorf("who checked it: %q", got)
+	}
+	b.WaitFor("the form to open the card", shown("open-form"))
+	if got := pagetest.Eval[bool](b, `return !document.getElementById("card").hidden;`, nil); got {
+		t.Fatal("the card is shown before its usage password")
+	}
+	b.Do("a wrong usage password", chromedp.SendKeys(chromedp.ID("open-usage"), "000000"), chromedp.Click(chromedp.ID("open-submit")))
+	b.WaitFor("the refusal", shown("open-error"))
+	if got, _ := b.Text("#open-error"); !strings.Contains(got, "使用密码不对") {
+		t.Errorf("wrong usage password: %q", got)
+	}
+	holderPageAxe(t, b, "eid wrong password zh")
+
+	// English.
+	b.Do("switching to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
+	b.WaitFor("the page in English", shown("open-form"))
+	b.Do("a wrong usage password in English", chromedp.SendKeys(chromedp.ID("open-usage"), "999999"), chromedp.Click(chromedp.ID("open-submit")))
+	b.WaitFor("the refusal in English", shown("open-error"))
+	if got, _ := b.Text("#open-error"); !strings.Contains(got, "Wrong usage password") {
+		t.Errorf("wrong usage password in English: %q", got)
+	}
+	holderPageAxe(t, b, "eid wrong password en")
+	holderPageClear(b, "open-usage")
+	b.Do("opening the card",
+		chromedp.SendKeys(chromedp.ID("open-usage"), "135790"),
+		chromedp.Click(chromedp.ID("open-submit")))
+	b.WaitFor("the card in English", shown("card"))
+	if got, _ := b.Text("#attrs"); !strings.Contains(got, w.Identity.Number) || !strings.Contains(got, "Resident ID card") {
+		t.Errorf("the card in English: %q", got)
+	}
+	b.Do("showing the code", chromedp.Click(chromedp.ID("show-code")))
+	b.WaitFor("the code", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
+	holderPageAxe(t, b, "eid card and code en")
+	if got, _ := b.Text("#checks"); !strings.Contains(got, "verified") {
+		t.Errorf("who checked it in English: %q", got)
+	}
+
+	// Care mode (关怀版).
+	b.Do("care mode", chromedp.Click(chromedp.ID("care")), chromedp.WaitReady(chromedp.CSS(`html.care footer`)))
+	b.WaitFor("the form to open the card in care mode", shown("open-form"))
+	b.Do("opening the card in care mode", chromedp.SendKeys(chromedp.ID("open-usage"), "135790"), chromedp.Click(chromedp.ID("open-submit")))
+	b.WaitFor("the card in care mode", shown("card"))
+	b.Do("showing the code in care mode", chromedp.Click(chromedp.ID("show-code")))
+	b.WaitFor("the code in care mode", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
+	holderPageAxe(t, b, "eid card and code en care")
+}
