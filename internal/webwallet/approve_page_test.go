@@ -145,14 +145,15 @@ func TestApproveBySameDeviceLink(t *testing.T) {
 // fake camera playing the session's code) and approves without the
 // plaintext choice: the relying party gets the result and the age marker,
 // not the name. A second request, opened by pasting its link, is
-// declined: the relying party gets nothing.
+// declined: the relying party gets nothing. A face-level one is approved
+// with the 口令 and the camera.
 func TestApproveByQRAndDecline(t *testing.T) {
 	e := pagetest.New(t)
 	bank := registerRP(t, e, "bank", "《中华人民共和国反洗钱法》第二十九条", relyingparty.ClaimAgeOver18, relyingparty.ClaimName)
 	scanned := bank.newSession(e, "possession", "登录", relyingparty.ClaimAgeOver18, relyingparty.ClaimName)
 	b := e.Open(t, pagetest.FakeCamera(pagetest.QRVideo(t, scanned.QR))...)
 	b.Go("/wallet")
-	b.Seed(pagetest.NewApplicant(t))
+	w := b.Seed(pagetest.NewApplicant(t))
 
 	b.Go("/wallet/approve")
 	b.WaitFor("the ways to open a request", visible("start"))
@@ -181,6 +182,18 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	}
 	if s := bank.poll(e, pasted.ID); s.State != api.SessionDeclined || len(s.Provided) != 0 || s.Result != "" {
 		t.Errorf("the relying party reads %+v: want declined, nothing provided", s)
+	}
+
+	// The face level: in --dev the page takes a picture and asks the dev
+	// liveness provider, as the command-line wallet does with --dev.
+	face := bank.newSession(e, "face", "大额转账")
+	b.Do("pasting a face-level link", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
+		chromedp.SendKeys(chromedp.ID("link"), face.HTTPSLink), chromedp.Click(chromedp.ID("paste-open")))
+	b.WaitFor("the face-level request", visible("face-box"))
+	b.Do("approving with the 口令 and the face", chromedp.SendKeys(chromedp.ID("password"), w.Password), chromedp.Click(chromedp.ID("approve")))
+	b.WaitFor("the result", visible("done"))
+	if s := bank.poll(e, face.ID); s.State != api.SessionApproved || s.LevelReached != api.LevelFace {
+		t.Errorf("the relying party reads %+v: want approved at the face level", s)
 	}
 
 	b.Do("a link of another platform", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
