@@ -202,6 +202,18 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	if got := text(t, b, "#error"); !strings.Contains(got, "另一个公共服务平台") {
 		t.Errorf("another platform's link shows %q", got)
 	}
+
+	english := bank.newSession(e, "password", "Open an account", relyingparty.ClaimName)
+	b.Do("English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)),
+		chromedp.WaitVisible(chromedp.ID("link")), chromedp.SendKeys(chromedp.ID("link"), english.Link), chromedp.Click(chromedp.ID("paste-open")))
+	b.WaitFor("the request in English", visible("ask"))
+	if got := text(t, b, "#ask"); !strings.Contains(got, "Who asks") || !strings.Contains(got, "Separate consent") {
+		t.Errorf("the English request shows %q", got)
+	}
+	axe(t, b, "the request (en)")
+	b.Do("declining", chromedp.Click(chromedp.ID("decline")))
+	b.WaitFor("the result", visible("done"))
+	axe(t, b, "declined (en)")
 }
 
 // Without a wallet in this browser the link page stays: the netid://
