@@ -89,7 +89,12 @@ async function startScan() {
   const video = $("scan-video");
   video.srcObject = stream;
   show("scan-video", true);
-  await video.play();
+  try {
+    await video.play();
+  } catch (e) {
+    stream.getTracks().forEach((tr) => tr.stop());
+    throw e;
+  }
   show("scan-start", false);
   show("scan-stop", true);
   $("scan-stop").focus();
@@ -117,7 +122,10 @@ async function captureFace() {
     video.srcObject = stream;
     show("face-video", true);
     await video.play();
-    while (!video.videoWidth) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; !video.videoWidth; i++) {
+      if (i === 100) throw new Error("the camera gives no picture");
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const canvas = document.createElement("canvas");
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
