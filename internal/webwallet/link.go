@@ -17,9 +17,11 @@ import (
 const linkPathPattern = deeplink.UniversalPathPrefix + "{action}"
 
 // link is the same-device page of a wallet link, opened on a device where
-// no wallet app took the link: it shows the netid:// link and how to
-// answer it with the reference wallet. A link that does not parse answers
-// a person with an error page and a program with a problem document.
+// no wallet app took the link. Where this browser holds a web wallet, its
+// script opens the Approve page with the link; else it shows the netid://
+// link, how to answer it with the reference wallet, and how to apply. A
+// link that does not parse answers a person with an error page and a
+// program with a problem document.
 func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
 	l, err := deeplink.Parse(strings.TrimSuffix(h.PublicURL, "/") + r.URL.RequestURI())
 	if err != nil {
@@ -36,6 +38,9 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
 		// href (anything else becomes #ZgotmplZ); this netid:// link was
 		// parsed and rebuilt by deeplink, so it is safe to mark as a URL.
 		p.Link, p.LinkURL = l.String(), template.URL(l.String())
+		// Its script opens the Approve page when this browser holds a
+		// wallet.
+		p.withScript("link", "link.")
 	})
 }
 

@@ -1,0 +1,63 @@
+package pagetest
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// QRVideo writes the QR code of a PNG data: URI (as the platform gives it
+// with a verification session) into a video for FakeCamera: a camera's
+// 640×480 picture of the code with room around it, as an uncompressed
+// YUV4MPEG2 file (the format Chromium's fake camera plays). It returns
+// the file's path.
+func QRVideo(t testing.TB, dataURI string) string {
+	t.Helper()
+	b64, ok := strings.CutPrefix(dataURI, "data:image/png;base64,")
+	if !ok {
+		t.Fatalf("not a PNG data: URI: %.40q", dataURI)
+	}
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	draw.Draw(frame, frame.Bounds(), image.White, image.Point{}, draw.Src)
+	off := image.Pt((640-src.Bounds().Dx())/2, (480-src.Bounds().Dy())/2)
+	draw.Draw(frame, src.Bounds().Add(off), src, src.Bounds().Min, draw.Src)
+	path := filepath.Join(t.TempDir(), "qr.y4m")
+	if err := os.WriteFile(path, y4m(frame), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// y4m is img as a few grey frames of a YUV4MPEG2 video.
+func y4m(img image.Image) []byte {
+	b := img.Bounds()
+	w, h := b.Dx()&^1, b.Dy()&^1
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
+	for range 10 {
+		out.WriteString("FRAME\n")
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				out.WriteByte(color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y)
+			}
+		}
+		out.Write(bytes.Repeat([]byte{128}, 2*(w/2)*(h/2)))
+	}
+	return out.Bytes()
+}
