@@ -169,3 +169,11 @@ func Messages(tag language.Tag, prefixes ...string) map[string]string {
 	}
 	return out
 }
+
+// ProblemTitle is the key of the title of the API's problem type slug
+// ("err.<slug>"): what a person reads about the error.
+func ProblemTitle(slug string) Key { return Key("err." + slug) }
+
+// ProblemNext is the key of what a person does next after the problem
+// type slug ("err.<slug>.next").
+func ProblemNext(slug string) Key { return Key("err." + slug + ".next") }

@@ -103,7 +103,7 @@ func (f *fakePlatform) verificationRoutes(answers *[]api.AnswerRequest) {
 			p.Level, p.FaceChallenge = api.LevelFace, "challenge-1"
 			p.FaceImageHash = base64.RawURLEncoding.EncodeToString(faceHash[:])
 		default:
-			return problemOf(404, "session-not-found", "No such session", "no such session")
+			return problemOf(404, "session-not-found", "no such session")
 		}
 		httpx.WriteJSON(w, 200, p)
 		return nil
