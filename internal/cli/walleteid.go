@@ -10,6 +10,7 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -25,7 +26,7 @@ func walletEID(ctx context.Context, env Env, args []string) error {
 // usagePassword is the usage password's source: a file, $NETID_USAGE_PASSWORD
 // or the terminal.
 func usagePassword(env Env, file string, confirm bool) *secretSource {
-	return &secretSource{env: env, file: file, envVar: "NETID_USAGE_PASSWORD", prompt: "eID usage password (6 digits): ", confirm: confirm}
+	return &secretSource{env: env, file: file, envVar: "NETID_USAGE_PASSWORD", prompt: env.tr(i18n.KeyCLIUsagePassword), confirm: confirm}
 }
 
 func walletEIDAdd(ctx context.Context, env Env, args []string) error {
@@ -59,11 +60,11 @@ func walletEIDAdd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	how := "structure checked; the platform authenticated it when the credential was issued"
+	how := env.tr(i18n.KeyCLIEIDChecked)
 	if card.Authenticated {
-		how = "chip data authenticated against the trust list"
+		how = env.tr(i18n.KeyCLIEIDAuthenticated)
 	}
-	fmt.Fprintf(env.Stdout, "eID card added (%s; %s)\n", card.Identity.Type.Title(), how)
+	env.println(env.Stdout, i18n.KeyCLIEIDAdded, card.Identity.Type.Title(), how)
 	return nil
 }
 

@@ -67,7 +67,7 @@ func (a *asker) ShowEIDCode(_ context.Context, c EIDCode) error {
 	return a.showErr
 }
 
-func (a *asker) Progress(step string) { a.progress = append(a.progress, step) }
+func (a *asker) Progress(step Step) { a.progress = append(a.progress, step.String()) }
 
 var _ Prompter = (*asker)(nil)
 
