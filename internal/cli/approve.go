@@ -104,7 +104,7 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 	// Each page proves its records are in the platform's record log, and
 	// the log must extend the newest head this wallet kept.
 	recs, err := c.CheckedHistory(ctx, *dir, u, *ward, *before, *limit)
-	if msg := wallet.LogMessage(err); msg != "" {
+	if msg := wallet.LogMessage(err, env.Lang); msg != "" {
 		fmt.Fprintln(env.Stderr, msg)
 		fmt.Fprintf(env.Stderr, "(%s)\n", oneLine(err))
 		return verdictError{err}
@@ -117,11 +117,11 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tTIME\tWHO\tHOW\tLEVEL\tPROVIDED\tOUTCOME")
+	env.println(tw, i18n.KeyCLIHistoryHeader)
 	for _, r := range recs {
 		who, outcome := r.RelyingParty, string(r.Outcome)
 		if r.Guardian {
-			outcome += " (guardian)"
+			outcome += env.tr(i18n.KeyCLIByGuardian)
 		}
 		if r.ReportedBy == api.ReportedByHolder {
 			// The holder's own statement: never shown as the relying
@@ -159,7 +159,7 @@ func guardianConsents(ctx context.Context, env Env, args []string) error {
 			return nil
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SESSION\tWARD\tRELYING PARTY\tPURPOSE\tSHARES")
+		env.println(tw, i18n.KeyCLIConsentsHeader)
 		for _, r := range reqs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.SessionID, r.Ward, r.RelyingParty, r.Purpose, strings.Join(r.Claims, ","))
 		}

@@ -65,7 +65,7 @@ func walletConsents(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "AUDIENCE\tVALID UNTIL")
+	env.println(tw, i18n.KeyCLIStatementHeader)
 	for _, s := range list {
 		fmt.Fprintf(tw, "%s\t%s\n", s.Audience, s.ExpiresAt.Local().Format("2006-01-02 15:04"))
 	}

@@ -82,6 +82,7 @@ var personErrors = []struct {
 	{wallet.ErrNoPending, i18n.KeyCLIErrNoPending, i18n.KeyCLIErrNoPendingNext},
 	{wallet.ErrNoEID, i18n.KeyCLIErrNoEID, i18n.KeyCLIErrNoEIDNext},
 	{wallet.ErrNoLiveness, i18n.KeyCLIErrNoLiveness, i18n.KeyCLIErrNoLivenessNext},
+	{wallet.ErrNoGuardianConsent, i18n.KeyCLIErrNoGuardianConsent, i18n.KeyCLIErrNoGuardianConsentNext},
 }
 
 // personMessage is the one line a command's failure prints: for the

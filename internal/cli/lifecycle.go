@@ -243,11 +243,11 @@ func walletPlatforms(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RP\tNAME\tDOMAINS\tSHARED\tSINCE")
+	env.println(tw, i18n.KeyCLIPlatformsHeader)
 	for _, p := range list {
 		shared := strings.Join(append(append([]string{}, p.Claims...), p.Plaintext...), ",")
 		if p.GuardianConsent {
-			shared += " (guardian consented)"
+			shared += env.tr(i18n.KeyCLIGuardianGave)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.RPID, p.Name, strings.Join(p.Domains, ","), shared, p.GrantedAt.Local().Format(time.DateOnly))
 	}
@@ -303,11 +303,11 @@ func walletWards(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WARD\tNAME\tAGE\tSUPERVISION")
+	env.println(tw, i18n.KeyCLIWardsHeader)
 	for _, w := range wards {
-		sup := "informed (14 to 17)"
+		sup := env.tr(i18n.KeyCLIWardInformed)
 		if w.ConsentNeeded {
-			sup = "your consent per platform; records: netid wallet history --ward " + w.PersonID
+			sup = env.tr(i18n.KeyCLIWardConsent, w.PersonID)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", w.PersonID, w.Name, w.Age, sup)
 	}

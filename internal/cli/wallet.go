@@ -295,7 +295,7 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 				return nil
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "APPLICATION\tNAME\tAGE\tDOCUMENT\tEXPIRES")
+			env.println(tw, i18n.KeyCLIRequestsHeader)
 			for _, r := range reqs {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.ApplicationID, r.Name, r.Age, r.DocumentType.Title(), r.ExpiresAt.Local().Format("15:04"))
 			}

@@ -139,6 +139,57 @@ const (
 	KeyCLIErrLockedUntil      Key = "cli.err.locked-until"
 )
 
+// Warnings of the wallet's check of the platform's record log; %s (in the
+// first two) is the file the wallet keeps the log's head in.
+const (
+	KeyLogRewound  Key = "cli.log.rewound"
+	KeyLogForked   Key = "cli.log.forked"
+	KeyLogUnproven Key = "cli.log.unproven"
+)
+
+// The wallet's own errors a person acts on beyond those above.
+const (
+	KeyCLIErrNoGuardianConsent     Key = "cli.err.no-guardian-consent"
+	KeyCLIErrNoGuardianConsentNext Key = "cli.err.no-guardian-consent.next"
+)
+
+// The electronic ID card as netid wallet eid show lists it.
+const (
+	KeyEIDDocument    Key = "cli.eid.document"
+	KeyEIDName        Key = "cli.eid.name"
+	KeyEIDNameLatin   Key = "cli.eid.name-latin"
+	KeyEIDSex         Key = "cli.eid.sex"
+	KeyEIDEthnicity   Key = "cli.eid.ethnicity"
+	KeyEIDNationality Key = "cli.eid.nationality"
+	KeyEIDBirth       Key = "cli.eid.birth"
+	KeyEIDAddress     Key = "cli.eid.address"
+	KeyEIDNumber      Key = "cli.eid.number"
+	KeyEIDAuthority   Key = "cli.eid.authority"
+	KeyEIDValidity    Key = "cli.eid.validity"
+	KeyEIDPhoto       Key = "cli.eid.photo"
+	KeyEIDPhotoBytes  Key = "cli.eid.photo-bytes"
+	KeyEIDNote        Key = "cli.eid.note"
+	KeyEIDNotChecked  Key = "cli.eid.not-authenticated"
+	KeyEIDForLife     Key = "cli.eid.for-life"
+	KeyEIDMale        Key = "cli.eid.male"
+	KeyEIDFemale      Key = "cli.eid.female"
+)
+
+// Column headers of the wallet's tables (columns separated by tabs) and
+// their notes.
+const (
+	KeyCLIHistoryHeader   Key = "cli.table.history"
+	KeyCLIConsentsHeader  Key = "cli.table.consents"
+	KeyCLIRequestsHeader  Key = "cli.table.requests"
+	KeyCLIPlatformsHeader Key = "cli.table.platforms"
+	KeyCLIWardsHeader     Key = "cli.table.wards"
+	KeyCLIStatementHeader Key = "cli.table.statements"
+	KeyCLIByGuardian      Key = "cli.table.by-guardian"
+	KeyCLIGuardianGave    Key = "cli.table.guardian-consented"
+	KeyCLIWardInformed    Key = "cli.table.ward-informed"
+	KeyCLIWardConsent     Key = "cli.table.ward-consent"
+)
+
 func init() { add(cliMessages) }
 
 var cliMessages = map[Key]entry{
@@ -257,4 +308,41 @@ var cliMessages = map[Key]entry{
 	KeyCLIErrNoTerminal:       {"没有可以输入的终端。", "There is no terminal to ask on."},
 	KeyCLIErrTriesLeft:        {"还可以再试 %d 次。", "%d tries left."},
 	KeyCLIErrLockedUntil:      {"锁定到 %s。", "Locked until %s."},
+
+	KeyCLIErrNoGuardianConsent:     {"未满十四周岁：钱包里没有监护人对这个平台的同意。", "Under 14: the wallet holds no guardian consent for this relying party."},
+	KeyCLIErrNoGuardianConsentNext: {"请监护人用 netid wallet guardian allow 同意，再用 netid wallet consents 获取。", "Ask your guardian to consent with netid wallet guardian allow, then fetch it with netid wallet consents."},
+
+	KeyEIDDocument:    {"证件", "document"},
+	KeyEIDName:        {"姓名", "name"},
+	KeyEIDNameLatin:   {"外文姓名", "name (Latin)"},
+	KeyEIDSex:         {"性别", "sex"},
+	KeyEIDEthnicity:   {"民族", "ethnicity"},
+	KeyEIDNationality: {"国籍", "nationality"},
+	KeyEIDBirth:       {"出生", "birth date"},
+	KeyEIDAddress:     {"住址", "address"},
+	KeyEIDNumber:      {"号码", "number"},
+	KeyEIDAuthority:   {"签发机关", "authority"},
+	KeyEIDValidity:    {"有效期限", "validity"},
+	KeyEIDPhoto:       {"照片", "photo"},
+	KeyEIDPhotoBytes:  {"%d 字节", "%d bytes"},
+	KeyEIDNote:        {"说明", "note"},
+	KeyEIDNotChecked:  {"钱包未验证芯片数据（签发网证时平台已验证）", "chip data not authenticated by the wallet (checked by the platform at issuance)"},
+	KeyEIDForLife:     {"长期", "for life"},
+	KeyEIDMale:        {"男", "male"},
+	KeyEIDFemale:      {"女", "female"},
+
+	KeyCLIHistoryHeader:   {"#\t时间\t谁\t方式\t级别\t提供\t结果", "#\tTIME\tWHO\tHOW\tLEVEL\tPROVIDED\tOUTCOME"},
+	KeyCLIConsentsHeader:  {"核验\t被监护人\t平台\t用途\t提供", "SESSION\tWARD\tRELYING PARTY\tPURPOSE\tSHARES"},
+	KeyCLIRequestsHeader:  {"申请\t姓名\t年龄\t证件\t过期时间", "APPLICATION\tNAME\tAGE\tDOCUMENT\tEXPIRES"},
+	KeyCLIPlatformsHeader: {"平台\t名称\t域名\t提供\t授权时间", "RP\tNAME\tDOMAINS\tSHARED\tSINCE"},
+	KeyCLIWardsHeader:     {"被监护人\t姓名\t年龄\t监护方式", "WARD\tNAME\tAGE\tSUPERVISION"},
+	KeyCLIStatementHeader: {"平台\t有效期至", "AUDIENCE\tVALID UNTIL"},
+	KeyCLIByGuardian:      {"（监护人）", " (guardian)"},
+	KeyCLIGuardianGave:    {"（监护人已同意）", " (guardian consented)"},
+	KeyCLIWardInformed:    {"知情（14 至 17 周岁）", "informed (14 to 17)"},
+	KeyCLIWardConsent:     {"每个平台须你同意；记录：netid wallet history --ward %s", "your consent per platform; records: netid wallet history --ward %s"},
+
+	KeyLogRewound:  {"警告：平台的核验记录日志比本网证上次看到时更短，有记录被删除。请保存本提示和 %s，并向监督机构举报。", "Warning: the platform's verification record log is shorter than when this wallet last saw it; records were removed. Keep this message and %s, and report it to the supervising authority."},
+	KeyLogForked:   {"警告：平台的核验记录日志与本网证上次看到的不一致，有记录被改写。请保存本提示和 %s，并向监督机构举报。", "Warning: the platform's verification record log does not extend the one this wallet last saw; records were rewritten. Keep this message and %s, and report it to the supervising authority."},
+	KeyLogUnproven: {"警告：平台未能证明这些核验记录在其记录日志中。请稍后再试；如仍出现，请向监督机构举报。", "Warning: the platform did not prove these verification records are in its record log. Try again later; if it persists, report it to the supervising authority."},
 }
