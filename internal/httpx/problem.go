@@ -406,7 +406,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(ctx, "server error problem", attrs...)
 	}
 
-	writeProblem(w, Language(r), p)
+	writeProblem(w, languageOf(r), p)
 }
 
 // retryable is an error of a dependency that is down for a moment (the

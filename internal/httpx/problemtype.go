@@ -67,10 +67,10 @@ func Types() []Type {
 	return out
 }
 
-// Language returns the language a problem answering r is written in:
+// languageOf returns the language a problem answering r is written in:
 // i18n.Negotiate (the "lang" cookie, then Accept-Language, then
 // Chinese); Chinese when r is nil.
-func Language(r *http.Request) language.Tag {
+func languageOf(r *http.Request) language.Tag {
 	if r == nil {
 		return i18n.Chinese
 	}
