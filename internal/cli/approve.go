@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -56,7 +57,7 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := client(u.Wallet.Server)
+	c := client(env, u.Wallet.Server)
 	var face liveness.Provider
 	switch {
 	case *livenessURL != "":
@@ -74,9 +75,11 @@ func walletApprove(ctx context.Context, env Env, args []string) error {
 	out := env.Stdout
 	switch r.State {
 	case api.SessionApproved:
-		fmt.Fprintf(out, "approved at level %s: shared %s\n", r.Level, strings.Join(r.Provided, ", "))
+		env.println(out, i18n.KeyCLIApproved, string(r.Level), strings.Join(r.Provided, ", "))
 	case api.SessionAwaitingGuardian:
-		fmt.Fprintln(out, "waiting for your guardian's consent (netid wallet guardian consents, in their wallet)")
+		env.println(out, i18n.KeyCLIAwaitingConsent)
+	case api.SessionDeclined:
+		env.println(out, i18n.KeyCLIDeclined)
 	default:
 		fmt.Fprintln(out, r.State)
 	}
@@ -97,11 +100,11 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := client(u.Wallet.Server)
+	c := client(env, u.Wallet.Server)
 	// Each page proves its records are in the platform's record log, and
 	// the log must extend the newest head this wallet kept.
 	recs, err := c.CheckedHistory(ctx, *dir, u, *ward, *before, *limit)
-	if msg := wallet.LogMessage(err); msg != "" {
+	if msg := wallet.LogMessage(err, env.Lang); msg != "" {
 		fmt.Fprintln(env.Stderr, msg)
 		fmt.Fprintf(env.Stderr, "(%s)\n", oneLine(err))
 		return verdictError{err}
@@ -110,20 +113,20 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if len(recs) == 0 {
-		fmt.Fprintln(env.Stdout, "no verification records")
+		env.println(env.Stdout, i18n.KeyCLINoRecords)
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tTIME\tWHO\tHOW\tLEVEL\tPROVIDED\tOUTCOME")
+	env.println(tw, i18n.KeyCLIHistoryHeader)
 	for _, r := range recs {
 		who, outcome := r.RelyingParty, string(r.Outcome)
 		if r.Guardian {
-			outcome += " (guardian)"
+			outcome += env.tr(i18n.KeyCLIByGuardian)
 		}
 		if r.ReportedBy == api.ReportedByHolder {
 			// The holder's own statement: never shown as the relying
 			// party's act.
-			who, outcome = "本人申报 reported by you", "you presented to "+strconv.Quote(r.Audience)
+			who, outcome = env.tr(i18n.KeyCLIReportedByYou), env.tr(i18n.KeyCLIYouPresented, strconv.Quote(r.Audience))
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format(time.DateTime), who, r.Channel, r.Level, strings.Join(r.Provided, ","), outcome)
 	}
@@ -145,18 +148,18 @@ func guardianConsents(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c := client(u.Wallet.Server)
+	c := client(env, u.Wallet.Server)
 	if len(pos) == 0 {
 		reqs, err := c.GuardianConsents(ctx, u)
 		if err != nil {
 			return err
 		}
 		if len(reqs) == 0 {
-			fmt.Fprintln(env.Stdout, "no consents waiting")
+			env.println(env.Stdout, i18n.KeyCLINoConsents)
 			return nil
 		}
 		tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SESSION\tWARD\tRELYING PARTY\tPURPOSE\tSHARES")
+		env.println(tw, i18n.KeyCLIConsentsHeader)
 		for _, r := range reqs {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.SessionID, r.Ward, r.RelyingParty, r.Purpose, strings.Join(r.Claims, ","))
 		}

@@ -8,6 +8,10 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"golang.org/x/text/language"
+
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // Env is the process environment a command runs in.
@@ -17,6 +21,20 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// Lang is the language of what a person reads (prompts, outcomes,
+	// errors to act on): Main sets it from --lang, else NETID_LANG, else
+	// the POSIX locale (LC_ALL, LC_MESSAGES, LANG). The zero Tag is
+	// Chinese, the catalogue's default.
+	Lang language.Tag
+}
+
+// tr returns the catalogue's message key in the command's language.
+func (env Env) tr(key i18n.Key, args ...any) string { return i18n.Lookup(env.Lang, key, args...) }
+
+// println writes the message key, in the command's language, and a
+// newline to w.
+func (env Env) println(w io.Writer, key i18n.Key, args ...any) {
+	fmt.Fprintln(w, env.tr(key, args...))
 }
 
 type command struct {
@@ -40,6 +58,13 @@ func commands() map[string]command {
 
 // Main runs the command line and returns the exit status.
 func Main(ctx context.Context, env Env) int {
+	args, lang, err := globalFlags(env.Args)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "netid: %s\n", err)
+		return 2
+	}
+	env.Args = args
+	env.Lang = chooseLanguage(lang, env.Getenv)
 	if len(env.Args) == 0 || env.Args[0] == "help" || env.Args[0] == "-h" || env.Args[0] == "--help" {
 		usage(env.Stdout)
 		return 0
@@ -60,7 +85,7 @@ func Main(ctx context.Context, env Env) int {
 		if errors.As(err, &v) {
 			return 1
 		}
-		fmt.Fprintf(env.Stderr, "netid %s: %s\n", env.Args[0], oneLine(err))
+		fmt.Fprintf(env.Stderr, "netid %s: %s\n", env.Args[0], personMessage(env, err))
 		return 1
 	}
 	return 0
@@ -77,7 +102,7 @@ func oneLine(err error) string {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "netid: the national network identity service (网号 and 网证)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "usage: netid <command> [flags]")
+	fmt.Fprintln(w, "usage: netid [--lang zh|en] <command> [flags]")
 	fmt.Fprintln(w)
 	cmds := commands()
 	names := make([]string, 0, len(cmds))
@@ -90,6 +115,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run netid <command> -h for a command's flags.")
+	fmt.Fprintln(w, "Messages are in Chinese, or English with --lang en (else NETID_LANG, LC_ALL, LC_MESSAGES, LANG).")
 }
 
 // flags returns a flag set that reports errors on stderr and usage errors as

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -34,10 +35,10 @@ func guardianAllow(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := client(u.Wallet.Server).GuardianAllow(ctx, u, *ward, *audience, pw); err != nil {
+	if err := client(env, u.Wallet.Server).GuardianAllow(ctx, u, *ward, *audience, pw); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "已同意 consented: your ward may use the credential with %s; their wallet fetches the consent with netid wallet consents\n", *audience)
+	env.println(env.Stdout, i18n.KeyCLIConsented, *audience)
 	return nil
 }
 
@@ -55,16 +56,16 @@ func walletConsents(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	list, err := wallet.FetchConsents(ctx, client(u.Wallet.Server), u)
+	list, err := wallet.FetchConsents(ctx, client(env, u.Wallet.Server), u)
 	if err != nil {
 		return err
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(env.Stdout, "没有监护人同意 no guardian consents (none needed from 14 on)")
+		env.println(env.Stdout, i18n.KeyCLINoGuardianConsts)
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "AUDIENCE\tVALID UNTIL")
+	env.println(tw, i18n.KeyCLIStatementHeader)
 	for _, s := range list {
 		fmt.Fprintf(tw, "%s\t%s\n", s.Audience, s.ExpiresAt.Local().Format("2006-01-02 15:04"))
 	}

@@ -87,7 +87,7 @@ func devDocument(ctx context.Context, env Env, args []string) error {
 	}
 	var chipJSON []byte
 	if *srv != "" {
-		chipJSON, err = client(*srv).DevMintDocument(ctx, api.MintRequest{Identity: id, Face: img})
+		chipJSON, err = client(env, *srv).DevMintDocument(ctx, api.MintRequest{Identity: id, Face: img})
 		if ae, ok := errors.AsType[*wallet.APIError](err); ok && ae.Status == http.StatusNotFound {
 			err = fmt.Errorf("%w (is %s running with --dev?)", err, *srv)
 		}

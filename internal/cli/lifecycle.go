@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -46,7 +47,7 @@ func (h holderFlags) unlocked(ctx context.Context, env Env, t *terminal) (*walle
 	if err != nil {
 		return nil, "", nil, err
 	}
-	return u, pw, client(u.Wallet.Server), nil
+	return u, pw, client(env, u.Wallet.Server), nil
 }
 
 // terminal reads the credential password from the flags.
@@ -54,7 +55,7 @@ func (h holderFlags) terminal(env Env) *terminal { return newTerminal(env, *h.pw
 
 func printAccount(env Env, a api.Account) error {
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "网号\t%s\n", a.Wanghao)
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelWanghao), a.Wanghao)
 	status := string(a.Status)
 	if a.StatusBy != "" {
 		status += " (by " + string(a.StatusBy)
@@ -63,20 +64,20 @@ func printAccount(env Env, a api.Account) error {
 		}
 		status += ")"
 	}
-	fmt.Fprintf(tw, "status\t%s\n", status)
-	fmt.Fprintf(tw, "valid\t%s to %s\n", a.IssuedAt.Local().Format("2006-01-02"), a.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelStatus), status)
+	fmt.Fprintf(tw, "%s\t%s – %s\n", env.tr(i18n.KeyCLILabelValid), a.IssuedAt.Local().Format("2006-01-02"), a.ExpiresAt.Local().Format("2006-01-02 15:04"))
 	if a.DocumentType != "" {
 		doc := a.DocumentType.Title()
 		if a.DocumentValidUntil != "" {
-			doc += ", valid until " + a.DocumentValidUntil
+			doc += ", " + env.tr(i18n.KeyCLILabelValidUntil) + " " + a.DocumentValidUntil
 		}
-		fmt.Fprintf(tw, "document\t%s\n", doc)
+		fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelDocument), doc)
 	}
 	if a.Phone != "" {
-		fmt.Fprintf(tw, "phone\t%s\n", a.Phone)
+		fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelPhone), a.Phone)
 	}
-	fmt.Fprintf(tw, "device key\t%s (bound %s)\n", a.DeviceKeyThumbprint, a.DeviceKeyIssuedAt.Local().Format("2006-01-02 15:04"))
-	fmt.Fprintf(tw, "credential\t%s\n", a.CredentialID)
+	fmt.Fprintf(tw, "%s\t%s (%s)\n", env.tr(i18n.KeyCLILabelDeviceKey), a.DeviceKeyThumbprint, a.DeviceKeyIssuedAt.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelCredential), a.CredentialID)
 	return tw.Flush()
 }
 
@@ -119,7 +120,7 @@ func walletSuspend(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "suspended: relying parties refuse the credential until you resume it (netid wallet resume)")
+	env.println(env.Stdout, i18n.KeyCLISuspended)
 	return printAccount(env, a)
 }
 
@@ -136,7 +137,7 @@ func walletResume(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "resumed")
+	env.println(env.Stdout, i18n.KeyCLIResumed)
 	return printAccount(env, a)
 }
 
@@ -149,7 +150,7 @@ func walletPassword(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	t := hf.terminal(env)
-	t.secrets[wallet.NewCredentialPassword] = &secretSource{env: env, file: *newFile, envVar: "NETID_NEW_PASSWORD", prompt: "New credential password (8 digits): ", confirm: true}
+	t.secrets[wallet.NewCredentialPassword] = &secretSource{env: env, file: *newFile, envVar: "NETID_NEW_PASSWORD", prompt: env.tr(i18n.KeyCLINewPassword), confirm: true}
 	u, _, c, err := hf.unlocked(ctx, env, t)
 	if err != nil {
 		return err
@@ -157,7 +158,7 @@ func walletPassword(ctx context.Context, env Env, args []string) error {
 	if err := wallet.ChangePasswordWith(ctx, c, u, t, wallet.SaveOptions{}); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "credential password changed; the wallet now opens with the new one")
+	env.println(env.Stdout, i18n.KeyCLIPasswordChanged)
 	return nil
 }
 
@@ -186,9 +187,9 @@ func walletPhone(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	t.code = func(ctx context.Context, to wallet.SMS) (string, error) {
-		given, phone, prompt := *newCode, to.Number, "Code sent to the new number: "
+		given, phone, prompt := *newCode, to.Number, env.tr(i18n.KeyCLICodeNewNumber)
 		if to.Linked {
-			given, phone, prompt = *oldCode, *oldPhone, "Code sent to your current number: "
+			given, phone, prompt = *oldCode, *oldPhone, env.tr(i18n.KeyCLICodeOldNumber)
 		}
 		switch {
 		case given != "":
@@ -202,7 +203,7 @@ func walletPhone(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "phone number changed: %s\n", a.Phone)
+	env.println(env.Stdout, i18n.KeyCLIPhoneChanged, a.Phone)
 	return nil
 }
 
@@ -230,7 +231,7 @@ func walletPlatforms(ctx context.Context, env Env, args []string) error {
 		if err := c.WithdrawConsent(ctx, u, withdraw); err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "consent withdrawn: %s will have to ask again\n", withdraw)
+		env.println(env.Stdout, i18n.KeyCLIWithdrawn, withdraw)
 		return nil
 	}
 	list, err := c.Platforms(ctx, u)
@@ -238,15 +239,15 @@ func walletPlatforms(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if len(list) == 0 {
-		fmt.Fprintln(env.Stdout, "no authorized platforms")
+		env.println(env.Stdout, i18n.KeyCLINoPlatforms)
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RP\tNAME\tDOMAINS\tSHARED\tSINCE")
+	env.println(tw, i18n.KeyCLIPlatformsHeader)
 	for _, p := range list {
 		shared := strings.Join(append(append([]string{}, p.Claims...), p.Plaintext...), ",")
 		if p.GuardianConsent {
-			shared += " (guardian consented)"
+			shared += env.tr(i18n.KeyCLIGuardianGave)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.RPID, p.Name, strings.Join(p.Domains, ","), shared, p.GrantedAt.Local().Format(time.DateOnly))
 	}
@@ -272,13 +273,13 @@ func walletCancel(ctx context.Context, env Env, args []string) error {
 	}
 	if err := wallet.Cancel(ctx, c, u, t); err != nil {
 		if errors.Is(err, wallet.ErrNotConfirmed) {
-			return errors.New("not confirmed: nothing was cancelled")
+			return errors.New(env.tr(i18n.KeyCLINotCancelled))
 		}
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "cancelled: your 网号 and 网证 no longer work; the wallet file was removed")
+	env.println(env.Stdout, i18n.KeyCLICancelled)
 	if wallet.HasEID(*hf.dir) {
-		fmt.Fprintln(env.Stdout, "your electronic ID card is still stored in the wallet directory; delete it if you no longer need it")
+		env.println(env.Stdout, i18n.KeyCLIEIDLeft)
 	}
 	return nil
 }
@@ -298,15 +299,15 @@ func walletWards(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if len(wards) == 0 {
-		fmt.Fprintln(env.Stdout, "no wards under supervision")
+		env.println(env.Stdout, i18n.KeyCLINoWards)
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WARD\tNAME\tAGE\tSUPERVISION")
+	env.println(tw, i18n.KeyCLIWardsHeader)
 	for _, w := range wards {
-		sup := "informed (14 to 17)"
+		sup := env.tr(i18n.KeyCLIWardInformed)
 		if w.ConsentNeeded {
-			sup = "your consent per platform; records: netid wallet history --ward " + w.PersonID
+			sup = env.tr(i18n.KeyCLIWardConsent, w.PersonID)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", w.PersonID, w.Name, w.Age, sup)
 	}
@@ -328,7 +329,7 @@ func walletRefresh(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "已获取 %d 个新的批次凭证，每个互联网平台使用其中一个 / %d new batch credentials, one for each relying party\n", n, n)
+	env.println(env.Stdout, i18n.KeyCLIBatchRefreshed, n)
 	return nil
 }
 
@@ -343,5 +344,5 @@ func warnLowBatch(env Env, u *wallet.Unlocked) {
 	if err != nil || n > wallet.LowBatch {
 		return
 	}
-	fmt.Fprintf(env.Stderr, "netid wallet present: 未用过的批次凭证还剩 %d 个，请运行 netid wallet refresh 获取新批次 / %d unused batch credentials left: run netid wallet refresh\n", n, n)
+	fmt.Fprintf(env.Stderr, "netid wallet present: %s\n", env.tr(i18n.KeyCLILowBatch, n))
 }

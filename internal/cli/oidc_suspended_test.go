@@ -79,7 +79,7 @@ func TestLifecycleOIDCRefusesSuspended(t *testing.T) {
 	if code, out, errOut := runCLI(t, "", vars, "wallet", "resume"); code != 0 {
 		t.Fatalf("resume: %s %s", out, errOut)
 	}
-	if code, out, errOut := runCLI(t, "", vars, "wallet", "approve", login(), "--yes"); code != 0 || !strings.Contains(out, "approved") {
+	if code, out, errOut := runCLI(t, "", vars, "wallet", "approve", login(), "--yes"); code != 0 || !strings.Contains(out, "已同意") {
 		t.Fatalf("OIDC login after resuming: %d %s %s", code, out, errOut)
 	}
 }

@@ -74,7 +74,7 @@ func TestOIDCCrossDeviceWithWalletApprove(t *testing.T) {
 		t.Fatalf("authorization page: %d %s", resp.StatusCode, body)
 	}
 	link := html.UnescapeString(pageLink(body))
-	if code, out, errOut := runCLI(t, "", vars, "wallet", "approve", link, "--yes"); code != 0 || !strings.Contains(out, "approved at level password") {
+	if code, out, errOut := runCLI(t, "", vars, "wallet", "approve", link, "--yes"); code != 0 || !strings.Contains(out, "已同意，级别 password") {
 		t.Fatalf("wallet approve: %d %s %s", code, out, errOut)
 	}
 	resp, _ = get(page)

@@ -83,7 +83,7 @@ func TestPresentTellsThePlatformNothing(t *testing.T) {
 	if code != 0 || calls.Load() != 1 || paths.Load() != "POST /v1/wallet/presentations" {
 		t.Fatalf("--report: exit %d, %d calls (%v)", code, calls.Load(), paths.Load())
 	}
-	if !strings.Contains(errOut, "not added to your history") {
+	if !strings.Contains(errOut, "未记入你的记录") {
 		t.Errorf("--report refused: stderr %q", errOut)
 	}
 }

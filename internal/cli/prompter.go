@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -40,7 +41,7 @@ var _ wallet.Prompter = (*terminal)(nil)
 // file, $NETID_PASSWORD or the terminal.
 func newTerminal(env Env, file string) *terminal {
 	return &terminal{env: env, secrets: map[wallet.Secret]*secretSource{
-		wallet.CredentialPassword: {env: env, file: file, envVar: "NETID_PASSWORD", prompt: "Credential password: "},
+		wallet.CredentialPassword: {env: env, file: file, envVar: "NETID_PASSWORD", prompt: env.tr(i18n.KeyCLIPassword)},
 	}}
 }
 
@@ -56,7 +57,7 @@ func (t *terminal) Code(ctx context.Context, to wallet.SMS) (string, error) {
 	if t.code != nil {
 		return t.code(ctx, to)
 	}
-	return promptLine(t.env, "SMS code sent to your phone: ")
+	return promptLine(t.env, t.env.tr(i18n.KeyCLISMSCode))
 }
 
 func (t *terminal) Confirm(_ context.Context, q wallet.Question) (bool, error) {
@@ -64,22 +65,21 @@ func (t *terminal) Confirm(_ context.Context, q wallet.Question) (bool, error) {
 	var prompt string
 	switch q.Kind {
 	case wallet.QuestionVerification:
-		printRequest(t.env.Stdout, q.Verification)
-		prompt = "Approve? [y/N] "
+		printRequest(t.env, q.Verification)
+		prompt = t.env.tr(i18n.KeyCLIApprove)
 	case wallet.QuestionPlaintext:
-		prompt = "Share the plaintext fields (" + strings.Join(q.Verification.Plaintext, ", ") + ")? [y/N] "
+		prompt = t.env.tr(i18n.KeyCLISharePlaintext, strings.Join(q.Verification.Plaintext, ", "))
 	case wallet.QuestionCancel:
 		if given {
 			return answer, nil
 		}
-		fmt.Fprintln(t.env.Stderr, "Cancelling (注销) your 网号: your 网证 stops working everywhere, your authorizations are")
-		fmt.Fprintln(t.env.Stderr, "withdrawn and the platform deletes your identity data, photo and phone number.")
-		fmt.Fprintln(t.env.Stderr, "Applying again later with the same document restores the same 网号.")
-		ans, err := promptLine(t.env, `Type "注销" or "cancel" to confirm: `)
+		t.env.println(t.env.Stderr, i18n.KeyCLICancelWarning)
+		ans, err := promptLine(t.env, t.env.tr(i18n.KeyCLICancelConfirm))
 		if err != nil {
 			return false, t.hinted(q.Kind, err)
 		}
-		return ans == "注销" || ans == "cancel", nil
+		// Either language's word confirms, whatever the prompt's.
+		return ans == i18n.Lookup(i18n.Chinese, i18n.KeyCLICancelWord) || ans == i18n.Lookup(i18n.English, i18n.KeyCLICancelWord), nil
 	default:
 		return false, fmt.Errorf("unknown question %d", q.Kind)
 	}
@@ -91,7 +91,7 @@ func (t *terminal) Confirm(_ context.Context, q wallet.Question) (bool, error) {
 		return false, t.hinted(q.Kind, err)
 	}
 	ans = strings.ToLower(ans)
-	return ans == "y" || ans == "yes", nil
+	return ans == "y" || ans == "yes" || ans == i18n.Lookup(i18n.Chinese, i18n.KeyCLIYes), nil
 }
 
 // hinted adds to err the flag that answers question k without a
@@ -107,18 +107,21 @@ func (t *terminal) ShowEIDCode(_ context.Context, c wallet.EIDCode) error {
 	return t.qr.show(t.env, c)
 }
 
-func (t *terminal) Progress(step string) { fmt.Fprintln(t.env.Stderr, "  "+step) }
+func (t *terminal) Progress(step wallet.Step) { fmt.Fprintln(t.env.Stderr, "  "+step.In(t.env.Lang)) }
 
 // printRequest shows a relying party's verification request.
-func printRequest(out io.Writer, p api.Prompt) {
-	fmt.Fprintf(out, "%s (%s) asks to verify you\n", p.RelyingParty.Name, strings.Join(p.RelyingParty.Domains, ", "))
-	fmt.Fprintf(out, "  purpose: %s\n  level:   %s\n  shares:  %s\n", p.Purpose, p.Level, strings.Join(p.Claims, ", "))
+func printRequest(env Env, p api.Prompt) {
+	out := env.Stdout
+	env.println(out, i18n.KeyCLIRequestAsks, p.RelyingParty.Name, strings.Join(p.RelyingParty.Domains, ", "))
+	env.println(out, i18n.KeyCLIRequestPurpose, p.Purpose)
+	env.println(out, i18n.KeyCLIRequestLevel, string(p.Level))
+	env.println(out, i18n.KeyCLIRequestShares, strings.Join(p.Claims, ", "))
 	if len(p.Plaintext) > 0 {
-		fmt.Fprintf(out, "  and asks SEPARATELY for plaintext identity data: %s\n", strings.Join(p.Plaintext, ", "))
-		fmt.Fprintf(out, "  (legal basis: %s; you may decline these and still be verified)\n", p.RelyingParty.LegalBasis)
+		env.println(out, i18n.KeyCLIRequestPlaintext, strings.Join(p.Plaintext, ", "))
+		env.println(out, i18n.KeyCLIRequestLegal, p.RelyingParty.LegalBasis)
 	}
 	if p.GuardianConsent {
-		fmt.Fprintln(out, "  your guardian must consent before the result is given")
+		env.println(out, i18n.KeyCLIRequestGuardian)
 	}
 }
 
@@ -164,9 +167,9 @@ func (d qrDisplay) show(env Env, c wallet.EIDCode) error {
 	}
 	fmt.Fprint(env.Stdout, text)
 	fmt.Fprintln(env.Stdout, c.Payload)
-	fmt.Fprintf(env.Stderr, "valid until %s\n", c.ValidUntil.Local().Format("15:04:05"))
+	env.println(env.Stderr, i18n.KeyCLIEIDValidUntil, c.ValidUntil.Local().Format("15:04:05"))
 	if c.Seq == 0 && !c.Next.IsZero() {
-		fmt.Fprintf(env.Stderr, "renewing every %v; interrupt (Ctrl-C) to stop\n", wallet.EIDRefresh)
+		env.println(env.Stderr, i18n.KeyCLIEIDRenewing, wallet.EIDRefresh.String())
 	}
 	return nil
 }
@@ -204,12 +207,12 @@ func (s *secretSource) get() (string, error) {
 			return "", fmt.Errorf("%w (or give --password-file or %s)", err, s.envVar)
 		}
 		if s.confirm {
-			again, err := promptSecret(s.env, "Again, to confirm: ")
+			again, err := promptSecret(s.env, s.env.tr(i18n.KeyCLIPasswordAgain))
 			if err != nil {
 				return "", err
 			}
 			if again != v {
-				return "", errors.New("the two passwords differ")
+				return "", errors.New(s.env.tr(i18n.KeyCLIPasswordsDiffer))
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/wallet"
@@ -74,9 +75,9 @@ func reproof(ctx context.Context, env Env, f proofingFlags, o wallet.ReproofOpti
 	if *f.phone == "" {
 		return nil, errors.New("--phone is required")
 	}
-	c := client(*f.server)
+	c := client(env, *f.server)
 	o.Server, o.Dir, o.Phone = c.BaseURL, *f.dir, *f.phone
-	o.Prompter = f.terminal(env, c, "Credential password: ", "New credential password (8 digits): ")
+	o.Prompter = f.terminal(env, c, env.tr(i18n.KeyCLIPassword), env.tr(i18n.KeyCLINewPassword))
 	o.Liveness = f.liveness(c)
 	res, err := wallet.Reproof(ctx, c, o)
 	if errors.Is(err, wallet.ErrCredentialExists) {
@@ -98,7 +99,7 @@ func wanghaoArg(s string) (string, error) {
 }
 
 func printIssued(env Env, res *wallet.Result) {
-	fmt.Fprintf(env.Stdout, "issued: 网号 %s, 网证 valid until %s\n", netnum.Mask(res.Wanghao), res.ExpiresAt.Format(time.DateOnly))
+	env.println(env.Stdout, i18n.KeyCLIIssued, netnum.Mask(res.Wanghao), res.ExpiresAt.Format(time.DateOnly))
 }
 
 // walletDevice: netid wallet device --wanghao W --phone N: move the
@@ -123,7 +124,7 @@ func walletDevice(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	printIssued(env, res.Issued)
-	fmt.Fprintln(env.Stdout, "the credential on the old device is revoked")
+	env.println(env.Stdout, i18n.KeyCLIOldRevoked)
 	return nil
 }
 
@@ -145,7 +146,7 @@ func walletForgotPassword(ctx context.Context, env Env, args []string) error {
 	if _, err := reproof(ctx, env, f, wallet.ReproofOptions{Kind: api.KindPassword, Wanghao: wh}); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "new credential password set")
+	env.println(env.Stdout, i18n.KeyCLINewPasswordSet)
 	return nil
 }
 
@@ -167,7 +168,7 @@ func walletNewPhone(ctx context.Context, env Env, args []string) error {
 	if _, err := reproof(ctx, env, f, o); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, "new phone number linked")
+	env.println(env.Stdout, i18n.KeyCLINewPhoneLinked)
 	return nil
 }
 
@@ -199,12 +200,12 @@ func walletRecover(ctx context.Context, env Env, args []string) error {
 	}
 	switch action {
 	case api.ActionSuspend:
-		fmt.Fprintln(env.Stdout, "credential suspended: no platform accepts it until you resume it or re-issue it")
+		env.println(env.Stdout, i18n.KeyCLICredSuspended)
 	case api.ActionResume:
-		fmt.Fprintln(env.Stdout, "credential resumed")
+		env.println(env.Stdout, i18n.KeyCLICredResumed)
 	default:
 		printIssued(env, res.Issued)
-		fmt.Fprintln(env.Stdout, "the credential on the lost device is revoked")
+		env.println(env.Stdout, i18n.KeyCLILostRevoked)
 	}
 	return nil
 }

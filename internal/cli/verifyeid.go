@@ -19,6 +19,7 @@ import (
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/rp"
 )
 
@@ -126,6 +127,7 @@ func (c eidClient) verify(ctx context.Context, env Env, payload, photoFile strin
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", i18n.Match(env.Lang).String()) // the problem's title, for the person checking
 	req.SetBasicAuth(url.QueryEscape(c.id), url.QueryEscape(c.secret))
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/wallet"
@@ -63,8 +64,11 @@ func walletDir(env Env) string {
 	return d
 }
 
-func client(server string) *wallet.Client {
-	return &wallet.Client{BaseURL: strings.TrimSuffix(server, "/"), HTTP: &http.Client{Timeout: 30 * time.Second}}
+// client is a client of the platform at server whose problems come in
+// the command's language.
+func client(env Env, server string) *wallet.Client {
+	return &wallet.Client{BaseURL: strings.TrimSuffix(server, "/"), HTTP: &http.Client{Timeout: 30 * time.Second},
+		Language: i18n.Match(env.Lang).String()}
 }
 
 func walletApply(ctx context.Context, env Env, args []string) error {
@@ -92,8 +96,8 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	if !*resume && (*doc == "" || *phone == "") {
 		return errors.New("--document and --phone are required")
 	}
-	c := client(*server)
-	t := f.terminal(env, c, "Credential password (8 digits): ", "Credential password (8 digits): ")
+	c := client(env, *server)
+	t := f.terminal(env, c, env.tr(i18n.KeyCLIPassword), env.tr(i18n.KeyCLINewPassword))
 	o := wallet.ApplyOptions{
 		Server:       c.BaseURL,
 		Dir:          *dir,
@@ -118,7 +122,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	}
 	if *onBehalf != "" {
 		g := &terminal{env: env, secrets: map[wallet.Secret]*secretSource{
-			wallet.CredentialPassword: {env: env, file: *guardianPW, envVar: "NETID_GUARDIAN_PASSWORD", prompt: "Guardian's credential password: "},
+			wallet.CredentialPassword: {env: env, file: *guardianPW, envVar: "NETID_GUARDIAN_PASSWORD", prompt: env.tr(i18n.KeyCLIGuardianPass)},
 		}}
 		u, err := wallet.UnlockWith(ctx, *onBehalf, g)
 		if err != nil {
@@ -135,7 +139,7 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	}
 	switch {
 	case errors.Is(err, wallet.ErrWaitingForGuardian):
-		fmt.Fprintln(env.Stdout, "waiting for the guardian: they approve with `netid wallet guardian approve`; then run `netid wallet apply --resume`")
+		env.println(env.Stdout, i18n.KeyCLIWaitingGuardian)
 		return nil
 	case errors.Is(err, wallet.ErrCredentialExists):
 		return fmt.Errorf("%w: give --replace to apply again (the platform then revokes the old one)", err)
@@ -169,22 +173,22 @@ func walletShow(ctx context.Context, env Env, args []string) error {
 		}
 		wh = netnum.Format(w.Wanghao)
 	}
-	st, err := wallet.Status(ctx, client(w.Server), w)
+	st, err := wallet.Status(ctx, client(env, w.Server), w)
 	status := ""
 	if err != nil {
-		status = "unknown (" + oneLine(err) + ")"
+		status = env.tr(i18n.KeyCLIStatusUnknown, personMessage(env, err))
 	} else {
 		status = st.Status
 		if st.Expired {
-			status += ", expired"
+			status += env.tr(i18n.KeyCLIStatusExpired)
 		}
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "网号\t%s\n", wh)
-	fmt.Fprintf(tw, "status\t%s\n", status)
-	fmt.Fprintf(tw, "valid until\t%s\n", w.ExpiresAt.Local().Format("2006-01-02 15:04"))
-	fmt.Fprintf(tw, "platform\t%s\n", w.Server)
-	fmt.Fprintf(tw, "credential\t%s\n", w.CredentialID)
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelWanghao), wh)
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelStatus), status)
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelValidUntil), w.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelPlatform), w.Server)
+	fmt.Fprintf(tw, "%s\t%s\n", env.tr(i18n.KeyCLILabelCredential), w.CredentialID)
 	return tw.Flush()
 }
 
@@ -230,8 +234,8 @@ func walletPresent(ctx context.Context, env Env, args []string) error {
 		// The relying party verifies offline and tells the platform
 		// nothing; only the holder's own request reports it, as their
 		// statement.
-		if err := client(u.Wallet.Server).ReportPresentation(ctx, u, *audience, disclose); err != nil {
-			fmt.Fprintf(env.Stderr, "netid wallet present: 未记入你的记录 not added to your history: %s\n", oneLine(err))
+		if err := client(env, u.Wallet.Server).ReportPresentation(ctx, u, *audience, disclose); err != nil {
+			fmt.Fprintf(env.Stderr, "netid wallet present: %s\n", env.tr(i18n.KeyCLINotReported, personMessage(env, err)))
 		}
 	}
 	return nil
@@ -259,14 +263,14 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			if err := wallet.DecideGuardian(ctx, client(u.Wallet.Server), u, pos[0], approve, pw); err != nil {
+			if err := wallet.DecideGuardian(ctx, client(env, u.Wallet.Server), u, pos[0], approve, pw); err != nil {
 				return err
 			}
-			word := "approved"
+			key := i18n.KeyCLIAppApproved
 			if !approve {
-				word = "declined"
+				key = i18n.KeyCLIAppDeclined
 			}
-			fmt.Fprintf(env.Stdout, "%s application %s\n", word, pos[0])
+			env.println(env.Stdout, key, pos[0])
 			return nil
 		}
 	}
@@ -282,16 +286,16 @@ func walletGuardian(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			reqs, err := wallet.GuardianRequests(ctx, client(u.Wallet.Server), u)
+			reqs, err := wallet.GuardianRequests(ctx, client(env, u.Wallet.Server), u)
 			if err != nil {
 				return err
 			}
 			if len(reqs) == 0 {
-				fmt.Fprintln(env.Stdout, "no requests waiting")
+				env.println(env.Stdout, i18n.KeyCLINoRequests)
 				return nil
 			}
 			tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "APPLICATION\tNAME\tAGE\tDOCUMENT\tEXPIRES")
+			env.println(tw, i18n.KeyCLIRequestsHeader)
 			for _, r := range reqs {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", r.ApplicationID, r.Name, r.Age, r.DocumentType.Title(), r.ExpiresAt.Local().Format("15:04"))
 			}

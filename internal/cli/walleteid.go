@@ -10,6 +10,7 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -25,7 +26,7 @@ func walletEID(ctx context.Context, env Env, args []string) error {
 // usagePassword is the usage password's source: a file, $NETID_USAGE_PASSWORD
 // or the terminal.
 func usagePassword(env Env, file string, confirm bool) *secretSource {
-	return &secretSource{env: env, file: file, envVar: "NETID_USAGE_PASSWORD", prompt: "eID usage password (6 digits): ", confirm: confirm}
+	return &secretSource{env: env, file: file, envVar: "NETID_USAGE_PASSWORD", prompt: env.tr(i18n.KeyCLIUsagePassword), confirm: confirm}
 }
 
 func walletEIDAdd(ctx context.Context, env Env, args []string) error {
@@ -59,11 +60,11 @@ func walletEIDAdd(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	how := "structure checked; the platform authenticated it when the credential was issued"
+	how := env.tr(i18n.KeyCLIEIDChecked)
 	if card.Authenticated {
-		how = "chip data authenticated against the trust list"
+		how = env.tr(i18n.KeyCLIEIDAuthenticated)
 	}
-	fmt.Fprintf(env.Stdout, "eID card added (%s; %s)\n", card.Identity.Type.Title(), how)
+	env.println(env.Stdout, i18n.KeyCLIEIDAdded, card.Identity.Type.Title(), how)
 	return nil
 }
 
@@ -86,30 +87,30 @@ func walletEIDShow(ctx context.Context, env Env, args []string) error {
 	id := card.Identity
 	validity := id.ValidFrom.String() + " – "
 	if id.ValidUntil.IsZero() {
-		validity += "长期"
+		validity += env.tr(i18n.KeyEIDForLife)
 	} else {
 		validity += id.ValidUntil.String()
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 2, 4, 2, ' ', 0)
-	row := func(label, v string) {
+	row := func(label i18n.Key, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", label, v)
+			fmt.Fprintf(tw, "%s\t%s\n", env.tr(label), v)
 		}
 	}
-	row("证件 document", id.Type.Title())
-	row("姓名 name", id.Name)
-	row("name (Latin)", id.NameLatin)
-	row("性别 sex", sexTitle(id.Sex))
-	row("民族 ethnicity", id.Ethnicity)
-	row("国籍 nationality", id.Nationality)
-	row("出生 birth date", id.Birth.String())
-	row("住址 address", id.Address)
-	row("号码 number", id.Number)
-	row("签发机关 authority", id.IssuingAuthority)
-	row("有效期限 validity", validity)
-	row("photo", fmt.Sprintf("%d bytes", len(card.Photo)))
+	row(i18n.KeyEIDDocument, id.Type.Title())
+	row(i18n.KeyEIDName, id.Name)
+	row(i18n.KeyEIDNameLatin, id.NameLatin)
+	row(i18n.KeyEIDSex, sexTitle(env, id.Sex))
+	row(i18n.KeyEIDEthnicity, id.Ethnicity)
+	row(i18n.KeyEIDNationality, id.Nationality)
+	row(i18n.KeyEIDBirth, id.Birth.String())
+	row(i18n.KeyEIDAddress, id.Address)
+	row(i18n.KeyEIDNumber, id.Number)
+	row(i18n.KeyEIDAuthority, id.IssuingAuthority)
+	row(i18n.KeyEIDValidity, validity)
+	row(i18n.KeyEIDPhoto, env.tr(i18n.KeyEIDPhotoBytes, len(card.Photo)))
 	if !card.Authenticated {
-		row("note", "chip data not authenticated by the wallet (checked by the platform at issuance)")
+		row(i18n.KeyEIDNote, env.tr(i18n.KeyEIDNotChecked))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -122,12 +123,12 @@ func walletEIDShow(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-func sexTitle(s document.Sex) string {
+func sexTitle(env Env, s document.Sex) string {
 	switch s {
 	case document.Male:
-		return "男 M"
+		return env.tr(i18n.KeyEIDMale)
 	case document.Female:
-		return "女 F"
+		return env.tr(i18n.KeyEIDFemale)
 	}
 	return string(s)
 }

@@ -85,7 +85,7 @@ func Run(ctx context.Context, o Options) error {
 		Prompter: wallet.PromptFuncs{
 			SecretFunc:   wallet.OneSecret(holderPassword),
 			CodeFunc:     wallet.DevCode(c),
-			ProgressFunc: func(step string) { fmt.Fprintf(out, "   - %s\n", step) },
+			ProgressFunc: func(step wallet.Step) { fmt.Fprintf(out, "   - %s\n", step) },
 		},
 		Liveness: wallet.DevLiveness(c),
 		Evidence: wallet.DevEvidence(c),

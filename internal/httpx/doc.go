@@ -10,6 +10,13 @@
 // shared and mutated: [New] and the predefined constructors return fresh
 // values and [Problem.With] returns a copy.
 //
+// A problem's type is a [Type] declared once, at package level, with
+// [NewType] (a slug and a status); handlers never write titles. WriteError
+// writes the message catalogue's title for the type (package i18n,
+// "err.<slug>") in the request's language (the "lang" cookie, then
+// Accept-Language, then Chinese) with a Content-Language header; the
+// detail stays the developer's English sentence.
+//
 // # Strict JSON
 //
 // [DecodeJSON] checks the Content-Type and the size of a request body and

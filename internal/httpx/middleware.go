@@ -235,7 +235,7 @@ func Recover(log *slog.Logger) func(http.Handler) http.Handler {
 				if rec.wrote() {
 					panic(http.ErrAbortHandler)
 				}
-				writeProblem(rec, Internal()) // already logged, with the stack
+				writeProblem(rec, languageOf(r), Internal()) // already logged, with the stack
 			}()
 			next.ServeHTTP(rec, r)
 		})

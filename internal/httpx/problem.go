@@ -14,6 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
+
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // Media types written by this package.
@@ -53,7 +57,9 @@ type Problem struct {
 	// Type is a URI identifying the problem type, see [TypeURI].
 	Type string `json:"type"`
 	// Title is a short, human-readable summary of the problem type; it does
-	// not change between occurrences.
+	// not change between occurrences. It is not set by a handler:
+	// [WriteError] writes the catalogue's message for the type
+	// (i18n.ProblemTitle) in the request's language.
 	Title string `json:"title"`
 	// Status is the HTTP status code.
 	Status int `json:"status"`
@@ -72,9 +78,10 @@ type Problem struct {
 // "https://netid.dev/problems/<slug>".
 func TypeURI(slug string) string { return ProblemTypeBase + slug }
 
-// New returns a fresh problem with the type URI for slug.
-func New(status int, slug, title, detail string) *Problem {
-	return &Problem{Type: TypeURI(slug), Title: title, Status: status, Detail: detail}
+// New returns a fresh problem of type t; detail is the developer's English
+// sentence about this occurrence (never personal data).
+func New(t Type, detail string) *Problem {
+	return &Problem{Type: TypeURI(t.Slug), Status: t.Status, Detail: detail}
 }
 
 // Error implements error. The text holds the status, the type slug and the
@@ -82,7 +89,7 @@ func New(status int, slug, title, detail string) *Problem {
 func (p *Problem) Error() string {
 	slug := strings.TrimPrefix(p.Type, ProblemTypeBase)
 	if p.Detail == "" {
-		return fmt.Sprintf("problem %d %s: %s", p.Status, slug, p.Title)
+		return fmt.Sprintf("problem %d %s", p.Status, slug)
 	}
 	return fmt.Sprintf("problem %d %s: %s", p.Status, slug, p.Detail)
 }
@@ -227,34 +234,49 @@ const (
 	SlugMethodNotAllowed     = "method-not-allowed"
 	SlugNotFound             = "not-found"
 	SlugRateLimited          = "rate-limited"
+	SlugUnavailable          = "service-unavailable"
+)
+
+// The plumbing's problem types.
+var (
+	typeInternal             = NewType(http.StatusInternalServerError, SlugInternal)
+	typeMalformedJSON        = NewType(http.StatusBadRequest, SlugMalformedJSON)
+	typeEmptyBody            = NewType(http.StatusBadRequest, SlugEmptyBody)
+	typeUnknownField         = NewType(http.StatusBadRequest, SlugUnknownField)
+	typeDuplicateKey         = NewType(http.StatusBadRequest, SlugDuplicateKey)
+	typeTrailingData         = NewType(http.StatusBadRequest, SlugTrailingData)
+	typeWrongType            = NewType(http.StatusBadRequest, SlugWrongType)
+	typeInvalidValue         = NewType(http.StatusBadRequest, SlugInvalidValue)
+	typeBodyTooLarge         = NewType(http.StatusRequestEntityTooLarge, SlugBodyTooLarge)
+	typeUnsupportedMediaType = NewType(http.StatusUnsupportedMediaType, SlugUnsupportedMediaType)
+	typeMethodNotAllowed     = NewType(http.StatusMethodNotAllowed, SlugMethodNotAllowed)
+	typeNotFound             = NewType(http.StatusNotFound, SlugNotFound)
+	typeRateLimited          = NewType(http.StatusTooManyRequests, SlugRateLimited)
+	typeUnavailable          = NewType(http.StatusServiceUnavailable, SlugUnavailable)
 )
 
 // Internal returns the 500 problem sent in place of any error that is not a
 // *Problem. Its detail is deliberately generic.
 func Internal() *Problem {
-	return New(http.StatusInternalServerError, SlugInternal, "Internal server error",
-		"The server could not complete the request.")
+	return New(typeInternal, "The server could not complete the request.")
 }
 
 // MalformedJSON returns the 400 problem for a body that is not valid JSON
 // (syntax error or invalid UTF-8).
 func MalformedJSON() *Problem {
-	return New(http.StatusBadRequest, SlugMalformedJSON, "Malformed JSON",
-		"The request body is not valid JSON.").withCause(ErrMalformed)
+	return New(typeMalformedJSON, "The request body is not valid JSON.").withCause(ErrMalformed)
 }
 
 // EmptyBody returns the 400 problem for a missing request body.
 func EmptyBody() *Problem {
-	return New(http.StatusBadRequest, SlugEmptyBody, "Empty request body",
-		"The request body is empty; a JSON value was expected.").withCause(ErrEmpty)
+	return New(typeEmptyBody, "The request body is empty; a JSON value was expected.").withCause(ErrEmpty)
 }
 
 // UnknownField returns the 400 problem for a field the endpoint does not
 // accept. The name is truncated to a safe length.
 func UnknownField(field string) *Problem {
 	field = clip(field)
-	return New(http.StatusBadRequest, SlugUnknownField, "Unknown field",
-		fmt.Sprintf("The request body has the unknown field %q.", field)).
+	return New(typeUnknownField, fmt.Sprintf("The request body has the unknown field %q.", field)).
 		With(ExtField, field).withCause(ErrUnknownField)
 }
 
@@ -262,15 +284,13 @@ func UnknownField(field string) *Problem {
 // twice. The key is truncated to a safe length.
 func DuplicateKey(key string) *Problem {
 	key = clip(key)
-	return New(http.StatusBadRequest, SlugDuplicateKey, "Duplicate key",
-		fmt.Sprintf("The request body has the key %q more than once in one object.", key)).
+	return New(typeDuplicateKey, fmt.Sprintf("The request body has the key %q more than once in one object.", key)).
 		With(ExtField, key).withCause(ErrDuplicateKey)
 }
 
 // TrailingData returns the 400 problem for data after the JSON value.
 func TrailingData() *Problem {
-	return New(http.StatusBadRequest, SlugTrailingData, "Trailing data",
-		"The request body has data after the JSON value.").withCause(ErrTrailingData)
+	return New(typeTrailingData, "The request body has data after the JSON value.").withCause(ErrTrailingData)
 }
 
 // WrongType returns the 400 problem for a field whose JSON type does not fit;
@@ -281,7 +301,7 @@ func WrongType(field, expected string) *Problem {
 	if field != "" {
 		detail = fmt.Sprintf("The field %q must be a JSON %s.", field, expected)
 	}
-	return New(http.StatusBadRequest, SlugWrongType, "Wrong JSON type", detail).
+	return New(typeWrongType, detail).
 		With(ExtField, field).With(ExtExpected, expected).withCause(ErrWrongType)
 }
 
@@ -289,44 +309,38 @@ func WrongType(field, expected string) *Problem {
 // unmarshaler rejected (a malformed date, say). The unmarshaler's message is
 // not included: it may repeat the value.
 func InvalidValue() *Problem {
-	return New(http.StatusBadRequest, SlugInvalidValue, "Invalid value",
-		"A value in the request body is not valid.").withCause(ErrInvalidValue)
+	return New(typeInvalidValue, "A value in the request body is not valid.").withCause(ErrInvalidValue)
 }
 
 // BodyTooLarge returns the 413 problem for a body over maxBytes.
 func BodyTooLarge(maxBytes int64) *Problem {
-	return New(http.StatusRequestEntityTooLarge, SlugBodyTooLarge, "Request body too large",
-		fmt.Sprintf("The request body is larger than %d bytes.", maxBytes)).
+	return New(typeBodyTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", maxBytes)).
 		With(ExtMaxBytes, maxBytes).withCause(ErrTooLarge)
 }
 
 // UnsupportedMediaType returns the 415 problem for a request whose
 // Content-Type is not want.
 func UnsupportedMediaType(want string) *Problem {
-	return New(http.StatusUnsupportedMediaType, SlugUnsupportedMediaType, "Unsupported media type",
-		fmt.Sprintf("The request body must have Content-Type %s.", want)).withCause(ErrContentType)
+	return New(typeUnsupportedMediaType, fmt.Sprintf("The request body must have Content-Type %s.", want)).withCause(ErrContentType)
 }
 
 // MethodNotAllowed returns the 405 problem; WriteError sets the Allow header
 // from allowed.
 func MethodNotAllowed(allowed ...string) *Problem {
-	return New(http.StatusMethodNotAllowed, SlugMethodNotAllowed, "Method not allowed",
-		"The request method is not supported for this resource.").
+	return New(typeMethodNotAllowed, "The request method is not supported for this resource.").
 		With(ExtAllow, slices.Clone(allowed))
 }
 
 // NotFound returns the 404 problem.
 func NotFound() *Problem {
-	return New(http.StatusNotFound, SlugNotFound, "Not found",
-		"The requested resource does not exist.")
+	return New(typeNotFound, "The requested resource does not exist.")
 }
 
 // RateLimited returns the 429 problem; retryAfter is rounded up to whole
 // seconds (at least 1) in the retry_after extension and the Retry-After
 // header.
 func RateLimited(retryAfter time.Duration) *Problem {
-	return New(http.StatusTooManyRequests, SlugRateLimited, "Too many requests",
-		"Too many requests; try again later.").
+	return New(typeRateLimited, "Too many requests; try again later.").
 		With(ExtRetryAfter, retrySeconds(retryAfter))
 }
 
@@ -392,7 +406,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(ctx, "server error problem", attrs...)
 	}
 
-	writeProblem(w, p)
+	writeProblem(w, languageOf(r), p)
 }
 
 // retryable is an error of a dependency that is down for a moment (the
@@ -441,15 +455,18 @@ func Unavailable(retryAfter time.Duration) *Problem {
 	if s < 1 {
 		s = 1
 	}
-	return New(http.StatusServiceUnavailable, "service-unavailable", "Service temporarily unavailable",
+	return New(typeUnavailable,
 		"the platform cannot reach its database for the moment; nothing was changed; try again shortly").
 		With(ExtRetryAfter, s)
 }
 
-// writeProblem writes p with its headers; it logs nothing.
-func writeProblem(w http.ResponseWriter, p *Problem) {
+// writeProblem writes p with its headers, its title the catalogue's
+// message for its type in language lang; it logs nothing.
+func writeProblem(w http.ResponseWriter, lang language.Tag, p *Problem) {
+	p = p.localized(lang)
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", lang.String())
 	if v, ok := p.Extensions[ExtRetryAfter]; ok {
 		if s, ok := headerSeconds(v); ok {
 			h.Set("Retry-After", strconv.FormatInt(s, 10))
@@ -483,21 +500,23 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	writeJSON(w, status, ContentTypeJSON, v)
 }
 
-// internalBody is the pre-encoded fallback when encoding fails.
-var internalBody = func() []byte {
-	b, err := json.Marshal(Internal())
+// internalBody is the fallback when encoding fails, in the default
+// language.
+func internalBody() []byte {
+	b, err := json.Marshal(Internal().localized(i18n.Chinese))
 	if err != nil {
 		panic(err)
 	}
 	return append(b, '\n')
-}()
+}
 
 func writeJSON(w http.ResponseWriter, status int, contentType string, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		slog.Default().Error("encoding JSON response", "error", err)
-		contentType, status, body = ContentTypeProblem, http.StatusInternalServerError, internalBody
+		contentType, status, body = ContentTypeProblem, http.StatusInternalServerError, internalBody()
 		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Language", i18n.Chinese.String())
 	} else {
 		body = append(body, '\n')
 	}

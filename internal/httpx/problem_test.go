@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // readProblem checks that rec holds a valid problem+json response with the
@@ -43,8 +45,12 @@ func readProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, slug 
 	if p.Status != status {
 		t.Errorf("problem status = %d, want %d", p.Status, status)
 	}
-	if p.Title == "" {
-		t.Error("problem has no title")
+	lang, ok := i18n.Parse(rec.Header().Get("Content-Language"))
+	if !ok {
+		t.Errorf("Content-Language = %q", rec.Header().Get("Content-Language"))
+	}
+	if want := i18n.Lookup(lang, i18n.ProblemTitle(slug)); p.Title != want {
+		t.Errorf("title = %q, want the catalogue's %q", p.Title, want)
 	}
 	return &p
 }
@@ -65,13 +71,13 @@ func TestNewIsFresh(t *testing.T) {
 	if b.Detail == "changed" {
 		t.Fatal("problems share state")
 	}
-	if got, want := New(409, "conflict", "Conflict", "x").Type, "https://netid.dev/problems/conflict"; got != want {
+	if got, want := New(typeNotFound, "x").Type, "https://netid.dev/problems/not-found"; got != want {
 		t.Errorf("type = %q, want %q", got, want)
 	}
 }
 
 func TestWithCopies(t *testing.T) {
-	base := New(403, "locked", "Locked", "").With("remaining_attempts", 3)
+	base := New(typeRateLimited, "").With("remaining_attempts", 3)
 	derived := base.With("remaining_attempts", 2).With("extra", true)
 	if got := base.Extensions["remaining_attempts"]; got != 3 {
 		t.Errorf("base changed: remaining_attempts = %v", got)
@@ -85,10 +91,11 @@ func TestWithCopies(t *testing.T) {
 }
 
 func TestProblemJSON(t *testing.T) {
-	p := New(429, "rate-limited", "Too many", "slow down").
+	p := New(typeRateLimited, "slow down").
 		With("retry_after", 60).
 		With("errors", []string{"a", "b"}).
 		With("status", 200) // reserved: must not override
+	p.Title = "Too many" // WriteError sets it from the catalogue
 	b, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +119,7 @@ func TestProblemJSON(t *testing.T) {
 	if want := `{"type":"about:blank","title":"t","status":400}`; string(b) != want {
 		t.Errorf("got %s, want %s", b, want)
 	}
-	if _, err := json.Marshal(New(400, "x", "x", "").With("bad", math.Inf(1))); err == nil {
+	if _, err := json.Marshal(New(typeInvalidValue, "").With("bad", math.Inf(1))); err == nil {
 		t.Error("unencodable extension: want an error")
 	}
 }
@@ -147,10 +154,10 @@ func TestWriteError(t *testing.T) {
 		{name: "plain error", err: secret, status: 500, slug: "internal", logged: true},
 		{name: "wrapped plain error", err: fmt.Errorf("op: %w", secret), status: 500, slug: "internal", logged: true},
 		{name: "nil error", err: nil, status: 500, slug: "internal", logged: true},
-		{name: "non-error status", err: New(200, "ok", "OK", ""), status: 500, slug: "internal", logged: true},
-		{name: "5xx problem", err: New(503, "unavailable", "Unavailable", "").withCause(secret), status: 503, slug: "unavailable", logged: true},
+		{name: "non-error status", err: &Problem{Type: TypeURI("ok"), Status: 200}, status: 500, slug: "internal", logged: true},
+		{name: "5xx problem", err: New(typeUnavailable, "").withCause(secret), status: 503, slug: SlugUnavailable, logged: true},
 		{name: "rate limited", err: RateLimited(1500 * time.Millisecond), status: 429, slug: "rate-limited", retryAfter: "2"},
-		{name: "retry_after float", err: New(429, "x", "X", "").With(ExtRetryAfter, 2.5), status: 429, slug: "x", retryAfter: "3"},
+		{name: "retry_after float", err: New(typeRateLimited, "").With(ExtRetryAfter, 2.5), status: 429, slug: SlugRateLimited, retryAfter: "3"},
 		{name: "method not allowed", err: MethodNotAllowed("GET", "HEAD"), status: 405, slug: "method-not-allowed", allow: "GET, HEAD"},
 	}
 	for _, tt := range tests {

@@ -1,7 +1,8 @@
 // Package i18n is netid's one message catalogue: every text a person reads
-// (web pages today; the command line's messages and the API's problem
-// titles are meant to move here too) is written once per language, in
-// Simplified Chinese (the default) and English, on golang.org/x/text.
+// (the web pages, the API's problem titles with what to do next, the
+// command line's prompts, outcomes and errors) is written once per
+// language, in Simplified Chinese (the default) and English, on
+// golang.org/x/text.
 //
 // A message is named by a [Key] constant and looked up for a language with
 // [Lookup], which formats printf-style arguments (%s, %d, …) the way
@@ -21,6 +22,9 @@
 //  3. Run go test ./internal/i18n: it fails when a key lacks a language,
 //     when the Chinese is only a copy of the English, or when the two
 //     languages disagree on their arguments.
+//
+// A problem type of the API (httpx.NewType) has its messages in
+// messages_problems.go, by slug: [ProblemTitle] and [ProblemNext].
 //
 // Keep texts short and plain: they are read on a phone, by older people too.
 package i18n

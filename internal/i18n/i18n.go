@@ -39,8 +39,11 @@ var (
 	// each name they use.
 	named = map[Key]bool{}
 
-	catOnce sync.Once
-	cat     catalog.Catalog
+	// cat holds the messages looked up so far, each compiled on its
+	// first use: a command that prints one message compiles one, not the
+	// whole catalogue. catalog.Builder is safe for concurrent use.
+	cat      = catalog.NewBuilder(catalog.Fallback(Chinese))
+	compiled sync.Map // Key → true once in cat
 )
 
 // add puts ms into the catalogue; a key given twice is a programming
@@ -63,20 +66,31 @@ func addNamed(ms map[Key]entry) {
 	}
 }
 
-func catalogue() catalog.Catalog {
-	catOnce.Do(func() { cat = build() })
+// catalogue returns the catalogue with key's messages compiled in.
+func catalogue(key Key) catalog.Catalog {
+	if _, ok := compiled.Load(key); !ok {
+		compile(cat, key, messages[key])
+		compiled.Store(key, true) // a racing first use compiles it twice, harmlessly
+	}
 	return cat
 }
 
+// compile puts key's messages into b; a message that does not compile is
+// a programming error (the package's tests compile every one).
+func compile(b *catalog.Builder, key Key, m entry) {
+	if err := b.SetString(Chinese, string(key), m.zh); err != nil {
+		panic(fmt.Sprintf("i18n: message %s (zh): %v", key, err))
+	}
+	if err := b.SetString(English, string(key), m.en); err != nil {
+		panic(fmt.Sprintf("i18n: message %s (en): %v", key, err))
+	}
+}
+
+// build compiles every message into a new catalogue.
 func build() catalog.Catalog {
 	b := catalog.NewBuilder(catalog.Fallback(Chinese))
 	for key, m := range messages {
-		if err := b.SetString(Chinese, string(key), m.zh); err != nil {
-			panic(fmt.Sprintf("i18n: message %s (zh): %v", key, err))
-		}
-		if err := b.SetString(English, string(key), m.en); err != nil {
-			panic(fmt.Sprintf("i18n: message %s (en): %v", key, err))
-		}
+		compile(b, key, m)
 	}
 	return b
 }
@@ -89,7 +103,7 @@ func Lookup(tag language.Tag, key Key, args ...any) string {
 	if _, ok := messages[key]; !ok {
 		return string(key)
 	}
-	return message.NewPrinter(Match(tag), message.Catalog(catalogue())).Sprintf(string(key), args...)
+	return message.NewPrinter(Match(tag), message.Catalog(catalogue(key))).Sprintf(string(key), args...)
 }
 
 // Match returns the catalogue's language closest to tag (Chinese when none
@@ -169,3 +183,11 @@ func Messages(tag language.Tag, prefixes ...string) map[string]string {
 	}
 	return out
 }
+
+// ProblemTitle is the key of the title of the API's problem type slug
+// ("err.<slug>"): what a person reads about the error.
+func ProblemTitle(slug string) Key { return Key("err." + slug) }
+
+// ProblemNext is the key of what a person does next after the problem
+// type slug ("err.<slug>.next").
+func ProblemNext(slug string) Key { return Key("err." + slug + ".next") }

@@ -8,10 +8,13 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 	"unicode"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
 )
 
 // declaredKeys parses the package's source and returns every constant of
@@ -193,4 +196,52 @@ func FuzzNegotiate(f *testing.F) {
 			t.Fatalf("Negotiate(%q, %q) = %s", cookie, accept, got)
 		}
 	})
+}
+
+// Every message compiles (build panics on one that does not).
+func TestEveryMessageCompiles(t *testing.T) {
+	_ = build()
+}
+
+// BenchmarkBuild is what compiling the whole catalogue costs, which Lookup
+// avoids by compiling each message on its first use.
+func BenchmarkBuild(b *testing.B) {
+	for b.Loop() {
+		_ = build()
+	}
+}
+
+// BenchmarkFirstLookup is what the first Lookup of a message costs in a
+// process (a command that prints one message).
+func BenchmarkFirstLookup(b *testing.B) {
+	m := messages[KeyWalletApply]
+	for b.Loop() {
+		c := catalog.NewBuilder(catalog.Fallback(Chinese))
+		compile(c, KeyWalletApply, m)
+		_ = message.NewPrinter(English, message.Catalog(c)).Sprintf(string(KeyWalletApply))
+	}
+}
+
+// Lookups racing on messages not yet compiled all get their text (run
+// with -race).
+func TestLookupConcurrent(t *testing.T) {
+	keys := make([]Key, 0, len(messages))
+	for k := range messages {
+		keys = append(keys, k)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lang := Languages[g%2]
+			for _, k := range keys {
+				if got := Lookup(lang, k); got == string(k) || got == "" {
+					t.Errorf("Lookup(%s, %s) = %q", lang, k, got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

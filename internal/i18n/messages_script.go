@@ -1,9 +1,9 @@
 package i18n
 
-// Messages that every page script shows (static/wallet.js: js.) and the
-// person-facing texts of the API's problems (err.<problem slug>, and
-// err.<slug>.next for what to do next). Pages' scripts name them as
-// strings; webwallet's tests check every name a script uses is here.
+// Messages that every page script shows (static/wallet.js: js.); the
+// person-facing texts of the API's problems (err.) are in
+// messages_problems.go. Pages' scripts name them as strings; webwallet's
+// tests check every name a script uses is here.
 func init() { addNamed(scriptMessages) }
 
 var scriptMessages = map[Key]entry{
@@ -28,9 +28,4 @@ var scriptMessages = map[Key]entry{
 
 	"js.camera.denied":      {"无法使用摄像头。", "The camera cannot be used."},
 	"js.camera.denied.next": {"请在浏览器设置中允许本网站使用摄像头，然后再试。", "Allow this site to use the camera in the browser's settings, then try again."},
-
-	"err.network":           {"连不上网证服务。", "The service cannot be reached."},
-	"err.network.next":      {"请检查网络后再试。", "Check your connection and try again."},
-	"err.rate-limited":      {"操作太频繁。", "Too many requests."},
-	"err.rate-limited.next": {"请稍等一分钟再试。", "Wait a minute and try again."},
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // badEndpoint is a JSON endpoint of the platform with a well-formed body
@@ -121,10 +123,20 @@ func withMember(t *testing.T, template map[string]any, k, v string) []byte {
 	return b.Bytes()
 }
 
+// withEnglish returns hdr with Accept-Language: en added.
+func withEnglish(hdr map[string]string) map[string]string {
+	out := map[string]string{"Accept-Language": "en"}
+	for k, v := range hdr {
+		out[k] = v
+	}
+	return out
+}
+
 // TestBadInputCatalogue sends every JSON endpoint malformed bodies and each
 // member of a well-formed body replaced by values of the wrong type, size
 // or content. Nothing may answer 5xx, and every refusal is a problem
-// document.
+// document whose title is the message catalogue's for its type, in the
+// language asked for (every other request asks for English).
 func TestBadInputCatalogue(t *testing.T) {
 	e := lifecycleEnv(t)
 	h := e.apply(adult(t))
@@ -196,7 +208,11 @@ func TestBadInputCatalogue(t *testing.T) {
 	for _, ep := range endpoints {
 		bodies := append(rawBadBodies(), fieldBadBodies(t, ep.template)...)
 		for _, b := range bodies {
-			r := e.raw(ep.method, ep.path, b.body, ep.auth())
+			hdr := ep.auth()
+			if total%2 == 1 {
+				hdr = withEnglish(hdr)
+			}
+			r := e.raw(ep.method, ep.path, b.body, hdr)
 			total++
 			byStatus[r.status]++
 			name := fmt.Sprintf("%s %s, %s", ep.method, ep.path, b.name)
@@ -207,6 +223,8 @@ func TestBadInputCatalogue(t *testing.T) {
 			if r.status >= 400 {
 				if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 					t.Errorf("%s: %d with Content-Type %q", name, r.status, ct)
+				} else if msg := r.titleMismatch(); msg != "" {
+					t.Errorf("%s: %s", name, msg)
 				}
 			}
 			if bytes.Contains(r.body, []byte("goroutine ")) || bytes.Contains(r.body, []byte(".go:")) {
@@ -233,7 +251,11 @@ func TestBadInputCatalogue(t *testing.T) {
 				if ep.path == "/v1/wallet/history" {
 					auth = holderAuth("GET", path)
 				}
-				r := e.raw("GET", path, nil, auth())
+				hdr := auth()
+				if total%2 == 1 {
+					hdr = withEnglish(hdr)
+				}
+				r := e.raw("GET", path, nil, hdr)
 				total++
 				byStatus[r.status]++
 				if r.status >= 500 {
@@ -241,9 +263,19 @@ func TestBadInputCatalogue(t *testing.T) {
 				}
 				if r.status >= 400 && !strings.HasPrefix(r.header.Get("Content-Type"), "application/problem+json") {
 					t.Errorf("GET %s: %d with Content-Type %q", path, r.status, r.header.Get("Content-Type"))
+				} else if r.status >= 400 {
+					if msg := r.titleMismatch(); msg != "" {
+						t.Errorf("GET %s: %s", path, msg)
+					}
 				}
 			}
 		}
 	}
 	t.Logf("%d endpoints, %d requests, by status: %v", len(endpoints)+len(queries), total, byStatus)
+	// Every problem type linked into the platform has its messages.
+	for _, ty := range httpx.Types() {
+		if !i18n.Has(i18n.ProblemTitle(ty.Slug)) || !i18n.Has(i18n.ProblemNext(ty.Slug)) {
+			t.Errorf("problem type %s has no messages in the catalogue", ty.Slug)
+		}
+	}
 }

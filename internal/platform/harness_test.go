@@ -29,6 +29,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/holder"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/platform"
@@ -167,7 +168,35 @@ func (r response) problemType(t testing.TB) string {
 	if int(p["status"].(float64)) != r.status {
 		t.Fatalf("problem status %v differs from HTTP status %d", p["status"], r.status)
 	}
+	if msg := r.titleMismatch(); msg != "" {
+		t.Fatal(msg)
+	}
 	return strings.TrimPrefix(typ, "https://netid.dev/problems/")
+}
+
+// titleMismatch says how a problem document's title is not the message
+// catalogue's for its type in the answer's Content-Language ("" when it
+// is).
+func (r response) titleMismatch() string {
+	var p struct{ Type, Title string }
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		return fmt.Sprintf("not a problem document: %v", err)
+	}
+	slug, ok := strings.CutPrefix(p.Type, "https://netid.dev/problems/")
+	if !ok {
+		return fmt.Sprintf("problem type %q is not netid's", p.Type)
+	}
+	lang, ok := i18n.Parse(r.header.Get("Content-Language"))
+	if !ok {
+		return fmt.Sprintf("problem %s: Content-Language %q", slug, r.header.Get("Content-Language"))
+	}
+	if !i18n.Has(i18n.ProblemTitle(slug)) || !i18n.Has(i18n.ProblemNext(slug)) {
+		return fmt.Sprintf("problem %s has no messages in the catalogue", slug)
+	}
+	if want := i18n.Lookup(lang, i18n.ProblemTitle(slug)); p.Title != want {
+		return fmt.Sprintf("problem %s: title %q, want the catalogue's %q (%s)", slug, p.Title, want, lang)
+	}
+	return ""
 }
 
 func (e *env) raw(method, path string, body []byte, hdr map[string]string) response {

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit/treeproof"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/wallet"
 	"github.com/netid-project/netid/internal/witness"
 )
@@ -106,7 +108,7 @@ func TestRecordLogProofs(t *testing.T) {
 	}
 	if _, err := wallet.CheckHistory(ctx, src, keys, &second, history()); !errors.Is(err, wallet.ErrLogRewound) {
 		t.Fatalf("the wallet's check of the cut log: %v, want ErrLogRewound", err)
-	} else if msg := wallet.LogMessage(err); msg == "" {
+	} else if msg := wallet.LogMessage(err, i18n.Chinese); !strings.HasPrefix(msg, "警告") {
 		t.Fatal("no message for the holder")
 	}
 	if _, err := w.Run(ctx); !errors.Is(err, treeproof.ErrRewound) {

@@ -27,6 +27,15 @@ const (
 	SlugAdminUnauthorized = "admin-unauthorized"
 )
 
+// Problem types of the admin API.
+var (
+	typeInvalid  = httpx.NewType(http.StatusUnprocessableEntity, SlugInvalid)
+	typeExists   = httpx.NewType(http.StatusConflict, SlugExists)
+	typeNotFound = httpx.NewType(http.StatusNotFound, SlugNotFound)
+	// TypeAdminUnauthorized answers a request without a valid admin token.
+	TypeAdminUnauthorized = httpx.NewType(http.StatusUnauthorized, SlugAdminUnauthorized)
+)
+
 // maxAdminToken bounds a presented admin token before hashing.
 const maxAdminToken = 1024
 
@@ -88,7 +97,7 @@ func (a *AdminAPI) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !a.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="netid-admin"`)
-		return httpx.New(http.StatusUnauthorized, SlugAdminUnauthorized, "Admin token required",
+		return httpx.New(TypeAdminUnauthorized,
 			"A valid admin bearer token is required.")
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, AdminPath)
@@ -268,15 +277,15 @@ func (a *AdminAPI) setDisabled(w http.ResponseWriter, r *http.Request, id string
 // errors pass through (WriteError logs them and answers 500).
 func adminProblem(err error) error {
 	if ve, ok := errors.AsType[*ValidationError](err); ok {
-		return httpx.New(http.StatusUnprocessableEntity, SlugInvalid, "Invalid relying party registration",
+		return httpx.New(typeInvalid,
 			"The registration breaks the rules listed in errors.").With("errors", ve.Problems)
 	}
 	switch {
 	case errors.Is(err, ErrExists):
-		return httpx.New(http.StatusConflict, SlugExists, "Relying party already registered",
+		return httpx.New(typeExists,
 			"A relying party with this ID is already registered.")
 	case errors.Is(err, ErrNotFound), errors.Is(err, storage.ErrNotFound):
-		return httpx.New(http.StatusNotFound, SlugNotFound, "Relying party not found",
+		return httpx.New(typeNotFound,
 			"No relying party has this ID.")
 	}
 	return err

@@ -239,5 +239,5 @@ func (s *Server) guardianDecide(w http.ResponseWriter, r *http.Request) error {
 // errInvalidDecision answers a decision that is neither approve nor
 // decline.
 func errInvalidDecision() error {
-	return httpx.New(http.StatusBadRequest, "invalid-decision", "Invalid decision", `decision must be "approve" or "decline"`)
+	return httpx.New(typeInvalidDecision, `decision must be "approve" or "decline"`)
 }

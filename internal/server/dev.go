@@ -53,7 +53,7 @@ func (d *Dev) mintDocument(w http.ResponseWriter, r *http.Request) error {
 	}
 	data, err := d.Documents.Mint(req.Identity, face, d.now())
 	if err != nil {
-		return httpx.New(http.StatusUnprocessableEntity, "mint-failed", "Cannot mint document", err.Error())
+		return httpx.New(typeMintFailed, err.Error())
 	}
 	httpx.WriteJSON(w, http.StatusCreated, data)
 	return nil
@@ -68,7 +68,7 @@ func (d *Dev) latestSMS(w http.ResponseWriter, r *http.Request) error {
 	}
 	m, ok := d.Outbox.Latest(phone)
 	if !ok {
-		return httpx.New(http.StatusNotFound, "no-message", "No message", "the dev outbox holds no message for this number")
+		return httpx.New(typeNoMessage, "the dev outbox holds no message for this number")
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, http.StatusOK, api.SMSMessage{To: m.To, Text: m.Text, Code: codeRE.FindString(m.Text)})
@@ -82,7 +82,7 @@ func (d *Dev) attestLiveness(w http.ResponseWriter, r *http.Request) error {
 	}
 	hash, err := base64.RawURLEncoding.DecodeString(req.FaceImageHash)
 	if err != nil || len(hash) != 32 {
-		return httpx.New(http.StatusBadRequest, "invalid-face-hash", "Invalid face image hash", "face_image_hash must be the base64url SHA-256 of the chip's face image")
+		return httpx.New(typeInvalidFaceHash, "face_image_hash must be the base64url SHA-256 of the chip's face image")
 	}
 	lr := liveness.Request{Challenge: req.Challenge, ApplicationID: req.ApplicationID, Capture: req.Capture}
 	copy(lr.FaceImageHash[:], hash)

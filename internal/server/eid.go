@@ -15,6 +15,7 @@ import (
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -35,17 +36,17 @@ func (s *Server) mountEID(h func(string, func(http.ResponseWriter, *http.Request
 
 // eidProblems maps the in-person check's errors to problem types.
 var eidProblems = []mapping{
-	{eidverify.ErrMalformed, http.StatusBadRequest, "eid-malformed", "Not an electronic ID card code of this platform"},
-	{eidverify.ErrSignature, http.StatusUnprocessableEntity, "eid-signature-invalid", "Electronic ID card code signature invalid"},
-	{eidverify.ErrWindow, http.StatusUnprocessableEntity, "eid-expired", "Electronic ID card code expired"},
-	{eidverify.ErrReplay, http.StatusConflict, "eid-replayed", "Electronic ID card code already used"},
-	{eidverify.ErrSuspended, http.StatusForbidden, "eid-credential-suspended", "Network credential suspended"},
-	{eidverify.ErrRevoked, http.StatusForbidden, "eid-credential-revoked", "Network credential revoked"},
-	{eidverify.ErrExpired, http.StatusForbidden, "eid-credential-expired", "Network credential expired"},
-	{eidverify.ErrCancelled, http.StatusForbidden, "eid-identity-cancelled", "Network identity cancelled"},
-	{eidverify.ErrGuardianConsent, http.StatusForbidden, "eid-guardian-consent-required", "The holder is under 14: their guardian has not consented to this verifier"},
-	{relyingparty.ErrNotInPerson, http.StatusForbidden, "eid-not-in-person", "Relying party not registered for in-person checks"},
-	{eidverify.ErrImage, http.StatusUnprocessableEntity, "eid-qr-unreadable", "No readable QR code in the image"},
+	{eidverify.ErrMalformed, httpx.NewType(http.StatusBadRequest, "eid-malformed")},
+	{eidverify.ErrSignature, httpx.NewType(http.StatusUnprocessableEntity, "eid-signature-invalid")},
+	{eidverify.ErrWindow, httpx.NewType(http.StatusUnprocessableEntity, "eid-expired")},
+	{eidverify.ErrReplay, httpx.NewType(http.StatusConflict, "eid-replayed")},
+	{eidverify.ErrSuspended, httpx.NewType(http.StatusForbidden, "eid-credential-suspended")},
+	{eidverify.ErrRevoked, httpx.NewType(http.StatusForbidden, "eid-credential-revoked")},
+	{eidverify.ErrExpired, httpx.NewType(http.StatusForbidden, "eid-credential-expired")},
+	{eidverify.ErrCancelled, httpx.NewType(http.StatusForbidden, "eid-identity-cancelled")},
+	{eidverify.ErrGuardianConsent, httpx.NewType(http.StatusForbidden, "eid-guardian-consent-required")},
+	{relyingparty.ErrNotInPerson, httpx.NewType(http.StatusForbidden, "eid-not-in-person")},
+	{eidverify.ErrImage, httpx.NewType(http.StatusUnprocessableEntity, "eid-qr-unreadable")},
 }
 
 // eidProblem maps err to a problem document; other errors go on to the
@@ -53,7 +54,7 @@ var eidProblems = []mapping{
 func eidProblem(err error) error {
 	for _, m := range eidProblems {
 		if errors.Is(err, m.err) {
-			return httpx.New(m.status, m.slug, m.title, err.Error())
+			return httpx.New(m.typ, err.Error())
 		}
 	}
 	return err
@@ -237,28 +238,14 @@ func (s *Server) pageClient(r *http.Request, id, secret string) (storage.Relying
 func (s *Server) eidPageError(w http.ResponseWriter, r *http.Request, d eidPageData, err error) error {
 	for _, m := range eidProblems {
 		if errors.Is(err, m.err) {
-			d.Error = eidMessages[m.slug] + " · " + m.title + "."
-			return s.renderEIDPage(w, m.status, d)
+			title := i18n.ProblemTitle(m.typ.Slug)
+			d.Error = i18n.Lookup(i18n.Chinese, title) + " · " + i18n.Lookup(i18n.English, title)
+			return s.renderEIDPage(w, m.typ.Status, d)
 		}
 	}
 	s.Log.ErrorContext(r.Context(), "eID page: verifying", "request_id", httpx.RequestIDFrom(r.Context()), "error", err)
 	d.Error = "内部错误 · Internal error; please try again."
 	return s.renderEIDPage(w, http.StatusInternalServerError, d)
-}
-
-// eidMessages are the page's Chinese messages per problem type.
-var eidMessages = map[string]string{
-	"eid-malformed":                 "不是本平台的电子身份证码",
-	"eid-signature-invalid":         "电子身份证码签名无效",
-	"eid-expired":                   "电子身份证码已过期，请持证人刷新",
-	"eid-replayed":                  "电子身份证码已使用过，请持证人刷新",
-	"eid-credential-suspended":      "网证已暂停使用",
-	"eid-credential-revoked":        "网证已注销或已更换",
-	"eid-credential-expired":        "网证已过期",
-	"eid-identity-cancelled":        "网号已注销",
-	"eid-guardian-consent-required": "持证人未满十四周岁，其监护人尚未同意本核验点核验",
-	"eid-not-in-person":             "本客户端未登记为线下核验方",
-	"eid-qr-unreadable":             "图片中没有可识别的二维码",
 }
 
 // eidRows lists the provided fields with their labels.

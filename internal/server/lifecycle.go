@@ -43,16 +43,16 @@ import (
 
 func init() {
 	mappings = append(mappings,
-		mapping{lifecycle.ErrCancelled, http.StatusGone, "identity-cancelled", "Network identity cancelled"},
-		mapping{lifecycle.ErrNoSuchPerson, http.StatusNotFound, "no-such-person", "No person holds this 网号"},
-		mapping{person.ErrAlreadySuspended, http.StatusConflict, "already-suspended", "Network credential already suspended"},
-		mapping{lifecycle.ErrNoOperatorSuspension, http.StatusConflict, "no-operator-suspension", "No credential suspended by an operator"},
-		mapping{lifecycle.ErrReason, http.StatusBadRequest, "invalid-reason", "Invalid status reason"},
-		mapping{lifecycle.ErrAction, http.StatusNotFound, "unknown-action", "Unknown action"},
-		mapping{lifecycle.ErrSamePassword, http.StatusUnprocessableEntity, "same-password", "The new password is the current one"},
-		mapping{lifecycle.ErrNoPhone, http.StatusConflict, "no-linked-phone", "No phone number linked"},
-		mapping{lifecycle.ErrPhoneChanged, http.StatusConflict, "phone-changed", "The linked phone number changed meanwhile"},
-		mapping{lifecycle.ErrNoConsent, http.StatusNotFound, "consent-not-found", "No consent for this relying party"},
+		mapping{lifecycle.ErrCancelled, httpx.NewType(http.StatusGone, "identity-cancelled")},
+		mapping{lifecycle.ErrNoSuchPerson, httpx.NewType(http.StatusNotFound, "no-such-person")},
+		mapping{person.ErrAlreadySuspended, httpx.NewType(http.StatusConflict, "already-suspended")},
+		mapping{lifecycle.ErrNoOperatorSuspension, httpx.NewType(http.StatusConflict, "no-operator-suspension")},
+		mapping{lifecycle.ErrReason, httpx.NewType(http.StatusBadRequest, "invalid-reason")},
+		mapping{lifecycle.ErrAction, httpx.NewType(http.StatusNotFound, "unknown-action")},
+		mapping{lifecycle.ErrSamePassword, httpx.NewType(http.StatusUnprocessableEntity, "same-password")},
+		mapping{lifecycle.ErrNoPhone, httpx.NewType(http.StatusConflict, "no-linked-phone")},
+		mapping{lifecycle.ErrPhoneChanged, httpx.NewType(http.StatusConflict, "phone-changed")},
+		mapping{lifecycle.ErrNoConsent, httpx.NewType(http.StatusNotFound, "consent-not-found")},
 	)
 }
 
@@ -353,7 +353,7 @@ func (s *Server) adminAuthorized(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="netid-admin"`)
-		return httpx.New(http.StatusUnauthorized, relyingparty.SlugAdminUnauthorized, "Admin token required",
+		return httpx.New(relyingparty.TypeAdminUnauthorized,
 			"A valid admin bearer token is required.")
 	}
 	return nil

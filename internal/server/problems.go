@@ -24,103 +24,115 @@ import (
 // ErrSMSUnavailable: no SMS gateway is configured.
 var ErrSMSUnavailable = errors.New("no SMS gateway is configured on this platform")
 
+// The server's own problem types, beside those of the tables.
+var (
+	typeInvalidDecision = httpx.NewType(http.StatusBadRequest, "invalid-decision")
+	typeInvalidFaceHash = httpx.NewType(http.StatusBadRequest, "invalid-face-hash")
+	typeInvalidPaging   = httpx.NewType(http.StatusBadRequest, "invalid-paging")
+	typeInvalidTreeSize = httpx.NewType(http.StatusBadRequest, "invalid-tree-size")
+	typeMintFailed      = httpx.NewType(http.StatusUnprocessableEntity, "mint-failed")
+	typeNoAuditHead     = httpx.NewType(http.StatusNotFound, "no-audit-head")
+	typeNoMessage       = httpx.NewType(http.StatusNotFound, "no-message")
+	typeNotReady        = httpx.NewType(http.StatusServiceUnavailable, "not-ready")
+)
+
+// mapping maps a domain error to a problem type; the type's title is the
+// message catalogue's (i18n.ProblemTitle of its slug).
 type mapping struct {
-	err    error
-	status int
-	slug   string
-	title  string
+	err error
+	typ httpx.Type
 }
 
 // mappings is the one table from domain errors to problem types. The
 // detail of a problem is the error's message, which by the packages'
 // contracts never carries personal data.
 var mappings = []mapping{
-	{proofing.ErrNotFound, http.StatusNotFound, "application-not-found", "Application not found"},
-	{proofing.ErrExpired, http.StatusGone, "application-expired", "Application expired"},
-	{proofing.ErrDeclined, http.StatusGone, "application-declined", "Application declined by the guardian"},
-	{proofing.ErrWrongState, http.StatusConflict, "wrong-state", "Step not allowed now"},
-	{proofing.ErrDocumentType, http.StatusUnprocessableEntity, "document-type-mismatch", "Document type does not match"},
-	{proofing.ErrGuardianRequired, http.StatusForbidden, "guardian-required", "A guardian must apply for this person"},
-	{proofing.ErrNotAChild, http.StatusUnprocessableEntity, "not-a-child", "Only children under 14 are applied for by a guardian"},
-	{proofing.ErrGuardianIneligible, http.StatusUnprocessableEntity, "guardian-ineligible", "Guardian not eligible"},
-	{proofing.ErrFaceAttempts, http.StatusForbidden, "face-attempts-exhausted", "Too many failed face checks"},
-	{proofing.ErrDeviceProof, http.StatusBadRequest, "invalid-device-proof", "Invalid device key proof"},
-	{proofing.ErrBatchLimit, http.StatusTooManyRequests, "batch-limit", "Too many new batches today"},
-	{proofing.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
-	{proofing.ErrNoPhone, http.StatusConflict, "no-phone", "No phone number given yet"},
-	{proofing.ErrKind, http.StatusUnprocessableEntity, "application-kind", "Unknown or unsuitable kind of application"},
-	{proofing.ErrNoSuchHolder, http.StatusNotFound, "no-such-holder", "No network identity in use for this 网号 or document"},
-	{proofing.ErrPhoneNotLinked, http.StatusUnprocessableEntity, "phone-not-linked", "Not the phone number linked to the network identity"},
-	{proofing.ErrPhoneMisses, http.StatusTooManyRequests, "phone-misses", "Too many wrong phone numbers today"},
-	{proofing.ErrPasswordTries, http.StatusForbidden, "password-tries-exhausted", "Too many wrong passwords in this application"},
-	{proofing.ErrTriesFromClient, http.StatusTooManyRequests, "password-tries-client", "Too many password tries from this address"},
-	{proofing.ErrTriesForHolder, http.StatusTooManyRequests, "password-tries-holder", "Too many password tries for this network identity today"},
-	{proofing.ErrCodeLimit, http.StatusTooManyRequests, "sms-holder-limit", "Too many codes sent to the linked phone"},
-	{person.ErrSamePhone, http.StatusUnprocessableEntity, "same-phone", "The new phone number is the one already linked"},
-	{person.ErrOperatorHold, http.StatusForbidden, "operator-suspension", "The network credential is suspended by an operator"},
-	{proofing.ErrDocumentExpired, http.StatusUnprocessableEntity, "document-expired-reapply", "The identity document has expired: apply with the renewed document"},
-	{person.ErrNothingToResume, http.StatusConflict, "nothing-to-resume", "No credential suspended by its holder"},
-	{person.ErrNoCredential, http.StatusConflict, "no-active-credential", "No active network credential"},
+	{proofing.ErrNotFound, httpx.NewType(http.StatusNotFound, "application-not-found")},
+	{proofing.ErrExpired, httpx.NewType(http.StatusGone, "application-expired")},
+	{proofing.ErrDeclined, httpx.NewType(http.StatusGone, "application-declined")},
+	{proofing.ErrWrongState, httpx.NewType(http.StatusConflict, "wrong-state")},
+	{proofing.ErrDocumentType, httpx.NewType(http.StatusUnprocessableEntity, "document-type-mismatch")},
+	{proofing.ErrGuardianRequired, httpx.NewType(http.StatusForbidden, "guardian-required")},
+	{proofing.ErrNotAChild, httpx.NewType(http.StatusUnprocessableEntity, "not-a-child")},
+	{proofing.ErrGuardianIneligible, httpx.NewType(http.StatusUnprocessableEntity, "guardian-ineligible")},
+	{proofing.ErrFaceAttempts, httpx.NewType(http.StatusForbidden, "face-attempts-exhausted")},
+	{proofing.ErrDeviceProof, httpx.NewType(http.StatusBadRequest, "invalid-device-proof")},
+	{proofing.ErrBatchLimit, httpx.NewType(http.StatusTooManyRequests, "batch-limit")},
+	{proofing.ErrNotGuardian, httpx.NewType(http.StatusNotFound, "guardian-request-not-found")},
+	{proofing.ErrNoPhone, httpx.NewType(http.StatusConflict, "no-phone")},
+	{proofing.ErrKind, httpx.NewType(http.StatusUnprocessableEntity, "application-kind")},
+	{proofing.ErrNoSuchHolder, httpx.NewType(http.StatusNotFound, "no-such-holder")},
+	{proofing.ErrPhoneNotLinked, httpx.NewType(http.StatusUnprocessableEntity, "phone-not-linked")},
+	{proofing.ErrPhoneMisses, httpx.NewType(http.StatusTooManyRequests, "phone-misses")},
+	{proofing.ErrPasswordTries, httpx.NewType(http.StatusForbidden, "password-tries-exhausted")},
+	{proofing.ErrTriesFromClient, httpx.NewType(http.StatusTooManyRequests, "password-tries-client")},
+	{proofing.ErrTriesForHolder, httpx.NewType(http.StatusTooManyRequests, "password-tries-holder")},
+	{proofing.ErrCodeLimit, httpx.NewType(http.StatusTooManyRequests, "sms-holder-limit")},
+	{person.ErrSamePhone, httpx.NewType(http.StatusUnprocessableEntity, "same-phone")},
+	{person.ErrOperatorHold, httpx.NewType(http.StatusForbidden, "operator-suspension")},
+	{proofing.ErrDocumentExpired, httpx.NewType(http.StatusUnprocessableEntity, "document-expired-reapply")},
+	{person.ErrNothingToResume, httpx.NewType(http.StatusConflict, "nothing-to-resume")},
+	{person.ErrNoCredential, httpx.NewType(http.StatusConflict, "no-active-credential")},
 
-	{chip.ErrMalformed, http.StatusBadRequest, "malformed-chip-data", "Malformed chip data"},
-	{chip.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-document-signer", "Document signer not trusted"},
-	{chip.ErrBadSignature, http.StatusUnprocessableEntity, "chip-signature-invalid", "Chip data signature invalid"},
-	{chip.ErrHashMismatch, http.StatusUnprocessableEntity, "chip-data-altered", "Chip data altered"},
-	{chip.ErrCertificateInvalid, http.StatusUnprocessableEntity, "document-signer-certificate-invalid", "Document signer certificate invalid"},
-	{chip.ErrDocumentExpired, http.StatusUnprocessableEntity, "document-expired", "Document expired"},
-	{chip.ErrDocumentNotYetValid, http.StatusUnprocessableEntity, "document-not-yet-valid", "Document not yet valid"},
-	{document.ErrInvalidNumber, http.StatusUnprocessableEntity, "invalid-document-number", "Invalid document number"},
-	{document.ErrInvalidIdentity, http.StatusUnprocessableEntity, "invalid-identity-data", "Identity data in the chip is missing or impossible"},
-	{document.ErrIdentityMismatch, http.StatusUnprocessableEntity, "document-number-mismatch", "Document number disagrees with the chip data"},
+	{chip.ErrMalformed, httpx.NewType(http.StatusBadRequest, "malformed-chip-data")},
+	{chip.ErrUntrusted, httpx.NewType(http.StatusUnprocessableEntity, "untrusted-document-signer")},
+	{chip.ErrBadSignature, httpx.NewType(http.StatusUnprocessableEntity, "chip-signature-invalid")},
+	{chip.ErrHashMismatch, httpx.NewType(http.StatusUnprocessableEntity, "chip-data-altered")},
+	{chip.ErrCertificateInvalid, httpx.NewType(http.StatusUnprocessableEntity, "document-signer-certificate-invalid")},
+	{chip.ErrDocumentExpired, httpx.NewType(http.StatusUnprocessableEntity, "document-expired")},
+	{chip.ErrDocumentNotYetValid, httpx.NewType(http.StatusUnprocessableEntity, "document-not-yet-valid")},
+	{document.ErrInvalidNumber, httpx.NewType(http.StatusUnprocessableEntity, "invalid-document-number")},
+	{document.ErrInvalidIdentity, httpx.NewType(http.StatusUnprocessableEntity, "invalid-identity-data")},
+	{document.ErrIdentityMismatch, httpx.NewType(http.StatusUnprocessableEntity, "document-number-mismatch")},
 
-	{liveness.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-liveness-provider", "Liveness provider not trusted"},
-	{liveness.ErrInvalid, http.StatusBadRequest, "invalid-liveness-attestation", "Invalid liveness attestation"},
-	{liveness.ErrMismatch, http.StatusUnprocessableEntity, "liveness-binding-mismatch", "Liveness attestation is for another check"},
-	{liveness.ErrNotLive, http.StatusUnprocessableEntity, "not-live", "Liveness not confirmed"},
-	{liveness.ErrBelowThreshold, http.StatusUnprocessableEntity, "face-mismatch", "Face does not match the document"},
-	{liveness.ErrExpired, http.StatusUnprocessableEntity, "liveness-attestation-expired", "Liveness attestation expired"},
+	{liveness.ErrUntrusted, httpx.NewType(http.StatusUnprocessableEntity, "untrusted-liveness-provider")},
+	{liveness.ErrInvalid, httpx.NewType(http.StatusBadRequest, "invalid-liveness-attestation")},
+	{liveness.ErrMismatch, httpx.NewType(http.StatusUnprocessableEntity, "liveness-binding-mismatch")},
+	{liveness.ErrNotLive, httpx.NewType(http.StatusUnprocessableEntity, "not-live")},
+	{liveness.ErrBelowThreshold, httpx.NewType(http.StatusUnprocessableEntity, "face-mismatch")},
+	{liveness.ErrExpired, httpx.NewType(http.StatusUnprocessableEntity, "liveness-attestation-expired")},
 
-	{sms.ErrInvalidPhone, http.StatusUnprocessableEntity, "invalid-phone", "Invalid phone number"},
-	{sms.ErrTooSoon, http.StatusTooManyRequests, "sms-too-soon", "Code requested too soon"},
-	{sms.ErrDailyCap, http.StatusTooManyRequests, "sms-daily-cap", "Daily code limit reached for this number"},
-	{sms.ErrCodeExpired, http.StatusUnprocessableEntity, "code-expired", "Code expired"},
-	{sms.ErrCodeUsed, http.StatusConflict, "code-used", "Code already used"},
-	{sms.ErrWrongCode, http.StatusUnprocessableEntity, "wrong-code", "Wrong code"},
-	{sms.ErrTooManyAttempts, http.StatusTooManyRequests, "code-attempts-exhausted", "Too many wrong codes"},
-	{sms.ErrNoCode, http.StatusConflict, "no-code", "No code was sent"},
-	{ErrSMSUnavailable, http.StatusServiceUnavailable, "sms-unavailable", "SMS unavailable"},
+	{sms.ErrInvalidPhone, httpx.NewType(http.StatusUnprocessableEntity, "invalid-phone")},
+	{sms.ErrTooSoon, httpx.NewType(http.StatusTooManyRequests, "sms-too-soon")},
+	{sms.ErrDailyCap, httpx.NewType(http.StatusTooManyRequests, "sms-daily-cap")},
+	{sms.ErrCodeExpired, httpx.NewType(http.StatusUnprocessableEntity, "code-expired")},
+	{sms.ErrCodeUsed, httpx.NewType(http.StatusConflict, "code-used")},
+	{sms.ErrWrongCode, httpx.NewType(http.StatusUnprocessableEntity, "wrong-code")},
+	{sms.ErrTooManyAttempts, httpx.NewType(http.StatusTooManyRequests, "code-attempts-exhausted")},
+	{sms.ErrNoCode, httpx.NewType(http.StatusConflict, "no-code")},
+	{ErrSMSUnavailable, httpx.NewType(http.StatusServiceUnavailable, "sms-unavailable")},
 
-	{password.ErrWeak, http.StatusUnprocessableEntity, "weak-password", "Credential password too weak"},
-	{password.ErrWrongPassword, http.StatusForbidden, "wrong-password", "Wrong credential password"},
-	{password.ErrLocked, http.StatusLocked, "password-locked", "Credential password locked"},
+	{password.ErrWeak, httpx.NewType(http.StatusUnprocessableEntity, "weak-password")},
+	{password.ErrWrongPassword, httpx.NewType(http.StatusForbidden, "wrong-password")},
+	{password.ErrLocked, httpx.NewType(http.StatusLocked, "password-locked")},
 
-	{guardian.ErrUntrusted, http.StatusUnprocessableEntity, "untrusted-relationship-authority", "Relationship authority not trusted"},
-	{guardian.ErrInvalid, http.StatusBadRequest, "invalid-relationship-evidence", "Invalid relationship evidence"},
-	{guardian.ErrMismatch, http.StatusUnprocessableEntity, "relationship-mismatch", "Relationship evidence is for someone else"},
-	{guardian.ErrExpired, http.StatusUnprocessableEntity, "relationship-evidence-expired", "Relationship evidence expired"},
-	{guardian.ErrInvalidClaim, http.StatusUnprocessableEntity, "invalid-relationship-claim", "Invalid relationship claim"},
+	{guardian.ErrUntrusted, httpx.NewType(http.StatusUnprocessableEntity, "untrusted-relationship-authority")},
+	{guardian.ErrInvalid, httpx.NewType(http.StatusBadRequest, "invalid-relationship-evidence")},
+	{guardian.ErrMismatch, httpx.NewType(http.StatusUnprocessableEntity, "relationship-mismatch")},
+	{guardian.ErrExpired, httpx.NewType(http.StatusUnprocessableEntity, "relationship-evidence-expired")},
+	{guardian.ErrInvalidClaim, httpx.NewType(http.StatusUnprocessableEntity, "invalid-relationship-claim")},
 
-	{holder.ErrUnauthenticated, http.StatusUnauthorized, "holder-unauthenticated", "Holder proof invalid"},
-	{holder.ErrReplay, http.StatusUnauthorized, "holder-proof-replayed", "Holder proof already used"},
-	{holder.ErrInactive, http.StatusForbidden, "credential-inactive", "Network credential not active"},
+	{holder.ErrUnauthenticated, httpx.NewType(http.StatusUnauthorized, "holder-unauthenticated")},
+	{holder.ErrReplay, httpx.NewType(http.StatusUnauthorized, "holder-proof-replayed")},
+	{holder.ErrInactive, httpx.NewType(http.StatusForbidden, "credential-inactive")},
 
-	{status.ErrUnknownList, http.StatusNotFound, "status-list-not-found", "No such status list"},
+	{status.ErrUnknownList, httpx.NewType(http.StatusNotFound, "status-list-not-found")},
 
-	{verification.ErrInvalidRequest, http.StatusBadRequest, "invalid-verification-request", "Invalid verification request"},
-	{verification.ErrNotAllowed, http.StatusForbidden, "claim-not-allowed", "Claim not allowed for this relying party"},
-	{verification.ErrSessionNotFound, http.StatusNotFound, "session-not-found", "Verification session not found"},
-	{verification.ErrSessionExpired, http.StatusGone, "session-expired", "Verification session expired"},
-	{verification.ErrSessionClosed, http.StatusConflict, "session-closed", "Verification session already ended"},
-	{verification.ErrNoLongerUsable, http.StatusConflict, "no-longer-usable", "Credential or relying party no longer usable for this verification"},
-	{verification.ErrSessionClaimed, http.StatusConflict, "session-claimed", "Verification session belongs to another wallet"},
-	{verification.ErrWrongHolder, http.StatusForbidden, "wrong-holder", "This verification is for another person"},
-	{verification.ErrLevel, http.StatusUnprocessableEntity, "level-not-reached", "Assurance level not reached"},
-	{verification.ErrNotGuardian, http.StatusNotFound, "guardian-request-not-found", "No such guardian request"},
-	{verification.ErrNotUnder14, http.StatusUnprocessableEntity, "not-under-14", "The ward is 14 or older: no guardian consent applies"},
-	{verification.ErrNoSuchRelyingParty, http.StatusNotFound, "relying-party-not-found", "No such relying party"},
-	{verification.ErrTooManyReports, http.StatusTooManyRequests, "too-many-reports", "Too many reported presentations today"},
-	{relyingparty.ErrUnauthenticated, http.StatusUnauthorized, "client-unauthenticated", "Relying party not authenticated"},
-	{relyingparty.ErrDisabled, http.StatusForbidden, "client-disabled", "Relying party disabled"},
+	{verification.ErrInvalidRequest, httpx.NewType(http.StatusBadRequest, "invalid-verification-request")},
+	{verification.ErrNotAllowed, httpx.NewType(http.StatusForbidden, "claim-not-allowed")},
+	{verification.ErrSessionNotFound, httpx.NewType(http.StatusNotFound, "session-not-found")},
+	{verification.ErrSessionExpired, httpx.NewType(http.StatusGone, "session-expired")},
+	{verification.ErrSessionClosed, httpx.NewType(http.StatusConflict, "session-closed")},
+	{verification.ErrNoLongerUsable, httpx.NewType(http.StatusConflict, "no-longer-usable")},
+	{verification.ErrSessionClaimed, httpx.NewType(http.StatusConflict, "session-claimed")},
+	{verification.ErrWrongHolder, httpx.NewType(http.StatusForbidden, "wrong-holder")},
+	{verification.ErrLevel, httpx.NewType(http.StatusUnprocessableEntity, "level-not-reached")},
+	{verification.ErrNotGuardian, httpx.NewType(http.StatusNotFound, "guardian-request-not-found")},
+	{verification.ErrNotUnder14, httpx.NewType(http.StatusUnprocessableEntity, "not-under-14")},
+	{verification.ErrNoSuchRelyingParty, httpx.NewType(http.StatusNotFound, "relying-party-not-found")},
+	{verification.ErrTooManyReports, httpx.NewType(http.StatusTooManyRequests, "too-many-reports")},
+	{relyingparty.ErrUnauthenticated, httpx.NewType(http.StatusUnauthorized, "client-unauthenticated")},
+	{relyingparty.ErrDisabled, httpx.NewType(http.StatusForbidden, "client-disabled")},
 }
 
 // problem maps err to a problem document; errors it does not know stay as
@@ -135,7 +147,7 @@ func problem(err error) error {
 	}
 	for _, m := range mappings {
 		if errors.Is(err, m.err) {
-			pr := httpx.New(m.status, m.slug, m.title, err.Error())
+			pr := httpx.New(m.typ, err.Error())
 			var wrong *password.WrongPasswordError
 			if errors.As(err, &wrong) {
 				pr = pr.With(api.ExtRemainingAttempts, wrong.Remaining)

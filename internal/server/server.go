@@ -224,7 +224,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	if err := s.DB.Ping(ctx); err != nil {
 		s.Log.Error("readiness: database does not answer", "err", err)
-		return httpx.New(http.StatusServiceUnavailable, "not-ready", "Not ready", "the database does not answer")
+		return httpx.New(typeNotReady, "the database does not answer")
 	}
 	httpx.WriteJSON(w, http.StatusOK, api.Health{Status: api.HealthReady})
 	return nil

@@ -154,13 +154,13 @@ func paging(r *http.Request) (before int64, limit int, err error) {
 	q := r.URL.Query()
 	if v := q.Get("before"); v != "" {
 		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 0 {
-			return 0, 0, httpx.New(http.StatusBadRequest, "invalid-paging", "Invalid paging", "before must be a record sequence number")
+			return 0, 0, httpx.New(typeInvalidPaging, "before must be a record sequence number")
 		}
 	}
 	limit = 50
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
-			return 0, 0, httpx.New(http.StatusBadRequest, "invalid-paging", "Invalid paging", "limit must be 1 to 500")
+			return 0, 0, httpx.New(typeInvalidPaging, "limit must be 1 to 500")
 		}
 	}
 	return before, limit, nil
@@ -308,7 +308,7 @@ func (s *Server) auditHead(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(heads) == 0 {
-		return httpx.New(http.StatusNotFound, "no-audit-head", "No signed head yet", "the record log has no signed head yet")
+		return httpx.New(typeNoAuditHead, "the record log has no signed head yet")
 	}
 	last := heads[len(heads)-1]
 	w.Header().Set("Cache-Control", "public, max-age=60")
@@ -367,7 +367,7 @@ func (s *Server) newestTreeHead(r *http.Request) (storage.TreeHead, error) {
 }
 
 func errNoTreeHead() error {
-	return httpx.New(http.StatusNotFound, "no-audit-head", "No signed head yet", "the record log has no signed tree head yet")
+	return httpx.New(typeNoAuditHead, "the record log has no signed tree head yet")
 }
 
 // auditConsistency answers the consistency proof between the tree sizes
@@ -381,7 +381,7 @@ func (s *Server) auditConsistency(w http.ResponseWriter, r *http.Request) error 
 	from, err1 := strconv.ParseInt(q.Get("from"), 10, 64)
 	to, err2 := strconv.ParseInt(q.Get("to"), 10, 64)
 	if err1 != nil || err2 != nil || from < 1 || from > to || to > head.Size {
-		return httpx.New(http.StatusBadRequest, "invalid-tree-size", "Invalid tree sizes",
+		return httpx.New(typeInvalidTreeSize,
 			fmt.Sprintf("from and to must be tree sizes with 1 <= from <= to <= %d", head.Size))
 	}
 	p, err := audit.ConsistencyProof(r.Context(), s.Tree, from, to)

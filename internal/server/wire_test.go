@@ -16,6 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -130,7 +131,6 @@ func wireCases() map[string]any {
 		"answer-result-approved":     answerResult(storage.Session{State: storage.SessionApproved, LevelReached: string(verification.LevelPassword), Provided: []string{"verified", "sub", "age_over_18"}}),
 		"credential-info":            api.CredentialInfo{CredentialID: "cred-1", Wanghao: "AB12CD34EF56GH78", Status: toAPI(credentialStatuses, storage.CredentialActive), IssuedAt: wireT1.Format(timeFormat), ExpiresAt: wireT2.Format(timeFormat)},
 		"sms-message":                api.SMSMessage{To: "+8613800000000", Text: "验证码 123456", Code: "123456"},
-		"problem-wrong-state":        problem(fmt.Errorf("proofing: %w", &proofing.StateError{Have: storage.StateFace, Want: []storage.ApplicationState{storage.StatePhone}})),
 	}
 }
 
@@ -155,6 +155,16 @@ func TestWireGoldenHandlers(t *testing.T) {
 			golden(t, name+".json", w.Body.Bytes())
 		})
 	}
+}
+
+// TestWireGoldenProblem pins a problem document as WriteError writes it
+// for an English-speaking client.
+func TestWireGoldenProblem(t *testing.T) {
+	w := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Accept-Language", "en")
+	httpx.WriteError(w, r, nil, problem(fmt.Errorf("proofing: %w", &proofing.StateError{Have: storage.StateFace, Want: []storage.ApplicationState{storage.StatePhone}})))
+	golden(t, "problem-wrong-state.json", w.Body.Bytes())
 }
 
 // golden compares got with testdata/wire/file, or writes it there with

@@ -21,6 +21,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
 )
@@ -131,7 +132,7 @@ func Apply(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
 		return nil, err
 	}
 	r.p = p
-	r.progress("application started")
+	r.progress(stepOf(i18n.KeyStepStarted))
 	return r.loop(ctx, &started.Application)
 }
 
@@ -178,7 +179,7 @@ func Resume(ctx context.Context, c *Client, o ApplyOptions) (*Result, error) {
 		}
 	}
 	r := &run{c: c, o: o, p: p, doc: doc, secret: CredentialPassword}
-	r.progress("resuming the application")
+	r.progress(stepOf(i18n.KeyStepResuming))
 	return r.loop(ctx, nil)
 }
 
@@ -300,7 +301,7 @@ func (r *run) rand() io.Reader {
 	return rand.Reader
 }
 
-func (r *run) progress(step string) { r.o.Prompter.Progress(step) }
+func (r *run) progress(s Step) { r.o.Prompter.Progress(s) }
 
 func (r *run) askPassword(ctx context.Context) (string, error) {
 	if r.haveP {
@@ -335,7 +336,7 @@ func (r *run) loop(ctx context.Context, v *api.Application) (*Result, error) {
 		switch cur.State {
 		case api.StateDocument:
 			next, err = r.c.SubmitDocument(ctx, id, tok, r.doc.JSON)
-			r.stepDone(err, "document accepted")
+			r.stepDone(err, stepOf(i18n.KeyStepDocument))
 		case api.StateRelationship:
 			next, err = r.relationship(ctx, cur)
 		case api.StateFace:
@@ -381,9 +382,18 @@ func (r *run) forgetPending() {
 	}
 }
 
-func (r *run) stepDone(err error, msg string) {
+// retryStep reports a wrong answer the person may give again: key with
+// the attempts left, or the problem's title when the platform did not say.
+func retryStep(ae *APIError, key i18n.Key) Step {
+	if n, ok := ae.RemainingAttempts(); ok {
+		return stepOf(key, n)
+	}
+	return stepOf(i18n.ProblemTitle(ae.Slug()))
+}
+
+func (r *run) stepDone(err error, s Step) {
 	if err == nil {
-		r.progress(msg)
+		r.progress(s)
 	}
 }
 
@@ -420,7 +430,7 @@ func (r *run) relationship(ctx context.Context, v api.Application) (api.Applicat
 		return api.Application{}, fmt.Errorf("wallet: relationship evidence: %w", err)
 	}
 	next, err := r.c.SubmitRelationship(ctx, r.p.ApplicationID, r.p.Token, g, ev)
-	r.stepDone(err, "guardian relationship accepted")
+	r.stepDone(err, stepOf(i18n.KeyStepRelationship))
 	return next, err
 }
 
@@ -441,7 +451,7 @@ func (r *run) face(ctx context.Context, v api.Application) (api.Application, err
 		return api.Application{}, fmt.Errorf("wallet: liveness check: %w", err)
 	}
 	next, err := r.c.SubmitFace(ctx, r.p.ApplicationID, r.p.Token, att)
-	r.stepDone(err, "face check passed")
+	r.stepDone(err, stepOf(i18n.KeyStepFace))
 	return next, err
 }
 
@@ -453,11 +463,11 @@ func (r *run) phone(ctx context.Context) (api.Application, error) {
 	switch {
 	case hasSlug(err, "sms-too-soon"):
 		// A code was sent moments ago (an interrupted run): use it.
-		r.progress("a code was already sent")
+		r.progress(stepOf(i18n.KeyStepCodeAlreadySent))
 	case err != nil:
 		return api.Application{}, err
 	default:
-		r.progress("SMS code sent")
+		r.progress(stepOf(i18n.KeyStepCodeSent))
 	}
 	for try := 1; ; try++ {
 		code, err := r.o.Prompter.Code(ctx, SMS{Number: r.o.Phone})
@@ -468,11 +478,11 @@ func (r *run) phone(ctx context.Context) (api.Application, error) {
 		var ae *APIError
 		if errors.As(err, &ae) && ae.Slug() == "wrong-code" && try < maxCodeTries {
 			if n, ok := ae.RemainingAttempts(); !ok || n > 0 {
-				r.progress(ae.Error())
+				r.progress(retryStep(ae, i18n.KeyStepWrongCode))
 				continue
 			}
 		}
-		r.stepDone(err, "phone number verified")
+		r.stepDone(err, stepOf(i18n.KeyStepPhoneVerified))
 		return next, err
 	}
 }
@@ -489,9 +499,9 @@ func (r *run) setPassword(ctx context.Context) (api.Application, error) {
 	}
 	r.pwConfirmed = true
 	if r.reproof {
-		r.progress("credential password accepted")
+		r.progress(stepOf(i18n.KeyStepPasswordAccepted))
 	} else {
-		r.progress("credential password set")
+		r.progress(stepOf(i18n.KeyStepPasswordSet))
 	}
 	return next, nil
 }
@@ -499,14 +509,14 @@ func (r *run) setPassword(ctx context.Context) (api.Application, error) {
 // waitGuardian polls until the guardian decided or o.Wait elapsed.
 func (r *run) waitGuardian(ctx context.Context) (api.Application, error) {
 	if r.o.Wait <= 0 {
-		r.progress("waiting for the guardian to confirm")
+		r.progress(stepOf(i18n.KeyStepWaitingGuardian))
 		return api.Application{}, ErrWaitingForGuardian
 	}
 	poll := r.o.Poll
 	if poll <= 0 {
 		poll = defaultPoll
 	}
-	r.progress("waiting for the guardian to confirm")
+	r.progress(stepOf(i18n.KeyStepWaitingGuardian))
 	deadline := r.now().Add(r.o.Wait)
 	for {
 		if !r.now().Before(deadline) {
@@ -525,7 +535,7 @@ func (r *run) waitGuardian(ctx context.Context) (api.Application, error) {
 		}
 		if v.State != api.StateGuardian {
 			if v.State == api.StateDevice {
-				r.progress("the guardian confirmed")
+				r.progress(stepOf(i18n.KeyStepGuardianDone))
 			}
 			return v, nil
 		}
@@ -573,7 +583,7 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.progress("credential issued")
+	r.progress(stepOf(i18n.KeyStepIssued))
 
 	if !r.pwConfirmed {
 		if pw, err = r.confirmPassword(ctx, issued, key, pw); err != nil {
@@ -589,7 +599,7 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 			return nil, err
 		}
 	}
-	r.progress("credential saved in the wallet")
+	r.progress(stepOf(i18n.KeyStepSaved))
 	return &Result{Wanghao: w.Wanghao, CredentialID: w.CredentialID, ExpiresAt: w.ExpiresAt}, nil
 }
 
@@ -609,7 +619,7 @@ func (r *run) confirmPassword(ctx context.Context, issued api.IssuedCredential, 
 		}
 		var ae *APIError
 		if errors.As(err, &ae) {
-			r.progress(ae.Error())
+			r.progress(retryStep(ae, i18n.KeyStepWrongPassword))
 		}
 		r.haveP = false
 		if pw, err = r.askPassword(ctx); err != nil {

@@ -19,7 +19,7 @@ func TestApplyAdult(t *testing.T) {
 	f := newFakePlatform(t)
 	o := f.options(t, adultBirth)
 	var steps []string
-	prompts(o).ProgressFunc = func(s string) { steps = append(steps, s) }
+	prompts(o).ProgressFunc = func(s Step) { steps = append(steps, s.String()) }
 	asked := 0
 	prompts(o).SecretFunc = func(_ context.Context, s Secret) (string, error) {
 		asked++

@@ -39,6 +39,10 @@ type Client struct {
 	Now func() time.Time
 	// Rand is the randomness of holder proofs.
 	Rand io.Reader
+	// Language is the Accept-Language of every request (the language of
+	// the titles of the problems the platform answers with); empty: none,
+	// and the platform answers in Chinese.
+	Language string
 }
 
 var defaultHTTP = &http.Client{Timeout: defaultTimeout}
@@ -115,6 +119,9 @@ func (c *Client) send(ctx context.Context, r call) (string, []byte, error) {
 		req.Header.Set("Content-Type", httpx.ContentTypeJSON)
 	}
 	req.Header.Set("Accept", httpx.ContentTypeJSON+", "+httpx.ContentTypeProblem)
+	if c.Language != "" {
+		req.Header.Set("Accept-Language", c.Language)
+	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
 	}

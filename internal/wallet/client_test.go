@@ -24,8 +24,7 @@ func TestClientProblemDecoding(t *testing.T) {
 		{
 			name: "problem with remaining attempts",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				httpx.WriteError(w, r, nil, httpx.New(403, "wrong-password", "Wrong credential password",
-					"wrong credential password: 2 attempts left").With(api.ExtRemainingAttempts, 2))
+				httpx.WriteError(w, r, nil, (&httpx.Problem{Type: httpx.TypeURI("wrong-password"), Status: 403, Detail: "wrong credential password: 2 attempts left"}).With(api.ExtRemainingAttempts, 2))
 			},
 			wantStatus: 403, wantSlug: "wrong-password", remaining: 2,
 			wantError: "Wrong credential password: wrong credential password: 2 attempts left",
@@ -33,7 +32,7 @@ func TestClientProblemDecoding(t *testing.T) {
 		{
 			name: "remaining attempts only in the extension",
 			handler: func(w http.ResponseWriter, r *http.Request) {
-				httpx.WriteError(w, r, nil, httpx.New(422, "wrong-code", "Wrong code", "sms: wrong code").With(api.ExtRemainingAttempts, 1))
+				httpx.WriteError(w, r, nil, (&httpx.Problem{Type: httpx.TypeURI("wrong-code"), Status: 422, Detail: "sms: wrong code"}).With(api.ExtRemainingAttempts, 1))
 			},
 			wantStatus: 422, wantSlug: "wrong-code", remaining: 1,
 			wantError: "Wrong code: sms: wrong code (1 attempts left)",
@@ -59,7 +58,7 @@ func TestClientProblemDecoding(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
 			defer srv.Close()
-			c := &Client{BaseURL: srv.URL, HTTP: srv.Client()}
+			c := &Client{BaseURL: srv.URL, HTTP: srv.Client(), Language: "en"}
 			_, err := c.GetApplication(context.Background(), "app-1", "tok")
 			var ae *APIError
 			if !errors.As(err, &ae) {

@@ -29,7 +29,7 @@ const ConsentsFile = "consents.json"
 // holds no guardian consent statement for the audience: the guardian
 // consents (netid wallet guardian allow), then the wallet fetches it
 // (FetchConsents) while online.
-var ErrNoGuardianConsent = errors.New("wallet: 未满十四周岁，监护人尚未同意 the holder is under 14 and the wallet holds no guardian consent for this audience")
+var ErrNoGuardianConsent = errors.New("wallet: the holder is under 14 and the wallet holds no guardian consent for this audience")
 
 type consentsFile struct {
 	Statements []api.ConsentStatement `json:"statements"`

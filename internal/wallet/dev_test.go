@@ -20,7 +20,7 @@ func TestDevHelpers(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /dev/sms", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("phone") != testPhone {
-			httpx.WriteError(w, r, nil, httpx.New(404, "no-message", "No message", "no message"))
+			httpx.WriteError(w, r, nil, &httpx.Problem{Type: httpx.TypeURI("no-message"), Status: 404, Detail: "no message"})
 			return
 		}
 		httpx.WriteJSON(w, 200, api.SMSMessage{To: testPhone, Text: "code " + testCode, Code: testCode})
@@ -41,7 +41,7 @@ func TestDevHelpers(t *testing.T) {
 		}
 		h, err := base64.RawURLEncoding.DecodeString(req.FaceImageHash)
 		if err != nil || len(h) != 32 {
-			httpx.WriteError(w, r, nil, httpx.New(400, "invalid-face-hash", "Invalid face image hash", "bad hash"))
+			httpx.WriteError(w, r, nil, &httpx.Problem{Type: httpx.TypeURI("invalid-face-hash"), Status: 400, Detail: "bad hash"})
 			return
 		}
 		lr := liveness.Request{Challenge: req.Challenge, ApplicationID: req.ApplicationID}

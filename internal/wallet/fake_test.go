@@ -171,13 +171,15 @@ func (f *fakePlatform) app(id string) *fakeApp {
 	return f.apps[id]
 }
 
-func problemOf(status int, slug, title, detail string) *httpx.Problem {
-	return httpx.New(status, slug, title, detail)
+// problemOf is a problem as the platform answers it; WriteError gives it
+// the catalogue's title for slug.
+func problemOf(status int, slug, detail string) *httpx.Problem {
+	return &httpx.Problem{Type: httpx.TypeURI(slug), Status: status, Detail: detail}
 }
 
 var (
-	errNotFound   = problemOf(404, "application-not-found", "Application not found", "application not found")
-	errWrongState = problemOf(409, "wrong-state", "Step not allowed now", "step not allowed in this state")
+	errNotFound   = problemOf(404, "application-not-found", "application not found")
+	errWrongState = problemOf(409, "wrong-state", "step not allowed in this state")
 )
 
 func decode(r *http.Request, v any) error {
@@ -190,7 +192,7 @@ func (f *fakePlatform) load(r *http.Request, want api.ApplicationState) (*fakeAp
 		return nil, errNotFound
 	}
 	if a.state == api.StateDeclined {
-		return nil, problemOf(410, "application-declined", "Application declined by the guardian", "the guardian declined the application")
+		return nil, problemOf(410, "application-declined", "the guardian declined the application")
 	}
 	if want != "" && a.state != want {
 		return nil, errWrongState.With(api.ExtState, a.state)
@@ -222,7 +224,7 @@ func (f *fakePlatform) authenticate(r *http.Request) (*fakeCred, error) {
 	v := holder.Verifier{Store: fakeHolderStore{f}, Now: func() time.Time { return testNow }}
 	h, err := v.Verify(r.Context(), proof, r.Method, f.srv.URL+r.URL.Path)
 	if err != nil {
-		return nil, problemOf(401, "holder-unauthenticated", "Holder proof invalid", err.Error())
+		return nil, problemOf(401, "holder-unauthenticated", err.Error())
 	}
 	return f.creds[h.Credential.ID], nil
 }
@@ -296,16 +298,16 @@ func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := chip.Parse(req.Chip)
 	if err != nil {
-		return problemOf(400, "malformed-chip-data", "Malformed chip data", "malformed")
+		return problemOf(400, "malformed-chip-data", "malformed")
 	}
 	var id document.Identity
 	if err := json.Unmarshal(d.DG1, &id); err != nil {
-		return problemOf(400, "malformed-chip-data", "Malformed chip data", "DG1")
+		return problemOf(400, "malformed-chip-data", "DG1")
 	}
 	today := document.Today(testNow)
 	info, err := document.ValidateNumber(id.Type, id.Number, today)
 	if err != nil {
-		return problemOf(422, "invalid-document-number", "Invalid document number", "invalid")
+		return problemOf(422, "invalid-document-number", "invalid")
 	}
 	a.number = info.Normalized
 	switch age := id.Birth.AgeOn(today); {
@@ -315,7 +317,7 @@ func (f *fakePlatform) document(w http.ResponseWriter, r *http.Request) error {
 		a.minor = api.Minor14To17
 	}
 	if a.minor == api.MinorUnder14 && !a.onBehalf {
-		return problemOf(403, "guardian-required", "A guardian must apply for this person", "applicants under 14 must be applied for by their guardian")
+		return problemOf(403, "guardian-required", "applicants under 14 must be applied for by their guardian")
 	}
 	a.challenge = "challenge-" + f.random()
 	a.state = api.StateFace
@@ -341,15 +343,15 @@ func (f *fakePlatform) relationship(w http.ResponseWriter, r *http.Request) erro
 	g := req.Guardian
 	if a.onBehalf {
 		if g != "" && g != a.guardian {
-			return problemOf(422, "relationship-mismatch", "Relationship evidence is for someone else", "mismatch")
+			return problemOf(422, "relationship-mismatch", "mismatch")
 		}
 		g = a.guardian
 	}
 	if _, ok := f.credByWanghao(g); !ok {
-		return problemOf(422, "guardian-ineligible", "Guardian not eligible", "no such 网号")
+		return problemOf(422, "guardian-ineligible", "no such 网号")
 	}
 	if req.Evidence != testEvidence(guardian.ChildRef(a.id, a.docType, a.number), g) {
-		return problemOf(422, "relationship-mismatch", "Relationship evidence is for someone else", "mismatch")
+		return problemOf(422, "relationship-mismatch", "mismatch")
 	}
 	a.guardian, a.state = g, api.StateFace
 	return f.view(w, a, http.StatusOK)
@@ -380,7 +382,7 @@ func (f *fakePlatform) face(w http.ResponseWriter, r *http.Request) error {
 	}
 	want := liveness.Request{Challenge: a.challenge, ApplicationID: a.id, FaceImageHash: sha256.Sum256(testFace)}
 	if req.Attestation != testAttestation(want) {
-		return problemOf(422, "liveness-binding-mismatch", "Liveness attestation is for another check", "mismatch")
+		return problemOf(422, "liveness-binding-mismatch", "mismatch")
 	}
 	a.state = api.StatePhone
 	return f.view(w, a, http.StatusOK)
@@ -396,7 +398,7 @@ func (f *fakePlatform) sendCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if a.codeSent {
-		return problemOf(429, "sms-too-soon", "Code requested too soon", "a code was sent too recently").With("retry_after", 60)
+		return problemOf(429, "sms-too-soon", "a code was sent too recently").With("retry_after", 60)
 	}
 	a.phone, a.codeSent = req.Phone, true
 	w.WriteHeader(http.StatusAccepted)
@@ -414,7 +416,7 @@ func (f *fakePlatform) verifyCode(w http.ResponseWriter, r *http.Request) error 
 	}
 	if req.Code != testCode {
 		a.codeFailures++
-		return problemOf(422, "wrong-code", "Wrong code", "sms: wrong code").With(api.ExtRemainingAttempts, 5-a.codeFailures)
+		return problemOf(422, "wrong-code", "sms: wrong code").With(api.ExtRemainingAttempts, 5-a.codeFailures)
 	}
 	a.state = api.StatePassword
 	return f.view(w, a, http.StatusOK)
@@ -430,7 +432,7 @@ func (f *fakePlatform) setPassword(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if len(req.Password) != 8 {
-		return problemOf(422, "weak-password", "Credential password too weak", "must be 8 digits")
+		return problemOf(422, "weak-password", "must be 8 digits")
 	}
 	a.password = req.Password
 	if a.minor == api.Minor14To17 {
@@ -450,7 +452,7 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	bad := problemOf(400, "invalid-device-proof", "Invalid device key proof", "invalid device key proof")
+	bad := problemOf(400, "invalid-device-proof", "invalid device key proof")
 	jws, err := jose.ParseSignedCompact(req.Proof, []jose.SignatureAlgorithm{jose.ES256})
 	if err != nil || len(jws.Signatures) != 1 {
 		return bad
@@ -506,7 +508,7 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 
 func (f *fakePlatform) statusList(w http.ResponseWriter, r *http.Request) error {
 	if r.PathValue("list") != "1" {
-		return problemOf(404, "status-list-not-found", "No such status list", "no such status list")
+		return problemOf(404, "status-list-not-found", "no such status list")
 	}
 	l, err := statuslist.New(2, 64)
 	if err != nil {
@@ -537,7 +539,7 @@ func (f *fakePlatform) holderCredential(w http.ResponseWriter, r *http.Request) 
 
 func (f *fakePlatform) checkPassword(c *fakeCred, pw string) error {
 	if pw != c.password {
-		return problemOf(403, "wrong-password", "Wrong credential password", "wrong credential password").With(api.ExtRemainingAttempts, 4)
+		return problemOf(403, "wrong-password", "wrong credential password").With(api.ExtRemainingAttempts, 4)
 	}
 	return nil
 }
@@ -584,7 +586,7 @@ func (f *fakePlatform) guardianDecide(w http.ResponseWriter, r *http.Request) er
 	}
 	a, ok := f.apps[r.PathValue("id")]
 	if !ok || a.guardian != c.wanghao || a.state != api.StateGuardian {
-		return problemOf(404, "guardian-request-not-found", "No such guardian request", "no such request for this guardian")
+		return problemOf(404, "guardian-request-not-found", "no such request for this guardian")
 	}
 	if err := f.checkPassword(c, req.Password); err != nil {
 		return err

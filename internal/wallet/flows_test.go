@@ -67,7 +67,7 @@ func (a *asker) ShowEIDCode(_ context.Context, c EIDCode) error {
 	return a.showErr
 }
 
-func (a *asker) Progress(step string) { a.progress = append(a.progress, step) }
+func (a *asker) Progress(step Step) { a.progress = append(a.progress, step.String()) }
 
 var _ Prompter = (*asker)(nil)
 
@@ -103,7 +103,7 @@ func (f *fakePlatform) verificationRoutes(answers *[]api.AnswerRequest) {
 			p.Level, p.FaceChallenge = api.LevelFace, "challenge-1"
 			p.FaceImageHash = base64.RawURLEncoding.EncodeToString(faceHash[:])
 		default:
-			return problemOf(404, "session-not-found", "No such session", "no such session")
+			return problemOf(404, "session-not-found", "no such session")
 		}
 		httpx.WriteJSON(w, 200, p)
 		return nil

@@ -12,9 +12,11 @@ import (
 	"strconv"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/text/language"
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit/treeproof"
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // The record log's check: each history page comes with the platform's
@@ -218,29 +220,26 @@ func writeLogHead(dir, server string, h treeproof.Head) error {
 	return writeAtomic(dir, LogHeadFile, b)
 }
 
-// LogMessage is what to tell the holder when the record log's check
-// fails (Chinese first, English second), or "" for other errors.
-func LogMessage(err error) string {
+// LogMessage is what to tell the holder, in language lang, when the
+// record log's check fails, or "" for other errors.
+func LogMessage(err error, lang language.Tag) string {
 	for _, m := range logMessages {
 		if errors.Is(err, m.err) {
-			return m.zh + "\n" + m.en
+			if m.key == i18n.KeyLogUnproven {
+				return i18n.Lookup(lang, m.key)
+			}
+			return i18n.Lookup(lang, m.key, LogHeadFile)
 		}
 	}
 	return ""
 }
 
-// logMessages is the catalogue of the record log's check.
+// logMessages are the messages of the record log's check.
 var logMessages = []struct {
-	err    error
-	zh, en string
+	err error
+	key i18n.Key
 }{
-	{ErrLogRewound,
-		"警告：平台的核验记录日志比本网证上次看到时更短，有记录被删除。请保存本提示和 " + LogHeadFile + "，并向监督机构举报。",
-		"Warning: the platform's verification record log is shorter than when this wallet last saw it; records were removed. Keep this message and " + LogHeadFile + ", and report it to the supervising authority."},
-	{ErrLogForked,
-		"警告：平台的核验记录日志与本网证上次看到的不一致，有记录被改写。请保存本提示和 " + LogHeadFile + "，并向监督机构举报。",
-		"Warning: the platform's verification record log does not extend the one this wallet last saw; records were rewritten. Keep this message and " + LogHeadFile + ", and report it to the supervising authority."},
-	{ErrLogUnproven,
-		"警告：平台未能证明这些核验记录在其记录日志中。请稍后再试；如仍出现，请向监督机构举报。",
-		"Warning: the platform did not prove these verification records are in its record log. Try again later; if it persists, report it to the supervising authority."},
+	{ErrLogRewound, i18n.KeyLogRewound},
+	{ErrLogForked, i18n.KeyLogForked},
+	{ErrLogUnproven, i18n.KeyLogUnproven},
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // Prompter is what the holder flows of this package (Apply, Resume,
@@ -27,10 +30,26 @@ type Prompter interface {
 	// ShowEIDCode shows an electronic ID card code for a verifier to scan,
 	// replacing the one shown before.
 	ShowEIDCode(ctx context.Context, c EIDCode) error
-	// Progress reports a step the flow finished or waits on. The text
-	// holds no personal data.
-	Progress(step string)
+	// Progress reports a step the flow finished or waits on: a message
+	// of the catalogue, in whatever language the Prompter speaks. It holds
+	// no personal data.
+	Progress(step Step)
 }
+
+// Step is a step a flow finished or waits on: a message of the catalogue
+// (package i18n) and its arguments.
+type Step struct {
+	Key  i18n.Key
+	Args []any
+}
+
+// In returns the step's text in language lang.
+func (s Step) In(lang language.Tag) string { return i18n.Lookup(lang, s.Key, s.Args...) }
+
+// String returns the step's text in English.
+func (s Step) String() string { return s.In(i18n.English) }
+
+func stepOf(key i18n.Key, args ...any) Step { return Step{Key: key, Args: args} }
 
 // Secret names a secret a flow needs.
 type Secret int
@@ -128,7 +147,7 @@ type PromptFuncs struct {
 	CodeFunc     func(ctx context.Context, to SMS) (string, error)
 	ConfirmFunc  func(ctx context.Context, q Question) (bool, error)
 	ShowFunc     func(ctx context.Context, c EIDCode) error
-	ProgressFunc func(step string)
+	ProgressFunc func(step Step)
 }
 
 var _ Prompter = PromptFuncs{}
@@ -166,7 +185,7 @@ func (p PromptFuncs) ShowEIDCode(ctx context.Context, c EIDCode) error {
 }
 
 // Progress calls ProgressFunc, if set.
-func (p PromptFuncs) Progress(step string) {
+func (p PromptFuncs) Progress(step Step) {
 	if p.ProgressFunc != nil {
 		p.ProgressFunc(step)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/liveness"
 )
 
@@ -60,7 +61,7 @@ func Reproof(ctx context.Context, c *Client, o ReproofOptions) (*ReproofResult, 
 	}
 	r.p = Pending{Server: c.base(), ApplicationID: started.ID, Token: started.Token}
 	r.reproof = true
-	r.progress("application started")
+	r.progress(stepOf(i18n.KeyStepStarted))
 	res, err := r.loop(ctx, &started.Application)
 	if err != nil {
 		return nil, err
@@ -141,9 +142,9 @@ func (r *run) act(ctx context.Context) (api.Application, error) {
 	if pw != "" {
 		r.pwConfirmed = true
 	}
-	r.progress("credential " + map[api.RecoverAction]string{
-		api.ActionSuspend: "suspended", api.ActionResume: "resumed", api.ActionReissue: "to be re-issued",
-	}[r.action])
+	r.progress(stepOf(map[api.RecoverAction]i18n.Key{
+		api.ActionSuspend: i18n.KeyStepSuspended, api.ActionResume: i18n.KeyStepResumed, api.ActionReissue: i18n.KeyStepReissue,
+	}[r.action]))
 	return next, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/i18n"
 )
 
 // The holder's self-service flows that ask the person something: unlock
@@ -63,7 +64,7 @@ func ChangePhone(ctx context.Context, c *Client, u *Unlocked, newPhone string, p
 	if err := c.StartPhoneChange(ctx, u, pw, newPhone); err != nil {
 		return api.Account{}, err
 	}
-	p.Progress("SMS codes sent to the linked number and to the new one")
+	p.Progress(stepOf(i18n.KeyStepPhoneCodes))
 	oldCode, err := p.Code(ctx, SMS{Linked: true})
 	if err != nil {
 		return api.Account{}, fmt.Errorf("wallet: reading the code sent to the linked number: %w", err)

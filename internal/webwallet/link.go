@@ -26,7 +26,7 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
 	l, err := deeplink.Parse(strings.TrimSuffix(h.PublicURL, "/") + r.URL.RequestURI())
 	if err != nil {
 		if !wantsHTML(r) {
-			httpx.WriteError(w, r, h.Log, httpx.New(http.StatusBadRequest, "invalid-link", "Invalid link", "this is not a valid netid wallet link"))
+			httpx.WriteError(w, r, h.Log, httpx.New(typeInvalidLink, "this is not a valid netid wallet link"))
 			return
 		}
 		h.fail(w, r, http.StatusBadRequest, i18n.KeyErrorBadLink, i18n.KeyErrorBadLinkNext)
@@ -54,3 +54,6 @@ func wantsHTML(r *http.Request) bool {
 	}
 	return false
 }
+
+// typeInvalidLink answers a wallet link that is not one.
+var typeInvalidLink = httpx.NewType(http.StatusBadRequest, "invalid-link")
