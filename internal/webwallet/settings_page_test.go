@@ -1,0 +1,329 @@
+package webwallet_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/netid-project/netid/internal/browsertest"
+	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/webwallet/pagetest"
+)
+
+// settingsReady waits until the Settings page has read the account and
+// the platforms (or found no wallet).
+const settingsReady = `document.documentElement.dataset.ready === "1"`
+
+// openSettings starts a platform, seeds a holder's wallet in a browser
+// and opens the Settings page.
+func openSettings(t *testing.T) (*pagetest.Env, *pagetest.Browser, pagetest.Wallet) {
+	t.Helper()
+	e := pagetest.New(t)
+	b := e.Open(t)
+	b.Go("/wallet")
+	w := b.Seed(pagetest.NewApplicant(t))
+	b.Go("/wallet/settings")
+	b.WaitFor("the settings page", settingsReady)
+	return e, b, w
+}
+
+// fill types text into the field with id, replacing what it holds.
+func fill(b *pagetest.Browser, id, text string) {
+	b.T.Helper()
+	pagetest.Eval[bool](b, `document.getElementById(args.id).value = ""; return true;`, map[string]any{"id": id})
+	b.Do("typing into "+id, chromedp.SendKeys(chromedp.ID(id), text))
+}
+
+func click(b *pagetest.Browser, id string) {
+	b.T.Helper()
+	b.Do("pressing "+id, chromedp.Click(chromedp.ID(id)))
+}
+
+func visible(id string) string {
+	return `(() => { const e = document.getElementById("` + id + `"); return !!e && !e.hidden && e.getClientRects().length > 0; })()`
+}
+
+// axe runs axe-core on the page as it is and fails the test on a
+// violation above moderate.
+func axe(b *pagetest.Browser, state string) {
+	b.T.Helper()
+	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
+	defer cancel()
+	vs, err := browsertest.Axe(ctx)
+	if err != nil {
+		b.Fail("axe-core at "+state, err)
+	}
+	for _, v := range browsertest.Above(vs, "moderate") {
+		b.T.Errorf("%s: axe-core: %s", state, v)
+	}
+}
+
+// axeBothLanguages runs axe-core at 360 px in Chinese, then switches to
+// English with the page's own switch and runs it again, and switches
+// back.
+func axeBothLanguages(b *pagetest.Browser, state string, after func()) {
+	b.T.Helper()
+	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
+	axe(b, state+" (zh-CN, 360 px)")
+	b.Do("switching to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
+	b.WaitFor("the page in English", settingsReady)
+	if after != nil {
+		after()
+	}
+	axe(b, state+" (en, 360 px)")
+	if over, _ := pagetest.TryEval[bool](b, `return document.documentElement.scrollWidth > window.innerWidth;`, nil); over {
+		b.T.Errorf("%s: the page scrolls sideways at 360 px", state)
+	}
+	b.Do("switching to Chinese", chromedp.Click(chromedp.ID("lang-zh")), chromedp.WaitReady(chromedp.CSS(`html[lang="zh-CN"] footer`)))
+	b.WaitFor("the page in Chinese", settingsReady)
+	b.Do("a desktop's width", chromedp.EmulateViewport(1280, 800))
+}
+
+func credential(t *testing.T, e *pagetest.Env, id string) storage.Credential {
+	t.Helper()
+	c, err := e.P.Store.GetCredential(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func text(t *testing.T, b *pagetest.Browser, sel string) string {
+	t.Helper()
+	s, err := b.Text(sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The holder suspends the credential with the 口令 and the platform
+// records a holder's suspension; resuming makes it active again; an
+// operator's suspension is shown as one the holder cannot lift, with what
+// to do, and offers no button.
+func TestSettingsSuspendResume(t *testing.T) {
+	e, b, w := openSettings(t)
+	if got := text(t, b, "#status"); !strings.Contains(got, "正常") {
+		t.Fatalf("status %q, want active", got)
+	}
+	axeBothLanguages(b, "settings, active", nil)
+
+	fill(b, "suspend-pw", w.Password)
+	click(b, "suspend-go")
+	b.WaitFor("the suspension done", visible("done")+` && `+visible("resume-go"))
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByHolder {
+		t.Fatalf("after suspend: %s by %q", c.Status, c.StatusBy)
+	}
+	if got := text(t, b, "#status"); !strings.Contains(got, "已暂停") {
+		t.Errorf("status %q, want suspended", got)
+	}
+	axeBothLanguages(b, "settings, suspended by the holder", nil)
+
+	fill(b, "suspend-pw", w.Password)
+	click(b, "resume-go")
+	b.WaitFor("the resumption done", visible("suspend-go"))
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+		t.Fatalf("after resume: %s", c.Status)
+	}
+
+	// A wrong 口令 changes nothing and says so.
+	fill(b, "suspend-pw", "11223344")
+	click(b, "suspend-go")
+	b.WaitFor("the refusal", visible("error"))
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+		t.Fatalf("after a wrong password: %s", c.Status)
+	}
+
+	if _, err := e.P.Server.Lifecycle.Operator(context.Background(), w.Wanghao, lifecycle.Action("suspend"), "核查中"); err != nil {
+		t.Fatal(err)
+	}
+	b.Go("/wallet/settings")
+	b.WaitFor("the settings page", settingsReady)
+	if !pagetest.Eval[bool](b, `return !document.getElementById("operator").hidden && document.getElementById("suspend-form").hidden;`, nil) {
+		t.Fatal("an operator's suspension: want the notice and no suspend or resume form")
+	}
+	if got := text(t, b, "#operator"); !strings.Contains(got, "不能自行恢复") || !strings.Contains(got, "核查中") {
+		t.Errorf("operator notice %q", got)
+	}
+	axeBothLanguages(b, "settings, suspended by an operator", nil)
+}
+
+// The 口令's rules show as the person types; the change goes to the
+// platform and the wallet here is sealed under the new 口令: it unlocks
+// with the new one and not the old, and the platform takes the new one.
+func TestSettingsChangePassword(t *testing.T) {
+	_, b, w := openSettings(t)
+	const newPW = "50718293"
+	fill(b, "password-new", "1234")
+	if got := pagetest.Eval[string](b, `return document.querySelector('#password-rules [data-rule="format"]').className;`, nil); got != "rule no" {
+		t.Errorf("typing 4 digits: the format rule is %q", got)
+	}
+	fill(b, "password-new", "12345678")
+	if got := pagetest.Eval[string](b, `return document.querySelector('#password-rules [data-rule="sequence"]').className;`, nil); got != "rule no" {
+		t.Errorf("typing a run: the sequence rule is %q", got)
+	}
+	// The confirmation must match.
+	fill(b, "password-old", w.Password)
+	fill(b, "password-new", newPW)
+	fill(b, "password-again", "50718290")
+	click(b, "password-go")
+	b.WaitFor("the mismatch", visible("error"))
+	axeBothLanguages(b, "settings, password mismatch", nil)
+
+	fill(b, "password-old", w.Password)
+	fill(b, "password-new", newPW)
+	fill(b, "password-again", newPW)
+	click(b, "password-go")
+	b.WaitFor("the change done", visible("done"))
+
+	type unlocked struct {
+		New, Old string
+		Reveal   string
+		Stale    int
+	}
+	got := pagetest.Eval[unlocked](b, `
+		const r = {};
+		r.New = (await wallet.unlock(args.pw)).wanghao;
+		try { await wallet.unlock(args.old); r.Old = "opened"; } catch (e) { r.Old = e.code; }
+		r.Reveal = (await wallet.holderApi("POST", "/v1/holder/account/reveal", { body: { password: args.pw } })).wanghao;
+		try { await wallet.holderApi("POST", "/v1/holder/account/reveal", { body: { password: args.old } }); } catch (e) { r.Stale = e.status; }
+		return r;`, map[string]any{"pw": newPW, "old": w.Password})
+	if got.New != w.Wanghao {
+		t.Errorf("unlocking with the new 口令 gave %q", got.New)
+	}
+	if got.Old != "wrong-password" {
+		t.Errorf("unlocking with the old 口令: %q, want wrong-password", got.Old)
+	}
+	if strings.ReplaceAll(got.Reveal, "-", "") != w.Wanghao {
+		t.Errorf("the platform, with the new 口令, revealed %q", got.Reveal)
+	}
+	if got.Stale == 0 || got.Stale == 200 {
+		t.Errorf("the platform took the old 口令 (status %d)", got.Stale)
+	}
+}
+
+// The phone change: codes to the linked and the new number, read in --dev
+// from the outbox by the page's button; the platform links the new
+// number.
+func TestSettingsChangePhone(t *testing.T) {
+	e, b, w := openSettings(t)
+	const newPhone = "+8613911112222"
+	fill(b, "phone-pw", w.Password)
+	fill(b, "phone-new", newPhone)
+	click(b, "phone-send")
+	b.WaitFor("the code fields", visible("phone-verify-form"))
+	fill(b, "phone-dev-old", w.Phone)
+	click(b, "phone-dev")
+	b.WaitFor("the dev codes", `document.getElementById("phone-old-code").value.length === 6 && document.getElementById("phone-new-code").value.length === 6`)
+	if got := pagetest.Eval[string](b, `return document.getElementById("phone-new-code").value;`, nil); got != e.SMSCode(newPhone) {
+		t.Fatalf("the page filled %q, the outbox sent %q", got, e.SMSCode(newPhone))
+	}
+	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
+	axe(b, "settings, phone codes (zh-CN, 360 px)")
+	if got := pagetest.Eval[string](b, `return document.getElementById("phone-old-code").value;`, nil); got != e.SMSCode(w.Phone) {
+		t.Fatalf("the page filled %q for the linked number, the outbox sent %q", got, e.SMSCode(w.Phone))
+	}
+	click(b, "phone-go")
+	b.WaitFor("the change done", visible("done"))
+	cred := credential(t, e, w.CredentialID)
+	a, err := e.P.Server.Lifecycle.Account(context.Background(), cred.PersonID, cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(a.Phone, newPhone[len(newPhone)-4:]) {
+		t.Fatalf("the platform links %q, want the new number", a.Phone)
+	}
+	if got := text(t, b, "#phone"); got != a.Phone {
+		t.Errorf("the page shows %q, the platform %q", got, a.Phone)
+	}
+}
+
+// A platform the holder consented to is listed; withdrawing asks first,
+// then the platform forgets the consent.
+func TestSettingsWithdrawPlatform(t *testing.T) {
+	e, b, w := openSettings(t)
+	ctx := context.Background()
+	now := time.Now()
+	cred := credential(t, e, w.CredentialID)
+	if err := e.P.Store.CreateRelyingParty(ctx, storage.RelyingParty{ID: "shop", Name: "好物商城", Category: storage.CategoryInternetService,
+		Domains: []string{"shop.example"}, AuthMethod: storage.AuthClientSecret, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.P.Store.PutConsent(ctx, storage.Consent{PersonID: cred.PersonID, RPID: "shop", Claims: []string{"verified", "age_over_18"}, GrantedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	b.Go("/wallet/settings")
+	b.WaitFor("the platform listed", settingsReady+` && document.querySelectorAll("#platforms li").length === 1`)
+	if got := text(t, b, "#platforms"); !strings.Contains(got, "好物商城") || !strings.Contains(got, "age_over_18") {
+		t.Fatalf("platforms: %q", got)
+	}
+	b.Do("asking to withdraw", chromedp.Click(chromedp.CSS(`#platforms .withdraw`)))
+	b.WaitFor("the question", `!document.querySelector("#platforms .confirm").hidden`)
+	axeBothLanguages(b, "settings, a platform", nil)
+	b.Do("asking to withdraw", chromedp.Click(chromedp.CSS(`#platforms .withdraw`)))
+	b.WaitFor("the question", `!document.querySelector("#platforms .confirm").hidden`)
+	if _, err := e.P.Store.GetConsent(ctx, cred.PersonID, "shop"); err != nil {
+		t.Fatalf("asking withdrew already: %v", err)
+	}
+	b.Do("withdrawing", chromedp.Click(chromedp.CSS(`#platforms .withdraw-yes`)))
+	b.WaitFor("the list empty", visible("platforms-none")+` && `+visible("done"))
+	if _, err := e.P.Store.GetConsent(ctx, cred.PersonID, "shop"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the consent after withdrawing: %v", err)
+	}
+}
+
+// Cancelling asks for the 口令, the tick and a last yes; then the
+// platform has revoked the credential and cancelled the person, and the
+// browser holds no wallet any more.
+func TestSettingsCancel(t *testing.T) {
+	e, b, w := openSettings(t)
+	fill(b, "cancel-pw", w.Password)
+	click(b, "cancel-go")
+	b.WaitFor("the tick asked for", visible("error"))
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+		t.Fatalf("without the tick: %s", c.Status)
+	}
+	click(b, "cancel-understand")
+	click(b, "cancel-go")
+	b.WaitFor("the last question", visible("cancel-yes"))
+	axeBothLanguages(b, "settings, cancel question", func() {
+		fill(b, "cancel-pw", w.Password)
+		click(b, "cancel-understand")
+		click(b, "cancel-go")
+		b.WaitFor("the last question", visible("cancel-yes"))
+	})
+	fill(b, "cancel-pw", w.Password)
+	click(b, "cancel-understand")
+	click(b, "cancel-go")
+	b.WaitFor("the last question", visible("cancel-yes"))
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+		t.Fatalf("before the last yes: %s", c.Status)
+	}
+	click(b, "cancel-yes")
+	b.WaitFor("the page saying it is done", visible("cancelled"))
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
+		t.Fatalf("after cancelling: %s", c.Status)
+	}
+	p, err := e.P.Store.GetPerson(context.Background(), credential(t, e, w.CredentialID).PersonID)
+	if err != nil || p.State != storage.PersonCancelled {
+		t.Fatalf("the person after cancelling: %+v, %v", p.State, err)
+	}
+	type left struct {
+		Profile bool
+		Keys    []string
+		Secrets bool
+	}
+	l := pagetest.Eval[left](b, `return { Profile: (await wallet.profile()) !== null, Keys: await wc.listKeys(),
+		Secrets: (await wc.loadSealed("secrets")) !== null };`, nil)
+	if l.Profile || len(l.Keys) != 0 || l.Secrets {
+		t.Fatalf("the browser still holds %+v", l)
+	}
+	axe(b, "settings, cancelled")
+	b.Go("/wallet/settings")
+	b.WaitFor("no wallet", visible("none"))
+}
