@@ -435,7 +435,7 @@ func TestScriptsUseKnownKeys(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatal(files, err)
 	}
-	files = append(files, "static/wallet.js")
+	files = append(files, "static/wallet.js", "static/steps.js")
 	call := regexp.MustCompile(`\bt\("([^"]+)"(\s*[,)])`)
 	for _, f := range files {
 		b, err := fs.ReadFile(staticFiles, f)
