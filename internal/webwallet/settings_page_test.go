@@ -32,11 +32,12 @@ func openSettings(t *testing.T) (*pagetest.Env, *pagetest.Browser, pagetest.Wall
 	return e, b, w
 }
 
-// fill types text into the field with id, replacing what it holds.
+// fill types text into the input with id, replacing what it holds.
 func fill(b *pagetest.Browser, id, text string) {
 	b.T.Helper()
-	pagetest.Eval[bool](b, `document.getElementById(args.id).value = ""; return true;`, map[string]any{"id": id})
-	b.Do("typing into "+id, chromedp.SendKeys(chromedp.ID(id), text))
+	sel := "input#" + id
+	pagetest.Eval[bool](b, `document.querySelector(args.sel).value = ""; return true;`, map[string]any{"sel": sel})
+	b.Do("typing into "+id, chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
 func click(b *pagetest.Browser, id string) {
@@ -326,4 +327,110 @@ func TestSettingsCancel(t *testing.T) {
 	axe(b, "settings, cancelled")
 	b.Go("/wallet/settings")
 	b.WaitFor("no wallet", visible("none"))
+}
+
+// reproofSteps walks the steps of a re-proofing application that starts
+// from the 网号 in b: the SMS code to the linked phone, the face check by
+// the fake camera, then the 口令 (the current one, or with newPassword a
+// new one typed twice).
+func reproofSteps(b *pagetest.Browser, w pagetest.Wallet, password string, isNew bool) {
+	b.T.Helper()
+	b.WaitFor("the phone step", visible("step-phone"))
+	axe(b, "re-proofing, the phone step")
+	fill(b, "step-phone", w.Phone)
+	click(b, "step-phone-send")
+	b.WaitFor("the code field", visible("step-code"))
+	fill(b, "step-code", b.Env.SMSCode(w.Phone))
+	click(b, "step-code-submit")
+	b.WaitFor("the face step", visible("step-face-start"))
+	click(b, "step-face-start")
+	b.WaitFor("the camera", visible("step-face-capture"))
+	click(b, "step-face-capture")
+	b.WaitFor("the password step", visible("step-pw"))
+	fill(b, "step-pw", password)
+	if isNew {
+		fill(b, "step-pw2", password)
+	}
+	click(b, "step-pw-submit")
+}
+
+// A move to a new device in a second browser profile: from the 网号, the
+// linked phone's code, the face and the 口令, the new browser holds a
+// working wallet with the same 网号, and the old device's credential is
+// revoked.
+func TestRecoverNewDevice(t *testing.T) {
+	e := pagetest.New(t)
+	old := e.Open(t)
+	old.Go("/wallet")
+	w := old.Seed(pagetest.NewApplicant(t))
+
+	b := e.Open(t)
+	b.Go("/wallet/settings")
+	b.WaitFor("no wallet here", visible("none"))
+	b.Go("/wallet/recover?kind=device")
+	b.WaitFor("the page", settingsReady)
+	axeBothLanguages(b, "recover, choosing", nil)
+	fill(b, "wanghao", w.Wanghao[:4]+"-"+w.Wanghao[4:8]+"-"+w.Wanghao[8:12]+"-"+w.Wanghao[12:])
+	click(b, "start")
+	reproofSteps(b, w, w.Password, false)
+	b.WaitFor("the move done", visible("finished")+` && document.documentElement.dataset.finished === "issued"`)
+	axe(b, "recover, moved")
+
+	type here struct {
+		Credential string
+		Wanghao    string
+		Status     string
+	}
+	got := pagetest.Eval[here](b, `
+		const p = await wallet.profile();
+		const s = await wallet.unlock(args.pw);
+		const a = await wallet.holderApi("GET", "/v1/holder/account");
+		return { Credential: p.credentialId, Wanghao: s.wanghao, Status: a.status };`, map[string]any{"pw": w.Password})
+	if got.Wanghao != w.Wanghao || got.Status != "active" || got.Credential == w.CredentialID || got.Credential == "" {
+		t.Fatalf("the new browser holds %+v", got)
+	}
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
+		t.Fatalf("the old device's credential: %s", c.Status)
+	}
+	if c := credential(t, e, got.Credential); c.Status != storage.CredentialActive {
+		t.Fatalf("the new credential: %s", c.Status)
+	}
+	// The old browser's holder proofs no longer work.
+	if _, err := pagetest.TryEval[any](old, `return await wallet.holderApi("GET", "/v1/holder/account");`, nil); err == nil {
+		t.Fatal("the old device still reads the account")
+	}
+}
+
+// A forgotten 口令: from the 网号, the linked phone's code and the face, a
+// new 口令 the platform takes (and the old one no longer); the page says
+// the wallet here stays locked with the old one.
+func TestRecoverForgotPassword(t *testing.T) {
+	e, b, w := openSettings(t)
+	const newPW = "61829374"
+	b.Go("/wallet/recover?kind=password")
+	b.WaitFor("the page", settingsReady)
+	if !pagetest.Eval[bool](b, `return document.getElementById("kind-password").checked && document.getElementById("replace").hidden;`, nil) {
+		t.Fatal("the kind from the link is not chosen, or a password reset asks to replace the wallet")
+	}
+	fill(b, "wanghao", w.Wanghao)
+	click(b, "start")
+	reproofSteps(b, w, newPW, true)
+	b.WaitFor("the reset done", visible("finished")+` && `+visible("finished-stale"))
+	axe(b, "recover, password reset")
+
+	type reveal struct {
+		New   string
+		Stale int
+	}
+	got := pagetest.Eval[reveal](b, `
+		const r = {};
+		r.New = (await wallet.holderApi("POST", "/v1/holder/account/reveal", { body: { password: args.pw } })).wanghao;
+		try { await wallet.holderApi("POST", "/v1/holder/account/reveal", { body: { password: args.old } }); } catch (e) { r.Stale = e.status; }
+		return r;`, map[string]any{"pw": newPW, "old": w.Password})
+	if strings.ReplaceAll(got.New, "-", "") != w.Wanghao || got.Stale == 0 {
+		t.Fatalf("after the reset: %+v", got)
+	}
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+		t.Fatalf("the credential after a password reset: %s", c.Status)
+	}
 }
