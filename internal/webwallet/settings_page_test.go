@@ -3,6 +3,8 @@ package webwallet_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -432,5 +434,79 @@ func TestRecoverForgotPassword(t *testing.T) {
 	}
 	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("the credential after a password reset: %s", c.Status)
+	}
+}
+
+// recoverSteps walks a recover application in b from the document: the
+// chip file, the face, the linked phone's code, then the action (with the
+// 口令 unless suspending).
+func recoverSteps(b *pagetest.Browser, w pagetest.Wallet, chipFile, action string) {
+	b.T.Helper()
+	b.Go("/wallet/recover?kind=recover")
+	b.WaitFor("the page", settingsReady)
+	b.WaitFor("the actions shown", visible("actions"))
+	click(b, "action-"+action)
+	click(b, "start")
+	b.WaitFor("the document step", visible("step-chip-file"))
+	b.Do("choosing the chip file", chromedp.SetUploadFiles(chromedp.CSS(`input#step-chip-file`), []string{chipFile}))
+	click(b, "step-chip-submit")
+	b.WaitFor("the face step", visible("step-face-start"))
+	click(b, "step-face-start")
+	b.WaitFor("the camera", visible("step-face-capture"))
+	click(b, "step-face-capture")
+	b.WaitFor("the phone step", visible("step-phone"))
+	fill(b, "step-phone", w.Phone)
+	click(b, "step-phone-send")
+	b.WaitFor("the code field", visible("step-code"))
+	fill(b, "step-code", b.Env.SMSCode(w.Phone))
+	click(b, "step-code-submit")
+	b.WaitFor("the action", visible("action-go"))
+	if action != "suspend" {
+		fill(b, "action-pw", w.Password)
+	}
+	click(b, "action-go")
+}
+
+// A lost device: in a second browser, from the document, the credential is
+// suspended (and the lost device's holder proofs stop working), then
+// issued again to this browser, which holds a working wallet; the lost
+// device's credential is revoked.
+func TestRecoverLostDevice(t *testing.T) {
+	e := pagetest.New(t)
+	lost := e.Open(t)
+	lost.Go("/wallet")
+	a := pagetest.NewApplicant(t)
+	w := lost.Seed(a)
+	chipFile := filepath.Join(t.TempDir(), "chip.json")
+	if err := os.WriteFile(chipFile, e.Chip(a), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	b := e.Open(t)
+	recoverSteps(b, w, chipFile, "suspend")
+	b.WaitFor("the suspension done", visible("finished")+` && document.documentElement.dataset.finished === "done"`)
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByRecovery {
+		t.Fatalf("after reporting the loss: %s by %q", c.Status, c.StatusBy)
+	}
+	if _, err := pagetest.TryEval[any](lost, `return await wallet.holderApi("GET", "/v1/holder/account");`, nil); err == nil {
+		t.Fatal("the lost device still reads the account")
+	}
+
+	recoverSteps(b, w, chipFile, "reissue")
+	b.WaitFor("the new credential here", visible("finished")+` && document.documentElement.dataset.finished === "issued"`)
+	axe(b, "recover, issued again")
+	type here struct {
+		Credential, Wanghao, Status string
+	}
+	got := pagetest.Eval[here](b, `
+		const p = await wallet.profile();
+		const s = await wallet.unlock(args.pw);
+		const a = await wallet.holderApi("GET", "/v1/holder/account");
+		return { Credential: p.credentialId, Wanghao: s.wanghao, Status: a.status };`, map[string]any{"pw": w.Password})
+	if got.Wanghao != w.Wanghao || got.Status != "active" || got.Credential == w.CredentialID {
+		t.Fatalf("the new browser holds %+v", got)
+	}
+	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
+		t.Fatalf("the lost device's credential: %s", c.Status)
 	}
 }
