@@ -411,7 +411,7 @@ func TestRecoverForgotPassword(t *testing.T) {
 	const newPW = "61829374"
 	b.Go("/wallet/recover?kind=password")
 	b.WaitFor("the page", settingsReady)
-	if !pagetest.Eval[bool](b, `return document.getElementById("kind-password").checked && document.getElementById("replace").hidden;`, nil) {
+	if !pagetest.Eval[bool](b, `return document.getElementById("kind-password").getAttribute("aria-current") === "page" && document.getElementById("replace").hidden;`, nil) {
 		t.Fatal("the kind from the link is not chosen, or a password reset asks to replace the wallet")
 	}
 	fill(b, "wanghao", w.Wanghao)
@@ -445,7 +445,8 @@ func recoverSteps(b *pagetest.Browser, w pagetest.Wallet, chipFile, action strin
 	b.Go("/wallet/recover?kind=recover")
 	b.WaitFor("the page", settingsReady)
 	b.WaitFor("the actions shown", visible("actions"))
-	click(b, "action-"+action)
+	b.Do("choosing "+action, chromedp.SetValue(chromedp.ID("action"), action))
+	pagetest.Eval[bool](b, `document.getElementById("action").dispatchEvent(new Event("change")); return true;`, nil)
 	click(b, "start")
 	b.WaitFor("the document step", visible("step-chip-file"))
 	b.Do("choosing the chip file", chromedp.SetUploadFiles(chromedp.CSS(`input#step-chip-file`), []string{chipFile}))
@@ -508,5 +509,44 @@ func TestRecoverLostDevice(t *testing.T) {
 	}
 	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
 		t.Fatalf("the lost device's credential: %s", c.Status)
+	}
+}
+
+// The linked number is gone: from the document, the face and the 口令, a
+// new number is linked with its code.
+func TestRecoverNewPhone(t *testing.T) {
+	e, b, w := openSettings(t)
+	chipFile := filepath.Join(t.TempDir(), "chip.json")
+	if err := os.WriteFile(chipFile, e.Chip(w.Applicant), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const newPhone = "+8613811113333"
+	b.Go("/wallet/recover?kind=phone")
+	b.WaitFor("the page", settingsReady+` && `+visible("document-type"))
+	click(b, "start")
+	b.WaitFor("the document step", visible("step-chip-file"))
+	b.Do("choosing the chip file", chromedp.SetUploadFiles(chromedp.CSS(`input#step-chip-file`), []string{chipFile}))
+	click(b, "step-chip-submit")
+	b.WaitFor("the face step", visible("step-face-start"))
+	click(b, "step-face-start")
+	b.WaitFor("the camera", visible("step-face-capture"))
+	click(b, "step-face-capture")
+	b.WaitFor("the password step", visible("step-pw"))
+	fill(b, "step-pw", w.Password)
+	click(b, "step-pw-submit")
+	b.WaitFor("the phone step", visible("step-phone"))
+	fill(b, "step-phone", newPhone)
+	click(b, "step-phone-send")
+	b.WaitFor("the code field", visible("step-code"))
+	fill(b, "step-code", e.SMSCode(newPhone))
+	click(b, "step-code-submit")
+	b.WaitFor("the number linked", visible("finished"))
+	cred := credential(t, e, w.CredentialID)
+	a, err := e.P.Server.Lifecycle.Account(context.Background(), cred.PersonID, cred.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(a.Phone, newPhone[len(newPhone)-4:]) {
+		t.Fatalf("the platform links %q, want the new number", a.Phone)
 	}
 }

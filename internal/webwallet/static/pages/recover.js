@@ -17,14 +17,23 @@ const FROM_WANGHAO = new Set(["device", "password"]);
 
 const MAX_STEPS = 16;
 
+const KINDS = ["device", "password", "phone", "recover"];
+
 let hasWallet = false;
 
+// chosenKind is the kind the page's link names (?kind=…), by default a
+// move to this device.
+const chosenKind = (() => {
+  const k = new URLSearchParams(location.search).get("kind");
+  return KINDS.includes(k) ? k : "device";
+})();
+
 function kind() {
-  return document.querySelector('input[name="kind"]:checked').value;
+  return chosenKind;
 }
 
 function action() {
-  return document.querySelector('input[name="action"]:checked').value;
+  return $("action").value;
 }
 
 // issues says whether the chosen kind ends with a new credential here.
@@ -208,9 +217,9 @@ async function start(ev) {
 
 async function main() {
   hasWallet = (await profile()) !== null;
-  const want = new URLSearchParams(location.search).get("kind");
-  if (want && $("kind-" + want)) $("kind-" + want).checked = true;
-  document.querySelectorAll('input[name="kind"], input[name="action"]').forEach((r) => r.addEventListener("change", showChoice));
+  $("kind-" + chosenKind).setAttribute("aria-current", "page");
+  document.querySelectorAll("#kind-h [data-kind]").forEach((s) => { s.hidden = s.dataset.kind !== chosenKind; });
+  $("action").addEventListener("change", showChoice);
   showChoice();
   $("start-form").addEventListener("submit", start);
   document.documentElement.dataset.ready = "1";
