@@ -107,6 +107,10 @@ var settingsMessages = map[Key]entry{
 	"settings.cancel.kept-local":      {"网络身份已注销，但本浏览器中的数据未能删除。", "Your identity is cancelled, but this browser could not delete its data."},
 	"settings.cancel.kept-local.next": {"请在浏览器设置中清除本网站的数据。", "Clear this site's data in the browser's settings."},
 
+	"settings.problem.same-password":            {"新口令和当前口令一样。", "The new password is the current one."},
+	"settings.problem.same-password.next":       {"请换一个新口令。", "Choose a different one."},
+	"settings.problem.same-phone":               {"这个号码就是当前绑定的手机号。", "This is the number already linked."},
+	"settings.problem.same-phone.next":          {"请填写要换成的新号码。", "Enter the new number you want to link."},
 	"settings.problem.operator-suspension":      {"你的网证已被平台工作人员暂停，不能自行恢复或注销。", "An operator suspended your credential: you cannot lift it or cancel yourself."},
 	"settings.problem.operator-suspension.next": {"请携带身份证件到公安机关或政务服务大厅办理，或拨打客服电话。", "Take your identity document to a police station or service hall, or call the help line."},
 }

@@ -138,6 +138,9 @@ func TestSettingsSuspendResume(t *testing.T) {
 	fill(b, "suspend-pw", "11223344")
 	click(b, "suspend-go")
 	b.WaitFor("the refusal", visible("error"))
+	if got := text(t, b, "#error"); !strings.Contains(got, "口令不对") || !strings.Contains(got, "还可以再试") {
+		t.Errorf("a wrong 口令 reads %q", got)
+	}
 	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("after a wrong password: %s", c.Status)
 	}

@@ -28,14 +28,28 @@ function done(text) {
   box.focus();
 }
 
-// fail shows err, with the page's own words for the problems it explains.
+// The problems this page words itself: [what, next] message keys.
+const PROBLEMS = {
+  "operator-suspension": ["settings.problem.operator-suspension", "settings.problem.operator-suspension.next"],
+  "wrong-password": ["js.crypto.wrong-password", "js.crypto.wrong-password.next"],
+  "same-password": ["settings.problem.same-password", "settings.problem.same-password.next"],
+  "same-phone": ["settings.problem.same-phone", "settings.problem.same-phone.next"],
+};
+
+// fail shows err, with the page's own words for the problems it explains
+// (and the tries left, where the platform counts them).
 function fail(err) {
   $("done").hidden = true;
-  if (err instanceof ApiError && err.slug === "operator-suspension") {
-    say(t("settings.problem.operator-suspension"), t("settings.problem.operator-suspension.next"));
+  const known = err instanceof ApiError && PROBLEMS[err.slug];
+  if (!known) {
+    showError("error", err);
     return;
   }
-  showError("error", err);
+  let next = t(known[1]);
+  if (err.problem && Number.isInteger(err.problem.remaining_attempts)) {
+    next = t("js.error.remaining", err.problem.remaining_attempts) + " " + next;
+  }
+  say(t(known[0]), next);
 }
 
 function operatorHold(a) {
@@ -154,7 +168,12 @@ function confirmPhone(ev) {
     const a = await holderApi("GET", "/v1/holder/account");
     showAccount(a);
     done(t("settings.phone.done", a.phone || ""));
-  }).catch(fail);
+  }).catch((err) => {
+    fail(err);
+    // The platform names the code that failed: "old" or "new".
+    const which = err instanceof ApiError && err.problem && err.problem.code;
+    if (which === "old" || which === "new") $("phone-" + which + "-code").select();
+  });
 }
 
 // devCodes fills the code fields from the development SMS outbox (only in
