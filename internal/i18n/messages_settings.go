@@ -57,7 +57,6 @@ var settingsMessages = map[Key]entry{
 	"settings.rule.same-digit":            {"不能是同一个数字重复（如 11111111）", "Not one digit repeated (like 11111111)"},
 	"settings.rule.sequence":              {"不能是连续数字（如 12345678、87654321）", "Not a run (like 12345678 or 87654321)"},
 	"settings.rule.repeat":                {"不能是两位或四位数字重复（如 12121212）", "Not a 2- or 4-digit group repeated (like 12121212)"},
-	"settings.rule.birth-date":            {"不能是出生日期", "Not your birth date"},
 
 	"settings.phone.title":    {"更换手机号", "Change the phone number"},
 	"settings.phone.about":    {"验证码会同时发到原手机号和新手机号。原手机号已不能使用时，请用“迁移与找回”里的办法。", "Codes go to the linked number and to the new one. If the linked number is gone, use Move and recover below."},
@@ -109,6 +108,8 @@ var settingsMessages = map[Key]entry{
 
 	"settings.problem.same-password":            {"新口令和当前口令一样。", "The new password is the current one."},
 	"settings.problem.same-password.next":       {"请换一个新口令。", "Choose a different one."},
+	"settings.problem.weak-password":            {"新口令太容易被猜到（例如是你的出生日期）。", "The new password is too easy to guess (your birth date, for example)."},
+	"settings.problem.weak-password.next":       {"请换一个口令。", "Choose another one."},
 	"settings.problem.same-phone":               {"这个号码就是当前绑定的手机号。", "This is the number already linked."},
 	"settings.problem.same-phone.next":          {"请填写要换成的新号码。", "Enter the new number you want to link."},
 	"settings.problem.operator-suspension":      {"你的网证已被平台工作人员暂停，不能自行恢复或注销。", "An operator suspended your credential: you cannot lift it or cancel yourself."},

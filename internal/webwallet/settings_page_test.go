@@ -3,6 +3,7 @@ package webwallet_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,6 +181,14 @@ func TestSettingsChangePassword(t *testing.T) {
 	click(b, "password-go")
 	b.WaitFor("the mismatch", visible("error"))
 	axeBothLanguages(b, "settings, password mismatch", nil)
+
+	// The birth date is left to the platform, which refuses it.
+	birth := fmt.Sprintf("%04d%02d%02d", w.Identity.Birth.Year, w.Identity.Birth.Month, w.Identity.Birth.Day)
+	fill(b, "password-old", w.Password)
+	fill(b, "password-new", birth)
+	fill(b, "password-again", birth)
+	click(b, "password-go")
+	b.WaitFor("the refusal", visible("error")+` && document.getElementById("error").innerText.includes("太容易")`)
 
 	fill(b, "password-old", w.Password)
 	fill(b, "password-new", newPW)

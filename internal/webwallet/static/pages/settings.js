@@ -34,6 +34,7 @@ const PROBLEMS = {
   "wrong-password": ["js.crypto.wrong-password", "js.crypto.wrong-password.next"],
   "same-password": ["settings.problem.same-password", "settings.problem.same-password.next"],
   "same-phone": ["settings.problem.same-phone", "settings.problem.same-phone.next"],
+  "weak-password": ["settings.problem.weak-password", "settings.problem.weak-password.next"],
 };
 
 // fail shows err, with the page's own words for the problems it explains
@@ -97,7 +98,9 @@ function suspendOrResume(ev) {
 function showRules() {
   const pw = $("password-new").value;
   const typed = pw !== "";
-  $("password-rules").replaceChildren(...status(pw, null).map(({ rule, ok }) => {
+  // The birth date is in the sealed secrets, not known before the 口令:
+  // that rule is left to the platform (weak-password).
+  $("password-rules").replaceChildren(...status(pw, null).filter(({ rule }) => rule !== "birth-date").map(({ rule, ok }) => {
     const cls = !typed ? "rule" : ok ? "rule ok" : "rule no";
     const mark = typed ? t(ok ? "settings.rule.ok" : "settings.rule.no") : "";
     return el("li", { class: cls, "data-rule": rule }, mark, t("settings.rule." + rule));
