@@ -78,7 +78,7 @@
 // Controls carry ids starting with "step-" (one step is shown at a time);
 // the tests drive the steps by them.
 
-import { api, t, el, busy, showError, clearError, errorText, ApiError, wc } from "./wallet.js";
+import { api, t, has, el, busy, showError, clearError, errorText, ApiError, wc } from "./wallet.js";
 import * as pw from "./password.js";
 
 // The steps' look, shared by every page that shows them.
@@ -264,7 +264,7 @@ function call(ctx, method, sub, body) {
 function frame(box, name, title, ...lines) {
   const h = el("h2", { id: "step-" + name + "-h", tabindex: "-1" }, title);
   const alert = el("div", { id: "step-error", class: "error", role: "alert", tabindex: "-1", hidden: true });
-  const sec = el("section", { class: "card step", id: "step-" + name, "aria-labelledby": h.id }, h,
+  const sec = el("section", { class: "card step", id: "step-" + name + "-step", "aria-labelledby": h.id }, h,
     ...lines.map((l) => el("p", {}, l)), alert);
   box.replaceChildren(sec);
   h.focus();
@@ -281,13 +281,17 @@ function button(id, label, attrs = {}) {
   return el("button", { id, type: "submit", ...attrs }, label);
 }
 
-// fail shows err in the step's alert box; next replaces the general next
-// step where the step knows better what to do. A terminal error is
-// rethrown.
-function fail(alert, err, next) {
+// fail shows err in the step's alert box; advice {what, next} replaces
+// the general words where the step knows better what happened and what to
+// do. A terminal error is rethrown.
+function fail(alert, err, advice) {
   if (isTerminal(err)) throw err;
-  if (next) {
-    const { what } = errorText(err);
+  if (advice) {
+    // The catalogue's text for the problem if it has one, else the
+    // step's own.
+    const own = err instanceof ApiError && has("err." + err.slug);
+    const what = own || !advice.what ? errorText(err).what : advice.what;
+    const next = advice.next;
     const rem = err instanceof ApiError && err.problem && Number.isInteger(err.problem.remaining_attempts)
       ? t("js.error.remaining", err.problem.remaining_attempts) + " " : "";
     alert.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, rem + next));
@@ -316,13 +320,13 @@ function run(box, build) {
       box.replaceChildren();
       resolve(view);
     };
-    const attempt = async (form, fn, next) => {
+    const attempt = async (form, fn, advice) => {
       if (alert) clearError(alert);
       try {
         await busy(form, fn);
       } catch (err) {
         try {
-          fail(alert, err, typeof next === "function" ? next(err) : next);
+          fail(alert, err, typeof advice === "function" ? advice(err) : advice);
         } catch (terminal) {
           box.replaceChildren();
           reject(terminal);
@@ -337,10 +341,33 @@ function run(box, build) {
   });
 }
 
+// advise returns a step's advice for the problems in table (slug →
+// [what, next]).
+function advise(table) {
+  return (err) => {
+    const a = err instanceof ApiError && table[err.slug];
+    return a ? { what: a[0], next: a[1] } : null;
+  };
+}
+
 // ---- document ----
 
 const TYPES = ["resident_id_card", "hk_macau_residence_permit", "taiwan_residence_permit",
   "hk_macau_travel_permit", "taiwan_travel_permit", "foreign_permanent_residence_id", "passport"];
+
+function chipAdvice() {
+  const unverifiable = [t("js.steps.document.unverifiable"), t("js.steps.document.unverifiable.next")];
+  return advise({
+    "guardian-required": [t("js.steps.document.under14"), t("js.steps.document.under14.next")],
+    "document-expired": [t("js.steps.document.expired"), t("js.steps.document.expired.next")],
+    "document-type-mismatch": [t("js.steps.error.type-mismatch"), t("js.steps.error.type-mismatch.next")],
+    "malformed-chip-data": [t("js.steps.error.bad-chip"), t("js.steps.error.bad-chip.next")],
+    "chip-signature-invalid": unverifiable,
+    "chip-data-altered": unverifiable,
+    "untrusted-document-signer": unverifiable,
+    "document-signer-certificate-invalid": unverifiable,
+  });
+}
 
 export function document_(box, ctx, { submit = true, documentType } = {}) {
   return run(box, ({ done, attempt, setAlert }) => {
@@ -366,7 +393,7 @@ export function document_(box, ctx, { submit = true, documentType } = {}) {
     const upload = el("form", { id: "step-chip-form" }, file.wrap, el("p", {}, button("step-chip-submit", t("js.steps.document.upload"), { class: "primary" })));
     upload.addEventListener("submit", (ev) => {
       ev.preventDefault();
-      attempt(upload, async () => use(await readChip(file.input.files[0])));
+      attempt(upload, async () => use(await readChip(file.input.files[0])), chipAdvice());
     });
     sec.append(upload);
     if (ctx.dev && TYPES.includes(want)) {
@@ -381,7 +408,7 @@ export function document_(box, ctx, { submit = true, documentType } = {}) {
         el("p", {}, button("step-mint", t("js.steps.document.dev.make"))));
       mint.addEventListener("submit", (ev) => {
         ev.preventDefault();
-        attempt(mint, async () => use(await mintTestDocument(want, name.input.value.trim(), birth.input.value, sex.value)));
+        attempt(mint, async () => use(await mintTestDocument(want, name.input.value.trim(), birth.input.value, sex.value)), chipAdvice());
       });
       sec.append(mint);
     }
@@ -446,6 +473,10 @@ async function captureFrame(video) {
   return new Uint8Array(await blob.arrayBuffer());
 }
 
+// FACE_FAILED are the answers of a face check that did not pass, which a
+// new picture may mend.
+const FACE_FAILED = new Set(["face-mismatch", "not-live", "liveness-binding-mismatch", "liveness-attestation-expired"]);
+
 export function face(box, ctx) {
   return run(box, ({ done, attempt, setAlert }) => {
     const { sec, alert } = frame(box, "face", t("js.steps.face.title"), t("js.steps.face.intro"));
@@ -495,7 +526,7 @@ export function face(box, ctx) {
         stop();
         ctx.view = view;
         done(view);
-      }, t("js.steps.face.retry"));
+      }, (err) => err instanceof ApiError && FACE_FAILED.has(err.slug) ? { what: t("js.steps.face.failed"), next: t("js.steps.face.retry") } : null);
     });
     sec.append(form);
     // The camera stops when the person leaves the page.
@@ -534,7 +565,10 @@ export function phone(box, ctx, { linked = false } = {}) {
     };
     send.addEventListener("submit", (e) => {
       e.preventDefault();
-      attempt(send, sendTo);
+      attempt(send, sendTo, advise({
+        "invalid-phone": [t("js.steps.phone.invalid"), t("js.steps.phone.invalid.next")],
+        "phone-not-linked": [t("js.steps.phone.unlinked"), t("js.steps.phone.unlinked.next")],
+      }));
     });
     if (ctx.dev) {
       const out = el("output", { id: "step-dev-code", for: "step-dev-sms" });
@@ -554,9 +588,9 @@ export function phone(box, ctx, { linked = false } = {}) {
       }, (err) => {
         if (!(err instanceof ApiError)) return null;
         switch (err.slug) {
-          case "wrong-code": return t("js.steps.phone.wrong.next");
+          case "wrong-code": return { what: t("js.steps.phone.wrong"), next: t("js.steps.phone.wrong.next") };
           case "code-expired": case "code-used": case "code-attempts-exhausted": case "no-code":
-            return t("js.steps.phone.again.next");
+            return { next: t("js.steps.phone.again.next") };
         }
         return null;
       });
@@ -620,7 +654,10 @@ export function password(box, ctx, { current = false } = {}) {
         ctx.password = value;
         ctx.view = view;
         done(view);
-      }).finally(() => { submit.disabled = !ok(); });
+      }, advise({
+        "weak-password": [t("js.steps.password.weak"), t("js.steps.password.weak.next")],
+        "wrong-password": [t("js.steps.password.wrong"), t("js.steps.password.wrong.next")],
+      })).finally(() => { submit.disabled = !ok(); });
     });
     sec.append(form);
   });
