@@ -88,7 +88,7 @@ func axeBothLanguages(b *pagetest.Browser, state string, after func()) {
 	b.Do("a desktop's width", chromedp.EmulateViewport(1280, 800))
 }
 
-func credential(t *testing.T, e *pagetest.Env, id string) storage.Credential {
+func credentialOf(t *testing.T, e *pagetest.Env, id string) storage.Credential {
 	t.Helper()
 	c, err := e.P.Store.GetCredential(context.Background(), id)
 	if err != nil {
@@ -120,7 +120,7 @@ func TestSettingsSuspendResume(t *testing.T) {
 	fill(b, "suspend-pw", w.Password)
 	click(b, "suspend-go")
 	b.WaitFor("the suspension done", visible("done")+` && `+visible("resume-go"))
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByHolder {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByHolder {
 		t.Fatalf("after suspend: %s by %q", c.Status, c.StatusBy)
 	}
 	if got := text(t, b, "#status"); !strings.Contains(got, "已暂停") {
@@ -131,7 +131,7 @@ func TestSettingsSuspendResume(t *testing.T) {
 	fill(b, "suspend-pw", w.Password)
 	click(b, "resume-go")
 	b.WaitFor("the resumption done", visible("suspend-go"))
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("after resume: %s", c.Status)
 	}
 
@@ -142,7 +142,7 @@ func TestSettingsSuspendResume(t *testing.T) {
 	if got := text(t, b, "#error"); !strings.Contains(got, "口令不对") || !strings.Contains(got, "还可以再试") {
 		t.Errorf("a wrong 口令 reads %q", got)
 	}
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("after a wrong password: %s", c.Status)
 	}
 
@@ -245,7 +245,7 @@ func TestSettingsChangePhone(t *testing.T) {
 	}
 	click(b, "phone-go")
 	b.WaitFor("the change done", visible("done"))
-	cred := credential(t, e, w.CredentialID)
+	cred := credentialOf(t, e, w.CredentialID)
 	a, err := e.P.Server.Lifecycle.Account(context.Background(), cred.PersonID, cred.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +264,7 @@ func TestSettingsWithdrawPlatform(t *testing.T) {
 	e, b, w := openSettings(t)
 	ctx := context.Background()
 	now := time.Now()
-	cred := credential(t, e, w.CredentialID)
+	cred := credentialOf(t, e, w.CredentialID)
 	if err := e.P.Store.CreateRelyingParty(ctx, storage.RelyingParty{ID: "shop", Name: "好物商城", Category: storage.CategoryInternetService,
 		Domains: []string{"shop.example"}, AuthMethod: storage.AuthClientSecret, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
@@ -300,7 +300,7 @@ func TestSettingsCancel(t *testing.T) {
 	fill(b, "cancel-pw", w.Password)
 	click(b, "cancel-go")
 	b.WaitFor("the tick asked for", visible("error"))
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("without the tick: %s", c.Status)
 	}
 	click(b, "cancel-understand")
@@ -316,15 +316,15 @@ func TestSettingsCancel(t *testing.T) {
 	click(b, "cancel-understand")
 	click(b, "cancel-go")
 	b.WaitFor("the last question", visible("cancel-yes"))
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("before the last yes: %s", c.Status)
 	}
 	click(b, "cancel-yes")
 	b.WaitFor("the page saying it is done", visible("cancelled"))
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
 		t.Fatalf("after cancelling: %s", c.Status)
 	}
-	p, err := e.P.Store.GetPerson(context.Background(), credential(t, e, w.CredentialID).PersonID)
+	p, err := e.P.Store.GetPerson(context.Background(), credentialOf(t, e, w.CredentialID).PersonID)
 	if err != nil || p.State != storage.PersonCancelled {
 		t.Fatalf("the person after cancelling: %+v, %v", p.State, err)
 	}
@@ -403,10 +403,10 @@ func TestRecoverNewDevice(t *testing.T) {
 	if got.Wanghao != w.Wanghao || got.Status != "active" || got.Credential == w.CredentialID || got.Credential == "" {
 		t.Fatalf("the new browser holds %+v", got)
 	}
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
 		t.Fatalf("the old device's credential: %s", c.Status)
 	}
-	if c := credential(t, e, got.Credential); c.Status != storage.CredentialActive {
+	if c := credentialOf(t, e, got.Credential); c.Status != storage.CredentialActive {
 		t.Fatalf("the new credential: %s", c.Status)
 	}
 	// The old browser's holder proofs no longer work.
@@ -444,7 +444,7 @@ func TestRecoverForgotPassword(t *testing.T) {
 	if strings.ReplaceAll(got.New, "-", "") != w.Wanghao || got.Stale == 0 {
 		t.Fatalf("after the reset: %+v", got)
 	}
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialActive {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("the credential after a password reset: %s", c.Status)
 	}
 }
@@ -498,7 +498,7 @@ func TestRecoverLostDevice(t *testing.T) {
 	b := e.Open(t)
 	recoverSteps(b, w, chipFile, "suspend")
 	b.WaitFor("the suspension done", visible("finished")+` && document.documentElement.dataset.finished === "done"`)
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByRecovery {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByRecovery {
 		t.Fatalf("after reporting the loss: %s by %q", c.Status, c.StatusBy)
 	}
 	if _, err := pagetest.TryEval[any](lost, `return await wallet.holderApi("GET", "/v1/holder/account");`, nil); err == nil {
@@ -519,7 +519,7 @@ func TestRecoverLostDevice(t *testing.T) {
 	if got.Wanghao != w.Wanghao || got.Status != "active" || got.Credential == w.CredentialID {
 		t.Fatalf("the new browser holds %+v", got)
 	}
-	if c := credential(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
+	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
 		t.Fatalf("the lost device's credential: %s", c.Status)
 	}
 }
@@ -553,7 +553,7 @@ func TestRecoverNewPhone(t *testing.T) {
 	fill(b, "step-code", e.SMSCode(newPhone))
 	click(b, "step-code-submit")
 	b.WaitFor("the number linked", visible("finished"))
-	cred := credential(t, e, w.CredentialID)
+	cred := credentialOf(t, e, w.CredentialID)
 	a, err := e.P.Server.Lifecycle.Account(context.Background(), cred.PersonID, cred.ID)
 	if err != nil {
 		t.Fatal(err)
