@@ -26,6 +26,7 @@ var sections = []section{
 	{"eid", i18n.KeyWalletEID, i18n.KeyWalletEIDDesc, true, []string{"netid wallet eid"}},
 	{"guardian", i18n.KeyWalletGuardian, i18n.KeyWalletGuardDesc, false, []string{"netid wallet guardian", "netid wallet wards"}},
 	{"settings", i18n.KeyWalletSettings, i18n.KeyWalletSettingDesc, false, []string{"netid wallet status", "netid wallet suspend", "netid wallet password", "netid wallet phone", "netid wallet platforms", "netid wallet cancel"}},
+	{"recover", "recover.name", "recover.desc", false, []string{"netid wallet device --wanghao …", "netid wallet forgot-password --wanghao …", "netid wallet new-phone --document …", "netid wallet recover --document … --action suspend|resume|reissue"}},
 }
 
 // mainSections are the three main actions.

@@ -1,0 +1,66 @@
+package i18n
+
+// Messages of the wallet's re-proofing page, 迁移与找回
+// (templates/recover.html, static/pages/recover.js).
+func init() { addNamed(recoverMessages) }
+
+var recoverMessages = map[Key]entry{
+	"recover.name": {"迁移与找回", "Move and recover"},
+	"recover.desc": {"换新设备、忘记口令、换号、设备丢失。", "New device, forgotten password, new number, lost device."},
+	"recover.lead": {"在这个浏览器里办理：把网证迁移到本设备，重设忘记的口令，原手机号不能用时绑定新号，或在设备丢失后暂停、恢复、重新领取网证。",
+		"Do it in this browser: move your credential to this device, set a new password if you forgot it, link a new number if the old one is gone, or suspend, resume or get your credential again after losing a device."},
+
+	"recover.kind":                {"你要办理什么？", "What do you need?"},
+	"recover.kind.device":         {"迁移到本设备", "Move to this device"},
+	"recover.kind.device.about":   {"需要网号、绑定手机号的验证码、人脸核验和网证口令。完成后原设备上的网证作废。", "You need your network ID number, a code to the linked phone, a face check and your password. Afterwards the credential on the old device is revoked."},
+	"recover.kind.password":       {"忘记口令", "Forgot the password"},
+	"recover.kind.password.about": {"需要网号、绑定手机号的验证码和人脸核验，然后设置新口令。", "You need your network ID number, a code to the linked phone and a face check; then you set a new password."},
+	"recover.kind.phone":          {"原手机号不能用了", "The linked number is gone"},
+	"recover.kind.phone.about":    {"需要身份证件的芯片、人脸核验和网证口令，然后绑定新手机号。", "You need your document's chip, a face check and your password; then you link a new number."},
+	"recover.kind.recover":        {"设备丢失", "Lost device"},
+	"recover.kind.recover.about":  {"需要身份证件的芯片、人脸核验和绑定手机号的验证码。", "You need your document's chip, a face check and a code to the linked phone."},
+
+	"recover.wanghao":                             {"网号", "Network ID number"},
+	"recover.wanghao.hint":                        {"16 位字母和数字，可在原设备的钱包首页或平台的登记记录中查到。", "16 letters and digits, shown on the old device's wallet home or in a platform's records of you."},
+	"recover.wanghao.missing":                     {"请填写网号。", "Enter your network ID number."},
+	"recover.wanghao.missing.next":                {"填写后再点“开始”。", "Then press Start."},
+	"recover.document-type":                       {"证件类型", "Document type"},
+	"recover.type.resident_id_card":               {"居民身份证", "Resident ID card"},
+	"recover.type.hk_macau_residence_permit":      {"港澳居民居住证", "Residence permit for Hong Kong and Macao residents"},
+	"recover.type.taiwan_residence_permit":        {"台湾居民居住证", "Residence permit for Taiwan residents"},
+	"recover.type.hk_macau_travel_permit":         {"港澳居民来往内地通行证", "Mainland travel permit for Hong Kong and Macao residents"},
+	"recover.type.taiwan_travel_permit":           {"台湾居民来往大陆通行证", "Mainland travel permit for Taiwan residents"},
+	"recover.type.foreign_permanent_residence_id": {"外国人永久居留身份证", "Foreigner's permanent residence ID card"},
+	"recover.type.passport":                       {"中国公民普通护照", "PRC ordinary passport"},
+	"recover.action":                              {"设备丢失后要做什么？", "What should happen after the loss?"},
+	"recover.action.suspend":                      {"暂停网证（挂失）", "Suspend the credential (report it lost)"},
+	"recover.action.resume":                       {"恢复网证（设备找回了）", "Resume the credential (the device is found)"},
+	"recover.action.reissue":                      {"在本设备重新领取网证", "Have it issued again to this device"},
+	"recover.replace":                             {"这个浏览器里已经有网证。继续办理会用新领取的网证替换它。", "This browser already holds a credential. Going on replaces it with the new one."},
+	"recover.replace.ok":                          {"用新网证替换本浏览器中的网证", "Replace the credential in this browser"},
+	"recover.replace.needed":                      {"请先确认替换本浏览器中的网证。", "Confirm first that the credential in this browser is replaced."},
+	"recover.replace.needed.next":                 {"勾选“用新网证替换”后再点“开始”。", "Tick the box, then press Start."},
+	"recover.start":                               {"开始", "Start"},
+
+	"recover.act.title":    {"确认操作", "Confirm the action"},
+	"recover.act.suspend":  {"将暂停你的网证：暂停期间任何平台都不能用它核验你。找回设备后可在这里恢复。", "Your credential will be suspended: no platform can verify you with it. When the device is found, resume it here."},
+	"recover.act.resume":   {"将恢复你本人暂停的网证。请输入网证口令。", "Your credential, suspended by you, will be resumed. Enter your password."},
+	"recover.act.reissue":  {"将在本设备重新领取网证，原设备上的网证作废。请输入网证口令。", "Your credential will be issued again to this device and the old device's revoked. Enter your password."},
+	"recover.act.password": {"网证口令（8 位数字）", "Credential password (8 digits)"},
+	"recover.act.go":       {"确认", "Confirm"},
+
+	"recover.done.device":                 {"网证已迁移到本设备", "Your credential is on this device"},
+	"recover.done.device.detail":          {"原设备上的网证已作废。以后请在这个浏览器里使用网证。", "The credential on the old device is revoked. Use this browser from now on."},
+	"recover.done.password":               {"新口令已设置", "Your new password is set"},
+	"recover.done.password.detail":        {"以后核验、暂停、注销等操作都请使用新口令。", "Use the new password from now on."},
+	"recover.done.password.stale":         {"本浏览器中的网证数据仍用旧口令加密：想起旧口令时可以在“设置”中改用新口令；想不起来时，请在本页选择“迁移到本设备”重新领取。", "The credential data in this browser is still locked with the old password: if you remember it, change to the new one in Settings; if not, choose Move to this device on this page to get it again."},
+	"recover.done.phone":                  {"新手机号已绑定", "The new number is linked"},
+	"recover.done.phone.detail":           {"以后的验证码会发到新手机号。", "Codes go to the new number from now on."},
+	"recover.done.recover.suspend":        {"网证已暂停", "Your credential is suspended"},
+	"recover.done.recover.suspend.detail": {"丢失的设备不能再用它核验你。找回设备后可在本页恢复，也可以在新设备上重新领取。", "The lost device can no longer be used to verify you. Resume it here when found, or have it issued again to a new device."},
+	"recover.done.recover.resume":         {"网证已恢复", "Your credential is resumed"},
+	"recover.done.recover.resume.detail":  {"原设备上的网证可以照常使用。", "The credential on your device works as before."},
+	"recover.done.recover.reissue":        {"网证已重新领取到本设备", "Your credential is issued again to this device"},
+	"recover.done.recover.reissue.detail": {"丢失设备上的网证已作废。", "The credential on the lost device is revoked."},
+	"recover.done.home":                   {"回到钱包首页", "Go to the wallet's home"},
+}
