@@ -73,13 +73,13 @@ func TestApproveUnder14WaitsForGuardian(t *testing.T) {
 	game := registerRP(t, e, "game", "")
 	c := game.newSession(e, "possession", "注册游戏账号")
 	childB.Do("opening the https link", chromedp.Navigate(c.HTTPSLink), chromedp.WaitVisible(chromedp.ID("ask")))
-	if got := text(t, childB, "#ask"); !strings.Contains(got, "监护人") {
+	if got := childB.MustText("#ask"); !strings.Contains(got, "监护人") {
 		t.Errorf("the request shows %q: want the guardian's consent said", got)
 	}
-	axe(t, childB, "an under-14's request")
+	childB.Axe("an under-14's request")
 	childB.Do("approving", chromedp.Click(chromedp.ID("approve")))
-	childB.WaitFor("the result", visible("done"))
-	if got := text(t, childB, "#done-what"); !strings.Contains(got, "等待监护人同意") {
+	childB.WaitFor("the result", pagetest.Shown("done"))
+	if got := childB.MustText("#done-what"); !strings.Contains(got, "等待监护人同意") {
 		t.Errorf("the result shows %q: want that it waits for the guardian", got)
 	}
 	if s := game.poll(e, c.ID); s.State != api.SessionAwaitingGuardian || s.Result != "" {
@@ -87,8 +87,8 @@ func TestApproveUnder14WaitsForGuardian(t *testing.T) {
 	}
 
 	parentB.Go("/wallet")
-	parentB.WaitFor("what waits for the guardian", visible("next"))
-	if got := text(t, parentB, "#next-list"); !strings.Contains(got, "1 个被监护人的核验等你同意") {
+	parentB.WaitFor("what waits for the guardian", pagetest.Shown("next"))
+	if got := parentB.MustText("#next-list"); !strings.Contains(got, "1 个被监护人的核验等你同意") {
 		t.Errorf("the guardian's home shows %q: want the consent waiting", got)
 	}
 }

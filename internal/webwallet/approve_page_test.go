@@ -10,7 +10,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/netid-project/netid/internal/api"
-	"github.com/netid-project/netid/internal/browsertest"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
@@ -53,31 +52,6 @@ func (rp relyingParty) poll(e *pagetest.Env, id string) api.VerificationStatus {
 	return s
 }
 
-func visible(id string) string {
-	return `(() => { const e = document.getElementById("` + id + `"); return !!e && !e.hidden; })()`
-}
-
-// axe fails the test on any violation above moderate in the page as it is.
-func axe(t *testing.T, b *pagetest.Browser, state string) {
-	t.Helper()
-	vs, err := browsertest.Axe(b.Ctx)
-	if err != nil {
-		t.Fatalf("%s: axe-core: %v", state, err)
-	}
-	for _, v := range browsertest.Above(vs, "moderate") {
-		t.Errorf("%s: axe-core: %s", state, v)
-	}
-}
-
-func text(t *testing.T, b *pagetest.Browser, sel string) string {
-	t.Helper()
-	s, err := b.Text(sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // A holder opens the relying party's https link in the browser that holds
 // their wallet: the link page hands the code to the Approve page in the
 // fragment (never in a URL a server sees), which shows who asks, the
@@ -106,7 +80,7 @@ func TestApproveBySameDeviceLink(t *testing.T) {
 			t.Errorf("the browser asked for %q: the code reached the server in the Approve page's URL", r.URL)
 		}
 	}
-	ask := text(t, b, "#ask")
+	ask := b.MustText("#ask")
 	for _, want := range []string{bank.name, "bank.example", "开立账户", "网证 + 网证口令", "是否年满 18 周岁", "该平台专用的用户标识", "反洗钱法", "姓名"} {
 		if !strings.Contains(ask, want) {
 			t.Errorf("the request shows %q: want %q in it", ask, want)
@@ -115,25 +89,25 @@ func TestApproveBySameDeviceLink(t *testing.T) {
 	if checked := pagetest.Eval[bool](b, `return document.getElementById("plaintext").checked;`, nil); checked {
 		t.Error("the separate consent to plaintext data is checked before the holder checks it")
 	}
-	axe(t, b, "the request (zh, 360 px)")
+	b.Axe("the request (zh, 360 px)")
 
 	b.Do("a wrong 口令", chromedp.SendKeys(chromedp.ID("password"), "11111111"), chromedp.Click(chromedp.ID("approve")))
-	b.WaitFor("the wrong 口令's error", visible("error"))
-	if got := text(t, b, "#error"); !strings.Contains(got, "还可以再试") {
+	b.WaitFor("the wrong 口令's error", pagetest.Shown("error"))
+	if got := b.MustText("#error"); !strings.Contains(got, "还可以再试") {
 		t.Errorf("a wrong 口令 shows %q: want the tries left", got)
 	}
 	if s := bank.poll(e, c.ID); s.State != api.SessionClaimed {
 		t.Fatalf("after a wrong 口令 the session is %s: want it still open", s.State)
 	}
-	axe(t, b, "a wrong 口令")
+	b.Axe("a wrong 口令")
 
 	b.Do("the right 口令, sharing the plaintext field", chromedp.Click(chromedp.ID("plaintext")),
 		chromedp.SendKeys(chromedp.ID("password"), w.Password), chromedp.Click(chromedp.ID("approve")))
-	b.WaitFor("the result", visible("done"))
-	if got := text(t, b, "#done"); !strings.Contains(got, "已同意") || !strings.Contains(got, bank.name) || !strings.Contains(got, "bank.example") {
+	b.WaitFor("the result", pagetest.Shown("done"))
+	if got := b.MustText("#done"); !strings.Contains(got, "已同意") || !strings.Contains(got, bank.name) || !strings.Contains(got, "bank.example") {
 		t.Errorf("the result shows %q", got)
 	}
-	axe(t, b, "approved")
+	b.Axe("approved")
 	s := bank.poll(e, c.ID)
 	if s.State != api.SessionApproved || s.LevelReached != api.LevelPassword || !slices.Contains(s.Provided, relyingparty.ClaimName) ||
 		!slices.Contains(s.Provided, relyingparty.ClaimAgeOver18) || s.Result == "" {
@@ -156,15 +130,15 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	w := b.Seed(pagetest.NewApplicant(t))
 
 	b.Go("/wallet/approve")
-	b.WaitFor("the ways to open a request", visible("start"))
-	axe(t, b, "the Approve page")
+	b.WaitFor("the ways to open a request", pagetest.Shown("start"))
+	b.Axe("the Approve page")
 	b.Do("scanning", chromedp.Click(chromedp.ID("scan-start")))
-	b.WaitFor("the scanned request", visible("ask"))
+	b.WaitFor("the scanned request", pagetest.Shown("ask"))
 	if visible := pagetest.Eval[bool](b, `return !document.getElementById("password-box").hidden;`, nil); visible {
 		t.Error("the possession level asks for the 口令")
 	}
 	b.Do("approving without the plaintext choice", chromedp.Click(chromedp.ID("approve")))
-	b.WaitFor("the result", visible("done"))
+	b.WaitFor("the result", pagetest.Shown("done"))
 	s := bank.poll(e, scanned.ID)
 	if s.State != api.SessionApproved || s.LevelReached != api.LevelPossession || slices.Contains(s.Provided, relyingparty.ClaimName) ||
 		!slices.Contains(s.Provided, relyingparty.ClaimAgeOver18) {
@@ -174,10 +148,10 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	pasted := bank.newSession(e, "possession", "绑定账户")
 	b.Do("pasting the next link", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
 		chromedp.SendKeys(chromedp.ID("link"), pasted.Link), chromedp.Click(chromedp.ID("paste-open")))
-	b.WaitFor("the pasted request", visible("ask"))
+	b.WaitFor("the pasted request", pagetest.Shown("ask"))
 	b.Do("declining", chromedp.Click(chromedp.ID("decline")))
-	b.WaitFor("the result", visible("done"))
-	if got := text(t, b, "#done-what"); !strings.Contains(got, "已拒绝") {
+	b.WaitFor("the result", pagetest.Shown("done"))
+	if got := b.MustText("#done-what"); !strings.Contains(got, "已拒绝") {
 		t.Errorf("declining shows %q", got)
 	}
 	if s := bank.poll(e, pasted.ID); s.State != api.SessionDeclined || len(s.Provided) != 0 || s.Result != "" {
@@ -189,31 +163,31 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	face := bank.newSession(e, "face", "大额转账")
 	b.Do("pasting a face-level link", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
 		chromedp.SendKeys(chromedp.ID("link"), face.HTTPSLink), chromedp.Click(chromedp.ID("paste-open")))
-	b.WaitFor("the face-level request", visible("face-box"))
+	b.WaitFor("the face-level request", pagetest.Shown("face-box"))
 	b.Do("approving with the 口令 and the face", chromedp.SendKeys(chromedp.ID("password"), w.Password), chromedp.Click(chromedp.ID("approve")))
-	b.WaitFor("the result", visible("done"))
+	b.WaitFor("the result", pagetest.Shown("done"))
 	if s := bank.poll(e, face.ID); s.State != api.SessionApproved || s.LevelReached != api.LevelFace {
 		t.Errorf("the relying party reads %+v: want approved at the face level", s)
 	}
 
 	b.Do("a link of another platform", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
 		chromedp.SendKeys(chromedp.ID("link"), strings.Replace(pasted.Link, "127.0.0.1", "localhost", 1)), chromedp.Click(chromedp.ID("paste-open")))
-	b.WaitFor("the refusal", visible("error"))
-	if got := text(t, b, "#error"); !strings.Contains(got, "另一个公共服务平台") {
+	b.WaitFor("the refusal", pagetest.Shown("error"))
+	if got := b.MustText("#error"); !strings.Contains(got, "另一个公共服务平台") {
 		t.Errorf("another platform's link shows %q", got)
 	}
 
 	english := bank.newSession(e, "password", "Open an account", relyingparty.ClaimName)
 	b.Do("English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)),
 		chromedp.WaitVisible(chromedp.ID("link")), chromedp.SendKeys(chromedp.ID("link"), english.Link), chromedp.Click(chromedp.ID("paste-open")))
-	b.WaitFor("the request in English", visible("ask"))
-	if got := text(t, b, "#ask"); !strings.Contains(got, "Who asks") || !strings.Contains(got, "Separate consent") {
+	b.WaitFor("the request in English", pagetest.Shown("ask"))
+	if got := b.MustText("#ask"); !strings.Contains(got, "Who asks") || !strings.Contains(got, "Separate consent") {
 		t.Errorf("the English request shows %q", got)
 	}
-	axe(t, b, "the request (en)")
+	b.Axe("the request (en)")
 	b.Do("declining", chromedp.Click(chromedp.ID("decline")))
-	b.WaitFor("the result", visible("done"))
-	axe(t, b, "declined (en)")
+	b.WaitFor("the result", pagetest.Shown("done"))
+	b.Axe("declined (en)")
 }
 
 // Without a wallet in this browser the link page stays: the netid://
@@ -224,7 +198,7 @@ func TestLinkPageWithoutWallet(t *testing.T) {
 	c := bank.newSession(e, "possession", "登录")
 	b := e.Open(t)
 	b.Do("opening the https link", chromedp.Navigate(c.HTTPSLink), chromedp.WaitVisible(chromedp.ID("link-apply")))
-	if got := text(t, b, "#wallet-link"); got != c.Link {
+	if got := b.MustText("#wallet-link"); got != c.Link {
 		t.Errorf("the link page shows %q, want %q", got, c.Link)
 	}
 	if loc := pagetest.Eval[string](b, `await wallet.profile(); await new Promise((r) => setTimeout(r, 100)); return location.pathname;`, nil); loc != "/wallet/verify" {

@@ -31,7 +31,7 @@ func TestHistoryPage(t *testing.T) {
 	b := e.Open(t)
 	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
 	b.Go("/wallet/history")
-	b.WaitFor("the page without a wallet", visible("none"))
+	b.WaitFor("the page without a wallet", pagetest.Shown("none"))
 	b.Seed(pagetest.NewApplicant(t))
 	shop := registerRP(t, e, "shop", "", relyingparty.ClaimAgeOver18)
 	answerInPage(b, shop.newSession(e, "possession", "购买", relyingparty.ClaimAgeOver18).Code, "approve")
@@ -39,8 +39,8 @@ func TestHistoryPage(t *testing.T) {
 	pagetest.Eval[bool](b, `await wallet.holderApi("POST", "/v1/wallet/presentations", { body: { audience: "某某酒店前台", disclosed: ["age_over_18"] } }); return true;`, nil)
 
 	b.Go("/wallet/history")
-	b.WaitFor("the checked records", visible("log-ok"))
-	list := text(t, b, "#records")
+	b.WaitFor("the checked records", pagetest.Shown("log-ok"))
+	list := b.MustText("#records")
 	for _, want := range []string{shop.name, "已同意", "已拒绝", "是否年满 18 周岁", "网证（本设备持有）", "本人申报", "某某酒店前台"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("the history shows %q: want %q in it", list, want)
@@ -49,7 +49,7 @@ func TestHistoryPage(t *testing.T) {
 	if n := pagetest.Eval[int](b, `return document.querySelectorAll("#records > li").length;`, nil); n != 3 {
 		t.Errorf("the history shows %d records, want 3", n)
 	}
-	axe(t, b, "the history (zh, 360 px)")
+	b.Axe("the history (zh, 360 px)")
 	kept := pagetest.Eval[int](b, `return (await wc.loadPlain("log-head")).size;`, nil)
 	if kept < 3 {
 		t.Fatalf("the browser kept a head of %d records", kept)
@@ -57,7 +57,7 @@ func TestHistoryPage(t *testing.T) {
 
 	answerInPage(b, shop.newSession(e, "possession", "再次购买").Code, "approve")
 	b.Go("/wallet/history")
-	b.WaitFor("the checked records", visible("log-ok"))
+	b.WaitFor("the checked records", pagetest.Shown("log-ok"))
 	asked := false
 	for _, r := range e.Requests() {
 		asked = asked || strings.HasPrefix(r.URL, "/v1/audit/consistency?")
@@ -75,20 +75,20 @@ func TestHistoryPage(t *testing.T) {
 	} {
 		pagetest.Eval[bool](b, `const h = await wc.loadPlain("log-head"); `+tc.change+` await wc.savePlain("log-head", h); return true;`, nil)
 		b.Go("/wallet/history")
-		b.WaitFor("the "+tc.name+" log's warning", visible("log-warning"))
-		if got := text(t, b, "#log-warning"); !strings.Contains(got, tc.want) {
+		b.WaitFor("the "+tc.name+" log's warning", pagetest.Shown("log-warning"))
+		if got := b.MustText("#log-warning"); !strings.Contains(got, tc.want) {
 			t.Errorf("%s: the warning says %q", tc.name, got)
 		}
 		if ok := pagetest.Eval[bool](b, `return !document.getElementById("log-ok").hidden;`, nil); ok {
 			t.Errorf("%s: the page also says the records are checked", tc.name)
 		}
 	}
-	axe(t, b, "the log warning")
+	b.Axe("the log warning")
 
 	b.Do("English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
 	b.WaitFor("the records in English", `document.querySelectorAll("#records > li").length === 4`)
-	if got := text(t, b, "#records"); !strings.Contains(got, "Reported by you") || !strings.Contains(got, "Approved") {
+	if got := b.MustText("#records"); !strings.Contains(got, "Reported by you") || !strings.Contains(got, "Approved") {
 		t.Errorf("the English history shows %q", got)
 	}
-	axe(t, b, "the history (en)")
+	b.Axe("the history (en)")
 }

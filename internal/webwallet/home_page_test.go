@@ -51,12 +51,12 @@ func TestHomePage(t *testing.T) {
 	minorWaitingFor(t, e, w.Wanghao)
 
 	b.Go("/wallet")
-	b.WaitFor("what waits for the holder", visible("next"))
-	mine := text(t, b, "#mine")
+	b.WaitFor("what waits for the holder", pagetest.Shown("next"))
+	mine := b.MustText("#mine")
 	if strings.Contains(mine, w.Wanghao) || !strings.Contains(mine, w.Wanghao[:4]) || !strings.Contains(mine, "正常") {
 		t.Errorf("the credential card shows %q: want the masked 网号 and the status", mine)
 	}
-	next := text(t, b, "#next")
+	next := b.MustText("#next")
 	for _, want := range []string{"证件将于", "1 份未成年人的网证申领"} {
 		if !strings.Contains(next, want) {
 			t.Errorf("what waits shows %q: want %q in it", next, want)
@@ -65,12 +65,12 @@ func TestHomePage(t *testing.T) {
 	if n := pagetest.Eval[int](b, `return document.querySelectorAll('#next-list a[href="/wallet/guardian"]').length;`, nil); n != 1 {
 		t.Errorf("%d links to the guardian's page, want 1", n)
 	}
-	axe(t, b, "the home screen (zh, 360 px)")
+	b.Axe("the home screen (zh, 360 px)")
 
 	b.Do("a wrong 口令", chromedp.Click(chromedp.ID("reveal")), chromedp.SendKeys(chromedp.ID("reveal-password"), "11111111"),
 		chromedp.Click(chromedp.ID("reveal-go")))
-	b.WaitFor("the wrong 口令's error", visible("error"))
-	if got := text(t, b, "#error"); !strings.Contains(got, "还可以再试") {
+	b.WaitFor("the wrong 口令's error", pagetest.Shown("error"))
+	if got := b.MustText("#error"); !strings.Contains(got, "还可以再试") {
 		t.Errorf("a wrong 口令 shows %q", got)
 	}
 	b.Do("the right 口令", chromedp.SendKeys(chromedp.ID("reveal-password"), w.Password), chromedp.Click(chromedp.ID("reveal-go")))
@@ -79,25 +79,25 @@ func TestHomePage(t *testing.T) {
 	pagetest.Eval[bool](b, `await wallet.holderApi("POST", "/v1/holder/suspend", { body: { password: args.pw, reason: "手机丢失" } }); return true;`,
 		map[string]any{"pw": w.Password})
 	b.Go("/wallet")
-	b.WaitFor("what waits for the holder", visible("next"))
-	status := text(t, b, "#status")
+	b.WaitFor("what waits for the holder", pagetest.Shown("next"))
+	status := b.MustText("#status")
 	if !strings.Contains(status, "已暂停") || !strings.Contains(status, "由你本人暂停") || !strings.Contains(status, "手机丢失") {
 		t.Errorf("the status shows %q: want suspended, by whom and why", status)
 	}
-	if got := text(t, b, "#next-list"); !strings.Contains(got, "在“设置”中用网证口令恢复") {
+	if got := b.MustText("#next-list"); !strings.Contains(got, "在“设置”中用网证口令恢复") {
 		t.Errorf("what waits shows %q: want how to resume", got)
 	}
 	if n := pagetest.Eval[int](b, `return document.querySelectorAll('#next-list a[href="/wallet/settings"]').length;`, nil); n < 1 {
 		t.Error("no link to Settings for the suspended credential")
 	}
-	axe(t, b, "a suspended credential")
+	b.Axe("a suspended credential")
 
 	b.Do("English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
-	b.WaitFor("what waits, in English", visible("next"))
-	if got := text(t, b, "#status"); !strings.Contains(got, "Suspended") || !strings.Contains(got, "suspended by you") {
+	b.WaitFor("what waits, in English", pagetest.Shown("next"))
+	if got := b.MustText("#status"); !strings.Contains(got, "Suspended") || !strings.Contains(got, "suspended by you") {
 		t.Errorf("the English status shows %q", got)
 	}
-	axe(t, b, "the home screen (en)")
+	b.Axe("the home screen (en)")
 
 	b.Do("care mode", chromedp.Click(chromedp.ID("care")), chromedp.WaitReady(chromedp.CSS(`html.care footer`)))
 	if n := pagetest.Eval[int](b, `return document.querySelectorAll(".tiles a").length;`, nil); n != 3 {
@@ -106,7 +106,7 @@ func TestHomePage(t *testing.T) {
 	if there := pagetest.Eval[bool](b, `return !!document.getElementById("mine") || !!document.getElementById("next");`, nil); there {
 		t.Error("care mode's home shows more than the three main actions")
 	}
-	axe(t, b, "care mode's home (en)")
+	b.Axe("care mode's home (en)")
 }
 
 func jsString(s string) string {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/netid-project/netid/internal/browsertest"
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
@@ -48,38 +47,19 @@ func click(b *pagetest.Browser, id string) {
 	b.Do("pressing "+id, chromedp.Click(chromedp.ID(id)))
 }
 
-func visible(id string) string {
-	return `(() => { const e = document.getElementById("` + id + `"); return !!e && !e.hidden && e.getClientRects().length > 0; })()`
-}
-
-// axe runs axe-core on the page as it is and fails the test on a
-// violation above moderate.
-func axe(b *pagetest.Browser, state string) {
-	b.T.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, time.Minute)
-	defer cancel()
-	vs, err := browsertest.Axe(ctx)
-	if err != nil {
-		b.Fail("axe-core at "+state, err)
-	}
-	for _, v := range browsertest.Above(vs, "moderate") {
-		b.T.Errorf("%s: axe-core: %s", state, v)
-	}
-}
-
 // axeBothLanguages runs axe-core at 360 px in Chinese, then switches to
 // English with the page's own switch and runs it again, and switches
 // back.
 func axeBothLanguages(b *pagetest.Browser, state string, after func()) {
 	b.T.Helper()
 	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
-	axe(b, state+" (zh-CN, 360 px)")
+	b.Axe(state + " (zh-CN, 360 px)")
 	b.Do("switching to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
 	b.WaitFor("the page in English", settingsReady)
 	if after != nil {
 		after()
 	}
-	axe(b, state+" (en, 360 px)")
+	b.Axe(state + " (en, 360 px)")
 	if over, _ := pagetest.TryEval[bool](b, `return document.documentElement.scrollWidth > window.innerWidth;`, nil); over {
 		b.T.Errorf("%s: the page scrolls sideways at 360 px", state)
 	}
@@ -97,40 +77,31 @@ func credentialOf(t *testing.T, e *pagetest.Env, id string) storage.Credential {
 	return c
 }
 
-func text(t *testing.T, b *pagetest.Browser, sel string) string {
-	t.Helper()
-	s, err := b.Text(sel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 // The holder suspends the credential with the 口令 and the platform
 // records a holder's suspension; resuming makes it active again; an
 // operator's suspension is shown as one the holder cannot lift, with what
 // to do, and offers no button.
 func TestSettingsSuspendResume(t *testing.T) {
 	e, b, w := openSettings(t)
-	if got := text(t, b, "#status"); !strings.Contains(got, "正常") {
+	if got := b.MustText("#status"); !strings.Contains(got, "正常") {
 		t.Fatalf("status %q, want active", got)
 	}
 	axeBothLanguages(b, "settings, active", nil)
 
 	fill(b, "suspend-pw", w.Password)
 	click(b, "suspend-go")
-	b.WaitFor("the suspension done", visible("done")+` && `+visible("resume-go"))
+	b.WaitFor("the suspension done", pagetest.Shown("done")+` && `+pagetest.Shown("resume-go"))
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByHolder {
 		t.Fatalf("after suspend: %s by %q", c.Status, c.StatusBy)
 	}
-	if got := text(t, b, "#status"); !strings.Contains(got, "已暂停") {
+	if got := b.MustText("#status"); !strings.Contains(got, "已暂停") {
 		t.Errorf("status %q, want suspended", got)
 	}
 	axeBothLanguages(b, "settings, suspended by the holder", nil)
 
 	fill(b, "suspend-pw", w.Password)
 	click(b, "resume-go")
-	b.WaitFor("the resumption done", visible("suspend-go"))
+	b.WaitFor("the resumption done", pagetest.Shown("suspend-go"))
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("after resume: %s", c.Status)
 	}
@@ -138,8 +109,8 @@ func TestSettingsSuspendResume(t *testing.T) {
 	// A wrong 口令 changes nothing and says so.
 	fill(b, "suspend-pw", "11223344")
 	click(b, "suspend-go")
-	b.WaitFor("the refusal", visible("error"))
-	if got := text(t, b, "#error"); !strings.Contains(got, "口令不对") || !strings.Contains(got, "还可以再试") {
+	b.WaitFor("the refusal", pagetest.Shown("error"))
+	if got := b.MustText("#error"); !strings.Contains(got, "口令不对") || !strings.Contains(got, "还可以再试") {
 		t.Errorf("a wrong 口令 reads %q", got)
 	}
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
@@ -154,7 +125,7 @@ func TestSettingsSuspendResume(t *testing.T) {
 	if !pagetest.Eval[bool](b, `return !document.getElementById("operator").hidden && document.getElementById("suspend-form").hidden;`, nil) {
 		t.Fatal("an operator's suspension: want the notice and no suspend or resume form")
 	}
-	if got := text(t, b, "#operator"); !strings.Contains(got, "不能自行恢复") || !strings.Contains(got, "核查中") {
+	if got := b.MustText("#operator"); !strings.Contains(got, "不能自行恢复") || !strings.Contains(got, "核查中") {
 		t.Errorf("operator notice %q", got)
 	}
 	axeBothLanguages(b, "settings, suspended by an operator", nil)
@@ -179,7 +150,7 @@ func TestSettingsChangePassword(t *testing.T) {
 	fill(b, "password-new", newPW)
 	fill(b, "password-again", "50718290")
 	click(b, "password-go")
-	b.WaitFor("the mismatch", visible("error"))
+	b.WaitFor("the mismatch", pagetest.Shown("error"))
 	axeBothLanguages(b, "settings, password mismatch", nil)
 
 	// The birth date is left to the platform, which refuses it.
@@ -188,13 +159,13 @@ func TestSettingsChangePassword(t *testing.T) {
 	fill(b, "password-new", birth)
 	fill(b, "password-again", birth)
 	click(b, "password-go")
-	b.WaitFor("the refusal", visible("error")+` && document.getElementById("error").innerText.includes("太容易")`)
+	b.WaitFor("the refusal", pagetest.Shown("error")+` && document.getElementById("error").innerText.includes("太容易")`)
 
 	fill(b, "password-old", w.Password)
 	fill(b, "password-new", newPW)
 	fill(b, "password-again", newPW)
 	click(b, "password-go")
-	b.WaitFor("the change done", visible("done"))
+	b.WaitFor("the change done", pagetest.Shown("done"))
 
 	type unlocked struct {
 		New, Old string
@@ -231,7 +202,7 @@ func TestSettingsChangePhone(t *testing.T) {
 	fill(b, "phone-pw", w.Password)
 	fill(b, "phone-new", newPhone)
 	click(b, "phone-send")
-	b.WaitFor("the code fields", visible("phone-verify-form"))
+	b.WaitFor("the code fields", pagetest.Shown("phone-verify-form"))
 	fill(b, "phone-dev-old", w.Phone)
 	click(b, "phone-dev")
 	b.WaitFor("the dev codes", `document.getElementById("phone-old-code").value.length === 6 && document.getElementById("phone-new-code").value.length === 6`)
@@ -239,12 +210,12 @@ func TestSettingsChangePhone(t *testing.T) {
 		t.Fatalf("the page filled %q, the outbox sent %q", got, e.SMSCode(newPhone))
 	}
 	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
-	axe(b, "settings, phone codes (zh-CN, 360 px)")
+	b.Axe("settings, phone codes (zh-CN, 360 px)")
 	if got := pagetest.Eval[string](b, `return document.getElementById("phone-old-code").value;`, nil); got != e.SMSCode(w.Phone) {
 		t.Fatalf("the page filled %q for the linked number, the outbox sent %q", got, e.SMSCode(w.Phone))
 	}
 	click(b, "phone-go")
-	b.WaitFor("the change done", visible("done"))
+	b.WaitFor("the change done", pagetest.Shown("done"))
 	cred := credentialOf(t, e, w.CredentialID)
 	a, err := e.P.Server.Lifecycle.Account(context.Background(), cred.PersonID, cred.ID)
 	if err != nil {
@@ -253,7 +224,7 @@ func TestSettingsChangePhone(t *testing.T) {
 	if !strings.HasSuffix(a.Phone, newPhone[len(newPhone)-4:]) {
 		t.Fatalf("the platform links %q, want the new number", a.Phone)
 	}
-	if got := text(t, b, "#phone"); got != a.Phone {
+	if got := b.MustText("#phone"); got != a.Phone {
 		t.Errorf("the page shows %q, the platform %q", got, a.Phone)
 	}
 }
@@ -274,7 +245,7 @@ func TestSettingsWithdrawPlatform(t *testing.T) {
 	}
 	b.Go("/wallet/settings")
 	b.WaitFor("the platform listed", settingsReady+` && document.querySelectorAll("#platforms li").length === 1`)
-	if got := text(t, b, "#platforms"); !strings.Contains(got, "好物商城") || !strings.Contains(got, "age_over_18") {
+	if got := b.MustText("#platforms"); !strings.Contains(got, "好物商城") || !strings.Contains(got, "age_over_18") {
 		t.Fatalf("platforms: %q", got)
 	}
 	b.Do("asking to withdraw", chromedp.Click(chromedp.CSS(`#platforms .withdraw`)))
@@ -286,7 +257,7 @@ func TestSettingsWithdrawPlatform(t *testing.T) {
 		t.Fatalf("asking withdrew already: %v", err)
 	}
 	b.Do("withdrawing", chromedp.Click(chromedp.CSS(`#platforms .withdraw-yes`)))
-	b.WaitFor("the list empty", visible("platforms-none")+` && `+visible("done"))
+	b.WaitFor("the list empty", pagetest.Shown("platforms-none")+` && `+pagetest.Shown("done"))
 	if _, err := e.P.Store.GetConsent(ctx, cred.PersonID, "shop"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the consent after withdrawing: %v", err)
 	}
@@ -299,28 +270,28 @@ func TestSettingsCancel(t *testing.T) {
 	e, b, w := openSettings(t)
 	fill(b, "cancel-pw", w.Password)
 	click(b, "cancel-go")
-	b.WaitFor("the tick asked for", visible("error"))
+	b.WaitFor("the tick asked for", pagetest.Shown("error"))
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("without the tick: %s", c.Status)
 	}
 	click(b, "cancel-understand")
 	click(b, "cancel-go")
-	b.WaitFor("the last question", visible("cancel-yes"))
+	b.WaitFor("the last question", pagetest.Shown("cancel-yes"))
 	axeBothLanguages(b, "settings, cancel question", func() {
 		fill(b, "cancel-pw", w.Password)
 		click(b, "cancel-understand")
 		click(b, "cancel-go")
-		b.WaitFor("the last question", visible("cancel-yes"))
+		b.WaitFor("the last question", pagetest.Shown("cancel-yes"))
 	})
 	fill(b, "cancel-pw", w.Password)
 	click(b, "cancel-understand")
 	click(b, "cancel-go")
-	b.WaitFor("the last question", visible("cancel-yes"))
+	b.WaitFor("the last question", pagetest.Shown("cancel-yes"))
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialActive {
 		t.Fatalf("before the last yes: %s", c.Status)
 	}
 	click(b, "cancel-yes")
-	b.WaitFor("the page saying it is done", visible("cancelled"))
+	b.WaitFor("the page saying it is done", pagetest.Shown("cancelled"))
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialRevoked {
 		t.Fatalf("after cancelling: %s", c.Status)
 	}
@@ -338,9 +309,9 @@ func TestSettingsCancel(t *testing.T) {
 	if l.Profile || len(l.Keys) != 0 || l.Secrets {
 		t.Fatalf("the browser still holds %+v", l)
 	}
-	axe(b, "settings, cancelled")
+	b.Axe("settings, cancelled")
 	b.Go("/wallet/settings")
-	b.WaitFor("no wallet", visible("none"))
+	b.WaitFor("no wallet", pagetest.Shown("none"))
 }
 
 // reproofSteps walks the steps of a re-proofing application that starts
@@ -349,18 +320,18 @@ func TestSettingsCancel(t *testing.T) {
 // new one typed twice).
 func reproofSteps(b *pagetest.Browser, w pagetest.Wallet, password string, isNew bool) {
 	b.T.Helper()
-	b.WaitFor("the phone step", visible("step-phone"))
-	axe(b, "re-proofing, the phone step")
+	b.WaitFor("the phone step", pagetest.Shown("step-phone"))
+	b.Axe("re-proofing, the phone step")
 	fill(b, "step-phone", w.Phone)
 	click(b, "step-phone-send")
-	b.WaitFor("the code field", visible("step-code"))
+	b.WaitFor("the code field", pagetest.Shown("step-code"))
 	fill(b, "step-code", b.Env.SMSCode(w.Phone))
 	click(b, "step-code-submit")
-	b.WaitFor("the face step", visible("step-face-start"))
+	b.WaitFor("the face step", pagetest.Shown("step-face-start"))
 	click(b, "step-face-start")
-	b.WaitFor("the camera", visible("step-face-capture"))
+	b.WaitFor("the camera", pagetest.Shown("step-face-capture"))
 	click(b, "step-face-capture")
-	b.WaitFor("the password step", visible("step-pw"))
+	b.WaitFor("the password step", pagetest.Shown("step-pw"))
 	fill(b, "step-pw", password)
 	if isNew {
 		fill(b, "step-pw2", password)
@@ -380,15 +351,15 @@ func TestRecoverNewDevice(t *testing.T) {
 
 	b := e.Open(t)
 	b.Go("/wallet/settings")
-	b.WaitFor("no wallet here", visible("none"))
+	b.WaitFor("no wallet here", pagetest.Shown("none"))
 	b.Go("/wallet/recover?kind=device")
 	b.WaitFor("the page", settingsReady)
 	axeBothLanguages(b, "recover, choosing", nil)
 	fill(b, "wanghao", w.Wanghao[:4]+"-"+w.Wanghao[4:8]+"-"+w.Wanghao[8:12]+"-"+w.Wanghao[12:])
 	click(b, "start")
 	reproofSteps(b, w, w.Password, false)
-	b.WaitFor("the move done", visible("finished")+` && document.documentElement.dataset.finished === "issued"`)
-	axe(b, "recover, moved")
+	b.WaitFor("the move done", pagetest.Shown("finished")+` && document.documentElement.dataset.finished === "issued"`)
+	b.Axe("recover, moved")
 
 	type here struct {
 		Credential string
@@ -429,8 +400,8 @@ func TestRecoverForgotPassword(t *testing.T) {
 	fill(b, "wanghao", w.Wanghao)
 	click(b, "start")
 	reproofSteps(b, w, newPW, true)
-	b.WaitFor("the reset done", visible("finished")+` && `+visible("finished-stale"))
-	axe(b, "recover, password reset")
+	b.WaitFor("the reset done", pagetest.Shown("finished")+` && `+pagetest.Shown("finished-stale"))
+	b.Axe("recover, password reset")
 
 	type reveal struct {
 		New   string
@@ -456,24 +427,24 @@ func recoverSteps(b *pagetest.Browser, w pagetest.Wallet, chipFile, action strin
 	b.T.Helper()
 	b.Go("/wallet/recover?kind=recover")
 	b.WaitFor("the page", settingsReady)
-	b.WaitFor("the actions shown", visible("actions"))
+	b.WaitFor("the actions shown", pagetest.Shown("actions"))
 	b.Do("choosing "+action, chromedp.SetValue(chromedp.ID("action"), action))
 	pagetest.Eval[bool](b, `document.getElementById("action").dispatchEvent(new Event("change")); return true;`, nil)
 	click(b, "start")
-	b.WaitFor("the document step", visible("step-chip-file"))
+	b.WaitFor("the document step", pagetest.Shown("step-chip-file"))
 	b.Do("choosing the chip file", chromedp.SetUploadFiles(chromedp.CSS(`input#step-chip-file`), []string{chipFile}))
 	click(b, "step-chip-submit")
-	b.WaitFor("the face step", visible("step-face-start"))
+	b.WaitFor("the face step", pagetest.Shown("step-face-start"))
 	click(b, "step-face-start")
-	b.WaitFor("the camera", visible("step-face-capture"))
+	b.WaitFor("the camera", pagetest.Shown("step-face-capture"))
 	click(b, "step-face-capture")
-	b.WaitFor("the phone step", visible("step-phone"))
+	b.WaitFor("the phone step", pagetest.Shown("step-phone"))
 	fill(b, "step-phone", w.Phone)
 	click(b, "step-phone-send")
-	b.WaitFor("the code field", visible("step-code"))
+	b.WaitFor("the code field", pagetest.Shown("step-code"))
 	fill(b, "step-code", b.Env.SMSCode(w.Phone))
 	click(b, "step-code-submit")
-	b.WaitFor("the action", visible("action-go"))
+	b.WaitFor("the action", pagetest.Shown("action-go"))
 	if action != "suspend" {
 		fill(b, "action-pw", w.Password)
 	}
@@ -497,7 +468,7 @@ func TestRecoverLostDevice(t *testing.T) {
 
 	b := e.Open(t)
 	recoverSteps(b, w, chipFile, "suspend")
-	b.WaitFor("the suspension done", visible("finished")+` && document.documentElement.dataset.finished === "done"`)
+	b.WaitFor("the suspension done", pagetest.Shown("finished")+` && document.documentElement.dataset.finished === "done"`)
 	if c := credentialOf(t, e, w.CredentialID); c.Status != storage.CredentialSuspended || c.StatusBy != storage.StatusByRecovery {
 		t.Fatalf("after reporting the loss: %s by %q", c.Status, c.StatusBy)
 	}
@@ -506,8 +477,8 @@ func TestRecoverLostDevice(t *testing.T) {
 	}
 
 	recoverSteps(b, w, chipFile, "reissue")
-	b.WaitFor("the new credential here", visible("finished")+` && document.documentElement.dataset.finished === "issued"`)
-	axe(b, "recover, issued again")
+	b.WaitFor("the new credential here", pagetest.Shown("finished")+` && document.documentElement.dataset.finished === "issued"`)
+	b.Axe("recover, issued again")
 	type here struct {
 		Credential, Wanghao, Status string
 	}
@@ -534,25 +505,25 @@ func TestRecoverNewPhone(t *testing.T) {
 	}
 	const newPhone = "+8613811113333"
 	b.Go("/wallet/recover?kind=phone")
-	b.WaitFor("the page", settingsReady+` && `+visible("document-type"))
+	b.WaitFor("the page", settingsReady+` && `+pagetest.Shown("document-type"))
 	click(b, "start")
-	b.WaitFor("the document step", visible("step-chip-file"))
+	b.WaitFor("the document step", pagetest.Shown("step-chip-file"))
 	b.Do("choosing the chip file", chromedp.SetUploadFiles(chromedp.CSS(`input#step-chip-file`), []string{chipFile}))
 	click(b, "step-chip-submit")
-	b.WaitFor("the face step", visible("step-face-start"))
+	b.WaitFor("the face step", pagetest.Shown("step-face-start"))
 	click(b, "step-face-start")
-	b.WaitFor("the camera", visible("step-face-capture"))
+	b.WaitFor("the camera", pagetest.Shown("step-face-capture"))
 	click(b, "step-face-capture")
-	b.WaitFor("the password step", visible("step-pw"))
+	b.WaitFor("the password step", pagetest.Shown("step-pw"))
 	fill(b, "step-pw", w.Password)
 	click(b, "step-pw-submit")
-	b.WaitFor("the phone step", visible("step-phone"))
+	b.WaitFor("the phone step", pagetest.Shown("step-phone"))
 	fill(b, "step-phone", newPhone)
 	click(b, "step-phone-send")
-	b.WaitFor("the code field", visible("step-code"))
+	b.WaitFor("the code field", pagetest.Shown("step-code"))
 	fill(b, "step-code", e.SMSCode(newPhone))
 	click(b, "step-code-submit")
-	b.WaitFor("the number linked", visible("finished"))
+	b.WaitFor("the number linked", pagetest.Shown("finished"))
 	cred := credentialOf(t, e, w.CredentialID)
 	a, err := e.P.Server.Lifecycle.Account(context.Background(), cred.PersonID, cred.ID)
 	if err != nil {

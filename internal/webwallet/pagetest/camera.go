@@ -38,10 +38,18 @@ func QRVideo(t testing.TB, dataURI string) string {
 	off := image.Pt((640-src.Bounds().Dx())/2, (480-src.Bounds().Dy())/2)
 	draw.Draw(frame, src.Bounds().Add(off), src, src.Bounds().Min, draw.Src)
 	path := filepath.Join(t.TempDir(), "qr.y4m")
-	if err := os.WriteFile(path, y4m(frame), 0o600); err != nil {
+	WriteVideo(t, path, frame)
+	return path
+}
+
+// WriteVideo writes img as the fake camera's video at path, replacing what
+// was there: Chromium opens the file each time a page starts the camera,
+// so a test can change what the camera sees between two uses.
+func WriteVideo(t testing.TB, path string, img image.Image) {
+	t.Helper()
+	if err := os.WriteFile(path, y4m(img), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path
 }
 
 // y4m is img as a few grey frames of a YUV4MPEG2 video.

@@ -313,16 +313,37 @@ func (b *Browser) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
 
 // WaitFor waits until the JavaScript expression cond is true (e.g.
 // "!document.getElementById('done').hidden"), failing the test with a
-// screenshot when it is not within the step timeout.
+// screenshot when it is not within the step timeout. It keeps asking
+// through a navigation (a click on a link, a page's own redirect).
 func (b *Browser) WaitFor(what, cond string) {
 	b.T.Helper()
-	b.Do(what, chromedp.Poll[chromedp.Void](cond))
+	deadline := time.Now().Add(timeout)
+	var last error
+	for {
+		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if err != nil {
+			last = err
+		}
+		if b.Ctx.Err() != nil || time.Now().After(deadline) {
+			if last == nil {
+				last = fmt.Errorf("still false after %v: %s", timeout, cond)
+			}
+			b.Fail(what, last)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // Fail fails the test with a screenshot of the page and the text of its
 // #error box, if any.
 func (b *Browser) Fail(what string, err error) {
 	b.T.Helper()
+	_ = os.MkdirAll(b.Shots, 0o755)
 	shot, serr := browsertest.Screenshot(b.Ctx, b.Shots, strings.ReplaceAll(what, " ", "_"))
 	if serr != nil {
 		shot = "(no screenshot: " + serr.Error() + ")"

@@ -180,6 +180,23 @@ function openDB() {
   return dbPromise;
 }
 
+// exists reports whether this origin has the wallet's database, without
+// making it: a page that only reads the wallet (most pages, for a person
+// who has none yet) never creates the database. Creating it is the one
+// step that, cut short by leaving the page, can leave Chromium's database
+// of a fresh profile stuck, every later open waiting forever; so it is
+// done only by the writes of someone making a wallet. Browsers without
+// indexedDB.databases() are taken to have it.
+async function exists() {
+  if (dbPromise) return true;
+  if (typeof indexedDB.databases !== "function") return true;
+  try {
+    return (await indexedDB.databases()).some((d) => d.name === DB_NAME);
+  } catch {
+    return true;
+  }
+}
+
 // tx runs fn(store) in one transaction and resolves with the value of
 // the request fn returns once the transaction has committed.
 async function tx(storeName, mode, fn) {
@@ -218,6 +235,7 @@ export async function createKey(name) {
 
 export async function loadKey(name) {
   checkName(name);
+  if (!(await exists())) return null;
   const rec = await tx(KEYS, "readonly", (s) => s.get(name));
   if (!rec) return null;
   return { privateKey: rec.privateKey, publicKey: rec.publicKey };
@@ -229,6 +247,7 @@ export async function deleteKey(name) {
 }
 
 export async function listKeys() {
+  if (!(await exists())) return [];
   const names = await tx(KEYS, "readonly", (s) => s.getAllKeys());
   return names.map(String).sort();
 }
@@ -424,6 +443,7 @@ export async function saveSealed(name, sealed) {
 
 export async function loadSealed(name) {
   checkName(name);
+  if (!(await exists())) return null;
   const v = await tx(SEALED, "readonly", (s) => s.get(name));
   return v === undefined ? null : v;
 }
@@ -440,6 +460,7 @@ export async function savePlain(name, value) {
 
 export async function loadPlain(name) {
   checkName(name);
+  if (!(await exists())) return null;
   const v = await tx(PLAIN, "readonly", (s) => s.get(name));
   return v === undefined ? null : v;
 }

@@ -8,7 +8,7 @@
 // makes the device key and the batch keys, proves them, receives the
 // credential and keeps it sealed under the 口令.
 import {
-  $, show, t, has, el, api, busy, showError, clearError, ApiError,
+  $, show, t, el, api, busy, showError, clearError, ApiError,
   profile, pending, savePending, clearPending, saveIssued, wc,
 } from "../wallet.js";
 import * as steps from "../steps.js";
@@ -255,7 +255,7 @@ function device(app, ctx, view) {
         drive(app).catch((e) => showError("error", e));
         return;
       }
-      if (err instanceof ApiError && err.slug === "wrong-password" && !has("err.wrong-password")) {
+      if (err instanceof ApiError && err.slug === "wrong-password") {
         const left = err.problem && Number.isInteger(err.problem.remaining_attempts) ? t("js.error.remaining", err.problem.remaining_attempts) + " " : "";
         const box = $("device-error");
         box.replaceChildren(el("p", { class: "what" }, t("apply.device.wrong")), el("p", { class: "next" }, left + t("apply.device.wrong.next")));
