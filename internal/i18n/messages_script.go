@@ -26,6 +26,9 @@ var scriptMessages = map[Key]entry{
 	"js.crypto.malformed":           {"钱包数据已损坏。", "The wallet's data is damaged."},
 	"js.crypto.malformed.next":      {"请在“设置”中找回网证。", "Recover your credential in Settings."},
 
+	"js.insecure":      {"这个页面不是通过安全连接（https）打开的，浏览器不允许在这里保存网证或使用摄像头。", "This page was not opened over a secure connection (https): the browser keeps no credential here and gives it no camera."},
+	"js.insecure.next": {"请用 https 地址打开网证钱包；在本机试用时用 http://127.0.0.1。", "Open the wallet at its https address; to try it on this computer, use http://127.0.0.1."},
+
 	"js.camera.denied":      {"无法使用摄像头。", "The camera cannot be used."},
 	"js.camera.denied.next": {"请在浏览器设置中允许本网站使用摄像头，然后再试。", "Allow this site to use the camera in the browser's settings, then try again."},
 }

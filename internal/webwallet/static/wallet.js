@@ -182,6 +182,9 @@ export async function holderApi(method, path, options = {}) {
 }
 
 export function errorText(err) {
+  if (err && err.name === "InsecureContext") {
+    return { what: t("js.insecure"), next: t("js.insecure.next") };
+  }
   if (err instanceof ApiError) {
     const key = "err." + err.slug;
     const what = has(key) ? t(key) : (err.problem && err.problem.title) || t("js.error.what");
@@ -281,4 +284,18 @@ export function ready(fn) {
   const go = () => Promise.resolve().then(fn).catch((e) => showError("error", e));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go, { once: true });
   else go();
+}
+
+// A page served over plain http to another device is not a secure
+// context: the browser gives it no WebCrypto (crypto.subtle) and no
+// camera, so no wallet can live there. Say so at once, rather than fail at
+// the first key or picture.
+if (typeof window !== "undefined" && !window.isSecureContext) {
+  const say = () => {
+    const e = new Error("not a secure context");
+    e.name = "InsecureContext";
+    showError("error", e);
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", say, { once: true });
+  else say();
 }
