@@ -143,3 +143,13 @@ func Screenshot(ctx context.Context, dir, name string) (string, error) {
 	}
 	return p, nil
 }
+
+// Summary counts vs by impact, for a test's log: "critical 0, serious 0,
+// moderate 1, minor 2".
+func Summary(vs []Violation) string {
+	n := map[string]int{}
+	for _, v := range vs {
+		n[v.Impact]++
+	}
+	return fmt.Sprintf("critical %d, serious %d, moderate %d, minor %d", n["critical"], n["serious"], n["moderate"], n["minor"])
+}

@@ -35,6 +35,7 @@ func applyAxe(b *pagetest.Browser, state string) time.Duration {
 	if err != nil {
 		b.Fail("axe at "+state, err)
 	}
+	b.T.Logf("axe-core at %s: %s", state, browsertest.Summary(vs))
 	if bad := browsertest.Above(vs, "moderate"); len(bad) > 0 {
 		b.Fail("axe at "+state, fmt.Errorf("%v", bad))
 	}

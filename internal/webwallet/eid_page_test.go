@@ -29,6 +29,7 @@ func holderPageAxe(t *testing.T, b *pagetest.Browser, state string) {
 	if err != nil {
 		t.Fatalf("%s: %v", state, err)
 	}
+	t.Logf("axe-core at %s: %s", state, browsertest.Summary(vs))
 	bad := browsertest.Above(vs, "moderate")
 	for _, v := range bad {
 		t.Errorf("%s: axe-core: %s", state, v)

@@ -83,6 +83,7 @@ func (b *Browser) Axe(state string) {
 	if err != nil {
 		b.Fail("axe-core at "+state, err)
 	}
+	b.T.Logf("axe-core at %s: %s", state, browsertest.Summary(vs))
 	bad := browsertest.Above(vs, "moderate")
 	for _, v := range bad {
 		b.T.Errorf("%s: axe-core: %s", state, v)
