@@ -48,6 +48,11 @@ type Config struct {
 	// the file holding its HMAC secret.
 	SMSWebhook       string
 	SMSWebhookSecret string
+	// LivenessURL is the liveness service the platform relays the wallet
+	// pages' face checks to (POST /v1/liveness); LivenessToken its bearer
+	// token, never logged. Empty: only --dev's own provider, if any.
+	LivenessURL   string
+	LivenessToken string
 	// CredentialTTL bounds a 网证's validity (never beyond the document).
 	CredentialTTL time.Duration
 	// CredentialBatch is how many batch credentials (each bound to its own
@@ -171,6 +176,10 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	num(&c.FaceThreshold, "face-threshold", 0.8, "minimum face similarity score")
 	str(&c.SMSWebhook, "sms-webhook", "", "SMS gateway webhook URL")
 	str(&c.SMSWebhookSecret, "sms-webhook-secret", "", "file holding the SMS webhook's HMAC secret")
+	str(&c.LivenessURL, "liveness-url", "", "liveness service the web wallet's face checks are relayed to (https unless loopback)")
+	// The token's environment value is read after parsing, so that the
+	// usage text never shows it as a default.
+	fs.StringVar(&c.LivenessToken, "liveness-token", "", "bearer token of the liveness service (env "+envName("liveness-token")+")")
 	dur(&c.CredentialTTL, "credential-ttl", 3*365*24*time.Hour, "maximum validity of a network credential")
 	integer(&c.CredentialBatch, "credential-batch", 8, "batch credentials a wallet may ask for with its network credential, one per relying party (0 to 32)")
 	dur(&c.StatusTTL, "status-ttl", 5*time.Minute, "time-to-live of published status lists")
@@ -218,6 +227,9 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	}
 	if fs.NArg() > 0 {
 		envErrs = append(envErrs, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
+	if c.LivenessToken == "" {
+		c.LivenessToken = getenv(envName("liveness-token"))
 	}
 	c.applyDefaults()
 	return c, errors.Join(envErrs...)
@@ -305,6 +317,14 @@ func (c Config) Validate() error {
 	} else if c.SMSWebhookSecret != "" {
 		bad("--sms-webhook-secret: given without --sms-webhook")
 	}
+	if c.LivenessURL != "" {
+		if u, err := url.Parse(c.LivenessURL); err != nil || u.Host == "" || u.User != nil || u.Fragment != "" ||
+			!(u.Scheme == "https" || u.Scheme == "http" && loopbackHost(u.Hostname())) {
+			bad("--liveness-url: want an absolute https URL without user info (http only for a loopback host)")
+		}
+	} else if c.LivenessToken != "" {
+		bad("--liveness-token: given without --liveness-url")
+	}
 	if c.CredentialTTL < time.Hour {
 		bad("--credential-ttl %v: want at least 1h", c.CredentialTTL)
 	}
@@ -368,4 +388,14 @@ func (c Config) SQLitePath() string {
 		return strings.TrimPrefix(c.DB, "sqlite:")
 	}
 	return c.DB
+}
+
+// loopbackHost reports whether host names this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

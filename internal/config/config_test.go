@@ -91,3 +91,42 @@ func TestTrustedProxiesAndTLS(t *testing.T) {
 		}
 	}
 }
+
+func TestLivenessService(t *testing.T) {
+	const token = "s3cret-liveness-token"
+	c, err := Parse("serve", nil, env(map[string]string{
+		"NETID_LIVENESS_URL": "https://liveness.example/v1/attest", "NETID_LIVENESS_TOKEN": token,
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LivenessURL != "https://liveness.example/v1/attest" || c.LivenessToken != token {
+		t.Fatalf("from the environment: %q %q", c.LivenessURL, c.LivenessToken)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, ok := range []string{"http://127.0.0.1:9000/attest", "http://localhost/attest", "http://[::1]:80/"} {
+		c.LivenessURL = ok
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"http://liveness.example/attest", "ftp://127.0.0.1/", "/attest", "https://user:" + token + "@liveness.example/"} {
+		c.LivenessURL = bad
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "--liveness-url") {
+			t.Errorf("%s: got %v", bad, err)
+		} else if strings.Contains(err.Error(), token) {
+			t.Errorf("the error shows the token: %v", err)
+		}
+	}
+	var usage strings.Builder
+	if _, err := Parse("serve", []string{"--help"}, env(map[string]string{"NETID_LIVENESS_TOKEN": token}), &usage); err == nil || strings.Contains(usage.String(), token) || !strings.Contains(usage.String(), "--liveness-token") && !strings.Contains(usage.String(), "-liveness-token") {
+		t.Errorf("the usage text shows the token or no flag: %v\n%s", err, usage.String())
+	}
+	c.LivenessURL = ""
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--liveness-token") || strings.Contains(err.Error(), token) {
+		t.Errorf("a token without a URL: %v", err)
+	}
+}
