@@ -112,6 +112,11 @@ var problemMessages = map[string]problem{
 	"not-live":                     {{"未确认是本人活体", "Liveness not confirmed"}, {"请在光线充足处正对摄像头，再刷一次。", "Face the camera in good light and try again."}},
 	"face-mismatch":                {{"人脸与证件照片不一致", "Face does not match the document"}, {"请本人正对摄像头，再刷一次。", "The document's holder faces the camera and tries again."}},
 	"liveness-attestation-expired": {{"刷脸结果已过期", "Liveness attestation expired"}, {"请重新刷脸。", "Do the face check again."}},
+	"liveness-unavailable":         {{"本平台没有刷脸服务", "No face check provider on this platform"}, {"现在无法在网页上刷脸；请用命令行钱包或稍后再试，如一直不行请联系客服。", "The face check cannot be done in the browser now; use the command-line wallet or try later, and contact the help line if it persists."}},
+	"liveness-unauthenticated":     {{"刷脸请求没有授权", "Face check not authorised"}, {"请从申请或核验页面重新开始刷脸。", "Start the face check again from the application or verification page."}},
+	"liveness-provider-failed":     {{"刷脸服务暂时没有响应", "The face check provider did not answer"}, {"请稍后再刷一次；如一直不行请联系客服。", "Try the face check again later; contact the help line if it persists."}},
+	"invalid-face-capture":         {{"摄像头画面无效", "Invalid camera picture"}, {"请允许使用摄像头，正对镜头再刷一次。", "Allow the camera, face it and try again."}},
+	"no-face-check-due":            {{"这次核验现在不需要刷脸", "No face check is due in this verification"}, {"请重新扫描核验二维码。", "Scan the verification QR code again."}},
 
 	// SMS codes.
 	"invalid-phone":           {{"手机号无效", "Invalid phone number"}, {"请检查手机号后再试。", "Check the phone number and try again."}},

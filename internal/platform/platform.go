@@ -258,10 +258,22 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The liveness relay (POST /v1/liveness) asks the configured liveness
+	// service, or in development with none configured the dev provider,
+	// so that the wallet's pages have one path for the face check.
+	var relay liveness.Provider
+	switch {
+	case cfg.LivenessURL != "":
+		relay = &liveness.HTTPProvider{URL: cfg.LivenessURL, Token: cfg.LivenessToken}
+	case dev != nil:
+		relay = dev.Liveness
+	}
 	web := webwallet.New(cfg.PublicURL, log)
 	// In development the wallet's pages offer the dev fixtures (a test
-	// document, the dev face check, the dev SMS outbox).
+	// document, the dev SMS outbox); with a liveness relay they offer the
+	// camera for the face check.
 	web.Dev = cfg.Dev
+	web.Liveness = relay != nil
 	p.Server = &server.Server{
 		Proofing:   p.Proofing,
 		Passwords:  passwords,
@@ -274,6 +286,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Log:        log,
 		Registry:   reg,
 		Dev:        dev,
+		Liveness:   relay,
 		SMSEnabled: sender != nil,
 		Now:        now,
 

@@ -102,6 +102,12 @@ var mappings = []mapping{
 	{sms.ErrNoCode, httpx.NewType(http.StatusConflict, "no-code")},
 	{ErrSMSUnavailable, httpx.NewType(http.StatusServiceUnavailable, "sms-unavailable")},
 
+	{ErrLivenessUnavailable, httpx.NewType(http.StatusServiceUnavailable, "liveness-unavailable")},
+	{ErrLivenessUnauthenticated, httpx.NewType(http.StatusUnauthorized, "liveness-unauthenticated")},
+	{ErrLivenessProvider, httpx.NewType(http.StatusBadGateway, "liveness-provider-failed")},
+	{ErrInvalidCapture, httpx.NewType(http.StatusBadRequest, "invalid-face-capture")},
+	{verification.ErrNoFaceCheck, httpx.NewType(http.StatusConflict, "no-face-check-due")},
+
 	{password.ErrWeak, httpx.NewType(http.StatusUnprocessableEntity, "weak-password")},
 	{password.ErrWrongPassword, httpx.NewType(http.StatusForbidden, "wrong-password")},
 	{password.ErrLocked, httpx.NewType(http.StatusLocked, "password-locked")},

@@ -22,6 +22,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
+	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -84,6 +85,10 @@ type Server struct {
 	Web Mounter
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
+	// Liveness is the provider POST /v1/liveness relays the wallet pages'
+	// face checks to (liveness.go); nil: the route answers
+	// liveness-unavailable.
+	Liveness liveness.Provider
 	// RateLimit limits requests per client address, except the relying
 	// parties' server-to-server calls (ServerToServer), which Clients and
 	// the OIDC provider limit per relying party; nil means no limit.
@@ -184,6 +189,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	h("PUT /v1/applications/{id}/password", s.setPassword)
 	h("POST /v1/applications/{id}/credential", s.issue)
 	h("POST /v1/applications/{id}/action", s.act)
+	h("POST "+LivenessPath, s.relayLiveness)
 
 	h("GET /v1/holder/credential", s.holderCredential)
 	h("POST /v1/holder/password/verify", s.holderVerifyPassword)

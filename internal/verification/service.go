@@ -192,4 +192,7 @@ var (
 	// guardian's consent) the credential stopped being active, the person
 	// cancelled, or the relying party was disabled; the session failed.
 	ErrNoLongerUsable = errors.New("the credential or the relying party is no longer usable for this verification")
+	// ErrNoFaceCheck: the session asks for no live face check now (not
+	// the face level, or not opened by this wallet yet).
+	ErrNoFaceCheck = errors.New("no face check is due in this verification")
 )

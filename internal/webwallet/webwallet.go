@@ -64,6 +64,11 @@ type Handler struct {
 	// serves under /dev/ in --dev mode: a test document from the dev
 	// document authority, the dev face check, the dev SMS outbox.
 	Dev bool
+	// Liveness says the platform relays face checks to a liveness
+	// provider (POST /v1/liveness): the pages then offer the camera for
+	// the face step, and otherwise say at once that no face check can be
+	// done here.
+	Liveness bool
 
 	pages map[string]*template.Template
 }
@@ -149,8 +154,9 @@ type page struct {
 	// Style is set when the page's script has its own style sheet,
 	// static/pages/<script>.css.
 	Style bool
-	// Dev is the Handler's Dev.
-	Dev bool
+	// Dev is the Handler's Dev; Liveness the Handler's Liveness.
+	Dev      bool
+	Liveness bool
 }
 
 // T returns the message key in the page's language.
@@ -163,7 +169,7 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title i18n.Key
 	if err != nil {
 		return page{}, err
 	}
-	p := page{Lang: tag, HTMLLang: tag.String(), Care: careMode(r), CSRF: tok, Back: r.URL.RequestURI(), Title: title, Dev: h.Dev}
+	p := page{Lang: tag, HTMLLang: tag.String(), Care: careMode(r), CSRF: tok, Back: r.URL.RequestURI(), Title: title, Dev: h.Dev, Liveness: h.Liveness}
 	p.Sections = sections
 	if p.Care {
 		p.Sections = mainSections

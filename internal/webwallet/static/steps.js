@@ -22,8 +22,9 @@
 //     view:     the application's latest view (GET /v1/applications/{id});
 //               steps read face_challenge, face_image_hash, on_behalf
 //     dev:      true on a --dev platform: steps offer the dev fixtures
-//               (/dev/documents, /dev/liveness, /dev/sms,
-//               /dev/relationships)
+//               (/dev/documents, /dev/sms, /dev/relationships)
+//     face:     true when the platform relays face checks to a liveness
+//               provider (POST /v1/liveness; --liveness-url, or --dev's)
 //     chip:     the chip container {dg1, dg2, sod} once read; the
 //               document step sets it; face reads the face image's hash
 //               from it (unless view.face_image_hash), relationship the
@@ -49,8 +50,9 @@
 //       reference of this application); PUT …/relationship.
 //   face(box, ctx)
 //       state "face": the camera (getUserMedia) in a <video>, a captured
-//       frame, the liveness attestation (in dev from POST /dev/liveness;
-//       without dev no face provider is available to a browser, and the
+//       frame, the liveness attestation from the platform's relay
+//       (POST /v1/liveness with the application's token; without a
+//       provider, ctx.face false or the answer liveness-unavailable, the
 //       step says so and offers no capture); POST …/face.
 //   phone(box, ctx, {linked = false})
 //       state "phone": the number, POST …/phone; the 6-digit code,
@@ -481,11 +483,12 @@ export function face(box, ctx) {
   return run(box, ({ done, attempt, setAlert }) => {
     const { sec, alert } = frame(box, "face", t("js.steps.face.title"), t("js.steps.face.intro"));
     setAlert(alert);
-    if (!ctx.dev) {
-      // A face check needs a liveness provider the platform trusts; the
-      // platform offers none to browsers (only --dev's).
-      sec.append(el("div", { class: "notice", id: "step-face-none", role: "status" },
-        el("p", {}, t("js.steps.face.none")), el("p", {}, t("js.steps.face.none.next"))));
+    // A face check needs the platform's liveness relay; without a
+    // provider the person is not asked to look into a camera for nothing.
+    const none = () => el("div", { class: "notice", id: "step-face-none", role: "status" },
+      el("p", {}, t("js.steps.face.none")), el("p", {}, t("js.steps.face.none.next")));
+    if (!ctx.face) {
+      sec.append(none());
       return;
     }
     const video = el("video", { id: "step-face-video", autoplay: true, muted: true, playsinline: true, "aria-label": t("js.steps.face.video") });
@@ -519,9 +522,20 @@ export function face(box, ctx) {
           hash = await faceHash(ctx.chip);
         }
         const capture = await captureFrame(video);
-        const att = await api("POST", "/dev/liveness", {
-          body: { challenge: v.face_challenge, application_id: ctx.app.id, face_image_hash: hash, capture: b64std(capture) },
-        });
+        let att;
+        try {
+          att = await api("POST", "/v1/liveness", {
+            token: ctx.app.token,
+            body: { challenge: v.face_challenge, application_id: ctx.app.id, face_image_hash: hash, capture: b64std(capture) },
+          });
+        } catch (err) {
+          if (err instanceof ApiError && err.slug === "liveness-unavailable") {
+            stop();
+            form.replaceWith(none());
+            return;
+          }
+          throw err;
+        }
         const view = await call(ctx, "POST", "/face", { attestation: att.attestation });
         stop();
         ctx.view = view;

@@ -15,6 +15,8 @@ import * as steps from "../steps.js";
 
 const root = $("apply");
 const dev = root && root.dataset.dev === "1";
+// faceCheck: the platform relays face checks to a liveness provider.
+const faceCheck = root && root.dataset.face === "1";
 const box = $("step");
 
 // How often the page asks whether the guardian has confirmed.
@@ -111,7 +113,7 @@ async function end(app, what, next) {
 
 // drive goes through the application's states until it ends or waits.
 async function drive(app) {
-  const ctx = { app: { id: app.id, token: app.token }, dev, chip: loadChip(app.id) };
+  const ctx = { app: { id: app.id, token: app.token }, dev, face: faceCheck, chip: loadChip(app.id) };
   for (;;) {
     let view;
     try {

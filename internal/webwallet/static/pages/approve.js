@@ -11,13 +11,15 @@
 // /v1/wallet/verifications/answer) as the command-line wallet does
 // (internal/wallet/approve.go): the 网证口令 from the password level up,
 // and at the face level a liveness attestation bound to the session and
-// the proofed face (in --dev mode from the platform's dev provider,
-// POST /dev/liveness).
-import { $, show, t, has, el, busy, profile, api, holderApi, showError, clearError } from "../wallet.js";
+// the proofed face, from the platform's liveness relay (POST /v1/liveness
+// with a holder proof; the platform asks its liveness provider). Without a
+// provider the page says at once that no face check can be done here.
+import { $, show, t, has, el, busy, profile, holderApi, showError, clearError, ApiError } from "../wallet.js";
 import { parse, LinkError } from "../deeplink.js";
 
 const page = $("approve-page");
-const dev = page && page.dataset.dev === "1";
+// faceCheck: the platform relays face checks to a liveness provider.
+const faceCheck = page && page.dataset.face === "1";
 const lang = document.documentElement.lang || "zh-CN";
 
 // A LocalError is a mistake the page itself found: its message keys.
@@ -194,14 +196,19 @@ function showPrompt(p) {
   $("password").value = "";
   const face = p.level === "face";
   show("face-box", face);
-  show("approve", !face || dev);
-  if (face && !dev) {
-    $("face-hint").textContent = t("approve.face.none") + " " + t("approve.face.none.next");
-  }
+  show("approve", !face || faceCheck);
+  if (face && !faceCheck) noFaceCheck();
   show("start", false);
   show("ask", true);
   $("ask-h").tabIndex = -1;
   $("ask-h").focus();
+}
+
+// noFaceCheck says that no face check can be done here and leaves only
+// declining.
+function noFaceCheck() {
+  show("approve", false);
+  $("face-hint").textContent = t("approve.face.none") + " " + t("approve.face.none.next");
 }
 
 async function answer(approve) {
@@ -219,9 +226,16 @@ async function answer(approve) {
     }
     if (prompt.level === "face") {
       const capture = await captureFace();
-      const att = await api("POST", "/dev/liveness", { body: {
-        challenge: prompt.face_challenge, application_id: prompt.session_id,
-        face_image_hash: prompt.face_image_hash, capture: base64(capture) } });
+      let att;
+      try {
+        att = await holderApi("POST", "/v1/liveness", { body: {
+          challenge: prompt.face_challenge, application_id: prompt.session_id,
+          face_image_hash: prompt.face_image_hash, capture: base64(capture) } });
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.slug !== "liveness-unavailable") throw err;
+        noFaceCheck();
+        return;
+      }
       body.face_attestation = att.attestation;
     }
   }

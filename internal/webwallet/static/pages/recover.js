@@ -205,7 +205,7 @@ async function start(ev) {
     return;
   }
   form.hidden = true;
-  const ctx = { app: { id: started.id, token: started.token }, view: started, dev: form.dataset.dev === "1" };
+  const ctx = { app: { id: started.id, token: started.token }, view: started, dev: form.dataset.dev === "1", face: form.dataset.face === "1" };
   try {
     finish(k, chosen, await drive(ctx, k, chosen));
   } catch (err) {
