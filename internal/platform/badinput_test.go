@@ -180,6 +180,8 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"PUT", appPath + "/password", app, map[string]any{"password": "27418596"}},
 		{"POST", appPath + "/credential", app, map[string]any{"proof": "a.b.c", "batch": []string{"a.b.c"}}},
 		{"POST", appPath + "/action", app, map[string]any{"action": "suspend", "password": "00000000"}},
+		{"POST", "/v1/liveness", app, map[string]any{"challenge": "c", "application_id": a.ID, "face_image_hash": "h", "capture": "/9j/4A=="}},
+		hp("POST", "/v1/liveness", map[string]any{"challenge": "c", "application_id": "nosuch", "face_image_hash": "h", "capture": "/9j/4A=="}),
 		hp("POST", "/v1/holder/password/verify", map[string]any{"password": "00000000"}),
 		hp("POST", "/v1/holder/account/reveal", map[string]any{"password": "00000000"}),
 		hp("POST", "/v1/holder/suspend", map[string]any{"password": "00000000", "reason": "lost"}),

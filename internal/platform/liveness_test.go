@@ -316,3 +316,17 @@ func TestVerificationFaceCheckThroughTheRelay(t *testing.T) {
 		t.Fatalf("after the answer: %s", typ)
 	}
 }
+
+// TestLivenessRelayRateLimited: the relay, which costs a call to the
+// liveness service, is limited per client address like the other routes
+// a browser calls.
+func TestLivenessRelayRateLimited(t *testing.T) {
+	e := newEnvWith(t, "", func(c *config.Config) { c.RateLimit = 1 })
+	statuses := map[int]int{}
+	for range 6 {
+		statuses[e.call("POST", server.LivenessPath, "", faceBody("c", "x", []byte("f"), jpeg)).status]++
+	}
+	if statuses[http.StatusTooManyRequests] == 0 || statuses[http.StatusUnauthorized] == 0 {
+		t.Fatalf("statuses %v: want refusals, then 429 once the address's burst is spent", statuses)
+	}
+}
