@@ -455,8 +455,9 @@ func TestApplyPageFromGuardianLink(t *testing.T) {
 	applyCheckIssued(c, child.Password, applyShownWanghao(c))
 }
 
-// Without --dev the platform offers a browser no face check provider:
-// the face step says so, with what to do instead, and offers no capture.
+// Without a liveness provider (no --liveness-url, no --dev) the platform
+// relays no face check: the face step says so, with what to do instead,
+// and offers no capture.
 func TestApplyStepsFaceWithoutProvider(t *testing.T) {
 	e := pagetest.New(t)
 	b := e.Open(t)
