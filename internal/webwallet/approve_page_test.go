@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
@@ -158,8 +159,9 @@ func TestApproveByQRAndDecline(t *testing.T) {
 		t.Errorf("the relying party reads %+v: want declined, nothing provided", s)
 	}
 
-	// The face level: in --dev the page takes a picture and asks the dev
-	// liveness provider, as the command-line wallet does with --dev.
+	// The face level: the page takes a picture and asks the platform's
+	// liveness relay with a holder proof (in --dev the relay asks the dev
+	// provider).
 	face := bank.newSession(e, "face", "大额转账")
 	b.Do("pasting a face-level link", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
 		chromedp.SendKeys(chromedp.ID("link"), face.HTTPSLink), chromedp.Click(chromedp.ID("paste-open")))
@@ -168,6 +170,15 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	b.WaitFor("the result", pagetest.Shown("done"))
 	if s := bank.poll(e, face.ID); s.State != api.SessionApproved || s.LevelReached != api.LevelFace {
 		t.Errorf("the relying party reads %+v: want approved at the face level", s)
+	}
+	relayed := 0
+	for _, s := range e.Requests() {
+		if s.URL == "/v1/liveness" && s.Header.Get(holder.Header) != "" {
+			relayed++
+		}
+	}
+	if relayed != 1 {
+		t.Errorf("the page asked the liveness relay with a holder proof %d times, want once", relayed)
 	}
 
 	b.Do("a link of another platform", chromedp.Click(chromedp.ID("done-another")), chromedp.WaitVisible(chromedp.ID("link")),
