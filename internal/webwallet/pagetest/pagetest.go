@@ -354,9 +354,24 @@ func (b *Browser) Fail(what string, err error) {
 
 // Go opens path (on the platform) and waits until the page's body is
 // there.
+//
+// A navigation the page itself cuts short (a page that refreshes itself,
+// as a relying party's waiting page does, navigating at the same moment:
+// net::ERR_ABORTED) is tried again, up to three times.
 func (b *Browser) Go(path string) {
 	b.T.Helper()
-	b.Do("opening "+path, chromedp.Navigate(b.Env.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
+	var err error
+	for range 3 {
+		ctx, cancel := context.WithTimeout(b.Ctx, timeout)
+		err = chromedp.Do(ctx, chromedp.Navigate(b.Env.URL+path), chromedp.WaitReady(chromedp.CSS("footer")))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "ERR_ABORTED") {
+			break
+		}
+	}
+	if err != nil {
+		b.Fail("opening "+path, err)
+	}
 }
 
 // Text is the text of the first element matching sel, or an error when
