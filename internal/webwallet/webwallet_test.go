@@ -438,14 +438,22 @@ func TestScriptsUseKnownKeys(t *testing.T) {
 	}
 	files = append(files, "static/wallet.js", "static/steps.js")
 	call := regexp.MustCompile(`\bt\("([^"]+)"(\s*[,)])`)
+	// A PageError names a message and, with ".next", what to do next.
+	pageErr := regexp.MustCompile(`new PageError\("([^"]+)"\)`)
 	for _, f := range files {
 		b, err := fs.ReadFile(staticFiles, f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		page := strings.TrimSuffix(strings.TrimPrefix(f, "static/pages/"), ".js")
+		var keys []string
 		for _, m := range call.FindAllSubmatch(b, -1) {
-			key := string(m[1])
+			keys = append(keys, string(m[1]))
+		}
+		for _, m := range pageErr.FindAllSubmatch(b, -1) {
+			keys = append(keys, string(m[1]), string(m[1])+".next")
+		}
+		for _, key := range keys {
 			if !i18n.Has(i18n.Key(key)) {
 				t.Errorf("%s names the unknown message %q", f, key)
 			}

@@ -168,6 +168,16 @@ async function request(method, path, { body, token, proof } = {}) {
   return data;
 }
 
+// PageError is a failure a page explains itself: the message key (with
+// its page's prefix) says what went wrong, key + ".next" what to do.
+export class PageError extends Error {
+  constructor(key) {
+    super(key);
+    this.name = "PageError";
+    this.key = key;
+  }
+}
+
 export function api(method, path, options = {}) {
   return request(method, path, options);
 }
@@ -182,6 +192,9 @@ export async function holderApi(method, path, options = {}) {
 }
 
 export function errorText(err) {
+  if (err instanceof PageError) {
+    return { what: t(err.key), next: t(err.key + ".next") };
+  }
   if (err && err.name === "InsecureContext") {
     return { what: t("js.insecure"), next: t("js.insecure.next") };
   }

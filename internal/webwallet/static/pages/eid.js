@@ -16,7 +16,7 @@
 // netid:eid. A new code replaces it every 30 s (?renew=N, 1 to 30,
 // shortens that), with a countdown; "who checked it" lists the eID
 // checks of the holder's history.
-import { $, show, t, has, el, profile, holderApi, showError, clearError, unlock, busy, wc, ready } from "../wallet.js";
+import { $, show, t, has, el, PageError, profile, holderApi, showError, clearError, unlock, busy, wc, ready } from "../wallet.js";
 import { drawQR } from "../qrdraw.js";
 
 const RECORD = "eid";
@@ -31,25 +31,6 @@ const OFFLINE_DISCLOSE = ["age_over_18"];
 const MAX_OFFLINE = 2953;
 const MAX_PHOTO = 512 << 10;
 
-// PageError is a failure this page explains itself: eid.<key> and
-// eid.<key>.next.
-class PageError extends Error {
-  constructor(key) {
-    super(key);
-    this.key = key;
-  }
-}
-
-function fail(box, err) {
-  if (err instanceof PageError) {
-    const b = $(box);
-    b.replaceChildren(el("p", { class: "what" }, t("eid.err." + err.key)), el("p", { class: "next" }, t("eid.err." + err.key + ".next")));
-    b.hidden = false;
-    b.focus();
-    return;
-  }
-  showError(box, err);
-}
 
 // renewEvery is the renewal period in seconds: 30, or the page's ?renew=
 // (1 to 30) for a demonstration or a test.
@@ -63,7 +44,7 @@ function renewEvery() {
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 function unb64(s) {
-  if (typeof s !== "string" || s === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new PageError("chip");
+  if (typeof s !== "string" || s === "" || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new PageError("eid.err.chip");
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -87,18 +68,18 @@ function photoType(b) {
 // checks that they hold what a document's chip must, as the CLI wallet's
 // checkCard does.
 function cardFromChip(chip) {
-  if (!chip || typeof chip !== "object") throw new PageError("no-chip");
+  if (!chip || typeof chip !== "object") throw new PageError("eid.err.no-chip");
   let id;
   try {
     id = JSON.parse(utf8.decode(unb64(chip.dg1)));
   } catch {
-    throw new PageError("chip");
+    throw new PageError("eid.err.chip");
   }
   const photo = unb64(chip.dg2);
   const str = (v) => typeof v === "string" && v !== "";
   if (!id || !str(id.type) || !str(id.number) || !str(id.name) || !str(id.birth_date) || !str(id.valid_from) ||
       photo.length === 0 || photo.length > MAX_PHOTO || photoType(photo) === "") {
-    throw new PageError("chip");
+    throw new PageError("eid.err.chip");
   }
   return { v: CARD_VERSION, identity: id, photo: b64(photo), photoType: photoType(photo), addedAt: new Date().toISOString() };
 }
@@ -106,10 +87,10 @@ function cardFromChip(chip) {
 // disclosures are the credential's disclosed claims: those of its
 // disclosures whose digest is in the issuer-signed payload's _sd.
 async function disclosures(sdjwt) {
-  if (typeof sdjwt !== "string") throw new PageError("mismatch");
+  if (typeof sdjwt !== "string") throw new PageError("eid.err.mismatch");
   const parts = sdjwt.split("~");
   const jwt = parts[0].split(".");
-  if (jwt.length !== 3) throw new PageError("mismatch");
+  if (jwt.length !== 3) throw new PageError("eid.err.mismatch");
   const payload = JSON.parse(new TextDecoder().decode(wc.unb64url(jwt[1])));
   const signed = new Set(Array.isArray(payload._sd) ? payload._sd : []);
   const out = {};
@@ -148,7 +129,7 @@ function same(a, b) {
 async function checkHolder(credential, id) {
   const { claims } = await disclosures(credential);
   for (const [claim, want] of [["document_type", id.type], ["document_number", id.number], ["name", id.name]]) {
-    if (!same(claims[claim], want)) throw new PageError("mismatch");
+    if (!same(claims[claim], want)) throw new PageError("eid.err.mismatch");
   }
 }
 
@@ -160,8 +141,8 @@ let photoURL = null;
 async function addCard() {
   clearError("add-error");
   const usage = $("add-usage").value;
-  if (!/^[0-9]{6}$/.test(usage)) throw new PageError("usage-rule");
-  if (usage !== $("add-usage-again").value) throw new PageError("usage-mismatch");
+  if (!/^[0-9]{6}$/.test(usage)) throw new PageError("eid.err.usage-rule");
+  if (usage !== $("add-usage-again").value) throw new PageError("eid.err.usage-mismatch");
   const p = await profile();
   const secrets = await unlock($("add-password").value);
   const card = cardFromChip(secrets.chip);
@@ -179,15 +160,15 @@ async function addCard() {
 async function openCard() {
   clearError("open-error");
   const sealed = await wc.loadSealed(RECORD);
-  if (sealed === null) throw new PageError("no-card");
+  if (sealed === null) throw new PageError("eid.err.no-card");
   let card;
   try {
     card = await wc.open($("open-usage").value, sealed);
   } catch (e) {
-    if (e instanceof wc.WalletCryptoError && e.code === "wrong-password") throw new PageError("usage-wrong");
+    if (e instanceof wc.WalletCryptoError && e.code === "wrong-password") throw new PageError("eid.err.usage-wrong");
     throw e;
   }
-  if (!card || card.v !== CARD_VERSION || !card.identity) throw new PageError("chip");
+  if (!card || card.v !== CARD_VERSION || !card.identity) throw new PageError("eid.err.chip");
   $("open-form").reset();
   openedCard(card);
 }
@@ -243,7 +224,7 @@ async function onlinePayload(p, keys) {
 }
 
 async function offlinePayload(p, keys) {
-  if (!current.offline || current.credentialId !== p.credentialId) throw new PageError("offline-stale");
+  if (!current.offline || current.credentialId !== p.credentialId) throw new PageError("eid.err.offline-stale");
   const { payload } = await disclosures(current.offline);
   let consent;
   if (payload.guardian_consent_required === true) {
@@ -252,18 +233,18 @@ async function offlinePayload(p, keys) {
     const jkt = await wc.thumbprint(await wc.publicJwk(keys));
     const list = await holderApi("GET", "/v1/wallet/guardian-consents");
     const st = (list.statements || []).find((s) => s.audience === AUDIENCE_OFFLINE && s.key_thumbprint === jkt && Date.parse(s.expires_at) > Date.now());
-    if (!st) throw new PageError("offline-consent");
+    if (!st) throw new PageError("eid.err.offline-consent");
     consent = st.statement;
   }
   const nonce = wc.b64url(crypto.getRandomValues(new Uint8Array(16)));
   const code = PREFIX_OFFLINE + (await wc.present(current.offline, OFFLINE_DISCLOSE, keys, AUDIENCE_OFFLINE, nonce, { consent }));
-  if (code.length > MAX_OFFLINE) throw new PageError("offline-size");
+  if (code.length > MAX_OFFLINE) throw new PageError("eid.err.offline-size");
   return code;
 }
 
 async function renew() {
   const p = await profile();
-  if (p.expiresAt && Date.parse(p.expiresAt) <= Date.now()) throw new PageError("expired");
+  if (p.expiresAt && Date.parse(p.expiresAt) <= Date.now()) throw new PageError("eid.err.expired");
   const keys = await wc.loadKey("device");
   if (!keys) throw new wc.WalletCryptoError("no-key", "no device key");
   const offline = $("offline").checked;
@@ -300,7 +281,7 @@ async function showCode() {
       loadChecks().catch(() => {});
     } catch (e) {
       stopCode();
-      fail("code-error", e);
+      showError("code-error", e);
     } finally {
       working = false;
     }
@@ -361,7 +342,7 @@ async function main() {
   const submit = (formId, box, fn) => {
     $(formId).addEventListener("submit", (ev) => {
       ev.preventDefault();
-      busy($(formId), fn).catch((e) => fail(box, e));
+      busy($(formId), fn).catch((e) => showError(box, e));
     });
   };
   submit("add-form", "add-error", addCard);
@@ -371,11 +352,11 @@ async function main() {
     show("add");
     $("add-password").focus();
   });
-  $("show-code").addEventListener("click", () => showCode().catch((e) => fail("code-error", e)));
+  $("show-code").addEventListener("click", () => showCode().catch((e) => showError("code-error", e)));
   $("close-card").addEventListener("click", closeCard);
   $("stop-code").addEventListener("click", () => { stopCode(); $("show-code").focus(); });
   $("fullscreen").addEventListener("click", fullScreen);
-  $("offline").addEventListener("change", () => { if (timer !== null) showCode().catch((e) => fail("code-error", e)); });
+  $("offline").addEventListener("change", () => { if (timer !== null) showCode().catch((e) => showError("code-error", e)); });
   $("checks-refresh").addEventListener("click", () => loadChecks().catch((e) => showError("checks-error", e)));
   // A code on a hidden page is not renewed; it is made anew on return.
   document.addEventListener("visibilitychange", () => {

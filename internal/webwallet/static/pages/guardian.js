@@ -19,7 +19,7 @@
 //     reference bound to this application); the child's device then goes
 //     on from the face check with the link /wallet/apply#app=…&token=…,
 //     shown with its QR code (the fragment never reaches a server).
-import { $, show, t, has, el, profile, api, holderApi, showError, clearError, unlock, busy, ready } from "../wallet.js";
+import { $, show, t, has, el, PageError, profile, api, holderApi, showError, clearError, unlock, busy, ready } from "../wallet.js";
 import { drawQR } from "../qrdraw.js";
 
 // DEV: the page offers the dev fixtures (the template leaves out the
@@ -34,24 +34,6 @@ function when(iso) {
   return new Date(iso).toLocaleString(document.documentElement.lang);
 }
 
-// PageError is a failure this page explains itself.
-class PageError extends Error {
-  constructor(key) {
-    super(key);
-    this.key = key;
-  }
-}
-
-function fail(box, err) {
-  if (err instanceof PageError) {
-    const b = $(box);
-    b.replaceChildren(el("p", { class: "what" }, t("guardian.err." + err.key)), el("p", { class: "next" }, t("guardian.err." + err.key + ".next")));
-    b.hidden = false;
-    b.focus();
-    return;
-  }
-  showError(box, err);
-}
 
 // passwordField is a labelled 口令 field with the id given.
 function passwordField(id) {
@@ -72,7 +54,7 @@ function decisionForm(prefix, approveText, declineText, decide) {
     ev.preventDefault();
     const approve = !(ev.submitter && ev.submitter.value === "decline");
     clearError(box);
-    busy(form, () => decide(approve, $(prefix + "-password").value)).catch((e) => fail(box, e));
+    busy(form, () => decide(approve, $(prefix + "-password").value)).catch((e) => showError(box, e));
   });
   return form;
 }
@@ -138,14 +120,14 @@ function aheadForm(ward, i) {
     busy(form, async () => {
       let audience = $(p + "-audience").value;
       if (audience === "rp") audience = $(p + "-rp").value.trim();
-      if (audience === "") throw new PageError("no-audience");
+      if (audience === "") throw new PageError("guardian.err.no-audience");
       await holderApi("POST", "/v1/guardian/wards/" + encodeURIComponent(ward.person_id) + "/consents",
         { body: { audience, password: $(p + "-ahead-password").value } });
       $(p + "-ahead-password").value = "";
       const ok = el("p", { role: "status", id: p + "-ahead-done" }, t("guardian.ahead.done", audience === "netid:eid" ? t("guardian.ahead.eid") : audience));
       const old = $(p + "-ahead-done");
       if (old) old.replaceWith(ok); else form.after(ok);
-    }).catch((e) => fail(box, e));
+    }).catch((e) => showError(box, e));
   });
   return el("details", null, el("summary", null, t("guardian.ahead.title")), el("p", { class: "hint" }, t("guardian.ahead.intro")), form);
 }
@@ -195,7 +177,7 @@ function dg1(chip) {
     if (typeof id.type !== "string" || typeof id.number !== "string" || id.number === "") throw new Error("DG1");
     return id;
   } catch {
-    throw new PageError("chip");
+    throw new PageError("guardian.err.chip");
   }
 }
 
@@ -226,13 +208,13 @@ async function applyForChild() {
   const password = $("child-password").value;
   if (child === null) {
     const file = $("child-chip").files[0];
-    if (!file) throw new PageError("no-file");
-    if (file.size > 1 << 20) throw new PageError("chip");
+    if (!file) throw new PageError("guardian.err.no-file");
+    if (file.size > 1 << 20) throw new PageError("guardian.err.chip");
     let chip;
     try {
       chip = JSON.parse(await file.text());
     } catch {
-      throw new PageError("chip");
+      throw new PageError("guardian.err.chip");
     }
     const id = dg1(chip);
     // The guardian's wallet must open: the 网号 goes into the evidence.
@@ -254,7 +236,7 @@ async function applyForChild() {
       if (evidence === "") {
         $("child-ref").textContent = child.ref;
         show("child-ref-box");
-        throw new PageError("need-evidence");
+        throw new PageError("guardian.err.need-evidence");
       }
     }
     const v = await api("PUT", "/v1/applications/" + encodeURIComponent(child.app.id) + "/relationship",
@@ -291,7 +273,7 @@ async function main() {
   show("mine");
   $("child-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    busy($("child-form"), applyForChild).catch((e) => fail("child-error", e));
+    busy($("child-form"), applyForChild).catch((e) => showError("child-error", e));
   });
   $("ward-history-close").addEventListener("click", () => show("ward-history", false));
   await Promise.all([
