@@ -1,7 +1,7 @@
 // Package cryptotest proves the web wallet's browser cryptography
 // (../static/crypto.js) against the platform's own Go verifiers: a test
-// serves the module and a small page next to a dev platform through
-// httptest, on one origin, and drives it in a headless Chromium with
+// serves the module and a small page beside a dev platform (pagetest),
+// on one origin, and drives it in a headless Chromium with
 // chromedp. The device key made in the browser is checked not to be
 // extractable and to survive a reload; its holder proofs, device proofs
 // (with batch keys) and key-binding JWTs are accepted by the platform and

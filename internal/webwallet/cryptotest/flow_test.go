@@ -16,6 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/webwallet/pagetest"
 )
 
 // answer is what the page got back from the platform.
@@ -49,7 +50,7 @@ const holderFetch = `
 func TestBrowserProofsOnThePlatform(t *testing.T) {
 	e := newEnv(t)
 	p := openPage(t, e)
-	app, v := e.applyUntilDevice(newApplicant(t))
+	app, v := e.applyUntilDevice(pagetest.NewApplicant(t))
 	if v.BatchSize < 2 {
 		t.Fatalf("batch size %d: the test wants a batch", v.BatchSize)
 	}
@@ -71,7 +72,7 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 		return run[answer](p, holderFetch, args)
 	}
 	acc := hf(map[string]any{"method": "GET", "path": "/v1/holder/account"})
-	if acc.Status != http.StatusOK || !strings.Contains(e.requests()[len(e.requests())-1].header.Get(holder.Header), ".") {
+	if acc.Status != http.StatusOK || !strings.Contains(e.Requests()[len(e.Requests())-1].Header.Get(holder.Header), ".") {
 		t.Fatalf("GET /v1/holder/account with the browser's holder proof: %d %s", acc.Status, acc.Body)
 	}
 	var account api.Account
@@ -114,7 +115,7 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 		const r = await fetch("/v1/holder/batch", { method: "POST", body: JSON.stringify({ proofs }),
 			headers: { "Content-Type": "application/json", [wc.HOLDER_PROOF_HEADER]: await wc.holderProof(dev, args.credentialId, "POST", url) } });
 		return { status: r.status, body: await r.text(), batch: jwks };`,
-		map[string]any{"aud": e.url, "credentialId": issued.CredentialID})
+		map[string]any{"aud": e.URL, "credentialId": issued.CredentialID})
 	if rf.Status != http.StatusOK {
 		t.Fatalf("a new batch with the browser's proofs: %d %s", rf.Status, rf.Body)
 	}
@@ -199,17 +200,17 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 	}
 
 	// Nothing the page sent holds a private key.
-	reqs := e.requests()
+	reqs := e.Requests()
 	if len(reqs) < 8 {
 		t.Fatalf("only %d requests recorded", len(reqs))
 	}
 	for _, r := range reqs {
-		for name, vals := range r.header {
+		for name, vals := range r.Header {
 			for _, v := range vals {
-				checkNoPrivateKey(t, r.method+" "+r.url+" header "+name, v)
+				checkNoPrivateKey(t, r.Method+" "+r.URL+" header "+name, v)
 			}
 		}
-		checkNoPrivateKey(t, r.method+" "+r.url+" body", string(r.body))
+		checkNoPrivateKey(t, r.Method+" "+r.URL+" body", string(r.Body))
 	}
 }
 
@@ -239,7 +240,7 @@ func browserIssue(t *testing.T, e *env, p *page, app api.StartedApplication, v a
 			headers: { "Content-Type": "application/json", Authorization: "Bearer " + args.token },
 			body: JSON.stringify({ proof, batch }) });
 		return { status: r.status, body: await r.text(), device: await wc.publicJwk(dev), batch: jwks };`,
-		map[string]any{"id": app.ID, "token": app.Token, "aud": e.url, "nonce": v.DeviceNonce, "n": v.BatchSize})
+		map[string]any{"id": app.ID, "token": app.Token, "aud": e.URL, "nonce": v.DeviceNonce, "n": v.BatchSize})
 	if is.Status != http.StatusCreated {
 		t.Fatalf("issuance with the browser's device proof: status %d, body %s", is.Status, is.Body)
 	}

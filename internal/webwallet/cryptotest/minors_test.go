@@ -20,6 +20,7 @@ import (
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/webwallet/pagetest"
 )
 
 // goWallet is a credential held by a Go key (the CLI wallet's way), for
@@ -31,37 +32,37 @@ type goWallet struct {
 
 // proof is a holder proof of w for one request.
 func (e *env) proof(w goWallet, method, path string) string {
-	e.t.Helper()
-	p, err := holder.Sign(w.key, w.issued.CredentialID, method, e.url+path, time.Now(), rand.Reader)
+	e.T.Helper()
+	p, err := holder.Sign(w.key, w.issued.CredentialID, method, e.URL+path, time.Now(), rand.Reader)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return "proof " + p
 }
 
 // goIssue proves a Go device key for app, as the CLI wallet does.
 func (e *env) goIssue(app api.StartedApplication, v api.Application) goWallet {
-	e.t.Helper()
+	e.T.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{EmbedJWK: true}).WithType(credential.DeviceProofType))
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
-	payload, _ := json.Marshal(map[string]any{"aud": e.url, "nonce": v.DeviceNonce, "iat": time.Now().Unix()})
+	payload, _ := json.Marshal(map[string]any{"aud": e.URL, "nonce": v.DeviceNonce, "iat": time.Now().Unix()})
 	sig, err := s.Sign(payload)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	proof, err := sig.CompactSerialize()
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	var w goWallet
 	w.key = key
-	e.call("POST", "/v1/applications/"+app.ID+"/credential", app.Token, map[string]any{"proof": proof}, &w.issued, http.StatusCreated)
+	e.Call("POST", "/v1/applications/"+app.ID+"/credential", app.Token, map[string]any{"proof": proof}, &w.issued, http.StatusCreated)
 	return w
 }
 
@@ -76,44 +77,44 @@ func TestBrowserUnder14PresentsGuardianConsent(t *testing.T) {
 	e := newEnv(t)
 	p := openPage(t, e)
 
-	parentApp, pv := e.applyUntilDevice(newApplicant(t))
+	parentApp, pv := e.applyUntilDevice(pagetest.NewApplicant(t))
 	parent := e.goIssue(parentApp, pv)
 
 	today := document.Today(time.Now())
-	child := newApplicantBorn(t, document.DateOf(today.Time().AddDate(-11, -6, 0)))
+	child := pagetest.NewApplicantBorn(t, document.DateOf(today.Time().AddDate(-11, -6, 0)))
 	var app api.StartedApplication
-	e.call("POST", "/v1/applications", e.proof(parent, "POST", "/v1/applications"),
-		map[string]any{"document_type": child.identity.Type, "on_behalf": true}, &app, http.StatusCreated)
-	chip, err := e.p.Server.Dev.Documents.Mint(child.identity, child.face, time.Now())
+	e.Call("POST", "/v1/applications", e.proof(parent, "POST", "/v1/applications"),
+		map[string]any{"document_type": child.Identity.Type, "on_behalf": true}, &app, http.StatusCreated)
+	chip, err := e.P.Server.Dev.Documents.Mint(child.Identity, child.Face, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.call("PUT", "/v1/applications/"+app.ID+"/document", app.Token, map[string]any{"chip": chip}, nil, http.StatusOK)
-	ev, err := e.p.Server.Dev.Relationships.Attest(guardian.Claim{
-		Guardian: parent.issued.Wanghao, ChildRef: guardian.ChildRef(app.ID, child.identity.Type, child.identity.Number), Relationship: "parent",
+	e.Call("PUT", "/v1/applications/"+app.ID+"/document", app.Token, map[string]any{"chip": chip}, nil, http.StatusOK)
+	ev, err := e.P.Server.Dev.Relationships.Attest(guardian.Claim{
+		Guardian: parent.issued.Wanghao, ChildRef: guardian.ChildRef(app.ID, child.Identity.Type, child.Identity.Number), Relationship: "parent",
 	}, time.Now(), 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.call("PUT", "/v1/applications/"+app.ID+"/relationship", app.Token, map[string]any{"evidence": ev}, nil, http.StatusOK)
-	v := e.walk(child, app)
+	e.Call("PUT", "/v1/applications/"+app.ID+"/relationship", app.Token, map[string]any{"evidence": ev}, nil, http.StatusOK)
+	v := e.Walk(child, app, "device")
 	_, issued := browserIssue(t, e, p, app, v)
 	if len(issued.Batch) == 0 {
 		t.Fatal("no batch credential")
 	}
 
-	if _, _, err := e.p.Registry.Register(context.Background(), relyingparty.Registration{
+	if _, _, err := e.P.Registry.Register(context.Background(), relyingparty.Registration{
 		ID: "game", Name: "平台 game", Category: storage.CategoryInternetService,
 		Domains: []string{"game.example"}, AllowedClaims: []string{"age_over_14"}, AuthMethod: storage.AuthClientSecret,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	cred, err := e.p.Store.GetCredential(context.Background(), issued.CredentialID)
+	cred, err := e.P.Store.GetCredential(context.Background(), issued.CredentialID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	consents := "/v1/guardian/wards/" + cred.PersonID + "/consents"
-	e.call("POST", consents, e.proof(parent, "POST", consents), map[string]any{"audience": "game", "password": "27418596"}, nil, http.StatusCreated)
+	e.Call("POST", consents, e.proof(parent, "POST", consents), map[string]any{"audience": "game", "password": "27418596"}, nil, http.StatusCreated)
 
 	// The child's page: fetch the statements, pick the one for the key,
 	// present with it.

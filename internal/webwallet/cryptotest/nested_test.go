@@ -49,9 +49,9 @@ func TestBrowserPresentsNestedDisclosures(t *testing.T) {
 	dName := disc("c2FsdC03", "name", "张三")
 	now := time.Now()
 	payload, err := json.Marshal(map[string]any{
-		"iss": e.url, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"iss": e.URL, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"vct": credential.VCTWangzheng, "cnf": map[string]any{"jwk": pub},
-		"status":  map[string]any{"status_list": map[string]any{"idx": 7, "uri": e.url + "/status/1"}},
+		"status":  map[string]any{"status_list": map[string]any{"idx": 7, "uri": e.URL + "/status/1"}},
 		"_sd_alg": credential.SDAlg, "_sd": []string{digest(dOuter), digest(dName)},
 		"list": []any{map[string]any{"...": digest(dArr)}, "plain"},
 	})

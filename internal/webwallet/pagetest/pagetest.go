@@ -50,6 +50,8 @@ type Env struct {
 
 	mu   sync.Mutex
 	sent []Sent
+	// extra are the test's own routes on the platform's origin (Handle).
+	extra *http.ServeMux
 }
 
 // Option changes the platform's configuration before it opens.
@@ -84,8 +86,12 @@ func New(t testing.TB, opts ...Option) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{T: t, P: p, URL: cfg.PublicURL}
+	e := &Env{T: t, P: p, URL: cfg.PublicURL, extra: http.NewServeMux()}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if x, pattern := e.extra.Handler(r); pattern != "" {
+			x.ServeHTTP(w, r)
+			return
+		}
 		b, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, "reading the body", http.StatusBadRequest)
@@ -104,6 +110,14 @@ func New(t testing.TB, opts ...Option) *Env {
 		p.Close()
 	})
 	return e
+}
+
+// Handle serves a test's own page or script at pattern on the platform's
+// origin (same origin, so the page may call the API and hold IndexedDB
+// there). Its requests are not recorded. Call it before the browser
+// opens a page.
+func (e *Env) Handle(pattern string, h http.Handler) {
+	e.extra.Handle(pattern, h)
 }
 
 // Requests returns what browsers sent to the platform so far.
