@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
 	"image/png"
 	"io"
@@ -42,28 +41,6 @@ func jsTestServer(t *testing.T, module string) *httptest.Server {
 	return ts
 }
 
-// y4m writes img as a few frames of an uncompressed YUV4MPEG2 video, the
-// format Chromium's fake camera plays from a file.
-func y4m(t *testing.T, img image.Image, path string) {
-	t.Helper()
-	b := img.Bounds()
-	w, h := b.Dx()&^1, b.Dy()&^1
-	var out bytes.Buffer
-	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
-	for range 10 {
-		out.WriteString("FRAME\n")
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				out.WriteByte(color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y)
-			}
-		}
-		out.Write(bytes.Repeat([]byte{128}, 2*(w/2)*(h/2))) // no colour
-	}
-	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestQRDecodedInPage: a relying party's netid:// link, drawn as the
 // platform draws it (internal/qr), is read back in the page, from an image
 // and from a camera (Chromium's fake camera playing the code), with nothing
@@ -84,7 +61,9 @@ func TestQRDecodedInPage(t *testing.T) {
 	off := image.Pt((640-src.Bounds().Dx())/2, (480-src.Bounds().Dy())/2)
 	draw.Draw(frame, src.Bounds().Add(off), src, src.Bounds().Min, draw.Src)
 	video := filepath.Join(t.TempDir(), "qr.y4m")
-	y4m(t, frame, video)
+	if err := os.WriteFile(video, browsertest.Y4M(frame), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	bctx := browsertest.New(t,
 		chromedp.Flag("use-fake-device-for-media-stream", true),

@@ -3,15 +3,15 @@ package pagetest
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"image"
-	"image/color"
 	"image/draw"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/netid-project/netid/internal/browsertest"
 )
 
 // QRVideo writes the QR code of a PNG data: URI (as the platform gives it
@@ -47,25 +47,7 @@ func QRVideo(t testing.TB, dataURI string) string {
 // so a test can change what the camera sees between two uses.
 func WriteVideo(t testing.TB, path string, img image.Image) {
 	t.Helper()
-	if err := os.WriteFile(path, y4m(img), 0o600); err != nil {
+	if err := os.WriteFile(path, browsertest.Y4M(img), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// y4m is img as a few grey frames of a YUV4MPEG2 video.
-func y4m(img image.Image) []byte {
-	b := img.Bounds()
-	w, h := b.Dx()&^1, b.Dy()&^1
-	var out bytes.Buffer
-	fmt.Fprintf(&out, "YUV4MPEG2 W%d H%d F10:1 Ip A1:1 C420jpeg\n", w, h)
-	for range 10 {
-		out.WriteString("FRAME\n")
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				out.WriteByte(color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y)
-			}
-		}
-		out.Write(bytes.Repeat([]byte{128}, 2*(w/2)*(h/2)))
-	}
-	return out.Bytes()
 }
