@@ -3,14 +3,12 @@ package webwallet_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/netid-project/netid/internal/browsertest"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -18,31 +16,14 @@ import (
 	"github.com/netid-project/netid/rp"
 )
 
-// holderPageAxe runs axe-core on what b shows and fails the test on any
-// violation above moderate, or if the page scrolls sideways, with a
-// screenshot.
+// holderPageAxe runs axe-core on what b shows (b.Axe: a failure above
+// moderate, with a screenshot) and fails the test if the page scrolls
+// sideways.
 func holderPageAxe(t *testing.T, b *pagetest.Browser, state string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, 60*time.Second)
-	defer cancel()
-	vs, err := browsertest.Axe(ctx)
-	if err != nil {
-		t.Fatalf("%s: %v", state, err)
-	}
-	t.Logf("axe-core at %s: %s", state, browsertest.Summary(vs))
-	bad := browsertest.Above(vs, "moderate")
-	for _, v := range bad {
-		t.Errorf("%s: axe-core: %s", state, v)
-	}
+	b.Axe(state)
 	if wide := pagetest.Eval[bool](b, `return document.documentElement.scrollWidth > document.documentElement.clientWidth;`, nil); wide {
 		t.Errorf("%s: the page scrolls sideways", state)
-		bad = append(bad, browsertest.Violation{})
-	}
-	if len(bad) > 0 {
-		_ = os.MkdirAll(b.Shots, 0o755)
-		if shot, err := browsertest.Screenshot(b.Ctx, b.Shots, strings.ReplaceAll(state, " ", "_")); err == nil {
-			t.Logf("%s: screenshot %s", state, shot)
-		}
 	}
 }
 
@@ -53,9 +34,6 @@ func holderPageClear(b *pagetest.Browser, id string) {
 }
 
 // shown is the JavaScript condition that the element id is shown.
-func shown(id string) string {
-	return fmt.Sprintf(`(() => { const e = document.getElementById(%q); return !!e && !e.hidden && e.getClientRects().length > 0; })()`, id)
-}
 
 // qrRead is a QR code a page drew on a canvas, read back from its pixels
 // with the wallet's own decoder (static/qr.js on jsQR), and the renewal
@@ -96,14 +74,14 @@ func TestEIDCardPage(t *testing.T) {
 	b := e.Open(t)
 	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
 	b.Go("/wallet/eid")
-	b.WaitFor("the page without a wallet", shown("none"))
+	b.WaitFor("the page without a wallet", pagetest.Shown("none"))
 	holderPageAxe(t, b, "eid no wallet zh")
 	w := b.Seed(pagetest.NewApplicant(t))
 
 	// A short renewal period, read by the page from its address.
 	const page = "/wallet/eid?renew=2"
 	b.Go(page)
-	b.WaitFor("the form to add the card", shown("add-form"))
+	b.WaitFor("the form to add the card", pagetest.Shown("add-form"))
 	holderPageAxe(t, b, "eid add zh")
 
 	// The usage passwords must agree.
@@ -112,7 +90,7 @@ func TestEIDCardPage(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("add-usage"), "135790"),
 		chromedp.SendKeys(chromedp.ID("add-usage-again"), "135791"),
 		chromedp.Click(chromedp.ID("add-submit")))
-	b.WaitFor("the mismatch message", shown("add-error"))
+	b.WaitFor("the mismatch message", pagetest.Shown("add-error"))
 	if got, _ := b.Text("#add-error"); !strings.Contains(got, "两次输入的使用密码不一致") {
 		t.Errorf("add error %q", got)
 	}
@@ -120,7 +98,7 @@ func TestEIDCardPage(t *testing.T) {
 	b.Do("adding the card",
 		chromedp.SendKeys(chromedp.ID("add-usage-again"), "135790"),
 		chromedp.Click(chromedp.ID("add-submit")))
-	b.WaitFor("the card", shown("card"))
+	b.WaitFor("the card", pagetest.Shown("card"))
 	attrs, _ := b.Text("#attrs")
 	for _, want := range []string{w.Identity.Name, w.Identity.Number, w.Identity.Address, "居民身份证", "男", "2020-01-01 – 2040-01-01"} {
 		if !strings.Contains(attrs, want) {
@@ -213,12 +191,12 @@ func TestEIDCardPage(t *testing.T) {
 	if got, _ := b.Text("#check-list"); !strings.Contains(got, "核验通过") {
 		t.Errorf("who checked it: %q", got)
 	}
-	b.WaitFor("the form to open the card", shown("open-form"))
+	b.WaitFor("the form to open the card", pagetest.Shown("open-form"))
 	if got := pagetest.Eval[bool](b, `return !document.getElementById("card").hidden;`, nil); got {
 		t.Fatal("the card is shown before its usage password")
 	}
 	b.Do("a wrong usage password", chromedp.SendKeys(chromedp.ID("open-usage"), "000000"), chromedp.Click(chromedp.ID("open-submit")))
-	b.WaitFor("the refusal", shown("open-error"))
+	b.WaitFor("the refusal", pagetest.Shown("open-error"))
 	if got, _ := b.Text("#open-error"); !strings.Contains(got, "使用密码不对") {
 		t.Errorf("wrong usage password: %q", got)
 	}
@@ -226,9 +204,9 @@ func TestEIDCardPage(t *testing.T) {
 
 	// English.
 	b.Do("switching to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
-	b.WaitFor("the page in English", shown("open-form"))
+	b.WaitFor("the page in English", pagetest.Shown("open-form"))
 	b.Do("a wrong usage password in English", chromedp.SendKeys(chromedp.ID("open-usage"), "999999"), chromedp.Click(chromedp.ID("open-submit")))
-	b.WaitFor("the refusal in English", shown("open-error"))
+	b.WaitFor("the refusal in English", pagetest.Shown("open-error"))
 	if got, _ := b.Text("#open-error"); !strings.Contains(got, "Wrong usage password") {
 		t.Errorf("wrong usage password in English: %q", got)
 	}
@@ -237,7 +215,7 @@ func TestEIDCardPage(t *testing.T) {
 	b.Do("opening the card",
 		chromedp.SendKeys(chromedp.ID("open-usage"), "135790"),
 		chromedp.Click(chromedp.ID("open-submit")))
-	b.WaitFor("the card in English", shown("card"))
+	b.WaitFor("the card in English", pagetest.Shown("card"))
 	if got, _ := b.Text("#attrs"); !strings.Contains(got, w.Identity.Number) || !strings.Contains(got, "Resident ID card") {
 		t.Errorf("the card in English: %q", got)
 	}
@@ -250,9 +228,9 @@ func TestEIDCardPage(t *testing.T) {
 
 	// Care mode (关怀版).
 	b.Do("care mode", chromedp.Click(chromedp.ID("care")), chromedp.WaitReady(chromedp.CSS(`html.care footer`)))
-	b.WaitFor("the form to open the card in care mode", shown("open-form"))
+	b.WaitFor("the form to open the card in care mode", pagetest.Shown("open-form"))
 	b.Do("opening the card in care mode", chromedp.SendKeys(chromedp.ID("open-usage"), "135790"), chromedp.Click(chromedp.ID("open-submit")))
-	b.WaitFor("the card in care mode", shown("card"))
+	b.WaitFor("the card in care mode", pagetest.Shown("card"))
 	b.Do("showing the code in care mode", chromedp.Click(chromedp.ID("show-code")))
 	b.WaitFor("the code in care mode", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
 	holderPageAxe(t, b, "eid card and code en care")

@@ -60,7 +60,7 @@ func TestGuardianPage(t *testing.T) {
 	b := e.Open(t)
 	b.Do("a phone's width", chromedp.EmulateViewport(360, 800))
 	b.Go("/wallet/guardian")
-	b.WaitFor("the page without a wallet", shown("none"))
+	b.WaitFor("the page without a wallet", pagetest.Shown("none"))
 	holderPageAxe(t, b, "guardian no wallet zh")
 	parent := b.Seed(pagetest.NewApplicant(t))
 	cred, err := e.P.Store.GetCredential(context.Background(), parent.CredentialID)
@@ -71,16 +71,16 @@ func TestGuardianPage(t *testing.T) {
 	// A 16-year-old's application, confirmed.
 	_, app := guardianTeenWaiting(t, e, parent, 16)
 	b.Go("/wallet/guardian")
-	b.WaitFor("the application to confirm", shown("request-0"))
+	b.WaitFor("the application to confirm", pagetest.Shown("request-0"))
 	if got, _ := b.Text("#request-0"); !strings.Contains(got, "16 岁") || !strings.Contains(got, "居民身份证") || !strings.Contains(got, "*") {
 		t.Errorf("the application shows %q", got)
 	}
 	holderPageAxe(t, b, "guardian request zh")
 	b.Do("a wrong password", chromedp.SendKeys(chromedp.ID("request-0-password"), "11111111"), chromedp.Click(chromedp.ID("request-0-approve")))
-	b.WaitFor("the refusal", shown("request-0-error"))
+	b.WaitFor("the refusal", pagetest.Shown("request-0-error"))
 	holderPageClear(b, "request-0-password")
 	b.Do("confirming", chromedp.SendKeys(chromedp.ID("request-0-password"), parent.Password), chromedp.Click(chromedp.ID("request-0-approve")))
-	b.WaitFor("the confirmation", shown("request-0-done"))
+	b.WaitFor("the confirmation", pagetest.Shown("request-0-done"))
 	var v api.Application
 	e.Call("GET", "/v1/applications/"+app.ID, app.Token, nil, &v, http.StatusOK)
 	if v.State != api.StateDevice {
@@ -98,7 +98,7 @@ func TestGuardianPage(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.ID("child-chip"), []string{chipFile}),
 		chromedp.SendKeys(chromedp.ID("child-password"), parent.Password),
 		chromedp.Click(chromedp.ID("child-submit")))
-	b.WaitFor("the hand-off", shown("handoff"))
+	b.WaitFor("the hand-off", pagetest.Shown("handoff"))
 	holderPageAxe(t, b, "guardian hand-off zh")
 	link := pagetest.Eval[string](b, `return document.getElementById("handoff-link").href;`, nil)
 	u, err := url.Parse(link)
@@ -137,19 +137,19 @@ func TestGuardianPage(t *testing.T) {
 	// The guardian sees the ward and their records, and consents ahead
 	// to in-person checks of the ward's eID card offline.
 	b.Go("/wallet/guardian")
-	b.WaitFor("the ward", shown("ward-0"))
+	b.WaitFor("the ward", pagetest.Shown("ward-0"))
 	if got, _ := b.Text("#ward-0"); !strings.Contains(got, "9 岁") || !strings.Contains(got, "未满十四周岁") {
 		t.Errorf("the ward shows %q", got)
 	}
 	b.Do("opening consent ahead", chromedp.Click(chromedp.CSS("#ward-0 summary")))
-	b.WaitFor("the consent form", shown("ward-0-ahead-password"))
+	b.WaitFor("the consent form", pagetest.Shown("ward-0-ahead-password"))
 	holderPageAxe(t, b, "guardian ward zh")
 	b.Do("consenting to offline checks",
 		chromedp.SendKeys(chromedp.ID("ward-0-ahead-password"), parent.Password),
 		chromedp.Click(chromedp.ID("ward-0-ahead-submit")))
-	b.WaitFor("the consent given", shown("ward-0-ahead-done"))
+	b.WaitFor("the consent given", pagetest.Shown("ward-0-ahead-done"))
 	b.Do("the ward's records", chromedp.Click(chromedp.ID("ward-0-history")))
-	b.WaitFor("the ward's records", shown("ward-history"))
+	b.WaitFor("the ward's records", pagetest.Shown("ward-history"))
 	if got, _ := b.Text("#ward-records"); !strings.Contains(got, "监护人已同意") {
 		t.Errorf("the ward's records: %q", got)
 	}
@@ -173,7 +173,7 @@ func TestGuardianPage(t *testing.T) {
 		t.Fatalf("the child's answer: %s", state)
 	}
 	b.Go("/wallet/guardian")
-	b.WaitFor("the first use waiting", shown("consent-0"))
+	b.WaitFor("the first use waiting", pagetest.Shown("consent-0"))
 	if got, _ := b.Text("#consent-0"); !strings.Contains(got, "页面测试游戏") || !strings.Contains(got, "防沉迷实名") || !strings.Contains(got, "age_band") {
 		t.Errorf("the first use shows %q", got)
 	}
@@ -181,7 +181,7 @@ func TestGuardianPage(t *testing.T) {
 	b.Do("consenting to the first use",
 		chromedp.SendKeys(chromedp.ID("consent-0-password"), parent.Password),
 		chromedp.Click(chromedp.ID("consent-0-approve")))
-	b.WaitFor("the consent given", shown("consent-0-done"))
+	b.WaitFor("the consent given", pagetest.Shown("consent-0-done"))
 	var status api.VerificationStatus
 	e.Call("GET", "/v1/verifications/"+session.ID, "basic game-page:"+gameSecret, nil, &status, http.StatusOK)
 	if status.State != "approved" {
@@ -191,13 +191,13 @@ func TestGuardianPage(t *testing.T) {
 	// With that consent, the child's eID card shows an offline code an
 	// offline verifier accepts.
 	kid.Go("/wallet/eid")
-	kid.WaitFor("the form to add the card", shown("add-form"))
+	kid.WaitFor("the form to add the card", pagetest.Shown("add-form"))
 	kid.Do("adding the child's card",
 		chromedp.SendKeys(chromedp.ID("add-password"), child.Password),
 		chromedp.SendKeys(chromedp.ID("add-usage"), "246801"),
 		chromedp.SendKeys(chromedp.ID("add-usage-again"), "246801"),
 		chromedp.Click(chromedp.ID("add-submit")))
-	kid.WaitFor("the child's card", shown("card"))
+	kid.WaitFor("the child's card", pagetest.Shown("card"))
 	kid.Do("the code", chromedp.Click(chromedp.ID("show-code")))
 	kid.WaitFor("the code drawn", `Number(document.getElementById("qr").dataset.seq || "0") >= 1`)
 	kid.Do("the offline code", chromedp.Click(chromedp.ID("offline")))
@@ -219,13 +219,13 @@ func TestGuardianPage(t *testing.T) {
 	_, app2 := guardianTeenWaiting(t, e, parent, 15)
 	b.Go("/wallet/guardian")
 	b.Do("switching to English", chromedp.Click(chromedp.ID("lang-en")), chromedp.WaitReady(chromedp.CSS(`html[lang="en"] footer`)))
-	b.WaitFor("the application to confirm in English", shown("request-0"))
+	b.WaitFor("the application to confirm in English", pagetest.Shown("request-0"))
 	if got, _ := b.Text("#request-0"); !strings.Contains(got, "aged 15") {
 		t.Errorf("the application in English shows %q", got)
 	}
 	holderPageAxe(t, b, "guardian request en")
 	b.Do("declining", chromedp.SendKeys(chromedp.ID("request-0-password"), parent.Password), chromedp.Click(chromedp.ID("request-0-decline")))
-	b.WaitFor("the decline", shown("request-0-done"))
+	b.WaitFor("the decline", pagetest.Shown("request-0-done"))
 	if got, _ := b.Text("#request-0-done"); !strings.Contains(got, "Declined") {
 		t.Errorf("after declining: %q", got)
 	}
