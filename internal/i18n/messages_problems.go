@@ -14,13 +14,18 @@ func init() { addProblems(problemMessages) }
 // problem is a problem type's title and next step, each Chinese first.
 type problem [2]entry
 
+// problemSlugs holds the slug of every problem added by addProblems.
+var problemSlugs []string
+
 // addProblems puts the problems' messages into the catalogue as named
-// messages.
+// messages. An area of the platform may keep its problems in a file of its
+// own (messages_problems_<area>.go) and add them from that file's init.
 func addProblems(ps map[string]problem) {
 	ms := make(map[Key]entry, 2*len(ps))
 	for slug, p := range ps {
 		ms[ProblemTitle(slug)] = p[0]
 		ms[ProblemNext(slug)] = p[1]
+		problemSlugs = append(problemSlugs, slug)
 	}
 	addNamed(ms)
 }
@@ -28,11 +33,7 @@ func addProblems(ps map[string]problem) {
 // ProblemSlugs returns the slug of every problem type the catalogue has
 // messages for.
 func ProblemSlugs() []string {
-	out := make([]string, 0, len(problemMessages))
-	for s := range problemMessages {
-		out = append(out, s)
-	}
-	return out
+	return append([]string(nil), problemSlugs...)
 }
 
 var problemMessages = map[string]problem{
