@@ -54,6 +54,8 @@ type Storage interface {
 	// The verification flows' relying parties, sessions, grants, consents
 	// and record log (see VerificationStore).
 	VerificationStore
+	// The counters registered to apply on people's behalf (see CounterStore).
+	CounterStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error
