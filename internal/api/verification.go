@@ -208,6 +208,16 @@ type PromptRelyingParty struct {
 	Category RPCategory `json:"category"`
 	// LegalBasis is the law under which it may receive plaintext fields.
 	LegalBasis string `json:"legal_basis,omitempty"`
+	// Alternative is the other way in it offers people who do not use a
+	// 网号; absent if it named none.
+	Alternative *Alternative `json:"alternative,omitempty"`
+}
+
+// Alternative is a relying party's other way in for people who do not use
+// a 网号: an address, a description, or both.
+type Alternative struct {
+	URL  string `json:"url,omitempty"`
+	Text string `json:"text,omitempty"`
 }
 
 // AnswerRequest is the holder's answer, POST /v1/wallet/verifications/answer.

@@ -123,6 +123,20 @@ func printRequest(env Env, p api.Prompt) {
 	if p.GuardianConsent {
 		env.println(out, i18n.KeyCLIRequestGuardian)
 	}
+	if alt := p.RelyingParty.Alternative; alt != nil {
+		env.println(out, i18n.KeyCLIRequestAlt, strings.Join(nonEmpty(alt.Text, alt.URL), " · "))
+	}
+}
+
+// nonEmpty returns the values that are not empty.
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // qrDisplay draws eID codes: on the terminal (Unicode blocks, or ## with

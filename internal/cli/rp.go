@@ -86,6 +86,7 @@ func splitClaims(s string) []string {
 // registrationFlags are the flags of add and update.
 type registrationFlags struct {
 	id, name, sector, category, legalBasis, claims, auth, jwks, idTokenAlg string
+	altURL, altText                                                        string
 	domains, redirectURIs                                                  repeatFlag
 }
 
@@ -111,6 +112,17 @@ func (r *registrationFlags) register(fs *flag.FlagSet, add bool) {
 		alg += " (default ES256)"
 	}
 	fs.StringVar(&r.idTokenAlg, "id-token-alg", "", alg)
+	fs.StringVar(&r.altURL, "alt-url", "", "https address of its other way in for people without a 网号 (shown on the consent pages and in the public registry)")
+	fs.StringVar(&r.altText, "alt-text", "", "description of its other way in for people without a 网号, e.g. 到门店柜台办理")
+}
+
+// warnNoAlternative warns the operator that rp names no other way in:
+// the platform must serve people who do not use a 网号.
+func warnNoAlternative(env Env, rp storage.RelyingParty) {
+	if rp.AltURL == "" && rp.AltText == "" {
+		fmt.Fprintf(env.Stderr, "warning: %s names no way in for people without a network ID (--alt-url or --alt-text); "+
+			"a public service must serve those who do not use it\n", rp.ID)
+	}
 }
 
 func readJWKS(path string) (json.RawMessage, error) {
@@ -172,10 +184,12 @@ func rpAdd(ctx context.Context, env Env, args []string) error {
 		ID: r.id, Name: r.name, Sector: r.sector, Category: r.category, LegalBasis: r.legalBasis,
 		Domains: r.domains, RedirectURIs: r.redirectURIs, AllowedClaims: splitClaims(r.claims),
 		AuthMethod: r.auth, IDTokenAlg: r.idTokenAlg, JWKS: jwks,
+		AltURL: r.altURL, AltText: r.altText,
 	})
 	if err != nil {
 		return invalid(env, err)
 	}
+	warnNoAlternative(env, rp)
 	fmt.Fprintf(env.Stdout, "registered relying party %s (%s, %s), claims %s\n", rp.ID, rp.Category, rp.AuthMethod,
 		strings.Join(rp.AllowedClaims, ","))
 	if secret != "" {
@@ -288,6 +302,10 @@ func rpUpdate(ctx context.Context, env Env, args []string) error {
 			p.IDTokenAlg = &r.idTokenAlg
 		case "jwks":
 			p.JWKS, setErr = readJWKS(r.jwks)
+		case "alt-url":
+			p.AltURL = &r.altURL
+		case "alt-text":
+			p.AltText = &r.altText
 		}
 	})
 	if setErr != nil {
@@ -306,6 +324,7 @@ func rpUpdate(ctx context.Context, env Env, args []string) error {
 		return invalid(env, err)
 	}
 	fmt.Fprintf(env.Stdout, "updated relying party %s\n", rp.ID)
+	warnNoAlternative(env, rp)
 	if rp.AuthMethod == storage.AuthClientSecret && rp.SecretHash == "" {
 		// Switched to client_secret_basic: it needs a secret to work.
 		secret, err := reg.RotateSecret(ctx, id)

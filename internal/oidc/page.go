@@ -11,6 +11,7 @@ import (
 
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -55,6 +56,18 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </ul>
 <p>Level · 等级: {{.Level}}</p>
 </section>
+{{- with .Alt}}
+<section class="alt" id="alternative">
+<h2>{{.Heading}}</h2>
+<p>{{.Lead}}</p>
+{{- if .Text}}
+<p class="alt-text">{{.Text}}</p>
+{{- end}}
+{{- if .URL}}
+<p><a class="alt-link" href="{{.URL}}" rel="noopener noreferrer">{{.Link}}</a></p>
+{{- end}}
+</section>
+{{- end}}
 <section class="qr">
 <img src="{{.QR}}" alt="QR code of the netid link">
 <p>Scan with your netid wallet, or run <code class="command">netid wallet approve '{{.Link}}'</code>. 请用网号钱包扫码。</p>
@@ -89,6 +102,29 @@ type pageData struct {
 	HTTPS   string
 	Expires string
 	Cancel  string
+	Alt     *altData
+}
+
+// altData is the relying party's other way in for people who do not use a
+// 网号, its words from the catalogue in Chinese and then English, as the
+// rest of the page.
+type altData struct {
+	Heading, Lead, Text, URL, Link string
+}
+
+// both is key in Chinese, then English.
+func both(key i18n.Key, args ...any) string {
+	return i18n.Lookup(i18n.Chinese, key, args...) + " · " + i18n.Lookup(i18n.English, key, args...)
+}
+
+func newAltData(rp storage.RelyingParty) *altData {
+	if rp.AltURL == "" && rp.AltText == "" {
+		return nil
+	}
+	return &altData{
+		Heading: both(i18n.KeyOIDCAltHeading), Lead: both(i18n.KeyOIDCAltLead, rp.Name),
+		Text: rp.AltText, URL: rp.AltURL, Link: both(i18n.KeyOIDCAltLink),
+	}
 }
 
 func (p *Provider) renderWaiting(w http.ResponseWriter, r *http.Request, sess storage.Session, ar authRequest, code string) {
@@ -137,6 +173,7 @@ func (p *Provider) renderWaiting(w http.ResponseWriter, r *http.Request, sess st
 		HTTPS:      link.HTTPS(),
 		Expires:    sess.ExpiresAt.In(document.Zone).Format("2006-01-02 15:04:05 MST"),
 		Cancel:     base + "/cancel",
+		Alt:        newAltData(rp),
 	})
 }
 
@@ -208,6 +245,7 @@ main{max-width:28rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radi
 h1{font-size:1.25rem}.rp .name{font-size:1.1rem;font-weight:600}.rp .domain{color:#555;margin:.2rem 0}
 .qr img{width:100%;max-width:18rem;image-rendering:pixelated;display:block;margin:1rem auto}
 .link{word-break:break-all;font-size:.8rem}code{word-break:break-all}.error{color:#a30000}
+.alt{border-top:1px solid #dde;margin-top:1rem}.alt h2{font-size:1.05rem}
 .status{font-weight:600}.expires{color:#555;font-size:.9rem}
 `
 

@@ -295,6 +295,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Heads:        store,
 		Tree:         store,
 		Admin:        admin,
+		RPRoutes:     []server.Mounter{&relyingparty.PublicRegistry{Registry: p.Registry, Log: log}},
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,

@@ -174,6 +174,8 @@ type registrationBody struct {
 	AuthMethod    string          `json:"auth_method"`
 	IDTokenAlg    string          `json:"id_token_signed_response_alg"`
 	JWKS          json.RawMessage `json:"jwks"`
+	AltURL        string          `json:"alt_url"`
+	AltText       string          `json:"alt_text"`
 }
 
 func (a *AdminAPI) register(w http.ResponseWriter, r *http.Request) error {
@@ -189,6 +191,7 @@ func (a *AdminAPI) register(w http.ResponseWriter, r *http.Request) error {
 		ID: body.ID, Name: body.Name, Sector: body.Sector, Category: body.Category,
 		LegalBasis: body.LegalBasis, Domains: body.Domains, RedirectURIs: body.RedirectURIs,
 		AllowedClaims: body.AllowedClaims, AuthMethod: body.AuthMethod, IDTokenAlg: body.IDTokenAlg, JWKS: jwks,
+		AltURL: body.AltURL, AltText: body.AltText,
 	})
 	if err != nil {
 		return err

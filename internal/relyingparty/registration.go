@@ -53,6 +53,8 @@ const (
 	// MaxJWKSBytes and MaxJWKSKeys bound a private_key_jwt key set.
 	MaxJWKSBytes = 16 << 10
 	MaxJWKSKeys  = 10
+	// MaxAltTextRunes is the longest description of the other way in.
+	MaxAltTextRunes = 500
 	// SecretBytes is the number of random bytes of a generated client
 	// secret, and the minimum of a given one.
 	SecretBytes = 32
@@ -78,6 +80,12 @@ type Registration struct {
 	IDTokenAlg string
 	JWKS       json.RawMessage
 	Secret     string
+	// AltURL and AltText are the other way in the relying party offers
+	// people who do not use a 网号 (an https address where they sign up
+	// otherwise, a description such as "at our counters", or both). The
+	// consent pages and the public registry show them.
+	AltURL  string
+	AltText string
 }
 
 // ID token signing algorithms a relying party may register.
@@ -124,6 +132,12 @@ func (r Registration) Validate() error {
 		}
 	}
 	v.auth(r)
+	v.text("alt_text", r.AltText, MaxAltTextRunes, false)
+	if r.AltURL != "" {
+		if msg := CheckAltURL(r.AltURL); msg != "" {
+			v.add("alt_url", msg)
+		}
+	}
 	if r.IDTokenAlg != "" && !slices.Contains(IDTokenAlgs(), r.IDTokenAlg) {
 		v.add("id_token_signed_response_alg", "must be ES256 or RS256")
 	}
@@ -228,6 +242,37 @@ func checkRedirectURI(raw string, domains []string) string {
 		return "must be https (http only for loopback hosts)"
 	case !slices.Contains(domains, host):
 		return "host must be one of the domains or a loopback host"
+	}
+	return ""
+}
+
+// CheckAltURL returns what is wrong with raw as the address of a relying
+// party's other way in, or "": an absolute https URL (http only for
+// loopback hosts) of at most MaxRedirectURILen bytes, without user
+// information, spaces or control characters. Unlike a redirect URI its host
+// need not be one of the domains (a sign-up may live elsewhere).
+func CheckAltURL(raw string) string {
+	if len(raw) > MaxRedirectURILen {
+		return fmt.Sprintf("must be at most %d bytes", MaxRedirectURILen)
+	}
+	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return "must not contain spaces or control characters"
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "not a URL"
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "must be an https URL"
+	case u.Opaque != "" || u.Host == "":
+		return "must be an absolute URL with a host"
+	case u.User != nil:
+		return "must not contain user information"
+	case u.Scheme != "https" && !isLoopback(u.Hostname()):
+		return "must be https (http only for loopback hosts)"
+	}
+	if p := u.Port(); strings.HasSuffix(u.Host, ":") || (p != "" && !validPort(p)) {
+		return "invalid port"
 	}
 	return ""
 }

@@ -266,6 +266,8 @@ func toRelyingParty(r Registration) (storage.RelyingParty, error) {
 		AllowedClaims: canonicalClaims(r.AllowedClaims),
 		AuthMethod:    r.AuthMethod,
 		IDTokenAlg:    cmp.Or(r.IDTokenAlg, DefaultIDTokenAlg),
+		AltURL:        r.AltURL,
+		AltText:       r.AltText,
 	}
 	if r.AuthMethod == storage.AuthPrivateKeyJWT {
 		set, err := ParseJWKS(r.JWKS)
@@ -293,5 +295,7 @@ func toRegistration(rp storage.RelyingParty) Registration {
 		AuthMethod:    rp.AuthMethod,
 		IDTokenAlg:    rp.IDTokenAlg,
 		JWKS:          slices.Clone(rp.JWKS),
+		AltURL:        rp.AltURL,
+		AltText:       rp.AltText,
 	}
 }

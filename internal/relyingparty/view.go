@@ -26,6 +26,8 @@ type View struct {
 	AuthMethod    string          `json:"auth_method"`
 	IDTokenAlg    string          `json:"id_token_signed_response_alg"`
 	JWKS          json.RawMessage `json:"jwks,omitempty"`
+	AltURL        string          `json:"alt_url,omitempty"`
+	AltText       string          `json:"alt_text,omitempty"`
 	HasSecret     bool            `json:"has_secret"`
 	Disabled      bool            `json:"disabled"`
 	CreatedAt     time.Time       `json:"created_at"`
@@ -48,6 +50,8 @@ func NewView(rp storage.RelyingParty) View {
 		AllowedClaims: nonNil(rp.AllowedClaims),
 		AuthMethod:    rp.AuthMethod,
 		IDTokenAlg:    cmp.Or(rp.IDTokenAlg, DefaultIDTokenAlg),
+		AltURL:        rp.AltURL,
+		AltText:       rp.AltText,
 		HasSecret:     rp.SecretHash != "",
 		Disabled:      rp.Disabled,
 		CreatedAt:     rp.CreatedAt.UTC(),
@@ -82,6 +86,8 @@ type Patch struct {
 	AuthMethod    *string         `json:"auth_method"`
 	IDTokenAlg    *string         `json:"id_token_signed_response_alg"`
 	JWKS          json.RawMessage `json:"jwks"`
+	AltURL        *string         `json:"alt_url"`
+	AltText       *string         `json:"alt_text"`
 }
 
 // Apply changes r by p.
@@ -104,6 +110,8 @@ func (p Patch) Apply(r *Registration) {
 	setList(&r.AllowedClaims, p.AllowedClaims)
 	set(&r.AuthMethod, p.AuthMethod)
 	set(&r.IDTokenAlg, p.IDTokenAlg)
+	set(&r.AltURL, p.AltURL)
+	set(&r.AltText, p.AltText)
 	switch {
 	case string(p.JWKS) == "null":
 		r.JWKS = nil

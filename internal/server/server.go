@@ -72,6 +72,9 @@ type Server struct {
 	// without proofs and the tree's endpoints answer 404.
 	Tree  TreeReader
 	Admin *relyingparty.AdminAPI
+	// RPRoutes serve relying parties and those who would become one: the
+	// public register, applications, daily counts; each mounted as is.
+	RPRoutes []Mounter
 	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
 	OIDC Mounter
 	// EID verifies electronic ID card codes for in-person verifiers (API
@@ -204,6 +207,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	if s.Admin != nil {
 		s.Admin.Mount(mux)
+	}
+	for _, m := range s.RPRoutes {
+		m.Mount(mux)
 	}
 	if s.OIDC != nil {
 		s.OIDC.Mount(mux)

@@ -113,10 +113,19 @@ func prompt(p verification.Prompt) api.Prompt {
 		SessionID: p.SessionID,
 		RelyingParty: api.PromptRelyingParty{
 			ID: p.RP.ID, Name: p.RP.Name, Domains: p.RP.Domains, Category: toAPI(rpCategories, p.RP.Category), LegalBasis: p.RP.LegalBasis,
+			Alternative: alternative(p.RP.AltURL, p.RP.AltText),
 		},
 		Purpose: p.Purpose, Level: toAPI(levels, p.Level), Claims: p.Claims, Plaintext: p.Plaintext,
 		FaceChallenge: p.FaceChallenge, FaceImageHash: p.FaceImageHash, ExpiresAt: p.ExpiresAt, GuardianConsent: p.GuardianConsent,
 	}
+}
+
+// alternative is a relying party's other way in, nil if it named none.
+func alternative(url, text string) *api.Alternative {
+	if url == "" && text == "" {
+		return nil
+	}
+	return &api.Alternative{URL: url, Text: text}
 }
 
 func consentRequests(rs []verification.GuardianRequest) api.ConsentRequestList {

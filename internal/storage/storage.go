@@ -56,6 +56,9 @@ type Storage interface {
 	VerificationStore
 	// The counters registered to apply on people's behalf (see CounterStore).
 	CounterStore
+	// Applications of relying parties and their daily counts (see
+	// RPApplicationStore).
+	RPApplicationStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error

@@ -161,9 +161,13 @@ type RelyingParty struct {
 	// (relyingparty.SecretHash), or an argon2id PHC string stored before
 	// keyed hashes, replaced on the next successful use.
 	SecretHash string
-	Disabled   bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// AltURL and AltText are the other way in it offers people who do not
+	// use a 网号 (an address, a description, or both; "" for none).
+	AltURL    string
+	AltText   string
+	Disabled  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // SessionState is where a verification session stands.

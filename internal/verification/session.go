@@ -343,6 +343,10 @@ type Prompt struct {
 		Domains    []string
 		Category   string
 		LegalBasis string
+		// AltURL and AltText are the other way in it offers people who
+		// do not use a 网号 (empty if it named none).
+		AltURL  string
+		AltText string
 	}
 	Purpose string
 	Level   Level
@@ -407,6 +411,7 @@ func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, erro
 	}
 	p := Prompt{SessionID: sess.ID, Purpose: sess.Purpose, Level: Level(sess.Level), ExpiresAt: sess.ExpiresAt}
 	p.RP.ID, p.RP.Name, p.RP.Domains, p.RP.Category, p.RP.LegalBasis = rp.ID, rp.Name, rp.Domains, rp.Category, rp.LegalBasis
+	p.RP.AltURL, p.RP.AltText = rp.AltURL, rp.AltText
 	p.Claims = append([]string(nil), Always...)
 	for _, c := range sess.Claims {
 		if relyingparty.IsPlaintext(c) {

@@ -234,6 +234,8 @@ func fullRelyingParty(id string) storage.RelyingParty {
 		IDTokenAlg:    "RS256",
 		JWKS:          []byte(`{"keys":[]}`),
 		SecretHash:    "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+		AltURL:        "https://" + id + ".example/signup",
+		AltText:       "到门店柜台办理 · at our shop counter",
 		Disabled:      true,
 		CreatedAt:     at(0),
 		UpdatedAt:     at(1),

@@ -426,6 +426,7 @@ func TestTableFields(t *testing.T) {
 		checkFields(applications), checkFields(persons), checkFields(credentials), checkFields(statusEntries),
 		checkFields(codes), checkFields(signingKeys), checkFields(relyingParties), checkFields(sessions),
 		checkFields(grants), checkFields(consents), checkFields(records), checkFields(heads),
+		checkFields(rpApplications),
 	} {
 		check(t)
 	}

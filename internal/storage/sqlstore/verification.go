@@ -13,10 +13,10 @@ import (
 // "C": bytewise, as Go and SQLite compare.
 var relyingParties = newTable("relying_parties", "relying party",
 	`id, name, sector, category, legal_basis, domains, redirect_uris,
-	allowed_claims, auth_method, id_token_alg, jwks, secret_hash, disabled, created_at, updated_at`,
+	allowed_claims, auth_method, id_token_alg, jwks, secret_hash, alt_url, alt_text, disabled, created_at, updated_at`,
 	func(rp *storage.RelyingParty) []any {
 		return []any{&rp.ID, &rp.Name, &rp.Sector, &rp.Category, &rp.LegalBasis, &rp.Domains, &rp.RedirectURIs,
-			&rp.AllowedClaims, &rp.AuthMethod, &rp.IDTokenAlg, &rp.JWKS, &rp.SecretHash, &rp.Disabled, &rp.CreatedAt, &rp.UpdatedAt}
+			&rp.AllowedClaims, &rp.AuthMethod, &rp.IDTokenAlg, &rp.JWKS, &rp.SecretHash, &rp.AltURL, &rp.AltText, &rp.Disabled, &rp.CreatedAt, &rp.UpdatedAt}
 	})
 
 // CreateRelyingParty stores a new relying party; ErrAlreadyExists if the ID

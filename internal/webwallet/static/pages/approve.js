@@ -175,6 +175,24 @@ function needsPassword(level) {
   return level === "password" || level === "face";
 }
 
+// showAlternative shows the relying party's other way in for people who do
+// not use a network ID, if it named one: its description, and its address
+// as a link (https, or http on this computer, as the platform checked).
+function showAlternative(alt) {
+  const text = (alt && alt.text) || "";
+  const url = (alt && alt.url) || "";
+  const linkable = /^https:\/\//.test(url) || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(url);
+  show("alt-box", !!text || linkable);
+  show("alt-text", !!text);
+  $("alt-text").textContent = text;
+  show("alt-url", linkable);
+  if (linkable) {
+    $("alt-link").setAttribute("href", url);
+  } else {
+    $("alt-link").removeAttribute("href");
+  }
+}
+
 function showPrompt(p) {
   const rp = p.relying_party || {};
   $("rp-name").textContent = rp.name || rp.id || "";
@@ -184,6 +202,7 @@ function showPrompt(p) {
   $("expires").textContent = t("approve.expires", localTime(p.expires_at));
   $("claims").replaceChildren(...(p.claims || []).map((c) => el("li", {}, named("approve.claim.", c))));
   show("guardian", !!p.guardian_consent);
+  showAlternative(rp.alternative);
   const plaintext = (p.plaintext || []).length > 0 && !!rp.legal_basis;
   show("plaintext-box", plaintext);
   $("plaintext").checked = false;
