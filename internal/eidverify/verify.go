@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -301,13 +300,9 @@ func deviceKey(jwk []byte) (*ecdsa.PublicKey, error) {
 
 // identity opens the person's identity.
 func (s *Service) identity(p storage.Person) (document.Identity, error) {
-	b, err := s.Sealer.Open(p.Identity, person.AAD(p.ID, "identity"))
+	pr, err := person.Open(s.Sealer, p)
 	if err != nil {
-		return document.Identity{}, fmt.Errorf("eidverify: opening the identity: %w", err)
-	}
-	var pr person.Proofed
-	if err := json.Unmarshal(b, &pr); err != nil {
-		return document.Identity{}, fmt.Errorf("eidverify: decoding the identity: %w", err)
+		return document.Identity{}, fmt.Errorf("eidverify: %w", err)
 	}
 	return pr.Identity, nil
 }

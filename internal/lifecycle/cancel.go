@@ -78,6 +78,7 @@ func (s *Service) Cancel(ctx context.Context, personID, pw string) error {
 			now := s.now()
 			p.State, p.CancelledAt = storage.PersonCancelled, now
 			p.Identity, p.Photo, p.Phone, p.PhoneIndex = nil, nil, nil, ""
+			p.IdentityFormat = person.FormatNone
 			p.PasswordHash, p.PasswordFailures, p.PasswordLockedUntil = "", 0, time.Time{}
 			p.GuardianID = ""
 			p.UpdatedAt = now

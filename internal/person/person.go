@@ -24,6 +24,12 @@ const (
 	FieldPhoto    = "photo"
 )
 
+// Opener opens sealed personal data: what reading a person needs of a
+// Sealer.
+type Opener interface {
+	Open(ciphertext, aad []byte) ([]byte, error)
+}
+
 // AAD binds a person's sealed field to the person.
 func AAD(personID, field string) []byte { return []byte("person:" + personID + ":" + field) }
 
@@ -47,8 +53,9 @@ func MinorBand(birth, today document.Date) string {
 
 // Proofed is what a proofing proved: the identity read from the document's
 // chip, the hash of its face image, the minor band and the key of the
-// blind index. It is sealed on the application while proofing, then on
-// the person (FieldIdentity), where the latest proofing replaces it.
+// blind index. It is sealed whole on the application while proofing; at
+// issuance the person keeps only its KeptIdentity (FieldIdentity), which
+// the latest proofing replaces.
 type Proofed struct {
 	Identity  document.Identity `json:"identity"`
 	FaceHash  []byte            `json:"face_hash"`
@@ -66,32 +73,34 @@ func Key(t document.Type, normalizedNumber string) string {
 	return string(t) + ":" + normalizedNumber
 }
 
-// Open opens what the latest proofing of p proved.
-func Open(sealer Sealer, p storage.Person) (Proofed, error) {
-	var pr Proofed
+// Open opens what the platform keeps of the latest proofing of p, in
+// either format: of an identity in FormatKept only the kept fields are
+// set (see KeptIdentity.Proofed).
+func Open(sealer Opener, p storage.Person) (Proofed, error) {
 	b, err := sealer.Open(p.Identity, AAD(p.ID, FieldIdentity))
 	if err != nil {
-		return pr, fmt.Errorf("person: opening identity: %w", err)
+		return Proofed{}, fmt.Errorf("person: opening identity: %w", err)
 	}
-	if err := json.Unmarshal(b, &pr); err != nil {
-		return pr, fmt.Errorf("person: decoding identity: %w", err)
+	pr, err := decodeIdentity(b)
+	if err != nil {
+		return Proofed{}, fmt.Errorf("person: decoding identity: %w", err)
 	}
 	return pr, nil
 }
 
-// SealIdentity seals pr (without its photo, which is sealed apart with
-// SealField) for person personID.
-func SealIdentity(sealer Sealer, personID string, pr Proofed) ([]byte, error) {
-	pr.Photo = nil
-	b, err := json.Marshal(pr)
+// SealIdentity seals what the platform keeps of pr (its KeptIdentity; the
+// photo is sealed apart with SealField) for person personID, and returns
+// the format it wrote (storage.Person.IdentityFormat).
+func SealIdentity(sealer Sealer, personID string, pr Proofed) ([]byte, int, error) {
+	b, err := json.Marshal(Keep(pr))
 	if err != nil {
-		return nil, fmt.Errorf("person: encoding identity: %w", err)
+		return nil, 0, fmt.Errorf("person: encoding identity: %w", err)
 	}
 	sealed, err := sealer.Seal(b, AAD(personID, FieldIdentity))
 	if err != nil {
-		return nil, fmt.Errorf("person: sealing identity: %w", err)
+		return nil, 0, fmt.Errorf("person: sealing identity: %w", err)
 	}
-	return sealed, nil
+	return sealed, FormatCurrent, nil
 }
 
 // SealField seals plaintext as field of person personID.

@@ -155,12 +155,15 @@ func TestSealOpen(t *testing.T) {
 		FaceHash: []byte{1, 2, 3}, Minor: MinorNone, PersonKey: Key(document.ResidentIDCard, "110105198506150013"),
 		Photo: []byte("jpeg"),
 	}
-	sealed, err := SealIdentity(sealer, "p1", pr)
+	sealed, format, err := SealIdentity(sealer, "p1", pr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(sealed, []byte("110105198506150013")) {
 		t.Fatal("sealed identity holds the number in the clear")
+	}
+	if format != FormatKept {
+		t.Fatalf("sealed in format %d", format)
 	}
 	got, err := Open(sealer, storage.Person{ID: "p1", Identity: sealed})
 	if err != nil {

@@ -322,6 +322,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		log.Warn("no SMS gateway configured (--sms-webhook): applications cannot bind a phone")
 	}
 	p.Unrecorded = checkRecords(ctx, store, log)
+	p.reseal(ctx)
 	// A log written before the Merkle tree gets its first signed tree
 	// head now, so holders' histories come with proofs from the start.
 	if _, err := p.Records.SignTree(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
@@ -363,9 +364,23 @@ func checkRecords(ctx context.Context, store storage.Storage, log *slog.Logger) 
 	return found
 }
 
+// reseal rewrites persons' sealed identities stored in an older format
+// with only the fields the platform keeps (person.Reseal): at start, and
+// in maintenance for rows a process of an older version wrote meanwhile.
+func (p *Platform) reseal(ctx context.Context) {
+	n, err := person.Reseal(ctx, p.Store, p.Proofing.Sealer)
+	if err != nil {
+		p.Log.Error("resealing stored identities in the current format", "err", err, "resealed", n)
+		return
+	}
+	if n > 0 {
+		p.Log.Info("resealed stored identities in the current format: fields no longer kept are gone", "count", n)
+	}
+}
+
 // maintain reloads the signing keys (a rotation by another process),
-// deletes expired codes, nonces and applications, and signs the record
-// log's head, once a minute.
+// deletes expired codes, nonces and applications, reseals identities in an
+// older format, and signs the record log's head, once a minute.
 func (p *Platform) maintain(now func() time.Time) {
 	defer p.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -382,6 +397,7 @@ func (p *Platform) maintain(now func() time.Time) {
 			if err := p.Store.DeleteExpired(ctx, now()); err != nil {
 				p.Log.Error("deleting expired records", "err", err)
 			}
+			p.reseal(ctx)
 			// A signed head over the newest records, published at
 			// /v1/audit/head, so truncating the log is detectable.
 			if _, err := p.Records.SignHead(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {

@@ -339,7 +339,7 @@ func (s *Service) findPerson(ctx context.Context, a storage.Application, now tim
 // application a proved: the latest proofing (identity, photo), the phone, the password
 // and, for a minor, the guardian.
 func (s *Service) proved(a storage.Application, p person.Proofed, personID string, now time.Time) (func(storage.Person) (storage.Person, error), error) {
-	sealedID, err := person.SealIdentity(s.Sealer, personID, p)
+	sealedID, format, err := person.SealIdentity(s.Sealer, personID, p)
 	if err != nil {
 		return nil, fmt.Errorf("proofing: %w", err)
 	}
@@ -359,7 +359,7 @@ func (s *Service) proved(a storage.Application, p person.Proofed, personID strin
 	}
 	return func(q storage.Person) (storage.Person, error) {
 		q.State, q.CancelledAt = storage.PersonActive, time.Time{}
-		q.Identity = sealedID
+		q.Identity, q.IdentityFormat = sealedID, format
 		if sealedPhoto != nil {
 			q.Photo = sealedPhoto
 		}

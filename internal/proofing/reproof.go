@@ -255,6 +255,8 @@ func (s *Service) bindHolder(ctx context.Context, a storage.Application) (func(*
 	if err != nil {
 		return nil, err
 	}
+	// The person keeps no minor band (it changes with time): today's.
+	p.Minor = person.MinorBand(p.Identity.Birth, s.today())
 	if a.Kind == storage.KindDevice {
 		if err := s.canReissue(ctx, holder.ID, p); err != nil {
 			return nil, err

@@ -59,6 +59,8 @@ type Storage interface {
 	// Applications of relying parties and their daily counts (see
 	// RPApplicationStore).
 	RPApplicationStore
+	// Persons whose sealed identity is in an old format.
+	IdentityFormatStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error
@@ -306,8 +308,11 @@ type Person struct {
 	// Wanghao is the person's 网号; unique.
 	Wanghao string
 	State   PersonState
-	// Identity is the sealed identity data of the latest proofing.
-	Identity []byte
+	// Identity is the sealed identity data of the latest proofing, in
+	// the format IdentityFormat (person.FormatKept; 0 when Identity is
+	// empty).
+	Identity       []byte
+	IdentityFormat int
 	// PhoneIndex is the blind index of the linked phone; Phone is sealed.
 	PhoneIndex string
 	Phone      []byte

@@ -60,6 +60,7 @@ func RunTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 	tests = append(tests, statusSlotTests()...)
 	tests = append(tests, counterTests()...)
 	tests = append(tests, rpApplicationTests()...)
+	tests = append(tests, identityFormatTests()...)
 	tests = append(tests, transactionTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,11 +10,11 @@ import (
 var persons = newTable("persons", "person",
 	`id, person_index, wanghao, state, identity, phone_index, phone,
 	password_hash, password_failures, password_locked_until, created_at, updated_at, guardian_id,
-	photo, cancelled_at`,
+	photo, cancelled_at, identity_format`,
 	func(p *storage.Person) []any {
 		return []any{&p.ID, &p.Index, &p.Wanghao, &p.State, &p.Identity, &p.PhoneIndex, &p.Phone,
 			&p.PasswordHash, &p.PasswordFailures, &p.PasswordLockedUntil, &p.CreatedAt, &p.UpdatedAt, &p.GuardianID,
-			&p.Photo, &p.CancelledAt}
+			&p.Photo, &p.CancelledAt, &p.IdentityFormat}
 	})
 
 // GetOrCreatePerson returns the person with p.Index, creating p if there is
