@@ -169,6 +169,10 @@ type app struct {
 
 	mu      sync.Mutex
 	entries map[string]*entry // by page handle
+
+	// accounts is the conventional way in (accounts.go), for people who
+	// do not use a 网号, and the signed-in sessions of both ways.
+	accounts *accounts
 }
 
 // entry is one verification as this relying party tracks it.
@@ -182,7 +186,8 @@ type entry struct {
 }
 
 func newApp(c *rp.Client, claims []string, purpose string, log *slog.Logger) *app {
-	return &app{client: c, claims: claims, purpose: purpose, log: log, now: time.Now, rand: rand.Reader, entries: map[string]*entry{}}
+	return &app{client: c, claims: claims, purpose: purpose, log: log, now: time.Now, rand: rand.Reader, entries: map[string]*entry{},
+		accounts: newAccounts(time.Now, rand.Reader)}
 }
 
 func (a *app) routes() http.Handler {
@@ -191,6 +196,12 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /verify", a.start)
 	mux.HandleFunc("GET /v/{handle}", a.show)
 	mux.HandleFunc("POST /v/{handle}/cancel", a.cancel)
+	mux.HandleFunc("GET /signup", a.form("signup"))
+	mux.HandleFunc("POST /signup", a.signUp)
+	mux.HandleFunc("GET /signin", a.form("signin"))
+	mux.HandleFunc("POST /signin", a.signIn)
+	mux.HandleFunc("GET /account", a.account)
+	mux.HandleFunc("POST /signout", a.signOut)
 	return securityHeaders(mux)
 }
 
@@ -320,6 +331,14 @@ func (a *app) show(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
 		e.result, e.outcome = res, outcome
 		a.mu.Unlock()
+		if res != nil {
+			// Verified: the person is signed in by the pairwise
+			// subject, as a conventional account is by its name.
+			if err := a.accounts.start(w, r, signedIn{Via: viaNetid, Who: res.Subject, Level: string(res.Level)}); err != nil {
+				a.fail(w, err)
+				return
+			}
+		}
 	}
 	if res == nil {
 		a.render(w, http.StatusOK, page{Title: "Not verified", Outcome: outcome})
@@ -434,7 +453,8 @@ dt{font-weight:bold}.err{color:#a00}</style></head><body>
 </select></label>
 <p><button type="submit">Verify with netid</button></p>
 </form>
-<p><small>Other ways to sign in remain available: a 网号 is never required.</small></p>
+<h2>不用网号 · Without a network ID</h2>
+<p id="conventional">网号不是必需的：也可以用用户名和密码 <a href="/signup">注册</a> 或 <a href="/signin">登录</a>。 · A 网号 is never required: you can also <a href="/signup">sign up</a> or <a href="/signin">sign in</a> with a name and a password.</p>
 {{else if .Pending}}
 <p>Scan with your netid wallet (level <b>{{.Level}}</b>), or on this phone open the link. Status: <b id="state">{{.State}}</b>; expires in {{.ExpiresIn}}.</p>
 {{if .QR}}<p><img alt="QR code of the wallet link" src="{{.QR}}"></p>{{end}}
@@ -450,7 +470,7 @@ dt{font-weight:bold}.err{color:#a00}</style></head><body>
 <dt>Provided claims</dt><dd>{{range .Claims}}<code>{{.}}</code><br>{{end}}</dd>
 <dt>Session</dt><dd><code>{{.Result.SessionID}}</code>, signed {{.Result.IssuedAt.Format "2006-01-02 15:04:05 MST"}}</dd>
 </dl>
-<p><a href="/">Again</a></p>
+<p><a href="/account">Continue to your account · 进入我的账户</a> · <a href="/">Again</a></p>
 {{else if .Outcome}}
 <p id="outcome">Not verified: <b>{{.Outcome}}</b></p>
 <p><a href="/">Try again</a></p>

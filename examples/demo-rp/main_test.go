@@ -231,6 +231,11 @@ func TestDemoAgainstThePlatform(t *testing.T) {
 				t.Fatal("plaintext identity data on the relying party's page")
 			}
 		}
+		// Verified, the person is signed in, as a conventional account is.
+		if status, path, acct := b.do(http.MethodGet, "/account", nil); status != http.StatusOK || path != "/account" ||
+			!strings.Contains(acct, "Signed in with netid (level password)") || !strings.Contains(acct, sub[1]) {
+			t.Fatalf("the account after verifying: %d at %s: %s", status, path, acct)
+		}
 		// Another browser cannot see the result by the page's URL.
 		if status, _, _ := newBrowser(t, demo.URL).do(http.MethodGet, page, nil); status != http.StatusNotFound {
 			t.Fatalf("another browser: %d", status)
