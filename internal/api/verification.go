@@ -279,12 +279,15 @@ const (
 	// ChannelLifecycle: the holder's, an operator's or the platform's
 	// action on the network identity (RelyingParty is the platform).
 	ChannelLifecycle RecordChannel = "lifecycle"
+	// ChannelCounter: an application made at a counter (柜台), which
+	// RelyingParty and RPID name.
+	ChannelCounter RecordChannel = "counter"
 )
 
 // Valid reports whether c is one of the record channels.
 func (c RecordChannel) Valid() bool {
 	switch c {
-	case ChannelSession, ChannelOIDC, ChannelPresentation, ChannelEID, ChannelLifecycle:
+	case ChannelSession, ChannelOIDC, ChannelPresentation, ChannelEID, ChannelLifecycle, ChannelCounter:
 		return true
 	}
 	return false
@@ -331,6 +334,10 @@ const (
 	OutcomeReissuedAfterRecovery RecordOutcome = "reissued_after_recovery"
 	OutcomePasswordReset         RecordOutcome = "password_reset"
 	OutcomePhoneReplaced         RecordOutcome = "phone_replaced"
+
+	// Counter applications (channel counter).
+	OutcomeAppliedAtCounter       RecordOutcome = "applied_at_counter"
+	OutcomeWanghaoIssuedAtCounter RecordOutcome = "wanghao_issued_at_counter"
 )
 
 // Valid reports whether o is one of the record outcomes.
@@ -340,7 +347,8 @@ func (o RecordOutcome) Valid() bool {
 		OutcomeSuspendedByHolder, OutcomeResumedByHolder, OutcomeSuspendedByOperator, OutcomeResumedByOperator,
 		OutcomeRevokedByOperator, OutcomePasswordChanged, OutcomePhoneChanged, OutcomeConsentWithdrawn, OutcomeGuardianConsented,
 		OutcomeCredentialIssued, OutcomeDeviceChanged, OutcomeReportedLost, OutcomeResumedAfterRecovery,
-		OutcomeReissuedAfterRecovery, OutcomePasswordReset, OutcomePhoneReplaced:
+		OutcomeReissuedAfterRecovery, OutcomePasswordReset, OutcomePhoneReplaced,
+		OutcomeAppliedAtCounter, OutcomeWanghaoIssuedAtCounter:
 		return true
 	}
 	return false

@@ -20,6 +20,7 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/counter"
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/eidverify"
@@ -300,6 +301,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,
 		Web:          web,
+
+		Counters: &counter.Verifier{Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},
+		CounterAdmin: &counter.AdminAPI{
+			Registry: &counter.Registry{Store: store, Now: now},
+			Enabled:  admin.Enabled, Authorized: admin.Authorized, Unauthorized: relyingparty.AdminUnauthorized,
+			Log: log, MaxBody: cfg.MaxBodyBytes,
+		},
 	}
 	if p.Server.TrustedProxies, err = cfg.Proxies(); err != nil {
 		return nil, err

@@ -68,6 +68,8 @@ var mappings = []mapping{
 	{proofing.ErrTriesFromClient, httpx.NewType(http.StatusTooManyRequests, "password-tries-client")},
 	{proofing.ErrTriesForHolder, httpx.NewType(http.StatusTooManyRequests, "password-tries-holder")},
 	{proofing.ErrCodeLimit, httpx.NewType(http.StatusTooManyRequests, "sms-holder-limit")},
+	{proofing.ErrCounterFace, httpx.NewType(http.StatusUnprocessableEntity, "counter-face-binding")},
+	{proofing.ErrCounterMinor, httpx.NewType(http.StatusForbidden, "counter-minor")},
 	{person.ErrSamePhone, httpx.NewType(http.StatusUnprocessableEntity, "same-phone")},
 	{person.ErrOperatorHold, httpx.NewType(http.StatusForbidden, "operator-suspension")},
 	{proofing.ErrDocumentExpired, httpx.NewType(http.StatusUnprocessableEntity, "document-expired-reapply")},

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/counter"
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
@@ -86,6 +87,10 @@ type Server struct {
 	// Web, if set, serves the pages a person opens in a browser: the
 	// landing page at / and the web wallet (package webwallet).
 	Web Mounter
+	// Counters, if set, verifies counters' submissions of applications
+	// (counter.go); CounterAdmin is the operators' register of counters.
+	Counters     *counter.Verifier
+	CounterAdmin Mounter
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
 	// Liveness is the provider POST /v1/liveness relays the wallet pages'
@@ -217,6 +222,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	if s.Lifecycle != nil {
 		s.mountLifecycle(h)
 	}
+	s.mountCounter(mux, h)
 	if s.Dev != nil {
 		s.Dev.Mount(mux, h)
 	}

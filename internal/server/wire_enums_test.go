@@ -88,7 +88,7 @@ func enumCases() []enumCase {
 				return s == string(api.CategoryInternetService) || s == string(api.CategoryInPerson)
 			}},
 		{name: "record channel", table: strs(recordChannels),
-			sources: []constSource{{"verification", "", "Channel"}, {"eidverify", "", "Channel"}, {"audit", "", "Channel"}},
+			sources: []constSource{{"verification", "", "Channel"}, {"eidverify", "", "Channel"}, {"audit", "", "Channel"}, {"proofing", "", "Channel"}},
 			apiType: "RecordChannel", valid: validOf[api.RecordChannel]()},
 		{name: "record outcome", table: strs(recordOutcomes),
 			sources: []constSource{{"lifecycle", "", "Outcome"}, {"proofing", "", "Outcome"}, {"eidverify", "", "Outcome"}, {"verification", "", "Outcome"}},

@@ -44,6 +44,7 @@ var recordChannels = map[string]api.RecordChannel{
 	verification.ChannelPresentation: api.ChannelPresentation,
 	eidverify.Channel:                api.ChannelEID,
 	audit.ChannelLifecycle:           api.ChannelLifecycle,
+	proofing.ChannelCounter:          api.ChannelCounter,
 }
 
 // recordOutcomes maps the outcomes the packages that write records
@@ -79,6 +80,9 @@ var recordOutcomes = map[string]api.RecordOutcome{
 	proofing.OutcomeReissued:      api.OutcomeReissuedAfterRecovery,
 	proofing.OutcomePasswordReset: api.OutcomePasswordReset,
 	proofing.OutcomePhoneReplaced: api.OutcomePhoneReplaced,
+
+	proofing.OutcomeAppliedAtCounter: api.OutcomeAppliedAtCounter,
+	proofing.OutcomeWanghaoAtCounter: api.OutcomeWanghaoIssuedAtCounter,
 }
 
 // storedLevel maps a level stored as a string (sessions, records).
