@@ -61,6 +61,8 @@ type Storage interface {
 	RPApplicationStore
 	// Persons whose sealed identity is in an old format.
 	IdentityFormatStore
+	// Recourse: the cases holders open (see CaseStore).
+	CaseStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error
