@@ -56,6 +56,11 @@ func requestCases() map[string]any {
 		"act":                 ActionRequest{Action: ActionSuspend},
 		"act-pw":              ActionRequest{Action: ActionResume, Password: "pw"},
 		"mint":                MintRequest{Identity: document.Identity{Type: document.ResidentIDCard, Name: "张三"}},
+		"case-open":           CaseOpenRequest{Kind: CaseAboutRecord, Ground: GroundNotMe, RecordSeq: 7, Statement: "s"},
+		"case-open-rp":        CaseOpenRequest{Kind: CaseAboutRelyingParty, Ground: GroundPlaintextAgain, RPID: "shop", Statement: "s"},
+		"case-answer":         CaseAnswerRequest{Answer: "a"},
+		"case-close":          CaseCloseRequest{Resolution: ResolutionUpheld, Action: ActionDisableRelyingParty, Answer: "a"},
+		"case-close-min":      CaseCloseRequest{Resolution: ResolutionNotUpheld},
 	}
 }
 
@@ -152,6 +157,12 @@ func newOf(v any) any {
 		return new(ActionRequest)
 	case MintRequest:
 		return new(MintRequest)
+	case CaseOpenRequest:
+		return new(CaseOpenRequest)
+	case CaseAnswerRequest:
+		return new(CaseAnswerRequest)
+	case CaseCloseRequest:
+		return new(CaseCloseRequest)
 	}
 	panic(fmt.Sprintf("newOf: %T", v))
 }
@@ -203,6 +214,11 @@ func TestValid(t *testing.T) {
 		"EIDField":         func(s string) bool { return EIDField(s).Valid() },
 		"PhoneCode":        func(s string) bool { return PhoneCode(s).Valid() },
 		"RPCategory":       func(s string) bool { return RPCategory(s).Valid() },
+		"CaseKind":         func(s string) bool { return CaseKind(s).Valid() },
+		"CaseGround":       func(s string) bool { return CaseGround(s).Valid() },
+		"CaseState":        func(s string) bool { return CaseState(s).Valid() },
+		"CaseResolution":   func(s string) bool { return CaseResolution(s).Valid() },
+		"CaseAction":       func(s string) bool { return CaseAction(s).Valid() },
 	}
 	typed := map[string]bool{}
 	for _, c := range constants(t) {

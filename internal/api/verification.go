@@ -287,7 +287,7 @@ const (
 // Valid reports whether c is one of the record channels.
 func (c RecordChannel) Valid() bool {
 	switch c {
-	case ChannelSession, ChannelOIDC, ChannelPresentation, ChannelEID, ChannelLifecycle, ChannelCounter:
+	case ChannelSession, ChannelOIDC, ChannelPresentation, ChannelEID, ChannelLifecycle, ChannelCounter, ChannelCase:
 		return true
 	}
 	return false
@@ -351,7 +351,7 @@ func (o RecordOutcome) Valid() bool {
 		OutcomeAppliedAtCounter, OutcomeWanghaoIssuedAtCounter:
 		return true
 	}
-	return false
+	return caseOutcome(o)
 }
 
 // Record is a verification record as the holder (or an under-14 ward's
@@ -379,6 +379,13 @@ type Record struct {
 	Outcome  RecordOutcome `json:"outcome"`
 	// Guardian reports that a guardian's consent was part of it.
 	Guardian bool `json:"guardian_consent,omitempty"`
+	// Case is the number of the case a record of channel case is a step
+	// of.
+	Case string `json:"case,omitempty"`
+	// DisputedBy is the number of the holder's case disputing this
+	// record, DisputeState where that case stands.
+	DisputedBy   string    `json:"disputed_by,omitempty"`
+	DisputeState CaseState `json:"dispute_state,omitempty"`
 	// Hash is the record's hash in the log (base64url), its Merkle leaf
 	// being SHA-256(0x00 || Hash) at index Seq-1; Inclusion is the RFC
 	// 9162 inclusion proof of that leaf in the tree head given with the

@@ -69,6 +69,8 @@ type Config struct {
 	AdminTokenFile string
 	// SessionTTL is how long a verification session's code is valid.
 	SessionTTL time.Duration
+	// CaseDeadline is how long operators have to answer a holder's case.
+	CaseDeadline time.Duration
 	// RateLimit is the sustained requests per second allowed per client
 	// address (bursts of twice that); 0 turns rate limiting off.
 	RateLimit float64
@@ -195,6 +197,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	fs.Int64Var(&c.MaxBodyBytes, "max-body", maxBody, "maximum request body in bytes (env "+envName("max-body")+")")
 	str(&c.AdminTokenFile, "admin-token-file", "", "file holding the admin API's bearer token (default: admin API off)")
 	dur(&c.SessionTTL, "session-ttl", 5*time.Minute, "validity of a verification session's code")
+	dur(&c.CaseDeadline, "case-deadline", 15*24*time.Hour, "time operators have to answer a holder's case (申诉与投诉)")
 	num(&c.RateLimit, "rate-limit", 20, "requests per second per client address, and failed relying-party authentications per second per address (0: off)")
 	num(&c.ReportsPerDay, "reports-per-day", 20, "offline presentations a holder may report per day for their own history")
 	num(&c.ClientRateLimit, "client-rate-limit", 100, "requests per second per relying party on the session, eID check, token and userinfo APIs (0: off)")
@@ -339,6 +342,9 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < 30*time.Second || c.SessionTTL > time.Hour {
 		bad("--session-ttl %v: want between 30s and 1h", c.SessionTTL)
+	}
+	if c.CaseDeadline < time.Hour || c.CaseDeadline > 90*24*time.Hour {
+		bad("--case-deadline %v: want between 1h and 2160h (90 days)", c.CaseDeadline)
 	}
 	if c.RateLimit < 0 || c.RateLimit > 1e6 {
 		bad("--rate-limit %v: want 0 (off) to 1000000", c.RateLimit)

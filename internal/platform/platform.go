@@ -300,6 +300,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		OIDC:         provider,
 		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle:    selfService,
+		Cases:        core.Cases(),
 		Web:          web,
 
 		Counters: &counter.Verifier{Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},

@@ -26,6 +26,7 @@ import (
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/proofing"
+	"github.com/netid-project/netid/internal/recourse"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
@@ -84,6 +85,9 @@ type Server struct {
 	// Lifecycle, if set, serves the holders' self-service and the
 	// operators' credential actions (lifecycle.go).
 	Lifecycle *lifecycle.Service
+	// Cases, if set, serves the holders' cases and the operators' queue
+	// (cases.go).
+	Cases *recourse.Service
 	// Web, if set, serves the pages a person opens in a browser: the
 	// landing page at / and the web wallet (package webwallet).
 	Web Mounter
@@ -223,6 +227,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 		s.mountLifecycle(h)
 	}
 	s.mountCounter(mux, h)
+	if s.Cases != nil {
+		s.mountCases(h)
+	}
 	if s.Dev != nil {
 		s.Dev.Mount(mux, h)
 	}

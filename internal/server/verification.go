@@ -183,6 +183,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.markDisputes(r.Context(), h.Person.ID, &out); err != nil {
+		return err
+	}
 	return reply(w, out, nil)
 }
 

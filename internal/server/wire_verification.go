@@ -158,6 +158,7 @@ func record(r storage.Record) api.Record {
 		out.ReportedBy, out.Audience = api.ReportedByHolder, r.RPName
 		out.RelyingParty, out.RPID = "", ""
 	}
+	caseRecord(r, &out)
 	return out
 }
 
