@@ -17,6 +17,8 @@ func admin(ctx context.Context, env Env, args []string) error {
 		"rp":    adminRP,
 		// Credential status actions (admincredential.go).
 		"credential": adminCredential,
+		// The register of counters (counter.go).
+		"counter": adminCounter,
 	})
 }
 

@@ -47,12 +47,13 @@ var errUsage = errors.New("usage")
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":  {"run the platform", serve},
-		"dev":    {"development fixtures: dev document", dev},
-		"wallet": {"the reference wallet: apply, show, present, guardian", walletCmd},
-		"verify": {"verify a presentation offline", verify},
-		"admin":  {"operator tools: admin keys, admin rp, admin audit", admin},
-		"audit":  {"independent checks of a platform's record log: audit witness", auditCmd},
+		"serve":   {"run the platform", serve},
+		"dev":     {"development fixtures: dev document", dev},
+		"wallet":  {"the reference wallet: apply, show, present, guardian", walletCmd},
+		"verify":  {"verify a presentation offline", verify},
+		"admin":   {"operator tools: admin keys, admin rp, admin audit", admin},
+		"audit":   {"independent checks of a platform's record log: audit witness", auditCmd},
+		"counter": {"a counter's terminal: counter keygen, counter apply", counterCmd},
 	}
 }
 
@@ -170,6 +171,7 @@ var groupNotes = map[string]string{
 	"admin keys":       existingData,
 	"admin rp":         existingData,
 	"admin credential": existingData,
+	"admin counter":    existingData,
 	"admin audit":      existingDatabase,
 }
 

@@ -83,8 +83,12 @@ func walletApply(ctx context.Context, env Env, args []string) error {
 	wait := fs.Duration("wait", 0, "how long to wait for the guardian's confirmation (0: save and exit; resume with --resume)")
 	resume := fs.Bool("resume", false, "continue the application saved in the wallet directory")
 	replace := fs.Bool("replace", false, "apply again although the wallet holds a credential (a new device: the old credential is revoked)")
+	handover := fs.String("handover", "", "finish an application a counter started: the hand-over link it gave (with --phone)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *handover != "" {
+		return walletFinish(ctx, env, f, *handover, *replace)
 	}
 	if *server == "" {
 		if p, err := wallet.LoadPending(*dir); err == nil && *resume {

@@ -277,6 +277,9 @@ type run struct {
 	// application's action.
 	reproof bool
 	action  api.RecoverAction
+	// handover: an application another party started (Finish); it has no
+	// pending.json of its own.
+	handover bool
 
 	// secret is the password the run asks for: a new one, or the one the
 	// platform holds.
@@ -377,7 +380,7 @@ func (r *run) loop(ctx context.Context, v *api.Application) (*Result, error) {
 // forgetPending removes pending.json once the application it saved is dead.
 // A re-proofing run saves none, so it leaves an application's alone.
 func (r *run) forgetPending() {
-	if !r.reproof {
+	if !r.reproof && !r.handover {
 		_ = RemovePending(r.o.Dir)
 	}
 }
@@ -594,7 +597,7 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !r.reproof {
+	if !r.reproof && !r.handover {
 		if err := RemovePending(r.o.Dir); err != nil {
 			return nil, err
 		}
