@@ -35,6 +35,7 @@ import (
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
+	"github.com/netid-project/netid/internal/rpapply"
 	"github.com/netid-project/netid/internal/server"
 	"github.com/netid-project/netid/internal/sms"
 	"github.com/netid-project/netid/internal/status"
@@ -61,8 +62,11 @@ type Platform struct {
 	Verification *verification.Service
 	Records      *audit.Log
 	Registry     *relyingparty.Registry
-	Server       *server.Server
-	Handler      http.Handler
+	// RPApplications runs organisations' applications to become relying
+	// parties.
+	RPApplications *rpapply.Service
+	Server         *server.Server
+	Handler        http.Handler
 	// Outbox is the development SMS outbox (nil without --dev).
 	Outbox *sms.Outbox
 	Log    *slog.Logger
@@ -86,6 +90,10 @@ type Options struct {
 	// passwords (tests count its calls); nil means password.Argon2id with
 	// PasswordParams.
 	PasswordHasher PasswordHasher
+	// RPChecker replaces the checker of relying-party applicants' domains
+	// (tests: an httptest server and a fake resolver); nil means the
+	// SSRF-guarded fetcher and the system resolver.
+	RPChecker *rpapply.Checker
 }
 
 // PasswordHasher hashes and checks credential passwords (password.Argon2id).
@@ -225,6 +233,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err := p.Verification.Check(); err != nil {
 		return nil, err
 	}
+	// Organisations apply to become relying parties; the platform checks
+	// their domains with the SSRF-guarded fetcher.
+	p.RPApplications = &rpapply.Service{Store: store, Registry: p.Registry, MAC: indexer.MAC, Now: now}
+	if opt.RPChecker != nil {
+		p.RPApplications.Checker = opt.RPChecker
+	}
 	admin := &relyingparty.AdminAPI{Registry: p.Registry, MAC: indexer.MAC, Log: log, MaxBody: cfg.MaxBodyBytes}
 	if cfg.AdminTokenFile != "" {
 		token, err := os.ReadFile(cfg.AdminTokenFile)
@@ -296,12 +310,16 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Heads:        store,
 		Tree:         store,
 		Admin:        admin,
-		RPRoutes:     []server.Mounter{&relyingparty.PublicRegistry{Registry: p.Registry, Log: log}},
-		OIDC:         provider,
-		EID:          &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
-		Lifecycle:    selfService,
-		Cases:        core.Cases(),
-		Web:          web,
+		RPRoutes: []server.Mounter{
+			&relyingparty.PublicRegistry{Registry: p.Registry, Log: log},
+			&rpapply.API{Service: p.RPApplications, Admin: admin, Log: log, MaxBody: cfg.MaxBodyBytes},
+		},
+		RPStats:   store,
+		OIDC:      provider,
+		EID:       &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
+		Lifecycle: selfService,
+		Cases:     core.Cases(),
+		Web:       web,
 
 		Counters: &counter.Verifier{Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},
 		CounterAdmin: &counter.AdminAPI{

@@ -147,6 +147,21 @@ func (a *AdminAPI) serve(w http.ResponseWriter, r *http.Request) error {
 	return httpx.NotFound()
 }
 
+// Authorize checks r's admin token for another operators' API mounted
+// beside this one: nil if it is valid; a 404 problem while the admin API
+// is off (no token configured), as if the route were absent; otherwise a
+// 401 problem (with WWW-Authenticate set on w).
+func (a *AdminAPI) Authorize(w http.ResponseWriter, r *http.Request) error {
+	if len(a.TokenMAC) == 0 || a.MAC == nil {
+		return httpx.NotFound()
+	}
+	if !a.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="netid-admin"`)
+		return httpx.New(TypeAdminUnauthorized, "A valid admin bearer token is required.")
+	}
+	return nil
+}
+
 func (a *AdminAPI) authorized(r *http.Request) bool {
 	h := r.Header.Values("Authorization")
 	if len(h) != 1 {

@@ -89,3 +89,7 @@ func (p *PublicRegistry) Register(ctx context.Context) (PublicRegister, error) {
 	}
 	return out, nil
 }
+
+// CanonicalClaims returns claims with the always-provided claims added, in
+// the order registrations store them.
+func CanonicalClaims(claims []string) []string { return canonicalClaims(claims) }

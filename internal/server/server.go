@@ -77,6 +77,9 @@ type Server struct {
 	// RPRoutes serve relying parties and those who would become one: the
 	// public register, applications, daily counts; each mounted as is.
 	RPRoutes []Mounter
+	// RPStats counts relying parties' records for GET /v1/rp/stats
+	// (rpstats.go); nil leaves the route unmounted.
+	RPStats RecordCounter
 	// OIDC is the OpenID Connect provider (package oidc), mounted as is.
 	OIDC Mounter
 	// EID verifies electronic ID card codes for in-person verifiers (API
@@ -168,7 +171,7 @@ func (s *Server) Handler() http.Handler {
 func ServerToServer(r *http.Request) bool {
 	switch p := r.URL.Path; {
 	case p == "/v1/verifications", strings.HasPrefix(p, "/v1/verifications/"),
-		p == EIDVerifyPath, p == oidc.PathToken, p == oidc.PathUserinfo:
+		p == EIDVerifyPath, p == oidc.PathToken, p == oidc.PathUserinfo, p == RPStatsPath:
 		return true
 	}
 	return false
@@ -219,6 +222,9 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	}
 	for _, m := range s.RPRoutes {
 		m.Mount(mux)
+	}
+	if s.RPStats != nil && s.Clients != nil {
+		h(RPStatsPath, s.rpStats)
 	}
 	if s.OIDC != nil {
 		s.OIDC.Mount(mux)
