@@ -19,6 +19,8 @@ func admin(ctx context.Context, env Env, args []string) error {
 		"credential": adminCredential,
 		// The register of counters (counter.go).
 		"counter": adminCounter,
+		// Recourse (cases.go).
+		"cases": adminCases,
 	})
 }
 

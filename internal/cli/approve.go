@@ -128,6 +128,12 @@ func walletHistory(ctx context.Context, env Env, args []string) error {
 			// party's act.
 			who, outcome = env.tr(i18n.KeyCLIReportedByYou), env.tr(i18n.KeyCLIYouPresented, strconv.Quote(r.Audience))
 		}
+		if r.Case != "" {
+			outcome += " " + r.Case
+		}
+		if r.DisputedBy != "" {
+			outcome += " " + env.tr(i18n.KeyCLICaseDisputed, r.DisputedBy)
+		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Seq, r.Time.Local().Format(time.DateTime), who, r.Channel, r.Level, strings.Join(r.Provided, ","), outcome)
 	}
 	return tw.Flush()

@@ -172,6 +172,7 @@ var groupNotes = map[string]string{
 	"admin rp":         existingData,
 	"admin credential": existingData,
 	"admin counter":    existingData,
+	"admin cases":      existingData,
 	"admin audit":      existingDatabase,
 }
 

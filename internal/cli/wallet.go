@@ -42,6 +42,8 @@ func walletCmd(ctx context.Context, env Env, args []string) error {
 		"cancel":    walletCancel,
 		"wards":     walletWards,
 		"refresh":   walletRefresh,
+		// Recourse (cases.go).
+		"case": walletCase,
 	})
 }
 

@@ -20,6 +20,15 @@ var caseProblems = map[string]problem{
 	"invalid-case-query":           {{"案件查询参数无效", "Invalid case query"}, {"state 为 open、answered 或 closed，overdue 为 true 或 false，limit 为 1 到 500。", "state is open, answered or closed; overdue is true or false; limit is 1 to 500."}},
 }
 
+// Keys of the command line's case messages.
+const (
+	KeyCLICaseOpened    Key = "cli.case.opened"
+	KeyCLICaseNone      Key = "cli.case.none"
+	KeyCLICaseStatement Key = "cli.case.statement"
+	KeyCLICaseAnswer    Key = "cli.case.answer"
+	KeyCLICaseDisputed  Key = "cli.case.disputed"
+)
+
 var caseMessages = map[Key]entry{
 	// The web wallet's page.
 	"cases.intro":                    {"对核验记录有异议、认为运营方暂停你的网证有误，或某个接入方在网号核验后仍要你提供身份证号等明文信息，都可以在这里申诉或投诉。每个案件有编号和答复期限，每一步都会写入你的核验记录。", "If a record in your history is not yours, if you think the operator suspended your credential wrongly, or if a relying party asked you again for your ID number or other plaintext data after a network ID check, open a case here. Each case has a number and a deadline for the answer, and every step is written into your history."},
@@ -70,8 +79,10 @@ var caseMessages = map[Key]entry{
 	"history.case":                     {"案件 %s", "Case %s"},
 
 	// The command line.
-	"cli.case.opened":   {"已提交申诉，案件编号 %s；运营方应在 %s 前答复。", "Case %s opened; the operator answers by %s."},
-	"cli.case.none":     {"你还没有提交过申诉或投诉。", "You have not opened any case."},
-	"cli.case.disputed": {"已申诉（案件 %s）", "disputed (case %s)"},
+	KeyCLICaseOpened:    {"已提交申诉，案件编号 %s；运营方应在 %s 前答复。", "Case %s opened; the operator answers by %s."},
+	KeyCLICaseNone:      {"你还没有提交过申诉或投诉。", "You have not opened any case."},
+	KeyCLICaseStatement: {"申诉说明", "Statement"},
+	KeyCLICaseAnswer:    {"运营方答复", "The operator's answer"},
+	KeyCLICaseDisputed:  {"已申诉（案件 %s）", "disputed (case %s)"},
 	"wallet.nav.cases":  {"申诉", "Cases"},
 }

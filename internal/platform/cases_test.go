@@ -14,6 +14,7 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/netnum"
 )
 
 // casesEnv is a platform on db with the admin API turned on.
@@ -112,7 +113,7 @@ func TestCasesEndToEnd(t *testing.T) {
 		// The operators' queue.
 		var q api.CaseList
 		must(t, e.adminCases("GET", "?state=open", nil), http.StatusOK).json(t, &q)
-		if len(q.Cases) != 2 || q.Cases[0].Number != c1.Number || q.Cases[0].Wanghao != h.wanghao || q.Cases[0].Statement != statement {
+		if len(q.Cases) != 2 || q.Cases[0].Number != c1.Number || q.Cases[0].Wanghao != netnum.Format(h.wanghao) || q.Cases[0].Statement != statement {
 			t.Fatalf("queue: %+v", q)
 		}
 		must(t, e.adminCases("GET", "?overdue=true", nil), http.StatusOK).json(t, &q)

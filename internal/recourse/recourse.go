@@ -11,6 +11,7 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -548,6 +549,16 @@ func (s *Service) Queue(ctx context.Context, f Filter) ([]Case, error) {
 		return nil, fmt.Errorf("recourse: listing cases: %w", err)
 	}
 	return s.views(ctx, list)
+}
+
+// Wanghao is the 网号 (formatted) of the holder personID, which operators
+// see beside the holder's cases.
+func (s *Service) Wanghao(ctx context.Context, personID string) (string, error) {
+	p, err := s.Store.GetPerson(ctx, personID)
+	if err != nil {
+		return "", fmt.Errorf("recourse: loading the holder: %w", err)
+	}
+	return netnum.Format(p.Wanghao), nil
 }
 
 // Show returns the case numbered number, for an operator.

@@ -107,11 +107,7 @@ func (s *Server) holderCase(w http.ResponseWriter, r *http.Request) error {
 
 // wanghaoOf returns the 网号 of the person personID, for operators.
 func (s *Server) wanghaoOf(ctx context.Context, personID string) (string, error) {
-	p, err := s.Cases.Store.GetPerson(ctx, personID)
-	if err != nil {
-		return "", err
-	}
-	return p.Wanghao, nil
+	return s.Cases.Wanghao(ctx, personID)
 }
 
 func (s *Server) adminCases(w http.ResponseWriter, r *http.Request) error {
