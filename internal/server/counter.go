@@ -48,13 +48,19 @@ func (s *Server) counterApply(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.Log.InfoContext(r.Context(), "counter application", "counter", sub.Counter.ID, "application", started.ID,
 		"finish", c.Finish, "request_id", httpx.RequestIDFrom(r.Context()))
-	out := api.CounterApplication{Application: application(started.View), Counter: sub.Counter.ID, Wanghao: started.Wanghao}
-	if started.Token != "" {
-		out.Token = started.Token
-		out.HandoverLink = s.PublicURL + "/wallet/apply#" + url.Values{"app": {started.ID}, "token": {started.Token}}.Encode()
-	}
 	w.Header().Set("Location", s.PublicURL+"/v1/applications/"+started.ID)
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusCreated, out)
+	httpx.WriteJSON(w, http.StatusCreated, counterApplication(started, sub.Counter.ID, s.PublicURL))
 	return nil
+}
+
+// counterApplication answers a counter's submission: the application, and
+// either its token with the web wallet's hand-over link or the 网号.
+func counterApplication(started proofing.CounterStarted, counterID, publicURL string) api.CounterApplication {
+	out := api.CounterApplication{Application: application(started.View), Counter: counterID, Wanghao: started.Wanghao}
+	if started.Token != "" {
+		out.Token = started.Token
+		out.HandoverLink = publicURL + "/wallet/apply#" + url.Values{"app": {started.ID}, "token": {started.Token}}.Encode()
+	}
+	return out
 }
