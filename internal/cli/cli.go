@@ -52,6 +52,7 @@ func commands() map[string]command {
 		"wallet":  {"the reference wallet: apply, show, present, guardian", walletCmd},
 		"verify":  {"verify a presentation offline", verify},
 		"admin":   {"operator tools: admin keys, admin rp, admin audit", admin},
+		"rp":      {"an organisation's side: rp apply (become a relying party), rp stats (daily counts)", rpCmd},
 		"audit":   {"independent checks of a platform's record log: audit witness", auditCmd},
 		"counter": {"a counter's terminal: counter keygen, counter apply", counterCmd},
 	}
@@ -167,13 +168,14 @@ const (
 )
 
 var groupNotes = map[string]string{
-	"admin":            "The admin commands work on an existing data directory and create nothing: netid serve\ncreates the database and master key on its first start.",
-	"admin keys":       existingData,
-	"admin rp":         existingData,
-	"admin credential": existingData,
-	"admin counter":    existingData,
-	"admin cases":      existingData,
-	"admin audit":      existingDatabase,
+	"admin":                 "The admin commands work on an existing data directory and create nothing: netid serve\ncreates the database and master key on its first start.",
+	"admin keys":            existingData,
+	"admin rp":              existingData,
+	"admin rp applications": existingData,
+	"admin credential":      existingData,
+	"admin counter":         existingData,
+	"admin cases":           existingData,
+	"admin audit":           existingDatabase,
 }
 
 // flagsWithNote is flags whose -h prints the synopsis (the positional

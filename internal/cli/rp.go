@@ -28,6 +28,7 @@ func adminRP(ctx context.Context, env Env, args []string) error {
 		"rotate-secret": rpRotate,
 		"disable":       func(ctx context.Context, env Env, args []string) error { return rpSetDisabled(ctx, env, args, true) },
 		"enable":        func(ctx context.Context, env Env, args []string) error { return rpSetDisabled(ctx, env, args, false) },
+		"applications":  adminRPApplications,
 	})
 }
 
