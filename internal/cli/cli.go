@@ -88,6 +88,9 @@ func Main(ctx context.Context, env Env) int {
 			return 1
 		}
 		fmt.Fprintf(env.Stderr, "netid %s: %s\n", env.Args[0], personMessage(env, err))
+		if h, ok := problemHelp(err); ok {
+			printHelp(env, env.Stderr, "  ", h)
+		}
 		return 1
 	}
 	return 0

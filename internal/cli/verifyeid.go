@@ -141,6 +141,7 @@ func (c eidClient) verify(ctx context.Context, env Env, payload, photoFile strin
 	if resp.StatusCode != http.StatusOK {
 		var p struct {
 			Type, Title, Detail string
+			Help                any `json:"help"`
 		}
 		if json.Unmarshal(b, &p) != nil || p.Title == "" {
 			return fmt.Errorf("the platform answered %s", resp.Status)
@@ -152,6 +153,9 @@ func (c eidClient) verify(ctx context.Context, env Env, payload, photoFile strin
 			return fmt.Errorf("the platform refused the client credentials: %s", p.Detail)
 		}
 		fmt.Fprintf(env.Stdout, "INVALID: %s\n", p.Title)
+		if h, ok := helpMember(p.Help); ok {
+			printHelp(env, env.Stdout, "  ", h)
+		}
 		return verdictError{errors.New(p.Title)}
 	}
 	var res api.EIDResult

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/netid-project/netid/internal/help"
 	"github.com/netid-project/netid/internal/httpx"
 )
 
@@ -100,6 +101,9 @@ type Config struct {
 	LogFormat string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
+	// Help is the help offered to people who cannot go on alone: a text
+	// in Chinese and English, a hotline, an office finder link.
+	Help help.Help
 }
 
 // ErrUsage wraps errors in the command line itself (an unknown flag, a
@@ -222,6 +226,10 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
+	str(&c.Help.Text, "help-text", "", "help text in Chinese, shown to people who cannot go on alone (a lock, an operator's suspension, an expired document)")
+	str(&c.Help.TextEN, "help-text-en", "", "the help text in English")
+	str(&c.Help.Hotline, "help-hotline", "", "hotline people can call for help")
+	str(&c.Help.OfficesURL, "help-offices-url", "", "page that finds a service office (https)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, err
@@ -376,6 +384,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout: must be positive")
+	}
+	if err := c.Help.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

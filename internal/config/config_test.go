@@ -130,3 +130,31 @@ func TestLivenessService(t *testing.T) {
 		t.Errorf("a token without a URL: %v", err)
 	}
 }
+
+func TestHelp(t *testing.T) {
+	c, err := Parse("serve", []string{"--help-hotline", "12345"}, env(map[string]string{
+		"NETID_HELP_TEXT": "请致电服务热线或前往派出所。", "NETID_HELP_TEXT_EN": "Call the hotline or visit a police station.",
+		"NETID_HELP_HOTLINE": "400-000-0000", "NETID_HELP_OFFICES_URL": "https://gov.example/offices",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Help.Text != "请致电服务热线或前往派出所。" || c.Help.TextEN != "Call the hotline or visit a police station." ||
+		c.Help.Hotline != "12345" || c.Help.OfficesURL != "https://gov.example/offices" {
+		t.Fatalf("help: %+v", c.Help)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	c.Help.Text, c.Help.Hotline, c.Help.OfficesURL = "", "call us", "http://gov.example/offices"
+	err = c.Validate()
+	for _, want := range []string{"--help-text-en", "--help-hotline", "--help-offices-url"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+	var usage strings.Builder
+	if _, err := Parse("serve", []string{"--help"}, env(nil), &usage); err == nil || !strings.Contains(usage.String(), "NETID_HELP_OFFICES_URL") {
+		t.Errorf("--help still shows the usage: %v\n%s", err, usage.String())
+	}
+}

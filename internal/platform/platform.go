@@ -289,6 +289,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	// camera for the face check.
 	web.Dev = cfg.Dev
 	web.Liveness = relay != nil
+	web.Help = cfg.Help
 	p.Server = &server.Server{
 		Proofing:   p.Proofing,
 		Passwords:  passwords,
@@ -301,6 +302,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Log:        log,
 		Registry:   reg,
 		Dev:        dev,
+		Help:       cfg.Help,
 		Liveness:   relay,
 		SMSEnabled: sender != nil,
 		Now:        now,

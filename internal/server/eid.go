@@ -14,6 +14,7 @@ import (
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/help"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -84,7 +85,9 @@ textarea{height:6rem;font-family:monospace;font-size:.8rem}
 button{margin-top:1rem;font:inherit;padding:.5rem 1.5rem}
 .ok{color:#0a6b2d}.bad{color:#b00020}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
-img.photo{max-width:12rem;border:1px solid #ccc}`
+img.photo{max-width:12rem;border:1px solid #ccc}
+.help{border:2px solid #b00020;padding:.2rem 1rem;margin:1rem 0}.help p,footer p{white-space:pre-line}
+footer{margin-top:2rem;border-top:1px solid #ccc;font-size:.9rem}`
 
 // eidPageCSP is the page's Content-Security-Policy: nothing external, no
 // script, images only as data: URIs, the form posting only here.
@@ -99,7 +102,10 @@ var eidPage = template.Must(template.New("eid").Parse(`<!doctype html>
 <title>电子身份证核验 · Electronic ID check</title><style>{{.CSS}}</style></head>
 <body>
 <h1>电子身份证核验 · Electronic ID check</h1>
-{{if .Error}}<p id="verdict" class="bad">未通过 · Not accepted: <span id="error">{{.Error}}</span></p>{{end}}
+{{if .Error}}<p id="verdict" class="bad">未通过 · Not accepted: <span id="error">{{.Error}}</span></p>
+{{if and .HelpNeeded .Help}}<section id="help" class="help" aria-labelledby="help-title">
+<h2 id="help-title">请告知持证人如何获得帮助 · Tell the holder where to get help</h2>
+{{template "help" .}}</section>{{end}}{{end}}
 {{with .Result}}<p id="verdict" class="ok">核验通过 · Verified</p>
 <table id="fields">
 <tr><th>核验类别 · Kind</th><td id="kind">{{.Kind}}</td></tr>
@@ -120,7 +126,11 @@ var eidPage = template.Must(template.New("eid").Parse(`<!doctype html>
 <input type="file" id="qr" name="qr" accept="image/png,image/jpeg">
 <button type="submit" id="submit">核验 · Verify</button>
 </form>
-</body></html>`))
+{{if and .Help (not .HelpNeeded)}}<footer id="help-footer"><h2>需要帮助 · Help</h2>{{template "help" .}}</footer>{{end}}
+</body></html>
+{{define "help"}}{{with .Help}}{{with .Text}}<p id="help-text" lang="zh-CN">{{.}}</p>{{end}}{{with .TextEN}}<p id="help-text-en" lang="en">{{.}}</p>{{end}}
+{{with .Hotline}}<p>服务热线 · Hotline: <a id="help-hotline" href="{{$.HelpTel}}">{{.}}</a></p>{{end}}
+{{with .OfficesURL}}<p><a id="help-offices" href="{{.}}" rel="noopener noreferrer">查找服务网点 · Find a service office</a></p>{{end}}{{end}}{{end}}`))
 
 // eidRow is one field shown on the result page.
 type eidRow struct{ ID, Label, Value string }
@@ -133,11 +143,20 @@ type eidPageData struct {
 	Result   *eidverify.Result
 	Rows     []eidRow
 	Photo    template.URL
+	// Help is the operator's help (nil: none configured), shown under a
+	// refusal the holder cannot resolve alone (HelpNeeded), else at the
+	// foot of the page; HelpTel its hotline as a tel: URI.
+	Help       *help.Help
+	HelpNeeded bool
+	HelpTel    template.URL
 }
 
 func (s *Server) renderEIDPage(w http.ResponseWriter, status int, d eidPageData) error {
 	d.CSS = template.CSS(eidPageCSS)
 	d.Action = EIDPagePath
+	if s.Help.Configured() {
+		d.Help, d.HelpTel = &s.Help, template.URL(s.Help.Tel())
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -240,6 +259,7 @@ func (s *Server) eidPageError(w http.ResponseWriter, r *http.Request, d eidPageD
 		if errors.Is(err, m.err) {
 			title := i18n.ProblemTitle(m.typ.Slug)
 			d.Error = i18n.Lookup(i18n.Chinese, title) + " · " + i18n.Lookup(i18n.English, title)
+			d.HelpNeeded = help.Needed(m.typ.Slug)
 			return s.renderEIDPage(w, m.typ.Status, d)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/help"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/lifecycle"
@@ -100,6 +101,10 @@ type Server struct {
 	CounterAdmin Mounter
 	// Dev, when set, mounts the development authorities under /dev/.
 	Dev *Dev
+	// Help is the operator's help for people who cannot go on alone,
+	// published at /v1/help and added to the problems that call for it
+	// (help.go).
+	Help help.Help
 	// Liveness is the provider POST /v1/liveness relays the wallet pages'
 	// face checks to (liveness.go); nil: the route answers
 	// liveness-unavailable.
@@ -182,7 +187,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	h := func(pattern string, fn func(w http.ResponseWriter, r *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			if err := fn(w, r); err != nil {
-				httpx.WriteError(w, r, s.Log, problem(err))
+				httpx.WriteError(w, r, s.Log, s.withHelp(r, problem(err)))
 			}
 		})
 	}
@@ -193,6 +198,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	h("GET /.well-known/jwt-vc-issuer", s.issuerMetadata)
 	h("GET /.well-known/netid-configuration", s.configuration)
 	h("GET "+StatusPath+"{list}", s.statusList)
+	h("GET "+api.HelpPath, s.help)
 
 	h("POST /v1/applications", s.startApplication)
 	h("GET /v1/applications/{id}", s.getApplication)

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/help"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/i18n"
 	"github.com/netid-project/netid/internal/oidc"
@@ -69,6 +71,10 @@ type Handler struct {
 	// the face step, and otherwise say at once that no face check can be
 	// done here.
 	Liveness bool
+	// Help is the operator's help, in every page's footer (and, from the
+	// problems that carry it, under the errors a person cannot resolve
+	// alone).
+	Help help.Help
 
 	pages map[string]*template.Template
 }
@@ -157,6 +163,10 @@ type page struct {
 	// Dev is the Handler's Dev; Liveness the Handler's Liveness.
 	Dev      bool
 	Liveness bool
+	// Help is the operator's help in the page's language (zero: none);
+	// HelpTel its hotline as a tel: URI.
+	Help    api.Help
+	HelpTel template.URL
 }
 
 // T returns the message key in the page's language.
@@ -170,6 +180,11 @@ func (h *Handler) newPage(w http.ResponseWriter, r *http.Request, title i18n.Key
 		return page{}, err
 	}
 	p := page{Lang: tag, HTMLLang: tag.String(), Care: careMode(r), CSRF: tok, Back: r.URL.RequestURI(), Title: title, Dev: h.Dev, Liveness: h.Liveness}
+	if h.Help.Configured() {
+		// The operator's values, checked at start (help.Help.Validate):
+		// the hotline holds only digits, spaces, hyphens and a +.
+		p.Help, p.HelpTel = h.Help.For(tag), template.URL(h.Help.Tel())
+	}
 	p.Sections = sections
 	if p.Care {
 		p.Sections = mainSections

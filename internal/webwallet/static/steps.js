@@ -80,7 +80,7 @@
 // Controls carry ids starting with "step-" (one step is shown at a time);
 // the tests drive the steps by them.
 
-import { api, t, has, el, busy, showError, clearError, errorText, ApiError, wc } from "./wallet.js";
+import { api, t, has, el, busy, showError, clearError, errorText, helpBlock, ApiError, wc } from "./wallet.js";
 import * as pw from "./password.js";
 
 // The steps' look, shared by every page that shows them.
@@ -296,7 +296,7 @@ function fail(alert, err, advice) {
     const next = advice.next;
     const rem = err instanceof ApiError && err.problem && Number.isInteger(err.problem.remaining_attempts)
       ? t("js.error.remaining", err.problem.remaining_attempts) + " " : "";
-    alert.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, rem + next));
+    alert.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, rem + next), helpBlock(err));
     alert.hidden = false;
     alert.focus();
     return;

@@ -26,7 +26,10 @@
 //       else the problem's title (localized by the platform) and a general
 //       next step; crypto.js's errors by their code (js.crypto.<code>).
 //   showError(el, err)                 writes errorText into el (an element
-//       with role="alert") and shows it.
+//       with role="alert") and shows it, with helpBlock(err) under it.
+//   helpBlock(err) → element or null   the operator's help (text, hotline,
+//       office finder) that a problem a person cannot resolve alone
+//       carries (member "help"; see /v1/help), to show under the error.
 //
 // The wallet in this browser
 //
@@ -221,9 +224,31 @@ export function showError(target, err) {
   const box = typeof target === "string" ? $(target) : target;
   if (!box) return;
   const { what, next } = errorText(err);
-  box.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, next));
+  box.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, next), helpBlock(err));
   box.hidden = false;
   box.focus && box.focus();
+}
+
+// helpOf returns the help a problem carries, its members checked: strings
+// only, the office finder an http(s) URL.
+function helpOf(err) {
+  const h = err instanceof ApiError && err.problem ? err.problem.help : null;
+  if (!h || typeof h !== "object") return null;
+  const str = (v) => (typeof v === "string" ? v.trim() : "");
+  const out = { text: str(h.text), hotline: str(h.hotline), offices: str(h.offices_url) };
+  if (!/^https?:\/\//i.test(out.offices)) out.offices = "";
+  if (!/^\+?[0-9][0-9 -]*$/.test(out.hotline)) out.hotline = "";
+  return out.text || out.hotline || out.offices ? out : null;
+}
+
+export function helpBlock(err) {
+  const h = helpOf(err);
+  if (!h) return null;
+  return el("div", { class: "help-box" },
+    el("p", { class: "help-title" }, t("js.help.title")),
+    h.text ? el("p", { class: "help-text" }, h.text) : null,
+    h.hotline ? el("p", {}, el("a", { class: "help-hotline", href: "tel:" + h.hotline.replace(/[ -]/g, "") }, t("js.help.hotline", h.hotline))) : null,
+    h.offices ? el("p", {}, el("a", { class: "help-offices", href: h.offices, rel: "noopener noreferrer" }, t("js.help.offices"))) : null);
 }
 
 export function clearError(target) {

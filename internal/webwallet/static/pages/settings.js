@@ -6,15 +6,15 @@
 // network identity (then wipe the wallet here).
 import {
   $, show, t, el, busy, profile, holderApi, api, showError, clearError,
-  unlock, saveSecrets, wipe, ApiError,
+  unlock, saveSecrets, wipe, ApiError, helpBlock,
 } from "../wallet.js";
 import { check, status } from "../password.js";
 
 // say writes a page message (what went wrong and what to do next) into the
 // error box.
-function say(what, next) {
+function say(what, next, err) {
   const box = $("error");
-  box.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, next));
+  box.replaceChildren(el("p", { class: "what" }, what), el("p", { class: "next" }, next), err ? helpBlock(err) : null);
   box.hidden = false;
   box.focus();
 }
@@ -50,7 +50,7 @@ function fail(err) {
   if (err.problem && Number.isInteger(err.problem.remaining_attempts)) {
     next = t("js.error.remaining", err.problem.remaining_attempts) + " " + next;
   }
-  say(t(known[0]), next);
+  say(t(known[0]), next, err);
 }
 
 function operatorHold(a) {
