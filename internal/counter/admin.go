@@ -29,6 +29,7 @@ var (
 	typeStale     = httpx.NewType(http.StatusUnauthorized, "counter-submission-stale")
 	typeReplayed  = httpx.NewType(http.StatusConflict, "counter-submission-replayed")
 	typeFace      = httpx.NewType(http.StatusUnprocessableEntity, "counter-face-not-passed")
+	typeCert      = httpx.NewType(http.StatusForbidden, "counter-certificate-invalid")
 )
 
 // View is a counter as the admin API shows it.
@@ -240,6 +241,7 @@ func Problem(err error) error {
 		{ErrStale, typeStale},
 		{ErrReplayed, typeReplayed},
 		{ErrFace, typeFace},
+		{ErrCertificate, typeCert},
 	} {
 		if errors.Is(err, m.err) {
 			return httpx.New(m.typ, err.Error())

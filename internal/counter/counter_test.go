@@ -313,3 +313,47 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A counter registered with a certificate is trusted within the
+// certificate's validity only, as a document signer is; an expired
+// certificate is not registered.
+func TestCertificateValidity(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_760_000_000, 0)
+	clock := now
+	f := newFake()
+	k := newKey(t)
+	cert := func(from, until time.Time) []byte {
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "desk"}, NotBefore: from, NotAfter: until}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pemOf("CERTIFICATE", der)
+	}
+	reg := &counter.Registry{Store: f, Now: func() time.Time { return clock }}
+	_, err := reg.Add(ctx, counter.Registration{ID: "old-1", Name: "old", Kind: counter.KindServiceHall, LegalBasis: "law", Key: cert(now.Add(-48*time.Hour), now.Add(-time.Hour))})
+	if _, ok := errors.AsType[*counter.ValidationError](err); !ok {
+		t.Fatalf("an expired certificate registered: %v", err)
+	}
+	if _, err := reg.Add(ctx, counter.Registration{ID: "desk-1", Name: "desk", Kind: counter.KindServiceHall, LegalBasis: "law", Key: cert(now.Add(-time.Hour), now.Add(time.Hour))}); err != nil {
+		t.Fatal(err)
+	}
+	v := &counter.Verifier{Store: f, Issuer: issuer, Now: func() time.Time { return clock }}
+	sign := func(jti string) string {
+		c := claims("desk-1", clock)
+		c.ID += jti
+		tok, err := counter.Sign(k, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	if _, err := v.Verify(ctx, sign("a")); err != nil {
+		t.Fatalf("within the certificate's validity: %v", err)
+	}
+	clock = now.Add(2 * time.Hour)
+	if _, err := v.Verify(ctx, sign("b")); !errors.Is(err, counter.ErrCertificate) {
+		t.Fatalf("after the certificate expired: %v", err)
+	}
+}

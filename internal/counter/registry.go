@@ -199,6 +199,11 @@ func (r *Registry) Add(ctx context.Context, reg Registration) (storage.Counter, 
 		return storage.Counter{}, fmt.Errorf("counter: encoding the key: %w", err)
 	}
 	now := r.now()
+	if len(der) > 0 {
+		if cert, _ := x509.ParseCertificate(der); cert != nil && !now.Before(cert.NotAfter) {
+			return storage.Counter{}, &ValidationError{Problems: []string{"key: the certificate expired on " + cert.NotAfter.UTC().Format(time.DateOnly)}}
+		}
+	}
 	c := storage.Counter{
 		ID: reg.ID, Name: reg.Name, Kind: reg.Kind, LegalBasis: reg.LegalBasis,
 		PublicKey: pub, KeyID: thumb, Certificate: der,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -90,6 +91,9 @@ var (
 	// ErrFace: the face check did not match (or scored below the
 	// platform's threshold).
 	ErrFace = errors.New("counter: the face check did not pass")
+	// ErrCertificate: the counter was registered with a certificate that
+	// is not valid now (expired, or not yet valid).
+	ErrCertificate = errors.New("counter: the counter's certificate is not valid now")
 )
 
 // Submission is a verified submission: the counter that signed it and
@@ -214,6 +218,10 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Submission, error)
 	if err != nil {
 		return Submission{}, err
 	}
+	now := v.now()
+	if err := CheckCertificate(ctr, now); err != nil {
+		return Submission{}, err
+	}
 	if _, err := t.Verify(jws.KeyFunc(func(*jws.Token) ([]jose.JSONWebKey, error) {
 		return []jose.JSONWebKey{key}, nil
 	})); err != nil {
@@ -222,7 +230,6 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Submission, error)
 	if c.Audience != v.Issuer {
 		return Submission{}, malformed("aud must be this platform")
 	}
-	now := v.now()
 	iat, exp := time.Unix(c.IssuedAt, 0), time.Unix(c.ExpiresAt, 0)
 	switch {
 	case iat.After(now.Add(skew)):
@@ -251,4 +258,23 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Submission, error)
 // counter's private key (ES256), kid the counter's ID (claims.Issuer).
 func Sign(key crypto.Signer, c Claims) (string, error) {
 	return jws.SignClaims(key, SubmissionType, c.Issuer, c)
+}
+
+// CheckCertificate checks, for a counter registered with a certificate,
+// that the certificate is valid at now, as a document signer's is: its key
+// signs nothing outside the certificate's validity. A counter registered
+// with a bare key has nothing to check.
+func CheckCertificate(c storage.Counter, now time.Time) error {
+	if len(c.Certificate) == 0 {
+		return nil
+	}
+	cert, err := x509.ParseCertificate(c.Certificate)
+	if err != nil {
+		return fmt.Errorf("counter: the stored certificate of %s does not parse: %w", c.ID, err)
+	}
+	if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+		return fmt.Errorf("%w (%s: valid %s to %s)", ErrCertificate, c.ID,
+			cert.NotBefore.UTC().Format(time.DateOnly), cert.NotAfter.UTC().Format(time.DateOnly))
+	}
+	return nil
 }

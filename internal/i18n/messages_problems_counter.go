@@ -27,6 +27,8 @@ var counterProblems = map[string]problem{
 		{"每份提交只能用一次：请重新读取证件并核验人脸后再提交。", "Each submission is used once: read the document and check the face again, then submit."}},
 	"counter-face-not-passed": {{"柜台人脸核验未通过", "The counter's face check did not pass"},
 		{"请在柜台重新进行人脸核验。", "Do the face check again at the counter."}},
+	"counter-certificate-invalid": {{"柜台证书不在有效期内", "The counter's certificate is not valid now"},
+		{"请平台运营方为该柜台登记新的证书和密钥后再办理。", "Ask the platform's operator to register the counter with a new certificate and key."}},
 	"counter-face-binding": {{"人脸核验与证件照片不对应", "The face check does not match the document's photo"},
 		{"请用刚读取的证件照片重新核验人脸。", "Check the face again against the photo just read from the document."}},
 	"counter-minor": {{"未成年人不能在柜台单独申领", "Minors cannot apply alone at a counter"},
