@@ -202,6 +202,9 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"POST", "/v1/admin/relying-parties", admin, map[string]any{"id": "newrp", "name": "新平台", "category": "internet_service", "domains": []string{"new.example"}, "allowed_claims": []string{"age_over_18"}, "auth_method": "client_secret_basic"}},
 		{"PATCH", "/v1/admin/relying-parties/shop", admin, map[string]any{"name": "商店"}},
 		{"POST", "/v1/admin/credentials/" + h.wanghao + "/suspend", admin, map[string]any{"reason": "报失"}},
+		{"POST", "/v1/rp/applications", none, map[string]any{"client_id": "newshop", "name": "新商城", "domains": []string{"newshop.example"}, "redirect_uris": []string{"https://newshop.example/cb"}, "claims": []string{"age_over_18"}, "alt_url": "https://newshop.example/signup", "alt_text": "到门店办理"}},
+		{"POST", "/v1/admin/rp-applications/rpa-00/approve", admin, map[string]any{"reason": "材料齐全"}},
+		{"POST", "/v1/admin/rp-applications/rpa-00/refuse", admin, map[string]any{"reason": "材料不全"}},
 		{"POST", "/v1/counter/applications", none, map[string]any{"submission": "a.b.c"}},
 		{"POST", "/v1/admin/counters", admin, map[string]any{"id": "hall-1", "name": "大厅", "kind": "service_hall", "legal_basis": "law", "pem": "x"}},
 		{"POST", "/v1/admin/counters/hall-1/disable", admin, map[string]any{"reason": "关闭"}},
@@ -242,11 +245,15 @@ func TestBadInputCatalogue(t *testing.T) {
 		hp("GET", "/v1/wallet/history", nil),
 		{"GET", "/v1/audit/consistency", none, nil},
 		{"GET", "/dev/sms", none, nil},
+		{"GET", "/v1/rp/stats", basic(shop), nil},
+		{"GET", "/v1/admin/rp-applications", admin, nil},
 	}
 	params := map[string][]string{
-		"/v1/wallet/history":    {"before", "limit"},
-		"/v1/audit/consistency": {"from", "to"},
-		"/dev/sms":              {"phone"},
+		"/v1/wallet/history":        {"before", "limit"},
+		"/v1/audit/consistency":     {"from", "to"},
+		"/dev/sms":                  {"phone"},
+		"/v1/rp/stats":              {"from", "to"},
+		"/v1/admin/rp-applications": {"state"},
 	}
 	for _, ep := range queries {
 		for _, name := range params[ep.path] {
