@@ -195,8 +195,9 @@ func TestKeptIdentity(t *testing.T) {
 // storage contract says.
 type resealStore struct {
 	fakeStore
-	// during runs inside an update of the person, once.
-	during func(id string)
+	// listed runs after a listing, before Reseal updates what it listed
+	// (a write racing the reseal).
+	listed func()
 }
 
 func (r *resealStore) ListPersonsByIdentityFormat(_ context.Context, format int, after string, limit int) ([]storage.Person, error) {
@@ -212,7 +213,48 @@ func (r *resealStore) ListPersonsByIdentityFormat(_ context.Context, format int,
 	if len(out) > limit {
 		out = out[:limit]
 	}
+	if r.listed != nil {
+		r.mu.Unlock()
+		r.listed()
+		r.listed = nil
+		r.mu.Lock()
+	}
 	return out, nil
+}
+
+// TestResealRacingIssuance: a person issued again (or cancelled) between
+// Reseal's listing and its update keeps what the issuance (or the
+// cancellation) wrote: the format is checked again under the row's lock.
+func TestResealRacingIssuance(t *testing.T) {
+	sealer := newSealer(t)
+	st := &resealStore{fakeStore: fakeStore{persons: map[string]storage.Person{}}}
+	st.persons["a"] = storage.Person{ID: "a", Identity: sealLegacy(t, sealer, "a", fullProofed()), IdentityFormat: FormatProofed}
+	st.persons["b"] = storage.Person{ID: "b", Identity: sealLegacy(t, sealer, "b", fullProofed()), IdentityFormat: FormatProofed}
+	issued, _, err := SealIdentity(sealer, "a", fullProofed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.listed = func() {
+		ctx := context.Background()
+		st.UpdatePerson(ctx, "a", func(p storage.Person) (storage.Person, error) {
+			p.Identity, p.IdentityFormat = issued, FormatCurrent
+			return p, nil
+		})
+		st.UpdatePerson(ctx, "b", func(p storage.Person) (storage.Person, error) {
+			p.Identity, p.IdentityFormat = nil, FormatNone
+			return p, nil
+		})
+	}
+	n, err := Reseal(context.Background(), st, sealer)
+	if err != nil || n != 0 {
+		t.Fatalf("resealed %d, %v; want 0 (both changed meanwhile)", n, err)
+	}
+	if a := st.persons["a"]; !bytes.Equal(a.Identity, issued) || a.IdentityFormat != FormatCurrent {
+		t.Error("the reseal overwrote an issuance made meanwhile")
+	}
+	if b := st.persons["b"]; b.Identity != nil || b.IdentityFormat != FormatNone {
+		t.Error("the reseal brought back a cancelled identity")
+	}
 }
 
 // TestReseal: persons in the older format are rewritten with the kept
