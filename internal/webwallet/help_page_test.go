@@ -1,6 +1,7 @@
 package webwallet_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/help"
+	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
 )
 
@@ -38,10 +40,10 @@ func TestHelpInPages(t *testing.T) {
 			t.Errorf("the footer shows %q: want %q in it", footer, want)
 		}
 	}
-	if href := pagetest.Eval[string](b, `return document.getElementById("help-hotline").getAttribute("href");`, nil); href != "tel:4000001234" {
+	if href := pagetest.Eval[string](b, `return document.querySelector("#help .help-hotline").getAttribute("href");`, nil); href != "tel:4000001234" {
 		t.Errorf("the hotline links to %q", href)
 	}
-	if href := pagetest.Eval[string](b, `return document.getElementById("help-offices").getAttribute("href");`, nil); href != pageHelp.OfficesURL {
+	if href := pagetest.Eval[string](b, `return document.querySelector("#help .help-offices").getAttribute("href");`, nil); href != pageHelp.OfficesURL {
 		t.Errorf("the office finder links to %q", href)
 	}
 	noSideways(t, b, "the home with the footer's help")
@@ -87,6 +89,19 @@ func TestHelpInPages(t *testing.T) {
 		t.Errorf("the English lock's help shows %q", got)
 	}
 	b.Axe("a locked 口令 with the help (en, 360 px)")
+
+	// An operator's suspension: Settings says the holder cannot lift it,
+	// and where to get help.
+	if _, err := e.P.Server.Lifecycle.Operator(context.Background(), w.Wanghao, lifecycle.Action("suspend"), "核查中"); err != nil {
+		t.Fatal(err)
+	}
+	b.Go("/wallet/settings")
+	b.WaitFor("the operator's notice", pagetest.Shown("operator"))
+	if got := b.MustText("#operator-help"); !strings.Contains(got, pageHelp.TextEN) || !strings.Contains(got, pageHelp.Hotline) {
+		t.Errorf("the operator's notice's help shows %q", got)
+	}
+	noSideways(t, b, "Settings under an operator's suspension")
+	b.Axe("Settings under an operator's suspension with the help (en, 360 px)")
 
 	// The in-person verifier page.
 	b.Go("/verify/eid")

@@ -169,6 +169,9 @@ type page struct {
 	HelpTel template.URL
 }
 
+// HasHelp reports whether the operator configured help.
+func (p page) HasHelp() bool { return p.Help != (api.Help{}) }
+
 // T returns the message key in the page's language.
 func (p page) T(key i18n.Key, args ...any) string { return i18n.Lookup(p.Lang, key, args...) }
 
