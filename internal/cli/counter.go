@@ -62,7 +62,7 @@ func (d *dbFlags) openCounters(ctx context.Context, env Env, name string) (*coun
 	if err != nil {
 		return nil, nil, err
 	}
-	return &counter.Registry{Store: core.Store}, func() { core.Close() }, nil
+	return &counter.Registry{Store: core.Store, DB: core.Store, Records: core.Records}, func() { core.Close() }, nil
 }
 
 // counterInvalid reports a registration's problems one per line.

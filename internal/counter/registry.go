@@ -17,6 +17,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/strictjson"
 )
@@ -169,10 +170,61 @@ func Key(c storage.Counter) (jose.JSONWebKey, error) {
 	return k, nil
 }
 
+// Channel is the record channel of counters: their applications
+// (proofing.ChannelCounter, the same value) and the operator's
+// registering and disabling them.
+const Channel = "counter"
+
+// Outcomes of the records of the register: the operator registered or
+// disabled a counter. They name no person (the record's RPID and RP name
+// are the counter's), so no holder's history shows them; they put every
+// change of whom the platform trusts into the signed record log.
+const (
+	OutcomeRegistered = "counter_registered"
+	OutcomeDisabled   = "counter_disabled"
+)
+
+// RecordLog appends to the record log in the transaction of the change
+// the record records (audit.Log).
+type RecordLog interface {
+	AppendIn(ctx context.Context, tx audit.Store, r storage.Record) (storage.Record, error)
+}
+
+// Transactor runs several storage calls in one transaction
+// (storage.Storage).
+type Transactor interface {
+	InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error
+}
+
 // Registry is the register of counters.
 type Registry struct {
 	Store storage.CounterStore
-	Now   func() time.Time
+	// DB and Records, if both are set, record each registration and each
+	// disabling in the record log, in the transaction of the change.
+	DB      Transactor
+	Records RecordLog
+	Now     func() time.Time
+}
+
+// write makes the change fn on the register and, with a record log,
+// appends its record in the same transaction.
+func (r *Registry) write(ctx context.Context, fn func(st storage.CounterStore) (storage.Counter, error), outcome string) (storage.Counter, error) {
+	if r.DB == nil || r.Records == nil {
+		return fn(r.Store)
+	}
+	var c storage.Counter
+	err := r.DB.InTransaction(ctx, func(tx storage.Storage) error {
+		var err error
+		if c, err = fn(tx); err != nil {
+			return err
+		}
+		rec := storage.Record{RPID: c.ID, RPName: c.Name, Channel: Channel, Outcome: outcome}
+		if _, err := r.Records.AppendIn(ctx, tx, rec); err != nil {
+			return fmt.Errorf("counter: recording %s: %w", outcome, err)
+		}
+		return nil
+	})
+	return c, err
 }
 
 func (r *Registry) now() time.Time {
@@ -209,10 +261,13 @@ func (r *Registry) Add(ctx context.Context, reg Registration) (storage.Counter, 
 		PublicKey: pub, KeyID: thumb, Certificate: der,
 		State: storage.CounterActive, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := r.Store.CreateCounter(ctx, c); err != nil {
-		if errors.Is(err, storage.ErrAlreadyExists) {
-			return storage.Counter{}, ErrExists
-		}
+	_, err = r.write(ctx, func(st storage.CounterStore) (storage.Counter, error) {
+		return c, st.CreateCounter(ctx, c)
+	}, OutcomeRegistered)
+	if errors.Is(err, storage.ErrAlreadyExists) {
+		return storage.Counter{}, ErrExists
+	}
+	if err != nil {
 		return storage.Counter{}, fmt.Errorf("counter: registering: %w", err)
 	}
 	return c, nil
@@ -248,13 +303,15 @@ func (r *Registry) Disable(ctx context.Context, id, reason string) (storage.Coun
 		return storage.Counter{}, ErrNotFound
 	}
 	now := r.now()
-	c, err := r.Store.UpdateCounter(ctx, id, func(c storage.Counter) (storage.Counter, error) {
-		if c.State == storage.CounterDisabled {
-			return c, ErrAlreadyDisabled
-		}
-		c.State, c.DisabledReason, c.DisabledAt, c.UpdatedAt = storage.CounterDisabled, reason, now, now
-		return c, nil
-	})
+	c, err := r.write(ctx, func(st storage.CounterStore) (storage.Counter, error) {
+		return st.UpdateCounter(ctx, id, func(c storage.Counter) (storage.Counter, error) {
+			if c.State == storage.CounterDisabled {
+				return c, ErrAlreadyDisabled
+			}
+			c.State, c.DisabledReason, c.DisabledAt, c.UpdatedAt = storage.CounterDisabled, reason, now, now
+			return c, nil
+		})
+	}, OutcomeDisabled)
 	if errors.Is(err, storage.ErrNotFound) {
 		return c, ErrNotFound
 	}

@@ -254,12 +254,14 @@ func TestCounterRefusals(t *testing.T) {
 			}
 		})
 	}
+	// The log holds the counter's registration, and nothing of the
+	// refused submissions.
 	recs, err := e.p.Store.ListRecords(e.ctx, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 0 {
-		t.Fatalf("refused submissions left records: %+v", recs)
+	if len(recs) != 1 || recs[0].Outcome != counter.OutcomeRegistered || recs[0].RPID != tm.id || recs[0].PersonID != "" {
+		t.Fatalf("records after refused submissions: %+v", recs)
 	}
 
 	t.Run("replayed", func(t *testing.T) {
@@ -284,6 +286,20 @@ func TestCounterRefusals(t *testing.T) {
 		r = e.call("POST", counter.AdminPath+"/"+tm.id+"/disable", adminToken, map[string]any{"reason": "again"})
 		if r.status != http.StatusConflict || r.problemType(t) != "counter-already-disabled" {
 			t.Fatalf("disabling again: %d %s", r.status, r.body)
+		}
+		// The disabling is in the signed record log, once.
+		recs, err := e.p.Store.ListRecords(e.ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, r := range recs {
+			if r.Outcome == counter.OutcomeDisabled && r.RPID == tm.id && r.Channel == proofing.ChannelCounter {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d records of the disabling, want 1: %+v", n, recs)
 		}
 	})
 	t.Run("admin token", func(t *testing.T) {

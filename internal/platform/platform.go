@@ -325,7 +325,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 
 		Counters: &counter.Verifier{Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},
 		CounterAdmin: &counter.AdminAPI{
-			Registry: &counter.Registry{Store: store, Now: now},
+			Registry: &counter.Registry{Store: store, DB: store, Records: p.Records, Now: now},
 			Enabled:  admin.Enabled, Authorized: admin.Authorized, Unauthorized: relyingparty.AdminUnauthorized,
 			Log: log, MaxBody: cfg.MaxBodyBytes,
 		},
