@@ -104,17 +104,23 @@ type ResealStore interface {
 // resealBatch is how many persons Reseal reads at a time.
 const resealBatch = 100
 
+// maxResealErrors bounds the errors a Reseal run reports.
+const maxResealErrors = 10
+
 // errUnchanged leaves a person Reseal finds already rewritten.
 var errUnchanged = errors.New("person: already in the current format")
 
 // Reseal rewrites the sealed identity of every person whose identity is in
 // a format older than FormatCurrent, keeping only KeptIdentity's fields,
 // so that fields the platform no longer keeps leave their rows. A person
-// issued meanwhile (already current) is left alone. It returns how many
-// persons it rewrote. The platform runs it at start and in its
-// maintenance.
+// issued meanwhile (already current) is left alone. A person whose
+// identity cannot be rewritten (it does not open) does not stop the
+// others: the error names them, and the next run tries them again. It
+// returns how many persons it rewrote. The platform runs it at start and
+// in its maintenance.
 func Reseal(ctx context.Context, store ResealStore, sealer Sealer) (int, error) {
 	n, after := 0, ""
+	var failed []error
 	for {
 		batch, err := store.ListPersonsByIdentityFormat(ctx, FormatCurrent, after, resealBatch)
 		if err != nil {
@@ -146,14 +152,18 @@ func Reseal(ctx context.Context, store ResealStore, sealer Sealer) (int, error) 
 			})
 			switch {
 			case errors.Is(err, errUnchanged), errors.Is(err, storage.ErrNotFound):
+			case ctx.Err() != nil:
+				return n, errors.Join(append(failed, ctx.Err())...)
 			case err != nil:
-				return n, fmt.Errorf("person: resealing %s: %w", p.ID, err)
+				if len(failed) < maxResealErrors {
+					failed = append(failed, fmt.Errorf("person: resealing %s: %w", p.ID, err))
+				}
 			default:
 				n++
 			}
 		}
 		if len(batch) < resealBatch {
-			return n, nil
+			return n, errors.Join(failed...)
 		}
 	}
 }

@@ -312,13 +312,17 @@ func TestReseal(t *testing.T) {
 		t.Fatalf("second run: %d, %v", n, err)
 	}
 
-	// An identity that does not open stops the run with an error naming
-	// the person, and is left as it is.
-	st.persons["z"] = storage.Person{ID: "z", Identity: []byte("garbage"), IdentityFormat: FormatProofed}
-	if _, err := Reseal(context.Background(), st, sealer); err == nil || !strings.Contains(err.Error(), "z") {
-		t.Fatalf("garbage: %v", err)
+	// An identity that does not open is an error naming the person, left
+	// as it is; the others are resealed all the same.
+	st.persons["y"] = storage.Person{ID: "y", Identity: []byte("garbage"), IdentityFormat: FormatProofed}
+	st.persons["z"] = storage.Person{ID: "z", Identity: sealLegacy(t, sealer, "z", fullProofed()), IdentityFormat: FormatProofed}
+	if n, err := Reseal(context.Background(), st, sealer); err == nil || !strings.Contains(err.Error(), "resealing y") || n != 1 {
+		t.Fatalf("garbage: %d, %v", n, err)
 	}
-	if !bytes.Equal(st.persons["z"].Identity, []byte("garbage")) {
+	if st.persons["z"].IdentityFormat != FormatCurrent {
+		t.Error("a bad row stopped the others")
+	}
+	if !bytes.Equal(st.persons["y"].Identity, []byte("garbage")) {
 		t.Error("a failed reseal wrote")
 	}
 }
