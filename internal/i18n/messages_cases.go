@@ -31,6 +31,10 @@ const (
 
 var caseMessages = map[Key]entry{
 	// The web wallet's page.
+	"cases.name":                     {"申诉与投诉", "Cases"},
+	"cases.desc":                     {"对核验记录、网证暂停或接入方的做法有异议时，在这里申诉或投诉，并查看答复。", "Dispute a record, a suspension of your credential or a relying party's conduct, and read the answers."},
+	"cases.record.seq":               {"记录 %d", "record %d"},
+	"cases.rp.hint":                  {"接入方 ID 见“设置”中已授权的平台，或记录中的接入方。", "A relying party's ID is shown among your authorized platforms in Settings."},
 	"cases.intro":                    {"对核验记录有异议、认为运营方暂停你的网证有误，或某个接入方在网号核验后仍要你提供身份证号等明文信息，都可以在这里申诉或投诉。每个案件有编号和答复期限，每一步都会写入你的核验记录。", "If a record in your history is not yours, if you think the operator suspended your credential wrongly, or if a relying party asked you again for your ID number or other plaintext data after a network ID check, open a case here. Each case has a number and a deadline for the answer, and every step is written into your history."},
 	"cases.none":                     {"这个浏览器里还没有网证，无法提交申诉。", "There is no credential in this browser, so no case can be opened from it."},
 	"cases.none.next":                {"先申领网证，或在持有网证的设备上申诉。", "Apply for your credential first, or open the case on the device that holds it."},
@@ -67,7 +71,11 @@ var caseMessages = map[Key]entry{
 	"cases.resolution.not_upheld":    {"申诉不成立", "Not upheld"},
 	"cases.action.disable_rp":        {"已停用该接入方", "The relying party was disabled"},
 	"cases.created":                  {"提交时间", "Opened"},
-	"cases.dispute":                  {"申诉", "Dispute"},
+	"history.dispute":                {"对这条记录申诉", "Dispute this record"},
+	"history.dispute.record":         {"对记录 %d 申诉", "Dispute record %d"},
+	"history.dispute.state.open":     {"待答复", "waiting for an answer"},
+	"history.dispute.state.answered": {"已答复", "answered"},
+	"history.dispute.state.closed":   {"已结案", "closed"},
 
 	// The history's marks.
 	"history.disputed":                 {"已申诉（案件 %s）", "Disputed (case %s)"},
@@ -84,5 +92,4 @@ var caseMessages = map[Key]entry{
 	KeyCLICaseStatement: {"申诉说明", "Statement"},
 	KeyCLICaseAnswer:    {"运营方答复", "The operator's answer"},
 	KeyCLICaseDisputed:  {"已申诉（案件 %s）", "disputed (case %s)"},
-	"wallet.nav.cases":  {"申诉", "Cases"},
 }

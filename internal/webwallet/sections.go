@@ -25,6 +25,7 @@ var sections = []section{
 	{"history", i18n.KeyWalletHistory, i18n.KeyWalletHistoryDesc, false, []string{"netid wallet history"}},
 	{"eid", i18n.KeyWalletEID, i18n.KeyWalletEIDDesc, true, []string{"netid wallet eid"}},
 	{"guardian", i18n.KeyWalletGuardian, i18n.KeyWalletGuardDesc, false, []string{"netid wallet guardian", "netid wallet wards"}},
+	{"cases", "cases.name", "cases.desc", false, []string{"netid wallet case open …", "netid wallet case list"}},
 	{"settings", i18n.KeyWalletSettings, i18n.KeyWalletSettingDesc, false, []string{"netid wallet status", "netid wallet suspend", "netid wallet password", "netid wallet phone", "netid wallet platforms", "netid wallet cancel"}},
 	{"recover", "recover.name", "recover.desc", false, []string{"netid wallet device --wanghao …", "netid wallet forgot-password --wanghao …", "netid wallet new-phone --document …", "netid wallet recover --document … --action suspend|resume|reissue"}},
 }

@@ -2,7 +2,9 @@
 // with a holder proof), newest first: who, when (local time), how, at what
 // level, what was provided, the outcome; a presentation the holder
 // reported (本人申报) is shown as their own statement, never as the other
-// party's act. Each page of records is checked against the platform's
+// party's act. A record the holder disputes says so (with the case's
+// number and state), the others link to the Cases page to dispute them,
+// and the steps of a case name it. Each page of records is checked against the platform's
 // signed record log (logcheck.js), as the command-line wallet checks it;
 // the newest tree head seen is kept in this browser (not encrypted: it is
 // public) so that the next visit can prove the log only grew.
@@ -68,10 +70,11 @@ function record(r) {
   const reported = r.reported_by === "holder";
   let who = r.relying_party || "";
   if (reported) who = t("history.reported");
-  else if (r.channel === "lifecycle" && !who) who = t("history.platform");
+  else if ((r.channel === "lifecycle" || r.channel === "case") && (!who || who === "netid")) who = t("history.platform");
   let outcome = named("history.outcome.", r.outcome);
   if (reported) outcome = t("history.reported.to", r.audience || "");
   if (r.guardian_consent) outcome += " " + t("history.guardian");
+  if (r.case) outcome += " · " + t("history.case", r.case);
   const when = new Date(r.time);
   const provided = (r.provided || []).map((c) => named("history.claim.", c)).join(sep) || t("history.nothing");
   return el("li", { class: reported ? "card reported" : "card", id: "record-" + r.seq },
@@ -82,7 +85,11 @@ function record(r) {
       r.level ? fact(t("history.level"), named("history.level.", r.level)) : null,
       fact(t("history.provided"), provided),
       fact(t("history.outcome"), outcome)),
-    el("p", { class: "hint" }, t("history.seq", r.seq)));
+    r.disputed_by ? el("p", { class: "disputed" }, t("history.disputed", r.disputed_by) + " · " + named("history.dispute.state.", r.dispute_state)) : null,
+    el("p", { class: "hint" }, t("history.seq", r.seq),
+      !r.disputed_by && r.channel !== "case" && !reported
+        ? [" · ", el("a", { href: "/wallet/cases?record=" + r.seq, "aria-label": t("history.dispute.record", r.seq) }, t("history.dispute"))]
+        : null));
 }
 
 async function load(before) {
