@@ -71,7 +71,6 @@ var caseMessages = map[Key]entry{
 	"cases.resolution.not_upheld":    {"申诉不成立", "Not upheld"},
 	"cases.action.disable_rp":        {"已停用该接入方", "The relying party was disabled"},
 	"cases.created":                  {"提交时间", "Opened"},
-	"history.dispute":                {"对这条记录申诉", "Dispute this record"},
 	"history.dispute.record":         {"对记录 %d 申诉", "Dispute record %d"},
 	"history.dispute.state.open":     {"待答复", "waiting for an answer"},
 	"history.dispute.state.answered": {"已答复", "answered"},

@@ -103,4 +103,3 @@ func caseHolder(t *testing.T, e *pagetest.Env, number string) string {
 	}
 	return c.PersonID
 }
-

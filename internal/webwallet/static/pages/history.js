@@ -88,7 +88,7 @@ function record(r) {
     r.disputed_by ? el("p", { class: "disputed" }, t("history.disputed", r.disputed_by) + " · " + named("history.dispute.state.", r.dispute_state)) : null,
     el("p", { class: "hint" }, t("history.seq", r.seq),
       !r.disputed_by && r.channel !== "case" && !reported
-        ? [" · ", el("a", { href: "/wallet/cases?record=" + r.seq, "aria-label": t("history.dispute.record", r.seq) }, t("history.dispute"))]
+        ? [" · ", el("a", { href: "/wallet/cases?record=" + r.seq }, t("history.dispute.record", r.seq))]
         : null));
 }
 
