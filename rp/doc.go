@@ -57,6 +57,10 @@
 // result carries "verified" and the pairwise "sub", and only the claims
 // asked for and agreed to; the default is the result alone.
 //
+// Client.Stats reads the relying party's own daily counts of
+// verifications by level and outcome (GET /v1/rp/stats), for up to 92
+// days in Beijing time.
+//
 // Sessions that end without a result are ErrDeclined, ErrCancelled,
 // ErrSessionExpired or ErrSessionFailed; results that do not verify wrap
 // ErrInvalid, and ErrIssuer, ErrAudience, ErrSession, ErrNonce, ErrLevel,
