@@ -106,8 +106,8 @@ type Submission struct {
 }
 
 // Parse checks everything of a submission but its key, signature,
-// audience, time and single use: the compact JWS of SubmissionType, kid
-// naming the issuer, and well-formed claims. It returns the claims (not
+// audience, time, face result and single use: the compact JWS of
+// SubmissionType, kid naming the issuer, and well-formed claims. It returns the claims (not
 // to be trusted before Verifier.Verify) and the decoded face image hash.
 func Parse(token string) (*jws.Token, Claims, [32]byte, error) {
 	var hash [32]byte
@@ -156,8 +156,8 @@ func (c Claims) check(kid string) ([32]byte, error) {
 		return hash, malformed("face.image_hash must be a base64url SHA-256")
 	}
 	copy(hash[:], b)
-	if c.Face.Result != FaceMatch {
-		return hash, fmt.Errorf("%w: the result is not %q", ErrFace, FaceMatch)
+	if c.Face.Result == "" {
+		return hash, malformed("face.result is required")
 	}
 	return hash, nil
 }
@@ -240,6 +240,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Submission, error)
 		return Submission{}, fmt.Errorf("%w: valid longer than %s", ErrStale, MaxAge)
 	case !now.Before(exp):
 		return Submission{}, fmt.Errorf("%w: expired", ErrStale)
+	}
+	if c.Face.Result != FaceMatch {
+		return Submission{}, fmt.Errorf("%w: the result is not %q", ErrFace, FaceMatch)
 	}
 	if c.Face.Score < v.Threshold {
 		return Submission{}, fmt.Errorf("%w: score below the platform's threshold", ErrFace)
