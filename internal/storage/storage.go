@@ -63,6 +63,8 @@ type Storage interface {
 	IdentityFormatStore
 	// Recourse: the cases holders open (see CaseStore).
 	CaseStore
+	// In-person verifier terminals and full-data checks (VerifierStore).
+	VerifierStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error
