@@ -116,7 +116,7 @@ func TestWebWalletWholePath(t *testing.T) {
 	b.WaitFor("the two logins in History", `(document.querySelector("main").innerText.match(/示例商城/g) || []).length >= 2`)
 
 	// 4. The electronic ID card, read by the in-person verifier page.
-	hotel, hotelSecret, err := e.P.Registry.Register(context.Background(), relyingparty.Registration{
+	hotel, _, err := e.P.Registry.Register(context.Background(), relyingparty.Registration{
 		ID: "hotel", Name: "测试酒店", Category: storage.CategoryInPerson, LegalBasis: "hotel: 《旅馆业治安管理办法》第六条",
 		Domains: []string{"hotel.example"}, AllowedClaims: []string{"name", "document_number"}, AuthMethod: storage.AuthClientSecret,
 	})
@@ -136,12 +136,8 @@ func TestWebWalletWholePath(t *testing.T) {
 	if !strings.HasPrefix(code, "NETIDEID1.") {
 		t.Fatalf("the card's QR code reads %q", code)
 	}
-	b.Do("checking the code at the hotel's verifier page", chromedp.Navigate(e.URL+"/verify/eid"),
-		chromedp.WaitVisible(chromedp.ID("submit")),
-		chromedp.SendKeys(chromedp.ID("client_id"), hotel.ID), chromedp.SendKeys(chromedp.ID("client_secret"), hotelSecret),
-		chromedp.SetValue(chromedp.ID("payload"), code), chromedp.Click(chromedp.ID("submit")),
-		chromedp.WaitVisible(chromedp.ID("verdict")))
-	if got, _ := b.Text("#verdict"); !strings.Contains(got, "核验通过") {
+	b.EnrolVerifier(hotel.ID, "前台 1")
+	if got := b.CheckAtVerifier(code); !strings.HasPrefix(got, "核验通过") {
 		t.Fatalf("the verifier page says %q", got)
 	}
 	if got, _ := b.Text("body"); !strings.Contains(got, "张*") {

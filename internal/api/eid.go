@@ -14,6 +14,10 @@ import (
 // code's text (NETIDEID1.…).
 type EIDVerifyRequest struct {
 	Payload string `json:"payload"`
+	// FullData asks, after the check, for the holder's full name and
+	// document number (实名登记): only for kinds whose legal basis allows
+	// it, and given only once the holder agrees on their device.
+	FullData bool `json:"full_data,omitempty"`
 }
 
 // InPersonKind is the kind of in-person verifier, which bounds what it may
@@ -83,6 +87,9 @@ type EIDResult struct {
 	AgeOver18 *bool `json:"age_over_18,omitempty"`
 	// DocumentValidUntil is YYYY-MM-DD or LongTerm.
 	DocumentValidUntil string `json:"document_valid_until,omitempty"`
+	// FullDataRequest is set when the request asked for the full data:
+	// poll GET /v1/eid/full-data/{id}.
+	FullDataRequest *EIDFullDataRequest `json:"full_data_request,omitempty"`
 }
 
 // PhotoMediaType is the media type of Photo's data: URI ("" if there is

@@ -21,6 +21,8 @@ func admin(ctx context.Context, env Env, args []string) error {
 		"counter": adminCounter,
 		// Recourse (cases.go).
 		"cases": adminCases,
+		// In-person verifiers' terminals (adminverifier.go).
+		"verifier-device": adminVerifierDevice,
 	})
 }
 

@@ -19,8 +19,10 @@
 //   - offline verification ([VerifyOffline]): an SD-JWT presentation in the
 //     QR code, checked with the relying-party SDK (issuer keys and status
 //     list only, no call to the platform per check);
-//   - reading a QR code from an uploaded image ([DecodeQR]), for the
-//     verifier web page.
+//   - reading a QR code from an image ([DecodeQR]), for tools given a photo
+//     of the code (the verifier terminal's page decodes in the browser);
+//   - [FullDataAllowed]: which in-person relying parties may ask for a
+//     full-data check.
 //
 // # How the kind of an in-person relying party is stored
 //
@@ -45,8 +47,8 @@
 //
 // # Why the QR image decoding is here
 //
-// The web page accepts a photo or screenshot of the QR code for verifiers
-// without a scanner. Decoding uses gozxing; this package bounds the upload
+// A tool may be given a photo or screenshot of the QR code. Decoding uses
+// gozxing; this package bounds the upload
 // and the image size before decoding, so an image bomb cannot exhaust the
 // server's memory.
 package eidverify

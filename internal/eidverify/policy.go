@@ -119,3 +119,21 @@ func MaskNumber(number string) string {
 	}
 	return string(r[:head]) + strings.Repeat("*", n-head-tail) + string(r[n-tail:])
 }
+
+// fullDataKinds are the kinds whose legal basis requires registering a
+// person's full name and document number (实名登记): hotels (《旅馆业治安管
+// 理办法》) and service counters. Transport checks a ticket against its
+// traveller and keeps nothing; age checks learn only the age marker.
+var fullDataKinds = []relyingparty.InPersonKind{relyingparty.KindHotel, relyingparty.KindCounter}
+
+// FullDataAllowed reports whether rp may ask for a full-data check: its
+// kind is one whose legal basis requires registration, and it is
+// registered for the name and document number claims. The holder still
+// decides each time.
+func FullDataAllowed(rp storage.RelyingParty) bool {
+	k, err := relyingparty.InPersonKindOf(rp)
+	if err != nil || !slices.Contains(fullDataKinds, k) {
+		return false
+	}
+	return slices.Contains(rp.AllowedClaims, relyingparty.ClaimName) && slices.Contains(rp.AllowedClaims, relyingparty.ClaimDocumentNumber)
+}

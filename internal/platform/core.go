@@ -17,6 +17,7 @@ import (
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/verifierdevice"
 )
 
 // ErrNoData is returned by OpenCore without CoreOptions.Create when the
@@ -43,6 +44,9 @@ type Core struct {
 	// records them in Records. It has no status cache to drop: a running
 	// server's status list shows the change within its time-to-live.
 	Lifecycle *lifecycle.Service
+	// Verifiers are the in-person verifiers' terminals (enrolment codes
+	// under the index key).
+	Verifiers *verifierdevice.Service
 }
 
 // CoreOptions say how OpenCore treats a data directory.
@@ -125,6 +129,7 @@ func OpenCore(ctx context.Context, cfg config.Config, opt CoreOptions) (_ *Core,
 		return nil, fmt.Errorf("loading signing keys: %w", err)
 	}
 	c.Records = &audit.Log{Store: store, Keys: c.Keys, Now: now}
+	c.Verifiers = &verifierdevice.Service{Store: store, MAC: c.Indexer.MAC, Issuer: cfg.PublicURL, Now: now}
 	c.Lifecycle = &lifecycle.Service{Store: store, Sealer: c.Sealer, Index: c.Indexer, Records: c.Records, Now: now}
 	return c, nil
 }

@@ -1,11 +1,9 @@
 package platform_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,7 +14,6 @@ import (
 	"github.com/netid-project/netid/internal/devauthority"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
-	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	sdk "github.com/netid-project/netid/rp"
@@ -301,84 +298,5 @@ func TestEIDOffline(t *testing.T) {
 	hotel := e.registerInPerson("hotel-a", "hotel: x", eidClaims...)
 	if typ := e.eidVerify(hotel, payload).problemType(t); typ != "eid-malformed" {
 		t.Fatalf("an offline payload online: %s", typ)
-	}
-}
-
-// postEIDPage posts the verifier page's form as a browser would.
-func (e *env) postEIDPage(fields map[string]string, image []byte) response {
-	e.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for k, v := range fields {
-		mw.WriteField(k, v)
-	}
-	if image != nil {
-		fw, err := mw.CreateFormFile("qr", "code.png")
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		fw.Write(image)
-	}
-	mw.Close()
-	return e.raw("POST", "/verify/eid", body.Bytes(), map[string]string{"Content-Type": mw.FormDataContentType()})
-}
-
-// TestEIDPageWithoutBrowser: the page's headers and its refusals, as one
-// line without data.
-func TestEIDPageWithoutBrowser(t *testing.T) {
-	e := newEnv(t, "")
-	h := e.apply(adult(t))
-	hotel := e.registerInPerson("hotel-a", "hotel: x", eidClaims...)
-	r := must(t, e.raw("GET", "/verify/eid", nil, nil), http.StatusOK)
-	csp := r.header.Get("Content-Security-Policy")
-	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "img-src data:") || strings.Contains(csp, "http") ||
-		r.header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
-		t.Fatalf("headers %v", r.header)
-	}
-	creds := map[string]string{"client_id": hotel.id, "client_secret": hotel.secret}
-	with := func(extra map[string]string) map[string]string {
-		m := map[string]string{}
-		for k, v := range creds {
-			m[k] = v
-		}
-		for k, v := range extra {
-			m[k] = v
-		}
-		return m
-	}
-	png, err := qr.PNG(e.eidPayload(h), 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	offline, err := eid.SignOffline(h.credential, nil, h.key, e.clock.Now(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name   string
-		fields map[string]string
-		image  []byte
-		status int
-		want   string
-	}{
-		{"nothing", creds, nil, http.StatusBadRequest, "Paste the scanned code"},
-		{"both", with(map[string]string{"payload": e.eidPayload(h)}), png, http.StatusBadRequest, "not both"},
-		{"not an image", creds, []byte("hello"), http.StatusUnprocessableEntity, "No readable QR code"},
-		{"offline code", with(map[string]string{"payload": offline}), nil, http.StatusBadRequest, "--offline"},
-		{"garbage", with(map[string]string{"payload": "NETIDEID1.x"}), nil, http.StatusBadRequest, "Not an electronic ID card code"},
-		{"no secret", map[string]string{"client_id": hotel.id, "payload": e.eidPayload(h)}, nil, http.StatusUnauthorized, "not accepted"},
-		{"too large", creds, make([]byte, eidverify.MaxImageBytes+100<<10), http.StatusRequestEntityTooLarge, "too large"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := e.postEIDPage(tt.fields, tt.image)
-			if r.status != tt.status || !strings.Contains(string(r.body), tt.want) || strings.Contains(string(r.body), `id="fields"`) {
-				t.Fatalf("status %d, want %d with %q; body %s", r.status, tt.status, tt.want, r.body)
-			}
-		})
-	}
-	r = must(t, e.postEIDPage(creds, png), http.StatusOK)
-	if !strings.Contains(string(r.body), `id="name_masked"`) || !strings.Contains(string(r.body), `src="data:image/png;base64,`) {
-		t.Fatalf("accepted upload: %s", r.body)
 	}
 }

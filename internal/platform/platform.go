@@ -320,6 +320,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		OIDC:      provider,
 		EID:       &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle: selfService,
+		Verifiers: core.Verifiers,
 		Cases:     core.Cases(),
 		Web:       web,
 

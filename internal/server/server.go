@@ -32,6 +32,7 @@ import (
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
+	"github.com/netid-project/netid/internal/verifierdevice"
 )
 
 // Passwords checks a person's credential password with the lockout
@@ -86,6 +87,10 @@ type Server struct {
 	// EID verifies electronic ID card codes for in-person verifiers (API
 	// and web page, eid.go); nil leaves them unmounted.
 	EID *eidverify.Service
+	// Verifiers are the in-person verifiers' terminals (verifier.go): they
+	// sign their eID checks with their own keys. Nil leaves their routes
+	// unmounted (and POST /v1/eid/verify takes client authentication only).
+	Verifiers *verifierdevice.Service
 	// Lifecycle, if set, serves the holders' self-service and the
 	// operators' credential actions (lifecycle.go).
 	Lifecycle *lifecycle.Service

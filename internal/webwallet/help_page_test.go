@@ -103,10 +103,10 @@ func TestHelpInPages(t *testing.T) {
 	noSideways(t, b, "Settings under an operator's suspension")
 	b.Axe("Settings under an operator's suspension with the help (en, 360 px)")
 
-	// The in-person verifier page.
+		// The in-person verifier page: the layout's help at its foot.
 	b.Go("/verify/eid")
-	b.WaitFor("the verifier page's help", `!!document.getElementById("help-footer")`)
-	if got := b.MustText("#help-footer"); !strings.Contains(got, pageHelp.Text) || !strings.Contains(got, pageHelp.TextEN) || !strings.Contains(got, pageHelp.Hotline) {
+	b.WaitFor("the verifier page's help", pagetest.Shown("help"))
+	if got := b.MustText("#help"); !strings.Contains(got, pageHelp.TextEN) || !strings.Contains(got, pageHelp.Hotline) {
 		t.Errorf("the verifier page's help shows %q", got)
 	}
 	noSideways(t, b, "the verifier page")

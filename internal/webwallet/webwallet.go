@@ -32,7 +32,8 @@ const (
 	PathPrefs = "/wallet/prefs"
 	// PathStatic serves the embedded assets (style sheet, scripts).
 	PathStatic = "/wallet/static/"
-	// PathEIDVerifier is the in-person verifier page (package server).
+	// PathEIDVerifier is the in-person verifier page: an enrolled
+	// terminal scans eID codes (static/pages/verifier.js).
 	PathEIDVerifier = "/verify/eid"
 )
 
@@ -102,6 +103,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 		mux.HandleFunc("GET "+s.Path(), h.section(s))
 	}
 	mux.HandleFunc("GET "+linkPathPattern, h.link)
+	mux.HandleFunc("GET "+PathEIDVerifier, h.verifier)
 	mux.HandleFunc("POST "+PathPrefs, h.prefs)
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
@@ -257,6 +259,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, name string, tit
 
 func (h *Handler) landing(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, "landing", i18n.KeyLandingTitle, nil)
+}
+
+// verifier is the in-person verifier's page: not a wallet section (a
+// terminal holds no wallet), on the same origin and shared modules.
+func (h *Handler) verifier(w http.ResponseWriter, r *http.Request) {
+	h.serve(w, r, "verifier", "verifier.title", func(p *page) {
+		p.withScript("verifier", "verifier.")
+	})
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {

@@ -41,7 +41,7 @@ func pagePaths() []string {
 	for _, s := range sections {
 		paths = append(paths, s.Path())
 	}
-	return append(paths, "/wallet/verify?code="+testCode)
+	return append(paths, "/wallet/verify?code="+testCode, PathEIDVerifier)
 }
 
 type answer struct {
