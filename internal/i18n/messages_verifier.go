@@ -26,7 +26,7 @@ var verifierMessages = map[Key]entry{
 	"verifier.err.image":              {"图片中没有找到二维码。", "No QR code was found in the picture."},
 	"verifier.err.image.next":         {"请换一张清晰、完整的二维码照片。", "Choose a sharper picture showing the whole code."},
 	"verifier.terminal.h":             {"核验终端", "Verifier terminal"},
-	"verifier.terminal.of":            {"%s · %s", "%s · %s"},
+	"verifier.terminal.of":            {"%s · 终端：%s", "%s · terminal: %s"},
 	"verifier.terminal.kind":          {"核验类别：%s", "Kind of check: %s"},
 	"verifier.kind.hotel":             {"旅馆住宿登记", "hotel registration"},
 	"verifier.kind.transport":         {"交通实名核验", "real-name travel"},
