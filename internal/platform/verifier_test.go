@@ -14,8 +14,8 @@ import (
 	"github.com/netid-project/netid/internal/verifierdevice"
 )
 
-// terminal is an enrolled verifier terminal in a test: its key and ID.
-type terminal struct {
+// verifierTerminal is an enrolled verifier terminal in a test: its key and ID.
+type verifierTerminal struct {
 	id  string
 	key *ecdsa.PrivateKey
 }
@@ -30,7 +30,7 @@ func (e *env) addDevice(rpID, name string) api.VerifierDeviceAdded {
 }
 
 // enrolDevice enrols a terminal with code and a new key.
-func (e *env) enrolDevice(code string) (terminal, response) {
+func (e *env) enrolDevice(code string) (verifierTerminal, response) {
 	e.t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -45,11 +45,11 @@ func (e *env) enrolDevice(code string) (terminal, response) {
 	if r.status == http.StatusCreated {
 		r.json(e.t, &s)
 	}
-	return terminal{id: s.Device.ID, key: key}, r
+	return verifierTerminal{id: s.Device.ID, key: key}, r
 }
 
 // deviceCall makes a request signed by a terminal's key.
-func (e *env) deviceCall(d terminal, method, path string, body any) response {
+func (e *env) deviceCall(d verifierTerminal, method, path string, body any) response {
 	e.t.Helper()
 	var b []byte
 	if body != nil {
