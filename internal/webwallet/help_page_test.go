@@ -103,7 +103,7 @@ func TestHelpInPages(t *testing.T) {
 	noSideways(t, b, "Settings under an operator's suspension")
 	b.Axe("Settings under an operator's suspension with the help (en, 360 px)")
 
-		// The in-person verifier page: the layout's help at its foot.
+	// The in-person verifier page: the layout's help at its foot.
 	b.Go("/verify/eid")
 	b.WaitFor("the verifier page's help", pagetest.Shown("help"))
 	if got := b.MustText("#help"); !strings.Contains(got, pageHelp.TextEN) || !strings.Contains(got, pageHelp.Hotline) {
