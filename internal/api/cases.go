@@ -83,11 +83,18 @@ func (r CaseResolution) Valid() bool { return r == ResolutionUpheld || r == Reso
 // absent for nothing.
 type CaseAction string
 
-// ActionDisableRelyingParty disables the relying party the case is about.
-const ActionDisableRelyingParty CaseAction = "disable_rp"
+// Actions.
+const (
+	// ActionDisableRelyingParty disables the relying party the case is
+	// about.
+	ActionDisableRelyingParty CaseAction = "disable_rp"
+	// ActionLiftSuspension lifts the operator's suspension the case
+	// disputes (a resumed_by_operator record follows in the history).
+	ActionLiftSuspension CaseAction = "lift_suspension"
+)
 
 // Valid reports whether a is one of the actions.
-func (a CaseAction) Valid() bool { return a == ActionDisableRelyingParty }
+func (a CaseAction) Valid() bool { return a == ActionDisableRelyingParty || a == ActionLiftSuspension }
 
 // CaseOpenRequest opens a case, POST /v1/holder/cases (answered 201 with
 // the Case). The statement is at most 1000 characters of plain text.

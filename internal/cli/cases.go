@@ -352,7 +352,7 @@ func adminCasesClose(ctx context.Context, env Env, args []string) error {
 	var answer textFlag
 	d, number, err := adminCaseFlags(env, "admin cases close", " NUMBER", args, func(fs *flag.FlagSet) {
 		resolution = fs.String("resolution", "", "upheld or not_upheld (required)")
-		action = fs.String("action", "", "for an upheld case: disable_rp disables the relying party it is about")
+		action = fs.String("action", "", "for an upheld case: disable_rp disables the relying party it is about; lift_suspension lifts the suspension it disputes")
 		answer = addTextFlag(fs, "answer", "the answer, if the case was not answered yet (at most 2000 characters)")
 	})
 	if err != nil {

@@ -69,6 +69,7 @@ var caseMessages = map[Key]entry{
 	"cases.answer":                   {"运营方答复", "The operator's answer"},
 	"cases.resolution.upheld":        {"申诉成立", "Upheld"},
 	"cases.resolution.not_upheld":    {"申诉不成立", "Not upheld"},
+	"cases.action.lift_suspension":   {"已解除暂停", "The suspension was lifted"},
 	"cases.action.disable_rp":        {"已停用该接入方", "The relying party was disabled"},
 	"cases.created":                  {"提交时间", "Opened"},
 	"history.dispute.record":         {"对记录 %d 申诉", "Dispute record %d"},

@@ -206,7 +206,8 @@ func TestCasesEndToEnd(t *testing.T) {
 }
 
 // TestCasesSuspension: a holder whose credential an operator suspended
-// disputes the suspension with that credential.
+// disputes the suspension with that credential; the operator upholds it
+// and lifts the suspension in the same step, each with its record.
 func TestCasesSuspension(t *testing.T) {
 	e := casesEnv(t, "")
 	h := e.apply(adult(t))
@@ -219,6 +220,29 @@ func TestCasesSuspension(t *testing.T) {
 	}
 	if typ := e.openCase(h, map[string]any{"kind": "suspension", "ground": "other", "statement": "again"}).problemType(t); typ != "case-already-open" {
 		t.Fatalf("a second case about the same suspension: %s", typ)
+	}
+	if typ := e.adminCases("POST", "/"+c.Number+"/close", map[string]any{"resolution": "upheld", "action": "disable_rp", "answer": "x"}).problemType(t); typ != "case-invalid" {
+		t.Fatalf("disabling a relying party a suspension case is not about: %s", typ)
+	}
+	if typ := e.adminCases("POST", "/"+c.Number+"/close", map[string]any{"resolution": "not_upheld", "action": "lift_suspension", "answer": "x"}).problemType(t); typ != "case-invalid" {
+		t.Fatalf("an action on a case not upheld: %s", typ)
+	}
+	var closed api.Case
+	must(t, e.adminCases("POST", "/"+c.Number+"/close", map[string]any{"resolution": "upheld", "action": "lift_suspension",
+		"answer": "申诉成立，已解除暂停。"}), http.StatusOK).json(t, &closed)
+	if closed.Action != api.ActionLiftSuspension || closed.State != api.CaseClosed {
+		t.Fatalf("closed: %+v", closed)
+	}
+	if a := e.account(h); a.Status != api.CredentialActive {
+		t.Fatalf("after the upheld case the credential is %s", a.Status)
+	}
+	var outcomes []api.RecordOutcome
+	for _, r := range e.history(h).Records {
+		outcomes = append([]api.RecordOutcome{r.Outcome}, outcomes...)
+	}
+	if want := fmt.Sprint([]api.RecordOutcome{api.OutcomeSuspendedByOperator, api.OutcomeCaseOpened,
+		api.OutcomeResumedByOperator, api.OutcomeCaseClosed}); len(outcomes) < 4 || fmt.Sprint(outcomes[len(outcomes)-4:]) != want {
+		t.Fatalf("history: %v, want %s", outcomes, want)
 	}
 }
 

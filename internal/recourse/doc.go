@@ -8,7 +8,8 @@
 // transaction that creates the case, so racing cases never share one) and
 // a deadline for the operator's answer. Operators answer and close cases
 // from a queue, and may attach an outcome to a closed case (disabling the
-// relying party complained about, through relyingparty.Registry).
+// relying party complained about, through relyingparty.Registry; lifting
+// the disputed suspension, through lifecycle's operator resume).
 //
 // A case moves open → answered → closed (or open → closed with the
 // answer given on closing); each step is checked inside the transaction

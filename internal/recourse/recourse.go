@@ -11,6 +11,7 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
@@ -93,6 +94,10 @@ const (
 	// about (relyingparty.Registry.Disable): it can no longer
 	// authenticate, so it starts no verification.
 	ActionDisableRelyingParty Action = "disable_rp"
+	// ActionLiftSuspension lifts the operator's suspension the case
+	// disputes (lifecycle's operator resume, with its own record in the
+	// holder's history).
+	ActionLiftSuspension Action = "lift_suspension"
 )
 
 // Limits of what people write into a case, in characters.
@@ -609,8 +614,8 @@ func (s *Service) Close(ctx context.Context, number string, req CloseRequest) (C
 	if req.Resolution != ResolutionUpheld && req.Resolution != ResolutionNotUpheld {
 		return Case{}, fmt.Errorf("%w: resolution %q: want upheld or not_upheld", ErrInvalid, req.Resolution)
 	}
-	if req.Action != "" && req.Action != ActionDisableRelyingParty {
-		return Case{}, fmt.Errorf("%w: action %q: want disable_rp or none", ErrInvalid, req.Action)
+	if req.Action != "" && req.Action != ActionDisableRelyingParty && req.Action != ActionLiftSuspension {
+		return Case{}, fmt.Errorf("%w: action %q: want disable_rp, lift_suspension or none", ErrInvalid, req.Action)
 	}
 	if req.Action != "" && req.Resolution != ResolutionUpheld {
 		return Case{}, fmt.Errorf("%w: an action follows only an upheld case", ErrInvalid)
@@ -656,7 +661,15 @@ func (s *Service) Close(ctx context.Context, number string, req CloseRequest) (C
 			}
 			disabled = &rp
 		}
+		if req.Action == ActionLiftSuspension && c.Kind != storage.CaseSuspension {
+			return c, nil, fmt.Errorf("%w: only a case about a suspension can lift it", ErrInvalid)
+		}
 		return c, func(c storage.Case) error {
+			if req.Action == ActionLiftSuspension {
+				if err := s.liftSuspension(ctx, tx, c); err != nil {
+					return err
+				}
+			}
 			if err := s.record(ctx, tx, c, OutcomeClosed, nil); err != nil {
 				return err
 			}
@@ -666,6 +679,24 @@ func (s *Service) Close(ctx context.Context, number string, req CloseRequest) (C
 			return nil
 		}, nil
 	})
+}
+
+// liftSuspension lifts the operator's suspension of c's holder in tx,
+// with lifecycle's record of it. A running server's cached status list
+// shows the change within its time-to-live.
+func (s *Service) liftSuspension(ctx context.Context, tx storage.Storage, c storage.Case) error {
+	p, err := tx.GetPerson(ctx, c.PersonID)
+	if err != nil {
+		return fmt.Errorf("recourse: loading the holder: %w", err)
+	}
+	lc := &lifecycle.Service{Store: tx, Records: s.Records, Now: s.Now}
+	if _, err := lc.Operator(ctx, p.Wanghao, lifecycle.ActionResume, "申诉 "+c.Number+" 成立"); err != nil {
+		if errors.Is(err, lifecycle.ErrNoOperatorSuspension) {
+			return ErrNotSuspended
+		}
+		return fmt.Errorf("recourse: lifting the suspension: %w", err)
+	}
+	return nil
 }
 
 // step changes the case numbered number with fn, then appends the

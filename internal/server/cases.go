@@ -191,7 +191,7 @@ func (s *Server) adminCloseCase(w http.ResponseWriter, r *http.Request) error {
 	var action recourse.Action
 	if req.Action != "" {
 		if action, ok = fromAPI(caseActions, req.Action); !ok {
-			return httpx.New(problemType(recourse.ErrInvalid), "action must be disable_rp or absent")
+			return httpx.New(problemType(recourse.ErrInvalid), "action must be disable_rp, lift_suspension or absent")
 		}
 	}
 	c, err := s.Cases.Close(r.Context(), r.PathValue("number"), recourse.CloseRequest{Resolution: res, Action: action, Answer: req.Answer})

@@ -38,6 +38,7 @@ var caseResolutions = map[recourse.Resolution]api.CaseResolution{
 
 var caseActions = map[recourse.Action]api.CaseAction{
 	recourse.ActionDisableRelyingParty: api.ActionDisableRelyingParty,
+	recourse.ActionLiftSuspension:      api.ActionLiftSuspension,
 }
 
 func init() {
