@@ -20,6 +20,9 @@ func walletEID(ctx context.Context, env Env, args []string) error {
 		"add":  walletEIDAdd,
 		"show": walletEIDShow,
 		"qr":   walletEIDQR,
+		// Full-data checks (walletfulldata.go).
+		"requests": walletEIDRequests,
+		"approve":  walletEIDApprove,
 	})
 }
 

@@ -91,6 +91,9 @@ type Service struct {
 	Records RecordLog
 	// Issuer is the platform's URL: a payload's iss must be it.
 	Issuer string
+	// Full keeps full-data checks (fulldata.go); nil: none can be asked
+	// for (ErrFullDataNotAllowed).
+	Full FullStore
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -137,6 +140,9 @@ type Result struct {
 	AgeOver18 *bool
 	// DocumentValidUntil is YYYY-MM-DD or LongTerm.
 	DocumentValidUntil string
+	// FullData is set when the check asked for a full-data check: the
+	// holder's answer is collected with CollectFullData.
+	FullData *FullDataRequest
 }
 
 // Has reports whether the field was provided.
@@ -181,9 +187,20 @@ func (r Result) PhotoMediaType() string {
 // payload's use and the record of a successful check commit together: if
 // the record cannot be written the check fails and the code stays unused.
 func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload string) (Result, error) {
+	return s.VerifyWith(ctx, rp, payload, CheckOptions{})
+}
+
+// VerifyWith is Verify with options: with FullData, a verifier whose kind and
+// registration allow it (FullDataAllowed; ErrFullDataNotAllowed otherwise,
+// before the payload is looked at) also starts a full-data request, in the
+// transaction of the check, which the holder then answers on their device.
+func (s *Service) VerifyWith(ctx context.Context, rp storage.RelyingParty, payload string, opt CheckOptions) (Result, error) {
 	kind, fields, err := Policy(rp)
 	if err != nil {
 		return Result{}, err
+	}
+	if opt.FullData && (s.Full == nil || !FullDataAllowed(rp)) {
+		return Result{}, ErrFullDataNotAllowed
 	}
 	o, err := eid.ParseOnline(strings.TrimSpace(payload))
 	if err != nil {
@@ -257,7 +274,21 @@ func (s *Service) Verify(ctx context.Context, rp storage.RelyingParty, payload s
 		case err != nil:
 			return fmt.Errorf("eidverify: recording the payload's use: %w", err)
 		}
-		return s.record(ctx, tx, rp, person.ID, res.Provided, OutcomeApproved)
+		if err := s.record(ctx, tx, rp, person.ID, res.Provided, OutcomeApproved); err != nil {
+			return err
+		}
+		if !opt.FullData {
+			return nil
+		}
+		fr, err := s.newFullRequest(person.ID, cred.ID, rp, opt, now)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateEIDFullRequest(ctx, fr); err != nil {
+			return fmt.Errorf("eidverify: storing the full-data request: %w", err)
+		}
+		res.FullData = &FullDataRequest{ID: fr.ID, ExpiresAt: fr.ExpiresAt}
+		return nil
 	})
 	if errors.Is(err, errUsed) {
 		return fail(fmt.Errorf("%w: show a fresh code", ErrReplay))

@@ -4,6 +4,7 @@ package i18n
 // static/pages/verifier.js) and the problems of its terminals.
 func init() {
 	addNamed(verifierMessages)
+	addNamed(fullDataMessages)
 	addProblems(verifierProblems)
 }
 
@@ -76,10 +77,43 @@ var verifierMessages = map[Key]entry{
 	"verifier.full.number":            {"证件号码", "Document number"},
 }
 
+// The wallet's side of full-data checks: the command line (netid wallet
+// eid requests|approve) and the eID card page (static/pages/eid.js).
+var fullDataMessages = map[Key]entry{
+	"cli.eid.full.none":     {"没有等待你同意的完整信息请求。", "No request for your full data is waiting."},
+	"cli.eid.full.request":  {"请求 %s：%s 请求你的完整姓名和证件号码（实名登记）", "Request %s: %s asks for your full name and document number (registration)"},
+	"cli.eid.full.law":      {"  法律依据：%s", "  Legal basis: %s"},
+	"cli.eid.full.gets":     {"  对方将收到：姓名 %s，证件号码 %s", "  It will receive: name %s, document number %s"},
+	"cli.eid.full.until":    {"  请在 %s 前回答；不同意时，对方只保留普通核验结果。", "  Answer before %s; if you decline, it keeps only the ordinary check."},
+	"cli.eid.full.nothing":  {"没有这个等待你同意的请求（可能已过期）；请让核验点重新扫码", "no such request waiting for you (it may have expired); ask the verifier to scan again"},
+	"cli.eid.full.which":    {"有多个请求在等待：请在命令后写上请求编号", "several requests are waiting: add the request's ID to the command"},
+	"cli.eid.full.approved": {"已同意：%s 将收到你的完整姓名和证件号码，仅此一次", "approved: %s receives your full name and document number, this once"},
+	"cli.eid.full.declined": {"已拒绝：%s 只保留普通核验结果", "declined: %s keeps only the ordinary check"},
+
+	"eid.full.h":            {"核验点请求你的完整信息", "A verifier asks for your full data"},
+	"eid.full.intro":        {"%s 按法律要求登记住宿或办事人员，请求你的完整姓名和证件号码。这次同意只对这一次核验有效。", "%s must register guests or applicants by law and asks for your full name and document number. This consent is for this check only."},
+	"eid.full.law":          {"法律依据", "Legal basis"},
+	"eid.full.device":       {"核验终端", "Terminal"},
+	"eid.full.gets":         {"对方将收到", "It will receive"},
+	"eid.full.name":         {"姓名", "Name"},
+	"eid.full.number":       {"证件号码", "Document number"},
+	"eid.full.until":        {"请在 %s 前回答。", "Answer before %s."},
+	"eid.full.decline.hint": {"不同意时，对方只保留已完成的普通核验结果（部分隐藏的姓名和号码）。", "If you decline, the verifier keeps only the ordinary check already done (the masked name and number)."},
+	"eid.full.password":     {"网证口令（8 位数字）", "Credential password (8 digits)"},
+	"eid.full.approve":      {"同意提供", "Agree"},
+	"eid.full.decline":      {"不同意", "Decline"},
+	"eid.full.approved":     {"已同意，核验点将收到你的完整信息，仅此一次。", "Agreed: the verifier receives your full data, this once."},
+	"eid.full.declined":     {"已拒绝，核验点只保留普通核验结果。", "Declined: the verifier keeps only the ordinary check."},
+}
+
 var verifierProblems = map[string]problem{
 	"verifier-device-unauthenticated": {{"核验终端签名无效", "Verifier terminal not authenticated"}, {"请刷新页面；如果一直不行，请重新登记本终端。", "Reload the page; if it keeps failing, enrol this terminal again."}},
 	"verifier-device-revoked":         {{"核验终端的登记已被撤销", "Verifier terminal revoked"}, {"请向平台运营方或贵单位管理员申请新的登记码。", "Ask the platform's operator or your administrator for a new enrolment code."}},
 	"verifier-enrol-code-invalid":     {{"登记码无效、已使用或已过期", "Enrolment code not accepted"}, {"请核对登记码；已使用或过期的登记码需重新申请。", "Check the code; a used or expired code must be issued again."}},
 	"verifier-device-invalid":         {{"终端名称或原因无效", "Invalid terminal name or reason"}, {"请填写 1 至 64 个字符的名称（撤销时填写原因）。", "Give a name of 1 to 64 characters (and a reason when revoking)."}},
+	"eid-full-data-not-allowed":       {{"本核验点不能请求完整姓名和证件号码", "This verifier may not ask for the full name and document number"}, {"只有法律要求实名登记的核验点（旅馆、政务窗口）可以请求；请做普通核验。", "Only verifiers the law requires to register (hotels, service counters) may ask; make an ordinary check."}},
+	"eid-full-data-not-found":         {{"找不到这个完整信息请求", "No such full-data request"}, {"请让核验点重新扫码。", "Ask the verifier to scan again."}},
+	"eid-full-data-answered":          {{"这个请求已经回答过或已过期", "The request was already answered or has expired"}, {"请让核验点重新扫码。", "Ask the verifier to scan again."}},
+	"eid-full-data-password-required": {{"同意提供完整信息需要输入网证口令", "Agreeing needs your credential password"}, {"请输入 8 位网证口令后再同意。", "Enter your 8-digit credential password, then agree."}},
 	"verifier-device-not-found":       {{"找不到该核验终端", "No such verifier terminal"}, {"请用 netid admin verifier-device list 查看终端编号。", "List the terminals with netid admin verifier-device list."}},
 }

@@ -318,7 +318,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		},
 		RPStats:   store,
 		OIDC:      provider,
-		EID:       &eidverify.Service{Store: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
+		EID:       &eidverify.Service{Store: store, Full: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle: selfService,
 		Verifiers: core.Verifiers,
 		Cases:     core.Cases(),

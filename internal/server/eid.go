@@ -19,6 +19,7 @@ const EIDVerifyPath = "/v1/eid/verify"
 // card and, with Verifiers, the verifier terminals' routes.
 func (s *Server) mountEID(h func(string, func(http.ResponseWriter, *http.Request) error)) {
 	h("POST "+EIDVerifyPath, s.eidVerify)
+	s.mountFullData(h)
 	if s.Verifiers != nil {
 		s.mountVerifier(h)
 	}
@@ -51,7 +52,7 @@ func eidProblem(err error) error {
 }
 
 func (s *Server) eidVerify(w http.ResponseWriter, r *http.Request) error {
-	rp, _, err := s.eidCaller(w, r)
+	rp, deviceID, err := s.eidCaller(w, r)
 	if err != nil {
 		return err
 	}
@@ -59,7 +60,7 @@ func (s *Server) eidVerify(w http.ResponseWriter, r *http.Request) error {
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
 		return err
 	}
-	res, err := s.EID.Verify(r.Context(), rp, req.Payload)
+	res, err := s.EID.VerifyWith(r.Context(), rp, req.Payload, eidverify.CheckOptions{FullData: req.FullData, DeviceID: deviceID})
 	if err != nil {
 		return eidProblem(err)
 	}

@@ -123,7 +123,7 @@ func verifierSession(d storage.VerifierDevice, rp storage.RelyingParty) api.Veri
 	kind, fields, _ := eidverify.Policy(rp)
 	return api.VerifierSession{
 		Device: verifierDevice(d), RPName: rp.Name, Kind: toAPI(inPersonKinds, kind),
-		Fields: toAPIList(eidFields, fields),
+		Fields: toAPIList(eidFields, fields), FullData: eidverify.FullDataAllowed(rp),
 	}
 }
 

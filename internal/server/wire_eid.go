@@ -30,8 +30,13 @@ func eidResult(r eidverify.Result) api.EIDResult {
 	if validUntil == eidverify.LongTerm {
 		validUntil = api.LongTerm
 	}
+	var full *api.EIDFullDataRequest
+	if r.FullData != nil {
+		full = &api.EIDFullDataRequest{ID: r.FullData.ID, ExpiresAt: r.FullData.ExpiresAt}
+	}
 	return api.EIDResult{
-		Verified: r.Verified, Kind: toAPI(inPersonKinds, r.Kind), CheckedAt: r.CheckedAt,
+		FullDataRequest: full,
+		Verified:        r.Verified, Kind: toAPI(inPersonKinds, r.Kind), CheckedAt: r.CheckedAt,
 		Provided:   toAPIList(eidFields, r.Provided),
 		NameMasked: r.NameMasked, NumberPartial: r.NumberPartial, Photo: r.Photo, Sex: document.Sex(r.Sex),
 		AgeOver18: r.AgeOver18, DocumentValidUntil: validUntil,
