@@ -132,6 +132,39 @@ func TestEIDVerifierPageInBrowser(t *testing.T) {
 	}
 	b.Axe("verifier result en")
 
+	// A full-data check (实名登记): the holder approves on their device; the
+	// page shows the full name and number once.
+	b.Do("the next person", chromedp.Click(chromedp.ID("next")))
+	b.WaitFor("the full-data choice", pagetest.Shown("full-choice"))
+	b.Do("asking for the full data", chromedp.Click(chromedp.ID("full")))
+	showCode(e.eidPayload(h))
+	b.Do("scanning for registration", chromedp.Click(chromedp.ID("scan-start")))
+	b.WaitFor("waiting for the holder", pagetest.Shown("full-box"))
+	if got := b.MustText("#full-state"); !strings.Contains(got, "Waiting for the holder") {
+		t.Errorf("full-data state %q", got)
+	}
+	if got := b.MustText("#verdict"); got != "Valid" {
+		t.Errorf("the check under a full-data request: %q", got)
+	}
+	prompts := e.fullPrompts(h)
+	if len(prompts) != 1 {
+		t.Fatalf("the holder sees %d requests", len(prompts))
+	}
+	must(t, e.holderCall(h, "POST", "/v1/wallet/eid/full-data/"+prompts[0].ID, map[string]any{"decision": "approve", "password": p.password}), http.StatusNoContent)
+	b.WaitFor("the full data", pagetest.Shown("full-fields"))
+	if got := b.MustText("#full-name"); got != p.identity.Name {
+		t.Errorf("full name %q", got)
+	}
+	if got := b.MustText("#full-number"); got != p.identity.Number {
+		t.Errorf("full number %q", got)
+	}
+	b.Axe("verifier full data en")
+	// Cleared for the next person: nothing of it stays in the page.
+	b.Do("the next person", chromedp.Click(chromedp.ID("next")))
+	if strings.Contains(b.MustText("main"), p.identity.Number) {
+		t.Error("the full number stays in the page")
+	}
+
 	// The operator revokes the terminal: the page asks for a new code.
 	must(t, e.call("POST", "/v1/admin/verifier-devices/"+added.Device.ID+"/revoke", adminToken, map[string]any{"reason": "终端丢失"}), http.StatusOK)
 	b.Go("/verify/eid")
