@@ -248,7 +248,8 @@ func TestCasesSuspension(t *testing.T) {
 
 // TestCasesRace: operators answering or closing the same case at once get
 // exactly one success, the others case-state; cases opened at once get
-// distinct numbers; a holder's cases per day are limited.
+// distinct numbers; a holder's cases per day are limited; the same record
+// disputed several times at once gives one case.
 func TestCasesRace(t *testing.T) {
 	backends(t, func(t *testing.T, db string) {
 		e := casesEnv(t, db)
@@ -306,6 +307,23 @@ func TestCasesRace(t *testing.T) {
 		// Holder 0 opened six at once: five pass the daily limit.
 		if len(numbers) != 7 || limited != 1 {
 			t.Fatalf("%d cases opened, %d refused; want 7 and 1", len(numbers), limited)
+		}
+
+		// The same record disputed six times at once: one case.
+		shop := e.register("shop", "", "")
+		e.verifyOnce(shop, holders[1], map[string]any{"purpose": "登录"}, map[string]any{"decision": "approve"})
+		var seq int64
+		for _, r := range e.history(holders[1]).Records {
+			if r.Channel == api.ChannelSession {
+				seq = r.Seq
+			}
+		}
+		disputes := make([]int, 6)
+		run(len(disputes), func(i int) {
+			disputes[i] = e.openCase(holders[1], map[string]any{"kind": "record", "ground": "not_me", "record_seq": seq, "statement": "x"}).status
+		})
+		if count(disputes, http.StatusCreated) != 1 || count(disputes, http.StatusConflict) != len(disputes)-1 {
+			t.Fatalf("racing disputes of one record: %v", disputes)
 		}
 
 		var number string

@@ -370,9 +370,6 @@ func (s *Service) Open(ctx context.Context, personID, credentialID string, req O
 		}
 		c.RPID = req.RPID
 	}
-	if err := s.notOpenYet(ctx, c); err != nil {
-		return Case{}, err
-	}
 	year := now.In(document.Zone).Year()
 	day := document.Today(now)
 	err := s.Store.InTransaction(ctx, func(tx storage.Storage) error {
@@ -383,6 +380,12 @@ func (s *Service) Open(ctx context.Context, personID, credentialID string, req O
 		}
 		if n > int64(s.perDay()) {
 			return ErrTooMany
+		}
+		// The counter's row is held until the commit, so the holder's
+		// racing openings are serialised here and each sees the cases
+		// the others committed.
+		if err := s.notOpenYet(ctx, tx, c); err != nil {
+			return err
 		}
 		seq, err := tx.Increment(ctx, fmt.Sprintf("case-number:%d", year), time.Time{})
 		if err != nil {
@@ -440,8 +443,8 @@ func (s *Service) operatorHold(ctx context.Context, personID, credentialID strin
 
 // notOpenYet refuses a second case about the same thing while one is not
 // closed.
-func (s *Service) notOpenYet(ctx context.Context, c storage.Case) error {
-	open, err := s.Store.ListCases(ctx, storage.CaseFilter{
+func (s *Service) notOpenYet(ctx context.Context, tx storage.Storage, c storage.Case) error {
+	open, err := tx.ListCases(ctx, storage.CaseFilter{
 		PersonID: c.PersonID, States: []storage.CaseState{storage.CaseOpen, storage.CaseAnswered}, Limit: 1000,
 	})
 	if err != nil {
