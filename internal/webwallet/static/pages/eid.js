@@ -326,6 +326,68 @@ async function loadChecks() {
   show("checks");
 }
 
+// ---- full-data requests (实名登记) ----
+//
+// A hotel or a counter that checked the code may ask for the full name
+// and document number. While this page is open it asks the platform every
+// few seconds (GET /v1/wallet/eid/full-data) and shows a request with
+// exactly what the verifier would receive; the holder agrees with the
+// 网证口令 (a separate consent for this check) or declines
+// (POST /v1/wallet/eid/full-data/{id}).
+
+const FULL_POLL = 2500;
+let fullTimer = null;
+let fullShown = null;
+
+async function pollFullData() {
+  const list = await holderApi("GET", "/v1/wallet/eid/full-data");
+  const reqs = (list && list.requests) || [];
+  if (reqs.length === 0 || reqs.some((r) => r.id === fullShown)) return;
+  showFull(reqs[0]);
+}
+
+function showFull(r) {
+  fullShown = r.id;
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  $("code").classList.remove("enlarged");
+  $("full-intro").textContent = t("eid.full.intro", r.rp_name);
+  $("full-law").textContent = r.legal_basis;
+  $("full-device").textContent = r.device || r.rp_name;
+  $("full-name").textContent = r.name;
+  $("full-number").textContent = r.document_number;
+  $("full-until").textContent = t("eid.full.until", new Date(r.expires_at).toLocaleTimeString(document.documentElement.lang));
+  $("full-password").value = "";
+  clearError("full-error");
+  show("full-done", false);
+  show("full-form", true);
+  show("full", true);
+  $("full").focus();
+}
+
+async function answerFull(approve) {
+  const body = { decision: approve ? "approve" : "decline" };
+  if (approve) {
+    body.password = $("full-password").value;
+    if (!/^[0-9]{8}$/.test(body.password)) throw new PageError("eid.full.err.password");
+  }
+  await holderApi("POST", "/v1/wallet/eid/full-data/" + encodeURIComponent(fullShown), { body });
+  $("full-password").value = "";
+  $("full-name").textContent = "";
+  $("full-number").textContent = "";
+  show("full-form", false);
+  $("full-done").textContent = t(approve ? "eid.full.approved" : "eid.full.declined");
+  show("full-done", true);
+  loadChecks().catch(() => {});
+}
+
+function watchFullData() {
+  if (fullTimer !== null) return;
+  pollFullData().catch(() => {});
+  fullTimer = setInterval(() => {
+    if (!document.hidden) pollFullData().catch(() => {});
+  }, FULL_POLL);
+}
+
 // ---- the page ----
 
 async function main() {
@@ -358,6 +420,9 @@ async function main() {
   $("fullscreen").addEventListener("click", fullScreen);
   $("offline").addEventListener("change", () => { if (timer !== null) showCode().catch((e) => showError("code-error", e)); });
   $("checks-refresh").addEventListener("click", () => loadChecks().catch((e) => showError("checks-error", e)));
+  submit("full-form", "full-error", () => answerFull(true));
+  $("full-decline").addEventListener("click", () => busy($("full-form"), () => answerFull(false)).catch((e) => showError("full-error", e)));
+  watchFullData();
   // A code on a hidden page is not renewed; it is made anew on return.
   document.addEventListener("visibilitychange", () => {
     if (document.hidden && timer !== null) stopCode();
