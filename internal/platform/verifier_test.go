@@ -9,8 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/config"
 	"github.com/netid-project/netid/internal/verifierdevice"
 )
 
@@ -218,4 +220,43 @@ func TestEIDVerifierPageServed(t *testing.T) {
 		!strings.Contains(body, "/wallet/static/pages/verifier.js") {
 		t.Fatalf("page: %v\n%s", r.header, body)
 	}
+}
+
+// TestVerifierTerminalLimits: a terminal's checks count against its
+// relying party's limit, and failed proofs against the address, as client
+// authentication does.
+func TestVerifierTerminalLimits(t *testing.T) {
+	e := newEnvWith(t, "", func(c *config.Config) { c.RateLimit, c.ClientRateLimit = 2, 10 })
+	e.registerInPerson("hotel-l", "hotel: x", eidClaims...)
+	added, err := e.p.Server.Verifiers.Add(e.ctx, "hotel-l", "desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, r := e.enrolDevice(added.Code)
+	must(t, r, http.StatusCreated)
+	statuses := map[int]int{}
+	for range 30 {
+		statuses[e.deviceCall(d, "POST", "/v1/eid/verify", map[string]any{"payload": "NETIDEID1.x"}).status]++
+	}
+	if statuses[http.StatusBadRequest] == 0 || statuses[http.StatusTooManyRequests] == 0 {
+		t.Fatalf("30 checks at once (limit 10/s): %v", statuses)
+	}
+	e.clock.Advance(10 * time.Second)
+	forged := verifierTerminal{id: d.id, key: mustKey(t)}
+	statuses = map[int]int{}
+	for range 10 {
+		statuses[e.deviceCall(forged, "POST", "/v1/eid/verify", map[string]any{"payload": "NETIDEID1.x"}).status]++
+	}
+	if statuses[http.StatusUnauthorized] != 5 || statuses[http.StatusTooManyRequests] != 5 {
+		t.Fatalf("10 forged proofs at once (limit 2/s, burst 5): %v", statuses)
+	}
+}
+
+func mustKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -61,7 +61,7 @@ func (s *Server) mountVerifier(h func(string, func(http.ResponseWriter, *http.Re
 // deviceID is "" for a relying party's own call.
 func (s *Server) eidCaller(w http.ResponseWriter, r *http.Request) (rp storage.RelyingParty, deviceID string, err error) {
 	proof := r.Header.Get(verifierdevice.Header)
-	if proof == "" || s.Verifiers == nil {
+	if proof == "" || s.Verifiers == nil || s.Clients == nil {
 		rp, err := s.Clients.Authenticate(r, false)
 		return rp, "", err
 	}
@@ -80,9 +80,20 @@ func (s *Server) eidCaller(w http.ResponseWriter, r *http.Request) (rp storage.R
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
+	// The relying parties' limits hold for their terminals too: failed
+	// proofs per address, checks per relying party.
+	if err := s.Clients.Throttle.Before(r); err != nil {
+		return rp, "", err
+	}
 	a, err := s.Verifiers.Authenticate(r.Context(), proof, r.Method, s.requestURL(r), body)
+	if errors.Is(err, verifierdevice.ErrUnauthenticated) {
+		s.Clients.Throttle.Failed(r)
+	}
 	if err != nil {
 		return rp, "", eidProblem(err)
+	}
+	if err := s.Clients.Throttle.Client(a.RelyingParty.ID); err != nil {
+		return rp, "", err
 	}
 	return a.RelyingParty, a.Device.ID, nil
 }
