@@ -155,7 +155,9 @@ type Storage interface {
 	// verification sessions and grants that expired before now minus
 	// SessionRetention (a relying party may still fetch a session's result,
 	// and a replayed authorization code still revokes its tokens, for that
-	// long after expiry; the verification record stays in the record log).
+	// long after expiry; the verification record stays in the record log),
+	// and eID full-data requests that expired before now minus
+	// SessionRetention.
 	DeleteExpired(ctx context.Context, now time.Time) error
 
 	// Platform signing keys.

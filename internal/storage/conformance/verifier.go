@@ -3,6 +3,7 @@ package conformance
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -16,6 +17,7 @@ func verifierTests() []subtest {
 		{"VerifierDevice/EnrolOnce", testRaceEnrolVerifierDevice},
 		{"EIDFullRequest/RoundTrip", testEIDFullRequest},
 		{"EIDFullRequest/DeliverOnce", testRaceDeliverEIDFull},
+		{"EIDFullRequest/DeleteExpired", testDeleteExpiredEIDFull},
 	}
 }
 
@@ -199,5 +201,24 @@ func testRaceDeliverEIDFull(t *testing.T, s storage.Storage) {
 	}
 	if ok != 1 {
 		t.Fatalf("%d callers took the full data, want exactly 1", ok)
+	}
+}
+
+// testDeleteExpiredEIDFull: DeleteExpired removes full-data requests a day
+// (storage.SessionRetention) after they expired, whatever their state.
+func testDeleteExpiredEIDFull(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	now := time.Now().UTC().Truncate(time.Second)
+	old, recent := eidFull("fr-old", "p1"), eidFull("fr-recent", "p1")
+	old.State, old.ExpiresAt = storage.EIDFullDelivered, now.Add(-storage.SessionRetention-time.Minute)
+	recent.ExpiresAt = now.Add(-time.Minute)
+	must(t, "CreateEIDFullRequest", s.CreateEIDFullRequest(ctx, old))
+	must(t, "CreateEIDFullRequest", s.CreateEIDFullRequest(ctx, recent))
+	must(t, "DeleteExpired", s.DeleteExpired(ctx, now))
+	if _, err := s.GetEIDFullRequest(ctx, old.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("a request expired over a day ago: %v, want ErrNotFound", err)
+	}
+	if _, err := s.GetEIDFullRequest(ctx, recent.ID); err != nil {
+		t.Errorf("a request expired a minute ago: %v", err)
 	}
 }

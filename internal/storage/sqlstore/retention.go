@@ -31,6 +31,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) error {
 				AND (identity IS NOT NULL OR phone IS NOT NULL OR password_hash <> '')`, now},
 			{"sessions", `DELETE FROM sessions WHERE expires_at < $1`, kept},
 			{"grants", `DELETE FROM grants WHERE expires_at < $1`, kept},
+			{"eID full-data requests", `DELETE FROM eid_full_requests WHERE expires_at < $1`, kept},
 		} {
 			if _, err := tx.exec(ctx, q.sql, q.cut); err != nil {
 				return tx.fail("delete expired "+q.what, err)
