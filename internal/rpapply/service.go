@@ -139,6 +139,13 @@ func (s *Service) Create(ctx context.Context, r Request) (storage.RPApplication,
 		ve.Problems = append(ve.Problems, "domains: at least one domain, to be proved")
 	}
 	if ve != nil {
+		// The registration calls the client ID "id"; an applicant sent it
+		// as client_id, so the problems name it so.
+		for i, p := range ve.Problems {
+			if rest, ok := strings.CutPrefix(p, "id:"); ok {
+				ve.Problems[i] = "client_id:" + rest
+			}
+		}
 		return storage.RPApplication{}, "", ve
 	}
 	if _, err := s.Store.GetRelyingParty(ctx, r.ClientID); err == nil {
