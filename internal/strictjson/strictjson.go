@@ -157,12 +157,10 @@ func Unmarshal(data []byte, v any, opts ...Option) error {
 // Decode decodes one JSON value into its generic form: objects become
 // map[string]any, arrays []any, numbers json.Number, strings string,
 // booleans bool and null nil.
+// It accepts and refuses exactly what Unmarshal with UseNumber into an any
+// does, in one pass over data.
 func Decode(data []byte) (any, error) {
-	var v any
-	if err := Unmarshal(data, &v, UseNumber); err != nil {
-		return nil, err
-	}
-	return v, nil
+	return decodeGeneric(data)
 }
 
 // DecodeObject is Decode for a value that must be a JSON object; any other
