@@ -15,7 +15,6 @@ import (
 
 	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/jws"
-	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // DefaultMaxKBAge is how old a key-binding JWT may be when
@@ -124,7 +123,7 @@ func DecodeUnverified(sdjwt string) (*Credential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	cred, _, _, err := decodeIssued(tok.Payload, sd.Disclosures)
+	cred, _, _, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures)
 	if err != nil {
 		return nil, err
 	}
@@ -155,13 +154,9 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	if sd.KeyBinding == "" {
 		return nil, fmt.Errorf("%w: no key-binding JWT", ErrKeyBinding)
 	}
-	_, body, err := jws.Verify(sd.KeyBinding, jws.Expect{Typ: TypKB, Keys: jws.PublicKey(holder)})
+	_, kbClaims, err := jws.VerifyObject(sd.KeyBinding, jws.Expect{Typ: TypKB, Keys: jws.PublicKey(holder)})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
-	}
-	kbClaims, err := strictjson.DecodeObject(body)
-	if err != nil {
-		return nil, fmt.Errorf("%w: payload: %w", ErrKeyBinding, err)
 	}
 	var kb KeyBinding
 	var sdHash string
@@ -234,11 +229,11 @@ func guardianConsent(kb map[string]any, cred *Credential, o PresentationOptions)
 // verifyIssued verifies the issuer-signed part of sd and returns the
 // credential and the holder's public key.
 func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time.Duration) (*Credential, *ecdsa.PublicKey, error) {
-	h, body, err := jws.Verify(sd.JWT, jws.Expect{Typ: TypSDJWT, Keys: jws.ByKeyID(keys)})
+	h, payload, err := jws.VerifyObject(sd.JWT, jws.Expect{Typ: TypSDJWT, Keys: jws.ByKeyID(keys)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	cred, holder, _, err := decodeIssued(body, sd.Disclosures)
+	cred, holder, _, err := decodeIssued(payload, sd.Disclosures)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -266,13 +261,10 @@ func mapJWSError(err error) error {
 	return fmt.Errorf("%w: %w", ErrMalformed, err)
 }
 
-// decodeIssued decodes the issuer-signed payload body, applies the
-// disclosures and extracts the claims. It checks no signature and no time.
-func decodeIssued(body []byte, discs []Disclosure) (*Credential, *ecdsa.PublicKey, *processed, error) {
-	payload, err := strictjson.DecodeObject(body)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
-	}
+// decodeIssued applies the disclosures to the issuer-signed payload (a
+// strictly decoded JSON object) and extracts the claims. It checks no
+// signature and no time.
+func decodeIssued(payload map[string]any, discs []Disclosure) (*Credential, *ecdsa.PublicKey, *processed, error) {
 	pr, err := process(payload, discs)
 	if err != nil {
 		return nil, nil, nil, err

@@ -162,14 +162,22 @@ type Token struct {
 
 	raw string
 	// sig is the decoded signature, of the suite's size.
-	sig   []byte
-	suite suite
+	sig []byte
+	// object is Payload as Parse decoded it.
+	object map[string]any
+	suite  suite
 }
 
 // UnverifiedClaims decodes the payload into v as DecodeClaims does,
 // without any signature check: for choosing the key (by issuer, say),
 // never for deciding anything.
 func (t *Token) UnverifiedClaims(v any) error { return DecodeClaims(t.Payload, v) }
+
+// UnverifiedObject is the payload as the JSON object Parse decoded
+// strictly, without any signature check: for a holder reading back what it
+// verified before, never for deciding anything. Every call returns the
+// same map.
+func (t *Token) UnverifiedObject() map[string]any { return t.object }
 
 // Parse checks everything but the signature: the compact form, the
 // algorithm against e.Algorithms, typ against e.Typ, no crit, and that
@@ -236,13 +244,14 @@ func Parse(token string, e Expect) (*Token, error) {
 			return nil, fmt.Errorf("%w: header kid not a string", ErrMalformed)
 		}
 	}
-	if _, err := strictjson.DecodeObject(dec[1]); err != nil {
+	obj, err := strictjson.DecodeObject(dec[1])
+	if err != nil {
 		return nil, fmt.Errorf("%w: payload: %w", ErrMalformed, err)
 	}
 	if len(dec[2]) != s.sigSize {
 		return nil, fmt.Errorf("%w: signature is not %d bytes", ErrMalformed, s.sigSize)
 	}
-	return &Token{Header: h, Payload: dec[1], raw: token, sig: dec[2], suite: s}, nil
+	return &Token{Header: h, Payload: dec[1], raw: token, sig: dec[2], object: obj, suite: s}, nil
 }
 
 // isBase64URL reports whether c is in the base64url alphabet (RFC 4648 §5).
@@ -328,6 +337,21 @@ func Verify(token string, e Expect) (Header, []byte, error) {
 		return Header{}, nil, err
 	}
 	return t.Header, payload, nil
+}
+
+// VerifyObject is Verify returning the payload as the JSON object Parse
+// decoded strictly (strictjson.DecodeObject), so that a caller reading
+// generic claims does not decode it a second time. The map is the
+// caller's.
+func VerifyObject(token string, e Expect) (Header, map[string]any, error) {
+	t, err := Parse(token, e)
+	if err != nil {
+		return Header{}, nil, err
+	}
+	if _, err := t.Verify(e.Keys); err != nil {
+		return Header{}, nil, err
+	}
+	return t.Header, t.object, nil
 }
 
 // VerifyClaims is Verify that also decodes the payload into claims with
