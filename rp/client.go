@@ -75,7 +75,7 @@ const DefaultPollInterval = 2 * time.Second
 
 // Bounds of the client.
 const (
-	// maxAPIResponse bounds an API answer (a QR code data URI is a few kB).
+	// maxAPIResponse bounds an API answer (and a QR code PNG, a few kB).
 	maxAPIResponse = 1 << 20
 	// assertionLifetime is the validity of a client assertion.
 	assertionLifetime = time.Minute
@@ -338,23 +338,13 @@ type Session struct {
 	// browsers without the wallet installed.
 	Link      string
 	HTTPSLink string
-	// QR is a QR code of Link as a PNG data URI (data:image/png;base64,…),
-	// usable as an <img> src; QRPNG decodes it.
-	QR        string
+	// QRURL is where the platform renders a QR code of Link as a PNG,
+	// on demand: use it as an <img> src (it needs no client
+	// authentication; the code in it makes it unguessable, so treat it
+	// like the link), or fetch the image with Client.QRPNG. The image is
+	// cached until the session expires.
+	QRURL     string
 	ExpiresAt time.Time
-}
-
-// QRPNG returns the PNG image of the QR code.
-func (s *Session) QRPNG() ([]byte, error) {
-	const prefix = "data:image/png;base64,"
-	if !strings.HasPrefix(s.QR, prefix) {
-		return nil, errors.New("rp: the session's QR code is not a PNG data URI")
-	}
-	b, err := base64.StdEncoding.DecodeString(s.QR[len(prefix):])
-	if err != nil {
-		return nil, fmt.Errorf("rp: the session's QR code: %w", err)
-	}
-	return b, nil
 }
 
 // SessionStatus is a session as polled.
@@ -385,7 +375,7 @@ type wireSession struct {
 	Code         string    `json:"code"`
 	Link         string    `json:"link"`
 	HTTPSLink    string    `json:"https_link"`
-	QR           string    `json:"qr"`
+	QRURL        string    `json:"qr_url"`
 	Level        string    `json:"level"`
 	LevelReached string    `json:"level_reached"`
 	Provided     []string  `json:"provided"`
@@ -419,7 +409,44 @@ func (c *Client) CreateSession(ctx context.Context, req SessionRequest) (*Sessio
 	if w.ID == "" || w.Code == "" || w.Link == "" {
 		return nil, errors.New("rp: creating a verification session: the answer lacks the session ID, code or link")
 	}
-	return &Session{ID: w.ID, State: State(w.State), Code: w.Code, Link: w.Link, HTTPSLink: w.HTTPSLink, QR: w.QR, ExpiresAt: w.ExpiresAt}, nil
+	return &Session{ID: w.ID, State: State(w.State), Code: w.Code, Link: w.Link, HTTPSLink: w.HTTPSLink, QRURL: w.QRURL, ExpiresAt: w.ExpiresAt}, nil
+}
+
+// QRPNG fetches the PNG image of a session's QR code from s.QRURL, for a
+// relying party that shows it from its own server rather than linking the
+// platform's URL. An unknown, ended or expired session gives an *APIError
+// (session-not-found, session-closed, session-expired).
+func (c *Client) QRPNG(ctx context.Context, s *Session) ([]byte, error) {
+	if s == nil || !strings.HasPrefix(s.QRURL, c.issuer+"/") {
+		return nil, errors.New("rp: the session has no QR code URL on the platform")
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.QRURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("rp: the session's QR code: %w", err)
+	}
+	req.Header.Set("Accept", "image/png, application/problem+json")
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err // not the URL: it carries the session code
+		}
+		return nil, fmt.Errorf("rp: the session's QR code: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("rp: reading the session's QR code: %w", err)
+	}
+	if len(b) > maxAPIResponse {
+		return nil, fmt.Errorf("rp: the session's QR code is larger than %d bytes", maxAPIResponse)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("rp: the session's QR code: %w", apiError(resp, b))
+	}
+	if !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+		return nil, errors.New("rp: the session's QR code is not a PNG image")
+	}
+	return b, nil
 }
 
 // Session polls a session once.

@@ -68,7 +68,7 @@ func TestClientApproved(t *testing.T) {
 			if s.ID == "" || s.Code == "" || !strings.HasPrefix(s.Link, "netid://verify?") || s.State != rp.StatePending || s.ExpiresAt.IsZero() {
 				t.Fatalf("session: %+v", s)
 			}
-			img, err := s.QRPNG()
+			img, err := e.c.QRPNG(ctx, s)
 			if err != nil || !bytes.HasPrefix(img, []byte("\x89PNG")) {
 				t.Fatalf("QR PNG: %v", err)
 			}
@@ -321,19 +321,30 @@ func TestNewClient(t *testing.T) {
 	}
 }
 
-func TestSessionQRPNG(t *testing.T) {
-	for _, tt := range []struct {
-		qr string
-		ok bool
-	}{
-		{tinyPNG, true},
-		{"", false},
-		{"data:image/gif;base64,R0lGOD", false},
-		{"data:image/png;base64,!!!", false},
-	} {
-		_, err := (&rp.Session{QR: tt.qr}).QRPNG()
-		if (err == nil) != tt.ok {
-			t.Errorf("QRPNG(%.30q): %v, want ok %v", tt.qr, err, tt.ok)
+func TestClientQRPNG(t *testing.T) {
+	e := newClientEnv(t, nil, nil)
+	ctx := context.Background()
+	s, err := e.c.CreateSession(ctx, rp.SessionRequest{Purpose: "登录"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err := e.c.QRPNG(ctx, s); err != nil || !bytes.Equal(img, tinyPNG) {
+		t.Fatalf("QR PNG: %v", err)
+	}
+	var apiErr *rp.APIError
+	wrong := *s
+	wrong.QRURL = strings.Replace(s.QRURL, "code=", "code=x", 1)
+	if _, err := e.c.QRPNG(ctx, &wrong); !errors.As(err, &apiErr) || apiErr.Slug() != "session-not-found" {
+		t.Fatalf("QR PNG with a wrong code: %v", err)
+	}
+	for _, u := range []string{"", "https://elsewhere.example/v1/verifications/x/qr?code=y", "data:image/png;base64,AAAA"} {
+		other := *s
+		other.QRURL = u
+		if _, err := e.c.QRPNG(ctx, &other); err == nil {
+			t.Errorf("QR PNG from %q: no error", u)
 		}
+	}
+	if _, err := e.c.QRPNG(ctx, nil); err == nil {
+		t.Error("QR PNG of no session: no error")
 	}
 }

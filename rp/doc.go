@@ -42,7 +42,7 @@
 //	c, err := rp.NewClient("https://netid.example", "shop", rp.ClientSecret(secret))
 //	...
 //	s, err := c.CreateSession(ctx, rp.SessionRequest{Claims: []string{"age_over_18"}, Purpose: "购买需年满18岁的商品"})
-//	// show s.QR (a PNG data URI) or s.Link, then:
+//	// show the QR code (<img src=s.QRURL>, or c.QRPNG) or s.Link, then:
 //	r, err := c.Wait(ctx, s.ID, 2*time.Second)
 //	if err != nil { /* ErrDeclined, ErrSessionExpired, …, or an *APIError */ }
 //	account := r.Subject // pairwise: stable for the person at this relying party only

@@ -25,8 +25,9 @@ func ExampleClient_CreateSession() {
 		return
 	}
 
-	// Per verification: create a session and show its QR code (s.QR, a
-	// data URI for an <img>) or, on a phone, its link.
+	// Per verification: create a session and show its QR code (s.QRURL,
+	// an <img> src the platform renders on demand) or, on a phone, its
+	// link.
 	s, err := c.CreateSession(ctx, rp.SessionRequest{
 		Claims:  []string{"age_over_18"},
 		Purpose: "购买需年满18岁的商品",
@@ -36,7 +37,7 @@ func ExampleClient_CreateSession() {
 		return
 	}
 	fmt.Println("link:", strings.HasPrefix(s.Link, "netid://verify?"))
-	fmt.Println("QR code:", strings.HasPrefix(s.QR, "data:image/png;base64,"))
+	fmt.Println("QR code:", strings.HasPrefix(s.QRURL, platformURL+"/v1/verifications/"))
 
 	// The person scans the QR code and approves in their wallet.
 	wallet.Approve(s.Link)

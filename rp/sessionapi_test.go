@@ -62,6 +62,7 @@ func newSessionAPI(t tb, p *platform, clientID, secret string) *sessionAPI {
 	mux.HandleFunc("POST /v1/verifications", a.create)
 	mux.HandleFunc("GET /v1/verifications/{id}", a.get)
 	mux.HandleFunc("DELETE /v1/verifications/{id}", a.cancel)
+	mux.HandleFunc("GET /v1/verifications/{id}/qr", a.qr)
 	a.srv = httptest.NewServer(mux)
 	t.Cleanup(a.srv.Close)
 	a.URL = a.srv.URL
@@ -115,13 +116,27 @@ func (a *sessionAPI) checkAssertion(tok string) bool {
 	return err == nil && c.ID != "" && c.Expiry != nil
 }
 
-var tinyPNG = func() string {
+var tinyPNG = func() []byte {
 	var b bytes.Buffer
 	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
 		panic(err)
 	}
-	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+	return b.Bytes()
 }()
+
+// qr serves a session's QR code image (a stand-in PNG) to whoever has the
+// session's code, like the platform: no client authentication.
+func (a *sessionAPI) qr(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	s, ok := a.sessions[r.PathValue("id")]
+	a.mu.Unlock()
+	if !ok || r.URL.Query().Get("code") != s.code {
+		problem(w, http.StatusNotFound, "session-not-found", "verification session not found")
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Write(tinyPNG)
+}
 
 func (a *sessionAPI) create(w http.ResponseWriter, r *http.Request) {
 	if !a.authenticate(w, r) {
@@ -147,7 +162,7 @@ func (a *sessionAPI) create(w http.ResponseWriter, r *http.Request) {
 	link := "netid://verify?c=" + s.code + "&p=" + url.QueryEscape(a.URL)
 	a.reply(w, http.StatusCreated, map[string]any{
 		"id": s.id, "state": s.state, "code": s.code, "link": link, "https_link": a.URL + "/wallet/verify?c=" + s.code,
-		"qr": tinyPNG, "expires_at": s.expires,
+		"qr_url": a.URL + "/v1/verifications/" + s.id + "/qr?code=" + s.code, "expires_at": s.expires,
 	})
 }
 

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"flag"
@@ -183,6 +184,7 @@ type entry struct {
 	created time.Time
 	result  *rp.Result // once verified
 	outcome string     // once ended without a result
+	qr      string     // the QR code as a data: URI, once fetched
 }
 
 func newApp(c *rp.Client, claims []string, purpose string, log *slog.Logger) *app {
@@ -368,12 +370,35 @@ func describe(err error) string {
 	return "error: " + err.Error()
 }
 
+// qrCode returns the session's QR code as a PNG data: URI, fetched from
+// the platform (which renders it on demand) the first time the page shows
+// it and kept for the page's refreshes; "" if it could not be had (the
+// page still shows the links).
+func (a *app) qrCode(r *http.Request, e *entry) string {
+	a.mu.Lock()
+	qr := e.qr
+	a.mu.Unlock()
+	if qr != "" {
+		return qr
+	}
+	img, err := a.client.QRPNG(r.Context(), e.session)
+	if err != nil {
+		a.log.Warn("no QR code for a session", "session", e.session.ID, "err", err)
+		return ""
+	}
+	qr = "data:image/png;base64," + base64.StdEncoding.EncodeToString(img)
+	a.mu.Lock()
+	e.qr = qr
+	a.mu.Unlock()
+	return qr
+}
+
 func (a *app) pendingPage(r *http.Request, e *entry, st *rp.SessionStatus) page {
 	p := page{Title: "Verify with netid", Pending: true, Handle: r.PathValue("handle"), Level: e.level, State: string(st.State), LinkText: e.session.Link}
 	// html/template refuses data: and netid: URLs unless told they are
 	// safe: these are checked to be exactly what the platform sends.
-	if strings.HasPrefix(e.session.QR, "data:image/png;base64,") {
-		p.QR = template.URL(e.session.QR)
+	if qr := a.qrCode(r, e); qr != "" {
+		p.QR = template.URL(qr)
 	}
 	if strings.HasPrefix(e.session.Link, "netid://") {
 		p.Link = template.URL(e.session.Link)

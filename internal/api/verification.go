@@ -135,15 +135,17 @@ type VerificationRequest struct {
 }
 
 // VerificationCreated answers VerificationRequest (201, Location the
-// session): the code as a netid:// link, its https form, and a QR code of
-// the link (a PNG data: URI).
+// session): the code as a netid:// link, its https form, and QRURL, where
+// a PNG QR code of the link is rendered on demand (GET, no client
+// authentication: the code in it makes it unguessable; usable as an <img>
+// src; cached until the session expires).
 type VerificationCreated struct {
 	ID        string       `json:"id"`
 	State     SessionState `json:"state"`
 	Code      string       `json:"code"`
 	Link      string       `json:"link"`
 	HTTPSLink string       `json:"https_link"`
-	QR        string       `json:"qr"`
+	QRURL     string       `json:"qr_url"`
 	ExpiresAt time.Time    `json:"expires_at"`
 }
 

@@ -73,7 +73,7 @@ func TestRPSDKApproved(t *testing.T) {
 		if s.State != sdk.StatePending || !strings.HasPrefix(s.HTTPSLink, e.url+"/wallet/") || !s.ExpiresAt.After(e.clock.Now()) {
 			t.Fatalf("session: %+v", s)
 		}
-		if img, err := s.QRPNG(); err != nil || !bytes.HasPrefix(img, []byte("\x89PNG\r\n")) {
+		if img, err := c.QRPNG(ctx, s); err != nil || !bytes.HasPrefix(img, []byte("\x89PNG\r\n")) {
 			t.Fatalf("QR code: %v", err)
 		}
 		code := codeOf(t, s.Link)

@@ -142,7 +142,7 @@ func TestVerificationResultOnly(t *testing.T) {
 		h := e.apply(p)
 		shop := e.register("shop", "", "", "age_over_18")
 		c := e.newSession(shop, map[string]any{"claims": []string{"age_over_18"}, "purpose": "购买需年满18岁的商品", "nonce": "rp-nonce-1"})
-		if c.State != "pending" || !strings.HasPrefix(c.Link, "netid://verify?") || !strings.HasPrefix(c.QR, "data:image/png;base64,") {
+		if c.State != "pending" || !strings.HasPrefix(c.Link, "netid://verify?") || !strings.HasPrefix(c.QRURL, e.url+"/v1/verifications/"+c.ID+"/qr?") {
 			t.Fatalf("created: %+v", c)
 		}
 		if st := e.poll(shop, c.ID); st.State != "pending" || st.Result != "" {

@@ -180,6 +180,8 @@ func (s *Server) Handler() http.Handler {
 // party (relyingparty.Throttle), not per address.
 func ServerToServer(r *http.Request) bool {
 	switch p := r.URL.Path; {
+	case isVerificationQR(p):
+		return false
 	case p == "/v1/verifications", strings.HasPrefix(p, "/v1/verifications/"),
 		p == EIDVerifyPath, p == oidc.PathToken, p == oidc.PathUserinfo, p == RPStatsPath:
 		return true

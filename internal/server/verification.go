@@ -11,7 +11,6 @@ import (
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/httpx"
-	"github.com/netid-project/netid/internal/qr"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
 )
@@ -23,6 +22,7 @@ func (s *Server) mountVerification(h func(string, func(http.ResponseWriter, *htt
 	h("POST /v1/verifications", s.createVerification)
 	h("GET /v1/verifications/{id}", s.getVerification)
 	h("DELETE /v1/verifications/{id}", s.cancelVerification)
+	h("GET /v1/verifications/{id}/qr", s.verificationQR)
 
 	h("POST /v1/wallet/verifications/open", s.openVerification)
 	h("POST /v1/wallet/verifications/answer", s.answerVerification)
@@ -60,14 +60,9 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	link := c.Link.String()
-	img, err := qr.DataURI(link, 4)
-	if err != nil {
-		return err
-	}
 	w.Header().Set("Location", s.PublicURL+"/v1/verifications/"+c.Session.ID)
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusCreated, verificationCreated(c, img))
+	httpx.WriteJSON(w, http.StatusCreated, verificationCreated(c, s.verificationQRURL(c)))
 	return nil
 }
 

@@ -124,7 +124,7 @@ func wireCases() map[string]any {
 		"eid-result":        eidResult(wireEIDResult()),
 		"eid-result-age":    eidResult(ageCheck),
 
-		"verification-created":       api.VerificationCreated{ID: "sess-1", State: toAPI(sessionStates, storage.SessionPending), Code: "code-1", Link: "netid://verify?code=code-1", HTTPSLink: "https://netid.example/wallet/verify?code=code-1", QR: "data:image/png;base64,AAAA", ExpiresAt: wireT1},
+		"verification-created":       api.VerificationCreated{ID: "sess-1", State: toAPI(sessionStates, storage.SessionPending), Code: "code-1", Link: "netid://verify?code=code-1", HTTPSLink: "https://netid.example/wallet/verify?code=code-1", QRURL: "https://netid.example/v1/verifications/sess-1/qr?code=code-1", ExpiresAt: wireT1},
 		"verification-status":        verificationStatus(storage.Session{ID: "sess-1", State: storage.SessionApproved, Level: string(verification.LevelPassword), LevelReached: string(verification.LevelFace), Provided: []string{"verified", "sub"}, ExpiresAt: wireT1}, "eyJ.x.y"),
 		"verification-status-failed": verificationStatus(storage.Session{ID: "sess-2", State: storage.SessionFailed, Level: string(verification.LevelPossession), Error: "no-longer-usable", ExpiresAt: wireT2}, ""),
 		"answer-result":              answerResult(storage.Session{State: storage.SessionAwaitingGuardian}),

@@ -88,12 +88,12 @@ var recordOutcomes = map[string]api.RecordOutcome{
 // storedLevel maps a level stored as a string (sessions, records).
 func storedLevel(s string) api.Level { return toAPI(levels, verification.Level(s)) }
 
-// verificationCreated answers a new session; qr is the QR code of its
-// link.
-func verificationCreated(c verification.Created, qr string) api.VerificationCreated {
+// verificationCreated answers a new session; qrURL is where the QR code of
+// its link is rendered.
+func verificationCreated(c verification.Created, qrURL string) api.VerificationCreated {
 	return api.VerificationCreated{
 		ID: c.Session.ID, State: toAPI(sessionStates, c.Session.State), Code: c.Code,
-		Link: c.Link.String(), HTTPSLink: c.Link.HTTPS(), QR: qr, ExpiresAt: c.Session.ExpiresAt,
+		Link: c.Link.String(), HTTPSLink: c.Link.HTTPS(), QRURL: qrURL, ExpiresAt: c.Session.ExpiresAt,
 	}
 }
 
