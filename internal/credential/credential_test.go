@@ -2,9 +2,12 @@ package credential
 
 import (
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -581,4 +584,49 @@ func publicBytes(t testing.TB, pub *ecdsa.PublicKey) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPlainP256JWK: the direct reading of a holder's JWK gives what go-jose
+// gives, and leaves every other JWK to go-jose.
+func TestPlainP256JWK(t *testing.T) {
+	for range 50 {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(jose.JSONWebKey{Key: &key.PublicKey})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var raw map[string]any
+		if err := json.Unmarshal(b, &raw); err != nil {
+			t.Fatal(err)
+		}
+		got, pub, ok := plainP256JWK(raw)
+		if !ok {
+			t.Fatalf("%s not read", b)
+		}
+		var want jose.JSONWebKey
+		if err := want.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, want) || !pub.Equal(&key.PublicKey) {
+			t.Fatalf("%s: read %+v, go-jose %+v", b, *got, want)
+		}
+		for name, change := range map[string]func(m map[string]any){
+			"kid":        func(m map[string]any) { m["kid"] = "k" },
+			"crv P-384":  func(m map[string]any) { m["crv"] = "P-384" },
+			"kty":        func(m map[string]any) { m["kty"] = "ec" },
+			"short x":    func(m map[string]any) { m["x"] = m["x"].(string)[1:] },
+			"padded x":   func(m map[string]any) { m["x"] = m["x"].(string)[3:] + "A=" },
+			"off curve":  func(m map[string]any) { m["y"] = m["x"] },
+			"x a number": func(m map[string]any) { m["x"] = json.Number("1") },
+		} {
+			m := maps.Clone(raw)
+			change(m)
+			if _, _, ok := plainP256JWK(m); ok {
+				t.Fatalf("%s: read", name)
+			}
+		}
+	}
 }

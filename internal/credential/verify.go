@@ -2,8 +2,10 @@ package credential
 
 import (
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -406,6 +408,9 @@ func cnfClaim(m map[string]any) (*jose.JSONWebKey, *ecdsa.PublicKey, error) {
 	if _, private := raw["d"]; private {
 		return nil, nil, fmt.Errorf("claim cnf.jwk holds a private key")
 	}
+	if k, pub, ok := plainP256JWK(raw); ok {
+		return k, pub, nil
+	}
 	b, err := json.Marshal(raw)
 	if err != nil {
 		return nil, nil, fmt.Errorf("claim cnf.jwk: %w", err)
@@ -419,4 +424,37 @@ func cnfClaim(m map[string]any) (*jose.JSONWebKey, *ecdsa.PublicKey, error) {
 		return nil, nil, fmt.Errorf("claim cnf.jwk is not a P-256 public key")
 	}
 	return &k, pub, nil
+}
+
+// plainP256JWK reads the JWK a wallet puts in cnf.jwk, exactly the members
+// kty "EC", crv "P-256" and x and y of 32 bytes each on the curve, without
+// a round trip through JSON; ok is false for any other JWK, which go-jose
+// then reads (and refuses, if it is not a P-256 public key). What it
+// returns equals what go-jose returns for the same members.
+func plainP256JWK(raw map[string]any) (k *jose.JSONWebKey, pub *ecdsa.PublicKey, ok bool) {
+	const coord = 43 // base64url of 32 bytes, unpadded
+	if len(raw) != 4 || raw["kty"] != "EC" || raw["crv"] != "P-256" {
+		return nil, nil, false
+	}
+	x, _ := raw["x"].(string)
+	y, _ := raw["y"].(string)
+	if len(x) != coord || len(y) != coord {
+		return nil, nil, false
+	}
+	var point [65]byte // SEC 1 uncompressed: 0x04 || x || y
+	point[0] = 4
+	if n, err := jws.B64.Decode(point[1:33], []byte(x)); err != nil || n != 32 {
+		return nil, nil, false
+	}
+	if n, err := jws.B64.Decode(point[33:], []byte(y)); err != nil || n != 32 {
+		return nil, nil, false
+	}
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point[:])
+	if err != nil {
+		return nil, nil, false
+	}
+	// The empty, non-nil slices are what go-jose leaves for the absent
+	// x5c, x5t and x5t#S256.
+	return &jose.JSONWebKey{Key: pub, Certificates: []*x509.Certificate{},
+		CertificateThumbprintSHA1: []byte{}, CertificateThumbprintSHA256: []byte{}}, pub, true
 }
