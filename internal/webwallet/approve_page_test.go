@@ -2,6 +2,8 @@ package webwallet_test
 
 import (
 	"context"
+	"encoding/base64"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -43,6 +45,22 @@ func (rp relyingParty) newSession(e *pagetest.Env, level, purpose string, claims
 	e.Call("POST", "/v1/verifications", "basic "+rp.id+":"+rp.secret,
 		api.VerificationRequest{Level: level, Purpose: purpose, Claims: claims}, &c, http.StatusCreated)
 	return c
+}
+
+// qrDataURI fetches a session's QR code from its qr_url, as the relying
+// party's page would, as a PNG data: URI.
+func qrDataURI(t *testing.T, c api.VerificationCreated) string {
+	t.Helper()
+	resp, err := http.Get(c.QRURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("QR code at qr_url: %d %s, %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(b)
 }
 
 // poll is the relying party's GET /v1/verifications/{id}.
@@ -126,7 +144,7 @@ func TestApproveByQRAndDecline(t *testing.T) {
 	e := pagetest.New(t)
 	bank := registerRP(t, e, "bank", "《中华人民共和国反洗钱法》第二十九条", relyingparty.ClaimAgeOver18, relyingparty.ClaimName)
 	scanned := bank.newSession(e, "possession", "登录", relyingparty.ClaimAgeOver18, relyingparty.ClaimName)
-	b := e.Open(t, pagetest.FakeCamera(pagetest.QRVideo(t, scanned.QR))...)
+	b := e.Open(t, pagetest.FakeCamera(pagetest.QRVideo(t, qrDataURI(t, scanned)))...)
 	b.Go("/wallet")
 	w := b.Seed(pagetest.NewApplicant(t))
 
