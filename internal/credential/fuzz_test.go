@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/netid-project/netid/internal/jws"
 )
 
 func FuzzParse(f *testing.F) {
@@ -101,6 +103,19 @@ func FuzzDecodeUnverified(f *testing.F) {
 		}
 		if v, err := Verify(s, fx.keys, testNow); err == nil && v.Claims.Wanghao != c.Claims.Wanghao {
 			t.Fatalf("Verify and DecodeUnverified disagree on the 网号")
+		}
+	})
+}
+
+// FuzzValidB64 holds validB64 to the decoder it stands in for.
+func FuzzValidB64(f *testing.F) {
+	for _, s := range []string{"", "A", "AA", "AB", "AAA", "AAB", "AAAA", "a-_9", "ab\ncd", "ab=", "QQ", "QR", "QUI", "QUJ", "+/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := jws.B64.DecodeString(s)
+		if got, want := validB64(s), err == nil; got != want {
+			t.Fatalf("validB64(%q) = %v, the decoder says %v", s, got, want)
 		}
 	})
 }

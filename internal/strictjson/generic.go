@@ -24,7 +24,9 @@ func decodeGeneric(data []byte) (any, error) {
 		}
 		return nil, &Error{Kind: ErrMalformed}
 	}
-	p := parser{data: data}
+	// One conversion of the whole input, of which unescaped strings and
+	// numbers are substrings: one allocation instead of one per value.
+	p := parser{data: data, src: string(data)}
 	p.skipSpace()
 	if p.i == len(data) {
 		return nil, &Error{Kind: ErrEmpty}
@@ -57,6 +59,7 @@ func isBlank(data []byte) bool {
 
 type parser struct {
 	data []byte
+	src  string // data as a string
 	i    int
 	// surrogate is the first lone-surrogate escape met, reported only if
 	// the input is otherwise well formed.
@@ -263,7 +266,7 @@ func (p *parser) number() (any, error) {
 		}
 	}
 	p.i = i
-	return json.Number(d[start:i]), nil
+	return json.Number(p.src[start:i]), nil
 }
 
 // string parses a string at p.i (a '"'); the input is valid UTF-8.
@@ -276,7 +279,7 @@ func (p *parser) string() (string, error) {
 		switch c := d[i]; {
 		case c == '"':
 			p.i = i + 1
-			return string(d[start:i]), nil
+			return p.src[start:i], nil
 		case c == '\\':
 			return p.escapedString(start)
 		case c < 0x20:
