@@ -78,6 +78,9 @@ func TestVerificationQRCodeOnDemand(t *testing.T) {
 		if age, _ := strconv.Atoi(m[1]); age <= 0 || time.Duration(age)*time.Second > c.ExpiresAt.Sub(e.clock.Now())+time.Second {
 			t.Fatalf("max-age %s, the session expires at %s", m[1], c.ExpiresAt)
 		}
+		if corp := img.header.Get("Cross-Origin-Resource-Policy"); corp != "cross-origin" {
+			t.Fatalf("Cross-Origin-Resource-Policy %q: the relying party's page could not show it", corp)
+		}
 		etag := img.header.Get("ETag")
 		if etag == "" || strings.Contains(etag, c.Code) {
 			t.Fatalf("ETag %q (empty, or it carries the code)", etag)

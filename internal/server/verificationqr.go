@@ -46,6 +46,8 @@ func (s *Server) verificationQR(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Cache-Control", "private, max-age="+strconv.Itoa(age)+", immutable")
 	h.Set("ETag", etag)
+	// Loaded by the relying party's page, another origin.
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	if inm := r.Header.Get("If-None-Match"); inm == "*" || strings.Contains(inm, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return nil
