@@ -26,7 +26,10 @@
 // value, which may be personal data.
 //
 // The standard library has no option for duplicate keys (encoding/json/v2
-// is still behind a GOEXPERIMENT), so a token-level scan with
-// json.Decoder.Token runs over the raw bytes before encoding/json decodes
-// them.
+// is still behind a GOEXPERIMENT), so for [Unmarshal] and [Read] a
+// token-level scan with json.Decoder.Token runs over the raw bytes before
+// encoding/json decodes them. [Decode] and [DecodeObject], which read the
+// payloads and headers of every signed token, parse the generic form in
+// one pass instead, held to Unmarshal's verdicts by a differential fuzz
+// target.
 package strictjson
