@@ -3,7 +3,6 @@ package credential
 import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/sha256"
 	"crypto/subtle"
 	"crypto/x509"
 	"encoding/json"
@@ -174,7 +173,7 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
 	}
-	want := sha256.Sum256([]byte(p[:len(p)-len(sd.KeyBinding)]))
+	want := jws.SHA256(p[:len(p)-len(sd.KeyBinding)])
 	if subtle.ConstantTimeCompare([]byte(sdHash), []byte(jws.B64.EncodeToString(want[:]))) != 1 {
 		return nil, fmt.Errorf("%w: sd_hash does not match the presentation", ErrKeyBinding)
 	}

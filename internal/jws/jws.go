@@ -481,9 +481,24 @@ func verifyES256(pub crypto.PublicKey, signingInput string, sig []byte) bool {
 	if !ok || len(sig) != 64 {
 		return false
 	}
-	h := sha256.Sum256([]byte(signingInput))
+	h := SHA256(signingInput)
 	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 	return ecdsa.Verify(k, h[:], r, s)
+}
+
+// SHA256 is sha256.Sum256 of the bytes of s, without copying s (a token
+// of some kilobytes) into a new byte slice first.
+func SHA256(s string) [sha256.Size]byte {
+	h := sha256.New()
+	var buf [512]byte
+	for len(s) > 0 {
+		n := copy(buf[:], s)
+		h.Write(buf[:n])
+		s = s[n:]
+	}
+	var out [sha256.Size]byte
+	h.Sum(out[:0])
+	return out
 }
 
 func p256(key any) (*ecdsa.PublicKey, bool) {

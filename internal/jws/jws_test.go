@@ -391,3 +391,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSHA256(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 1500, 4096} {
+		s := strings.Repeat("a.b~", n)[:n]
+		if got, want := SHA256(s), sha256.Sum256([]byte(s)); got != want {
+			t.Fatalf("%d bytes: %x, want %x", n, got, want)
+		}
+	}
+}
