@@ -1,6 +1,6 @@
 //go:build unix
 
-package rp_test
+package benchfloor
 
 import (
 	"syscall"
