@@ -1,8 +1,11 @@
 // qr.js: QR codes read in the page, for the wallet's "approve" (a relying
 // party's netid:// link) and anything else it scans. Decoding is jsQR's
 // (vendor/jsqr, loaded first as a classic script: <script
-// src="/wallet/static/vendor/jsqr/jsQR.js">); nothing leaves the browser.
+// src="/wallet/static/vendor/jsqr/jsQR.js">, or by loadDecoder); nothing
+// leaves the browser.
 //
+//   loadDecoder()                   → loads vendor/jsqr once; a failed load
+//                                     is tried again on the next call
 //   decodeImageData(imageData)      → the code's text, or null
 //   decodeImage(img)                → the same for an <img> or ImageBitmap
 //   scanVideo(video, onText, opts)  → reads frames of a playing <video>
@@ -11,6 +14,24 @@
 //                                     returned stop() is called
 //
 // A code that is not UTF-8 text, or no code, is null.
+
+let decoderLoaded = null;
+
+export function loadDecoder() {
+  if (!decoderLoaded) {
+    decoderLoaded = new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = "/wallet/static/vendor/jsqr/jsQR.js";
+      s.onload = resolve;
+      s.onerror = () => {
+        decoderLoaded = null;
+        reject(new Error("jsQR did not load"));
+      };
+      document.head.append(s);
+    });
+  }
+  return decoderLoaded;
+}
 
 function jsQR() {
   const f = globalThis.jsQR;

@@ -54,22 +54,6 @@ function localTime(iso) {
 
 // ---- the camera ----
 
-let jsqrLoaded = null;
-
-// loadJsQR loads the vendored decoder, a classic script, once.
-function loadJsQR() {
-  if (!jsqrLoaded) {
-    jsqrLoaded = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = "/wallet/static/vendor/jsqr/jsQR.js";
-      s.onload = resolve;
-      s.onerror = () => reject(new Error("jsQR did not load"));
-      document.head.append(s);
-    });
-  }
-  return jsqrLoaded;
-}
-
 let scanning = null;
 
 function stopScan() {
@@ -85,8 +69,8 @@ function stopScan() {
 
 async function startScan() {
   clearError("error");
-  await loadJsQR();
-  const { scanVideo } = await import("../qr.js");
+  const { loadDecoder, scanVideo } = await import("../qr.js");
+  await loadDecoder();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
   const video = $("scan-video");
   video.srcObject = stream;

@@ -138,24 +138,6 @@ function showTerminal(s) {
 
 // ---- the camera ----
 
-let jsqrLoaded = null;
-
-function loadJsQR() {
-  if (!jsqrLoaded) {
-    jsqrLoaded = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = "/wallet/static/vendor/jsqr/jsQR.js";
-      s.onload = resolve;
-      s.onerror = () => {
-        jsqrLoaded = null;
-        reject(new Error("jsQR did not load"));
-      };
-      document.head.append(s);
-    });
-  }
-  return jsqrLoaded;
-}
-
 let scanning = null;
 
 function stopScan() {
@@ -171,8 +153,8 @@ function stopScan() {
 
 async function startScan() {
   clearError("error");
-  await loadJsQR();
-  const { scanVideo } = await import("../qr.js");
+  const { loadDecoder, scanVideo } = await import("../qr.js");
+  await loadDecoder();
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
   const video = $("scan-video");
   video.srcObject = stream;
@@ -196,8 +178,8 @@ async function startScan() {
 }
 
 async function readPicture(file) {
-  await loadJsQR();
-  const { decodeImage } = await import("../qr.js");
+  const { loadDecoder, decodeImage } = await import("../qr.js");
+  await loadDecoder();
   const bitmap = await createImageBitmap(file);
   try {
     const text = decodeImage(bitmap);
