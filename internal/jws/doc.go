@@ -10,7 +10,9 @@
 //     is refused before anything is parsed;
 //   - an algorithm allow-list: [ES256] by default ("none", HMAC and every
 //     other algorithm are refused); an algorithm is a suite in this package,
-//     so adding one later changes no caller;
+//     so adding one later changes no caller. [SM2] (SM2 over SM3, the
+//     national profile of docs/sm-profile.md) is verified where a caller
+//     names it, as a deployment's crypto suite does;
 //   - explicit typing (RFC 8725 §3.11): the caller names the typ it expects
 //     and a token whose typ is missing or different is refused; typ is
 //     compared by one rule, RFC 7515 §4.1.9's (letter case ignored, an
@@ -31,6 +33,6 @@
 // storage. [Parse] checks everything but the signature, for the few
 // places that must read a token before they know its key.
 //
-// Cryptography is go-jose's; this package adds the profile checks go-jose
-// leaves to the caller.
+// Cryptography is go-jose's (gmsm's for SM2, which go-jose does not know);
+// this package adds the profile checks go-jose leaves to the caller.
 package jws

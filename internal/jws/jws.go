@@ -42,6 +42,9 @@ type suite struct {
 	// verify checks sig over signingInput with pub, a key publicKey
 	// returned; nil leaves the check to go-jose.
 	verify func(pub crypto.PublicKey, signingInput string, sig []byte) bool
+	// sign returns the signature of signingInput by key; nil leaves
+	// signing to go-jose.
+	sign func(key crypto.Signer, signingInput []byte) ([]byte, error)
 }
 
 // suites are the algorithms this package can sign and verify with. An
@@ -54,12 +57,15 @@ var suites = map[Algorithm]suite{
 }
 
 // signingAlgorithm returns the algorithm Sign uses for a key: the first of
-// the default allow-list whose suite takes the key.
+// the default allow-list, then SM2, whose suite takes the key.
 func signingAlgorithm(pub crypto.PublicKey) (Algorithm, bool) {
 	for _, alg := range defaultAlgorithms {
 		if _, ok := suites[alg].publicKey(pub); ok {
 			return alg, true
 		}
+	}
+	if _, ok := suites[SM2].publicKey(pub); ok {
+		return SM2, true
 	}
 	return "", false
 }
@@ -114,6 +120,13 @@ func (h Header) JWK() (*jose.JSONWebKey, error) {
 		if _, ok := m[private]; ok {
 			return nil, errors.New("jws: the header's jwk holds a private key")
 		}
+	}
+	if m["crv"] == SM2Curve {
+		k, err := sm2JWKFromObject(m)
+		if err != nil {
+			return nil, fmt.Errorf("jws: the header's jwk: %w", err)
+		}
+		return &jose.JSONWebKey{Key: k.Key, KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use}, nil
 	}
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -436,6 +449,9 @@ func Sign(key crypto.Signer, typ, kid string, payload []byte) (string, error) {
 	alg, ok := signingAlgorithm(key.Public())
 	if !ok {
 		return "", ErrKey
+	}
+	if s := suites[alg]; s.sign != nil {
+		return signCompact(s, alg, key, typ, kid, payload)
 	}
 	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
 	if kid != "" {
