@@ -1,9 +1,9 @@
 // Command netid-load is netid's load generator (package loadgen):
 //
-//	netid-load [apply] [--db DSN] [--server URL] [-n N] [-c C]
+//	netid-load [apply] [--db DSN] [--server URL] [-n N] [-c C] [--limit-time D] [--cpuprofile F]
 //	netid-load verify [--db DSN] [--server URL --admin-token-file F] [-n N] [-c C]
 //	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
-//	                  [--attack RATE --duration D --target poll|create]
+//	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F]
 //
 // It measures complete applications, or complete verifications, per
 // second against a development platform, in-process or running on this
@@ -17,6 +17,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -48,8 +50,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return apply(ctx, args, getenv, stdout, stderr)
 }
 
-// parse parses flags, refusing positional arguments.
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+// parse parses flags, refusing positional arguments. Every subcommand
+// has --cpuprofile: with it, parse starts a CPU profile of the whole
+// process (load generator and in-process platform) into that file, and
+// stop, which the caller defers, writes it out.
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (stop func(), err error) {
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the run (client and in-process platform) to this file, for go tool pprof")
+	if err := parseArgs(fs, args, stderr); err != nil {
+		return nil, err
+	}
+	if *profile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(*profile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintf(stderr, "%s: writing the CPU profile: %v\n", fs.Name(), err)
+		}
+	}, nil
+}
+
+func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -71,9 +100,12 @@ func apply(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&o.Server, "server", "", "load a running development server instead (netid serve --dev)")
 	fs.IntVar(&o.N, "n", 100, "number of applications")
 	fs.IntVar(&o.Concurrency, "c", 4, "concurrent applications")
-	if err := parse(fs, args, stderr); err != nil {
+	fs.DurationVar(&o.LimitTime, "limit-time", 2*time.Second, "how long to measure the argon2id limit (hashes per second, one hasher per core) before the run and again after it; 0 skips it")
+	stop, err := parse(fs, args, stderr)
+	if err != nil {
 		return err
 	}
+	defer stop()
 	return loadgen.Apply(ctx, o)
 }
 
@@ -91,8 +123,10 @@ func verify(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&o.Attack, "attack", "", "instead: hit one relying-party endpoint at this fixed rate with vegeta, like 200/s")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "with --attack: how long")
 	fs.StringVar(&o.Target, "target", "poll", "with --attack: poll (GET /v1/verifications/{id} of an approved session) or create (POST /v1/verifications)")
-	if err := parse(fs, args, stderr); err != nil {
+	stop, err := parse(fs, args, stderr)
+	if err != nil {
 		return err
 	}
+	defer stop()
 	return loadgen.Verify(ctx, o)
 }

@@ -8,6 +8,8 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/netid-project/netid/internal/cputime"
 )
 
 // Block is how many benchmark iterations pass between floor runs: the
@@ -50,7 +52,7 @@ func New(b *testing.B) *Floor {
 
 // Start marks the beginning of the benchmark's iterations.
 func (fl *Floor) Start() {
-	fl.cpuMark, fl.cpuOK = cpuTime()
+	fl.cpuMark, fl.cpuOK = cputime.Process()
 }
 
 // Interleave is called after each iteration of the benchmark.
@@ -63,7 +65,7 @@ func (fl *Floor) Interleave(b *testing.B) {
 }
 
 func (fl *Floor) run(b *testing.B) {
-	cpu0, _ := cpuTime()
+	cpu0, _ := cputime.Process()
 	fl.cpuOp += cpu0 - fl.cpuMark
 	start := time.Now()
 	for range fl.pending {
@@ -74,7 +76,7 @@ func (fl *Floor) run(b *testing.B) {
 		}
 	}
 	fl.elapsed += time.Since(start)
-	fl.cpuMark, _ = cpuTime()
+	fl.cpuMark, _ = cputime.Process()
 	fl.cpuFloor += fl.cpuMark - cpu0
 	fl.runs += fl.pending
 	fl.pending = 0

@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/cputime"
 	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -42,6 +44,9 @@ type ApplyOptions struct {
 	DB string
 	// N applications, Concurrency at a time.
 	N, Concurrency int
+	// LimitTime is how long the argon2id limit is measured before the
+	// run and again after it; 0 skips the measurement.
+	LimitTime time.Duration
 	// Out receives the progress and the figures; Log the in-process
 	// platform's warnings (nil: discarded).
 	Out, Log io.Writer
@@ -53,9 +58,19 @@ type ApplyOptions struct {
 // documents are minted before the clock starts; wallets are sealed with
 // cheap KDF parameters, so the figures are the platform's, not the wallet
 // device's.
+//
+// Each application hashes its credential password once with argon2id at
+// the production parameters, deliberately slow, so the machine's argon2id
+// limit bounds the rate: with LimitTime, Apply measures it in the same
+// run, as many hashers as cores before the applications and again after
+// them, and prints the rate as a share of it, and the CPU time of an
+// application (client and in-process platform) against that of one hash.
 func Apply(ctx context.Context, o ApplyOptions) error {
 	if o.N < 1 || o.N > maxApplyN || o.Concurrency < 1 || o.Concurrency > maxApplyConc {
 		return fmt.Errorf("%w: -n must be 1 to %d and -c 1 to %d", ErrOptions, maxApplyN, maxApplyConc)
+	}
+	if o.LimitTime < 0 || o.LimitTime > maxLimitTime {
+		return fmt.Errorf("%w: --limit-time must be 0 to %s", ErrOptions, maxLimitTime)
 	}
 	out := o.Out
 	if out == nil {
@@ -81,12 +96,30 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	if err != nil {
 		return err
 	}
+	params, hashers := password.DefaultParams, runtime.NumCPU()
+	var limits []hashLimit
+	measureLimit := func(when string) error {
+		if o.LimitTime == 0 {
+			return nil
+		}
+		h, err := measureHashLimit(ctx, params, hashers, o.LimitTime)
+		if err != nil {
+			return fmt.Errorf("measuring the argon2id limit: %w", err)
+		}
+		printLimit(out, when, params, h)
+		limits = append(limits, h)
+		return nil
+	}
+	if err := measureLimit("before the run"); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "running %d applications, %d at a time, against the %s\n", o.N, o.Concurrency, where)
 	lat := make([]time.Duration, o.N)
 	var failures atomic.Int64
 	var firstErr error
 	var errOnce sync.Once
 	next := atomic.Int64{}
+	cpu0, cpuOK0 := cputime.Process()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range o.Concurrency {
@@ -108,6 +141,7 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, cpuOK1 := cputime.Process()
 	slices.Sort(lat)
 	ok := int64(o.N) - failures.Load()
 	rate := float64(ok) / elapsed.Seconds()
@@ -118,7 +152,51 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	if failures.Load() > 0 {
 		return fmt.Errorf("%d applications failed; the first: %w", failures.Load(), firstErr)
 	}
-	return ctx.Err()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err := measureLimit("after the run"); err != nil {
+		return err
+	}
+	var cpuPerApp time.Duration
+	if cpuOK0 && cpuOK1 && ok > 0 {
+		cpuPerApp = (cpu1 - cpu0) / time.Duration(ok)
+	}
+	printAgainstLimit(out, rate, cpuPerApp, o.Server != "", limits)
+	return nil
+}
+
+// printAgainstLimit prints the applications per second as a share of the
+// argon2id limit (the mean of its measurements), and the CPU time of one
+// application against that of one hash: cpuPerApp is the process's,
+// client and in-process platform, or the client's alone when the platform
+// runs elsewhere (remote), and 0 if unknown.
+func printAgainstLimit(out io.Writer, rate float64, cpuPerApp time.Duration, remote bool, limits []hashLimit) {
+	if len(limits) == 0 {
+		return
+	}
+	var hashes int
+	var elapsed, cpu time.Duration
+	cpuOK := true
+	for _, h := range limits {
+		hashes += h.hashes
+		elapsed += h.elapsed
+		cpu += h.cpu
+		cpuOK = cpuOK && h.cpuOK
+	}
+	limit := float64(hashes) / elapsed.Seconds()
+	fmt.Fprintf(out, "applications against the argon2id limit: %.1f%% of the argon2id limit (%.1f applications/s, %.1f hashes/s)\n",
+		100*rate/limit, rate, limit)
+	if !cpuOK || cpuPerApp == 0 {
+		return
+	}
+	perHash := cpu / time.Duration(hashes)
+	who := "client and platform"
+	if remote {
+		who = "the load generator's own, the platform runs elsewhere"
+	}
+	fmt.Fprintf(out, "CPU per application: %s (%s) = %.2f × the CPU of one hash (%s); the hash is %.1f%% of it\n",
+		ms(cpuPerApp), who, float64(cpuPerApp)/float64(perHash), ms(perHash), 100*float64(perHash)/float64(cpuPerApp))
 }
 
 // mintDocuments mints n adult test documents with the dev document

@@ -1,15 +1,15 @@
 //go:build unix
 
-package benchfloor
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime is the CPU time the process has used, all threads, user and
+// Process is the CPU time the process has used, all threads, user and
 // system; ok is false where it cannot be read.
-func cpuTime() (d time.Duration, ok bool) {
+func Process() (d time.Duration, ok bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false

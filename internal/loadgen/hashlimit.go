@@ -1,0 +1,102 @@
+package loadgen
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/netid-project/netid/internal/cputime"
+	"github.com/netid-project/netid/internal/password"
+)
+
+// maxLimitTime bounds how long each measurement of the argon2id limit
+// runs.
+const maxLimitTime = time.Minute
+
+// hashLimit is one measurement of the argon2id limit: how many credential
+// password hashes this machine does per second with one hasher per core,
+// the most complete applications per second could reach, since each one
+// hashes its password once.
+type hashLimit struct {
+	hashers, hashes int
+	elapsed         time.Duration
+	// cpu is the process's CPU time over the measurement (cpuOK: it could
+	// be read); nothing else runs then, so it is the hashers'.
+	cpu   time.Duration
+	cpuOK bool
+}
+
+// rate is hashes per second.
+func (h hashLimit) rate() float64 { return float64(h.hashes) / h.elapsed.Seconds() }
+
+// cpuPerHash is the CPU time of one hash.
+func (h hashLimit) cpuPerHash() time.Duration { return h.cpu / time.Duration(h.hashes) }
+
+// measureHashLimit runs hashers goroutines that hash a password with p
+// through password.Hash, as the platform does, until d has passed (each
+// at least once). Each first hashes once untimed, so that the heap has
+// grown to the hashes' memory before the clock starts.
+func measureHashLimit(ctx context.Context, p password.Params, hashers int, d time.Duration) (hashLimit, error) {
+	h := hashLimit{hashers: hashers}
+	var count atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
+	var warm sync.WaitGroup
+	for range hashers {
+		warm.Go(func() {
+			if _, err := password.Hash(holderPassword, p, rand.Reader); err != nil {
+				errOnce.Do(func() { firstErr = err })
+			}
+		})
+	}
+	warm.Wait()
+	if firstErr != nil {
+		return h, firstErr
+	}
+	cpu0, ok0 := cputime.Process()
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for range hashers {
+		wg.Go(func() {
+			for {
+				if _, err := password.Hash(holderPassword, p, rand.Reader); err != nil {
+					errOnce.Do(func() { firstErr = err })
+					return
+				}
+				count.Add(1)
+				if ctx.Err() != nil || !time.Now().Before(deadline) {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	h.elapsed = time.Since(start)
+	cpu1, ok1 := cputime.Process()
+	h.hashes = int(count.Load())
+	h.cpu, h.cpuOK = cpu1-cpu0, ok0 && ok1
+	if firstErr != nil {
+		return h, firstErr
+	}
+	return h, ctx.Err()
+}
+
+// printLimit prints one measurement of the limit.
+func printLimit(out io.Writer, when string, p password.Params, h hashLimit) {
+	fmt.Fprintf(out, "argon2id limit %s (m=%d KiB, t=%d, p=%d; %d hashers, one per core): %.1f hashes/s",
+		when, p.MemoryKiB, p.Time, p.Threads, h.hashers, h.rate())
+	if h.cpuOK {
+		fmt.Fprintf(out, ", %s CPU per hash", ms(h.cpuPerHash()))
+	}
+	fmt.Fprintln(out)
+}
+
+// ms formats a duration in milliseconds with one decimal.
+func ms(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+}
