@@ -32,4 +32,11 @@
 // version byte and the caller's additional data (e.g. "person:<id>:identity")
 // as additional data, so a sealed value moved to another record does not
 // open. Errors never contain plaintext or key material.
+//
+// A deployment on the national crypto suite (package suite, SM) uses the
+// same constructions with its algorithms: NewSealerFor seals with SM4-GCM
+// in format version 2 (16-byte KEK and data key, KEK id from SM3, so 81
+// bytes of overhead instead of 97), NewIndexerFor computes HMAC-SM3, and
+// SealingKEK and IndexKey derive with HKDF over HMAC-SM3. The ES256 suite's
+// are exactly NewSealer's, NewIndexer's and Derive's.
 package keys
