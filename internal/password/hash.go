@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/netid-project/netid/internal/password/argon2"
 )
 
 // Params are the Argon2id cost parameters (RFC 9106).
