@@ -134,7 +134,7 @@ func (o VerifyOptions) check() (verifyPlan, error) {
 		}
 	}
 	if o.Server != "" {
-		if err := checkLoopback(o.Server); err != nil {
+		if _, err := serverList(o.Server); err != nil {
 			return p, err
 		}
 		if o.AdminTokenFile == "" {
@@ -169,7 +169,14 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	base, where := strings.TrimSuffix(o.Server, "/"), o.Server
+	servers, err := serverList(o.Server)
+	if err != nil {
+		return err
+	}
+	base, where := "", o.Server
+	if len(servers) > 0 {
+		base = servers[0] // the replicas' shared public URL
+	}
 	var dp *devplatform.Server
 	if base == "" {
 		if dp, err = devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log}); err != nil {
@@ -203,7 +210,8 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 	if err != nil {
 		return fmt.Errorf("fetching the platform's keys: %w", err)
 	}
-	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out}
+	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out, rot: newRotation(c, servers, hc)}
+	where += r.rot.describe()
 	if len(wallets) > 0 {
 		// One verification before the clock: the first call pays the
 		// secret's argon2id check, which the platform then caches.
@@ -417,6 +425,9 @@ type verifyRunner struct {
 	keys  jose.JSONWebKeySet
 	level api.Level
 	out   io.Writer
+	// rot spreads the verifications over the replicas (one with one
+	// server); base stays the issuer and the assertions' audience.
+	rot *rotation
 }
 
 // stepTimes are the durations of one verification's steps.
@@ -427,7 +438,7 @@ type stepTimes struct {
 }
 
 // createSession is the relying party's POST /v1/verifications.
-func (r *verifyRunner) createSession(ctx context.Context, nonce string) (created api.VerificationCreated, err error) {
+func (r *verifyRunner) createSession(ctx context.Context, base, nonce string) (created api.VerificationCreated, err error) {
 	body, err := json.Marshal(api.VerificationRequest{Level: string(r.level), Claims: loadClaims, Purpose: "负载测试：核验年满18岁", Nonce: nonce})
 	if err != nil {
 		return created, err
@@ -436,7 +447,7 @@ func (r *verifyRunner) createSession(ctx context.Context, nonce string) (created
 	if err != nil {
 		return created, err
 	}
-	err = call(ctx, r.hc, http.MethodPost, r.base+"/v1/verifications", authz, body, http.StatusCreated, &created)
+	err = call(ctx, r.hc, http.MethodPost, base+"/v1/verifications", authz, body, http.StatusCreated, &created)
 	return created, err
 }
 
@@ -444,15 +455,16 @@ func (r *verifyRunner) createSession(ctx context.Context, nonce string) (created
 func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (stepTimes, error) {
 	var t stepTimes
 	nonce := randomNonce()
+	rep := r.rot.pick()
 	t0 := time.Now()
-	s, err := r.createSession(ctx, nonce)
+	s, err := r.createSession(ctx, rep.base, nonce)
 	t.create = time.Since(t0)
 	if err != nil {
 		return t, fmt.Errorf("creating the session: %w", err)
 	}
 	t.session = s.ID
 	t1 := time.Now()
-	if _, err := r.wc.OpenVerification(ctx, u, s.Code); err != nil {
+	if _, err := rep.wc.OpenVerification(ctx, u, s.Code); err != nil {
 		return t, fmt.Errorf("opening the session: %w", err)
 	}
 	t2 := time.Now()
@@ -461,7 +473,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 	if r.level == api.LevelPassword {
 		a.Password = holderPassword
 	}
-	ans, err := r.wc.AnswerVerification(ctx, u, a)
+	ans, err := rep.wc.AnswerVerification(ctx, u, a)
 	if err != nil {
 		return t, fmt.Errorf("approving the session: %w", err)
 	}
@@ -475,7 +487,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 		return t, err
 	}
 	var st api.VerificationStatus
-	if err := call(ctx, r.hc, http.MethodGet, r.base+"/v1/verifications/"+url.PathEscape(s.ID), authz, nil, http.StatusOK, &st); err != nil {
+	if err := call(ctx, r.hc, http.MethodGet, rep.base+"/v1/verifications/"+url.PathEscape(s.ID), authz, nil, http.StatusOK, &st); err != nil {
 		return t, fmt.Errorf("polling the session: %w", err)
 	}
 	t.poll = time.Since(t3)
