@@ -70,10 +70,20 @@ var _ Store = storage.Storage(nil)
 // credentials signed since the rotation. Grace covers what remains: the
 // credentials being signed while the reload happens, and relying parties'
 // JWKS caches.
+//
+// Several servers (replicas behind one address) reload at different
+// moments, so a key one of them signs with must already be in the JWKS of
+// every other: with Propagation set, a new key is published at once but
+// signs only once it is Propagation old (publish before use), and until
+// then the key it replaces keeps signing although retired. Propagation
+// must exceed the servers' reload interval.
 type KeySet struct {
 	// Grace is the least time a retired key stays published after Rotate.
 	// Set it before first use; NewKeySet sets DefaultGrace.
 	Grace time.Duration
+	// Propagation is how long a new key is published before it signs
+	// (zero: at once, for a single process). Set it before first use.
+	Propagation time.Duration
 
 	store  Store
 	sealer *Sealer
@@ -160,11 +170,12 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 		if len(active) == 0 {
 			return fmt.Errorf("keys: the store keeps no active %s signing key after creating one", alg)
 		}
-		signer, err := k.openPrivate(active[0])
+		use := k.signingKey(all, active, alg, now)
+		signer, err := k.openPrivate(use)
 		if err != nil {
 			return err
 		}
-		signers[alg] = activeSigner{key: signer, kid: active[0].ID}
+		signers[alg] = activeSigner{key: signer, kid: use.ID}
 		for _, s := range active {
 			jwk, err := parsePublic(s)
 			if err != nil {
@@ -188,6 +199,40 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 	k.signers, k.published = signers, published
 	k.mu.Unlock()
 	return nil
+}
+
+// signingKey chooses the key of alg that signs at now among all, given
+// active (activeKeys of alg, not empty): the newest active key, or with
+// Propagation the newest active key published for at least Propagation;
+// if none is yet, the newest key retired less than Propagation ago (the
+// one a rotation just replaced) while it is published; failing both (a
+// first start), the newest active key.
+func (k *KeySet) signingKey(all, active []storage.SigningKey, alg jose.SignatureAlgorithm, now time.Time) storage.SigningKey {
+	if k.Propagation <= 0 {
+		return active[0]
+	}
+	ready := now.Add(-k.Propagation)
+	for _, s := range active {
+		if !s.CreatedAt.After(ready) {
+			return s
+		}
+	}
+	var replaced []storage.SigningKey
+	for _, s := range all {
+		if s.Algorithm == string(alg) && !s.RetiredAt.IsZero() && s.RetiredAt.After(ready) && s.PublishUntil.After(now) {
+			replaced = append(replaced, s)
+		}
+	}
+	if len(replaced) == 0 {
+		return active[0]
+	}
+	slices.SortStableFunc(replaced, func(a, b storage.SigningKey) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return replaced[0]
 }
 
 // activeKeys returns the keys that are not retired, newest first: those of

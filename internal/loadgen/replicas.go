@@ -1,10 +1,14 @@
 package loadgen
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -14,8 +18,8 @@ const maxReplicas = 16
 
 // serverList splits VerifyOptions.Server, a comma-separated list of base
 // URLs of replicas of one platform (netid serve on one PostgreSQL, all
-// with the same --public-url), into its URLs without trailing slashes.
-// Empty entries are refused, so a stray comma is not a silent
+// with the first URL as --public-url), into its URLs without trailing
+// slashes. Empty entries are refused, so a stray comma is not a silent
 // replica fewer.
 func serverList(s string) ([]string, error) {
 	if s == "" {
@@ -39,10 +43,13 @@ func serverList(s string) ([]string, error) {
 	return out, nil
 }
 
-// replica is one server a verification can run against: its base URL and
-// a wallet client on it.
+// replica is one server a verification can run against: every request
+// names the platform's public URL (the first server's: holder proofs and
+// client assertions are bound to it) and hc connects to the replica's
+// own address, as a load balancer in front of the replicas would.
 type replica struct {
-	base string
+	addr string // host:port the requests go to
+	hc   *http.Client
 	wc   *wallet.Client
 }
 
@@ -50,22 +57,49 @@ type replica struct {
 // every step of a verification goes to the same replica, consecutive
 // verifications to consecutive replicas.
 type rotation struct {
-	replicas []replica
-	next     atomic.Uint64
+	replicas   []replica
+	transports []*http.Transport
+	next       atomic.Uint64
 }
 
-// newRotation returns a rotation over bases, with wallet clients sharing
-// hc. With no bases it hands out first alone.
-func newRotation(first *wallet.Client, bases []string, hc *http.Client) *rotation {
+// newRotation returns a rotation over bases whose requests go to
+// first.BaseURL's paths; with fewer than two bases it hands out first and
+// hc alone. idle is each replica's pool of idle connections.
+func newRotation(first *wallet.Client, hc *http.Client, bases []string, idle int) *rotation {
 	r := &rotation{}
 	if len(bases) <= 1 {
-		r.replicas = []replica{{base: strings.TrimSuffix(first.BaseURL, "/"), wc: first}}
+		r.replicas = []replica{{addr: hostPort(first.BaseURL), hc: hc, wc: first}}
 		return r
 	}
 	for _, b := range bases {
-		r.replicas = append(r.replicas, replica{base: b, wc: &wallet.Client{BaseURL: b, HTTP: hc}})
+		addr := hostPort(b)
+		d := &net.Dialer{Timeout: 10 * time.Second}
+		t := &http.Transport{
+			MaxIdleConnsPerHost: idle, IdleConnTimeout: 30 * time.Second,
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, network, addr)
+			},
+		}
+		c := &http.Client{Timeout: hc.Timeout, Transport: t}
+		r.transports = append(r.transports, t)
+		r.replicas = append(r.replicas, replica{addr: addr, hc: c, wc: &wallet.Client{BaseURL: first.BaseURL, HTTP: c}})
 	}
 	return r
+}
+
+// hostPort is the host:port of an http(s) URL.
+func hostPort(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return net.JoinHostPort(u.Hostname(), "443")
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
 }
 
 // pick returns the replica of the next verification.
@@ -74,14 +108,21 @@ func (r *rotation) pick() replica {
 	return r.replicas[n%uint64(len(r.replicas))]
 }
 
+// close closes the replicas' idle connections.
+func (r *rotation) close() {
+	for _, t := range r.transports {
+		t.CloseIdleConnections()
+	}
+}
+
 // describe names the replicas for the run's heading.
 func (r *rotation) describe() string {
 	if len(r.replicas) == 1 {
 		return ""
 	}
-	bases := make([]string, len(r.replicas))
+	addrs := make([]string, len(r.replicas))
 	for i, rep := range r.replicas {
-		bases[i] = rep.base
+		addrs[i] = rep.addr
 	}
-	return fmt.Sprintf(" (%d replicas, round-robin per verification: %s)", len(r.replicas), strings.Join(bases, ", "))
+	return fmt.Sprintf(" (%d replicas, round-robin per verification: %s)", len(r.replicas), strings.Join(addrs, ", "))
 }

@@ -3,7 +3,8 @@ package loadgen
 import (
 	"errors"
 	"net/http"
-	"strings"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/netid-project/netid/internal/wallet"
@@ -25,21 +26,41 @@ func TestServerList(t *testing.T) {
 }
 
 func TestRotationRoundRobin(t *testing.T) {
-	first := &wallet.Client{BaseURL: "http://127.0.0.1:1"}
-	r := newRotation(first, []string{"http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"}, http.DefaultClient)
-	var seq []string
+	// Three servers, each counting its requests; every request names the
+	// first server's URL, as it would the platform's public URL.
+	var hits [3]atomic.Int64
+	var urls []string
+	for i := range hits {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Host != hostPort(urls[0]) {
+				t.Errorf("replica %d got a request for %s, want the public URL's host %s", i, r.Host, hostPort(urls[0]))
+			}
+			hits[i].Add(1)
+		}))
+		defer srv.Close()
+		urls = append(urls, srv.URL)
+	}
+	first := &wallet.Client{BaseURL: urls[0]}
+	r := newRotation(first, &http.Client{}, urls, 2)
+	defer r.close()
 	for range 6 {
 		rep := r.pick()
-		if rep.wc.BaseURL != rep.base {
-			t.Fatalf("replica %s has a wallet client on %s", rep.base, rep.wc.BaseURL)
+		if rep.wc.BaseURL != urls[0] || rep.wc.HTTP != rep.hc {
+			t.Fatalf("replica %s: wallet client on %s", rep.addr, rep.wc.BaseURL)
 		}
-		seq = append(seq, rep.base[len(rep.base)-1:])
+		resp, err := rep.hc.Get(urls[0] + "/x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
 	}
-	if got := strings.Join(seq, ""); got != "123123" {
-		t.Fatalf("round robin = %s, want 123123", got)
+	for i := range hits {
+		if n := hits[i].Load(); n != 2 {
+			t.Errorf("replica %d got %d requests, want 2", i, n)
+		}
 	}
-	one := newRotation(first, nil, http.DefaultClient)
-	if rep := one.pick(); rep.wc != first || one.describe() != "" {
+	one := newRotation(first, http.DefaultClient, nil, 2)
+	if rep := one.pick(); rep.wc != first || rep.hc != http.DefaultClient || one.describe() != "" {
 		t.Fatalf("one server: %+v %q", rep, one.describe())
 	}
 }

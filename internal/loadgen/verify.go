@@ -210,7 +210,8 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 	if err != nil {
 		return fmt.Errorf("fetching the platform's keys: %w", err)
 	}
-	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out, rot: newRotation(c, servers, hc)}
+	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out, rot: newRotation(c, hc, servers, 2*o.Concurrency+4)}
+	defer r.rot.close()
 	where += r.rot.describe()
 	if len(wallets) > 0 {
 		// One verification before the clock: the first call pays the
@@ -438,7 +439,7 @@ type stepTimes struct {
 }
 
 // createSession is the relying party's POST /v1/verifications.
-func (r *verifyRunner) createSession(ctx context.Context, base, nonce string) (created api.VerificationCreated, err error) {
+func (r *verifyRunner) createSession(ctx context.Context, hc *http.Client, nonce string) (created api.VerificationCreated, err error) {
 	body, err := json.Marshal(api.VerificationRequest{Level: string(r.level), Claims: loadClaims, Purpose: "负载测试：核验年满18岁", Nonce: nonce})
 	if err != nil {
 		return created, err
@@ -447,7 +448,7 @@ func (r *verifyRunner) createSession(ctx context.Context, base, nonce string) (c
 	if err != nil {
 		return created, err
 	}
-	err = call(ctx, r.hc, http.MethodPost, base+"/v1/verifications", authz, body, http.StatusCreated, &created)
+	err = call(ctx, hc, http.MethodPost, r.base+"/v1/verifications", authz, body, http.StatusCreated, &created)
 	return created, err
 }
 
@@ -457,7 +458,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 	nonce := randomNonce()
 	rep := r.rot.pick()
 	t0 := time.Now()
-	s, err := r.createSession(ctx, rep.base, nonce)
+	s, err := r.createSession(ctx, rep.hc, nonce)
 	t.create = time.Since(t0)
 	if err != nil {
 		return t, fmt.Errorf("creating the session: %w", err)
@@ -487,7 +488,7 @@ func (r *verifyRunner) verifyOnce(ctx context.Context, u *wallet.Unlocked) (step
 		return t, err
 	}
 	var st api.VerificationStatus
-	if err := call(ctx, r.hc, http.MethodGet, rep.base+"/v1/verifications/"+url.PathEscape(s.ID), authz, nil, http.StatusOK, &st); err != nil {
+	if err := call(ctx, rep.hc, http.MethodGet, r.base+"/v1/verifications/"+url.PathEscape(s.ID), authz, nil, http.StatusOK, &st); err != nil {
 		return t, fmt.Errorf("polling the session: %w", err)
 	}
 	t.poll = time.Since(t3)
