@@ -35,8 +35,10 @@ func adminKeys(ctx context.Context, env Env, args []string) error {
 
 // keysCmd lists the signing keys or rotates them, on the database and
 // master key of an existing data directory (netid serve creates them on
-// its first start; this command refuses a directory without them); a
-// running server picks a rotation up within a minute.
+// its first start; this command refuses a directory without them). Running
+// servers publish a rotated key within platform.KeyReloadInterval and sign
+// with it once every replica publishes it (platform.KeyPropagationFactor
+// intervals after the rotation).
 func keysCmd(ctx context.Context, env Env, args []string, rotate bool) error {
 	noteOnHelp(env, args, existingData)
 	cfg, err := config.Parse("netid admin keys", args, env.Getenv, env.Stderr)
@@ -54,7 +56,8 @@ func keysCmd(ctx context.Context, env Env, args []string, rotate bool) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.Stdout, "new signing key %s; the old key stays published until the credentials it signed expire\n", kid)
+		fmt.Fprintf(env.Stdout, "new signing key %s; running servers publish it within %s and sign with it from %s on; the old key stays published until the credentials it signed expire\n",
+			kid, platform.KeyReloadInterval, now.Add(platform.KeyPropagationFactor*platform.KeyReloadInterval).Format(time.RFC3339))
 	}
 	list, err := store.ListSigningKeys(ctx)
 	if err != nil {

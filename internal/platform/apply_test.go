@@ -26,6 +26,7 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/netnum"
 	netperson "github.com/netid-project/netid/internal/person"
+	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -291,12 +292,26 @@ func TestKeyRotationKeepsOldKeyPublished(t *testing.T) {
 	if _, err := credential.Verify(before.credential, set, e.clock.Now()); err != nil {
 		t.Fatalf("credential signed by the retired key no longer verifies: %v", err)
 	}
+	cb, _ := credential.Verify(before.credential, set, e.clock.Now())
+	// Until the new key has been published long enough for every replica
+	// to have reloaded, the replaced key signs.
+	during := e.apply(adult(t))
+	cd, err := credential.Verify(during.credential, set, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cd.KeyID != cb.KeyID {
+		t.Fatal("the new key signed before it propagated")
+	}
+	e.clock.Advance(platform.KeyPropagationFactor*platform.KeyReloadInterval + time.Second)
+	if err := e.p.Keys.Reload(context.Background(), e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	after := e.apply(adult(t))
 	ca, err := credential.Verify(after.credential, set, e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cb, _ := credential.Verify(before.credential, set, e.clock.Now())
 	if ca.KeyID == cb.KeyID {
 		t.Fatal("new credential was signed with the retired key")
 	}

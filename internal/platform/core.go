@@ -65,6 +65,10 @@ type CoreOptions struct {
 	DatabaseOnly bool
 	// Now replaces the clock.
 	Now func() time.Time
+	// KeyPropagation is the signing keys' keys.KeySet.Propagation: a
+	// serving platform sets it, so that a rotated key is in every
+	// replica's JWKS before any replica signs with it.
+	KeyPropagation time.Duration
 }
 
 // OpenCore opens the core of the platform on the data directory and
@@ -125,6 +129,7 @@ func OpenCore(ctx context.Context, cfg config.Config, opt CoreOptions) (_ *Core,
 	c.Indexer = keys.NewIndexer(keys.Derive(master, keys.PurposeIndex))
 	c.Registry.MAC = c.Indexer.MAC
 	c.Keys = keys.NewKeySet(store, c.Sealer, rand.Reader)
+	c.Keys.Propagation = opt.KeyPropagation
 	if err := c.Keys.Load(ctx, now()); err != nil {
 		return nil, fmt.Errorf("loading signing keys: %w", err)
 	}

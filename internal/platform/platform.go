@@ -94,7 +94,20 @@ type Options struct {
 	// (tests: an httptest server and a fake resolver); nil means the
 	// SSRF-guarded fetcher and the system resolver.
 	RPChecker *rpapply.Checker
+	// KeyReload replaces KeyReloadInterval (tests of several processes);
+	// the keys' propagation time is KeyPropagationFactor times it.
+	KeyReload time.Duration
 }
+
+// KeyReloadInterval is how often a serving platform rereads the signing
+// keys: a key rotated by another process (netid admin keys rotate) is in
+// this platform's JWKS within it. A rotated key signs only once it is
+// KeyPropagationFactor intervals old (keys.KeySet.Propagation), when every
+// replica publishes it.
+const (
+	KeyReloadInterval    = 10 * time.Second
+	KeyPropagationFactor = 3
+)
 
 // PasswordHasher hashes and checks credential passwords (password.Argon2id).
 type PasswordHasher interface {
@@ -131,7 +144,11 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if opt.Now != nil {
 		now = opt.Now
 	}
-	core, err := OpenCore(ctx, cfg, CoreOptions{Create: true, Now: now})
+	reload := KeyReloadInterval
+	if opt.KeyReload > 0 {
+		reload = opt.KeyReload
+	}
+	core, err := OpenCore(ctx, cfg, CoreOptions{Create: true, Now: now, KeyPropagation: KeyPropagationFactor * reload})
 	if err != nil {
 		return nil, err
 	}
@@ -358,8 +375,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if _, err := p.Records.SignTree(ctx); err != nil && !errors.Is(err, audit.ErrEmptyLog) {
 		log.Error("checking the record log's tree head", "err", err)
 	}
-	p.wg.Add(1)
+	p.wg.Add(2)
 	go p.maintain(now)
+	go p.reloadKeys(now, reload)
 	return p, nil
 }
 
@@ -408,9 +426,30 @@ func (p *Platform) reseal(ctx context.Context) {
 	}
 }
 
-// maintain reloads the signing keys (a rotation by another process),
-// deletes expired codes, nonces and applications, reseals identities in an
-// older format, and signs the record log's head, once a minute.
+// reloadKeys rereads the signing keys every interval: a rotation by
+// another process, and the moment a rotated key has propagated to every
+// replica and starts signing.
+func (p *Platform) reloadKeys(now func() time.Time, interval time.Duration) {
+	defer p.wg.Done()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+			ctx, cancel := context.WithTimeout(context.Background(), interval)
+			if err := p.Keys.Reload(ctx, now()); err != nil {
+				p.Log.Error("reloading signing keys", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// maintain deletes expired codes, nonces and applications, reseals
+// identities in an older format, and signs the record log's head, once a
+// minute.
 func (p *Platform) maintain(now func() time.Time) {
 	defer p.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -421,9 +460,6 @@ func (p *Platform) maintain(now func() time.Time) {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			if err := p.Keys.Reload(ctx, now()); err != nil {
-				p.Log.Error("reloading signing keys", "err", err)
-			}
 			if err := p.Store.DeleteExpired(ctx, now()); err != nil {
 				p.Log.Error("deleting expired records", "err", err)
 			}
