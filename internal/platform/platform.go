@@ -268,7 +268,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		admin.TokenMAC = indexer.MAC(relyingparty.AdminTokenDomain, []byte(strings.TrimSpace(string(token))))
 	}
 
-	throttle, err := clientThrottle(cfg, now)
+	throttle, err := clientThrottle(cfg, store, indexer.MAC, now)
 	if err != nil {
 		return nil, err
 	}
@@ -552,10 +552,23 @@ func newLimiter(rate float64, now func() time.Time) (*httpx.RateLimiter, error) 
 	return httpx.NewRateLimiter(httpx.RateLimitConfig{Rate: rate, Burst: int(2*rate) + 1, MaxKeys: 100000, Now: now})
 }
 
+// failureWindow is the window failed relying-party authentications are
+// counted in across replicas (relyingparty.SharedFailures).
+const failureWindow = 10 * time.Second
+
 // clientThrottle limits the relying parties' server-to-server calls: per
 // relying party (--client-rate-limit), and failed authentications per
 // address (--rate-limit), each off at 0.
-func clientThrottle(cfg config.Config, now func() time.Time) (*relyingparty.Throttle, error) {
+//
+// On PostgreSQL, where several replicas may serve one database, failed
+// authentications (guessing a client secret) are counted in the database,
+// per failureWindow, as many as the token bucket lets through in one
+// window (its burst and a window's refill), so that they add up across
+// replicas. The per-relying-party limit and the per-address request limit
+// stay in each replica's memory: they shed load on every request, where a
+// database write would cost what replicas are there to add; with N
+// replicas behind a balancer a client gets up to N times them.
+func clientThrottle(cfg config.Config, store storage.Storage, mac relyingparty.MACFunc, now func() time.Time) (*relyingparty.Throttle, error) {
 	t := &relyingparty.Throttle{}
 	if cfg.ClientRateLimit > 0 {
 		l, err := newLimiter(cfg.ClientRateLimit, now)
@@ -564,7 +577,14 @@ func clientThrottle(cfg config.Config, now func() time.Time) (*relyingparty.Thro
 		}
 		t.PerClient = l
 	}
-	if cfg.RateLimit > 0 {
+	switch {
+	case cfg.RateLimit > 0 && cfg.Postgres():
+		burst := int64(2*cfg.RateLimit) + 1
+		t.Failures = &relyingparty.SharedFailures{
+			Store: store, MAC: mac, Now: now, Window: failureWindow,
+			Limit: burst + int64(cfg.RateLimit*failureWindow.Seconds()),
+		}
+	case cfg.RateLimit > 0:
 		l, err := newLimiter(cfg.RateLimit, now)
 		if err != nil {
 			return nil, err
