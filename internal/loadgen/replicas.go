@@ -126,3 +126,16 @@ func (r *rotation) describe() string {
 	}
 	return fmt.Sprintf(" (%d replicas, round-robin per verification: %s)", len(r.replicas), strings.Join(addrs, ", "))
 }
+
+// Holders applies for n adult credentials through c, a development
+// platform (documents minted by its dev authority, phone codes from its dev
+// outbox), with wallets and documents under dir, and returns the wallets
+// unlocked: holders for tests that drive verifications step by step, such
+// as those of several replicas (internal/replicatest).
+func Holders(ctx context.Context, c *wallet.Client, dir string, n int) ([]*wallet.Unlocked, error) {
+	return setUpHolders(ctx, c, dir, n)
+}
+
+// HolderPassword is the credential password of the holders Holders sets
+// up.
+const HolderPassword = holderPassword
