@@ -17,7 +17,10 @@
 //     the platform issues, and an RS256 key (RSA-2048) for the ID tokens of
 //     relying parties that registered RS256; kept sealed in the store,
 //     rotated together with Rotate, published as a JWKS while what they
-//     signed is still valid.
+//     signed is still valid. On the SM suite (NewKeySetFor) the first key
+//     is SM2, its kid the SM3 thumbprint, its stored public key the SM2 JWK
+//     of docs/sm-profile.md; the keys record the suite, and a KeySet refuses
+//     a store holding the other suite's keys (ErrSuite).
 //
 // Only standard constructions from the standard library, golang.org/x/crypto
 // and go-jose are used. The sealed format is hand-written because no library

@@ -7,7 +7,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -17,7 +16,9 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // SigningAlgorithm is the JWS algorithm of the platform's own tokens
@@ -88,6 +89,9 @@ type KeySet struct {
 	store  Store
 	sealer *Sealer
 	rand   io.Reader
+	// suite decides the algorithm of the platform's own tokens; its
+	// algorithms are suiteAlgorithms(suite).
+	suite suite.Suite
 
 	update sync.Mutex // serialises Load, Reload and Rotate
 
@@ -111,7 +115,7 @@ type publishedKey struct {
 // ignores it and always uses the system's secure source). Call Load before
 // use.
 func NewKeySet(store Store, sealer *Sealer, rand io.Reader) *KeySet {
-	return &KeySet{Grace: DefaultGrace, store: store, sealer: sealer, rand: rand}
+	return NewKeySetFor(suite.ES256, store, sealer, rand)
 }
 
 // Load reads the keys from the Store. If no key of an algorithm is active
@@ -135,8 +139,11 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("keys: list signing keys: %w", err)
 	}
+	if err := k.checkSuite(all); err != nil {
+		return err
+	}
 	created := false
-	for _, alg := range Algorithms {
+	for _, alg := range k.algorithms() {
 		if len(activeKeys(all, alg)) == 0 {
 			if _, err := k.create(ctx, alg, now); err != nil {
 				return err
@@ -147,6 +154,11 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 	if created {
 		if all, err = k.store.ListSigningKeys(ctx); err != nil {
 			return fmt.Errorf("keys: list signing keys: %w", err)
+		}
+		// Another process may have started on the same store with the
+		// other suite at the same moment.
+		if err := k.checkSuite(all); err != nil {
+			return err
 		}
 	}
 
@@ -163,9 +175,9 @@ func (k *KeySet) load(ctx context.Context, now time.Time) error {
 		}
 	}
 
-	signers := make(map[jose.SignatureAlgorithm]activeSigner, len(Algorithms))
+	signers := make(map[jose.SignatureAlgorithm]activeSigner, len(k.algorithms()))
 	var published []publishedKey
-	for _, alg := range Algorithms {
+	for _, alg := range k.algorithms() {
 		active := activeKeys(all, alg)
 		if len(active) == 0 {
 			return fmt.Errorf("keys: the store keeps no active %s signing key after creating one", alg)
@@ -254,12 +266,14 @@ func activeKeys(all []storage.SigningKey, alg jose.SignatureAlgorithm) []storage
 }
 
 // Signer returns the active private key and its kid, or nil and "" before
-// the first successful Load. The key's algorithm is SigningAlgorithm.
+// the first successful Load. The key's algorithm is the suite's
+// (SigningAlgorithm for ES256, SM2 for SM).
 func (k *KeySet) Signer() (crypto.Signer, string) {
-	return k.SignerFor(SigningAlgorithm)
+	return k.SignerFor(jose.SignatureAlgorithm(k.suite.SignatureAlgorithm()))
 }
 
-// SignerFor returns the active private key of alg (one of Algorithms) and
+// SignerFor returns the active private key of alg (one of the suite's
+// algorithms: Algorithms for ES256) and
 // its kid, or nil and "" for another algorithm or before the first
 // successful Load.
 func (k *KeySet) SignerFor(alg jose.SignatureAlgorithm) (crypto.Signer, string) {
@@ -289,7 +303,7 @@ func (k *KeySet) JWKS(now time.Time) jose.JSONWebKeySet {
 // (Store.LatestExpiry) or until now+Grace, whichever is later. If it fails
 // after creating the new key, the new key is active and the old ones stay
 // published; running Rotate again is safe. It returns the kid of the new
-// SigningAlgorithm key.
+// suite's signing key (SigningAlgorithm for ES256).
 func (k *KeySet) Rotate(ctx context.Context, now time.Time) (newKID string, err error) {
 	k.update.Lock()
 	defer k.update.Unlock()
@@ -298,12 +312,12 @@ func (k *KeySet) Rotate(ctx context.Context, now time.Time) (newKID string, err 
 		return "", fmt.Errorf("keys: list signing keys: %w", err)
 	}
 	var kid string
-	for _, alg := range Algorithms {
+	for _, alg := range k.algorithms() {
 		id, err := k.create(ctx, alg, now)
 		if err != nil {
 			return kid, err
 		}
-		if alg == SigningAlgorithm {
+		if string(alg) == string(k.suite.SignatureAlgorithm()) {
 			kid = id
 		}
 	}
@@ -353,6 +367,8 @@ func (k *KeySet) create(ctx context.Context, alg jose.SignatureAlgorithm, now ti
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), k.rand)
 	case jose.RS256:
 		priv, err = rsa.GenerateKey(k.rand, RSABits)
+	case jose.SignatureAlgorithm(jws.SM2):
+		priv, err = suite.SM.GenerateSigningKey(k.rand)
 	default:
 		return "", fmt.Errorf("%w: cannot generate a key for %s", ErrSigningKey, alg)
 	}
@@ -365,11 +381,11 @@ func (k *KeySet) create(ctx context.Context, alg jose.SignatureAlgorithm, now ti
 		return "", err
 	}
 	jwk.KeyID = kid
-	public, err := jwk.MarshalJSON()
+	public, err := marshalPublic(jwk)
 	if err != nil {
 		return "", fmt.Errorf("keys: encode signing key: %w", err)
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	der, err := marshalPKCS8(priv)
 	if err != nil {
 		return "", fmt.Errorf("keys: encode signing key: %w", err)
 	}
@@ -394,8 +410,15 @@ func (k *KeySet) create(ctx context.Context, alg jose.SignatureAlgorithm, now ti
 func signingKeyAAD(kid string) []byte { return []byte("signing-key:" + kid) }
 
 // thumbprint returns the kid of jwk: its RFC 7638 SHA-256 thumbprint,
-// base64url without padding.
+// base64url without padding; for an SM2 key its SM3 thumbprint.
 func thumbprint(jwk jose.JSONWebKey) (string, error) {
+	if _, ok := jws.SM2PublicKey(jwk.Key); ok {
+		kid, err := suite.SM.KeyID(jwk.Key)
+		if err != nil {
+			return "", fmt.Errorf("keys: thumbprint: %w", err)
+		}
+		return kid, nil
+	}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("keys: thumbprint: %w", err)
@@ -406,7 +429,7 @@ func thumbprint(jwk jose.JSONWebKey) (string, error) {
 // openPrivate unseals the private key of s and checks it matches its kid
 // and its algorithm.
 func (k *KeySet) openPrivate(s storage.SigningKey) (crypto.Signer, error) {
-	if !slices.Contains(Algorithms, jose.SignatureAlgorithm(s.Algorithm)) {
+	if !slices.Contains(k.algorithms(), jose.SignatureAlgorithm(s.Algorithm)) {
 		return nil, fmt.Errorf("%w: key %s has unsupported algorithm %q", ErrSigningKey, s.ID, s.Algorithm)
 	}
 	der, err := k.sealer.Open(s.Private, signingKeyAAD(s.ID))
@@ -414,7 +437,7 @@ func (k *KeySet) openPrivate(s storage.SigningKey) (crypto.Signer, error) {
 		return nil, fmt.Errorf("keys: unseal signing key %s (is the master key right?): %w", s.ID, err)
 	}
 	defer clear(der)
-	key, err := x509.ParsePKCS8PrivateKey(der)
+	key, err := parsePKCS8(der)
 	if err != nil {
 		return nil, fmt.Errorf("%w: key %s: %w", ErrSigningKey, s.ID, err)
 	}
@@ -442,6 +465,9 @@ func publicKeyOf(pub crypto.PublicKey, alg string) bool {
 	case string(jose.RS256):
 		k, ok := pub.(*rsa.PublicKey)
 		return ok && k.N.BitLen() >= RSABits
+	case string(jws.SM2):
+		_, ok := jws.SM2PublicKey(pub)
+		return ok
 	}
 	return false
 }
@@ -449,8 +475,8 @@ func publicKeyOf(pub crypto.PublicKey, alg string) bool {
 // parsePublic parses the public JWK of s and checks it matches its kid and
 // its algorithm.
 func parsePublic(s storage.SigningKey) (jose.JSONWebKey, error) {
-	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(s.Public); err != nil {
+	jwk, err := unmarshalPublic(s)
+	if err != nil {
 		return jose.JSONWebKey{}, fmt.Errorf("%w: key %s: public key: %w", ErrSigningKey, s.ID, err)
 	}
 	if !jwk.IsPublic() || !publicKeyOf(jwk.Key, s.Algorithm) {
