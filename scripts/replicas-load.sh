@@ -12,7 +12,8 @@
 #   REPLICA_CPU=0.25 CPU of each replica, in cores (a cgroup quota)
 #   REPLICA_CORES=1  the cores the replicas are pinned to (taskset list)
 #   OTHER_CORES=0    the cores of PostgreSQL and the load generator
-#   NETID_PG_PORT=54371  the port of the script's own PostgreSQL
+#   NETID_PG_PORT=54391  the port of the script's own PostgreSQL; the
+#                    replicas listen on the ports 10 and 11 above it
 #   LEVEL=possession AUTH=client_secret_basic   netid-load verify's --level and --auth
 #
 # What it does:
@@ -45,13 +46,19 @@ ROUNDS=${ROUNDS:-2}
 REPLICA_CPU=${REPLICA_CPU:-0.25}
 REPLICA_CORES=${REPLICA_CORES:-1}
 OTHER_CORES=${OTHER_CORES:-0}
-PORT=${NETID_PG_PORT:-54371}
+PORT=${NETID_PG_PORT:-54391}
 LEVEL=${LEVEL:-possession}
 AUTH=${AUTH:-client_secret_basic}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 log() { printf 'replicas-load: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# in_use PORT: something listens on the loopback port.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$PORT" $((PORT + 10)) $((PORT + 11)); do
+	! in_use "$p" || die "port $p is in use: set NETID_PG_PORT to a free port (the replicas use the ports 10 and 11 above it)"
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/netid-replicas.XXXXXX")
 chmod 755 "$work" # PostgreSQL runs as postgres, below it
@@ -174,9 +181,10 @@ stop_replicas() {
 	replica_pids=()
 }
 
-declare -A total
+declare -A total rate
 total[one]=0
 total[two]=0
+ratios=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	for mode in one two; do
 		count=1
@@ -187,13 +195,25 @@ for ((round = 1; round <= ROUNDS; round++)); do
 			-n "$N" -c "$C" --level "$LEVEL" --auth "$AUTH" 2>&1) || { echo "$out" >&2; die "netid-load failed"; }
 		echo "== round $round, $count replica(s)"
 		echo "$out"
-		rate=$(sed -n 's/.*: \([0-9.]*\) verifications\/s.*/\1/p' <<<"$out" | tail -n1)
-		[[ -n $rate ]] || die "no rate in netid-load's output"
-		total[$mode]=$(awk -v a="${total[$mode]}" -v b="$rate" 'BEGIN { print a + b }')
+		vps=$(sed -n 's/.*: \([0-9.]*\) verifications\/s.*/\1/p' <<<"$out" | tail -n1)
+		[[ -n $vps ]] || die "no rate in netid-load's output"
+		total[$mode]=$(awk -v a="${total[$mode]}" -v b="$vps" 'BEGIN { print a + b }')
+		rate[$mode]=$vps
 		stop_replicas
 	done
+	r=$(awk -v one="${rate[one]}" -v two="${rate[two]}" 'BEGIN { printf "%.2f", two / one }')
+	ratios+=("$r")
+	echo "== round $round: one replica ${rate[one]}/s, two replicas ${rate[two]}/s, ratio $r"
 done
 awk -v one="${total[one]}" -v two="${total[two]}" -v r="$ROUNDS" -v cpu="$REPLICA_CPU" 'BEGIN {
 	printf "one replica: %.1f verifications/s, two replicas: %.1f verifications/s (mean of %d rounds, %s core per replica)\n", one / r, two / r, r, cpu
-	printf "ratio two/one: %.2f\n", two / one
+	printf "ratio two/one: %.2f (of the means)\n", two / one
+}'
+# The median of the rounds' ratios: one round slowed down by other work on
+# the machine moves it less than it moves the means.
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+	m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+	printf "ratio two/one: %.2f (median of %d rounds:", m, NR
+	for (i = 1; i <= NR; i++) printf " %s", v[i]
+	print ")"
 }'

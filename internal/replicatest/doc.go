@@ -10,6 +10,7 @@
 //   - a verification session created at one is opened and answered at the
 //     other and polled at the first;
 //   - failed client authentications from an address add up across both;
+//   - wrong credential passwords tried at both add up to the lockout;
 //   - verifications ending at both at once append to one record log whose
 //     hash chain verifies;
 //   - a status change made through one shows in the status list the other

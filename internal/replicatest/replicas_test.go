@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -243,6 +244,35 @@ func TestReplicas(t *testing.T) {
 		}
 		if got := rep.Records - before.Records; got != workers*each {
 			t.Fatalf("%d records appended, want %d", got, workers*each)
+		}
+	})
+
+	t.Run("password lockout", func(t *testing.T) {
+		// Five wrong passwords in a row lock the holder's password,
+		// wherever they were tried: three at A, two at B, then the right
+		// one is refused at either.
+		u := holders[6]
+		try := func(r *replica, pw string) error {
+			var s api.VerificationCreated
+			req := sessionRequest
+			req.Level = string(api.LevelPassword)
+			call(t, r, http.MethodPost, "/v1/verifications", shop.authorization(t), req).want(t, http.StatusCreated, &s)
+			if _, err := r.wc.OpenVerification(ctx, u, s.Code); err != nil {
+				t.Fatalf("opening at %s: %v", r.name, err)
+			}
+			_, err := r.wc.AnswerVerification(ctx, u, api.AnswerRequest{Code: s.Code, Decision: api.DecisionApprove, Password: pw})
+			return err
+		}
+		for i, r := range []*replica{a, b, a, b, a} {
+			if err := try(r, "00000000"); err == nil {
+				t.Fatalf("wrong password %d accepted at %s", i+1, r.name)
+			}
+		}
+		for _, r := range []*replica{a, b} {
+			var apiErr *wallet.APIError
+			if err := try(r, loadgen.HolderPassword); !errors.As(err, &apiErr) || !strings.HasSuffix(apiErr.Type, "/password-locked") {
+				t.Fatalf("the right password at %s after five wrong ones across both: %v, want password-locked", r.name, err)
+			}
 		}
 	})
 
