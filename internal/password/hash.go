@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -78,7 +79,7 @@ func Hash(pw string, p Params, rand io.Reader) (string, error) {
 	if _, err := io.ReadFull(rand, salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	key := idKey([]byte(pw), salt, p)
 	return encode(p, salt, key), nil
 }
 
@@ -90,8 +91,24 @@ func Verify(encoded, pw string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(pw), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	got := idKey([]byte(pw), salt, p)
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// slots bounds the hashes that run at once to the cores the process may
+// use (GOMAXPROCS at start): more at once finish no sooner, each keeps its
+// memory (19 MiB at DefaultParams) the longer, and they evict each other
+// from the processor's caches. A hash waits for a slot instead.
+var slots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+
+// argon2IDKey is argon2.IDKey (tests count the hashes running at once).
+var argon2IDKey = argon2.IDKey
+
+// idKey is the argon2id hash of pw under salt and p, run in a slot.
+func idKey(pw, salt []byte, p Params) []byte {
+	slots <- struct{}{}
+	defer func() { <-slots }()
+	return argon2IDKey(pw, salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
 }
 
 // NeedsRehash reports whether encoded was made with parameters other than
