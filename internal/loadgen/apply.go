@@ -196,12 +196,13 @@ func printAgainstLimit(out io.Writer, rate float64, cpuPerApp time.Duration, rem
 		return
 	}
 	perHash := cpu / time.Duration(hashes)
-	who := "client and platform"
 	if remote {
-		who = "the load generator's own, the platform runs elsewhere"
+		fmt.Fprintf(out, "CPU per application of the load generator alone (the platform runs in another process): %s; of one hash: %s\n",
+			ms(cpuPerApp), ms(perHash))
+		return
 	}
-	fmt.Fprintf(out, "CPU per application: %s (%s) = %.2f × the CPU of one hash (%s); the hash is %.1f%% of it\n",
-		ms(cpuPerApp), who, float64(cpuPerApp)/float64(perHash), ms(perHash), 100*float64(perHash)/float64(cpuPerApp))
+	fmt.Fprintf(out, "CPU per application: %s (client and platform) = %.2f × the CPU of one hash (%s); the hash is %.1f%% of it\n",
+		ms(cpuPerApp), float64(cpuPerApp)/float64(perHash), ms(perHash), 100*float64(perHash)/float64(cpuPerApp))
 }
 
 // clientDir makes the directory of the load's documents and wallets: in

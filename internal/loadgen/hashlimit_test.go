@@ -47,6 +47,12 @@ func TestPrintAgainstLimit(t *testing.T) {
 		t.Errorf("without CPU time: got %q, want %q", out.String(), want)
 	}
 	out.Reset()
+	printAgainstLimit(&out, 64, 12*time.Millisecond, true, limits[1:])
+	if want := "applications against the argon2id limit: 106.7% of the argon2id limit (64.0 applications/s, 60.0 hashes/s)\n" +
+		"CPU per application of the load generator alone (the platform runs in another process): 12.0 ms; of one hash: 30.0 ms\n"; out.String() != want {
+		t.Errorf("remote platform: got %q, want %q", out.String(), want)
+	}
+	out.Reset()
 	printAgainstLimit(&out, 64, time.Millisecond, false, nil)
 	if out.Len() != 0 {
 		t.Errorf("without a limit: got %q", out.String())
