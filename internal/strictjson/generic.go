@@ -3,6 +3,7 @@ package strictjson
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -26,7 +27,9 @@ func decodeGeneric(data []byte) (any, error) {
 	}
 	// One conversion of the whole input, of which unescaped strings and
 	// numbers are substrings: one allocation instead of one per value.
-	p := parser{data: data, src: string(data)}
+	st := stackPool.Get().(*stacks)
+	defer st.put()
+	p := parser{data: data, src: string(data), stacks: st}
 	p.skipSpace()
 	if p.i == len(data) {
 		return nil, &Error{Kind: ErrEmpty}
@@ -64,6 +67,31 @@ type parser struct {
 	// surrogate is the first lone-surrogate escape met, reported only if
 	// the input is otherwise well formed.
 	surrogate *Error
+	*stacks
+}
+
+// stacks are where object and array gather what they parse, reused from
+// one decoding to the next (stackPool): the maps and slices Decode
+// returns are allocated once each, at their size.
+type stacks struct {
+	members []member
+	elems   []any
+}
+
+var stackPool = sync.Pool{New: func() any { return new(stacks) }}
+
+// maxPooled bounds the stacks kept for reuse, so that one wide input does
+// not pin its memory.
+const maxPooled = 1024
+
+// put returns st to the pool, empty; object and array clear what they
+// pushed when they return, so it holds no reference to a decoded value.
+func (st *stacks) put() {
+	if cap(st.members) > maxPooled || cap(st.elems) > maxPooled {
+		return
+	}
+	st.members, st.elems = st.members[:0], st.elems[:0]
+	stackPool.Put(st)
 }
 
 func (p *parser) malformed() error {
@@ -125,16 +153,29 @@ func (p *parser) literal(word string) error {
 // map of folded keys.
 const smallObject = 16
 
+// member is an object member parsed but not yet put in its map.
+type member struct {
+	key   string
+	value any
+}
+
+// object parses an object. Its members are gathered on p.members (shared
+// by the objects nested in it, each using the stack above its parent's
+// members) and put in a map of the right size once the object is closed,
+// so that the map is allocated once instead of grown member by member.
 func (p *parser) object(depth int) (any, error) {
 	p.i++ // '{'
-	m := make(map[string]any)
-	var keys []string         // the keys so far, while the object is small
-	var folded map[string]int // folded keys, once it is not
 	p.skipSpace()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
 		p.i++
-		return m, nil
+		return make(map[string]any), nil
 	}
+	base := len(p.members)
+	defer func() {
+		clear(p.members[base:])
+		p.members = p.members[:base]
+	}()
+	var folded map[string]int // folded keys, once the object is not small
 	for {
 		if p.i >= len(p.data) || p.data[p.i] != '"' {
 			return nil, p.malformed()
@@ -144,18 +185,17 @@ func (p *parser) object(depth int) (any, error) {
 			return nil, err
 		}
 		if folded == nil {
-			for _, k := range keys {
-				if strings.EqualFold(k, key) {
+			for _, m := range p.members[base:] {
+				if strings.EqualFold(m.key, key) {
 					return nil, &Error{Kind: ErrDuplicateKey, Field: key, Offset: int64(p.i)}
 				}
 			}
-			keys = append(keys, key)
-			if len(keys) > smallObject {
-				folded = make(map[string]int, 2*len(keys))
-				for _, k := range keys {
-					folded[foldKey(k)] = 0
+			if len(p.members)-base >= smallObject {
+				folded = make(map[string]int, 2*(len(p.members)-base+1))
+				for _, m := range p.members[base:] {
+					folded[foldKey(m.key)] = 0
 				}
-				keys = nil
+				folded[foldKey(key)] = 0
 			}
 		} else {
 			fk := foldKey(key)
@@ -170,11 +210,13 @@ func (p *parser) object(depth int) (any, error) {
 		}
 		p.i++
 		p.skipSpace()
+		at := len(p.members)
+		p.members = append(p.members, member{key: key})
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
 		}
-		m[key] = v
+		p.members[at].value = v
 		p.skipSpace()
 		if p.i >= len(p.data) {
 			return nil, p.malformed()
@@ -185,6 +227,11 @@ func (p *parser) object(depth int) (any, error) {
 			p.skipSpace()
 		case '}':
 			p.i++
+			ms := p.members[base:]
+			m := make(map[string]any, len(ms))
+			for _, e := range ms {
+				m[e.key] = e.value
+			}
 			return m, nil
 		default:
 			return nil, p.malformed()
@@ -192,20 +239,28 @@ func (p *parser) object(depth int) (any, error) {
 	}
 }
 
+// array parses an array, gathering its elements on p.elems as object
+// gathers members, so that its slice is allocated once at its length.
 func (p *parser) array(depth int) (any, error) {
 	p.i++ // '['
-	a := make([]any, 0)
 	p.skipSpace()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
-		return a, nil
+		return make([]any, 0), nil
 	}
+	base := len(p.elems)
+	defer func() {
+		clear(p.elems[base:])
+		p.elems = p.elems[:base]
+	}()
 	for {
+		at := len(p.elems)
+		p.elems = append(p.elems, nil)
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		p.elems[at] = v
 		p.skipSpace()
 		if p.i >= len(p.data) {
 			return nil, p.malformed()
@@ -216,6 +271,8 @@ func (p *parser) array(depth int) (any, error) {
 			p.skipSpace()
 		case ']':
 			p.i++
+			a := make([]any, len(p.elems)-base)
+			copy(a, p.elems[base:])
 			return a, nil
 		default:
 			return nil, p.malformed()
