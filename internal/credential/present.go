@@ -54,7 +54,7 @@ func PresentWithConsent(sdjwt string, disclose []string, holderKey crypto.Signer
 	if err != nil {
 		return "", fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	_, holder, pr, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures)
+	_, holder, pr, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures, true)
 	if err != nil {
 		return "", err
 	}

@@ -13,23 +13,37 @@ type processed struct {
 	// that disclosure's digest.
 	topLevel map[string]string
 	// children maps the digest of a disclosure ("" for the payload itself)
-	// to the digests of the disclosures referenced directly inside it.
+	// to the digests of the disclosures referenced directly inside it;
+	// nil unless process was asked for it.
 	children map[string][]string
 }
 
+// smallSet is the number of digests up to which process finds a digest
+// among the disclosures, and a repeated digest among those met, by
+// comparing with each; beyond it, maps.
+const smallSet = 16
+
 type processor struct {
-	byDigest map[string]*Disclosure
-	seen     map[string]bool // every digest met in the payload or a disclosure
-	used     map[string]bool
-	out      *processed
+	discs []Disclosure
+	// byDigest indexes discs by digest when there are more than smallSet.
+	byDigest map[string]int
+	used     []bool // by index in discs
+	// seen is every digest met in the payload or a disclosure; seenSet
+	// holds them instead once there are more than smallSet.
+	seen    []string
+	seenSet map[string]struct{}
+	out     *processed
 }
 
 // process applies the disclosures to payload, enforcing the RFC 9901 rules:
 // a digest may occur only once, every disclosure must be referenced, a
 // disclosed name must not be "_sd" or "..." or collide with a claim at the
 // same level, object-property disclosures only in _sd and array-element
-// disclosures only in {"...": digest}.
-func process(payload map[string]any, discs []Disclosure) (*processed, error) {
+// disclosures only in {"...": digest}. It works in place: payload and the
+// disclosures' values become the processed claims, so both must be the
+// caller's to give (freshly decoded). children asks for
+// processed.children, which only a holder choosing what to present needs.
+func process(payload map[string]any, discs []Disclosure, children bool) (*processed, error) {
 	if v, ok := payload["_sd_alg"]; ok {
 		alg, isString := v.(string)
 		if !isString {
@@ -38,103 +52,108 @@ func process(payload map[string]any, discs []Disclosure) (*processed, error) {
 		if alg != SDAlg {
 			return nil, fmt.Errorf("%w: _sd_alg %q", ErrUnsupported, alg)
 		}
+		delete(payload, "_sd_alg")
 	}
 	p := &processor{
-		byDigest: make(map[string]*Disclosure, len(discs)),
-		seen:     make(map[string]bool),
-		used:     make(map[string]bool, len(discs)),
-		out: &processed{
-			topLevel: make(map[string]string),
-			children: make(map[string][]string),
-		},
+		discs: discs,
+		used:  make([]bool, len(discs)),
+		out:   &processed{topLevel: make(map[string]string, len(discs))},
 	}
-	for i := range discs {
-		p.byDigest[discs[i].Digest] = &discs[i]
+	if children {
+		p.out.children = make(map[string][]string)
 	}
-	top := make(map[string]any, len(payload))
-	for k, v := range payload {
-		if k != "_sd_alg" {
-			top[k] = v
+	if len(discs) > smallSet {
+		p.byDigest = make(map[string]int, len(discs))
+		for i := range discs {
+			p.byDigest[discs[i].Digest] = i
 		}
 	}
-	claims, err := p.object(top, "", true)
-	if err != nil {
+	if err := p.object(payload, "", true); err != nil {
 		return nil, err
 	}
-	for i := range discs {
-		if !p.used[discs[i].Digest] {
+	for i, used := range p.used {
+		if !used {
 			return nil, fmt.Errorf("%w: disclosure %d is not referenced by any digest", ErrMalformed, i)
 		}
 	}
-	p.out.claims = claims
+	p.out.claims = payload
 	return p.out, nil
 }
 
+// value processes v in place and returns it (an array may have become
+// shorter).
 func (p *processor) value(v any, parent string) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		return p.object(t, parent, false)
+		return t, p.object(t, parent, false)
 	case []any:
 		return p.array(t, parent)
 	}
 	return v, nil
 }
 
-func (p *processor) object(obj map[string]any, parent string, top bool) (map[string]any, error) {
-	out := make(map[string]any, len(obj))
+// object processes obj in place: its _sd is replaced by the claims it
+// discloses.
+func (p *processor) object(obj map[string]any, parent string, top bool) error {
 	for k, v := range obj {
 		switch k {
 		case "_sd":
 			continue
 		case "_sd_alg":
-			return nil, fmt.Errorf("%w: _sd_alg below the top level", ErrMalformed)
+			return fmt.Errorf("%w: _sd_alg below the top level", ErrMalformed)
 		}
-		pv, err := p.value(v, parent)
-		if err != nil {
-			return nil, err
+		switch v.(type) {
+		case map[string]any, []any:
+			pv, err := p.value(v, parent)
+			if err != nil {
+				return err
+			}
+			obj[k] = pv
 		}
-		out[k] = pv
 	}
 	raw, ok := obj["_sd"]
 	if !ok {
-		return out, nil
+		return nil
 	}
+	delete(obj, "_sd")
 	list, ok := raw.([]any)
 	if !ok {
-		return nil, fmt.Errorf("%w: _sd is not an array", ErrMalformed)
+		return fmt.Errorf("%w: _sd is not an array", ErrMalformed)
 	}
 	for _, e := range list {
 		dg, ok := e.(string)
 		if !ok {
-			return nil, fmt.Errorf("%w: _sd holds a non-string digest", ErrMalformed)
+			return fmt.Errorf("%w: _sd holds a non-string digest", ErrMalformed)
 		}
 		d, err := p.reference(dg, parent)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if d == nil {
 			continue // a decoy, or a claim the holder did not disclose
 		}
 		if d.ArrayElement {
-			return nil, fmt.Errorf("%w: array-element disclosure referenced from _sd", ErrMalformed)
+			return fmt.Errorf("%w: array-element disclosure referenced from _sd", ErrMalformed)
 		}
-		if _, exists := out[d.Name]; exists {
-			return nil, fmt.Errorf("%w: disclosed claim %q collides with an existing claim", ErrMalformed, d.Name)
+		if _, exists := obj[d.Name]; exists {
+			return fmt.Errorf("%w: disclosed claim %q collides with an existing claim", ErrMalformed, d.Name)
 		}
 		pv, err := p.value(d.Value, d.Digest)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out[d.Name] = pv
+		obj[d.Name] = pv
 		if top {
 			p.out.topLevel[d.Name] = d.Digest
 		}
 	}
-	return out, nil
+	return nil
 }
 
+// array processes arr in place and returns it without the elements whose
+// disclosures were not presented.
 func (p *processor) array(arr []any, parent string) ([]any, error) {
-	out := make([]any, 0, len(arr))
+	out := arr[:0] // written behind the element being read
 	for _, e := range arr {
 		if m, ok := e.(map[string]any); ok && len(m) == 1 {
 			if raw, ok := m["..."]; ok {
@@ -166,21 +185,72 @@ func (p *processor) array(arr []any, parent string) ([]any, error) {
 		}
 		out = append(out, pv)
 	}
+	clear(arr[len(out):])
 	return out, nil
 }
 
 // reference records digest dg, met inside parent, and returns its
 // disclosure (nil if none).
 func (p *processor) reference(dg, parent string) (*Disclosure, error) {
-	if p.seen[dg] {
-		return nil, fmt.Errorf("%w: digest occurs more than once", ErrMalformed)
+	if err := p.see(dg); err != nil {
+		return nil, err
 	}
-	p.seen[dg] = true
-	d := p.byDigest[dg]
-	if d == nil {
+	i := p.find(dg)
+	if i < 0 {
 		return nil, nil
 	}
-	p.used[dg] = true
-	p.out.children[parent] = append(p.out.children[parent], dg)
-	return d, nil
+	p.used[i] = true
+	if p.out.children != nil {
+		p.out.children[parent] = append(p.out.children[parent], dg)
+	}
+	return &p.discs[i], nil
+}
+
+var errDuplicateDigest = fmt.Errorf("%w: digest occurs more than once", ErrMalformed)
+
+// see records dg among the digests met; a digest met before is an error.
+func (p *processor) see(dg string) error {
+	if p.seenSet != nil {
+		if _, ok := p.seenSet[dg]; ok {
+			return errDuplicateDigest
+		}
+		p.seenSet[dg] = struct{}{}
+		return nil
+	}
+	for _, s := range p.seen {
+		if s == dg {
+			return errDuplicateDigest
+		}
+	}
+	if len(p.seen) < smallSet {
+		if p.seen == nil {
+			p.seen = make([]string, 0, smallSet)
+		}
+		p.seen = append(p.seen, dg)
+		return nil
+	}
+	p.seenSet = make(map[string]struct{}, 4*smallSet)
+	for _, s := range p.seen {
+		p.seenSet[s] = struct{}{}
+	}
+	p.seenSet[dg] = struct{}{}
+	p.seen = nil
+	return nil
+}
+
+// find returns the index in p.discs of the disclosure with digest dg, or
+// -1.
+func (p *processor) find(dg string) int {
+	if p.byDigest != nil {
+		if i, ok := p.byDigest[dg]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range p.discs {
+		if p.discs[i].Digest == dg {
+			return i
+		}
+	}
+	return -1
 }

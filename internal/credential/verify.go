@@ -124,7 +124,7 @@ func DecodeUnverified(sdjwt string) (*Credential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	cred, _, _, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures)
+	cred, _, _, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures, false)
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	cred, holder, _, err := decodeIssued(payload, sd.Disclosures)
+	cred, holder, _, err := decodeIssued(payload, sd.Disclosures, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -263,10 +263,11 @@ func mapJWSError(err error) error {
 }
 
 // decodeIssued applies the disclosures to the issuer-signed payload (a
-// strictly decoded JSON object) and extracts the claims. It checks no
-// signature and no time.
-func decodeIssued(payload map[string]any, discs []Disclosure) (*Credential, *ecdsa.PublicKey, *processed, error) {
-	pr, err := process(payload, discs)
+// strictly decoded JSON object, which becomes the credential's Payload)
+// and extracts the claims. It checks no signature and no time. children
+// is process's.
+func decodeIssued(payload map[string]any, discs []Disclosure, children bool) (*Credential, *ecdsa.PublicKey, *processed, error) {
+	pr, err := process(payload, discs, children)
 	if err != nil {
 		return nil, nil, nil, err
 	}
