@@ -1,7 +1,6 @@
 package credential
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"strings"
 
@@ -82,7 +81,8 @@ func Parse(s string) (*SDJWT, error) {
 			return nil, fmt.Errorf("%w: key-binding JWT: %w", ErrMalformed, err)
 		}
 	}
-	seen := make(map[string]bool, len(parts)-2)
+	out.Disclosures = make([]Disclosure, 0, len(parts)-2)
+	var seen map[string]bool // the digests so far, once there are many
 	for i, p := range parts[1 : len(parts)-1] {
 		if p == "" {
 			return nil, fmt.Errorf("%w: disclosure %d is empty", ErrMalformed, i)
@@ -91,10 +91,9 @@ func Parse(s string) (*SDJWT, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: disclosure %d: %w", ErrMalformed, i, err)
 		}
-		if seen[d.Digest] {
+		if repeats(out.Disclosures, &seen, d.Digest) {
 			return nil, fmt.Errorf("%w: disclosure %d repeats an earlier disclosure", ErrMalformed, i)
 		}
-		seen[d.Digest] = true
 		out.Disclosures = append(out.Disclosures, d)
 	}
 	return out, nil
@@ -113,23 +112,49 @@ func (s *SDJWT) String() string {
 	return b.String()
 }
 
+// repeats reports whether an earlier disclosure, one of ds, has the
+// digest dg: it compares with each while there are few, then keeps them
+// in *seen.
+func repeats(ds []Disclosure, seen *map[string]bool, dg string) bool {
+	if len(ds) < smallSet {
+		for i := range ds {
+			if ds[i].Digest == dg {
+				return true
+			}
+		}
+		return false
+	}
+	if *seen == nil {
+		*seen = make(map[string]bool, 4*smallSet)
+		for i := range ds {
+			(*seen)[ds[i].Digest] = true
+		}
+	}
+	if (*seen)[dg] {
+		return true
+	}
+	(*seen)[dg] = true
+	return false
+}
+
 // checkCompact checks the shape of a compact JWS: three non-empty strict
 // base64url parts.
 func checkCompact(s string) error {
 	if s == "" {
 		return fmt.Errorf("empty")
 	}
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return fmt.Errorf("want 3 dot-separated parts, got %d", len(parts))
+	if n := strings.Count(s, ".") + 1; n != 3 {
+		return fmt.Errorf("want 3 dot-separated parts, got %d", n)
 	}
-	for i, p := range parts {
+	for i := range 3 {
+		p, rest, _ := strings.Cut(s, ".")
 		if p == "" {
 			return fmt.Errorf("part %d is empty", i)
 		}
 		if !validB64(p) {
 			return fmt.Errorf("part %d: bad base64url", i)
 		}
+		s = rest
 	}
 	return nil
 }
@@ -145,7 +170,7 @@ func validB64(s string) bool {
 		return err == nil
 	}
 	for i := 0; i < len(s); i++ {
-		if b64Value(s[i]) < 0 {
+		if b64Values[s[i]] < 0 {
 			return false
 		}
 	}
@@ -153,34 +178,31 @@ func validB64(s string) bool {
 	case 1:
 		return false
 	case 2:
-		return b64Value(s[len(s)-1])&0x0f == 0
+		return b64Values[s[len(s)-1]]&0x0f == 0
 	case 3:
-		return b64Value(s[len(s)-1])&0x03 == 0
+		return b64Values[s[len(s)-1]]&0x03 == 0
 	}
 	return true
 }
 
-// b64Value is the value of a base64url character, or -1.
-func b64Value(c byte) int {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return int(c - 'A')
-	case 'a' <= c && c <= 'z':
-		return int(c-'a') + 26
-	case '0' <= c && c <= '9':
-		return int(c-'0') + 52
-	case c == '-':
-		return 62
-	case c == '_':
-		return 63
+// b64Values is the value of each byte as a base64url character, or -1.
+var b64Values = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
 	}
-	return -1
-}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range len(alphabet) {
+		t[alphabet[i]] = int8(i)
+	}
+	return t
+}()
 
 // digest returns base64url(SHA-256(ASCII(encoded))) (RFC 9901 §4.2.3).
 func digest(encoded string) string {
-	sum := sha256.Sum256([]byte(encoded))
-	return jws.B64.EncodeToString(sum[:])
+	sum := jws.SHA256(encoded)
+	var b [43]byte // unpadded base64url of 32 bytes
+	jws.B64.Encode(b[:], sum[:])
+	return string(b[:])
 }
 
 func decodeDisclosure(encoded string) (Disclosure, error) {
