@@ -90,7 +90,7 @@ type KeySet struct {
 	sealer *Sealer
 	rand   io.Reader
 	// suite decides the algorithm of the platform's own tokens; its
-	// algorithms are suiteAlgorithms(suite).
+	// algorithms are k.algorithms().
 	suite suite.Suite
 
 	update sync.Mutex // serialises Load, Reload and Rotate

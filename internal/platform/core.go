@@ -17,6 +17,7 @@ import (
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verifierdevice"
 )
 
@@ -69,6 +70,10 @@ type CoreOptions struct {
 	// serving platform sets it, so that a rotated key is in every
 	// replica's JWKS before any replica signs with it.
 	KeyPropagation time.Duration
+	// Suite is the crypto suite; the zero Suite is ES256. The signing keys
+	// record it at the first start, and a data directory created under the
+	// other suite is refused (keys.ErrSuite).
+	Suite suite.Suite
 }
 
 // OpenCore opens the core of the platform on the data directory and
@@ -123,12 +128,16 @@ func OpenCore(ctx context.Context, cfg config.Config, opt CoreOptions) (_ *Core,
 	if err != nil {
 		return nil, err
 	}
-	if c.Sealer, err = keys.NewSealer(keys.Derive(master, keys.PurposeSealing), rand.Reader); err != nil {
+	st := opt.Suite
+	if !st.Valid() {
+		st = suite.ES256
+	}
+	if c.Sealer, err = keys.NewSealerFor(st, keys.SealingKEK(st, master), rand.Reader); err != nil {
 		return nil, err
 	}
-	c.Indexer = keys.NewIndexer(keys.Derive(master, keys.PurposeIndex))
+	c.Indexer = keys.NewIndexerFor(st, keys.IndexKey(st, master))
 	c.Registry.MAC = c.Indexer.MAC
-	c.Keys = keys.NewKeySet(store, c.Sealer, rand.Reader)
+	c.Keys = keys.NewKeySetFor(st, store, c.Sealer, rand.Reader)
 	c.Keys.Propagation = opt.KeyPropagation
 	if err := c.Keys.Load(ctx, now()); err != nil {
 		return nil, fmt.Errorf("loading signing keys: %w", err)
