@@ -174,6 +174,18 @@ start_replicas() {
 	done
 }
 
+# cpu_ticks prints the CPU time (user and system, in clock ticks) the
+# replicas used so far, summed.
+cpu_ticks() {
+	local p sum=0 f
+	for p in "${replica_pids[@]}"; do
+		f=$(sed 's/^.*) //' "/proc/$p/stat")
+		sum=$((sum + $(awk '{ print $12 + $13 }' <<<"$f")))
+	done
+	echo "$sum"
+}
+hz=$(getconf CLK_TCK)
+
 stop_replicas() {
 	local p
 	for p in "${replica_pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -191,10 +203,17 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		[[ $mode == two ]] && count=2
 		start_replicas "$mode" "$count"
 		log "round $round: $count replica(s) at $urls"
+		ticks0=$(cpu_ticks)
 		out=$(taskset -c "$OTHER_CORES" "$work/bin/netid-load" verify --server "$urls" --admin-token-file "$work/admin-token" \
 			-n "$N" -c "$C" --level "$LEVEL" --auth "$AUTH" 2>&1) || { echo "$out" >&2; die "netid-load failed"; }
+		ticks1=$(cpu_ticks)
 		echo "== round $round, $count replica(s)"
 		echo "$out"
+		# The replicas' CPU per verification, setup included (the holders'
+		# applications): what a replica spends, whatever the machine's load.
+		awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" 'BEGIN {
+			printf "replicas CPU: %.1fs, %.2f ms per verification (setup included)\n", t / hz, 1000 * t / hz / n
+		}'
 		vps=$(sed -n 's/.*: \([0-9.]*\) verifications\/s.*/\1/p' <<<"$out" | tail -n1)
 		[[ -n $vps ]] || die "no rate in netid-load's output"
 		total[$mode]=$(awk -v a="${total[$mode]}" -v b="$vps" 'BEGIN { print a + b }')
