@@ -141,10 +141,11 @@ func (v *Verifier) fetchKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rp: fetching issuer keys: %w", err)
 	}
-	var set jose.JSONWebKeySet
-	if err := strictjson.Unmarshal(body, &set, strictjson.IgnoreUnknownFields); err != nil {
+	var read jws.JWKS // also reads SM2 keys, which go-jose does not
+	if err := strictjson.Unmarshal(body, &read, strictjson.IgnoreUnknownFields); err != nil {
 		return fmt.Errorf("rp: issuer keys: %w", err)
 	}
+	set := jose.JSONWebKeySet(read)
 	for _, k := range set.Keys {
 		if !k.IsPublic() {
 			return errors.New("rp: issuer keys: the JWKS holds a private key")

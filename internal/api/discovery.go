@@ -3,9 +3,8 @@ package api
 import (
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // The platform's public documents and health.
@@ -34,8 +33,9 @@ type Configuration struct {
 // IssuerMetadata is the SD-JWT VC issuer metadata,
 // GET /.well-known/jwt-vc-issuer.
 type IssuerMetadata struct {
-	Issuer string             `json:"issuer"`
-	JWKS   jose.JSONWebKeySet `json:"jwks"`
+	Issuer string `json:"issuer"`
+	// JWKS may hold SM2 keys, which jws.JWKS writes and reads.
+	JWKS jws.JWKS `json:"jwks"`
 }
 
 // Health answers GET /healthz (HealthOK) and GET /readyz (HealthReady).

@@ -23,6 +23,7 @@ import (
 	"github.com/netid-project/netid/internal/help"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/lifecycle"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
@@ -277,7 +278,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Content-Type", "application/jwk-set+json")
-	return writeRaw(w, s.Keys.JWKS(s.now()))
+	return writeRaw(w, jws.JWKS(s.Keys.JWKS(s.now())))
 }
 
 func writeRaw(w http.ResponseWriter, v any) error {
@@ -288,7 +289,7 @@ func writeRaw(w http.ResponseWriter, v any) error {
 // issuerMetadata is the SD-JWT VC issuer metadata.
 func (s *Server) issuerMetadata(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	httpx.WriteJSON(w, http.StatusOK, api.IssuerMetadata{Issuer: s.PublicURL, JWKS: s.Keys.JWKS(s.now())})
+	httpx.WriteJSON(w, http.StatusOK, api.IssuerMetadata{Issuer: s.PublicURL, JWKS: jws.JWKS(s.Keys.JWKS(s.now()))})
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/holder/proof"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // maxResponse bounds every response body the client reads.
@@ -199,9 +200,9 @@ func (c *Client) Configuration(ctx context.Context) (api.Configuration, error) {
 
 // JWKS fetches the platform's public keys, GET /.well-known/jwks.json.
 func (c *Client) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
-	var out jose.JSONWebKeySet
+	var out jws.JWKS // also reads SM2 keys, which go-jose does not
 	err := c.do(ctx, call{method: http.MethodGet, path: "/.well-known/jwks.json", out: &out})
-	return out, err
+	return jose.JSONWebKeySet(out), err
 }
 
 // Health calls GET /healthz.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit/treeproof"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/strictjson"
 )
 
@@ -60,9 +61,9 @@ func (s HTTPSource) Consistency(ctx context.Context, size1, size2 int64) ([][]by
 
 // JWKS fetches the platform's public keys, GET /.well-known/jwks.json.
 func (s HTTPSource) JWKS(ctx context.Context) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
+	var set jws.JWKS // also reads SM2 keys, which go-jose does not
 	err := s.get(ctx, "/.well-known/jwks.json", nil, &set)
-	return set, err
+	return jose.JSONWebKeySet(set), err
 }
 
 func (s HTTPSource) get(ctx context.Context, path string, q url.Values, out any) error {
