@@ -163,13 +163,13 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	var sdHash string
 	var errs []error
 	kb.IssuedAt, err = numericDate(kbClaims, "iat", true)
-	errs = append(errs, err)
+	errs = appendErr(errs, err)
 	kb.Audience, err = stringClaim(kbClaims, "aud", true)
-	errs = append(errs, err)
+	errs = appendErr(errs, err)
 	kb.Nonce, err = stringClaim(kbClaims, "nonce", true)
-	errs = append(errs, err)
+	errs = appendErr(errs, err)
 	sdHash, err = stringClaim(kbClaims, "sd_hash", true)
-	errs = append(errs, err)
+	errs = appendErr(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
 	}
@@ -281,31 +281,31 @@ func decodeIssued(payload map[string]any, discs []Disclosure, children bool) (*C
 	var errs []error
 	var e error
 	c.Issuer, e = stringClaim(cl, "iss", true)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	c.VCT, e = stringClaim(cl, "vct", true)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	if _, ok := cl["jti"]; ok { // credentials issued before the jti was left out
 		c.ID, e = stringClaim(cl, "jti", true)
-		errs = append(errs, e)
+		errs = appendErr(errs, e)
 	}
 	if _, ok := cl[ClaimWanghao]; ok {
 		// Disclosed, or plaintext in a credential issued before the 网号
 		// was selectively disclosable (the processing rules reject both at
 		// once as a collision).
 		c.Wanghao, e = stringClaim(cl, ClaimWanghao, true)
-		errs = append(errs, e)
+		errs = appendErr(errs, e)
 	}
 	c.IssuedAt, e = numericDate(cl, "iat", true)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	c.NotBefore, e = numericDate(cl, "nbf", false)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	c.ExpiresAt, e = numericDate(cl, "exp", true)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	c.Status, e = statusClaim(cl)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	var holder *ecdsa.PublicKey
 	c.Holder, holder, e = cnfClaim(cl)
-	errs = append(errs, e)
+	errs = appendErr(errs, e)
 	if v, ok := cl[ClaimGuardianConsentRequired]; ok {
 		if b, isBool := v.(bool); isBool {
 			c.GuardianConsentRequired = b
@@ -325,6 +325,15 @@ func decodeIssued(payload map[string]any, discs []Disclosure, children bool) (*C
 		}
 	}
 	return &Credential{Claims: c, Disclosed: disclosed, Payload: cl}, holder, pr, nil
+}
+
+// appendErr appends err to errs if it is not nil, so that a valid token
+// costs no allocation for the errors it did not have.
+func appendErr(errs []error, err error) []error {
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 func stringClaim(m map[string]any, name string, required bool) (string, error) {
