@@ -209,10 +209,12 @@ func Parse(token string, e Expect) (*Token, error) {
 			return nil, fmt.Errorf("%w: byte %d is not base64url", ErrMalformed, i)
 		}
 	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, fmt.Errorf("%w: want 3 dot-separated parts, got %d", ErrMalformed, len(parts))
+	if n := strings.Count(token, ".") + 1; n != 3 {
+		return nil, fmt.Errorf("%w: want 3 dot-separated parts, got %d", ErrMalformed, n)
 	}
+	var parts [3]string
+	parts[0], parts[1], _ = strings.Cut(token, ".")
+	parts[1], parts[2], _ = strings.Cut(parts[1], ".")
 	var dec [3][]byte
 	for i, p := range parts {
 		if p == "" {
@@ -299,7 +301,7 @@ func (t *Token) Verify(src KeySource) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jws: finding the key: %w", err)
 	}
-	var usable []crypto.PublicKey
+	usable := make([]crypto.PublicKey, 0, 2) // one key, or two during a rotation
 	for _, k := range keys {
 		if k.Use != "" && k.Use != "sig" {
 			continue
@@ -430,10 +432,14 @@ func ByKeyIDOrAll(set jose.JSONWebKeySet) KeySource {
 
 // PublicKey is the one key pub, whatever the token's kid.
 func PublicKey(pub crypto.PublicKey) KeySource {
-	return KeyFunc(func(*Token) ([]jose.JSONWebKey, error) {
-		return []jose.JSONWebKey{{Key: pub}}, nil
-	})
+	return &publicKey{{Key: pub}}
 }
+
+// publicKey is PublicKey's source: its one key, made once.
+type publicKey [1]jose.JSONWebKey
+
+// Keys implements KeySource.
+func (p *publicKey) Keys(*Token) ([]jose.JSONWebKey, error) { return p[:], nil }
 
 // Sign returns a compact JWS over payload with the protected header
 // {"alg", "kid", "typ"}: the algorithm of key's suite (ES256 for a P-256
