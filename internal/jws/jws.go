@@ -270,9 +270,14 @@ func Parse(token string, e Expect) (*Token, error) {
 }
 
 // isBase64URL reports whether c is in the base64url alphabet (RFC 4648 §5).
-func isBase64URL(c byte) bool {
-	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
-}
+func isBase64URL(c byte) bool { return base64URL[c] }
+
+var base64URL = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = true
+	}
+	return t
+}()
 
 // clip bounds a header value repeated in a message to 64 bytes, cut on a
 // rune boundary.
@@ -415,8 +420,31 @@ func ByKeyID(set jose.JSONWebKeySet) KeySource {
 		if t.Header.KeyID == "" {
 			return nil, fmt.Errorf("%w: the header has no kid", ErrUnknownKey)
 		}
-		return set.Key(t.Header.KeyID), nil
+		return keysWithID(set, t.Header.KeyID), nil
 	})
+}
+
+// keysWithID is set.Key(kid), the keys of set with that key ID, without
+// copying them when they are adjacent in set (a single key, say).
+func keysWithID(set jose.JSONWebKeySet, kid string) []jose.JSONWebKey {
+	first, last := -1, -1
+	n := 0
+	for i := range set.Keys {
+		if set.Keys[i].KeyID == kid {
+			if first < 0 {
+				first = i
+			}
+			last = i
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return nil
+	case last-first+1 == n:
+		return set.Keys[first : last+1 : last+1]
+	}
+	return set.Key(kid)
 }
 
 // ByKeyIDOrAll looks the token's kid up in set, or tries every key of set

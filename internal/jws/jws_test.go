@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -397,6 +398,20 @@ func TestSHA256(t *testing.T) {
 		s := strings.Repeat("a.b~", n)[:n]
 		if got, want := SHA256(s), sha256.Sum256([]byte(s)); got != want {
 			t.Fatalf("%d bytes: %x, want %x", n, got, want)
+		}
+	}
+}
+
+func TestKeysWithIDIsSetKey(t *testing.T) {
+	k := func(kid string) jose.JSONWebKey { return jose.JSONWebKey{KeyID: kid, Key: []byte(kid)} }
+	for _, set := range [][]jose.JSONWebKey{
+		nil, {k("a")}, {k("b")}, {k("a"), k("b")}, {k("b"), k("a"), k("a")}, {k("a"), k("b"), k("a")},
+	} {
+		s := jose.JSONWebKeySet{Keys: set}
+		for _, kid := range []string{"a", "b", "c", ""} {
+			if got, want := keysWithID(s, kid), s.Key(kid); !reflect.DeepEqual(got, want) {
+				t.Errorf("keys %v, kid %q: got %v, want %v", set, kid, got, want)
+			}
 		}
 	}
 }
