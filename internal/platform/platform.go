@@ -368,6 +368,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if sender == nil {
 		log.Warn("no SMS gateway configured (--sms-webhook): applications cannot bind a phone")
 	}
+	// The record log's partitions for this month and the next ones, before
+	// the first append (a missing one would send records to the default
+	// partition until the next maintenance).
+	if err := store.MaintainPartitions(ctx, now()); err != nil {
+		log.Error("creating the record log's partitions", "err", err)
+	}
 	p.Unrecorded = checkRecords(ctx, store, log)
 	p.reseal(ctx)
 	// A log written before the Merkle tree gets its first signed tree
@@ -447,9 +453,9 @@ func (p *Platform) reloadKeys(now func() time.Time, interval time.Duration) {
 	}
 }
 
-// maintain deletes expired codes, nonces and applications, reseals
-// identities in an older format, and signs the record log's head, once a
-// minute.
+// maintain deletes expired codes, nonces and applications, creates the
+// record log's partitions ahead of time, reseals identities in an older
+// format, and signs the record log's head, once a minute.
 func (p *Platform) maintain(now func() time.Time) {
 	defer p.wg.Done()
 	t := time.NewTicker(time.Minute)
@@ -462,6 +468,9 @@ func (p *Platform) maintain(now func() time.Time) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			if err := p.Store.DeleteExpired(ctx, now()); err != nil {
 				p.Log.Error("deleting expired records", "err", err)
+			}
+			if err := p.Store.MaintainPartitions(ctx, now()); err != nil {
+				p.Log.Error("creating the record log's partitions", "err", err)
 			}
 			p.reseal(ctx)
 			// A signed head over the newest records, published at

@@ -65,6 +65,8 @@ type Storage interface {
 	CaseStore
 	// In-person verifier terminals and full-data checks (VerifierStore).
 	VerifierStore
+	// Monthly partitions of the record log (see PartitionStore).
+	PartitionStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error

@@ -28,6 +28,7 @@ var ErrInvalidDSN = errors.New("postgres: invalid DSN")
 const (
 	issueLockClass     = 0x6e697373 // "niss"
 	migrationLockClass = 0x6e6d6967 // "nmig"
+	partitionLockClass = 0x6e707274 // "nprt"
 )
 
 // sqlstatePostgresUnique is SQLSTATE unique_violation.
@@ -42,8 +43,9 @@ var postgresFlavor = &flavor{
 	name:       "postgres",
 	forUpdate:  ` FOR UPDATE`,
 	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
-	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq`,
+	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time`,
 	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,
+	monthlyRecords: true,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.
 	timeArg: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
 	// pgx encodes a []string as text[], and reads one back itself.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -16,6 +17,15 @@ var records = newTable("records", "record",
 		return []any{&r.Seq, &r.ID, &r.Time, &r.PersonID, &r.RPID, &r.RPName, &r.Channel, &r.Level, &r.Provided, &r.Outcome,
 			&r.GuardianID, &r.PrevHash, &r.Hash}
 	})
+
+// insertAtTail inserts a record and keeps its time ($3) in the tail row,
+// in one statement, where the flavor keeps the tail in a row (takeTail):
+// the next append then reads its predecessor by (seq, time), which names
+// one partition of a log partitioned by time.
+var insertAtTail = `WITH tail AS (UPDATE record_log_tail SET last_time = $3) ` + records.insert
+
+// predecessorAt reads the record of Seq $1 and time $2.
+var predecessorAt = records.byKey + ` AND time = $2`
 
 // errTailMismatch is returned by AppendRecord when the log's tail names a
 // Seq whose predecessor is missing: it never chains a record to a guess.
@@ -54,7 +64,11 @@ func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(p
 			r = next
 			r.Seq = seq
 		}
-		if _, err := tx.exec(ctx, records.insert, records.args(r)...); err != nil {
+		insert := records.insert
+		if tx.f.takeTail != "" {
+			insert = insertAtTail
+		}
+		if _, err := tx.exec(ctx, insert, records.args(r)...); err != nil {
 			return tx.fail(op, err)
 		}
 		out = readBack(r)
@@ -66,7 +80,8 @@ func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(p
 // tail holds the log's tail for the rest of the transaction and returns
 // the last record (nil if the log is empty) and the next Seq.
 //
-// Where the flavor takes the tail (takeTail), it reads the predecessor in
+// Where the flavor takes the tail (takeTail), which also returns the last
+// record's time, it reads the predecessor by (seq, time) in
 // a second statement: on PostgreSQL the read must see what committed while
 // the take waited for the tail's row lock, which one statement (with its
 // snapshot taken before the wait) would miss.
@@ -82,13 +97,21 @@ func (s *Store) tail(ctx context.Context, op string) (*storage.Record, int64, er
 		return &last, last.Seq + 1, nil
 	}
 	var seq int64
-	if err := s.queryRow(ctx, s.f.takeTail).Scan(&seq); err != nil {
+	var lastTime time.Time
+	if err := s.queryRow(ctx, s.f.takeTail).Scan(&seq, &lastTime); err != nil {
 		return nil, 0, s.fail(op+": take the tail", err)
 	}
 	if seq == 1 {
 		return nil, seq, nil
 	}
-	last, err := get(ctx, s, records, op+": read the predecessor", records.byKey, seq-1)
+	var last storage.Record
+	var err error
+	if lastTime.IsZero() {
+		// A tail written before it kept the last time: by seq alone.
+		last, err = get(ctx, s, records, op+": read the predecessor", records.byKey, seq-1)
+	} else {
+		last, err = get(ctx, s, records, op+": read the predecessor", predecessorAt, seq-1, lastTime)
+	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, 0, s.fail(op, fmt.Errorf("%w at Seq %d", errTailMismatch, seq))
 	}
