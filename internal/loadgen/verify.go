@@ -210,7 +210,7 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 	if err != nil {
 		return fmt.Errorf("fetching the platform's keys: %w", err)
 	}
-	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out, rot: newRotation(c, hc, servers, 2*o.Concurrency+4)}
+	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out, rot: newRotation(c, hc, servers, 2*o.Concurrency+4), remote: dp == nil}
 	defer r.rot.close()
 	where += r.rot.describe()
 	if len(wallets) > 0 {
@@ -429,6 +429,9 @@ type verifyRunner struct {
 	// rot spreads the verifications over the replicas (one with one
 	// server); base stays the issuer and the assertions' audience.
 	rot *rotation
+	// remote: the platform is another process (--server), so the CPU
+	// time measured here is the client's alone.
+	remote bool
 }
 
 // stepTimes are the durations of one verification's steps.
@@ -541,6 +544,8 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 	var firstErr error
 	var errOnce sync.Once
 	next := atomic.Int64{}
+	floorBefore, floorErr := measureP256()
+	cpu0, cpuOK := processCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range conc {
@@ -568,6 +573,8 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu1, _ := processCPU()
+	floorAfter, _ := measureP256()
 	var total, create, open, answer, poll []time.Duration
 	for i, t := range times {
 		if done[i] {
@@ -585,6 +592,7 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 		fmt.Fprintf(r.out, "latency per verification: p50 %s, p99 %s, max %s\n", pct(total, 0.50), pct(total, 0.99), total[len(total)-1].Round(time.Millisecond))
 		fmt.Fprintf(r.out, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
 			pct(create, 0.5), pct(create, 0.99), pct(open, 0.5), pct(open, 0.99), pct(answer, 0.5), pct(answer, 0.99), pct(poll, 0.5), pct(poll, 0.99))
+		r.reportCPU(len(total), cpu1-cpu0, cpuOK && floorErr == nil, floorBefore, floorAfter)
 	}
 	if f := failures.Load(); f > 0 {
 		return fmt.Errorf("%d verifications failed (a run stops after %d); the first: %w", f, maxLoadFailures, firstErr)
@@ -593,6 +601,26 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 		return err
 	}
 	return nil
+}
+
+// reportCPU prints the CPU time per verification and its ratio to one
+// P-256 signature verification measured just before and just after the
+// run. The CPU time is this process's: with an in-process platform that is
+// client and platform together; with --server only the client's.
+func (r *verifyRunner) reportCPU(n int, cpu time.Duration, ok bool, before, after p256Floor) {
+	if !ok || n == 0 {
+		fmt.Fprintln(r.out, "CPU per verification: not measured (the process CPU time cannot be read here)")
+		return
+	}
+	per := cpu / time.Duration(n)
+	floor := (before.perVerify + after.perVerify) / 2
+	whose := "client and platform"
+	if r.remote {
+		whose = "client only: the platform runs in another process"
+	}
+	fmt.Fprintf(r.out, "CPU per verification: %s (%s) = %.1f × one P-256 verification (%s, measured before and after: %s, %s)\n",
+		per.Round(time.Microsecond), whose, float64(per)/float64(floor), floor.Round(100*time.Nanosecond),
+		before.perVerify.Round(100*time.Nanosecond), after.perVerify.Round(100*time.Nanosecond))
 }
 
 // attack hits one relying-party endpoint at a fixed rate for d with

@@ -24,6 +24,10 @@ import (
 // figuresLine is the line Verify prints for a run of 5.
 var figuresLine = regexp.MustCompile(`(?m)^5 verifications in [0-9.]+s: [0-9.]+ verifications/s \([0-9.]+ per core, [0-9]+ cores shared by client and server\)$`)
 
+// cpuLine is the line Verify prints about the CPU time per verification,
+// in-process: client and platform, as a multiple of one P-256 check.
+var cpuLine = regexp.MustCompile(`(?m)^CPU per verification: [0-9.]+[µm]s \(client and platform\) = [0-9]+\.[0-9] × one P-256 verification \([0-9.]+µs, `)
+
 func postgresDSN(t *testing.T) string {
 	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
 	if dsn == "" {
@@ -54,6 +58,9 @@ func TestVerifySmall(t *testing.T) {
 				}
 				if !figuresLine.MatchString(out.String()) {
 					t.Errorf("no figures line:\n%s", out.String())
+				}
+				if !cpuLine.MatchString(out.String()) {
+					t.Errorf("no CPU line:\n%s", out.String())
 				}
 				for _, want := range []string{"setting up 4 holders", "level " + tc.level + ", " + tc.auth, "latency per verification: p50 ", "steps p50/p99: create "} {
 					if !strings.Contains(out.String(), want) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -90,105 +91,490 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	return open(ctx, sqliteFlavor, db)
 }
 
-// connectSQLite returns the connection pool of the database at path.
-func connectSQLite(path string) (sqlPool, error) {
+// connectSQLite returns the connections of the database at path: one that
+// writes, and for a file a pool of others that only read.
+//
+// SQLite lets one connection write at a time. With several writing
+// connections, the others wait for its lock in busy_timeout's sleeps (up
+// to 100 ms each), which under load made the tail latency of every write
+// a multiple of the work, and each connection's page cache was dropped
+// whenever another wrote. So every transaction and every statement that is
+// not a SELECT runs on the one writer (sqliteWriter), queueing in Go for
+// as long as the transaction before it; SELECTs outside transactions run
+// on the readers, which WAL mode lets read while the writer writes, each
+// seeing the last committed state. The readers are query_only, so a write
+// sent there by mistake fails rather than takes the lock. Every statement
+// is prepared once per connection and kept: parsing and planning them
+// again on each call was about a fifth of the CPU of a verification
+// session.
+func connectSQLite(path string) (*sqlitePool, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
-		return sqlPool{}, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
+		return nil, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
 	}
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Set("_txlock", "immediate")
-	inMemory := path == Memory
-	if !inMemory {
-		q.Add("_pragma", "journal_mode(WAL)")
-		// In WAL mode NORMAL is durable against application crashes; a
-		// power loss may lose the last transactions but never corrupts.
-		q.Add("_pragma", "synchronous(NORMAL)")
+	dsn := func(write bool) string {
+		q := url.Values{}
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+		q.Add("_pragma", "foreign_keys(1)")
+		if path != Memory {
+			q.Add("_pragma", "journal_mode(WAL)")
+			// In WAL mode NORMAL is durable against application crashes; a
+			// power loss may lose the last transactions but never corrupts.
+			q.Add("_pragma", "synchronous(NORMAL)")
+			if !write {
+				q.Add("_pragma", "query_only(1)")
+			}
+		}
+		return path + "?" + q.Encode()
 	}
-	db, err := sql.Open("sqlite", path+"?"+q.Encode())
+	w, err := sql.Open("sqlite", dsn(true))
 	if err != nil {
-		return sqlPool{}, fmt.Errorf("sqlite: open: %w", err)
+		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
-	if inMemory {
-		// Each connection to ":memory:" is a separate database: keep
-		// exactly one, forever, so every caller sees the same data.
-		// (Shared-cache mode would allow more, but it reports lock
-		// conflicts as SQLITE_LOCKED, which busy_timeout does not retry.)
-		db.SetMaxOpenConns(1)
-		db.SetMaxIdleConns(1)
-		db.SetConnMaxLifetime(0)
-		db.SetConnMaxIdleTime(0)
-	} else {
-		// Writers serialise on the database lock anyway; a bounded pool
-		// makes excess callers queue in Go rather than in busy_timeout.
-		n := max(4, runtime.GOMAXPROCS(0))
-		db.SetMaxOpenConns(n)
-		db.SetMaxIdleConns(n)
+	// One connection, kept forever: for ":memory:" each connection is a
+	// separate database, so every caller must share it (shared-cache mode
+	// would allow more, but reports lock conflicts as SQLITE_LOCKED, which
+	// busy_timeout does not retry); for a file it is the one writer.
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	p := &sqlitePool{w: &sqliteWriter{db: w, sem: make(chan struct{}, 1)}}
+	if path == Memory {
+		return p, nil
 	}
-	return sqlPool{sqlConn{db}, db}, nil
+	r, err := sql.Open("sqlite", dsn(false))
+	if err != nil {
+		_ = w.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(2, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	p.r = &stmtDB{db: r, stmts: make(map[string]*sql.Stmt)}
+	return p, nil
 }
 
-// sqlPool is a database/sql pool, its transactions sqlTx; sqlConn runs
-// statements on either.
-type (
-	sqlPool struct {
-		sqlConn
-		db *sql.DB
-	}
-	sqlTx struct {
-		sqlConn
-		tx *sql.Tx
-	}
-	sqlConn struct {
-		c interface {
-			ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-			QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-			QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-		}
-	}
-)
+// sqlitePool is a database's writer and, for a file, its readers; nil
+// readers (an in-memory database) send everything to the writer.
+type sqlitePool struct {
+	w *sqliteWriter
+	r *stmtDB
+}
 
-func (c sqlConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := c.c.ExecContext(ctx, query, args...)
+// reads reports whether a statement outside a transaction runs on the
+// readers: a SELECT on a file. Anything else, an INSERT … RETURNING run
+// by queryRow too, runs on the writer.
+func (p *sqlitePool) reads(query string) bool {
+	if p.r == nil {
+		return false
+	}
+	q := strings.TrimLeft(query, " \t\r\n")
+	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
+}
+
+func (p *sqlitePool) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if p.reads(query) {
+		return p.r.exec(ctx, query, args...)
+	}
+	c, err := p.w.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer p.w.release()
+	return c.exec(ctx, query, args...)
+}
+
+func (p *sqlitePool) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	if p.reads(query) {
+		return p.r.query(ctx, query, args...)
+	}
+	c, err := p.w.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.query(ctx, query, args...)
+	if err != nil {
+		p.w.release()
+		return nil, err
+	}
+	return &heldRows{rowSet: r, release: p.w.release}, nil
+}
+
+func (p *sqlitePool) queryRow(ctx context.Context, query string, args ...any) scanner {
+	if p.reads(query) {
+		return p.r.queryRow(ctx, query, args...)
+	}
+	c, err := p.w.acquire(ctx)
+	if err != nil {
+		return errRow{err}
+	}
+	return &heldRow{r: c.queryRow(ctx, query, args...), release: p.w.release}
+}
+
+// begin begins a transaction on the writer with BEGIN IMMEDIATE, taking
+// the database's write lock before the first read. The writer is the
+// transaction's until it commits or rolls back.
+func (p *sqlitePool) begin(ctx context.Context) (dbTx, error) {
+	c, err := p.w.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.exec(ctx, "BEGIN IMMEDIATE"); err != nil {
+		p.w.release()
+		return nil, err
+	}
+	return &sqliteTx{w: p.w, c: c}, nil
+}
+
+func (p *sqlitePool) close() error {
+	err := p.w.close()
+	if p.r != nil {
+		err = errors.Join(err, p.r.close())
+	}
+	return err
+}
+
+func (p *sqlitePool) ping(ctx context.Context) error {
+	c, err := p.w.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	err = c.conn.PingContext(ctx)
+	p.w.release()
+	if err == nil && p.r != nil {
+		err = p.r.db.PingContext(ctx)
+	}
+	return err
+}
+
+// sqliteWriter is the one connection that writes, and the statements
+// prepared on it. Whoever holds sem uses it: a transaction from begin to
+// commit or rollback, or one statement outside a transaction. The
+// transactions are the connection's own BEGIN IMMEDIATE and COMMIT rather
+// than database/sql's, so that statements prepared once on the connection
+// serve inside and outside them alike (database/sql prepares a
+// connection's statement again in each of its transactions).
+type sqliteWriter struct {
+	db  *sql.DB
+	sem chan struct{}
+	// held by whoever holds sem:
+	c *writerConn
+}
+
+// writerConn is the writer's connection and its prepared statements.
+type writerConn struct {
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+// acquire waits for the writer, for as long as ctx allows, and returns
+// its connection, opened if it is not.
+func (w *sqliteWriter) acquire(ctx context.Context) (*writerConn, error) {
+	select {
+	case w.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if w.c == nil {
+		conn, err := w.db.Conn(ctx)
+		if err != nil {
+			<-w.sem
+			return nil, err
+		}
+		w.c = &writerConn{conn: conn, stmts: make(map[string]*sql.Stmt)}
+	}
+	return w.c, nil
+}
+
+func (w *sqliteWriter) release() { <-w.sem }
+
+// discard drops the writer's connection, held by the caller, after a
+// failure that may have left it inside a transaction: database/sql closes
+// it, and the next acquire opens another.
+func (w *sqliteWriter) discard() {
+	if w.c == nil {
+		return
+	}
+	for _, st := range w.c.stmts {
+		_ = st.Close()
+	}
+	_ = w.c.conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = w.c.conn.Close()
+	w.c = nil
+}
+
+func (w *sqliteWriter) close() error {
+	w.sem <- struct{}{}
+	defer func() { <-w.sem }()
+	if w.c != nil {
+		for _, st := range w.c.stmts {
+			_ = st.Close()
+		}
+		_ = w.c.conn.Close()
+		w.c = nil
+	}
+	return w.db.Close()
+}
+
+// stmt returns query prepared on the connection, preparing it on first
+// use; nil (and no error) past stmtCacheSize statements.
+func (c *writerConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	if len(c.stmts) >= stmtCacheSize {
+		return nil, nil
+	}
+	st, err := c.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+func (c *writerConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var res sql.Result
+	if st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = c.conn.ExecContext(ctx, query, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
 
-func (c sqlConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
-	return c.c.QueryContext(ctx, query, args...)
-}
-
-func (c sqlConn) queryRow(ctx context.Context, query string, args ...any) scanner {
-	return c.c.QueryRowContext(ctx, query, args...)
-}
-
-func (p sqlPool) begin(ctx context.Context) (dbTx, error) {
-	tx, err := p.db.BeginTx(ctx, nil)
+func (c *writerConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	st, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return sqlTx{sqlConn{tx}, tx}, nil
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return c.conn.QueryContext(ctx, query, args...)
 }
 
-func (p sqlPool) close() error                 { return p.db.Close() }
-func (t sqlTx) commit(context.Context) error   { return t.tx.Commit() }
-func (t sqlTx) rollback(context.Context) error { return t.tx.Rollback() }
+func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return c.conn.QueryRowContext(ctx, query, args...)
+}
 
-func (p sqlPool) ping(ctx context.Context) error { return p.db.PingContext(ctx) }
+// sqliteTx is a transaction on the writer, which it holds until it ends.
+type sqliteTx struct {
+	w     *sqliteWriter
+	c     *writerConn
+	ended bool
+}
+
+func (t *sqliteTx) conn() (*writerConn, error) {
+	if t.ended {
+		return nil, errTxEnded
+	}
+	return t.c, nil
+}
+
+func (t *sqliteTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	c, err := t.conn()
+	if err != nil {
+		return 0, err
+	}
+	return c.exec(ctx, query, args...)
+}
+
+func (t *sqliteTx) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	c, err := t.conn()
+	if err != nil {
+		return nil, err
+	}
+	return c.query(ctx, query, args...)
+}
+
+func (t *sqliteTx) queryRow(ctx context.Context, query string, args ...any) scanner {
+	c, err := t.conn()
+	if err != nil {
+		return errRow{err}
+	}
+	return c.queryRow(ctx, query, args...)
+}
+
+// commit commits and releases the writer. If COMMIT fails the
+// transaction is rolled back (or, if that fails too, the connection is
+// discarded), so that the writer is never left inside it.
+func (t *sqliteTx) commit(ctx context.Context) error {
+	if t.ended {
+		return errTxEnded
+	}
+	t.ended = true
+	defer t.w.release()
+	if _, err := t.c.exec(ctx, "COMMIT"); err != nil {
+		if _, rerr := t.c.exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			t.w.discard()
+		}
+		return err
+	}
+	return nil
+}
+
+// rollback rolls back, even when ctx is cancelled, and releases the
+// writer; a transaction that has ended already is left alone.
+func (t *sqliteTx) rollback(ctx context.Context) error {
+	if t.ended {
+		return nil
+	}
+	t.ended = true
+	defer t.w.release()
+	if _, err := t.c.exec(context.WithoutCancel(ctx), "ROLLBACK"); err != nil {
+		t.w.discard()
+		return err
+	}
+	return nil
+}
+
+// heldRow is a row read on the writer outside a transaction, which holds
+// the writer until it is scanned (the Store scans every row it asks for).
+type heldRow struct {
+	r       scanner
+	release func()
+	once    sync.Once
+}
+
+func (r *heldRow) Scan(dest ...any) error {
+	defer r.once.Do(r.release)
+	return r.r.Scan(dest...)
+}
+
+// heldRows are rows read on the writer outside a transaction, which hold
+// the writer until they are closed.
+type heldRows struct {
+	rowSet
+	release func()
+	once    sync.Once
+}
+
+func (r *heldRows) Close() error {
+	defer r.once.Do(r.release)
+	return r.rowSet.Close()
+}
+
+// errRow is a row whose query could not run.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// stmtCacheSize bounds the prepared statements kept per connection. The
+// Store's queries are a fixed set of constants but for a few built from a
+// caller's filters (lists of cases, of tree nodes); past the bound, new
+// queries run unprepared, as every query did before.
+const stmtCacheSize = 512
+
+// stmtDB is the readers' pool and its statements, each a database/sql
+// Stmt, which database/sql prepares on each connection the first time it
+// runs there and keeps.
+type stmtDB struct {
+	db *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns the prepared query, preparing it on first use; nil (and
+// no error) past stmtCacheSize statements.
+func (d *stmtDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	d.mu.Lock()
+	st, ok := d.stmts[query]
+	full := len(d.stmts) >= stmtCacheSize
+	d.mu.Unlock()
+	if ok || full {
+		return st, nil
+	}
+	st, err := d.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if prev, ok := d.stmts[query]; ok {
+		// Prepared at the same time by another caller: keep one.
+		_ = st.Close()
+		return prev, nil
+	}
+	d.stmts[query] = st
+	return st, nil
+}
+
+func (d *stmtDB) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := d.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var res sql.Result
+	if st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = d.db.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (d *stmtDB) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	st, err := d.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return d.db.QueryContext(ctx, query, args...)
+}
+
+func (d *stmtDB) queryRow(ctx context.Context, query string, args ...any) scanner {
+	st, err := d.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	if st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return d.db.QueryRowContext(ctx, query, args...)
+}
+
+// close closes the prepared statements and the pool.
+func (d *stmtDB) close() error {
+	d.mu.Lock()
+	for q, st := range d.stmts {
+		_ = st.Close()
+		delete(d.stmts, q)
+	}
+	d.mu.Unlock()
+	return d.db.Close()
+}
 
 // pingNew opens the first connection. Its pragmas include
 // journal_mode(WAL), which on a new file needs a lock SQLite does not wait
 // for with busy_timeout: when several processes open the same new file at
 // once, one of them may get SQLITE_BUSY. pingNew retries that case, with a
 // short pause, for as long as busy_timeout would have waited.
-func (p sqlPool) pingNew(ctx context.Context) error {
+func (p *sqlitePool) pingNew(ctx context.Context) error {
 	deadline := time.Now().Add(busyTimeout)
 	pause := 5 * time.Millisecond
 	for {
-		err := p.db.PingContext(ctx)
+		err := p.ping(ctx)
 		var se *sqlite.Error
 		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
 			return err
