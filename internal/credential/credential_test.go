@@ -630,3 +630,14 @@ func TestPlainP256JWK(t *testing.T) {
 		}
 	}
 }
+
+func TestEqualConstantTime(t *testing.T) {
+	for _, c := range []struct {
+		s, b string
+		want bool
+	}{{"", "", true}, {"abc", "abc", true}, {"abc", "abd", false}, {"abc", "ab", false}, {"ab", "abc", false}, {"", "a", false}} {
+		if got := equalConstantTime(c.s, []byte(c.b)); got != c.want {
+			t.Errorf("equalConstantTime(%q, %q) = %v", c.s, c.b, got)
+		}
+	}
+}

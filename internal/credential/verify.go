@@ -174,7 +174,9 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
 	}
 	want := jws.SHA256(p[:len(p)-len(sd.KeyBinding)])
-	if subtle.ConstantTimeCompare([]byte(sdHash), []byte(jws.B64.EncodeToString(want[:]))) != 1 {
+	var wantB64 [43]byte // unpadded base64url of 32 bytes
+	jws.B64.Encode(wantB64[:], want[:])
+	if !equalConstantTime(sdHash, wantB64[:]) {
 		return nil, fmt.Errorf("%w: sd_hash does not match the presentation", ErrKeyBinding)
 	}
 	if o.Audience == "" || kb.Audience != o.Audience {
@@ -334,6 +336,20 @@ func appendErr(errs []error, err error) []error {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// equalConstantTime reports whether s and b hold the same bytes, in a
+// time that depends on their lengths only (subtle.ConstantTimeCompare
+// without converting s to a byte slice).
+func equalConstantTime(s string, b []byte) bool {
+	if len(s) != len(b) {
+		return false
+	}
+	var v byte
+	for i := range len(b) {
+		v |= s[i] ^ b[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
 }
 
 func stringClaim(m map[string]any, name string, required bool) (string, error) {
