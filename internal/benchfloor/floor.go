@@ -28,7 +28,7 @@ type Floor struct {
 	pending, runs int
 	elapsed       time.Duration
 	// The process's CPU time, which the load of other processes does not
-	// inflate: at the end of the last floor run, and spent in the
+	// inflate: when the benchmark's timer last restarted, and spent in the
 	// benchmark's iterations and in the floor runs.
 	cpuMark, cpuOp, cpuFloor time.Duration
 	cpuOK                    bool
@@ -58,15 +58,25 @@ func (fl *Floor) Start() {
 // Interleave is called after each iteration of the benchmark.
 func (fl *Floor) Interleave(b *testing.B) {
 	if fl.pending++; fl.pending == Block {
+		fl.endOps()
 		b.StopTimer()
 		fl.run(b)
 		b.StartTimer()
+		// The timer's start and stop read memory statistics (stopping the
+		// world); like the wall-clock time, the iterations' CPU time is
+		// counted without them.
+		fl.cpuMark, _ = cputime.Process()
 	}
+}
+
+// endOps adds the CPU time since the mark to the iterations'.
+func (fl *Floor) endOps() {
+	cpu, _ := cputime.Process()
+	fl.cpuOp += cpu - fl.cpuMark
 }
 
 func (fl *Floor) run(b *testing.B) {
 	cpu0, _ := cputime.Process()
-	fl.cpuOp += cpu0 - fl.cpuMark
 	start := time.Now()
 	for range fl.pending {
 		for i := range fl.keys {
@@ -76,8 +86,8 @@ func (fl *Floor) run(b *testing.B) {
 		}
 	}
 	fl.elapsed += time.Since(start)
-	fl.cpuMark, _ = cputime.Process()
-	fl.cpuFloor += fl.cpuMark - cpu0
+	cpu1, _ := cputime.Process()
+	fl.cpuFloor += cpu1 - cpu0
 	fl.runs += fl.pending
 	fl.pending = 0
 }
@@ -87,6 +97,7 @@ func (fl *Floor) run(b *testing.B) {
 // wall time ("%floor", 100 would be nothing but the two checks) and of the
 // process's CPU time ("cpu-%floor", where it can be read).
 func (fl *Floor) Report(b *testing.B) {
+	fl.endOps()
 	b.StopTimer()
 	fl.run(b)
 	if fl.runs == 0 {
