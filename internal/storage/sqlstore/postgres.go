@@ -40,11 +40,11 @@ const sqlstatePostgresUnique = "23505"
 // AppendRecord the row lock of record_log_tail, whose counter it
 // increments (a rolled-back append rolls the counter back too).
 var postgresFlavor = &flavor{
-	name:       "postgres",
-	forUpdate:  ` FOR UPDATE`,
-	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
-	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time`,
-	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,
+	name:           "postgres",
+	forUpdate:      ` FOR UPDATE`,
+	issueLock:      fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
+	takeTail:       `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time`,
+	untakeTail:     `UPDATE record_log_tail SET seq = seq - 1`,
 	monthlyRecords: true,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.
 	timeArg: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
