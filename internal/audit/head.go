@@ -2,8 +2,6 @@ package audit
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -102,8 +100,8 @@ func (l *Log) signHead(ctx context.Context, st Store, seq int64, hash []byte) (s
 	if key == nil {
 		return storage.Head{}, ErrNoSigner
 	}
-	if pub, ok := key.Public().(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
-		return storage.Head{}, fmt.Errorf("%w: the signing key is not a P-256 key", ErrNoSigner)
+	if _, ok := jws.AlgorithmFor(key.Public()); !ok {
+		return storage.Head{}, fmt.Errorf("%w: the signing key is neither a P-256 nor an SM2 key", ErrNoSigner)
 	}
 	now := l.now().UTC().Truncate(time.Second)
 	hashText, iat := b64.EncodeToString(hash), now.Unix()

@@ -3,8 +3,6 @@ package audit
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -171,7 +169,7 @@ func buildTree(ctx context.Context, st Store, size int64) (*compact.Range, []sto
 	return rng, nodes, nil
 }
 
-// signer returns the active P-256 signing key.
+// signer returns the active signing key (P-256, or SM2 on the SM suite).
 func (l *Log) signer() (crypto.Signer, string, error) {
 	if l.Keys == nil {
 		return nil, "", ErrNoSigner
@@ -180,8 +178,8 @@ func (l *Log) signer() (crypto.Signer, string, error) {
 	if key == nil {
 		return nil, "", ErrNoSigner
 	}
-	if pub, ok := key.Public().(*ecdsa.PublicKey); !ok || pub.Curve != elliptic.P256() {
-		return nil, "", fmt.Errorf("%w: the signing key is not a P-256 key", ErrNoSigner)
+	if _, ok := jws.AlgorithmFor(key.Public()); !ok {
+		return nil, "", fmt.Errorf("%w: the signing key is neither a P-256 nor an SM2 key", ErrNoSigner)
 	}
 	return key, kid, nil
 }

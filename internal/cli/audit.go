@@ -15,9 +15,11 @@ import (
 
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -152,8 +154,8 @@ func openAudit(ctx context.Context, env Env, name string, args []string) (storag
 // auditKeys returns the public keys of every signing key in the store,
 // retired and unpublished ones included (KeySet.JWKS drops those, but they
 // signed heads that must still verify). A key whose public JWK is not a
-// P-256 key matching its kid is skipped with a warning: heads it signed
-// then show as bad-head-signature.
+// P-256 key (an SM2 key on the SM suite) matching its kid is skipped with a
+// warning: heads it signed then show as bad-head-signature.
 func auditKeys(ctx context.Context, store interface {
 	ListSigningKeys(context.Context) ([]storage.SigningKey, error)
 }, warn io.Writer) (jose.JSONWebKeySet, error) {
@@ -163,7 +165,7 @@ func auditKeys(ctx context.Context, store interface {
 	}
 	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(all))}
 	for _, k := range all {
-		if k.Algorithm != string(keys.SigningAlgorithm) {
+		if k.Algorithm != string(keys.SigningAlgorithm) && k.Algorithm != string(jws.SM2) {
 			continue // ID-token keys (RS256) never sign heads
 		}
 		jwk, err := publicJWK(k)
@@ -179,6 +181,16 @@ func auditKeys(ctx context.Context, store interface {
 // publicJWK parses the public key of k and checks its RFC 7638 thumbprint
 // is its kid.
 func publicJWK(k storage.SigningKey) (jose.JSONWebKey, error) {
+	if k.Algorithm == string(jws.SM2) {
+		s, err := jws.ParseSM2JWK(k.Public)
+		if err != nil {
+			return jose.JSONWebKey{}, fmt.Errorf("public key: %w", err)
+		}
+		if kid, err := suite.SM.KeyID(s.Key); err != nil || kid != k.ID {
+			return jose.JSONWebKey{}, errors.New("public key does not match its kid")
+		}
+		return jose.JSONWebKey{Key: s.Key, KeyID: k.ID, Algorithm: k.Algorithm, Use: "sig"}, nil
+	}
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(k.Public); err != nil {
 		return jose.JSONWebKey{}, fmt.Errorf("public key: %w", err)

@@ -8,11 +8,13 @@
 //     their one canonical encoding (no padding, no stray bits); the JSON
 //     serialization, with its unprotected headers and several signatures,
 //     is refused before anything is parsed;
-//   - an algorithm allow-list: [ES256] by default ("none", HMAC and every
-//     other algorithm are refused); an algorithm is a suite in this package,
-//     so adding one later changes no caller. [SM2] (SM2 over SM3, the
-//     national profile of docs/sm-profile.md) is verified where a caller
-//     names it, as a deployment's crypto suite does;
+//   - an algorithm allow-list: [ES256] and [SM2] (SM2 over SM3, the
+//     national profile of docs/sm-profile.md) by default ("none", HMAC and
+//     every other algorithm are refused); an algorithm is a suite in this
+//     package, so adding one later changes no caller. Each algorithm takes
+//     only its own keys (P-256, the SM2 curve), so a token is verified in
+//     the algorithm its key source's keys are for, and a caller that wants
+//     one suite only names it in Expect.Algorithms;
 //   - explicit typing (RFC 8725 §3.11): the caller names the typ it expects
 //     and a token whose typ is missing or different is refused; typ is
 //     compared by one rule, RFC 7515 §4.1.9's (letter case ignored, an

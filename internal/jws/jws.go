@@ -29,7 +29,7 @@ const ES256 Algorithm = "ES256"
 // defaultAlgorithms is the allow-list used when Expect.Algorithms is empty.
 // A suite added to netid's profile is added here, and every caller that
 // relies on the default accepts it without a change.
-var defaultAlgorithms = []Algorithm{ES256}
+var defaultAlgorithms = []Algorithm{ES256, SM2}
 
 // suite is what the package knows of one algorithm.
 type suite struct {
@@ -57,15 +57,12 @@ var suites = map[Algorithm]suite{
 }
 
 // signingAlgorithm returns the algorithm Sign uses for a key: the first of
-// the default allow-list, then SM2, whose suite takes the key.
+// the default allow-list whose suite takes the key.
 func signingAlgorithm(pub crypto.PublicKey) (Algorithm, bool) {
 	for _, alg := range defaultAlgorithms {
 		if _, ok := suites[alg].publicKey(pub); ok {
 			return alg, true
 		}
-	}
-	if _, ok := suites[SM2].publicKey(pub); ok {
-		return SM2, true
 	}
 	return "", false
 }
@@ -158,8 +155,9 @@ type Expect struct {
 	// omit it (an RFC 7523 client assertion); a typ that is present must
 	// still be Typ, so a token of another netid kind is refused.
 	TypOptional bool
-	// Algorithms is the allow-list; empty means the profile's default
-	// (ES256 today).
+	// Algorithms is the allow-list; empty means the profile's default:
+	// ES256 and SM2. A key fits only its own algorithm (P-256 for ES256,
+	// the SM2 curve for SM2), so which one verifies is the keys' choice.
 	Algorithms []Algorithm
 	// Keys gives the keys that may have signed the token; required by
 	// Verify and VerifyClaims, unused by Parse.

@@ -23,9 +23,9 @@ import (
 // 0009, the signature encoded as r‖s, 32 big-endian bytes each, as ES256
 // encodes ECDSA's. docs/sm-profile.md specifies it.
 //
-// SM2 is not in the default allow-list: a caller verifies an SM2 token by
-// naming it in Expect.Algorithms (a deployment's crypto suite gives the
-// list). Sign signs with it whenever it is given an SM2 key.
+// SM2 is in the default allow-list beside ES256; a caller that accepts one
+// suite only names it in Expect.Algorithms. Sign signs with it whenever it
+// is given an SM2 key.
 const SM2 Algorithm = "SM2"
 
 // SM2Curve is the "crv" of an SM2 public key in a JWK ("kty" "EC"): the
@@ -62,6 +62,10 @@ func sm2Public(key any) (*ecdsa.PublicKey, bool) {
 	}
 	return nil, false
 }
+
+// AlgorithmFor returns the algorithm Sign uses for key (public or
+// private): ES256 for a P-256 key, SM2 for a key on the SM2 curve.
+func AlgorithmFor(key crypto.PublicKey) (Algorithm, bool) { return signingAlgorithm(key) }
 
 // SM2PublicKey returns the SM2 public key of a JWK's key (public or
 // private).

@@ -139,9 +139,12 @@ func TestSM2AnnexKeyToken(t *testing.T) {
 	if _, _, err := Verify(forged, e2); err == nil {
 		t.Fatal("a changed payload verifies")
 	}
-	// The default allow-list does not include SM2.
-	if _, _, err := Verify(tok, Expect{Typ: testTyp, Keys: ByKeyID(set)}); !errors.Is(err, ErrAlgorithm) {
-		t.Fatalf("SM2 under the default allow-list: %v, want ErrAlgorithm", err)
+	// The default allow-list includes SM2; a caller pinning ES256 refuses it.
+	if _, _, err := Verify(tok, Expect{Typ: testTyp, Keys: ByKeyID(set)}); err != nil {
+		t.Fatalf("SM2 under the default allow-list: %v", err)
+	}
+	if _, _, err := Verify(tok, Expect{Typ: testTyp, Algorithms: []Algorithm{ES256}, Keys: ByKeyID(set)}); !errors.Is(err, ErrAlgorithm) {
+		t.Fatalf("SM2 with ES256 pinned: %v, want ErrAlgorithm", err)
 	}
 }
 
