@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netid-project/netid/internal/password/argon2"
+	"golang.org/x/crypto/argon2"
 )
 
 // Params are the Argon2id cost parameters (RFC 9106).
