@@ -29,16 +29,25 @@
 // refuses any further statement of a transaction whose statement failed,
 // and the Store makes SQLite do the same, so that both roll back.
 //
-// Concurrency on SQLite. Every connection runs in WAL mode (readers never
-// block the writer) with a busy timeout, and every transaction begins
-// IMMEDIATE, taking the database's write lock before its first read: an
-// Update method's read–fn–write, an issue, an append, a migration each
-// run under that lock, racing updates of one row serialise and the second
-// sees the first's result, and no transaction fails with SQLITE_BUSY for
-// having upgraded a read lock. An in-memory database uses exactly one
-// connection, so the function given to an Update method, AppendRecord or
-// InTransaction must not call back into the Store itself (it would wait
-// forever).
+// Concurrency on SQLite. A file database has one connection that writes
+// and a small pool that only reads (query_only), all in WAL mode, where
+// readers never block the writer and see the last committed state. Every
+// transaction, and every statement outside one that is not a SELECT, runs
+// on the writer, which callers take in turn in Go (a semaphore that
+// honours their context) rather than by sleeping in SQLite's busy timeout;
+// SELECTs outside transactions run on the readers. Transactions are the
+// writer's own BEGIN IMMEDIATE … COMMIT, so that the statements prepared
+// once on it serve inside and outside transactions alike; the write lock
+// is taken before the first read: an Update method's read–fn–write, an
+// issue, an append, a migration each run under it, racing updates of one
+// row serialise and the second sees the first's result, and no
+// transaction fails with SQLITE_BUSY for having upgraded a read lock
+// (another process on the same file still waits in busy_timeout). An
+// in-memory database is the writer alone. So on SQLite the function given
+// to an Update method, AppendRecord or InTransaction must not write
+// through the Store itself, outside its transaction (it would wait for
+// the writer its own transaction holds), and in memory must not call the
+// Store at all.
 //
 // Concurrency on PostgreSQL. Transactions are READ COMMITTED. Every Update
 // method reads its row with SELECT … FOR UPDATE: racing updates of one
