@@ -164,13 +164,13 @@ func checkCompact(s string) error {
 // unpadded base64url is characters of its alphabet, a length that is not
 // 1 modulo 4, and no bits set past the last whole byte.
 func validB64(s string) bool {
-	if strings.ContainsAny(s, "\r\n") {
-		// The decoder skips line breaks; leave that to it.
-		_, err := jws.B64.DecodeString(s)
-		return err == nil
-	}
 	for i := 0; i < len(s); i++ {
 		if b64Values[s[i]] < 0 {
+			if s[i] == '\r' || s[i] == '\n' {
+				// The decoder skips line breaks; leave that to it.
+				_, err := jws.B64.DecodeString(s)
+				return err == nil
+			}
 			return false
 		}
 	}
