@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -79,4 +80,33 @@ func checkGeneric(t *testing.T, data []byte) {
 	default:
 		t.Fatalf("%q: Decode error %v, Unmarshal error %v", data, err, wantErr)
 	}
+}
+
+// TestDecodeConcurrent decodes from several goroutines at once: the stacks
+// the parser gathers members and elements on are shared through a pool,
+// and no decoding may see another's.
+func TestDecodeConcurrent(t *testing.T) {
+	inputs := []string{
+		`{"a":[1,{"b":[{"c":null}]}],"d":{"e":"f","g":[true,false]}}`,
+		`[[1,2,3],{"x":{"y":{"z":[4,5,6]}}},"s"]`,
+		`{"a":1,"b":{"a":2,"A":3}}`, // refused: a duplicate key in the inner object
+	}
+	want := make([]any, len(inputs))
+	for i, s := range inputs {
+		want[i], _ = Decode([]byte(s))
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 300 {
+				i := (g + n) % len(inputs)
+				got, err := Decode([]byte(inputs[i]))
+				if (err == nil) != (want[i] != nil) || !reflect.DeepEqual(got, want[i]) {
+					t.Errorf("%s: got %#v, %v; want %#v", inputs[i], got, err, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
