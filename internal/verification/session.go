@@ -561,23 +561,41 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 			return x, nil
 		})
 	}
-	return s.approve(ctx, sess.ID, rp, h.Person, pr, reached, provided, a.Plaintext, storage.SessionClaimed)
+	// At the possession level nothing slow ran since this request read the
+	// session, authenticated the holder (an active credential of an active
+	// person) and read the relying party: approve need not read them again.
+	// A password or face check takes time, in which a suspension or a
+	// relying party's disabling may have landed.
+	var fresh *storage.Session
+	if reached == LevelPossession {
+		fresh = &sess
+	}
+	return s.approve(ctx, sess.ID, fresh, rp, h.Person, pr, reached, provided, a.Plaintext, storage.SessionClaimed)
 }
 
-// approve signs the result and ends the session approved.
-func (s *Service) approve(ctx context.Context, id string, rp storage.RelyingParty, p storage.Person, pr person.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
-	sess, err := s.Store.GetSession(ctx, id)
-	if err != nil {
-		return sess, err
-	}
-	// Time may have passed since the holder answered (a guardian's
-	// consent): the credential, the person and the relying party must still
-	// be usable now, when the result is signed.
-	if err := s.stillUsable(ctx, sess, rp); err != nil {
-		if _, eerr := s.end(ctx, id, storage.SessionFailed, "no-longer-usable", func(*storage.Session) error { return nil }); eerr != nil {
-			return sess, eerr
+// approve signs the result and ends the session approved. fresh is the
+// session as read in this request, with its holder and relying party
+// checked since; nil reads the session again and checks that the
+// credential, the person and the relying party are still usable.
+func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session, rp storage.RelyingParty, p storage.Person, pr person.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
+	var sess storage.Session
+	if fresh != nil {
+		sess = *fresh
+	} else {
+		var err error
+		if sess, err = s.Store.GetSession(ctx, id); err != nil {
+			return sess, err
 		}
-		return sess, err
+		// Time may have passed since the holder answered (a guardian's
+		// consent, a password's hash): the credential, the person and the
+		// relying party must still be usable now, when the result is
+		// signed.
+		if err := s.stillUsable(ctx, sess, rp); err != nil {
+			if _, eerr := s.end(ctx, id, storage.SessionFailed, "no-longer-usable", func(*storage.Session) error { return nil }); eerr != nil {
+				return sess, eerr
+			}
+			return sess, err
+		}
 	}
 	values, err := s.claimValues(rp, p, pr, provided)
 	if err != nil {
