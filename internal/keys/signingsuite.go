@@ -29,11 +29,12 @@ var ErrSuite = errors.New("keys: the stored signing keys belong to another crypt
 // signature algorithm (ErrSuite). sealer should be a Sealer of the same
 // suite.
 //
-// The record is the keys, not one atomic value: two processes starting
-// for the first time on one empty store at the same moment with different
-// suites both create keys, at least one of them refuses, and the store
-// then holds both suites' keys, which every later start refuses until the
-// stray keys are removed.
+// The keys are a second record of the suite, not an atomic one: two
+// processes starting for the first time on one empty store at the same
+// moment with different suites would both create keys. The platform
+// records the suite atomically in the database first
+// (storage.CryptoSuiteStore), so the second process is refused before it
+// creates any.
 func NewKeySetFor(s suite.Suite, store Store, sealer *Sealer, rand io.Reader) *KeySet {
 	return &KeySet{Grace: DefaultGrace, store: store, sealer: sealer, rand: rand, suite: s}
 }

@@ -70,9 +70,10 @@ type CoreOptions struct {
 	// serving platform sets it, so that a rotated key is in every
 	// replica's JWKS before any replica signs with it.
 	KeyPropagation time.Duration
-	// Suite is the crypto suite; the zero Suite is ES256. The signing keys
-	// record it at the first start, and a data directory created under the
-	// other suite is refused (keys.ErrSuite).
+	// Suite is the crypto suite. The first start records it in the
+	// database, and data recorded under the other suite is refused
+	// (keys.ErrSuite). Unset, it is ES256 with Create, and the recorded
+	// suite without (a tool opening existing data).
 	Suite suite.Suite
 }
 
@@ -128,9 +129,9 @@ func OpenCore(ctx context.Context, cfg config.Config, opt CoreOptions) (_ *Core,
 	if err != nil {
 		return nil, err
 	}
-	st := opt.Suite
-	if !st.Valid() {
-		st = suite.ES256
+	st, err := dataSuite(ctx, store, opt.Suite, opt.Create)
+	if err != nil {
+		return nil, err
 	}
 	if c.Sealer, err = keys.NewSealerFor(st, keys.SealingKEK(st, master), rand.Reader); err != nil {
 		return nil, err

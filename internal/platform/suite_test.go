@@ -15,8 +15,9 @@ import (
 )
 
 // TestOpenCoreSuite: a data directory created under one crypto suite opens
-// again under it, with that suite's keys, sealer and indexer, and is
-// refused under the other with a message naming the suite to use.
+// again under it, with that suite's keys, sealer and indexer, opens under
+// it for a tool that names none, and is refused under the other with a
+// message naming the suite to use.
 func TestOpenCoreSuite(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -52,6 +53,13 @@ func TestOpenCoreSuite(t *testing.T) {
 			t.Fatalf("%s: reopened, the sealed value and the index are not the same: %v", tc.created, err)
 		}
 		again.Close()
+
+		// A tool opening the data without naming a suite gets the recorded one.
+		tool, err := platform.OpenCore(ctx, coreConfig(t, dir, ""), platform.CoreOptions{})
+		if err != nil || tool.Keys.Suite() != tc.created {
+			t.Fatalf("%s data opened without a suite: %v", tc.created, err)
+		}
+		tool.Close()
 
 		for _, create := range []bool{false, true} {
 			_, err = platform.OpenCore(ctx, coreConfig(t, dir, ""), platform.CoreOptions{Create: create, Suite: tc.other})

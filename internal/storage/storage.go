@@ -67,6 +67,8 @@ type Storage interface {
 	VerifierStore
 	// Monthly partitions of the record log (see PartitionStore).
 	PartitionStore
+	// The crypto suite the data was created under (CryptoSuiteStore).
+	CryptoSuiteStore
 
 	// Applications (申领).
 	CreateApplication(ctx context.Context, a Application) error
