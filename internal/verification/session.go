@@ -211,20 +211,20 @@ func (s *Service) expireIfDue(ctx context.Context, sess storage.Session) (storag
 // someone else ended the session first, it reports the session as it is
 // now, without error.
 func (s *Service) end(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
-	return s.endSession(ctx, id, state, errType, fn, false, nil)
+	return s.endSession(ctx, id, state, errType, fn, false, "", nil)
 }
 
 // endOnce is end for a holder's answer: of racing answers exactly one
 // ends the session; the others get ErrSessionClosed.
 func (s *Service) endOnce(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error) (storage.Session, error) {
-	return s.endSession(ctx, id, state, errType, fn, true, nil)
+	return s.endSession(ctx, id, state, errType, fn, true, "", nil)
 }
 
 // endSession ends the session and writes its verification record in one
 // transaction, with also (if set) in between: an ended session always has
 // its record (whose ID is the session's), and a record that cannot be
 // written leaves the session as it was.
-func (s *Service) endSession(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error, once bool, also func(tx storage.Storage, ended storage.Session) error) (storage.Session, error) {
+func (s *Service) endSession(ctx context.Context, id string, state storage.SessionState, errType string, fn func(*storage.Session) error, once bool, rpName string, also func(tx storage.Storage, ended storage.Session) error) (storage.Session, error) {
 	var ended storage.Session
 	err := s.Store.InTransaction(ctx, func(tx storage.Storage) error {
 		var err error
@@ -246,7 +246,7 @@ func (s *Service) endSession(ctx context.Context, id string, state storage.Sessi
 				return err
 			}
 		}
-		return s.record(ctx, tx, ended)
+		return s.record(ctx, tx, ended, rpName)
 	})
 	var closed errClosed
 	if errors.As(err, &closed) && once {
@@ -289,11 +289,15 @@ func (e errClosed) Error() string { return "session already " + string(e.state) 
 
 // record writes the verification record of an ended session, in tx. The
 // record's ID is the session's: every ended session can be matched with
-// its record (storage.Storage.ListUnrecordedSessions).
-func (s *Service) record(ctx context.Context, tx storage.Storage, sess storage.Session) error {
-	rpName := sess.RPID
-	if rp, err := tx.GetRelyingParty(ctx, sess.RPID); err == nil {
-		rpName = rp.Name
+// its record (storage.Storage.ListUnrecordedSessions). rpName is the
+// relying party's name as the caller read it in this request; empty reads
+// it in tx.
+func (s *Service) record(ctx context.Context, tx storage.Storage, sess storage.Session, rpName string) error {
+	if rpName == "" {
+		rpName = sess.RPID
+		if rp, err := tx.GetRelyingParty(ctx, sess.RPID); err == nil {
+			rpName = rp.Name
+		}
 	}
 	level := sess.LevelReached
 	if level == "" {
@@ -617,7 +621,7 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 		}
 		x.LevelReached, x.Provided, x.Result = string(reached), provided, sealed
 		return nil
-	}, true, func(tx storage.Storage, _ storage.Session) error {
+	}, true, rp.Name, func(tx storage.Storage, _ storage.Session) error {
 		return s.remember(ctx, tx, p.ID, rp.ID, provided, plaintextConsent, "", time.Time{})
 	})
 	if err != nil {
