@@ -2,7 +2,6 @@ package devauthority
 
 import (
 	"crypto"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -12,11 +11,17 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // File names in the authority's directory.
+// Keys are P-256 or SM2 (PKCS #8 with id-ecPublicKey and the curve
+// 1.2.156.10197.1.301, as gmsm's smx509 writes them).
 const (
 	CACertFile = "ca.pem" // CSCA certificate (PEM)
 	CAKeyFile  = "ca.key" // CSCA private key (PKCS #8 PEM, mode 0600)
@@ -37,21 +42,43 @@ const (
 // authority's files (a creation was interrupted): remove them and retry.
 var ErrIncomplete = errors.New("devauthority: incomplete development authority")
 
+// ErrSuite is returned by LoadOrCreateDocumentsFor when the directory holds
+// an authority whose keys are of the other crypto suite: remove the
+// directory to create one of the platform's suite.
+var ErrSuite = errors.New("devauthority: development document authority of another crypto suite")
+
 // Documents is a development document authority: a CSCA and a DS it issued.
 type Documents struct {
-	ca     *x509.Certificate
+	ca     *smx509.Certificate
 	signer chip.Signer
 }
 
 // LoadOrCreateDocuments loads the authority from dir (ca.pem, ca.key, ds.pem,
-// ds.key; keys must not be readable by group or others), creating the
-// directory (0700) and the files on first use: a CA valid for 20 years and a
-// DS valid for 10 years from now. Concurrent calls on the same dir, from
-// goroutines or processes, are serialised by a lock file (on Unix) and all
-// return the same authority; files are published by hard-linking complete
-// temporary files, so no reader ever sees a partly written file and no file
-// is ever replaced.
+// ds.key; keys must not be readable by group or others), whatever its
+// suite, creating the directory (0700) and the files on first use: a P-256
+// CA valid for 20 years and a P-256 DS valid for 10 years from now.
+// Concurrent calls on the same dir, from goroutines or processes, are
+// serialised by a lock file (on Unix) and all return the same authority;
+// files are published by hard-linking complete temporary files, so no
+// reader ever sees a partly written file and no file is ever replaced.
 func LoadOrCreateDocuments(dir string, now time.Time) (*Documents, error) {
+	return loadOrCreate(dir, suite.Suite{}, now)
+}
+
+// LoadOrCreateDocumentsFor is LoadOrCreateDocuments for a platform of the
+// crypto suite s: it creates a CA and DS with keys of s (SM2, signing
+// SM2-with-SM3 over SM3 digests, on suite.SM; P-256 on suite.ES256), and
+// refuses with ErrSuite an authority in dir whose keys are not of s.
+func LoadOrCreateDocumentsFor(dir string, s suite.Suite, now time.Time) (*Documents, error) {
+	if !s.Valid() {
+		return nil, errors.New("devauthority: no crypto suite")
+	}
+	return loadOrCreate(dir, s, now)
+}
+
+// loadOrCreate is LoadOrCreateDocumentsFor, or LoadOrCreateDocuments for
+// the zero s.
+func loadOrCreate(dir string, s suite.Suite, now time.Time) (*Documents, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("devauthority: %w", err)
 	}
@@ -73,16 +100,27 @@ func LoadOrCreateDocuments(dir string, now time.Time) (*Documents, error) {
 	}
 	switch present {
 	case 0:
-		return create(dir, now)
+		if !s.Valid() {
+			s = suite.ES256
+		}
+		return create(dir, s, now)
 	case 4:
-		return load(dir, now)
+		d, err := load(dir, now)
+		if err != nil {
+			return nil, err
+		}
+		if s.Valid() && d.Suite() != s {
+			return nil, fmt.Errorf("%w: %s holds a %s authority, the platform's suite is %s; remove the directory to create a new authority",
+				ErrSuite, dir, d.Suite(), s)
+		}
+		return d, nil
 	}
 	return nil, fmt.Errorf("%w: %s holds %d of its 4 files; remove them to start afresh", ErrIncomplete, dir, present)
 }
 
-// create makes a new authority and writes it to dir.
-func create(dir string, now time.Time) (*Documents, error) {
-	ca, caKey, err := chip.NewCA("netid development CSCA", now.Add(-backdate), now.AddDate(caYears, 0, 0))
+// create makes a new authority with keys of s and writes it to dir.
+func create(dir string, s suite.Suite, now time.Time) (*Documents, error) {
+	ca, caKey, err := chip.NewCAFor(s, "netid development CSCA", now.Add(-backdate), now.AddDate(caYears, 0, 0))
 	if err != nil {
 		return nil, fmt.Errorf("devauthority: %w", err)
 	}
@@ -168,6 +206,9 @@ func load(dir string, now time.Time) (*Documents, error) {
 	if !ca.IsCA || !matches(caKey, ca) {
 		return nil, fmt.Errorf("devauthority: %s is not a CA certificate for %s", CACertFile, CAKeyFile)
 	}
+	if sm2.IsSM2PublicKey(ca.PublicKey) != sm2.IsSM2PublicKey(ds.PublicKey) {
+		return nil, fmt.Errorf("devauthority: %s and %s are of different suites", CACertFile, DSCertFile)
+	}
 	if !matches(dsKey, ds) {
 		return nil, fmt.Errorf("devauthority: %s does not match %s", DSKeyFile, DSCertFile)
 	}
@@ -176,7 +217,7 @@ func load(dir string, now time.Time) (*Documents, error) {
 	}
 	for _, c := range []struct {
 		name string
-		cert *x509.Certificate
+		cert *smx509.Certificate
 	}{{CACertFile, ca}, {DSCertFile, ds}} {
 		if now.Before(c.cert.NotBefore) || now.After(c.cert.NotAfter) {
 			return nil, fmt.Errorf("devauthority: %s in %s is not valid now (valid %s to %s); remove the directory to create a new authority",
@@ -187,17 +228,17 @@ func load(dir string, now time.Time) (*Documents, error) {
 }
 
 // matches reports whether key is the private key of cert.
-func matches(key crypto.Signer, cert *x509.Certificate) bool {
+func matches(key crypto.Signer, cert *smx509.Certificate) bool {
 	pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool })
 	return ok && pub.Equal(cert.PublicKey)
 }
 
-func certPEM(c *x509.Certificate) []byte {
+func certPEM(c *smx509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
 
 func keyPEM(k crypto.Signer) ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(k)
+	der, err := smx509.MarshalPKCS8PrivateKey(k)
 	if err != nil {
 		return nil, fmt.Errorf("devauthority: encoding key: %w", err)
 	}
@@ -220,12 +261,12 @@ func readPEM(path, typ string) ([]byte, error) {
 	return block.Bytes, nil
 }
 
-func readCert(path string) (*x509.Certificate, error) {
+func readCert(path string) (*smx509.Certificate, error) {
 	der, err := readPEM(path, "CERTIFICATE")
 	if err != nil {
 		return nil, err
 	}
-	c, err := x509.ParseCertificate(der)
+	c, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("devauthority: %s: %w", path, err)
 	}
@@ -246,7 +287,7 @@ func readKey(path string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := x509.ParsePKCS8PrivateKey(der)
+	k, err := smx509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, fmt.Errorf("devauthority: %s: %w", path, err)
 	}
@@ -258,7 +299,16 @@ func readKey(path string) (crypto.Signer, error) {
 }
 
 // CA returns the authority's CA certificate, for the development trust list.
-func (d *Documents) CA() *x509.Certificate { return d.ca }
+func (d *Documents) CA() *smx509.Certificate { return d.ca }
+
+// Suite is the crypto suite of the authority's keys: suite.SM for SM2 keys,
+// suite.ES256 for P-256 ones.
+func (d *Documents) Suite() suite.Suite {
+	if sm2.IsSM2PublicKey(d.ca.PublicKey) {
+		return suite.SM
+	}
+	return suite.ES256
+}
 
 // TrustList returns a trust list holding only the authority's CA.
 func (d *Documents) TrustList() *chip.TrustList { return chip.NewTrustList(d.ca) }

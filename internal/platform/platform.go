@@ -41,6 +41,7 @@ import (
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlstore"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 	"github.com/netid-project/netid/internal/webwallet"
 )
@@ -175,7 +176,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	}
 	var dev *server.Dev
 	if cfg.Dev {
-		dev, err = devAuthorities(filepath.Join(cfg.DataDir, "dev"), trust, now)
+		dev, err = devAuthorities(filepath.Join(cfg.DataDir, "dev"), trust, now, keySet.Suite())
 		if err != nil {
 			return nil, err
 		}
@@ -527,9 +528,10 @@ func loadTrust(dir string) (trustLists, error) {
 
 // devAuthorities loads (creating on first use) the development document
 // authority, liveness provider and relationship authority from dir and adds
-// them to the trust lists.
-func devAuthorities(dir string, trust trustLists, now func() time.Time) (*server.Dev, error) {
-	docs, err := devauthority.LoadOrCreateDocuments(filepath.Join(dir, "documents"), now())
+// them to the trust lists. The document authority signs with the platform's
+// suite (SM2 and SM3 on suite.SM).
+func devAuthorities(dir string, trust trustLists, now func() time.Time, st suite.Suite) (*server.Dev, error) {
+	docs, err := devauthority.LoadOrCreateDocumentsFor(filepath.Join(dir, "documents"), st, now())
 	if err != nil {
 		return nil, fmt.Errorf("development document authority: %w", err)
 	}

@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/netid-project/netid/internal/document"
 )
 
@@ -69,7 +71,7 @@ var testFace = sync.OnceValue(func() []byte {
 
 // pki is the test PKI: one trusted CA with its signers, and others.
 type pki struct {
-	ca      *x509.Certificate
+	ca      *smx509.Certificate
 	caKey   crypto.Signer
 	ds      Signer // ECDSA P-256, valid now
 	rsaDS   Signer // RSA 2048, valid now
@@ -124,11 +126,11 @@ func goodData(t testing.TB) Data {
 // signRaw signs arbitrary data groups with s, bypassing Sign's checks.
 func signRaw(t testing.TB, s Signer, dgs map[int][]byte, useSKI bool) []byte {
 	t.Helper()
-	alg, opts, err := s.algorithm()
+	alg, opts, digest, err := s.algorithm()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sod, err := buildSOD(s, sodParams{dataGroups: dgs, sigAlg: alg, sigOpts: opts, useSKI: useSKI, now: now})
+	sod, err := buildSOD(s, sodParams{dataGroups: dgs, digest: digest, sigAlg: alg, sigOpts: opts, useSKI: useSKI, now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +214,7 @@ func TestVerify(t *testing.T) {
 			d := good
 			sod, err := buildSOD(p.rsaDS, sodParams{
 				dataGroups: map[int][]byte{1: d.DG1, 2: d.DG2},
+				digest:     digestSHA256,
 				sigAlg:     pssAlgorithm(t, 32),
 				sigOpts:    &rsa.PSSOptions{SaltLength: 32, Hash: crypto.SHA256},
 				now:        now,
@@ -226,6 +229,7 @@ func TestVerify(t *testing.T) {
 			d := good
 			sod, err := buildSOD(p.rsaDS, sodParams{
 				dataGroups: map[int][]byte{1: d.DG1, 2: d.DG2},
+				digest:     digestSHA256,
 				sigAlg:     pssAlgorithm(t, 20),
 				sigOpts:    &rsa.PSSOptions{SaltLength: 32, Hash: crypto.SHA256},
 				now:        now,
@@ -336,7 +340,7 @@ func TestVerify(t *testing.T) {
 				t.Fatal(err)
 			}
 			tmpl := *ds.Certificate
-			tmpl.KeyUsage = x509.KeyUsageContentCommitment
+			tmpl.KeyUsage = smx509.KeyUsageContentCommitment
 			ds.Certificate, err = createCertificate(&tmpl, p.ca, ds.Key.Public(), p.caKey)
 			if err != nil {
 				t.Fatal(err)

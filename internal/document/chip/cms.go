@@ -3,13 +3,18 @@ package chip
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"hash"
 	"maps"
 	"math/big"
 	"slices"
 	"time"
+
+	"github.com/emmansun/gmsm/sm3"
 )
 
 // Object identifiers used in the SOD.
@@ -33,6 +38,15 @@ var (
 	oidECDSAWithSHA256 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
 	oidECDSAWithSHA384 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}
 	oidECDSAWithSHA512 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}
+
+	// GM/T 0006: SM3, and SM2 signatures with SM3. The SOD names its SM2
+	// signature sm2-with-SM3, as SM2 certificates do; GM/T 0010's CMS
+	// profile names the key algorithm sm2-1 instead, which is read as
+	// sm2-with-SM3 too (with an SM3 digest), as rsaEncryption is read with
+	// the SignerInfo's digest.
+	oidSM3        = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 401}
+	oidSM2WithSM3 = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 501}
+	oidSM2Sign    = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301, 1}
 
 	// RFC 8017 appendix A.2 RSA signature algorithms.
 	oidRSAEncryption           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
@@ -119,12 +133,12 @@ type pssParameters struct {
 // sod is a parsed document security object.
 type sod struct {
 	lds          ldsSecurityObject
-	ldsHash      crypto.Hash // hash of the data groups
-	eContent     []byte      // the encoded LDSSecurityObject
-	certificates [][]byte    // DER certificates from the SignedData
+	ldsHash      *digestAlg // hash of the data groups
+	eContent     []byte     // the encoded LDSSecurityObject
+	certificates [][]byte   // DER certificates from the SignedData
 	signer       signerInfo
-	signerDigest crypto.Hash // SignerInfo digestAlgorithm
-	signedAttrs  []byte      // the signed attributes, re-tagged as SET OF for verification
+	signerDigest *digestAlg // SignerInfo digestAlgorithm
+	signedAttrs  []byte     // the signed attributes, re-tagged as SET OF for verification
 	contentType  asn1.ObjectIdentifier
 	digest       []byte // messageDigest attribute
 }
@@ -146,21 +160,49 @@ func unmarshalAll(b []byte, v any, what string) error {
 	return nil
 }
 
-// hashForOID returns the digest algorithm for a SHA-2 AlgorithmIdentifier.
-// Parameters must be absent or NULL (RFC 5754 §2).
-func hashForOID(ai pkix.AlgorithmIdentifier) (crypto.Hash, bool) {
+// digestAlg is a digest algorithm of the SOD: one of the SHA-2 hashes
+// (RFC 5754) or SM3 (GB/T 32905).
+type digestAlg struct {
+	name string
+	oid  asn1.ObjectIdentifier
+	new  func() hash.Hash
+	size int
+	// hash is the crypto.Hash of a SHA-2 hash, for the RSA and ECDSA
+	// primitives; 0 for SM3, which only SM2 signatures use.
+	hash crypto.Hash
+}
+
+// sum is the digest of b.
+func (d *digestAlg) sum(b []byte) []byte {
+	h := d.new()
+	h.Write(b)
+	return h.Sum(nil)
+}
+
+// isSM3 reports whether d is SM3.
+func (d *digestAlg) isSM3() bool { return d == digestSM3 }
+
+// The digest algorithms a SOD may use.
+var (
+	digestSHA256 = &digestAlg{"SHA-256", oidSHA256, sha256.New, sha256.Size, crypto.SHA256}
+	digestSHA384 = &digestAlg{"SHA-384", oidSHA384, sha512.New384, sha512.Size384, crypto.SHA384}
+	digestSHA512 = &digestAlg{"SHA-512", oidSHA512, sha512.New, sha512.Size, crypto.SHA512}
+	digestSM3    = &digestAlg{"SM3", oidSM3, sm3.New, sm3.Size, 0}
+)
+
+// digestForOID returns the digest algorithm an AlgorithmIdentifier names:
+// SHA-256, SHA-384, SHA-512 or SM3. Parameters must be absent or NULL
+// (RFC 5754 §2; GM/T 0006 writes NULL for SM3 too).
+func digestForOID(ai pkix.AlgorithmIdentifier) (*digestAlg, bool) {
 	if !paramsAbsentOrNull(ai) {
-		return 0, false
+		return nil, false
 	}
-	switch {
-	case ai.Algorithm.Equal(oidSHA256):
-		return crypto.SHA256, true
-	case ai.Algorithm.Equal(oidSHA384):
-		return crypto.SHA384, true
-	case ai.Algorithm.Equal(oidSHA512):
-		return crypto.SHA512, true
+	for _, d := range []*digestAlg{digestSHA256, digestSHA384, digestSHA512, digestSM3} {
+		if ai.Algorithm.Equal(d.oid) {
+			return d, true
+		}
 	}
-	return 0, false
+	return nil, false
 }
 
 // paramsAbsentOrNull reports whether an AlgorithmIdentifier has no
@@ -222,7 +264,7 @@ func parseSOD(b []byte) (*sod, error) {
 	if err := checkLDS(&s.lds); err != nil {
 		return nil, err
 	}
-	s.ldsHash, _ = hashForOID(s.lds.HashAlgorithm)
+	s.ldsHash, _ = digestForOID(s.lds.HashAlgorithm)
 
 	if c := sd.Certificates; len(c.FullBytes) > 0 {
 		if !c.IsCompound {
@@ -253,7 +295,7 @@ func parseSOD(b []byte) (*sod, error) {
 		return nil, malformed("SignerInfo version %d", si.Version)
 	}
 	var ok bool
-	if s.signerDigest, ok = hashForOID(si.DigestAlgorithm); !ok {
+	if s.signerDigest, ok = digestForOID(si.DigestAlgorithm); !ok {
 		return nil, malformed("unsupported digest algorithm %v", si.DigestAlgorithm.Algorithm)
 	}
 	sa := si.SignedAttrs
@@ -278,7 +320,7 @@ func checkLDS(lds *ldsSecurityObject) error {
 	default:
 		return malformed("LDSSecurityObject version %d", lds.Version)
 	}
-	h, ok := hashForOID(lds.HashAlgorithm)
+	h, ok := digestForOID(lds.HashAlgorithm)
 	if !ok {
 		return malformed("unsupported data group hash algorithm %v", lds.HashAlgorithm.Algorithm)
 	}
@@ -294,8 +336,8 @@ func checkLDS(lds *ldsSecurityObject) error {
 			return malformed("data group %d listed twice", dg.DataGroupNumber)
 		}
 		seen[dg.DataGroupNumber] = true
-		if len(dg.DataGroupHashValue) != h.Size() {
-			return malformed("data group %d hash has %d bytes, want %d", dg.DataGroupNumber, len(dg.DataGroupHashValue), h.Size())
+		if len(dg.DataGroupHashValue) != h.size {
+			return malformed("data group %d hash has %d bytes, want %d", dg.DataGroupNumber, len(dg.DataGroupHashValue), h.size)
 		}
 	}
 	return nil
@@ -354,28 +396,33 @@ func (s *sod) parseSignedAttrs(b []byte) error {
 // sodParams are the choices made when building a SOD.
 type sodParams struct {
 	dataGroups map[int][]byte // data group number → content
-	sigAlg     pkix.AlgorithmIdentifier
-	sigOpts    crypto.SignerOpts
-	useSKI     bool // identify the signer by subject key identifier
-	now        time.Time
+	// digest hashes the data groups and the content (SHA-256, or SM3
+	// with SM2 signatures).
+	digest *digestAlg
+	// ldsDigest, if set, hashes the data groups instead (tests).
+	ldsDigest *digestAlg
+	sigAlg    pkix.AlgorithmIdentifier
+	sigOpts   crypto.SignerOpts // the message is hashed with HashFunc, unless 0 (SM2)
+	useSKI    bool              // identify the signer by subject key identifier
+	now       time.Time
 }
 
 // buildSOD builds a DER SOD over p.dataGroups, signed by s.
 func buildSOD(s Signer, p sodParams) ([]byte, error) {
-	sha256ID := pkix.AlgorithmIdentifier{Algorithm: oidSHA256}
-	lds := ldsSecurityObject{Version: 0, HashAlgorithm: sha256ID}
+	digestID := pkix.AlgorithmIdentifier{Algorithm: p.digest.oid}
+	ldsDigest := p.digest
+	if p.ldsDigest != nil {
+		ldsDigest = p.ldsDigest
+	}
+	lds := ldsSecurityObject{Version: 0, HashAlgorithm: pkix.AlgorithmIdentifier{Algorithm: ldsDigest.oid}}
 	for _, n := range slices.Sorted(maps.Keys(p.dataGroups)) {
-		h := crypto.SHA256.New()
-		h.Write(p.dataGroups[n])
-		lds.DataGroupHashValues = append(lds.DataGroupHashValues, dataGroupHash{n, h.Sum(nil)})
+		lds.DataGroupHashValues = append(lds.DataGroupHashValues, dataGroupHash{n, ldsDigest.sum(p.dataGroups[n])})
 	}
 	eContent, err := asn1.Marshal(lds)
 	if err != nil {
 		return nil, fmt.Errorf("chip: encoding LDSSecurityObject: %w", err)
 	}
-	h := crypto.SHA256.New()
-	h.Write(eContent)
-	digest := h.Sum(nil)
+	digest := p.digest.sum(eContent)
 
 	// Signed attributes, sorted as DER requires for SET OF.
 	var attrs [][]byte
@@ -402,10 +449,9 @@ func buildSOD(s Signer, p sodParams) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chip: encoding signed attributes: %w", err)
 	}
-	hash := p.sigOpts.HashFunc()
-	hh := hash.New()
-	hh.Write(attrsSet)
-	sig, err := s.Key.Sign(s.rand(), hh.Sum(nil), p.sigOpts)
+	// ECDSA and RSA sign the hash of the attributes; SM2 signs them as
+	// its message (SM3 over Z_A and the message, in the signer).
+	sig, err := crypto.SignMessage(s.Key, s.rand(), attrsSet, p.sigOpts)
 	if err != nil {
 		return nil, fmt.Errorf("chip: signing SOD: %w", err)
 	}
@@ -421,7 +467,7 @@ func buildSOD(s Signer, p sodParams) ([]byte, error) {
 		Signature          []byte
 	}{
 		Version:            1,
-		DigestAlgorithm:    sha256ID,
+		DigestAlgorithm:    digestID,
 		SignedAttrs:        asn1.RawValue{FullBytes: signedAttrs},
 		SignatureAlgorithm: p.sigAlg,
 		Signature:          sig,
@@ -462,7 +508,7 @@ func buildSOD(s Signer, p sodParams) ([]byte, error) {
 		SignerInfos  []asn1.RawValue `asn1:"set"`
 	}{
 		Version:          3, // eContentType is not id-data (RFC 5652 §5.1)
-		DigestAlgorithms: []pkix.AlgorithmIdentifier{sha256ID},
+		DigestAlgorithms: []pkix.AlgorithmIdentifier{digestID},
 		Certificates:     asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: s.Certificate.Raw},
 		SignerInfos:      []asn1.RawValue{{FullBytes: siDER}},
 	}

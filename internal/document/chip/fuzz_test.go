@@ -46,10 +46,17 @@ func FuzzParse(f *testing.F) {
 
 func FuzzVerify(f *testing.F) {
 	p := testPKI()
+	sm := testSMPKI()
+	// Both CSCAs are trusted, so that mutated ECDSA, RSA and SM2 SODs all
+	// reach the signature and chain checks.
+	trust := NewTrustList(p.ca, sm.ca)
 	good := goodData(f)
 	f.Add(good.SOD)
 	f.Add(signIdentity(f, p.rsaDS, testIdentity(), now).SOD)
 	f.Add(signRaw(f, p.ds, map[int][]byte{1: good.DG1, 2: good.DG2}, true))
+	f.Add(signRaw(f, sm.ds, map[int][]byte{1: good.DG1, 2: good.DG2}, false))
+	f.Add(signRaw(f, sm.ds, map[int][]byte{1: good.DG1, 2: good.DG2}, true))
+	f.Add(buildWith(f, sm.ds, good, sodParams{digest: digestSM3, sigAlg: algSM2Key, sigOpts: sm2SignerOpts}).SOD)
 	f.Add(good.SOD[:len(good.SOD)/2])
 	f.Add(append([]byte{0x77, 0x82, byte(len(good.SOD) >> 8), byte(len(good.SOD))}, good.SOD...))
 	f.Add([]byte{0x30, 0x00})
@@ -57,7 +64,7 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, sod []byte) {
 		d := good
 		d.SOD = sod
-		v, err := Verify(d, p.trust, now)
+		v, err := Verify(d, trust, now)
 		if err != nil {
 			if v != nil {
 				t.Fatal("Verify returned a result with an error")

@@ -2,24 +2,37 @@ package chip
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // NewCA creates a self-signed issuing-authority CA (CSCA) certificate and its
 // P-256 key, for tests and the development document authority. The
 // certificate is a CA (path length 0) with the keyCertSign and cRLSign key
-// usages.
-func NewCA(commonName string, notBefore, notAfter time.Time) (*x509.Certificate, crypto.Signer, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// usages. It is NewCAFor(suite.ES256, …).
+func NewCA(commonName string, notBefore, notAfter time.Time) (*smx509.Certificate, crypto.Signer, error) {
+	return NewCAFor(suite.ES256, commonName, notBefore, notAfter)
+}
+
+// NewCAFor is NewCA with a key of the suite's signature algorithm: P-256
+// (the certificate signed ecdsa-with-SHA256) for suite.ES256, SM2 (signed
+// SM2-with-SM3, the key on the curve 1.2.156.10197.1.301) for suite.SM.
+func NewCAFor(s suite.Suite, commonName string, notBefore, notAfter time.Time) (*smx509.Certificate, crypto.Signer, error) {
+	if !s.Valid() {
+		return nil, nil, fmt.Errorf("chip: NewCAFor: no crypto suite")
+	}
+	key, err := s.GenerateSigningKey(rand.Reader)
 	if err != nil {
 		return nil, nil, fmt.Errorf("chip: generating CA key: %w", err)
 	}
@@ -30,7 +43,7 @@ func NewCA(commonName string, notBefore, notAfter time.Time) (*x509.Certificate,
 	tmpl.IsCA = true
 	tmpl.MaxPathLen = 0
 	tmpl.MaxPathLenZero = true
-	tmpl.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign
+	tmpl.KeyUsage = smx509.KeyUsageCertSign | smx509.KeyUsageCRLSign
 	cert, err := createCertificate(tmpl, tmpl, key.Public(), key)
 	if err != nil {
 		return nil, nil, err
@@ -39,10 +52,16 @@ func NewCA(commonName string, notBefore, notAfter time.Time) (*x509.Certificate,
 }
 
 // NewDocumentSigner creates a document-signer (DS) certificate with a new
-// P-256 key, issued by ca, for tests and the development document authority.
-// The certificate has the digitalSignature key usage only.
-func NewDocumentSigner(ca *x509.Certificate, caKey crypto.Signer, commonName string, notBefore, notAfter time.Time) (Signer, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// key, issued by ca, for tests and the development document authority:
+// an SM2 key if ca's key is SM2 (a CA made by NewCAFor(suite.SM, …)), a
+// P-256 key otherwise. The certificate has the digitalSignature key usage
+// only.
+func NewDocumentSigner(ca *smx509.Certificate, caKey crypto.Signer, commonName string, notBefore, notAfter time.Time) (Signer, error) {
+	s := suite.ES256
+	if sm2.IsSM2PublicKey(caKey.Public()) {
+		s = suite.SM
+	}
+	key, err := s.GenerateSigningKey(rand.Reader)
 	if err != nil {
 		return Signer{}, fmt.Errorf("chip: generating DS key: %w", err)
 	}
@@ -50,12 +69,12 @@ func NewDocumentSigner(ca *x509.Certificate, caKey crypto.Signer, commonName str
 }
 
 // newDocumentSigner issues a DS certificate for key.
-func newDocumentSigner(ca *x509.Certificate, caKey, key crypto.Signer, commonName string, notBefore, notAfter time.Time) (Signer, error) {
+func newDocumentSigner(ca *smx509.Certificate, caKey, key crypto.Signer, commonName string, notBefore, notAfter time.Time) (Signer, error) {
 	tmpl, err := certTemplate(commonName, notBefore, notAfter, key.Public())
 	if err != nil {
 		return Signer{}, err
 	}
-	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.KeyUsage = smx509.KeyUsageDigitalSignature
 	cert, err := createCertificate(tmpl, ca, key.Public(), caKey)
 	if err != nil {
 		return Signer{}, err
@@ -64,7 +83,7 @@ func newDocumentSigner(ca *x509.Certificate, caKey, key crypto.Signer, commonNam
 }
 
 // certTemplate returns the fields common to CA and DS certificates.
-func certTemplate(commonName string, notBefore, notAfter time.Time, pub crypto.PublicKey) (*x509.Certificate, error) {
+func certTemplate(commonName string, notBefore, notAfter time.Time, pub crypto.PublicKey) (*smx509.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		return nil, fmt.Errorf("chip: generating serial number: %w", err)
@@ -73,7 +92,7 @@ func certTemplate(commonName string, notBefore, notAfter time.Time, pub crypto.P
 	if err != nil {
 		return nil, err
 	}
-	return &x509.Certificate{
+	return &smx509.Certificate{
 		SerialNumber:          serial.Add(serial, big.NewInt(1)),
 		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             notBefore,
@@ -84,9 +103,10 @@ func certTemplate(commonName string, notBefore, notAfter time.Time, pub crypto.P
 }
 
 // subjectKeyID computes a key identifier by RFC 7093 §2 method 1: the
-// leftmost 160 bits of the SHA-256 of the subjectPublicKey bits.
+// leftmost 160 bits of the hash of the subjectPublicKey bits, SHA-256 or,
+// for an SM2 key, SM3.
 func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
+	der, err := smx509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return nil, fmt.Errorf("chip: encoding public key: %w", err)
 	}
@@ -97,17 +117,23 @@ func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
 	if _, err := asn1.Unmarshal(der, &spki); err != nil {
 		return nil, fmt.Errorf("chip: decoding public key: %w", err)
 	}
+	if sm2.IsSM2PublicKey(pub) {
+		sum := sm3.Sum(spki.PublicKey.Bytes)
+		return sum[:20], nil
+	}
 	sum := sha256.Sum256(spki.PublicKey.Bytes)
 	return sum[:20], nil
 }
 
-// createCertificate signs tmpl with parent's key and parses the result.
-func createCertificate(tmpl, parent *x509.Certificate, pub crypto.PublicKey, parentKey crypto.Signer) (*x509.Certificate, error) {
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
+// createCertificate signs tmpl with parent's key and parses the result. The
+// signature algorithm follows parentKey: ecdsa-with-SHA256 for P-256,
+// SM2-with-SM3 with the default identifier for SM2 (gmsm's smx509).
+func createCertificate(tmpl, parent *smx509.Certificate, pub crypto.PublicKey, parentKey crypto.Signer) (*smx509.Certificate, error) {
+	der, err := smx509.CreateCertificate(rand.Reader, tmpl, parent, pub, parentKey)
 	if err != nil {
 		return nil, fmt.Errorf("chip: creating certificate: %w", err)
 	}
-	cert, err := x509.ParseCertificate(der)
+	cert, err := smx509.ParseCertificate(der)
 	if err != nil {
 		return nil, fmt.Errorf("chip: parsing created certificate: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
@@ -14,6 +13,9 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/netid-project/netid/internal/document"
 )
 
@@ -21,9 +23,11 @@ import (
 // writes chip data the way an issuing authority personalises a chip.
 type Signer struct {
 	// Certificate is the DS certificate, embedded in every SOD.
-	Certificate *x509.Certificate
-	// Key is the DS private key: ECDSA (signs ecdsa-with-SHA256) or RSA
-	// (signs sha256WithRSAEncryption).
+	Certificate *smx509.Certificate
+	// Key is the DS private key: ECDSA on a NIST curve (signs
+	// ecdsa-with-SHA256 over SHA-256 digests), RSA (signs
+	// sha256WithRSAEncryption over SHA-256 digests) or SM2 (signs
+	// SM2-with-SM3 over SM3 digests).
 	Key crypto.Signer
 	// Rand is the randomness for signatures; nil means crypto/rand.
 	Rand io.Reader
@@ -44,7 +48,7 @@ func (s Signer) rand() io.Reader {
 // the key. It does not check the document's own validity dates, so expired
 // test documents can be made.
 func (s Signer) Sign(id document.Identity, face []byte, now time.Time) (Data, error) {
-	alg, opts, err := s.algorithm()
+	alg, opts, digest, err := s.algorithm()
 	if err != nil {
 		return Data{}, err
 	}
@@ -62,7 +66,7 @@ func (s Signer) Sign(id document.Identity, face []byte, now time.Time) (Data, er
 	if err := checkDG2(face); err != nil {
 		return Data{}, fmt.Errorf("chip: face image: %w", err)
 	}
-	return s.sign(dg1, face, sodParams{sigAlg: alg, sigOpts: opts, now: now})
+	return s.sign(dg1, face, sodParams{digest: digest, sigAlg: alg, sigOpts: opts, now: now})
 }
 
 // sign builds Data over raw data groups without checking their content.
@@ -93,19 +97,34 @@ func (s Signer) check(now time.Time) error {
 	return nil
 }
 
-// algorithm picks the SOD signature algorithm for the signer's key.
-func (s Signer) algorithm() (pkix.AlgorithmIdentifier, crypto.SignerOpts, error) {
+// defaultSM2ID is the signer's distinguishing identifier in SM2
+// signatures: the default of GM/T 0009 (§10), "1234567812345678", which
+// enters the signature through Z_A (GB/T 32918.2 §5.5). CMS carries no
+// identifier, so signer and verifier both use this one.
+var defaultSM2ID = []byte("1234567812345678")
+
+// sm2SignerOpts makes an SM2 signer sign SM3(Z_A ‖ message) with
+// defaultSM2ID, the message given whole.
+var sm2SignerOpts = sm2.NewSM2SignerOption(true, defaultSM2ID)
+
+// algorithm picks the SOD signature algorithm and digest for the signer's
+// key: SM2-with-SM3 and SM3 for an SM2 key, ecdsa-with-SHA256 or
+// sha256WithRSAEncryption and SHA-256 otherwise.
+func (s Signer) algorithm() (pkix.AlgorithmIdentifier, crypto.SignerOpts, *digestAlg, error) {
 	if s.Key == nil {
-		return pkix.AlgorithmIdentifier{}, nil, errors.New("chip: signer has no key")
+		return pkix.AlgorithmIdentifier{}, nil, nil, errors.New("chip: signer has no key")
 	}
-	switch s.Key.Public().(type) {
+	switch pub := s.Key.Public().(type) {
 	case *ecdsa.PublicKey:
-		return pkix.AlgorithmIdentifier{Algorithm: oidECDSAWithSHA256}, crypto.SHA256, nil
+		if sm2.IsSM2PublicKey(pub) {
+			return pkix.AlgorithmIdentifier{Algorithm: oidSM2WithSM3}, sm2SignerOpts, digestSM3, nil
+		}
+		return pkix.AlgorithmIdentifier{Algorithm: oidECDSAWithSHA256}, crypto.SHA256, digestSHA256, nil
 	case *rsa.PublicKey:
 		return pkix.AlgorithmIdentifier{
 			Algorithm:  oidSHA256WithRSAEncryption,
 			Parameters: asn1.RawValue{FullBytes: asn1.NullBytes},
-		}, crypto.SHA256, nil
+		}, crypto.SHA256, digestSHA256, nil
 	}
-	return pkix.AlgorithmIdentifier{}, nil, fmt.Errorf("chip: unsupported signer key type %T", s.Key.Public())
+	return pkix.AlgorithmIdentifier{}, nil, nil, fmt.Errorf("chip: unsupported signer key type %T", s.Key.Public())
 }

@@ -11,17 +11,27 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/emmansun/gmsm/smx509"
 )
 
 // TrustList holds the issuing authorities' CA certificates (CSCA) that
-// document-signer certificates must chain to. It is safe for concurrent use.
+// document-signer certificates must chain to: ECDSA, RSA and SM2 ones side
+// by side. It is safe for concurrent use.
 type TrustList struct {
 	mu  sync.RWMutex
-	cas []*x509.Certificate
+	cas []trustedCA
+}
+
+// trustedCA is a CA certificate as gmsm's smx509 parsed it (every CA) and
+// as crypto/x509 did (nil for an SM2 CA, which crypto/x509 cannot parse).
+type trustedCA struct {
+	cert *smx509.Certificate
+	std  *x509.Certificate
 }
 
 // NewTrustList returns a trust list holding cas.
-func NewTrustList(cas ...*x509.Certificate) *TrustList {
+func NewTrustList(cas ...*smx509.Certificate) *TrustList {
 	t := &TrustList{}
 	for _, ca := range cas {
 		t.Add(ca)
@@ -69,8 +79,8 @@ func LoadTrustList(dir string) (*TrustList, error) {
 
 // parseCertificates parses PEM CERTIFICATE blocks, or one DER certificate if
 // b holds no PEM.
-func parseCertificates(b []byte) ([]*x509.Certificate, error) {
-	var certs []*x509.Certificate
+func parseCertificates(b []byte) ([]*smx509.Certificate, error) {
+	var certs []*smx509.Certificate
 	rest := b
 	for {
 		var block *pem.Block
@@ -81,7 +91,7 @@ func parseCertificates(b []byte) ([]*x509.Certificate, error) {
 		if block.Type != "CERTIFICATE" {
 			return nil, fmt.Errorf("unexpected PEM block %q", block.Type)
 		}
-		c, err := x509.ParseCertificate(block.Bytes)
+		c, err := smx509.ParseCertificate(block.Bytes)
 		if err != nil {
 			return nil, err
 		}
@@ -90,25 +100,29 @@ func parseCertificates(b []byte) ([]*x509.Certificate, error) {
 	if certs != nil {
 		return certs, nil
 	}
-	c, err := x509.ParseCertificate(b)
+	c, err := smx509.ParseCertificate(b)
 	if err != nil {
 		return nil, fmt.Errorf("no PEM certificate and not DER: %w", err)
 	}
-	return []*x509.Certificate{c}, nil
+	return []*smx509.Certificate{c}, nil
 }
 
 // Add adds ca to the trust list. Adding a certificate already present has no
 // effect.
-func (t *TrustList) Add(ca *x509.Certificate) {
+func (t *TrustList) Add(ca *smx509.Certificate) {
 	if ca == nil {
 		return
 	}
+	std, err := x509.ParseCertificate(ca.Raw)
+	if err != nil {
+		std = nil // an SM2 CA: only the SM2 path uses it
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if slices.ContainsFunc(t.cas, ca.Equal) {
+	if slices.ContainsFunc(t.cas, func(c trustedCA) bool { return c.cert.Equal(ca) }) {
 		return
 	}
-	t.cas = append(t.cas, ca)
+	t.cas = append(t.cas, trustedCA{cert: ca, std: std})
 }
 
 // Len returns the number of CA certificates in the trust list.
@@ -121,17 +135,31 @@ func (t *TrustList) Len() int {
 	return len(t.cas)
 }
 
-// issuersOf returns the CAs in the trust list that issued cert (subject
-// matches its issuer and their key verifies its signature).
-func (t *TrustList) issuersOf(cert *x509.Certificate) []*x509.Certificate {
+// issuersOf returns the CAs in the trust list that issued ds (subject
+// matches its issuer and their key verifies its signature), each checked on
+// ds's path: for an SM2 DS only SM2 CAs whose SM2-with-SM3 signature
+// verifies, otherwise only CAs crypto/x509 parses and whose signature
+// crypto/x509 verifies.
+func (t *TrustList) issuersOf(ds *dsCertificate) []trustedCA {
 	if t == nil {
 		return nil
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var out []*x509.Certificate
+	var out []trustedCA
 	for _, ca := range t.cas {
-		if string(ca.RawSubject) == string(cert.RawIssuer) && cert.CheckSignatureFrom(ca) == nil {
+		if string(ca.cert.RawSubject) != string(ds.cert.RawIssuer) {
+			continue
+		}
+		var err error
+		if ds.sm2 {
+			err = checkSM2Issued(ds.cert, ca.cert)
+		} else if ca.std == nil {
+			continue
+		} else {
+			err = ds.std.CheckSignatureFrom(ca.std)
+		}
+		if err == nil {
 			out = append(out, ca)
 		}
 	}

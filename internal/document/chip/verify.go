@@ -14,6 +14,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
+
 	"github.com/netid-project/netid/internal/document"
 )
 
@@ -26,9 +29,9 @@ type Verified struct {
 	// FaceImageHash is the SHA-256 of DG2, to bind a face check to it.
 	FaceImageHash [32]byte
 	// Signer is the document-signer (DS) certificate that signed the SOD.
-	Signer *x509.Certificate
+	Signer *smx509.Certificate
 	// Issuer is the trust-list CA (CSCA) that issued Signer.
-	Issuer *x509.Certificate
+	Issuer *smx509.Certificate
 }
 
 // chinaStandardTime is the zone of the dates printed on the documents: the
@@ -44,7 +47,9 @@ var chinaStandardTime = time.FixedZone("CST", 8*60*60)
 //     certificate's key (ErrBadSignature);
 //  3. the DS certificate was issued by a CA in trust (ErrUntrusted), and at
 //     now both are valid, the DS has the digitalSignature key usage and
-//     crypto/x509 verifies the chain (ErrCertificateInvalid);
+//     the chain verifies (ErrCertificateInvalid): with crypto/x509 for an
+//     ECDSA or RSA DS, with gmsm's smx509 for an SM2 DS, whose CA must then
+//     have an SM2 key and have signed it with SM2-with-SM3;
 //  4. the SOD lists DG1 and DG2 (it may list more), and their hashes equal
 //     the SOD's (ErrHashMismatch);
 //  5. DG2 is a JPEG or PNG image and DG1 parses strictly (ErrMalformed);
@@ -94,7 +99,7 @@ func Verify(d Data, trust *TrustList, now time.Time) (*Verified, error) {
 		Identity:      id,
 		FaceImage:     bytes.Clone(d.DG2),
 		FaceImageHash: sha256.Sum256(d.DG2),
-		Signer:        ds,
+		Signer:        ds.cert,
 		Issuer:        ca,
 	}, nil
 }
@@ -135,7 +140,7 @@ func CheckIntegrity(d Data) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{Identity: id, FaceImage: bytes.Clone(d.DG2), FaceImageHash: sha256.Sum256(d.DG2), Signer: ds}, nil
+	return &Verified{Identity: id, FaceImage: bytes.Clone(d.DG2), FaceImageHash: sha256.Sum256(d.DG2), Signer: ds.cert}, nil
 }
 
 // checkDocumentValidity checks the document's validity dates against the
@@ -151,11 +156,23 @@ func checkDocumentValidity(id document.Identity, now time.Time) error {
 	return nil
 }
 
+// dsCertificate is the document-signer certificate and the path it is
+// verified on.
+type dsCertificate struct {
+	cert *smx509.Certificate
+	// sm2 is set for an SM2 key: the SM2 path, gmsm's smx509 alone.
+	sm2 bool
+	// std is crypto/x509's parse of an ECDSA or RSA DS, nil for SM2.
+	std *x509.Certificate
+}
+
 // signerCertificate finds the DS certificate named by the SignerInfo's sid
-// among the SOD's certificates.
-func (s *sod) signerCertificate() (*x509.Certificate, error) {
+// among the SOD's certificates. gmsm's smx509 parses them (it reads SM2
+// keys as well as what crypto/x509 reads); a DS without an SM2 key must
+// also parse with crypto/x509, which verifies its chain.
+func (s *sod) signerCertificate() (*dsCertificate, error) {
 	sid := s.signer.SID
-	var match func(*x509.Certificate) bool
+	var match func(*smx509.Certificate) bool
 	switch {
 	case sid.Class == asn1.ClassUniversal && sid.Tag == asn1.TagSequence && sid.IsCompound:
 		var ias issuerAndSerialNumber
@@ -165,49 +182,65 @@ func (s *sod) signerCertificate() (*x509.Certificate, error) {
 		if ias.SerialNumber == nil {
 			return nil, malformed("issuerAndSerialNumber: no serial number")
 		}
-		match = func(c *x509.Certificate) bool {
+		match = func(c *smx509.Certificate) bool {
 			return bytes.Equal(c.RawIssuer, ias.Issuer.FullBytes) && c.SerialNumber.Cmp(ias.SerialNumber) == 0
 		}
 	case sid.Class == asn1.ClassContextSpecific && sid.Tag == 0 && !sid.IsCompound:
 		if len(sid.Bytes) == 0 {
 			return nil, malformed("empty subjectKeyIdentifier")
 		}
-		match = func(c *x509.Certificate) bool { return bytes.Equal(c.SubjectKeyId, sid.Bytes) }
+		match = func(c *smx509.Certificate) bool { return bytes.Equal(c.SubjectKeyId, sid.Bytes) }
 	default:
 		return nil, malformed("unknown signer identifier")
 	}
 	for _, der := range s.certificates {
-		c, err := x509.ParseCertificate(der)
-		if err != nil {
-			// Not necessarily the DS: certificates Go cannot parse
-			// (e.g. brainpool keys) may sit beside it.
+		c, err := smx509.ParseCertificate(der)
+		if err != nil || !match(c) {
+			// Not necessarily the DS: certificates neither parser
+			// reads (e.g. brainpool keys) may sit beside it.
 			continue
 		}
-		if match(c) {
-			return c, nil
+		if sm2.IsSM2PublicKey(c.PublicKey) {
+			return &dsCertificate{cert: c, sm2: true}, nil
 		}
+		std, err := x509.ParseCertificate(der)
+		if err != nil {
+			continue
+		}
+		return &dsCertificate{cert: c, std: std}, nil
 	}
 	return nil, malformed("no parsable certificate matches the signer identifier")
 }
 
 // verifySignature checks the signed attributes against the content and the
 // signature against the DS key.
-func (s *sod) verifySignature(ds *x509.Certificate) error {
+func (s *sod) verifySignature(ds *dsCertificate) error {
 	if !s.contentType.Equal(oidLDSSecurityObject) {
 		return fmt.Errorf("%w: content type attribute differs from the encapsulated content type", ErrBadSignature)
 	}
-	h := s.signerDigest.New()
-	h.Write(s.eContent)
-	if subtle.ConstantTimeCompare(h.Sum(nil), s.digest) != 1 {
+	alg := s.signer.SignatureAlgorithm
+	if isSM2Algorithm(alg) != s.signerDigest.isSM3() {
+		return malformed("digest algorithm %s does not go with signature algorithm %v", s.signerDigest.name, alg.Algorithm)
+	}
+	if subtle.ConstantTimeCompare(s.signerDigest.sum(s.eContent), s.digest) != 1 {
 		return fmt.Errorf("%w: message digest attribute does not match the content", ErrBadSignature)
 	}
-	return verifyWithKey(ds.PublicKey, s.signer.SignatureAlgorithm, s.signerDigest, s.signedAttrs, s.signer.Signature)
+	return verifyWithKey(ds.cert.PublicKey, alg, s.signerDigest, s.signedAttrs, s.signer.Signature)
+}
+
+// isSM2Algorithm reports whether alg names an SM2 signature: sm2-with-SM3
+// or sm2-1. SM3 is the digest of these and of no other signature (checked
+// before the digest is computed).
+func isSM2Algorithm(alg pkix.AlgorithmIdentifier) bool {
+	return alg.Algorithm.Equal(oidSM2WithSM3) || alg.Algorithm.Equal(oidSM2Sign)
 }
 
 // verifyWithKey verifies sig over msg with pub under the algorithm alg.
 // digest is the SignerInfo's digest algorithm, used when alg names only the
-// key type (rsaEncryption).
-func verifyWithKey(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest crypto.Hash, msg, sig []byte) error {
+// key type (rsaEncryption). An SM2 key signs only SM2 signatures and ECDSA
+// takes only keys on other curves, so that neither algorithm's signature
+// passes as the other's.
+func verifyWithKey(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest *digestAlg, msg, sig []byte) error {
 	hashed := func(h crypto.Hash) []byte {
 		w := h.New()
 		w.Write(msg)
@@ -218,6 +251,22 @@ func verifyWithKey(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest cr
 	}
 	wrongKey := func() error {
 		return fmt.Errorf("%w: SOD: signature algorithm %v does not fit the DS key type %T", ErrMalformed, alg.Algorithm, pub)
+	}
+
+	if isSM2Algorithm(alg) {
+		if !paramsAbsentOrNull(alg) {
+			return malformed("SM2 signature algorithm with parameters")
+		}
+		k, ok := pub.(*ecdsa.PublicKey)
+		if !ok || !sm2.IsSM2PublicKey(k) {
+			return wrongKey()
+		}
+		// SM3(Z_A ‖ msg) with the default identifier, the signature a
+		// DER SEQUENCE { r, s } (GM/T 0009, GB/T 35275).
+		if !sm2.VerifyASN1WithSM2(k, defaultSM2ID, msg, sig) {
+			return badSig("SM2")
+		}
+		return nil
 	}
 
 	var ecdsaHash crypto.Hash
@@ -234,7 +283,8 @@ func verifyWithKey(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest cr
 			return malformed("ECDSA signature algorithm with parameters")
 		}
 		k, ok := pub.(*ecdsa.PublicKey)
-		if !ok {
+		if !ok || sm2.IsSM2PublicKey(k) {
+			// crypto/ecdsa would verify ECDSA on the SM2 curve.
 			return wrongKey()
 		}
 		if !ecdsa.VerifyASN1(k, hashed(ecdsaHash), sig) {
@@ -250,7 +300,7 @@ func verifyWithKey(pub crypto.PublicKey, alg pkix.AlgorithmIdentifier, digest cr
 		}
 		h := crypto.SHA256
 		if alg.Algorithm.Equal(oidRSAEncryption) {
-			h = digest
+			h = digest.hash
 		}
 		k, ok := pub.(*rsa.PublicKey)
 		if !ok {
@@ -288,7 +338,7 @@ func parsePSSParameters(p asn1.RawValue) (int, error) {
 	if err := unmarshalAll(p.FullBytes, &pp, "RSASSA-PSS parameters"); err != nil {
 		return 0, err
 	}
-	if h, ok := hashForOID(pp.HashAlgorithm); !ok || h != crypto.SHA256 {
+	if h, ok := digestForOID(pp.HashAlgorithm); !ok || h != digestSHA256 {
 		return 0, malformed("RSASSA-PSS hash is not SHA-256")
 	}
 	if !pp.MaskGenAlgorithm.Algorithm.Equal(oidMGF1) {
@@ -298,7 +348,7 @@ func parsePSSParameters(p asn1.RawValue) (int, error) {
 	if err := unmarshalAll(pp.MaskGenAlgorithm.Parameters.FullBytes, &mgfHash, "MGF1 parameters"); err != nil {
 		return 0, err
 	}
-	if h, ok := hashForOID(mgfHash); !ok || h != crypto.SHA256 {
+	if h, ok := digestForOID(mgfHash); !ok || h != digestSHA256 {
 		return 0, malformed("RSASSA-PSS MGF1 hash is not SHA-256")
 	}
 	if pp.TrailerField != 1 {
@@ -312,48 +362,95 @@ func parsePSSParameters(p asn1.RawValue) (int, error) {
 
 // verifyChain checks that ds was issued by a CA in trust and that both are
 // valid at now, and returns that CA.
-func verifyChain(ds *x509.Certificate, trust *TrustList, now time.Time) (*x509.Certificate, error) {
+func verifyChain(ds *dsCertificate, trust *TrustList, now time.Time) (*smx509.Certificate, error) {
 	issuers := trust.issuersOf(ds)
 	if len(issuers) == 0 {
-		return nil, fmt.Errorf("%w: no CA in the trust list (%d) issued the DS certificate %q", ErrUntrusted, trust.Len(), ds.Issuer)
+		return nil, fmt.Errorf("%w: no CA in the trust list (%d) issued the DS certificate %q", ErrUntrusted, trust.Len(), ds.cert.Issuer)
 	}
-	if err := validAt(ds, now, "DS"); err != nil {
+	if err := validAt(ds.cert, now, "DS"); err != nil {
 		return nil, err
 	}
-	if ds.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+	if ds.cert.KeyUsage&smx509.KeyUsageDigitalSignature == 0 {
 		return nil, fmt.Errorf("%w: DS certificate lacks the digitalSignature key usage", ErrCertificateInvalid)
 	}
 	var errs []error
 	for _, ca := range issuers {
-		if err := validAt(ca, now, "CA"); err != nil {
+		if err := validAt(ca.cert, now, "CA"); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		roots := x509.NewCertPool()
-		roots.AddCert(ca)
-		_, err := ds.Verify(x509.VerifyOptions{
-			Roots:       roots,
-			CurrentTime: now,
-			// DS certificates carry no or ICAO-specific extended key
-			// usages; the key usage is checked above.
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-		})
+		var err error
+		if ds.sm2 {
+			err = verifySM2Chain(ds.cert, ca.cert, now)
+		} else {
+			err = verifyX509Chain(ds.std, ca.std, now)
+		}
 		if err != nil {
-			var uae x509.UnknownAuthorityError
-			if errors.As(err, &uae) {
-				errs = append(errs, fmt.Errorf("%w: %w", ErrUntrusted, err))
-			} else {
-				errs = append(errs, fmt.Errorf("%w: %w", ErrCertificateInvalid, err))
-			}
+			errs = append(errs, err)
 			continue
 		}
-		return ca, nil
+		return ca.cert, nil
 	}
 	return nil, errs[0]
 }
 
+// verifyX509Chain verifies an ECDSA or RSA DS certificate's chain to ca
+// with crypto/x509.
+func verifyX509Chain(ds, ca *x509.Certificate, now time.Time) error {
+	roots := x509.NewCertPool()
+	roots.AddCert(ca)
+	_, err := ds.Verify(x509.VerifyOptions{
+		Roots:       roots,
+		CurrentTime: now,
+		// DS certificates carry no or ICAO-specific extended key
+		// usages; the key usage is checked by verifyChain.
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	if err != nil {
+		if _, ok := errors.AsType[x509.UnknownAuthorityError](err); ok {
+			return fmt.Errorf("%w: %w", ErrUntrusted, err)
+		}
+		return fmt.Errorf("%w: %w", ErrCertificateInvalid, err)
+	}
+	return nil
+}
+
+// checkSM2Issued checks that ca, an SM2 CA, signed ds with SM2-with-SM3.
+// gmsm's smx509 verifies that signature with the GM/T 0009 default
+// identifier, the one it signs with; it would also verify an ECDSA
+// signature made with an SM2 key, which is refused here first.
+func checkSM2Issued(ds, ca *smx509.Certificate) error {
+	if !sm2.IsSM2PublicKey(ca.PublicKey) {
+		return errors.New("the CA key is not an SM2 key")
+	}
+	if ds.SignatureAlgorithm != smx509.SM2WithSM3 {
+		return fmt.Errorf("an SM2 certificate signed with %v, not SM2-with-SM3", ds.SignatureAlgorithm)
+	}
+	return ds.CheckSignatureFrom(ca)
+}
+
+// verifySM2Chain verifies an SM2 DS certificate's chain to ca with gmsm's
+// smx509. TrustList.issuersOf has checked that ca is an SM2 CA that
+// signed ds with SM2-with-SM3 (checkSM2Issued).
+func verifySM2Chain(ds, ca *smx509.Certificate, now time.Time) error {
+	roots := smx509.NewCertPool()
+	roots.AddCert(ca)
+	_, err := ds.Verify(smx509.VerifyOptions{
+		Roots:       roots,
+		CurrentTime: now,
+		KeyUsages:   []smx509.ExtKeyUsage{smx509.ExtKeyUsageAny},
+	})
+	if err != nil {
+		if _, ok := errors.AsType[smx509.UnknownAuthorityError](err); ok {
+			return fmt.Errorf("%w: %w", ErrUntrusted, err)
+		}
+		return fmt.Errorf("%w: %w", ErrCertificateInvalid, err)
+	}
+	return nil
+}
+
 // validAt checks that c is valid at now.
-func validAt(c *x509.Certificate, now time.Time, what string) error {
+func validAt(c *smx509.Certificate, now time.Time, what string) error {
 	if now.Before(c.NotBefore) {
 		return fmt.Errorf("%w: %s certificate not valid before %s", ErrCertificateInvalid, what, c.NotBefore.UTC().Format(time.RFC3339))
 	}
@@ -369,9 +466,7 @@ func (s *sod) checkDataGroup(n int, b []byte) error {
 		if dg.DataGroupNumber != n {
 			continue
 		}
-		h := s.ldsHash.New()
-		h.Write(b)
-		if !bytes.Equal(h.Sum(nil), dg.DataGroupHashValue) {
+		if !bytes.Equal(s.ldsHash.sum(b), dg.DataGroupHashValue) {
 			return fmt.Errorf("%w: DG%d", ErrHashMismatch, n)
 		}
 		return nil
