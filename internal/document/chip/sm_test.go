@@ -8,9 +8,11 @@ import (
 	"crypto/sha256"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/big"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -482,6 +484,23 @@ func BenchmarkVerifySM(b *testing.B) {
 	for b.Loop() {
 		if _, err := Verify(d, p.trust, now); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestSMTrustListFile: an SM2 CSCA in PEM beside a P-256 one in a trust list
+// directory; documents of both verify against the loaded list.
+func TestSMTrustListFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "sm.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: testSMPKI().ca.Raw}))
+	writeFile(t, filepath.Join(dir, "ec.crt"), testPKI().ca.Raw)
+	tl, err := LoadTrustList(dir)
+	if err != nil || tl.Len() != 2 {
+		t.Fatalf("LoadTrustList: %d CAs, %v", tl.Len(), err)
+	}
+	for name, d := range map[string]Data{"SM2": smData(t), "ECDSA": goodData(t)} {
+		if _, err := Verify(d, tl, now); err != nil {
+			t.Errorf("%s document: %v", name, err)
 		}
 	}
 }
