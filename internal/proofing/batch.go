@@ -74,7 +74,11 @@ func (s *Service) RefreshBatch(ctx context.Context, c storage.Credential, p stor
 		for _, sl := range slots {
 			first = max(first, sl.Member+1)
 		}
-		batch, err = s.issueBatch(ctx, tx, claims, c.ID, first, members, signer, kid, now)
+		slots, err = s.Indices.AllocateAll(ctx, tx, memberSlots(c.ID, first, members, now))
+		if err != nil {
+			return fmt.Errorf("proofing: allocating status indices: %w", err)
+		}
+		batch, err = s.signBatch(claims, members, slots, signer, kid)
 		return err
 	})
 	if err != nil {

@@ -108,7 +108,7 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string, batch []st
 // the person what the application proved, clears the application's
 // personal data and, for a re-issue to a new device, records it in the
 // holder's history (the first issuance is the wallet's own).
-func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, members []*jose.JSONWebKey, now time.Time) (Issued, error) {
+func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, members []member, now time.Time) (Issued, error) {
 	holder, err := s.findPerson(ctx, a, now)
 	if err != nil {
 		return Issued{}, err
@@ -144,16 +144,20 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	outcome := map[storage.ApplicationKind]string{storage.KindDevice: OutcomeDeviceChanged, storage.KindRecover: OutcomeReissued}[a.Kind]
 	var sdjwt string
 	var batch []string
+	// The credential's own slot (member 0) and its members' slots.
+	want := append([]storage.StatusSlot{{CredentialID: credID, DeviceKeyID: thumb, CreatedAt: now}},
+		memberSlots(credID, 1, members, now)...)
 	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
-		slot, err := s.Indices.Allocate(ctx, tx, storage.StatusSlot{CredentialID: credID, DeviceKeyID: thumb, CreatedAt: now})
+		slots, err := s.Indices.AllocateAll(ctx, tx, want)
 		if err != nil {
-			return fmt.Errorf("proofing: allocating status index: %w", err)
+			return fmt.Errorf("proofing: allocating status indices: %w", err)
 		}
+		slot := slots[0]
 		claims.Status = credential.Status{URI: s.StatusURI(slot.List), Index: slot.Index}
 		if sdjwt, err = (credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}).Issue(claims); err != nil {
 			return fmt.Errorf("proofing: signing credential: %w", err)
 		}
-		if batch, err = s.issueBatch(ctx, tx, claims, credID, 1, members, signer, kid, now); err != nil {
+		if batch, err = s.signBatch(claims, members, slots[1:], signer, kid); err != nil {
 			return err
 		}
 		c := storage.Credential{
@@ -206,32 +210,44 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	return Issued{Wanghao: holder.Wanghao, CredentialID: credID, Credential: sdjwt, Batch: batch, ExpiresAt: exp}, nil
 }
 
-// issueBatch signs, in tx, one batch credential per member key: the claims
-// of the credential credID with the member's key and a status index of its
-// own (members numbered from first). Their issuance and expiry times are
-// cut to the day (Beijing time), so that the times they carry are shared
-// by everyone issued that day rather than naming the second of this
-// issuance.
-func (s *Service) issueBatch(ctx context.Context, tx storage.Storage, claims credential.Claims, credID string, first int, members []*jose.JSONWebKey, signer crypto.Signer, kid string, now time.Time) ([]string, error) {
+// member is a batch member's device key, its proof checked, and the key's
+// RFC 7638 thumbprint.
+type member struct {
+	key   *jose.JSONWebKey
+	thumb string
+}
+
+// memberSlots are the status slots, to be allocated, of the members of
+// the credential credID, numbered from first.
+func memberSlots(credID string, first int, members []member, now time.Time) []storage.StatusSlot {
+	out := make([]storage.StatusSlot, len(members))
+	for i, m := range members {
+		out[i] = storage.StatusSlot{CredentialID: credID, Member: first + i, DeviceKeyID: m.thumb, CreatedAt: now}
+	}
+	return out
+}
+
+// signBatch signs one batch credential per member: the claims of the
+// credential with the member's key and its slot (slots[i] is members[i]'s,
+// allocated). Their issuance and expiry times are cut to the day (Beijing
+// time), so that the times they carry are shared by everyone issued that
+// day rather than naming the second of this issuance.
+func (s *Service) signBatch(claims credential.Claims, members []member, slots []storage.StatusSlot, signer crypto.Signer, kid string) ([]string, error) {
 	if len(members) == 0 {
 		return nil, nil
+	}
+	if len(slots) != len(members) {
+		return nil, fmt.Errorf("proofing: %d status slots for %d batch keys", len(slots), len(members))
 	}
 	claims.IssuedAt, claims.NotBefore = dayStart(claims.IssuedAt), time.Time{}
 	if exp := dayStart(claims.ExpiresAt); exp.After(claims.IssuedAt) {
 		claims.ExpiresAt = exp
 	}
 	out := make([]string, 0, len(members))
-	for i, key := range members {
-		thumb, err := thumbprint(key)
-		if err != nil {
-			return nil, err
-		}
-		slot, err := s.Indices.Allocate(ctx, tx, storage.StatusSlot{CredentialID: credID, Member: first + i, DeviceKeyID: thumb, CreatedAt: now})
-		if err != nil {
-			return nil, fmt.Errorf("proofing: allocating status index: %w", err)
-		}
+	for i, m := range members {
+		slot := slots[i]
 		c := claims
-		c.Holder = key
+		c.Holder = m.key
 		c.Status = credential.Status{URI: s.StatusURI(slot.List), Index: slot.Index}
 		sdjwt, err := (credential.Issuer{Key: signer, KeyID: kid, Rand: s.rand()}).Issue(c)
 		if err != nil {
@@ -274,7 +290,7 @@ func (s *Service) credentialChanged(ctx context.Context, c storage.Credential) {
 // verifyBatchProofs checks the proofs of possession of the batch keys:
 // at most BatchSize, each valid for nonce like the device proof, each key
 // distinct from the others and from the device key.
-func (s *Service) verifyBatchProofs(proofs []string, device *jose.JSONWebKey, nonce string, now time.Time) ([]*jose.JSONWebKey, error) {
+func (s *Service) verifyBatchProofs(proofs []string, device *jose.JSONWebKey, nonce string, now time.Time) ([]member, error) {
 	if len(proofs) > s.BatchSize {
 		return nil, fmt.Errorf("%w: at most %d batch keys", ErrDeviceProof, s.BatchSize)
 	}
@@ -284,7 +300,7 @@ func (s *Service) verifyBatchProofs(proofs []string, device *jose.JSONWebKey, no
 		return nil, err
 	}
 	seen[t] = true
-	keys := make([]*jose.JSONWebKey, 0, len(proofs))
+	keys := make([]member, 0, len(proofs))
 	for i, p := range proofs {
 		k, err := s.verifyDeviceProof(p, nonce, now)
 		if err != nil {
@@ -298,7 +314,7 @@ func (s *Service) verifyBatchProofs(proofs []string, device *jose.JSONWebKey, no
 			return nil, fmt.Errorf("%w: batch key %d is used twice", ErrDeviceProof, i+1)
 		}
 		seen[t] = true
-		keys = append(keys, k.jwk)
+		keys = append(keys, member{key: k.jwk, thumb: t})
 	}
 	return keys, nil
 }

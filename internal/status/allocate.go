@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -17,6 +18,7 @@ import (
 // satisfies it, as does a transaction).
 type SlotStore interface {
 	ReserveStatusSlot(ctx context.Context, slot storage.StatusSlot) error
+	ReserveStatusSlots(ctx context.Context, slots []storage.StatusSlot) ([]bool, error)
 	StatusListIndices(ctx context.Context, list string) ([]int64, error)
 	LastStatusList(ctx context.Context) (string, error)
 }
@@ -96,6 +98,66 @@ func (a *Allocator) Allocate(ctx context.Context, s SlotStore, slot storage.Stat
 		}
 		// Taken meanwhile by a racing allocation: draw again.
 	}
+}
+
+// AllocateAll reserves a free index at random for each of slots, as
+// Allocate does for one, and returns slots with List and Index set. The
+// slots draw together: each round reserves every slot still without an
+// index in one call of s.ReserveStatusSlots, so a batch costs one
+// statement unless an index drawn was taken. After quickDraws rounds the
+// slots still without one go through Allocate, which reads the list.
+// s may be a transaction.
+func (a *Allocator) AllocateAll(ctx context.Context, s SlotStore, slots []storage.StatusSlot) ([]storage.StatusSlot, error) {
+	if a.Size < 1 {
+		return nil, errors.New("status: list size must be positive")
+	}
+	out := slices.Clone(slots)
+	if len(out) == 0 {
+		return out, nil
+	}
+	list, err := a.currentList(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	name := strconv.FormatInt(list, 10)
+	pending := make([]int, len(out)) // the positions in out still to reserve
+	for i := range pending {
+		pending[i] = i
+	}
+	batch := make([]storage.StatusSlot, 0, len(out))
+	for range quickDraws {
+		batch = batch[:0]
+		for _, i := range pending {
+			out[i].List = name
+			if out[i].Index, err = a.draw(a.Size); err != nil {
+				return nil, err
+			}
+			batch = append(batch, out[i])
+		}
+		reserved, err := s.ReserveStatusSlots(ctx, batch)
+		if err != nil {
+			return nil, fmt.Errorf("status: reserving indices: %w", err)
+		}
+		if len(reserved) != len(batch) {
+			return nil, fmt.Errorf("status: reserving %d indices answered %d", len(batch), len(reserved))
+		}
+		left := pending[:0]
+		for k, i := range pending {
+			if !reserved[k] {
+				left = append(left, i)
+			}
+		}
+		if pending = left; len(pending) == 0 {
+			return out, nil
+		}
+	}
+	// The list is full or nearly: one at a time, reading the list.
+	for _, i := range pending {
+		if out[i], err = a.Allocate(ctx, s, out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // currentList is the list allocations go to: the highest list in storage,

@@ -126,6 +126,12 @@ type Storage interface {
 	// reservations of one index leave exactly one holder. IssueCredential
 	// reserves its credential's own slot (Member 0) if the caller did not.
 	ReserveStatusSlot(ctx context.Context, slot StatusSlot) error
+	// ReserveStatusSlots reserves every slot of slots as ReserveStatusSlot
+	// does, in one statement, and reports which it took: reserved[i] is
+	// false if slots[i]'s index was already taken, by an earlier holder or
+	// by an earlier slot of slots. A taken index is not an error and does
+	// not spoil the transaction; the others are reserved all the same.
+	ReserveStatusSlots(ctx context.Context, slots []StatusSlot) (reserved []bool, err error)
 	// StatusListIndices returns every taken index of list, ascending.
 	StatusListIndices(ctx context.Context, list string) ([]int64, error)
 	// LastStatusList returns the highest-numbered list holding a slot, ""

@@ -25,6 +25,7 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"UseNonce", testRaceUseNonce},
 		{"IssueCredentialSamePerson", testRaceIssueCredential},
 		{"ReserveStatusSlotOnce", testRaceReserveStatusSlot},
+		{"ReserveStatusSlotsOnce", testRaceReserveStatusSlots},
 		{"UpdateApplicationNoLostUpdate", testRaceUpdateApplication},
 		{"AppendRecordContiguous", testRaceAppendRecord},
 		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},

@@ -13,6 +13,8 @@ import (
 func statusSlotTests() []subtest {
 	return []subtest{
 		{"StatusSlot/ReserveOnce", testReserveStatusSlot},
+		{"StatusSlot/ReserveMany", testReserveStatusSlots},
+		{"StatusSlot/ReserveManyInTransaction", testReserveStatusSlotsInTransaction},
 		{"StatusSlot/IssueTakesReserved", testIssueTakesReservedSlot},
 		{"StatusSlot/MembersShareStatus", testMembersShareStatus},
 		{"StatusSlot/LastList", testLastStatusList},
@@ -59,6 +61,101 @@ func testReserveStatusSlot(t *testing.T, s storage.Storage) {
 	must(t, "ListStatusSlots", err)
 	if len(slots) != 0 {
 		t.Fatalf("ListStatusSlots(nobody) = %v", slots)
+	}
+}
+
+func testReserveStatusSlots(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	must(t, "ReserveStatusSlot", s.ReserveStatusSlot(ctx, slot("1", 7, "c0", 1)))
+	got, err := s.ReserveStatusSlots(ctx, nil)
+	must(t, "ReserveStatusSlots of none", err)
+	if len(got) != 0 {
+		t.Fatalf("ReserveStatusSlots(nil) = %v, want none", got)
+	}
+	// Free indices are taken; one taken before, and one taken by an
+	// earlier slot of the same call, are not, and do not stop the others.
+	slots := []storage.StatusSlot{
+		slot("1", 3, "c1", 0), slot("1", 7, "c1", 1), slot("2", 7, "c1", 2),
+		slot("1", 3, "c1", 3), slot("1", 1<<40, "c1", 4),
+	}
+	got, err = s.ReserveStatusSlots(ctx, slots)
+	must(t, "ReserveStatusSlots", err)
+	if want := []bool{true, false, true, false, true}; !slices.Equal(got, want) {
+		t.Fatalf("ReserveStatusSlots reserved %v, want %v", got, want)
+	}
+	idx, err := s.StatusListIndices(ctx, "1")
+	must(t, "StatusListIndices", err)
+	if want := []int64{3, 7, 1 << 40}; !slices.Equal(idx, want) {
+		t.Fatalf("StatusListIndices(1) = %v, want %v", idx, want)
+	}
+	held, err := s.ListStatusSlots(ctx, "c1")
+	must(t, "ListStatusSlots", err)
+	want := []storage.StatusSlot{slots[0], slots[2], slots[4]}
+	if len(held) != len(want) {
+		t.Fatalf("ListStatusSlots(c1) = %+v, want %+v", held, want)
+	}
+	for i := range want {
+		assertEqual(t, "ListStatusSlots(c1)", held[i], want[i])
+	}
+	// All taken: nothing reserved, nothing changed.
+	got, err = s.ReserveStatusSlots(ctx, []storage.StatusSlot{slot("1", 7, "c2", 1), slot("2", 7, "c2", 2)})
+	must(t, "ReserveStatusSlots of taken indices", err)
+	if want := []bool{false, false}; !slices.Equal(got, want) {
+		t.Fatalf("ReserveStatusSlots of taken indices reserved %v", got)
+	}
+	if held, _ := s.ListStatusSlots(ctx, "c2"); len(held) != 0 {
+		t.Fatalf("c2 holds %+v after reserving only taken indices", held)
+	}
+	// More slots than one statement holds.
+	many := make([]storage.StatusSlot, 250)
+	for i := range many {
+		many[i] = slot("5", int64(i), "c3", i+1)
+	}
+	many[200] = slot("1", 3, "c3", 201) // taken
+	got, err = s.ReserveStatusSlots(ctx, many)
+	must(t, "ReserveStatusSlots of 250", err)
+	for i, ok := range got {
+		if ok != (i != 200) {
+			t.Fatalf("ReserveStatusSlots of 250: slot %d reserved %v", i, ok)
+		}
+	}
+	if idx, _ := s.StatusListIndices(ctx, "5"); len(idx) != 249 {
+		t.Fatalf("list 5 holds %d indices, want 249", len(idx))
+	}
+}
+
+func testReserveStatusSlotsInTransaction(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	must(t, "ReserveStatusSlot", s.ReserveStatusSlot(ctx, slot("1", 1, "c0", 1)))
+	// A taken index does not spoil the transaction: the caller draws
+	// again for it and commits.
+	err := s.InTransaction(ctx, func(tx storage.Storage) error {
+		got, err := tx.ReserveStatusSlots(ctx, []storage.StatusSlot{slot("1", 1, "c1", 0), slot("1", 2, "c1", 1)})
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(got, []bool{false, true}) {
+			return fmt.Errorf("reserved %v, want [false true]", got)
+		}
+		if _, err := tx.ReserveStatusSlots(ctx, []storage.StatusSlot{slot("1", 4, "c1", 0)}); err != nil {
+			return err
+		}
+		return tx.IssueCredential(ctx, fullCredential("c1", "p1", "1", 4))
+	})
+	must(t, "InTransaction", err)
+	// A rolled-back transaction gives its reservations back.
+	errRollback := errors.New("roll back")
+	err = s.InTransaction(ctx, func(tx storage.Storage) error {
+		if _, err := tx.ReserveStatusSlots(ctx, []storage.StatusSlot{slot("1", 5, "c2", 0), slot("1", 6, "c2", 1)}); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	assertErr(t, "InTransaction", err, errRollback)
+	got, err := s.StatusListIndices(ctx, "1")
+	must(t, "StatusListIndices", err)
+	if want := []int64{1, 2, 4}; !slices.Equal(got, want) {
+		t.Fatalf("StatusListIndices(1) = %v, want %v", got, want)
 	}
 }
 
@@ -204,5 +301,58 @@ func testRaceReserveStatusSlot(t *testing.T, s storage.Storage) {
 	must(t, "StatusListIndices", err)
 	if !slices.Equal(got, []int64{42}) {
 		t.Fatalf("StatusListIndices = %v", got)
+	}
+}
+
+// testRaceReserveStatusSlots: racing reservations of overlapping sets of
+// indices, each in one call, leave each index exactly one holder, and
+// each caller is told truly which indices it took.
+func testRaceReserveStatusSlots(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	const indices = 12
+	got := make([][]bool, goroutines)
+	errs := make([]error, goroutines)
+	race(goroutines, func(i int) {
+		// Caller i asks for indices i, i+1, … (mod indices), 6 of them.
+		slots := make([]storage.StatusSlot, 6)
+		for k := range slots {
+			slots[k] = slot("1", int64((i+k)%indices), fmt.Sprintf("c%02d", i), k)
+		}
+		if i%2 == 0 {
+			got[i], errs[i] = s.ReserveStatusSlots(ctx, slots)
+			return
+		}
+		errs[i] = s.InTransaction(ctx, func(tx storage.Storage) error {
+			var err error
+			got[i], err = tx.ReserveStatusSlots(ctx, slots)
+			return err
+		})
+	})
+	holders := map[int64]string{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("ReserveStatusSlots #%d: %v", i, err)
+		}
+		for k, ok := range got[i] {
+			if !ok {
+				continue
+			}
+			idx := int64((i + k) % indices)
+			if h, dup := holders[idx]; dup {
+				t.Fatalf("index %d reported taken by %s and c%02d", idx, h, i)
+			}
+			holders[idx] = fmt.Sprintf("c%02d", i)
+		}
+	}
+	for idx := range int64(indices) {
+		h, ok := holders[idx]
+		if !ok {
+			t.Fatalf("index %d reported taken by nobody", idx)
+		}
+		slots, err := s.ListStatusSlots(ctx, h)
+		must(t, "ListStatusSlots", err)
+		if !slices.ContainsFunc(slots, func(sl storage.StatusSlot) bool { return sl.List == "1" && sl.Index == idx }) {
+			t.Fatalf("index %d: %s was told it took it but does not hold it", idx, h)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,16 +38,26 @@ func (s *Store) IssueCredential(ctx context.Context, c storage.Credential) error
 		if _, err := tx.exec(ctx, credentials.insert, credentials.args(c)...); err != nil {
 			return tx.fail(op, err)
 		}
-		// The credential's own slot: reserved by the caller, or now.
-		if _, err := tx.exec(ctx, reserveSlot, statusSlots.args(storage.StatusSlot{
-			List: c.StatusList, Index: c.StatusIndex, CredentialID: c.ID, DeviceKeyID: c.DeviceKeyID, CreatedAt: c.IssuedAt,
-		})...); err != nil {
-			return tx.fail(op+": status slot", err)
-		}
+		// The credential's own slot: reserved by the caller (one read
+		// finds it), or reserved now.
 		var holder string
 		var member int
-		if err := tx.queryRow(ctx, `SELECT credential_id, member FROM status_slots WHERE status_list = $1 AND status_index = $2`,
-			c.StatusList, c.StatusIndex).Scan(&holder, &member); err != nil {
+		err := tx.queryRow(ctx, `SELECT credential_id, member FROM status_slots WHERE status_list = $1 AND status_index = $2`,
+			c.StatusList, c.StatusIndex).Scan(&holder, &member)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			n, err := tx.exec(ctx, reserveSlot, statusSlots.args(storage.StatusSlot{
+				List: c.StatusList, Index: c.StatusIndex, CredentialID: c.ID, DeviceKeyID: c.DeviceKeyID, CreatedAt: c.IssuedAt,
+			})...)
+			if err != nil {
+				return tx.fail(op+": status slot", err)
+			}
+			if n == 0 { // taken meanwhile by another transaction
+				holder = ""
+			} else {
+				holder, member = c.ID, 0
+			}
+		case err != nil:
 			return tx.fail(op+": status slot", err)
 		}
 		if holder != c.ID || member != 0 {

@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -31,6 +34,95 @@ func (s *Store) ReserveStatusSlot(ctx context.Context, slot storage.StatusSlot) 
 		return fmt.Errorf("%s: %s: %w", s.f.name, op, storage.ErrAlreadyExists)
 	}
 	return nil
+}
+
+// maxSlotsPerStatement bounds the rows of one ReserveStatusSlots
+// statement (6 parameters each, far below either database's limit).
+const maxSlotsPerStatement = 100
+
+// ReserveStatusSlots takes the slots' indices with one multi-row insert
+// per maxSlotsPerStatement slots, leaving taken indices alone, and reads
+// back from RETURNING which rows it inserted.
+func (s *Store) ReserveStatusSlots(ctx context.Context, slots []storage.StatusSlot) ([]bool, error) {
+	const op = "reserve status slots"
+	reserved := make([]bool, len(slots))
+	for start := 0; start < len(slots); start += maxSlotsPerStatement {
+		chunk := slots[start:min(start+maxSlotsPerStatement, len(slots))]
+		taken, err := s.reserveSlots(ctx, chunk)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		copy(reserved[start:], taken)
+	}
+	return reserved, nil
+}
+
+// reserveSlots runs one insert of slots and returns which rows it took.
+// The rows go in ascending order of list and index, so that two racing
+// inserts on PostgreSQL, each waiting for the other's uncommitted rows,
+// wait in the same order rather than deadlock; among slots of the same
+// index the earlier in slots goes first.
+func (s *Store) reserveSlots(ctx context.Context, slots []storage.StatusSlot) ([]bool, error) {
+	order := make([]int, len(slots))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := cmp.Compare(len(slots[a].List), len(slots[b].List)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(slots[a].List, slots[b].List); c != 0 {
+			return c
+		}
+		return cmp.Compare(slots[a].Index, slots[b].Index)
+	})
+	var q strings.Builder
+	q.WriteString(statusSlots.insertHead)
+	args := make([]any, 0, len(slots)*statusSlots.columns)
+	for k, i := range order {
+		if k > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(statusSlots.valuesRow(len(args)))
+		args = append(args, statusSlots.args(slots[i])...)
+	}
+	q.WriteString(` ON CONFLICT (status_list, status_index) DO NOTHING
+		RETURNING status_list, status_index, credential_id, member`)
+	rows, err := s.query(ctx, q.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type key struct {
+		list  string
+		index int64
+	}
+	type holder struct {
+		credentialID string
+		member       int
+	}
+	got := make(map[key]holder, len(slots))
+	for rows.Next() {
+		var k key
+		var h holder
+		if err := rows.Scan(&k.list, &k.index, &h.credentialID, &h.member); err != nil {
+			return nil, err
+		}
+		got[k] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	taken := make([]bool, len(slots))
+	for _, i := range order {
+		sl := slots[i]
+		k := key{sl.List, sl.Index}
+		if h, ok := got[k]; ok && h == (holder{sl.CredentialID, sl.Member}) {
+			taken[i] = true
+			delete(got, k) // a second slot of the same index was not inserted
+		}
+	}
+	return taken, nil
 }
 
 // StatusListIndices returns every taken index of list, ascending.

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +20,10 @@ type table[T any] struct {
 	// key = $1; insert and update write every column (update's $1 is the
 	// key).
 	selectAll, byKey, insert, update string
+	// insertHead is insert up to VALUES, for a multi-row insert of
+	// valuesRow rows; columns is the number of columns.
+	insertHead string
+	columns    int
 }
 
 // newTable describes the table name holding values of T in columns (comma
@@ -43,9 +48,27 @@ func newTable[T any](name, what, columns string, fields func(*T) []any) *table[T
 	t := &table[T]{what: what, fields: fields}
 	t.selectAll = "SELECT " + strings.Join(cols, ", ") + " FROM " + name
 	t.byKey = t.selectAll + " WHERE " + cols[0] + " = $1"
-	t.insert = "INSERT INTO " + name + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
+	t.insertHead = "INSERT INTO " + name + " (" + strings.Join(cols, ", ") + ") VALUES "
+	t.insert = t.insertHead + "(" + strings.Join(params, ", ") + ")"
+	t.columns = len(cols)
 	t.update = "UPDATE " + name + " SET " + strings.Join(set, ", ") + " WHERE " + cols[0] + " = $1"
 	return t
+}
+
+// valuesRow is the parenthesised placeholders of one row of a multi-row
+// insert whose earlier rows took the first n arguments.
+func (t *table[T]) valuesRow(n int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := range t.columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n + i + 1))
+	}
+	b.WriteByte(')')
+	return b.String()
 }
 
 // args returns v's fields as query arguments, in column order.
