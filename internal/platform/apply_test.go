@@ -223,31 +223,33 @@ func TestTwoApplicationsRaceForTheSamePerson(t *testing.T) {
 }
 
 func TestIssueRaceOnOneApplication(t *testing.T) {
-	e := newEnv(t, "")
-	p := adult(t)
-	a := e.start(p.identity.Type)
-	v := e.through(p, a, "device")
-	var wg sync.WaitGroup
-	statuses := make([]int, 8)
-	for i := range statuses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-			r := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": deviceProof(t, key, e.url, v.DeviceNonce, e.clock.Now())})
-			statuses[i] = r.status
-		}()
-	}
-	wg.Wait()
-	ok := 0
-	for _, s := range statuses {
-		if s == http.StatusCreated {
-			ok++
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		p := adult(t)
+		a := e.start(p.identity.Type)
+		v := e.through(p, a, "device")
+		var wg sync.WaitGroup
+		statuses := make([]int, 8)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+				r := e.call("POST", "/v1/applications/"+a.ID+"/credential", a.Token, map[string]any{"proof": deviceProof(t, key, e.url, v.DeviceNonce, e.clock.Now())})
+				statuses[i] = r.status
+			}()
 		}
-	}
-	if ok != 1 {
-		t.Fatalf("%d issuances from one application (statuses %v), want 1", ok, statuses)
-	}
+		wg.Wait()
+		ok := 0
+		for _, s := range statuses {
+			if s == http.StatusCreated {
+				ok++
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d issuances from one application (statuses %v), want 1", ok, statuses)
+		}
+	})
 }
 
 func TestPublicDocuments(t *testing.T) {

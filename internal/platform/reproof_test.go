@@ -553,8 +553,8 @@ func TestReproofNoChangeWithoutRecord(t *testing.T) {
 	if !e.holderWorks(h) {
 		t.Fatal("the old device's credential was revoked by an issuance that failed")
 	}
-	if v := e.get(a); v.State != "device" || v.DeviceNonce == "" {
-		t.Fatalf("the application was not given back to the device step: %+v", v)
+	if got := e.get(a); got.State != "device" || got.DeviceNonce == "" || got.DeviceNonce == v.DeviceNonce {
+		t.Fatalf("the application was not given back to the device step with a new nonce: %+v", got)
 	}
 	n := e.issue(a, e.get(a))
 	if e.holderWorks(h) || !e.holderWorks(n) {

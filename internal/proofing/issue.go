@@ -72,43 +72,45 @@ func (s *Service) Issue(ctx context.Context, id, token, proof string, batch []st
 		return Issued{}, err
 	}
 	credID := uuid.NewString()
-	// Claim the application first, so two racing requests cannot both issue.
-	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateDevice}, func(a *storage.Application) error {
-		if subtle.ConstantTimeCompare(a.DeviceNonce, []byte(deviceKey.nonce)) != 1 {
-			return fmt.Errorf("%w: the nonce was already used", ErrDeviceProof)
-		}
-		a.DeviceNonce = nil
-		a.State = storage.StateIssued
-		a.CredentialID = credID
-		return nil
-	})
-	if err != nil {
-		return Issued{}, err
-	}
-	issued, err := s.issue(ctx, a, p, credID, deviceKey.jwk, members, now)
-	if err != nil {
-		// Give the application back to the device step with a new nonce.
+	issued, err := s.issue(ctx, a, p, credID, deviceKey, members, now)
+	var claim claimError
+	if err != nil && !errors.As(err, &claim) {
+		// Nothing was issued: the application is still at the device
+		// step, with the nonce these proofs used. Give it a new one, so
+		// that the proofs of a failed issuance cannot be used again.
 		nonce, nerr := s.randomToken(24)
 		if nerr == nil {
 			_, _ = s.Store.UpdateApplication(ctx, id, func(a storage.Application) (storage.Application, error) {
-				if a.State == storage.StateIssued && a.CredentialID == credID {
-					a.State, a.CredentialID, a.DeviceNonce = storage.StateDevice, "", []byte(nonce)
+				if a.State == storage.StateDevice && subtle.ConstantTimeCompare(a.DeviceNonce, []byte(deviceKey.nonce)) == 1 {
+					a.DeviceNonce = []byte(nonce)
 				}
 				return a, nil
 			})
 		}
+	}
+	if err != nil {
 		return Issued{}, err
 	}
 	return issued, nil
 }
 
-// issue finds or creates the person and then, in one transaction, draws
-// the status indices of the credential and of its batch members, signs
-// them, stores the credential (revoking the person's earlier ones), gives
-// the person what the application proved, clears the application's
-// personal data and, for a re-issue to a new device, records it in the
-// holder's history (the first issuance is the wallet's own).
-func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, deviceKey *jose.JSONWebKey, members []member, now time.Time) (Issued, error) {
+// claimError is the failure to claim the application for issuance: it
+// has moved on (a racing request issued) or its nonce was used.
+type claimError struct{ err error }
+
+func (e claimError) Error() string { return e.err.Error() }
+func (e claimError) Unwrap() error { return e.err }
+
+// issue finds or creates the person and then, in one transaction, claims
+// the application (still at the device step with the nonce of the proofs:
+// of racing requests, one issues and the others fail with a claimError),
+// clearing its personal data, draws the status indices of the credential
+// and of its batch members, signs them, stores the credential (revoking
+// the person's earlier ones), gives the person what the application proved
+// and, for a re-issue to a new device, records it in the holder's history
+// (the first issuance is the wallet's own). If it fails nothing changed.
+func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, device deviceProof, members []member, now time.Time) (Issued, error) {
+	deviceKey := device.jwk
 	holder, err := s.findPerson(ctx, a, now)
 	if err != nil {
 		return Issued{}, err
@@ -148,6 +150,25 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 	want := append([]storage.StatusSlot{{CredentialID: credID, DeviceKeyID: thumb, CreatedAt: now}},
 		memberSlots(credID, 1, members, now)...)
 	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		// The claim comes first: on PostgreSQL it locks the application's
+		// row, so a racing request waits here, before any other work.
+		_, err := s.updateIn(ctx, tx, a.ID, []storage.ApplicationState{storage.StateDevice}, func(a *storage.Application) error {
+			if subtle.ConstantTimeCompare(a.DeviceNonce, []byte(device.nonce)) != 1 {
+				return fmt.Errorf("%w: the nonce was already used", ErrDeviceProof)
+			}
+			a.DeviceNonce = nil
+			a.State = storage.StateIssued
+			a.CredentialID = credID
+			// The person now holds what the application proved: the
+			// application keeps no personal data (the sealed identity and
+			// photo, the phone and the password hash), so cancelling the
+			// person wipes it everywhere.
+			a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
+			return nil
+		})
+		if err != nil {
+			return claimError{err}
+		}
 		slots, err := s.Indices.AllocateAll(ctx, tx, want)
 		if err != nil {
 			return fmt.Errorf("proofing: allocating status indices: %w", err)
@@ -178,17 +199,6 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		}
 		if _, err := tx.UpdatePerson(ctx, holder.ID, proved); err != nil {
 			return fmt.Errorf("proofing: recording the proofing on the person: %w", err)
-		}
-		// The person now holds what the application proved: the
-		// application keeps no personal data (the sealed identity and
-		// photo, the phone and the password hash), so cancelling the person
-		// wipes it everywhere.
-		_, err = tx.UpdateApplication(ctx, a.ID, func(a storage.Application) (storage.Application, error) {
-			a.Identity, a.Phone, a.PasswordHash, a.FaceChallenge = nil, nil, "", nil
-			return a, nil
-		})
-		if err != nil {
-			return fmt.Errorf("proofing: clearing the application: %w", err)
 		}
 		if outcome == "" {
 			return nil
