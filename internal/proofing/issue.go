@@ -108,7 +108,9 @@ func (e claimError) Unwrap() error { return e.err }
 // and of its batch members, signs them, stores the credential (revoking
 // the person's earlier ones), gives the person what the application proved
 // and, for a re-issue to a new device, records it in the holder's history
-// (the first issuance is the wallet's own). If it fails nothing changed.
+// (the first issuance is the wallet's own). If it fails, the transaction
+// changed nothing (a person it created before stays, as a racing issuance
+// would find them).
 func (s *Service) issue(ctx context.Context, a storage.Application, p person.Proofed, credID string, device deviceProof, members []member, now time.Time) (Issued, error) {
 	deviceKey := device.jwk
 	holder, err := s.findPerson(ctx, a, now)
