@@ -35,6 +35,7 @@ import (
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/storage/sqlstore"
 	"github.com/netid-project/netid/internal/verification"
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -213,6 +214,11 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 	r := &verifyRunner{base: base, rp: rp, hc: hc, wc: c, keys: keys, level: plan.level, out: out, rot: newRotation(c, hc, servers, 2*o.Concurrency+4), remote: dp == nil}
 	defer r.rot.close()
 	where += r.rot.describe()
+	if dp != nil {
+		if st, ok := dp.Platform.Store.(interface{ Stats() sqlstore.Stats }); ok {
+			r.dbStats = st.Stats
+		}
+	}
 	if len(wallets) > 0 {
 		// One verification before the clock: the first call pays the
 		// secret's argon2id check, which the platform then caches.
@@ -432,6 +438,9 @@ type verifyRunner struct {
 	// remote: the platform is another process (--server), so the CPU
 	// time measured here is the client's alone.
 	remote bool
+	// dbStats reads the in-process platform's database statement counts;
+	// nil with --server.
+	dbStats func() sqlstore.Stats
 }
 
 // stepTimes are the durations of one verification's steps.
@@ -545,6 +554,10 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 	var errOnce sync.Once
 	next := atomic.Int64{}
 	floorBefore, floorErr := measureP256()
+	var db0 sqlstore.Stats
+	if r.dbStats != nil {
+		db0 = r.dbStats()
+	}
 	cpu0, cpuOK := processCPU()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -574,6 +587,10 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1, _ := processCPU()
+	var db sqlstore.Stats
+	if r.dbStats != nil {
+		db = r.dbStats().Sub(db0)
+	}
 	floorAfter, _ := measureP256()
 	var total, create, open, answer, poll []time.Duration
 	for i, t := range times {
@@ -593,6 +610,11 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 		fmt.Fprintf(r.out, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
 			pct(create, 0.5), pct(create, 0.99), pct(open, 0.5), pct(open, 0.99), pct(answer, 0.5), pct(answer, 0.99), pct(poll, 0.5), pct(poll, 0.99))
 		r.reportCPU(len(total), cpu1-cpu0, cpuOK && floorErr == nil, floorBefore, floorAfter)
+		if r.dbStats != nil {
+			n := float64(len(total))
+			fmt.Fprintf(r.out, "SQL per verification: %.1f statements, %.2f transactions, %.2f autocommitted changes (%.2f commits)\n",
+				float64(db.Statements)/n, float64(db.Transactions)/n, float64(db.Autocommits)/n, float64(db.Commits())/n)
+		}
 	}
 	if f := failures.Load(); f > 0 {
 		return fmt.Errorf("%d verifications failed (a run stops after %d); the first: %w", f, maxLoadFailures, firstErr)

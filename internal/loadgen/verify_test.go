@@ -28,6 +28,10 @@ var figuresLine = regexp.MustCompile(`(?m)^5 verifications in [0-9.]+s: [0-9.]+ 
 // in-process: client and platform, as a multiple of one P-256 check.
 var cpuLine = regexp.MustCompile(`(?m)^CPU per verification: [0-9.]+[µm]s \(client and platform\) = [0-9]+\.[0-9] × one P-256 verification \([0-9.]+µs, `)
 
+// sqlLine is the line Verify prints about the statements per
+// verification of the in-process platform.
+var sqlLine = regexp.MustCompile(`(?m)^SQL per verification: [1-9][0-9]*\.[0-9] statements, [0-9]+\.[0-9]{2} transactions, [0-9]+\.[0-9]{2} autocommitted changes \([0-9]+\.[0-9]{2} commits\)$`)
+
 func postgresDSN(t *testing.T) string {
 	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
 	if dsn == "" {
@@ -58,6 +62,9 @@ func TestVerifySmall(t *testing.T) {
 				}
 				if !figuresLine.MatchString(out.String()) {
 					t.Errorf("no figures line:\n%s", out.String())
+				}
+				if !sqlLine.MatchString(out.String()) {
+					t.Errorf("no SQL line:\n%s", out.String())
 				}
 				if !cpuLine.MatchString(out.String()) {
 					t.Errorf("no CPU line:\n%s", out.String())

@@ -19,6 +19,8 @@ type Store struct {
 	// tx is the transaction every call belongs to: nil for the Store
 	// itself, set for the Store that InTransaction gives its function.
 	tx *txn
+	// counts are the Stats, shared with the Stores of transactions.
+	counts *statCounters
 
 	// Now returns the current time. Increment and UseNonce use it to tell
 	// whether a counter or nonce has expired. The Open functions set it to
@@ -90,7 +92,7 @@ func open(ctx context.Context, f *flavor, db pool) (*Store, error) {
 		_ = db.close()
 		return nil, fmt.Errorf("%s: %w", f.name, err)
 	}
-	return &Store{db: db, f: f, Now: time.Now}, nil
+	return &Store{db: db, f: f, counts: &statCounters{}, Now: time.Now}, nil
 }
 
 // Ping checks that the database answers.
@@ -150,7 +152,10 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(tx *Store) error) e
 	if err != nil {
 		return s.f.translate(op+": begin", err)
 	}
-	tx := &Store{db: s.db, f: s.f, tx: &txn{db: dbTx}, Now: s.Now}
+	if s.counts != nil {
+		s.counts.transactions.Add(1)
+	}
+	tx := &Store{db: s.db, f: s.f, tx: &txn{db: dbTx}, counts: s.counts, Now: s.Now}
 	done := false
 	defer func() {
 		if !done { // fn failed or panicked
@@ -190,6 +195,7 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 	if query, args, err = s.f.prepare(query, args); err != nil {
 		return 0, err
 	}
+	s.count(query)
 	return c.exec(ctx, query, args...)
 }
 
@@ -215,6 +221,7 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*rows, er
 	if query, args, err = s.f.prepare(query, args); err != nil {
 		return nil, err
 	}
+	s.count(query)
 	r, err := c.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -231,6 +238,7 @@ func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
 	if query, args, err = s.f.prepare(query, args); err != nil {
 		return row{err: err}
 	}
+	s.count(query)
 	return row{r: c.queryRow(ctx, query, args...), f: s.f}
 }
 
