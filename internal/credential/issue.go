@@ -152,7 +152,7 @@ func (i Issuer) Issue(c Claims) (string, error) {
 		"nbf": nbf.Unix(),
 		"exp": c.ExpiresAt.Unix(),
 		"vct": c.VCT,
-		"cnf": map[string]any{"jwk": c.Holder},
+		"cnf": map[string]any{"jwk": jws.JWK(*c.Holder)},
 		"status": map[string]any{"status_list": map[string]any{
 			"idx": c.Status.Index,
 			"uri": c.Status.URI,
@@ -186,8 +186,9 @@ func (i Issuer) Issue(c Claims) (string, error) {
 
 func (i Issuer) check(c Claims) error {
 	var problems []string
-	if _, ok := jws.P256(&jose.JSONWebKey{Key: publicOf(i.Key)}); !ok {
-		problems = append(problems, "issuer key is not a P-256 ECDSA signer")
+	issuerAlg, ok := jws.AlgorithmFor(publicOf(i.Key))
+	if !ok {
+		problems = append(problems, "issuer key is neither a P-256 nor an SM2 signer")
 	}
 	if i.KeyID == "" {
 		problems = append(problems, "issuer key id is empty")
@@ -212,8 +213,10 @@ func (i Issuer) check(c Claims) error {
 	}
 	if c.Holder == nil || !c.Holder.IsPublic() {
 		problems = append(problems, "holder key is missing or not a public key")
-	} else if _, ok := jws.P256(c.Holder); !ok {
-		problems = append(problems, "holder key is not P-256")
+	} else if alg, _ := jws.AlgorithmFor(c.Holder.Key); ok && alg != issuerAlg {
+		// The holder's key is of the issuer's suite: an SM2 key on an SM
+		// deployment, P-256 on an ES256 one.
+		problems = append(problems, fmt.Sprintf("holder key is not a key of %s, the issuer's algorithm", issuerAlg))
 	}
 	for name := range c.Disclosable {
 		switch {

@@ -240,6 +240,12 @@ func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time
 	if err != nil {
 		return nil, nil, err
 	}
+	if alg, _ := jws.AlgorithmFor(holder); alg != h.Alg {
+		// The holder's key is of the issuer's suite (an SM2 key under an
+		// SM2 signature), so a key-binding JWT is in the credential's
+		// suite too.
+		return nil, nil, fmt.Errorf("%w: claim cnf.jwk is a key of %s, the credential is signed with %s", ErrMalformed, alg, h.Alg)
+	}
 	cred.KeyID = h.KeyID
 	c := cred.Claims
 	if !now.Before(c.ExpiresAt.Add(leeway)) { // RFC 7519 §4.1.4: now must be before exp
@@ -436,19 +442,17 @@ func cnfClaim(m map[string]any) (*jose.JSONWebKey, *ecdsa.PublicKey, error) {
 	if k, pub, ok := plainP256JWK(raw); ok {
 		return k, pub, nil
 	}
-	b, err := json.Marshal(raw)
+	// Any other JWK: an SM2 key (docs/sm-profile.md) or what go-jose
+	// reads, which must be a P-256 or SM2 public key.
+	k, err := jws.PublicJWKFromObject(raw)
 	if err != nil {
-		return nil, nil, fmt.Errorf("claim cnf.jwk: %w", err)
+		return nil, nil, fmt.Errorf("claim cnf.jwk is not a valid public JWK")
 	}
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(b); err != nil {
-		return nil, nil, fmt.Errorf("claim cnf.jwk is not a valid JWK")
+	pub, ok := k.Key.(*ecdsa.PublicKey)
+	if _, known := jws.AlgorithmFor(k.Key); !ok || !known {
+		return nil, nil, fmt.Errorf("claim cnf.jwk is neither a P-256 nor an SM2 public key")
 	}
-	pub, ok := jws.P256(&k)
-	if !ok || !k.IsPublic() {
-		return nil, nil, fmt.Errorf("claim cnf.jwk is not a P-256 public key")
-	}
-	return &k, pub, nil
+	return k, pub, nil
 }
 
 // plainP256JWK reads the JWK a wallet puts in cnf.jwk, exactly the members

@@ -10,6 +10,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/strictjson"
 )
 
@@ -69,12 +70,21 @@ type claims struct {
 	Expiry   int64  `json:"exp"`
 }
 
-// Thumbprint is the RFC 7638 SHA-256 thumbprint of k, base64url: the
-// value of cnf.jkt (RFC 7800 §3.1 names the confirmation method; the
+// Thumbprint is the RFC 7638 thumbprint of k, base64url, under the hash
+// of the suite k belongs to (SHA-256 for a P-256 key, SM3 for an SM2 key,
+// docs/sm-profile.md §3; SHA-256 for any other key): the value of cnf.jkt (RFC 7800 §3.1 names the confirmation method; the
 // thumbprint form is RFC 9449's).
 func Thumbprint(k *jose.JSONWebKey) (string, error) {
 	if k == nil {
 		return "", fmt.Errorf("%w: no key", ErrMalformed)
+	}
+	if _, ok := suite.OfKey(k); ok {
+		// A holder's key: SHA-256 of a P-256 key, SM3 of an SM2 key.
+		tp, err := suite.KeyID(k)
+		if err != nil {
+			return "", fmt.Errorf("%w: thumbprint: %w", ErrMalformed, err)
+		}
+		return tp, nil
 	}
 	tp, err := k.Thumbprint(crypto.SHA256)
 	if err != nil {

@@ -113,27 +113,11 @@ func (h Header) JWK() (*jose.JSONWebKey, error) {
 	if !ok {
 		return nil, errors.New("jws: the header's jwk is not an object")
 	}
-	for _, private := range []string{"d", "p", "q", "dp", "dq", "qi", "k", "oth"} {
-		if _, ok := m[private]; ok {
-			return nil, errors.New("jws: the header's jwk holds a private key")
-		}
-	}
-	if m["crv"] == SM2Curve {
-		k, err := sm2JWKFromObject(m)
-		if err != nil {
-			return nil, fmt.Errorf("jws: the header's jwk: %w", err)
-		}
-		return &jose.JSONWebKey{Key: k.Key, KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use}, nil
-	}
-	b, err := json.Marshal(m)
+	k, err := PublicJWKFromObject(m)
 	if err != nil {
 		return nil, fmt.Errorf("jws: the header's jwk: %w", err)
 	}
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(b); err != nil || !k.IsPublic() {
-		return nil, errors.New("jws: the header's jwk is not a public JWK")
-	}
-	return &k, nil
+	return k, nil
 }
 
 // TypIs reports whether typ names the media type want (RFC 7515 §4.1.9):
@@ -482,10 +466,39 @@ func Sign(key crypto.Signer, typ, kid string, payload []byte) (string, error) {
 	if !ok {
 		return "", ErrKey
 	}
-	if s := suites[alg]; s.sign != nil {
-		return signCompact(s, alg, key, typ, kid, payload)
+	return sign(alg, key, typ, kid, false, payload)
+}
+
+// SignWithJWK is Sign with the public key of key in the protected header's
+// "jwk" (RFC 7515 §4.1.3) and no kid: a proof of possession of a new key,
+// such as a wallet's device proof, which Header.JWK reads back.
+func SignWithJWK(key crypto.Signer, typ string, payload []byte) (string, error) {
+	if key == nil {
+		return "", fmt.Errorf("%w: nil signer", ErrKey)
 	}
-	opts := (&jose.SignerOptions{}).WithType(jose.ContentType(typ))
+	if typ == "" {
+		return "", errors.New("jws: sign: typ is required")
+	}
+	alg, ok := signingAlgorithm(key.Public())
+	if !ok {
+		return "", ErrKey
+	}
+	return sign(alg, key, typ, "", true, payload)
+}
+
+func sign(alg Algorithm, key crypto.Signer, typ, kid string, embedJWK bool, payload []byte) (string, error) {
+	if s := suites[alg]; s.sign != nil {
+		var jwk json.RawMessage
+		if embedJWK {
+			b, err := JWK{Key: key.Public()}.MarshalJSON()
+			if err != nil {
+				return "", fmt.Errorf("jws: sign: %w", err)
+			}
+			jwk = b
+		}
+		return signCompact(s, alg, key, typ, kid, jwk, payload)
+	}
+	opts := (&jose.SignerOptions{EmbedJWK: embedJWK}).WithType(jose.ContentType(typ))
 	if kid != "" {
 		opts = opts.WithHeader(jose.HeaderKey("kid"), kid)
 	}

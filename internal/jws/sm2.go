@@ -103,8 +103,17 @@ func verifySM2(pub crypto.PublicKey, signingInput string, sig []byte) bool {
 // signSM2 signs signingInput with key (an SM2 key, possibly opaque) and
 // returns r‖s. The key is asked to sign the message itself with the
 // default identifier (sm2.DefaultSM2SignerOpts), the form gmsm's keys and
-// SM2 signers built on them take.
+// SM2 signers built on them take. An *ecdsa.PrivateKey on the SM2 curve
+// (the form a holder's key takes beside a P-256 one) signs as the
+// *sm2.PrivateKey it is: its own Sign would compute ECDSA, not SM2.
 func signSM2(key crypto.Signer, signingInput []byte) ([]byte, error) {
+	if k, ok := key.(*ecdsa.PrivateKey); ok {
+		sk, err := new(sm2.PrivateKey).FromECPrivateKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("jws: SM2 sign: %w", err)
+		}
+		key = sk
+	}
 	der, err := key.Sign(rand.Reader, signingInput, sm2.NewSM2SignerOption(true, sm2ID))
 	if err != nil {
 		return nil, fmt.Errorf("jws: SM2 sign: %w", err)
@@ -135,14 +144,15 @@ func encodeRS(r, s []byte) ([]byte, error) {
 }
 
 // signCompact is Sign for a suite that signs by itself (not through
-// go-jose): the protected header {"alg","kid","typ"}, keys in that order
-// as go-jose writes them, kid omitted when empty.
-func signCompact(s suite, alg Algorithm, key crypto.Signer, typ, kid string, payload []byte) (string, error) {
+// go-jose): the protected header {"alg","jwk","kid","typ"}, keys in that
+// order as go-jose writes them, jwk and kid omitted when empty.
+func signCompact(s suite, alg Algorithm, key crypto.Signer, typ, kid string, jwk json.RawMessage, payload []byte) (string, error) {
 	header, err := json.Marshal(struct {
-		Alg Algorithm `json:"alg"`
-		Kid string    `json:"kid,omitempty"`
-		Typ string    `json:"typ"`
-	}{alg, kid, typ})
+		Alg Algorithm       `json:"alg"`
+		JWK json.RawMessage `json:"jwk,omitempty"`
+		Kid string          `json:"kid,omitempty"`
+		Typ string          `json:"typ"`
+	}{alg, jwk, kid, typ})
 	if err != nil {
 		return "", fmt.Errorf("jws: encoding the header: %w", err)
 	}

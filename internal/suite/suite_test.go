@@ -3,6 +3,7 @@ package suite
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -256,5 +257,81 @@ func TestSigning(t *testing.T) {
 	want, _ := (&jose.JSONWebKey{Key: key.Public()}).Thumbprint(crypto.SHA256)
 	if got, _ := ES256.Thumbprint(key.Public()); !bytes.Equal(got, want) {
 		t.Error("ES256 thumbprint differs from go-jose's")
+	}
+}
+
+// Each suite's holder keys are its own: generated, accepted, parsed from a
+// JWK, and the other suite's refused.
+func TestSuiteHolderKeys(t *testing.T) {
+	keys := map[Name]*ecdsa.PrivateKey{}
+	for _, st := range All() {
+		k, err := st.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[st.Name()] = k
+	}
+	for _, st := range All() {
+		for name, k := range keys {
+			own := name == st.Name()
+			jwk, err := jws.JWK{Key: &k.PublicKey}.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for what, key := range map[string]any{
+				"public": &k.PublicKey, "private": k, "JWK": &jose.JSONWebKey{Key: &k.PublicKey}, "jws.JWK": jws.JWK{Key: &k.PublicKey},
+			} {
+				if pub, ok := st.PublicKey(key); ok != own || (own && !pub.Equal(&k.PublicKey)) {
+					t.Errorf("%s.PublicKey(%s %s key) = %v", st, what, name, ok)
+				}
+			}
+			_, pub, err := st.ParsePublicJWK(jwk)
+			switch {
+			case own && (err != nil || !pub.Equal(&k.PublicKey)):
+				t.Errorf("%s.ParsePublicJWK(its own key): %v", st, err)
+			case !own && !errors.Is(err, ErrKey):
+				t.Errorf("%s.ParsePublicJWK(a %s key) = %v, want ErrKey", st, name, err)
+			}
+			if got, ok := OfKey(k); !ok || got.Name() != name {
+				t.Errorf("OfKey(%s key) = %s", name, got)
+			}
+		}
+		// The key signs in the suite's algorithm.
+		tok, err := jws.Sign(keys[st.Name()], "t", "", []byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := jws.Verify(tok, jws.Expect{Typ: "t", Algorithms: st.Algorithms(), Keys: jws.PublicKey(&keys[st.Name()].PublicKey)})
+		if err != nil || h.Alg != st.SignatureAlgorithm() {
+			t.Errorf("%s key signs %s: %v", st, h.Alg, err)
+		}
+	}
+	if _, ok := OfKey(nil); ok {
+		t.Error("OfKey(nil)")
+	}
+	if (Suite{}).Or(SM) != SM || ES256.Or(SM) != ES256 {
+		t.Error("Or")
+	}
+}
+
+// KeyID names a key in its own suite's hash, whatever the caller's suite.
+func TestKeyIDOfKey(t *testing.T) {
+	for _, st := range All() {
+		k, err := st.GenerateKey(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := st.KeyID(&k.PublicKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []any{k, &k.PublicKey, &jose.JSONWebKey{Key: &k.PublicKey}} {
+			if got, err := KeyID(key); err != nil || got != want {
+				t.Errorf("%s: KeyID = %q, %v, want %q", st, got, err, want)
+			}
+		}
+	}
+	if _, err := KeyID(&jose.JSONWebKey{Key: []byte("k")}); !errors.Is(err, ErrKey) {
+		t.Errorf("KeyID(a symmetric key) = %v", err)
 	}
 }
