@@ -2,7 +2,6 @@ package eid
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -15,10 +14,11 @@ import (
 // SignOnline makes an online payload for the credential credentialID of the
 // platform issuer, signed with the credential's device key: iat is now
 // (whole seconds), exp is iat + Window, jti 16 bytes from random (nil:
-// crypto/rand).
+// crypto/rand). The key is a P-256 key (ES256) or an SM2 key (SM2), the
+// credential's device key of the deployment's suite.
 func SignOnline(key *ecdsa.PrivateKey, issuer, credentialID string, now time.Time, random io.Reader) (string, error) {
-	if key == nil || key.Curve != elliptic.P256() {
-		return "", fmt.Errorf("eid: the device key must be a P-256 key")
+	if _, ok := jws.AlgorithmFor(key); key == nil || !ok {
+		return "", fmt.Errorf("eid: the device key must be a P-256 or an SM2 key")
 	}
 	if random == nil {
 		random = rand.Reader
@@ -50,7 +50,7 @@ type Online struct {
 
 // ParseOnline parses an online payload strictly: the prefix, a compact JWS
 // of three canonical base64url parts (internal/jws), a protected header of
-// exactly alg ES256, typ Typ (compared by the RFC 7515 §4.1.9 rule) and kid
+// exactly alg (ES256 or SM2), typ Typ (compared by the RFC 7515 §4.1.9 rule) and kid
 // equal to cid, claims of exactly iss, cid, iat,
 // exp and jti (no duplicate keys, nothing after the JSON), exp − iat in
 // (0, Window], and at most MaxOnlineSize bytes in all. Every error wraps
@@ -103,12 +103,13 @@ func ParseOnline(payload string) (*Online, error) {
 }
 
 // Verify checks the payload's signature with the device key bound to the
-// credential (ErrSignature) and that now is in [iat − Skew, exp]
+// credential (ErrSignature; the algorithm is the key's: ES256 for a P-256
+// key, SM2 for an SM2 key) and that now is in [iat − Skew, exp]
 // (ErrNotYetValid, ErrExpired). It does not check the credential's status
 // or whether jti was seen before: the caller must.
 func (o *Online) Verify(deviceKey *ecdsa.PublicKey, now time.Time) error {
-	if deviceKey == nil || deviceKey.Curve != elliptic.P256() {
-		return fmt.Errorf("%w: the device key is not a P-256 key", ErrSignature)
+	if _, ok := jws.AlgorithmFor(deviceKey); deviceKey == nil || !ok {
+		return fmt.Errorf("%w: the device key is neither a P-256 nor an SM2 key", ErrSignature)
 	}
 	if _, err := o.token.Verify(jws.PublicKey(deviceKey)); err != nil {
 		return fmt.Errorf("%w: %w", ErrSignature, err)

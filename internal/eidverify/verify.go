@@ -3,7 +3,6 @@ package eidverify
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -11,14 +10,13 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Errors of an in-person check. Their messages never carry personal data
@@ -96,6 +94,9 @@ type Service struct {
 	Full FullStore
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Suite is the deployment's crypto suite, whose keys device keys
+	// are; default suite.ES256.
+	Suite suite.Suite
 }
 
 // Check reports every missing dependency at once.
@@ -217,7 +218,7 @@ func (s *Service) VerifyWith(ctx context.Context, rp storage.RelyingParty, paylo
 	if err != nil {
 		return Result{}, fmt.Errorf("eidverify: loading the credential: %w", err)
 	}
-	key, err := deviceKey(cred.DeviceKey)
+	key, err := s.deviceKey(cred.DeviceKey)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: the credential's device key is unusable: %w", ErrSignature, err)
 	}
@@ -316,17 +317,11 @@ func credentialState(c storage.Credential, now time.Time) error {
 	return nil
 }
 
-// deviceKey reads a credential's device key (a public P-256 JWK).
-func deviceKey(jwk []byte) (*ecdsa.PublicKey, error) {
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(jwk); err != nil {
-		return nil, fmt.Errorf("decoding the JWK: %w", err)
-	}
-	pub, ok := k.Key.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return nil, errors.New("not a P-256 public key")
-	}
-	return pub, nil
+// deviceKey reads a credential's device key: a public JWK of the
+// deployment's suite (P-256 on es256, SM2 on sm).
+func (s *Service) deviceKey(jwk []byte) (*ecdsa.PublicKey, error) {
+	_, pub, err := s.Suite.Or(suite.ES256).ParsePublicJWK(jwk)
+	return pub, err
 }
 
 // identity opens the person's identity.

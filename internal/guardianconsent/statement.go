@@ -10,8 +10,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/jws"
-	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Typ is the JWS typ of a guardian consent statement.

@@ -87,11 +87,11 @@ func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder
 		if err != nil {
 			return nil, fmt.Errorf("holder: loading credential: %w", err)
 		}
-		var key jose.JSONWebKey
-		if err := key.UnmarshalJSON(c.DeviceKey); err != nil {
+		key, err := jws.ParsePublicJWK(c.DeviceKey)
+		if err != nil {
 			return nil, fmt.Errorf("holder: stored device key: %w", err)
 		}
-		return []jose.JSONWebKey{key}, nil
+		return []jose.JSONWebKey{*key}, nil
 	})
 	// Compact serialization only (as for a DPoP proof), typ ProofType.
 	var cl claims

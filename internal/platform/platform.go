@@ -159,6 +159,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		}
 	}()
 	store, sealer, indexer, keySet := core.Store, core.Sealer, core.Indexer, core.Keys
+	// The data's crypto suite: holder, device and client keys are its keys.
+	cryptoSuite := keySet.Suite()
 
 	trust, err := loadTrust(cfg.TrustDir)
 	if err != nil {
@@ -208,6 +210,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
 
 	p.Proofing = &proofing.Service{
+		Suite:     cryptoSuite,
 		Store:     store,
 		Documents: trust.documents,
 		Liveness:  livenessVerifier,
@@ -336,7 +339,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		},
 		RPStats:   store,
 		OIDC:      provider,
-		EID:       &eidverify.Service{Store: store, Full: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
+		EID:       &eidverify.Service{Suite: cryptoSuite, Store: store, Full: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle: selfService,
 		Verifiers: core.Verifiers,
 		Cases:     core.Cases(),

@@ -18,6 +18,7 @@ import (
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Issued is the result of a successful application.
@@ -137,7 +138,7 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		// verifiers require the guardian's consent statement.
 		GuardianConsentRequired: person.MinorBand(p.Identity.Birth, today) == person.MinorUnder14,
 	}
-	jwk, err := deviceKey.MarshalJSON()
+	jwk, err := jws.JWK(*deviceKey).MarshalJSON()
 	if err != nil {
 		return Issued{}, fmt.Errorf("proofing: encoding device key: %w", err)
 	}
@@ -276,12 +277,14 @@ func dayStart(t time.Time) time.Time {
 	return time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, document.Zone).UTC()
 }
 
+// thumbprint is the device key's RFC 7638 thumbprint under its suite's
+// hash (SHA-256 of a P-256 key, SM3 of an SM2 key).
 func thumbprint(k *jose.JSONWebKey) (string, error) {
-	thumb, err := k.Thumbprint(cryptoSHA256)
+	thumb, err := suite.KeyID(k)
 	if err != nil {
 		return "", fmt.Errorf("proofing: device key thumbprint: %w", err)
 	}
-	return b64(thumb), nil
+	return thumb, nil
 }
 
 // credentialChanged tells Status that the entries of c changed: in its own
@@ -460,9 +463,10 @@ type deviceProof struct {
 }
 
 // verifyDeviceProof checks the wallet's proof of possession of its new
-// device key: a JWS of type credential.DeviceProofType, ES256, carrying the public key
-// in its header, with the platform as audience, the application's nonce and
-// a fresh issued-at time.
+// device key: a JWS of type credential.DeviceProofType by a key of the
+// deployment's suite (ES256 with a P-256 key, SM2 with an SM2 key),
+// carrying the public key in its header, with the platform as audience,
+// the application's nonce and a fresh issued-at time.
 func (s *Service) verifyDeviceProof(proof, nonce string, now time.Time) (deviceProof, error) {
 	// The key that signed is the one the proof carries: proof of
 	// possession of the new device key.
@@ -472,8 +476,8 @@ func (s *Service) verifyDeviceProof(proof, nonce string, now time.Time) (deviceP
 		if err != nil {
 			return nil, fmt.Errorf("%w: the header must carry the public device key (jwk)", ErrDeviceProof)
 		}
-		if _, ok := jws.P256(k); !ok {
-			return nil, fmt.Errorf("%w: the device key must be a P-256 key", ErrDeviceProof)
+		if _, err := s.suite().CheckPublicKey(k); err != nil {
+			return nil, fmt.Errorf("%w: the device key must be a %s key", ErrDeviceProof, s.suite().KeyName())
 		}
 		jwk = k
 		return []jose.JSONWebKey{*k}, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // LivenessVerifier checks liveness attestations (liveness.Verifier).
@@ -110,6 +111,10 @@ type Service struct {
 	DeviceProofMaxAge time.Duration // default 5 minutes
 	Now               func() time.Time
 	Rand              io.Reader
+
+	// Suite is the deployment's crypto suite: device keys must be its
+	// keys (SM2 on sm, P-256 on es256). Default suite.ES256.
+	Suite suite.Suite
 }
 
 // Check reports every missing dependency at once.
@@ -135,6 +140,8 @@ func (s *Service) Check() error {
 	need(s.BatchSize >= 0, "a non-negative BatchSize")
 	return errors.Join(errs...)
 }
+
+func (s *Service) suite() suite.Suite { return s.Suite.Or(suite.ES256) }
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -222,8 +229,6 @@ func (e *StateError) Is(target error) bool { return target == ErrWrongState }
 func wrongState(have storage.ApplicationState, want ...storage.ApplicationState) error {
 	return &StateError{Have: have, Want: want}
 }
-
-const cryptoSHA256 = crypto.SHA256
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/netid-project/netid/internal/audit"
 	"github.com/netid-project/netid/internal/guardianconsent"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -152,11 +151,11 @@ func (s *Service) ConsentStatements(ctx context.Context, h Holder) ([]ConsentSta
 // the device key and the key of each member of its batch (a statement
 // names one key, and an offline presentation may come from any of them).
 func (s *Service) holderKeys(ctx context.Context, cred storage.Credential) ([]string, error) {
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(cred.DeviceKey); err != nil {
+	k, err := jws.ParsePublicJWK(cred.DeviceKey)
+	if err != nil {
 		return nil, fmt.Errorf("verification: the credential's device key: %w", err)
 	}
-	jkt, err := guardianconsent.Thumbprint(&k)
+	jkt, err := guardianconsent.Thumbprint(k)
 	if err != nil {
 		return nil, err
 	}
