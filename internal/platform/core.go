@@ -138,13 +138,14 @@ func OpenCore(ctx context.Context, cfg config.Config, opt CoreOptions) (_ *Core,
 	}
 	c.Indexer = keys.NewIndexerFor(st, keys.IndexKey(st, master))
 	c.Registry.MAC = c.Indexer.MAC
+	c.Registry.Suite = st
 	c.Keys = keys.NewKeySetFor(st, store, c.Sealer, rand.Reader)
 	c.Keys.Propagation = opt.KeyPropagation
 	if err := c.Keys.Load(ctx, now()); err != nil {
 		return nil, fmt.Errorf("loading signing keys: %w", err)
 	}
 	c.Records = &audit.Log{Store: store, Keys: c.Keys, Now: now}
-	c.Verifiers = &verifierdevice.Service{Store: store, MAC: c.Indexer.MAC, Issuer: cfg.PublicURL, Now: now}
+	c.Verifiers = &verifierdevice.Service{Suite: st, Store: store, MAC: c.Indexer.MAC, Issuer: cfg.PublicURL, Now: now}
 	c.Lifecycle = &lifecycle.Service{Store: store, Sealer: c.Sealer, Index: c.Indexer, Records: c.Records, Now: now}
 	return c, nil
 }

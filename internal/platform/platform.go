@@ -276,7 +276,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	clients := &relyingparty.Authenticator{Store: store, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
+	clients := &relyingparty.Authenticator{Suite: cryptoSuite, Store: store, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
 	provider := &oidc.Provider{
 		Issuer: cfg.PublicURL, Verification: p.Verification, Store: store, Clients: clients,
 		Keys: keySet, MAC: indexer, Log: log, Now: now, Throttle: throttle,

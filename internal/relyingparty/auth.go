@@ -3,8 +3,6 @@ package relyingparty
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -20,12 +18,12 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/password"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Sentinel errors of client authentication. Their messages name the
@@ -84,6 +82,10 @@ type Authenticator struct {
 	// Throttle, if set, limits authenticated requests per relying party
 	// and failed authentications per address.
 	Throttle *Throttle
+	// Suite is the deployment's crypto suite: client assertions verify
+	// only with keys of it (SM2 on sm, P-256 on es256). Default
+	// suite.ES256.
+	Suite suite.Suite
 
 	legacyOnce sync.Once
 	legacy     chan struct{} // bounds concurrent argon2id checks of old hashes
@@ -388,6 +390,9 @@ func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertio
 			return nil, err
 		}
 		set, err := ParseJWKS(rp.JWKS)
+		if err == nil {
+			err = CheckJWKSSuite(set, a.Suite)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: the stored key set is unusable: %w", ErrUnauthenticated, err)
 		}
@@ -401,7 +406,7 @@ func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertio
 	case errors.Is(err, jws.ErrType):
 		return storage.RelyingParty{}, unauthenticated("client assertion typ must be " + AssertionType)
 	case errors.Is(err, jws.ErrMalformed), errors.Is(err, jws.ErrAlgorithm):
-		return storage.RelyingParty{}, unauthenticated("client assertion is not a compact ES256 JWS")
+		return storage.RelyingParty{}, unauthenticated("client assertion is not a compact ES256 or SM2 JWS")
 	case err != nil:
 		return storage.RelyingParty{}, err
 	}
@@ -454,44 +459,33 @@ func assertionNonceKey(clientID, jti string) string {
 const AssertionLifetime = time.Minute
 
 // ClientAssertion makes a private_key_jwt client assertion for clientID
-// to present to audience (the platform's URL), signed with ES256 by key
-// (an ECDSA P-256 key, possibly opaque, such as one in an HSM) under key
+// to present to audience (the platform's URL), signed by key (a P-256
+// key, with ES256, or an SM2 key, with SM2; possibly opaque, such as one
+// in an HSM) under key
 // ID kid, issued at now and valid for AssertionLifetime, with a random
 // jti. It is meant for relying-party code and tests.
 func ClientAssertion(key crypto.Signer, kid, clientID, audience string, now time.Time) (string, error) {
 	if key == nil {
 		return "", errors.New("relyingparty: client assertion needs a key")
 	}
-	pub, ok := key.Public().(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return "", errors.New("relyingparty: client assertion key must be ECDSA P-256")
+	if _, ok := jws.AlgorithmFor(key.Public()); !ok {
+		return "", errors.New("relyingparty: client assertion key must be a P-256 or an SM2 key")
 	}
 	if clientID == "" || audience == "" {
 		return "", errors.New("relyingparty: client assertion needs a client ID and an audience")
-	}
-	var signingKey any = key
-	if _, ok := key.(*ecdsa.PrivateKey); !ok {
-		signingKey = cryptosigner.Opaque(key)
-	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: signingKey, KeyID: kid}},
-		(&jose.SignerOptions{}).WithType("JWT"),
-	)
-	if err != nil {
-		return "", fmt.Errorf("relyingparty: client assertion signer: %w", err)
 	}
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return "", fmt.Errorf("relyingparty: drawing a jti: %w", err)
 	}
-	tok, err := jwt.Signed(signer).Claims(jwt.Claims{
+	tok, err := jws.SignClaims(key, "JWT", kid, jwt.Claims{
 		Issuer:   clientID,
 		Subject:  clientID,
 		Audience: jwt.Audience{audience},
 		ID:       base64.RawURLEncoding.EncodeToString(jti),
 		IssuedAt: jwt.NewNumericDate(now),
 		Expiry:   jwt.NewNumericDate(now.Add(AssertionLifetime)),
-	}).Serialize()
+	})
 	if err != nil {
 		return "", fmt.Errorf("relyingparty: signing the client assertion: %w", err)
 	}

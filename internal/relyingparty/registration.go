@@ -2,7 +2,6 @@ package relyingparty
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -16,8 +15,10 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // ErrInvalid is wrapped by every *ValidationError: a registration (or a
@@ -347,9 +348,11 @@ func validSecret(s string) bool {
 var ErrJWKS = errors.New("not an acceptable key set")
 
 // ParseJWKS parses a relying party's key set for private_key_jwt: a JSON
-// object {"keys": [...]} of 1 to MaxJWKSKeys public EC P-256 keys, each with
-// a unique kid, no private parts, "use" absent or "sig" and "alg" absent or
-// "ES256". Errors wrap ErrJWKS and name no key material.
+// object {"keys": [...]} of 1 to MaxJWKSKeys public EC keys, P-256 or SM2
+// (the SM2 JWK of docs/sm-profile.md), each with a unique kid, no private
+// parts, "use" absent or "sig" and "alg" absent or the key's algorithm
+// ("ES256", "SM2"). Which suite's keys a deployment takes is
+// CheckJWKSSuite's. Errors wrap ErrJWKS and name no key material.
 func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) {
 	fail := func(msg string) (jose.JSONWebKeySet, error) {
 		return jose.JSONWebKeySet{}, fmt.Errorf("%w: %s", ErrJWKS, msg)
@@ -379,30 +382,45 @@ func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) {
 			}
 		}
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(data, &set); err != nil {
+	var parsed jws.JWKS
+	if err := json.Unmarshal(data, &parsed); err != nil {
 		return fail("a key is not a valid JWK")
 	}
+	set := jose.JSONWebKeySet(parsed)
 	kids := make(map[string]bool, len(set.Keys))
 	for i, k := range set.Keys {
-		pub, ok := k.Key.(*ecdsa.PublicKey)
+		_, isEC := k.Key.(*ecdsa.PublicKey)
+		alg, known := jws.AlgorithmFor(k.Key)
 		switch {
-		case !ok || !k.IsPublic():
+		case !isEC || !k.IsPublic():
 			return fail(fmt.Sprintf("key %d is not a public EC key", i))
-		case pub.Curve != elliptic.P256():
-			return fail(fmt.Sprintf("key %d is not on curve P-256", i))
+		case !known:
+			return fail(fmt.Sprintf("key %d is not on curve P-256 or SM2", i))
 		case k.KeyID == "":
 			return fail(fmt.Sprintf("key %d has no kid", i))
 		case kids[k.KeyID]:
 			return fail(fmt.Sprintf("key %d repeats a kid", i))
 		case k.Use != "" && k.Use != "sig":
 			return fail(fmt.Sprintf("key %d is not a signing key", i))
-		case k.Algorithm != "" && k.Algorithm != string(jose.ES256):
-			return fail(fmt.Sprintf("key %d is not for ES256", i))
+		case k.Algorithm != "" && k.Algorithm != string(alg):
+			return fail(fmt.Sprintf("key %d is not for %s", i, alg))
 		}
 		kids[k.KeyID] = true
 	}
 	return set, nil
+}
+
+// CheckJWKSSuite reports whether every key of set is a key of the crypto
+// suite st (P-256 on es256, SM2 on sm): a deployment takes client keys of
+// its own suite only. The error wraps ErrJWKS.
+func CheckJWKSSuite(set jose.JSONWebKeySet, st suite.Suite) error {
+	st = st.Or(suite.ES256)
+	for i, k := range set.Keys {
+		if _, ok := st.PublicKey(&k); !ok {
+			return fmt.Errorf("%w: key %d is not a %s key (crypto suite %s)", ErrJWKS, i, st.KeyName(), st)
+		}
+	}
+	return nil
 }
 
 // normalJWKS re-encodes a parsed key set with only its public parts.
@@ -411,7 +429,7 @@ func normalJWKS(set jose.JSONWebKeySet) ([]byte, error) {
 	for i, k := range set.Keys {
 		out.Keys[i] = jose.JSONWebKey{Key: k.Key, KeyID: k.KeyID, Use: k.Use, Algorithm: k.Algorithm}
 	}
-	b, err := json.Marshal(out)
+	b, err := json.Marshal(jws.JWKS(out))
 	if err != nil {
 		return nil, fmt.Errorf("relyingparty: encoding key set: %w", err)
 	}

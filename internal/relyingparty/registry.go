@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Store is what this package needs of the storage (storage.Storage has
@@ -46,6 +47,10 @@ type Registry struct {
 	// MAC computes the keyed hashes client secrets are stored under
 	// (keys.Indexer.MAC); registering or rotating a client secret needs it.
 	MAC MACFunc
+	// Suite is the deployment's crypto suite: a private_key_jwt client's
+	// keys must be its keys (SM2 on sm, P-256 on es256). Default
+	// suite.ES256.
+	Suite suite.Suite
 }
 
 func (g *Registry) now() time.Time {
@@ -90,7 +95,7 @@ func (g *Registry) Register(ctx context.Context, r Registration) (storage.Relyin
 	if r.Sector == "" {
 		r.Sector = r.ID
 	}
-	rp, err := toRelyingParty(r)
+	rp, err := toRelyingParty(r, g.Suite)
 	if err != nil {
 		return storage.RelyingParty{}, "", err
 	}
@@ -169,7 +174,7 @@ func (g *Registry) Update(ctx context.Context, id string, fn func(*Registration)
 		if err := v.err(); err != nil {
 			return storage.RelyingParty{}, err
 		}
-		next, err := toRelyingParty(r)
+		next, err := toRelyingParty(r, g.Suite)
 		if err != nil {
 			return storage.RelyingParty{}, err
 		}
@@ -254,7 +259,7 @@ func (g *Registry) newSecret() (string, error) {
 }
 
 // toRelyingParty converts a validated registration (without its secret).
-func toRelyingParty(r Registration) (storage.RelyingParty, error) {
+func toRelyingParty(r Registration, st suite.Suite) (storage.RelyingParty, error) {
 	rp := storage.RelyingParty{
 		ID:            r.ID,
 		Name:          r.Name,
@@ -271,6 +276,9 @@ func toRelyingParty(r Registration) (storage.RelyingParty, error) {
 	}
 	if r.AuthMethod == storage.AuthPrivateKeyJWT {
 		set, err := ParseJWKS(r.JWKS)
+		if err == nil {
+			err = CheckJWKSSuite(set, st)
+		}
 		if err != nil {
 			return storage.RelyingParty{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Token types and the header of a device's requests.
@@ -97,6 +98,9 @@ type Service struct {
 	// crypto/rand).
 	Now  func() time.Time
 	Rand io.Reader
+	// Suite is the deployment's crypto suite: a device's key is its key
+	// (SM2 on sm, P-256 on es256). Default suite.ES256.
+	Suite suite.Suite
 }
 
 func (s *Service) now() time.Time {
@@ -208,23 +212,19 @@ type EnrolClaims struct {
 	Iat      int64  `json:"iat"`
 }
 
-// EnrolProof makes an enrolment proof: a JWS by key (ES256) with its
-// public JWK in the header, over the code and the platform's URL.
+// EnrolProof makes an enrolment proof: a JWS by key (ES256 with a P-256
+// key, SM2 with an SM2 key) with its public JWK in the header, over the
+// code and the platform's URL.
 func EnrolProof(key *ecdsa.PrivateKey, code, issuer string, now time.Time) (string, error) {
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(EnrolType)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
-	if err != nil {
-		return "", fmt.Errorf("verifierdevice: enrolment proof signer: %w", err)
-	}
 	payload, err := json.Marshal(EnrolClaims{Code: code, Audience: issuer, Iat: now.Unix()})
 	if err != nil {
 		return "", err
 	}
-	obj, err := signer.Sign(payload)
+	tok, err := jws.SignWithJWK(key, EnrolType, payload)
 	if err != nil {
 		return "", fmt.Errorf("verifierdevice: signing the enrolment proof: %w", err)
 	}
-	return obj.CompactSerialize()
+	return tok, nil
 }
 
 // Enrol takes an enrolment proof (EnrolProof): the code must be pending and
@@ -242,9 +242,10 @@ func (s *Service) Enrol(ctx context.Context, proof string) (storage.VerifierDevi
 	if err != nil || jwk == nil {
 		return storage.VerifierDevice{}, fmt.Errorf("%w: the proof has no usable key", ErrCode)
 	}
-	pub, ok := jws.P256(jwk)
+	st := s.Suite.Or(suite.ES256)
+	pub, ok := st.PublicKey(jwk)
 	if !ok || !jwk.IsPublic() {
-		return storage.VerifierDevice{}, fmt.Errorf("%w: the key must be a public P-256 key", ErrCode)
+		return storage.VerifierDevice{}, fmt.Errorf("%w: the key must be a public %s key", ErrCode, st.KeyName())
 	}
 	payload, err := tok.Verify(jws.PublicKey(pub))
 	if err != nil {
@@ -274,7 +275,7 @@ func (s *Service) Enrol(ctx context.Context, proof string) (storage.VerifierDevi
 	if _, err := s.inPerson(ctx, d.RPID); err != nil {
 		return storage.VerifierDevice{}, err
 	}
-	key, err := json.Marshal(jose.JSONWebKey{Key: pub})
+	key, err := json.Marshal(jws.JWK{Key: pub})
 	if err != nil {
 		return storage.VerifierDevice{}, err
 	}
@@ -375,11 +376,11 @@ func (s *Service) Authenticate(ctx context.Context, proof, method, url string, b
 		if d.State != storage.VerifierDeviceActive {
 			return nil, ErrRevoked
 		}
-		var k jose.JSONWebKey
-		if err := k.UnmarshalJSON(d.PublicKey); err != nil {
+		k, _, err := s.Suite.Or(suite.ES256).ParsePublicJWK(d.PublicKey)
+		if err != nil {
 			return nil, fmt.Errorf("verifierdevice: stored key: %w", err)
 		}
-		return []jose.JSONWebKey{k}, nil
+		return []jose.JSONWebKey{*k}, nil
 	})
 	var cl Claims
 	_, err := jws.VerifyClaims(proof, jws.Expect{Typ: ProofType, Keys: keys}, &cl)
