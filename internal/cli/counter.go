@@ -1,12 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -19,6 +18,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/config"
@@ -26,9 +27,11 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/i18n"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/qr"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -62,7 +65,7 @@ func (d *dbFlags) openCounters(ctx context.Context, env Env, name string) (*coun
 	if err != nil {
 		return nil, nil, err
 	}
-	return &counter.Registry{Store: core.Store, DB: core.Store, Records: core.Records}, func() { core.Close() }, nil
+	return &counter.Registry{Store: core.Store, DB: core.Store, Records: core.Records, Suite: core.Keys.Suite()}, func() { core.Close() }, nil
 }
 
 // counterInvalid reports a registration's problems one per line.
@@ -210,13 +213,15 @@ func printJSON(w io.Writer, v any) error {
 	return err
 }
 
-// counterKeygen makes a counter's ES256 key: the private key (a JWK) in a
-// new file only its owner reads, the public key (a JWK) on stdout for the
-// operator's netid admin counter add --key.
+// counterKeygen makes a counter's key of the platform's crypto suite: an
+// ES256 key (the private key a JWK) or an SM2 key (the private key PEM
+// PKCS #8), the private key in a new file only its owner reads, the public
+// key (a JWK) on stdout for the operator's netid admin counter add --key.
 func counterKeygen(ctx context.Context, env Env, args []string) error {
-	fs := flagsWithNote(env, "counter keygen", "", "Makes a counter terminal's ES256 key. Give the public key (stdout, or --public)\nto the platform's operator: netid admin counter add --key.")
+	fs := flagsWithNote(env, "counter keygen", "", "Makes a counter terminal's key (ES256, or SM2 for a platform on the sm crypto suite).\nGive the public key (stdout, or --public) to the platform's operator: netid admin counter add --key.")
 	out := fs.String("out", "", "file for the private key (created, mode 0600; never overwritten) (required)")
 	pub := fs.String("public", "", "also write the public key to this file")
+	suiteName := fs.String("crypto-suite", "es256", "the platform's crypto suite: es256 or sm")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -224,11 +229,17 @@ func counterKeygen(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "netid counter keygen: --out is required")
 		return errUsage
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	st, err := suite.Parse(*suiteName)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "netid counter keygen: --crypto-suite: %v\n", err)
+		return errUsage
+	}
+	key, err := st.GenerateKey(rand.Reader)
 	if err != nil {
 		return err
 	}
-	priv, err := jose.JSONWebKey{Key: key, Algorithm: "ES256", Use: "sig"}.MarshalJSON()
+	alg := string(st.SignatureAlgorithm())
+	priv, err := marshalCounterKey(key, alg)
 	if err != nil {
 		return err
 	}
@@ -243,7 +254,7 @@ func counterKeygen(ctx context.Context, env Env, args []string) error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("writing the private key: %w", err)
 	}
-	public, err := jose.JSONWebKey{Key: &key.PublicKey, Algorithm: "ES256", Use: "sig"}.MarshalJSON()
+	public, err := jws.JWK{Key: &key.PublicKey, Algorithm: alg, Use: "sig"}.MarshalJSON()
 	if err != nil {
 		return err
 	}
@@ -256,8 +267,25 @@ func counterKeygen(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
+// marshalCounterKey is the private key file's content: a JWK for a P-256
+// key, PEM PKCS #8 for an SM2 key (which no JWK library reads).
+func marshalCounterKey(key *ecdsa.PrivateKey, alg string) ([]byte, error) {
+	if alg == string(jws.ES256) {
+		return jose.JSONWebKey{Key: key, Algorithm: alg, Use: "sig"}.MarshalJSON()
+	}
+	sk, err := new(sm2.PrivateKey).FromECPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	der, err := smx509.MarshalPKCS8PrivateKey(sk)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), []byte("\n")), nil
+}
+
 // readCounterKey reads a counter's private key: a JWK (EC P-256) or a
-// PEM EC or PKCS #8 private key.
+// PEM EC or PKCS #8 private key (P-256 or SM2).
 func readCounterKey(path string) (*ecdsa.PrivateKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -267,9 +295,9 @@ func readCounterKey(path string) (*ecdsa.PrivateKey, error) {
 	if block, _ := pem.Decode(b); block != nil {
 		switch block.Type {
 		case "EC PRIVATE KEY":
-			k, err = x509.ParseECPrivateKey(block.Bytes)
+			k, err = smx509.ParseECPrivateKey(block.Bytes)
 		case "PRIVATE KEY":
-			k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+			k, err = smx509.ParsePKCS8PrivateKey(block.Bytes)
 		default:
 			err = fmt.Errorf("a PEM %q block is not a private key", block.Type)
 		}
@@ -281,9 +309,12 @@ func readCounterKey(path string) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the counter's private key does not parse: %w", err)
 	}
+	if sk, ok := k.(*sm2.PrivateKey); ok {
+		k = &sk.PrivateKey
+	}
 	ec, ok := k.(*ecdsa.PrivateKey)
-	if !ok || ec.Curve != elliptic.P256() {
-		return nil, errors.New("the counter's private key must be an EC P-256 private key (netid counter keygen makes one)")
+	if _, known := jws.AlgorithmFor(ec); !ok || !known {
+		return nil, errors.New("the counter's private key must be an EC P-256 or an SM2 private key (netid counter keygen makes one)")
 	}
 	return ec, nil
 }

@@ -2,11 +2,7 @@ package counter
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -15,11 +11,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/emmansun/gmsm/smx509"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/audit"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Kinds of counters.
@@ -95,7 +94,7 @@ func (r Registration) Validate() error {
 // maxKey bounds a key or certificate given at registration.
 const maxKey = 16 << 10
 
-// ParseKey reads a counter's public key: a public JWK (EC P-256), a PEM
+// ParseKey reads a counter's public key: a public JWK (EC P-256 or SM2), a PEM
 // PUBLIC KEY or a PEM CERTIFICATE. It returns the key as a public JWK and,
 // for a certificate, its DER.
 func ParseKey(b []byte) (jose.JSONWebKey, []byte, error) {
@@ -114,13 +113,14 @@ func ParseKey(b []byte) (jose.JSONWebKey, []byte, error) {
 		}
 		switch block.Type {
 		case "CERTIFICATE":
-			cert, err := x509.ParseCertificate(block.Bytes)
+			// smx509 reads SM2 certificates beside every x509 one.
+			cert, err := smx509.ParseCertificate(block.Bytes)
 			if err != nil {
 				return none, nil, errors.New("key: the certificate does not parse")
 			}
 			pub, der = cert.PublicKey, block.Bytes
 		case "PUBLIC KEY":
-			k, err := x509.ParsePKIXPublicKey(block.Bytes)
+			k, err := smx509.ParsePKIXPublicKey(block.Bytes)
 			if err != nil {
 				return none, nil, errors.New("key: the public key does not parse")
 			}
@@ -138,36 +138,38 @@ func ParseKey(b []byte) (jose.JSONWebKey, []byte, error) {
 				return none, nil, errors.New("key: the JWK holds a private key; give the public key only")
 			}
 		}
-		var k jose.JSONWebKey
-		if err := k.UnmarshalJSON(b); err != nil {
+		k, err := jws.ParsePublicJWK(b)
+		if err != nil {
 			return none, nil, errors.New("key: the JWK does not parse")
 		}
 		pub = k.Key
 	}
 	ec, ok := pub.(*ecdsa.PublicKey)
-	if !ok || ec.Curve != elliptic.P256() {
-		return none, nil, errors.New("key must be an EC P-256 key (ES256)")
+	alg, known := jws.AlgorithmFor(pub)
+	if !ok || !known {
+		return none, nil, errors.New("key must be an EC P-256 key (ES256) or an SM2 key (SM2)")
 	}
-	jwk := jose.JSONWebKey{Key: ec, Algorithm: "ES256", Use: "sig"}
+	jwk := jose.JSONWebKey{Key: ec, Algorithm: string(alg), Use: "sig"}
 	return jwk, der, nil
 }
 
-// Thumbprint is the RFC 7638 thumbprint of a public key, base64url.
+// Thumbprint is the RFC 7638 thumbprint of a public key, base64url, under
+// its suite's hash (SHA-256 of a P-256 key, SM3 of an SM2 key).
 func Thumbprint(k jose.JSONWebKey) (string, error) {
-	t, err := k.Thumbprint(crypto.SHA256)
+	t, err := suite.KeyID(&k)
 	if err != nil {
 		return "", fmt.Errorf("counter: key thumbprint: %w", err)
 	}
-	return base64.RawURLEncoding.EncodeToString(t), nil
+	return t, nil
 }
 
 // Key returns a registered counter's public key.
 func Key(c storage.Counter) (jose.JSONWebKey, error) {
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(c.PublicKey); err != nil {
-		return k, fmt.Errorf("counter: the stored key of %s does not parse: %w", c.ID, err)
+	k, err := jws.ParsePublicJWK(c.PublicKey)
+	if err != nil {
+		return jose.JSONWebKey{}, fmt.Errorf("counter: the stored key of %s does not parse: %w", c.ID, err)
 	}
-	return k, nil
+	return *k, nil
 }
 
 // Channel is the record channel of counters: their applications
@@ -204,6 +206,9 @@ type Registry struct {
 	DB      Transactor
 	Records RecordLog
 	Now     func() time.Time
+	// Suite is the deployment's crypto suite: a counter's key is its key
+	// (SM2 on sm, P-256 on es256). Default suite.ES256.
+	Suite suite.Suite
 }
 
 // write makes the change fn on the register and, with a record log,
@@ -241,18 +246,21 @@ func (r *Registry) Add(ctx context.Context, reg Registration) (storage.Counter, 
 		return storage.Counter{}, err
 	}
 	jwk, der, _ := ParseKey(reg.Key)
+	if _, err := r.Suite.Or(suite.ES256).CheckPublicKey(&jwk); err != nil {
+		return storage.Counter{}, &ValidationError{Problems: []string{"key: " + err.Error()}}
+	}
 	thumb, err := Thumbprint(jwk)
 	if err != nil {
 		return storage.Counter{}, err
 	}
 	jwk.KeyID = reg.ID
-	pub, err := jwk.MarshalJSON()
+	pub, err := jws.JWK(jwk).MarshalJSON()
 	if err != nil {
 		return storage.Counter{}, fmt.Errorf("counter: encoding the key: %w", err)
 	}
 	now := r.now()
 	if len(der) > 0 {
-		if cert, _ := x509.ParseCertificate(der); cert != nil && !now.Before(cert.NotAfter) {
+		if cert, _ := smx509.ParseCertificate(der); cert != nil && !now.Before(cert.NotAfter) {
 			return storage.Counter{}, &ValidationError{Problems: []string{"key: the certificate expired on " + cert.NotAfter.UTC().Format(time.DateOnly)}}
 		}
 	}

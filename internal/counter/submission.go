@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,11 +12,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/emmansun/gmsm/smx509"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // SubmissionType is the typ of a counter's signed submission.
@@ -187,6 +188,9 @@ type Verifier struct {
 	// threshold); zero accepts any score of a match.
 	Threshold float64
 	Now       func() time.Time
+	// Suite is the deployment's crypto suite: a counter's key must be its
+	// key (SM2 on sm, P-256 on es256). Default suite.ES256.
+	Suite suite.Suite
 }
 
 func (v *Verifier) now() time.Time {
@@ -217,6 +221,9 @@ func (v *Verifier) Verify(ctx context.Context, token string) (Submission, error)
 	key, err := Key(ctr)
 	if err != nil {
 		return Submission{}, err
+	}
+	if _, err := v.Suite.Or(suite.ES256).CheckPublicKey(&key); err != nil {
+		return Submission{}, fmt.Errorf("%w (%s: %w)", ErrBadSignature, ctr.ID, err)
 	}
 	now := v.now()
 	if err := CheckCertificate(ctr, now); err != nil {
@@ -271,7 +278,7 @@ func CheckCertificate(c storage.Counter, now time.Time) error {
 	if len(c.Certificate) == 0 {
 		return nil
 	}
-	cert, err := x509.ParseCertificate(c.Certificate)
+	cert, err := smx509.ParseCertificate(c.Certificate)
 	if err != nil {
 		return fmt.Errorf("counter: the stored certificate of %s does not parse: %w", c.ID, err)
 	}

@@ -345,9 +345,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Cases:     core.Cases(),
 		Web:       web,
 
-		Counters: &counter.Verifier{Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},
+		Counters: &counter.Verifier{Suite: cryptoSuite, Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},
 		CounterAdmin: &counter.AdminAPI{
-			Registry: &counter.Registry{Store: store, DB: store, Records: p.Records, Now: now},
+			Registry: &counter.Registry{Suite: cryptoSuite, Store: store, DB: store, Records: p.Records, Now: now},
 			Enabled:  admin.Enabled, Authorized: admin.Authorized, Unauthorized: relyingparty.AdminUnauthorized,
 			Log: log, MaxBody: cfg.MaxBodyBytes,
 		},
