@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +14,10 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Relationships a Claim may assert.
@@ -111,6 +109,9 @@ type JWSVerifier struct {
 	// MaxAge, if positive, rejects attestations issued longer ago than
 	// this, whatever their expiry.
 	MaxAge time.Duration
+	// Suite is the deployment's crypto suite: only trusted keys of it
+	// (SM2 on sm, P-256 on es256) verify. Default suite.ES256.
+	Suite suite.Suite
 }
 
 var _ Verifier = (*JWSVerifier)(nil)
@@ -142,10 +143,17 @@ func (v *JWSVerifier) Verify(ctx context.Context, evidence string, want Claim, n
 			return nil, ErrUntrusted
 		}
 		issuer = unverified.Issuer
-		if t.Header.KeyID == "" {
-			return set.Keys, nil
+		candidates := set.Keys
+		if t.Header.KeyID != "" {
+			candidates = set.Key(t.Header.KeyID)
 		}
-		keys := set.Key(t.Header.KeyID)
+		// Only keys of the deployment's suite verify.
+		var keys []jose.JSONWebKey
+		for _, k := range candidates {
+			if _, ok := v.Suite.Or(suite.ES256).PublicKey(&k); ok {
+				keys = append(keys, k)
+			}
+		}
 		if len(keys) == 0 {
 			return nil, fmt.Errorf("%w: unknown key ID", ErrUntrusted)
 		}
@@ -220,10 +228,11 @@ func LoadTrust(dir string) (map[string]jose.JSONWebKeySet, error) {
 		if err != nil {
 			return nil, fmt.Errorf("guardian: reading trust list: %w", err)
 		}
-		var set jose.JSONWebKeySet
-		if err := json.Unmarshal(b, &set); err != nil {
+		var parsed jws.JWKS
+		if err := json.Unmarshal(b, &parsed); err != nil {
 			return nil, fmt.Errorf("guardian: trust list file %s: %w", e.Name(), err)
 		}
+		set := jose.JSONWebKeySet(parsed)
 		if err := checkKeys(set); err != nil {
 			return nil, fmt.Errorf("guardian: trust list file %s: %w", e.Name(), err)
 		}
@@ -247,12 +256,12 @@ func checkKeys(set jose.JSONWebKeySet) error {
 		return errors.New("no keys")
 	}
 	for i, k := range set.Keys {
-		if !k.Valid() || !k.IsPublic() {
+		if _, sm2 := jws.SM2PublicKey(k.Key); !sm2 && (!k.Valid() || !k.IsPublic()) {
 			return fmt.Errorf("key %d: not a valid public key", i)
 		}
-		pub, ok := k.Key.(*ecdsa.PublicKey)
-		if !ok || pub.Curve != elliptic.P256() {
-			return fmt.Errorf("key %d: not an ECDSA P-256 key", i)
+		_, isPublic := k.Key.(*ecdsa.PublicKey)
+		if _, ok := jws.AlgorithmFor(k.Key); !ok || !isPublic {
+			return fmt.Errorf("key %d: neither an ECDSA P-256 nor an SM2 public key", i)
 		}
 		if k.Use != "" && k.Use != "sig" {
 			return fmt.Errorf("key %d: not a signing key", i)
@@ -288,18 +297,7 @@ func (a Authority) Attest(c Claim, now time.Time, validity time.Duration) (strin
 	if err != nil {
 		return "", err
 	}
-	var key any = a.Key
-	if _, ok := a.Key.(*ecdsa.PrivateKey); !ok {
-		key = cryptosigner.Opaque(a.Key)
-	}
-	signer, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: jwk.KeyID}},
-		(&jose.SignerOptions{}).WithType(TokenType),
-	)
-	if err != nil {
-		return "", fmt.Errorf("guardian: %w", err)
-	}
-	tok, err := jwt.Signed(signer).Claims(claims{
+	tok, err := jws.SignClaims(a.Key, TokenType, jwk.KeyID, claims{
 		Claims: jwt.Claims{
 			Issuer:   a.Issuer,
 			IssuedAt: jwt.NewNumericDate(now),
@@ -308,7 +306,7 @@ func (a Authority) Attest(c Claim, now time.Time, validity time.Duration) (strin
 		Guardian:     c.Guardian,
 		ChildRef:     c.ChildRef,
 		Relationship: c.Relationship,
-	}).Serialize()
+	})
 	if err != nil {
 		return "", fmt.Errorf("guardian: signing attestation: %w", err)
 	}
@@ -331,16 +329,18 @@ func (a Authority) publicJWK() (jose.JSONWebKey, error) {
 		return jose.JSONWebKey{}, errors.New("guardian: authority has no key")
 	}
 	pub, ok := a.Key.Public().(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return jose.JSONWebKey{}, errors.New("guardian: authority key is not ECDSA P-256")
+	alg, known := jws.AlgorithmFor(a.Key.Public())
+	if !ok || !known {
+		return jose.JSONWebKey{}, errors.New("guardian: authority key is neither ECDSA P-256 nor SM2")
 	}
-	jwk := jose.JSONWebKey{Key: pub, KeyID: a.KeyID, Algorithm: string(jose.ES256), Use: "sig"}
+	jwk := jose.JSONWebKey{Key: pub, KeyID: a.KeyID, Algorithm: string(alg), Use: "sig"}
 	if jwk.KeyID == "" {
-		tp, err := jwk.Thumbprint(crypto.SHA256)
+		// The thumbprint under the key's suite's hash.
+		tp, err := suite.KeyID(pub)
 		if err != nil {
 			return jose.JSONWebKey{}, fmt.Errorf("guardian: key thumbprint: %w", err)
 		}
-		jwk.KeyID = base64.RawURLEncoding.EncodeToString(tp)
+		jwk.KeyID = tp
 	}
 	return jwk, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // TokenType is the JOSE "typ" header of a liveness attestation.
@@ -114,6 +115,9 @@ type Verifier struct {
 	// MaxAge is how long after its "iat" an attestation is accepted;
 	// zero means DefaultMaxAge.
 	MaxAge time.Duration
+	// Suite is the deployment's crypto suite: only trusted keys of it
+	// (SM2 on sm, P-256 on es256) verify. Default suite.ES256.
+	Suite suite.Suite
 }
 
 // Verify checks attestation against the trust list, want, the threshold and
@@ -150,7 +154,7 @@ func (v Verifier) Verify(attestation string, want Expect, now time.Time) (Result
 		issuer = unverified.Issuer
 		var usable []jose.JSONWebKey
 		for _, k := range set.Key(t.Header.KeyID) {
-			if usableKey(k) {
+			if _, ofSuite := v.Suite.Or(suite.ES256).PublicKey(&k); ofSuite && usableKey(k) {
 				usable = append(usable, k)
 			}
 		}

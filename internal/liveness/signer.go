@@ -3,8 +3,6 @@ package liveness
 import (
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +10,9 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/cryptosigner"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // DefaultValidity is how long a Signer's attestations are valid when
@@ -57,14 +56,8 @@ func (s Signer) Attest(ctx context.Context, r Request) (string, error) {
 	if math.IsNaN(s.Score) || s.Score < 0 || s.Score > 1 {
 		return "", errors.New("liveness: attest: score must be in [0, 1]")
 	}
-	key, err := s.signingKey()
-	if err != nil {
+	if err := s.checkKey(); err != nil {
 		return "", err
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
-		(&jose.SignerOptions{}).WithType(TokenType).WithHeader(jose.HeaderKey("kid"), s.KeyID))
-	if err != nil {
-		return "", fmt.Errorf("liveness: attest: %w", err)
 	}
 	now := time.Now
 	if s.Now != nil {
@@ -89,31 +82,22 @@ func (s Signer) Attest(ctx context.Context, r Request) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("liveness: attest: %w", err)
 	}
-	jws, err := signer.Sign(payload)
+	out, err := jws.Sign(s.Key, TokenType, s.KeyID, payload)
 	if err != nil {
 		return "", fmt.Errorf("liveness: attest: sign: %w", err)
-	}
-	out, err := jws.CompactSerialize()
-	if err != nil {
-		return "", fmt.Errorf("liveness: attest: %w", err)
 	}
 	return out, nil
 }
 
-// signingKey returns Key in the form go-jose signs with, after checking it
-// is a P-256 key.
-func (s Signer) signingKey() (any, error) {
+// checkKey checks that Key is a P-256 key (ES256) or an SM2 key (SM2).
+func (s Signer) checkKey() error {
 	if s.Key == nil {
-		return nil, errors.New("liveness: attest: signer has no key")
+		return errors.New("liveness: attest: signer has no key")
 	}
-	pub, ok := s.Key.Public().(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return nil, errors.New("liveness: attest: key is not an ECDSA P-256 key")
+	if _, ok := jws.AlgorithmFor(s.Key.Public()); !ok {
+		return errors.New("liveness: attest: key is neither a P-256 nor an SM2 key")
 	}
-	if k, ok := s.Key.(*ecdsa.PrivateKey); ok {
-		return k, nil
-	}
-	return cryptosigner.Opaque(s.Key), nil
+	return nil
 }
 
 // JWKS returns the signer's public key as a JWK set, ready to be saved as
@@ -122,10 +106,11 @@ func (s Signer) JWKS() jose.JSONWebKeySet {
 	if s.Key == nil {
 		return jose.JSONWebKeySet{}
 	}
+	alg, _ := jws.AlgorithmFor(s.Key.Public())
 	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
 		Key:       s.Key.Public(),
 		KeyID:     s.KeyID,
-		Algorithm: string(jose.ES256),
+		Algorithm: string(alg),
 		Use:       "sig",
 	}}}
 }

@@ -2,7 +2,6 @@ package liveness
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // maxTrustFile bounds a trust-list file.
@@ -57,17 +58,18 @@ func readJWKS(path string) (jose.JSONWebKeySet, error) {
 		return jose.JSONWebKeySet{}, err
 	}
 	defer f.Close()
-	var set jose.JSONWebKeySet
+	var parsed jws.JWKS
 	data, err := io.ReadAll(io.LimitReader(f, maxTrustFile+1))
 	if err != nil {
-		return set, err
+		return jose.JSONWebKeySet{}, err
 	}
 	if len(data) > maxTrustFile {
-		return set, errors.New("file too large")
+		return jose.JSONWebKeySet{}, errors.New("file too large")
 	}
-	if err := json.Unmarshal(data, &set); err != nil {
-		return set, fmt.Errorf("not a JWKS: %w", err)
+	if err := json.Unmarshal(data, &parsed); err != nil {
+		return jose.JSONWebKeySet{}, fmt.Errorf("not a JWKS: %w", err)
 	}
+	set := jose.JSONWebKeySet(parsed)
 	if len(set.Keys) == 0 {
 		return set, errors.New("no keys")
 	}
@@ -76,7 +78,7 @@ func readJWKS(path string) (jose.JSONWebKeySet, error) {
 			return set, fmt.Errorf("key %d is not a public key", i)
 		}
 		if !usableKey(k) {
-			return set, fmt.Errorf("key %d is not a P-256 signing key for ES256", i)
+			return set, fmt.Errorf("key %d is neither a P-256 signing key for ES256 nor an SM2 signing key for SM2", i)
 		}
 		if k.KeyID == "" {
 			return set, fmt.Errorf("key %d has no kid", i)
@@ -86,13 +88,13 @@ func readJWKS(path string) (jose.JSONWebKeySet, error) {
 }
 
 // usableKey reports whether k is a public P-256 key that may verify ES256
-// signatures.
+// signatures or a public SM2 key that may verify SM2 ones.
 func usableKey(k jose.JSONWebKey) bool {
-	pub, ok := k.Key.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
+	if _, ok := k.Key.(*ecdsa.PublicKey); !ok {
 		return false
 	}
-	if k.Algorithm != "" && k.Algorithm != string(jose.ES256) {
+	alg, ok := jws.AlgorithmFor(k.Key)
+	if !ok || (k.Algorithm != "" && k.Algorithm != string(alg)) {
 		return false
 	}
 	return k.Use == "" || k.Use == "sig"

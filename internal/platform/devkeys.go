@@ -2,11 +2,7 @@ package platform
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -14,23 +10,26 @@ import (
 	"os"
 	"path/filepath"
 
-	jose "github.com/go-jose/go-jose/v4"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/netid-project/netid/internal/suite"
 )
 
-// loadOrCreateKey loads a P-256 key from a PEM (PKCS #8) file, creating it
-// on first use; two racing callers end with the same key. It returns the
-// key and its kid (RFC 7638 thumbprint).
-func loadOrCreateKey(path string) (crypto.Signer, string, error) {
+// loadOrCreateKey loads a key of the crypto suite st (P-256 or SM2) from a
+// PEM (PKCS #8) file, creating it on first use; two racing callers end
+// with the same key. It returns the key and its kid (RFC 7638 thumbprint
+// under the suite's hash). A key of the other suite is refused.
+func loadOrCreateKey(path string, st suite.Suite) (crypto.Signer, string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, "", err
 	}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		key, err := st.GenerateSigningKey(rand.Reader)
 		if err != nil {
 			return nil, "", err
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(key)
+		der, err := smx509.MarshalPKCS8PrivateKey(key)
 		if err != nil {
 			return nil, "", err
 		}
@@ -50,7 +49,7 @@ func loadOrCreateKey(path string) (crypto.Signer, string, error) {
 		if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
 			return nil, "", err
 		}
-		return loadOrCreateKey(path)
+		return loadOrCreateKey(path, st)
 	}
 	if err != nil {
 		return nil, "", err
@@ -59,18 +58,21 @@ func loadOrCreateKey(path string) (crypto.Signer, string, error) {
 	if block == nil || block.Type != "PRIVATE KEY" {
 		return nil, "", fmt.Errorf("%s: not a PEM private key", path)
 	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	k, err := smx509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}
-	key, ok := k.(*ecdsa.PrivateKey)
-	if !ok || key.Curve != elliptic.P256() {
-		return nil, "", fmt.Errorf("%s: not a P-256 key", path)
+	key, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, "", fmt.Errorf("%s: not a signing key", path)
 	}
-	jwk := jose.JSONWebKey{Key: key.Public()}
-	thumb, err := jwk.Thumbprint(crypto.SHA256)
+	pub, err := st.CheckPublicKey(key.Public())
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	kid, err := st.KeyID(pub)
 	if err != nil {
 		return nil, "", err
 	}
-	return key, base64.RawURLEncoding.EncodeToString(thumb), nil
+	return key, kid, nil
 }

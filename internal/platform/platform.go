@@ -207,7 +207,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	p.Records = core.Records
 	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
 	p.Registry = core.Registry
-	livenessVerifier := liveness.Verifier{Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
+	livenessVerifier := liveness.Verifier{Suite: cryptoSuite, Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
 
 	p.Proofing = &proofing.Service{
 		Suite:     cryptoSuite,
@@ -215,7 +215,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Documents: trust.documents,
 		Liveness:  livenessVerifier,
 		Codes:     codes,
-		Guardians: &guardian.JWSVerifier{Trusted: trust.relationships, MaxAge: time.Hour},
+		Guardians: &guardian.JWSVerifier{Suite: cryptoSuite, Trusted: trust.relationships, MaxAge: time.Hour},
 		Keys:      keySet,
 		Sealer:    sealer,
 		Index:     indexer,
@@ -531,21 +531,21 @@ func loadTrust(dir string) (trustLists, error) {
 
 // devAuthorities loads (creating on first use) the development document
 // authority, liveness provider and relationship authority from dir and adds
-// them to the trust lists. The document authority signs with the platform's
-// suite (SM2 and SM3 on suite.SM).
+// them to the trust lists. They sign with the platform's suite (SM2 and
+// SM3 on suite.SM).
 func devAuthorities(dir string, trust trustLists, now func() time.Time, st suite.Suite) (*server.Dev, error) {
 	docs, err := devauthority.LoadOrCreateDocumentsFor(filepath.Join(dir, "documents"), st, now())
 	if err != nil {
 		return nil, fmt.Errorf("development document authority: %w", err)
 	}
 	trust.documents.Add(docs.CA())
-	liveKey, liveKID, err := loadOrCreateKey(filepath.Join(dir, "liveness.key"))
+	liveKey, liveKID, err := loadOrCreateKey(filepath.Join(dir, "liveness.key"), st)
 	if err != nil {
 		return nil, fmt.Errorf("development liveness provider: %w", err)
 	}
 	live := liveness.Signer{Issuer: DevLivenessProvider, Key: liveKey, KeyID: liveKID, Score: 0.97, Now: now}
 	trust.liveness[DevLivenessProvider] = live.JWKS()
-	relKey, relKID, err := loadOrCreateKey(filepath.Join(dir, "relationships.key"))
+	relKey, relKID, err := loadOrCreateKey(filepath.Join(dir, "relationships.key"), st)
 	if err != nil {
 		return nil, fmt.Errorf("development relationship authority: %w", err)
 	}
