@@ -15,6 +15,7 @@ import (
 
 	"github.com/netid-project/netid/internal/help"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // MaxCredentialBatch bounds --credential-batch.
@@ -33,6 +34,12 @@ type Config struct {
 	// DB selects the database: empty for SQLite in DataDir, a path or
 	// sqlite:PATH for SQLite elsewhere, postgres://… for PostgreSQL.
 	DB string
+	// CryptoSuite is the crypto suite netid serve runs: "es256" (the
+	// default: P-256, SHA-256, AES-256-GCM) or "sm" (SM2, SM3, SM4,
+	// docs/sm-profile.md). The first start records it in the database; a
+	// later start with the other one is refused. The admin commands use
+	// the recorded suite whatever this says.
+	CryptoSuite string
 	// Dev runs the development authorities (document authority, liveness
 	// provider, relationship authority, SMS outbox) and trusts them.
 	Dev bool
@@ -176,6 +183,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	str(&c.PublicURL, "public-url", "", "external base URL and issuer identifier (default http://ADDR)")
 	str(&c.DataDir, "data", "netid-data", "data directory")
 	str(&c.DB, "db", "", "database: empty for SQLite in the data directory, sqlite:PATH, or postgres://…")
+	str(&c.CryptoSuite, "crypto-suite", string(suite.NameES256), "crypto suite, fixed at the first start: es256 (P-256, SHA-256, AES-GCM) or sm (SM2, SM3, SM4)")
 	boolean(&c.Dev, "dev", "run and trust the development authorities (never in production)")
 	str(&c.MasterKeyFile, "master-key", "", "master key file (default DATA/master.key)")
 	str(&c.TrustDir, "trust", "", "trust list directory (default DATA/trust)")
@@ -312,6 +320,9 @@ func (c Config) Validate() error {
 	if c.DataDir == "" {
 		bad("--data: must not be empty")
 	}
+	if _, err := suite.Parse(c.CryptoSuite); err != nil {
+		bad("--crypto-suite %q: want es256 or sm", clip(c.CryptoSuite))
+	}
 	if c.DB != "" && strings.Contains(c.DB, "://") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
 		bad("--db: only postgres:// URLs and SQLite paths are supported")
 	}
@@ -389,6 +400,21 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// Suite is the crypto suite CryptoSuite names (Validate checks it); the
+// zero Suite if it names none.
+func (c Config) Suite() suite.Suite {
+	s, _ := suite.Parse(c.CryptoSuite)
+	return s
+}
+
+// clip shortens a value from outside for a message.
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
 }
 
 // Postgres reports whether the configuration selects PostgreSQL.

@@ -158,3 +158,30 @@ func TestHelp(t *testing.T) {
 		t.Errorf("--help still shows the usage: %v\n%s", err, usage.String())
 	}
 }
+
+// --crypto-suite is es256 by default, read from NETID_CRYPTO_SUITE, and
+// anything but es256 or sm is one line naming the flag.
+func TestCryptoSuite(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil || c.CryptoSuite != "es256" || c.Suite().Name() != "es256" {
+		t.Fatalf("default %q, %v", c.CryptoSuite, err)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{"NETID_CRYPTO_SUITE": "sm"}), io.Discard)
+	if err != nil || c.Suite().Name() != "sm" || c.Validate() != nil {
+		t.Fatalf("from the environment: %q, %v", c.CryptoSuite, err)
+	}
+	c, err = Parse("serve", []string{"--crypto-suite", "es256"}, env(map[string]string{"NETID_CRYPTO_SUITE": "sm"}), io.Discard)
+	if err != nil || c.Suite().Name() != "es256" {
+		t.Fatalf("the flag over the environment: %q, %v", c.CryptoSuite, err)
+	}
+	for _, bad := range []string{"SM", "sm2", "", "rsa"} {
+		c, err := Parse("serve", []string{"--crypto-suite", bad}, env(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.Validate()
+		if err == nil || err.Error() != `--crypto-suite "`+bad+`": want es256 or sm` || c.Suite().Valid() {
+			t.Errorf("--crypto-suite %q: %v", bad, err)
+		}
+	}
+}

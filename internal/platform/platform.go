@@ -149,7 +149,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if opt.KeyReload > 0 {
 		reload = opt.KeyReload
 	}
-	core, err := OpenCore(ctx, cfg, CoreOptions{Create: true, Now: now, KeyPropagation: KeyPropagationFactor * reload})
+	core, err := OpenCore(ctx, cfg, CoreOptions{Create: true, Now: now, KeyPropagation: KeyPropagationFactor * reload, Suite: cfg.Suite()})
 	if err != nil {
 		return nil, err
 	}
