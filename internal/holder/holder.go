@@ -65,6 +65,50 @@ type Verifier struct {
 // the request's method and absolute URL including its query, as sent
 // (proof.Claims).
 func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder, error) {
+	h, p, err := v.VerifyDeferred(ctx, proof, method, url)
+	if err != nil {
+		return Holder{}, err
+	}
+	if err := p.Use(ctx, v.Store); err != nil {
+		return Holder{}, err
+	}
+	return h, nil
+}
+
+// Proof is a verified holder proof's one-time value, not yet recorded.
+type Proof struct {
+	key     string
+	expires time.Time
+}
+
+// NonceStore records one-time values (storage.Storage, or one of its
+// transactions).
+type NonceStore interface {
+	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
+}
+
+// Use records the proof as used in st; ErrReplay if it already was. A
+// request authenticated by VerifyDeferred uses its proof in the
+// transaction of the change it makes, so that the proof's record and the
+// change commit together, and on its own if that transaction fails: either
+// way the proof cannot serve again.
+func (p Proof) Use(ctx context.Context, st NonceStore) error {
+	if p.key == "" {
+		return fmt.Errorf("%w: no proof to record", ErrUnauthenticated)
+	}
+	if err := st.UseNonce(ctx, p.key, p.expires); err != nil {
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			return ErrReplay
+		}
+		return fmt.Errorf("holder: recording proof: %w", err)
+	}
+	return nil
+}
+
+// VerifyDeferred is Verify without recording the proof's one-time value:
+// the caller must Use the Proof before the request changes anything or
+// answers with anything but an error (see Proof.Use).
+func (v Verifier) VerifyDeferred(ctx context.Context, proof, method, url string) (Holder, Proof, error) {
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
@@ -74,7 +118,7 @@ func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder
 		maxAge = time.Minute
 	}
 	if proof == "" {
-		return Holder{}, fmt.Errorf("%w: missing %s header", ErrUnauthenticated, Header)
+		return Holder{}, Proof{}, fmt.Errorf("%w: missing %s header", ErrUnauthenticated, Header)
 	}
 	// The kid names the credential whose bound device key must have signed.
 	var c storage.Credential
@@ -98,41 +142,35 @@ func (v Verifier) Verify(ctx context.Context, proof, method, url string) (Holder
 	_, err := jws.VerifyClaims(proof, jws.Expect{Typ: ProofType, Keys: keys}, &cl)
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
-		return Holder{}, err
+		return Holder{}, Proof{}, err
 	case errors.Is(err, jws.ErrType):
-		return Holder{}, fmt.Errorf("%w: typ must be %s", ErrUnauthenticated, ProofType)
+		return Holder{}, Proof{}, fmt.Errorf("%w: typ must be %s", ErrUnauthenticated, ProofType)
 	case errors.Is(err, jws.ErrSignature), errors.Is(err, jws.ErrUnknownKey):
-		return Holder{}, fmt.Errorf("%w: signature does not verify", ErrUnauthenticated)
+		return Holder{}, Proof{}, fmt.Errorf("%w: signature does not verify", ErrUnauthenticated)
 	case errors.Is(err, jws.ErrMalformed), errors.Is(err, jws.ErrAlgorithm):
-		return Holder{}, fmt.Errorf("%w: malformed", ErrUnauthenticated)
+		return Holder{}, Proof{}, fmt.Errorf("%w: malformed", ErrUnauthenticated)
 	case err != nil:
-		return Holder{}, err
+		return Holder{}, Proof{}, err
 	}
 	if cl.Method != method || cl.URL != url {
-		return Holder{}, fmt.Errorf("%w: proof is for another request", ErrUnauthenticated)
+		return Holder{}, Proof{}, fmt.Errorf("%w: proof is for another request", ErrUnauthenticated)
 	}
 	iat := time.Unix(cl.Iat, 0)
 	if iat.Before(now.Add(-maxAge)) || iat.After(now.Add(maxAge)) {
-		return Holder{}, fmt.Errorf("%w: issued-at time is not fresh", ErrUnauthenticated)
+		return Holder{}, Proof{}, fmt.Errorf("%w: issued-at time is not fresh", ErrUnauthenticated)
 	}
 	if cl.JTI == "" {
-		return Holder{}, fmt.Errorf("%w: missing jti", ErrUnauthenticated)
+		return Holder{}, Proof{}, fmt.Errorf("%w: missing jti", ErrUnauthenticated)
 	}
 	if c.Status != storage.CredentialActive || !now.Before(c.ExpiresAt) {
-		return Holder{}, ErrInactive
-	}
-	if err := v.Store.UseNonce(ctx, "holder-proof:"+c.ID+":"+cl.JTI, iat.Add(2*maxAge)); err != nil {
-		if errors.Is(err, storage.ErrAlreadyExists) {
-			return Holder{}, ErrReplay
-		}
-		return Holder{}, fmt.Errorf("holder: recording proof: %w", err)
+		return Holder{}, Proof{}, ErrInactive
 	}
 	p, err := v.Store.GetPerson(ctx, c.PersonID)
 	if err != nil {
-		return Holder{}, fmt.Errorf("holder: loading person: %w", err)
+		return Holder{}, Proof{}, fmt.Errorf("holder: loading person: %w", err)
 	}
 	if p.State != storage.PersonActive {
-		return Holder{}, ErrInactive
+		return Holder{}, Proof{}, ErrInactive
 	}
-	return Holder{Credential: c, Person: p}, nil
+	return Holder{Credential: c, Person: p}, Proof{key: "holder-proof:" + c.ID + ":" + cl.JTI, expires: iat.Add(2 * maxAge)}, nil
 }

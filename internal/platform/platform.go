@@ -206,7 +206,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	passwords := &person.Passwords{Store: store, Now: now, Hasher: hasher}
 	p.Records = core.Records
 	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
+	// Relying parties are read on every request of theirs and of their
+	// sessions: served from a cache for at most relyingparty.CacheTTL,
+	// forgotten at once when changed through this process.
+	rps := &relyingparty.Cache{Store: store}
 	p.Registry = core.Registry
+	p.Registry.Store = rps
 	livenessVerifier := liveness.Verifier{Suite: cryptoSuite, Trusted: trust.liveness, Threshold: cfg.FaceThreshold, MaxAge: 5 * time.Minute}
 
 	p.Proofing = &proofing.Service{
@@ -237,17 +242,18 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 
 	p.notifier = &server.HTTPNotifier{Log: log}
 	p.Verification = &verification.Service{
-		Store:      store,
-		Passwords:  passwords,
-		Liveness:   livenessVerifier,
-		Keys:       keySet,
-		Sealer:     sealer,
-		MAC:        indexer,
-		Records:    p.Records,
-		Notifier:   p.notifier,
-		Issuer:     cfg.PublicURL,
-		SessionTTL: cfg.SessionTTL,
-		Now:        now,
+		Store:          store,
+		RelyingParties: rps,
+		Passwords:      passwords,
+		Liveness:       livenessVerifier,
+		Keys:           keySet,
+		Sealer:         sealer,
+		MAC:            indexer,
+		Records:        p.Records,
+		Notifier:       p.notifier,
+		Issuer:         cfg.PublicURL,
+		SessionTTL:     cfg.SessionTTL,
+		Now:            now,
 
 		ReportsPerDay: int(cfg.ReportsPerDay),
 	}
@@ -276,7 +282,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	clients := &relyingparty.Authenticator{Suite: cryptoSuite, Store: store, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
+	clients := &relyingparty.Authenticator{Suite: cryptoSuite, Store: rps, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
 	provider := &oidc.Provider{
 		Issuer: cfg.PublicURL, Verification: p.Verification, Store: store, Clients: clients,
 		Keys: keySet, MAC: indexer, Log: log, Now: now, Throttle: throttle,

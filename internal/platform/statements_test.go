@@ -1,10 +1,13 @@
 package platform_test
 
 import (
+	"crypto/rand"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/platform"
 	"github.com/netid-project/netid/internal/storage/sqlstore"
 )
@@ -20,10 +23,10 @@ type stepBudget struct {
 // the HTTP API, a relying party authenticating with its client secret:
 // create, the wallet's open and approve, and one poll of the result.
 var sessionBudget = map[string]stepBudget{
-	"create":  {statements: 2, commits: 1},
-	"open":    {statements: 7, commits: 2},
-	"approve": {statements: 15, commits: 2},
-	"poll":    {statements: 2, commits: 0},
+	"create":  {statements: 1, commits: 1},
+	"open":    {statements: 4, commits: 1},
+	"approve": {statements: 13, commits: 1},
+	"poll":    {statements: 1, commits: 0},
 }
 
 // TestSessionStatementBudget counts the SQL statements and commits each
@@ -74,5 +77,72 @@ func TestSessionStatementBudget(t *testing.T) {
 			t.Fatalf("the session did not end approved: %+v", p)
 		}
 		t.Logf("session  %2d statements, %d transactions, %d autocommits", total.Statements, total.Transactions, total.Autocommits)
+	})
+}
+
+// TestSessionStepProofsUsedOnce: the open and approve steps record the
+// holder's proof in their own transaction. A proof serves once: replayed
+// after its step succeeded, after its step was refused, or after a
+// malformed body, it is refused and changes nothing.
+func TestSessionStepProofsUsedOnce(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		h := e.apply(adult(t))
+		shop := e.register("shop", "", "", "age_over_18")
+		c := e.newSession(shop, map[string]any{"claims": []string{"age_over_18"}, "purpose": "购买需年满18岁的商品"})
+		signed := func(path string) string {
+			t.Helper()
+			proof, err := holder.Sign(h.key, h.credentialID, "POST", e.url+path, e.clock.Now(), rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return proof
+		}
+		send := func(path, proof string, body any) response {
+			t.Helper()
+			b, _ := json.Marshal(body)
+			return e.raw("POST", path, b, map[string]string{holder.Header: proof})
+		}
+		const openPath, answerPath = "/v1/wallet/verifications/open", "/v1/wallet/verifications/answer"
+
+		// A proof whose request was refused (an unknown code, a malformed
+		// body, an answer before the open) cannot serve again.
+		for name, body := range map[string]any{"unknown code": map[string]any{"code": "no-such-code"}, "malformed": "[1]"} {
+			p := signed(openPath)
+			if r := send(openPath, p, body); r.status < 400 {
+				t.Fatalf("%s: %d", name, r.status)
+			}
+			if typ := send(openPath, p, map[string]any{"code": c.Code}).problemType(t); typ != "holder-proof-replayed" {
+				t.Fatalf("%s, replayed on the real code: %s", name, typ)
+			}
+		}
+		early := signed(answerPath)
+		if r := send(answerPath, early, map[string]any{"code": c.Code, "decision": "approve"}); r.status < 400 {
+			t.Fatalf("an answer before the open: %d", r.status)
+		}
+
+		// Open: the proof is recorded with the claim.
+		op := signed(openPath)
+		must(t, send(openPath, op, map[string]any{"code": c.Code}), http.StatusOK)
+		if typ := send(openPath, op, map[string]any{"code": c.Code}).problemType(t); typ != "holder-proof-replayed" {
+			t.Fatalf("replayed open: %s", typ)
+		}
+		// The refused early answer's proof cannot approve now.
+		if typ := send(answerPath, early, map[string]any{"code": c.Code, "decision": "approve"}).problemType(t); typ != "holder-proof-replayed" {
+			t.Fatalf("the early answer's proof replayed after the open: %s", typ)
+		}
+		if st := e.poll(shop, c.ID); st.State != "claimed" {
+			t.Fatalf("after refused answers: %s", st.State)
+		}
+		// Approve: the proof is recorded with the approval; a replay
+		// neither approves again nor changes the session.
+		ap := signed(answerPath)
+		must(t, send(answerPath, ap, map[string]any{"code": c.Code, "decision": "approve"}), http.StatusOK)
+		if typ := send(answerPath, ap, map[string]any{"code": c.Code, "decision": "decline"}).problemType(t); typ != "holder-proof-replayed" {
+			t.Fatalf("replayed answer: %s", typ)
+		}
+		if st := e.poll(shop, c.ID); st.State != "approved" {
+			t.Fatalf("after a replayed answer: %s", st.State)
+		}
 	})
 }

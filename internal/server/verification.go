@@ -10,6 +10,7 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/audit"
+	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -108,14 +109,34 @@ func (s *Server) holderOf(r *http.Request) (verification.Holder, error) {
 	return verification.Holder{CredentialID: h.Credential.ID, Person: h.Person}, nil
 }
 
+// spendProof records h's proof as used by a request refused before its
+// step ran (the proof does not cover the body, so a proof of a refused
+// request must not serve another), and returns err.
+func (s *Server) spendProof(r *http.Request, h verification.Holder, err error) error {
+	if h.Proof != nil {
+		_ = h.Proof.Use(r.Context(), s.Holders.Store)
+	}
+	return err
+}
+
+// holderStep authenticates a holder whose proof the verification step
+// records in its own transaction (verification.Holder.Proof).
+func (s *Server) holderStep(r *http.Request) (verification.Holder, error) {
+	h, p, err := s.Holders.VerifyDeferred(r.Context(), r.Header.Get(holder.Header), r.Method, s.requestURL(r))
+	if err != nil {
+		return verification.Holder{}, err
+	}
+	return verification.Holder{CredentialID: h.Credential.ID, Person: h.Person, Proof: &p}, nil
+}
+
 func (s *Server) openVerification(w http.ResponseWriter, r *http.Request) error {
-	h, err := s.holderOf(r)
+	h, err := s.holderStep(r)
 	if err != nil {
 		return err
 	}
 	var req api.SessionCodeRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
-		return err
+		return s.spendProof(r, h, err)
 	}
 	p, err := s.Verification.Open(r.Context(), h, req.Code)
 	if err != nil {
@@ -125,16 +146,16 @@ func (s *Server) openVerification(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) answerVerification(w http.ResponseWriter, r *http.Request) error {
-	h, err := s.holderOf(r)
+	h, err := s.holderStep(r)
 	if err != nil {
 		return err
 	}
 	var req api.AnswerRequest
 	if err := httpx.DecodeJSON(w, r, s.MaxBody, &req); err != nil {
-		return err
+		return s.spendProof(r, h, err)
 	}
 	if !req.Decision.Valid() {
-		return errInvalidDecision()
+		return s.spendProof(r, h, errInvalidDecision())
 	}
 	sess, err := s.Verification.Answer(r.Context(), h, req.Code, verification.Answer{
 		Approve: req.Decision == api.DecisionApprove, Password: req.Password, FaceAttestation: req.FaceAttestation, Plaintext: req.PlaintextConsent,

@@ -35,6 +35,26 @@ type VerificationStore interface {
 	// empty codeHash matches no session (ErrNotFound).
 	GetSessionByCode(ctx context.Context, codeHash []byte) (Session, error)
 	UpdateSession(ctx context.Context, id string, fn func(Session) (Session, error)) (Session, error)
+	// ClaimSession is a wallet opening a session code, in one statement
+	// that changes and returns the row: the session whose CodeHash is
+	// c.CodeHash, if it expires after c.Now and is pending (it becomes
+	// claimed by c.CredentialID and c.PersonID) or already claimed or
+	// awaiting a guardian for c.CredentialID (its state stays). Its
+	// UpdatedAt becomes c.Now; if its Level is c.ChallengeLevel and it has
+	// no FaceChallenge, it gets c.Challenge. It returns the session as it
+	// is afterwards; ErrNotFound if no session matched (none has the code,
+	// or it expired, ended, or another credential claimed it: the caller
+	// reads it to tell which). Of racing claims by different credentials,
+	// exactly one succeeds.
+	ClaimSession(ctx context.Context, c SessionClaim) (Session, error)
+	// FinishSession ends a holder's session in one statement that changes
+	// and returns the row: if the session id is in state from and claimed
+	// by credentialID, its State, LevelReached, Provided, Result, Error and
+	// UpdatedAt become end's. It returns the session as it is afterwards;
+	// ErrNotFound if it does not exist or is in another state or another
+	// credential's. Of racing calls from the same state, exactly one
+	// succeeds.
+	FinishSession(ctx context.Context, id string, from SessionState, credentialID string, end SessionEnd) (Session, error)
 	// ListGuardianSessions returns the sessions waiting for guardian
 	// guardianID in the given state, oldest first (by CreatedAt, then ID).
 	// An empty guardianID matches no session.
@@ -172,6 +192,27 @@ type RelyingParty struct {
 
 // SessionState is where a verification session stands.
 type SessionState string
+
+// SessionClaim is a wallet's claim of a session (ClaimSession).
+type SessionClaim struct {
+	CodeHash               []byte
+	CredentialID, PersonID string
+	// Challenge becomes the FaceChallenge of a session at ChallengeLevel
+	// that has none.
+	ChallengeLevel string
+	Challenge      []byte
+	Now            time.Time
+}
+
+// SessionEnd is what FinishSession writes.
+type SessionEnd struct {
+	State        SessionState
+	LevelReached string
+	Provided     []string
+	Result       []byte
+	Error        string
+	UpdatedAt    time.Time
+}
 
 // Session states.
 const (

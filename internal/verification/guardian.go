@@ -99,7 +99,7 @@ func (s *Service) GuardianDecide(ctx context.Context, guardianID, sessionID stri
 		return sess, err
 	}
 	plaintext := slices.ContainsFunc(sess.Provided, relyingparty.IsPlaintext)
-	return s.approve(ctx, sessionID, nil, rp, ward, pr, Level(sess.LevelReached), sess.Provided, plaintext, storage.SessionAwaitingGuardian)
+	return s.approve(ctx, sessionID, nil, nil, rp, ward, pr, Level(sess.LevelReached), sess.Provided, plaintext, storage.SessionAwaitingGuardian)
 }
 
 // History returns a person's verification records, newest first.

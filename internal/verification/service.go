@@ -37,8 +37,24 @@ type Store interface {
 	// Increment counts a holder's reported presentations (see
 	// storage.Storage).
 	Increment(ctx context.Context, key string, expiresAt time.Time) (int64, error)
+	// UseNonce records a holder proof's one-time value (see
+	// storage.Storage).
+	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
 	// InTransaction runs fn in one transaction (see storage.Storage).
 	InTransaction(ctx context.Context, fn func(tx storage.Storage) error) error
+}
+
+// RelyingParties reads relying parties.
+type RelyingParties interface {
+	GetRelyingParty(ctx context.Context, id string) (storage.RelyingParty, error)
+}
+
+// relyingParty reads the relying party id through RelyingParties.
+func (s *Service) relyingParty(ctx context.Context, id string) (storage.RelyingParty, error) {
+	if s.RelyingParties != nil {
+		return s.RelyingParties.GetRelyingParty(ctx, id)
+	}
+	return s.Store.GetRelyingParty(ctx, id)
 }
 
 // Passwords checks a person's credential password with lockout
@@ -85,13 +101,17 @@ type Notifier interface {
 
 // Service runs verifications.
 type Service struct {
-	Store     Store
-	Passwords Passwords
-	Liveness  LivenessVerifier
-	Keys      KeySigner
-	Sealer    Sealer
-	MAC       MACer
-	Records   RecordLog
+	Store Store
+	// RelyingParties, if set, serves the relying party a holder's open and
+	// answer show and sign for (a relyingparty.Cache: as read at most its
+	// TTL ago); nil reads Store.
+	RelyingParties RelyingParties
+	Passwords      Passwords
+	Liveness       LivenessVerifier
+	Keys           KeySigner
+	Sealer         Sealer
+	MAC            MACer
+	Records        RecordLog
 	// Issuer is the platform's URL: the iss of results and the platform of
 	// deep links.
 	Issuer string

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/netid-project/netid/internal/deeplink"
+	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -336,6 +337,41 @@ func (s *Service) Cancel(ctx context.Context, rpID, id string) (storage.Session,
 type Holder struct {
 	CredentialID string
 	Person       storage.Person
+	// Proof, if set, is the request's holder proof, verified but not yet
+	// recorded as used (holder.Verifier.VerifyDeferred): Open and Answer
+	// record it in the transaction of the change they make, or on its own
+	// when they refuse before one, so a replayed proof changes nothing.
+	Proof *holder.Proof
+}
+
+// spend records h's proof as used now, on its own, and returns h without
+// it; holder.ErrReplay if it was used already.
+func (s *Service) spend(ctx context.Context, h Holder) (Holder, error) {
+	if h.Proof == nil {
+		return h, nil
+	}
+	p := h.Proof
+	h.Proof = nil
+	return h, p.Use(ctx, s.Store)
+}
+
+// step runs fn in one transaction that also records proof as used (if
+// set): the proof's record and the change commit together. If the
+// transaction fails but for a replay, the proof is recorded on its own, so
+// that it cannot serve again either way.
+func (s *Service) step(ctx context.Context, proof *holder.Proof, fn func(tx storage.Storage) error) error {
+	err := s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		if proof != nil {
+			if err := proof.Use(ctx, tx); err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+	if err != nil && proof != nil && !errors.Is(err, holder.ErrReplay) {
+		_ = proof.Use(ctx, s.Store)
+	}
+	return err
 }
 
 // Prompt is what the holder's wallet shows before approving.
@@ -374,40 +410,68 @@ type Prompt struct {
 // for this wallet (a code opened by one wallet cannot be answered by
 // another) and returns what to show.
 func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, error) {
-	sess, err := s.byCode(ctx, code)
+	if code == "" {
+		if _, err := s.spend(ctx, h); err != nil {
+			return Prompt{}, err
+		}
+		return Prompt{}, ErrSessionNotFound
+	}
+	// A face challenge is drawn for every open; the claim keeps it only
+	// for a session at the face level that has none yet.
+	challenge, err := s.random(32)
 	if err != nil {
 		return Prompt{}, err
 	}
-	rp, err := s.Store.GetRelyingParty(ctx, sess.RPID)
-	if err != nil {
-		return Prompt{}, fmt.Errorf("verification: loading relying party: %w", err)
-	}
-	if sess.Subject != "" && subtle.ConstantTimeCompare([]byte(sess.Subject), []byte(s.Subject(rp, h.Person.ID))) != 1 {
-		return Prompt{}, ErrWrongHolder
-	}
-	var challenge string
-	if Level(sess.Level) == LevelFace {
-		if challenge, err = s.random(32); err != nil {
-			return Prompt{}, err
+	// The claim and the proof's record commit together, in one
+	// conditional UPDATE … RETURNING: of two wallets opening one code, one
+	// claims it. A session it does not match (unknown code, expired,
+	// ended, another wallet's) is read afterwards to say which.
+	var sess storage.Session
+	var rp storage.RelyingParty
+	claimed := false
+	err = s.step(ctx, h.Proof, func(tx storage.Storage) error {
+		var err error
+		sess, err = tx.ClaimSession(ctx, storage.SessionClaim{
+			CodeHash: s.codeHash(code), CredentialID: h.CredentialID, PersonID: h.Person.ID,
+			ChallengeLevel: string(LevelFace), Challenge: []byte(challenge), Now: s.now(),
+		})
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
 		}
-	}
-	sess, err = s.Store.UpdateSession(ctx, sess.ID, func(x storage.Session) (storage.Session, error) {
-		switch {
-		case final(x.State):
-			return x, fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
-		case x.State == storage.SessionPending:
-			x.State, x.CredentialID, x.PersonID = storage.SessionClaimed, h.CredentialID, h.Person.ID
-		case x.CredentialID != h.CredentialID:
-			return x, ErrSessionClaimed
+		if err != nil {
+			return fmt.Errorf("verification: claiming session: %w", err)
 		}
-		if challenge != "" && len(x.FaceChallenge) == 0 {
-			x.FaceChallenge = []byte(challenge)
+		claimed = true
+		if sess.Subject == "" {
+			return nil
 		}
-		x.UpdatedAt = s.now()
-		return x, nil
+		// A session for one holder only: anyone else's claim rolls back.
+		// (Read in the transaction: on SQLite it holds the one writer.)
+		if rp, err = tx.GetRelyingParty(ctx, sess.RPID); err != nil {
+			return fmt.Errorf("verification: loading relying party: %w", err)
+		}
+		if subtle.ConstantTimeCompare([]byte(sess.Subject), []byte(s.Subject(rp, h.Person.ID))) != 1 {
+			return ErrWrongHolder
+		}
+		return nil
 	})
 	if err != nil {
 		return Prompt{}, err
+	}
+	if !claimed {
+		cur, err := s.byCode(ctx, code)
+		if err != nil {
+			return Prompt{}, err
+		}
+		if cur.CredentialID != h.CredentialID {
+			return Prompt{}, ErrSessionClaimed
+		}
+		return Prompt{}, fmt.Errorf("%w: it is %s", ErrSessionClosed, cur.State)
+	}
+	if rp.ID == "" {
+		if rp, err = s.relyingParty(ctx, sess.RPID); err != nil {
+			return Prompt{}, fmt.Errorf("verification: loading relying party: %w", err)
+		}
 	}
 	pr, err := person.Open(s.Sealer, h.Person)
 	if err != nil {
@@ -492,6 +556,17 @@ type Answer struct {
 // Answer records the holder's decision on a session their wallet opened.
 func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (storage.Session, error) {
 	sess, err := s.byCode(ctx, code)
+	// A possession-level approval records the holder's proof in the
+	// transaction that ends the session; every other answer, and a
+	// refusal, records it first.
+	fast := err == nil && a.Approve && Level(sess.Level) == LevelPossession && a.Password == "" &&
+		sess.State == storage.SessionClaimed && sess.CredentialID == h.CredentialID
+	if !fast {
+		var serr error
+		if h, serr = s.spend(ctx, h); serr != nil {
+			return storage.Session{}, serr
+		}
+	}
 	if err != nil {
 		return sess, err
 	}
@@ -544,7 +619,7 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 			provided = append(provided, c)
 		}
 	}
-	rp, err := s.Store.GetRelyingParty(ctx, sess.RPID)
+	rp, err := s.relyingParty(ctx, sess.RPID)
 	if err != nil {
 		return sess, fmt.Errorf("verification: loading relying party: %w", err)
 	}
@@ -553,6 +628,9 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 		return sess, err
 	}
 	if need {
+		if h, err = s.spend(ctx, h); err != nil {
+			return sess, err
+		}
 		if h.Person.GuardianID == "" {
 			return s.end(ctx, sess.ID, storage.SessionFailed, "guardian-unknown", func(*storage.Session) error { return nil })
 		}
@@ -574,14 +652,15 @@ func (s *Service) Answer(ctx context.Context, h Holder, code string, a Answer) (
 	if reached == LevelPossession {
 		fresh = &sess
 	}
-	return s.approve(ctx, sess.ID, fresh, rp, h.Person, pr, reached, provided, a.Plaintext, storage.SessionClaimed)
+	return s.approve(ctx, sess.ID, fresh, h.Proof, rp, h.Person, pr, reached, provided, a.Plaintext, storage.SessionClaimed)
 }
 
 // approve signs the result and ends the session approved. fresh is the
 // session as read in this request, with its holder and relying party
 // checked since; nil reads the session again and checks that the
-// credential, the person and the relying party are still usable.
-func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session, rp storage.RelyingParty, p storage.Person, pr person.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
+// credential, the person and the relying party are still usable. proof,
+// if set, is recorded in the approval's transaction.
+func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session, proof *holder.Proof, rp storage.RelyingParty, p storage.Person, pr person.Proofed, reached Level, provided []string, plaintextConsent bool, from storage.SessionState) (storage.Session, error) {
 	var sess storage.Session
 	if fresh != nil {
 		sess = *fresh
@@ -614,19 +693,39 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 	if err != nil {
 		return sess, fmt.Errorf("verification: sealing result: %w", err)
 	}
-	// The approval, the consent it gives and its record commit together.
-	ended, err := s.endSession(ctx, id, storage.SessionApproved, "", func(x *storage.Session) error {
-		if x.State != from || x.CredentialID != sess.CredentialID {
-			return fmt.Errorf("%w: it is %s", ErrSessionClosed, x.State)
+	// The approval (one conditional UPDATE … RETURNING: of racing
+	// answers, one ends the session), the consent it gives, its record and
+	// the holder's proof commit together.
+	var ended storage.Session
+	notFrom := false
+	err = s.step(ctx, proof, func(tx storage.Storage) error {
+		var err error
+		ended, err = tx.FinishSession(ctx, id, from, sess.CredentialID, storage.SessionEnd{
+			State: storage.SessionApproved, LevelReached: string(reached), Provided: provided, Result: sealed, UpdatedAt: s.now(),
+		})
+		if errors.Is(err, storage.ErrNotFound) {
+			notFrom = true
+			return err
 		}
-		x.LevelReached, x.Provided, x.Result = string(reached), provided, sealed
-		return nil
-	}, true, rp.Name, func(tx storage.Storage, _ storage.Session) error {
-		return s.remember(ctx, tx, p.ID, rp.ID, provided, plaintextConsent, "", time.Time{})
+		if err != nil {
+			return fmt.Errorf("verification: ending session: %w", err)
+		}
+		if err := s.remember(ctx, tx, p.ID, rp.ID, provided, plaintextConsent, "", time.Time{}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, ended, rp.Name)
 	})
-	if err != nil {
-		return ended, err
+	if notFrom {
+		cur, gerr := s.Store.GetSession(ctx, id)
+		if gerr != nil {
+			return storage.Session{}, fmt.Errorf("verification: loading session: %w", gerr)
+		}
+		return storage.Session{}, fmt.Errorf("%w: it is %s", ErrSessionClosed, cur.State)
 	}
+	if err != nil {
+		return storage.Session{}, err
+	}
+	s.notify(ctx, ended)
 	return ended, nil
 }
 

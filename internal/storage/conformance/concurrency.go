@@ -30,6 +30,8 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"AppendRecordContiguous", testRaceAppendRecord},
 		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},
 		{"UpdateSessionClaimOnce", testRaceClaimSession},
+		{"ClaimSessionOnce", testRaceClaimSessionOnce},
+		{"FinishSessionOnce", testRaceFinishSessionOnce},
 		{"InTransactionEndOnce", testRaceTxEndOnce},
 		{"InTransactionAppendContiguous", testRaceTxAppendContiguous},
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/netid-project/netid/internal/storage"
 )
 
 // dsnEnv names the environment variable with the test server's DSN.
@@ -114,5 +117,57 @@ func TestPostgresPoolSettings(t *testing.T) {
 	defer db.close()
 	if got := db.(pgxPool).p.Config().MaxConns; got != 3 {
 		t.Errorf("MaxConns = %d, want 3", got)
+	}
+}
+
+// TestPostgresStatementCache checks that the hot statements are prepared
+// once per connection and reused (pgx's statement cache, its default
+// query mode): after a session is claimed and read on a pool of one
+// connection, the connection holds them prepared, and running them again
+// prepares nothing new.
+func TestPostgresStatementCache(t *testing.T) {
+	dsn := newSchema(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Skip("the DSN is not a URL")
+	}
+	q := u.Query()
+	q.Set("pool_max_conns", "1")
+	u.RawQuery = q.Encode()
+	s, err := OpenPostgres(t.Context(), u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	now := time.Now()
+	prepared := func() int {
+		var n int
+		if err := s.queryRow(ctx, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'UPDATE sessions SET%' OR statement LIKE 'SELECT id, rp_id, channel%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	run := func(i int) {
+		id := fmt.Sprintf("s-%d", i)
+		code := []byte("code " + id)
+		if err := s.CreateSession(ctx, storage.Session{ID: id, CodeHash: code, State: storage.SessionPending, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimSession(ctx, storage.SessionClaim{CodeHash: code, CredentialID: "c", PersonID: "p", Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetSessionByCode(ctx, code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(1)
+	first := prepared()
+	if first < 2 {
+		t.Fatalf("%d of the session statements are prepared on the connection, want the claim and the read", first)
+	}
+	run(2)
+	if again := prepared(); again != first {
+		t.Fatalf("running the statements again prepared %d more", again-first)
 	}
 }

@@ -24,6 +24,8 @@ type table[T any] struct {
 	// valuesRow rows; columns is the number of columns.
 	insertHead string
 	columns    int
+	// columnList is the columns, comma separated, in order.
+	columnList string
 }
 
 // newTable describes the table name holding values of T in columns (comma
@@ -45,7 +47,7 @@ func newTable[T any](name, what, columns string, fields func(*T) []any) *table[T
 			set = append(set, fmt.Sprintf("%s = $%d", c, i+1))
 		}
 	}
-	t := &table[T]{what: what, fields: fields}
+	t := &table[T]{what: what, fields: fields, columnList: strings.Join(cols, ", ")}
 	t.selectAll = "SELECT " + strings.Join(cols, ", ") + " FROM " + name
 	t.byKey = t.selectAll + " WHERE " + cols[0] + " = $1"
 	t.insertHead = "INSERT INTO " + name + " (" + strings.Join(cols, ", ") + ") VALUES "

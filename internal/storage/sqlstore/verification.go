@@ -78,6 +78,45 @@ func (s *Store) UpdateSession(ctx context.Context, id string, fn func(storage.Se
 	return update(ctx, s, sessions, id, fn)
 }
 
+// claimSession is ClaimSession's statement: $1 code hash, $2 credential,
+// $3 person, $4 now, $5 challenge level, $6 challenge.
+var claimSession = `UPDATE sessions SET
+		state = CASE WHEN state = '` + string(storage.SessionPending) + `' THEN '` + string(storage.SessionClaimed) + `' ELSE state END,
+		credential_id = $2, person_id = $3, updated_at = $4,
+		face_challenge = CASE WHEN level = $5 AND (face_challenge IS NULL OR length(face_challenge) = 0) THEN $6 ELSE face_challenge END
+	WHERE code_hash = $1 AND expires_at > $4
+		AND (state = '` + string(storage.SessionPending) + `'
+			OR (state IN ('` + string(storage.SessionClaimed) + `', '` + string(storage.SessionAwaitingGuardian) + `') AND credential_id = $2))
+	RETURNING ` + sessions.columnList
+
+// ClaimSession claims the live session of a code for a credential, in one
+// UPDATE … RETURNING (see storage.VerificationStore). On SQLite it runs
+// on the writer; on PostgreSQL the row's lock orders racing claims, and
+// the loser's WHERE, re-checked on the claimed row, matches nothing.
+func (s *Store) ClaimSession(ctx context.Context, c storage.SessionClaim) (storage.Session, error) {
+	if len(c.CodeHash) == 0 || c.CredentialID == "" {
+		return storage.Session{}, s.fail("claim session", storage.ErrNotFound)
+	}
+	return get(ctx, s, sessions, "claim session", claimSession,
+		c.CodeHash, c.CredentialID, c.PersonID, c.Now, c.ChallengeLevel, c.Challenge)
+}
+
+// finishSession is FinishSession's statement.
+var finishSession = `UPDATE sessions SET
+		state = $4, level_reached = $5, provided = $6, result = $7, error = $8, updated_at = $9
+	WHERE id = $1 AND state = $2 AND credential_id = $3
+	RETURNING ` + sessions.columnList
+
+// FinishSession ends a holder's session from one state, in one UPDATE …
+// RETURNING (see storage.VerificationStore).
+func (s *Store) FinishSession(ctx context.Context, id string, from storage.SessionState, credentialID string, end storage.SessionEnd) (storage.Session, error) {
+	if credentialID == "" {
+		return storage.Session{}, s.fail("finish session", storage.ErrNotFound)
+	}
+	return get(ctx, s, sessions, "finish session", finishSession,
+		id, string(from), credentialID, string(end.State), end.LevelReached, end.Provided, end.Result, end.Error, end.UpdatedAt)
+}
+
 // ListGuardianSessions returns the sessions of guardianID in state, oldest
 // first; nil for an empty guardianID. The query repeats the predicate of
 // the partial index sessions_guardian_state.
