@@ -262,6 +262,12 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	}
 	// Organisations apply to become relying parties; the platform checks
 	// their domains with the SSRF-guarded fetcher.
+	// A case closed by disabling its relying party takes effect on that
+	// relying party's next request here, not when the cache entry expires.
+	cases := core.Cases()
+	if cases != nil {
+		cases.RelyingPartyChanged = rps.Forget
+	}
 	p.RPApplications = &rpapply.Service{Store: store, Registry: p.Registry, MAC: indexer.MAC, Now: now}
 	if opt.RPChecker != nil {
 		p.RPApplications.Checker = opt.RPChecker
@@ -348,7 +354,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		EID:       &eidverify.Service{Suite: cryptoSuite, Store: store, Full: store, Sealer: sealer, Records: p.Records, Issuer: cfg.PublicURL, Now: now},
 		Lifecycle: selfService,
 		Verifiers: core.Verifiers,
-		Cases:     core.Cases(),
+		Cases:     cases,
 		Web:       web,
 
 		Counters: &counter.Verifier{Suite: cryptoSuite, Store: store, Issuer: cfg.PublicURL, Threshold: cfg.FaceThreshold, Now: now},

@@ -152,6 +152,11 @@ type Service struct {
 	// zero means DefaultPerDay.
 	PerDay int
 	Now    func() time.Time
+	// RelyingPartyChanged, if set, is called with a relying party's ID
+	// after a closing that disabled it has committed: the platform's cache
+	// of relying parties forgets it, so the disabling applies to the
+	// relying party's next request.
+	RelyingPartyChanged func(id string)
 }
 
 // Check reports every required dependency that is missing.
@@ -628,7 +633,7 @@ func (s *Service) Close(ctx context.Context, number string, req CloseRequest) (C
 			return Case{}, err
 		}
 	}
-	return s.step(ctx, number, func(tx storage.Storage, c storage.Case) (storage.Case, func(storage.Case) error, error) {
+	closed, err := s.step(ctx, number, func(tx storage.Storage, c storage.Case) (storage.Case, func(storage.Case) error, error) {
 		if c.State == storage.CaseClosed {
 			return c, nil, fmt.Errorf("%w: the case is closed", ErrState)
 		}
@@ -682,6 +687,10 @@ func (s *Service) Close(ctx context.Context, number string, req CloseRequest) (C
 			return nil
 		}, nil
 	})
+	if err == nil && req.Action == ActionDisableRelyingParty && s.RelyingPartyChanged != nil {
+		s.RelyingPartyChanged(closed.RPID)
+	}
+	return closed, err
 }
 
 // liftSuspension lifts the operator's suspension of c's holder in tx,

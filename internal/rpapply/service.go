@@ -289,7 +289,17 @@ func (s *Service) Credentials(ctx context.Context, id, token string) (clientID, 
 	if err != nil {
 		return "", "", err
 	}
+	s.forget(a.ClientID)
 	return a.ClientID, secret, nil
+}
+
+// forget makes the registry's store, when it caches relying parties,
+// read id afresh: a change committed in one of this service's own
+// transactions did not pass through it.
+func (s *Service) forget(id string) {
+	if c, ok := s.Registry.Store.(interface{ Forget(id string) }); ok {
+		c.Forget(id)
+	}
 }
 
 // registryIn is the registry working in transaction tx.
@@ -369,6 +379,9 @@ func (s *Service) Approve(ctx context.Context, id, reason string) (storage.RPApp
 	})
 	if errors.Is(err, storage.ErrNotFound) {
 		return out, ErrNotFound
+	}
+	if err == nil {
+		s.forget(out.ClientID)
 	}
 	return out, err
 }
