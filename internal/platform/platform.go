@@ -206,9 +206,13 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	passwords := &person.Passwords{Store: store, Now: now, Hasher: hasher}
 	p.Records = core.Records
 	publisher := &status.Publisher{Store: store, Keys: keySet, URI: statusURI, Size: listSize, TTL: cfg.StatusTTL, Now: now}
-	// Relying parties are read on every request of theirs and of their
-	// sessions: served from a cache for at most relyingparty.CacheTTL,
-	// forgotten at once when changed through this process.
+	// Relying parties are read on every step of their sessions: the
+	// wallet's open and approval are served from a cache for at most
+	// relyingparty.CacheTTL, forgotten at once when changed through this
+	// process. A relying party's own authentication reads its stored row
+	// (the Authenticator below is given the store, not the cache), so a
+	// rotated secret or a disabled client takes effect at its next request
+	// wherever the change was made.
 	rps := &relyingparty.Cache{Store: store}
 	p.Registry = core.Registry
 	p.Registry.Store = rps
@@ -288,7 +292,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 	if err != nil {
 		return nil, err
 	}
-	clients := &relyingparty.Authenticator{Suite: cryptoSuite, Store: rps, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
+	clients := &relyingparty.Authenticator{Suite: cryptoSuite, Store: store, Audience: cfg.PublicURL, Now: now, MAC: indexer.MAC, Throttle: throttle}
 	provider := &oidc.Provider{
 		Issuer: cfg.PublicURL, Verification: p.Verification, Store: store, Clients: clients,
 		Keys: keySet, MAC: indexer, Log: log, Now: now, Throttle: throttle,

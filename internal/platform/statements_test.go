@@ -23,10 +23,10 @@ type stepBudget struct {
 // the HTTP API, a relying party authenticating with its client secret:
 // create, the wallet's open and approve, and one poll of the result.
 var sessionBudget = map[string]stepBudget{
-	"create":  {statements: 1, commits: 1},
+	"create":  {statements: 2, commits: 1},
 	"open":    {statements: 4, commits: 1},
 	"approve": {statements: 13, commits: 1},
-	"poll":    {statements: 1, commits: 0},
+	"poll":    {statements: 2, commits: 0},
 }
 
 // TestSessionStatementBudget counts the SQL statements and commits each

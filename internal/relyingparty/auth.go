@@ -138,22 +138,7 @@ func (a *Authenticator) Authenticate(r *http.Request, allowNone bool) (storage.R
 	if err := a.Throttle.Before(r); err != nil {
 		return storage.RelyingParty{}, err
 	}
-	// A relying party served from a cache may be older than its
-	// credentials: a secret rotated or a key added in another process (or
-	// in another transaction) would be refused until the entry expires. A
-	// refusal therefore forgets the client and checks once more against
-	// its stored row; a correct credential is never refused for being
-	// newer than the cache.
-	var looked string
-	r = r.WithContext(context.WithValue(r.Context(), lookedUpKey{}, &looked))
 	rp, err := a.authenticate(r, allowNone)
-	if errors.Is(err, ErrUnauthenticated) && looked != "" {
-		if c, ok := a.Store.(forgetter); ok {
-			c.Forget(looked)
-			looked = ""
-			rp, err = a.authenticate(r, allowNone)
-		}
-	}
 	switch {
 	case errors.Is(err, ErrUnauthenticated):
 		a.Throttle.Failed(r)
@@ -238,14 +223,6 @@ func (a *Authenticator) authenticate(r *http.Request, allowNone bool) (storage.R
 	return rp, nil
 }
 
-// forgetter is a Store that caches relying parties (a *Cache): Forget
-// makes its next read of id come from the stored row.
-type forgetter interface{ Forget(id string) }
-
-// lookedUpKey carries, in an authentication's context, where lookup
-// writes the client ID it looked up.
-type lookedUpKey struct{}
-
 // postForm parses a form-urlencoded body; any other body is left unread.
 func postForm(r *http.Request) (url.Values, error) {
 	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
@@ -265,9 +242,6 @@ func postForm(r *http.Request) (url.Values, error) {
 func (a *Authenticator) lookup(ctx context.Context, id, method string) (storage.RelyingParty, error) {
 	if !idPattern.MatchString(id) {
 		return storage.RelyingParty{}, unauthenticated("unknown client")
-	}
-	if p, ok := ctx.Value(lookedUpKey{}).(*string); ok {
-		*p = id
 	}
 	rp, err := a.Store.GetRelyingParty(ctx, id)
 	switch {

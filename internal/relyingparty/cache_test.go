@@ -145,31 +145,3 @@ func TestCacheNotFoundAndCopies(t *testing.T) {
 		t.Fatalf("a negative TTL cached (%d reads for 2)", n)
 	}
 }
-
-// A secret rotated where the cache does not see it (another replica,
-// another transaction) authenticates at once: a refusal against a cached
-// row is checked again against the stored one. The old secret keeps
-// working only until the entry expires.
-func TestAuthenticateAfterRotationBehindTheCache(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t)
-	cache := &Cache{Store: f.store, Now: f.clock.Now}
-	auth := &Authenticator{Store: cache, Audience: audience, Now: f.clock.Now, MAC: testMAC}
-	if _, err := auth.Authenticate(basicRequest(secretClient, f.secret), false); err != nil {
-		t.Fatalf("before the rotation: %v", err)
-	}
-	// Rotated through the store directly: the cache still holds the old row.
-	fresh, err := f.registry.RotateSecret(ctx, secretClient)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := auth.Authenticate(basicRequest(secretClient, fresh), false); err != nil {
-		t.Fatalf("the new secret was refused while the cache held the old row: %v", err)
-	}
-	if _, err := auth.Authenticate(basicRequest(secretClient, f.secret), false); !errors.Is(err, ErrUnauthenticated) {
-		t.Fatalf("the old secret after the cache was refreshed: %v", err)
-	}
-	if _, err := auth.Authenticate(basicRequest(secretClient, "wrong"), false); !errors.Is(err, ErrUnauthenticated) {
-		t.Fatalf("a wrong secret: %v", err)
-	}
-}
