@@ -17,6 +17,7 @@ import (
 
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -261,52 +262,52 @@ func TestVerifyRejects(t *testing.T) {
 		in   string
 		want error
 	}{
-		{"valid", sdjwt(with(none, digest(d1), digest(d2)), d1, d2), nil},
-		{"valid, undisclosed digest", sdjwt(with(none, digest(d1), digest(d2)), d1), nil},
+		{"valid", sdjwt(with(none, digest(suite.ES256, d1), digest(suite.ES256, d2)), d1, d2), nil},
+		{"valid, undisclosed digest", sdjwt(with(none, digest(suite.ES256, d1), digest(suite.ES256, d2)), d1), nil},
 		{"valid, array element", sdjwt(with(func(p map[string]any) {
-			p["list"] = []any{map[string]any{"...": digest(dArr)}, "plain"}
+			p["list"] = []any{map[string]any{"...": digest(suite.ES256, dArr)}, "plain"}
 		}), dArr), nil},
 		{"valid, nested _sd", sdjwt(with(func(p map[string]any) {
-			p["addr"] = map[string]any{"_sd": []string{digest(dColl)}}
+			p["addr"] = map[string]any{"_sd": []string{digest(suite.ES256, dColl)}}
 		}), dColl), nil},
-		{"unreferenced disclosure", sdjwt(with(none, digest(d1)), d1, d2), ErrMalformed},
-		{"digest twice in _sd", sdjwt(with(none, digest(d1), digest(d1)), d1), ErrMalformed},
-		{"undisclosed digest twice", sdjwt(with(none, digest(d2), digest(d2))), ErrMalformed},
+		{"unreferenced disclosure", sdjwt(with(none, digest(suite.ES256, d1)), d1, d2), ErrMalformed},
+		{"digest twice in _sd", sdjwt(with(none, digest(suite.ES256, d1), digest(suite.ES256, d1)), d1), ErrMalformed},
+		{"undisclosed digest twice", sdjwt(with(none, digest(suite.ES256, d2), digest(suite.ES256, d2))), ErrMalformed},
 		{"digest in _sd and array", sdjwt(with(func(p map[string]any) {
-			p["list"] = []any{map[string]any{"...": digest(d1)}}
-		}, digest(d1)), d1), ErrMalformed},
+			p["list"] = []any{map[string]any{"...": digest(suite.ES256, d1)}}
+		}, digest(suite.ES256, d1)), d1), ErrMalformed},
 		{"digest twice via nested", sdjwt(with(func(p map[string]any) {
-			p["a"] = map[string]any{"_sd": []string{digest(d2)}}
-			p["b"] = map[string]any{"_sd": []string{digest(d2)}}
+			p["a"] = map[string]any{"_sd": []string{digest(suite.ES256, d2)}}
+			p["b"] = map[string]any{"_sd": []string{digest(suite.ES256, d2)}}
 		})), ErrMalformed},
 		{"name collides with plaintext", sdjwt(with(func(p map[string]any) {
 			p["region"] = "plain"
-		}, digest(dColl)), dColl), ErrMalformed},
+		}, digest(suite.ES256, dColl)), dColl), ErrMalformed},
 		{"name collides in nested object", sdjwt(with(func(p map[string]any) {
-			p["addr"] = map[string]any{"region": "plain", "_sd": []string{digest(dColl)}}
+			p["addr"] = map[string]any{"region": "plain", "_sd": []string{digest(suite.ES256, dColl)}}
 		}), dColl), ErrMalformed},
-		{"reserved claim disclosed", sdjwt(with(func(p map[string]any) { delete(p, "iss") }, digest(dIss)), dIss), ErrMalformed},
-		{"array disclosure in _sd", sdjwt(with(none, digest(dArr)), dArr), ErrMalformed},
+		{"reserved claim disclosed", sdjwt(with(func(p map[string]any) { delete(p, "iss") }, digest(suite.ES256, dIss)), dIss), ErrMalformed},
+		{"array disclosure in _sd", sdjwt(with(none, digest(suite.ES256, dArr)), dArr), ErrMalformed},
 		{"object disclosure in array", sdjwt(with(func(p map[string]any) {
-			p["list"] = []any{map[string]any{"...": digest(d1)}}
+			p["list"] = []any{map[string]any{"...": digest(suite.ES256, d1)}}
 		}), d1), ErrMalformed},
 		{"_sd not array", sdjwt(with(func(p map[string]any) { p["_sd"] = "x" })), ErrMalformed},
 		{"_sd non-string", sdjwt(with(func(p map[string]any) { p["_sd"] = []any{1} })), ErrMalformed},
-		{"nested _sd_alg", sdjwt(with(func(p map[string]any) { p["x"] = map[string]any{"_sd_alg": SDAlg} })), ErrMalformed},
+		{"nested _sd_alg", sdjwt(with(func(p map[string]any) { p["x"] = map[string]any{"_sd_alg": "sha-256"} })), ErrMalformed},
 		{"_sd_alg sha-512", sdjwt(with(func(p map[string]any) { p["_sd_alg"] = "sha-512" })), ErrUnsupported},
 		{"_sd_alg not string", sdjwt(with(func(p map[string]any) { p["_sd_alg"] = 1 })), ErrMalformed},
 		{"missing vct", sdjwt(with(func(p map[string]any) { delete(p, "vct") })), ErrMalformed},
-		{"valid, 网号 disclosed", sdjwt(with(none, digest(dWH), digest(d1)), dWH, d1), nil},
+		{"valid, 网号 disclosed", sdjwt(with(none, digest(suite.ES256, dWH), digest(suite.ES256, d1)), dWH, d1), nil},
 		{"valid, 网号 in plaintext (issued before it was disclosable)", sdjwt(with(func(p map[string]any) {
 			p["wanghao"] = f.claims.Wanghao
-		}, digest(d1)), d1), nil},
+		}, digest(suite.ES256, d1)), d1), nil},
 		{"网号 in plaintext and disclosed", sdjwt(with(func(p map[string]any) {
 			p["wanghao"] = f.claims.Wanghao
-		}, digest(dWH)), dWH), ErrMalformed},
+		}, digest(suite.ES256, dWH)), dWH), ErrMalformed},
 		{"plaintext 网号 not a string", sdjwt(with(func(p map[string]any) { p["wanghao"] = 7 })), ErrMalformed},
 		{"plaintext 网号 empty", sdjwt(with(func(p map[string]any) { p["wanghao"] = "" })), ErrMalformed},
-		{"disclosed 网号 not a string", sdjwt(with(none, digest(dWHNum)), dWHNum), ErrMalformed},
-		{"disclosed 网号 empty", sdjwt(with(none, digest(dWHEmpty)), dWHEmpty), ErrMalformed},
+		{"disclosed 网号 not a string", sdjwt(with(none, digest(suite.ES256, dWHNum)), dWHNum), ErrMalformed},
+		{"disclosed 网号 empty", sdjwt(with(none, digest(suite.ES256, dWHEmpty)), dWHEmpty), ErrMalformed},
 		{"missing exp", sdjwt(with(func(p map[string]any) { delete(p, "exp") })), ErrMalformed},
 		{"exp not number", sdjwt(with(func(p map[string]any) { p["exp"] = "soon" })), ErrMalformed},
 		{"missing cnf", sdjwt(with(func(p map[string]any) { delete(p, "cnf") })), ErrMalformed},
@@ -361,9 +362,9 @@ func TestVerifyArrayAndNested(t *testing.T) {
 	f := newFixture(t)
 	dArr := disc(t, "c2FsdC0z", "element")
 	dInner := disc(t, "c2FsdC01", "region", "110105")
-	dOuter := disc(t, "c2FsdC02", "address", map[string]any{"_sd": []string{digest(dInner)}, "country": "CN"})
-	p := f.payload(t, digest(dOuter))
-	p["list"] = []any{map[string]any{"...": digest(dArr)}, map[string]any{"...": "decoy"}, "plain"}
+	dOuter := disc(t, "c2FsdC02", "address", map[string]any{"_sd": []string{digest(suite.ES256, dInner)}, "country": "CN"})
+	p := f.payload(t, digest(suite.ES256, dOuter))
+	p["list"] = []any{map[string]any{"...": digest(suite.ES256, dArr)}, map[string]any{"...": "decoy"}, "plain"}
 	issued := sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, p)), dArr, dInner, dOuter)
 	cred, err := Verify(issued, f.keys, testNow)
 	if err != nil {
@@ -448,7 +449,7 @@ func TestVerifyPresentationRejects(t *testing.T) {
 			return rawJWT(t, f.holderKey, header, b)
 		}
 	}
-	hash := func(s string) string { return digest(s) }
+	hash := func(s string) string { return digest(suite.ES256, s) }
 	kbClaims := func(edit func(map[string]any)) map[string]any {
 		m := map[string]any{"iat": testNow.Unix(), "aud": testAud, "nonce": testNon, "sd_hash": hash(prefix)}
 		if edit != nil {

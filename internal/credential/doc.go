@@ -22,8 +22,11 @@
 // layer (disclosures, digests, key binding, the RFC 9901 §7 processing
 // rules) is implemented here on top of go-jose v4, which does all the JWS
 // cryptography, through internal/jws, which holds every JWS of netid to one
-// profile. The profile is deliberately narrow: ES256 only (an algorithm
-// allow-list), explicit typ, sha-256 only, strict base64url, and every JSON
+// profile. The profile is deliberately narrow: one signature algorithm and
+// one digest per crypto suite (ES256 with _sd_alg "sha-256", or SM2 with
+// "sm3" on the SM suite, docs/sm-profile.md §4; the issuer key's suite
+// decides, and an SD-JWT naming the other suite's _sd_alg is refused),
+// explicit typ, strict base64url, and every JSON
 // document decoded by a strict decoder that rejects duplicate keys and
 // trailing data (internal/strictjson), because two parsers disagreeing
 // about a duplicate key is how signature checks get bypassed.

@@ -11,11 +11,13 @@ var (
 	// unreferenced or repeated digest, a claim name collision, missing
 	// required claims, a wrong typ, …).
 	ErrMalformed = errors.New("credential: malformed SD-JWT")
-	// ErrUnsupported: well formed but outside this profile (an _sd_alg
-	// other than sha-256).
+	// ErrUnsupported: well formed but outside this profile: an _sd_alg
+	// other than the one of the issuer key's suite ("sha-256" with ES256,
+	// "sm3" with SM2), or an issuer key of another suite than
+	// PresentationOptions.Suite.
 	ErrUnsupported = errors.New("credential: unsupported SD-JWT feature")
-	// ErrSignature: the issuer signature does not verify or does not use
-	// ES256.
+	// ErrSignature: the issuer signature does not verify, or uses another
+	// algorithm than its key's (ES256 for P-256, SM2 for SM2).
 	ErrSignature = errors.New("credential: invalid issuer signature")
 	// ErrUnknownKey: no issuer key matches the header's kid.
 	ErrUnknownKey = errors.New("credential: unknown issuer key")

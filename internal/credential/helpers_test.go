@@ -163,7 +163,7 @@ func (f *fixture) payload(t testing.TB, sd ...string) map[string]any {
 		"jti":     f.claims.ID,
 		"cnf":     map[string]any{"jwk": json.RawMessage(jwk)},
 		"status":  map[string]any{"status_list": map[string]any{"idx": 7, "uri": f.claims.Status.URI}},
-		"_sd_alg": SDAlg,
+		"_sd_alg": "sha-256",
 		"_sd":     sd,
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Status points at the credential's entry in a Token Status List
@@ -93,7 +93,10 @@ const (
 
 // Issuer issues 网证 with the platform key.
 type Issuer struct {
-	// Key is the platform's P-256 signing key (ES256).
+	// Key is the platform's signing key: P-256 (ES256) on the es256
+	// suite, SM2 on the sm suite. Its suite also chooses the SD-JWT's
+	// digests: _sd_alg "sha-256" with SHA-256, or "sm3" with SM3
+	// (docs/sm-profile.md §4).
 	Key crypto.Signer
 	// KeyID is the kid of Key in the platform's published key set.
 	KeyID string
@@ -106,7 +109,8 @@ type Issuer struct {
 // 网号 (ClaimWanghao) plus random decoys, sorted, and every disclosure
 // follows it. The 网号 never appears in the issuer-signed JWT.
 func (i Issuer) Issue(c Claims) (string, error) {
-	if err := i.check(c); err != nil {
+	st, err := i.check(c)
+	if err != nil {
 		return "", err
 	}
 	r := i.Rand
@@ -126,7 +130,7 @@ func (i Issuer) Issue(c Claims) (string, error) {
 			return "", err
 		}
 		disclosures = append(disclosures, enc)
-		digests = append(digests, digest(enc))
+		digests = append(digests, digest(st, enc))
 	}
 	var n [1]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
@@ -137,8 +141,7 @@ func (i Issuer) Issue(c Claims) (string, error) {
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return "", fmt.Errorf("credential: reading randomness: %w", err)
 		}
-		sum := sha256.Sum256(b[:])
-		digests = append(digests, jws.B64.EncodeToString(sum[:]))
+		digests = append(digests, jws.B64.EncodeToString(st.Sum(b[:])))
 	}
 	slices.Sort(digests)
 
@@ -157,7 +160,7 @@ func (i Issuer) Issue(c Claims) (string, error) {
 			"idx": c.Status.Index,
 			"uri": c.Status.URI,
 		}},
-		"_sd_alg": SDAlg,
+		"_sd_alg": st.SDAlg(),
 		"_sd":     digests,
 	}
 	if c.ID != "" {
@@ -184,9 +187,11 @@ func (i Issuer) Issue(c Claims) (string, error) {
 	return b.String(), nil
 }
 
-func (i Issuer) check(c Claims) error {
+// check checks the issuer and c, and returns the suite of the issuer's
+// key.
+func (i Issuer) check(c Claims) (suite.Suite, error) {
 	var problems []string
-	issuerAlg, ok := jws.AlgorithmFor(publicOf(i.Key))
+	st, ok := issuerSuite(i.Key)
 	if !ok {
 		problems = append(problems, "issuer key is neither a P-256 nor an SM2 signer")
 	}
@@ -213,10 +218,10 @@ func (i Issuer) check(c Claims) error {
 	}
 	if c.Holder == nil || !c.Holder.IsPublic() {
 		problems = append(problems, "holder key is missing or not a public key")
-	} else if alg, _ := jws.AlgorithmFor(c.Holder.Key); ok && alg != issuerAlg {
+	} else if alg, _ := jws.AlgorithmFor(c.Holder.Key); ok && alg != st.SignatureAlgorithm() {
 		// The holder's key is of the issuer's suite: an SM2 key on an SM
 		// deployment, P-256 on an ES256 one.
-		problems = append(problems, fmt.Sprintf("holder key is not a key of %s, the issuer's algorithm", issuerAlg))
+		problems = append(problems, fmt.Sprintf("holder key is not a key of %s, the issuer's algorithm", st.SignatureAlgorithm()))
 	}
 	for name := range c.Disclosable {
 		switch {
@@ -228,16 +233,21 @@ func (i Issuer) check(c Claims) error {
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
-		return fmt.Errorf("%w: %s", ErrInvalidClaims, strings.Join(problems, "; "))
+		return suite.Suite{}, fmt.Errorf("%w: %s", ErrInvalidClaims, strings.Join(problems, "; "))
 	}
-	return nil
+	return st, nil
 }
 
-func publicOf(s crypto.Signer) crypto.PublicKey {
+// issuerSuite returns the suite of the signing key s.
+func issuerSuite(s crypto.Signer) (suite.Suite, bool) {
 	if s == nil {
-		return nil
+		return suite.Suite{}, false
 	}
-	return s.Public()
+	alg, ok := jws.AlgorithmFor(s.Public())
+	if !ok {
+		return suite.Suite{}, false
+	}
+	return suite.ForAlgorithm(alg)
 }
 
 // newDisclosure returns base64url(JSON [salt, name, value]) with a fresh

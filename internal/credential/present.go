@@ -2,7 +2,6 @@ package credential
 
 import (
 	"crypto"
-	"crypto/sha256"
 	"fmt"
 	"strings"
 	"time"
@@ -16,7 +15,8 @@ import (
 // (together with any disclosures nested inside them; names that are not
 // selectively disclosable claims of this credential are an ErrUnknownClaim),
 // and appends a key-binding JWT signed with holderKey over audience, nonce,
-// now and the sd_hash of the presentation. The 网号 is revealed only when
+// now and the sd_hash of the presentation (under the hash of the
+// credential's _sd_alg: SHA-256, or SM3 on the SM suite). The 网号 is revealed only when
 // disclose names ClaimWanghao; in a credential issued before the 网号 was
 // selectively disclosable it is plaintext, always revealed, and naming it
 // is accepted.
@@ -54,7 +54,13 @@ func PresentWithConsent(sdjwt string, disclose []string, holderKey crypto.Signer
 	if err != nil {
 		return "", fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	_, holder, pr, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures, true)
+	payload := tok.UnverifiedObject()
+	st, err := holderSuite(payload)
+	if err != nil {
+		return "", err
+	}
+	sd.setDigests(st)
+	_, holder, pr, err := decodeIssued(payload, sd.Disclosures, st, true)
 	if err != nil {
 		return "", err
 	}
@@ -93,7 +99,7 @@ func PresentWithConsent(sdjwt string, disclose []string, holderKey crypto.Signer
 			b.WriteByte('~')
 		}
 	}
-	sum := sha256.Sum256([]byte(b.String()))
+	sum := st.SumString(b.String())
 	kbClaims := map[string]any{
 		"iat":     now.Unix(),
 		"aud":     audience,

@@ -2,6 +2,8 @@ package credential
 
 import (
 	"fmt"
+
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // processed is the result of RFC 9901 §7.1 step 3 on an issuer-signed
@@ -41,19 +43,20 @@ type processor struct {
 // same level, object-property disclosures only in _sd and array-element
 // disclosures only in {"...": digest}. It works in place: payload and the
 // disclosures' values become the processed claims, so both must be the
-// caller's to give (freshly decoded). children asks for
-// processed.children, which only a holder choosing what to present needs.
-func process(payload map[string]any, discs []Disclosure, children bool) (*processed, error) {
-	if v, ok := payload["_sd_alg"]; ok {
-		alg, isString := v.(string)
-		if !isString {
-			return nil, fmt.Errorf("%w: _sd_alg is not a string", ErrMalformed)
-		}
-		if alg != SDAlg {
-			return nil, fmt.Errorf("%w: _sd_alg %q", ErrUnsupported, alg)
-		}
-		delete(payload, "_sd_alg")
+// caller's to give (freshly decoded), and the disclosures' digests must
+// be set. The payload's _sd_alg (sha-256 when absent, RFC 9901 §4.1.1)
+// must be st's, the suite whose hash made those digests. children asks
+// for processed.children, which only a holder choosing what to present
+// needs.
+func process(payload map[string]any, discs []Disclosure, st suite.Suite, children bool) (*processed, error) {
+	alg, err := sdAlg(payload)
+	if err != nil {
+		return nil, err
 	}
+	if alg != st.SDAlg() {
+		return nil, fmt.Errorf("%w: _sd_alg %q, want %q", ErrUnsupported, clip(alg), st.SDAlg())
+	}
+	delete(payload, "_sd_alg")
 	p := &processor{
 		discs: discs,
 		used:  make([]bool, len(discs)),
@@ -78,6 +81,45 @@ func process(payload map[string]any, discs []Disclosure, children bool) (*proces
 	}
 	p.out.claims = payload
 	return p.out, nil
+}
+
+// defaultSDAlg is the _sd_alg of an SD-JWT without one (RFC 9901 §4.1.1).
+const defaultSDAlg = "sha-256"
+
+// sdAlg returns the issuer-signed payload's _sd_alg, or defaultSDAlg.
+func sdAlg(payload map[string]any) (string, error) {
+	v, ok := payload["_sd_alg"]
+	if !ok {
+		return defaultSDAlg, nil
+	}
+	alg, isString := v.(string)
+	if !isString {
+		return "", fmt.Errorf("%w: _sd_alg is not a string", ErrMalformed)
+	}
+	return alg, nil
+}
+
+// holderSuite is the suite of an issuer-signed payload's _sd_alg, for the
+// holder, who reads a credential without verifying it: whichever of the
+// suites' hashes the issuer chose.
+func holderSuite(payload map[string]any) (suite.Suite, error) {
+	alg, err := sdAlg(payload)
+	if err != nil {
+		return suite.Suite{}, err
+	}
+	st, ok := suite.ForSDAlg(alg)
+	if !ok {
+		return suite.Suite{}, fmt.Errorf("%w: _sd_alg %q", ErrUnsupported, clip(alg))
+	}
+	return st, nil
+}
+
+// clip shortens s, a value from outside, for an error message.
+func clip(s string) string {
+	if len(s) > 32 {
+		return s[:32] + "…"
+	}
+	return s
 }
 
 // value processes v in place and returns it (an array may have become

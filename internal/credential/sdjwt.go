@@ -6,6 +6,7 @@ import (
 
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Media types and identifiers of this profile.
@@ -14,8 +15,6 @@ const (
 	TypSDJWT = "dc+sd-jwt"
 	// TypKB is the typ of the key-binding JWT (RFC 9901 §4.3).
 	TypKB = "kb+jwt"
-	// SDAlg is the only digest algorithm issued and accepted (RFC 9901 §4.1.1).
-	SDAlg = "sha-256"
 	// VCTWangzheng is the vct of the 网证.
 	VCTWangzheng = "urn:netid:wangzheng:1"
 )
@@ -44,7 +43,10 @@ type SDJWT struct {
 type Disclosure struct {
 	// Encoded is the base64url form exactly as it appears in the SD-JWT.
 	Encoded string
-	// Digest is base64url(SHA-256(Encoded)).
+	// Digest is base64url(H(Encoded)), H the hash of the SD-JWT's
+	// _sd_alg (SHA-256, or SM3 on the SM suite). Parse leaves it empty
+	// (the hash is known only from the issuer-signed JWT); verification
+	// and Present set it.
 	Digest string
 	// Salt is the disclosure's salt.
 	Salt string
@@ -91,7 +93,7 @@ func Parse(s string) (*SDJWT, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: disclosure %d: %w", ErrMalformed, i, err)
 		}
-		if repeats(out.Disclosures, &seen, d.Digest) {
+		if repeats(out.Disclosures, &seen, d.Encoded) {
 			return nil, fmt.Errorf("%w: disclosure %d repeats an earlier disclosure", ErrMalformed, i)
 		}
 		out.Disclosures = append(out.Disclosures, d)
@@ -112,13 +114,13 @@ func (s *SDJWT) String() string {
 	return b.String()
 }
 
-// repeats reports whether an earlier disclosure, one of ds, has the
-// digest dg: it compares with each while there are few, then keeps them
-// in *seen.
-func repeats(ds []Disclosure, seen *map[string]bool, dg string) bool {
+// repeats reports whether an earlier disclosure, one of ds, is enc (and
+// so has its digest, whatever the hash): it compares with each while there
+// are few, then keeps them in *seen.
+func repeats(ds []Disclosure, seen *map[string]bool, enc string) bool {
 	if len(ds) < smallSet {
 		for i := range ds {
-			if ds[i].Digest == dg {
+			if ds[i].Encoded == enc {
 				return true
 			}
 		}
@@ -127,14 +129,22 @@ func repeats(ds []Disclosure, seen *map[string]bool, dg string) bool {
 	if *seen == nil {
 		*seen = make(map[string]bool, 4*smallSet)
 		for i := range ds {
-			(*seen)[ds[i].Digest] = true
+			(*seen)[ds[i].Encoded] = true
 		}
 	}
-	if (*seen)[dg] {
+	if (*seen)[enc] {
 		return true
 	}
-	(*seen)[dg] = true
+	(*seen)[enc] = true
 	return false
+}
+
+// setDigests sets the Digest of every disclosure of s under the hash of
+// st, the suite whose _sd_alg the SD-JWT names.
+func (s *SDJWT) setDigests(st suite.Suite) {
+	for i := range s.Disclosures {
+		s.Disclosures[i].Digest = digest(st, s.Disclosures[i].Encoded)
+	}
 }
 
 // checkCompact checks the shape of a compact JWS: three non-empty strict
@@ -197,9 +207,10 @@ var b64Values = func() (t [256]int8) {
 	return t
 }()
 
-// digest returns base64url(SHA-256(ASCII(encoded))) (RFC 9901 §4.2.3).
-func digest(encoded string) string {
-	sum := jws.SHA256(encoded)
+// digest returns base64url(H(ASCII(encoded))) (RFC 9901 §4.2.3), H the
+// hash of st: SHA-256 or SM3.
+func digest(st suite.Suite, encoded string) string {
+	sum := st.SumString(encoded)
 	var b [43]byte // unpadded base64url of 32 bytes
 	jws.B64.Encode(b[:], sum[:])
 	return string(b[:])
@@ -218,7 +229,7 @@ func decodeDisclosure(encoded string) (Disclosure, error) {
 	if !ok {
 		return Disclosure{}, fmt.Errorf("not a JSON array")
 	}
-	d := Disclosure{Encoded: encoded, Digest: digest(encoded)}
+	d := Disclosure{Encoded: encoded}
 	switch len(arr) {
 	case 3:
 		if d.Name, ok = arr[1].(string); !ok {

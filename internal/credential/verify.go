@@ -16,6 +16,7 @@ import (
 
 	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // DefaultMaxKBAge is how old a key-binding JWT may be when
@@ -60,8 +61,15 @@ func (c *Credential) UnderFourteen() bool {
 
 // PresentationOptions are what a relying party expects of a presentation.
 type PresentationOptions struct {
-	// Keys are the platform's issuer keys, looked up by kid.
+	// Keys are the platform's issuer keys, looked up by kid. The suite of
+	// the key that verifies the issuer signature (ES256 for P-256, SM2)
+	// decides the digests: _sd_alg must be that suite's ("sha-256" or
+	// "sm3", docs/sm-profile.md §4), and sd_hash is under its hash.
 	Keys jose.JSONWebKeySet
+	// Suite, if valid, is the deployment's suite: an SD-JWT signed by a
+	// key of another suite is refused (ErrUnsupported) even when Keys
+	// holds that key. The zero Suite leaves the choice to Keys.
+	Suite suite.Suite
 	// Audience and Nonce must equal the key-binding JWT's aud and nonce.
 	Audience, Nonce string
 	// Now is the verification time.
@@ -74,8 +82,9 @@ type PresentationOptions struct {
 }
 
 // Verify checks an issued SD-JWT `<jwt>~<d1>~…~<dn>~` (no key binding)
-// against the issuer keys at now: ES256 signature by the key with the
-// header's kid, typ, the disclosures, the required claims (iss, iat, exp,
+// against the issuer keys at now: the signature by the key with the
+// header's kid (ES256, or SM2), typ, the disclosures under the hash of
+// that key's suite (_sd_alg "sha-256" for ES256, "sm3" for SM2), the required claims (iss, iat, exp,
 // vct, cnf.jwk, status.status_list; a jti, when present, must be a
 // non-empty string) and nbf/iat/exp without leeway.
 // The 网号 is not required: it is a selectively disclosable claim (or, in
@@ -98,7 +107,7 @@ func VerifyWithLeeway(sdjwt string, keys jose.JSONWebKeySet, now time.Time, leew
 	if sd.KeyBinding != "" {
 		return nil, fmt.Errorf("%w: unexpected key-binding JWT (use VerifyPresentation)", ErrMalformed)
 	}
-	cred, _, err := verifyIssued(sd, keys, now, max(leeway, 0))
+	cred, _, _, err := verifyIssued(sd, keys, suite.Suite{}, now, max(leeway, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +133,13 @@ func DecodeUnverified(sdjwt string) (*Credential, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	cred, _, _, err := decodeIssued(tok.UnverifiedObject(), sd.Disclosures, false)
+	payload := tok.UnverifiedObject()
+	st, err := holderSuite(payload)
+	if err != nil {
+		return nil, err
+	}
+	sd.setDigests(st)
+	cred, _, _, err := decodeIssued(payload, sd.Disclosures, st, false)
 	if err != nil {
 		return nil, err
 	}
@@ -134,8 +149,9 @@ func DecodeUnverified(sdjwt string) (*Credential, error) {
 
 // VerifyPresentation verifies a presentation `<jwt>~<d…>~<kb-jwt>`: everything
 // Verify checks (with o.Leeway), then that a key-binding JWT is present,
-// has typ kb+jwt and alg ES256, is signed by the key in cnf.jwk, that its
-// sd_hash covers exactly this presentation, its aud and nonce equal
+// has typ kb+jwt and the algorithm of the key in cnf.jwk, is signed by
+// that key, that its sd_hash (under the hash of the issuer key's suite)
+// covers exactly this presentation, its aud and nonce equal
 // o.Audience and o.Nonce, and its iat is neither in the future nor older
 // than o.MaxKBAge.
 func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
@@ -148,7 +164,7 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	if maxAge <= 0 {
 		maxAge = DefaultMaxKBAge
 	}
-	cred, holder, err := verifyIssued(sd, o.Keys, o.Now, leeway)
+	cred, holder, st, err := verifyIssued(sd, o.Keys, o.Suite, o.Now, leeway)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +189,7 @@ func VerifyPresentation(p string, o PresentationOptions) (*Credential, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKeyBinding, err)
 	}
-	want := jws.SHA256(p[:len(p)-len(sd.KeyBinding)])
+	want := st.SumString(p[:len(p)-len(sd.KeyBinding)])
 	var wantB64 [43]byte // unpadded base64url of 32 bytes
 	jws.B64.Encode(wantB64[:], want[:])
 	if !equalConstantTime(sdHash, wantB64[:]) {
@@ -230,34 +246,44 @@ func guardianConsent(kb map[string]any, cred *Credential, o PresentationOptions)
 }
 
 // verifyIssued verifies the issuer-signed part of sd and returns the
-// credential and the holder's public key.
-func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, now time.Time, leeway time.Duration) (*Credential, *ecdsa.PublicKey, error) {
+// credential, the holder's public key and the suite of the issuer key,
+// whose hash made the digests; want, if valid, must be that suite.
+func verifyIssued(sd *SDJWT, keys jose.JSONWebKeySet, want suite.Suite, now time.Time, leeway time.Duration) (*Credential, *ecdsa.PublicKey, suite.Suite, error) {
+	var none suite.Suite
 	h, payload, err := jws.VerifyObject(sd.JWT, jws.Expect{Typ: TypSDJWT, Keys: jws.ByKeyID(keys)})
 	if err != nil {
-		return nil, nil, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
+		return nil, nil, none, fmt.Errorf("issuer-signed JWT: %w", mapJWSError(err))
 	}
-	cred, holder, _, err := decodeIssued(payload, sd.Disclosures, false)
+	st, ok := suite.ForAlgorithm(h.Alg)
+	if !ok {
+		return nil, nil, none, fmt.Errorf("%w: issuer-signed JWT: no suite signs with %s", ErrSignature, h.Alg)
+	}
+	if want.Valid() && st != want {
+		return nil, nil, none, fmt.Errorf("%w: issuer-signed JWT: signed with %s, not with the %s suite's %s", ErrUnsupported, h.Alg, want, want.SignatureAlgorithm())
+	}
+	sd.setDigests(st)
+	cred, holder, _, err := decodeIssued(payload, sd.Disclosures, st, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, none, err
 	}
 	if alg, _ := jws.AlgorithmFor(holder); alg != h.Alg {
 		// The holder's key is of the issuer's suite (an SM2 key under an
 		// SM2 signature), so a key-binding JWT is in the credential's
 		// suite too.
-		return nil, nil, fmt.Errorf("%w: claim cnf.jwk is a key of %s, the credential is signed with %s", ErrMalformed, alg, h.Alg)
+		return nil, nil, none, fmt.Errorf("%w: claim cnf.jwk is a key of %s, the credential is signed with %s", ErrMalformed, alg, h.Alg)
 	}
 	cred.KeyID = h.KeyID
 	c := cred.Claims
 	if !now.Before(c.ExpiresAt.Add(leeway)) { // RFC 7519 §4.1.4: now must be before exp
-		return nil, nil, ErrExpired
+		return nil, nil, none, ErrExpired
 	}
 	if now.Add(leeway).Before(c.NotBefore) {
-		return nil, nil, fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
+		return nil, nil, none, fmt.Errorf("%w: nbf is in the future", ErrNotYetValid)
 	}
 	if now.Add(leeway).Before(c.IssuedAt) {
-		return nil, nil, fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
+		return nil, nil, none, fmt.Errorf("%w: iat is in the future", ErrNotYetValid)
 	}
-	return cred, holder, nil
+	return cred, holder, st, nil
 }
 
 func mapJWSError(err error) error {
@@ -273,9 +299,9 @@ func mapJWSError(err error) error {
 // decodeIssued applies the disclosures to the issuer-signed payload (a
 // strictly decoded JSON object, which becomes the credential's Payload)
 // and extracts the claims. It checks no signature and no time. children
-// is process's.
-func decodeIssued(payload map[string]any, discs []Disclosure, children bool) (*Credential, *ecdsa.PublicKey, *processed, error) {
-	pr, err := process(payload, discs, children)
+// is process's; st is the suite whose hash made the disclosures' digests.
+func decodeIssued(payload map[string]any, discs []Disclosure, st suite.Suite, children bool) (*Credential, *ecdsa.PublicKey, *processed, error) {
+	pr, err := process(payload, discs, st, children)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // revealed lists every place of presentation p (raw text, decoded
@@ -109,7 +110,7 @@ func TestWanghaoSelectivelyDisclosed(t *testing.T) {
 func TestPlaintextWanghaoCompatibility(t *testing.T) {
 	f := newFixture(t)
 	d := disc(t, "c2FsdC0x", "age_over_18", true)
-	p := f.payload(t, digest(d))
+	p := f.payload(t, digest(suite.ES256, d))
 	p[ClaimWanghao] = f.claims.Wanghao
 	issued := sdjwt(rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, p)), d)
 

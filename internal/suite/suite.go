@@ -42,6 +42,8 @@ type params struct {
 	// sdAlg is the SD-JWT "_sd_alg" of newHash (RFC 9901 §4.1.1).
 	sdAlg   string
 	newHash func() hash.Hash
+	// sumString is newHash's sum of the bytes of a string.
+	sumString func(string) [32]byte
 	// aead names the sealing cipher; its key is aeadKeySize bytes.
 	aead        string
 	aeadKeySize int
@@ -61,6 +63,7 @@ var (
 		sigAlg:      jws.ES256,
 		sdAlg:       "sha-256",
 		newHash:     sha256.New,
+		sumString:   jws.SHA256,
 		aead:        "AES-256-GCM",
 		aeadKeySize: 32,
 		newBlock:    aes.NewCipher,
@@ -82,6 +85,7 @@ var (
 		sigAlg:      jws.SM2,
 		sdAlg:       "sm3",
 		newHash:     sm3.New,
+		sumString:   func(s string) [32]byte { return sumString(sm3.New(), s) },
 		aead:        "SM4-GCM",
 		aeadKeySize: sm4.BlockSize,
 		newBlock:    sm4.NewCipher,
@@ -104,6 +108,28 @@ var (
 
 // All are the suites, the default first.
 func All() []Suite { return []Suite{ES256, SM} }
+
+// ForAlgorithm returns the suite whose SignatureAlgorithm is alg: the
+// suite a key that verified a signature of alg belongs to.
+func ForAlgorithm(alg jws.Algorithm) (Suite, bool) {
+	for _, st := range All() {
+		if st.p.sigAlg == alg {
+			return st, true
+		}
+	}
+	return Suite{}, false
+}
+
+// ForSDAlg returns the suite whose SD-JWT "_sd_alg" is name ("sha-256"
+// or "sm3", exactly).
+func ForSDAlg(name string) (Suite, bool) {
+	for _, st := range All() {
+		if st.p.sdAlg == name {
+			return st, true
+		}
+	}
+	return Suite{}, false
+}
 
 // ErrUnknown is returned by Parse for a name that is no suite's.
 var ErrUnknown = errors.New(`suite: unknown crypto suite (want "es256" or "sm")`)
@@ -191,6 +217,25 @@ func (s Suite) SDAlg() string { return s.p.sdAlg }
 // NewHash returns a new hash of the suite: SHA-256 or SM3 (32 bytes
 // both). It computes SD-JWT disclosure digests and sd_hash.
 func (s Suite) NewHash() hash.Hash { return s.p.newHash() }
+
+// SumString is the suite's hash of the bytes of s, without copying s (an
+// SD-JWT of some kilobytes) into a new byte slice first: SD-JWT disclosure
+// digests and sd_hash.
+func (s Suite) SumString(data string) [32]byte { return s.p.sumString(data) }
+
+// sumString writes the bytes of s to h through a small buffer and returns
+// the sum, which must be 32 bytes.
+func sumString(h hash.Hash, s string) [32]byte {
+	var buf [512]byte
+	for len(s) > 0 {
+		n := copy(buf[:], s)
+		h.Write(buf[:n])
+		s = s[n:]
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
 
 // Sum is the suite's hash of data.
 func (s Suite) Sum(data []byte) []byte {

@@ -335,3 +335,46 @@ func TestKeyIDOfKey(t *testing.T) {
 		t.Errorf("KeyID(a symmetric key) = %v", err)
 	}
 }
+
+// TestLookups: each suite is found by its signature algorithm and its
+// _sd_alg, and nothing else is.
+func TestLookups(t *testing.T) {
+	for _, s := range All() {
+		if got, ok := ForAlgorithm(s.SignatureAlgorithm()); !ok || got != s {
+			t.Errorf("ForAlgorithm(%s) = %v, %v", s.SignatureAlgorithm(), got, ok)
+		}
+		if got, ok := ForSDAlg(s.SDAlg()); !ok || got != s {
+			t.Errorf("ForSDAlg(%s) = %v, %v", s.SDAlg(), got, ok)
+		}
+	}
+	for _, bad := range []string{"", "SHA-256", "sha256", "SM3", "sha-384", "sm2"} {
+		if s, ok := ForSDAlg(bad); ok || s.Valid() {
+			t.Errorf("ForSDAlg(%q) = %v", bad, s)
+		}
+	}
+	for _, bad := range []jws.Algorithm{"", "RS256", "sm2", "ES384", "none"} {
+		if s, ok := ForAlgorithm(bad); ok || s.Valid() {
+			t.Errorf("ForAlgorithm(%q) = %v", bad, s)
+		}
+	}
+}
+
+// TestSumString: SumString is Sum, for inputs shorter than, equal to and
+// longer than its buffer, and is SHA-256 or SM3 themselves.
+func TestSumString(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 4000} {
+		in := strings.Repeat("a~b.", n/4+1)[:n]
+		for _, s := range All() {
+			got := s.SumString(in)
+			if !bytes.Equal(got[:], s.Sum([]byte(in))) {
+				t.Errorf("%s: SumString of %d bytes differs from Sum", s, n)
+			}
+		}
+		if got, want := ES256.SumString(in), sha256.Sum256([]byte(in)); got != want {
+			t.Errorf("es256 SumString of %d bytes is not SHA-256", n)
+		}
+		if got, want := SM.SumString(in), sm3.Sum([]byte(in)); got != want {
+			t.Errorf("sm SumString of %d bytes is not SM3", n)
+		}
+	}
+}

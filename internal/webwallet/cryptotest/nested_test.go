@@ -52,7 +52,7 @@ func TestBrowserPresentsNestedDisclosures(t *testing.T) {
 		"iss": e.URL, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 		"vct": credential.VCTWangzheng, "cnf": map[string]any{"jwk": pub},
 		"status":  map[string]any{"status_list": map[string]any{"idx": 7, "uri": e.URL + "/status/1"}},
-		"_sd_alg": credential.SDAlg, "_sd": []string{digest(dOuter), digest(dName)},
+		"_sd_alg": "sha-256", "_sd": []string{digest(dOuter), digest(dName)},
 		"list": []any{map[string]any{"...": digest(dArr)}, "plain"},
 	})
 	if err != nil {
