@@ -7,7 +7,7 @@
 //
 // A Verifier fetches the platform's issuer keys (JWKS) once, and each
 // status list at most once per the list's time-to-live; verifying a
-// presentation is then a local computation: the issuer's ES256 signature,
+// presentation is then a local computation: the issuer's signature,
 // validity, the key-binding JWT signed by the holder's device key with the
 // relying party's audience and nonce, the selective disclosures, the
 // credential's status, and that the nonce was not presented before.
@@ -31,6 +31,16 @@
 // a statement signed by the platform in every presentation to this
 // audience (Presentation.GuardianConsent reports it).
 //
+// # Crypto suites
+//
+// A platform signs with ES256 (P-256, SHA-256), or, on a deployment of the
+// national algorithms, with SM2 over SM3 and SD-JWT digests under SM3
+// (docs/sm-profile.md). The SDK needs no setting for either: the keys the
+// platform publishes decide. A P-256 key verifies only ES256 signatures,
+// an SM2 key (JWK kty "EC", crv "SM2") only SM2 ones, and a presentation's
+// _sd_alg and sd_hash must use the hash of the key that signed it
+// ("sha-256" under ES256, "sm3" under SM2).
+//
 // # Verification sessions
 //
 // A Client calls the platform's session API as one registered relying
@@ -48,7 +58,7 @@
 //	account := r.Subject // pairwise: stable for the person at this relying party only
 //
 // Wait (or Session followed by Result) verifies the signed result with
-// VerifyResult before returning it: the platform's ES256 signature with
+// VerifyResult before returning it: the platform's signature with
 // its published keys (cached; fetched again, at most once a minute, for a
 // key the cache does not hold), the netid-result+jwt type, the issuer,
 // the relying party as audience, the session, and the level asked for. A

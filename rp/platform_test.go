@@ -1,6 +1,8 @@
 package rp_test
 
 import (
+	"cmp"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,10 +14,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/credential/statuslist"
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // tb is the part of testing.TB the fake platform uses, so that examples
@@ -54,14 +58,37 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// signingKey is a P-256 key with its kid.
+// signingKey is a P-256 key with its kid, or an SM2 key (sm set, priv
+// nil) on a platform of the SM suite.
 type signingKey struct {
 	priv *ecdsa.PrivateKey
+	sm   *sm2.PrivateKey
 	kid  string
 }
 
+// signer is the key's private key.
+func (k signingKey) signer() crypto.Signer {
+	if k.sm != nil {
+		return k.sm
+	}
+	return k.priv
+}
+
 func (k signingKey) jwk() jose.JSONWebKey {
+	if k.sm != nil {
+		return jose.JSONWebKey{Key: &k.sm.PublicKey, KeyID: k.kid, Algorithm: string(jws.SM2), Use: "sig"}
+	}
 	return jose.JSONWebKey{Key: &k.priv.PublicKey, KeyID: k.kid, Algorithm: "ES256", Use: "sig"}
+}
+
+// genSMKey is genKey for an SM2 key.
+func genSMKey(t tb, kid string) signingKey {
+	t.Helper()
+	k, err := sm2.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signingKey{sm: k, kid: kid}
 }
 
 func genKey(t tb, kid string) signingKey {
@@ -94,6 +121,8 @@ type platform struct {
 	// late by a cache).
 	listAge  time.Duration
 	jwksFail bool
+	// jwksAlg, when set, is the alg the JWKS states for every key.
+	jwksAlg  string
 	listFail bool
 	listBody string // served instead of a signed token when set
 
@@ -128,9 +157,11 @@ func (p *platform) serveJWKS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 		return
 	}
-	var set jose.JSONWebKeySet
+	var set jws.JWKS // writes SM2 keys too, which go-jose does not
 	for _, k := range p.published {
-		set.Keys = append(set.Keys, k.jwk())
+		jwk := k.jwk()
+		jwk.Algorithm = cmp.Or(p.jwksAlg, jwk.Algorithm)
+		set.Keys = append(set.Keys, jwk)
 	}
 	writeJSON(w, set)
 }
@@ -147,7 +178,7 @@ func (p *platform) serveList(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, p.listBody)
 		return
 	}
-	tok, err := statuslist.Sign(p.list, p.listURI, p.listKey.priv, p.listKey.kid, p.clock.Now().Add(-p.listAge), p.ttl, p.validity)
+	tok, err := statuslist.Sign(p.list, p.listURI, p.listKey.signer(), p.listKey.kid, p.clock.Now().Add(-p.listAge), p.ttl, p.validity)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -219,7 +250,7 @@ func (p *platform) issue(t tb, idx int64, edit func(*credential.Claims)) *holder
 	p.mu.Lock()
 	k := p.issuerKey
 	p.mu.Unlock()
-	s, err := credential.Issuer{Key: k.priv, KeyID: k.kid}.Issue(c)
+	s, err := credential.Issuer{Key: k.signer(), KeyID: k.kid}.Issue(c)
 	if err != nil {
 		t.Fatal(err)
 	}

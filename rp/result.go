@@ -2,8 +2,7 @@ package rp
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,7 +138,8 @@ const (
 
 // VerifyResult verifies a signed verification result (from polling the
 // session API, from Client.Wait, or from the callback): the platform's
-// ES256 signature with a published key (the keys are fetched again, at
+// signature with a published key (ES256 with a P-256 key, or SM2 with an
+// SM2 key on a platform of the SM suite, docs/sm-profile.md) (the keys are fetched again, at
 // most once a minute, when the result names an unknown key), the typ
 // header, the issuer, the audience (want.ClientID), iat (and exp or nbf,
 // if present) with 30 s of leeway, and the optional expectations of want.
@@ -177,7 +177,7 @@ func (v *Verifier) verifyResultSignature(ctx context.Context, token string, now 
 		return nil, fmt.Errorf("%w: the result's typ is not %s", ErrInvalid, ResultType)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: the result is not a compact ES256 JWS: %w", ErrInvalid, err)
+		return nil, fmt.Errorf("%w: the result is not a compact ES256 or SM2 JWS: %w", ErrInvalid, err)
 	}
 	h := tok.Header
 	if h.KeyID == "" || h.Fields["jwk"] != nil || h.Fields["jku"] != nil || h.Fields["x5u"] != nil || h.Fields["x5c"] != nil {
@@ -204,21 +204,20 @@ func (v *Verifier) verifyResultSignature(ctx context.Context, token string, now 
 	return payload, nil
 }
 
-// resultKey returns the one published P-256 signing key with kid.
-func resultKey(set jose.JSONWebKeySet, kid string) (*ecdsa.PublicKey, bool) {
+// resultKey returns the one published signing key with kid: a P-256 key
+// (ES256) or an SM2 key (SM2), whose alg, if the JWK names one, is its
+// own. The key's type then decides the algorithm the result must use.
+func resultKey(set jose.JSONWebKeySet, kid string) (crypto.PublicKey, bool) {
 	ks := set.Key(kid)
 	if len(ks) != 1 {
 		return nil, false
 	}
 	k := ks[0]
-	if (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(jose.ES256)) {
+	alg, ok := jws.AlgorithmFor(k.Key)
+	if !ok || !k.IsPublic() || (k.Use != "" && k.Use != "sig") || (k.Algorithm != "" && k.Algorithm != string(alg)) {
 		return nil, false
 	}
-	pub, ok := k.Key.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return nil, false
-	}
-	return pub, true
+	return k.Key, true
 }
 
 // resultClaims are the parsed claims of a result payload, before the

@@ -406,7 +406,7 @@ func TestStatusUnavailable(t *testing.T) {
 // signList signs p's list as of iat, valid for validity.
 func signList(t *testing.T, p *platform, iat time.Time, validity time.Duration) string {
 	t.Helper()
-	tok, err := statuslist.Sign(p.list, p.listURI, p.listKey.priv, p.listKey.kid, iat, p.ttl, validity)
+	tok, err := statuslist.Sign(p.list, p.listURI, p.listKey.signer(), p.listKey.kid, iat, p.ttl, validity)
 	if err != nil {
 		t.Fatal(err)
 	}

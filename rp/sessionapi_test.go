@@ -327,6 +327,9 @@ func signResult(t tb, k signingKey, claims map[string]any) string {
 
 func signPayload(t tb, k signingKey, payload []byte, typ string) string {
 	t.Helper()
+	if k.sm != nil {
+		return signSM2(t, k, payload, typ)
+	}
 	opts := (&jose.SignerOptions{}).WithHeader(jose.HeaderKey("kid"), k.kid)
 	if typ != "" {
 		opts = opts.WithType(jose.ContentType(typ))

@@ -108,7 +108,7 @@ func (r *registrationFlags) register(fs *flag.FlagSet, add bool) {
 	fs.StringVar(&r.claims, "claims", "", "allowed claims, comma-separated: "+strings.Join(relyingparty.Claims(), ","))
 	fs.StringVar(&r.auth, "auth", "", "client authentication: private_key_jwt, client_secret_basic or none")
 	fs.StringVar(&r.jwks, "jwks", "", "file with the public JWK set (private_key_jwt)")
-	alg := "algorithm of its OpenID Connect ID tokens: ES256 or RS256"
+	alg := "algorithm of its OpenID Connect ID tokens: ES256 (SM2 on a platform of the SM suite) or RS256"
 	if add {
 		alg += " (default ES256)"
 	}

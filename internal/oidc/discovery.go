@@ -47,7 +47,7 @@ func (p *Provider) Discovery() Metadata {
 		ResponseModesSupported:            []string{"query"},
 		GrantTypesSupported:               []string{"authorization_code"},
 		SubjectTypesSupported:             []string{"pairwise"},
-		IDTokenSigningAlgValuesSupported:  algNames(IDTokenAlgs),
+		IDTokenSigningAlgValuesSupported:  algNames(p.idTokenAlgs()),
 		TokenEndpointAuthMethodsSupported: []string{"private_key_jwt", "client_secret_basic", "none"},
 		TokenEndpointAuthSigningAlgs:      []string{"ES256"},
 		ClaimsSupported:                   ClaimsSupported(),

@@ -27,6 +27,7 @@ import (
 	"github.com/netid-project/netid/internal/deeplink"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/keys"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/oidc"
@@ -34,6 +35,7 @@ import (
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlstore"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -135,6 +137,12 @@ func newEnv(t testing.TB) *env {
 // newEnvOn is newEnv on the given storage (closed at the end of t).
 func newEnvOn(t testing.TB, store storage.Storage) *env {
 	t.Helper()
+	return newEnvSuite(t, store, suite.ES256)
+}
+
+// newEnvSuite is newEnvOn for a platform of the crypto suite st.
+func newEnvSuite(t testing.TB, store storage.Storage, st suite.Suite) *env {
+	t.Helper()
 	ctx := context.Background()
 	t.Cleanup(func() { store.Close() })
 	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
@@ -142,12 +150,12 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	if _, err := rand.Read(master); err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := keys.NewSealer(keys.Derive(master, "seal"), nil)
+	sealer, err := keys.NewSealerFor(st, keys.SealingKEK(st, master), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	indexer := keys.NewIndexer(keys.Derive(master, "index"))
-	keySet := keys.NewKeySet(store, sealer, rand.Reader)
+	indexer := keys.NewIndexerFor(st, keys.IndexKey(st, master))
+	keySet := keys.NewKeySetFor(st, store, sealer, rand.Reader)
 	if err := keySet.Load(ctx, clk.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +171,7 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	if err := e.verify.Check(); err != nil {
 		t.Fatal(err)
 	}
-	e.registry = &relyingparty.Registry{Store: store, Now: clk.Now, MAC: indexer.MAC}
+	e.registry = &relyingparty.Registry{Store: store, Now: clk.Now, MAC: indexer.MAC, Suite: st}
 	e.provider = &oidc.Provider{
 		Issuer:       e.issuer,
 		Verification: e.verify,
@@ -179,7 +187,7 @@ func newEnvOn(t testing.TB, store storage.Storage) *env {
 	}
 	mux.HandleFunc("GET "+oidc.PathJWKS, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(keySet.JWKS(clk.Now()))
+		json.NewEncoder(w).Encode(jws.JWKS(keySet.JWKS(clk.Now()))) // SM2 keys too
 	})
 	e.provider.Mount(mux)
 	return e
@@ -383,6 +391,27 @@ func (e *env) login(c client, h verification.Holder, scopes []string, a verifica
 	e.t.Helper()
 	ctx := context.Background()
 	rp := e.rpSide(c, scopes...)
+	tok, raw, nonce := e.exchange(rp, c, h, a, opts...)
+	idt, err := rp.verifier.Verify(ctx, raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if idt.Nonce != nonce {
+		e.t.Errorf("nonce = %q, want %q", idt.Nonce, nonce)
+	}
+	var claims map[string]any
+	if err := idt.Claims(&claims); err != nil {
+		e.t.Fatal(err)
+	}
+	return loginResult{token: tok, raw: raw, idToken: idt, claims: claims}
+}
+
+// exchange runs the flow up to the token endpoint's answer for holder h
+// at relying party c, and returns the tokens, the ID token not yet
+// verified and the nonce it must carry.
+func (e *env) exchange(rp rpSide, c client, h verification.Holder, a verification.Answer, opts ...oauth2.AuthCodeOption) (*oauth2.Token, string, string) {
+	e.t.Helper()
+	ctx := context.Background()
 	verifier := oauth2.GenerateVerifier()
 	state, nonce := "st-"+rand.Text(), "n-"+rand.Text()
 	opts = append(opts, oauth2.S256ChallengeOption(verifier), gooidc.Nonce(nonce))
@@ -401,18 +430,7 @@ func (e *env) login(c client, h verification.Holder, scopes []string, a verifica
 		e.t.Fatal(err)
 	}
 	raw, _ := tok.Extra("id_token").(string)
-	idt, err := rp.verifier.Verify(ctx, raw)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if idt.Nonce != nonce {
-		e.t.Errorf("nonce = %q, want %q", idt.Nonce, nonce)
-	}
-	var claims map[string]any
-	if err := idt.Claims(&claims); err != nil {
-		e.t.Fatal(err)
-	}
-	return loginResult{token: tok, raw: raw, idToken: idt, claims: claims}
+	return tok, raw, nonce
 }
 
 // userinfo calls the userinfo endpoint through coreos/go-oidc.

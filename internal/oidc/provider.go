@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/verification"
@@ -72,11 +73,25 @@ type KeySigner interface {
 	SignerFor(alg jose.SignatureAlgorithm) (crypto.Signer, string)
 }
 
-// IDTokenAlgs are the algorithms ID tokens are signed with: each relying
-// party's registered one (storage.RelyingParty.IDTokenAlg), ES256 by
-// default; RS256 because OpenID Connect Core §15.1 requires every provider
-// to offer it.
-var IDTokenAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.RS256}
+// IDTokenAlgs are the algorithms ID tokens may be signed with: each
+// relying party's registered one (storage.RelyingParty.IDTokenAlg). A
+// platform offers those it keeps a signing key for (Provider.Keys): its
+// crypto suite's, ES256 or SM2 (docs/sm-profile.md), which is also the
+// default, and RS256, because OpenID Connect Core §15.1 requires every
+// provider to offer it.
+var IDTokenAlgs = []jose.SignatureAlgorithm{jose.ES256, jose.SignatureAlgorithm(jws.SM2), jose.RS256}
+
+// idTokenAlgs are the IDTokenAlgs the platform keeps a key for, the
+// default first.
+func (p *Provider) idTokenAlgs() []jose.SignatureAlgorithm {
+	out := make([]jose.SignatureAlgorithm, 0, len(IDTokenAlgs))
+	for _, alg := range IDTokenAlgs {
+		if k, _ := p.Keys.SignerFor(alg); k != nil {
+			out = append(out, alg)
+		}
+	}
+	return out
+}
 
 // Throttle limits the relying parties' calls to userinfo
 // (*relyingparty.Throttle): Before refuses an address over its limit of

@@ -1,7 +1,6 @@
 package oidc
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -21,6 +20,7 @@ import (
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -241,7 +241,8 @@ func amr(l verification.Level) []string {
 }
 
 // idToken signs the ID token (Core §2) with the platform's key of the
-// algorithm the relying party registered (ES256 unless it chose RS256).
+// algorithm the relying party registered: its suite's (ES256, or SM2 on a
+// platform of the SM suite) unless it chose RS256.
 func (p *Provider) idToken(rp storage.RelyingParty, sess storage.Session, ar authRequest, values map[string]any, access string, now time.Time, ttl time.Duration) (string, error) {
 	reached := verification.Level(sess.LevelReached)
 	if reached.Rank() == 0 {
@@ -257,7 +258,14 @@ func (p *Provider) idToken(rp storage.RelyingParty, sess storage.Session, ar aut
 			claims[c] = v
 		}
 	}
-	sum := sha256.Sum256([]byte(access))
+	offered := p.idTokenAlgs()
+	alg := jose.SignatureAlgorithm(rp.IDTokenAlg)
+	if alg == "" && len(offered) > 0 {
+		alg = offered[0]
+	}
+	if !slices.Contains(offered, alg) {
+		return "", fmt.Errorf("oidc: relying party %s registered the ID token algorithm %q, which this platform keeps no key for", rp.ID, alg)
+	}
 	claims["iss"] = p.Issuer
 	claims["sub"] = values["sub"]
 	claims["aud"] = rp.ID
@@ -267,7 +275,7 @@ func (p *Provider) idToken(rp storage.RelyingParty, sess storage.Session, ar aut
 	claims["auth_time"] = authTime
 	claims["acr"] = reached.ACR()
 	claims["amr"] = amr(reached)
-	claims["at_hash"] = base64.RawURLEncoding.EncodeToString(sum[:16])
+	claims["at_hash"] = atHash(alg, access)
 	if ar.Nonce != "" {
 		claims["nonce"] = ar.Nonce
 	}
@@ -275,22 +283,40 @@ func (p *Provider) idToken(rp storage.RelyingParty, sess storage.Session, ar aut
 	if err != nil {
 		return "", fmt.Errorf("oidc: encoding the ID token: %w", err)
 	}
-	alg := jose.SignatureAlgorithm(cmp.Or(rp.IDTokenAlg, string(jose.ES256)))
-	if !slices.Contains(IDTokenAlgs, alg) {
-		return "", fmt.Errorf("oidc: relying party %s registered the ID token algorithm %q", rp.ID, alg)
-	}
 	key, kid := p.Keys.SignerFor(alg)
 	if key == nil {
 		return "", fmt.Errorf("oidc: no %s signing key", alg)
+	}
+	if alg == jose.SignatureAlgorithm(jws.SM2) {
+		// go-jose knows no SM2; package jws signs it (docs/sm-profile.md §2).
+		tok, err := jws.Sign(key, "JWT", kid, payload)
+		if err != nil {
+			return "", fmt.Errorf("oidc: signing the ID token: %w", err)
+		}
+		return tok, nil
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader(jose.HeaderKey("kid"), kid))
 	if err != nil {
 		return "", fmt.Errorf("oidc: ID token signer: %w", err)
 	}
-	jws, err := signer.Sign(payload)
+	obj, err := signer.Sign(payload)
 	if err != nil {
 		return "", fmt.Errorf("oidc: signing the ID token: %w", err)
 	}
-	return jws.CompactSerialize()
+	return obj.CompactSerialize()
+}
+
+// atHash is the ID token's at_hash (Core §3.1.3.6): the left half of the
+// access token's hash under the hash of the ID token's alg, base64url.
+// SM2 signs over SM3, so an SM2 ID token's at_hash is SM3's; ES256 and
+// RS256 use SHA-256.
+func atHash(alg jose.SignatureAlgorithm, access string) string {
+	var sum [32]byte
+	if st, ok := suite.ForAlgorithm(jws.Algorithm(alg)); ok {
+		sum = st.SumString(access)
+	} else {
+		sum = sha256.Sum256([]byte(access))
+	}
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }

@@ -77,7 +77,9 @@ type Registration struct {
 	AuthMethod    string
 	// IDTokenAlg is the algorithm of the relying party's OpenID Connect ID
 	// tokens (id_token_signed_response_alg, OpenID Connect Dynamic Client
-	// Registration §2): ES256 or RS256; empty means DefaultIDTokenAlg.
+	// Registration §2): the platform's suite's algorithm (ES256, or SM2 on
+	// a platform of the SM suite) or RS256; empty means the suite's
+	// (Registry.Suite).
 	IDTokenAlg string
 	JWKS       json.RawMessage
 	Secret     string
@@ -92,16 +94,20 @@ type Registration struct {
 // ID token signing algorithms a relying party may register.
 const (
 	// DefaultIDTokenAlg signs ID tokens unless the relying party
-	// registered another algorithm.
+	// registered another algorithm, on a platform of the ES256 suite.
 	DefaultIDTokenAlg = "ES256"
 	// IDTokenAlgRS256 is for relying parties whose OpenID Connect library
 	// verifies only RS256 (OpenID Connect Core §15.1).
 	IDTokenAlgRS256 = "RS256"
+	// IDTokenAlgSM2 signs ID tokens with SM2 (docs/sm-profile.md): the
+	// default on a platform of the SM suite, which keeps no ES256 key.
+	IDTokenAlgSM2 = "SM2"
 )
 
 // IDTokenAlgs are the values of id_token_signed_response_alg a relying
-// party may register.
-func IDTokenAlgs() []string { return []string{DefaultIDTokenAlg, IDTokenAlgRS256} }
+// party may register: on a given platform, its suite's algorithm (ES256 or
+// SM2) and RS256.
+func IDTokenAlgs() []string { return []string{DefaultIDTokenAlg, IDTokenAlgRS256, IDTokenAlgSM2} }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 
@@ -140,7 +146,7 @@ func (r Registration) Validate() error {
 		}
 	}
 	if r.IDTokenAlg != "" && !slices.Contains(IDTokenAlgs(), r.IDTokenAlg) {
-		v.add("id_token_signed_response_alg", "must be ES256 or RS256")
+		v.add("id_token_signed_response_alg", "must be ES256, RS256 or SM2")
 	}
 	return v.err()
 }

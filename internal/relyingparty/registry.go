@@ -47,10 +47,28 @@ type Registry struct {
 	// MAC computes the keyed hashes client secrets are stored under
 	// (keys.Indexer.MAC); registering or rotating a client secret needs it.
 	MAC MACFunc
-	// Suite is the deployment's crypto suite: a private_key_jwt client's
-	// keys must be its keys (SM2 on sm, P-256 on es256). Default
-	// suite.ES256.
+	// Suite is the deployment's crypto suite; the zero Suite is ES256. A
+	// private_key_jwt client's keys must be its keys (SM2 on sm, P-256 on
+	// es256), and a relying party's ID tokens are signed with the suite's
+	// algorithm (ES256 or SM2) unless it registers RS256; the other suite's
+	// algorithm is refused, as the platform keeps no key for it.
 	Suite suite.Suite
+}
+
+// idTokenAlg sets r's ID token algorithm to the suite's when empty, and
+// reports one the platform keeps no key for.
+func (g *Registry) idTokenAlg(r *Registration, v *validator) {
+	st := cmp.Or(g.Suite, suite.ES256)
+	own := string(st.SignatureAlgorithm())
+	switch r.IDTokenAlg {
+	case "":
+		r.IDTokenAlg = own
+	case own, IDTokenAlgRS256:
+	default:
+		if slices.Contains(IDTokenAlgs(), r.IDTokenAlg) {
+			v.add("id_token_signed_response_alg", fmt.Sprintf("must be %s or %s on this platform (crypto suite %s)", own, IDTokenAlgRS256, st))
+		}
+	}
 }
 
 func (g *Registry) now() time.Time {
@@ -89,6 +107,7 @@ func (g *Registry) Register(ctx context.Context, r Registration) (storage.Relyin
 		v.problems = append(v.problems, ve.Problems...)
 	}
 	checkInPerson(r, &v)
+	g.idTokenAlg(&r, &v)
 	if err := v.err(); err != nil {
 		return storage.RelyingParty{}, "", err
 	}
@@ -171,6 +190,7 @@ func (g *Registry) Update(ctx context.Context, id string, fn func(*Registration)
 			v.problems = append(v.problems, ve.Problems...)
 		}
 		checkInPerson(r, &v)
+		g.idTokenAlg(&r, &v)
 		if err := v.err(); err != nil {
 			return storage.RelyingParty{}, err
 		}

@@ -172,7 +172,7 @@ type RelyingParty struct {
 	AllowedClaims []string
 	AuthMethod    string
 	// IDTokenAlg is the JWS algorithm of the relying party's OpenID Connect
-	// ID tokens (its id_token_signed_response_alg): ES256 or RS256. Rows
+	// ID tokens (its id_token_signed_response_alg): ES256, SM2 or RS256. Rows
 	// stored before it existed read ES256.
 	IDTokenAlg string
 	// JWKS is the relying party's public keys (private_key_jwt), as JSON.

@@ -6,9 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -105,15 +104,11 @@ func (s *Service) signResult(rp storage.RelyingParty, sess storage.Session, reac
 	if err != nil {
 		return "", fmt.Errorf("verification: encoding result: %w", err)
 	}
+	// The platform's key of its suite: ES256, or SM2 (docs/sm-profile.md).
 	key, kid := s.Keys.Signer()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
-		(&jose.SignerOptions{}).WithType(ResultType).WithHeader(jose.HeaderKey("kid"), kid))
-	if err != nil {
-		return "", fmt.Errorf("verification: result signer: %w", err)
-	}
-	jws, err := signer.Sign(payload)
+	tok, err := jws.Sign(key, ResultType, kid, payload)
 	if err != nil {
 		return "", fmt.Errorf("verification: signing result: %w", err)
 	}
-	return jws.CompactSerialize()
+	return tok, nil
 }
