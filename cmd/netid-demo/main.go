@@ -1,6 +1,6 @@
 // Command netid-demo runs netid's whole flow once (package demo):
 //
-//	netid-demo [--db DSN] [--keep]
+//	netid-demo [--db DSN] [--crypto-suite es256|sm] [--keep]
 //
 // a development platform in-process, a test document, an application with
 // the reference wallet, a presentation and its offline verification, and
@@ -27,6 +27,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs.SetOutput(stderr)
 	o := demo.Options{Out: stdout, Log: stderr}
 	fs.StringVar(&o.DB, "db", getenv("NETID_DB"), "database: empty for SQLite in a temporary directory, or postgres://… (env NETID_DB)")
+	fs.StringVar(&o.CryptoSuite, "crypto-suite", getenv("NETID_CRYPTO_SUITE"), "the platform's crypto suite: es256 (default) or sm, the national algorithms (env NETID_CRYPTO_SUITE)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temporary data and wallet directories")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

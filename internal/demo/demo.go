@@ -12,11 +12,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/wallet"
 	"github.com/netid-project/netid/rp"
@@ -35,6 +38,9 @@ type Options struct {
 	Keep bool
 	// Out receives the steps; Log the platform's warnings (nil: discarded).
 	Out, Log io.Writer
+	// CryptoSuite is the platform's crypto suite, "es256" or "sm"
+	// (docs/sm-profile.md); empty is es256.
+	CryptoSuite string
 }
 
 // Run runs the whole flow once against an in-process development
@@ -54,7 +60,7 @@ func Run(ctx context.Context, o Options) error {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log})
+	dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log, CryptoSuite: o.CryptoSuite})
 	if err != nil {
 		return err
 	}
@@ -109,7 +115,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "4. presentation for %s disclosing only age_over_18 (%d bytes)\n", audience, len(pres))
+	fmt.Fprintf(out, "4. presentation for %s disclosing only age_over_18 (%d bytes; %s)\n", audience, len(pres), algorithms(pres))
 
 	v, err := rp.New(ctx, dp.URL)
 	if err != nil {
@@ -135,6 +141,20 @@ func Run(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintln(out, "6. the same presentation replayed: refused (nonce already used)")
 	return nil
+}
+
+// algorithms describes what signed and hashed a presentation: the issuer's
+// alg, the _sd_alg of its digests and the key-binding JWT's alg (read
+// without verification, for the display; step 5 verifies).
+func algorithms(pres string) string {
+	parts := strings.Split(pres, "~")
+	issued, errI := jws.Parse(parts[0], jws.Expect{Typ: credential.TypSDJWT})
+	kb, errK := jws.Parse(parts[len(parts)-1], jws.Expect{Typ: credential.TypKB})
+	if errI != nil || errK != nil {
+		return "unreadable"
+	}
+	sdAlg, _ := issued.UnverifiedObject()["_sd_alg"].(string)
+	return fmt.Sprintf("issuer %s, digests %s, key binding %s", issued.Header.Alg, sdAlg, kb.Header.Alg)
 }
 
 // demoPerson makes an adult test identity with a valid, random resident ID

@@ -22,19 +22,32 @@ func TestRun(t *testing.T) {
 		"sqlite":   func(*testing.T) string { return "" },
 		"postgres": postgresDSN,
 	} {
-		t.Run(name, func(t *testing.T) {
-			var out, log bytes.Buffer
-			if err := Run(context.Background(), Options{DB: db(t), Out: &out, Log: &log}); err != nil {
-				t.Fatalf("%v:\n%s\n%s", err, out.String(), log.String())
-			}
-			for _, want := range []string{"网号 ", "5. verified offline: VALID", "disclosed [age_over_18=true]", "replayed: refused"} {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("output lacks %q:\n%s", want, out.String())
-				}
-			}
-			if regexp.MustCompile(`[0-9]{17}[0-9X]`).MatchString(out.String() + log.String()) {
-				t.Error("output shows a full document number")
-			}
-		})
+		for _, st := range []struct{ name, issuer, digests string }{
+			{"es256", "issuer ES256", "digests sha-256"},
+			{"sm", "issuer SM2", "digests sm3"},
+		} {
+			t.Run(name+"/"+st.name, func(t *testing.T) {
+				run(t, Options{DB: db(t), CryptoSuite: st.name}, st.issuer, st.digests)
+			})
+		}
+	}
+}
+
+// run runs the demo with o and checks that its output holds want besides
+// the steps of every run.
+func run(t *testing.T, o Options, want ...string) {
+	t.Helper()
+	var out, log bytes.Buffer
+	o.Out, o.Log = &out, &log
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("%v:\n%s\n%s", err, out.String(), log.String())
+	}
+	for _, w := range append([]string{"网号 ", "5. verified offline: VALID", "disclosed [age_over_18=true]", "replayed: refused"}, want...) {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	if regexp.MustCompile(`[0-9]{17}[0-9X]`).MatchString(out.String() + log.String()) {
+		t.Error("output shows a full document number")
 	}
 }

@@ -30,6 +30,9 @@ type Options struct {
 	DB string
 	// Log receives the platform's warnings and errors (nil: discarded).
 	Log io.Writer
+	// CryptoSuite is the platform's crypto suite, "es256" or "sm"
+	// (docs/sm-profile.md); empty is es256.
+	CryptoSuite string
 }
 
 // Server is a development platform served on a loopback port.
@@ -54,6 +57,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	cfg.Dev = true
+	if o.CryptoSuite != "" {
+		cfg.CryptoSuite = o.CryptoSuite
+	}
 	cfg.DataDir = o.DataDir
 	cfg.MasterKeyFile = filepath.Join(o.DataDir, "master.key")
 	cfg.TrustDir = filepath.Join(o.DataDir, "trust")
