@@ -239,7 +239,18 @@ func (p *platform) claims(t tb, idx int64, device *ecdsa.PrivateKey) credential.
 // edit, if not nil, changes the claims first.
 func (p *platform) issue(t tb, idx int64, edit func(*credential.Claims)) *holder {
 	t.Helper()
+	p.mu.Lock()
+	k := p.issuerKey
+	p.mu.Unlock()
+	// The holder's device key is of the issuer key's suite.
 	device, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if k.sm != nil {
+		var sk *sm2.PrivateKey
+		sk, err = sm2.GenerateKey(rand.Reader)
+		if sk != nil {
+			device = &sk.PrivateKey
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,9 +258,6 @@ func (p *platform) issue(t tb, idx int64, edit func(*credential.Claims)) *holder
 	if edit != nil {
 		edit(&c)
 	}
-	p.mu.Lock()
-	k := p.issuerKey
-	p.mu.Unlock()
 	s, err := credential.Issuer{Key: k.signer(), KeyID: k.kid}.Issue(c)
 	if err != nil {
 		t.Fatal(err)

@@ -147,7 +147,7 @@ func disc(t testing.TB, elems ...any) string {
 // (whose disclosure callers add to sd if they want it); callers edit it.
 func (f *fixture) payload(t testing.TB, sd ...string) map[string]any {
 	t.Helper()
-	jwk, err := json.Marshal(jose.JSONWebKey{Key: &f.holderKey.PublicKey})
+	jwk, err := json.Marshal(jws.JWK{Key: &f.holderKey.PublicKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,14 @@ func smIssuerFixture(t testing.TB) (*fixture, *sm2.PrivateKey) {
 	f.keys = jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
 		Key: &key.PublicKey, KeyID: testKID, Algorithm: string(jws.SM2), Use: "sig",
 	}}}
+	// The holder's key is of the issuer's suite.
+	h := sha256.Sum256([]byte("sm holder"))
+	holder, err := sm2.NewPrivateKey(h[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.holderKey = &holder.PrivateKey
+	f.claims.Holder = &jose.JSONWebKey{Key: &f.holderKey.PublicKey}
 	return f, key
 }
 
@@ -173,11 +181,12 @@ func TestSDAlgMismatch(t *testing.T) {
 	setAlg := func(alg string) func(p map[string]any) {
 		return func(p map[string]any) { p["_sd_alg"] = alg }
 	}
-	esKeys := newFixture(t).keys
+	es := newFixture(t) // a P-256 issuer binding a P-256 holder key
+	esKeys := es.keys
 	esSigned := func(edit func(p map[string]any), sd ...string) string {
-		p := f.payload(t, sd...)
+		p := es.payload(t, sd...)
 		edit(p)
-		return rawJWT(t, f.issuerKey, issuerHeader(), mustJSON(t, p))
+		return rawJWT(t, es.issuerKey, issuerHeader(), mustJSON(t, p))
 	}
 	for _, tt := range []struct {
 		name string
