@@ -41,8 +41,9 @@ func Sign(key crypto.Signer, credentialID, method, url string, now time.Time, rn
 
 // Store is what verification reads (storage.Storage satisfies it).
 type Store interface {
-	GetCredential(ctx context.Context, id string) (storage.Credential, error)
-	GetPerson(ctx context.Context, id string) (storage.Person, error)
+	// GetCredentialHolder reads the credential a proof names and its
+	// person in one read.
+	GetCredentialHolder(ctx context.Context, id string) (storage.Credential, storage.Person, error)
 	UseNonce(ctx context.Context, key string, expiresAt time.Time) error
 }
 
@@ -122,9 +123,10 @@ func (v Verifier) VerifyDeferred(ctx context.Context, proof, method, url string)
 	}
 	// The kid names the credential whose bound device key must have signed.
 	var c storage.Credential
+	var p storage.Person
 	keys := jws.KeyFunc(func(t *jws.Token) ([]jose.JSONWebKey, error) {
 		var err error
-		c, err = v.Store.GetCredential(ctx, t.Header.KeyID)
+		c, p, err = v.Store.GetCredentialHolder(ctx, t.Header.KeyID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, fmt.Errorf("%w: unknown credential", ErrUnauthenticated)
 		}
@@ -164,10 +166,6 @@ func (v Verifier) VerifyDeferred(ctx context.Context, proof, method, url string)
 	}
 	if c.Status != storage.CredentialActive || !now.Before(c.ExpiresAt) {
 		return Holder{}, Proof{}, ErrInactive
-	}
-	p, err := v.Store.GetPerson(ctx, c.PersonID)
-	if err != nil {
-		return Holder{}, Proof{}, fmt.Errorf("holder: loading person: %w", err)
 	}
 	if p.State != storage.PersonActive {
 		return Holder{}, Proof{}, ErrInactive

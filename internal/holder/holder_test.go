@@ -263,9 +263,9 @@ func TestVerifyStoreErrors(t *testing.T) {
 		name string
 		set  func(s *store)
 	}{
-		{"GetCredential", func(s *store) { s.errCredential = boom }},
+		{"GetCredentialHolder", func(s *store) { s.errCredential = boom }},
 		{"UseNonce", func(s *store) { s.errNonce = boom }},
-		{"GetPerson", func(s *store) { s.errPerson = boom }},
+		{"GetCredentialHolder person", func(s *store) { s.errPerson = boom }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)

@@ -34,37 +34,33 @@ type store struct {
 	persons     map[string]storage.Person
 	nonces      map[string]time.Time
 
-	// errCredential, errNonce and errPerson, when set, are returned by the
-	// corresponding method.
+	// errCredential and errPerson, when set, are returned by
+	// GetCredentialHolder, errNonce by UseNonce.
 	errCredential, errNonce, errPerson error
 }
 
 var _ holder.Store = (*store)(nil)
 
-func (s *store) GetCredential(_ context.Context, id string) (storage.Credential, error) {
+// GetCredentialHolder is the join of the two maps: a credential whose
+// person is missing is not found, as in the SQL stores.
+func (s *store) GetCredentialHolder(_ context.Context, id string) (storage.Credential, storage.Person, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.errCredential != nil {
-		return storage.Credential{}, s.errCredential
+		return storage.Credential{}, storage.Person{}, s.errCredential
+	}
+	if s.errPerson != nil {
+		return storage.Credential{}, storage.Person{}, s.errPerson
 	}
 	c, ok := s.credentials[id]
 	if !ok {
-		return storage.Credential{}, fmt.Errorf("credential: %w", storage.ErrNotFound)
+		return storage.Credential{}, storage.Person{}, fmt.Errorf("credential: %w", storage.ErrNotFound)
 	}
-	return c, nil
-}
-
-func (s *store) GetPerson(_ context.Context, id string) (storage.Person, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.errPerson != nil {
-		return storage.Person{}, s.errPerson
-	}
-	p, ok := s.persons[id]
+	p, ok := s.persons[c.PersonID]
 	if !ok {
-		return storage.Person{}, fmt.Errorf("person: %w", storage.ErrNotFound)
+		return storage.Credential{}, storage.Person{}, fmt.Errorf("person: %w", storage.ErrNotFound)
 	}
-	return p, nil
+	return c, p, nil
 }
 
 func (s *store) UseNonce(_ context.Context, key string, expiresAt time.Time) error {

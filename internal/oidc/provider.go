@@ -42,8 +42,7 @@ type Store interface {
 	GetGrantByHash(ctx context.Context, hash []byte) (storage.Grant, error)
 	UpdateGrant(ctx context.Context, id string, fn func(storage.Grant) (storage.Grant, error)) (storage.Grant, error)
 	RevokeGrants(ctx context.Context, sessionID string, at time.Time) error
-	GetCredential(ctx context.Context, id string) (storage.Credential, error)
-	GetPerson(ctx context.Context, id string) (storage.Person, error)
+	GetCredentialHolder(ctx context.Context, id string) (storage.Credential, storage.Person, error)
 }
 
 var _ Store = storage.Storage(nil)
@@ -239,16 +238,12 @@ func (p *Provider) random(n int) (string, error) {
 // revocation or cancellation stops the code exchange and userinfo at once
 // (and revokes the session's tokens), not when the tokens expire.
 func (p *Provider) holderUsable(ctx context.Context, sess storage.Session, now time.Time) (bool, error) {
-	c, err := p.Store.GetCredential(ctx, sess.CredentialID)
+	c, person, err := p.Store.GetCredentialHolder(ctx, sess.CredentialID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("oidc: loading the credential: %w", err)
-	}
-	person, err := p.Store.GetPerson(ctx, c.PersonID)
-	if err != nil {
-		return false, fmt.Errorf("oidc: loading the person: %w", err)
 	}
 	if c.Status == storage.CredentialActive && now.Before(c.ExpiresAt) && person.State == storage.PersonActive {
 		return true, nil

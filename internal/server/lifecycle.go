@@ -85,25 +85,17 @@ func (s *Server) mountLifecycle(h func(string, func(http.ResponseWriter, *http.R
 // replay) and the caller then decides on the real statuses.
 type anyStatus struct{ holder.Store }
 
-func (a anyStatus) GetCredential(ctx context.Context, id string) (storage.Credential, error) {
-	c, err := a.Store.GetCredential(ctx, id)
+func (a anyStatus) GetCredentialHolder(ctx context.Context, id string) (storage.Credential, storage.Person, error) {
+	c, p, err := a.Store.GetCredentialHolder(ctx, id)
 	if err != nil {
-		return c, err
+		return c, p, err
 	}
-	if c.Status == storage.CredentialRevoked {
-		p, err := a.Store.GetPerson(ctx, c.PersonID)
-		if err != nil || p.State == storage.PersonActive {
-			return c, err // a revoked credential of an active person stays dead
-		}
+	if c.Status == storage.CredentialRevoked && p.State == storage.PersonActive {
+		return c, p, nil // a revoked credential of an active person stays dead
 	}
 	c.Status, c.ExpiresAt = storage.CredentialActive, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	return c, nil
-}
-
-func (a anyStatus) GetPerson(ctx context.Context, id string) (storage.Person, error) {
-	p, err := a.Store.GetPerson(ctx, id)
 	p.State = storage.PersonActive
-	return p, err
+	return c, p, nil
 }
 
 // lifecycleHolder authenticates the holder of a lifecycle route. With
@@ -116,11 +108,7 @@ func (s *Server) lifecycleHolder(r *http.Request, inactiveOK bool) (holder.Holde
 	if err != nil {
 		return h, err
 	}
-	c, err := s.Holders.Store.GetCredential(r.Context(), h.Credential.ID)
-	if err != nil {
-		return holder.Holder{}, err
-	}
-	p, err := s.Holders.Store.GetPerson(r.Context(), c.PersonID)
+	c, p, err := s.Holders.Store.GetCredentialHolder(r.Context(), h.Credential.ID)
 	if err != nil {
 		return holder.Holder{}, err
 	}

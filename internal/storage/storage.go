@@ -107,6 +107,11 @@ type Storage interface {
 	// one usable credential.
 	IssueCredential(ctx context.Context, c Credential) error
 	GetCredential(ctx context.Context, id string) (Credential, error)
+	// GetCredentialHolder returns the credential id and the person it
+	// belongs to, in one read (a holder's proof names the credential; its
+	// check needs both). ErrNotFound if the credential or its person is
+	// missing.
+	GetCredentialHolder(ctx context.Context, id string) (Credential, Person, error)
 	ListCredentials(ctx context.Context, personID string) ([]Credential, error)
 	UpdateCredential(ctx context.Context, id string, fn func(Credential) (Credential, error)) (Credential, error)
 	// ListStatuses returns index and status of every credential in the

@@ -309,8 +309,10 @@ type Consent struct {
 	// under-14 ward's use of this relying party.
 	GuardianID string
 	GuardianAt time.Time
-	GrantedAt  time.Time
-	UpdatedAt  time.Time
+	// GrantedAt is the first consent; UpdatedAt when what was consented
+	// to last changed (an approval within the consent changes nothing).
+	GrantedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Record is one entry of the verification record log: who verified whom,

@@ -28,7 +28,8 @@ type Store interface {
 	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
 	ListConsents(ctx context.Context, personID string) ([]storage.Consent, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
-	GetCredential(ctx context.Context, id string) (storage.Credential, error)
+	// GetCredentialHolder reads a credential and its person in one read.
+	GetCredentialHolder(ctx context.Context, id string) (storage.Credential, storage.Person, error)
 	ListCredentials(ctx context.Context, personID string) ([]storage.Credential, error)
 	// ListStatusSlots gives a credential's batch members, whose keys get
 	// guardian consent statements too.

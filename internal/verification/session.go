@@ -736,25 +736,32 @@ type consents interface {
 }
 
 // remember records what the person agreed the relying party may receive.
+// A consent that already covers everything is left as it is (no write:
+// most approvals repeat an earlier consent), so its UpdatedAt is when it
+// last changed.
 func (s *Service) remember(ctx context.Context, st consents, personID, rpID string, provided []string, plaintext bool, guardianID string, guardianAt time.Time) error {
 	now := s.now()
+	changed := false
 	c, err := st.GetConsent(ctx, personID, rpID)
 	if errors.Is(err, storage.ErrNotFound) {
-		c = storage.Consent{PersonID: personID, RPID: rpID, GrantedAt: now}
+		c, changed = storage.Consent{PersonID: personID, RPID: rpID, GrantedAt: now}, true
 	} else if err != nil {
 		return fmt.Errorf("verification: loading consent: %w", err)
 	}
 	for _, p := range provided {
 		if relyingparty.IsPlaintext(p) {
 			if plaintext && !slices.Contains(c.Plaintext, p) {
-				c.Plaintext = append(c.Plaintext, p)
+				c.Plaintext, changed = append(c.Plaintext, p), true
 			}
 		} else if !slices.Contains(c.Claims, p) {
-			c.Claims = append(c.Claims, p)
+			c.Claims, changed = append(c.Claims, p), true
 		}
 	}
 	if guardianID != "" {
-		c.GuardianID, c.GuardianAt = guardianID, guardianAt
+		c.GuardianID, c.GuardianAt, changed = guardianID, guardianAt, true
+	}
+	if !changed {
+		return nil
 	}
 	c.UpdatedAt = now
 	if err := st.PutConsent(ctx, c); err != nil {
@@ -767,13 +774,9 @@ func (s *Service) remember(ctx context.Context, st consents, personID, rpID stri
 // unexpired), its person (not cancelled) and the relying party (enabled),
 // reading them afresh.
 func (s *Service) stillUsable(ctx context.Context, sess storage.Session, rp storage.RelyingParty) error {
-	c, err := s.Store.GetCredential(ctx, sess.CredentialID)
+	c, p, err := s.Store.GetCredentialHolder(ctx, sess.CredentialID)
 	if err != nil {
 		return fmt.Errorf("verification: loading credential: %w", err)
-	}
-	p, err := s.Store.GetPerson(ctx, c.PersonID)
-	if err != nil {
-		return fmt.Errorf("verification: loading person: %w", err)
 	}
 	cur, err := s.Store.GetRelyingParty(ctx, rp.ID)
 	if err != nil {

@@ -231,16 +231,12 @@ func (f *fakePlatform) authenticate(r *http.Request) (*fakeCred, error) {
 
 type fakeHolderStore struct{ f *fakePlatform }
 
-func (s fakeHolderStore) GetCredential(_ context.Context, id string) (storage.Credential, error) {
+func (s fakeHolderStore) GetCredentialHolder(_ context.Context, id string) (storage.Credential, storage.Person, error) {
 	c, ok := s.f.creds[id]
 	if !ok {
-		return storage.Credential{}, storage.ErrNotFound
+		return storage.Credential{}, storage.Person{}, storage.ErrNotFound
 	}
-	return c.cred, nil
-}
-
-func (s fakeHolderStore) GetPerson(_ context.Context, id string) (storage.Person, error) {
-	return storage.Person{ID: id, State: storage.PersonActive}, nil
+	return c.cred, storage.Person{ID: c.cred.PersonID, State: storage.PersonActive}, nil
 }
 
 func (s fakeHolderStore) UseNonce(_ context.Context, key string, _ time.Time) error {

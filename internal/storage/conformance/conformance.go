@@ -37,6 +37,7 @@ func RunTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 		{"Person/Update", testPersonUpdate},
 		{"Person/UpdateUniqueConflict", testPersonUpdateConflict},
 		{"Credential/RoundTrip", testCredentialRoundTrip},
+		{"Credential/Holder", testCredentialHolder},
 		{"Credential/Duplicate", testCredentialDuplicate},
 		{"Credential/IssueRevokesPrevious", testIssueRevokesPrevious},
 		{"Credential/Update", testCredentialUpdate},
@@ -482,6 +483,39 @@ func testCredentialRoundTrip(t *testing.T, s storage.Storage) {
 	}
 	_, err := s.GetCredential(ctx, "nope")
 	assertErr(t, "GetCredential missing", err, storage.ErrNotFound)
+}
+
+// testCredentialHolder reads a credential and its person in one call, each
+// exactly as stored, and tells the two persons' credentials apart.
+func testCredentialHolder(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	p1 := fullPerson("p1", "idx-1", "100000000001")
+	p2 := fullPerson("p2", "idx-2", "100000000002")
+	p2.State, p2.GuardianID, p2.Photo = storage.PersonCancelled, "", nil
+	for _, p := range []storage.Person{p1, p2} {
+		_, _, err := s.GetOrCreatePerson(ctx, p)
+		must(t, "GetOrCreatePerson "+p.ID, err)
+	}
+	c1 := fullCredential("c1", "p1", "list-1", 1)
+	c2 := fullCredential("c2", "p2", "list-1", 2)
+	c2.Status, c2.StatusReason, c2.StatusBy = storage.CredentialRevoked, "cancelled", storage.StatusByHolder
+	orphan := fullCredential("c-orphan", "p-missing", "list-1", 3)
+	for _, c := range []storage.Credential{c1, c2, orphan} {
+		must(t, "IssueCredential "+c.ID, s.IssueCredential(ctx, c))
+	}
+	for _, tc := range []struct {
+		c storage.Credential
+		p storage.Person
+	}{{c1, p1}, {c2, p2}} {
+		c, p, err := s.GetCredentialHolder(ctx, tc.c.ID)
+		must(t, "GetCredentialHolder "+tc.c.ID, err)
+		assertEqual(t, "GetCredentialHolder credential "+tc.c.ID, c, tc.c)
+		assertEqual(t, "GetCredentialHolder person of "+tc.c.ID, p, tc.p)
+	}
+	_, _, err := s.GetCredentialHolder(ctx, "nope")
+	assertErr(t, "GetCredentialHolder of a missing credential", err, storage.ErrNotFound)
+	_, _, err = s.GetCredentialHolder(ctx, orphan.ID)
+	assertErr(t, "GetCredentialHolder of a credential whose person is missing", err, storage.ErrNotFound)
 }
 
 func testCredentialDuplicate(t *testing.T, s storage.Storage) {

@@ -79,6 +79,23 @@ func (s *Store) GetCredential(ctx context.Context, id string) (storage.Credentia
 	return get(ctx, s, credentials, "get credential", credentials.byKey, id)
 }
 
+// credentialHolder is GetCredentialHolder's query: a credential and its
+// person in one read.
+var credentialHolder = "SELECT " + credentials.qualified("c") + ", " + persons.qualified("p") +
+	" FROM credentials c JOIN persons p ON p.id = c.person_id WHERE c.id = $1"
+
+// GetCredentialHolder returns the credential id and its person in one
+// statement (a join on the person's key); ErrNotFound if either is missing.
+func (s *Store) GetCredentialHolder(ctx context.Context, id string) (storage.Credential, storage.Person, error) {
+	var c storage.Credential
+	var p storage.Person
+	dst := append(credentials.fields(&c), persons.fields(&p)...)
+	if err := s.queryRow(ctx, credentialHolder, id).Scan(dst...); err != nil {
+		return storage.Credential{}, storage.Person{}, s.fail("get credential holder", err)
+	}
+	return c, p, nil
+}
+
 // ListCredentials returns every credential of personID, oldest first.
 func (s *Store) ListCredentials(ctx context.Context, personID string) ([]storage.Credential, error) {
 	return list(ctx, s, credentials, "list credentials", credentials.selectAll+`

@@ -57,6 +57,16 @@ func newTable[T any](name, what, columns string, fields func(*T) []any) *table[T
 	return t
 }
 
+// qualified is the columns, comma separated, in order, each prefixed with
+// alias and a dot: the select list of t in a join.
+func (t *table[T]) qualified(alias string) string {
+	cols := strings.Split(t.columnList, ", ")
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", ")
+}
+
 // valuesRow is the parenthesised placeholders of one row of a multi-row
 // insert whose earlier rows took the first n arguments.
 func (t *table[T]) valuesRow(n int) string {
