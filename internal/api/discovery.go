@@ -22,10 +22,15 @@ type Configuration struct {
 	DevelopmentMode bool            `json:"development_mode,omitempty"`
 	// HolderProofHeader is the HTTP header of holder proofs; DeviceProofType
 	// the typ of the device proof at issuance (credential.DeviceProofType).
-	HolderProofHeader  string   `json:"holder_proof_header"`
-	DeviceProofType    string   `json:"device_proof_type"`
-	AgeMarkers         []string `json:"age_markers"`
-	DisclosableClaims  []string `json:"disclosable_claims"`
+	HolderProofHeader string   `json:"holder_proof_header"`
+	DeviceProofType   string   `json:"device_proof_type"`
+	AgeMarkers        []string `json:"age_markers"`
+	DisclosableClaims []string `json:"disclosable_claims"`
+	// SigningAlgorithms holds the one JWS algorithm of the platform's
+	// crypto suite: what signs its credentials, status lists and session
+	// results, and what the device and holder keys it binds must use
+	// ("ES256", or "SM2" on an sm deployment, docs/sm-profile.md). A
+	// wallet makes its device keys for it.
 	SigningAlgorithms  []string `json:"signing_alg_values_supported"`
 	StatusListEncoding string   `json:"status_list_bits"`
 }

@@ -83,6 +83,7 @@ var personErrors = []struct {
 	{wallet.ErrNoEID, i18n.KeyCLIErrNoEID, i18n.KeyCLIErrNoEIDNext},
 	{wallet.ErrNoLiveness, i18n.KeyCLIErrNoLiveness, i18n.KeyCLIErrNoLivenessNext},
 	{wallet.ErrNoGuardianConsent, i18n.KeyCLIErrNoGuardianConsent, i18n.KeyCLIErrNoGuardianConsentNext},
+	{wallet.ErrKeySuite, i18n.KeyCLIErrKeySuite, i18n.KeyCLIErrKeySuiteNext},
 }
 
 // personMessage is the one line a command's failure prints: for the

@@ -332,6 +332,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger, opt Options)
 		Passwords:  passwords,
 		Holders:    holder.Verifier{Store: store, Now: now},
 		Keys:       keySet,
+		Suite:      keySet.Suite(),
 		Status:     publisher,
 		DB:         store,
 		PublicURL:  cfg.PublicURL,

@@ -32,6 +32,7 @@ import (
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/status"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 	"github.com/netid-project/netid/internal/verifierdevice"
 )
@@ -59,8 +60,11 @@ type Server struct {
 	Passwords Passwords
 	Holders   holder.Verifier
 	Keys      JWKSource
-	Status    *status.Publisher
-	DB        Pinger
+	// Suite is the platform's crypto suite; the discovery document names
+	// its signature algorithm. The zero value is ES256.
+	Suite  suite.Suite
+	Status *status.Publisher
+	DB     Pinger
 	// PublicURL is the external base URL (no trailing slash).
 	PublicURL string
 	MaxBody   int64
@@ -307,7 +311,7 @@ func (s *Server) configuration(w http.ResponseWriter, r *http.Request) error {
 		DeviceProofType:    credential.DeviceProofType,
 		AgeMarkers:         []string{"age_over_14", "age_over_16", "age_over_18", "age_over_60"},
 		DisclosableClaims:  []string{"age_over_14", "age_over_16", "age_over_18", "age_over_60", "name", "sex", "birthdate", "document_type", "document_number", "document_valid_until", "nationality"},
-		SigningAlgorithms:  []string{"ES256"},
+		SigningAlgorithms:  []string{string(s.Suite.Or(suite.ES256).SignatureAlgorithm())},
 		StatusListEncoding: strconv.Itoa(status.Bits),
 	})
 	return nil

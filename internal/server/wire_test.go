@@ -21,6 +21,7 @@ import (
 	"github.com/netid-project/netid/internal/proofing"
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 )
 
@@ -154,6 +155,26 @@ func TestWireGoldenHandlers(t *testing.T) {
 			}
 			golden(t, name+".json", w.Body.Bytes())
 		})
+	}
+}
+
+// TestConfigurationNamesTheSuite: the discovery document's
+// signing_alg_values_supported is the one algorithm of the platform's
+// crypto suite, from which wallets choose their device keys' suite.
+func TestConfigurationNamesTheSuite(t *testing.T) {
+	for st, want := range map[suite.Suite]string{{}: "ES256", suite.ES256: "ES256", suite.SM: "SM2"} {
+		s := &Server{PublicURL: "https://netid.example", Suite: st}
+		w := httptest.NewRecorder()
+		if err := s.configuration(w, httptest.NewRequest(http.MethodGet, "/", nil)); err != nil {
+			t.Fatal(err)
+		}
+		var c api.Configuration
+		if err := json.Unmarshal(w.Body.Bytes(), &c); err != nil {
+			t.Fatal(err)
+		}
+		if len(c.SigningAlgorithms) != 1 || c.SigningAlgorithms[0] != want {
+			t.Errorf("suite %q: signing algorithms %q, want [%q]", st, c.SigningAlgorithms, want)
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package wallet
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -22,8 +21,10 @@ import (
 	"github.com/netid-project/netid/internal/document/chip"
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/i18n"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // ApplyOptions configure Apply and Resume.
@@ -557,7 +558,13 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), r.rand())
+	// The device key is a key of the platform's crypto suite, which its
+	// discovery document names.
+	st, err := r.c.Suite(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, err := st.GenerateKey(r.rand())
 	if err != nil {
 		return nil, fmt.Errorf("wallet: generating the device key: %w", err)
 	}
@@ -567,7 +574,7 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	batchKeys, batchProofs, err := batchKeys(r.rand(), v.BatchSize, issuer, v.DeviceNonce, now)
+	batchKeys, batchProofs, err := batchKeys(st, r.rand(), v.BatchSize, issuer, v.DeviceNonce, now)
 	if err != nil {
 		return nil, err
 	}
@@ -642,6 +649,13 @@ func checkIssued(issued api.IssuedCredential, keys jose.JSONWebKeySet, key *ecds
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
 	}
+	st, err := issuedSuite(issued.Credential)
+	if err != nil {
+		return err
+	}
+	if err := checkKeySuite("device key", key, st); err != nil {
+		return err
+	}
 	cl := cred.Claims
 	holderKey, ok := cl.Holder.Key.(*ecdsa.PublicKey)
 	switch {
@@ -661,24 +675,33 @@ func checkIssued(issued api.IssuedCredential, keys jose.JSONWebKeySet, key *ecds
 }
 
 // DeviceProof is the device key's proof of possession for issuance: a JWS
-// of type credential.DeviceProofType, ES256, with the public key in its jwk
-// header and the claims aud (the platform's issuer identifier), nonce (the
+// of type credential.DeviceProofType in the key's algorithm (ES256 for a
+// P-256 key, SM2 for an SM2 key), with the public key in its jwk header
+// and the claims aud (the platform's issuer identifier), nonce (the
 // application's device nonce) and iat.
 func DeviceProof(key *ecdsa.PrivateKey, issuer, nonce string, now time.Time) (string, error) {
-	opts := (&jose.SignerOptions{EmbedJWK: true}).WithType(credential.DeviceProofType)
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, opts)
-	if err != nil {
-		return "", fmt.Errorf("wallet: device proof signer: %w", err)
+	if key == nil {
+		return "", fmt.Errorf("%w: no device key", ErrKeySuite)
 	}
 	payload, err := json.Marshal(map[string]any{"aud": issuer, "nonce": nonce, "iat": now.Unix()})
 	if err != nil {
 		return "", fmt.Errorf("wallet: device proof claims: %w", err)
 	}
-	jws, err := s.Sign(payload)
+	tok, err := jws.SignWithJWK(key, credential.DeviceProofType, payload)
 	if err != nil {
 		return "", fmt.Errorf("wallet: signing the device proof: %w", err)
 	}
-	return jws.CompactSerialize()
+	return tok, nil
+}
+
+// issuedSuite is the crypto suite of an issued SD-JWT's issuer signature.
+func issuedSuite(sdjwt string) (suite.Suite, error) {
+	jwt, _, _ := strings.Cut(sdjwt, "~")
+	c, err := decodeIssuerJWT(jwt)
+	if err != nil {
+		return suite.Suite{}, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
+	}
+	return c.Suite, nil
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -3,11 +3,9 @@ package wallet
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // BatchFile records which batch credential went to which relying party.
@@ -55,13 +54,16 @@ type sealedMember struct {
 func sealBatch(members []BatchMember, expires time.Time) ([]sealedMember, error) {
 	out := make([]sealedMember, 0, len(members))
 	for i, m := range members {
-		if m.Key == nil || m.Key.Curve != elliptic.P256() {
-			return nil, fmt.Errorf("wallet: batch key %d must be a P-256 key", i+1)
+		if _, ok := keySuite(m.Key); !ok {
+			return nil, fmt.Errorf("%w: batch key %d is neither a P-256 nor an SM2 key", ErrKeySuite, i+1)
 		}
 		if err := checkMember(m, expires); err != nil {
+			if errors.Is(err, ErrKeySuite) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: batch credential %d: %w", ErrCredentialMismatch, i+1, err)
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(m.Key)
+		der, err := marshalKey(m.Key)
 		if err != nil {
 			return nil, fmt.Errorf("wallet: encoding batch key: %w", err)
 		}
@@ -73,16 +75,15 @@ func sealBatch(members []BatchMember, expires time.Time) ([]sealedMember, error)
 func openBatch(sealed []sealedMember, expires time.Time) ([]BatchMember, error) {
 	out := make([]BatchMember, 0, len(sealed))
 	for i, s := range sealed {
-		k, err := x509.ParsePKCS8PrivateKey(s.Key)
+		key, err := parseKey(s.Key)
 		if err != nil {
-			return nil, fmt.Errorf("%w: batch key %d", ErrMalformed, i+1)
-		}
-		key, ok := k.(*ecdsa.PrivateKey)
-		if !ok || key.Curve != elliptic.P256() {
-			return nil, fmt.Errorf("%w: batch key %d is not a P-256 key", ErrMalformed, i+1)
+			return nil, fmt.Errorf("%w: batch key %d: %w", ErrMalformed, i+1, err)
 		}
 		m := BatchMember{Key: key, Credential: s.Credential}
 		if err := checkMember(m, expires); err != nil {
+			if errors.Is(err, ErrKeySuite) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("%w: batch credential %d: %w", ErrMalformed, i+1, err)
 		}
 		out = append(out, m)
@@ -100,6 +101,9 @@ func checkMember(m BatchMember, expires time.Time) error {
 	}
 	c, err := decodeIssuerJWT(jwt)
 	if err != nil {
+		return err
+	}
+	if err := checkKeySuite("batch key", m.Key, c.Suite); err != nil {
 		return err
 	}
 	if !c.Holder.Equal(&m.Key.PublicKey) {
@@ -252,8 +256,9 @@ func (u *Unlocked) UnusedBatch() (int, error) {
 	return n, nil
 }
 
-// batchKeys makes n batch keys and their proofs of possession for nonce.
-func batchKeys(r io.Reader, n int, issuer, nonce string, now time.Time) ([]*ecdsa.PrivateKey, []string, error) {
+// batchKeys makes n batch keys of st and their proofs of possession for
+// nonce.
+func batchKeys(st suite.Suite, r io.Reader, n int, issuer, nonce string, now time.Time) ([]*ecdsa.PrivateKey, []string, error) {
 	if n < 0 || n > maxBatch {
 		return nil, nil, fmt.Errorf("%w: batch size %d", ErrResponse, n)
 	}
@@ -263,7 +268,7 @@ func batchKeys(r io.Reader, n int, issuer, nonce string, now time.Time) ([]*ecds
 	keys := make([]*ecdsa.PrivateKey, 0, n)
 	proofs := make([]string, 0, n)
 	for range n {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), r)
+		k, err := st.GenerateKey(r)
 		if err != nil {
 			return nil, nil, fmt.Errorf("wallet: generating a batch key: %w", err)
 		}
@@ -295,6 +300,10 @@ func checkBatch(issued api.IssuedCredential, keys jose.JSONWebKeySet, batchKeys 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
 	}
+	st, err := issuedSuite(issued.Credential)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[credential.Status]bool{main.Claims.Status: true}
 	out := make([]BatchMember, 0, len(batchKeys))
 	for i, sdjwt := range issued.Batch {
@@ -304,6 +313,9 @@ func checkBatch(issued api.IssuedCredential, keys jose.JSONWebKeySet, batchKeys 
 		}
 		cl := c.Claims
 		holder, ok := cl.Holder.Key.(*ecdsa.PublicKey)
+		if err := checkKeySuite("batch key", batchKeys[i], st); err != nil {
+			return nil, err
+		}
 		switch {
 		case !ok || !holder.Equal(&batchKeys[i].PublicKey):
 			return nil, fmt.Errorf("%w: batch credential %d is not bound to its key", ErrCredentialMismatch, i+1)
@@ -342,8 +354,12 @@ func RefreshBatch(ctx context.Context, c *Client, u *Unlocked, password string, 
 	if n == 0 {
 		n = DefaultBatch
 	}
+	st, ok := keySuite(u.DeviceKey)
+	if !ok {
+		return 0, fmt.Errorf("%w: the device key is neither a P-256 nor an SM2 key", ErrKeySuite)
+	}
 	now := time.Now()
-	keys, proofs, err := batchKeys(o.Rand, n, u.Wallet.Server, u.Wallet.CredentialID, now)
+	keys, proofs, err := batchKeys(st, o.Rand, n, u.Wallet.Server, u.Wallet.CredentialID, now)
 	if err != nil {
 		return 0, err
 	}

@@ -6,17 +6,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // batchWallet saves a credential without jti and n batch credentials in a
 // new directory and returns it unlocked.
 func batchWallet(t testing.TB, n int) *Unlocked {
 	t.Helper()
+	return batchWalletSuite(t, suite.ES256, n)
+}
+
+// batchWalletSuite is batchWallet with keys and an issuer of st.
+func batchWalletSuite(t testing.TB, st suite.Suite, n int) *Unlocked {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "wallet")
-	key := newDeviceKey(t)
+	key := newDeviceKeySuite(t, st)
 	var batch []BatchMember
 	for range n {
-		k := newDeviceKey(t)
+		k := newDeviceKeySuite(t, st)
 		batch = append(batch, BatchMember{Key: k, Credential: issueTestCredential(t, k, "")})
 	}
 	cred := issueTestCredential(t, key, "")
@@ -141,31 +149,36 @@ func TestSaveRefusesBatch(t *testing.T) {
 // panics and presents a member of the batch, and leaves a batch.json that
 // reads back.
 func FuzzBatchFile(f *testing.F) {
-	u := batchWallet(f, 3)
-	if _, err := Present(u, "https://a.example", "n", nil, time.Now()); err != nil {
-		f.Fatal(err)
+	// An ES256 wallet and an SM one (SM2 keys) take each input.
+	wallets := []*Unlocked{batchWallet(f, 3), batchWalletSuite(f, suite.SM, 3)}
+	for _, u := range wallets {
+		if _, err := Present(u, "https://a.example", "n", nil, time.Now()); err != nil {
+			f.Fatal(err)
+		}
+		valid, err := os.ReadFile(filepath.Join(u.Wallet.Dir, BatchFile))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(valid)
 	}
-	valid, err := os.ReadFile(filepath.Join(u.Wallet.Dir, BatchFile))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(valid)
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"version":1,"batch":"x","members":[{"audiences":[],"uses":-5},{"audiences":null,"uses":0},{"audiences":["a","a"],"uses":1}]}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if err := os.WriteFile(filepath.Join(u.Wallet.Dir, BatchFile), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		p, err := Present(u, "https://b.example", "n", nil, time.Now())
-		if err != nil {
-			return // a malformed file is refused
-		}
-		if i := presentedBy(t, u, p); i < 0 || i >= len(u.Batch) {
-			t.Fatalf("presented member %d of %d", i, len(u.Batch))
-		}
-		if _, err := u.readUsage(); err != nil {
-			t.Fatalf("batch.json written by Present does not read back: %v", err)
+		for _, u := range wallets {
+			if err := os.WriteFile(filepath.Join(u.Wallet.Dir, BatchFile), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			p, err := Present(u, "https://b.example", "n", nil, time.Now())
+			if err != nil {
+				continue // a malformed file is refused
+			}
+			if i := presentedBy(t, u, p); i < 0 || i >= len(u.Batch) {
+				t.Fatalf("presented member %d of %d", i, len(u.Batch))
+			}
+			if _, err := u.readUsage(); err != nil {
+				t.Fatalf("batch.json written by Present does not read back: %v", err)
+			}
 		}
 	})
 }

@@ -3,7 +3,6 @@ package wallet
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
@@ -28,9 +27,11 @@ import (
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/httpx"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/liveness"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/storage"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // testNow is the fake platform's clock; wallet clocks never run behind it.
@@ -55,6 +56,11 @@ type fakePlatform struct {
 	srv *httptest.Server
 	mux *http.ServeMux
 	key *ecdsa.PrivateKey
+	// suite is the platform's crypto suite: its signing key's and the
+	// device keys it binds.
+	suite suite.Suite
+	// algs, if set, replace the discovery document's signing algorithms.
+	algs []string
 
 	mu      sync.Mutex
 	apps    map[string]*fakeApp
@@ -101,16 +107,30 @@ type fakeCred struct {
 
 func newFakePlatform(t testing.TB) *fakePlatform {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return newFakePlatformSuite(t, suite.ES256)
+}
+
+// newFakePlatformSuite is a fake platform of the crypto suite st.
+func newFakePlatformSuite(t testing.TB, st suite.Suite) *fakePlatform {
+	t.Helper()
+	key, err := st.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakePlatform{t: t, key: key, apps: map[string]*fakeApp{}, creds: map[string]*fakeCred{},
+	f := &fakePlatform{t: t, key: key, suite: st, apps: map[string]*fakeApp{}, creds: map[string]*fakeCred{},
 		nonces: map[string]bool{}, statusV: map[int64]byte{}}
 	f.mux = http.NewServeMux()
 	h := f.handle
 	h("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) error {
-		httpx.WriteJSON(w, 200, f.jwks())
+		httpx.WriteJSON(w, 200, jws.JWKS(f.jwks()))
+		return nil
+	})
+	h("GET /.well-known/netid-configuration", func(w http.ResponseWriter, r *http.Request) error {
+		algs := f.algs
+		if algs == nil {
+			algs = []string{string(f.suite.SignatureAlgorithm())}
+		}
+		httpx.WriteJSON(w, 200, api.Configuration{Issuer: f.srv.URL, SigningAlgorithms: algs, DeviceProofType: credential.DeviceProofType})
 		return nil
 	})
 	h("GET /status/{list}", f.statusList)
@@ -150,7 +170,7 @@ func (f *fakePlatform) client() *Client {
 }
 
 func (f *fakePlatform) jwks() jose.JSONWebKeySet {
-	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: testKID, Algorithm: "ES256", Use: "sig"}}}
+	return jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: testKID, Algorithm: string(f.suite.SignatureAlgorithm()), Use: "sig"}}}
 }
 
 func (f *fakePlatform) count(call string) int {
@@ -449,15 +469,19 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	bad := problemOf(400, "invalid-device-proof", "invalid device key proof")
-	jws, err := jose.ParseSignedCompact(req.Proof, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil || len(jws.Signatures) != 1 {
+	// Like the platform: a device key of the platform's suite only.
+	tok, err := jws.Parse(req.Proof, jws.Expect{Typ: credential.DeviceProofType, Algorithms: f.suite.Algorithms()})
+	if err != nil {
 		return bad
 	}
-	hdr := jws.Signatures[0].Protected
-	if typ, _ := hdr.ExtraHeaders[jose.HeaderType].(string); typ != credential.DeviceProofType || hdr.JSONWebKey == nil || !hdr.JSONWebKey.IsPublic() {
+	hjwk, err := tok.Header.JWK()
+	if err != nil {
 		return bad
 	}
-	payload, err := jws.Verify(hdr.JSONWebKey)
+	if _, ok := f.suite.PublicKey(hjwk); !ok {
+		return problemOf(400, "invalid-device-proof", "the device key is not a key of the platform's crypto suite")
+	}
+	payload, err := tok.Verify(jws.PublicKey(hjwk.Key))
 	if err != nil {
 		return bad
 	}
@@ -468,9 +492,9 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 	if err := json.Unmarshal(payload, &c); err != nil || c.Aud != f.srv.URL || c.Nonce != a.nonce || c.Iat < testNow.Unix() {
 		return bad
 	}
-	holderKey := hdr.JSONWebKey.Public()
+	holderKey := *hjwk
 	if f.wrongHolderKey {
-		other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		other, _ := f.suite.GenerateKey(rand.Reader)
 		holderKey = jose.JSONWebKey{Key: &other.PublicKey}
 	}
 	wh, err := netnum.New(rand.Reader)
@@ -488,7 +512,7 @@ func (f *fakePlatform) issue(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	jwk, err := holderKey.MarshalJSON()
+	jwk, err := jws.JWK(holderKey).MarshalJSON()
 	if err != nil {
 		return err
 	}

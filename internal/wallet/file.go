@@ -4,9 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -18,12 +16,13 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/netnum"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // File names inside the wallet directory.
@@ -131,8 +130,9 @@ type Wallet struct {
 type Unlocked struct {
 	// Wallet is the non-secret part.
 	Wallet *Wallet
-	// DeviceKey is the device's P-256 private key, to which the credential
-	// is bound (a crypto.Signer).
+	// DeviceKey is the device's private key, to which the credential is
+	// bound (a crypto.Signer): a P-256 key, or an SM2 key (on the SM2
+	// curve, signing SM2 through jws.Sign) for an SM2-signed credential.
 	DeviceKey *ecdsa.PrivateKey
 	// Credential is the full SD-JWT with all its disclosures.
 	Credential string
@@ -173,7 +173,7 @@ type box struct {
 
 // secrets is the plaintext of the box.
 type secrets struct {
-	DeviceKey  []byte `json:"device_key"` // PKCS#8 DER
+	DeviceKey  []byte `json:"device_key"` // PKCS#8 DER: P-256, or SM2 (smx509)
 	Credential string `json:"credential"`
 	// Batch are the batch credentials and their keys; UsageKey keys the
 	// MACs under which batch.json records the audiences each was
@@ -343,13 +343,9 @@ func (w *Wallet) Unlock(password string) (*Unlocked, error) {
 		return nil, fmt.Errorf("%w: sealed secrets: %w", ErrMalformed, err)
 	}
 	defer clear(s.DeviceKey)
-	k, err := x509.ParsePKCS8PrivateKey(s.DeviceKey)
+	key, err := parseKey(s.DeviceKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: device key: %w", ErrMalformed, err)
-	}
-	key, ok := k.(*ecdsa.PrivateKey)
-	if !ok || key.Curve != elliptic.P256() {
-		return nil, fmt.Errorf("%w: device key is not a P-256 key", ErrMalformed)
 	}
 	jwt, _, _ := strings.Cut(s.Credential, "~")
 	if jwt != w.IssuerJWT {
@@ -357,6 +353,9 @@ func (w *Wallet) Unlock(password string) (*Unlocked, error) {
 	}
 	c, err := decodeIssuerJWT(jwt)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkKeySuite("device key", key, c.Suite); err != nil {
 		return nil, err
 	}
 	if !c.Holder.Equal(&key.PublicKey) {
@@ -409,8 +408,8 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	if password == "" {
 		return nil, fmt.Errorf("wallet: empty password")
 	}
-	if key == nil || key.Curve != elliptic.P256() {
-		return nil, fmt.Errorf("wallet: device key must be a P-256 key")
+	if _, ok := keySuite(key); !ok {
+		return nil, fmt.Errorf("%w: the device key is neither a P-256 nor an SM2 key", ErrKeySuite)
 	}
 	params := o.KDF
 	if params == (KDFParams{}) {
@@ -430,6 +429,9 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	c, err := decodeIssuerJWT(jwt)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
+	}
+	if err := checkKeySuite("device key", key, c.Suite); err != nil {
+		return nil, err
 	}
 	if !c.Holder.Equal(&key.PublicKey) {
 		return nil, fmt.Errorf("%w: credential is not bound to the device key", ErrCredentialMismatch)
@@ -452,7 +454,7 @@ func Save(dir, server, credential string, key *ecdsa.PrivateKey, password string
 	if err != nil {
 		return nil, err
 	}
-	der, err := x509.MarshalPKCS8PrivateKey(key)
+	der, err := marshalKey(key)
 	if err != nil {
 		return nil, fmt.Errorf("wallet: encoding device key: %w", err)
 	}
@@ -530,6 +532,9 @@ type issuerClaims struct {
 	StatusURI   string
 	StatusIndex int64
 	Holder      *ecdsa.PublicKey
+	// Suite is the crypto suite of the JWT's signature algorithm (its
+	// header's alg); Holder is a key of it.
+	Suite suite.Suite
 }
 
 // decodeIssuerJWT reads the claims of an issuer-signed JWT without checking
@@ -538,6 +543,10 @@ func decodeIssuerJWT(jwt string) (issuerClaims, error) {
 	parts := strings.Split(jwt, ".")
 	if len(parts) != 3 || parts[0] == "" || parts[2] == "" {
 		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt is not a compact JWS", ErrMalformed)
+	}
+	st, err := headerSuite(parts[0])
+	if err != nil {
+		return issuerClaims{}, err
 	}
 	body, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
@@ -567,18 +576,38 @@ func decodeIssuerJWT(jwt string) (issuerClaims, error) {
 	case sl.URI == "" || sl.Idx == nil || *sl.Idx < 0:
 		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt lacks a status reference", ErrMalformed)
 	}
-	var jwk jose.JSONWebKey
-	if err := jwk.UnmarshalJSON(p.Cnf.JWK); err != nil || !jwk.IsPublic() {
+	jwk, err := jws.ParsePublicJWK(p.Cnf.JWK)
+	if err != nil {
 		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt cnf.jwk is not a public key", ErrMalformed)
 	}
-	pub, ok := jwk.Key.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt cnf.jwk is not a P-256 key", ErrMalformed)
+	pub, ok := st.PublicKey(jwk)
+	if !ok {
+		return issuerClaims{}, fmt.Errorf("%w: issuer_jwt cnf.jwk is not a %s key like its issuer's", ErrMalformed, st.KeyName())
 	}
 	return issuerClaims{
 		ID: p.JTI, Wanghao: p.Wanghao, ExpiresAt: time.Unix(p.Exp, 0).UTC(),
-		StatusURI: sl.URI, StatusIndex: *sl.Idx, Holder: pub,
+		StatusURI: sl.URI, StatusIndex: *sl.Idx, Holder: pub, Suite: st,
 	}, nil
+}
+
+// headerSuite returns the crypto suite of a JWS header's alg (base64url
+// JSON): ES256 or SM2.
+func headerSuite(header string) (suite.Suite, error) {
+	b, err := base64.RawURLEncoding.DecodeString(header)
+	if err != nil {
+		return suite.Suite{}, fmt.Errorf("%w: issuer_jwt header is not base64url", ErrMalformed)
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return suite.Suite{}, fmt.Errorf("%w: issuer_jwt header: %w", ErrMalformed, err)
+	}
+	st, ok := suite.ForAlgorithm(jws.Algorithm(h.Alg))
+	if !ok {
+		return suite.Suite{}, fmt.Errorf("%w: issuer_jwt is signed with neither ES256 nor SM2", ErrMalformed)
+	}
+	return st, nil
 }
 
 // maxUnix is 9999-12-31T23:59:59Z.

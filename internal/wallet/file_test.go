@@ -3,7 +3,6 @@ package wallet
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -17,18 +16,36 @@ import (
 
 	"github.com/netid-project/netid/internal/credential"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 const testServer = "https://netid.example.cn"
 
 // issueTestCredential returns an SD-JWT bound to holder, signed by a
-// throwaway issuer key.
+// throwaway issuer key of holder's crypto suite.
 func issueTestCredential(t testing.TB, holder *ecdsa.PrivateKey, id string) string {
 	t.Helper()
-	issuer, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	st, ok := suite.OfKey(&holder.PublicKey)
+	if !ok {
+		t.Fatal("holder key of no suite")
+	}
+	return issueTestCredentialBy(t, st, holder, id)
+}
+
+// issueTestCredentialBy is issueTestCredential with an issuer key of st,
+// whatever holder's suite.
+func issueTestCredentialBy(t testing.TB, st suite.Suite, holder *ecdsa.PrivateKey, id string) string {
+	t.Helper()
+	issuer, err := st.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return issueTestCredentialWith(t, issuer, holder, id)
+}
+
+// issueTestCredentialWith is issueTestCredential signed by issuer.
+func issueTestCredentialWith(t testing.TB, issuer, holder *ecdsa.PrivateKey, id string) string {
+	t.Helper()
 	wh, err := netnum.New(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +65,12 @@ func issueTestCredential(t testing.TB, holder *ecdsa.PrivateKey, id string) stri
 
 func newDeviceKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return newDeviceKeySuite(t, suite.ES256)
+}
+
+func newDeviceKeySuite(t testing.TB, st suite.Suite) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := st.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +80,14 @@ func newDeviceKey(t testing.TB) *ecdsa.PrivateKey {
 // savedWallet saves a fresh credential in a new directory.
 func savedWallet(t testing.TB) (dir string, key *ecdsa.PrivateKey, cred string) {
 	t.Helper()
+	return savedWalletSuite(t, suite.ES256)
+}
+
+// savedWalletSuite is savedWallet with a device key and an issuer of st.
+func savedWalletSuite(t testing.TB, st suite.Suite) (dir string, key *ecdsa.PrivateKey, cred string) {
+	t.Helper()
 	dir = filepath.Join(t.TempDir(), "wallet")
-	key = newDeviceKey(t)
+	key = newDeviceKeySuite(t, st)
 	cred = issueTestCredential(t, key, "cred-1")
 	if _, err := Save(dir, testServer, cred, key, testPassword, SaveOptions{KDF: testKDF}); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/netid-project/netid/internal/api"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // FuzzOpenWalletFile checks that parsing wallet.json never panics, and
@@ -21,6 +22,12 @@ func FuzzOpenWalletFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(valid)
+	smDir, _, _ := savedWalletSuite(f, suite.SM)
+	sm, err := os.ReadFile(filepath.Join(smDir, WalletFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sm)
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"version":1,"server":"https://x","issuer_jwt":"a.b.c","locked":{}}`))
 	f.Add(bytes.Replace(valid, []byte(`"version": 1`), []byte(`"version": 1, "version": 2`), 1))

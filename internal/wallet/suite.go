@@ -1,0 +1,112 @@
+package wallet
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
+)
+
+// The wallet's keys are keys of its platform's crypto suite: P-256 on an
+// es256 platform, SM2 on an sm one (docs/sm-profile.md). The platform's
+// discovery document names the suite by its signature algorithm; the
+// wallet makes its device and batch keys for it, and a stored key's own
+// curve says which suite it belongs to afterwards.
+
+// ErrKeySuite: a wallet key is not of the crypto suite of the credential's
+// issuer (an SM2 key for an ES256-signed credential, or a P-256 key for an
+// SM2-signed one), or the platform names no suite the wallet knows.
+var ErrKeySuite = errors.New("wallet: the key is not of the issuer's crypto suite")
+
+// Suite returns the platform's crypto suite, from the one signature
+// algorithm its discovery document lists (signing_alg_values_supported:
+// "ES256" or "SM2"). A platform listing none the wallet knows, or
+// algorithms of two suites, is ErrKeySuite.
+func (c *Client) Suite(ctx context.Context) (suite.Suite, error) {
+	conf, err := c.Configuration(ctx)
+	if err != nil {
+		return suite.Suite{}, err
+	}
+	return suiteOf(conf.SigningAlgorithms)
+}
+
+// suiteOf is the suite of a discovery document's signing algorithms.
+func suiteOf(algs []string) (suite.Suite, error) {
+	var found suite.Suite
+	for _, a := range algs {
+		st, ok := suite.ForAlgorithm(jws.Algorithm(a))
+		switch {
+		case !ok:
+			continue
+		case found.Valid() && found != st:
+			return suite.Suite{}, fmt.Errorf("%w: the platform names two crypto suites", ErrKeySuite)
+		}
+		found = st
+	}
+	if !found.Valid() {
+		return suite.Suite{}, fmt.Errorf("%w: the platform names no crypto suite this wallet knows", ErrKeySuite)
+	}
+	return found, nil
+}
+
+// keySuite returns the suite of a wallet key (P-256: es256, SM2: sm).
+func keySuite(key *ecdsa.PrivateKey) (suite.Suite, bool) {
+	if key == nil {
+		return suite.Suite{}, false
+	}
+	return suite.OfKey(&key.PublicKey)
+}
+
+// checkKeySuite refuses key unless it is a key of issuer's suite, the suite
+// of the credential's signature: ErrKeySuite naming both, in one line.
+func checkKeySuite(what string, key *ecdsa.PrivateKey, issuer suite.Suite) error {
+	st, ok := keySuite(key)
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: the %s is neither a P-256 nor an SM2 key", ErrKeySuite, what)
+	case st != issuer:
+		return fmt.Errorf("%w: the %s is a %s key (crypto suite %s) but the credential's issuer signs with %s (crypto suite %s)",
+			ErrKeySuite, what, st.KeyName(), st, issuer.SignatureAlgorithm(), issuer)
+	}
+	return nil
+}
+
+// marshalKey encodes a wallet key as PKCS #8: a P-256 key as crypto/x509
+// writes it (as wallets always stored it), an SM2 key with the SM2 curve's
+// OID (smx509).
+func marshalKey(key *ecdsa.PrivateKey) ([]byte, error) {
+	st, ok := keySuite(key)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%w: neither a P-256 nor an SM2 key", ErrKeySuite)
+	case st == suite.SM:
+		return smx509.MarshalPKCS8PrivateKey(key)
+	}
+	return x509.MarshalPKCS8PrivateKey(key)
+}
+
+// parseKey reads a PKCS #8 wallet key: a P-256 or an SM2 key, each as the
+// *ecdsa.PrivateKey the wallet signs with.
+func parseKey(der []byte) (*ecdsa.PrivateKey, error) {
+	k, err := smx509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, errors.New("not a PKCS #8 private key")
+	}
+	switch k := k.(type) {
+	case *ecdsa.PrivateKey:
+		if k.Curve == elliptic.P256() {
+			return k, nil
+		}
+	case *sm2.PrivateKey:
+		return &k.PrivateKey, nil
+	}
+	return nil, errors.New("neither a P-256 nor an SM2 key")
+}
