@@ -22,12 +22,12 @@ func TestRun(t *testing.T) {
 		"sqlite":   func(*testing.T) string { return "" },
 		"postgres": postgresDSN,
 	} {
-		for _, st := range []struct{ name, issuer, digests string }{
-			{"es256", "issuer ES256", "digests sha-256"},
-			{"sm", "issuer SM2", "digests sm3"},
+		for _, st := range []struct{ name, issuer, digests, kb string }{
+			{"es256", "issuer ES256", "digests sha-256", "key binding ES256"},
+			{"sm", "issuer SM2", "digests sm3", "key binding SM2"},
 		} {
 			t.Run(name+"/"+st.name, func(t *testing.T) {
-				run(t, Options{DB: db(t), CryptoSuite: st.name}, st.issuer, st.digests)
+				run(t, Options{DB: db(t), CryptoSuite: st.name}, st.issuer, st.digests, st.kb)
 			})
 		}
 	}
@@ -40,11 +40,6 @@ func run(t *testing.T, o Options, want ...string) {
 	var out, log bytes.Buffer
 	o.Out, o.Log = &out, &log
 	if err := Run(context.Background(), o); err != nil {
-		if o.CryptoSuite == "sm" && strings.Contains(err.Error(), "the device key must be a SM2 key") {
-			// The platform refuses the CLI wallet's device key, which is
-			// P-256 only; nothing else of the flow is skipped.
-			t.Skipf("the CLI wallet's device key is P-256 only, and an sm platform refuses it at application: %v", err)
-		}
 		t.Fatalf("%v:\n%s\n%s", err, out.String(), log.String())
 	}
 	for _, w := range append([]string{"网号 ", "5. verified offline: VALID", "disclosed [age_over_18=true]", "replayed: refused"}, want...) {
