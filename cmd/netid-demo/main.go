@@ -3,9 +3,11 @@
 //	netid-demo [--db DSN] [--crypto-suite es256|sm] [--keep]
 //
 // a development platform in-process, a test document, an application with
-// the reference wallet, a presentation and its offline verification, and
-// a replay refused. scripts/demo.sh does the same with the separate
-// commands of cmd/netid.
+// the reference wallet, a presentation and its offline verification, a
+// replay refused, an online verification through the rp SDK, an OpenID
+// Connect login and the electronic ID card's checks, on either crypto
+// suite. scripts/demo.sh does the first steps with the separate commands
+// of cmd/netid.
 package main
 
 import (

@@ -21,6 +21,7 @@ import (
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/wallet"
 	"github.com/netid-project/netid/rp"
 )
@@ -45,11 +46,22 @@ type Options struct {
 
 // Run runs the whole flow once against an in-process development
 // platform: mint a test document, apply with the wallet, present, verify
-// offline, and show that a replayed presentation is refused.
+// offline, and show that a replayed presentation is refused; then an
+// online verification created through the rp SDK, an OpenID Connect
+// login, and the electronic ID card's online and offline codes checked as
+// a hotel would, each approved or shown by the wallet. Each step names
+// the algorithms it used.
 func Run(ctx context.Context, o Options) error {
 	out := o.Out
 	if out == nil {
 		out = io.Discard
+	}
+	st := suite.ES256
+	if o.CryptoSuite != "" {
+		var err error
+		if st, err = suite.Parse(o.CryptoSuite); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.MkdirTemp("", "netid-demo-")
 	if err != nil {
@@ -140,6 +152,24 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("a replayed presentation was not refused (%v)", err)
 	}
 	fmt.Fprintln(out, "6. the same presentation replayed: refused (nonce already used)")
+
+	h := holder{c: c, u: u}
+	line, err := onlineVerification(ctx, dp, h)
+	if err != nil {
+		return fmt.Errorf("online verification: %w", err)
+	}
+	fmt.Fprintf(out, "7. %s\n", line)
+	line, err = oidcLogin(ctx, dp, h, st)
+	if err != nil {
+		return fmt.Errorf("OpenID Connect login: %w", err)
+	}
+	fmt.Fprintf(out, "8. %s\n", line)
+	online, offline, err := eidCheck(ctx, dp, h, v)
+	if err != nil {
+		return fmt.Errorf("eID check: %w", err)
+	}
+	fmt.Fprintf(out, "9. %s\n", online)
+	fmt.Fprintf(out, "10. %s\n", offline)
 	return nil
 }
 
