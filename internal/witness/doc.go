@@ -7,7 +7,10 @@
 //
 // What it keeps, in its state directory:
 //
-//	witness-key.json   its ES256 private key (JWK, mode 0600), made on the first run
+//	witness-key.json   its private key (JWK, mode 0600), made on the first run in
+//	                   the platform's suite: P-256 (ES256) for an es256 platform, SM2
+//	                   for an sm one (one that publishes SM2 keys), the SM2 key as
+//	                   its public SM2 JWK with d added; a key made earlier is kept
 //	witness.jwks.json  its public key, for whoever checks its co-signatures
 //	head.json          the newest head it saw and co-signed (one Cosigned)
 //	cosigned.jsonl     every head it co-signed, one Cosigned per line, oldest first

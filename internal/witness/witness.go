@@ -21,6 +21,7 @@ import (
 	"github.com/netid-project/netid/internal/audit/treeproof"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/strictjson"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // Files of the state directory.
@@ -96,7 +97,11 @@ type Result struct {
 // that the operator removed or rewrote records (the files keep the last
 // good head).
 func (w *Witness) Run(ctx context.Context) (Result, error) {
-	key, kid, err := w.key()
+	keys, err := w.Source.JWKS(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	key, kid, err := w.key(platformSuite(keys))
 	if err != nil {
 		return Result{}, err
 	}
@@ -112,10 +117,6 @@ func (w *Witness) Run(ctx context.Context) (Result, error) {
 			return Result{}, fmt.Errorf("%w: %s: root", ErrState, HeadFile)
 		}
 		seen = &treeproof.Head{Size: last.Size, Root: root, Time: last.Time, Signature: last.Signature}
-	}
-	keys, err := w.Source.JWKS(ctx)
-	if err != nil {
-		return Result{}, err
 	}
 	head, err := treeproof.Follow(ctx, w.Source, keys, seen)
 	if err != nil {
@@ -169,15 +170,41 @@ func (w *Witness) cosign(key crypto.Signer, kid string, h treeproof.Head) (Cosig
 	return Cosigned{Size: h.Size, Root: root, Time: h.Time, Signature: h.Signature, Cosignature: sig, Witnessed: now}, nil
 }
 
-// key loads the witness's key, making it on the first run.
-func (w *Witness) key() (crypto.Signer, string, error) {
+// platformSuite is the crypto suite of the platform whose keys are keys:
+// SM if it publishes an SM2 key (an sm deployment signs its tree heads
+// with SM2), else ES256.
+func platformSuite(keys jose.JSONWebKeySet) suite.Suite {
+	for _, k := range keys.Keys {
+		if _, ok := jws.SM2PublicKey(k.Key); ok {
+			return suite.SM
+		}
+	}
+	return suite.ES256
+}
+
+// key loads the witness's key, making it on the first run in the suite of
+// the platform it witnesses (st): a P-256 key for an es256 platform, an
+// SM2 key for an sm one. A key made earlier is kept whatever its suite:
+// its co-signatures name their algorithm.
+func (w *Witness) key(st suite.Suite) (crypto.Signer, string, error) {
 	path := filepath.Join(w.Dir, KeyFile)
 	b, err := readBounded(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return w.newKey()
+		return w.newKey(st)
 	}
 	if err != nil {
 		return nil, "", err
+	}
+	m, err := strictjson.DecodeObject(b)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: %s", ErrState, KeyFile)
+	}
+	if m["crv"] == jws.SM2Curve {
+		k, err := parseSM2PrivateJWK(m)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: %s: %w", ErrState, KeyFile, err)
+		}
+		return k.key, k.KeyID, nil
 	}
 	var jwk jose.JSONWebKey
 	if err := jwk.UnmarshalJSON(b); err != nil {
@@ -185,33 +212,36 @@ func (w *Witness) key() (crypto.Signer, string, error) {
 	}
 	priv, ok := jwk.Key.(*ecdsa.PrivateKey)
 	if !ok || priv.Curve != elliptic.P256() {
-		return nil, "", fmt.Errorf("%w: %s is not a P-256 private key", ErrState, KeyFile)
+		return nil, "", fmt.Errorf("%w: %s is neither a P-256 nor an SM2 private key", ErrState, KeyFile)
 	}
 	return priv, jwk.KeyID, nil
 }
 
-func (w *Witness) newKey() (crypto.Signer, string, error) {
+func (w *Witness) newKey(st suite.Suite) (crypto.Signer, string, error) {
 	src := w.Rand
 	if src == nil {
 		src = rand.Reader
 	}
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), src)
+	priv, err := st.GenerateKey(src)
 	if err != nil {
 		return nil, "", fmt.Errorf("witness: make key: %w", err)
 	}
-	pub := jose.JSONWebKey{Key: &priv.PublicKey, Algorithm: string(jose.ES256), Use: "sig"}
-	tp, err := pub.Thumbprint(crypto.SHA256)
+	kid, err := suite.KeyID(priv)
 	if err != nil {
 		return nil, "", fmt.Errorf("witness: key thumbprint: %w", err)
 	}
-	kid := base64.RawURLEncoding.EncodeToString(tp)
-	pub.KeyID = kid
-	privJWK := jose.JSONWebKey{Key: priv, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"}
-	pb, err := privJWK.MarshalJSON()
+	alg := string(st.SignatureAlgorithm())
+	pub := jose.JSONWebKey{Key: &priv.PublicKey, KeyID: kid, Algorithm: alg, Use: "sig"}
+	var pb []byte
+	if st == suite.SM {
+		pb, err = marshalSM2PrivateJWK(priv, kid)
+	} else {
+		pb, err = (&jose.JSONWebKey{Key: priv, KeyID: kid, Algorithm: alg, Use: "sig"}).MarshalJSON()
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("witness: encode key: %w", err)
 	}
-	set, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}})
+	set, err := json.Marshal(jws.JWKS{Keys: []jose.JSONWebKey{pub}})
 	if err != nil {
 		return nil, "", fmt.Errorf("witness: encode public key: %w", err)
 	}

@@ -3,12 +3,15 @@ package witness_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +19,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/audit/treeproof"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/witness"
 )
 
@@ -156,5 +161,108 @@ func TestHTTPSourceErrors(t *testing.T) {
 	}
 	if _, err := (witness.HTTPSource{Server: proof.URL}).Consistency(ctx, 1, 3); !errors.Is(err, treeproof.ErrBadProof) {
 		t.Errorf("a malformed proof: %v", err)
+	}
+}
+
+// TestSMWitness: a witness of an sm platform (its tree heads signed with
+// SM2) makes an SM2 key on its first run, keeps it as an SM2 private JWK,
+// publishes its public key in the SM2 JWK form and co-signs with SM2; a
+// key file whose scalar and point disagree is refused.
+func TestSMWitness(t *testing.T) {
+	ctx := context.Background()
+	platformKey, err := suite.SM.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkid, err := suite.KeyID(platformKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	platformKeys := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &platformKey.PublicKey, KeyID: pkid, Algorithm: string(jws.SM2)}}}
+	head := func(size int64, root []byte) string {
+		payload := `{"size":` + strconv.FormatInt(size, 10) + `,"root":"` + base64.RawURLEncoding.EncodeToString(root) + `","iat":1700000000}`
+		s, err := jws.Sign(platformKey, treeproof.HeadType, pkid, []byte(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	leaf := func(b byte) []byte { return treeproof.LeafHash(bytes.Repeat([]byte{b}, 32)) }
+	dir := t.TempDir()
+	src := &fakeSource{head: head(1, leaf(1)), keys: platformKeys}
+	w := &witness.Witness{Dir: dir, Source: src}
+	first, err := w.Run(ctx)
+	if err != nil || !first.New {
+		t.Fatalf("first run: %+v %v", first, err)
+	}
+	keyFile, err := os.ReadFile(filepath.Join(dir, witness.KeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kf map[string]any
+	if err := json.Unmarshal(keyFile, &kf); err != nil || kf["crv"] != jws.SM2Curve || kf["alg"] != string(jws.SM2) || kf["d"] == nil {
+		t.Fatalf("key file %s (%v)", keyFile, err)
+	}
+	pubb, err := os.ReadFile(filepath.Join(dir, witness.PublicKeyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wkeys jws.JWKS
+	if err := json.Unmarshal(pubb, &wkeys); err != nil || len(wkeys.Keys) != 1 {
+		t.Fatalf("public key file %s: %v", pubb, err)
+	}
+	if bytes.Contains(pubb, []byte(`"d"`)) {
+		t.Fatal("the public key file holds the private scalar")
+	}
+	wpub, ok := jws.SM2PublicKey(wkeys.Keys[0].Key)
+	if !ok {
+		t.Fatalf("the witness's public key is a %T, not an SM2 key", wkeys.Keys[0].Key)
+	}
+	if want, _ := suite.KeyID(wpub); wkeys.Keys[0].KeyID != want || kf["kid"] != want {
+		t.Errorf("kid %q (key file %v), want the SM3 thumbprint %q", wkeys.Keys[0].KeyID, kf["kid"], want)
+	}
+	tok, err := jws.Parse(first.Head.Cosignature, jws.Expect{Typ: witness.CosignatureType})
+	if err != nil || tok.Header.Alg != jws.SM2 {
+		t.Fatalf("co-signature: alg %v (%v)", tok.Header.Alg, err)
+	}
+	if _, err := witness.VerifyCosignature(first.Head, platformKeys, jose.JSONWebKeySet(wkeys)); err != nil {
+		t.Fatalf("VerifyCosignature: %v", err)
+	}
+
+	// The next run reads the key back and co-signs with it.
+	src.head, src.proof = head(2, treeproof.HashChildren(leaf(1), leaf(2))), [][]byte{leaf(2)}
+	second, err := w.Run(ctx)
+	if err != nil || !second.New {
+		t.Fatalf("second run: %+v %v", second, err)
+	}
+	if _, err := witness.VerifyCosignature(second.Head, platformKeys, jose.JSONWebKeySet(wkeys)); err != nil {
+		t.Fatalf("second co-signature under the first run's key: %v", err)
+	}
+
+	// A key file it did not write: another scalar under the same point, a
+	// scalar out of range, an unknown member.
+	for name, edit := range map[string]func(m map[string]any){
+		"another scalar": func(m map[string]any) {
+			m["d"] = base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+		},
+		"scalar out of range": func(m map[string]any) {
+			m["d"] = base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{0xff}, 32))
+		},
+		"short scalar":   func(m map[string]any) { m["d"] = "AAAA" },
+		"unknown member": func(m map[string]any) { m["p"] = "AAAA" },
+	} {
+		m := map[string]any{}
+		for k, v := range kf {
+			m[k] = v
+		}
+		edit(m)
+		b, _ := json.Marshal(m)
+		if err := os.WriteFile(filepath.Join(dir, witness.KeyFile), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		src.head, src.proof = head(3, treeproof.HashChildren(treeproof.HashChildren(leaf(1), leaf(2)), leaf(3))), [][]byte{leaf(3), treeproof.HashChildren(leaf(1), leaf(2))}
+		if _, err := w.Run(ctx); !errors.Is(err, witness.ErrState) {
+			t.Errorf("%s: %v, want ErrState", name, err)
+		}
 	}
 }
