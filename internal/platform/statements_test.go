@@ -213,3 +213,94 @@ func TestConsentWrittenOnlyWhenItGrows(t *testing.T) {
 		}
 	})
 }
+
+// applicationBudget is one adult's whole application through the HTTP
+// API, step by step: its creation, the chip document, the face, the phone
+// number and its code, the password and the credential's issuance (with
+// its batch). Each step reads the application (checking its token) and
+// then changes it in a transaction that reads it again to update it: the
+// step's slow work (the chip's signatures, the password's hash) stays
+// outside the write transaction, which on SQLite is the one writer's. The
+// phone step's three autocommits are its rate limits and the code's
+// storage. On PostgreSQL issuance takes its per-person lock in a statement
+// of its own (SQLite's write transaction already holds it).
+var applicationBudget = map[string]map[string]stepBudget{
+	"sqlite": {
+		"create":       {statements: 1, commits: 1},
+		"document":     {statements: 4, commits: 1},
+		"face":         {statements: 3, commits: 1},
+		"phone":        {statements: 7, commits: 4},
+		"phone/verify": {statements: 6, commits: 2},
+		"password":     {statements: 3, commits: 1},
+		"credential":   {statements: 13, commits: 2},
+	},
+	"postgres": {
+		"create":       {statements: 1, commits: 1},
+		"document":     {statements: 4, commits: 1},
+		"face":         {statements: 3, commits: 1},
+		"phone":        {statements: 7, commits: 4},
+		"phone/verify": {statements: 6, commits: 2},
+		"password":     {statements: 3, commits: 1},
+		"credential":   {statements: 14, commits: 2},
+	},
+}
+
+// TestApplicationStatementBudget counts the SQL statements and commits of
+// each step of an application, after a first application has warmed what
+// is read once per process, and fails if a step exceeds its budget.
+func TestApplicationStatementBudget(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		e := newEnvOpt(t, db, nil, platform.Options{KeyReload: time.Hour})
+		st, ok := e.p.Store.(interface{ Stats() sqlstore.Stats })
+		if !ok {
+			t.Fatalf("the store %T does not count its statements", e.p.Store)
+		}
+		e.apply(adult(t))
+		backend := "sqlite"
+		if db != "" {
+			backend = "postgres"
+		}
+		var total sqlstore.Stats
+		step := func(name string, run func()) {
+			t.Helper()
+			before := st.Stats()
+			run()
+			got := st.Stats().Sub(before)
+			total.Statements += got.Statements
+			total.Transactions += got.Transactions
+			total.Autocommits += got.Autocommits
+			t.Logf("%-12s %2d statements, %d transactions, %d autocommits", name, got.Statements, got.Transactions, got.Autocommits)
+			b := applicationBudget[backend][name]
+			if got.Statements > b.statements || got.Commits() > b.commits {
+				t.Errorf("%s: %d statements and %d commits, over its budget of %d and %d",
+					name, got.Statements, got.Commits(), b.statements, b.commits)
+			}
+		}
+		p := adult(t)
+		var a app
+		step("create", func() { a = e.start(p.identity.Type) })
+		var v view
+		step("document", func() {
+			must(t, e.call("PUT", "/v1/applications/"+a.ID+"/document", a.Token, map[string]any{"chip": e.chip(p)}), http.StatusOK).json(t, &v)
+		})
+		att := e.attest(a, v.FaceChallenge, p.face)
+		step("face", func() {
+			must(t, e.call("POST", "/v1/applications/"+a.ID+"/face", a.Token, map[string]any{"attestation": att}), http.StatusOK).json(t, &v)
+		})
+		step("phone", func() {
+			must(t, e.call("POST", "/v1/applications/"+a.ID+"/phone", a.Token, map[string]any{"phone": p.phone}), http.StatusAccepted)
+		})
+		code := e.smsCode(p.phone)
+		step("phone/verify", func() {
+			must(t, e.call("POST", "/v1/applications/"+a.ID+"/phone/verify", a.Token, map[string]any{"code": code}), http.StatusOK).json(t, &v)
+		})
+		step("password", func() {
+			must(t, e.call("PUT", "/v1/applications/"+a.ID+"/password", a.Token, map[string]any{"password": p.password}), http.StatusOK).json(t, &v)
+		})
+		if v.State != "device" {
+			t.Fatalf("the application is in state %s, not device", v.State)
+		}
+		step("credential", func() { e.issue(a, v) })
+		t.Logf("application %2d statements, %d transactions, %d autocommits", total.Statements, total.Transactions, total.Autocommits)
+	})
+}
