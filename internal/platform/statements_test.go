@@ -221,8 +221,8 @@ func TestConsentWrittenOnlyWhenItGrows(t *testing.T) {
 // then changes it in a transaction that reads it again to update it: the
 // step's slow work (the chip's signatures, the password's hash) stays
 // outside the write transaction, which on SQLite is the one writer's. The
-// phone step's three autocommits are its rate limits and the code's
-// storage. On PostgreSQL issuance takes its per-person lock in a statement
+// phone step's three autocommits are the code's resend interval, the
+// number's daily count and the code itself. On PostgreSQL issuance takes its per-person lock in a statement
 // of its own (SQLite's write transaction already holds it).
 var applicationBudget = map[string]map[string]stepBudget{
 	"sqlite": {
