@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -20,9 +18,7 @@ import (
 	"time"
 	"unicode"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/cryptosigner"
-
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/strictjson"
 )
 
@@ -157,10 +153,13 @@ func (s clientSecret) authorization(c *Client) (string, error) {
 }
 
 // PrivateKeyJWT authenticates with a client assertion (private_key_jwt)
-// signed by key, an ECDSA P-256 key whose public half is in the relying
-// party's registered key set under kid. key may be opaque (an HSM's
-// crypto.Signer). Every request carries a new assertion, valid for one
-// minute, with a random jti.
+// signed by key, whose public half is in the relying party's registered
+// key set under kid: an ECDSA P-256 key (ES256), or an SM2 key (SM2,
+// docs/sm-profile.md; a *sm2.PrivateKey of github.com/emmansun/gmsm or
+// an *ecdsa.PrivateKey on its curve), the kind a platform of the SM
+// crypto suite takes. key may be opaque (an HSM's crypto.Signer). Every
+// request carries a new assertion, valid for one minute, with a random
+// jti.
 func PrivateKeyJWT(key crypto.Signer, kid string) ClientAuth {
 	return &privateKeyJWT{key: key, kid: kid}
 }
@@ -174,9 +173,8 @@ func (p *privateKeyJWT) check() error {
 	if p.key == nil {
 		return errors.New("rp: private_key_jwt needs a key")
 	}
-	pub, ok := p.key.Public().(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return errors.New("rp: private_key_jwt needs an ECDSA P-256 key")
+	if _, ok := jws.AlgorithmFor(p.key.Public()); !ok {
+		return errors.New("rp: private_key_jwt needs an ECDSA P-256 or an SM2 key")
 	}
 	if p.kid == "" {
 		return errors.New("rp: private_key_jwt needs the key's kid")
@@ -185,15 +183,6 @@ func (p *privateKeyJWT) check() error {
 }
 
 func (p *privateKeyJWT) authorization(c *Client) (string, error) {
-	var sk any = p.key
-	if _, ok := p.key.(*ecdsa.PrivateKey); !ok {
-		sk = cryptosigner.Opaque(p.key)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: sk, KeyID: p.kid}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		return "", fmt.Errorf("rp: client assertion signer: %w", err)
-	}
 	jti := make([]byte, 16)
 	if _, err := io.ReadFull(c.rand, jti); err != nil {
 		return "", fmt.Errorf("rp: client assertion jti: %w", err)
@@ -207,13 +196,10 @@ func (p *privateKeyJWT) authorization(c *Client) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	jws, err := signer.Sign(payload)
+	// ES256 for a P-256 key, SM2 for an SM2 key.
+	s, err := jws.Sign(p.key, "JWT", p.kid, payload)
 	if err != nil {
 		return "", fmt.Errorf("rp: signing the client assertion: %w", err)
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		return "", fmt.Errorf("rp: client assertion: %w", err)
 	}
 	return "Bearer " + s, nil
 }

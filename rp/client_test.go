@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
+
 	"github.com/netid-project/netid/rp"
 )
 
@@ -50,6 +52,10 @@ func TestClientApproved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	smKey, err := sm2.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name  string
 		auth  rp.ClientAuth
@@ -57,6 +63,7 @@ func TestClientApproved(t *testing.T) {
 	}{
 		{"client secret", nil, nil},
 		{"private key JWT", rp.PrivateKeyJWT(key, "rp-key-1"), func(a *sessionAPI) { a.rpKey = &key.PublicKey }},
+		{"private key JWT, SM2", rp.PrivateKeyJWT(smKey, "rp-key-1"), func(a *sessionAPI) { a.rpKey = &smKey.PublicKey }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newClientEnv(t, tt.auth, tt.setup)
@@ -283,6 +290,7 @@ func TestClientRejectsBadResults(t *testing.T) {
 func TestNewClient(t *testing.T) {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	smKey, _ := sm2.GenerateKey(rand.Reader)
 	p := newPlatform(t, newClock())
 	otherV := newVerifier(t, p)
 	for _, tt := range []struct {
@@ -302,6 +310,7 @@ func TestNewClient(t *testing.T) {
 		{"empty secret", "https://netid.example", "shop", rp.ClientSecret(""), nil, false},
 		{"no key", "https://netid.example", "shop", rp.PrivateKeyJWT(nil, "k1"), nil, false},
 		{"P-384 key", "https://netid.example", "shop", rp.PrivateKeyJWT(p384, "k1"), nil, false},
+		{"SM2 key", "https://netid.example", "shop", rp.PrivateKeyJWT(smKey, "k1"), nil, true},
 		{"no kid", "https://netid.example", "shop", rp.PrivateKeyJWT(key, ""), nil, false},
 		{"verifier of another platform", "https://netid.example", "shop", rp.ClientSecret("s"), []rp.ClientOption{rp.WithVerifier(otherV)}, false},
 		{"verifier of this platform", p.URL, "shop", rp.ClientSecret("s"), []rp.ClientOption{rp.WithVerifier(otherV)}, true},

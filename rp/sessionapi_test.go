@@ -20,6 +20,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/netid-project/netid/internal/jws"
 )
 
 // sessionAPI is a fake of the platform's session API (POST, GET and
@@ -104,15 +106,12 @@ func (a *sessionAPI) authenticate(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (a *sessionAPI) checkAssertion(tok string) bool {
-	parsed, err := jwt.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
-	if err != nil {
-		return false
-	}
+	// ES256 with a P-256 key, SM2 with an SM2 key, as the platform checks.
 	var c jwt.Claims
-	if err := parsed.Claims(a.rpKey, &c); err != nil {
+	if _, err := jws.VerifyClaims(tok, jws.Expect{Typ: "JWT", Keys: jws.PublicKey(a.rpKey)}, &c); err != nil {
 		return false
 	}
-	err = c.ValidateWithLeeway(jwt.Expected{Issuer: a.clientID, Subject: a.clientID, AnyAudience: jwt.Audience{a.URL}, Time: a.p.clock.Now()}, 30*time.Second)
+	err := c.ValidateWithLeeway(jwt.Expected{Issuer: a.clientID, Subject: a.clientID, AnyAudience: jwt.Audience{a.URL}, Time: a.p.clock.Now()}, 30*time.Second)
 	return err == nil && c.ID != "" && c.Expiry != nil
 }
 

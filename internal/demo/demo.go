@@ -154,7 +154,7 @@ func Run(ctx context.Context, o Options) error {
 	fmt.Fprintln(out, "6. the same presentation replayed: refused (nonce already used)")
 
 	h := holder{c: c, u: u}
-	line, err := onlineVerification(ctx, dp, h)
+	line, err := onlineVerification(ctx, dp, h, st)
 	if err != nil {
 		return fmt.Errorf("online verification: %w", err)
 	}

@@ -28,14 +28,14 @@ func TestRun(t *testing.T) {
 		}{
 			{"es256", []string{
 				"issuer ES256, digests sha-256, key binding ES256",
-				"(holder proofs ES256), result signed ES256 and verified by the SDK: age_over_18=true",
+				"(client assertions ES256), approved by the wallet at level password (holder proofs ES256), result signed ES256 and verified by the SDK: age_over_18=true",
 				"ID token ES256 verified with the platform's JWKS, at_hash SHA-256, acr urn:netid:acr:password",
 				"9. eID online code (device key ES256) checked by the platform for a hotel: VALID",
 				"10. eID offline code (issuer ES256, digests sha-256, key binding ES256) verified with keys and status list only: VALID",
 			}},
 			{"sm", []string{
 				"issuer SM2, digests sm3, key binding SM2",
-				"(holder proofs SM2), result signed SM2 and verified by the SDK: age_over_18=true",
+				"(client assertions SM2), approved by the wallet at level password (holder proofs SM2), result signed SM2 and verified by the SDK: age_over_18=true",
 				"ID token SM2 verified with the platform's JWKS, at_hash SM3, acr urn:netid:acr:password",
 				"9. eID online code (device key SM2) checked by the platform for a hotel: VALID",
 				"10. eID offline code (issuer SM2, digests sm3, key binding SM2) verified with keys and status list only: VALID",
@@ -58,7 +58,7 @@ func run(t *testing.T, o Options, want ...string) {
 		t.Fatalf("%v:\n%s\n%s", err, out.String(), log.String())
 	}
 	for _, w := range append([]string{"网号 ", "5. verified offline: VALID", "disclosed [age_over_18=true]", "replayed: refused",
-		"7. session created with the rp SDK, approved by the wallet at level password",
+		"7. session created with the rp SDK (client assertions ",
 		"8. OpenID Connect login (authorization code, PKCE S256) approved by the wallet",
 		"given name_masked, number_partial, photo, age_over_18", "scanned again: refused"}, want...) {
 		if !strings.Contains(out.String(), w) {

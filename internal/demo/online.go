@@ -56,9 +56,13 @@ func (h holder) approve(ctx context.Context, link string) (api.AnswerResult, err
 }
 
 // register registers a relying party on the development platform, as an
-// operator does with netid admin rp add, and returns its client secret.
+// operator does with netid admin rp add, and returns its client secret
+// (none for private_key_jwt). It authenticates with a client secret unless
+// r says otherwise.
 func register(ctx context.Context, dp *devplatform.Server, r relyingparty.Registration) (string, error) {
-	r.AuthMethod = storage.AuthClientSecret
+	if r.AuthMethod == "" {
+		r.AuthMethod = storage.AuthClientSecret
+	}
 	_, secret, err := dp.Platform.Registry.Register(ctx, r)
 	if err != nil {
 		return "", fmt.Errorf("registering the relying party %s: %w", r.ID, err)
@@ -66,19 +70,29 @@ func register(ctx context.Context, dp *devplatform.Server, r relyingparty.Regist
 	return secret, nil
 }
 
-// onlineVerification: a relying party creates a verification session
-// through the rp SDK, the wallet approves it at the password level, and
-// the SDK verifies the signed result with the platform's keys.
-func onlineVerification(ctx context.Context, dp *devplatform.Server, h holder) (string, error) {
-	const id = "bookshop"
-	secret, err := register(ctx, dp, relyingparty.Registration{
-		ID: id, Name: "示例书店", Category: storage.CategoryInternetService,
-		Domains: []string{"bookshop.example"}, AllowedClaims: []string{"age_over_18"},
-	})
+// onlineVerification: a relying party, authenticating with client
+// assertions signed by its key of the platform's suite (private_key_jwt),
+// creates a verification session through the rp SDK, the wallet approves
+// it at the password level, and the SDK verifies the signed result with
+// the platform's keys.
+func onlineVerification(ctx context.Context, dp *devplatform.Server, h holder, st suite.Suite) (string, error) {
+	const id, kid = "bookshop", "bookshop-1"
+	key, err := st.GenerateKey(rand.Reader)
 	if err != nil {
 		return "", err
 	}
-	client, err := rp.NewClient(dp.URL, id, rp.ClientSecret(secret))
+	set, err := json.Marshal(jws.JWKS{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: kid, Algorithm: string(st.SignatureAlgorithm()), Use: "sig"}}})
+	if err != nil {
+		return "", err
+	}
+	if _, err := register(ctx, dp, relyingparty.Registration{
+		ID: id, Name: "示例书店", Category: storage.CategoryInternetService,
+		Domains: []string{"bookshop.example"}, AllowedClaims: []string{"age_over_18"},
+		AuthMethod: storage.AuthPrivateKeyJWT, JWKS: set,
+	}); err != nil {
+		return "", err
+	}
+	client, err := rp.NewClient(dp.URL, id, rp.PrivateKeyJWT(key, kid))
 	if err != nil {
 		return "", err
 	}
@@ -96,19 +110,19 @@ func onlineVerification(ctx context.Context, dp *devplatform.Server, h holder) (
 	if ans.State != api.SessionApproved {
 		return "", fmt.Errorf("the verification ended %s, not approved", ans.State)
 	}
-	st, err := client.Session(ctx, sess.ID)
+	status, err := client.Session(ctx, sess.ID)
 	if err != nil {
 		return "", err
 	}
-	res, err := client.Result(ctx, st)
+	res, err := client.Result(ctx, status)
 	if err != nil {
 		return "", fmt.Errorf("verifying the result: %w", err)
 	}
 	if res.Nonce != nonce || res.Claims["age_over_18"] != true || res.Subject == "" || !res.Level.AtLeast(rp.LevelPassword) {
 		return "", fmt.Errorf("the result is not what was asked: level %s, claims %v", res.Level, res.Claims)
 	}
-	return fmt.Sprintf("session created with the rp SDK, approved by the wallet at level %s (holder proofs %s), result signed %s and verified by the SDK: age_over_18=true",
-		res.Level, keyAlg(h.u), headerAlg(st.Result)), nil
+	return fmt.Sprintf("session created with the rp SDK (client assertions %s), approved by the wallet at level %s (holder proofs %s), result signed %s and verified by the SDK: age_over_18=true",
+		st.SignatureAlgorithm(), res.Level, keyAlg(h.u), headerAlg(status.Result)), nil
 }
 
 // oidcLogin: an OpenID Connect relying party (golang.org/x/oauth2, as
