@@ -11,6 +11,7 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/i18n"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/wallet"
 )
 
@@ -71,7 +72,7 @@ func TestPersonMessage(t *testing.T) {
 		Detail: "wrong credential password: 2 attempts left", Extensions: map[string]any{api.ExtRemainingAttempts: 2.0}}
 	hold := &wallet.APIError{Status: 403, Type: "https://netid.dev/problems/operator-suspension", Title: "x", Detail: "suspended by an operator"}
 	noWallet := fmt.Errorf("%w: open /w/wallet.json: no such file", wallet.ErrNoWallet)
-	keySuite := fmt.Errorf("%w: the device key is a P-256 key (crypto suite es256) but the credential's issuer signs with SM2 (crypto suite sm)", wallet.ErrKeySuite)
+	keySuite := &wallet.KeySuiteError{What: "device key", Key: suite.ES256, Issuer: suite.SM}
 	for _, tc := range []struct {
 		lang language.Tag
 		err  error
@@ -85,7 +86,8 @@ func TestPersonMessage(t *testing.T) {
 		{i18n.English, noWallet, []string{"There is no credential in this wallet directory. Apply first with netid wallet apply"}},
 		{i18n.Chinese, fmt.Errorf("wallet: approving: %w", wrong), []string{"网证口令不对。还可以再试 2 次。"}},
 		{i18n.Chinese, keySuite, []string{"钱包的密钥与网证签发平台的密码算法不一致（SM2 与 P-256 不能混用）。请用 netid wallet apply 在这个平台重新申领网证。"}},
-		{i18n.English, keySuite, []string{"The wallet's key does not match the algorithms of the platform that issued the credential", "Apply again on this platform"}},
+		{i18n.English, keySuite, []string{"The wallet's key does not match the algorithms of the platform that issued the credential", "Apply again on this platform",
+			"(wallet: the device key is a P-256 key (crypto suite es256), but the credential's issuer signs with SM2 (crypto suite sm))"}},
 	} {
 		got := personMessage(Env{Lang: tc.lang}, tc.err)
 		for _, w := range tc.want {

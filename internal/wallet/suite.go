@@ -65,16 +65,34 @@ func keySuite(key *ecdsa.PrivateKey) (suite.Suite, bool) {
 	return suite.OfKey(&key.PublicKey)
 }
 
+// KeySuiteError is a wallet key of another crypto suite than the
+// credential's issuer: one sentence naming both, which is ErrKeySuite.
+type KeySuiteError struct {
+	// What names the key: "device key" or "batch key".
+	What string
+	// Key is the key's suite; Issuer the suite of the credential's
+	// signature.
+	Key, Issuer suite.Suite
+}
+
+// Error names the key's kind and the issuer's algorithm, in one line.
+func (e *KeySuiteError) Error() string {
+	return fmt.Sprintf("wallet: the %s is a %s key (crypto suite %s), but the credential's issuer signs with %s (crypto suite %s)",
+		e.What, e.Key.KeyName(), e.Key, e.Issuer.SignatureAlgorithm(), e.Issuer)
+}
+
+// Is makes a *KeySuiteError ErrKeySuite.
+func (e *KeySuiteError) Is(target error) bool { return target == ErrKeySuite }
+
 // checkKeySuite refuses key unless it is a key of issuer's suite, the suite
-// of the credential's signature: ErrKeySuite naming both, in one line.
+// of the credential's signature: a *KeySuiteError naming both.
 func checkKeySuite(what string, key *ecdsa.PrivateKey, issuer suite.Suite) error {
 	st, ok := keySuite(key)
 	switch {
 	case !ok:
 		return fmt.Errorf("%w: the %s is neither a P-256 nor an SM2 key", ErrKeySuite, what)
 	case st != issuer:
-		return fmt.Errorf("%w: the %s is a %s key (crypto suite %s) but the credential's issuer signs with %s (crypto suite %s)",
-			ErrKeySuite, what, st.KeyName(), st, issuer.SignatureAlgorithm(), issuer)
+		return &KeySuiteError{What: what, Key: st, Issuer: issuer}
 	}
 	return nil
 }

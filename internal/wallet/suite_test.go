@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -254,5 +256,71 @@ func TestKeyStorage(t *testing.T) {
 	der, _ = x509.MarshalPKCS8PrivateKey(p384)
 	if _, err := parseKey(der); err == nil {
 		t.Error("parseKey read a P-384 key")
+	}
+}
+
+// reseal writes dir's wallet.json again with its secrets changed by edit
+// and sealed under testPassword as Save seals them: a file whose box
+// opens, holding what Save would refuse to write.
+func reseal(t *testing.T, dir string, edit func(*secrets)) {
+	t.Helper()
+	w, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := aead(testPassword, w.locked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := g.Open(nil, w.locked.Nonce, w.locked.Ciphertext, w.aad())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s secrets
+	if err := json.Unmarshal(plain, &s); err != nil {
+		t.Fatal(err)
+	}
+	edit(&s)
+	if plain, err = json.Marshal(s); err != nil {
+		t.Fatal(err)
+	}
+	w.locked.Ciphertext = g.Seal(nil, w.locked.Nonce, plain, w.aad())
+	b, err := json.Marshal(file{Version: FormatVersion, Server: w.Server, Wanghao: w.Wanghao, CredentialID: w.CredentialID,
+		IssuerJWT: w.IssuerJWT, ExpiresAt: w.ExpiresAt, Locked: w.locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, WalletFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUnlockKeyOfTheOtherSuite: a wallet file whose sealed device or batch
+// key is of another suite than its credential's issuer does not unlock,
+// and says so in one sentence.
+func TestUnlockKeyOfTheOtherSuite(t *testing.T) {
+	for _, tc := range []struct{ issuer, key suite.Suite }{{suite.SM, suite.ES256}, {suite.ES256, suite.SM}} {
+		other, err := marshalKey(newDeviceKeySuite(t, tc.key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir, _, _ := savedWalletSuite(t, tc.issuer)
+		reseal(t, dir, func(s *secrets) { s.DeviceKey = other })
+		u := batchWalletSuite(t, tc.issuer, 2)
+		reseal(t, u.Wallet.Dir, func(s *secrets) { s.Batch[1].Key = other })
+		for what, dir := range map[string]string{"device key": dir, "batch key": u.Wallet.Dir} {
+			w, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = w.Unlock(testPassword)
+			var ks *KeySuiteError
+			if !errors.Is(err, ErrKeySuite) || !errors.As(err, &ks) || ks.What != what || ks.Key != tc.key || ks.Issuer != tc.issuer {
+				t.Fatalf("%s of %v for a %v credential: Unlock = %v, want a KeySuiteError", what, tc.key, tc.issuer, err)
+			}
+			if want := "wallet: the " + what + " is a " + tc.key.KeyName(); !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), "wallet:") != 1 {
+				t.Errorf("message %q: want one sentence starting %q", err, want)
+			}
+		}
 	}
 }
