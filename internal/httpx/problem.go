@@ -500,6 +500,12 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	writeJSON(w, status, ContentTypeJSON, v)
 }
 
+// WriteJSONAs is WriteJSON under another JSON media type (a JWK set's
+// application/jwk-set+json).
+func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
+	writeJSON(w, status, contentType, v)
+}
+
 // internalBody is the fallback when encoding fails, in the default
 // language.
 func internalBody() []byte {

@@ -74,3 +74,16 @@ func (s *JWKS) UnmarshalJSON(b []byte) error {
 	s.Keys = keys
 	return nil
 }
+
+// KeysOf returns the members of set whose alg is alg, in order: a set
+// reduced to what one kind of client reads (the RS256 keys alone, for a
+// JOSE library that refuses a whole set holding an SM2 key).
+func KeysOf(set jose.JSONWebKeySet, alg Algorithm) jose.JSONWebKeySet {
+	out := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(set.Keys))}
+	for _, k := range set.Keys {
+		if k.Algorithm == string(alg) {
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	return out
+}

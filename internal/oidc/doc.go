@@ -4,8 +4,10 @@
 // endpoint, userinfo and ID tokens signed with the platform's key of the
 // algorithm each relying party registered: the platform's crypto suite's
 // by default (ES256, or SM2 with an SM3 at_hash on a platform of the SM
-// suite, docs/sm-profile.md), or RS256 (published in the platform's JWKS, /.well-known/jwks.json, served by
-// package server). Token and userinfo are limited per relying party and
+// suite, docs/sm-profile.md), or RS256 (published in the platform's JWKS,
+// /.well-known/jwks.json, and alone in /.well-known/jwks-rs256.json for
+// clients whose JOSE library refuses a set holding an SM2 key; both served
+// by package server). Token and userinfo are limited per relying party and
 // answer a refusal as OAuth errors (429 temporarily_unavailable with
 // Retry-After).
 //

@@ -189,6 +189,10 @@ func newEnvSuite(t testing.TB, store storage.Storage, st suite.Suite) *env {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(jws.JWKS(keySet.JWKS(clk.Now()))) // SM2 keys too
 	})
+	mux.HandleFunc("GET "+oidc.PathJWKSRS256, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(jws.KeysOf(keySet.JWKS(clk.Now()), "RS256"))
+	})
 	e.provider.Mount(mux)
 	return e
 }

@@ -21,10 +21,14 @@ import (
 )
 
 // Paths of the provider's endpoints, below the issuer URL. The JWKS is the
-// platform's own (/.well-known/jwks.json, served by package server).
+// platform's own (/.well-known/jwks.json, served by package server), as is
+// PathJWKSRS256, the same set reduced to its RS256 keys: a client that
+// verifies RS256 ID tokens with a JOSE library refusing a set that holds
+// an SM2 key (go-jose, go-oidc) reads that one on an sm platform.
 const (
 	PathDiscovery = "/.well-known/openid-configuration"
 	PathJWKS      = "/.well-known/jwks.json"
+	PathJWKSRS256 = "/.well-known/jwks-rs256.json"
 	PathAuthorize = "/oidc/authorize"
 	PathToken     = "/oidc/token"
 	PathUserinfo  = "/oidc/userinfo"

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"github.com/emmansun/gmsm/sm3"
 	jose "github.com/go-jose/go-jose/v4"
 
@@ -85,6 +86,33 @@ func TestSMIDTokens(t *testing.T) {
 	rsa := e.registerWith("rsa-shop", storage.AuthClientSecret, func(r *relyingparty.Registration) { r.IDTokenAlg = "RS256" })
 	_, raw, _ = e.exchange(e.rpSide(rsa, "age"), rsa, h, approve)
 	verifyRS256(t, raw, e.platformJWKS())
+
+	// An RS256 client on go-oidc: through discovery and the full JWKS
+	// (go-oidc skips the SM2 keys, whose alg it does not know), and with
+	// the RS256 set alone (what a client reading the set with go-jose's
+	// JSONWebKeySet, which refuses a whole set holding an SM2 key, uses).
+	ctx := gooidc.ClientContext(context.Background(), http.DefaultClient)
+	cfg := &gooidc.Config{ClientID: rsa.rp.ID, Now: e.clock.Now}
+	whole := gooidc.NewVerifier(e.issuer, gooidc.NewRemoteKeySet(ctx, e.issuer+oidc.PathJWKS), cfg)
+	if _, err := whole.Verify(ctx, raw); err != nil {
+		t.Errorf("go-oidc with %s: %v", oidc.PathJWKS, err)
+	}
+	rsOnly := gooidc.NewVerifier(e.issuer, gooidc.NewRemoteKeySet(ctx, e.issuer+oidc.PathJWKSRS256), cfg)
+	if _, err := rsOnly.Verify(ctx, raw); err != nil {
+		t.Errorf("go-oidc with %s: %v", oidc.PathJWKSRS256, err)
+	}
+	for path, readable := range map[string]bool{oidc.PathJWKS: false, oidc.PathJWKSRS256: true} {
+		resp, err := http.Get(e.issuer + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var set jose.JSONWebKeySet
+		if err := json.Unmarshal(body, &set); (err == nil) != readable {
+			t.Errorf("go-jose reading %s: %v, want readable %v", path, err, readable)
+		}
+	}
 
 	for _, bad := range []string{"ES256", "none"} {
 		_, _, err := e.registry.Register(context.Background(), relyingparty.Registration{

@@ -207,6 +207,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	h("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
 	h("GET /.well-known/jwks.json", s.jwks)
+	h("GET /.well-known/jwks-rs256.json", s.jwksRS256)
 	h("GET /.well-known/jwt-vc-issuer", s.issuerMetadata)
 	h("GET /.well-known/netid-configuration", s.configuration)
 	h("GET "+StatusPath+"{list}", s.statusList)
@@ -279,14 +280,21 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// contentTypeJWKS is a JWK set's media type (RFC 7517 §8.5.1).
+const contentTypeJWKS = "application/jwk-set+json"
+
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	w.Header().Set("Content-Type", "application/jwk-set+json")
-	return writeRaw(w, jws.JWKS(s.Keys.JWKS(s.now())))
+	httpx.WriteJSONAs(w, http.StatusOK, contentTypeJWKS, jws.JWKS(s.Keys.JWKS(s.now())))
+	return nil
 }
 
-func writeRaw(w http.ResponseWriter, v any) error {
-	httpx.WriteJSON(w, http.StatusOK, v)
+// jwksRS256 is the JWKS reduced to its RS256 keys, for OpenID Connect
+// clients that verify RS256 ID tokens with a JOSE library refusing a whole
+// set that holds a key it cannot read (an SM2 key, on an sm platform).
+func (s *Server) jwksRS256(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	httpx.WriteJSONAs(w, http.StatusOK, contentTypeJWKS, jws.KeysOf(s.Keys.JWKS(s.now()), jws.Algorithm(jose.RS256)))
 	return nil
 }
 
