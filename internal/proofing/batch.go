@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
 	"github.com/netid-project/netid/internal/credential"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/person"
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -36,11 +35,13 @@ func (s *Service) RefreshBatch(ctx context.Context, c storage.Credential, p stor
 	if len(proofs) == 0 {
 		return nil, fmt.Errorf("%w: no batch key", ErrDeviceProof)
 	}
-	var device jose.JSONWebKey
-	if err := device.UnmarshalJSON(c.DeviceKey); err != nil {
+	// The stored device key is a key of the deployment's suite (an SM2
+	// key, which go-jose cannot read, on sm).
+	device, err := jws.ParsePublicJWK(c.DeviceKey)
+	if err != nil {
 		return nil, fmt.Errorf("proofing: stored device key: %w", err)
 	}
-	members, err := s.verifyBatchProofs(proofs, &device, c.ID, now)
+	members, err := s.verifyBatchProofs(proofs, device, c.ID, now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package webwallet_test
 
 import (
-	"crypto"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/netnum"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
 )
 
@@ -168,15 +168,16 @@ func applyNoPrivateKey(t *testing.T, sent []pagetest.Sent) {
 	}
 }
 
-// applyDeviceKey is the public JWK of the browser's device key.
+// applyDeviceKey is the public JWK of the browser's device key (a P-256
+// or an SM2 key: jws.ParsePublicJWK).
 func applyDeviceKey(b *pagetest.Browser) jose.JSONWebKey {
 	b.T.Helper()
 	raw := pagetest.Eval[json.RawMessage](b, `return await wc.publicJwk(await wc.loadKey("device"));`, nil)
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(raw); err != nil {
+	k, err := jws.ParsePublicJWK(raw)
+	if err != nil {
 		b.T.Fatal(err)
 	}
-	return k
+	return *k
 }
 
 // applyCheckIssued checks, from Go, that the wallet the page saved holds
@@ -193,9 +194,9 @@ func applyCheckIssued(b *pagetest.Browser, pw, wanghao string) {
 		} `json:"batch"`
 	}
 	s := pagetest.Eval[secrets](b, `return await wallet.unlock(args.pw);`, map[string]any{"pw": pw})
-	var keys jose.JSONWebKeySet
+	var keys jws.JWKS
 	b.Env.Call("GET", "/.well-known/jwks.json", "", nil, &keys, http.StatusOK)
-	cred, err := credential.Verify(s.Credential, keys, time.Now())
+	cred, err := credential.Verify(s.Credential, jose.JSONWebKeySet(keys), time.Now())
 	if err != nil {
 		b.T.Fatalf("the wallet's credential does not verify with the platform's keys: %v", err)
 	}
@@ -203,9 +204,17 @@ func applyCheckIssued(b *pagetest.Browser, pw, wanghao string) {
 	if cred.Claims.Holder == nil || !dev.Valid() {
 		b.T.Fatalf("no holder key in the credential, or none in the browser")
 	}
-	got, _ := cred.Claims.Holder.Thumbprint(crypto.SHA256)
-	want, _ := dev.Thumbprint(crypto.SHA256)
-	if string(got) != string(want) {
+	// Thumbprints under each key's suite (suite.KeyID): an SM2 key's is
+	// SM3.
+	got, err := suite.KeyID(cred.Claims.Holder)
+	if err != nil {
+		b.T.Fatal(err)
+	}
+	want, err := suite.KeyID(&dev)
+	if err != nil {
+		b.T.Fatal(err)
+	}
+	if got != want {
 		b.T.Fatalf("the credential is bound to another key than the browser's device key")
 	}
 	if cred.Claims.Wanghao != wanghao || s.Wanghao != wanghao {

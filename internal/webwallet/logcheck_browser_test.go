@@ -2,11 +2,17 @@ package webwallet
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/chromedp/chromedp"
 	"github.com/transparency-dev/merkle/proof"
@@ -14,6 +20,8 @@ import (
 	"github.com/transparency-dev/merkle/testonly"
 
 	"github.com/netid-project/netid/internal/browsertest"
+	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // merkleCase is one proof for the page to check: inclusion of leaf index
@@ -146,4 +154,76 @@ func TestLogCheckJSAgreesWithGo(t *testing.T) {
 		}
 	}
 	t.Logf("%d proofs, %d of them valid: the page agrees with Go on each", len(cases), valid)
+}
+
+// TestLogCheckSM2Heads: static/logcheck.js takes a tree head signed SM2
+// by an SM2 key of the JWKS (a platform of the SM suite), as it takes an
+// ES256 one by a P-256 key, and refuses a changed payload, a head whose
+// kid names a key of the other curve, an alg that is not its key's, and
+// a signature by another SM2 key.
+func TestLogCheckSM2Heads(t *testing.T) {
+	smKey, err := suite.SM.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherSM, err := suite.SM.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p256Key, err := suite.ES256.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := json.Marshal(jws.JWKS{Keys: []jose.JSONWebKey{
+		{Key: &smKey.PublicKey, KeyID: "sm", Algorithm: "SM2", Use: "sig"},
+		{Key: &p256Key.PublicKey, KeyID: "p256", Algorithm: "ES256", Use: "sig"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := base64.RawURLEncoding.EncodeToString(make([]byte, 32))
+	payload := []byte(`{"size":3,"root":"` + root + `","iat":1767225600}`)
+	sign := func(key *ecdsa.PrivateKey, kid string) string {
+		tok, err := jws.Sign(key, "netid-tree-head+jwt", kid, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	good := sign(smKey, "sm")
+	parts := strings.Split(good, ".")
+	b64 := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	cases := []struct {
+		name, head string
+		want       bool
+	}{
+		{"an SM2 head", good, true},
+		{"an ES256 head", sign(p256Key, "p256"), true},
+		{"a changed payload", parts[0] + "." + b64(`{"size":4,"root":"`+root+`","iat":1767225600}`) + "." + parts[2], false},
+		{"another SM2 key's signature", sign(otherSM, "sm"), false},
+		{"an SM2 head naming the P-256 key", sign(smKey, "p256"), false},
+		{"alg ES256 over the SM2 signature", b64(`{"alg":"ES256","kid":"sm","typ":"netid-tree-head+jwt"}`) + "." + parts[1] + "." + parts[2], false},
+	}
+
+	bctx := browsertest.New(t)
+	ts := jsTestServer(t, "logcheck.js")
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/jstest/"), chromedp.Poll[chromedp.Void](`document.title === "ready"`)); err != nil {
+		t.Fatalf("loading logcheck.js: %v", err)
+	}
+	for _, c := range cases {
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+			try { const h = await window.mod.parseTreeHead(`+strconv.Quote(c.head)+`, `+string(set)+`); return "size " + h.size; }
+			catch (e) { return e.code || String(e); }
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok := got == "size 3"; ok != c.want {
+			t.Errorf("%s: the page says %q", c.name, got)
+		} else if !ok && got != "unproven" {
+			t.Errorf("%s: refused with %q, want unproven", c.name, got)
+		}
+	}
 }

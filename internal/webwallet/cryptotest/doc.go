@@ -7,7 +7,10 @@
 // (with batch keys) and key-binding JWTs are accepted by the platform and
 // the credential verifier exactly as the CLI wallet's; the password-sealed
 // records round-trip and refuse a wrong password; and every request the
-// page sent is searched for private key material.
+// page sent is searched for private key material. On a platform of the
+// SM suite the same flow runs with SM2 keys made in script (the vendored
+// library), and the page's SM3, SM2 JWK, thumbprint, stored key record and
+// SM2 signatures are compared with Go's.
 //
 // The package has no code of its own besides this file: it exists for its
 // tests.

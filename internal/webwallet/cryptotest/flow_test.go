@@ -16,6 +16,7 @@ import (
 	"github.com/netid-project/netid/internal/guardianconsent"
 	"github.com/netid-project/netid/internal/holder"
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
 )
 
@@ -46,9 +47,17 @@ const holderFetch = `
 // query, another path or already used is refused), asks for a new batch,
 // and presents the credential with a key-binding JWT the relying party's
 // verifier accepts. At the end no request the page sent holds private key
-// material.
+// material. It runs on a platform of each suite: on sm the keys the page
+// makes are SM2 keys (the platform refuses any other), every proof is an
+// SM2 JWS, and the presentations' digests and sd_hash are SM3.
 func TestBrowserProofsOnThePlatform(t *testing.T) {
-	e := newEnv(t)
+	for _, st := range suite.All() {
+		t.Run(st.String(), func(t *testing.T) { browserProofs(t, st) })
+	}
+}
+
+func browserProofs(t *testing.T, st suite.Suite) {
+	e := newEnv(t, pagetest.Suite(st.String()))
 	p := openPage(t, e)
 	app, v := e.applyUntilDevice(pagetest.NewApplicant(t))
 	if v.BatchSize < 2 {
@@ -58,6 +67,13 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 	is, issued := browserIssue(t, e, p, app, v)
 	keys := e.jwks()
 	boundTo(t, "the credential", issued.Credential, keys, is.Device)
+	// The key is the suite's, and the credential's digests are too.
+	if got, ok := suite.OfKey(jwkKey(t, is.Device).Key); !ok || got != st {
+		t.Fatalf("the page made a %v device key on a platform of the %s suite", got, st)
+	}
+	if got := sdAlgOf(t, issued.Credential); got != st.SDAlg() {
+		t.Fatalf("the credential's _sd_alg is %q on a platform of the %s suite", got, st)
+	}
 	if len(issued.Batch) != v.BatchSize {
 		t.Fatalf("%d batch credentials, want %d", len(issued.Batch), v.BatchSize)
 	}
@@ -144,7 +160,7 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 			} catch (e) { return { code: e.code || String(e) }; }`, args)
 	}
 	verify := func(tok string, o credential.PresentationOptions) (*credential.Credential, error) {
-		o.Keys, o.Now = keys, time.Now()
+		o.Keys, o.Now, o.Suite = keys, time.Now(), st
 		if o.Audience == "" {
 			o.Audience, o.Nonce = aud, nonce
 		}
@@ -161,6 +177,7 @@ func TestBrowserProofsOnThePlatform(t *testing.T) {
 	if len(c.Disclosed) != 2 || c.Disclosed["age_over_18"] != true || c.Disclosed["name"] == nil {
 		t.Fatalf("disclosed %v, want age_over_18 and name only", c.Disclosed)
 	}
+	checkKeyBinding(t, pr.Token, st)
 	if _, err := verify(pr.Token, credential.PresentationOptions{Audience: "https://other.example", Nonce: nonce}); !errors.Is(err, credential.ErrAudience) {
 		t.Fatalf("the presentation at another relying party: %v", err)
 	}
@@ -265,11 +282,65 @@ func boundTo(t *testing.T, what, sdjwt string, keys jose.JSONWebKeySet, pub json
 	}
 }
 
+// jwkKey reads a public JWK of either suite (jws.ParsePublicJWK).
 func jwkKey(t *testing.T, raw json.RawMessage) jose.JSONWebKey {
 	t.Helper()
-	var k jose.JSONWebKey
-	if err := k.UnmarshalJSON(raw); err != nil {
+	k, err := jws.ParsePublicJWK(raw)
+	if err != nil {
 		t.Fatalf("JWK %s: %v", raw, err)
 	}
-	return k
+	return *k
+}
+
+// sdAlgOf is the _sd_alg of an SD-JWT's issuer-signed payload.
+func sdAlgOf(t *testing.T, sdjwt string) string {
+	t.Helper()
+	jwt, _, _ := strings.Cut(sdjwt, "~")
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not an SD-JWT: %.40s", sdjwt)
+	}
+	b, err := jws.B64.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		SDAlg string `json:"_sd_alg"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.SDAlg
+}
+
+// checkKeyBinding checks the key-binding JWT of presentation tok
+// independently of the credential verifier: its alg is the suite's and
+// its sd_hash the suite's hash (SM3 on sm) of the presentation before it.
+func checkKeyBinding(t *testing.T, tok string, st suite.Suite) {
+	t.Helper()
+	cut := strings.LastIndex(tok, "~") + 1
+	kb := tok[cut:]
+	h, err := jws.B64.DecodeString(strings.Split(kb, ".")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header struct {
+		Alg string `json:"alg"`
+	}
+	if err := json.Unmarshal(h, &header); err != nil || header.Alg != string(st.SignatureAlgorithm()) {
+		t.Fatalf("key-binding JWT header %s, want alg %s", h, st.SignatureAlgorithm())
+	}
+	b, err := jws.B64.DecodeString(strings.Split(kb, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		SDHash string `json:"sd_hash"`
+	}
+	if err := json.Unmarshal(b, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if want := jws.B64.EncodeToString(st.Sum([]byte(tok[:cut]))); claims.SDHash != want {
+		t.Fatalf("sd_hash %s, want the %s hash %s", claims.SDHash, st, want)
+	}
 }

@@ -14,11 +14,16 @@ import (
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/browsertest"
+	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/webwallet/pagetest"
 )
 
-// modulePath is the module under test, relative to this package.
-const modulePath = "../static/crypto.js"
+// modulePath is the module under test, relative to this package, and
+// smLibraryPath the SM2/SM3 library it loads on an sm platform.
+const (
+	modulePath    = "../static/crypto.js"
+	smLibraryPath = "../static/vendor/sm-crypto-v2/sm-crypto-v2.umd.js"
+)
 
 // testPage loads the module and exposes it as window.wc; window.ready
 // says it loaded.
@@ -35,14 +40,19 @@ window.ready = true;`
 // and the module under /cryptotest/ on the same origin.
 type env struct{ *pagetest.Env }
 
-// newEnv starts the platform and serves the test page beside it.
-func newEnv(t testing.TB) *env {
+// newEnv starts the platform (with opts: pagetest.Suite("sm") for one of
+// the SM suite) and serves the test page beside it.
+func newEnv(t testing.TB, opts ...pagetest.Option) *env {
 	t.Helper()
 	module, err := os.ReadFile(modulePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := pagetest.New(t)
+	smLibrary, err := os.ReadFile(smLibraryPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := pagetest.New(t, opts...)
 	serve := func(ctype string, body []byte) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Type", ctype)
@@ -53,14 +63,17 @@ func newEnv(t testing.TB) *env {
 	e.Handle("GET /cryptotest/{$}", serve("text/html; charset=utf-8", []byte(testPage)))
 	e.Handle("GET /cryptotest/main.js", serve("text/javascript; charset=utf-8", []byte(testMain)))
 	e.Handle("GET /cryptotest/crypto.js", serve("text/javascript; charset=utf-8", module))
+	e.Handle("GET /cryptotest/vendor/sm-crypto-v2/sm-crypto-v2.umd.js", serve("text/javascript; charset=utf-8", smLibrary))
 	return &env{e}
 }
 
+// jwks is the platform's JWK set (read by jws.JWKS: it may hold SM2
+// keys).
 func (e *env) jwks() jose.JSONWebKeySet {
 	e.T.Helper()
-	var set jose.JSONWebKeySet
+	var set jws.JWKS
 	e.Call("GET", "/.well-known/jwks.json", "", nil, &set, http.StatusOK)
-	return set
+	return jose.JSONWebKeySet(set)
 }
 
 // applyUntilDevice walks an application from the document to the device

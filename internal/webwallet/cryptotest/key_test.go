@@ -18,6 +18,9 @@ import (
 func TestDeviceKeyNotExtractable(t *testing.T) {
 	e := newEnv(t)
 	p := openPage(t, e)
+	if got := run[string](p, `return await wc.platformSuite();`, nil); got != "es256" {
+		t.Fatalf("the page reads the suite %q on an es256 platform", got)
+	}
 
 	type made struct {
 		Extractable bool           `json:"extractable"`

@@ -57,6 +57,11 @@ type Env struct {
 // Option changes the platform's configuration before it opens.
 type Option func(*config.Config)
 
+// Suite runs the platform on the crypto suite name ("es256", "sm").
+func Suite(name string) Option {
+	return func(c *config.Config) { c.CryptoSuite = name }
+}
+
 // New starts a dev platform for the test; it stops with the test.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()

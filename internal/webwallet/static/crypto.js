@@ -1,31 +1,62 @@
 // crypto.js: the web wallet's device keys, signatures and local encryption.
 //
-// An ES module with no dependency and no build step: WebCrypto
-// (crypto.subtle) and IndexedDB only. Every token it makes is the one the
-// CLI wallet makes, checked by the same Go verifiers on the platform and at
-// relying parties.
+// An ES module with no build step: WebCrypto (crypto.subtle) and IndexedDB,
+// and on a platform of the sm suite the vendored SM2/SM3 library
+// (vendor/sm-crypto-v2, loaded only there: WebCrypto has no SM2 or SM3;
+// its README says why that library, on @noble/curves and
+// crypto.getRandomValues, of the three on npm). Every token it makes is the one
+// the CLI wallet makes, checked by the same Go verifiers on the platform
+// and at relying parties.
+//
+// The platform's suite (docs/sm-profile.md)
+//
+//   platformSuite()        → Promise<"es256" | "sm">
+//       Read once per page from this origin's platform:
+//       /.well-known/netid-configuration's signing_alg_values_supported
+//       names "SM2" on an sm platform; else the platform's signing keys
+//       in /.well-known/jwks.json decide (an EC key of crv "SM2" means sm).
+//       Unreadable: code "suite". Device keys are made for it: the platform
+//       refuses a key of the other suite.
 //
 // Device keys
 //
-//   createKey(name)        → Promise<CryptoKeyPair>
-//       Makes an ECDSA P-256 key pair with extractable: false and stores
-//       the CryptoKey objects themselves in IndexedDB under name (structured
-//       clone keeps the private key non-extractable: no script, this one
-//       included, can read its bytes). An existing key of that name is an
-//       error with code "key-exists". Names: "device" for the credential's
-//       key, "batch-1", "batch-2"… for the batch credentials' keys, one
-//       set per wallet if a browser holds several ("<wallet>/device").
-//   loadKey(name)          → Promise<CryptoKeyPair | null>
+//   createKey(name, {suite}) → Promise<key pair>
+//       suite defaults to platformSuite(). On es256: an ECDSA P-256 key
+//       pair with extractable: false, the CryptoKey objects themselves
+//       stored in IndexedDB under name (structured clone keeps the private
+//       key non-extractable: no script, this one included, can read its
+//       bytes). On sm: WebCrypto has no SM2, so the key is made in script
+//       (sm-crypto-v2, randomness from crypto.getRandomValues) and its
+//       32-byte private scalar is stored only encrypted, AES-256-GCM under
+//       a WebCrypto key of its own made with extractable: false and kept
+//       beside it (additional data: the public key), never in the clear;
+//       it is decrypted into page memory for each signature and dropped
+//       after (JavaScript cannot wipe the string and BigInt copies the
+//       library makes). A script of this origin can therefore decrypt it
+//       and take it away, which it cannot do with a P-256 CryptoKey; see
+//       docs/web-wallet.md. An existing key of that name is an error with
+//       code "key-exists". Names: "device" for the credential's key,
+//       "batch-1", "batch-2"… for the batch credentials' keys, one set per
+//       wallet if a browser holds several ("<wallet>/device").
+//       A key pair is {privateKey, publicKey}: CryptoKeys on es256,
+//       SM2PrivateKey and SM2PublicKey handles on sm (keySuite tells).
+//   loadKey(name)          → Promise<key pair | null>
 //   deleteKey(name)        → Promise<void>
 //   listKeys()             → Promise<string[]>   names, sorted
-//   publicJwk(keyPair)     → Promise<{kty, crv, x, y}>
-//   thumbprint(jwk)        → Promise<string>     RFC 7638, SHA-256, base64url
+//   keySuite(keyPair)      → "es256" | "sm"
+//   publicJwk(keyPair)     → Promise<{kty, crv, x, y}>   crv "P-256", or
+//       "SM2" (sm-profile section 3)
+//   thumbprint(jwk)        → Promise<string>     RFC 7638, base64url, under
+//       the key's own suite's hash: SHA-256 of a P-256 JWK, SM3 of an SM2
+//       one (suite.KeyID)
 //
-// Tokens (compact JWS, ES256: WebCrypto's ECDSA signature is already the
-// 64-byte r‖s that JWS wants)
+// Tokens (compact JWS: ES256 by a P-256 key, SM2 by an SM2 key; both
+// signatures the 64-byte r‖s, WebCrypto's ECDSA form and sm-profile
+// section 2's: SM3 over Z_A with the user ID 1234567812345678)
 //
 //   signJws(privateKey, header, claims) → Promise<string>
-//       header gets alg "ES256"; claims is a JSON object.
+//       header gets alg "ES256" or "SM2" by the key; claims is a JSON
+//       object.
 //   holderProof(keyPair, credentialId, method, url, {now}) → Promise<string>
 //       typ "netid-holder+jwt", kid the credential ID; claims htm, htu (the
 //       absolute URL including the query exactly as sent), iat, a random
@@ -39,12 +70,21 @@
 //       → Promise<string>
 //       An issued SD-JWT reduced to the disclosures of the named top-level
 //       claims (with the disclosures nested in them) and a key-binding JWT
-//       appended: typ "kb+jwt", claims iat, aud, nonce, sd_hash (SHA-256 of
-//       the presented SD-JWT up to and including its last "~"), and
+//       appended: typ "kb+jwt", claims iat, aud, nonce, sd_hash (of the
+//       presented SD-JWT up to and including its last "~"), and
 //       guardian_consent when consent is given (an under-14 holder's
-//       guardian consent statement for that audience).
+//       guardian consent statement for that audience). Disclosure digests
+//       and sd_hash use the credential's _sd_alg: "sha-256" (or none) or
+//       "sm3"; any other is code "malformed".
 //   keyBinding(keyPair, presented, audience, nonce, {consent, now})
 //       → Promise<string>   the key-binding JWT alone, over presented.
+//   sdAlg(sdjwt)           → "sha-256" | "sm3"   the credential's _sd_alg
+//   sdDigest(alg, text)    → Promise<string>     base64url digest of a
+//       disclosure (or of a presentation, sd_hash) under alg
+//   sm3(bytes)             → Promise<Uint8Array> SM3 (GB/T 32905)
+//   verifySM2(jwk, input, signature) → Promise<boolean>
+//       An SM2 JWS signature (64 bytes r‖s, r and s in [1, n−1]) over the
+//       signing input (bytes) by the SM2 public JWK, a point of the curve.
 //
 // Local encryption (everything the wallet keeps besides the keys)
 //
@@ -68,7 +108,7 @@
 // Errors are WalletCryptoError with a stable code for the page to turn
 // into a message from the catalogue: "key-exists", "no-key",
 // "wrong-password", "malformed", "unknown-claim", "key-mismatch",
-// "storage".
+// "storage", "suite".
 
 export const DB_NAME = "netid-wallet";
 const DB_VERSION = 2;
@@ -93,6 +133,17 @@ const SEAL_AAD = "netid-wallet sealed v1";
 
 const ECDSA = { name: "ECDSA", namedCurve: "P-256" };
 const ES256 = { name: "ECDSA", hash: "SHA-256" };
+
+export const SUITE_ES256 = "es256";
+export const SUITE_SM = "sm";
+// SM2_USER_ID is GM/T 0009's default distinguishing identifier, the only
+// one sm-profile section 2 allows.
+export const SM2_USER_ID = "1234567812345678";
+// SM2_N is the order of the SM2 curve's base point (GB/T 32918.5).
+const SM2_N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123n;
+const SM2_KEY_VERSION = 1;
+const SM2_KEY_AAD = "netid-wallet sm2 key v1";
+const SM_LIBRARY = "./vendor/sm-crypto-v2/sm-crypto-v2.umd.js";
 
 export class WalletCryptoError extends Error {
   constructor(code, message, options) {
@@ -142,6 +193,21 @@ async function sha256(bytes) {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
 }
 
+function toHex(bytes) {
+  let s = "";
+  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  return s;
+}
+
+function fromHex(hex) {
+  if (typeof hex !== "string" || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new WalletCryptoError("malformed", "not hex");
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
 function nowSeconds(now) {
   const ms = now instanceof Date ? now.getTime() : typeof now === "number" ? now : Date.now();
   return Math.floor(ms / 1000);
@@ -149,6 +215,67 @@ function nowSeconds(now) {
 
 function randomBytes(n) {
   return crypto.getRandomValues(new Uint8Array(n));
+}
+
+// ---- the SM library and the platform's suite ----
+
+let smPromise = null;
+
+// sm loads the vendored SM2/SM3 library (vendor/sm-crypto-v2/README.md):
+// a UMD file that, evaluated as a module, defines globalThis.SmCryptoV2.
+// Only pages of an sm platform load it.
+function sm() {
+  if (!smPromise) {
+    smPromise = import(SM_LIBRARY).then(() => {
+      const lib = globalThis.SmCryptoV2;
+      if (!lib || !lib.sm2 || typeof lib.sm3 !== "function" || typeof lib.sm2.doSignature !== "function") {
+        throw new Error("the SM library did not load");
+      }
+      return lib;
+    });
+    smPromise.catch(() => { smPromise = null; });
+  }
+  return smPromise.catch((e) => {
+    throw new WalletCryptoError("suite", "the SM2/SM3 library could not be loaded", { cause: e });
+  });
+}
+
+export async function sm3(bytes) {
+  const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  return fromHex((await sm()).sm3(b));
+}
+
+let suitePromise = null;
+
+async function getJSON(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" });
+  if (!r.ok) throw new Error(path + ": status " + r.status);
+  return r.json();
+}
+
+// readSuite asks this origin's platform for its suite: the configuration
+// names the algorithm of the suite's signatures; where it does not name
+// SM2 the platform's signing keys decide (an SM2 key is only ever in an
+// sm platform's JWKS).
+async function readSuite() {
+  try {
+    const conf = await getJSON("/.well-known/netid-configuration");
+    const algs = conf && conf.signing_alg_values_supported;
+    if (Array.isArray(algs) && algs.includes("SM2")) return SUITE_SM;
+    const set = await getJSON("/.well-known/jwks.json");
+    const keys = set && Array.isArray(set.keys) ? set.keys : [];
+    return keys.some((k) => k && k.kty === "EC" && k.crv === "SM2") ? SUITE_SM : SUITE_ES256;
+  } catch (e) {
+    throw new WalletCryptoError("suite", "the platform's algorithms could not be read", { cause: e });
+  }
+}
+
+export function platformSuite() {
+  if (!suitePromise) {
+    suitePromise = readSuite();
+    suitePromise.catch(() => { suitePromise = null; });
+  }
+  return suitePromise;
 }
 
 // ---- IndexedDB ----
@@ -224,8 +351,100 @@ function checkName(name) {
 
 // ---- device keys ----
 
-export async function createKey(name) {
+// SM2PublicKey is an SM2 public key: its JWK (sm-profile section 3).
+export class SM2PublicKey {
+  constructor(jwk) {
+    this.type = "public";
+    this.algorithm = { name: "SM2" };
+    this.jwk = Object.freeze({ kty: "EC", crv: "SM2", x: jwk.x, y: jwk.y });
+  }
+}
+
+// SM2PrivateKey is an SM2 private key as IndexedDB keeps it: its scalar
+// encrypted under a non-extractable AES-GCM CryptoKey. It holds no
+// plaintext key; sign decrypts it for one signature.
+export class SM2PrivateKey {
+  #wrap;
+  #iv;
+  #ct;
+  #public;
+  constructor(wrap, iv, ct, publicKey) {
+    this.type = "private";
+    this.algorithm = { name: "SM2" };
+    this.#wrap = wrap;
+    this.#iv = iv;
+    this.#ct = ct;
+    this.#public = publicKey;
+  }
+
+  get publicKey() {
+    return this.#public;
+  }
+
+  async sign(input) {
+    let d;
+    try {
+      d = new Uint8Array(await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: this.#iv, additionalData: sm2KeyAAD(this.#public.jwk), tagLength: 128 }, this.#wrap, this.#ct));
+    } catch (e) {
+      throw new WalletCryptoError("malformed", "the SM2 key cannot be decrypted", { cause: e });
+    }
+    try {
+      if (d.length !== 32) throw new WalletCryptoError("malformed", "the SM2 key is not 32 bytes");
+      const lib = await sm();
+      const sig = lib.sm2.doSignature(input, toHex(d), {
+        hash: true, der: false, userId: SM2_USER_ID, publicKey: sm2PublicHex(this.#public.jwk),
+      });
+      return fromHex(sig);
+    } finally {
+      d.fill(0);
+    }
+  }
+}
+
+function sm2KeyAAD(jwk) {
+  return utf8.encode(SM2_KEY_AAD + "." + jwk.x + "." + jwk.y);
+}
+
+// sm2PublicHex is the uncompressed point 04 ‖ x ‖ y of an SM2 JWK, in hex.
+function sm2PublicHex(jwk) {
+  const x = unb64url(jwk.x);
+  const y = unb64url(jwk.y);
+  if (x.length !== 32 || y.length !== 32) throw new WalletCryptoError("malformed", "an SM2 coordinate is not 32 bytes");
+  return "04" + toHex(x) + toHex(y);
+}
+
+async function generateSM2() {
+  const lib = await sm();
+  const pair = lib.sm2.generateKeyPairHex();
+  const pub = fromHex(pair.publicKey);
+  const d = fromHex(pair.privateKey);
+  try {
+    if (pub.length !== 65 || pub[0] !== 4 || d.length !== 32) throw new WalletCryptoError("malformed", "the SM2 library made a malformed key");
+    const jwk = { kty: "EC", crv: "SM2", x: b64url(pub.subarray(1, 33)), y: b64url(pub.subarray(33, 65)) };
+    const wrap = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+    const iv = randomBytes(12);
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: sm2KeyAAD(jwk), tagLength: 128 }, wrap, d));
+    return { v: SM2_KEY_VERSION, suite: SUITE_SM, wrap, iv, ct, jwk };
+  } finally {
+    d.fill(0);
+  }
+}
+
+function sm2Pair(rec) {
+  const pub = new SM2PublicKey(rec.jwk);
+  return { privateKey: new SM2PrivateKey(rec.wrap, rec.iv, rec.ct, pub), publicKey: pub };
+}
+
+export async function createKey(name, { suite } = {}) {
   checkName(name);
+  const st = suite === undefined ? await platformSuite() : suite;
+  if (st !== SUITE_ES256 && st !== SUITE_SM) throw new WalletCryptoError("suite", "unknown suite " + st);
+  if (st === SUITE_SM) {
+    const rec = await generateSM2();
+    await tx(KEYS, "readwrite", (s) => s.add({ ...rec, created: Date.now() }, name));
+    return sm2Pair(rec);
+  }
   const pair = await crypto.subtle.generateKey(ECDSA, false, ["sign", "verify"]);
   // add (not put): two tabs making the same key cannot overwrite each
   // other's; the second gets "key-exists".
@@ -238,6 +457,12 @@ export async function loadKey(name) {
   if (!(await exists())) return null;
   const rec = await tx(KEYS, "readonly", (s) => s.get(name));
   if (!rec) return null;
+  if (rec.suite === SUITE_SM) {
+    if (rec.v !== SM2_KEY_VERSION || !(rec.wrap instanceof CryptoKey) || !rec.jwk) {
+      throw new WalletCryptoError("malformed", "not a stored SM2 key of a known kind");
+    }
+    return sm2Pair(rec);
+  }
   return { privateKey: rec.privateKey, publicKey: rec.publicKey };
 }
 
@@ -252,28 +477,60 @@ export async function listKeys() {
   return names.map(String).sort();
 }
 
+function isSM2Pair(keyPair) {
+  return !!keyPair && keyPair.privateKey instanceof SM2PrivateKey && keyPair.publicKey instanceof SM2PublicKey &&
+    keyPair.privateKey.publicKey === keyPair.publicKey;
+}
+
 function requirePair(keyPair) {
+  if (isSM2Pair(keyPair)) return;
   if (!keyPair || !(keyPair.privateKey instanceof CryptoKey) || !(keyPair.publicKey instanceof CryptoKey)) {
     throw new WalletCryptoError("no-key", "no device key");
   }
 }
 
+export function keySuite(keyPair) {
+  requirePair(keyPair);
+  return isSM2Pair(keyPair) ? SUITE_SM : SUITE_ES256;
+}
+
 export async function publicJwk(keyPair) {
   requirePair(keyPair);
+  if (isSM2Pair(keyPair)) return { ...keyPair.publicKey.jwk };
   const j = await crypto.subtle.exportKey("jwk", keyPair.publicKey);
   return { kty: j.kty, crv: j.crv, x: j.x, y: j.y };
 }
 
 export async function thumbprint(jwk) {
   // RFC 7638 §3.2: the required members in lexicographic order, no
-  // whitespace.
-  const canonical = JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y });
-  return b64url(await sha256(utf8.encode(canonical)));
+  // whitespace; an SM2 key's under SM3 (sm-profile section 3).
+  const canonical = utf8.encode(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }));
+  return b64url(jwk.crv === "SM2" ? await sm3(canonical) : await sha256(canonical));
+}
+
+export async function verifySM2(jwk, input, signature) {
+  if (!jwk || jwk.kty !== "EC" || jwk.crv !== "SM2" || jwk.d !== undefined) return false;
+  if (!(signature instanceof Uint8Array) || signature.length !== 64) return false;
+  const r = BigInt("0x" + toHex(signature.subarray(0, 32)));
+  const s = BigInt("0x" + toHex(signature.subarray(32)));
+  if (r < 1n || r >= SM2_N || s < 1n || s >= SM2_N) return false;
+  const lib = await sm();
+  try {
+    const pub = sm2PublicHex(jwk);
+    if (!lib.sm2.verifyPublicKey(pub)) return false;
+    return lib.sm2.doVerifySignature(input, toHex(signature), pub, { hash: true, der: false, userId: SM2_USER_ID }) === true;
+  } catch {
+    return false;
+  }
 }
 
 // ---- JWS ----
 
 export async function signJws(privateKey, header, claims) {
+  if (privateKey instanceof SM2PrivateKey) {
+    const input = b64json({ alg: "SM2", ...header }) + "." + b64json(claims);
+    return input + "." + b64url(await privateKey.sign(utf8.encode(input)));
+  }
   if (!(privateKey instanceof CryptoKey)) throw new WalletCryptoError("no-key", "no device key");
   const input = b64json({ alg: "ES256", ...header }) + "." + b64json(claims);
   const sig = await crypto.subtle.sign(ES256, privateKey, utf8.encode(input));
@@ -294,6 +551,32 @@ export async function deviceProof(keyPair, audience, nonce, { now } = {}) {
   });
 }
 
+// issuerPayload is the payload of an SD-JWT's issuer-signed JWT.
+function issuerPayload(sdjwt) {
+  const jwtParts = sdjwt.split("~")[0].split(".");
+  if (jwtParts.length !== 3) throw new WalletCryptoError("malformed", "the issuer-signed JWT is not a compact JWS");
+  return unb64json(jwtParts[1]);
+}
+
+function sdAlgOfPayload(payload) {
+  const alg = payload && payload._sd_alg;
+  if (alg === undefined || alg === "sha-256") return "sha-256";
+  if (alg === "sm3") return "sm3";
+  throw new WalletCryptoError("malformed", "an _sd_alg the wallet does not know");
+}
+
+export function sdAlg(sdjwt) {
+  if (typeof sdjwt !== "string") throw new WalletCryptoError("malformed", "not an SD-JWT");
+  return sdAlgOfPayload(issuerPayload(sdjwt));
+}
+
+export async function sdDigest(alg, text) {
+  const b = utf8.encode(text);
+  if (alg === "sha-256") return b64url(await sha256(b));
+  if (alg === "sm3") return b64url(await sm3(b));
+  throw new WalletCryptoError("malformed", "an _sd_alg the wallet does not know");
+}
+
 export async function keyBinding(keyPair, presented, audience, nonce, { consent, now } = {}) {
   requirePair(keyPair);
   if (!audience) throw new WalletCryptoError("malformed", "empty audience");
@@ -301,7 +584,7 @@ export async function keyBinding(keyPair, presented, audience, nonce, { consent,
   if (typeof presented !== "string" || !presented.endsWith("~")) {
     throw new WalletCryptoError("malformed", "the presented SD-JWT must end with ~");
   }
-  const claims = { iat: nowSeconds(now), aud: audience, nonce, sd_hash: b64url(await sha256(utf8.encode(presented))) };
+  const claims = { iat: nowSeconds(now), aud: audience, nonce, sd_hash: await sdDigest(sdAlg(presented), presented) };
   if (consent) claims[CONSENT_CLAIM] = consent;
   return signJws(keyPair.privateKey, { typ: KB_TYPE }, claims);
 }
@@ -341,6 +624,7 @@ export async function present(sdjwt, disclose, keyPair, audience, nonce, options
   const jwtParts = jwt.split(".");
   if (jwtParts.length !== 3) throw new WalletCryptoError("malformed", "the issuer-signed JWT is not a compact JWS");
   const payload = unb64json(jwtParts[1]);
+  const alg = sdAlgOfPayload(payload);
 
   // The credential must be bound to this key: a wrong key fails here, not
   // at the relying party.
@@ -355,7 +639,7 @@ export async function present(sdjwt, disclose, keyPair, audience, nonce, options
     const d = unb64json(e);
     if (!Array.isArray(d) || (d.length !== 2 && d.length !== 3)) throw new WalletCryptoError("malformed", "a disclosure is not an array of 2 or 3");
     const value = d[d.length - 1];
-    byDigest.set(b64url(await sha256(utf8.encode(e))), { encoded: e, name: d.length === 3 ? d[1] : null, children: digests(value, []) });
+    byDigest.set(await sdDigest(alg, e), { encoded: e, name: d.length === 3 ? d[1] : null, children: digests(value, []) });
   }
   const topLevel = new Map();
   for (const dg of Array.isArray(payload._sd) ? payload._sd : []) {

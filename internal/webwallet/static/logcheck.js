@@ -10,9 +10,11 @@
 //
 // The tree is RFC 9162's (Certificate Transparency 2.0): leaf hash
 // SHA-256(0x00 || record hash), node hash SHA-256(0x01 || left || right);
-// the record Seq is the leaf at index Seq-1. A tree head is a compact JWS
-// (ES256, typ netid-tree-head+jwt, the platform's kid) over {size, root,
-// iat}.
+// the record Seq is the leaf at index Seq-1 (SHA-256 on either suite). A
+// tree head is a compact JWS (typ netid-tree-head+jwt, the platform's kid)
+// over {size, root, iat}: ES256 by a P-256 key, checked with WebCrypto, or
+// on a platform of the sm suite SM2 by an SM2 key (docs/sm-profile.md),
+// checked with crypto.js's verifySM2. The alg must be the key's.
 //
 //   verifyInclusion(index, size, leaf, proof, root)   → Promise<boolean>
 //   verifyConsistency(size1, size2, proof, root1, root2) → Promise<boolean>
@@ -25,7 +27,7 @@
 // Hashes are Uint8Arrays; sizes and indexes are numbers (exact up to
 // 2^53, far beyond any log).
 
-import { unb64url } from "./crypto.js";
+import { unb64url, verifySM2 } from "./crypto.js";
 
 export const HEAD_TYPE = "netid-tree-head+jwt";
 export const HASH_SIZE = 32;
@@ -176,20 +178,26 @@ export async function parseTreeHead(signed, jwks) {
   } catch {
     throw bad("not JSON");
   }
-  if (header.alg !== "ES256" || header.typ !== HEAD_TYPE || typeof header.kid !== "string" || header.kid === "" || header.crit !== undefined) {
+  const crv = { ES256: "P-256", SM2: "SM2" }[header.alg];
+  if (!crv || header.typ !== HEAD_TYPE || typeof header.kid !== "string" || header.kid === "" || header.crit !== undefined) {
     throw bad("header");
   }
-  const jwk = ((jwks && jwks.keys) || []).find((k) => k.kid === header.kid && k.kty === "EC" && k.crv === "P-256");
+  const jwk = ((jwks && jwks.keys) || []).find((k) => k.kid === header.kid && k.kty === "EC" && k.crv === crv);
   if (!jwk) throw bad("signed by an unknown key");
-  const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
   let sig;
   try {
     sig = unb64url(parts[2]);
   } catch {
     throw bad("signature");
   }
-  const ok = sig.length === 64 && await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, sig,
-    new TextEncoder().encode(parts[0] + "." + parts[1]));
+  const input = new TextEncoder().encode(parts[0] + "." + parts[1]);
+  let ok;
+  if (crv === "SM2") {
+    ok = await verifySM2({ kty: "EC", crv: "SM2", x: jwk.x, y: jwk.y }, input, sig);
+  } else {
+    const key = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y }, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    ok = sig.length === 64 && await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, sig, input);
+  }
   if (!ok) throw bad("invalid signature");
   const root = decodeHash(payload.root);
   if (!Number.isSafeInteger(payload.size) || payload.size < 1 || !root || !Number.isSafeInteger(payload.iat)) throw bad("payload");

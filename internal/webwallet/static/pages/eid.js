@@ -93,9 +93,12 @@ async function disclosures(sdjwt) {
   if (jwt.length !== 3) throw new PageError("eid.err.mismatch");
   const payload = JSON.parse(new TextDecoder().decode(wc.unb64url(jwt[1])));
   const signed = new Set(Array.isArray(payload._sd) ? payload._sd : []);
+  // Digests under the credential's _sd_alg: SHA-256, or SM3 on an sm
+  // platform.
+  const alg = wc.sdAlg(sdjwt);
   const out = {};
   for (const d of parts.slice(1, -1)) {
-    const digest = wc.b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(d))));
+    const digest = await wc.sdDigest(alg, d);
     if (!signed.has(digest)) continue;
     const v = JSON.parse(new TextDecoder().decode(wc.unb64url(d)));
     if (Array.isArray(v) && v.length === 3 && typeof v[1] === "string") out[v[1]] = v[2];
@@ -109,9 +112,10 @@ async function reduced(sdjwt, names) {
   const parts = sdjwt.split("~");
   const { payload } = await disclosures(sdjwt);
   const signed = new Set(Array.isArray(payload._sd) ? payload._sd : []);
+  const alg = wc.sdAlg(sdjwt);
   let out = parts[0] + "~";
   for (const d of parts.slice(1, -1)) {
-    const digest = wc.b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(d))));
+    const digest = await wc.sdDigest(alg, d);
     const v = JSON.parse(new TextDecoder().decode(wc.unb64url(d)));
     if (signed.has(digest) && Array.isArray(v) && v.length === 3 && names.includes(v[1])) out += d + "~";
   }
