@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // TestMain makes the test binary the netid command when a script runs
@@ -30,12 +32,49 @@ func TestMain(m *testing.M) {
 // command group. Each script runs in its own directory ($WORK) with a free
 // loopback port picked for it ($ADDR, $URL) for a `netid serve` it starts
 // in the background, and a wallet directory ($NETID_WALLET).
+//
+// A script starts its platform with `--crypto-suite $SUITE`, es256 here;
+// TestScriptsSM runs the end-to-end scripts again with sm.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, scriptParams(suite.ES256))
+}
+
+// smScripts are the scripts TestScriptsSM runs on a platform of the sm
+// suite: the holder's whole path (apply, approve a relying party's
+// verification, present and verify offline, the electronic ID card
+// online and offline). The others exercise administration and flows that
+// do not depend on the suite, and run on es256 only.
+var smScripts = []string{
+	"wallet_apply.txtar",
+	"wallet_approve.txtar",
+	"verify.txtar",
+	"wallet_eid.txtar",
+}
+
+// TestScriptsSM runs smScripts against `netid serve --crypto-suite sm`:
+// $SUITE is sm and $SIGALG, the algorithm the platform's JWKS must name,
+// SM2.
+func TestScriptsSM(t *testing.T) {
+	p := scriptParams(suite.SM)
+	p.Dir = ""
+	for _, name := range smScripts {
+		p.Files = append(p.Files, filepath.Join("testdata/script", name))
+	}
+	testscript.Run(t, p)
+}
+
+// scriptParams runs the scripts of testdata/script with $SUITE and
+// $SIGALG naming s.
+func scriptParams(s suite.Suite) testscript.Params {
+	return testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Setup:               setup,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("SUITE", string(s.Name()))
+			env.Setenv("SIGALG", string(s.SignatureAlgorithm()))
+			return setup(env)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitready": waitReady,
 			"http":      httpCmd,
@@ -46,7 +85,7 @@ func TestScripts(t *testing.T) {
 			"waitfile":  waitFile,
 			"qrdecode":  qrDecode,
 		},
-	})
+	}
 }
 
 func setup(env *testscript.Env) error {
