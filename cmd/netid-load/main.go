@@ -1,7 +1,7 @@
 // Command netid-load is netid's load generator (package loadgen):
 //
 //	netid-load [apply] [--db DSN] [--server URL] [-n N] [-c C] [--limit-time D] [--cpuprofile F]
-//	netid-load verify [--db DSN] [--server URL[,URL…] --admin-token-file F] [-n N] [-c C]
+//	netid-load verify [--db DSN [--crypto-suite es256|sm] | --server URL[,URL…] --admin-token-file F] [-n N] [-c C]
 //	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
 //	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F]
 //
@@ -116,6 +116,7 @@ func verify(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&o.DB, "db", getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://… (env NETID_DB)")
 	fs.StringVar(&o.Server, "server", "", "load a running development server on this machine instead (netid serve --dev, with an admin token); several replicas of one platform (same database and --public-url, the first URL) as a comma-separated list, one per verification in turn")
 	fs.StringVar(&o.AdminTokenFile, "admin-token-file", getenv("NETID_ADMIN_TOKEN_FILE"), "with --server: the admin API token file, to register the load's relying party (env NETID_ADMIN_TOKEN_FILE)")
+	fs.StringVar(&o.CryptoSuite, "crypto-suite", "", "the in-process platform's crypto suite: es256 (default) or sm; the holders' and the relying party's keys follow the platform's suite")
 	fs.IntVar(&o.N, "n", 200, "number of verifications")
 	fs.IntVar(&o.Concurrency, "c", 4, "concurrent verifications")
 	fs.StringVar(&o.Level, "level", "possession", "assurance level asked for: possession or password")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -36,6 +35,7 @@ import (
 	"github.com/netid-project/netid/internal/relyingparty"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlstore"
+	"github.com/netid-project/netid/internal/suite"
 	"github.com/netid-project/netid/internal/verification"
 	"github.com/netid-project/netid/internal/wallet"
 )
@@ -83,6 +83,11 @@ type VerifyOptions struct {
 	// DB is the in-process platform's database: empty for SQLite in a
 	// temporary directory, or a postgres:// DSN (a schema of its own).
 	DB string
+	// CryptoSuite is the in-process platform's crypto suite, "es256"
+	// (also when empty) or "sm". The holders' keys and, with
+	// private_key_jwt, the relying party's key follow the suite the
+	// platform names, in-process or at Server.
+	CryptoSuite string
 	// N verifications, Concurrency at a time.
 	N, Concurrency int
 	// Level is the assurance level asked for: possession or password.
@@ -121,6 +126,14 @@ func (o VerifyOptions) check() (verifyPlan, error) {
 	p.level = level
 	if o.Auth != storage.AuthClientSecret && o.Auth != storage.AuthPrivateKeyJWT {
 		return p, fmt.Errorf("%w: --auth must be client_secret_basic or private_key_jwt", ErrOptions)
+	}
+	if o.CryptoSuite != "" {
+		if _, err := suite.Parse(o.CryptoSuite); err != nil {
+			return p, fmt.Errorf("%w: --crypto-suite must be es256 or sm", ErrOptions)
+		}
+		if o.Server != "" {
+			return p, fmt.Errorf("%w: --crypto-suite is the in-process platform's: a running server has its own", ErrOptions)
+		}
 	}
 	if o.Attack != "" {
 		var err error
@@ -180,7 +193,7 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 	}
 	var dp *devplatform.Server
 	if base == "" {
-		if dp, err = devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log}); err != nil {
+		if dp, err = devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, CryptoSuite: o.CryptoSuite, Log: o.Log}); err != nil {
 			return err
 		}
 		defer dp.Close()
@@ -203,7 +216,7 @@ func Verify(ctx context.Context, o VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	rp, err := registerLoadRP(ctx, dp, hc, base, o.AdminTokenFile, o.Auth)
+	rp, err := registerLoadRP(ctx, dp, c, base, o.AdminTokenFile, o.Auth)
 	if err != nil {
 		return err
 	}
@@ -311,10 +324,20 @@ type loadRP struct {
 	id       string
 	method   string
 	secret   string
-	key      *ecdsa.PrivateKey
+	key      *ecdsa.PrivateKey // of the platform's suite: P-256 or SM2
 	kid      string
 	audience string
 	now      func() time.Time
+}
+
+// describe names the client authentication and, with private_key_jwt,
+// the key's algorithm.
+func (r *loadRP) describe() string {
+	if r.key == nil {
+		return r.method
+	}
+	alg, _ := jws.AlgorithmFor(r.key.Public())
+	return fmt.Sprintf("%s with an %s key", r.method, alg)
 }
 
 // authorization returns the Authorization header of one request: the
@@ -335,8 +358,12 @@ func (r *loadRP) authorization() (string, error) {
 var loadClaims = []string{"age_over_18"}
 
 // registerLoadRP registers a relying party with a random ID, in-process
-// (dp) or through the admin API of a running server.
-func registerLoadRP(ctx context.Context, dp *devplatform.Server, hc *http.Client, base, adminTokenFile, method string) (*loadRP, error) {
+// (dp) or through the admin API of a running server. With
+// private_key_jwt its key is a key of the platform's suite, as the
+// platform's discovery document names it (an sm platform takes only SM2
+// client keys).
+func registerLoadRP(ctx context.Context, dp *devplatform.Server, c *wallet.Client, base, adminTokenFile, method string) (*loadRP, error) {
+	hc := c.HTTP
 	b := make([]byte, 6)
 	if _, err := rand.Read(b); err != nil {
 		return nil, err
@@ -347,12 +374,16 @@ func registerLoadRP(ctx context.Context, dp *devplatform.Server, hc *http.Client
 		Domains: []string{rp.id + ".example"}, AllowedClaims: loadClaims, AuthMethod: method,
 	}
 	if method == storage.AuthPrivateKeyJWT {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		st, err := c.Suite(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("the platform's crypto suite: %w", err)
+		}
+		key, err := st.GenerateKey(rand.Reader)
 		if err != nil {
 			return nil, err
 		}
 		rp.key, rp.kid = key, "load-1"
-		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: rp.kid, Algorithm: string(jose.ES256), Use: "sig"}}}
+		set := jws.JWKS{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: rp.kid, Algorithm: string(st.SignatureAlgorithm()), Use: "sig"}}}
 		if reg.JWKS, err = json.Marshal(set); err != nil {
 			return nil, err
 		}
@@ -544,7 +575,7 @@ func checkResult(result string, keys jose.JSONWebKeySet, issuer, rpID, sessionID
 // figures. Worker w uses the holders w, w+conc, … in turn, so no holder
 // is in two verifications at once.
 func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocked, n, conc int, where string) error {
-	fmt.Fprintf(r.out, "running %d verifications (level %s, %s), %d at a time, against the %s\n", n, r.level, r.rp.method, conc, where)
+	fmt.Fprintf(r.out, "running %d verifications (level %s, %s), %d at a time, against the %s\n", n, r.level, r.rp.describe(), conc, where)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	times := make([]stepTimes, n)
@@ -675,7 +706,7 @@ func (r *verifyRunner) attack(ctx context.Context, holders []*wallet.Unlocked, t
 		t.Header.Set("Authorization", authz)
 		return nil
 	}
-	fmt.Fprintf(r.out, "vegeta: %s %s at %d/s for %s (%s), against the %s\n", tgt.Method, strings.Replace(tgt.URL, r.base, "", 1), rate, d, r.rp.method, where)
+	fmt.Fprintf(r.out, "vegeta: %s %s at %d/s for %s (%s), against the %s\n", tgt.Method, strings.Replace(tgt.URL, r.base, "", 1), rate, d, r.rp.describe(), where)
 	atk := vegeta.NewAttacker(
 		vegeta.Timeout(loadRequestTimeout), vegeta.Workers(uint64(conc)), vegeta.MaxWorkers(maxAttackWorkers),
 		vegeta.Connections(maxAttackWorkers), vegeta.MaxBody(0),

@@ -42,21 +42,23 @@ func postgresDSN(t *testing.T) string {
 
 // TestVerifySmall runs the load end to end, so that it cannot rot
 // silently: five complete verifications, every combination of client
-// authentication and level.
+// authentication and level, and private_key_jwt on an sm platform, which
+// takes only an SM2 client key.
 func TestVerifySmall(t *testing.T) {
 	dbs := map[string]func(t *testing.T) string{
 		"sqlite":   func(*testing.T) string { return "" },
 		"postgres": postgresDSN,
 	}
 	for dbName, db := range dbs {
-		for _, tc := range []struct{ auth, level string }{
-			{"client_secret_basic", "possession"},
-			{"private_key_jwt", "password"},
+		for _, tc := range []struct{ auth, level, suite, keyAlg string }{
+			{"client_secret_basic", "possession", "", ""},
+			{"private_key_jwt", "password", "", "ES256"},
+			{"private_key_jwt", "possession", "sm", "SM2"},
 		} {
-			t.Run(dbName+"/"+tc.auth+"/"+tc.level, func(t *testing.T) {
+			t.Run(dbName+"/"+tc.auth+"/"+tc.level+"/"+tc.suite, func(t *testing.T) {
 				dsn := db(t)
 				var out, log bytes.Buffer
-				err := Verify(context.Background(), VerifyOptions{N: 5, Concurrency: 2, Auth: tc.auth, Level: tc.level, DB: dsn, Out: &out, Log: &log})
+				err := Verify(context.Background(), VerifyOptions{N: 5, Concurrency: 2, Auth: tc.auth, Level: tc.level, CryptoSuite: tc.suite, DB: dsn, Out: &out, Log: &log})
 				if err != nil {
 					t.Fatalf("%v:\n%s\n%s", err, out.String(), log.String())
 				}
@@ -69,7 +71,11 @@ func TestVerifySmall(t *testing.T) {
 				if !cpuLine.MatchString(out.String()) {
 					t.Errorf("no CPU line:\n%s", out.String())
 				}
-				for _, want := range []string{"setting up 4 holders", "level " + tc.level + ", " + tc.auth, "latency per verification: p50 ", "steps p50/p99: create "} {
+				auth := tc.auth
+				if tc.keyAlg != "" {
+					auth += " with an " + tc.keyAlg + " key"
+				}
+				for _, want := range []string{"setting up 4 holders", "level " + tc.level + ", " + auth + ")", "latency per verification: p50 ", "steps p50/p99: create "} {
 					if !strings.Contains(out.String(), want) {
 						t.Errorf("output lacks %q:\n%s", want, out.String())
 					}
@@ -125,6 +131,10 @@ func TestVerifyRefuses(t *testing.T) {
 		{"unknown target", func(o *VerifyOptions) { o.Attack, o.Target = "10/s", "delete" }, ErrOptions},
 		{"long attack", func(o *VerifyOptions) { o.Attack, o.Duration = "10/s", time.Hour }, ErrOptions},
 		{"server without admin token", func(o *VerifyOptions) { o.Server = "http://127.0.0.1:8080" }, ErrOptions},
+		{"unknown suite", func(o *VerifyOptions) { o.CryptoSuite = "rsa" }, ErrOptions},
+		{"suite of a running server", func(o *VerifyOptions) {
+			o.Server, o.AdminTokenFile, o.CryptoSuite = "http://127.0.0.1:8080", "x", "sm"
+		}, ErrOptions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := good
