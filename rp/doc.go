@@ -79,9 +79,10 @@
 // the RFC 9457 problem's status, type, title and detail; no error message
 // holds a secret or a claim value.
 //
-// The client assertion of PrivateKeyJWT is built here with go-jose rather
-// than with the platform's internal helper, so that the package keeps to
-// what a relying party needs.
+// The client assertion of PrivateKeyJWT is signed through the module's
+// internal jws package, which signs ES256 with a P-256 key and SM2 (over
+// SM3, docs/sm-profile.md) with an SM2 key, so that a relying party of an
+// sm platform authenticates the same way.
 //
 // The session API's bodies (the request, Session, the problem document)
 // are declared here, as this package's own public types, rather than taken

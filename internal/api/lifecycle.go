@@ -180,9 +180,13 @@ type Platform struct {
 	Claims    []string `json:"claims"`
 	Plaintext []string `json:"plaintext,omitempty"`
 	// GuardianConsent: a guardian consented for an under-14 holder.
-	GuardianConsent bool      `json:"guardian_consent,omitempty"`
-	GrantedAt       time.Time `json:"granted_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	GuardianConsent bool `json:"guardian_consent,omitempty"`
+	// GrantedAt is the first consent to this relying party; UpdatedAt
+	// when what was consented to last changed (a claim added, a
+	// guardian's consent), not the last verification, which the holder's
+	// records show.
+	GrantedAt time.Time `json:"granted_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // PlatformList answers GET /v1/holder/platforms; DELETE

@@ -204,7 +204,11 @@ func oidcLogin(ctx context.Context, dp *devplatform.Server, h holder, st suite.S
 		return "", fmt.Errorf("the ID token does not verify: %w", err)
 	}
 	sum := st.Sum([]byte(tok.AccessToken))
-	exp, _ := claims["exp"].(json.Number).Int64()
+	expNum, ok := claims["exp"].(json.Number)
+	if !ok {
+		return "", errors.New("the ID token has no expiry")
+	}
+	exp, _ := expNum.Int64()
 	switch {
 	case claims["iss"] != meta.Issuer || claims["aud"] != id || claims["nonce"] != nonce:
 		return "", errors.New("the ID token is not for this login (iss, aud or nonce)")

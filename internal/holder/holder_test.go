@@ -283,6 +283,24 @@ func TestVerifyStoreErrors(t *testing.T) {
 	}
 }
 
+// TestVerifyOrphanCredential: a credential whose person row is missing is
+// a store that lost data, reported as the store's error, not as an
+// unknown credential (a 401 nobody would look into) nor as an inactive
+// holder.
+func TestVerifyOrphanCredential(t *testing.T) {
+	f := newFixture(t)
+	delete(f.store.persons, "person-1")
+	_, err := f.v.Verify(context.Background(), f.sign(t, f.now), "GET", testURL)
+	if err == nil {
+		t.Fatal("a proof of a credential without its person verified")
+	}
+	for _, s := range []error{holder.ErrUnauthenticated, holder.ErrReplay, holder.ErrInactive} {
+		if errors.Is(err, s) {
+			t.Errorf("a credential without its person reported as %v: %v", s, err)
+		}
+	}
+}
+
 // TestReplay: a proof is accepted once; after the store forgets its jti
 // (2 × MaxAge after iat) it is too old to be accepted anyway.
 func TestReplay(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -41,24 +42,25 @@ type store struct {
 
 var _ holder.Store = (*store)(nil)
 
-// GetCredentialHolder is the join of the two maps: a credential whose
-// person is missing is not found, as in the SQL stores.
+// GetCredentialHolder is the join of the two maps, as the SQL stores
+// answer it: an unknown credential is ErrNotFound, a credential whose
+// person is missing another error.
 func (s *store) GetCredentialHolder(_ context.Context, id string) (storage.Credential, storage.Person, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.errCredential != nil {
 		return storage.Credential{}, storage.Person{}, s.errCredential
 	}
-	if s.errPerson != nil {
-		return storage.Credential{}, storage.Person{}, s.errPerson
-	}
 	c, ok := s.credentials[id]
 	if !ok {
 		return storage.Credential{}, storage.Person{}, fmt.Errorf("credential: %w", storage.ErrNotFound)
 	}
+	if s.errPerson != nil {
+		return storage.Credential{}, storage.Person{}, s.errPerson
+	}
 	p, ok := s.persons[c.PersonID]
 	if !ok {
-		return storage.Credential{}, storage.Person{}, fmt.Errorf("person: %w", storage.ErrNotFound)
+		return storage.Credential{}, storage.Person{}, errors.New("the credential's person is missing")
 	}
 	return c, p, nil
 }

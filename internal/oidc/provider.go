@@ -23,8 +23,9 @@ import (
 // Paths of the provider's endpoints, below the issuer URL. The JWKS is the
 // platform's own (/.well-known/jwks.json, served by package server), as is
 // PathJWKSRS256, the same set reduced to its RS256 keys: a client that
-// verifies RS256 ID tokens with a JOSE library refusing a set that holds
-// an SM2 key (go-jose, go-oidc) reads that one on an sm platform.
+// reads key sets with go-jose's JSONWebKeySet, which refuses a whole set
+// holding an SM2 key, reads that one on an sm platform (go-oidc skips the
+// keys it cannot read and takes the full set).
 const (
 	PathDiscovery = "/.well-known/openid-configuration"
 	PathJWKS      = "/.well-known/jwks.json"

@@ -22,6 +22,9 @@ func TestJWKSRS256(t *testing.T) {
 		t.Run(string(st.Name()), func(t *testing.T) {
 			e := newEnvOpt(t, "", func(c *config.Config) { c.CryptoSuite = string(st.Name()) }, platform.Options{})
 			full := must(t, e.call("GET", "/.well-known/jwks.json", "", nil), http.StatusOK)
+			if ct := full.header.Get("Content-Type"); ct != "application/jwk-set+json" {
+				t.Errorf("jwks.json Content-Type %q", ct)
+			}
 			var all jws.JWKS
 			if err := json.Unmarshal(full.body, &all); err != nil {
 				t.Fatal(err)

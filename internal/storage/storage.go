@@ -109,8 +109,9 @@ type Storage interface {
 	GetCredential(ctx context.Context, id string) (Credential, error)
 	// GetCredentialHolder returns the credential id and the person it
 	// belongs to, in one read (a holder's proof names the credential; its
-	// check needs both). ErrNotFound if the credential or its person is
-	// missing.
+	// check needs both). ErrNotFound if the credential is missing; another
+	// error if its person is (a store that lost a row, not an unknown
+	// credential).
 	GetCredentialHolder(ctx context.Context, id string) (Credential, Person, error)
 	ListCredentials(ctx context.Context, personID string) ([]Credential, error)
 	UpdateCredential(ctx context.Context, id string, fn func(Credential) (Credential, error)) (Credential, error)

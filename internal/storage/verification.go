@@ -83,6 +83,13 @@ type VerificationStore interface {
 	// (PersonID, RPID): PutConsent inserts or replaces it.
 	PutConsent(ctx context.Context, c Consent) error
 	GetConsent(ctx context.Context, personID, rpID string) (Consent, error)
+	// UpdateConsent reads personID's consent for rpID holding it (found
+	// false and a zero Consent if there is none) and stores what fn
+	// returns if fn says to write, in one transaction: of two changes
+	// racing for one consent (two approvals each adding a claim, a
+	// guardian's consent and the ward's approval), neither is lost. It
+	// returns the consent as stored. PersonID and RPID cannot be changed.
+	UpdateConsent(ctx context.Context, personID, rpID string, fn func(c Consent, found bool) (next Consent, write bool, err error)) (Consent, error)
 	// ListConsents returns a person's consents ordered by RPID (bytewise).
 	ListConsents(ctx context.Context, personID string) ([]Consent, error)
 	// DeleteConsent removes the consent; ErrNotFound if there is none.

@@ -24,8 +24,9 @@ type Store interface {
 	GetSessionByCode(ctx context.Context, codeHash []byte) (storage.Session, error)
 	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) (storage.Session, error)
 	ListGuardianSessions(ctx context.Context, guardianID string, state storage.SessionState) ([]storage.Session, error)
-	PutConsent(ctx context.Context, c storage.Consent) error
 	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
+	// UpdateConsent changes a consent holding it (see storage.Storage).
+	UpdateConsent(ctx context.Context, personID, rpID string, fn func(storage.Consent, bool) (storage.Consent, bool, error)) (storage.Consent, error)
 	ListConsents(ctx context.Context, personID string) ([]storage.Consent, error)
 	GetPerson(ctx context.Context, id string) (storage.Person, error)
 	// GetCredentialHolder reads a credential and its person in one read.

@@ -731,40 +731,40 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 
 // consents is where remember keeps consents: the Store, or a transaction.
 type consents interface {
-	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
-	PutConsent(ctx context.Context, c storage.Consent) error
+	UpdateConsent(ctx context.Context, personID, rpID string, fn func(storage.Consent, bool) (storage.Consent, bool, error)) (storage.Consent, error)
 }
 
-// remember records what the person agreed the relying party may receive.
-// A consent that already covers everything is left as it is (no write:
-// most approvals repeat an earlier consent), so its UpdatedAt is when it
-// last changed.
+// remember records what the person agreed the relying party may receive,
+// holding the consent while it changes it (storage.UpdateConsent), so that
+// two approvals adding claims, or a guardian's consent beside the ward's
+// approval, do not undo each other. A consent that already covers
+// everything is left as it is (no write: most approvals repeat an earlier
+// consent), so its UpdatedAt is when it last changed.
 func (s *Service) remember(ctx context.Context, st consents, personID, rpID string, provided []string, plaintext bool, guardianID string, guardianAt time.Time) error {
 	now := s.now()
-	changed := false
-	c, err := st.GetConsent(ctx, personID, rpID)
-	if errors.Is(err, storage.ErrNotFound) {
-		c, changed = storage.Consent{PersonID: personID, RPID: rpID, GrantedAt: now}, true
-	} else if err != nil {
-		return fmt.Errorf("verification: loading consent: %w", err)
-	}
-	for _, p := range provided {
-		if relyingparty.IsPlaintext(p) {
-			if plaintext && !slices.Contains(c.Plaintext, p) {
-				c.Plaintext, changed = append(c.Plaintext, p), true
-			}
-		} else if !slices.Contains(c.Claims, p) {
-			c.Claims, changed = append(c.Claims, p), true
+	_, err := st.UpdateConsent(ctx, personID, rpID, func(c storage.Consent, found bool) (storage.Consent, bool, error) {
+		changed := !found
+		if !found {
+			c = storage.Consent{PersonID: personID, RPID: rpID, GrantedAt: now}
 		}
-	}
-	if guardianID != "" {
-		c.GuardianID, c.GuardianAt, changed = guardianID, guardianAt, true
-	}
-	if !changed {
-		return nil
-	}
-	c.UpdatedAt = now
-	if err := st.PutConsent(ctx, c); err != nil {
+		for _, p := range provided {
+			if relyingparty.IsPlaintext(p) {
+				if plaintext && !slices.Contains(c.Plaintext, p) {
+					c.Plaintext, changed = append(c.Plaintext, p), true
+				}
+			} else if !slices.Contains(c.Claims, p) {
+				c.Claims, changed = append(c.Claims, p), true
+			}
+		}
+		if guardianID != "" {
+			c.GuardianID, c.GuardianAt, changed = guardianID, guardianAt, true
+		}
+		if changed {
+			c.UpdatedAt = now
+		}
+		return c, changed, nil
+	})
+	if err != nil {
 		return fmt.Errorf("verification: storing consent: %w", err)
 	}
 	return nil
@@ -776,7 +776,7 @@ func (s *Service) remember(ctx context.Context, st consents, personID, rpID stri
 func (s *Service) stillUsable(ctx context.Context, sess storage.Session, rp storage.RelyingParty) error {
 	c, p, err := s.Store.GetCredentialHolder(ctx, sess.CredentialID)
 	if err != nil {
-		return fmt.Errorf("verification: loading credential: %w", err)
+		return fmt.Errorf("verification: loading the credential and its person: %w", err)
 	}
 	cur, err := s.Store.GetRelyingParty(ctx, rp.ID)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/netid-project/netid/internal/jws"
+	"github.com/netid-project/netid/internal/suite"
 )
 
 // sm2PrivateJWK is the witness's SM2 key as it keeps it in KeyFile: the
@@ -104,7 +105,19 @@ func parseSM2PrivateJWK(m map[string]any) (loadedSM2Key, error) {
 	if !bytes.Equal(want, got) {
 		return loadedSM2Key{}, errors.New("SM2 key: x and y are not d's public point")
 	}
-	kid, _ := m["kid"].(string)
+	// The kid is the key's SM3 thumbprint and alg SM2, as the witness
+	// wrote them: a file naming another kid would have co-signatures
+	// looked up under a key they were not made with.
+	if alg, _ := m["alg"].(string); alg != string(jws.SM2) {
+		return loadedSM2Key{}, errors.New("SM2 key: alg is not SM2")
+	}
+	kid, err := suite.KeyID(&priv.PrivateKey)
+	if err != nil {
+		return loadedSM2Key{}, err
+	}
+	if named, _ := m["kid"].(string); named != kid {
+		return loadedSM2Key{}, errors.New("SM2 key: kid is not the key's thumbprint")
+	}
 	return loadedSM2Key{key: &priv.PrivateKey, KeyID: kid}, nil
 }
 

@@ -16,7 +16,11 @@ func FuzzSM2KeyFile(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	good, err := marshalSM2PrivateJWK(k, "kid-1")
+	kid, err := suite.KeyID(k)
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := marshalSM2PrivateJWK(k, kid)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -40,7 +44,7 @@ func FuzzSM2KeyFile(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, name := range []string{"x", "y", "d"} {
+		for _, name := range []string{"x", "y", "d", "kid", "alg"} {
 			if m2[name] != m[name] {
 				t.Fatalf("%s read as %v, written back as %v", name, m[name], m2[name])
 			}

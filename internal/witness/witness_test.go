@@ -250,6 +250,8 @@ func TestSMWitness(t *testing.T) {
 		},
 		"short scalar":   func(m map[string]any) { m["d"] = "AAAA" },
 		"unknown member": func(m map[string]any) { m["p"] = "AAAA" },
+		"another kid":    func(m map[string]any) { m["kid"] = "not-its-thumbprint" },
+		"another alg":    func(m map[string]any) { m["alg"] = "ES256" },
 	} {
 		m := map[string]any{}
 		for k, v := range kf {

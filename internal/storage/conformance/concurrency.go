@@ -27,6 +27,7 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"ReserveStatusSlotOnce", testRaceReserveStatusSlot},
 		{"ReserveStatusSlotsOnce", testRaceReserveStatusSlots},
 		{"UpdateApplicationNoLostUpdate", testRaceUpdateApplication},
+		{"UpdateConsentNoLostClaim", testRaceUpdateConsent},
 		{"AppendRecordContiguous", testRaceAppendRecord},
 		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},
 		{"UpdateSessionClaimOnce", testRaceClaimSession},
@@ -235,5 +236,47 @@ func testRaceUpdateApplication(t *testing.T, s storage.Storage) {
 	must(t, "GetApplication", err)
 	if want := float64(goroutines * perGoroutine); got.FaceScore != want {
 		t.Fatalf("FaceScore after %v racing increments = %v: updates were lost", want, got.FaceScore)
+	}
+}
+
+// testRaceUpdateConsent: callers each add their own claim to one consent
+// that does not exist yet, some in a transaction of their own: every claim
+// is kept (no read-modify-write loses another's), and one caller inserted.
+func testRaceUpdateConsent(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	errs := make([]error, goroutines)
+	race(goroutines, func(i int) {
+		claim := fmt.Sprintf("claim-%02d", i)
+		add := func(st storage.Storage) error {
+			_, err := st.UpdateConsent(ctx, "p1", "rp-1", func(c storage.Consent, found bool) (storage.Consent, bool, error) {
+				if !found {
+					c.GrantedAt = at(i)
+				}
+				c.Claims = append(c.Claims, claim)
+				return c, true, nil
+			})
+			return err
+		}
+		if i%2 == 0 {
+			errs[i] = s.InTransaction(ctx, add)
+		} else {
+			errs[i] = add(s)
+		}
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("caller %d: %v", i, err)
+		}
+	}
+	c, err := s.GetConsent(ctx, "p1", "rp-1")
+	must(t, "GetConsent", err)
+	sort.Strings(c.Claims)
+	if len(c.Claims) != goroutines {
+		t.Fatalf("%d claims kept of %d added: %v", len(c.Claims), goroutines, c.Claims)
+	}
+	for i, got := range c.Claims {
+		if want := fmt.Sprintf("claim-%02d", i); got != want {
+			t.Errorf("claim %d: %s, want %s", i, got, want)
+		}
 	}
 }

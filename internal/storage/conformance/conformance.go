@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"testing"
@@ -514,8 +515,11 @@ func testCredentialHolder(t *testing.T, s storage.Storage) {
 	}
 	_, _, err := s.GetCredentialHolder(ctx, "nope")
 	assertErr(t, "GetCredentialHolder of a missing credential", err, storage.ErrNotFound)
-	_, _, err = s.GetCredentialHolder(ctx, orphan.ID)
-	assertErr(t, "GetCredentialHolder of a credential whose person is missing", err, storage.ErrNotFound)
+	// A credential whose person is missing is a store that lost a row,
+	// not an unknown credential: an error, but not ErrNotFound.
+	if _, _, err = s.GetCredentialHolder(ctx, orphan.ID); err == nil || errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("GetCredentialHolder of a credential whose person is missing: %v, want an error other than ErrNotFound", err)
+	}
 }
 
 func testCredentialDuplicate(t *testing.T, s storage.Storage) {

@@ -39,6 +39,7 @@ func verificationTests() []subtest {
 		{"Grant/Revoke", testRevokeGrants},
 		{"Consent/RoundTrip", testConsentRoundTrip},
 		{"Consent/PutReplaces", testConsentReplace},
+		{"Consent/Update", testConsentUpdate},
 		{"Consent/ListDelete", testConsentListDelete},
 		{"Record/Append", testAppendRecord},
 		{"Record/RoundTrip", testRecordRoundTrip},
@@ -1163,3 +1164,68 @@ func testTreeNodes(t *testing.T, s storage.Storage) {
 // errClaimed is the error the concurrency tests' update functions return
 // once another caller won.
 var errClaimed = errors.New("conformance: already claimed")
+
+// testConsentUpdate: UpdateConsent shows fn the stored consent (or none),
+// stores what fn returns only when fn says to write, keeps the key, and
+// changes nothing when fn fails.
+func testConsentUpdate(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	boom := errors.New("refused")
+	// Absent, no write: nothing stored.
+	got, err := s.UpdateConsent(ctx, "p1", "rp-1", func(c storage.Consent, found bool) (storage.Consent, bool, error) {
+		if found || c.PersonID != "" {
+			t.Errorf("fn on an absent consent: found %v, %+v", found, c)
+		}
+		return fullConsent("p1", "rp-1"), false, nil
+	})
+	must(t, "UpdateConsent without write", err)
+	assertEqual(t, "UpdateConsent without write returns", got, storage.Consent{})
+	_, err = s.GetConsent(ctx, "p1", "rp-1")
+	assertErr(t, "GetConsent after an update that did not write", err, storage.ErrNotFound)
+
+	// Absent, write: inserted, under the key asked for.
+	want := fullConsent("other", "rp-other")
+	want.PersonID, want.RPID = "p1", "rp-1"
+	got, err = s.UpdateConsent(ctx, "p1", "rp-1", func(storage.Consent, bool) (storage.Consent, bool, error) {
+		c := fullConsent("other", "rp-other")
+		return c, true, nil
+	})
+	must(t, "UpdateConsent insert", err)
+	assertEqual(t, "UpdateConsent insert returns", got, want)
+	stored, err := s.GetConsent(ctx, "p1", "rp-1")
+	must(t, "GetConsent after insert", err)
+	assertEqual(t, "GetConsent after insert", stored, want)
+
+	// Present: fn sees it; its change is stored.
+	got, err = s.UpdateConsent(ctx, "p1", "rp-1", func(c storage.Consent, found bool) (storage.Consent, bool, error) {
+		if !found {
+			t.Error("fn on a stored consent: found false")
+		}
+		assertEqual(t, "fn sees", c, want)
+		c.Claims = append(c.Claims, "age_over_60")
+		c.GuardianID, c.GuardianAt, c.UpdatedAt = "", time.Time{}, at(9)
+		return c, true, nil
+	})
+	must(t, "UpdateConsent update", err)
+	want.Claims = append(want.Claims, "age_over_60")
+	want.GuardianID, want.GuardianAt, want.UpdatedAt = "", time.Time{}, at(9)
+	assertEqual(t, "UpdateConsent update returns", got, want)
+	stored, err = s.GetConsent(ctx, "p1", "rp-1")
+	must(t, "GetConsent after update", err)
+	assertEqual(t, "GetConsent after update", stored, want)
+
+	// Present, no write, and fn failing: unchanged.
+	got, err = s.UpdateConsent(ctx, "p1", "rp-1", func(c storage.Consent, _ bool) (storage.Consent, bool, error) {
+		c.Claims = nil
+		return c, false, nil
+	})
+	must(t, "UpdateConsent without write", err)
+	assertEqual(t, "UpdateConsent without write returns the stored consent", got, want)
+	_, err = s.UpdateConsent(ctx, "p1", "rp-1", func(c storage.Consent, _ bool) (storage.Consent, bool, error) {
+		return storage.Consent{}, true, boom
+	})
+	assertErr(t, "UpdateConsent with a failing fn", err, boom)
+	stored, err = s.GetConsent(ctx, "p1", "rp-1")
+	must(t, "GetConsent after failed update", err)
+	assertEqual(t, "GetConsent after failed update", stored, want)
+}

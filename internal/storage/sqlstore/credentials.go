@@ -85,15 +85,29 @@ var credentialHolder = "SELECT " + credentials.qualified("c") + ", " + persons.q
 	" FROM credentials c JOIN persons p ON p.id = c.person_id WHERE c.id = $1"
 
 // GetCredentialHolder returns the credential id and its person in one
-// statement (a join on the person's key); ErrNotFound if either is missing.
+// statement (a join on the person's key); ErrNotFound if the credential is
+// missing. A credential whose person is missing (which the join alone
+// cannot tell from a missing credential: a second read tells) is an error
+// of its own, not ErrNotFound.
 func (s *Store) GetCredentialHolder(ctx context.Context, id string) (storage.Credential, storage.Person, error) {
+	const op = "get credential holder"
 	var c storage.Credential
 	var p storage.Person
 	dst := append(credentials.fields(&c), persons.fields(&p)...)
-	if err := s.queryRow(ctx, credentialHolder, id).Scan(dst...); err != nil {
-		return storage.Credential{}, storage.Person{}, s.fail("get credential holder", err)
+	err := s.queryRow(ctx, credentialHolder, id).Scan(dst...)
+	if err == nil {
+		return c, p, nil
 	}
-	return c, p, nil
+	if err = s.fail(op, err); !errors.Is(err, storage.ErrNotFound) {
+		return storage.Credential{}, storage.Person{}, err
+	}
+	switch _, cerr := s.GetCredential(ctx, id); {
+	case cerr == nil:
+		return storage.Credential{}, storage.Person{}, fmt.Errorf("%s: %s: the credential's person is missing", s.f.name, op)
+	case !errors.Is(cerr, storage.ErrNotFound):
+		return storage.Credential{}, storage.Person{}, cerr
+	}
+	return storage.Credential{}, storage.Person{}, err
 }
 
 // ListCredentials returns every credential of personID, oldest first.

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/netid-project/netid/internal/storage"
@@ -206,6 +208,56 @@ func (s *Store) PutConsent(ctx context.Context, c storage.Consent) error {
 		return s.fail("put consent", err)
 	}
 	return nil
+}
+
+// UpdateConsent changes personID's consent for rpID with fn in one
+// transaction. The row is read for update where the flavor locks rows
+// (SQLite's write transaction holds the one writer already); a consent not
+// yet stored is inserted with ON CONFLICT DO NOTHING, and if a racing
+// transaction inserted it first, the row it inserted is read for update
+// and fn runs again on it.
+func (s *Store) UpdateConsent(ctx context.Context, personID, rpID string, fn func(storage.Consent, bool) (storage.Consent, bool, error)) (storage.Consent, error) {
+	const op = "update consent"
+	var out storage.Consent
+	err := s.inTx(ctx, op, func(tx *Store) error {
+		for attempt := 0; ; attempt++ {
+			cur, err := get(ctx, tx, consents, op, consents.selectAll+` WHERE person_id = $1 AND rp_id = $2`+tx.f.forUpdate, personID, rpID)
+			found := err == nil
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			next, write, err := fn(cur, found)
+			if err != nil {
+				return err
+			}
+			if !write {
+				out = cur
+				return nil
+			}
+			next.PersonID, next.RPID = personID, rpID
+			if found {
+				if _, err := tx.exec(ctx, `UPDATE consents SET claims = $3, plaintext = $4, guardian_id = $5,
+					guardian_at = $6, granted_at = $7, updated_at = $8 WHERE person_id = $1 AND rp_id = $2`,
+					consents.args(next)...); err != nil {
+					return tx.fail(op, err)
+				}
+				out = readBack(next)
+				return nil
+			}
+			n, err := tx.exec(ctx, consents.insert+` ON CONFLICT (person_id, rp_id) DO NOTHING`, consents.args(next)...)
+			if err != nil {
+				return tx.fail(op, err)
+			}
+			if n == 1 {
+				out = readBack(next)
+				return nil
+			}
+			if attempt > 0 {
+				return fmt.Errorf("%s: %s: the consent was inserted and is not found", tx.f.name, op)
+			}
+		}
+	})
+	return out, err
 }
 
 // GetConsent returns personID's consent for rpID; ErrNotFound if there is none.
