@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -246,5 +247,42 @@ func checkSM2Token(t *testing.T, tok string, pub *ecdsa.PublicKey) {
 	forged := parts[0] + "." + jws.B64.EncodeToString([]byte(`{"n":99}`)) + "." + parts[2]
 	if _, _, err := jws.Verify(forged, jws.Expect{Typ: "test+jwt", Keys: jws.PublicKey(pub)}); err == nil {
 		t.Fatal("the page's signature verifies over another payload")
+	}
+}
+
+// TestSuiteFromThePlatform: the page takes the suite its platform's
+// configuration names (the platform's own, SM2 here, or ES256 if that is
+// what it says); a configuration naming neither leaves it to the
+// platform's JWKS (an SM2 key: sm); an unreadable one is an error with
+// code "suite", and a later page load tries again.
+func TestSuiteFromThePlatform(t *testing.T) {
+	var mode atomic.Value
+	mode.Store("platform")
+	e := newEnv(t, pagetest.Suite("sm"))
+	e.Handle("GET /.well-known/netid-configuration", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch mode.Load() {
+		case "platform":
+			e.P.Handler.ServeHTTP(w, r)
+		case "es256":
+			_, _ = w.Write([]byte(`{"issuer":"x","signing_alg_values_supported":["ES256"]}`))
+		case "neither":
+			_, _ = w.Write([]byte(`{"issuer":"x"}`))
+		case "both":
+			_, _ = w.Write([]byte(`{"issuer":"x","signing_alg_values_supported":["ES256","SM2"]}`))
+		default:
+			http.Error(w, "down", http.StatusServiceUnavailable)
+		}
+	}))
+	p := openPage(t, e)
+	for _, c := range []struct{ mode, want string }{
+		{"platform", "sm"}, {"es256", "es256"}, {"neither", "sm"}, {"both", "sm"}, {"down", "suite"}, {"platform", "sm"},
+	} {
+		mode.Store(c.mode)
+		p.load()
+		got := run[string](p, `try { return await wc.platformSuite(); } catch (e) { return e.code; }`, nil)
+		if got != c.want {
+			t.Errorf("configuration %s: the page says %q, want %q", c.mode, got, c.want)
+		}
 	}
 }

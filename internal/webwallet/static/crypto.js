@@ -13,8 +13,9 @@
 //   platformSuite()        → Promise<"es256" | "sm">
 //       Read once per page from this origin's platform:
 //       /.well-known/netid-configuration's signing_alg_values_supported
-//       names "SM2" on an sm platform; else the platform's signing keys
-//       in /.well-known/jwks.json decide (an EC key of crv "SM2" means sm).
+//       names "SM2" on an sm platform, "ES256" on an es256 one; naming
+//       neither or both, the platform's signing keys in
+//       /.well-known/jwks.json decide (an EC key of crv "SM2" means sm).
 //       Unreadable: code "suite". Device keys are made for it: the platform
 //       refuses a key of the other suite.
 //
@@ -254,14 +255,16 @@ async function getJSON(path) {
 }
 
 // readSuite asks this origin's platform for its suite: the configuration
-// names the algorithm of the suite's signatures; where it does not name
-// SM2 the platform's signing keys decide (an SM2 key is only ever in an
-// sm platform's JWKS).
+// names the algorithm of the suite's signatures (as the CLI wallet reads
+// it); a configuration that names neither ES256 nor SM2, or both, leaves
+// it to the platform's signing keys (an SM2 key is only ever in an sm
+// platform's JWKS).
 async function readSuite() {
   try {
     const conf = await getJSON("/.well-known/netid-configuration");
-    const algs = conf && conf.signing_alg_values_supported;
-    if (Array.isArray(algs) && algs.includes("SM2")) return SUITE_SM;
+    const algs = conf && Array.isArray(conf.signing_alg_values_supported) ? conf.signing_alg_values_supported : [];
+    const named = algs.includes("SM2");
+    if (named !== algs.includes("ES256")) return named ? SUITE_SM : SUITE_ES256;
     const set = await getJSON("/.well-known/jwks.json");
     const keys = set && Array.isArray(set.keys) ? set.keys : [];
     return keys.some((k) => k && k.kty === "EC" && k.crv === "SM2") ? SUITE_SM : SUITE_ES256;
