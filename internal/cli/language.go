@@ -84,6 +84,7 @@ var personErrors = []struct {
 	{wallet.ErrNoLiveness, i18n.KeyCLIErrNoLiveness, i18n.KeyCLIErrNoLivenessNext},
 	{wallet.ErrNoGuardianConsent, i18n.KeyCLIErrNoGuardianConsent, i18n.KeyCLIErrNoGuardianConsentNext},
 	{wallet.ErrKeySuite, i18n.KeyCLIErrKeySuite, i18n.KeyCLIErrKeySuiteNext},
+	{wallet.ErrPlatformSuite, i18n.KeyCLIErrPlatformSuite, i18n.KeyCLIErrPlatformSuiteNext},
 }
 
 // personMessage is the one line a command's failure prints: for the

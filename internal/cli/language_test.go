@@ -88,6 +88,8 @@ func TestPersonMessage(t *testing.T) {
 		{i18n.Chinese, keySuite, []string{"钱包的密钥与网证签发平台的密码算法不一致（SM2 与 P-256 不能混用）。请用 netid wallet apply 在这个平台重新申领网证。"}},
 		{i18n.English, keySuite, []string{"The wallet's key does not match the algorithms of the platform that issued the credential", "Apply again on this platform",
 			"(wallet: the device key is a P-256 key (crypto suite es256), but the credential's issuer signs with SM2 (crypto suite sm))"}},
+		{i18n.Chinese, fmt.Errorf("wallet: apply: %w", wallet.ErrPlatformSuite), []string{"平台没有说明本钱包支持的密码算法（P-256 或 SM2）。请更新 netid 钱包后重试"}},
+		{i18n.English, wallet.ErrPlatformSuite, []string{"The platform does not name a crypto suite this wallet supports", "Update the netid wallet"}},
 	} {
 		got := personMessage(Env{Lang: tc.lang}, tc.err)
 		for _, w := range tc.want {

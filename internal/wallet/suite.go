@@ -23,13 +23,18 @@ import (
 
 // ErrKeySuite: a wallet key is not of the crypto suite of the credential's
 // issuer (an SM2 key for an ES256-signed credential, or a P-256 key for an
-// SM2-signed one), or the platform names no suite the wallet knows.
+// SM2-signed one).
 var ErrKeySuite = errors.New("wallet: the key is not of the issuer's crypto suite")
+
+// ErrPlatformSuite: the platform's discovery document names no crypto
+// suite this wallet knows, or two: the platform's answer is at fault (or
+// the wallet is older than the platform), not the holder's keys.
+var ErrPlatformSuite = errors.New("wallet: the platform names no crypto suite this wallet knows")
 
 // Suite returns the platform's crypto suite, from the one signature
 // algorithm its discovery document lists (signing_alg_values_supported:
 // "ES256" or "SM2"). A platform listing none the wallet knows, or
-// algorithms of two suites, is ErrKeySuite.
+// algorithms of two suites, is ErrPlatformSuite.
 func (c *Client) Suite(ctx context.Context) (suite.Suite, error) {
 	conf, err := c.Configuration(ctx)
 	if err != nil {
@@ -47,12 +52,12 @@ func suiteOf(algs []string) (suite.Suite, error) {
 		case !ok:
 			continue
 		case found.Valid() && found != st:
-			return suite.Suite{}, fmt.Errorf("%w: the platform names two crypto suites", ErrKeySuite)
+			return suite.Suite{}, fmt.Errorf("%w: it names two", ErrPlatformSuite)
 		}
 		found = st
 	}
 	if !found.Valid() {
-		return suite.Suite{}, fmt.Errorf("%w: the platform names no crypto suite this wallet knows", ErrKeySuite)
+		return suite.Suite{}, ErrPlatformSuite
 	}
 	return found, nil
 }

@@ -42,8 +42,8 @@ func TestSuiteOf(t *testing.T) {
 	} {
 		got, err := suiteOf(tc.algs)
 		if !tc.want.Valid() {
-			if !errors.Is(err, ErrKeySuite) {
-				t.Errorf("%q: %v, %v; want ErrKeySuite", tc.algs, got, err)
+			if !errors.Is(err, ErrPlatformSuite) || errors.Is(err, ErrKeySuite) {
+				t.Errorf("%q: %v, %v; want ErrPlatformSuite", tc.algs, got, err)
 			}
 			continue
 		}
