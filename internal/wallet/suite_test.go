@@ -163,8 +163,8 @@ func TestApplyFollowsTheMetadata(t *testing.T) {
 	}
 	f.algs = []string{"RS256"} // names no suite the wallet knows
 	o = f.options(t, adultBirth)
-	if _, err := Apply(context.Background(), f.client(), o); !errors.Is(err, ErrKeySuite) {
-		t.Fatalf("Apply against a platform naming no suite: %v, want ErrKeySuite", err)
+	if _, err := Apply(context.Background(), f.client(), o); !errors.Is(err, ErrPlatformSuite) {
+		t.Fatalf("Apply against a platform naming no suite: %v, want ErrPlatformSuite", err)
 	}
 }
 
