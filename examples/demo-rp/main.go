@@ -11,10 +11,11 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -33,6 +34,9 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/netid-project/netid/rp"
 )
@@ -60,7 +64,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	fs.StringVar(&o.netid, "netid", getenv("NETID_URL"), "the netid platform's base URL (env NETID_URL)")
 	fs.StringVar(&o.clientID, "client-id", getenv("NETID_CLIENT_ID"), "this relying party's client ID (env NETID_CLIENT_ID)")
 	fs.StringVar(&o.clientSecret, "client-secret", "", "the client secret (better: env NETID_CLIENT_SECRET, which keeps it out of the process list)")
-	fs.StringVar(&o.keyFile, "key-file", getenv("NETID_CLIENT_KEY_FILE"), "instead of a secret: a PEM PKCS #8 P-256 private key (private_key_jwt; env NETID_CLIENT_KEY_FILE)")
+	fs.StringVar(&o.keyFile, "key-file", getenv("NETID_CLIENT_KEY_FILE"), "instead of a secret: a PEM PKCS #8 private key, P-256 (es256 platform) or SM2 (sm platform) (private_key_jwt; env NETID_CLIENT_KEY_FILE)")
 	fs.StringVar(&o.kid, "kid", getenv("NETID_CLIENT_KID"), "with --key-file: the key's kid in the registered key set (env NETID_CLIENT_KID)")
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8090", "listen address")
 	fs.StringVar(&o.claims, "claims", "", "claims to ask for beyond the result, comma-separated (the relying party must be registered for them), e.g. age_over_18")
@@ -92,19 +96,39 @@ func (o options) clientAuth() (rp.ClientAuth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the key file: %w", err)
 	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, errors.New("the key file holds no PEM block")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	signer, err := parseKeyFile(b)
 	if err != nil {
 		return nil, fmt.Errorf("the key file: %w", err)
 	}
-	signer, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, errors.New("the key file holds no signing key")
-	}
 	return rp.PrivateKeyJWT(signer, o.kid), nil
+}
+
+// parseKeyFile reads the relying party's private key from a PEM PKCS #8
+// block: a P-256 key for a platform of the es256 crypto suite, or an SM2
+// key (id-ecPublicKey on the curve 1.2.156.10197.1.301, as netid counter
+// keygen --crypto-suite sm and gmsm's smx509 write it) for one of the sm
+// suite. Any other key is refused here rather than by the platform.
+func parseKeyFile(b []byte) (crypto.Signer, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("no PEM block")
+	}
+	if block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("a PEM %q block, want PRIVATE KEY (PKCS #8)", block.Type)
+	}
+	k, err := smx509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, errors.New("not a PKCS #8 private key")
+	}
+	switch k := k.(type) {
+	case *ecdsa.PrivateKey:
+		if k.Curve == elliptic.P256() {
+			return k, nil
+		}
+	case *sm2.PrivateKey:
+		return k, nil
+	}
+	return nil, errors.New("neither a P-256 nor an SM2 key")
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {

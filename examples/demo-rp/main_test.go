@@ -39,6 +39,13 @@ const holderPassword = "27418596"
 // devPlatform starts a development platform behind a real HTTP server.
 func devPlatform(t *testing.T) (*platform.Platform, string) {
 	t.Helper()
+	return devPlatformOf(t, "")
+}
+
+// devPlatformOf starts a development platform of the crypto suite
+// cryptoSuite ("es256", "sm"; empty is es256).
+func devPlatformOf(t *testing.T, cryptoSuite string) (*platform.Platform, string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -50,6 +57,9 @@ func devPlatform(t *testing.T) (*platform.Platform, string) {
 	dir := t.TempDir()
 	cfg.DataDir, cfg.MasterKeyFile, cfg.TrustDir = dir, filepath.Join(dir, "master.key"), filepath.Join(dir, "trust")
 	cfg.Dev, cfg.RateLimit = true, 0
+	if cryptoSuite != "" {
+		cfg.CryptoSuite = cryptoSuite
+	}
 	cfg.Addr = ln.Addr().String()
 	cfg.PublicURL = "http://" + cfg.Addr
 	p, err := platform.Open(context.Background(), cfg, slog.New(slog.DiscardHandler), platform.Options{PasswordParams: fastPasswords})
