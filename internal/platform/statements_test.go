@@ -43,6 +43,41 @@ var sessionBudget = map[string]map[string]stepBudget{
 	},
 }
 
+// budgetSteps returns step, which runs one named step of a flow against
+// e's store and fails t if the step's statements or commits exceed its
+// budget for db's backend, and total, the sum of the steps run so far.
+func budgetSteps(t *testing.T, e *env, db string, budgets map[string]map[string]stepBudget) (step func(name string, run func()), total func() sqlstore.Stats) {
+	t.Helper()
+	st, ok := e.p.Store.(interface{ Stats() sqlstore.Stats })
+	if !ok {
+		t.Fatalf("the store %T does not count its statements", e.p.Store)
+	}
+	backend := "sqlite"
+	if db != "" {
+		backend = "postgres"
+	}
+	var sum sqlstore.Stats
+	step = func(name string, run func()) {
+		t.Helper()
+		before := st.Stats()
+		run()
+		got := st.Stats().Sub(before)
+		sum.Statements += got.Statements
+		sum.Transactions += got.Transactions
+		sum.Autocommits += got.Autocommits
+		t.Logf("%-12s %2d statements, %d transactions, %d autocommits", name, got.Statements, got.Transactions, got.Autocommits)
+		b, ok := budgets[backend][name]
+		if !ok {
+			t.Fatalf("no budget for step %s on %s", name, backend)
+		}
+		if got.Statements > b.statements || got.Commits() > b.commits {
+			t.Errorf("%s: %d statements and %d commits, over its budget of %d and %d",
+				name, got.Statements, got.Commits(), b.statements, b.commits)
+		}
+	}
+	return step, func() sqlstore.Stats { return sum }
+}
+
 // TestSessionStatementBudget counts the SQL statements and commits each
 // step of a complete level-1 verification runs, and fails if a step
 // exceeds its budget: a change that adds round trips to the hot path shows
@@ -51,10 +86,6 @@ func TestSessionStatementBudget(t *testing.T) {
 	backends(t, func(t *testing.T, db string) {
 		// No key reload during the count; maintenance runs once a minute.
 		e := newEnvOpt(t, db, nil, platform.Options{KeyReload: time.Hour})
-		st, ok := e.p.Store.(interface{ Stats() sqlstore.Stats })
-		if !ok {
-			t.Fatalf("the store %T does not count its statements", e.p.Store)
-		}
 		h := e.apply(adult(t))
 		shop := e.register("shop", "", "", "age_over_18")
 		// A first session warms what is read once per process.
@@ -63,26 +94,7 @@ func TestSessionStatementBudget(t *testing.T) {
 		must(t, e.answer(h, warm.Code, map[string]any{"decision": "approve"}), http.StatusOK)
 		e.poll(shop, warm.ID)
 
-		var total sqlstore.Stats
-		step := func(name string, run func()) {
-			t.Helper()
-			before := st.Stats()
-			run()
-			got := st.Stats().Sub(before)
-			total.Statements += got.Statements
-			total.Transactions += got.Transactions
-			total.Autocommits += got.Autocommits
-			t.Logf("%-8s %2d statements, %d transactions, %d autocommits", name, got.Statements, got.Transactions, got.Autocommits)
-			backend := "sqlite"
-			if db != "" {
-				backend = "postgres"
-			}
-			b := sessionBudget[backend][name]
-			if got.Statements > b.statements || got.Commits() > b.commits {
-				t.Errorf("%s: %d statements and %d commits, over its budget of %d and %d",
-					name, got.Statements, got.Commits(), b.statements, b.commits)
-			}
-		}
+		step, total := budgetSteps(t, e, db, sessionBudget)
 		var c created
 		step("create", func() {
 			c = e.newSession(shop, map[string]any{"claims": []string{"age_over_18"}, "purpose": "购买需年满18岁的商品", "nonce": "n-1"})
@@ -94,7 +106,7 @@ func TestSessionStatementBudget(t *testing.T) {
 		if p.State != "approved" || p.Result == "" {
 			t.Fatalf("the session did not end approved: %+v", p)
 		}
-		t.Logf("session  %2d statements, %d transactions, %d autocommits", total.Statements, total.Transactions, total.Autocommits)
+		t.Logf("session  %2d statements, %d transactions, %d autocommits", total().Statements, total().Transactions, total().Autocommits)
 	})
 }
 
@@ -251,31 +263,8 @@ var applicationBudget = map[string]map[string]stepBudget{
 func TestApplicationStatementBudget(t *testing.T) {
 	backends(t, func(t *testing.T, db string) {
 		e := newEnvOpt(t, db, nil, platform.Options{KeyReload: time.Hour})
-		st, ok := e.p.Store.(interface{ Stats() sqlstore.Stats })
-		if !ok {
-			t.Fatalf("the store %T does not count its statements", e.p.Store)
-		}
 		e.apply(adult(t))
-		backend := "sqlite"
-		if db != "" {
-			backend = "postgres"
-		}
-		var total sqlstore.Stats
-		step := func(name string, run func()) {
-			t.Helper()
-			before := st.Stats()
-			run()
-			got := st.Stats().Sub(before)
-			total.Statements += got.Statements
-			total.Transactions += got.Transactions
-			total.Autocommits += got.Autocommits
-			t.Logf("%-12s %2d statements, %d transactions, %d autocommits", name, got.Statements, got.Transactions, got.Autocommits)
-			b := applicationBudget[backend][name]
-			if got.Statements > b.statements || got.Commits() > b.commits {
-				t.Errorf("%s: %d statements and %d commits, over its budget of %d and %d",
-					name, got.Statements, got.Commits(), b.statements, b.commits)
-			}
-		}
+		step, total := budgetSteps(t, e, db, applicationBudget)
 		p := adult(t)
 		var a app
 		step("create", func() { a = e.start(p.identity.Type) })
@@ -301,6 +290,6 @@ func TestApplicationStatementBudget(t *testing.T) {
 			t.Fatalf("the application is in state %s, not device", v.State)
 		}
 		step("credential", func() { e.issue(a, v) })
-		t.Logf("application %2d statements, %d transactions, %d autocommits", total.Statements, total.Transactions, total.Autocommits)
+		t.Logf("application %2d statements, %d transactions, %d autocommits", total().Statements, total().Transactions, total().Autocommits)
 	})
 }
