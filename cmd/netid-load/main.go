@@ -1,6 +1,6 @@
 // Command netid-load is netid's load generator (package loadgen):
 //
-//	netid-load [apply] [--db DSN] [--server URL] [-n N] [-c C] [--limit-time D] [--cpuprofile F]
+//	netid-load [apply] [--db DSN [--crypto-suite es256|sm] | --server URL] [-n N] [-c C] [--limit-time D] [--cpuprofile F]
 //	netid-load verify [--db DSN [--crypto-suite es256|sm] | --server URL[,URL…] --admin-token-file F] [-n N] [-c C]
 //	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
 //	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F]
@@ -98,6 +98,7 @@ func apply(ctx context.Context, args []string, getenv func(string) string, stdou
 	o := loadgen.ApplyOptions{Out: stdout, Log: stderr}
 	fs.StringVar(&o.DB, "db", getenv("NETID_DB"), "database of the in-process platform: empty for SQLite in a temporary directory, or postgres://… (env NETID_DB)")
 	fs.StringVar(&o.Server, "server", "", "load a running development server instead (netid serve --dev)")
+	fs.StringVar(&o.CryptoSuite, "crypto-suite", "", "the in-process platform's crypto suite: es256 (default) or sm; the wallets' keys follow the platform's suite")
 	fs.IntVar(&o.N, "n", 100, "number of applications")
 	fs.IntVar(&o.Concurrency, "c", 4, "concurrent applications")
 	fs.DurationVar(&o.LimitTime, "limit-time", 2*time.Second, "how long to measure the argon2id limit (hashes per second, one hasher per core) before the run and again after it; 0 skips it")

@@ -42,6 +42,10 @@ type ApplyOptions struct {
 	// DB is the in-process platform's database: empty for SQLite in a
 	// temporary directory, or a postgres:// DSN (a schema of its own).
 	DB string
+	// CryptoSuite is the in-process platform's crypto suite, "es256"
+	// (empty: the default) or "sm"; the wallets' keys follow the suite the
+	// platform publishes. A running server (Server) has its own.
+	CryptoSuite string
 	// N applications, Concurrency at a time.
 	N, Concurrency int
 	// LimitTime is how long the argon2id limit is measured before the
@@ -72,6 +76,9 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	if o.LimitTime < 0 || o.LimitTime > maxLimitTime {
 		return fmt.Errorf("%w: --limit-time must be 0 to %s", ErrOptions, maxLimitTime)
 	}
+	if err := checkSuiteOption(o.CryptoSuite, o.Server); err != nil {
+		return err
+	}
 	out := o.Out
 	if out == nil {
 		out = io.Discard
@@ -83,7 +90,7 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	defer os.RemoveAll(tmp)
 	url, where := strings.TrimSuffix(o.Server, "/"), o.Server
 	if url == "" {
-		dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, Log: o.Log})
+		dp, err := devplatform.Start(ctx, devplatform.Options{DataDir: filepath.Join(tmp, "data"), DB: o.DB, CryptoSuite: o.CryptoSuite, Log: o.Log})
 		if err != nil {
 			return err
 		}
@@ -96,6 +103,11 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 		return err
 	}
 	defer os.RemoveAll(client)
+	st, err := c.Suite(ctx)
+	if err != nil {
+		return fmt.Errorf("the platform's crypto suite: %w", err)
+	}
+	where += ", crypto suite " + string(st.Name())
 	fmt.Fprintf(out, "minting %d test documents…\n", o.N)
 	docs, phones, err := mintDocuments(ctx, c, client, o.N)
 	if err != nil {

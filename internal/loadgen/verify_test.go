@@ -147,6 +147,12 @@ func TestVerifyRefuses(t *testing.T) {
 	if err := Apply(context.Background(), ApplyOptions{N: 0, Concurrency: 1}); !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), "-n must be 1 to 100000") {
 		t.Errorf("apply with -n 0: %v", err)
 	}
+	if err := Apply(context.Background(), ApplyOptions{N: 1, Concurrency: 1, CryptoSuite: "rsa"}); !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), "--crypto-suite must be es256 or sm") {
+		t.Errorf("apply with --crypto-suite rsa: %v", err)
+	}
+	if err := Apply(context.Background(), ApplyOptions{N: 1, Concurrency: 1, CryptoSuite: "sm", Server: "http://127.0.0.1:8080"}); !errors.Is(err, ErrOptions) || !strings.Contains(err.Error(), "a running server has its own") {
+		t.Errorf("apply with --crypto-suite and --server: %v", err)
+	}
 }
 
 func TestParseRate(t *testing.T) {
@@ -252,15 +258,20 @@ func TestCheckResult(t *testing.T) {
 }
 
 // TestApplySmall runs two complete applications against an in-process
-// platform.
+// platform of each crypto suite; the suite printed is the one the
+// platform publishes, which the wallets' keys follow.
 func TestApplySmall(t *testing.T) {
-	var out bytes.Buffer
-	if err := Apply(context.Background(), ApplyOptions{N: 2, Concurrency: 2, Out: &out}); err != nil {
-		t.Fatalf("%v:\n%s", err, out.String())
-	}
-	for _, want := range []string{"minting 2 test documents", "2 applications in ", "latency per application: p50 "} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
+	for _, tc := range []struct{ option, want string }{{"", "es256"}, {"sm", "sm"}} {
+		t.Run(tc.want, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := Apply(context.Background(), ApplyOptions{N: 2, Concurrency: 2, CryptoSuite: tc.option, LimitTime: 0, Out: &out}); err != nil {
+				t.Fatalf("%v:\n%s", err, out.String())
+			}
+			for _, want := range []string{"minting 2 test documents", "on SQLite, crypto suite " + tc.want + "\n", "2 applications in ", "latency per application: p50 "} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
 	}
 }
