@@ -98,10 +98,11 @@ type VerificationStore interface {
 	// The verification record log (核验记录): append-only.
 	//
 	// AppendRecord appends r at the end of the log in one transaction that
-	// holds the log's tail: it reads the last record (nil when the log is
-	// empty), calls chain with it, and stores chain's result with Seq set
-	// to the last Seq + 1 (1 for the first record). Two racing appends are
-	// serialised, so every record's chain sees its true predecessor.
+	// holds the log's tail: it calls chain with the link to the last
+	// record (its Seq, Time and Hash, the other fields zero; nil when the
+	// log is empty), and stores chain's result with Seq set to the last
+	// Seq + 1 (1 for the first record). Two racing appends are serialised,
+	// so every record's chain sees its true predecessor.
 	//
 	// chain receives r as it will read back (times in UTC truncated to
 	// the microsecond, empty slices nil) with Seq already set to the new

@@ -831,10 +831,16 @@ func fullRecord(id, personID string) storage.Record {
 func testChain(prev *storage.Record, r storage.Record) (storage.Record, error) {
 	r.PrevHash = nil
 	if prev != nil {
-		r.PrevHash = []byte(prev.ID)
+		r.PrevHash = bytes.Clone(prev.Hash)
 	}
 	r.Hash = fmt.Appendf(nil, "%s#%d", r.ID, r.Seq)
 	return r, nil
+}
+
+// link is what AppendRecord's chain receives of r as the predecessor:
+// its Seq, Time and Hash.
+func link(r storage.Record) storage.Record {
+	return storage.Record{Seq: r.Seq, Time: r.Time, Hash: r.Hash}
 }
 
 func testAppendRecord(t *testing.T, s storage.Storage) {
@@ -880,9 +886,9 @@ func testAppendRecord(t *testing.T, s storage.Storage) {
 	if len(calls) != 2 || calls[1].prev == nil {
 		t.Fatalf("second record: chain calls %d, prev %v; want 2 calls with a prev", len(calls), calls[len(calls)-1].prev)
 	}
-	assertEqual(t, "chain's prev for the second record", *calls[1].prev, want1)
+	assertEqual(t, "chain's prev for the second record", *calls[1].prev, link(want1))
 	want2 := in2
-	want2.Seq, want2.PrevHash, want2.Hash = 2, []byte("r1"), []byte("r2#2")
+	want2.Seq, want2.PrevHash, want2.Hash = 2, []byte("r1#1"), []byte("r2#2")
 	assertEqual(t, "AppendRecord r2 result", r2, want2)
 
 	// A nil chain stores r as given, Seq aside.
@@ -947,7 +953,7 @@ func testAppendRecordChainError(t *testing.T, s storage.Storage) {
 	if prevSeen == nil {
 		t.Fatal("chain after a failed append got no prev")
 	}
-	assertEqual(t, "prev after a failed append", *prevSeen, r1)
+	assertEqual(t, "prev after a failed append", *prevSeen, link(r1))
 	got, err := s.ListRecords(ctx, 0, 10)
 	must(t, "ListRecords", err)
 	assertList(t, "ListRecords after a failed append", got, []storage.Record{r1, r2})

@@ -30,7 +30,7 @@ func raceChain(found *error) func(prev *storage.Record, r storage.Record) (stora
 		}
 		r.PrevHash = nil
 		if prev != nil {
-			r.PrevHash = idHash(prev.ID)
+			r.PrevHash = bytes.Clone(prev.Hash)
 		}
 		r.Hash = idHash(r.ID)
 		return r, nil

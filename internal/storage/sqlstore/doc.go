@@ -55,8 +55,10 @@
 // IssueCredential serialises per person with a transaction-scoped advisory
 // lock, because a row lock cannot see another transaction's uncommitted
 // insert. AppendRecord serialises on the row lock of the one-row table
-// record_log_tail, whose counter it increments: racing appends get
-// contiguous Seq values and each reads its true predecessor. On both
+// record_log_tail, whose counter it increments in the statement that
+// also returns the last record's time and hash (kept in the row by the
+// statement that inserted that record): racing appends get contiguous Seq
+// values and each chains to its true predecessor. On both
 // databases unique keys decide the other races: GetOrCreatePerson inserts
 // with ON CONFLICT (person_index) DO NOTHING; Increment, UseNonce and
 // PutConsent are single-statement upserts.

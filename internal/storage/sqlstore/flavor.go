@@ -31,8 +31,8 @@ type flavor struct {
 	// does.
 	issueLock string
 	// takeTail takes the record log's tail for AppendRecord, until the end
-	// of the transaction, and returns the new record's Seq and the time of
-	// the last record (NULL if the log is empty); "" if the
+	// of the transaction, and returns the new record's Seq and the time and
+	// hash of the last record (NULL if the log is empty); "" if the
 	// transaction's own lock holds the tail (AppendRecord then reads the
 	// last record at once). untakeTail gives back the Seq that takeTail
 	// took, for an append whose chain failed inside a longer transaction.

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -281,6 +282,13 @@ func TestMigrateRecordPartitions(t *testing.T) {
 					}
 				}
 			}
+			if b.f.takeTail != "" {
+				// The tail keeps the last record's hash, for the next append.
+				var h []byte
+				if err := s.queryRow(ctx, `SELECT last_hash FROM record_log_tail`).Scan(&h); err != nil || !bytes.Equal(h, prev.Hash) {
+					t.Errorf("the tail's last hash after the migration = %x, %v; want s4's, %x", h, err, prev.Hash)
+				}
+			}
 			key := newAuditKey(t)
 			l := &audit.Log{Store: s, Keys: key, Now: time.Now}
 			r, err := l.Append(ctx, storage.Record{PersonID: "p1", RPID: "rp1", Outcome: "ok"})
@@ -288,6 +296,18 @@ func TestMigrateRecordPartitions(t *testing.T) {
 				t.Fatalf("Append after the migration: Seq %d, %v; want 5", r.Seq, err)
 			}
 			verifyLog(t, s, key)
+			if b.f.takeTail != "" {
+				// A tail that does not keep the hash: the append reads its
+				// predecessor, and the chain still verifies.
+				if _, err := s.exec(ctx, `UPDATE record_log_tail SET last_hash = NULL`); err != nil {
+					t.Fatalf("clear the tail's hash: %v", err)
+				}
+				r, err := l.Append(ctx, storage.Record{PersonID: "p1", RPID: "rp1", Outcome: "ok"})
+				if err != nil || r.Seq != 6 {
+					t.Fatalf("Append after a tail without its hash: Seq %d, %v; want 6", r.Seq, err)
+				}
+				verifyLog(t, s, key)
+			}
 		})
 	}
 }

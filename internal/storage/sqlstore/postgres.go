@@ -43,7 +43,7 @@ var postgresFlavor = &flavor{
 	name:           "postgres",
 	forUpdate:      ` FOR UPDATE`,
 	issueLock:      fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
-	takeTail:       `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time`,
+	takeTail:       `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash`,
 	untakeTail:     `UPDATE record_log_tail SET seq = seq - 1`,
 	monthlyRecords: true,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.

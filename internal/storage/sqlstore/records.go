@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,14 +19,19 @@ var records = newTable("records", "record",
 			&r.GuardianID, &r.PrevHash, &r.Hash}
 	})
 
-// insertAtTail inserts a record and keeps its time ($3) in the tail row,
-// in one statement, where the flavor keeps the tail in a row (takeTail):
-// the next append then reads its predecessor by (seq, time), which names
-// one partition of a log partitioned by time.
-var insertAtTail = `WITH tail AS (UPDATE record_log_tail SET last_time = $3) ` + records.insert
+// insertAtTail inserts a record and keeps its time ($3) and hash ($13) in
+// the tail row, in one statement, where the flavor keeps the tail in a row
+// (takeTail): the next append takes the predecessor's Seq, time and hash
+// with the tail, and reads nothing else.
+var insertAtTail = `WITH tail AS (UPDATE record_log_tail SET last_time = $3, last_hash = $13) ` + records.insert
 
-// predecessorAt reads the record of Seq $1 and time $2.
+// predecessorAt reads the record of Seq $1 and time $2, for a tail that
+// does not keep the last hash yet.
 var predecessorAt = records.byKey + ` AND time = $2`
+
+// lastLink reads the last record's Seq, time and hash, where the
+// transaction's own lock holds the log's end (no takeTail).
+var lastLink = `SELECT seq, time, hash FROM records ORDER BY seq DESC LIMIT 1`
 
 // errTailMismatch is returned by AppendRecord when the log's tail names a
 // Seq whose predecessor is missing: it never chains a record to a guess.
@@ -78,31 +84,39 @@ func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(p
 }
 
 // tail holds the log's tail for the rest of the transaction and returns
-// the last record (nil if the log is empty) and the next Seq.
+// the last record's link (nil if the log is empty: see link) and the next
+// Seq.
 //
-// Where the flavor takes the tail (takeTail), which also returns the last
-// record's time, it reads the predecessor by (seq, time) in
-// a second statement: on PostgreSQL the read must see what committed while
-// the take waited for the tail's row lock, which one statement (with its
-// snapshot taken before the wait) would miss.
+// Where the flavor takes the tail (takeTail), the statement that takes it
+// returns the last record's time and hash too, which the statement that
+// inserted that record kept in the tail row: under the tail's row lock, so
+// they are the true predecessor's, whatever committed while the take
+// waited. A tail that does not keep the hash yet (written before it did)
+// has the predecessor read by (seq, time) in a second statement, which
+// sees what committed during the wait since its snapshot is taken after it.
 func (s *Store) tail(ctx context.Context, op string) (*storage.Record, int64, error) {
 	if s.f.takeTail == "" {
-		last, err := get(ctx, s, records, op+": read the last record", records.selectAll+` ORDER BY seq DESC LIMIT 1`)
-		switch {
-		case errors.Is(err, storage.ErrNotFound):
-			return nil, 1, nil
-		case err != nil:
-			return nil, 0, err
+		var last storage.Record
+		if err := s.queryRow(ctx, lastLink).Scan(&last.Seq, &last.Time, &last.Hash); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil, 1, nil
+			}
+			return nil, 0, s.fail(op+": read the last record", err)
 		}
+		last.Time = last.Time.UTC()
 		return &last, last.Seq + 1, nil
 	}
 	var seq int64
 	var lastTime time.Time
-	if err := s.queryRow(ctx, s.f.takeTail).Scan(&seq, &lastTime); err != nil {
+	var lastHash []byte
+	if err := s.queryRow(ctx, s.f.takeTail).Scan(&seq, &lastTime, &lastHash); err != nil {
 		return nil, 0, s.fail(op+": take the tail", err)
 	}
 	if seq == 1 {
 		return nil, seq, nil
+	}
+	if len(lastHash) > 0 && !lastTime.IsZero() {
+		return &storage.Record{Seq: seq - 1, Time: lastTime.UTC(), Hash: lastHash}, seq, nil
 	}
 	var last storage.Record
 	var err error
@@ -118,7 +132,7 @@ func (s *Store) tail(ctx context.Context, op string) (*storage.Record, int64, er
 	if err != nil {
 		return nil, 0, err
 	}
-	return &last, seq, nil
+	return &storage.Record{Seq: last.Seq, Time: last.Time, Hash: last.Hash}, seq, nil
 }
 
 // ListRecords returns up to limit records with Seq > after, by Seq.
