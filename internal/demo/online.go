@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -24,6 +27,7 @@ import (
 	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/eid"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/holder/proof"
 	"github.com/netid-project/netid/internal/jws"
 	"github.com/netid-project/netid/internal/oidc"
 	"github.com/netid-project/netid/internal/relyingparty"
@@ -92,10 +96,21 @@ func onlineVerification(ctx context.Context, dp *devplatform.Server, h holder, s
 	}); err != nil {
 		return "", err
 	}
-	client, err := rp.NewClient(dp.URL, id, rp.PrivateKeyJWT(key, kid))
+	// What the parties send is observed on the wire: the algorithm of the
+	// client assertions in the relying party's requests and of the holder
+	// proofs in the wallet's.
+	assertions := &algSeen{header: "Authorization"}
+	client, err := rp.NewClient(dp.URL, id, rp.PrivateKeyJWT(key, kid), rp.WithClientHTTP(&http.Client{Transport: assertions, Timeout: 30 * time.Second}))
 	if err != nil {
 		return "", err
 	}
+	proofs := &algSeen{header: proof.Header}
+	if h.c.HTTP != nil {
+		proofs.base = h.c.HTTP.Transport
+	}
+	wc := *h.c
+	wc.HTTP = &http.Client{Transport: proofs, Timeout: 30 * time.Second}
+	h.c = &wc
 	nonce := randomNonce()
 	sess, err := client.CreateSession(ctx, rp.SessionRequest{
 		Level: rp.LevelPassword, Claims: []string{"age_over_18"}, Purpose: "购书年龄核验", Nonce: nonce,
@@ -122,7 +137,45 @@ func onlineVerification(ctx context.Context, dp *devplatform.Server, h holder, s
 		return "", fmt.Errorf("the result is not what was asked: level %s, claims %v", res.Level, res.Claims)
 	}
 	return fmt.Sprintf("session created with the rp SDK (client assertions %s), approved by the wallet at level %s (holder proofs %s), result signed %s and verified by the SDK: age_over_18=true",
-		st.SignatureAlgorithm(), res.Level, keyAlg(h.u), headerAlg(status.Result)), nil
+		assertions, res.Level, proofs, headerAlg(status.Result)), nil
+}
+
+// algSeen is an HTTP transport that notes the algorithm of the JWS each
+// request carries in header (its last space-separated word, so a scheme
+// such as "Bearer" is skipped): what a party really signed with, not what
+// it was configured to.
+type algSeen struct {
+	header string
+	base   http.RoundTripper // nil: http.DefaultTransport
+	mu     sync.Mutex
+	algs   map[string]bool
+}
+
+func (a *algSeen) RoundTrip(req *http.Request) (*http.Response, error) {
+	if v := req.Header.Get(a.header); v != "" {
+		alg := headerAlg(v[strings.LastIndex(v, " ")+1:])
+		a.mu.Lock()
+		if a.algs == nil {
+			a.algs = map[string]bool{}
+		}
+		a.algs[alg] = true
+		a.mu.Unlock()
+	}
+	base := a.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return base.RoundTrip(req)
+}
+
+// String lists the algorithms seen, sorted, or says none was.
+func (a *algSeen) String() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.algs) == 0 {
+		return "none seen"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(a.algs)), ", ")
 }
 
 // oidcLogin: an OpenID Connect relying party (golang.org/x/oauth2, as
@@ -352,16 +405,6 @@ func headerAlg(token string) string {
 		return "unreadable"
 	}
 	return v.Alg
-}
-
-// keyAlg is the algorithm of the wallet's device key: what its holder
-// proofs are signed with.
-func keyAlg(u *wallet.Unlocked) string {
-	alg, ok := jws.AlgorithmFor(&u.DeviceKey.PublicKey)
-	if !ok {
-		return "unknown"
-	}
-	return string(alg)
 }
 
 // hashName names the suite's hash.
