@@ -389,10 +389,7 @@ func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertio
 		if err != nil {
 			return nil, err
 		}
-		set, err := ParseJWKS(rp.JWKS)
-		if err == nil {
-			err = CheckJWKSSuite(set, a.Suite)
-		}
+		set, err := ParseJWKSFor(rp.JWKS, a.Suite)
 		if err != nil {
 			return nil, fmt.Errorf("%w: the stored key set is unusable: %w", ErrUnauthenticated, err)
 		}

@@ -112,9 +112,15 @@ func IDTokenAlgs() []string { return []string{DefaultIDTokenAlg, IDTokenAlgRS256
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,63}$`)
 
 // Validate reports every problem of r at once, as a *ValidationError. An
-// empty Sector is valid (it defaults to ID).
-func (r Registration) Validate() error {
-	var v validator
+// empty Sector is valid (it defaults to ID). It takes a private_key_jwt
+// key set of either suite; a Registry holds it to its own (validateFor).
+func (r Registration) Validate() error { return r.validateFor(suite.Suite{}) }
+
+// validateFor is Validate with the key set held to the crypto suite st
+// (any suite when st is the zero Suite), so that a key of the other suite
+// is reported as such rather than by a lesser problem it also has.
+func (r Registration) validateFor(st suite.Suite) error {
+	v := validator{suite: st}
 	if !idPattern.MatchString(r.ID) {
 		v.add("id", "must be 3 to 64 characters of a-z, 0-9, '.', '_' and '-', starting with a letter or digit")
 	}
@@ -151,7 +157,10 @@ func (r Registration) Validate() error {
 	return v.err()
 }
 
-type validator struct{ problems []string }
+type validator struct {
+	problems []string
+	suite    suite.Suite // the suite a key set is held to; zero: either
+}
 
 func (v *validator) add(field, msg string) { v.problems = append(v.problems, field+": "+msg) }
 
@@ -317,7 +326,7 @@ func (v *validator) auth(r Registration) {
 	case storage.AuthPrivateKeyJWT:
 		if len(r.JWKS) == 0 {
 			v.add("jwks", "required for private_key_jwt")
-		} else if _, err := ParseJWKS(r.JWKS); err != nil {
+		} else if _, err := parseJWKS(r.JWKS, v.suite); err != nil {
 			v.add("jwks", err.Error())
 		}
 		if r.Secret != "" {
@@ -357,9 +366,22 @@ var ErrJWKS = errors.New("not an acceptable key set")
 // object {"keys": [...]} of 1 to MaxJWKSKeys public EC keys, P-256 or SM2
 // (the SM2 JWK of docs/sm-profile.md), each with a unique kid, no private
 // parts, "use" absent or "sig" and "alg" absent or the key's algorithm
-// ("ES256", "SM2"). Which suite's keys a deployment takes is
-// CheckJWKSSuite's. Errors wrap ErrJWKS and name no key material.
-func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) {
+// ("ES256", "SM2"). It takes either suite's keys; ParseJWKSFor holds the
+// set to a deployment's. Errors wrap ErrJWKS and name no key material.
+func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) { return parseJWKS(data, suite.Suite{}) }
+
+// ParseJWKSFor is ParseJWKS for a deployment of the crypto suite st: every
+// key must be a key of st (P-256 on es256, SM2 on sm), and a key of the
+// other suite is reported as that, naming the key and algorithm st takes,
+// before any other problem the key has (an "alg" naming st's algorithm
+// on a key of the other curve is such a key).
+func ParseJWKSFor(data []byte, st suite.Suite) (jose.JSONWebKeySet, error) {
+	return parseJWKS(data, st.Or(suite.ES256))
+}
+
+// parseJWKS is ParseJWKS, with the keys held to st unless st is the zero
+// Suite.
+func parseJWKS(data []byte, st suite.Suite) (jose.JSONWebKeySet, error) {
 	fail := func(msg string) (jose.JSONWebKeySet, error) {
 		return jose.JSONWebKeySet{}, fmt.Errorf("%w: %s", ErrJWKS, msg)
 	}
@@ -402,6 +424,8 @@ func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) {
 			return fail(fmt.Sprintf("key %d is not a public EC key", i))
 		case !known:
 			return fail(fmt.Sprintf("key %d is not on curve P-256 or SM2", i))
+		case st.Valid() && alg != st.SignatureAlgorithm():
+			return jose.JSONWebKeySet{}, otherSuiteKey(i, st)
 		case k.KeyID == "":
 			return fail(fmt.Sprintf("key %d has no kid", i))
 		case kids[k.KeyID]:
@@ -409,24 +433,23 @@ func ParseJWKS(data []byte) (jose.JSONWebKeySet, error) {
 		case k.Use != "" && k.Use != "sig":
 			return fail(fmt.Sprintf("key %d is not a signing key", i))
 		case k.Algorithm != "" && k.Algorithm != string(alg):
-			return fail(fmt.Sprintf("key %d is not for %s", i, alg))
+			return fail(fmt.Sprintf("key %d names alg %q, but it is a key for %s", i, k.Algorithm, alg))
 		}
 		kids[k.KeyID] = true
 	}
 	return set, nil
 }
 
-// CheckJWKSSuite reports whether every key of set is a key of the crypto
-// suite st (P-256 on es256, SM2 on sm): a deployment takes client keys of
-// its own suite only. The error wraps ErrJWKS.
-func CheckJWKSSuite(set jose.JSONWebKeySet, st suite.Suite) error {
-	st = st.Or(suite.ES256)
-	for i, k := range set.Keys {
-		if _, ok := st.PublicKey(&k); !ok {
-			return fmt.Errorf("%w: key %d is not a %s key (crypto suite %s)", ErrJWKS, i, st.KeyName(), st)
-		}
+// otherSuiteKey is the error for key i of a set that is not a key of the
+// deployment's suite st: it names the key and the algorithm st takes.
+func otherSuiteKey(i int, st suite.Suite) error {
+	name := st.KeyName()
+	article := "a"
+	if strings.HasPrefix(name, "S") { // "an SM2 key", "a P-256 key"
+		article = "an"
 	}
-	return nil
+	return fmt.Errorf("%w: key %d is not %s %s key (%s), as the platform's crypto suite %s requires",
+		ErrJWKS, i, article, name, st.SignatureAlgorithm(), st)
 }
 
 // normalJWKS re-encodes a parsed key set with only its public parts.

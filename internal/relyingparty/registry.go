@@ -103,7 +103,7 @@ func (g *Registry) secretHash(id, secret string) (string, error) {
 // Errors: a *ValidationError (ErrInvalid), ErrExists.
 func (g *Registry) Register(ctx context.Context, r Registration) (storage.RelyingParty, string, error) {
 	var v validator
-	if ve, ok := errors.AsType[*ValidationError](r.Validate()); ok {
+	if ve, ok := errors.AsType[*ValidationError](r.validateFor(g.Suite.Or(suite.ES256))); ok {
 		v.problems = append(v.problems, ve.Problems...)
 	}
 	checkInPerson(r, &v)
@@ -186,7 +186,7 @@ func (g *Registry) Update(ctx context.Context, id string, fn func(*Registration)
 		if r.Secret != "" {
 			v.add("secret", "cannot be set here; rotate the secret instead")
 		}
-		if ve, ok := errors.AsType[*ValidationError](r.Validate()); ok {
+		if ve, ok := errors.AsType[*ValidationError](r.validateFor(g.Suite.Or(suite.ES256))); ok {
 			v.problems = append(v.problems, ve.Problems...)
 		}
 		checkInPerson(r, &v)
@@ -295,10 +295,7 @@ func toRelyingParty(r Registration, st suite.Suite) (storage.RelyingParty, error
 		AltText:       r.AltText,
 	}
 	if r.AuthMethod == storage.AuthPrivateKeyJWT {
-		set, err := ParseJWKS(r.JWKS)
-		if err == nil {
-			err = CheckJWKSSuite(set, st)
-		}
+		set, err := ParseJWKSFor(r.JWKS, st)
 		if err != nil {
 			return storage.RelyingParty{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 		}
