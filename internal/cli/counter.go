@@ -89,7 +89,7 @@ func counterAdd(ctx context.Context, env Env, args []string) error {
 	name := fs.String("name", "", "the counter's name as people read it (required)")
 	kind := fs.String("kind", "", "kind of counter: "+strings.Join(counter.Kinds, " or ")+" (required)")
 	legal := fs.String("legal-basis", "", "the law or act under which it proofs people (required)")
-	keyFile := fs.String("key", "", "file with the counter's public key: a JWK (EC P-256), a PEM public key or a PEM certificate (required)")
+	keyFile := fs.String("key", "", "file with the counter's public key: a JWK (EC P-256 or SM2, the platform's suite), a PEM public key or a PEM certificate (required)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,6 +151,24 @@ func TestParseKey(t *testing.T) {
 				t.Errorf("certificate DER returned: %v, want %v", len(der) > 0, tc.der)
 			}
 		})
+	}
+}
+
+// A private key given for the public one, as a JWK or in any PEM form of
+// one (netid counter keygen writes an SM2 key's as PEM PKCS #8), is
+// refused as a private key.
+func TestParseKeyPrivate(t *testing.T) {
+	k := newKey(t)
+	private, _ := jose.JSONWebKey{Key: k}.MarshalJSON()
+	for _, in := range [][]byte{
+		private,
+		pemOf("PRIVATE KEY", []byte{1}),
+		pemOf("EC PRIVATE KEY", []byte{1}),
+		pemOf("ENCRYPTED PRIVATE KEY", []byte{1}),
+	} {
+		if _, _, err := counter.ParseKey(in); err == nil || !strings.Contains(err.Error(), "private key; give the public key only") {
+			t.Errorf("ParseKey(%.30q): %v", in, err)
+		}
 	}
 }
 

@@ -100,7 +100,7 @@ const maxKey = 16 << 10
 func ParseKey(b []byte) (jose.JSONWebKey, []byte, error) {
 	var none jose.JSONWebKey
 	if len(b) == 0 {
-		return none, nil, errors.New("key is required: a public JWK (EC P-256) or a PEM public key or certificate")
+		return none, nil, errors.New("key is required: a public JWK (EC P-256 or SM2) or a PEM public key or certificate")
 	}
 	if len(b) > maxKey {
 		return none, nil, errors.New("key is too large")
@@ -125,6 +125,11 @@ func ParseKey(b []byte) (jose.JSONWebKey, []byte, error) {
 				return none, nil, errors.New("key: the public key does not parse")
 			}
 			pub = k
+		case "PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "SM2 PRIVATE KEY":
+			// netid counter keygen writes an SM2 key's private key as PEM
+			// PKCS #8: the file an operator is most likely to give by
+			// mistake.
+			return none, nil, errors.New("key: the PEM block holds a private key; give the public key only")
 		default:
 			return none, nil, fmt.Errorf("key: a PEM %q block is not a public key or certificate", block.Type)
 		}
