@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,34 +32,17 @@ func TestMain(m *testing.M) {
 // loopback port picked for it ($ADDR, $URL) for a `netid serve` it starts
 // in the background, and a wallet directory ($NETID_WALLET).
 //
-// A script starts its platform with `--crypto-suite $SUITE`, es256 here;
-// TestScriptsSM runs the end-to-end scripts again with sm.
+// Every script starts its platforms with `--crypto-suite $SUITE`, es256
+// here; TestScriptsSM runs them all again with sm.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, scriptParams(suite.ES256))
 }
 
-// smScripts are the scripts TestScriptsSM runs on a platform of the sm
-// suite: the holder's whole path (apply, approve a relying party's
-// verification, present and verify offline, the electronic ID card
-// online and offline). The others exercise administration and flows that
-// do not depend on the suite, and run on es256 only.
-var smScripts = []string{
-	"wallet_apply.txtar",
-	"wallet_approve.txtar",
-	"verify.txtar",
-	"wallet_eid.txtar",
-}
-
-// TestScriptsSM runs smScripts against `netid serve --crypto-suite sm`:
-// $SUITE is sm and $SIGALG, the algorithm the platform's JWKS must name,
-// SM2.
+// TestScriptsSM runs every script against `netid serve --crypto-suite
+// sm`: $SUITE is sm and $SIGALG, the algorithm the platform signs with
+// and its JWKS names, SM2.
 func TestScriptsSM(t *testing.T) {
-	p := scriptParams(suite.SM)
-	p.Dir = ""
-	for _, name := range smScripts {
-		p.Files = append(p.Files, filepath.Join("testdata/script", name))
-	}
-	testscript.Run(t, p)
+	testscript.Run(t, scriptParams(suite.SM))
 }
 
 // scriptParams runs the scripts of testdata/script with $SUITE and
