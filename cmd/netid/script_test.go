@@ -58,14 +58,16 @@ func scriptParams(s suite.Suite) testscript.Params {
 			return setup(env)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitready": waitReady,
-			"http":      httpCmd,
-			"grab":      grab,
-			"grabjson":  grabJSON,
-			"lines":     lines,
-			"idnumber":  idNumber,
-			"waitfile":  waitFile,
-			"qrdecode":  qrDecode,
+			"waitready":  waitReady,
+			"http":       httpCmd,
+			"grab":       grab,
+			"grabjson":   grabJSON,
+			"lines":      lines,
+			"idnumber":   idNumber,
+			"waitfile":   waitFile,
+			"qrdecode":   qrDecode,
+			"oidcstart":  oidcStart,
+			"oidcfinish": oidcFinish,
 		},
 	}
 }
