@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -14,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/netid-project/netid/internal/document"
@@ -45,8 +50,81 @@ func TestScriptsSM(t *testing.T) {
 	testscript.Run(t, scriptParams(suite.SM))
 }
 
+// TestScriptsPostgres runs every script again on each suite with the
+// platform's database on PostgreSQL: each script gets a schema of its own
+// in the database of NETID_TEST_POSTGRES_DSN, named to every command it
+// runs by NETID_DB (what `netid serve --db` and the admin commands read),
+// and the condition [postgres] holds for the few lines that look at
+// where the data is kept.
+func TestScriptsPostgres(t *testing.T) {
+	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping the scripts on PostgreSQL")
+	}
+	for _, s := range suite.All() {
+		t.Run(string(s.Name()), func(t *testing.T) {
+			p := scriptParams(s)
+			p.Setup = func(env *testscript.Env) error {
+				db, drop, err := scriptSchema(dsn)
+				if err != nil {
+					return err
+				}
+				env.Defer(drop)
+				env.Setenv("NETID_DB", db)
+				env.Setenv("SUITE", string(s.Name()))
+				env.Setenv("SIGALG", string(s.SignatureAlgorithm()))
+				return setup(env)
+			}
+			p.Condition = func(cond string) (bool, error) {
+				if cond == "postgres" {
+					return true, nil
+				}
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			testscript.Run(t, p)
+		})
+	}
+}
+
+// scriptSchema makes a schema of its own in the database of dsn, and
+// returns a DSN whose connections use it and a function that drops it.
+func scriptSchema(dsn string) (string, func(), error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	schema := "netid_script_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, err
+	}
+	drop := func() {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		drop()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
 // scriptParams runs the scripts of testdata/script with $SUITE and
-// $SIGALG naming s.
+// $SIGALG naming s, the platform's database on SQLite in the script's
+// data directory ([postgres] false).
 func scriptParams(s suite.Suite) testscript.Params {
 	return testscript.Params{
 		Dir:                 "testdata/script",
@@ -56,6 +134,12 @@ func scriptParams(s suite.Suite) testscript.Params {
 			env.Setenv("SUITE", string(s.Name()))
 			env.Setenv("SIGALG", string(s.SignatureAlgorithm()))
 			return setup(env)
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "postgres" {
+				return false, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitready":  waitReady,
