@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -18,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
 	"github.com/netid-project/netid/internal/suite"
@@ -65,7 +62,7 @@ func TestScriptsPostgres(t *testing.T) {
 		t.Run(string(s.Name()), func(t *testing.T) {
 			p := scriptParams(s)
 			p.Setup = func(env *testscript.Env) error {
-				db, drop, err := scriptSchema(dsn)
+				db, drop, err := devplatform.FreshSchema(context.Background(), dsn)
 				if err != nil {
 					return err
 				}
@@ -84,42 +81,6 @@ func TestScriptsPostgres(t *testing.T) {
 			testscript.Run(t, p)
 		})
 	}
-}
-
-// scriptSchema makes a schema of its own in the database of dsn, and
-// returns a DSN whose connections use it and a function that drops it.
-func scriptSchema(dsn string) (string, func(), error) {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return "", nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	schema := "netid_script_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return "", nil, err
-	}
-	drop := func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return
-		}
-		defer conn.Close(ctx)
-		_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }
 
 // scriptParams runs the scripts of testdata/script with $SUITE and

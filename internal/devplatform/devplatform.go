@@ -69,7 +69,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		// The platform's keys are sealed with this run's fresh master key,
 		// so it gets a schema of its own: a run can be repeated again and
 		// again on one database, next to anything else in it.
-		if db, dropSchema, err = freshSchema(ctx, db); err != nil {
+		if db, dropSchema, err = FreshSchema(ctx, db); err != nil {
 			ln.Close()
 			return nil, err
 		}
@@ -123,9 +123,9 @@ func (s *Server) Describe() string {
 	return fmt.Sprintf("%s on SQLite", s.URL)
 }
 
-// freshSchema creates a schema of its own for one run in the database dsn
+// FreshSchema creates a schema of its own for one run in the database dsn
 // names, and returns a DSN that uses it and a function that drops it.
-func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
+func FreshSchema(ctx context.Context, dsn string) (string, func(), error) {
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return "", nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
