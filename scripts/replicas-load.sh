@@ -10,6 +10,7 @@
 #   C=8              concurrent verifications (-c)
 #   ROUNDS=2         one-replica and two-replica runs alternate ROUNDS times
 #   REPLICA_CPU=0.25 CPU of each replica, in cores (a cgroup quota)
+#   REPLICA_PERIOD_US=10000  the period of that quota, in microseconds
 #   REPLICA_CORES=1  the cores the replicas are pinned to (taskset list)
 #   OTHER_CORES=0    the cores of PostgreSQL and the load generator
 #   NETID_PG_PORT=54391  the port of the script's own PostgreSQL; the
@@ -27,8 +28,10 @@
 #      first replica's), each replica in a CPU cgroup of its own capped at
 #      REPLICA_CPU cores, pinned to REPLICA_CORES, with GOMAXPROCS to match,
 #      and runs `netid-load verify --server URL[,URL]` pinned to OTHER_CORES;
-#   4. prints each run's figures and the ratio of the two-replica rate to
-#      the one-replica rate.
+#   4. prints each run's figures, the replicas' CPU while the timed
+#      verifications ran (per verification, in cores against their cap,
+#      and how long the cgroups were throttled), how busy each core was,
+#      and the ratio of the two-replica rate to the one-replica rate.
 #
 # The cap, not the pinning, gives every replica the same CPU whether one or
 # two run: with two cores, two replicas on one core at REPLICA_CPU each
@@ -90,7 +93,12 @@ if [[ -f /sys/fs/cgroup/cgroup.controllers ]] && grep -qw cpu /sys/fs/cgroup/cgr
 elif [[ -w /sys/fs/cgroup/cpu ]]; then
 	cg_mode=v1
 fi
-period=100000
+# A short period: a replica that runs out of its quota while it holds a
+# lock in PostgreSQL (the record log's tail, taken by every approval until
+# its commit) keeps the other replica waiting for the rest of the period,
+# up to 75 ms with the kernel's default 100 ms at 0.25 core. Replicas on
+# cores of their own are never throttled, so the period should be short.
+period=${REPLICA_PERIOD_US:-10000}
 quota=$(awk -v c="$REPLICA_CPU" -v p=$period 'BEGIN { printf "%d", c * p }')
 [[ $quota -ge 1000 ]] || die "REPLICA_CPU=$REPLICA_CPU is too small"
 gomaxprocs=$(awk -v c="$REPLICA_CPU" 'BEGIN { n = int(c + 0.999); if (n < 1) n = 1; print n }')
@@ -186,6 +194,24 @@ cpu_ticks() {
 }
 hz=$(getconf CLK_TCK)
 
+# core_ticks prints, for every core, "N:busy:total" in clock ticks from
+# /proc/stat (busy is all but idle and iowait).
+core_ticks() {
+	awk '/^cpu[0-9]/ { t = 0; for (i = 2; i <= NF; i++) t += $i; printf "%s:%d:%d ", substr($1, 4), t - $5 - $6, t }' /proc/stat
+}
+
+# throttled_ms prints how long the replicas' cgroups have been throttled,
+# in milliseconds, summed (0 without cgroups).
+throttled_ms() {
+	local c sum=0 v
+	for c in "${cgroups[@]}"; do
+		[[ -f $c/cpu.stat ]] || continue
+		v=$(awk '$1 == "throttled_usec" { print int($2 / 1000) } $1 == "throttled_time" { print int($2 / 1000000) }' "$c/cpu.stat")
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
 stop_replicas() {
 	local p
 	for p in "${replica_pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -196,6 +222,9 @@ stop_replicas() {
 declare -A total rate
 total[one]=0
 total[two]=0
+declare -A cputotal
+cputotal[one]=0
+cputotal[two]=0
 ratios=()
 for ((round = 1; round <= ROUNDS; round++)); do
 	for mode in one two; do
@@ -203,17 +232,38 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		[[ $mode == two ]] && count=2
 		start_replicas "$mode" "$count"
 		log "round $round: $count replica(s) at $urls"
+		# netid-load sets up its holders first (applications, not timed),
+		# then says "running …": the CPU figures below are taken from that
+		# line to its end, so that they cover the timed verifications only.
+		taskset -c "$OTHER_CORES" "$work/bin/netid-load" verify --server "$urls" --admin-token-file "$work/admin-token" \
+			-n "$N" -c "$C" --level "$LEVEL" --auth "$AUTH" >"$work/load.out" 2>&1 &
+		load=$!
+		until grep -q '^running ' "$work/load.out" 2>/dev/null || ! kill -0 "$load" 2>/dev/null; do sleep 0.05; done
 		ticks0=$(cpu_ticks)
-		out=$(taskset -c "$OTHER_CORES" "$work/bin/netid-load" verify --server "$urls" --admin-token-file "$work/admin-token" \
-			-n "$N" -c "$C" --level "$LEVEL" --auth "$AUTH" 2>&1) || { echo "$out" >&2; die "netid-load failed"; }
+		busy0=$(core_ticks)
+		throttled0=$(throttled_ms)
+		wait "$load" || { cat "$work/load.out" >&2; die "netid-load failed"; }
 		ticks1=$(cpu_ticks)
+		busy1=$(core_ticks)
+		throttled1=$(throttled_ms)
+		out=$(cat "$work/load.out")
 		echo "== round $round, $count replica(s)"
 		echo "$out"
-		# The replicas' CPU per verification, setup included (the holders'
-		# applications): what a replica spends, whatever the machine's load.
-		awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" 'BEGIN {
-			printf "replicas CPU: %.1fs, %.2f ms per verification (setup included)\n", t / hz, 1000 * t / hz / n
+		secs=$(sed -n 's/^[0-9]* verifications in \([0-9.]*\)s.*/\1/p' <<<"$out" | tail -n1)
+		# The replicas' CPU per verification and how busy each core was
+		# while the verifications ran: the replicas should use their whole
+		# cap and the other cores should have room to spare, or the rate
+		# measures something else than the replicas.
+		awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" -v s="$secs" -v cap="$REPLICA_CPU" -v k="$count" \
+			-v th=$((throttled1 - throttled0)) 'BEGIN {
+			printf "replicas CPU: %.2fs, %.2f ms per verification, %.2f core of their %.2f (throttled %.1fs in all)\n", t / hz, 1000 * t / hz / n, t / hz / s, k * cap, th / 1000
 		}'
+		paste <(tr ' ' '\n' <<<"$busy0") <(tr ' ' '\n' <<<"$busy1") | awk 'NF == 2 {
+			split($1, a, ":"); split($2, b, ":")
+			printf "CPU %s busy %.0f%%\n", a[1], 100 * (b[2] - a[2]) / ((b[3] - a[3]) ? b[3] - a[3] : 1)
+		}'
+		cpuv=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" 'BEGIN { print 1000 * t / hz / n }')
+		cputotal[$mode]=$(awk -v a="${cputotal[$mode]}" -v b="$cpuv" 'BEGIN { print a + b }')
 		vps=$(sed -n 's/.*: \([0-9.]*\) verifications\/s.*/\1/p' <<<"$out" | tail -n1)
 		[[ -n $vps ]] || die "no rate in netid-load's output"
 		total[$mode]=$(awk -v a="${total[$mode]}" -v b="$vps" 'BEGIN { print a + b }')
@@ -227,6 +277,13 @@ done
 awk -v one="${total[one]}" -v two="${total[two]}" -v r="$ROUNDS" -v cpu="$REPLICA_CPU" 'BEGIN {
 	printf "one replica: %.1f verifications/s, two replicas: %.1f verifications/s (mean of %d rounds, %s core per replica)\n", one / r, two / r, r, cpu
 	printf "ratio two/one: %.2f (of the means)\n", two / one
+}'
+# Both configurations run their replicas at their whole cap (the lines
+# above say so), so the ratio is twice the CPU per verification of one
+# replica over that of two: what a second replica adds to each
+# verification's work, shared state included.
+awk -v one="${cputotal[one]}" -v two="${cputotal[two]}" -v r="$ROUNDS" 'BEGIN {
+	printf "replicas CPU per verification: %.2f ms with one, %.2f ms with two (mean of %d rounds)\n", one / r, two / r, r
 }'
 # The median of the rounds' ratios: one round slowed down by other work on
 # the machine moves it less than it moves the means.
