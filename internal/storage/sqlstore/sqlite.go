@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sqlite "modernc.org/sqlite"
@@ -120,7 +121,9 @@ func connectSQLite(path string) (*sqlitePool, error) {
 			// In WAL mode NORMAL is durable against application crashes; a
 			// power loss may lose the last transactions but never corrupts.
 			q.Add("_pragma", "synchronous(NORMAL)")
-			if !write {
+			if write {
+				q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walBackstopPages))
+			} else {
 				q.Add("_pragma", "query_only(1)")
 			}
 		}
@@ -151,6 +154,11 @@ func connectSQLite(path string) (*sqlitePool, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	p.r = &stmtDB{db: r, stmts: make(map[string]*sql.Stmt)}
+	if p.ckpt, err = startCheckpointer(dsn(false), &p.w.writes); err != nil {
+		_ = w.Close()
+		_ = r.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
 	return p, nil
 }
 
@@ -159,6 +167,8 @@ func connectSQLite(path string) (*sqlitePool, error) {
 type sqlitePool struct {
 	w *sqliteWriter
 	r *stmtDB
+	// ckpt checkpoints the WAL in the background (nil in memory).
+	ckpt *checkpointer
 }
 
 // reads reports whether a statement outside a transaction runs on the
@@ -227,7 +237,11 @@ func (p *sqlitePool) begin(ctx context.Context) (dbTx, error) {
 }
 
 func (p *sqlitePool) close() error {
-	err := p.w.close()
+	var err error
+	if p.ckpt != nil {
+		err = p.ckpt.close()
+	}
+	err = errors.Join(err, p.w.close())
 	if p.r != nil {
 		err = errors.Join(err, p.r.close())
 	}
@@ -259,6 +273,9 @@ type sqliteWriter struct {
 	sem chan struct{}
 	// held by whoever holds sem:
 	c *writerConn
+	// writes counts the times the writer was released: the checkpointer
+	// has nothing to do while it stands still.
+	writes atomic.Uint64
 }
 
 // writerConn is the writer's connection and its prepared statements.
@@ -286,7 +303,10 @@ func (w *sqliteWriter) acquire(ctx context.Context) (*writerConn, error) {
 	return w.c, nil
 }
 
-func (w *sqliteWriter) release() { <-w.sem }
+func (w *sqliteWriter) release() {
+	w.writes.Add(1)
+	<-w.sem
+}
 
 // discard drops the writer's connection, held by the caller, after a
 // failure that may have left it inside a transaction: database/sql closes
