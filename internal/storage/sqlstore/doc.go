@@ -47,7 +47,10 @@
 // to an Update method, AppendRecord or InTransaction must not write
 // through the Store itself, outside its transaction (it would wait for
 // the writer its own transaction holds), and in memory must not call the
-// Store at all.
+// Store at all. A file database's WAL is copied into the file in the
+// background (a PASSIVE checkpoint every 100 ms after writes, on a
+// connection of its own), so that no commit waits for a checkpoint; the
+// writer checkpoints by itself only if the WAL reaches 10,000 pages.
 //
 // Concurrency on PostgreSQL. Transactions are READ COMMITTED. Every Update
 // method reads its row with SELECT … FOR UPDATE: racing updates of one
