@@ -154,6 +154,9 @@ func connectSQLite(path string) (*sqlitePool, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	p.r = &stmtDB{db: r, stmts: make(map[string]*sql.Stmt)}
+	// The checkpointer's connection is query_only like the readers': a
+	// checkpoint copies committed pages, which query_only allows, and the
+	// connection can change nothing else.
 	if p.ckpt, err = startCheckpointer(dsn(false), &p.w.writes); err != nil {
 		_ = w.Close()
 		_ = r.Close()
