@@ -250,19 +250,20 @@ for ((round = 1; round <= ROUNDS; round++)); do
 		echo "== round $round, $count replica(s)"
 		echo "$out"
 		secs=$(sed -n 's/^[0-9]* verifications in \([0-9.]*\)s.*/\1/p' <<<"$out" | tail -n1)
+		[[ -n $secs ]] || die "no duration in netid-load's output"
+		cpuv=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" 'BEGIN { print 1000 * t / hz / n }')
 		# The replicas' CPU per verification and how busy each core was
 		# while the verifications ran: the replicas should use their whole
 		# cap and the other cores should have room to spare, or the rate
 		# measures something else than the replicas.
-		awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" -v s="$secs" -v cap="$REPLICA_CPU" -v k="$count" \
+		awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v v="$cpuv" -v s="$secs" -v cap="$REPLICA_CPU" -v k="$count" \
 			-v th=$((throttled1 - throttled0)) 'BEGIN {
-			printf "replicas CPU: %.2fs, %.2f ms per verification, %.2f core of their %.2f (throttled %.1fs in all)\n", t / hz, 1000 * t / hz / n, t / hz / s, k * cap, th / 1000
+			printf "replicas CPU: %.2fs, %.2f ms per verification, %.2f core of their %.2f (throttled %.1fs in all)\n", t / hz, v, t / hz / s, k * cap, th / 1000
 		}'
 		paste <(tr ' ' '\n' <<<"$busy0") <(tr ' ' '\n' <<<"$busy1") | awk 'NF == 2 {
 			split($1, a, ":"); split($2, b, ":")
 			printf "CPU %s busy %.0f%%\n", a[1], 100 * (b[2] - a[2]) / ((b[3] - a[3]) ? b[3] - a[3] : 1)
 		}'
-		cpuv=$(awk -v t=$((ticks1 - ticks0)) -v hz="$hz" -v n="$N" 'BEGIN { print 1000 * t / hz / n }')
 		cputotal[$mode]=$(awk -v a="${cputotal[$mode]}" -v b="$cpuv" 'BEGIN { print a + b }')
 		vps=$(sed -n 's/.*: \([0-9.]*\) verifications\/s.*/\1/p' <<<"$out" | tail -n1)
 		[[ -n $vps ]] || die "no rate in netid-load's output"
@@ -278,10 +279,10 @@ awk -v one="${total[one]}" -v two="${total[two]}" -v r="$ROUNDS" -v cpu="$REPLIC
 	printf "one replica: %.1f verifications/s, two replicas: %.1f verifications/s (mean of %d rounds, %s core per replica)\n", one / r, two / r, r, cpu
 	printf "ratio two/one: %.2f (of the means)\n", two / one
 }'
-# Both configurations run their replicas at their whole cap (the lines
-# above say so), so the ratio is twice the CPU per verification of one
-# replica over that of two: what a second replica adds to each
-# verification's work, shared state included.
+# When both configurations run their replicas at their whole cap (each
+# run's "core of their" line says whether they did), the ratio is twice
+# the CPU per verification of one replica over that of two: what a second
+# replica adds to each verification's work, shared state included.
 awk -v one="${cputotal[one]}" -v two="${cputotal[two]}" -v r="$ROUNDS" 'BEGIN {
 	printf "replicas CPU per verification: %.2f ms with one, %.2f ms with two (mean of %d rounds)\n", one / r, two / r, r
 }'
