@@ -51,10 +51,10 @@
 // background (a PASSIVE checkpoint every 100 ms after writes, on a
 // connection of its own), so that no commit waits for a checkpoint; the
 // writer checkpoints by itself only if the WAL reaches 10,000 pages. A
-// statement of one row (exec, queryRow) whose context has ended is refused
+// statement run by exec or queryRow whose context has ended is refused
 // before it starts, but once started it runs to its end: nothing watches
 // its context while it runs, which took two goroutines a statement.
-// Queries of many rows (query) stay interruptible.
+// Queries read row by row (query) stay interruptible.
 //
 // Concurrency on PostgreSQL. Transactions are READ COMMITTED. Every Update
 // method reads its row with SELECT … FOR UPDATE: racing updates of one

@@ -403,8 +403,8 @@ func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) sc
 	return c.conn.QueryRowContext(ctx, query, args...)
 }
 
-// started returns the context a statement that changes or reads one row
-// runs under on SQLite, or ctx's error if ctx has ended already: a
+// started returns the context a statement run by exec or queryRow runs
+// under on SQLite, or ctx's error if ctx has ended already: a
 // request that has gone stops before its next statement, but a statement
 // it started runs to its end. modernc.org/sqlite starts a goroutine per
 // statement to interrupt it when a cancellable context ends, and
@@ -413,8 +413,9 @@ func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) sc
 // database took about 3% less CPU and served about 4% more sessions a
 // second (docs/performance.md). A transaction whose request has gone
 // still ends at its next statement, and is rolled back, or commits whole.
-// Queries of many rows (query) keep their context: a list can be long,
-// and cancelling it frees its connection.
+// Queries read row by row (query) keep their context: a list can be
+// long, and cancelling it frees its connection. The longest statements
+// exec runs are DeleteExpired's, a minute's expiries at a time.
 func started(ctx context.Context) (context.Context, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
