@@ -408,10 +408,10 @@ func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) sc
 // request that has gone stops before its next statement, but a statement
 // it started runs to its end. modernc.org/sqlite starts a goroutine per
 // statement to interrupt it when a cancellable context ends, and
-// database/sql another per row it reads, two goroutines for statements of
-// tens of microseconds: without them a verification session on a file
-// database took about 3% less CPU and served about 4% more sessions a
-// second (docs/performance.md). A transaction whose request has gone
+// database/sql another for the rows of each query, two goroutines for
+// statements of tens of microseconds. Without them a verification session
+// on a file database took about 3% less CPU and served about 4% more
+// sessions a second (docs/performance.md). A transaction whose request has gone
 // still ends at its next statement, and is rolled back, or commits whole.
 // Queries read row by row (query) keep their context: a list can be
 // long, and cancelling it frees its connection. The longest statements
