@@ -411,8 +411,9 @@ func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) sc
 // database/sql another for the rows of each query, two goroutines for
 // statements of tens of microseconds. Without them a verification session
 // on a file database took about 3% less CPU and served about 4% more
-// sessions a second (docs/performance.md). A transaction whose request has gone
-// still ends at its next statement, and is rolled back, or commits whole.
+// sessions a second (docs/performance.md). A transaction whose request
+// has gone still ends at its next statement, and is rolled back, or
+// commits whole.
 // Queries read row by row (query) keep their context: a list can be
 // long, and cancelling it frees its connection. The longest statements
 // exec runs are DeleteExpired's, a minute's expiries at a time.

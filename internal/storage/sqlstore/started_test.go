@@ -12,8 +12,8 @@ import (
 	"modernc.org/sqlite"
 )
 
-// cancelAt is the cancel function netid_test_cancel calls, and the value
-// of its argument at which it calls it.
+// cancelAt is the cancel function netid_test_cancel calls (nil between
+// tests); registerFn registers that function on the driver once.
 var (
 	cancelAt   atomic.Pointer[context.CancelFunc]
 	registerFn sync.Once
