@@ -2,9 +2,12 @@ package sqlstore
 
 import (
 	"database/sql"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -101,10 +104,112 @@ func TestSQLiteCheckpointerStopsOnClose(t *testing.T) {
 	default:
 		t.Fatal("the checkpointer was not told to stop")
 	}
-	c.writes.Add(1)
+	c.w.writes.Add(1)
 	before := c.done.Load()
 	time.Sleep(3 * checkpointEvery)
 	if after := c.done.Load(); after != before {
 		t.Errorf("the checkpointer ran %d times after Close", after-before)
 	}
+}
+
+// Under steady writes, with readers reading all along, the WAL starts again
+// from its beginning once it has reached walRestartPages, well before the
+// writer's own checkpoint at walBackstopPages. Without the checkpointer's
+// restart, new pages committed during every PASSIVE checkpoint kept the WAL
+// from ever being fully copied when a write began, so it grew to the
+// backstop each time and the commit that reached it checkpointed holding
+// the writer.
+func TestSQLiteWALRestartsUnderSteadyWrites(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "netid.db")
+	s, err := OpenSQLite(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ckpt := s.db.(*sqlitePool).ckpt
+	ctx := t.Context()
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	writeErr := make(chan error, 1)
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if err := s.UseNonce(ctx, fmt.Sprintf("steady-%d", i), time.Now().Add(time.Hour)); err != nil {
+				writeErr <- err
+				return
+			}
+		}
+	})
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.GetPersonByWanghao(ctx, "no-such-wanghao"); err == nil {
+					t.Error("a reader found a person in an empty database")
+					return
+				}
+			}
+		})
+	}
+
+	// Follow the WAL's size from the wal-index (the -shm file), summing
+	// the pages written, until the writer has written two and a half
+	// backstops' worth.
+	var last, most, written, drops int
+	deadline := time.Now().Add(2 * time.Minute)
+	for written < 5*walBackstopPages/2 && time.Now().Before(deadline) {
+		select {
+		case err := <-writeErr:
+			t.Fatal(err)
+		default:
+		}
+		n := walFrames(t, path+"-shm")
+		if n < last {
+			drops++
+			written += n
+		} else {
+			written += n - last
+		}
+		last, most = n, max(most, n)
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if written < 5*walBackstopPages/2 {
+		t.Fatalf("only %d pages written in 2 minutes", written)
+	}
+	if most >= walBackstopPages*4/5 {
+		t.Errorf("the WAL grew to %d pages (restart at %d, backstop at %d): it was not restarted", most, walRestartPages, walBackstopPages)
+	}
+	if ckpt.restarts.Load() == 0 || drops == 0 {
+		t.Errorf("%d restart checkpoints, the WAL started again %d times", ckpt.restarts.Load(), drops)
+	}
+	t.Logf("%d pages written, the WAL at most %d pages, started again %d times (%d restart checkpoints)", written, most, drops, ckpt.restarts.Load())
+}
+
+// walFrames reads the number of valid frames in the WAL (mxFrame) from
+// the wal-index header at the start of the -shm file, as SQLite's WAL
+// format documents it: a 32-bit native-endian integer at offset 16.
+func walFrames(t *testing.T, shm string) int {
+	t.Helper()
+	f, err := os.Open(shm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b [20]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		t.Fatal(err)
+	}
+	return int(binary.NativeEndian.Uint32(b[16:]))
 }

@@ -112,9 +112,9 @@ func connectSQLite(path string) (*sqlitePool, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("%w: want a file name or %q", ErrInvalidPath, Memory)
 	}
-	dsn := func(write bool) string {
+	dsn := func(write bool, busy time.Duration) string {
 		q := url.Values{}
-		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 		q.Add("_pragma", "foreign_keys(1)")
 		if path != Memory {
 			q.Add("_pragma", "journal_mode(WAL)")
@@ -129,7 +129,7 @@ func connectSQLite(path string) (*sqlitePool, error) {
 		}
 		return path + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn(true))
+	w, err := sql.Open("sqlite", dsn(true, busyTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -145,7 +145,7 @@ func connectSQLite(path string) (*sqlitePool, error) {
 	if path == Memory {
 		return p, nil
 	}
-	r, err := sql.Open("sqlite", dsn(false))
+	r, err := sql.Open("sqlite", dsn(false, busyTimeout))
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -156,8 +156,9 @@ func connectSQLite(path string) (*sqlitePool, error) {
 	p.r = &stmtDB{db: r, stmts: make(map[string]*sql.Stmt)}
 	// The checkpointer's connection is query_only like the readers': a
 	// checkpoint copies committed pages, which query_only allows, and the
-	// connection can change nothing else.
-	if p.ckpt, err = startCheckpointer(dsn(false), &p.w.writes); err != nil {
+	// connection can change nothing else. Its short busy timeout bounds how
+	// long its restart checkpoint, which holds the writer, waits for readers.
+	if p.ckpt, err = startCheckpointer(dsn(false, restartBusyTimeout), p.w); err != nil {
 		_ = w.Close()
 		_ = r.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
