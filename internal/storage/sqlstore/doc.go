@@ -49,8 +49,11 @@
 // the writer its own transaction holds), and in memory must not call the
 // Store at all. A file database's WAL is copied into the file in the
 // background (a PASSIVE checkpoint every 100 ms after writes, on a
-// connection of its own), so that no commit waits for a checkpoint; the
-// writer checkpoints by itself only if the WAL reaches 10,000 pages. A
+// connection of its own), so that no commit waits for a long checkpoint.
+// Once the WAL reaches 4,096 pages the checkpointer takes the writer for a
+// moment and restarts the WAL (SQLite never does so by itself under steady
+// writes); the writer checkpoints by itself only if the WAL reaches 10,000
+// pages. A
 // statement run by exec or queryRow whose context has ended is refused
 // before it starts, but once started it runs to its end: nothing watches
 // its context while it runs, which took two goroutines a statement.
