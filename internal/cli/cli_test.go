@@ -42,6 +42,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"dev", "document", "--name", "x", "--number", "123", "--out", "/dev/null"}, 1, "invalid"},
 		{[]string{"serve", "--addr", "nope", "--face-threshold", "7"}, 1, "--face-threshold"},
 		{[]string{"serve", "--no-such-flag"}, 2, ""},
+		{[]string{"serve", "--profile-addr", "0.0.0.0:6060"}, 1, "--profile-addr \"0.0.0.0:6060\": want a loopback host:port"},
 		{[]string{"wallet"}, 2, "usage: netid wallet"},
 		{[]string{"wallet", "platforms", "remove", "bank"}, 2, "usage: netid wallet platforms"},
 		{[]string{"admin", "keys"}, 2, "existing data directory"},

@@ -52,7 +52,12 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
-	return run(ctx, env, cfg, ln)
+	profiles, err := listenProfiles(cfg.ProfileAddr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	return run(ctx, env, cfg, ln, profiles)
 }
 
 // loadTLS reads the certificate and key of a direct TLS listener (nil
@@ -103,15 +108,26 @@ func httpServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// run serves the platform on ln until ctx ends, then shuts down gracefully.
-func run(ctx context.Context, env Env, cfg config.Config, ln net.Listener) error {
+// run serves the platform on ln until ctx ends, then shuts down
+// gracefully; and, if profiles is not nil, the runtime profiles on it.
+func run(ctx context.Context, env Env, cfg config.Config, ln, profiles net.Listener) error {
 	log := newLogger(env.Stderr, cfg.LogLevel, cfg.LogFormat)
 	p, err := platform.Open(ctx, cfg, log, platform.Options{})
 	if err != nil {
 		ln.Close()
+		if profiles != nil {
+			profiles.Close()
+		}
 		return err
 	}
 	defer p.Close()
+	if profiles != nil {
+		ps := profileServer(log)
+		go func() { _ = ps.Serve(profiles) }()
+		// A profile being taken is cut off at shutdown, not waited for.
+		defer ps.Close()
+		fmt.Fprintf(env.Stdout, "runtime profiles on http://%s/debug/pprof/\n", profiles.Addr())
+	}
 	srv := httpServer(p.Handler, log)
 	db := "SQLite " + cfg.SQLitePath()
 	if cfg.Postgres() {

@@ -182,3 +182,77 @@ func TestServerRefusesOversizedHeaders(t *testing.T) {
 		t.Fatalf("header of half the limit: status %d", st)
 	}
 }
+
+// With --profile-addr the platform serves Go's runtime profiles on a
+// listener of its own, and only there; the command line (which may hold
+// secrets) is not served.
+func TestServeProfiles(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, Env{
+			Args:   []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--profile-addr", "127.0.0.1:0"},
+			Stdin:  strings.NewReader(""),
+			Stdout: &out, Stderr: &errOut,
+			Getenv: func(string) string { return "" },
+		})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	listening := regexp.MustCompile(`netid listening on (\S+)`)
+	profiles := regexp.MustCompile(`runtime profiles on (\S+)`)
+	var base, prof string
+	for deadline := time.Now().Add(time.Minute); (base == "" || prof == "") && time.Now().Before(deadline); {
+		if m := listening.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+		if m := profiles.FindStringSubmatch(out.String()); m != nil {
+			prof = m[1]
+		}
+		select {
+		case code := <-done:
+			done <- code
+			t.Fatalf("serve ended with %d: %s", code, errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if base == "" || !strings.HasPrefix(prof, "http://127.0.0.1:") || !strings.HasSuffix(prof, "/debug/pprof/") {
+		t.Fatalf("platform at %q, profiles at %q; output %s %s", base, prof, out.String(), errOut.String())
+	}
+	client := &http.Client{Timeout: 20 * time.Second}
+	get := func(url string) (int, []byte) {
+		t.Helper()
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, b
+	}
+	// A CPU profile is gzip-compressed protocol buffers.
+	if code, b := get(prof + "profile?seconds=1"); code != http.StatusOK || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("CPU profile: %d, %d bytes, starting %x", code, len(b), b[:min(len(b), 2)])
+	}
+	if code, b := get(prof + "goroutine?debug=1"); code != http.StatusOK || !strings.Contains(string(b), "goroutine profile:") {
+		t.Errorf("goroutine profile: %d, %.80q", code, b)
+	}
+	if code, _ := get(prof + "heap"); code != http.StatusOK {
+		t.Errorf("heap profile: %d", code)
+	}
+	if code, b := get(prof + "cmdline"); code != http.StatusNotFound || strings.Contains(string(b), "--profile-addr") {
+		t.Errorf("command line: %d, %.80q; want it not served", code, b)
+	}
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/profile?seconds=1", "/debug/pprof/cmdline"} {
+		if code, _ := get(base + path); code == http.StatusOK {
+			t.Errorf("the platform's own listener serves %s", path)
+		}
+	}
+}

@@ -106,6 +106,11 @@ type Config struct {
 	// LogLevel is debug, info, warn or error; LogFormat text or json.
 	LogLevel  string
 	LogFormat string
+	// ProfileAddr, if set, is a loopback host:port on which the running
+	// platform serves Go's runtime profiles (CPU, heap, goroutines,
+	// execution trace) for operators, on a listener of its own with no
+	// authentication. Empty: off.
+	ProfileAddr string
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// Help is the help offered to people who cannot go on alone: a text
@@ -233,6 +238,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	str(&c.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	str(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	str(&c.LogFormat, "log-format", "text", "log format: text or json")
+	str(&c.ProfileAddr, "profile-addr", "", "loopback address (like 127.0.0.1:6060) serving Go's runtime profiles at /debug/pprof/, for operators (default: off)")
 	dur(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "graceful shutdown limit")
 	str(&c.Help.Text, "help-text", "", "help text in Chinese, shown to people who cannot go on alone (a lock, an operator's suspension, an expired document)")
 	str(&c.Help.TextEN, "help-text-en", "", "the help text in English")
@@ -396,6 +402,9 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("--shutdown-timeout: must be positive")
 	}
+	if c.ProfileAddr != "" && !loopbackAddr(c.ProfileAddr) {
+		bad("--profile-addr %q: want a loopback host:port, like 127.0.0.1:6060 (the profiles have no authentication)", clip(c.ProfileAddr))
+	}
 	if err := c.Help.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -407,6 +416,23 @@ func (c Config) Validate() error {
 func (c Config) Suite() suite.Suite {
 	s, _ := suite.Parse(c.CryptoSuite)
 	return s
+}
+
+// loopbackAddr reports whether addr is host:port with a valid port and a
+// host that is localhost or a loopback IP address.
+func loopbackAddr(addr string) bool {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // clip shortens a value from outside for a message.

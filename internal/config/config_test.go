@@ -185,3 +185,30 @@ func TestCryptoSuite(t *testing.T) {
 		}
 	}
 }
+
+// The runtime profiles have no authentication, so their listener must be
+// on a loopback address.
+func TestProfileAddr(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1:6060", "127.0.0.9:0", "[::1]:6060", "localhost:6060"} {
+		c, err := Parse("serve", []string{"--profile-addr", addr}, env(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("--profile-addr %s: %v", addr, err)
+		}
+	}
+	c, err := Parse("serve", nil, env(map[string]string{"NETID_PROFILE_ADDR": "127.0.0.1:7070"}), io.Discard)
+	if err != nil || c.ProfileAddr != "127.0.0.1:7070" {
+		t.Fatalf("from the environment: %q, %v", c.ProfileAddr, err)
+	}
+	for _, addr := range []string{"0.0.0.0:6060", ":6060", "[::]:6060", "192.0.2.7:6060", "example.com:6060", "127.0.0.1", "127.0.0.1:99999", "127.0.0.1:x"} {
+		c, err := Parse("serve", []string{"--profile-addr", addr}, env(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "--profile-addr") || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("--profile-addr %s: %v; want it refused as not loopback", addr, err)
+		}
+	}
+}
