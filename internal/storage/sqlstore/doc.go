@@ -59,10 +59,7 @@
 // its context while it runs, which took two goroutines a statement.
 // Queries read row by row (query) stay interruptible.
 //
-// Concurrency on PostgreSQL. Transactions are READ COMMITTED; a
-// transaction's BEGIN goes to the server in one batch with its first
-// statement (a round trip fewer), and one that runs no statement sends
-// nothing and holds no connection. Every Update
+// Concurrency on PostgreSQL. Transactions are READ COMMITTED. Every Update
 // method reads its row with SELECT … FOR UPDATE: racing updates of one
 // row serialise, and the second reads the first's committed result.
 // IssueCredential serialises per person with a transaction-scoped advisory
