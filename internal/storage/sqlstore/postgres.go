@@ -98,18 +98,9 @@ type (
 		pgxConn
 		p *pgxpool.Pool
 	}
-	// pgxTx is a transaction whose BEGIN goes to the server with its
-	// first statement, in one batch (pgx's Batch.BeginTx): a round trip
-	// fewer per transaction. Until that statement it holds no connection.
-	// Like pgx.Tx, it is for one goroutine at a time.
 	pgxTx struct {
-		p *pgxpool.Pool
-		// tx is the transaction once its first statement is sent.
+		pgxConn
 		tx pgx.Tx
-		// pending are the results of that first batch while the row of
-		// its queryRow has not been scanned; they are closed before
-		// anything else is sent.
-		pending pgx.BatchResults
 	}
 	pgxConn struct {
 		c interface {
@@ -154,7 +145,13 @@ func (r pgxRow) Scan(dest ...any) error {
 	return err
 }
 
-func (p pgxPool) begin(context.Context) (dbTx, error) { return &pgxTx{p: p.p}, nil }
+func (p pgxPool) begin(ctx context.Context) (dbTx, error) {
+	tx, err := p.p.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgxTx{pgxConn{tx}, tx}, nil
+}
 
 func (p pgxPool) ping(ctx context.Context) error { return p.p.Ping(ctx) }
 
@@ -163,115 +160,9 @@ func (p pgxPool) close() error {
 	return nil
 }
 
-// first sends BEGIN and the transaction's first statement in one batch,
-// and returns the batch's results with BEGIN's already read.
-func (t *pgxTx) first(ctx context.Context, query string, args ...any) (pgx.BatchResults, error) {
-	b := &pgx.Batch{}
-	b.BeginTx(pgx.TxOptions{})
-	b.Queue(query, args...)
-	br := t.p.SendBatch(ctx, b)
-	t.tx = br.Tx()
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
-		return nil, err
-	}
-	return br, nil
-}
+func (t pgxTx) commit(ctx context.Context) error { return t.tx.Commit(ctx) }
 
-// settle reads and closes the results of the first batch if a queryRow
-// left them unread. Their error, if any, was or will be the Scan's.
-func (t *pgxTx) settle() {
-	if t.pending != nil {
-		_ = t.pending.Close()
-		t.pending = nil
-	}
-}
-
-func (t *pgxTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	t.settle()
-	if t.tx != nil {
-		tag, err := t.tx.Exec(ctx, query, args...)
-		return tag.RowsAffected(), err
-	}
-	br, err := t.first(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	tag, err := br.Exec()
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	return tag.RowsAffected(), err
-}
-
-func (t *pgxTx) query(ctx context.Context, query string, args ...any) (rowSet, error) {
-	t.settle()
-	if t.tx == nil {
-		// Rows are read after the batch would have to be closed: BEGIN
-		// goes alone here (no statement of a hot path starts a
-		// transaction with a query of several rows).
-		b := &pgx.Batch{}
-		b.BeginTx(pgx.TxOptions{})
-		br := t.p.SendBatch(ctx, b)
-		t.tx = br.Tx()
-		if err := br.Close(); err != nil {
-			return nil, err
-		}
-	}
-	r, err := t.tx.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	return pgxRows{r}, nil
-}
-
-func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner {
-	t.settle()
-	if t.tx != nil {
-		return pgxRow{t.tx.QueryRow(ctx, query, args...)}
-	}
-	br, err := t.first(ctx, query, args...)
-	if err != nil {
-		return errRow{err}
-	}
-	t.pending = br
-	return &firstRow{t: t, br: br}
-}
-
-// firstRow is the row of a transaction's first statement, read from its
-// batch.
-type firstRow struct {
-	t  *pgxTx
-	br pgx.BatchResults
-}
-
-func (r *firstRow) Scan(dest ...any) error {
-	if r.t.pending != r.br {
-		return errors.New("postgres: the row of the transaction's first statement was read too late")
-	}
-	r.t.pending = nil
-	err := pgxRow{r.br.QueryRow()}.Scan(dest...)
-	if cerr := r.br.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// commit commits the transaction; one that ran no statement has nothing
-// to commit.
-func (t *pgxTx) commit(ctx context.Context) error {
-	t.settle()
-	if t.tx == nil {
-		return nil
-	}
-	return t.tx.Commit(ctx)
-}
-
-func (t *pgxTx) rollback(ctx context.Context) error {
-	t.settle()
-	if t.tx == nil {
-		return nil
-	}
+func (t pgxTx) rollback(ctx context.Context) error {
 	return t.tx.Rollback(context.WithoutCancel(ctx))
 }
 
