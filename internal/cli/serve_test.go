@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -84,37 +83,10 @@ func testCert(t *testing.T, dir string) (certFile, keyFile string, pool *x509.Ce
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, pool := testCert(t, dir)
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(ctx, Env{
-			Args:   []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--tls-cert", certFile, "--tls-key", keyFile},
-			Stdin:  strings.NewReader(""),
-			Stdout: &out, Stderr: &errOut,
-			Getenv: func(string) string { return "" },
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	listening := regexp.MustCompile(`netid listening on (\S+)`)
-	var base string
-	for deadline := time.Now().Add(time.Minute); base == "" && time.Now().Before(deadline); {
-		if m := listening.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case code := <-done:
-			done <- code
-			t.Fatalf("serve ended with %d: %s", code, errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	base, out := startServeOutput(t, func(string) string { return "" },
+		"--data", filepath.Join(dir, "data"), "--tls-cert", certFile, "--tls-key", keyFile)
 	if !strings.HasPrefix(base, "https://127.0.0.1:") {
-		t.Fatalf("public URL %q, want https; output %s %s", base, out.String(), errOut.String())
+		t.Fatalf("public URL %q, want https; output %s", base, out.String())
 	}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := client.Get(base + "/.well-known/openid-configuration")
@@ -187,42 +159,14 @@ func TestServerRefusesOversizedHeaders(t *testing.T) {
 // listener of its own, and only there; the command line (which may hold
 // secrets) is not served.
 func TestServeProfiles(t *testing.T) {
-	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- Main(ctx, Env{
-			Args:   []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "data"), "--profile-addr", "127.0.0.1:0"},
-			Stdin:  strings.NewReader(""),
-			Stdout: &out, Stderr: &errOut,
-			Getenv: func(string) string { return "" },
-		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-	})
-	listening := regexp.MustCompile(`netid listening on (\S+)`)
-	profiles := regexp.MustCompile(`runtime profiles on (\S+)`)
-	var base, prof string
-	for deadline := time.Now().Add(time.Minute); (base == "" || prof == "") && time.Now().Before(deadline); {
-		if m := listening.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-		if m := profiles.FindStringSubmatch(out.String()); m != nil {
-			prof = m[1]
-		}
-		select {
-		case code := <-done:
-			done <- code
-			t.Fatalf("serve ended with %d: %s", code, errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
+	base, out := startServeOutput(t, func(string) string { return "" },
+		"--data", filepath.Join(t.TempDir(), "data"), "--profile-addr", "127.0.0.1:0")
+	// serve writes where its profiles are before it says it listens.
+	m := regexp.MustCompile(`runtime profiles on (\S+)`).FindStringSubmatch(out.String())
+	if m == nil || !strings.HasPrefix(m[1], "http://127.0.0.1:") || !strings.HasSuffix(m[1], "/debug/pprof/") {
+		t.Fatalf("profiles at %q; output %s", m, out.String())
 	}
-	if base == "" || !strings.HasPrefix(prof, "http://127.0.0.1:") || !strings.HasSuffix(prof, "/debug/pprof/") {
-		t.Fatalf("platform at %q, profiles at %q; output %s %s", base, prof, out.String(), errOut.String())
-	}
+	prof := m[1]
 	client := &http.Client{Timeout: 20 * time.Second}
 	get := func(url string) (int, []byte) {
 		t.Helper()

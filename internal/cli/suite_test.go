@@ -15,6 +15,14 @@ import (
 // its public URL once it listens.
 func startServe(t *testing.T, getenv func(string) string, args ...string) string {
 	t.Helper()
+	base, _ := startServeOutput(t, getenv, args...)
+	return base
+}
+
+// startServeOutput is startServe, and also returns what serve has written
+// to its standard output, which goes on filling while it runs.
+func startServeOutput(t *testing.T, getenv func(string) string, args ...string) (string, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
@@ -31,7 +39,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) string
 	listening := regexp.MustCompile(`netid listening on (\S+)`)
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); {
 		if m := listening.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
+			return m[1], &out
 		}
 		select {
 		case code := <-done:
@@ -41,7 +49,7 @@ func startServe(t *testing.T, getenv func(string) string, args ...string) string
 		}
 	}
 	t.Fatalf("serve did not listen: %s %s", out.String(), errOut.String())
-	return ""
+	return "", nil
 }
 
 // runServeStopped runs netid serve with args in a subtest, which stops
