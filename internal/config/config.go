@@ -317,7 +317,7 @@ func (c Config) Validate() error {
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("--addr %q: want host:port", c.Addr)
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+	} else if !validPort(port) {
 		bad("--addr %q: invalid port", c.Addr)
 	}
 	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -422,10 +422,7 @@ func (c Config) Suite() suite.Suite {
 // host that is localhost or a loopback IP address.
 func loopbackAddr(addr string) bool {
 	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+	if err != nil || !validPort(port) {
 		return false
 	}
 	if host == "localhost" {
@@ -433,6 +430,12 @@ func loopbackAddr(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// validPort reports whether port is a TCP port number (0 for any).
+func validPort(port string) bool {
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 0 && n <= 65535
 }
 
 // clip shortens a value from outside for a message.
