@@ -19,9 +19,12 @@
 // (ES256, typ "netid-tree-head+jwt", the signing key's kid) over
 // {"size":…, "root":…, "iat":…}, stored as a storage.TreeHead with the
 // tree's frontier (the hashes of its perfect subtrees), so the next append
-// computes the next root from one head read, stores the one or two new
+// computes the next root from the frontier, stores the one or two new
 // perfect-subtree nodes (storage.TreeNode) and signs: it never reads the
-// log. A record and its signed head commit together or not at all, so no
+// log. A store that appends a record with its tree in one call
+// (storage.Storage's AppendTreeRecord) hands the frontier over with the
+// log's tail and stores record, nodes and head together, in as few
+// statements as it can while every other append waits for the tail. A record and its signed head commit together or not at all, so no
 // record exists that no signed head covers, and racing appends (the
 // store serialises them on the log's tail) build one tree.
 //

@@ -135,14 +135,20 @@ func (l *Log) AppendIn(ctx context.Context, tx Store, r storage.Record) (storage
 // AppendTree is AppendIn, also returning the signed tree head over the
 // record (what a holder receives with it).
 func (l *Log) AppendTree(ctx context.Context, tx Store, r storage.Record) (storage.Record, storage.TreeHead, error) {
-	if _, _, err := l.signer(); err != nil {
-		return storage.Record{}, storage.TreeHead{}, err
-	}
-	rec, err := l.append(ctx, tx, r)
+	key, kid, err := l.signer()
 	if err != nil {
 		return storage.Record{}, storage.TreeHead{}, err
 	}
-	head, err := l.extendTree(ctx, tx, rec)
+	var rec storage.Record
+	var head storage.TreeHead
+	if ta, ok := tx.(treeAppender); ok {
+		rec, head, err = l.appendWithTree(ctx, ta, r, key, kid)
+	} else {
+		rec, err = l.append(ctx, tx, r)
+		if err == nil {
+			head, err = l.extendTree(ctx, tx, rec)
+		}
+	}
 	if err != nil {
 		return storage.Record{}, storage.TreeHead{}, err
 	}
@@ -166,8 +172,49 @@ func (l *Log) inTx(ctx context.Context, fn func(tx Store) error) error {
 	}
 }
 
-// append stamps r and appends it through st.
-func (l *Log) append(ctx context.Context, st Store, r storage.Record) (storage.Record, error) {
+// treeAppender is a Store that appends a record with its tree nodes and
+// signed tree head in one call (storage.Storage's AppendTreeRecord), so
+// the store can read the end of the log and write the append in as few
+// statements as it can while it holds the log's tail.
+type treeAppender interface {
+	AppendTreeRecord(ctx context.Context, r storage.Record, extend func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error)) (storage.Record, error)
+}
+
+// appendWithTree stamps r and appends it through st, chained and added to
+// the tree, with the head signed by key.
+func (l *Log) appendWithTree(ctx context.Context, st treeAppender, r storage.Record, key crypto.Signer, kid string) (storage.Record, storage.TreeHead, error) {
+	r, err := l.stamp(r)
+	if err != nil {
+		return storage.Record{}, storage.TreeHead{}, err
+	}
+	var head storage.TreeHead
+	rec, err := st.AppendTreeRecord(ctx, r, func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error) {
+		r, err := chain(end.Last, r)
+		if err != nil {
+			return storage.LogAppend{}, err
+		}
+		rng, nodes, err := treeAt(ctx, rd, end.Tree, r.Seq)
+		if err != nil {
+			return storage.LogAppend{}, err
+		}
+		nodes, err = appendLeaf(rng, nodes, r)
+		if err != nil {
+			return storage.LogAppend{}, err
+		}
+		if head, err = l.signTree(key, kid, rng); err != nil {
+			return storage.LogAppend{}, err
+		}
+		return storage.LogAppend{Record: r, Nodes: nodes, Head: head}, nil
+	})
+	if err != nil {
+		return storage.Record{}, storage.TreeHead{}, fmt.Errorf("audit: append record: %w", err)
+	}
+	return rec, head, nil
+}
+
+// stamp gives r a random ID if it has none and the time Now, in UTC to the
+// microsecond (what storage keeps), and clears its links.
+func (l *Log) stamp(r storage.Record) (storage.Record, error) {
 	if r.ID == "" {
 		id, err := l.newID()
 		if err != nil {
@@ -177,6 +224,15 @@ func (l *Log) append(ctx context.Context, st Store, r storage.Record) (storage.R
 	}
 	r.Time = l.now().UTC().Truncate(time.Microsecond)
 	r.PrevHash, r.Hash = nil, nil
+	return r, nil
+}
+
+// append stamps r and appends it through st.
+func (l *Log) append(ctx context.Context, st Store, r storage.Record) (storage.Record, error) {
+	r, err := l.stamp(r)
+	if err != nil {
+		return storage.Record{}, err
+	}
 	rec, err := st.AppendRecord(ctx, r, chain)
 	if err != nil {
 		return storage.Record{}, fmt.Errorf("audit: append record: %w", err)

@@ -124,7 +124,7 @@ func backends(t *testing.T, fn func(t *testing.T, b *backend)) {
 }
 
 // freshSchema creates a schema dropped at cleanup and returns dsn using it.
-func freshSchema(t *testing.T, dsn string) string {
+func freshSchema(t testing.TB, dsn string) string {
 	t.Helper()
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {

@@ -78,11 +78,8 @@ func (l *Log) extendTree(ctx context.Context, st Store, rec storage.Record) (sto
 	if err != nil {
 		return storage.TreeHead{}, err
 	}
-	visit := func(id compact.NodeID, hash []byte) {
-		nodes = append(nodes, storage.TreeNode{Level: int(id.Level), Index: int64(id.Index), Hash: hash})
-	}
-	if err := rng.Append(LeafHash(rec.Hash), visit); err != nil {
-		return storage.TreeHead{}, fmt.Errorf("audit: extend the tree: %w", err)
+	if nodes, err = appendLeaf(rng, nodes, rec); err != nil {
+		return storage.TreeHead{}, err
 	}
 	h, err := l.signTree(key, kid, rng)
 	if err != nil {
@@ -97,22 +94,52 @@ func (l *Log) extendTree(ctx context.Context, st Store, rec storage.Record) (sto
 	return h, nil
 }
 
+// appendLeaf adds rec's leaf to rng and returns nodes with the nodes it
+// completed (the leaf itself among them).
+func appendLeaf(rng *compact.Range, nodes []storage.TreeNode, rec storage.Record) ([]storage.TreeNode, error) {
+	visit := func(id compact.NodeID, hash []byte) {
+		nodes = append(nodes, storage.TreeNode{Level: int(id.Level), Index: int64(id.Index), Hash: hash})
+	}
+	if err := rng.Append(LeafHash(rec.Hash), visit); err != nil {
+		return nil, fmt.Errorf("audit: extend the tree: %w", err)
+	}
+	return nodes, nil
+}
+
 // treeBefore returns the compact range of the tree of size seq-1, and the
 // nodes to store if it had to be built from the records.
 func (l *Log) treeBefore(ctx context.Context, st Store, seq int64) (*compact.Range, []storage.TreeNode, error) {
 	prev, err := st.LatestTreeHead(ctx)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return buildTree(ctx, st, seq-1)
+		return treeAt(ctx, st, nil, seq)
 	case err != nil:
 		return nil, nil, fmt.Errorf("audit: read the newest tree head: %w", err)
-	case prev.Size >= seq:
-		return nil, nil, fmt.Errorf("%w: a tree head covers %d records, the log ends at %d", ErrTruncated, prev.Size, seq-1)
-	case prev.Size < seq-1:
-		return nil, nil, fmt.Errorf("%w: the newest tree head covers %d records, the log has %d", ErrTreeGap, prev.Size, seq-1)
 	}
-	rng, err := frontierRange(prev)
+	return treeAt(ctx, st, &prev, seq)
+}
+
+// treeAt returns the compact range of the tree of size seq-1 from newest,
+// the newest tree head's Size and Frontier (nil: there is none, and the
+// tree is built from the records read through rd, its nodes returned to
+// be stored). It refuses a head that covers seq or more (the log was cut
+// after it) or that ends before seq-1 (records no head covers).
+func treeAt(ctx context.Context, rd recordLister, newest *storage.TreeHead, seq int64) (*compact.Range, []storage.TreeNode, error) {
+	switch {
+	case newest == nil:
+		return buildTree(ctx, rd, seq-1)
+	case newest.Size >= seq:
+		return nil, nil, fmt.Errorf("%w: a tree head covers %d records, the log ends at %d", ErrTruncated, newest.Size, seq-1)
+	case newest.Size < seq-1:
+		return nil, nil, fmt.Errorf("%w: the newest tree head covers %d records, the log has %d", ErrTreeGap, newest.Size, seq-1)
+	}
+	rng, err := frontierRange(*newest)
 	return rng, nil, err
+}
+
+// recordLister reads the records a tree is built from.
+type recordLister interface {
+	ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error)
 }
 
 // frontierRange is the compact range stored with h.
@@ -142,7 +169,7 @@ func frontierBytes(rng *compact.Range) []byte {
 
 // buildTree reads the first size records through st and returns their
 // tree and every node of it.
-func buildTree(ctx context.Context, st Store, size int64) (*compact.Range, []storage.TreeNode, error) {
+func buildTree(ctx context.Context, st recordLister, size int64) (*compact.Range, []storage.TreeNode, error) {
 	rng := ranges.NewEmptyRange(0)
 	var nodes []storage.TreeNode
 	visit := func(id compact.NodeID, hash []byte) {

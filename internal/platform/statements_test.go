@@ -26,20 +26,23 @@ type stepBudget struct {
 // create, the wallet's open and approve, and one poll of the result. The
 // holder's proof reads its credential and person in one statement, and an
 // approval within an existing consent does not rewrite it. The approval's
-// record chains to its predecessor without reading it: on PostgreSQL the
-// statement that takes the log's tail returns the last record's hash,
-// which SQLite reads in the statement that finds the log's end.
+// record chains to its predecessor and extends the Merkle tree without
+// reading either apart: on PostgreSQL the statement that takes the log's
+// tail returns the last record's hash and the tree's frontier, and one
+// statement stores the record, the tree's nodes and its signed head; on
+// SQLite one statement reads the last record and the newest tree head,
+// and three store them.
 var sessionBudget = map[string]map[string]stepBudget{
 	"sqlite": {
 		"create":  {statements: 2, commits: 1},
 		"open":    {statements: 3, commits: 1},
-		"approve": {statements: 10, commits: 1},
+		"approve": {statements: 9, commits: 1},
 		"poll":    {statements: 2, commits: 0},
 	},
 	"postgres": {
 		"create":  {statements: 2, commits: 1},
 		"open":    {statements: 3, commits: 1},
-		"approve": {statements: 10, commits: 1},
+		"approve": {statements: 7, commits: 1},
 		"poll":    {statements: 2, commits: 0},
 	},
 }

@@ -111,6 +111,21 @@ type VerificationStore interface {
 	// and its error is returned unchanged. The log is keyed by Seq alone:
 	// record IDs are not checked for uniqueness.
 	AppendRecord(ctx context.Context, r Record, chain func(prev *Record, r Record) (Record, error)) (Record, error)
+	// AppendTreeRecord appends r at the end of the log as AppendRecord
+	// does, and with it the Merkle tree's new nodes and its signed head
+	// over r, in the same transaction and under the same hold of the log's
+	// tail. It calls extend with the end of the log (the link to the last
+	// record and the newest tree head's Size and Frontier) and r as
+	// AppendRecord's chain gets it, its Seq set; it stores what extend
+	// returns: the record (its Seq overwritten with the new value), the
+	// nodes (replacing any at the same position, as PutTreeNodes does)
+	// and the head, whose Size must be the new Seq. The store reads the
+	// end and writes the append in as few statements as it can while the
+	// tail is held, since every other append waits for it. extend may read
+	// the log through the LogReader it is given (the transaction's own)
+	// and must not call the Store otherwise; if it fails, nothing is
+	// written and its error is returned unchanged.
+	AppendTreeRecord(ctx context.Context, r Record, extend func(rd LogReader, end LogEnd, r Record) (LogAppend, error)) (Record, error)
 	// ListRecords returns up to limit records with Seq > after, by Seq.
 	ListRecords(ctx context.Context, after int64, limit int) ([]Record, error)
 	// ListPersonRecords returns up to limit of a person's records with
@@ -367,6 +382,31 @@ type TreeHead struct {
 	Frontier  []byte
 	Time      time.Time
 	Signature string
+}
+
+// LogEnd is the end of the record log as an append finds it, holding the
+// log's tail.
+type LogEnd struct {
+	// Last is the link to the last record: its Seq, Time and Hash, the
+	// other fields zero; nil when the log is empty.
+	Last *Record
+	// Tree is the newest tree head's Size and Frontier (the other fields
+	// may be zero); nil when no tree head is stored.
+	Tree *TreeHead
+}
+
+// LogAppend is what AppendTreeRecord stores: the chained record, the new
+// nodes of the Merkle tree and the signed tree head over the record.
+type LogAppend struct {
+	Record Record
+	Nodes  []TreeNode
+	Head   TreeHead
+}
+
+// LogReader reads the record log inside an append (for a log written
+// before its Merkle tree existed, whose tree is built from the records).
+type LogReader interface {
+	ListRecords(ctx context.Context, after int64, limit int) ([]Record, error)
 }
 
 // TreeNode is the hash of the perfect subtree of the record log's Merkle

@@ -29,6 +29,7 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"UpdateApplicationNoLostUpdate", testRaceUpdateApplication},
 		{"UpdateConsentNoLostClaim", testRaceUpdateConsent},
 		{"AppendRecordContiguous", testRaceAppendRecord},
+		{"AppendTreeRecordContiguous", testRaceAppendTreeRecord},
 		{"UpdateGrantConsumeOnce", testRaceConsumeGrant},
 		{"UpdateSessionClaimOnce", testRaceClaimSession},
 		{"ClaimSessionOnce", testRaceClaimSessionOnce},

@@ -67,6 +67,7 @@ func RunTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 	tests = append(tests, caseTests()...)
 	tests = append(tests, verifierTests()...)
 	tests = append(tests, cryptoSuiteTests()...)
+	tests = append(tests, treeRecordTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, newStorage(t))

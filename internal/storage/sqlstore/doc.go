@@ -68,7 +68,10 @@
 // record_log_tail, whose counter it increments in the statement that
 // also returns the last record's time and hash (kept in the row by the
 // statement that inserted that record): racing appends get contiguous Seq
-// values and each chains to its true predecessor. On both
+// values and each chains to its true predecessor. AppendTreeRecord takes
+// the same lock in a statement that also returns the Merkle tree's size
+// and frontier, which the tail row keeps too, and stores the record, the
+// tree's nodes and head and the new tail in one statement. On both
 // databases unique keys decide the other races: GetOrCreatePerson inserts
 // with ON CONFLICT (person_index) DO NOTHING; Increment, UseNonce and
 // PutConsent are single-statement upserts.

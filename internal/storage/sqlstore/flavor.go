@@ -37,6 +37,14 @@ type flavor struct {
 	// last record at once). untakeTail gives back the Seq that takeTail
 	// took, for an append whose chain failed inside a longer transaction.
 	takeTail, untakeTail string
+	// takeTree takes the tail as takeTail does and also returns the size
+	// and frontier of the tree the tail row keeps (-1 and NULL if it keeps
+	// none), for AppendTreeRecord; appendTree stores an append (the
+	// record as $1…$13, the tree head's size, root, frontier, time and
+	// signature as $14…$18, the nodes' levels, indexes and hashes as
+	// arrays $19…$21) and keeps its end in the tail row, in one
+	// statement. Both "" where the flavor keeps no tail row.
+	takeTree, appendTree string
 	// monthlyRecords: records is partitioned by month of time
 	// (MaintainPartitions keeps the partitions); false: one table.
 	monthlyRecords bool

@@ -308,6 +308,31 @@ func TestMigrateRecordPartitions(t *testing.T) {
 				}
 				verifyLog(t, s, key)
 			}
+			if b.f.takeTree != "" {
+				// The appends since 0019 keep the tree in the tail.
+				var size int64
+				var frontier []byte
+				if err := s.queryRow(ctx, `SELECT tree_size, tree_frontier FROM record_log_tail`).Scan(&size, &frontier); err != nil {
+					t.Fatalf("read the tail's tree: %v", err)
+				}
+				latest, err := s.LatestTreeHead(ctx)
+				if err != nil || size != latest.Size || !bytes.Equal(frontier, latest.Frontier) {
+					t.Errorf("the tail's tree is size %d, frontier %x; want the newest head's, size %d, %x (%v)", size, frontier, latest.Size, latest.Frontier, err)
+				}
+				// A tail without the tree, as migration 0019 leaves it: the
+				// append reads the newest tree head, and the tree still
+				// verifies.
+				if _, err := s.exec(ctx, `UPDATE record_log_tail SET tree_size = NULL, tree_frontier = NULL`); err != nil {
+					t.Fatalf("clear the tail's tree: %v", err)
+				}
+				for seq := int64(7); seq <= 9; seq++ {
+					r, err := l.Append(ctx, storage.Record{PersonID: "p1", RPID: "rp1", Outcome: "ok"})
+					if err != nil || r.Seq != seq {
+						t.Fatalf("Append after a tail without its tree: Seq %d, %v; want %d", r.Seq, err, seq)
+					}
+				}
+				verifyLog(t, s, key)
+			}
 		})
 	}
 }

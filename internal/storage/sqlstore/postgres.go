@@ -40,11 +40,21 @@ const sqlstatePostgresUnique = "23505"
 // AppendRecord the row lock of record_log_tail, whose counter it
 // increments (a rolled-back append rolls the counter back too).
 var postgresFlavor = &flavor{
-	name:           "postgres",
-	forUpdate:      ` FOR UPDATE`,
-	issueLock:      fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
-	takeTail:       `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash`,
-	untakeTail:     `UPDATE record_log_tail SET seq = seq - 1`,
+	name:       "postgres",
+	forUpdate:  ` FOR UPDATE`,
+	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
+	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash`,
+	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,
+	takeTree:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash, coalesce(tree_size, -1), tree_frontier`,
+	appendTree: `WITH tail AS (
+		UPDATE record_log_tail SET last_time = $3, last_hash = $13, tree_size = $14, tree_frontier = $16
+	), head AS (
+		INSERT INTO tree_heads (size, root, frontier, time, signature) VALUES ($14, $15, $16, $17, $18)
+	), nodes AS (
+		INSERT INTO tree_nodes (level, idx, hash)
+		SELECT * FROM unnest($19::smallint[], $20::bigint[], $21::bytea[])
+		ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash
+	) ` + records.insert,
 	monthlyRecords: true,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.
 	timeArg: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
