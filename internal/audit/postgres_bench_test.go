@@ -139,4 +139,3 @@ func delayCopy(dst, src net.Conn, oneWay time.Duration) {
 	for range q { // let the reader end
 	}
 }
-
