@@ -58,13 +58,7 @@ func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(p
 			var next storage.Record
 			next, err = chain(prev, r)
 			if err != nil {
-				// Inside a longer transaction, give the Seq back for the
-				// next append of the same transaction.
-				if tx.f.untakeTail != "" {
-					if _, uerr := tx.exec(ctx, tx.f.untakeTail); uerr != nil {
-						_ = tx.fail(op+": give back the tail", uerr)
-					}
-				}
+				tx.giveBackTail(ctx, op)
 				return err
 			}
 			r = next
@@ -81,6 +75,19 @@ func (s *Store) AppendRecord(ctx context.Context, r storage.Record, chain func(p
 		return nil
 	})
 	return out, err
+}
+
+// giveBackTail gives back the Seq an append took when its chain or extend
+// function failed, for the next append of the same transaction (the
+// function's error is what the caller returns; a failure to give back
+// spoils the transaction).
+func (s *Store) giveBackTail(ctx context.Context, op string) {
+	if s.f.untakeTail == "" {
+		return
+	}
+	if _, err := s.exec(ctx, s.f.untakeTail); err != nil {
+		_ = s.fail(op+": give back the tail", err)
+	}
 }
 
 // tail holds the log's tail for the rest of the transaction and returns
@@ -175,11 +182,7 @@ func (s *Store) AppendTreeRecord(ctx context.Context, r storage.Record, extend f
 		r.Seq = seq
 		a, err := extend(tx, end, r)
 		if err != nil {
-			if tx.f.untakeTail != "" {
-				if _, uerr := tx.exec(ctx, tx.f.untakeTail); uerr != nil {
-					_ = tx.fail(op+": give back the tail", uerr)
-				}
-			}
+			tx.giveBackTail(ctx, op)
 			return err
 		}
 		a.Record.Seq = seq
