@@ -358,11 +358,39 @@ func (c *writerConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) 
 }
 
 func (c *writerConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return execPrepared(ctx, c, c.conn, query, args...)
+}
+
+func (c *writerConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	return queryPrepared(ctx, c, c.conn, query, args...)
+}
+
+func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+	return queryRowPrepared(ctx, c, c.conn, query, args...)
+}
+
+// preparer keeps prepared statements: stmt returns query prepared, or nil
+// (and no error) when its cache is full.
+type preparer interface {
+	stmt(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// direct runs a statement without preparing it: the *sql.Conn of the
+// writer or the *sql.DB of the readers.
+type direct interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// execPrepared runs query through its prepared statement from p, or on d
+// once p's cache is full.
+func execPrepared(ctx context.Context, p preparer, d direct, query string, args ...any) (int64, error) {
 	ctx, err := started(ctx)
 	if err != nil {
 		return 0, err
 	}
-	st, err := c.stmt(ctx, query)
+	st, err := p.stmt(ctx, query)
 	if err != nil {
 		return 0, err
 	}
@@ -370,7 +398,7 @@ func (c *writerConn) exec(ctx context.Context, query string, args ...any) (int64
 	if st != nil {
 		res, err = st.ExecContext(ctx, args...)
 	} else {
-		res, err = c.conn.ExecContext(ctx, query, args...)
+		res, err = d.ExecContext(ctx, query, args...)
 	}
 	if err != nil {
 		return 0, err
@@ -378,30 +406,33 @@ func (c *writerConn) exec(ctx context.Context, query string, args ...any) (int64
 	return res.RowsAffected()
 }
 
-func (c *writerConn) query(ctx context.Context, query string, args ...any) (rowSet, error) {
-	st, err := c.stmt(ctx, query)
+// queryPrepared is execPrepared for a query read row by row (its context
+// is watched while it runs, so it stays interruptible).
+func queryPrepared(ctx context.Context, p preparer, d direct, query string, args ...any) (rowSet, error) {
+	st, err := p.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	if st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return c.conn.QueryContext(ctx, query, args...)
+	return d.QueryContext(ctx, query, args...)
 }
 
-func (c *writerConn) queryRow(ctx context.Context, query string, args ...any) scanner {
+// queryRowPrepared is execPrepared for a query of at most one row.
+func queryRowPrepared(ctx context.Context, p preparer, d direct, query string, args ...any) scanner {
 	ctx, err := started(ctx)
 	if err != nil {
 		return errRow{err}
 	}
-	st, err := c.stmt(ctx, query)
+	st, err := p.stmt(ctx, query)
 	if err != nil {
 		return errRow{err}
 	}
 	if st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return c.conn.QueryRowContext(ctx, query, args...)
+	return d.QueryRowContext(ctx, query, args...)
 }
 
 // started returns the context a statement run by exec or queryRow runs
@@ -569,50 +600,15 @@ func (d *stmtDB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (d *stmtDB) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	ctx, err := started(ctx)
-	if err != nil {
-		return 0, err
-	}
-	st, err := d.stmt(ctx, query)
-	if err != nil {
-		return 0, err
-	}
-	var res sql.Result
-	if st != nil {
-		res, err = st.ExecContext(ctx, args...)
-	} else {
-		res, err = d.db.ExecContext(ctx, query, args...)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	return execPrepared(ctx, d, d.db, query, args...)
 }
 
 func (d *stmtDB) query(ctx context.Context, query string, args ...any) (rowSet, error) {
-	st, err := d.stmt(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return d.db.QueryContext(ctx, query, args...)
+	return queryPrepared(ctx, d, d.db, query, args...)
 }
 
 func (d *stmtDB) queryRow(ctx context.Context, query string, args ...any) scanner {
-	ctx, err := started(ctx)
-	if err != nil {
-		return errRow{err}
-	}
-	st, err := d.stmt(ctx, query)
-	if err != nil {
-		return errRow{err}
-	}
-	if st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return d.db.QueryRowContext(ctx, query, args...)
+	return queryRowPrepared(ctx, d, d.db, query, args...)
 }
 
 // close closes the prepared statements and the pool.
