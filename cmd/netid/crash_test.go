@@ -20,8 +20,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/netid-project/netid/internal/audit"
-	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/loadgen"
+	"github.com/netid-project/netid/internal/pgschema"
 	"github.com/netid-project/netid/internal/storage"
 	"github.com/netid-project/netid/internal/storage/sqlstore"
 )
@@ -323,10 +323,5 @@ func randomDuration(t *testing.T, max time.Duration) time.Duration {
 // and returns a DSN whose connections use it.
 func freshSchema(t *testing.T, dsn string) string {
 	t.Helper()
-	db, drop, err := devplatform.FreshSchema(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(drop)
-	return db
+	return pgschema.ForTest(t, dsn, "netid_crash")
 }

@@ -17,9 +17,9 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/netid-project/netid/internal/devplatform"
 	"github.com/netid-project/netid/internal/document"
 	"github.com/netid-project/netid/internal/eidverify"
+	"github.com/netid-project/netid/internal/pgschema"
 	"github.com/netid-project/netid/internal/suite"
 )
 
@@ -62,11 +62,11 @@ func TestScriptsPostgres(t *testing.T) {
 		t.Run(string(s.Name()), func(t *testing.T) {
 			p := scriptParams(s)
 			p.Setup = func(env *testscript.Env) error {
-				db, drop, err := devplatform.FreshSchema(context.Background(), dsn)
+				db, drop, err := pgschema.Create(context.Background(), dsn, "netid_script")
 				if err != nil {
 					return err
 				}
-				env.Defer(drop)
+				env.Defer(func() { _ = drop() })
 				env.Setenv("NETID_DB", db)
 				env.Setenv("SUITE", string(s.Name()))
 				env.Setenv("SIGALG", string(s.SignatureAlgorithm()))

@@ -2,22 +2,18 @@ package devplatform
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/netid-project/netid/internal/config"
+	"github.com/netid-project/netid/internal/pgschema"
 	"github.com/netid-project/netid/internal/platform"
 )
 
@@ -43,7 +39,7 @@ type Server struct {
 	srv      *http.Server
 	done     chan error
 	// dropSchema removes the PostgreSQL schema made for this run.
-	dropSchema func()
+	dropSchema func() error
 }
 
 // Start assembles a development platform and serves it until Close.
@@ -64,12 +60,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	cfg.MasterKeyFile = filepath.Join(o.DataDir, "master.key")
 	cfg.TrustDir = filepath.Join(o.DataDir, "trust")
 	db := o.DB
-	var dropSchema func()
+	var dropSchema func() error
 	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		// The platform's keys are sealed with this run's fresh master key,
 		// so it gets a schema of its own: a run can be repeated again and
 		// again on one database, next to anything else in it.
-		if db, dropSchema, err = FreshSchema(ctx, db); err != nil {
+		if db, dropSchema, err = pgschema.Create(ctx, db, "netid_run"); err != nil {
 			ln.Close()
 			return nil, err
 		}
@@ -89,7 +85,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		ln.Close()
 		if dropSchema != nil {
-			dropSchema()
+			_ = dropSchema()
 		}
 		return nil, err
 	}
@@ -110,7 +106,7 @@ func (s *Server) Close() error {
 	}
 	err = errors.Join(err, s.Platform.Close())
 	if s.dropSchema != nil {
-		s.dropSchema()
+		err = errors.Join(err, s.dropSchema())
 	}
 	return err
 }
@@ -121,38 +117,4 @@ func (s *Server) Describe() string {
 		return fmt.Sprintf("%s on PostgreSQL", s.URL)
 	}
 	return fmt.Sprintf("%s on SQLite", s.URL)
-}
-
-// FreshSchema creates a schema of its own for one run in the database dsn
-// names, and returns a DSN that uses it and a function that drops it.
-func FreshSchema(ctx context.Context, dsn string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return "", nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	schema := "netid_run_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return "", nil, fmt.Errorf("creating a schema for this run: %w", err)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, dsn); err == nil {
-			c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(ctx)
-		}
-	}
-	return u.String(), drop, nil
 }

@@ -1,23 +1,19 @@
 package platform_test
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/netid-project/netid/internal/api"
 	"github.com/netid-project/netid/internal/credential"
@@ -25,37 +21,12 @@ import (
 	"github.com/netid-project/netid/internal/guardian"
 	"github.com/netid-project/netid/internal/jws/jwstest"
 	"github.com/netid-project/netid/internal/liveness"
+	"github.com/netid-project/netid/internal/pgschema"
 )
 
 func freshSchema(t testing.TB, dsn string) string {
 	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connecting to PostgreSQL: %v", err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "netid_e2e_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	conn.Close(ctx)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err == nil {
-			conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			conn.Close(ctx)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgschema.ForTest(t, dsn, "netid_e2e")
 }
 
 func TestFaceCheck(t *testing.T) {

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -12,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/netid-project/netid/internal/pgschema"
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -29,56 +26,11 @@ func testDSN(tb testing.TB) string {
 	return dsn
 }
 
-// withSearchPath returns dsn with search_path set to schema (pgx passes
-// unknown settings to the server as run-time parameters).
-func withSearchPath(tb testing.TB, dsn, schema string) string {
-	tb.Helper()
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			tb.Fatalf("%s is not a valid URL", dsnEnv)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
-}
-
 // newSchema creates a fresh schema, dropped at cleanup, and returns a DSN
 // whose connections use it.
 func newSchema(tb testing.TB) string {
 	tb.Helper()
-	dsn := testDSN(tb)
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		tb.Fatalf("rand: %v", err)
-	}
-	schema := "netid_test_" + hex.EncodeToString(b)
-	ctx := tb.Context()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		tb.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			tb.Errorf("cleanup: connect: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			tb.Errorf("cleanup: drop schema: %v", err)
-		}
-	})
-	return withSearchPath(tb, dsn, schema)
+	return pgschema.ForTest(tb, testDSN(tb), "netid_test")
 }
 
 func TestOpenPostgresErrors(t *testing.T) {
