@@ -21,12 +21,12 @@
 // tree's frontier (the hashes of its perfect subtrees), so the next append
 // computes the next root from the frontier, stores the one or two new
 // perfect-subtree nodes (storage.TreeNode) and signs: it never reads the
-// log. A store that appends a record with its tree in one call
-// (storage.Storage's AppendTreeRecord) hands the frontier over with the
-// log's tail and stores record, nodes and head together, in as few
-// statements as it can while every other append waits for the tail. A record and its signed head commit together or not at all, so no
-// record exists that no signed head covers, and racing appends (the
-// store serialises them on the log's tail) build one tree.
+// log. The store (Store.AppendTreeRecord) hands the frontier over with
+// the log's tail and stores record, nodes and head together, in as few
+// statements as it can while every other append waits for the tail. A
+// record and its signed head commit together or not at all, so no record
+// exists that no signed head covers, and racing appends (the store
+// serialises them on the log's tail) build one tree.
 //
 // From the stored nodes the platform answers inclusion proofs (a record
 // is in the tree of a head) and consistency proofs (the tree of one size

@@ -149,28 +149,45 @@ func cloneRecord(r storage.Record) storage.Record {
 	return r
 }
 
-func (f *fakeStore) AppendRecord(ctx context.Context, r storage.Record, chain func(prev *storage.Record, r storage.Record) (storage.Record, error)) (storage.Record, error) {
+// AppendTreeRecord hands extend the last record's link and the newest
+// tree head, and stores the record, nodes and head it returns.
+func (f *fakeStore) AppendTreeRecord(ctx context.Context, r storage.Record, extend func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error)) (storage.Record, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.appendErr != nil {
+		f.mu.Unlock()
 		return storage.Record{}, f.appendErr
 	}
-	var prev *storage.Record
+	var end storage.LogEnd
 	seq := int64(1)
 	if n := len(f.recs); n > 0 {
-		p := cloneRecord(f.recs[n-1])
-		prev, seq = &p, p.Seq+1
+		last := f.recs[n-1]
+		end.Last = &storage.Record{Seq: last.Seq, Time: last.Time, Hash: slices.Clone(last.Hash)}
+		seq = last.Seq + 1
 	}
+	if n := len(f.trees); n > 0 {
+		h := cloneTree(f.trees[n-1])
+		end.Tree = &h
+	}
+	f.mu.Unlock()
 	r.Seq = seq
-	if chain != nil {
-		var err error
-		if r, err = chain(prev, cloneRecord(r)); err != nil {
-			return storage.Record{}, err
-		}
-		r.Seq = seq
+	a, err := extend(f, end, cloneRecord(r))
+	if err != nil {
+		return storage.Record{}, err
 	}
-	f.recs = append(f.recs, cloneRecord(r))
-	return cloneRecord(r), nil
+	if a.Head.Size != seq {
+		return storage.Record{}, fmt.Errorf("fake store: a tree head of size %d for Seq %d", a.Head.Size, seq)
+	}
+	a.Record.Seq = seq
+	f.mu.Lock()
+	f.recs = append(f.recs, cloneRecord(a.Record))
+	f.mu.Unlock()
+	if err := f.PutTreeNodes(ctx, a.Nodes); err != nil {
+		return storage.Record{}, err
+	}
+	if err := f.PutTreeHead(ctx, a.Head); err != nil {
+		return storage.Record{}, err
+	}
+	return cloneRecord(a.Record), nil
 }
 
 func (f *fakeStore) ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error) {

@@ -46,7 +46,7 @@ var (
 // Store is what the log needs of the storage layer. storage.Storage
 // satisfies it; see storage.VerificationStore for the contract.
 type Store interface {
-	AppendRecord(ctx context.Context, r storage.Record, chain func(prev *storage.Record, r storage.Record) (storage.Record, error)) (storage.Record, error)
+	AppendTreeRecord(ctx context.Context, r storage.Record, extend func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error)) (storage.Record, error)
 	ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error)
 	PutHead(ctx context.Context, h storage.Head) error
 	ListHeads(ctx context.Context) ([]storage.Head, error)
@@ -70,7 +70,7 @@ type Signer interface {
 
 // Log appends verification records to the chained log and signs its heads.
 // Its fields are set once before use; it is then safe for concurrent use
-// (Store.AppendRecord serialises appends, also across processes).
+// (Store.AppendTreeRecord serialises appends, also across processes).
 type Log struct {
 	Store Store
 	Keys  Signer
@@ -139,16 +139,7 @@ func (l *Log) AppendTree(ctx context.Context, tx Store, r storage.Record) (stora
 	if err != nil {
 		return storage.Record{}, storage.TreeHead{}, err
 	}
-	var rec storage.Record
-	var head storage.TreeHead
-	if ta, ok := tx.(treeAppender); ok {
-		rec, head, err = l.appendWithTree(ctx, ta, r, key, kid)
-	} else {
-		rec, err = l.append(ctx, tx, r)
-		if err == nil {
-			head, err = l.extendTree(ctx, tx, rec)
-		}
-	}
+	rec, head, err := l.appendWithTree(ctx, tx, r, key, kid)
 	if err != nil {
 		return storage.Record{}, storage.TreeHead{}, err
 	}
@@ -172,17 +163,12 @@ func (l *Log) inTx(ctx context.Context, fn func(tx Store) error) error {
 	}
 }
 
-// treeAppender is a Store that appends a record with its tree nodes and
-// signed tree head in one call (storage.Storage's AppendTreeRecord), so
-// the store can read the end of the log and write the append in as few
-// statements as it can while it holds the log's tail.
-type treeAppender interface {
-	AppendTreeRecord(ctx context.Context, r storage.Record, extend func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error)) (storage.Record, error)
-}
-
 // appendWithTree stamps r and appends it through st, chained and added to
-// the tree, with the head signed by key.
-func (l *Log) appendWithTree(ctx context.Context, st treeAppender, r storage.Record, key crypto.Signer, kid string) (storage.Record, storage.TreeHead, error) {
+// the tree, with the head signed by key: st hands over the end of the log
+// (the last record's link and the newest tree head's frontier) and stores
+// record, nodes and head together, in as few statements as it can while
+// it holds the log's tail.
+func (l *Log) appendWithTree(ctx context.Context, st Store, r storage.Record, key crypto.Signer, kid string) (storage.Record, storage.TreeHead, error) {
 	r, err := l.stamp(r)
 	if err != nil {
 		return storage.Record{}, storage.TreeHead{}, err
@@ -227,21 +213,7 @@ func (l *Log) stamp(r storage.Record) (storage.Record, error) {
 	return r, nil
 }
 
-// append stamps r and appends it through st.
-func (l *Log) append(ctx context.Context, st Store, r storage.Record) (storage.Record, error) {
-	r, err := l.stamp(r)
-	if err != nil {
-		return storage.Record{}, err
-	}
-	rec, err := st.AppendRecord(ctx, r, chain)
-	if err != nil {
-		return storage.Record{}, fmt.Errorf("audit: append record: %w", err)
-	}
-	return rec, nil
-}
-
-// chain links r to prev and computes its hash; AppendRecord calls it with
-// r.Seq already set.
+// chain links r to prev and computes its hash; r.Seq is already set.
 func chain(prev *storage.Record, r storage.Record) (storage.Record, error) {
 	if prev == nil {
 		r.PrevHash = make([]byte, HashSize)

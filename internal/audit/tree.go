@@ -65,35 +65,6 @@ type NodeReader interface {
 // treePayload is the signed content of a tree head.
 type treePayload = treeproof.Payload
 
-// extendTree adds rec, just appended through st, to the Merkle tree and
-// stores the signed tree head over it, in st's transaction. It reads the
-// frontier from the tree head of size rec.Seq-1; a log without any tree
-// head (written before the tree existed) is read once to build it.
-func (l *Log) extendTree(ctx context.Context, st Store, rec storage.Record) (storage.TreeHead, error) {
-	key, kid, err := l.signer()
-	if err != nil {
-		return storage.TreeHead{}, err
-	}
-	rng, nodes, err := l.treeBefore(ctx, st, rec.Seq)
-	if err != nil {
-		return storage.TreeHead{}, err
-	}
-	if nodes, err = appendLeaf(rng, nodes, rec); err != nil {
-		return storage.TreeHead{}, err
-	}
-	h, err := l.signTree(key, kid, rng)
-	if err != nil {
-		return storage.TreeHead{}, err
-	}
-	if err := st.PutTreeNodes(ctx, nodes); err != nil {
-		return storage.TreeHead{}, fmt.Errorf("audit: store tree nodes: %w", err)
-	}
-	if err := st.PutTreeHead(ctx, h); err != nil {
-		return storage.TreeHead{}, fmt.Errorf("audit: store tree head %d: %w", h.Size, err)
-	}
-	return h, nil
-}
-
 // appendLeaf adds rec's leaf to rng and returns nodes with the nodes it
 // completed (the leaf itself among them).
 func appendLeaf(rng *compact.Range, nodes []storage.TreeNode, rec storage.Record) ([]storage.TreeNode, error) {
@@ -106,25 +77,12 @@ func appendLeaf(rng *compact.Range, nodes []storage.TreeNode, rec storage.Record
 	return nodes, nil
 }
 
-// treeBefore returns the compact range of the tree of size seq-1, and the
-// nodes to store if it had to be built from the records.
-func (l *Log) treeBefore(ctx context.Context, st Store, seq int64) (*compact.Range, []storage.TreeNode, error) {
-	prev, err := st.LatestTreeHead(ctx)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		return treeAt(ctx, st, nil, seq)
-	case err != nil:
-		return nil, nil, fmt.Errorf("audit: read the newest tree head: %w", err)
-	}
-	return treeAt(ctx, st, &prev, seq)
-}
-
 // treeAt returns the compact range of the tree of size seq-1 from newest,
 // the newest tree head's Size and Frontier (nil: there is none, and the
 // tree is built from the records read through rd, its nodes returned to
 // be stored). It refuses a head that covers seq or more (the log was cut
 // after it) or that ends before seq-1 (records no head covers).
-func treeAt(ctx context.Context, rd recordLister, newest *storage.TreeHead, seq int64) (*compact.Range, []storage.TreeNode, error) {
+func treeAt(ctx context.Context, rd storage.LogReader, newest *storage.TreeHead, seq int64) (*compact.Range, []storage.TreeNode, error) {
 	switch {
 	case newest == nil:
 		return buildTree(ctx, rd, seq-1)
@@ -135,11 +93,6 @@ func treeAt(ctx context.Context, rd recordLister, newest *storage.TreeHead, seq 
 	}
 	rng, err := frontierRange(*newest)
 	return rng, nil, err
-}
-
-// recordLister reads the records a tree is built from.
-type recordLister interface {
-	ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error)
 }
 
 // frontierRange is the compact range stored with h.
@@ -169,7 +122,7 @@ func frontierBytes(rng *compact.Range) []byte {
 
 // buildTree reads the first size records through st and returns their
 // tree and every node of it.
-func buildTree(ctx context.Context, st recordLister, size int64) (*compact.Range, []storage.TreeNode, error) {
+func buildTree(ctx context.Context, st storage.LogReader, size int64) (*compact.Range, []storage.TreeNode, error) {
 	rng := ranges.NewEmptyRange(0)
 	var nodes []storage.TreeNode
 	visit := func(id compact.NodeID, hash []byte) {

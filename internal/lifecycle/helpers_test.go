@@ -78,7 +78,11 @@ func (r *records) AppendIn(ctx context.Context, tx audit.Store, rec storage.Reco
 	if fail != nil {
 		return storage.Record{}, fail
 	}
-	return tx.AppendRecord(ctx, rec, nil)
+	st, ok := tx.(storage.Storage)
+	if !ok {
+		return storage.Record{}, fmt.Errorf("records: the transaction %T is not a storage.Storage", tx)
+	}
+	return st.AppendRecord(ctx, rec, nil)
 }
 
 func (r *records) failWith(err error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -78,7 +79,7 @@ func searchPath(dsn, schema string) (string, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
 		// The parse error may quote the DSN, password included.
-		return "", fmt.Errorf("the PostgreSQL DSN is not a valid URL")
+		return "", errors.New("the PostgreSQL DSN is not a valid URL")
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
