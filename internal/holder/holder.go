@@ -106,6 +106,14 @@ func (p Proof) Use(ctx context.Context, st NonceStore) error {
 	return nil
 }
 
+// Nonce is the proof's one-time value, for a change that records it in
+// its own statement (storage.SessionClaim.Nonce, storage.SessionEnd.Nonce)
+// instead of through Use; the store's ErrAlreadyExists for it means
+// ErrReplay.
+func (p Proof) Nonce() storage.Nonce {
+	return storage.Nonce{Key: p.key, ExpiresAt: p.expires}
+}
+
 // VerifyDeferred is Verify without recording the proof's one-time value:
 // the caller must Use the Proof before the request changes anything or
 // answers with anything but an error (see Proof.Use).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,7 +32,9 @@ type stepBudget struct {
 // tail returns the last record's hash and the tree's frontier, and one
 // statement stores the record, the tree's nodes and its signed head; on
 // SQLite one statement reads the last record and the newest tree head,
-// and three store them.
+// and three store them. The wallet's proofs are recorded by the
+// statements that claim and end the session: on PostgreSQL the open is
+// one statement after the holder's read, without a transaction.
 var sessionBudget = map[string]map[string]stepBudget{
 	"sqlite": {
 		"create":  {statements: 2, commits: 1},
@@ -41,8 +44,8 @@ var sessionBudget = map[string]map[string]stepBudget{
 	},
 	"postgres": {
 		"create":  {statements: 2, commits: 1},
-		"open":    {statements: 3, commits: 1},
-		"approve": {statements: 7, commits: 1},
+		"open":    {statements: 2, commits: 1},
+		"approve": {statements: 6, commits: 1},
 		"poll":    {statements: 2, commits: 0},
 	},
 }
@@ -177,6 +180,50 @@ func TestSessionStepProofsUsedOnce(t *testing.T) {
 		}
 		if st := e.poll(shop, c.ID); st.State != "approved" {
 			t.Fatalf("after a replayed answer: %s", st.State)
+		}
+	})
+}
+
+// TestSessionStepProofRacing: one proof sent several times at once, to
+// open and then to approve: exactly one request succeeds, the others are
+// told the proof was replayed, and the session ends approved once.
+func TestSessionStepProofRacing(t *testing.T) {
+	backends(t, func(t *testing.T, db string) {
+		e := newEnv(t, db)
+		h := e.apply(adult(t))
+		shop := e.register("shop", "", "", "age_over_18")
+		c := e.newSession(shop, map[string]any{"claims": []string{"age_over_18"}, "purpose": "购买需年满18岁的商品"})
+		const racers = 6
+		race := func(path string, body map[string]any) {
+			t.Helper()
+			proof, err := holder.Sign(h.key, h.credentialID, "POST", e.url+path, e.clock.Now(), rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(body)
+			results := make([]response, racers)
+			var wg sync.WaitGroup
+			for i := range results {
+				wg.Go(func() { results[i] = e.raw("POST", path, b, map[string]string{holder.Header: proof}) })
+			}
+			wg.Wait()
+			ok := 0
+			for _, r := range results {
+				switch {
+				case r.status == http.StatusOK:
+					ok++
+				case r.problemType(t) != "holder-proof-replayed":
+					t.Errorf("%s: %d %s, want 200 or holder-proof-replayed", path, r.status, r.body)
+				}
+			}
+			if ok != 1 {
+				t.Fatalf("%s: %d requests with one proof succeeded, want 1", path, ok)
+			}
+		}
+		race("/v1/wallet/verifications/open", map[string]any{"code": c.Code})
+		race("/v1/wallet/verifications/answer", map[string]any{"code": c.Code, "decision": "approve"})
+		if st := e.poll(shop, c.ID); st.State != "approved" {
+			t.Fatalf("after the racing approvals: %s", st.State)
 		}
 	})
 }

@@ -45,7 +45,16 @@ type VerificationStore interface {
 	// is afterwards; ErrNotFound if no session matched (none has the code,
 	// or it expired, ended, or another credential claimed it: the caller
 	// reads it to tell which). Of racing claims by different credentials,
-	// exactly one succeeds.
+	// exactly one succeeds. With c.OpenOnly, a session with a Subject (for
+	// one holder only) never matches. If c.Nonce.Key is set, the claim also
+	// records that one-time value as UseNonce does, atomically with it: a
+	// value recorded and not expired claims nothing and returns
+	// ErrAlreadyExists if a session has the code (ErrNotFound if none has);
+	// a value recorded by this call stays recorded whether or not a
+	// session matched (an empty c.CodeHash or c.CredentialID matches no
+	// session: ErrNotFound, the value recorded). A holder's proof and the
+	// claim it authorises thus take one statement, without a transaction
+	// around them.
 	ClaimSession(ctx context.Context, c SessionClaim) (Session, error)
 	// FinishSession ends a holder's session in one statement that changes
 	// and returns the row: if the session id is in state from and claimed
@@ -53,7 +62,11 @@ type VerificationStore interface {
 	// UpdatedAt become end's. It returns the session as it is afterwards;
 	// ErrNotFound if it does not exist or is in another state or another
 	// credential's. Of racing calls from the same state, exactly one
-	// succeeds.
+	// succeeds. If end.Nonce.Key is set, the same statement records that
+	// one-time value as UseNonce does and ends the session only if it was
+	// not recorded already; one recorded and not expired changes nothing
+	// and returns ErrAlreadyExists if the session id exists (ErrNotFound if
+	// it does not, or credentialID is empty).
 	FinishSession(ctx context.Context, id string, from SessionState, credentialID string, end SessionEnd) (Session, error)
 	// ListGuardianSessions returns the sessions waiting for guardian
 	// guardianID in the given state, oldest first (by CreatedAt, then ID).
@@ -225,6 +238,19 @@ type SessionClaim struct {
 	ChallengeLevel string
 	Challenge      []byte
 	Now            time.Time
+	// OpenOnly claims only a session any holder may open: one without a
+	// Subject.
+	OpenOnly bool
+	// Nonce, if its Key is set, is recorded as used with the claim.
+	Nonce Nonce
+}
+
+// Nonce is a one-time value recorded as used until ExpiresAt (zero:
+// forever), as UseNonce records it, by a change that records it in its own
+// statement (SessionClaim, SessionEnd).
+type Nonce struct {
+	Key       string
+	ExpiresAt time.Time
 }
 
 // SessionEnd is what FinishSession writes.
@@ -235,6 +261,8 @@ type SessionEnd struct {
 	Result       []byte
 	Error        string
 	UpdatedAt    time.Time
+	// Nonce, if its Key is set, is recorded as used with the change.
+	Nonce Nonce
 }
 
 // Session states.

@@ -23,6 +23,9 @@ type Store interface {
 	GetSession(ctx context.Context, id string) (storage.Session, error)
 	GetSessionByCode(ctx context.Context, codeHash []byte) (storage.Session, error)
 	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) (storage.Session, error)
+	// ClaimSession claims a session for a wallet, recording its proof in
+	// the same statement (see storage.Storage).
+	ClaimSession(ctx context.Context, c storage.SessionClaim) (storage.Session, error)
 	ListGuardianSessions(ctx context.Context, guardianID string, state storage.SessionState) ([]storage.Session, error)
 	GetConsent(ctx context.Context, personID, rpID string) (storage.Consent, error)
 	// UpdateConsent changes a consent holding it (see storage.Storage).

@@ -422,39 +422,45 @@ func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, erro
 	if err != nil {
 		return Prompt{}, err
 	}
-	// The claim and the proof's record commit together, in one
+	// The claim and the proof's record commit together; the claim is one
 	// conditional UPDATE … RETURNING: of two wallets opening one code, one
 	// claims it. A session it does not match (unknown code, expired,
 	// ended, another wallet's) is read afterwards to say which.
 	var sess storage.Session
 	var rp storage.RelyingParty
 	claimed := false
-	err = s.step(ctx, h.Proof, func(tx storage.Storage) error {
-		var err error
-		sess, err = tx.ClaimSession(ctx, storage.SessionClaim{
-			CodeHash: s.codeHash(code), CredentialID: h.CredentialID, PersonID: h.Person.ID,
-			ChallengeLevel: string(LevelFace), Challenge: []byte(challenge), Now: s.now(),
+	claim := storage.SessionClaim{
+		CodeHash: s.codeHash(code), CredentialID: h.CredentialID, PersonID: h.Person.ID,
+		ChallengeLevel: string(LevelFace), Challenge: []byte(challenge), Now: s.now(),
+	}
+	// A session any holder may open is claimed by the statement that
+	// records the proof, without a transaction around it (on PostgreSQL
+	// one round trip where a transaction takes four). A session for one
+	// holder only is claimed in the transaction below, which compares the
+	// holder with it before it commits; the proof is spent by then.
+	if h.Proof != nil {
+		open := claim
+		open.OpenOnly, open.Nonce = true, h.Proof.Nonce()
+		sess, err = s.Store.ClaimSession(ctx, open)
+		switch {
+		case err == nil:
+			claimed = true
+		case errors.Is(err, storage.ErrAlreadyExists):
+			return Prompt{}, holder.ErrReplay
+		case errors.Is(err, storage.ErrNotFound):
+			h.Proof = nil
+		default:
+			_ = h.Proof.Use(ctx, s.Store)
+			return Prompt{}, fmt.Errorf("verification: claiming session: %w", err)
+		}
+	}
+	if !claimed {
+		err = s.step(ctx, h.Proof, func(tx storage.Storage) error {
+			var err error
+			sess, rp, claimed, err = s.claimFor(ctx, tx, h, claim)
+			return err
 		})
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("verification: claiming session: %w", err)
-		}
-		claimed = true
-		if sess.Subject == "" {
-			return nil
-		}
-		// A session for one holder only: anyone else's claim rolls back.
-		// (Read in the transaction: on SQLite it holds the one writer.)
-		if rp, err = tx.GetRelyingParty(ctx, sess.RPID); err != nil {
-			return fmt.Errorf("verification: loading relying party: %w", err)
-		}
-		if subtle.ConstantTimeCompare([]byte(sess.Subject), []byte(s.Subject(rp, h.Person.ID))) != 1 {
-			return ErrWrongHolder
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		return Prompt{}, err
 	}
@@ -473,6 +479,38 @@ func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, erro
 			return Prompt{}, fmt.Errorf("verification: loading relying party: %w", err)
 		}
 	}
+	return s.prompt(ctx, h, sess, rp)
+}
+
+// claimFor claims a session for h in tx and reports whether it did
+// (false: no session matched). For a session for one holder only it reads
+// the relying party and checks that h is that holder: ErrWrongHolder, on
+// which the transaction rolls the claim back.
+func (s *Service) claimFor(ctx context.Context, tx storage.Storage, h Holder, claim storage.SessionClaim) (storage.Session, storage.RelyingParty, bool, error) {
+	var rp storage.RelyingParty
+	sess, err := tx.ClaimSession(ctx, claim)
+	if errors.Is(err, storage.ErrNotFound) {
+		return sess, rp, false, nil
+	}
+	if err != nil {
+		return sess, rp, false, fmt.Errorf("verification: claiming session: %w", err)
+	}
+	if sess.Subject == "" {
+		return sess, rp, true, nil
+	}
+	// A session for one holder only: anyone else's claim rolls back.
+	// (Read in the transaction: on SQLite it holds the one writer.)
+	if rp, err = tx.GetRelyingParty(ctx, sess.RPID); err != nil {
+		return sess, rp, true, fmt.Errorf("verification: loading relying party: %w", err)
+	}
+	if subtle.ConstantTimeCompare([]byte(sess.Subject), []byte(s.Subject(rp, h.Person.ID))) != 1 {
+		return sess, rp, true, ErrWrongHolder
+	}
+	return sess, rp, true, nil
+}
+
+// prompt is what h's wallet shows for the session it claimed.
+func (s *Service) prompt(ctx context.Context, h Holder, sess storage.Session, rp storage.RelyingParty) (Prompt, error) {
 	pr, err := person.Open(s.Sealer, h.Person)
 	if err != nil {
 		return Prompt{}, err
@@ -695,17 +733,26 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 	}
 	// The approval (one conditional UPDATE … RETURNING: of racing
 	// answers, one ends the session), the consent it gives, its record and
-	// the holder's proof commit together.
+	// the holder's proof commit together. The proof is recorded by the
+	// approval's own statement (SessionEnd.Nonce); if the transaction
+	// fails but for a replay, on its own (as step does).
+	end := storage.SessionEnd{
+		State: storage.SessionApproved, LevelReached: string(reached), Provided: provided, Result: sealed, UpdatedAt: s.now(),
+	}
+	if proof != nil {
+		end.Nonce = proof.Nonce()
+	}
 	var ended storage.Session
 	notFrom := false
-	err = s.step(ctx, proof, func(tx storage.Storage) error {
+	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
 		var err error
-		ended, err = tx.FinishSession(ctx, id, from, sess.CredentialID, storage.SessionEnd{
-			State: storage.SessionApproved, LevelReached: string(reached), Provided: provided, Result: sealed, UpdatedAt: s.now(),
-		})
+		ended, err = tx.FinishSession(ctx, id, from, sess.CredentialID, end)
 		if errors.Is(err, storage.ErrNotFound) {
 			notFrom = true
 			return err
+		}
+		if errors.Is(err, storage.ErrAlreadyExists) && proof != nil {
+			return holder.ErrReplay
 		}
 		if err != nil {
 			return fmt.Errorf("verification: ending session: %w", err)
@@ -715,6 +762,9 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 		}
 		return s.record(ctx, tx, ended, rp.Name)
 	})
+	if err != nil && proof != nil && !errors.Is(err, holder.ErrReplay) {
+		_ = proof.Use(ctx, s.Store)
+	}
 	if notFrom {
 		cur, gerr := s.Store.GetSession(ctx, id)
 		if gerr != nil {

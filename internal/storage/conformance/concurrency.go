@@ -34,6 +34,8 @@ func RunConcurrencyTests(t *testing.T, newStorage func(t *testing.T) storage.Sto
 		{"UpdateSessionClaimOnce", testRaceClaimSession},
 		{"ClaimSessionOnce", testRaceClaimSessionOnce},
 		{"FinishSessionOnce", testRaceFinishSessionOnce},
+		{"ClaimSessionNonceOnce", testRaceClaimSessionNonce},
+		{"FinishSessionNonceOnce", testRaceFinishSessionNonce},
 		{"InTransactionEndOnce", testRaceTxEndOnce},
 		{"InTransactionAppendContiguous", testRaceTxAppendContiguous},
 	}

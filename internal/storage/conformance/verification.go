@@ -31,6 +31,8 @@ func verificationTests() []subtest {
 		{"Session/Claim", testClaimSession},
 		{"Session/ClaimChallenge", testClaimSessionChallenge},
 		{"Session/Finish", testFinishSession},
+		{"Session/ClaimNonce", testClaimSessionNonce},
+		{"Session/FinishNonce", testFinishSessionNonce},
 		{"Session/ListGuardian", testListGuardianSessions},
 		{"Grant/RoundTrip", testGrantRoundTrip},
 		{"Grant/Unique", testGrantUnique},

@@ -52,7 +52,11 @@ func (s *Store) Increment(ctx context.Context, key string, expiresAt time.Time) 
 // and its expiry is after s.Now(). An expired record is replaced. A zero
 // expiresAt never expires.
 func (s *Store) UseNonce(ctx context.Context, key string, expiresAt time.Time) error {
-	return s.change(ctx, "use nonce", storage.ErrAlreadyExists, `INSERT INTO nonces AS n (key, expires_at) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE n.expires_at <= $3`, key, expiresAt, s.now())
+	return s.change(ctx, "use nonce", storage.ErrAlreadyExists, useNonce, key, expiresAt, s.now())
 }
+
+// useNonce records the one-time value $1 until $2, replacing a record that
+// expired by $3, and changes no row if $1 is recorded and unexpired.
+const useNonce = `INSERT INTO nonces AS n (key, expires_at) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE n.expires_at <= $3`

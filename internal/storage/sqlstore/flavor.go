@@ -45,6 +45,10 @@ type flavor struct {
 	// arrays $19…$21) and keeps its end in the tail row, in one
 	// statement. Both "" where the flavor keeps no tail row.
 	takeTree, appendTree string
+	// changeOnce: the database runs data-modifying WITH queries, so a
+	// change of a session and the one-time value it records take one
+	// statement (onceStatement); false: one transaction.
+	changeOnce bool
 	// monthlyRecords: records is partitioned by month of time
 	// (MaintainPartitions keeps the partitions); false: one table.
 	monthlyRecords bool

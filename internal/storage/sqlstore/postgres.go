@@ -55,6 +55,7 @@ var postgresFlavor = &flavor{
 		SELECT * FROM unnest($19::smallint[], $20::bigint[], $21::bytea[])
 		ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash
 	) ` + records.insert,
+	changeOnce:     true,
 	monthlyRecords: true,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.
 	timeArg: func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },

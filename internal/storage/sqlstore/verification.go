@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -80,43 +81,171 @@ func (s *Store) UpdateSession(ctx context.Context, id string, fn func(storage.Se
 	return update(ctx, s, sessions, id, fn)
 }
 
-// claimSession is ClaimSession's statement: $1 code hash, $2 credential,
-// $3 person, $4 now, $5 challenge level, $6 challenge.
-var claimSession = `UPDATE sessions SET
+// claimStatement is ClaimSession's statement: $1 code hash, $2
+// credential, $3 person, $4 now, $5 challenge level, $6 challenge; cond is
+// more of its WHERE clause.
+func claimStatement(cond string) string {
+	return `UPDATE sessions SET
 		state = CASE WHEN state = '` + string(storage.SessionPending) + `' THEN '` + string(storage.SessionClaimed) + `' ELSE state END,
 		credential_id = $2, person_id = $3, updated_at = $4,
 		face_challenge = CASE WHEN level = $5 AND (face_challenge IS NULL OR length(face_challenge) = 0) THEN $6 ELSE face_challenge END
 	WHERE code_hash = $1 AND expires_at > $4
 		AND (state = '` + string(storage.SessionPending) + `'
-			OR (state IN ('` + string(storage.SessionClaimed) + `', '` + string(storage.SessionAwaitingGuardian) + `') AND credential_id = $2))
+			OR (state IN ('` + string(storage.SessionClaimed) + `', '` + string(storage.SessionAwaitingGuardian) + `') AND credential_id = $2))` +
+		cond + `
 	RETURNING ` + sessions.columnList
+}
+
+// finishStatement is FinishSession's statement: $1 id, $2 from, $3
+// credential, then end's fields as $4…$9; cond is more of its WHERE clause.
+func finishStatement(cond string) string {
+	return `UPDATE sessions SET
+		state = $4, level_reached = $5, provided = $6, result = $7, error = $8, updated_at = $9
+	WHERE id = $1 AND state = $2 AND credential_id = $3` + cond + `
+	RETURNING ` + sessions.columnList
+}
+
+// openOnly limits a claim to sessions without a Subject.
+const openOnly = ` AND subject = ''`
+
+// onceStatement makes a change of a session (an UPDATE … RETURNING of
+// every column whose WHERE clause ends where it is to be extended, as
+// claimStatement and finishStatement build it) record the one-time value
+// $n, expiring $n+1, in the same statement, as useNonce does with $n+2 as
+// now, and change its session only if it recorded the value: a
+// data-modifying WITH query (PostgreSQL). It returns the changed session
+// after true; or, if the value was recorded already, the session that
+// matches which (a condition on sessions) after false; or no row.
+func onceStatement(change func(cond string) string, cond string, n int, which string) string {
+	return fmt.Sprintf(`WITH fresh AS (
+		INSERT INTO nonces AS n (key, expires_at) VALUES ($%d, $%d)
+		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
+		WHERE n.expires_at <= $%d
+		RETURNING 1
+	), changed AS (
+		%s
+	)
+	SELECT true, %s FROM changed
+	UNION ALL
+	SELECT false, %s FROM sessions WHERE %s AND NOT EXISTS (SELECT 1 FROM fresh)`,
+		n, n+1, n+2, change(cond+` AND EXISTS (SELECT 1 FROM fresh)`), sessions.columnList, sessions.columnList, which)
+}
+
+// The statements of ClaimSession and FinishSession: plain, and recording
+// a one-time value (onceStatement); claims of any session, or
+// (openOnly) of sessions without a Subject.
+var (
+	claimAny, claimOpen         = claimStatement(""), claimStatement(openOnly)
+	claimAnyOnce, claimOpenOnce = onceStatement(claimStatement, "", 7, "code_hash = $1"), onceStatement(claimStatement, openOnly, 7, "code_hash = $1")
+	finishSession               = finishStatement("")
+	finishSessionOnce           = onceStatement(finishStatement, "", 10, "id = $1")
+)
 
 // ClaimSession claims the live session of a code for a credential, in one
 // UPDATE … RETURNING (see storage.VerificationStore). On SQLite it runs
 // on the writer; on PostgreSQL the row's lock orders racing claims, and
-// the loser's WHERE, re-checked on the claimed row, matches nothing.
+// the loser's WHERE, re-checked on the claimed row, matches nothing. With
+// a one-time value, PostgreSQL records it and claims in one statement
+// (onceStatement); SQLite in one transaction on the writer, where
+// statements cost no round trip.
 func (s *Store) ClaimSession(ctx context.Context, c storage.SessionClaim) (storage.Session, error) {
 	if len(c.CodeHash) == 0 || c.CredentialID == "" {
+		if c.Nonce.Key != "" {
+			if _, err := s.exec(ctx, useNonce, c.Nonce.Key, c.Nonce.ExpiresAt, s.now()); err != nil {
+				return storage.Session{}, s.fail("claim session", err)
+			}
+		}
 		return storage.Session{}, s.fail("claim session", storage.ErrNotFound)
 	}
-	return get(ctx, s, sessions, "claim session", claimSession,
-		c.CodeHash, c.CredentialID, c.PersonID, c.Now, c.ChallengeLevel, c.Challenge)
+	args := []any{c.CodeHash, c.CredentialID, c.PersonID, c.Now, c.ChallengeLevel, c.Challenge}
+	plain, once := claimAny, claimAnyOnce
+	if c.OpenOnly {
+		plain, once = claimOpen, claimOpenOnce
+	}
+	if c.Nonce.Key == "" {
+		return get(ctx, s, sessions, "claim session", plain, args...)
+	}
+	return s.changeSessionOnce(ctx, "claim session", c.Nonce, plain, once, args, `code_hash = $1`, c.CodeHash)
 }
 
-// finishSession is FinishSession's statement.
-var finishSession = `UPDATE sessions SET
-		state = $4, level_reached = $5, provided = $6, result = $7, error = $8, updated_at = $9
-	WHERE id = $1 AND state = $2 AND credential_id = $3
-	RETURNING ` + sessions.columnList
-
 // FinishSession ends a holder's session from one state, in one UPDATE …
-// RETURNING (see storage.VerificationStore).
+// RETURNING (see storage.VerificationStore); with a one-time value, as
+// ClaimSession records one.
 func (s *Store) FinishSession(ctx context.Context, id string, from storage.SessionState, credentialID string, end storage.SessionEnd) (storage.Session, error) {
 	if credentialID == "" {
+		if end.Nonce.Key != "" {
+			if _, err := s.exec(ctx, useNonce, end.Nonce.Key, end.Nonce.ExpiresAt, s.now()); err != nil {
+				return storage.Session{}, s.fail("finish session", err)
+			}
+		}
 		return storage.Session{}, s.fail("finish session", storage.ErrNotFound)
 	}
-	return get(ctx, s, sessions, "finish session", finishSession,
-		id, string(from), credentialID, string(end.State), end.LevelReached, end.Provided, end.Result, end.Error, end.UpdatedAt)
+	args := []any{id, string(from), credentialID, string(end.State), end.LevelReached, end.Provided, end.Result, end.Error, end.UpdatedAt}
+	if end.Nonce.Key == "" {
+		return get(ctx, s, sessions, "finish session", finishSession, args...)
+	}
+	return s.changeSessionOnce(ctx, "finish session", end.Nonce, finishSession, finishSessionOnce, args, `id = $1`, id)
+}
+
+// changeSessionOnce runs a change of one session that records the
+// one-time value n: once (an onceStatement taking n after args) where the
+// flavor has data-modifying WITH queries, else plain (the change alone,
+// with args) after useNonce in one transaction. It returns the changed
+// session; ErrAlreadyExists if n was recorded already and a session
+// matches which (a condition on sessions with key as $1), ErrNotFound if
+// nothing changed. A value it recorded stays recorded either way.
+func (s *Store) changeSessionOnce(ctx context.Context, op string, n storage.Nonce, plain, once string, args []any, which string, key any) (storage.Session, error) {
+	if s.f.changeOnce {
+		var v storage.Session
+		var changed bool
+		dest := append([]any{&changed}, sessions.fields(&v)...)
+		if err := s.queryRow(ctx, once, append(args, n.Key, n.ExpiresAt, s.now())...).Scan(dest...); err != nil {
+			return storage.Session{}, s.fail(op, err)
+		}
+		if !changed {
+			return storage.Session{}, s.fail(op, storage.ErrAlreadyExists)
+		}
+		return v, nil
+	}
+	var v storage.Session
+	var outcome error
+	err := s.inTx(ctx, op, func(tx *Store) error {
+		fresh, err := tx.exec(ctx, useNonce, n.Key, n.ExpiresAt, s.now())
+		if err != nil {
+			return tx.fail(op, err)
+		}
+		if fresh == 0 {
+			var one int
+			outcome = storage.ErrAlreadyExists
+			if err := tx.queryRow(ctx, `SELECT 1 FROM sessions WHERE `+which, key).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+				outcome = storage.ErrNotFound
+			} else if err != nil {
+				return tx.fail(op, err)
+			}
+			return nil
+		}
+		v, err = tx.queryRowSession(ctx, plain, args)
+		if errors.Is(err, sql.ErrNoRows) {
+			outcome = storage.ErrNotFound
+			return nil
+		}
+		if err != nil {
+			return tx.fail(op, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return storage.Session{}, err
+	}
+	if outcome != nil {
+		return storage.Session{}, s.fail(op, outcome)
+	}
+	return v, nil
+}
+
+// queryRowSession runs a query returning every column of one session.
+func (s *Store) queryRowSession(ctx context.Context, query string, args []any) (storage.Session, error) {
+	return sessions.scan(s.queryRow(ctx, query, args...))
 }
 
 // ListGuardianSessions returns the sessions of guardianID in state, oldest
