@@ -74,7 +74,10 @@
 // tree's nodes and head and the new tail in one statement. On both
 // databases unique keys decide the other races: GetOrCreatePerson inserts
 // with ON CONFLICT (person_index) DO NOTHING; Increment, UseNonce and
-// PutConsent are single-statement upserts.
+// PutConsent are single-statement upserts. ClaimSession and FinishSession
+// with a one-time value record it and change the session in one statement
+// (a data-modifying WITH query): the session changes only if the value's
+// upsert did, and racing replays wait on the value's unique key.
 //
 // Values. Times are stored UTC truncated to the microsecond (SQLite:
 // INTEGER microseconds since the Unix epoch; PostgreSQL: timestamptz),
