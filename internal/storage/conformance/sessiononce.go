@@ -112,10 +112,22 @@ func testClaimSessionNonce(t *testing.T, s storage.Storage) {
 	// stays.
 	v2 := openSession("s-claim-nonce-tx")
 	must(t, "CreateSession", s.CreateSession(ctx, v2))
+	assertRolledBack(t, s, v2, "claim-tx", func(tx storage.Storage) error {
+		_, err := tx.ClaimSession(ctx, storage.SessionClaim{CodeHash: v2.CodeHash, CredentialID: "cred-1", PersonID: "person-1",
+			Now: at(2), Nonce: storage.Nonce{Key: "claim-tx", ExpiresAt: later}})
+		return err
+	})
+}
+
+// assertRolledBack runs change, which records the one-time value key and
+// changes the stored session v, in a transaction that then rolls back,
+// and fails t unless v and key are as they were.
+func assertRolledBack(t *testing.T, s storage.Storage, v storage.Session, key string, change func(tx storage.Storage) error) {
+	t.Helper()
+	ctx := t.Context()
 	errRollback := errors.New("roll back")
-	err = s.InTransaction(ctx, func(tx storage.Storage) error {
-		if _, err := tx.ClaimSession(ctx, storage.SessionClaim{CodeHash: v2.CodeHash, CredentialID: "cred-1", PersonID: "person-1",
-			Now: at(2), Nonce: storage.Nonce{Key: "claim-tx", ExpiresAt: later}}); err != nil {
+	err := s.InTransaction(ctx, func(tx storage.Storage) error {
+		if err := change(tx); err != nil {
 			return err
 		}
 		return errRollback
@@ -123,10 +135,10 @@ func testClaimSessionNonce(t *testing.T, s storage.Storage) {
 	if !errors.Is(err, errRollback) {
 		t.Fatalf("InTransaction = %v", err)
 	}
-	stored, err = s.GetSession(ctx, v2.ID)
+	stored, err := s.GetSession(ctx, v.ID)
 	must(t, "GetSession", err)
-	assertEqual(t, "rolled back", stored, v2)
-	must(t, "UseNonce of the rolled-back value", s.UseNonce(ctx, "claim-tx", later))
+	assertEqual(t, "rolled back", stored, v)
+	must(t, "UseNonce of the rolled-back value", s.UseNonce(ctx, key, time.Now().Add(time.Hour)))
 }
 
 func testFinishSessionNonce(t *testing.T, s storage.Storage) {
@@ -193,22 +205,11 @@ func testFinishSessionNonce(t *testing.T, s storage.Storage) {
 	v2 := pendingSession("s-finish-nonce-tx", "possession")
 	v2.State, v2.CredentialID = storage.SessionClaimed, "cred-1"
 	must(t, "CreateSession", s.CreateSession(ctx, v2))
-	errRollback := errors.New("roll back")
-	err = s.InTransaction(ctx, func(tx storage.Storage) error {
-		e := end
-		e.Nonce.Key = "finish-tx"
-		if _, err := tx.FinishSession(ctx, v2.ID, storage.SessionClaimed, "cred-1", e); err != nil {
-			return err
-		}
-		return errRollback
+	end.Nonce.Key = "finish-tx"
+	assertRolledBack(t, s, v2, "finish-tx", func(tx storage.Storage) error {
+		_, err := tx.FinishSession(ctx, v2.ID, storage.SessionClaimed, "cred-1", end)
+		return err
 	})
-	if !errors.Is(err, errRollback) {
-		t.Fatalf("InTransaction = %v", err)
-	}
-	stored, err = s.GetSession(ctx, v2.ID)
-	must(t, "GetSession", err)
-	assertEqual(t, "rolled back", stored, v2)
-	must(t, "UseNonce of the rolled-back value", s.UseNonce(ctx, "finish-tx", later))
 }
 
 // testRaceClaimSessionNonce: one proof replayed at once against one code
