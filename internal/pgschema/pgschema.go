@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // dropTimeout bounds how long dropping a schema may take.
@@ -31,7 +32,7 @@ func Create(ctx context.Context, dsn, prefix string) (string, func() error, erro
 	if err != nil {
 		return "", nil, err
 	}
-	conn, err := pgx.Connect(ctx, dsn)
+	conn, err := connect(ctx, dsn)
 	if err != nil {
 		return "", nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
@@ -42,7 +43,7 @@ func Create(ctx context.Context, dsn, prefix string) (string, func() error, erro
 	drop := func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), dropTimeout)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, dsn)
+		conn, err := connect(ctx, dsn)
 		if err != nil {
 			return fmt.Errorf("connecting to PostgreSQL to drop the schema %s: %w", schema, err)
 		}
@@ -53,6 +54,19 @@ func Create(ctx context.Context, dsn, prefix string) (string, func() error, erro
 		return nil
 	}
 	return withSchema, drop, nil
+}
+
+// connect opens one connection to dsn, which may carry pgxpool's pool_*
+// parameters (the platform's DSN does): pgxpool reads them, and the
+// connection is made without them, which the server would refuse as
+// unknown run-time parameters.
+func connect(ctx context.Context, dsn string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// The parse error may quote the DSN, password included.
+		return nil, errors.New("the PostgreSQL DSN is not valid")
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
 }
 
 // ForTest is Create for a test or a benchmark: the schema is dropped when

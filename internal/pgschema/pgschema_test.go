@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestSearchPath(t *testing.T) {
@@ -60,5 +61,36 @@ func TestCreate(t *testing.T) {
 	var n int
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema).Scan(&n); err != nil || n != 0 {
 		t.Fatalf("the schema %s is still there after drop (%d, %v)", schema, n, err)
+	}
+}
+
+// TestCreatePoolParameters: a DSN may carry pgxpool's pool_* parameters,
+// as the platform's does (sqlstore.OpenPostgres); the schema is created
+// and the DSN returned keeps them for the pool.
+func TestCreatePoolParameters(t *testing.T) {
+	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	withSchema := ForTest(t, dsn+sep+"pool_max_conns=3", "netid_pgschema")
+	cfg, err := pgxpool.ParseConfig(withSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxConns != 3 {
+		t.Errorf("MaxConns = %d in the returned DSN, want 3", cfg.MaxConns)
+	}
+	pool, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var schema string
+	if err := pool.QueryRow(t.Context(), "SELECT current_schema()").Scan(&schema); err != nil || !strings.HasPrefix(schema, "netid_pgschema_") {
+		t.Fatalf("current_schema() = %q, %v; want the new schema", schema, err)
 	}
 }
