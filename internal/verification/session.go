@@ -368,10 +368,18 @@ func (s *Service) step(ctx context.Context, proof *holder.Proof, fn func(tx stor
 		}
 		return fn(tx)
 	})
+	s.spendAfter(ctx, proof, err)
+	return err
+}
+
+// spendAfter records proof (if set) on its own after its step failed
+// with err (if not nil) for a reason other than a replay: the step's
+// change, which was to record it, did not, and the proof must not serve
+// again either way.
+func (s *Service) spendAfter(ctx context.Context, proof *holder.Proof, err error) {
 	if err != nil && proof != nil && !errors.Is(err, holder.ErrReplay) {
 		_ = proof.Use(ctx, s.Store)
 	}
-	return err
 }
 
 // Prompt is what the holder's wallet shows before approving.
@@ -450,7 +458,7 @@ func (s *Service) Open(ctx context.Context, h Holder, code string) (Prompt, erro
 		case errors.Is(err, storage.ErrNotFound):
 			h.Proof = nil
 		default:
-			_ = h.Proof.Use(ctx, s.Store)
+			s.spendAfter(ctx, h.Proof, err)
 			return Prompt{}, fmt.Errorf("verification: claiming session: %w", err)
 		}
 	}
@@ -735,7 +743,7 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 	// answers, one ends the session), the consent it gives, its record and
 	// the holder's proof commit together. The proof is recorded by the
 	// approval's own statement (SessionEnd.Nonce); if the transaction
-	// fails but for a replay, on its own (as step does).
+	// fails but for a replay, on its own (spendAfter).
 	end := storage.SessionEnd{
 		State: storage.SessionApproved, LevelReached: string(reached), Provided: provided, Result: sealed, UpdatedAt: s.now(),
 	}
@@ -762,9 +770,7 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 		}
 		return s.record(ctx, tx, ended, rp.Name)
 	})
-	if err != nil && proof != nil && !errors.Is(err, holder.ErrReplay) {
-		_ = proof.Use(ctx, s.Store)
-	}
+	s.spendAfter(ctx, proof, err)
 	if notFrom {
 		cur, gerr := s.Store.GetSession(ctx, id)
 		if gerr != nil {

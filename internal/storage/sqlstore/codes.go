@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/netid-project/netid/internal/storage"
@@ -57,6 +58,25 @@ func (s *Store) UseNonce(ctx context.Context, key string, expiresAt time.Time) e
 
 // useNonce records the one-time value $1 until $2, replacing a record that
 // expired by $3, and changes no row if $1 is recorded and unexpired.
-const useNonce = `INSERT INTO nonces AS n (key, expires_at) VALUES ($1, $2)
+var useNonce = nonceUpsert(1)
+
+// nonceUpsert is useNonce with its three parameters numbered from $n.
+func nonceUpsert(n int) string {
+	return fmt.Sprintf(`INSERT INTO nonces AS n (key, expires_at) VALUES ($%d, $%d)
 		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE n.expires_at <= $3`
+		WHERE n.expires_at <= $%d`, n, n+1, n+2)
+}
+
+// spendNonce records n as UseNonce does, whether or not it was recorded
+// already: for a change that matches nothing before its statement runs
+// (ClaimSession, FinishSession), whose one-time value is spent all the
+// same. A zero Key records nothing.
+func (s *Store) spendNonce(ctx context.Context, op string, n storage.Nonce) error {
+	if n.Key == "" {
+		return nil
+	}
+	if _, err := s.exec(ctx, useNonce, n.Key, n.ExpiresAt, s.now()); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}

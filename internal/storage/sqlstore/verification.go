@@ -118,9 +118,7 @@ const openOnly = ` AND subject = ''`
 // matches which (a condition on sessions) after false; or no row.
 func onceStatement(change func(cond string) string, cond string, n int, which string) string {
 	return fmt.Sprintf(`WITH fresh AS (
-		INSERT INTO nonces AS n (key, expires_at) VALUES ($%d, $%d)
-		ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at
-		WHERE n.expires_at <= $%d
+		%s
 		RETURNING 1
 	), changed AS (
 		%s
@@ -128,7 +126,7 @@ func onceStatement(change func(cond string) string, cond string, n int, which st
 	SELECT true, %s FROM changed
 	UNION ALL
 	SELECT false, %s FROM sessions WHERE %s AND NOT EXISTS (SELECT 1 FROM fresh)`,
-		n, n+1, n+2, change(cond+` AND EXISTS (SELECT 1 FROM fresh)`), sessions.columnList, sessions.columnList, which)
+		nonceUpsert(n), change(cond+` AND EXISTS (SELECT 1 FROM fresh)`), sessions.columnList, sessions.columnList, which)
 }
 
 // The statements of ClaimSession and FinishSession: plain, and recording
@@ -150,10 +148,8 @@ var (
 // statements cost no round trip.
 func (s *Store) ClaimSession(ctx context.Context, c storage.SessionClaim) (storage.Session, error) {
 	if len(c.CodeHash) == 0 || c.CredentialID == "" {
-		if c.Nonce.Key != "" {
-			if _, err := s.exec(ctx, useNonce, c.Nonce.Key, c.Nonce.ExpiresAt, s.now()); err != nil {
-				return storage.Session{}, s.fail("claim session", err)
-			}
+		if err := s.spendNonce(ctx, "claim session", c.Nonce); err != nil {
+			return storage.Session{}, err
 		}
 		return storage.Session{}, s.fail("claim session", storage.ErrNotFound)
 	}
@@ -165,7 +161,7 @@ func (s *Store) ClaimSession(ctx context.Context, c storage.SessionClaim) (stora
 	if c.Nonce.Key == "" {
 		return get(ctx, s, sessions, "claim session", plain, args...)
 	}
-	return s.changeSessionOnce(ctx, "claim session", c.Nonce, plain, once, args, `code_hash = $1`, c.CodeHash)
+	return s.changeSessionOnce(ctx, "claim session", c.Nonce, plain, once, args, `code_hash = $1`)
 }
 
 // FinishSession ends a holder's session from one state, in one UPDATE …
@@ -173,10 +169,8 @@ func (s *Store) ClaimSession(ctx context.Context, c storage.SessionClaim) (stora
 // ClaimSession records one.
 func (s *Store) FinishSession(ctx context.Context, id string, from storage.SessionState, credentialID string, end storage.SessionEnd) (storage.Session, error) {
 	if credentialID == "" {
-		if end.Nonce.Key != "" {
-			if _, err := s.exec(ctx, useNonce, end.Nonce.Key, end.Nonce.ExpiresAt, s.now()); err != nil {
-				return storage.Session{}, s.fail("finish session", err)
-			}
+		if err := s.spendNonce(ctx, "finish session", end.Nonce); err != nil {
+			return storage.Session{}, err
 		}
 		return storage.Session{}, s.fail("finish session", storage.ErrNotFound)
 	}
@@ -184,7 +178,7 @@ func (s *Store) FinishSession(ctx context.Context, id string, from storage.Sessi
 	if end.Nonce.Key == "" {
 		return get(ctx, s, sessions, "finish session", finishSession, args...)
 	}
-	return s.changeSessionOnce(ctx, "finish session", end.Nonce, finishSession, finishSessionOnce, args, `id = $1`, id)
+	return s.changeSessionOnce(ctx, "finish session", end.Nonce, finishSession, finishSessionOnce, args, `id = $1`)
 }
 
 // changeSessionOnce runs a change of one session that records the
@@ -192,9 +186,10 @@ func (s *Store) FinishSession(ctx context.Context, id string, from storage.Sessi
 // flavor has data-modifying WITH queries, else plain (the change alone,
 // with args) after useNonce in one transaction. It returns the changed
 // session; ErrAlreadyExists if n was recorded already and a session
-// matches which (a condition on sessions with key as $1), ErrNotFound if
-// nothing changed. A value it recorded stays recorded either way.
-func (s *Store) changeSessionOnce(ctx context.Context, op string, n storage.Nonce, plain, once string, args []any, which string, key any) (storage.Session, error) {
+// matches which (a condition on sessions whose $1 is args[0], as in the
+// change), ErrNotFound if nothing changed. A value it recorded stays
+// recorded either way.
+func (s *Store) changeSessionOnce(ctx context.Context, op string, n storage.Nonce, plain, once string, args []any, which string) (storage.Session, error) {
 	if s.f.changeOnce {
 		var v storage.Session
 		var changed bool
@@ -217,14 +212,14 @@ func (s *Store) changeSessionOnce(ctx context.Context, op string, n storage.Nonc
 		if fresh == 0 {
 			var one int
 			outcome = storage.ErrAlreadyExists
-			if err := tx.queryRow(ctx, `SELECT 1 FROM sessions WHERE `+which, key).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			if err := tx.queryRow(ctx, `SELECT 1 FROM sessions WHERE `+which, args[0]).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 				outcome = storage.ErrNotFound
 			} else if err != nil {
 				return tx.fail(op, err)
 			}
 			return nil
 		}
-		v, err = tx.queryRowSession(ctx, plain, args)
+		v, err = sessions.scan(tx.queryRow(ctx, plain, args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			outcome = storage.ErrNotFound
 			return nil
@@ -241,11 +236,6 @@ func (s *Store) changeSessionOnce(ctx context.Context, op string, n storage.Nonc
 		return storage.Session{}, s.fail(op, outcome)
 	}
 	return v, nil
-}
-
-// queryRowSession runs a query returning every column of one session.
-func (s *Store) queryRowSession(ctx context.Context, query string, args []any) (storage.Session, error) {
-	return sessions.scan(s.queryRow(ctx, query, args...))
 }
 
 // ListGuardianSessions returns the sessions of guardianID in state, oldest
