@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -53,7 +54,7 @@ var suites = map[Algorithm]suite{
 	ES256: {jose: jose.ES256, sigSize: 64, publicKey: func(key any) (crypto.PublicKey, bool) {
 		pub, ok := p256(key)
 		return pub, ok
-	}, verify: verifyES256},
+	}, verify: verifyES256, sign: signES256},
 }
 
 // signingAlgorithm returns the algorithm Sign uses for a key: the first of
@@ -533,6 +534,26 @@ func P256(k *jose.JSONWebKey) (*ecdsa.PublicKey, bool) {
 		return nil, false
 	}
 	return p256(k.Key)
+}
+
+// signES256 signs the SHA-256 of signingInput with key, a P-256 key, and
+// returns the signature as JWS has it (RFC 7518 §3.4). key may be any
+// crypto.Signer (a key in memory, a hardware module): ECDSA signers return
+// the ASN.1 form, which is read into R and S.
+func signES256(key crypto.Signer, signingInput []byte) ([]byte, error) {
+	if _, ok := p256(key.Public()); !ok {
+		return nil, errors.New("jws: ES256 sign: not a P-256 key")
+	}
+	h := sha256.Sum256(signingInput)
+	der, err := key.Sign(rand.Reader, h[:], crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("jws: ES256 sign: %w", err)
+	}
+	sig, ok := fixedRS(der)
+	if !ok {
+		return nil, errors.New("jws: ES256 sign: the signer returned an unreadable signature")
+	}
+	return sig, nil
 }
 
 // verifyES256 checks an ES256 signature (RFC 7518 §3.4: R and S as 32

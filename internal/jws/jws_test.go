@@ -8,7 +8,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -412,6 +414,101 @@ func TestKeysWithIDIsSetKey(t *testing.T) {
 			if got, want := keysWithID(s, kid), s.Key(kid); !reflect.DeepEqual(got, want) {
 				t.Errorf("keys %v, kid %q: got %v, want %v", set, kid, got, want)
 			}
+		}
+	}
+}
+
+// opaqueSigner hides its key behind crypto.Signer, as a hardware module
+// does; sig, if set, is returned in place of a signature.
+type opaqueSigner struct {
+	key *ecdsa.PrivateKey
+	sig []byte
+}
+
+func (o opaqueSigner) Public() crypto.PublicKey { return o.key.Public() }
+
+func (o opaqueSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if o.sig != nil {
+		return o.sig, nil
+	}
+	return o.key.Sign(r, digest, opts)
+}
+
+// ES256 tokens this package signs are read and verified by go-jose, an
+// independent implementation, with the header members Sign was given.
+func TestES256ReadByGoJose(t *testing.T) {
+	key := newKey(t)
+	for _, tc := range []struct {
+		name string
+		sign func() (string, error)
+		kid  string
+		jwk  bool
+	}{
+		{"Sign", func() (string, error) { return Sign(key, testTyp, "k1", []byte(`{"a":1}`)) }, "k1", false},
+		{"no kid", func() (string, error) { return Sign(key, testTyp, "", []byte(`{"a":1}`)) }, "", false},
+		{"opaque signer", func() (string, error) { return Sign(opaqueSigner{key: key}, testTyp, "k2", []byte(`{"a":1}`)) }, "k2", false},
+		{"SignWithJWK", func() (string, error) { return SignWithJWK(key, testTyp, []byte(`{"a":1}`)) }, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, err := tc.sign()
+			if err != nil {
+				t.Fatal(err)
+			}
+			obj, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+			if err != nil {
+				t.Fatalf("go-jose cannot parse %s: %v", tok, err)
+			}
+			payload, err := obj.Verify(&key.PublicKey)
+			if err != nil || string(payload) != `{"a":1}` {
+				t.Fatalf("go-jose Verify = %q, %v", payload, err)
+			}
+			h := obj.Signatures[0].Protected
+			if h.Algorithm != "ES256" || h.KeyID != tc.kid || h.ExtraHeaders[jose.HeaderType] != testTyp {
+				t.Fatalf("header %+v", h)
+			}
+			if tc.jwk != (h.JSONWebKey != nil) {
+				t.Fatalf("header jwk %v, want one: %v", h.JSONWebKey, tc.jwk)
+			}
+			if tc.jwk {
+				if pub, ok := h.JSONWebKey.Key.(*ecdsa.PublicKey); !ok || !pub.Equal(&key.PublicKey) || !h.JSONWebKey.IsPublic() {
+					t.Fatalf("header jwk %#v", h.JSONWebKey.Key)
+				}
+			}
+			raw, err := B64.DecodeString(strings.Split(tok, ".")[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			var members map[string]any
+			if err := json.Unmarshal(raw, &members); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]bool{"alg": true, "typ": true, "kid": tc.kid != "", "jwk": tc.jwk}
+			for k := range members {
+				if !want[k] {
+					t.Errorf("header member %q", k)
+				}
+			}
+			if len(strings.Split(tok, ".")[2]) != 86 {
+				t.Errorf("signature %q is not 64 bytes", strings.Split(tok, ".")[2])
+			}
+		})
+	}
+	// A signer that answers with something other than an ASN.1 ECDSA
+	// signature makes Sign fail.
+	for _, bad := range [][]byte{{0x30, 0x00}, []byte("not DER"), make([]byte, 64)} {
+		if tok, err := Sign(opaqueSigner{key: key, sig: bad}, testTyp, "", []byte(`{}`)); err == nil {
+			t.Errorf("a signer returning %x gave %s", bad, tok)
+		}
+	}
+}
+
+func BenchmarkSignES256(b *testing.B) {
+	key := newKey(b)
+	payload := []byte(`{"size":12345,"root":"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU","iat":1765000000}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Sign(key, testTyp, "k1", payload); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

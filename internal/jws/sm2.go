@@ -118,18 +118,29 @@ func signSM2(key crypto.Signer, signingInput []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jws: SM2 sign: %w", err)
 	}
+	sig, ok := fixedRS(der)
+	if !ok {
+		return nil, errors.New("jws: SM2 sign: the signer returned an unreadable signature")
+	}
+	return sig, nil
+}
+
+// fixedRS turns a signer's ASN.1 SEQUENCE of r and s, each positive and
+// at most 256 bits, into the 64 bytes of a JWS signature: r and s as 32
+// big-endian bytes each (RFC 7518 §3.4; the SM2 profile alike).
+func fixedRS(der []byte) ([]byte, bool) {
 	r, s := new(big.Int), new(big.Int)
 	var inner cryptobyte.String
 	in := cryptobyte.String(der)
 	if !in.ReadASN1(&inner, asn1.SEQUENCE) || !in.Empty() ||
 		!inner.ReadASN1Integer(r) || !inner.ReadASN1Integer(s) || !inner.Empty() ||
 		r.Sign() <= 0 || s.Sign() <= 0 || r.BitLen() > 256 || s.BitLen() > 256 {
-		return nil, errors.New("jws: SM2 sign: the signer returned an unreadable signature")
+		return nil, false
 	}
 	out := make([]byte, 64)
 	r.FillBytes(out[:32])
 	s.FillBytes(out[32:])
-	return out, nil
+	return out, true
 }
 
 // encodeRS is the ASN.1 SEQUENCE of the two positive integers r and s
