@@ -1,10 +1,13 @@
 package jws
 
 import (
+	"crypto/ecdh"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -69,6 +72,9 @@ func PublicJWKFromObject(m map[string]any) (*jose.JSONWebKey, error) {
 		}
 		return &jose.JSONWebKey{Key: k.Key, KeyID: k.KeyID, Algorithm: k.Algorithm, Use: k.Use}, nil
 	}
+	if k, ok := p256JWKFromObject(m); ok {
+		return k, nil
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("jws: JWK: %w", err)
@@ -78,4 +84,62 @@ func PublicJWKFromObject(m map[string]any) (*jose.JSONWebKey, error) {
 		return nil, errors.New("jws: not a public JWK")
 	}
 	return &k, nil
+}
+
+// p256JWKFromObject reads the common case of a P-256 public JWK directly:
+// kty "EC", crv "P-256", x and y of 32 bytes each in unpadded base64url,
+// a point of the curve, and no member but kid, alg and use (strings). It
+// reports false for anything else, which PublicJWKFromObject leaves to
+// go-jose, so this path accepts nothing go-jose would refuse and returns
+// what go-jose would (FuzzP256JWKAsGoJose). Going through go-jose means
+// writing the decoded object back to JSON and decoding it again by
+// reflection: a holder's key is read at each of their steps, and a
+// presentation's at each verification.
+func p256JWKFromObject(m map[string]any) (*jose.JSONWebKey, bool) {
+	if m["kty"] != "EC" || m["crv"] != "P-256" {
+		return nil, false
+	}
+	k := &jose.JSONWebKey{}
+	for name, v := range m {
+		switch name {
+		case "kty", "crv", "x", "y":
+		case "kid", "alg", "use":
+			s, ok := v.(string)
+			if !ok {
+				return nil, false
+			}
+			switch name {
+			case "kid":
+				k.KeyID = s
+			case "alg":
+				k.Algorithm = s
+			default:
+				k.Use = s
+			}
+		default:
+			return nil, false
+		}
+	}
+	var point [65]byte
+	point[0] = 4
+	for i, name := range []string{"x", "y"} {
+		s, _ := m[name].(string)
+		if len(s) != 43 {
+			return nil, false
+		}
+		if n, err := B64.Decode(point[1+32*i:1+32*(i+1)], []byte(s)); err != nil || n != 32 {
+			return nil, false
+		}
+	}
+	// crypto/ecdh refuses a point off the curve (and the point at
+	// infinity, which has no uncompressed form).
+	if _, err := ecdh.P256().NewPublicKey(point[:]); err != nil {
+		return nil, false
+	}
+	k.Key = &ecdsa.PublicKey{
+		Curve: elliptic.P256(),
+		X:     new(big.Int).SetBytes(point[1:33]),
+		Y:     new(big.Int).SetBytes(point[33:]),
+	}
+	return k, true
 }

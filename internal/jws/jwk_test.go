@@ -11,6 +11,8 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/netid-project/netid/internal/strictjson"
 )
 
 // holderKeys are a P-256 key and an SM2 key held as *ecdsa.PrivateKey,
@@ -168,4 +170,118 @@ func FuzzParsePublicJWK(f *testing.F) {
 			t.Fatal("another key read back")
 		}
 	})
+}
+
+// viaGoJose is what PublicJWKFromObject returned for every JWK before its
+// P-256 path: go-jose's reading of the object written back to JSON.
+func viaGoJose(m map[string]any) (*jose.JSONWebKey, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var k jose.JSONWebKey
+	if err := k.UnmarshalJSON(b); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// sameJWK reports whether a and b hold the same public key and members.
+func sameJWK(a, b *jose.JSONWebKey) bool {
+	pa, ok1 := a.Key.(*ecdsa.PublicKey)
+	pb, ok2 := b.Key.(*ecdsa.PublicKey)
+	return ok1 && ok2 && pa.Equal(pb) && a.KeyID == b.KeyID && a.Algorithm == b.Algorithm &&
+		a.Use == b.Use && len(a.Certificates) == 0 && len(b.Certificates) == 0 && a.CertificatesURL == nil && b.CertificatesURL == nil
+}
+
+func TestP256JWKAsGoJose(t *testing.T) {
+	key := newKey(t)
+	good, err := JWK{Key: &key.PublicKey}.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(good, &m); err != nil {
+		t.Fatal(err)
+	}
+	x, y := m["x"].(string), m["y"].(string)
+	with := func(extra string) string { return strings.Replace(string(good), "{", "{"+extra+",", 1) }
+	for _, tc := range []struct {
+		name string
+		in   string
+		fast bool // read by the P-256 path, not go-jose
+		ok   bool // read at all
+	}{
+		{"plain", string(good), true, true},
+		{"kid alg use", with(`"kid":"k1","alg":"ES256","use":"sig"`), true, true},
+		{"x5t", with(`"x5t":"`+B64.EncodeToString(make([]byte, 20))+`"`), false, true},
+		{"bad x5t", with(`"x5t":"AAAA"`), false, false},
+		{"key_ops", with(`"key_ops":["verify"]`), false, true},
+		{"kid not a string", with(`"kid":1`), false, false},
+		{"padded x", strings.Replace(string(good), x, x+"=", 1), false, false},
+		{"short x", strings.Replace(string(good), x, x[:42], 1), false, false},
+		{"off curve", strings.Replace(string(good), y, x, 1), false, false},
+		{"P-384 crv", strings.Replace(string(good), `"P-256"`, `"P-384"`, 1), false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj, err := strictjson.DecodeObject([]byte(tc.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, isFast := p256JWKFromObject(obj)
+			if isFast != tc.fast {
+				t.Fatalf("read by the P-256 path: %v, want %v", isFast, tc.fast)
+			}
+			got, err := PublicJWKFromObject(obj)
+			if (err == nil) != tc.ok {
+				t.Fatalf("PublicJWKFromObject: %v, want read: %v", err, tc.ok)
+			}
+			slow, serr := viaGoJose(obj)
+			if (serr == nil) != tc.ok {
+				t.Fatalf("go-jose: %v, want read: %v", serr, tc.ok)
+			}
+			if isFast && !sameJWK(fast, slow) {
+				t.Fatalf("P-256 path %+v, go-jose %+v", fast, slow)
+			}
+			if tc.ok && got.Key == nil {
+				t.Fatal("no key")
+			}
+		})
+	}
+}
+
+// Whatever the P-256 path reads, go-jose reads the same.
+func FuzzP256JWKAsGoJose(f *testing.F) {
+	key := newKey(f)
+	good, _ := JWK{Key: &key.PublicKey}.MarshalJSON()
+	f.Add(string(good))
+	f.Add(strings.Replace(string(good), "{", `{"kid":"k","alg":"ES256","use":"sig",`, 1))
+	f.Fuzz(func(t *testing.T, s string) {
+		obj, err := strictjson.DecodeObject([]byte(s))
+		if err != nil {
+			return
+		}
+		fast, ok := p256JWKFromObject(obj)
+		if !ok {
+			return
+		}
+		slow, err := viaGoJose(obj)
+		if err != nil {
+			t.Fatalf("the P-256 path read %s, go-jose refuses it: %v", s, err)
+		}
+		if !sameJWK(fast, slow) {
+			t.Fatalf("P-256 path %+v, go-jose %+v", fast, slow)
+		}
+	})
+}
+
+func BenchmarkParsePublicJWK(b *testing.B) {
+	key := newKey(b)
+	good, _ := JWK{Key: &key.PublicKey}.MarshalJSON()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParsePublicJWK(good); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
