@@ -15,8 +15,21 @@ import (
 // signed tokens netid verifies are decoded on every verification, and a
 // token scan followed by encoding/json costs about as much as a P-256
 // signature check. The differential fuzz target FuzzGeneric holds it to
-// Unmarshal.
+// the token scan (referenceUnmarshal, in the tests).
 func decodeGeneric(data []byte) (any, error) {
+	return parse(data, true)
+}
+
+// validate checks data as decodeGeneric does, with the same errors, but
+// builds nothing: Unmarshal runs it before encoding/json decodes data into
+// the caller's value.
+func validate(data []byte) error {
+	_, err := parse(data, false)
+	return err
+}
+
+// parse is decodeGeneric, building the value only if keep is set.
+func parse(data []byte, keep bool) (any, error) {
 	if !utf8.Valid(data) {
 		// Unmarshal refuses empty input first; valid UTF-8 does not matter
 		// to that, but the order of the two checks does.
@@ -29,7 +42,7 @@ func decodeGeneric(data []byte) (any, error) {
 	// numbers are substrings: one allocation instead of one per value.
 	st := stackPool.Get().(*stacks)
 	defer st.put()
-	p := parser{data: data, src: string(data), stacks: st}
+	p := parser{data: data, src: string(data), stacks: st, keep: keep}
 	p.skipSpace()
 	if p.i == len(data) {
 		return nil, &Error{Kind: ErrEmpty}
@@ -67,6 +80,9 @@ type parser struct {
 	// surrogate is the first lone-surrogate escape met, reported only if
 	// the input is otherwise well formed.
 	surrogate *Error
+	// keep: build the values parsed (Decode); without it the parser only
+	// checks (validate), and every value it returns is nil.
+	keep bool
 	*stacks
 }
 
@@ -127,7 +143,11 @@ func (p *parser) value(depth int) (any, error) {
 		}
 		return p.array(depth + 1)
 	case c == '"':
-		return p.string()
+		s, err := p.string()
+		if err != nil || !p.keep {
+			return nil, err
+		}
+		return s, nil
 	case c == '-' || '0' <= c && c <= '9':
 		return p.number()
 	case c == 't':
@@ -168,6 +188,9 @@ func (p *parser) object(depth int) (any, error) {
 	p.skipSpace()
 	if p.i < len(p.data) && p.data[p.i] == '}' {
 		p.i++
+		if !p.keep {
+			return nil, nil
+		}
 		return make(map[string]any), nil
 	}
 	base := len(p.members)
@@ -227,6 +250,9 @@ func (p *parser) object(depth int) (any, error) {
 			p.skipSpace()
 		case '}':
 			p.i++
+			if !p.keep {
+				return nil, nil
+			}
 			ms := p.members[base:]
 			m := make(map[string]any, len(ms))
 			for _, e := range ms {
@@ -246,6 +272,9 @@ func (p *parser) array(depth int) (any, error) {
 	p.skipSpace()
 	if p.i < len(p.data) && p.data[p.i] == ']' {
 		p.i++
+		if !p.keep {
+			return nil, nil
+		}
 		return make([]any, 0), nil
 	}
 	base := len(p.elems)
@@ -271,6 +300,9 @@ func (p *parser) array(depth int) (any, error) {
 			p.skipSpace()
 		case ']':
 			p.i++
+			if !p.keep {
+				return nil, nil
+			}
 			a := make([]any, len(p.elems)-base)
 			copy(a, p.elems[base:])
 			return a, nil
@@ -323,6 +355,9 @@ func (p *parser) number() (any, error) {
 		}
 	}
 	p.i = i
+	if !p.keep {
+		return nil, nil
+	}
 	return json.Number(p.src[start:i]), nil
 }
 

@@ -124,16 +124,10 @@ func Unmarshal(data []byte, v any, opts ...Option) error {
 	for _, x := range opts {
 		o |= x
 	}
-	if len(bytes.TrimLeft(data, " \t\r\n")) == 0 {
-		return &Error{Kind: ErrEmpty}
-	}
-	if !utf8.Valid(data) {
-		return &Error{Kind: ErrMalformed}
-	}
-	if err := scan(data); err != nil {
-		return err
-	}
-	if err := checkSurrogates(data); err != nil {
+	// The rules encoding/json does not enforce (duplicate keys, depth,
+	// trailing data, lone surrogates, ill-formed UTF-8) are checked first,
+	// in one pass that builds nothing.
+	if err := validate(data); err != nil {
 		return err
 	}
 	if isNull(data) && pointsToStruct(v) {
@@ -247,126 +241,7 @@ func jsonTypeName(t reflect.Type) string {
 	return "value"
 }
 
-// scan walks the tokens of the first JSON value in data, rejecting
-// duplicate keys in any object and nesting deeper than MaxDepth, and then
-// checks that only white space follows. Syntax errors are ErrMalformed.
-func scan(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber() // numbers are not converted, so 1e999 is not an error here
-
-	// One frame per open object or array; objects keep the keys seen so far.
-	type frame struct {
-		object bool
-		keys   map[string]struct{}
-		// wantKey: in an object, the next string token is a key.
-		wantKey bool
-	}
-	var stack []frame
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			e := &Error{Kind: ErrMalformed, Err: err}
-			if se, ok := errors.AsType[*json.SyntaxError](err); ok {
-				e.Offset = se.Offset
-			}
-			return e
-		}
-		top := len(stack) - 1
-		if top >= 0 && stack[top].object && stack[top].wantKey {
-			if d, ok := tok.(json.Delim); ok && d == '}' {
-				stack = stack[:top]
-			} else {
-				key, ok := tok.(string)
-				if !ok { // Token reports this as a syntax error; be safe anyway
-					return &Error{Kind: ErrMalformed, Offset: dec.InputOffset()}
-				}
-				fk := foldKey(key)
-				if _, dup := stack[top].keys[fk]; dup {
-					return &Error{Kind: ErrDuplicateKey, Field: key, Offset: dec.InputOffset()}
-				}
-				if stack[top].keys == nil {
-					stack[top].keys = make(map[string]struct{})
-				}
-				stack[top].keys[fk] = struct{}{}
-				stack[top].wantKey = false
-				continue
-			}
-		} else if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '{', '[':
-				if len(stack) >= MaxDepth {
-					return &Error{Kind: ErrTooDeep, Offset: dec.InputOffset()}
-				}
-				stack = append(stack, frame{object: d == '{', wantKey: d == '{'})
-				continue
-			default: // ']' (a '}' only comes in key position)
-				stack = stack[:top]
-			}
-		}
-		// A value ended: a scalar, or the close of an object or array.
-		if len(stack) == 0 {
-			break
-		}
-		if top := len(stack) - 1; stack[top].object {
-			stack[top].wantKey = true
-		}
-	}
-	off := dec.InputOffset()
-	if len(bytes.TrimLeft(data[off:], " \t\r\n")) != 0 {
-		return &Error{Kind: ErrTrailingData, Offset: off}
-	}
-	return nil
-}
-
-// checkSurrogates refuses a \u escape that encodes half of a UTF-16
-// surrogate pair without the other half. encoding/json decodes such an
-// escape to U+FFFD, so "\ud800" would be stored as a character its sender
-// never wrote; it is as invalid as the bytes of ill-formed UTF-8, which
-// Unmarshal also refuses. data has passed scan, so it is well-formed JSON.
-func checkSurrogates(data []byte) error {
-	if !bytes.Contains(data, []byte(`\u`)) && !bytes.Contains(data, []byte(`\U`)) {
-		return nil
-	}
-	inString := false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		if !inString {
-			if c == '"' {
-				inString = true
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = false
-		case '\\':
-			i++
-			if i >= len(data) || data[i] != 'u' {
-				continue // a one-character escape; scan checked it
-			}
-			r := hex4(data[i+1:])
-			i += 4
-			switch {
-			case r >= 0xDC00 && r <= 0xDFFF:
-				return &Error{Kind: ErrMalformed, Offset: int64(i - 5)}
-			case r >= 0xD800 && r <= 0xDBFF:
-				if i+6 >= len(data) || data[i+1] != '\\' || data[i+2] != 'u' {
-					return &Error{Kind: ErrMalformed, Offset: int64(i - 5)}
-				}
-				if lo := hex4(data[i+3:]); lo < 0xDC00 || lo > 0xDFFF {
-					return &Error{Kind: ErrMalformed, Offset: int64(i - 5)}
-				}
-				i += 6
-			}
-		}
-	}
-	return nil
-}
-
-// hex4 reads four hexadecimal digits (scan has checked that they are).
+// hex4 reads four hexadecimal digits, or returns -1.
 func hex4(b []byte) rune {
 	if len(b) < 4 {
 		return -1
