@@ -1,13 +1,11 @@
 package jws
 
 import (
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -131,15 +129,12 @@ func p256JWKFromObject(m map[string]any) (*jose.JSONWebKey, bool) {
 			return nil, false
 		}
 	}
-	// crypto/ecdh refuses a point off the curve (and the point at
-	// infinity, which has no uncompressed form).
-	if _, err := ecdh.P256().NewPublicKey(point[:]); err != nil {
+	// A point off the curve is refused (and the point at infinity has no
+	// uncompressed form).
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point[:])
+	if err != nil {
 		return nil, false
 	}
-	k.Key = &ecdsa.PublicKey{
-		Curve: elliptic.P256(),
-		X:     new(big.Int).SetBytes(point[1:33]),
-		Y:     new(big.Int).SetBytes(point[33:]),
-	}
+	k.Key = pub
 	return k, true
 }

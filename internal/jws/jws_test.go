@@ -454,7 +454,7 @@ func TestES256ReadByGoJose(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			obj, err := jose.ParseSigned(tok, []jose.SignatureAlgorithm{jose.ES256})
+			obj, err := jose.ParseSignedCompact(tok, []jose.SignatureAlgorithm{jose.ES256})
 			if err != nil {
 				t.Fatalf("go-jose cannot parse %s: %v", tok, err)
 			}
