@@ -214,7 +214,7 @@ func TestP256JWKAsGoJose(t *testing.T) {
 	}{
 		{"plain", string(good), true, true},
 		{"kid alg use", with(`"kid":"k1","alg":"ES256","use":"sig"`), true, true},
-		{"x5t", with(`"x5t":"`+B64.EncodeToString(make([]byte, 20))+`"`), false, true},
+		{"x5t", with(`"x5t":"` + B64.EncodeToString(make([]byte, 20)) + `"`), false, true},
 		{"bad x5t", with(`"x5t":"AAAA"`), false, false},
 		{"key_ops", with(`"key_ops":["verify"]`), false, true},
 		{"kid not a string", with(`"kid":1`), false, false},

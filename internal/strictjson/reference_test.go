@@ -228,7 +228,6 @@ func FuzzUnmarshalAsReference(f *testing.F) {
 	})
 }
 
-
 // BenchmarkUnmarshal decodes a request body of the size a wallet's answer
 // has into a struct, with Unmarshal and with the token-scan reference it
 // replaced.
