@@ -16,10 +16,6 @@ import (
 // independent reading that the one-pass parser (validate, Decode) is held
 // to by TestGenericMatchesUnmarshal, FuzzGeneric and FuzzUnmarshalAsReference.
 func referenceUnmarshal(data []byte, v any, opts ...Option) error {
-	var o Option
-	for _, x := range opts {
-		o |= x
-	}
 	if len(bytes.TrimLeft(data, " \t\r\n")) == 0 {
 		return &Error{Kind: ErrEmpty}
 	}
@@ -32,20 +28,7 @@ func referenceUnmarshal(data []byte, v any, opts ...Option) error {
 	if err := checkSurrogates(data); err != nil {
 		return err
 	}
-	if isNull(data) && pointsToStruct(v) {
-		return &Error{Kind: ErrWrongType, Expected: "object"}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if o&IgnoreUnknownFields == 0 {
-		dec.DisallowUnknownFields()
-	}
-	if o&UseNumber != 0 {
-		dec.UseNumber()
-	}
-	if err := dec.Decode(v); err != nil {
-		return classify(err)
-	}
-	return nil
+	return decodeChecked(data, v, opts)
 }
 
 // scan walks the tokens of the first JSON value in data, rejecting

@@ -120,15 +120,21 @@ const (
 // the error wraps encoding/json's InvalidUnmarshalError. On error v may
 // have been partly filled.
 func Unmarshal(data []byte, v any, opts ...Option) error {
-	var o Option
-	for _, x := range opts {
-		o |= x
-	}
 	// The rules encoding/json does not enforce (duplicate keys, depth,
 	// trailing data, lone surrogates, ill-formed UTF-8) are checked first,
 	// in one pass that builds nothing.
 	if err := validate(data); err != nil {
 		return err
+	}
+	return decodeChecked(data, v, opts)
+}
+
+// decodeChecked decodes data, which has passed the checks of the rules
+// encoding/json does not enforce, into v with encoding/json.
+func decodeChecked(data []byte, v any, opts []Option) error {
+	var o Option
+	for _, x := range opts {
+		o |= x
 	}
 	if isNull(data) && pointsToStruct(v) {
 		// encoding/json leaves a struct untouched for null, which would
