@@ -147,11 +147,27 @@ func (s *Store) StatusListIndices(ctx context.Context, list string) ([]int64, er
 	return out, nil
 }
 
+// lastStatusList finds the highest-numbered status list without reading
+// the slots: lists are decimal numbers stored as text, so no index orders
+// them by number, and sorting the slots by number read every slot of
+// every list (at national scale billions of rows, at each process's first
+// issuance). Instead the recursive part steps from one list to the next
+// through the primary key (status_list, status_index), one index lookup
+// per list, and only the lists are sorted by number.
+const lastStatusList = `SELECT l FROM (
+	WITH RECURSIVE lists(l) AS (
+		SELECT min(status_list) FROM status_slots
+		UNION ALL
+		SELECT (SELECT min(status_list) FROM status_slots WHERE status_list > lists.l)
+		FROM lists WHERE lists.l IS NOT NULL
+	)
+	SELECT l FROM lists
+) AS found WHERE l IS NOT NULL ORDER BY length(l) DESC, l DESC LIMIT 1`
+
 // LastStatusList returns the highest-numbered list holding a slot, "" if
 // there is none.
 func (s *Store) LastStatusList(ctx context.Context) (string, error) {
-	rows, err := s.query(ctx, `SELECT status_list FROM status_slots
-		ORDER BY length(status_list) DESC, status_list DESC LIMIT 1`)
+	rows, err := s.query(ctx, lastStatusList)
 	if err != nil {
 		return "", s.fail("last status list", err)
 	}
