@@ -13,8 +13,17 @@ package status
 // after the change; a relying party that, like package rp, counts the ttl
 // from the token's iat drops it at the same moment, so the change is
 // visible within TTL (2×TTL for one that counts from its download).
+//
+// A build of list under way when Invalidate is called may have read the
+// statuses before the change: its token is given to the requests already
+// waiting for it but not cached, and the next request builds the list
+// again.
 func (p *Publisher) Invalidate(list string) {
 	p.mu.Lock()
 	delete(p.cache, list)
+	if b := p.building[list]; b != nil {
+		b.stale = true
+		delete(p.building, list)
+	}
 	p.mu.Unlock()
 }

@@ -26,7 +26,11 @@ type KeySigner interface {
 	Signer() (crypto.Signer, string)
 }
 
-// Publisher signs and caches status list tokens.
+// Publisher signs and caches status list tokens. A list missing from the
+// cache is built (its statuses read, the token signed) once however many
+// requests ask for it at the same moment, and without holding up requests
+// for other lists: a list of 131,072 entries takes a while to read, and
+// every other list's request, a cache hit included, used to wait for it.
 type Publisher struct {
 	Store Store
 	Keys  KeySigner
@@ -40,11 +44,29 @@ type Publisher struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+	// building holds the list builds under way, by list; requests for a
+	// list being built wait for its build.
+	building map[string]*build
 }
 
 type cached struct {
 	token   string
 	expires time.Time
+}
+
+// build is one reading and signing of a list. Its fields are set before
+// done is closed.
+type build struct {
+	done    chan struct{}
+	token   string
+	expires time.Time
+	err     error
+	// stale: Invalidate was called for the list while it was being built,
+	// so the token is not cached.
+	stale bool
+	// waiters counts the requests that joined the build (under the
+	// Publisher's mu).
+	waiters int
 }
 
 // Bits is the number of status bits per credential.
@@ -61,46 +83,89 @@ func Value(s storage.CredentialStatus) byte {
 	return statuslist.Invalid
 }
 
+func (p *Publisher) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
 // Token returns the signed status list token of list and how long it may
 // still be cached.
 func (p *Publisher) Token(ctx context.Context, list string) (string, time.Duration, error) {
 	if n, err := strconv.ParseInt(list, 10, 64); err != nil || n < 1 || strconv.FormatInt(n, 10) != list {
 		return "", 0, ErrUnknownList
 	}
-	now := time.Now()
-	if p.Now != nil {
-		now = p.Now()
-	}
+	now := p.now()
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if c, ok := p.cache[list]; ok && now.Before(c.expires) {
+		p.mu.Unlock()
 		return c.token, c.expires.Sub(now), nil
 	}
+	b, building := p.building[list]
+	if building {
+		b.waiters++
+	} else {
+		b = &build{done: make(chan struct{})}
+		if p.building == nil {
+			p.building = map[string]*build{}
+		}
+		p.building[list] = b
+	}
+	p.mu.Unlock()
+	if building {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return "", 0, ctx.Err()
+		}
+	} else {
+		// The build serves every request waiting for it, so one that
+		// goes away does not cancel it for the others.
+		b.token, b.expires, b.err = p.sign(context.WithoutCancel(ctx), list, now)
+		p.mu.Lock()
+		if p.building[list] == b {
+			delete(p.building, list)
+		}
+		if b.err == nil && !b.stale {
+			if p.cache == nil {
+				p.cache = map[string]cached{}
+			}
+			p.cache[list] = cached{token: b.token, expires: b.expires}
+		}
+		p.mu.Unlock()
+		close(b.done)
+	}
+	if b.err != nil {
+		return "", 0, b.err
+	}
+	return b.token, max(0, b.expires.Sub(p.now())), nil
+}
+
+// sign reads the statuses of list and signs its token, cacheable until
+// the returned time.
+func (p *Publisher) sign(ctx context.Context, list string, now time.Time) (string, time.Time, error) {
 	entries, err := p.Store.ListStatuses(ctx, list)
 	if err != nil {
-		return "", 0, fmt.Errorf("status: reading list: %w", err)
+		return "", time.Time{}, fmt.Errorf("status: reading list: %w", err)
 	}
 	if len(entries) == 0 {
-		return "", 0, ErrUnknownList
+		return "", time.Time{}, ErrUnknownList
 	}
 	l, err := statuslist.New(Bits, int(p.Size))
 	if err != nil {
-		return "", 0, fmt.Errorf("status: %w", err)
+		return "", time.Time{}, fmt.Errorf("status: %w", err)
 	}
 	for _, e := range entries {
 		if err := l.Set(e.Index, Value(e.Status)); err != nil {
-			return "", 0, fmt.Errorf("status: entry %d: %w", e.Index, err)
+			return "", time.Time{}, fmt.Errorf("status: entry %d: %w", e.Index, err)
 		}
 	}
 	key, kid := p.Keys.Signer()
 	validity := max(time.Hour, 2*p.TTL)
 	token, err := statuslist.Sign(l, p.URI(list), key, kid, now, p.TTL, validity)
 	if err != nil {
-		return "", 0, fmt.Errorf("status: signing: %w", err)
+		return "", time.Time{}, fmt.Errorf("status: signing: %w", err)
 	}
-	if p.cache == nil {
-		p.cache = map[string]cached{}
-	}
-	p.cache[list] = cached{token: token, expires: now.Add(p.TTL)}
-	return token, p.TTL, nil
+	return token, now.Add(p.TTL), nil
 }
