@@ -212,3 +212,46 @@ func TestInvalidateDuringBuild(t *testing.T) {
 		t.Fatalf("after Invalidate: %d, want invalid (the stale build was cached)", v)
 	}
 }
+
+// panicStore panics on its first read, as a bug would.
+type panicStore struct {
+	*fakeStore
+	panicked bool
+}
+
+func (p *panicStore) ListStatuses(ctx context.Context, list string) ([]storage.StatusEntry, error) {
+	if !p.panicked {
+		p.panicked = true
+		panic("a bug in the read")
+	}
+	return p.fakeStore.ListStatuses(ctx, list)
+}
+
+// A build that panics does not leave its list marked as being built: the
+// next request builds it.
+func TestTokenAfterPanickedBuild(t *testing.T) {
+	p, _, _, _ := newHeld(t)
+	ps := &panicStore{fakeStore: p.Store.(*heldStore).fakeStore}
+	p.Store = ps
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the read's panic was lost")
+			}
+		}()
+		_, _, _ = p.Token(t.Context(), "2")
+	}()
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := p.Token(t.Context(), "2")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(liveness):
+		t.Fatal("the list stayed marked as being built after a panic")
+	}
+}

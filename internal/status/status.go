@@ -120,9 +120,21 @@ func (p *Publisher) Token(ctx context.Context, list string) (string, time.Durati
 			return "", 0, ctx.Err()
 		}
 	} else {
-		// The build serves every request waiting for it, so one that
-		// goes away does not cancel it for the others.
-		b.token, b.expires, b.err = p.sign(context.WithoutCancel(ctx), list, now)
+		p.run(ctx, list, b, now)
+	}
+	if b.err != nil {
+		return "", 0, b.err
+	}
+	return b.token, max(0, b.expires.Sub(p.now())), nil
+}
+
+// run builds list into b, caches the token unless b went stale, and
+// releases b's waiters, even if the build panics. The build serves every
+// request waiting for it, so one that goes away does not cancel it for the
+// others.
+func (p *Publisher) run(ctx context.Context, list string, b *build, now time.Time) {
+	b.err = errors.New("status: the list's build failed")
+	defer func() {
 		p.mu.Lock()
 		if p.building[list] == b {
 			delete(p.building, list)
@@ -135,11 +147,8 @@ func (p *Publisher) Token(ctx context.Context, list string) (string, time.Durati
 		}
 		p.mu.Unlock()
 		close(b.done)
-	}
-	if b.err != nil {
-		return "", 0, b.err
-	}
-	return b.token, max(0, b.expires.Sub(p.now())), nil
+	}()
+	b.token, b.expires, b.err = p.sign(context.WithoutCancel(ctx), list, now)
 }
 
 // sign reads the statuses of list and signs its token, cacheable until
