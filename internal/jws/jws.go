@@ -536,14 +536,12 @@ func P256(k *jose.JSONWebKey) (*ecdsa.PublicKey, bool) {
 	return p256(k.Key)
 }
 
-// signES256 signs the SHA-256 of signingInput with key, a P-256 key, and
-// returns the signature as JWS has it (RFC 7518 §3.4). key may be any
-// crypto.Signer (a key in memory, a hardware module): ECDSA signers return
-// the ASN.1 form, which is read into R and S.
+// signES256 signs the SHA-256 of signingInput with key, a P-256 key (Sign
+// chose ES256 for it by signingAlgorithm), and returns the signature as
+// JWS has it (RFC 7518 §3.4). key may be any crypto.Signer (a key in
+// memory, a hardware module): ECDSA signers return the ASN.1 form, which
+// is read into R and S; fixedRS refuses anything longer than P-256's.
 func signES256(key crypto.Signer, signingInput []byte) ([]byte, error) {
-	if _, ok := p256(key.Public()); !ok {
-		return nil, errors.New("jws: ES256 sign: not a P-256 key")
-	}
 	h := sha256.Sum256(signingInput)
 	der, err := key.Sign(rand.Reader, h[:], crypto.SHA256)
 	if err != nil {

@@ -65,7 +65,7 @@ type build struct {
 	// so the token is not cached.
 	stale bool
 	// waiters counts the requests that joined the build (under the
-	// Publisher's mu).
+	// Publisher's mu); the tests read it to know that they wait.
 	waiters int
 }
 
