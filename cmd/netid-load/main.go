@@ -4,10 +4,13 @@
 //	netid-load verify [--db DSN [--crypto-suite es256|sm] | --server URL[,URL…] --admin-token-file F] [-n N] [-c C]
 //	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
 //	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F]
+//	netid-load floor [-n N] [-c C] [--cpuprofile F]
 //
 // It measures complete applications, or complete verifications, per
 // second against a development platform, in-process or running on this
-// machine. It is a binary of its own so that the product, cmd/netid, does
+// machine; floor measures what a verification costs on netid's stack
+// (net/http, crypto/ecdsa, the pure-Go SQLite) without netid's code, in
+// the unit verify reports a session in. It is a binary of its own so that the product, cmd/netid, does
 // not link the load generator and its dependencies.
 package main
 
@@ -30,7 +33,7 @@ import (
 func main() { devcmd.Main("netid-load", run) }
 
 // run parses the command line and runs the measurement it names: "apply"
-// (also without a subcommand) or "verify".
+// (also without a subcommand), "verify" or "floor".
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		switch args[0] {
@@ -38,12 +41,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return apply(ctx, args[1:], getenv, stdout, stderr)
 		case "verify":
 			return verify(ctx, args[1:], getenv, stdout, stderr)
+		case "floor":
+			return floor(ctx, args[1:], stdout, stderr)
 		case "help":
-			fmt.Fprintln(stderr, "usage: netid-load [apply|verify] [flags]")
+			fmt.Fprintln(stderr, "usage: netid-load [apply|verify|floor] [flags]")
 			return devcmd.ErrUsage
 		}
 		if !strings.HasPrefix(args[0], "-") {
-			fmt.Fprintf(stderr, "netid-load: unknown command %q (apply or verify)\n", args[0])
+			fmt.Fprintf(stderr, "netid-load: unknown command %q (apply, verify or floor)\n", args[0])
 			return devcmd.ErrUsage
 		}
 	}
@@ -131,4 +136,18 @@ func verify(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer stop()
 	return loadgen.Verify(ctx, o)
+}
+
+func floor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("netid-load floor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := loadgen.FloorOptions{Out: stdout}
+	fs.IntVar(&o.N, "n", 3000, "sessions per part")
+	fs.IntVar(&o.Concurrency, "c", 8, "concurrent sessions in the HTTP and SQLite parts (the signatures run one at a time)")
+	stop, err := parse(fs, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	return loadgen.Floor(ctx, o)
 }
