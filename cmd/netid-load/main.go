@@ -8,10 +8,11 @@
 //
 // It measures complete applications, or complete verifications, per
 // second against a development platform, in-process or running on this
-// machine; floor measures what a verification costs on netid's stack
-// (net/http, crypto/ecdsa, the pure-Go SQLite) without netid's code, in
-// the unit verify reports a session in. It is a binary of its own so that the product, cmd/netid, does
-// not link the load generator and its dependencies.
+// machine; floor measures what a verification session costs on netid's
+// stack (net/http, crypto/ecdsa, the pure-Go SQLite) without netid's
+// code, in the unit verify reports a session in. It is a binary of its
+// own so that the product, cmd/netid, does not link the load generator
+// and its dependencies.
 package main
 
 import (
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // process (load generator and in-process platform) into that file, and
 // stop, which the caller defers, writes it out.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (stop func(), err error) {
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the run (client and in-process platform) to this file, for go tool pprof")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole process (with apply and verify: client and in-process platform) to this file, for go tool pprof")
 	if err := parseArgs(fs, args, stderr); err != nil {
 		return nil, err
 	}
