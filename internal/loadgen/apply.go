@@ -97,7 +97,12 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 		defer dp.Close()
 		url, where = dp.URL, "in-process platform at "+dp.Describe()
 	}
-	c := &wallet.Client{BaseURL: url, HTTP: &http.Client{Timeout: loadRequestTimeout}}
+	// Connections kept for every concurrent application: the default
+	// transport keeps two, so above -c 2 most requests would open a new
+	// one.
+	transport := &http.Transport{MaxIdleConnsPerHost: 2*o.Concurrency + 4, IdleConnTimeout: 30 * time.Second}
+	defer transport.CloseIdleConnections()
+	c := &wallet.Client{BaseURL: url, HTTP: &http.Client{Timeout: loadRequestTimeout, Transport: transport}}
 	client, err := clientDir()
 	if err != nil {
 		return err

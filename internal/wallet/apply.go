@@ -586,10 +586,11 @@ func (r *run) device(ctx context.Context, v api.Application) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wallet: fetching the platform's keys: %w", err)
 	}
-	if err := checkIssued(issued, keys, key, issuer, r.now()); err != nil {
+	main, err := checkIssued(issued, keys, key, issuer, r.now())
+	if err != nil {
 		return nil, err
 	}
-	batch, err := checkBatch(issued, keys, batchKeys, r.now())
+	batch, err := checkBatch(issued, main, keys, batchKeys, r.now())
 	if err != nil {
 		return nil, err
 	}
@@ -643,35 +644,36 @@ func (r *run) confirmPassword(ctx context.Context, issued api.IssuedCredential, 
 const issuanceLeeway = time.Minute
 
 // checkIssued verifies the issued credential against the platform's keys
-// and checks that it is bound to key and says what the platform said.
-func checkIssued(issued api.IssuedCredential, keys jose.JSONWebKeySet, key *ecdsa.PrivateKey, issuer string, now time.Time) error {
+// and checks that it is bound to key and says what the platform said. It
+// returns the verified credential, which its batch is checked against.
+func checkIssued(issued api.IssuedCredential, keys jose.JSONWebKeySet, key *ecdsa.PrivateKey, issuer string, now time.Time) (*credential.Credential, error) {
 	cred, err := credential.VerifyWithLeeway(issued.Credential, keys, now, issuanceLeeway)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
+		return nil, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
 	}
 	st, err := issuedSuite(issued.Credential)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkKeySuite("device key", key, st); err != nil {
-		return err
+		return nil, err
 	}
 	cl := cred.Claims
 	holderKey, ok := cl.Holder.Key.(*ecdsa.PublicKey)
 	switch {
 	case !ok || !holderKey.Equal(&key.PublicKey):
-		return fmt.Errorf("%w: not bound to this device's key", ErrCredentialMismatch)
+		return nil, fmt.Errorf("%w: not bound to this device's key", ErrCredentialMismatch)
 	case cl.Issuer != issuer:
-		return fmt.Errorf("%w: issued by another issuer", ErrCredentialMismatch)
+		return nil, fmt.Errorf("%w: issued by another issuer", ErrCredentialMismatch)
 	case cl.Wanghao != issued.Wanghao:
-		return fmt.Errorf("%w: the 网号 differs", ErrCredentialMismatch)
+		return nil, fmt.Errorf("%w: the 网号 differs", ErrCredentialMismatch)
 	case issued.CredentialID == "" || (cl.ID != "" && cl.ID != issued.CredentialID):
-		return fmt.Errorf("%w: the credential id differs", ErrCredentialMismatch)
+		return nil, fmt.Errorf("%w: the credential id differs", ErrCredentialMismatch)
 	}
 	if _, err := netnum.Parse(cl.Wanghao); err != nil {
-		return fmt.Errorf("%w: the 网号 is malformed", ErrCredentialMismatch)
+		return nil, fmt.Errorf("%w: the 网号 is malformed", ErrCredentialMismatch)
 	}
-	return nil
+	return cred, nil
 }
 
 // DeviceProof is the device key's proof of possession for issuance: a JWS

@@ -284,21 +284,18 @@ func batchKeys(st suite.Suite, r io.Reader, n int, issuer, nonce string, now tim
 // maxBatch bounds the batch a platform may ask a wallet to make.
 const maxBatch = 64
 
-// checkBatch verifies the batch credentials against the credential: one
-// per key, in order, each signed by the platform, bound to its key, with
-// the same issuer and the same selectively disclosable claims as the
-// credential, and nothing that would link them: no jti, and status
-// indices that differ from each other and from the credential's.
-func checkBatch(issued api.IssuedCredential, keys jose.JSONWebKeySet, batchKeys []*ecdsa.PrivateKey, now time.Time) ([]BatchMember, error) {
+// checkBatch verifies the batch credentials against the credential, main
+// (issued.Credential, verified by the caller): one per key, in order, each
+// signed by the platform, bound to its key, with the same issuer and the
+// same selectively disclosable claims as the credential, and nothing that
+// would link them: no jti, and status indices that differ from each other
+// and from the credential's.
+func checkBatch(issued api.IssuedCredential, main *credential.Credential, keys jose.JSONWebKeySet, batchKeys []*ecdsa.PrivateKey, now time.Time) ([]BatchMember, error) {
 	if len(issued.Batch) != len(batchKeys) {
 		return nil, fmt.Errorf("%w: %d batch credentials for %d keys", ErrCredentialMismatch, len(issued.Batch), len(batchKeys))
 	}
 	if len(batchKeys) == 0 {
 		return nil, nil
-	}
-	main, err := credential.VerifyWithLeeway(issued.Credential, keys, now, issuanceLeeway)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
 	}
 	st, err := issuedSuite(issued.Credential)
 	if err != nil {
@@ -371,7 +368,12 @@ func RefreshBatch(ctx context.Context, c *Client, u *Unlocked, password string, 
 	if err != nil {
 		return 0, fmt.Errorf("wallet: fetching the platform's keys: %w", err)
 	}
-	batch, err := checkBatch(api.IssuedCredential{Credential: u.Credential, Batch: out.Batch}, jwks, keys, time.Now())
+	now = time.Now()
+	main, err := credential.VerifyWithLeeway(u.Credential, jwks, now, issuanceLeeway)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrCredentialMismatch, err)
+	}
+	batch, err := checkBatch(api.IssuedCredential{Credential: u.Credential, Batch: out.Batch}, main, jwks, keys, now)
 	if err != nil {
 		return 0, err
 	}

@@ -193,10 +193,10 @@ func TestKeyOfTheOtherSuite(t *testing.T) {
 		}
 		issued := api.IssuedCredential{Credential: cred, CredentialID: "cred-1", Wanghao: wh}
 		keys := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &issuer.PublicKey, KeyID: testKID, Algorithm: string(tc.issuer.SignatureAlgorithm())}}}
-		if err := checkIssued(issued, keys, bound, testServer, testNow); err != nil {
+		if got, err := checkIssued(issued, keys, bound, testServer, testNow); err != nil || got == nil || got.Claims.Wanghao != wh {
 			t.Fatalf("checkIssued with the bound key: %v", err)
 		}
-		if err := checkIssued(issued, keys, key, testServer, testNow); !errors.Is(err, ErrKeySuite) {
+		if _, err := checkIssued(issued, keys, key, testServer, testNow); !errors.Is(err, ErrKeySuite) {
 			t.Fatalf("checkIssued: %v, want ErrKeySuite", err)
 		}
 		// And a batch member.
