@@ -5,6 +5,12 @@ import (
 	"time"
 )
 
+// RecordWindow is how long after a session's end ListUnrecordedSessions
+// looks for its record. The record is written in the transaction that ends
+// the session, microseconds later; the window leaves room for the clock
+// readings of a slow transaction.
+const RecordWindow = time.Minute
+
 // VerificationStore is what the verification flows keep: relying parties,
 // verification sessions, OIDC grants, consents and the verification record
 // log. Storage embeds it; the same rules hold (sentinels, Update methods in
@@ -74,9 +80,12 @@ type VerificationStore interface {
 	ListGuardianSessions(ctx context.Context, guardianID string, state SessionState) ([]Session, error)
 	// ListUnrecordedSessions returns up to limit sessions in a final state
 	// (approved, declined, cancelled, expired or failed) for which the
-	// record log holds no record whose ID is the session's ID (the record
-	// of a session that ended carries the session's ID), oldest first (by
-	// UpdatedAt, a zero UpdatedAt first, then ID).
+	// record log holds no record of the session: one whose ID and RPID are
+	// the session's, written (its Time) from a second before the session's
+	// UpdatedAt to RecordWindow after it. A session ends in the transaction
+	// that writes its record, so its record is there; a session without an
+	// UpdatedAt has none. Oldest first (by UpdatedAt, a zero UpdatedAt
+	// first, then ID).
 	ListUnrecordedSessions(ctx context.Context, limit int) ([]Session, error)
 
 	// OIDC grants: authorization codes, access and refresh tokens, stored

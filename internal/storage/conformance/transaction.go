@@ -536,42 +536,61 @@ func testListUnrecordedSessions(t *testing.T, s storage.Storage) {
 		must(t, "CreateSession "+id, s.CreateSession(ctx, v))
 		return v
 	}
-	record := func(id string) {
-		_, err := s.AppendRecord(ctx, fullRecord(id, "p1"), nil)
+	// record appends a record of id by relying party rp, written at.
+	record := func(id, rp string, written time.Time) {
+		r := fullRecord(id, "p1")
+		r.RPID, r.Time = rp, written
+		_, err := s.AppendRecord(ctx, r, nil)
 		must(t, "AppendRecord "+id, err)
 	}
+	rp := fullSession("").RPID
 	// Not final.
 	session("s-pending", storage.SessionPending, at(1))
 	session("s-claimed", storage.SessionClaimed, at(1))
 	session("s-guardian", storage.SessionAwaitingGuardian, at(1))
-	// Final and recorded (a record ID may repeat).
+	// Final and recorded: the record is the session's relying party's,
+	// written from a second before the session's end to RecordWindow
+	// after it (a record ID may repeat).
 	session("s-recorded", storage.SessionApproved, at(1))
-	record("s-recorded")
+	record("s-recorded", rp, at(1).Add(3*time.Millisecond))
 	session("s-recorded-twice", storage.SessionFailed, at(0))
-	record("s-recorded-twice")
-	record("s-recorded-twice")
-	record("not-a-session")
-	// Final, no record.
+	record("s-recorded-twice", rp, at(0))
+	record("s-recorded-twice", rp, at(0).Add(time.Second))
+	session("s-recorded-early", storage.SessionDeclined, at(2))
+	record("s-recorded-early", rp, at(2).Add(-time.Second))
+	session("s-recorded-late", storage.SessionDeclined, at(2))
+	record("s-recorded-late", rp, at(2).Add(storage.RecordWindow))
+	record("not-a-session", rp, at(2))
+	// Final, no record of the session: none at all, another relying
+	// party's with its ID, or one written too long before or after it
+	// ended.
 	approved := session("s-approved", storage.SessionApproved, at(5))
 	declined := session("s-declined", storage.SessionDeclined, at(3))
 	cancelled := session("s-cancelled", storage.SessionCancelled, at(3))
 	expired := session("s-expired", storage.SessionExpired, time.Time{})
 	failed := session("s-failed", storage.SessionFailed, at(4))
+	otherRP := session("s-other-rp", storage.SessionApproved, at(6))
+	record("s-other-rp", "rp-other", at(6))
+	before := session("s-before", storage.SessionApproved, at(7))
+	record("s-before", rp, at(7).Add(-2*time.Second))
+	after := session("s-after", storage.SessionApproved, at(8))
+	record("s-after", rp, at(8).Add(storage.RecordWindow+time.Second))
 
+	want := []storage.Session{expired, cancelled, declined, failed, approved, otherRP, before, after}
 	got, err = s.ListUnrecordedSessions(ctx, 10)
 	must(t, "ListUnrecordedSessions", err)
-	assertList(t, "ListUnrecordedSessions", got, []storage.Session{expired, cancelled, declined, failed, approved})
+	assertList(t, "ListUnrecordedSessions", got, want)
 	got, err = s.ListUnrecordedSessions(ctx, 2)
 	must(t, "ListUnrecordedSessions(2)", err)
-	assertList(t, "ListUnrecordedSessions(2)", got, []storage.Session{expired, cancelled})
+	assertList(t, "ListUnrecordedSessions(2)", got, want[:2])
 	for _, limit := range []int{0, -1} {
 		got, err = s.ListUnrecordedSessions(ctx, limit)
 		must(t, "ListUnrecordedSessions", err)
 		assertNil(t, "ListUnrecordedSessions with a limit below 1", got)
 	}
 
-	record("s-cancelled")
+	record("s-cancelled", rp, at(3).Add(time.Second))
 	got, err = s.ListUnrecordedSessions(ctx, 10)
 	must(t, "ListUnrecordedSessions after a record", err)
-	assertList(t, "ListUnrecordedSessions after a record", got, []storage.Session{expired, declined, failed, approved})
+	assertList(t, "ListUnrecordedSessions after a record", got, []storage.Session{expired, declined, failed, approved, otherRP, before, after})
 }

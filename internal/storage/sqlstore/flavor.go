@@ -49,6 +49,13 @@ type flavor struct {
 	// change of a session and the one-time value it records take one
 	// statement (onceStatement); false: one transaction.
 	changeOnce bool
+	// recordOfSession is the condition, on a row of records and a row of
+	// sessions (each named after its table), that the record was written
+	// within storage.RecordWindow of the session's end (from a second
+	// before its updated_at): with records.rp_id = sessions.rp_id, what
+	// records_rp_time finds, on PostgreSQL in the partitions of that time
+	// only.
+	recordOfSession string
 	// monthlyRecords: records is partitioned by month of time
 	// (MaintainPartitions keeps the partitions); false: one table.
 	monthlyRecords bool

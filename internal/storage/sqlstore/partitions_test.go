@@ -276,10 +276,13 @@ func TestMigrateRecordPartitions(t *testing.T) {
 						t.Errorf("record %d is in %s, want %s", k+1, p, w)
 					}
 				}
-				for _, idx := range []string{"records_seq_time", "records_person_seq", "records_id", "records_rp_time"} {
+				for _, idx := range []string{"records_seq_time", "records_person_seq", "records_rp_time"} {
 					if !hasIndex(t, b, s, "records", idx) {
 						t.Errorf("no index %s on records after the migration", idx)
 					}
+				}
+				if hasIndex(t, b, s, "records", "records_id") {
+					t.Error("the index records_id is still there after the migrations")
 				}
 			}
 			if b.f.takeTail != "" {

@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/netid-project/netid/internal/storage"
 )
 
 // ErrInvalidDSN is returned by OpenPostgres for a DSN pgx cannot parse.
@@ -40,8 +42,10 @@ const sqlstatePostgresUnique = "23505"
 // AppendRecord the row lock of record_log_tail, whose counter it
 // increments (a rolled-back append rolls the counter back too).
 var postgresFlavor = &flavor{
-	name:       "postgres",
-	forUpdate:  ` FOR UPDATE`,
+	name:      "postgres",
+	forUpdate: ` FOR UPDATE`,
+	recordOfSession: fmt.Sprintf(`records.time BETWEEN sessions.updated_at - interval '1 second' AND sessions.updated_at + interval '%d seconds'`,
+		int64(storage.RecordWindow/time.Second)),
 	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
 	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash`,
 	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,

@@ -17,6 +17,8 @@ import (
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/netid-project/netid/internal/storage"
 )
 
 // Memory is the path that opens a private in-memory SQLite database, for
@@ -40,6 +42,8 @@ var sqliteFlavor = &flavor{
 	name:         "sqlite",
 	placeholders: sqlitePlaceholders,
 	timeArg:      func(t time.Time) any { return t.UnixMicro() },
+	recordOfSession: fmt.Sprintf(`records.time BETWEEN sessions.updated_at - %d AND sessions.updated_at + %d`,
+		time.Second.Microseconds(), storage.RecordWindow.Microseconds()),
 	listArg: func(l []string) (any, error) {
 		b, err := json.Marshal(l)
 		if err != nil {

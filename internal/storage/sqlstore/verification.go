@@ -256,16 +256,25 @@ const finalSessionStates = `'` + string(storage.SessionApproved) + `', '` + stri
 	`', '` + string(storage.SessionFailed) + `'`
 
 // ListUnrecordedSessions returns up to limit sessions in a final state
-// without a record of the same ID, oldest (by UpdatedAt) first, through
-// the index records_id.
+// without their record, oldest (by UpdatedAt) first. Each session's
+// record is looked for among its relying party's records of the minute
+// after it ended (records_rp_time), not by its ID: the log keeps no index
+// on record IDs, which every append would have to write.
 func (s *Store) ListUnrecordedSessions(ctx context.Context, limit int) ([]storage.Session, error) {
 	if limit < 1 {
 		return nil, nil
 	}
-	return list(ctx, s, sessions, "list unrecorded sessions", sessions.selectAll+`
-		WHERE state IN (`+finalSessionStates+`)
-		AND NOT EXISTS (SELECT 1 FROM records WHERE records.id = sessions.id)
-		ORDER BY updated_at ASC NULLS FIRST, id ASC LIMIT $1`, limit)
+	return list(ctx, s, sessions, "list unrecorded sessions", unrecordedSessions(s.f), limit)
+}
+
+// unrecordedSessions is ListUnrecordedSessions's query in flavor f, with
+// the limit as $1.
+func unrecordedSessions(f *flavor) string {
+	return sessions.selectAll + `
+		WHERE state IN (` + finalSessionStates + `)
+		AND NOT EXISTS (SELECT 1 FROM records WHERE records.rp_id = sessions.rp_id
+			AND ` + f.recordOfSession + ` AND records.id = sessions.id)
+		ORDER BY updated_at ASC NULLS FIRST, id ASC LIMIT $1`
 }
 
 // ---- Grants ----

@@ -1,0 +1,12 @@
+-- 0020_records_id_dropped: the record log loses its index on id.
+--
+-- The index served one query, the check for ended sessions without their
+-- record (ListUnrecordedSessions). A session ends in the transaction that
+-- writes its record, with the session's ID and relying party, so that
+-- check now looks for the record among the relying party's records of the
+-- minute after the session ended (records_rp_time; on PostgreSQL only the
+-- partitions of that minute), and no longer needs an index on id. Every
+-- record insert had kept it up to date, on the fastest-growing table: one
+-- more index page written per verification, and on PostgreSQL about a
+-- sixth of the bytes a record takes.
+DROP INDEX IF EXISTS records_id;
