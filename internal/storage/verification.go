@@ -5,11 +5,17 @@ import (
 	"time"
 )
 
-// RecordWindow is how long after a session's end ListUnrecordedSessions
-// looks for its record. The record is written in the transaction that ends
-// the session, microseconds later; the window leaves room for the clock
-// readings of a slow transaction.
-const RecordWindow = time.Minute
+// RecordSlack and RecordWindow bound where ListUnrecordedSessions looks
+// for a session's record: from RecordSlack before the session's end
+// (UpdatedAt) to RecordWindow after it. The record is written later in the
+// transaction that ends the session, with the same clock, so it follows
+// the end; the window leaves room for a transaction that waits on locks,
+// the slack for small adjustments of the system clock. A larger slack
+// would make each lookup read more of a busy relying party's records.
+const (
+	RecordSlack  = 100 * time.Millisecond
+	RecordWindow = 10 * time.Minute
+)
 
 // VerificationStore is what the verification flows keep: relying parties,
 // verification sessions, OIDC grants, consents and the verification record
@@ -81,8 +87,8 @@ type VerificationStore interface {
 	// ListUnrecordedSessions returns up to limit sessions in a final state
 	// (approved, declined, cancelled, expired or failed) for which the
 	// record log holds no record of the session: one whose ID and RPID are
-	// the session's, written (its Time) from a second before the session's
-	// UpdatedAt to RecordWindow after it. A session ends in the transaction
+	// the session's, written (its Time) from RecordSlack before the
+	// session's UpdatedAt to RecordWindow after it. A session ends in the transaction
 	// that writes its record, so its record is there; a session without an
 	// UpdatedAt has none. Oldest first (by UpdatedAt, a zero UpdatedAt
 	// first, then ID).

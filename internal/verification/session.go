@@ -745,7 +745,7 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 	// approval's own statement (SessionEnd.Nonce); if the transaction
 	// fails but for a replay, on its own (spendAfter).
 	end := storage.SessionEnd{
-		State: storage.SessionApproved, LevelReached: string(reached), Provided: provided, Result: sealed, UpdatedAt: s.now(),
+		State: storage.SessionApproved, LevelReached: string(reached), Provided: provided, Result: sealed,
 	}
 	if proof != nil {
 		end.Nonce = proof.Nonce()
@@ -753,6 +753,10 @@ func (s *Service) approve(ctx context.Context, id string, fresh *storage.Session
 	var ended storage.Session
 	notFrom := false
 	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		// The end's time is read in the transaction that writes the
+		// record, as endSession's is: the record follows it within
+		// storage.RecordWindow however long the transaction waited to begin.
+		end.UpdatedAt = s.now()
 		var err error
 		ended, err = tx.FinishSession(ctx, id, from, sess.CredentialID, end)
 		if errors.Is(err, storage.ErrNotFound) {

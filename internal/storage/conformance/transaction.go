@@ -549,7 +549,7 @@ func testListUnrecordedSessions(t *testing.T, s storage.Storage) {
 	session("s-claimed", storage.SessionClaimed, at(1))
 	session("s-guardian", storage.SessionAwaitingGuardian, at(1))
 	// Final and recorded: the record is the session's relying party's,
-	// written from a second before the session's end to RecordWindow
+	// written from RecordSlack before the session's end to RecordWindow
 	// after it (a record ID may repeat).
 	session("s-recorded", storage.SessionApproved, at(1))
 	record("s-recorded", rp, at(1).Add(3*time.Millisecond))
@@ -557,7 +557,7 @@ func testListUnrecordedSessions(t *testing.T, s storage.Storage) {
 	record("s-recorded-twice", rp, at(0))
 	record("s-recorded-twice", rp, at(0).Add(time.Second))
 	session("s-recorded-early", storage.SessionDeclined, at(2))
-	record("s-recorded-early", rp, at(2).Add(-time.Second))
+	record("s-recorded-early", rp, at(2).Add(-storage.RecordSlack))
 	session("s-recorded-late", storage.SessionDeclined, at(2))
 	record("s-recorded-late", rp, at(2).Add(storage.RecordWindow))
 	record("not-a-session", rp, at(2))
@@ -572,9 +572,9 @@ func testListUnrecordedSessions(t *testing.T, s storage.Storage) {
 	otherRP := session("s-other-rp", storage.SessionApproved, at(6))
 	record("s-other-rp", "rp-other", at(6))
 	before := session("s-before", storage.SessionApproved, at(7))
-	record("s-before", rp, at(7).Add(-2*time.Second))
+	record("s-before", rp, at(7).Add(-storage.RecordSlack-time.Millisecond))
 	after := session("s-after", storage.SessionApproved, at(8))
-	record("s-after", rp, at(8).Add(storage.RecordWindow+time.Second))
+	record("s-after", rp, at(8).Add(storage.RecordWindow+time.Millisecond))
 
 	want := []storage.Session{expired, cancelled, declined, failed, approved, otherRP, before, after}
 	got, err = s.ListUnrecordedSessions(ctx, 10)

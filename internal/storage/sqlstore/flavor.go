@@ -49,12 +49,16 @@ type flavor struct {
 	// change of a session and the one-time value it records take one
 	// statement (onceStatement); false: one transaction.
 	changeOnce bool
-	// recordOfSession is the condition, on a row of records and a row of
-	// sessions (each named after its table), that the record was written
-	// within storage.RecordWindow of the session's end (from a second
-	// before its updated_at): with records.rp_id = sessions.rp_id, what
-	// records_rp_time finds, on PostgreSQL in the partitions of that time
-	// only.
+	// recordOfSession is a query of the record of the row of sessions
+	// named sessions: a record with its id and rp_id, written from
+	// storage.RecordSlack before its updated_at to storage.RecordWindow
+	// after, looked up in records_rp_time. It asks for the first such
+	// record in time order: the index is then read in order from the
+	// session's end and the lookup stops at its record, a row or two
+	// however busy the relying party; and the LIMIT keeps PostgreSQL's
+	// planner from turning the lookups into a join that hashes the whole
+	// log (it cannot estimate a range whose bounds come from the outer
+	// row).
 	recordOfSession string
 	// monthlyRecords: records is partitioned by month of time
 	// (MaintainPartitions keeps the partitions); false: one table.

@@ -44,8 +44,10 @@ const sqlstatePostgresUnique = "23505"
 var postgresFlavor = &flavor{
 	name:      "postgres",
 	forUpdate: ` FOR UPDATE`,
-	recordOfSession: fmt.Sprintf(`records.time BETWEEN sessions.updated_at - interval '1 second' AND sessions.updated_at + interval '%d seconds'`,
-		int64(storage.RecordWindow/time.Second)),
+	recordOfSession: fmt.Sprintf(`SELECT 1 FROM records WHERE records.rp_id = sessions.rp_id
+		AND records.time BETWEEN sessions.updated_at - interval '%d microseconds' AND sessions.updated_at + interval '%d microseconds'
+		AND records.id = sessions.id ORDER BY records.time LIMIT 1 OFFSET 0`,
+		storage.RecordSlack.Microseconds(), storage.RecordWindow.Microseconds()),
 	issueLock:  fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext($1))`, issueLockClass),
 	takeTail:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash`,
 	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,

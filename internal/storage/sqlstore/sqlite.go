@@ -42,8 +42,10 @@ var sqliteFlavor = &flavor{
 	name:         "sqlite",
 	placeholders: sqlitePlaceholders,
 	timeArg:      func(t time.Time) any { return t.UnixMicro() },
-	recordOfSession: fmt.Sprintf(`records.time BETWEEN sessions.updated_at - %d AND sessions.updated_at + %d`,
-		time.Second.Microseconds(), storage.RecordWindow.Microseconds()),
+	recordOfSession: fmt.Sprintf(`SELECT 1 FROM records WHERE records.rp_id = sessions.rp_id
+		AND records.time BETWEEN sessions.updated_at - %d AND sessions.updated_at + %d AND records.id = sessions.id
+		ORDER BY records.time LIMIT 1`,
+		storage.RecordSlack.Microseconds(), storage.RecordWindow.Microseconds()),
 	listArg: func(l []string) (any, error) {
 		b, err := json.Marshal(l)
 		if err != nil {

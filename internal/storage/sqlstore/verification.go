@@ -257,7 +257,7 @@ const finalSessionStates = `'` + string(storage.SessionApproved) + `', '` + stri
 
 // ListUnrecordedSessions returns up to limit sessions in a final state
 // without their record, oldest (by UpdatedAt) first. Each session's
-// record is looked for among its relying party's records of the minute
+// record is looked for among its relying party's records of the minutes
 // after it ended (records_rp_time), not by its ID: the log keeps no index
 // on record IDs, which every append would have to write.
 func (s *Store) ListUnrecordedSessions(ctx context.Context, limit int) ([]storage.Session, error) {
@@ -272,8 +272,7 @@ func (s *Store) ListUnrecordedSessions(ctx context.Context, limit int) ([]storag
 func unrecordedSessions(f *flavor) string {
 	return sessions.selectAll + `
 		WHERE state IN (` + finalSessionStates + `)
-		AND NOT EXISTS (SELECT 1 FROM records WHERE records.rp_id = sessions.rp_id
-			AND ` + f.recordOfSession + ` AND records.id = sessions.id)
+		AND NOT EXISTS (` + f.recordOfSession + `)
 		ORDER BY updated_at ASC NULLS FIRST, id ASC LIMIT $1`
 }
 

@@ -3,10 +3,9 @@
 -- The index served one query, the check for ended sessions without their
 -- record (ListUnrecordedSessions). A session ends in the transaction that
 -- writes its record, with the session's ID and relying party, so that
--- check now looks for the record among the relying party's records of the
--- minute after the session ended (records_rp_time; on PostgreSQL only the
--- partitions of that minute), and no longer needs an index on id. Every
--- record insert had kept it up to date, on the fastest-growing table: one
--- more index page written per verification, and on PostgreSQL about a
--- sixth of the bytes a record takes.
+-- check now looks for the record among the relying party's records from
+-- the session's end on (records_rp_time), and no longer needs an index on
+-- id. Every record insert had kept it up to date, on the fastest-growing
+-- table: one more index page written per verification, and about a ninth
+-- of the bytes a record takes.
 DROP INDEX IF EXISTS records_id;
