@@ -36,23 +36,7 @@ func TestLastStatusListReadsOneRowPerList(t *testing.T) {
 			}
 			switch b.f {
 			case sqliteFlavor:
-				rows, err := s.db.query(ctx, "EXPLAIN QUERY PLAN "+lastStatusList)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rows.Close()
-				var plan []string
-				for rows.Next() {
-					var id, parent, unused int
-					var detail string
-					if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-						t.Fatal(err)
-					}
-					plan = append(plan, detail)
-				}
-				if err := rows.Err(); err != nil {
-					t.Fatal(err)
-				}
+				plan := sqlitePlan(t, s, lastStatusList)
 				for _, d := range plan {
 					if strings.HasPrefix(d, "SCAN status_slots") {
 						t.Fatalf("the plan scans the slots:\n%s", strings.Join(plan, "\n"))
@@ -76,6 +60,30 @@ func TestLastStatusListReadsOneRowPerList(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sqlitePlan is the detail column of SQLite's EXPLAIN QUERY PLAN of
+// query with args, one line per step.
+func sqlitePlan(t *testing.T, s *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.query(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return plan
 }
 
 // planNode is a node of PostgreSQL's EXPLAIN (ANALYZE, FORMAT JSON).

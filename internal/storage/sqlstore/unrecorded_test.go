@@ -111,23 +111,7 @@ func TestUnrecordedSessionsByRelyingPartyAndTime(t *testing.T) {
 			q := unrecordedSessions(b.f)
 			switch b.f {
 			case sqliteFlavor:
-				rows, err := s.query(ctx, "EXPLAIN QUERY PLAN "+q, 100)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rows.Close()
-				var plan []string
-				for rows.Next() {
-					var id, parent, unused int
-					var detail string
-					if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-						t.Fatal(err)
-					}
-					plan = append(plan, detail)
-				}
-				if err := rows.Err(); err != nil {
-					t.Fatal(err)
-				}
+				plan := sqlitePlan(t, s, q, 100)
 				uses := false
 				for _, d := range plan {
 					if strings.HasPrefix(d, "SCAN records") {
