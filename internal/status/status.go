@@ -30,7 +30,8 @@ type KeySigner interface {
 // cache is built (its statuses read, the token signed) once however many
 // requests ask for it at the same moment, and without holding up requests
 // for other lists: a list of 131,072 entries takes a while to read, and
-// every other list's request, a cache hit included, used to wait for it.
+// one lock over the reads would make every other list's request, a
+// cache hit included, wait for it.
 type Publisher struct {
 	Store Store
 	Keys  KeySigner
