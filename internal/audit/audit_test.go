@@ -520,7 +520,7 @@ func TestVerifyTailCutDetected(t *testing.T) {
 		"newest rewritten": {func(t *testing.T, s *fakeStore) {
 			s.rec(t, 9).RPID = "rp-tampered"
 			s.rechainFrom(t, 9)
-		}, []finding{{9, KindTreeMismatch}}},
+		}, []finding{{10, KindTreeMismatch}}}, // the first head over it, the newest
 	} {
 		_, store, keys := newTestLog(t, 10, 4)
 		tc.tamper(t, store)

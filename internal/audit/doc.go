@@ -28,6 +28,16 @@
 // exists that no signed head covers, and racing appends (the store
 // serialises them on the log's tail) build one tree.
 //
+// The append's head is the newest stored head until the next append's
+// replaces it; it stays stored only if its size is a multiple of
+// KeptTreeHeadEvery. A consistency proof links any two sizes, so the
+// heads in between add no evidence, and stored for every size they were
+// half of what a record took. A cut of the newest records together with
+// the heads over them then leaves records no stored head covers, unless
+// it ends at a kept size or the operator copied the head of the size it
+// ends at while that was the newest; the parties outside see the cut
+// either way.
+//
 // From the stored nodes the platform answers inclusion proofs (a record
 // is in the tree of a head) and consistency proofs (the tree of one size
 // extends the tree of a smaller one). Parties outside the platform keep a

@@ -33,8 +33,11 @@ type fakeStore struct {
 	mu    sync.Mutex
 	recs  []storage.Record // in append order; the tail is the last
 	heads []storage.Head
-	trees []storage.TreeHead // in size order
-	nodes map[nodePos][]byte
+	trees []storage.TreeHead // kept heads and the newest, in size order
+	// unkept is the size of the newest append's head if it is not kept
+	// (the next append removes it from trees), 0 if it is.
+	unkept int64
+	nodes  map[nodePos][]byte
 	// unsorted lists records in slice order instead of by Seq.
 	unsorted bool
 	// appendErr, listErr and putHeadErr make the methods fail.
@@ -150,7 +153,8 @@ func cloneRecord(r storage.Record) storage.Record {
 }
 
 // AppendTreeRecord hands extend the last record's link and the newest
-// tree head, and stores the record, nodes and head it returns.
+// tree head, and stores the record, nodes and head it returns, in place of
+// the previous append's head if that one was not kept.
 func (f *fakeStore) AppendTreeRecord(ctx context.Context, r storage.Record, extend func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error)) (storage.Record, error) {
 	f.mu.Lock()
 	if f.appendErr != nil {
@@ -184,8 +188,19 @@ func (f *fakeStore) AppendTreeRecord(ctx context.Context, r storage.Record, exte
 	if err := f.PutTreeNodes(ctx, a.Nodes); err != nil {
 		return storage.Record{}, err
 	}
+	f.mu.Lock()
+	if f.unkept != 0 {
+		f.trees = slices.DeleteFunc(f.trees, func(h storage.TreeHead) bool { return h.Size == f.unkept })
+		f.unkept = 0
+	}
+	f.mu.Unlock()
 	if err := f.PutTreeHead(ctx, a.Head); err != nil {
 		return storage.Record{}, err
+	}
+	if !a.Keep {
+		f.mu.Lock()
+		f.unkept = a.Head.Size
+		f.mu.Unlock()
 	}
 	return cloneRecord(a.Record), nil
 }

@@ -190,7 +190,7 @@ func (l *Log) appendWithTree(ctx context.Context, st Store, r storage.Record, ke
 		if head, err = l.signTree(key, kid, rng); err != nil {
 			return storage.LogAppend{}, err
 		}
-		return storage.LogAppend{Record: r, Nodes: nodes, Head: head}, nil
+		return storage.LogAppend{Record: r, Nodes: nodes, Head: head, Keep: head.Size%keptEvery == 0}, nil
 	})
 	if err != nil {
 		return storage.Record{}, storage.TreeHead{}, fmt.Errorf("audit: append record: %w", err)

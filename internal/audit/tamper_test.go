@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 
@@ -210,16 +212,41 @@ func (ps *parties) detects(t *testing.T, st storage.Storage, p party) (bool, str
 	return false, ""
 }
 
-// TestTamperDetected writes 40 records, lets every party take its
+// TestTamperDetected writes 43 records, keeping a tree head every 8 sizes
+// (the newest, of size 43, in the log's tail), lets every party take its
 // evidence (the auditor saves the newest tree head, the witness co-signs
 // it, the holder's wallet fetches its history), then tampers with the
 // tables as an operator with database access could, one way per case,
 // and checks the party named detects it. The chain and its heads every
 // 100 records caught none of the cuts of the newest records (tail-*,
 // all-*, heads-*): the tree head signed with each append, and the parties
-// keeping one, do.
+// keeping one, do. A cut that also removes the heads over it leaves the
+// database consistent only where it ends at a kept head's size.
 func TestTamperDetected(t *testing.T) {
-	const n = 40
+	const n = 43
+	audit.KeepTreeHeadsEvery(t, 8)
+	// The newest append's head, where each backend keeps it.
+	tail := func(b *backend, set string) string {
+		if b.sqlite {
+			if set == "" {
+				return `DELETE FROM tree_tail`
+			}
+			return `UPDATE tree_tail SET ` + set
+		}
+		if set == "" {
+			set = `tree_size = NULL, tree_root = NULL, tree_frontier = NULL, tree_time = NULL, tree_signature = NULL`
+		}
+		return `UPDATE record_log_tail SET ` + set
+	}
+	clearTail := func(queries ...string) func(b *backend) []string {
+		return func(b *backend) []string { return append(queries, tail(b, "")) }
+	}
+	column := func(b *backend, c string) string {
+		if b.sqlite {
+			return c
+		}
+		return "tree_" + c
+	}
 	cases := []struct {
 		name string
 		sql  func(b *backend) []string
@@ -248,20 +275,32 @@ func TestTamperDetected(t *testing.T) {
 		{"middle-row-deleted", q(`DELETE FROM records WHERE seq = 20`), []party{platformVerify, auditor}},
 		{"two-rows-swapped", q(`UPDATE records SET seq = -1 WHERE seq = 20`, `UPDATE records SET seq = 20 WHERE seq = 21`, `UPDATE records SET seq = 21 WHERE seq = -1`), []party{platformVerify, auditor}},
 		// The newest records cut, their tree heads left.
-		{"tail-1", q(`DELETE FROM records WHERE seq > 39`), []party{platformVerify, auditor}},
-		{"tail-30", q(`DELETE FROM records WHERE seq > 10`), []party{platformVerify, auditor}},
+		{"tail-1", q(`DELETE FROM records WHERE seq > 42`), []party{platformVerify, auditor}},
+		{"tail-30", q(`DELETE FROM records WHERE seq > 13`), []party{platformVerify, auditor}},
 		{"all-records", q(`DELETE FROM records`), []party{platformVerify, auditor}},
-		// The newest records cut with every head over them: the database
-		// is consistent again; the evidence kept outside shows the cut.
-		{"tail-1-and-heads", q(`DELETE FROM records WHERE seq > 39`, `DELETE FROM tree_heads WHERE size > 39`, `DELETE FROM heads WHERE seq > 39`), []party{auditor, witnessParty, walletParty}},
-		{"tail-30-and-heads", q(`DELETE FROM records WHERE seq > 10`, `DELETE FROM tree_heads WHERE size > 10`, `DELETE FROM heads WHERE seq > 10`), []party{auditor, witnessParty, walletParty}},
-		{"all-records-and-heads", q(`DELETE FROM records`, `DELETE FROM tree_heads`, `DELETE FROM heads`, `DELETE FROM tree_nodes`), []party{auditor, witnessParty, walletParty}},
+		// The newest records cut with every head over them. No signed
+		// head ends at 42 or at 13 (only the newest append's and every
+		// eighth are stored), so records are left that no head covers;
+		// at a kept size (40) the database is consistent again, and the
+		// evidence kept outside shows the cut.
+		{"tail-1-and-heads", clearTail(`DELETE FROM records WHERE seq > 42`, `DELETE FROM heads WHERE seq > 42`), []party{platformVerify, auditor, witnessParty, walletParty}},
+		{"tail-30-and-heads", clearTail(`DELETE FROM records WHERE seq > 13`, `DELETE FROM tree_heads WHERE size > 13`, `DELETE FROM heads WHERE seq > 13`), []party{platformVerify, auditor, witnessParty, walletParty}},
+		{"tail-to-a-kept-head", clearTail(`DELETE FROM records WHERE seq > 40`, `DELETE FROM heads WHERE seq > 40`), []party{auditor, witnessParty, walletParty}},
+		{"all-records-and-heads", clearTail(`DELETE FROM records`, `DELETE FROM tree_heads`, `DELETE FROM heads`, `DELETE FROM tree_nodes`), []party{auditor, witnessParty, walletParty}},
 		// Heads deleted, records kept.
-		{"newest-heads-deleted", q(`DELETE FROM tree_heads WHERE size > 35`), []party{platformVerify, witnessParty, walletParty}},
-		{"all-heads-deleted", q(`DELETE FROM tree_heads`, `DELETE FROM heads`), []party{platformVerify, witnessParty, walletParty}},
+		{"newest-head-deleted", clearTail(), []party{platformVerify, witnessParty, walletParty}},
+		{"newest-heads-deleted", clearTail(`DELETE FROM tree_heads WHERE size > 30`), []party{platformVerify, witnessParty, walletParty}},
+		{"kept-head-deleted", q(`DELETE FROM tree_heads WHERE size = 16`), []party{platformVerify}},
+		{"all-heads-deleted", clearTail(`DELETE FROM tree_heads`, `DELETE FROM heads`), []party{platformVerify, witnessParty, walletParty}},
 		// A head changed: its root, or its signature taken from another.
-		{"head-root-changed", q(`UPDATE tree_heads SET root = (SELECT t.root FROM tree_heads t WHERE t.size = 39) WHERE size = 40`), []party{platformVerify}},
-		{"head-signature-changed", q(`UPDATE tree_heads SET signature = (SELECT signature FROM tree_heads t WHERE t.size = 39) WHERE size = 40`), []party{platformVerify, witnessParty, walletParty}},
+		{"head-root-changed", q(`UPDATE tree_heads SET root = (SELECT t.root FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}},
+		{"head-signature-changed", q(`UPDATE tree_heads SET signature = (SELECT signature FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}},
+		{"newest-root-changed", func(b *backend) []string {
+			return []string{tail(b, column(b, "root")+` = (SELECT root FROM tree_heads WHERE size = 40)`)}
+		}, []party{platformVerify}},
+		{"newest-signature-changed", func(b *backend) []string {
+			return []string{tail(b, column(b, "signature")+` = (SELECT signature FROM tree_heads WHERE size = 40)`)}
+		}, []party{platformVerify, witnessParty, walletParty}},
 	}
 	backends(t, func(t *testing.T, b *backend) {
 		for _, tc := range cases {
@@ -272,6 +311,7 @@ func TestTamperDetected(t *testing.T) {
 				for _, tbl := range []string{"records", "heads", "tree_heads", "tree_nodes"} {
 					b.exec(t, "DELETE FROM "+tbl)
 				}
+				b.exec(t, tail(b, ""))
 				if !b.sqlite {
 					b.exec(t, `UPDATE record_log_tail SET seq = 0`)
 				}
@@ -366,23 +406,32 @@ func holderHistory(t *testing.T, st storage.Storage, person string) wallet.Prove
 
 // TestConcurrentAppendsOneTree appends from two goroutines, each through
 // its own connection pool (on PostgreSQL: two connections racing for the
-// log's tail), and checks that the heads form one tree: a head for every
-// size, each extending the one before, every record in the last.
+// log's tail), and checks that the heads the appends signed form one
+// tree: a head for every size, each extending the one before, every
+// record in the last; and that the store kept the heads of the kept sizes
+// and the newest.
 func TestConcurrentAppendsOneTree(t *testing.T) {
+	audit.KeepTreeHeadsEvery(t, 5)
 	backends(t, func(t *testing.T, b *backend) {
 		ctx := t.Context()
 		key := newPlatformKey(t)
 		const each = 25
 		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var heads []storage.TreeHead
 		for w := range 2 {
 			st := b.open(t)
 			l := &audit.Log{Store: st, Keys: key}
 			wg.Go(func() {
 				for i := range each {
-					if _, err := l.Append(ctx, sampleRecord(w*each+i)); err != nil {
+					_, h, err := l.AppendTree(ctx, st, sampleRecord(w*each+i))
+					if err != nil {
 						t.Error(err)
 						return
 					}
+					mu.Lock()
+					heads = append(heads, h)
+					mu.Unlock()
 				}
 			})
 		}
@@ -392,12 +441,21 @@ func TestConcurrentAppendsOneTree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !rep.OK() || rep.Records != 2*each || rep.TreeHeads != 2*each {
-			t.Fatalf("%d records, %d tree heads, problems %v", rep.Records, rep.TreeHeads, rep.Problems)
+		if !rep.OK() || rep.Records != 2*each || rep.TreeHeads != 2*each/5 {
+			t.Fatalf("%d records, %d tree heads stored, problems %v", rep.Records, rep.TreeHeads, rep.Problems)
 		}
-		heads, err := b.store.ListTreeHeads(ctx, 0, 1000)
+		slices.SortFunc(heads, func(a, b storage.TreeHead) int { return cmp.Compare(a.Size, b.Size) })
+		for i, h := range heads {
+			if h.Size != int64(i+1) {
+				t.Fatalf("the appends signed heads of sizes %v, want 1 to %d", headSizes(heads), 2*each)
+			}
+		}
+		stored, err := b.store.ListTreeHeads(ctx, 0, 1000)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got := headSizes(stored); !slices.Equal(got, []int64{5, 10, 15, 20, 25, 30, 35, 40, 45, 50}) {
+			t.Fatalf("stored tree heads of sizes %v, want every fifth", got)
 		}
 		src := audit.StoreSource{Store: b.store}
 		for i := 1; i < len(heads); i++ {
@@ -424,4 +482,13 @@ func TestConcurrentAppendsOneTree(t *testing.T) {
 			}
 		}
 	})
+}
+
+// headSizes lists the sizes of heads.
+func headSizes(heads []storage.TreeHead) []int64 {
+	out := make([]int64, len(heads))
+	for i, h := range heads {
+		out[i] = h.Size
+	}
+	return out
 }

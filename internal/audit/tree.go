@@ -21,6 +21,20 @@ import (
 // TreeHeadType is the JWS typ of a signed tree head.
 const TreeHeadType = treeproof.HeadType
 
+// KeptTreeHeadEvery is how far apart the kept tree heads are: every append
+// signs the head of the tree it ends, which is stored as the newest head
+// and given with the record, but only a head whose size is a multiple of
+// KeptTreeHeadEvery stays stored once a newer head is signed. The others
+// prove nothing a newer head does not, since a consistency proof (from
+// the stored nodes) links any two sizes; kept for every size, they were
+// half of what a record took to store. Verify requires a stored head at
+// every multiple from the first stored head to the newest.
+const KeptTreeHeadEvery = 1024
+
+// keptEvery is KeptTreeHeadEvery, smaller in this package's tests so that
+// a short log keeps several heads.
+var keptEvery int64 = KeptTreeHeadEvery
+
 // Sentinel errors of the Merkle tree.
 var (
 	// ErrTreeGap: the newest stored tree head is older than the record

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"math/bits"
+	"slices"
 	"testing"
 
 	"github.com/netid-project/netid/internal/audit/treeproof"
@@ -32,12 +33,13 @@ func mth(leaves [][]byte) []byte {
 	return h[:]
 }
 
-// TestTreeHeads appends 70 records and checks every tree head against
-// RFC 9162's definition, every inclusion proof in the last head, and the
-// consistency proof between every two sizes.
+// TestTreeHeads appends 70 records, keeping every tree head, and checks
+// each against RFC 9162's definition, every inclusion proof in the last
+// head, and the consistency proof between every two sizes.
 func TestTreeHeads(t *testing.T) {
 	ctx := context.Background()
 	const n = 70
+	KeepTreeHeadsEvery(t, 1)
 	l, store, keys := newTestLog(t, n, 1000)
 	_ = l
 	recs, _ := store.ListRecords(ctx, 0, n)
@@ -150,8 +152,13 @@ func TestTreeRefusesToCoverACut(t *testing.T) {
 	if _, err := l.Append(ctx, testRecord(11)); !errors.Is(err, ErrTruncated) {
 		t.Errorf("append over a cut log: %v, want ErrTruncated", err)
 	}
+	// Heads kept at 4 and 8, the newest at 10: the newest removed.
+	KeepTreeHeadsEvery(t, 4)
 	l, store, _ = newTestLog(t, 10, 1000)
-	store.trees = store.trees[:8]
+	if len(store.trees) != 3 {
+		t.Fatalf("stored tree heads %v, want those of sizes 4, 8 and 10", sizes(store.trees))
+	}
+	store.trees = store.trees[:2]
 	if _, err := l.Append(ctx, testRecord(11)); !errors.Is(err, ErrTreeGap) {
 		t.Errorf("append after removed tree heads: %v, want ErrTreeGap", err)
 	}
@@ -184,3 +191,73 @@ func TestCutsOfTheNewestRecords(t *testing.T) {
 		}
 	}
 }
+
+// sizes lists the sizes of heads.
+func sizes(heads []storage.TreeHead) []int64 {
+	out := make([]int64, len(heads))
+	for i, h := range heads {
+		out[i] = h.Size
+	}
+	return out
+}
+
+// TestKeptTreeHeads: every append signs the head of its size, given with
+// its record and stored as the newest; once the next append signs its
+// own, only the heads at multiples of the kept interval stay. Verify
+// requires those, and passes a log that kept every head.
+func TestKeptTreeHeads(t *testing.T) {
+	ctx := context.Background()
+	KeepTreeHeadsEvery(t, 4)
+	l, store, keys := newTestLog(t, 10, 1000)
+	if got := sizes(store.trees); !equalSizes(got, 4, 8, 10) {
+		t.Fatalf("after 10 appends the stored heads are of sizes %v, want 4, 8, 10", got)
+	}
+	for _, want := range [][]int64{{4, 8, 11}, {4, 8, 12}, {4, 8, 12, 13}} {
+		_, head, err := l.AppendTree(ctx, store, testRecord(int(want[len(want)-1])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := ParseTreeHead(head.Signature, keys)
+		if err != nil || signed.Size != want[len(want)-1] {
+			t.Fatalf("the append's head: %+v, %v", signed, err)
+		}
+		if got := sizes(store.trees); !equalSizes(got, want...) {
+			t.Fatalf("stored heads %v, want %v", got, want)
+		}
+		latest, err := store.LatestTreeHead(ctx)
+		if err != nil || latest.Signature != head.Signature {
+			t.Fatalf("the newest stored head is not the append's: %v", err)
+		}
+		if rep := mustVerify(t, store, keys); !rep.OK() {
+			t.Fatalf("%v", rep.Problems)
+		}
+	}
+
+	// A kept head removed, in the middle or the first: head-missing from
+	// its size on.
+	for _, size := range []int64{4, 8} {
+		saved := slices.Clone(store.trees)
+		store.trees = slices.DeleteFunc(store.trees, func(h storage.TreeHead) bool { return h.Size == size })
+		rep := mustVerify(t, store, keys)
+		if size == 8 {
+			if got := treeFindings(rep); !sameFindings(got, []finding{{8, KindHeadMissing}}) {
+				t.Errorf("kept head 8 removed: findings %v, want head-missing at 8\n%v", got, rep.Problems)
+			}
+		} else if !rep.OK() {
+			// With the first head gone, the tree starts at the next: no
+			// size before it is one the log must keep.
+			t.Errorf("first kept head removed: %v", rep.Problems)
+		}
+		store.trees = saved
+	}
+
+	// A log written keeping every head verifies with the interval too.
+	KeepTreeHeadsEvery(t, 1)
+	_, every, keys := newTestLog(t, 10, 1000)
+	KeepTreeHeadsEvery(t, 4)
+	if rep := mustVerify(t, every, keys); !rep.OK() || rep.TreeHeads != 10 {
+		t.Errorf("a log keeping every head: %d heads, %v", rep.TreeHeads, rep.Problems)
+	}
+}
+
+func equalSizes(got []int64, want ...int64) bool { return slices.Equal(got, want) }

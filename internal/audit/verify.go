@@ -44,7 +44,7 @@ const (
 	// records as they are now.
 	KindTreeMismatch Kind = "tree-mismatch"
 	// KindHeadMissing: records are covered by no signed tree head, or
-	// the tree heads of some sizes are missing.
+	// the tree heads of sizes the log keeps are missing.
 	KindHeadMissing Kind = "head-missing"
 )
 
@@ -139,9 +139,11 @@ const reorderWindow = 64
 // It also rebuilds the Merkle tree over the records as they are and
 // checks every stored tree head: its signature (else bad-head-signature),
 // its root and frontier against the tree of its size (else
-// tree-mismatch, reported for the first such head), one head for every
-// size from the first stored one to the last record (else head-missing),
-// and none beyond the end (else truncated).
+// tree-mismatch, reported for the first such head), a head at every
+// multiple of KeptTreeHeadEvery from the first stored one on and one
+// covering the last record (else head-missing), and none beyond the end
+// (else truncated). A log stored before heads were thinned, with one for
+// every size, passes too.
 func Verify(ctx context.Context, s Store, keys jose.JSONWebKeySet) (Report, error) {
 	return verify(ctx, s, keys, nil, nil)
 }
@@ -385,8 +387,11 @@ func (c *treeCheck) compare(h storage.TreeHead, size int64, root []byte) {
 	}
 	if c.first == 0 {
 		c.first = h.Size
-	} else if h.Size > c.last+1 {
-		c.add(c.last+1, h.Size-1, KindHeadMissing, fmt.Sprintf("no signed tree head for %d size(s)", h.Size-c.last-1))
+	} else if kept := (c.last/keptEvery + 1) * keptEvery; kept < h.Size {
+		// A size between the previous head and this one whose head the
+		// log keeps has none.
+		missing := (h.Size-1)/keptEvery - c.last/keptEvery
+		c.add(kept, h.Size-1, KindHeadMissing, fmt.Sprintf("no signed tree head for %d size(s) whose head the log keeps (every %d)", missing, keptEvery))
 	}
 	c.last = h.Size
 	c.pending = append(c.pending, h)

@@ -22,7 +22,8 @@ import (
 // inclusion proof, the wallet's check accepts them and, on the next page,
 // the consistency proof from the head it kept; a witness co-signs over
 // HTTP. Then an operator removes the newest records and their heads from
-// the database: the wallet and the witness both refuse the shorter log.
+// the database, putting back an older head they copied: the wallet and the
+// witness both refuse the shorter log.
 func TestRecordLogProofs(t *testing.T) {
 	e := newEnv(t, "")
 	ctx := context.Background()
@@ -54,6 +55,12 @@ func TestRecordLogProofs(t *testing.T) {
 	first, err := wallet.CheckHistory(ctx, src, keys, nil, history())
 	if err != nil {
 		t.Fatalf("first history: %v", err)
+	}
+	// The newest head as stored: an operator can copy it from the
+	// database (or the API) while it is the newest.
+	firstHead, err := e.p.Store.LatestTreeHead(ctx)
+	if err != nil || firstHead.Size != first.Size {
+		t.Fatalf("the newest stored head: %+v, %v; want size %d", firstHead, err, first.Size)
 	}
 	w := &witness.Witness{Dir: t.TempDir(), Source: witness.HTTPSource{Server: e.url}}
 	if res, err := w.Run(ctx); err != nil || !res.New || res.Head.Size != first.Size {
@@ -93,18 +100,22 @@ func TestRecordLogProofs(t *testing.T) {
 		}
 	}
 
-	// The operator removes the newest two records and every head over
-	// them.
+	// The operator removes the records after the first head and every
+	// head over them, and puts back as the newest the head they copied.
 	db, err := sql.Open("sqlite", e.p.Config.SQLitePath())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cut := second.Size - 2
+	cut := first.Size
 	for _, q := range []string{`DELETE FROM records WHERE seq > ?`, `DELETE FROM tree_heads WHERE size > ?`, `DELETE FROM heads WHERE seq > ?`} {
 		if _, err := db.Exec(q, cut); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := db.Exec(`UPDATE tree_tail SET size = ?, root = ?, frontier = ?, time = ?, signature = ?`,
+		firstHead.Size, firstHead.Root, firstHead.Frontier, firstHead.Time.UnixMicro(), firstHead.Signature); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := wallet.CheckHistory(ctx, src, keys, &second, history()); !errors.Is(err, wallet.ErrLogRewound) {
 		t.Fatalf("the wallet's check of the cut log: %v, want ErrLogRewound", err)

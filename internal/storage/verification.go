@@ -147,7 +147,9 @@ type VerificationStore interface {
 	// AppendRecord's chain gets it, its Seq set; it stores what extend
 	// returns: the record (its Seq overwritten with the new value), the
 	// nodes (replacing any at the same position, as PutTreeNodes does)
-	// and the head, whose Size must be the new Seq. The store reads the
+	// and the head, whose Size must be the new Seq: the head becomes the
+	// newest (LatestTreeHead), and is kept among the stored heads once a
+	// newer one replaces it only if LogAppend.Keep says so. The store reads the
 	// end and writes the append in as few statements as it can while the
 	// tail is held, since every other append waits for it. extend may read
 	// the log through the LogReader it is given (the transaction's own)
@@ -167,17 +169,21 @@ type VerificationStore interface {
 
 	// The Merkle tree over the record log (package audit computes it).
 	//
-	// PutTreeHead stores a signed tree head; Size is unique
-	// (ErrAlreadyExists).
+	// The stored tree heads are the kept ones (PutTreeHead, and appends
+	// with LogAppend.Keep) and the newest append's, whether kept or not:
+	// an append's head that is not kept gives way to the next append's.
+	//
+	// PutTreeHead stores a signed tree head and keeps it; Size is unique
+	// among kept heads (ErrAlreadyExists).
 	PutTreeHead(ctx context.Context, h TreeHead) error
-	// GetTreeHead returns the tree head of the given size; ErrNotFound if
-	// none is stored.
+	// GetTreeHead returns the stored tree head of the given size;
+	// ErrNotFound if none is.
 	GetTreeHead(ctx context.Context, size int64) (TreeHead, error)
 	// LatestTreeHead returns the stored tree head of the largest size;
 	// ErrNotFound if none is stored.
 	LatestTreeHead(ctx context.Context) (TreeHead, error)
-	// ListTreeHeads returns up to limit tree heads with Size > after, by
-	// Size.
+	// ListTreeHeads returns up to limit stored tree heads with Size >
+	// after, by Size.
 	ListTreeHeads(ctx context.Context, after int64, limit int) ([]TreeHead, error)
 	// PutTreeNodes stores the hashes of perfect subtrees, replacing any
 	// stored at the same (Level, Index): they are derived from the
@@ -444,6 +450,10 @@ type LogAppend struct {
 	Record Record
 	Nodes  []TreeNode
 	Head   TreeHead
+	// Keep keeps Head among the stored tree heads after later appends;
+	// otherwise it is stored only until the next append's head replaces
+	// it (the newest head is always stored).
+	Keep bool
 }
 
 // LogReader reads the record log inside an append (for a log written

@@ -26,8 +26,8 @@ func treeRecordTests() []subtest {
 // testChain does, and stands for the tree with values that name the
 // record: the head's Frontier is idHash of the record's ID, its Root that
 // and the previous frontier, and the nodes are the leaf (level 0, index
-// Seq-1) and, for an even Seq, its parent at level 1. Each call's
-// arguments are appended to *ends.
+// Seq-1) and, for an even Seq, its parent at level 1. The heads of even
+// sizes are kept. Each call's arguments are appended to *ends.
 func treeExtend(ends *[]storage.LogEnd) func(storage.LogReader, storage.LogEnd, storage.Record) (storage.LogAppend, error) {
 	return func(_ storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error) {
 		*ends = append(*ends, end)
@@ -53,6 +53,7 @@ func treeAppend(end storage.LogEnd, r storage.Record) storage.LogAppend {
 			Size: r.Seq, Root: append(bytes.Clone(prev), frontier...), Frontier: frontier,
 			Time: at(int(r.Seq)), Signature: fmt.Sprintf("head-%d", r.Seq),
 		},
+		Keep: r.Seq%2 == 0,
 	}
 	if r.Seq%2 == 0 {
 		a.Nodes = append(a.Nodes, storage.TreeNode{Level: 1, Index: r.Seq/2 - 1, Hash: idHash(fmt.Sprint("parent of ", r.ID))})
@@ -118,6 +119,9 @@ func testAppendTreeRecord(t *testing.T, s storage.Storage) {
 	latest, err := s.LatestTreeHead(ctx)
 	must(t, "LatestTreeHead", err)
 	assertEqual(t, "LatestTreeHead", latest, want[3].Head)
+	// The heads of sizes 1 and 3 were not kept: the next append's took
+	// their place.
+	assertTreeHeads(t, s, want[1].Head, want[3].Head)
 	// The plain append chains to the last tree append too.
 	r5, err := s.AppendRecord(ctx, fullRecord("r5", "p1"), testChain)
 	must(t, "AppendRecord r5", err)
@@ -151,8 +155,8 @@ func testAppendTreeRecordExtendError(t *testing.T, s storage.Storage) {
 	}
 	heads, err := s.ListTreeHeads(ctx, 0, 10)
 	must(t, "ListTreeHeads", err)
-	if len(heads) != 2 || !bytes.Equal(heads[1].Frontier, idHash("r2")) {
-		t.Errorf("tree heads after a failed append: %+v, want r1's and r2's", heads)
+	if len(heads) != 1 || heads[0].Size != 2 || !bytes.Equal(heads[0].Frontier, idHash("r2")) {
+		t.Errorf("tree heads after a failed append: %+v, want r2's (r1's not kept)", heads)
 	}
 }
 
@@ -234,6 +238,8 @@ func testAppendTreeRecordRolledBack(t *testing.T, s storage.Storage) {
 	extend := treeExtend(&ends)
 	r1, err := s.AppendTreeRecord(ctx, fullRecord("r1", "p1"), extend)
 	must(t, "AppendTreeRecord r1", err)
+	h1, err := s.LatestTreeHead(ctx)
+	must(t, "LatestTreeHead after r1", err)
 	err = s.InTransaction(ctx, func(tx storage.Storage) error {
 		if _, err := tx.AppendTreeRecord(ctx, fullRecord("r-rolled-back", "p1"), extend); err != nil {
 			return err
@@ -243,6 +249,8 @@ func testAppendTreeRecordRolledBack(t *testing.T, s storage.Storage) {
 	if !errors.Is(err, errFn) {
 		t.Fatalf("InTransaction = %v, want errFn", err)
 	}
+	// r1's head, not kept, is the newest again.
+	assertTreeHeads(t, s, h1)
 	r2, err := s.AppendTreeRecord(ctx, fullRecord("r2", "p1"), extend)
 	must(t, "AppendTreeRecord r2", err)
 	end := ends[2]
@@ -313,16 +321,47 @@ func testRaceAppendTreeRecord(t *testing.T, s storage.Storage) {
 		}
 	}
 	assertRaceLog(t, s, results)
+	// The kept heads (even sizes) and the newest.
 	heads, err := s.ListTreeHeads(ctx, 0, 2*goroutines)
 	must(t, "ListTreeHeads", err)
-	if len(heads) != goroutines {
-		t.Fatalf("%d tree heads after %d appends", len(heads), goroutines)
+	wantSizes := (goroutines + 1) / 2
+	if len(heads) != wantSizes {
+		t.Fatalf("%d tree heads after %d appends, want %d", len(heads), goroutines, wantSizes)
 	}
 	recs, err := s.ListRecords(ctx, 0, 2*goroutines)
 	must(t, "ListRecords", err)
 	for i, h := range heads {
-		if h.Size != int64(i+1) || !bytes.Equal(h.Frontier, idHash(recs[i].ID)) {
-			t.Errorf("tree head %d (size %d) is not record %d's", i+1, h.Size, i+1)
+		size := min(2*int64(i+1), goroutines)
+		if h.Size != size || !bytes.Equal(h.Frontier, idHash(recs[size-1].ID)) {
+			t.Errorf("tree head %d (size %d) is not record %d's", i+1, h.Size, size)
 		}
+	}
+}
+
+// assertTreeHeads fails unless the stored tree heads are want: listed,
+// each found by its size, the last the newest; and a size between two
+// of them, whose head was not kept, is not found.
+func assertTreeHeads(t *testing.T, s storage.Storage, want ...storage.TreeHead) {
+	t.Helper()
+	ctx := t.Context()
+	got, err := s.ListTreeHeads(ctx, 0, 100)
+	must(t, "ListTreeHeads", err)
+	assertList(t, "stored tree heads", got, want)
+	for i, h := range want {
+		one, err := s.GetTreeHead(ctx, h.Size)
+		must(t, fmt.Sprintf("GetTreeHead %d", h.Size), err)
+		assertEqual(t, fmt.Sprintf("tree head %d", h.Size), one, h)
+		if after, err := s.ListTreeHeads(ctx, h.Size, 1); err != nil || len(after) != min(1, len(want)-i-1) {
+			t.Errorf("ListTreeHeads after %d: %d heads, %v", h.Size, len(after), err)
+		}
+		if i > 0 && want[i-1].Size < h.Size-1 {
+			_, err := s.GetTreeHead(ctx, h.Size-1)
+			assertErr(t, fmt.Sprintf("GetTreeHead %d (not kept)", h.Size-1), err, storage.ErrNotFound)
+		}
+	}
+	if len(want) > 0 {
+		latest, err := s.LatestTreeHead(ctx)
+		must(t, "LatestTreeHead", err)
+		assertEqual(t, "LatestTreeHead", latest, want[len(want)-1])
 	}
 }

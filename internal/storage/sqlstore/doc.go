@@ -71,7 +71,9 @@
 // values and each chains to its true predecessor. AppendTreeRecord takes
 // the same lock in a statement that also returns the Merkle tree's size
 // and frontier, which the tail row keeps too, and stores the record, the
-// tree's nodes and head and the new tail in one statement. On both
+// tree's nodes and the new tail, the signed tree head included, in one
+// statement; the head goes to tree_heads as well only when the log keeps
+// it (SQLite keeps the newest head in the one-row table tree_tail). On both
 // databases unique keys decide the other races: GetOrCreatePerson inserts
 // with ON CONFLICT (person_index) DO NOTHING; Increment, UseNonce and
 // PutConsent are single-statement upserts. ClaimSession and FinishSession

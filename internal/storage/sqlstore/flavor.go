@@ -42,9 +42,13 @@ type flavor struct {
 	// none), for AppendTreeRecord; appendTree stores an append (the
 	// record as $1…$13, the tree head's size, root, frontier, time and
 	// signature as $14…$18, the nodes' levels, indexes and hashes as
-	// arrays $19…$21) and keeps its end in the tail row, in one
-	// statement. Both "" where the flavor keeps no tail row.
+	// arrays $19…$21, whether the head is kept as $22) and keeps its end,
+	// the head included, in the tail row, in one statement. Both "" where
+	// the flavor keeps no tail row.
 	takeTree, appendTree string
+	// tree reads the stored tree heads: those of tree_heads and the
+	// newest append's, from where the flavor keeps it (newTreeQueries).
+	tree treeQueries
 	// changeOnce: the database runs data-modifying WITH queries, so a
 	// change of a session and the one-time value it records take one
 	// statement (onceStatement); false: one transaction.

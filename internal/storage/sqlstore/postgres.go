@@ -53,14 +53,17 @@ var postgresFlavor = &flavor{
 	untakeTail: `UPDATE record_log_tail SET seq = seq - 1`,
 	takeTree:   `UPDATE record_log_tail SET seq = seq + 1 RETURNING seq, last_time, last_hash, coalesce(tree_size, -1), tree_frontier`,
 	appendTree: `WITH tail AS (
-		UPDATE record_log_tail SET last_time = $3, last_hash = $13, tree_size = $14, tree_frontier = $16
+		UPDATE record_log_tail SET last_time = $3, last_hash = $13,
+			tree_size = $14, tree_root = $15, tree_frontier = $16, tree_time = $17, tree_signature = $18
 	), head AS (
-		INSERT INTO tree_heads (size, root, frontier, time, signature) VALUES ($14, $15, $16, $17, $18)
+		INSERT INTO tree_heads (size, root, frontier, time, signature) SELECT $14, $15, $16, $17, $18 WHERE $22::boolean
 	), nodes AS (
 		INSERT INTO tree_nodes (level, idx, hash)
 		SELECT * FROM unnest($19::smallint[], $20::bigint[], $21::bytea[])
 		ON CONFLICT (level, idx) DO UPDATE SET hash = excluded.hash
 	) ` + records.insert,
+	tree: newTreeQueries(`SELECT tree_size AS size, tree_root AS root, tree_frontier AS frontier, tree_time AS time, tree_signature AS signature
+		FROM record_log_tail WHERE tree_size IS NOT NULL AND tree_signature IS NOT NULL`),
 	changeOnce:     true,
 	monthlyRecords: true,
 	// PostgreSQL would round to the microsecond; truncating matches SQLite.

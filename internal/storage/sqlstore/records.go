@@ -149,14 +149,49 @@ func (s *Store) takeTailRow(ctx context.Context, op, take string, extra ...any) 
 	return &storage.Record{Seq: last.Seq, Time: last.Time, Hash: last.Hash}, seq, nil
 }
 
-// lastLinkAndTree reads the last record's Seq, time and hash and the
-// newest tree head's size and frontier in one statement, where the
-// transaction's own lock holds the log's end (no takeTail): a Seq of 0
-// means no record, a size of -1 no tree head.
-var lastLinkAndTree = `SELECT coalesce(r.seq, 0), r.time, r.hash, coalesce(h.size, -1), h.frontier
-	FROM (SELECT 1) AS one
-	LEFT JOIN (SELECT seq, time, hash FROM records ORDER BY seq DESC LIMIT 1) AS r ON 1 = 1
-	LEFT JOIN (SELECT size, frontier FROM tree_heads ORDER BY size DESC LIMIT 1) AS h ON 1 = 1`
+// treeQueries read the stored tree heads: the kept ones, in tree_heads,
+// and the newest append's, kept or not, from where the flavor keeps it.
+// Each part of a union is bounded on its own, so that no query reads more
+// of tree_heads than its answer (a log written before heads were thinned
+// has one for every size).
+type treeQueries struct {
+	// logEnd reads the last record's Seq, time and hash and the newest
+	// tree head's size and frontier in one statement, where the
+	// transaction's own lock holds the log's end (no takeTail): a Seq of
+	// 0 means no record, a size of -1 no tree head.
+	logEnd string
+	// latest, bySize ($1) and list (Size > $1, at most $2) read heads; a
+	// kept head comes before the newest append's of the same size.
+	latest, bySize, list string
+}
+
+// newTreeQueries returns the queries of a flavor whose newest append's
+// tree head tail selects (size, root, frontier, time, signature).
+func newTreeQueries(tail string) treeQueries {
+	const cols = `size, root, frontier, time, signature`
+	tailHeads := `SELECT 1 AS k, ` + cols + ` FROM (` + tail + `) AS tail`
+	return treeQueries{
+		logEnd: `SELECT coalesce(r.seq, 0), r.time, r.hash, coalesce(h.size, -1), h.frontier
+			FROM (SELECT 1) AS one
+			LEFT JOIN (SELECT seq, time, hash FROM records ORDER BY seq DESC LIMIT 1) AS r ON 1 = 1
+			LEFT JOIN (SELECT size, frontier FROM (
+				SELECT size, frontier FROM (SELECT size, frontier FROM tree_heads ORDER BY size DESC LIMIT 1) AS kept
+				UNION ALL SELECT size, frontier FROM (` + tail + `) AS tail
+			) AS n ORDER BY size DESC LIMIT 1) AS h ON 1 = 1`,
+		latest: `SELECT ` + cols + ` FROM (
+			SELECT * FROM (SELECT 0 AS k, ` + cols + ` FROM tree_heads ORDER BY size DESC LIMIT 1) AS kept
+			UNION ALL ` + tailHeads + `
+		) AS h ORDER BY size DESC, k LIMIT 1`,
+		bySize: `SELECT ` + cols + ` FROM (
+			SELECT 0 AS k, ` + cols + ` FROM tree_heads WHERE size = $1
+			UNION ALL ` + tailHeads + ` WHERE size = $1
+		) AS h ORDER BY k LIMIT 1`,
+		list: `SELECT ` + cols + ` FROM (
+			SELECT * FROM (SELECT 0 AS k, ` + cols + ` FROM tree_heads WHERE size > $1 ORDER BY size LIMIT $2) AS kept
+			UNION ALL ` + tailHeads + ` WHERE size > $1 AND NOT EXISTS (SELECT 1 FROM tree_heads WHERE tree_heads.size = tail.size)
+		) AS h ORDER BY size, k LIMIT $2`,
+	}
+}
 
 // AppendTreeRecord appends r and the Merkle tree's nodes and head over
 // it, holding the log's tail as AppendRecord does.
@@ -169,7 +204,8 @@ var lastLinkAndTree = `SELECT coalesce(r.seq, 0), r.time, r.hash, coalesce(h.siz
 // whose tree does not end at the last record (written before it kept the
 // tree, or by AppendRecord, which does not extend it) has the newest tree
 // head read in a second statement. On SQLite one statement reads the last
-// record and the newest tree head, and three store the append.
+// record and the newest tree head, and three store the append (four when
+// the head is kept).
 func (s *Store) AppendTreeRecord(ctx context.Context, r storage.Record, extend func(rd storage.LogReader, end storage.LogEnd, r storage.Record) (storage.LogAppend, error)) (storage.Record, error) {
 	const op = "append record"
 	var out storage.Record
@@ -206,7 +242,7 @@ func (s *Store) logEnd(ctx context.Context, op string) (storage.LogEnd, int64, e
 		var seq, size int64
 		var last storage.Record
 		var frontier []byte
-		if err := s.queryRow(ctx, lastLinkAndTree).Scan(&seq, &last.Time, &last.Hash, &size, &frontier); err != nil {
+		if err := s.queryRow(ctx, s.f.tree.logEnd).Scan(&seq, &last.Time, &last.Hash, &size, &frontier); err != nil {
 			return end, 0, s.fail(op+": read the end of the log", err)
 		}
 		if seq > 0 {
@@ -241,9 +277,10 @@ func (s *Store) logEnd(ctx context.Context, op string) (storage.LogEnd, int64, e
 }
 
 // storeAppend writes a: on PostgreSQL in one statement (appendTree), which
-// also keeps the record's time and hash and the tree's size and frontier
-// in the tail row; elsewhere the record, the nodes and the head one after
-// the other.
+// also keeps the record's time and hash and the tree's end, its head
+// included, in the tail row; elsewhere the record, the nodes and the head
+// (in tree_tail, replacing the previous append's) one after the other.
+// Either way the head goes to tree_heads too if a keeps it.
 func (s *Store) storeAppend(ctx context.Context, op string, a storage.LogAppend) error {
 	if s.f.appendTree == "" {
 		if _, err := s.exec(ctx, records.insert, records.args(a.Record)...); err != nil {
@@ -251,6 +288,12 @@ func (s *Store) storeAppend(ctx context.Context, op string, a storage.LogAppend)
 		}
 		if err := s.PutTreeNodes(ctx, a.Nodes); err != nil {
 			return err
+		}
+		if _, err := s.exec(ctx, putTreeTail, treeHeads.args(a.Head)...); err != nil {
+			return s.fail(op+": store the tree head", err)
+		}
+		if !a.Keep {
+			return nil
 		}
 		return s.PutTreeHead(ctx, a.Head)
 	}
@@ -262,7 +305,7 @@ func (s *Store) storeAppend(ctx context.Context, op string, a storage.LogAppend)
 	}
 	args := append(records.args(a.Record),
 		a.Head.Size, a.Head.Root, a.Head.Frontier, a.Head.Time, a.Head.Signature,
-		levels, indexes, hashes)
+		levels, indexes, hashes, a.Keep)
 	if _, err := s.exec(ctx, s.f.appendTree, args...); err != nil {
 		return s.fail(op, err)
 	}
@@ -316,7 +359,14 @@ func (s *Store) ListHeads(ctx context.Context) ([]storage.Head, error) {
 var treeHeads = newTable("tree_heads", "tree head", `size, root, frontier, time, signature`,
 	func(h *storage.TreeHead) []any { return []any{&h.Size, &h.Root, &h.Frontier, &h.Time, &h.Signature} })
 
-// PutTreeHead stores h; ErrAlreadyExists if a head of h.Size is stored.
+// putTreeTail stores the newest append's tree head in tree_tail, where
+// the flavor keeps no tail row (SQLite), replacing the previous one.
+var putTreeTail = `INSERT INTO tree_tail (one, size, root, frontier, time, signature) VALUES (1, $1, $2, $3, $4, $5)
+	ON CONFLICT (one) DO UPDATE SET size = excluded.size, root = excluded.root, frontier = excluded.frontier,
+		time = excluded.time, signature = excluded.signature`
+
+// PutTreeHead stores h and keeps it; ErrAlreadyExists if a kept head of
+// h.Size is stored.
 func (s *Store) PutTreeHead(ctx context.Context, h storage.TreeHead) error {
 	if _, err := s.exec(ctx, treeHeads.insert, treeHeads.args(h)...); err != nil {
 		return s.fail("put tree head", err)
@@ -324,23 +374,24 @@ func (s *Store) PutTreeHead(ctx context.Context, h storage.TreeHead) error {
 	return nil
 }
 
-// GetTreeHead returns the tree head of the given size.
+// GetTreeHead returns the stored tree head of the given size.
 func (s *Store) GetTreeHead(ctx context.Context, size int64) (storage.TreeHead, error) {
-	return get(ctx, s, treeHeads, "get tree head", treeHeads.byKey, size)
+	return get(ctx, s, treeHeads, "get tree head", s.f.tree.bySize, size)
 }
 
-// LatestTreeHead returns the tree head of the largest size.
+// LatestTreeHead returns the stored tree head of the largest size: the
+// newest append's, or a kept head put after it.
 func (s *Store) LatestTreeHead(ctx context.Context) (storage.TreeHead, error) {
-	return get(ctx, s, treeHeads, "latest tree head", treeHeads.selectAll+` ORDER BY size DESC LIMIT 1`)
+	return get(ctx, s, treeHeads, "latest tree head", s.f.tree.latest)
 }
 
-// ListTreeHeads returns up to limit tree heads with Size > after, by Size.
+// ListTreeHeads returns up to limit stored tree heads with Size > after,
+// by Size.
 func (s *Store) ListTreeHeads(ctx context.Context, after int64, limit int) ([]storage.TreeHead, error) {
 	if limit < 1 {
 		return nil, nil
 	}
-	return list(ctx, s, treeHeads, "list tree heads", treeHeads.selectAll+`
-		WHERE size > $1 ORDER BY size ASC LIMIT $2`, after, limit)
+	return list(ctx, s, treeHeads, "list tree heads", s.f.tree.list, after, limit)
 }
 
 var treeNodes = newTable("tree_nodes", "tree node", `level, idx, hash`,

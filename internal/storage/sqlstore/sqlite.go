@@ -42,6 +42,7 @@ var sqliteFlavor = &flavor{
 	name:         "sqlite",
 	placeholders: sqlitePlaceholders,
 	timeArg:      func(t time.Time) any { return t.UnixMicro() },
+	tree:         newTreeQueries(`SELECT size, root, frontier, time, signature FROM tree_tail`),
 	recordOfSession: fmt.Sprintf(`SELECT 1 FROM records WHERE records.rp_id = sessions.rp_id
 		AND records.time BETWEEN sessions.updated_at - %d AND sessions.updated_at + %d AND records.id = sessions.id
 		ORDER BY records.time LIMIT 1`,

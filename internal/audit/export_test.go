@@ -1,0 +1,13 @@
+package audit
+
+import "testing"
+
+// KeepTreeHeadsEvery makes the log keep a tree head every n sizes (and
+// Verify expect one) for the rest of t, instead of KeptTreeHeadEvery, so
+// that a short log keeps several. Tests that call it must not run in
+// parallel with others of this package.
+func KeepTreeHeadsEvery(t testing.TB, n int64) {
+	old := keptEvery
+	keptEvery = n
+	t.Cleanup(func() { keptEvery = old })
+}
