@@ -11,3 +11,13 @@ func KeepTreeHeadsEvery(t testing.TB, n int64) {
 	keptEvery = n
 	t.Cleanup(func() { keptEvery = old })
 }
+
+// PageBy makes Verify and the tree's rebuilds read n records (and tree
+// heads) a page for the rest of t, so that a short log spans several
+// pages. Tests that call it must not run in parallel with others of this
+// package.
+func PageBy(t testing.TB, n int) {
+	old := pageSize
+	pageSize = n
+	t.Cleanup(func() { pageSize = old })
+}

@@ -22,8 +22,10 @@ const HeadType = "netid-log-head+jwt"
 // 300 bytes.
 const maxHeadSize = 4096
 
-// pageSize is how many records SignHead and Verify read at a time.
-const pageSize = 1000
+// pageSize is how many records (and tree heads) SignHead and Verify read
+// at a time. A variable so that tests can walk a short log in several
+// pages.
+var pageSize = 1000
 
 // Sentinel errors of ParseHead.
 var (

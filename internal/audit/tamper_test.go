@@ -251,56 +251,69 @@ func TestTamperDetected(t *testing.T) {
 		name string
 		sql  func(b *backend) []string
 		by   []party
+		n    int // records in the log (0: n)
 	}{
 		// Each field of a record changed.
-		{"field-seq", q(`UPDATE records SET seq = 1000 WHERE seq = 10`), []party{platformVerify, auditor, walletParty}},
-		{"field-id", q(`UPDATE records SET id = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
+		{"field-seq", q(`UPDATE records SET seq = 1000 WHERE seq = 10`), []party{platformVerify, auditor, walletParty}, 0},
+		{"field-id", q(`UPDATE records SET id = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
 		{"field-time", func(b *backend) []string {
 			if b.sqlite {
 				return []string{`UPDATE records SET time = time + 1000000 WHERE seq = 10`}
 			}
 			return []string{`UPDATE records SET time = time + interval '1 second' WHERE seq = 10`}
-		}, []party{platformVerify, auditor}},
-		{"field-person_id", q(`UPDATE records SET person_id = 'person-forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-rp_id", q(`UPDATE records SET rp_id = 'rp-forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-rp_name", q(`UPDATE records SET rp_name = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-channel", q(`UPDATE records SET channel = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-level", q(`UPDATE records SET level = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-provided", q(`UPDATE records SET provided = NULL WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-outcome", q(`UPDATE records SET outcome = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-guardian_id", q(`UPDATE records SET guardian_id = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-prev_hash", q(`UPDATE records SET prev_hash = hash WHERE seq = 10`), []party{platformVerify, auditor}},
-		{"field-hash", q(`UPDATE records SET hash = prev_hash WHERE seq = 10`), []party{platformVerify, auditor, walletParty}},
+		}, []party{platformVerify, auditor}, 0},
+		{"field-person_id", q(`UPDATE records SET person_id = 'person-forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-rp_id", q(`UPDATE records SET rp_id = 'rp-forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-rp_name", q(`UPDATE records SET rp_name = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-channel", q(`UPDATE records SET channel = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-level", q(`UPDATE records SET level = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-provided", q(`UPDATE records SET provided = NULL WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-outcome", q(`UPDATE records SET outcome = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-guardian_id", q(`UPDATE records SET guardian_id = 'forged' WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-prev_hash", q(`UPDATE records SET prev_hash = hash WHERE seq = 10`), []party{platformVerify, auditor}, 0},
+		{"field-hash", q(`UPDATE records SET hash = prev_hash WHERE seq = 10`), []party{platformVerify, auditor, walletParty}, 0},
 		// Rows removed or moved.
-		{"middle-row-deleted", q(`DELETE FROM records WHERE seq = 20`), []party{platformVerify, auditor}},
-		{"two-rows-swapped", q(`UPDATE records SET seq = -1 WHERE seq = 20`, `UPDATE records SET seq = 20 WHERE seq = 21`, `UPDATE records SET seq = 21 WHERE seq = -1`), []party{platformVerify, auditor}},
+		{"middle-row-deleted", q(`DELETE FROM records WHERE seq = 20`), []party{platformVerify, auditor}, 0},
+		{"two-rows-swapped", q(`UPDATE records SET seq = -1 WHERE seq = 20`, `UPDATE records SET seq = 20 WHERE seq = 21`, `UPDATE records SET seq = 21 WHERE seq = -1`), []party{platformVerify, auditor}, 0},
 		// The newest records cut, their tree heads left.
-		{"tail-1", q(`DELETE FROM records WHERE seq > 42`), []party{platformVerify, auditor}},
-		{"tail-30", q(`DELETE FROM records WHERE seq > 13`), []party{platformVerify, auditor}},
-		{"all-records", q(`DELETE FROM records`), []party{platformVerify, auditor}},
+		{"tail-1", q(`DELETE FROM records WHERE seq > 42`), []party{platformVerify, auditor}, 0},
+		{"tail-30", q(`DELETE FROM records WHERE seq > 13`), []party{platformVerify, auditor}, 0},
+		{"all-records", q(`DELETE FROM records`), []party{platformVerify, auditor}, 0},
 		// The newest records cut with every head over them. No signed
 		// head ends at 42 or at 13 (only the newest append's and every
 		// eighth are stored), so records are left that no head covers;
 		// at a kept size (40) the database is consistent again, and the
 		// evidence kept outside shows the cut.
-		{"tail-1-and-heads", clearTail(`DELETE FROM records WHERE seq > 42`, `DELETE FROM heads WHERE seq > 42`), []party{platformVerify, auditor, witnessParty, walletParty}},
-		{"tail-30-and-heads", clearTail(`DELETE FROM records WHERE seq > 13`, `DELETE FROM tree_heads WHERE size > 13`, `DELETE FROM heads WHERE seq > 13`), []party{platformVerify, auditor, witnessParty, walletParty}},
-		{"tail-to-a-kept-head", clearTail(`DELETE FROM records WHERE seq > 40`, `DELETE FROM heads WHERE seq > 40`), []party{auditor, witnessParty, walletParty}},
-		{"all-records-and-heads", clearTail(`DELETE FROM records`, `DELETE FROM tree_heads`, `DELETE FROM heads`, `DELETE FROM tree_nodes`), []party{auditor, witnessParty, walletParty}},
+		{"tail-1-and-heads", clearTail(`DELETE FROM records WHERE seq > 42`, `DELETE FROM heads WHERE seq > 42`), []party{platformVerify, auditor, witnessParty, walletParty}, 0},
+		{"tail-30-and-heads", clearTail(`DELETE FROM records WHERE seq > 13`, `DELETE FROM tree_heads WHERE size > 13`, `DELETE FROM heads WHERE seq > 13`), []party{platformVerify, auditor, witnessParty, walletParty}, 0},
+		{"tail-to-a-kept-head", clearTail(`DELETE FROM records WHERE seq > 40`, `DELETE FROM heads WHERE seq > 40`), []party{auditor, witnessParty, walletParty}, 0},
+		{"all-records-and-heads", clearTail(`DELETE FROM records`, `DELETE FROM tree_heads`, `DELETE FROM heads`, `DELETE FROM tree_nodes`), []party{auditor, witnessParty, walletParty}, 0},
 		// Heads deleted, records kept.
-		{"newest-head-deleted", clearTail(), []party{platformVerify, witnessParty, walletParty}},
-		{"newest-heads-deleted", clearTail(`DELETE FROM tree_heads WHERE size > 30`), []party{platformVerify, witnessParty, walletParty}},
-		{"kept-head-deleted", q(`DELETE FROM tree_heads WHERE size = 16`), []party{platformVerify}},
-		{"all-heads-deleted", clearTail(`DELETE FROM tree_heads`, `DELETE FROM heads`), []party{platformVerify, witnessParty, walletParty}},
+		{"newest-head-deleted", clearTail(), []party{platformVerify, witnessParty, walletParty}, 0},
+		{"newest-heads-deleted", clearTail(`DELETE FROM tree_heads WHERE size > 30`), []party{platformVerify, witnessParty, walletParty}, 0},
+		{"kept-head-deleted", q(`DELETE FROM tree_heads WHERE size = 16`), []party{platformVerify}, 0},
+		{"all-heads-deleted", clearTail(`DELETE FROM tree_heads`, `DELETE FROM heads`), []party{platformVerify, witnessParty, walletParty}, 0},
 		// A head changed: its root, or its signature taken from another.
-		{"head-root-changed", q(`UPDATE tree_heads SET root = (SELECT t.root FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}},
-		{"head-signature-changed", q(`UPDATE tree_heads SET signature = (SELECT signature FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}},
+		{"head-root-changed", q(`UPDATE tree_heads SET root = (SELECT t.root FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}, 0},
+		{"head-signature-changed", q(`UPDATE tree_heads SET signature = (SELECT signature FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}, 0},
 		{"newest-root-changed", func(b *backend) []string {
 			return []string{tail(b, column(b, "root")+` = (SELECT root FROM tree_heads WHERE size = 40)`)}
-		}, []party{platformVerify}},
+		}, []party{platformVerify}, 0},
 		{"newest-signature-changed", func(b *backend) []string {
 			return []string{tail(b, column(b, "signature")+` = (SELECT signature FROM tree_heads WHERE size = 40)`)}
-		}, []party{platformVerify, witnessParty, walletParty}},
+		}, []party{platformVerify, witnessParty, walletParty}, 0},
+		// The log ends at a kept size: the newest append's head is stored
+		// twice, and the copy in the tail, which the next append extends,
+		// is changed.
+		{"newest-at-a-kept-size-root-changed", func(b *backend) []string {
+			return []string{tail(b, column(b, "root")+` = (SELECT root FROM tree_heads WHERE size = 32)`)}
+		}, []party{platformVerify}, 40},
+		{"newest-at-a-kept-size-signature-changed", func(b *backend) []string {
+			return []string{tail(b, column(b, "signature")+` = (SELECT signature FROM tree_heads WHERE size = 32)`)}
+		}, []party{platformVerify, witnessParty, walletParty}, 40},
+		{"newest-at-a-kept-size-frontier-changed", func(b *backend) []string {
+			return []string{tail(b, column(b, "frontier")+` = (SELECT frontier FROM tree_heads WHERE size = 32)`)}
+		}, []party{platformVerify}, 40},
 	}
 	backends(t, func(t *testing.T, b *backend) {
 		for _, tc := range cases {
@@ -317,7 +330,7 @@ func TestTamperDetected(t *testing.T) {
 				}
 				key := newPlatformKey(t)
 				l := &audit.Log{Store: st, Keys: key}
-				for i := range n {
+				for i := range cmp.Or(tc.n, n) {
 					if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
 						t.Fatal(err)
 					}
@@ -491,4 +504,109 @@ func headSizes(heads []storage.TreeHead) []int64 {
 		out[i] = h.Size
 	}
 	return out
+}
+
+// busyStore calls after (when set) after each read Verify makes: another
+// process appending, as the platform does while an operator runs netid
+// admin audit verify, or rows written around the platform.
+type busyStore struct {
+	storage.Storage
+	after func()
+}
+
+func (s *busyStore) then() {
+	if s.after != nil {
+		s.after()
+	}
+}
+
+func (s *busyStore) ListHeads(ctx context.Context) ([]storage.Head, error) {
+	defer s.then()
+	return s.Storage.ListHeads(ctx)
+}
+
+func (s *busyStore) LatestTreeHead(ctx context.Context) (storage.TreeHead, error) {
+	defer s.then()
+	return s.Storage.LatestTreeHead(ctx)
+}
+
+func (s *busyStore) ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error) {
+	defer s.then()
+	return s.Storage.ListRecords(ctx, after, limit)
+}
+
+func (s *busyStore) ListTreeHeads(ctx context.Context, after int64, limit int) ([]storage.TreeHead, error) {
+	defer s.then()
+	return s.Storage.ListTreeHeads(ctx, after, limit)
+}
+
+// TestVerifyWhileAppending runs Verify on a log that grows between each
+// of its reads, over several pages of records and heads: an intact log
+// verifies, whatever heads were replaced since the walk began, and a
+// record written around the platform is still found, before the walk
+// begins or while it runs.
+func TestVerifyWhileAppending(t *testing.T) {
+	audit.KeepTreeHeadsEvery(t, 3)
+	audit.PageBy(t, 4)
+	backends(t, func(t *testing.T, b *backend) {
+		ctx := t.Context()
+		key := newPlatformKey(t)
+		l := &audit.Log{Store: b.store, Keys: key}
+		for i := range 20 {
+			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := &audit.Log{Store: b.open(t), Keys: key}
+		appended := 0
+		st := &busyStore{Storage: b.store, after: func() {
+			appended++
+			if _, err := other.Append(ctx, sampleRecord(1000+appended)); err != nil {
+				t.Fatal(err)
+			}
+		}}
+		for round := range 3 {
+			rep, err := audit.Verify(ctx, st, key.jwks())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !rep.OK() || rep.Records < int64(20+round) {
+				t.Fatalf("round %d: an intact log appended to during Verify: %d records, problems %v", round, rep.Records, rep.Problems)
+			}
+		}
+		quiet, err := audit.Verify(ctx, b.store, key.jwks())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(20 + appended); !quiet.OK() || quiet.Records != want {
+			t.Fatalf("after the appends: %d records (want %d), problems %v", quiet.Records, want, quiet.Problems)
+		}
+		forge := func(t *testing.T, seq int64) {
+			b.exec(t, fmt.Sprintf(`INSERT INTO records (seq, id, time, person_id, guardian_id, rp_id, rp_name, channel, level, provided, outcome, prev_hash, hash)
+				SELECT seq + 1, 'forged-%d', time, person_id, guardian_id, rp_id, rp_name, channel, level, provided, outcome, hash, hash FROM records WHERE seq = %d`, seq, seq))
+		}
+		// Written while the walk runs, after its first page of records.
+		pages := 0
+		st.after = func() {
+			if pages++; pages == 4 {
+				forge(t, quiet.Records)
+			}
+		}
+		rep, err := audit.Verify(ctx, st, key.jwks())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Count(audit.KindHeadMissing) != 1 {
+			t.Fatalf("a record written while Verify runs: problems %v, want one head-missing", rep.Problems)
+		}
+		// And before it begins.
+		forge(t, quiet.Records+1)
+		rep, err = audit.Verify(ctx, b.store, key.jwks())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Count(audit.KindHeadMissing) != 1 || rep.Problems[0].Seq != quiet.Records+1 || rep.Problems[0].Last != quiet.Records+2 {
+			t.Fatalf("two records written after the newest head: problems %v, want one head-missing over both", rep.Problems)
+		}
+	})
 }

@@ -144,6 +144,12 @@ const reorderWindow = 64
 // covering the last record (else head-missing), and none beyond the end
 // (else truncated). A log stored before heads were thinned, with one for
 // every size, passes too.
+//
+// The log may grow while Verify runs: it checks the log up to the newest
+// tree head stored when it begins (the tail's copy and the kept one, where
+// the log ends at a kept size, both), and of the records appended since,
+// only that a head stored after them covers them (else head-missing: they
+// were written around the platform).
 func Verify(ctx context.Context, s Store, keys jose.JSONWebKeySet) (Report, error) {
 	return verify(ctx, s, keys, nil, nil)
 }
@@ -213,24 +219,66 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 	if given != nil {
 		v.tree.given(*given)
 	}
-	var after int64
+	// The walk checks the log as it is when it begins: up to the newest
+	// tree head then stored, read before any record. Appends go on while
+	// it runs (the log is read in many statements, not one snapshot), and
+	// the heads of the records it reads may be gone from the store by the
+	// time it reads heads: only every keptEvery-th stays once the next
+	// append signs its own. Without a stored head there is no such end,
+	// and every record is walked (and covered by none).
+	end := int64(-1)
+	newest, err := s.LatestTreeHead(ctx)
+	switch {
+	case err == nil:
+		v.tree.newest = &newest
+		end = newest.Size
+		if e := v.tree.extra; e != nil {
+			end = max(end, e.Size)
+		}
+		for _, h := range v.heads {
+			end = max(end, h.Seq)
+		}
+	case !errors.Is(err, storage.ErrNotFound):
+		return Report{}, fmt.Errorf("audit: newest tree head: %w", err)
+	}
+	var after, past int64 // past: the last Seq read beyond end
 	for {
 		recs, err := s.ListRecords(ctx, after, pageSize)
 		if err != nil {
 			return Report{}, fmt.Errorf("audit: list records after %d: %w", after, err)
 		}
 		for i := range recs {
+			after = max(after, recs[i].Seq)
+			if end >= 0 && recs[i].Seq > end {
+				past = max(past, recs[i].Seq)
+				continue
+			}
 			v.record(&recs[i])
 			if err := v.tree.check(ctx); err != nil {
 				return Report{}, err
 			}
-			after = max(after, recs[i].Seq)
 		}
 		if len(recs) < pageSize {
 			break
 		}
 		if err := ctx.Err(); err != nil {
 			return Report{}, fmt.Errorf("audit: verify: %w", err)
+		}
+	}
+	if past > 0 {
+		// Records appended since the walk began. Each append stores its
+		// record and the head over it in one transaction, so a head read
+		// now covers every record read before; records it does not cover
+		// were written around the platform.
+		covered := int64(0)
+		switch h, err := s.LatestTreeHead(ctx); {
+		case err == nil:
+			covered = h.Size
+		case !errors.Is(err, storage.ErrNotFound):
+			return Report{}, fmt.Errorf("audit: newest tree head: %w", err)
+		}
+		if covered < past {
+			v.tree.uncovered = [2]int64{max(covered, end) + 1, past}
 		}
 	}
 	if err := v.tree.finish(ctx); err != nil {
@@ -270,6 +318,15 @@ type treeCheck struct {
 	mismatched int               // stored heads that differ
 
 	pending []storage.TreeHead // stored heads whose signature is not checked yet
+
+	// newest is the newest head stored when the walk began (nil: none);
+	// heads of larger sizes are not read. It is checked after the kept
+	// head of its size, if there is one that differs from it.
+	newest     *storage.TreeHead
+	haveNewest bool // newest was met among the listed heads
+	// uncovered is the first and last Seq of records appended after the
+	// walk began that no head stored after them covers ({0, 0}: none).
+	uncovered [2]int64
 }
 
 // sigBatch is how many heads' signatures checkSignatures checks at once,
@@ -335,10 +392,20 @@ func (c *treeCheck) next(ctx context.Context) (storage.TreeHead, bool, error) {
 		if err != nil {
 			return storage.TreeHead{}, false, fmt.Errorf("audit: list tree heads after %d: %w", c.after, err)
 		}
-		c.page, c.done = page, len(page) < pageSize
+		c.done = len(page) < pageSize
 		if len(page) > 0 {
 			c.after = page[len(page)-1].Size
 		}
+		if n := c.newest; n != nil {
+			if i := slices.IndexFunc(page, func(h storage.TreeHead) bool { return h.Size > n.Size }); i >= 0 {
+				page, c.done = page[:i], true
+			}
+			c.haveNewest = c.haveNewest || slices.ContainsFunc(page, func(h storage.TreeHead) bool { return sameTreeHead(h, *n) })
+			if c.done && !c.haveNewest {
+				page = append(page, *n)
+			}
+		}
+		c.page = page
 	}
 	if len(c.page) == 0 {
 		return storage.TreeHead{}, false, nil
@@ -436,8 +503,16 @@ func (c *treeCheck) finish(ctx context.Context) error {
 	if c.extra != nil {
 		c.add(size+1, c.extra.Size, KindTruncated, fmt.Sprintf("the log holds %d records but the given tree head covers %d", size, c.extra.Size))
 	}
+	from, to := c.uncovered[0], c.uncovered[1]
 	if size > 0 && beyond == 0 && c.last < size {
-		c.add(c.last+1, size, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", size-c.last))
+		if to == 0 || from != size+1 {
+			c.add(c.last+1, size, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", size-c.last))
+		} else {
+			from = c.last + 1
+		}
+	}
+	if to > 0 {
+		c.add(from, to, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", to-from+1))
 	}
 	if p := c.mismatch; p != nil {
 		p.Detail = "a signed tree head's root differs from the tree over the records"
@@ -448,6 +523,11 @@ func (c *treeCheck) finish(ctx context.Context) error {
 		c.v.rep.Problems = append(c.v.rep.Problems, *p)
 	}
 	return nil
+}
+
+// sameTreeHead reports whether a and b are the same stored head.
+func sameTreeHead(a, b storage.TreeHead) bool {
+	return a.Size == b.Size && bytes.Equal(a.Root, b.Root) && bytes.Equal(a.Frontier, b.Frontier) && a.Signature == b.Signature
 }
 
 func (c *treeCheck) add(seq, last int64, k Kind, detail string) {

@@ -179,8 +179,9 @@ type VerificationStore interface {
 	// GetTreeHead returns the stored tree head of the given size;
 	// ErrNotFound if none is.
 	GetTreeHead(ctx context.Context, size int64) (TreeHead, error)
-	// LatestTreeHead returns the stored tree head of the largest size;
-	// ErrNotFound if none is stored.
+	// LatestTreeHead returns the stored tree head of the largest size, the
+	// newest append's where a kept head has the same size; ErrNotFound if
+	// none is stored.
 	LatestTreeHead(ctx context.Context) (TreeHead, error)
 	// ListTreeHeads returns up to limit stored tree heads with Size >
 	// after, by Size.

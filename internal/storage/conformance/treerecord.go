@@ -19,6 +19,7 @@ func treeRecordTests() []subtest {
 		{"TreeRecord/AfterPlainAppends", testAppendTreeRecordAfterPlain},
 		{"TreeRecord/RolledBack", testAppendTreeRecordRolledBack},
 		{"TreeRecord/BuildFromRecords", testAppendTreeRecordReads},
+		{"TreeRecord/NewestBesideAKeptHead", testAppendTreeRecordNewestBesideKept},
 	}
 }
 
@@ -127,6 +128,37 @@ func testAppendTreeRecord(t *testing.T, s storage.Storage) {
 	must(t, "AppendRecord r5", err)
 	if r5.Seq != 5 || !bytes.Equal(r5.PrevHash, want[3].Record.Hash) {
 		t.Errorf("AppendRecord after tree appends: Seq %d, PrevHash %q; want 5 chained to %q", r5.Seq, r5.PrevHash, want[3].Record.Hash)
+	}
+}
+
+// testAppendTreeRecordNewestBesideKept stores a kept head of the size of
+// the newest append's, with other content (as an operator could): the
+// newest append's stays the latest and the one the next append extends,
+// and the kept one is what GetTreeHead and ListTreeHeads give, so that a
+// reader of both (Verify) sees the two.
+func testAppendTreeRecordNewestBesideKept(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	var ends []storage.LogEnd
+	extend := treeExtend(&ends)
+	_, err := s.AppendTreeRecord(ctx, fullRecord("r1", "p1"), extend)
+	must(t, "AppendTreeRecord r1", err)
+	newest, err := s.LatestTreeHead(ctx)
+	must(t, "LatestTreeHead", err)
+	other := storage.TreeHead{Size: 1, Root: idHash("other root"), Frontier: idHash("other frontier"), Time: at(9), Signature: "other-1"}
+	must(t, "PutTreeHead 1", s.PutTreeHead(ctx, other))
+	latest, err := s.LatestTreeHead(ctx)
+	must(t, "LatestTreeHead", err)
+	assertEqual(t, "LatestTreeHead beside a kept head of its size", latest, newest)
+	kept, err := s.GetTreeHead(ctx, 1)
+	must(t, "GetTreeHead 1", err)
+	assertEqual(t, "GetTreeHead 1", kept, other)
+	listed, err := s.ListTreeHeads(ctx, 0, 10)
+	must(t, "ListTreeHeads", err)
+	assertList(t, "ListTreeHeads", listed, []storage.TreeHead{other})
+	_, err = s.AppendTreeRecord(ctx, fullRecord("r2", "p1"), extend)
+	must(t, "AppendTreeRecord r2", err)
+	if end := ends[1]; end.Tree == nil || !bytes.Equal(end.Tree.Frontier, newest.Frontier) {
+		t.Fatalf("the second append extended %+v, want the newest append's tree (frontier %x)", end.Tree, newest.Frontier)
 	}
 }
 

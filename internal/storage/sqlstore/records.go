@@ -160,8 +160,13 @@ type treeQueries struct {
 	// transaction's own lock holds the log's end (no takeTail): a Seq of
 	// 0 means no record, a size of -1 no tree head.
 	logEnd string
-	// latest, bySize ($1) and list (Size > $1, at most $2) read heads; a
-	// kept head comes before the newest append's of the same size.
+	// latest, bySize ($1) and list (Size > $1, at most $2) read heads.
+	// Where a kept head and the newest append's have the same size (the
+	// log ends at a kept size), they are the same head written twice:
+	// latest and logEnd answer the newest append's, which the next append
+	// builds on (as PostgreSQL's takeTree does), so that Verify, which
+	// lists the kept heads and adds the latest, checks both; bySize and
+	// list answer the kept one.
 	latest, bySize, list string
 }
 
@@ -175,13 +180,13 @@ func newTreeQueries(tail string) treeQueries {
 			FROM (SELECT 1) AS one
 			LEFT JOIN (SELECT seq, time, hash FROM records ORDER BY seq DESC LIMIT 1) AS r ON 1 = 1
 			LEFT JOIN (SELECT size, frontier FROM (
-				SELECT size, frontier FROM (SELECT size, frontier FROM tree_heads ORDER BY size DESC LIMIT 1) AS kept
-				UNION ALL SELECT size, frontier FROM (` + tail + `) AS tail
-			) AS n ORDER BY size DESC LIMIT 1) AS h ON 1 = 1`,
+				SELECT 0 AS k, size, frontier FROM (SELECT size, frontier FROM tree_heads ORDER BY size DESC LIMIT 1) AS kept
+				UNION ALL SELECT 1 AS k, size, frontier FROM (` + tail + `) AS tail
+			) AS n ORDER BY size DESC, k DESC LIMIT 1) AS h ON 1 = 1`,
 		latest: `SELECT ` + cols + ` FROM (
 			SELECT * FROM (SELECT 0 AS k, ` + cols + ` FROM tree_heads ORDER BY size DESC LIMIT 1) AS kept
 			UNION ALL ` + tailHeads + `
-		) AS h ORDER BY size DESC, k LIMIT 1`,
+		) AS h ORDER BY size DESC, k DESC LIMIT 1`,
 		bySize: `SELECT ` + cols + ` FROM (
 			SELECT 0 AS k, ` + cols + ` FROM tree_heads WHERE size = $1
 			UNION ALL ` + tailHeads + ` WHERE size = $1
@@ -380,7 +385,8 @@ func (s *Store) GetTreeHead(ctx context.Context, size int64) (storage.TreeHead, 
 }
 
 // LatestTreeHead returns the stored tree head of the largest size: the
-// newest append's, or a kept head put after it.
+// newest append's (also where a kept head has its size), or a kept head
+// put after it.
 func (s *Store) LatestTreeHead(ctx context.Context) (storage.TreeHead, error) {
 	return get(ctx, s, treeHeads, "latest tree head", s.f.tree.latest)
 }
