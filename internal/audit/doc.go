@@ -44,9 +44,9 @@
 // head and check the next one extends it (package treeproof, linked by
 // the wallet and by package witness); Verify rebuilds the tree from the
 // records and checks every stored head, on a log that may grow while it
-// reads (it checks the log up to the newest head stored when it begins,
-// and that every record appended since has a head); VerifyAgainstTree
-// checks the log against a head kept elsewhere. docs/threat-model.md says who detects
+// reads (the heads are listed again as the walk passes the last one
+// listed); VerifyAgainstTree checks the log against a head kept
+// elsewhere. docs/threat-model.md says who detects
 // which alteration.
 //
 // # Chain heads

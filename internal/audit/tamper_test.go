@@ -605,8 +605,149 @@ func TestVerifyWhileAppending(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Count(audit.KindHeadMissing) != 1 || rep.Problems[0].Seq != quiet.Records+1 || rep.Problems[0].Last != quiet.Records+2 {
+		i := slices.IndexFunc(rep.Problems, func(p audit.Problem) bool { return p.Kind == audit.KindHeadMissing })
+		if rep.Count(audit.KindHeadMissing) != 1 || rep.Problems[i].Seq != quiet.Records+1 || rep.Problems[i].Last != quiet.Records+2 {
 			t.Fatalf("two records written after the newest head: problems %v, want one head-missing over both", rep.Problems)
+		}
+	})
+}
+
+// TestVerifyWhileAppendingAtPageEnds grows the log between each of
+// Verify's reads, chain heads signed too, from logs whose pages of heads
+// end at the newest head's size or short of it, kept or not.
+func TestVerifyWhileAppendingAtPageEnds(t *testing.T) {
+	audit.KeepTreeHeadsEvery(t, 3)
+	audit.PageBy(t, 4)
+	for _, n := range []int{11, 12, 23, 24} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			backends(t, func(t *testing.T, b *backend) {
+				ctx := t.Context()
+				key := newPlatformKey(t)
+				l := &audit.Log{Store: b.store, Keys: key}
+				for i := range n {
+					if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := l.SignHead(ctx); err != nil {
+					t.Fatal(err)
+				}
+				other := &audit.Log{Store: b.open(t), Keys: key}
+				k := 0
+				st := &busyStore{Storage: b.store, after: func() {
+					k++
+					if _, err := other.Append(ctx, sampleRecord(1000+k)); err != nil {
+						t.Fatal(err)
+					}
+					if k%2 == 0 {
+						if _, err := other.SignHead(ctx); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}}
+				rep, err := audit.Verify(ctx, st, key.jwks())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !rep.OK() || rep.Records <= int64(n) {
+					t.Fatalf("%d records, %d tree heads, problems %v", rep.Records, rep.TreeHeads, rep.Problems)
+				}
+			})
+		})
+	}
+}
+
+// TestVerifyForgedWhileWalking: a record and a tree head over it written
+// around the platform (the head not signed by its key) while Verify runs.
+func TestVerifyForgedWhileWalking(t *testing.T) {
+	audit.KeepTreeHeadsEvery(t, 3)
+	audit.PageBy(t, 4)
+	backends(t, func(t *testing.T, b *backend) {
+		ctx := t.Context()
+		key := newPlatformKey(t)
+		l := &audit.Log{Store: b.store, Keys: key}
+		for i := range 10 {
+			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		head := `INSERT INTO tree_heads (size, root, frontier, time, signature) VALUES (11, x'00', x'00', 0, 'forged')`
+		if !b.sqlite {
+			head = `INSERT INTO tree_heads (size, root, frontier, time, signature) VALUES (11, '\x00', '\x00', now(), 'forged')`
+		}
+		for _, at := range []int{1, 2, 3, 5} {
+			t.Run(fmt.Sprint("after read ", at), func(t *testing.T) {
+				b.exec(t, `DELETE FROM records WHERE seq > 10`)
+				b.exec(t, `DELETE FROM tree_heads WHERE size > 10`)
+				reads := 0
+				st := &busyStore{Storage: b.store, after: func() {
+					if reads++; reads == at {
+						forgeRecord(t, b, 10)
+						b.exec(t, head)
+					}
+				}}
+				rep, err := audit.Verify(ctx, st, key.jwks())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.OK() {
+					t.Fatalf("Verify passed a log given a record and a tree head written around the platform after read %d", at)
+				}
+				t.Logf("found: %v", rep.Problems)
+			})
+		}
+	})
+}
+
+// forgeRecord writes a record after seq directly, with a copy of seq's
+// content and hash.
+func forgeRecord(t *testing.T, b *backend, seq int64) {
+	t.Helper()
+	b.exec(t, fmt.Sprintf(`INSERT INTO records (seq, id, time, person_id, guardian_id, rp_id, rp_name, channel, level, provided, outcome, prev_hash, hash)
+		SELECT seq + 1, 'forged-%d', time, person_id, guardian_id, rp_id, rp_name, channel, level, provided, outcome, hash, hash FROM records WHERE seq = %d`, seq, seq))
+}
+
+// TestVerifyChecksRecordsPastTheNewestHead: with the newest head removed
+// (or set back to an older one), the records it covered are still each
+// checked against the chain, not only reported as covered by no head.
+func TestVerifyChecksRecordsPastTheNewestHead(t *testing.T) {
+	audit.KeepTreeHeadsEvery(t, 8)
+	backends(t, func(t *testing.T, b *backend) {
+		ctx := t.Context()
+		key := newPlatformKey(t)
+		l := &audit.Log{Store: b.store, Keys: key}
+		for i := range 12 {
+			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		given, err := b.store.LatestTreeHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 12; i < 20; i++ {
+			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b.sqlite {
+			b.exec(t, `DELETE FROM tree_tail`)
+		} else {
+			b.exec(t, `UPDATE record_log_tail SET tree_size = NULL, tree_root = NULL, tree_frontier = NULL, tree_time = NULL, tree_signature = NULL`)
+		}
+		b.exec(t, `UPDATE records SET rp_name = 'forged' WHERE seq = 15`)
+		b.exec(t, `DELETE FROM records WHERE seq = 18`)
+		for name, verify := range map[string]func() (audit.Report, error){
+			"Verify":            func() (audit.Report, error) { return audit.Verify(ctx, b.store, key.jwks()) },
+			"VerifyAgainstTree": func() (audit.Report, error) { return audit.VerifyAgainstTree(ctx, b.store, key.jwks(), given) },
+		} {
+			rep, err := verify()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Count(audit.KindHeadMissing) != 1 || rep.Count(audit.KindAltered) != 1 || rep.Count(audit.KindRemoved) != 1 {
+				t.Errorf("%s: problems %v, want the records after 8 covered by no head, 15 altered and 18 removed", name, rep.Problems)
+			}
 		}
 	})
 }

@@ -145,11 +145,11 @@ const reorderWindow = 64
 // (else truncated). A log stored before heads were thinned, with one for
 // every size, passes too.
 //
-// The log may grow while Verify runs: it checks the log up to the newest
-// tree head stored when it begins (the tail's copy and the kept one, where
-// the log ends at a kept size, both), and of the records appended since,
-// only that a head stored after them covers them (else head-missing: they
-// were written around the platform).
+// The log may grow while Verify runs: it checks the records appended
+// meanwhile as it reads them, with the heads signed over them, and
+// reports no problem for an intact log however it grows. Where the log
+// ends at a kept size, the newest head is stored twice (kept, and as the
+// newest append's, which the next append extends): both are checked.
 func Verify(ctx context.Context, s Store, keys jose.JSONWebKeySet) (Report, error) {
 	return verify(ctx, s, keys, nil, nil)
 }
@@ -219,44 +219,39 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 	if given != nil {
 		v.tree.given(*given)
 	}
-	// The walk checks the log as it is when it begins: up to the newest
-	// tree head then stored, read before any record. Appends go on while
-	// it runs (the log is read in many statements, not one snapshot), and
-	// the heads of the records it reads may be gone from the store by the
-	// time it reads heads: only every keptEvery-th stays once the next
-	// append signs its own. Without a stored head there is no such end,
-	// and every record is walked (and covered by none).
-	end := int64(-1)
-	newest, err := s.LatestTreeHead(ctx)
-	switch {
+	// The log may grow while the walk runs: it is read in many
+	// statements, not in one snapshot, and the head of a record read may
+	// be gone by the time heads are read (only every keptEvery-th stays
+	// once the next append signs its own). So the heads are listed again
+	// whenever the walk passes the last one listed (check), and the
+	// records that the heads listed cover are read to the end (below):
+	// each append stores its record and the head over it in one
+	// transaction, so a head listed after a record was read covers it.
+	switch newest, err := s.LatestTreeHead(ctx); {
 	case err == nil:
 		v.tree.newest = &newest
-		end = newest.Size
-		if e := v.tree.extra; e != nil {
-			end = max(end, e.Size)
-		}
-		for _, h := range v.heads {
-			end = max(end, h.Seq)
-		}
 	case !errors.Is(err, storage.ErrNotFound):
 		return Report{}, fmt.Errorf("audit: newest tree head: %w", err)
 	}
-	var after, past int64 // past: the last Seq read beyond end
+	var after int64
+	walk := func(recs []storage.Record) error {
+		v.tree.relisted = false
+		for i := range recs {
+			v.record(&recs[i])
+			if err := v.tree.check(ctx); err != nil {
+				return err
+			}
+			after = max(after, recs[i].Seq)
+		}
+		return nil
+	}
 	for {
 		recs, err := s.ListRecords(ctx, after, pageSize)
 		if err != nil {
 			return Report{}, fmt.Errorf("audit: list records after %d: %w", after, err)
 		}
-		for i := range recs {
-			after = max(after, recs[i].Seq)
-			if end >= 0 && recs[i].Seq > end {
-				past = max(past, recs[i].Seq)
-				continue
-			}
-			v.record(&recs[i])
-			if err := v.tree.check(ctx); err != nil {
-				return Report{}, err
-			}
+		if err := walk(recs); err != nil {
+			return Report{}, err
 		}
 		if len(recs) < pageSize {
 			break
@@ -265,20 +260,18 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 			return Report{}, fmt.Errorf("audit: verify: %w", err)
 		}
 	}
-	if past > 0 {
-		// Records appended since the walk began. Each append stores its
-		// record and the head over it in one transaction, so a head read
-		// now covers every record read before; records it does not cover
-		// were written around the platform.
-		covered := int64(0)
-		switch h, err := s.LatestTreeHead(ctx); {
-		case err == nil:
-			covered = h.Size
-		case !errors.Is(err, storage.ErrNotFound):
-			return Report{}, fmt.Errorf("audit: newest tree head: %w", err)
+	// Heads listed after the last page of records may cover records
+	// appended since: read them too, up to the largest such head.
+	for top := v.tree.top(); after < top; top = v.tree.top() {
+		recs, err := s.ListRecords(ctx, after, int(min(int64(pageSize), top-after)))
+		if err != nil {
+			return Report{}, fmt.Errorf("audit: list records after %d: %w", after, err)
 		}
-		if covered < past {
-			v.tree.uncovered = [2]int64{max(covered, end) + 1, past}
+		if len(recs) == 0 {
+			break
+		}
+		if err := walk(recs); err != nil {
+			return Report{}, err
 		}
 	}
 	if err := v.tree.finish(ctx); err != nil {
@@ -319,14 +312,17 @@ type treeCheck struct {
 
 	pending []storage.TreeHead // stored heads whose signature is not checked yet
 
-	// newest is the newest head stored when the walk began (nil: none);
-	// heads of larger sizes are not read. It is checked after the kept
-	// head of its size, if there is one that differs from it.
+	// newest is the newest head stored when the walk began (nil: none).
+	// Where the log ends at a kept size it is stored twice, and the list
+	// gives the kept copy: newest is the other, the one the next append
+	// extends, checked after the kept one if it differs from it.
 	newest     *storage.TreeHead
 	haveNewest bool // newest was met among the listed heads
-	// uncovered is the first and last Seq of records appended after the
-	// walk began that no head stored after them covers ({0, 0}: none).
-	uncovered [2]int64
+	// relisted: the heads were listed again during the current page of
+	// records. Once a page suffices on an intact log (a head listed after
+	// the page was read covers all of it); records written around the
+	// platform, covered by none, do not make a query each.
+	relisted bool
 }
 
 // sigBatch is how many heads' signatures checkSignatures checks at once,
@@ -385,32 +381,41 @@ func (c *treeCheck) leaf(hash []byte) {
 }
 
 // next returns the next stored head, reading a page when needed; ok is
-// false when there is none left.
-func (c *treeCheck) next(ctx context.Context) (storage.TreeHead, bool, error) {
+// false when there is none left. size is the number of records read;
+// with it, heads are listed again if they all were and the walk has
+// passed the last one (appends since then signed more), once a page of
+// records.
+func (c *treeCheck) next(ctx context.Context, size int64) (storage.TreeHead, bool, error) {
+	if len(c.page) == 0 && c.done && size > c.after && !c.relisted {
+		c.done, c.relisted = false, true
+	}
 	if len(c.page) == 0 && !c.done {
 		page, err := c.store.ListTreeHeads(ctx, c.after, pageSize)
 		if err != nil {
 			return storage.TreeHead{}, false, fmt.Errorf("audit: list tree heads after %d: %w", c.after, err)
 		}
-		c.done = len(page) < pageSize
+		c.page, c.done = page, len(page) < pageSize
 		if len(page) > 0 {
 			c.after = page[len(page)-1].Size
 		}
-		if n := c.newest; n != nil {
-			if i := slices.IndexFunc(page, func(h storage.TreeHead) bool { return h.Size > n.Size }); i >= 0 {
-				page, c.done = page[:i], true
-			}
-			c.haveNewest = c.haveNewest || slices.ContainsFunc(page, func(h storage.TreeHead) bool { return sameTreeHead(h, *n) })
-			if c.done && !c.haveNewest {
-				page = append(page, *n)
-			}
-		}
-		c.page = page
 	}
 	if len(c.page) == 0 {
 		return storage.TreeHead{}, false, nil
 	}
 	return c.page[0], true, nil
+}
+
+// top is the largest size of a head listed or given: the records up to
+// it are in the log unless it was cut.
+func (c *treeCheck) top() int64 {
+	top := c.after
+	if c.newest != nil {
+		top = max(top, c.newest.Size)
+	}
+	if c.extra != nil {
+		top = max(top, c.extra.Size)
+	}
+	return top
 }
 
 // check compares the heads whose size is the number of records read so
@@ -431,16 +436,24 @@ func (c *treeCheck) check(ctx context.Context) error {
 		c.extra = nil
 	}
 	for {
-		h, ok, err := c.next(ctx)
+		h, ok, err := c.next(ctx, size)
 		if err != nil {
 			return err
 		}
 		if !ok || h.Size > size {
-			return nil
+			break
 		}
 		c.page = c.page[1:]
+		if c.newest != nil && sameTreeHead(h, *c.newest) {
+			c.haveNewest = true
+		}
 		c.compare(h, size, rootOf())
 	}
+	if n := c.newest; n != nil && n.Size == size && !c.haveNewest {
+		c.haveNewest = true
+		c.compare(*n, size, rootOf())
+	}
+	return nil
 }
 
 // compare checks the stored head h, whose size is at most size, the
@@ -481,8 +494,9 @@ func (c *treeCheck) finish(ctx context.Context) error {
 	root, _ := c.rng.GetRootHash(nil)
 	c.v.rep.TreeRoot = root
 	var beyond, top int64
+	var rest []storage.TreeHead
 	for {
-		h, ok, err := c.next(ctx)
+		h, ok, err := c.next(ctx, 0)
 		if err != nil {
 			return err
 		}
@@ -490,12 +504,18 @@ func (c *treeCheck) finish(ctx context.Context) error {
 			break
 		}
 		c.page = c.page[1:]
+		rest = append(rest, h)
+	}
+	if n := c.newest; n != nil && !c.haveNewest && !slices.ContainsFunc(rest, func(h storage.TreeHead) bool { return sameTreeHead(h, *n) }) {
+		rest = append(rest, *n)
+	}
+	for _, h := range rest {
 		c.v.rep.TreeHeads++
 		if _, err := ParseTreeHead(h.Signature, c.keys); err != nil {
 			c.add(h.Size, h.Size, KindBadHeadSignature, "tree head: "+headError(err))
 			continue
 		}
-		beyond, top = beyond+1, h.Size
+		beyond, top = beyond+1, max(top, h.Size)
 	}
 	if beyond > 0 {
 		c.add(size+1, top, KindTruncated, fmt.Sprintf("the log holds %d records but %d signed tree head(s) cover up to %d", size, beyond, top))
@@ -503,16 +523,8 @@ func (c *treeCheck) finish(ctx context.Context) error {
 	if c.extra != nil {
 		c.add(size+1, c.extra.Size, KindTruncated, fmt.Sprintf("the log holds %d records but the given tree head covers %d", size, c.extra.Size))
 	}
-	from, to := c.uncovered[0], c.uncovered[1]
 	if size > 0 && beyond == 0 && c.last < size {
-		if to == 0 || from != size+1 {
-			c.add(c.last+1, size, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", size-c.last))
-		} else {
-			from = c.last + 1
-		}
-	}
-	if to > 0 {
-		c.add(from, to, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", to-from+1))
+		c.add(c.last+1, size, KindHeadMissing, fmt.Sprintf("%d record(s) at the end are covered by no signed tree head", size-c.last))
 	}
 	if p := c.mismatch; p != nil {
 		p.Detail = "a signed tree head's root differs from the tree over the records"
