@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -67,6 +68,11 @@ type backend struct {
 // backends runs fn on SQLite and, with NETID_TEST_POSTGRES_DSN, on
 // PostgreSQL, each in a fresh database.
 func backends(t *testing.T, fn func(t *testing.T, b *backend)) {
+	someBackends(t, true, fn)
+}
+
+// someBackends is backends, on PostgreSQL only if postgres.
+func someBackends(t *testing.T, postgres bool, fn func(t *testing.T, b *backend)) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "netid.db")
 		open := func(t *testing.T) storage.Storage {
@@ -92,6 +98,9 @@ func backends(t *testing.T, fn func(t *testing.T, b *backend)) {
 		}
 		fn(t, b)
 	})
+	if !postgres {
+		return
+	}
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
 		if dsn == "" {
@@ -511,32 +520,32 @@ func headSizes(heads []storage.TreeHead) []int64 {
 // admin audit verify, or rows written around the platform.
 type busyStore struct {
 	storage.Storage
-	after func()
+	after func(read string)
 }
 
-func (s *busyStore) then() {
+func (s *busyStore) then(read string) {
 	if s.after != nil {
-		s.after()
+		s.after(read)
 	}
 }
 
 func (s *busyStore) ListHeads(ctx context.Context) ([]storage.Head, error) {
-	defer s.then()
+	defer s.then("ListHeads")
 	return s.Storage.ListHeads(ctx)
 }
 
 func (s *busyStore) LatestTreeHead(ctx context.Context) (storage.TreeHead, error) {
-	defer s.then()
+	defer s.then("LatestTreeHead")
 	return s.Storage.LatestTreeHead(ctx)
 }
 
 func (s *busyStore) ListRecords(ctx context.Context, after int64, limit int) ([]storage.Record, error) {
-	defer s.then()
+	defer s.then("ListRecords")
 	return s.Storage.ListRecords(ctx, after, limit)
 }
 
 func (s *busyStore) ListTreeHeads(ctx context.Context, after int64, limit int) ([]storage.TreeHead, error) {
-	defer s.then()
+	defer s.then("ListTreeHeads")
 	return s.Storage.ListTreeHeads(ctx, after, limit)
 }
 
@@ -559,7 +568,7 @@ func TestVerifyWhileAppending(t *testing.T) {
 		}
 		other := &audit.Log{Store: b.open(t), Keys: key}
 		appended := 0
-		st := &busyStore{Storage: b.store, after: func() {
+		st := &busyStore{Storage: b.store, after: func(string) {
 			appended++
 			if _, err := other.Append(ctx, sampleRecord(1000+appended)); err != nil {
 				t.Fatal(err)
@@ -587,7 +596,7 @@ func TestVerifyWhileAppending(t *testing.T) {
 		}
 		// Written while the walk runs, after its first page of records.
 		pages := 0
-		st.after = func() {
+		st.after = func(string) {
 			if pages++; pages == 4 {
 				forge(t, quiet.Records)
 			}
@@ -634,7 +643,7 @@ func TestVerifyWhileAppendingAtPageEnds(t *testing.T) {
 				}
 				other := &audit.Log{Store: b.open(t), Keys: key}
 				k := 0
-				st := &busyStore{Storage: b.store, after: func() {
+				st := &busyStore{Storage: b.store, after: func(string) {
 					k++
 					if _, err := other.Append(ctx, sampleRecord(1000+k)); err != nil {
 						t.Fatal(err)
@@ -680,7 +689,7 @@ func TestVerifyForgedWhileWalking(t *testing.T) {
 				b.exec(t, `DELETE FROM records WHERE seq > 10`)
 				b.exec(t, `DELETE FROM tree_heads WHERE size > 10`)
 				reads := 0
-				st := &busyStore{Storage: b.store, after: func() {
+				st := &busyStore{Storage: b.store, after: func(string) {
 					if reads++; reads == at {
 						forgeRecord(t, b, 10)
 						b.exec(t, head)
@@ -750,4 +759,95 @@ func TestVerifyChecksRecordsPastTheNewestHead(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVerifyEmptyLogAppendedTo: the log is empty when Verify reads its
+// records, and the platform appends before Verify lists the heads.
+func TestVerifyEmptyLogAppendedTo(t *testing.T) {
+	backends(t, func(t *testing.T, b *backend) {
+		ctx := t.Context()
+		key := newPlatformKey(t)
+		other := &audit.Log{Store: b.open(t), Keys: key}
+		st := &busyStore{Storage: b.store, after: func(read string) {
+			if read == "ListRecords" {
+				if _, err := other.Append(ctx, sampleRecord(1)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}}
+		rep, err := audit.Verify(ctx, st, key.jwks())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() {
+			t.Fatalf("an intact log, empty when Verify began: %v", rep.Problems)
+		}
+	})
+}
+
+// TestVerifyWhileAppendingAtRandom verifies intact logs of random lengths,
+// page sizes and kept sizes while appends (a random number after each
+// read, chain heads now and then) land between Verify's reads; with a
+// head saved before, VerifyAgainstTree too.
+func TestVerifyWhileAppendingAtRandom(t *testing.T) {
+	for seed := range 30 {
+		r := mrand.New(mrand.NewPCG(uint64(seed), 7))
+		page, kept, n, most := 1+r.IntN(5), int64(1+r.IntN(5)), r.IntN(40), r.IntN(7)
+		t.Run(fmt.Sprintf("seed%d-page%d-kept%d-n%d-most%d", seed, page, kept, n, most), func(t *testing.T) {
+			audit.KeepTreeHeadsEvery(t, kept)
+			audit.PageBy(t, page)
+			// All on SQLite, the first 8 on PostgreSQL (a schema each).
+			someBackends(t, seed < 8, func(t *testing.T, b *backend) {
+				ctx := t.Context()
+				key := newPlatformKey(t)
+				l := &audit.Log{Store: b.store, Keys: key}
+				for i := range n {
+					if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+				saved, savedErr := b.store.LatestTreeHead(ctx)
+				other := &audit.Log{Store: b.open(t), Keys: key}
+				appended, budget := 0, 0
+				st := &busyStore{Storage: b.store, after: func(string) {
+					m := r.IntN(most + 1)
+					if budget <= 0 {
+						return
+					}
+					budget -= m
+					for range m {
+						appended++
+						if _, err := other.Append(ctx, sampleRecord(1000+appended)); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if r.IntN(4) == 0 && n+appended > 0 {
+						if _, err := other.SignHead(ctx); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}}
+				for round := range 3 {
+					budget = 40
+					rep, err := audit.Verify(ctx, st, key.jwks())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !rep.OK() {
+						t.Errorf("round %d, Verify: %d records, problems %v", round, rep.Records, rep.Problems)
+					}
+					if savedErr != nil {
+						continue
+					}
+					budget = 40
+					if rep, err = audit.VerifyAgainstTree(ctx, st, key.jwks(), saved); err != nil {
+						t.Fatal(err)
+					}
+					if !rep.OK() {
+						t.Errorf("round %d, VerifyAgainstTree: %d records, problems %v", round, rep.Records, rep.Problems)
+					}
+				}
+			})
+		})
+	}
 }

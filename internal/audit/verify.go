@@ -261,7 +261,11 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 		}
 	}
 	// Heads listed after the last page of records may cover records
-	// appended since: read them too, up to the largest such head.
+	// appended since: read them too, up to the largest such head. (A log
+	// empty when read has had no head listed yet: list them now.)
+	if _, _, err := v.tree.next(ctx, 0); err != nil {
+		return Report{}, err
+	}
 	for top := v.tree.top(); after < top; top = v.tree.top() {
 		recs, err := s.ListRecords(ctx, after, int(min(int64(pageSize), top-after)))
 		if err != nil {
