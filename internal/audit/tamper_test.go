@@ -256,6 +256,13 @@ func TestTamperDetected(t *testing.T) {
 		}
 		return "tree_" + c
 	}
+	// setTail sets column c of the newest append's head to the kept
+	// head's of size from.
+	setTail := func(c string, from int) func(b *backend) []string {
+		return func(b *backend) []string {
+			return []string{tail(b, column(b, c)+fmt.Sprintf(` = (SELECT %s FROM tree_heads WHERE size = %d)`, c, from))}
+		}
+	}
 	cases := []struct {
 		name string
 		sql  func(b *backend) []string
@@ -305,24 +312,14 @@ func TestTamperDetected(t *testing.T) {
 		// A head changed: its root, or its signature taken from another.
 		{"head-root-changed", q(`UPDATE tree_heads SET root = (SELECT t.root FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}, 0},
 		{"head-signature-changed", q(`UPDATE tree_heads SET signature = (SELECT signature FROM tree_heads t WHERE t.size = 32) WHERE size = 40`), []party{platformVerify}, 0},
-		{"newest-root-changed", func(b *backend) []string {
-			return []string{tail(b, column(b, "root")+` = (SELECT root FROM tree_heads WHERE size = 40)`)}
-		}, []party{platformVerify}, 0},
-		{"newest-signature-changed", func(b *backend) []string {
-			return []string{tail(b, column(b, "signature")+` = (SELECT signature FROM tree_heads WHERE size = 40)`)}
-		}, []party{platformVerify, witnessParty, walletParty}, 0},
+		{"newest-root-changed", setTail("root", 40), []party{platformVerify}, 0},
+		{"newest-signature-changed", setTail("signature", 40), []party{platformVerify, witnessParty, walletParty}, 0},
 		// The log ends at a kept size: the newest append's head is stored
 		// twice, and the copy in the tail, which the next append extends,
 		// is changed.
-		{"newest-at-a-kept-size-root-changed", func(b *backend) []string {
-			return []string{tail(b, column(b, "root")+` = (SELECT root FROM tree_heads WHERE size = 32)`)}
-		}, []party{platformVerify}, 40},
-		{"newest-at-a-kept-size-signature-changed", func(b *backend) []string {
-			return []string{tail(b, column(b, "signature")+` = (SELECT signature FROM tree_heads WHERE size = 32)`)}
-		}, []party{platformVerify, witnessParty, walletParty}, 40},
-		{"newest-at-a-kept-size-frontier-changed", func(b *backend) []string {
-			return []string{tail(b, column(b, "frontier")+` = (SELECT frontier FROM tree_heads WHERE size = 32)`)}
-		}, []party{platformVerify}, 40},
+		{"newest-at-a-kept-size-root-changed", setTail("root", 32), []party{platformVerify}, 40},
+		{"newest-at-a-kept-size-signature-changed", setTail("signature", 32), []party{platformVerify, witnessParty, walletParty}, 40},
+		{"newest-at-a-kept-size-frontier-changed", setTail("frontier", 32), []party{platformVerify}, 40},
 	}
 	backends(t, func(t *testing.T, b *backend) {
 		for _, tc := range cases {
