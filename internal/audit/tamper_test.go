@@ -558,11 +558,7 @@ func TestVerifyWhileAppending(t *testing.T) {
 		ctx := t.Context()
 		key := newPlatformKey(t)
 		l := &audit.Log{Store: b.store, Keys: key}
-		for i := range 20 {
-			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		appendSamples(t, l, 0, 20)
 		other := &audit.Log{Store: b.open(t), Keys: key}
 		appended := 0
 		st := &busyStore{Storage: b.store, after: func(string) {
@@ -630,11 +626,7 @@ func TestVerifyWhileAppendingAtPageEnds(t *testing.T) {
 				ctx := t.Context()
 				key := newPlatformKey(t)
 				l := &audit.Log{Store: b.store, Keys: key}
-				for i := range n {
-					if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
-						t.Fatal(err)
-					}
-				}
+				appendSamples(t, l, 0, n)
 				if _, err := l.SignHead(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -672,11 +664,7 @@ func TestVerifyForgedWhileWalking(t *testing.T) {
 		ctx := t.Context()
 		key := newPlatformKey(t)
 		l := &audit.Log{Store: b.store, Keys: key}
-		for i := range 10 {
-			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		appendSamples(t, l, 0, 10)
 		head := `INSERT INTO tree_heads (size, root, frontier, time, signature) VALUES (11, x'00', x'00', 0, 'forged')`
 		if !b.sqlite {
 			head = `INSERT INTO tree_heads (size, root, frontier, time, signature) VALUES (11, '\x00', '\x00', now(), 'forged')`
@@ -705,6 +693,17 @@ func TestVerifyForgedWhileWalking(t *testing.T) {
 	})
 }
 
+// appendSamples appends sampleRecord(i) through l, for i from from to
+// to-1.
+func appendSamples(t *testing.T, l *audit.Log, from, to int) {
+	t.Helper()
+	for i := from; i < to; i++ {
+		if _, err := l.Append(t.Context(), sampleRecord(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // forgeRecord writes a record after seq directly, with a copy of seq's
 // content and hash.
 func forgeRecord(t *testing.T, b *backend, seq int64) {
@@ -722,20 +721,12 @@ func TestVerifyChecksRecordsPastTheNewestHead(t *testing.T) {
 		ctx := t.Context()
 		key := newPlatformKey(t)
 		l := &audit.Log{Store: b.store, Keys: key}
-		for i := range 12 {
-			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		appendSamples(t, l, 0, 12)
 		given, err := b.store.LatestTreeHead(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i := 12; i < 20; i++ {
-			if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		appendSamples(t, l, 12, 20)
 		if b.sqlite {
 			b.exec(t, `DELETE FROM tree_tail`)
 		} else {
@@ -798,11 +789,7 @@ func TestVerifyWhileAppendingAtRandom(t *testing.T) {
 				ctx := t.Context()
 				key := newPlatformKey(t)
 				l := &audit.Log{Store: b.store, Keys: key}
-				for i := range n {
-					if _, err := l.Append(ctx, sampleRecord(i)); err != nil {
-						t.Fatal(err)
-					}
-				}
+				appendSamples(t, l, 0, n)
 				saved, savedErr := b.store.LatestTreeHead(ctx)
 				other := &audit.Log{Store: b.open(t), Keys: key}
 				appended, budget := 0, 0

@@ -234,26 +234,28 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 		return Report{}, fmt.Errorf("audit: newest tree head: %w", err)
 	}
 	var after int64
-	walk := func(recs []storage.Record) error {
+	// read walks the next records, at most limit, and says how many.
+	read := func(limit int) (int, error) {
+		recs, err := s.ListRecords(ctx, after, limit)
+		if err != nil {
+			return 0, fmt.Errorf("audit: list records after %d: %w", after, err)
+		}
 		v.tree.relisted = false
 		for i := range recs {
 			v.record(&recs[i])
 			if err := v.tree.check(ctx); err != nil {
-				return err
+				return 0, err
 			}
 			after = max(after, recs[i].Seq)
 		}
-		return nil
+		return len(recs), nil
 	}
 	for {
-		recs, err := s.ListRecords(ctx, after, pageSize)
+		n, err := read(pageSize)
 		if err != nil {
-			return Report{}, fmt.Errorf("audit: list records after %d: %w", after, err)
-		}
-		if err := walk(recs); err != nil {
 			return Report{}, err
 		}
-		if len(recs) < pageSize {
+		if n < pageSize {
 			break
 		}
 		if err := ctx.Err(); err != nil {
@@ -267,15 +269,12 @@ func verify(ctx context.Context, s Store, keys jose.JSONWebKeySet, extra []stora
 		return Report{}, err
 	}
 	for top := v.tree.top(); after < top; top = v.tree.top() {
-		recs, err := s.ListRecords(ctx, after, int(min(int64(pageSize), top-after)))
+		n, err := read(int(min(int64(pageSize), top-after)))
 		if err != nil {
-			return Report{}, fmt.Errorf("audit: list records after %d: %w", after, err)
-		}
-		if len(recs) == 0 {
-			break
-		}
-		if err := walk(recs); err != nil {
 			return Report{}, err
+		}
+		if n == 0 {
+			break
 		}
 	}
 	if err := v.tree.finish(ctx); err != nil {
