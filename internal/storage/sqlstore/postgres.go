@@ -118,10 +118,6 @@ type (
 		pgxConn
 		p *pgxpool.Pool
 	}
-	pgxTx struct {
-		pgxConn
-		tx pgx.Tx
-	}
 	pgxConn struct {
 		c interface {
 			Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -165,12 +161,14 @@ func (r pgxRow) Scan(dest ...any) error {
 	return err
 }
 
+// begin takes a connection for a transaction; its BEGIN goes to the
+// server with the transaction's first statement (pgxTx).
 func (p pgxPool) begin(ctx context.Context) (dbTx, error) {
-	tx, err := p.p.Begin(ctx)
+	c, err := p.p.Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return pgxTx{pgxConn{tx}, tx}, nil
+	return &pgxTx{c: c}, nil
 }
 
 func (p pgxPool) ping(ctx context.Context) error { return p.p.Ping(ctx) }
@@ -178,12 +176,6 @@ func (p pgxPool) ping(ctx context.Context) error { return p.p.Ping(ctx) }
 func (p pgxPool) close() error {
 	p.p.Close()
 	return nil
-}
-
-func (t pgxTx) commit(ctx context.Context) error { return t.tx.Commit(ctx) }
-
-func (t pgxTx) rollback(ctx context.Context) error {
-	return t.tx.Rollback(context.WithoutCancel(ctx))
 }
 
 // pgx reads times and byte slices into the Store's Scan destinations

@@ -14,8 +14,8 @@ type Stats struct {
 	// transaction or not. BEGIN, COMMIT and ROLLBACK are not counted.
 	Statements int64
 	// Transactions are the transactions begun (BEGIN … COMMIT or
-	// ROLLBACK), each a commit, and on PostgreSQL two round trips more
-	// than its statements.
+	// ROLLBACK), each a commit, and on PostgreSQL one round trip more
+	// than its statements (COMMIT; BEGIN goes with the first statement).
 	Transactions int64
 	// Autocommits are the statements outside a transaction that are not a
 	// SELECT: each is a commit of its own (a write to the WAL, and with

@@ -1,0 +1,223 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/netid-project/netid/internal/storage"
+)
+
+// countingConn counts the writes on a connection to PostgreSQL: pgx
+// sends each round trip's messages in one write.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// openCounted opens a Store on a fresh schema over one connection whose
+// writes are counted.
+func openCounted(t *testing.T) (*Store, *atomic.Int64) {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(newSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	writes := new(atomic.Int64)
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{c, writes}, nil
+	}
+	p, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := open(t.Context(), postgresFlavor, pgxPool{pgxConn{p}, p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, writes
+}
+
+// TestPostgresTransactionRoundTrips: a transaction's BEGIN goes with its
+// first statement, so a transaction of n statements is n+1 round trips
+// (the statements and COMMIT), and one that runs none sends nothing.
+func TestPostgresTransactionRoundTrips(t *testing.T) {
+	s, writes := openCounted(t)
+	ctx := t.Context()
+	exp := time.Now().Add(time.Hour)
+	i := 0
+	insert := func(tx *Store) error {
+		i++
+		_, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)`, "k"+string(rune('a'+i)), exp)
+		return err
+	}
+	count := func(tx *Store) error {
+		var n int
+		return tx.queryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&n)
+	}
+	cases := []struct {
+		name  string
+		fn    func(tx *Store) error
+		trips int64
+	}{
+		{"none", func(*Store) error { return nil }, 0},
+		{"one change", insert, 2},
+		{"a read, then a change", func(tx *Store) error {
+			if err := count(tx); err != nil {
+				return err
+			}
+			return insert(tx)
+		}, 3},
+		{"a change, then a read", func(tx *Store) error {
+			if err := insert(tx); err != nil {
+				return err
+			}
+			return count(tx)
+		}, 3},
+	}
+	for _, tc := range cases {
+		// The first run prepares the statements on the connection.
+		if err := s.inTx(ctx, "test", tc.fn); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		before := writes.Load()
+		if err := s.inTx(ctx, "test", tc.fn); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := writes.Load() - before; got != tc.trips {
+			t.Errorf("%s: %d round trips, want %d", tc.name, got, tc.trips)
+		}
+	}
+}
+
+// TestPostgresTransactionFirstStatement: the transaction's first
+// statement, sent with BEGIN, behaves as any other: its failure rolls
+// the transaction back and leaves the connection usable, a row it did
+// not find is storage.ErrNotFound's sql.ErrNoRows, and rows left unread
+// do not keep the next statement from running.
+func TestPostgresTransactionFirstStatement(t *testing.T) {
+	s, _ := openCounted(t)
+	ctx := t.Context()
+	exp := time.Now().Add(time.Hour)
+	keys := func() int {
+		t.Helper()
+		var n int
+		if err := s.queryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if _, err := s.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('taken', $1)`, exp); err != nil {
+		t.Fatal(err)
+	}
+
+	// A first statement that fails: nothing after it is written.
+	err := s.inTx(ctx, "test", func(tx *Store) error {
+		if _, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('taken', $1)`, exp); err != nil {
+			return tx.fail("insert", err)
+		}
+		_, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('after', $1)`, exp)
+		return err
+	})
+	if !errors.Is(err, storage.ErrAlreadyExists) {
+		t.Fatalf("a first statement breaking a unique key: %v, want ErrAlreadyExists", err)
+	}
+	if n := keys(); n != 1 {
+		t.Fatalf("%d nonces after the failed transaction, want 1", n)
+	}
+
+	// A first statement that fails in the server after BEGIN: the block
+	// is aborted, and the Store's transaction refuses the next call.
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		var x int
+		if err := tx.queryRow(ctx, `SELECT 1/0`).Scan(&x); err == nil {
+			t.Error("SELECT 1/0 succeeded")
+		} else {
+			_ = tx.fail("divide", err)
+		}
+		_, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('after', $1)`, exp)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a spoiled transaction committed")
+	}
+	if n := keys(); n != 1 {
+		t.Fatalf("%d nonces after the aborted transaction, want 1", n)
+	}
+
+	// A first read that finds nothing, then a change that commits.
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		var k string
+		if err := tx.queryRow(ctx, `SELECT key FROM nonces WHERE key = 'absent'`).Scan(&k); !errors.Is(err, sql.ErrNoRows) {
+			t.Errorf("a first read of no row: %v, want sql.ErrNoRows", err)
+		}
+		_, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('second', $1)`, exp)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// First rows closed before they were all read, and first rows never
+	// closed by their caller, then a change that commits.
+	for _, close := range []bool{true, false} {
+		err = s.inTx(ctx, "test", func(tx *Store) error {
+			r, err := tx.query(ctx, `SELECT key FROM nonces ORDER BY key`)
+			if err != nil {
+				return err
+			}
+			if !r.Next() {
+				t.Error("no first row")
+			}
+			if close {
+				if err := r.Close(); err != nil {
+					t.Errorf("closing the first rows: %v", err)
+				}
+			}
+			key := "closed"
+			if !close {
+				key = "unclosed"
+			}
+			_, err = tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)`, key, exp)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("rows closed %v: %v", close, err)
+		}
+	}
+	if n := keys(); n != 4 {
+		t.Fatalf("%d nonces, want 4", n)
+	}
+
+	// A transaction rolled back by its function writes nothing.
+	errStop := errors.New("stop")
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		if _, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('rolled back', $1)`, exp); err != nil {
+			return err
+		}
+		return errStop
+	})
+	if !errors.Is(err, errStop) {
+		t.Fatal(err)
+	}
+	if n := keys(); n != 4 {
+		t.Fatalf("%d nonces after a rollback, want 4", n)
+	}
+}
