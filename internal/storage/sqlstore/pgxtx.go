@@ -18,7 +18,8 @@ import (
 // the statement runs, a Sync inside an explicit block does not end it,
 // and a statement that fails leaves the block aborted until ROLLBACK.
 // A transaction that runs no statement sends nothing. Its calls run one
-// at a time, as on any pgx connection.
+// at a time, as on any pgx connection; after COMMIT or ROLLBACK they fail
+// with errTxEnded.
 type pgxTx struct {
 	c *pgxpool.Conn
 	// begun is set once BEGIN has been sent.
@@ -54,6 +55,9 @@ func (t *pgxTx) settle() {
 }
 
 func (t *pgxTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if t.c == nil {
+		return 0, errTxEnded
+	}
 	if t.begun {
 		t.settle()
 		tag, err := t.c.Exec(ctx, query, args...)
@@ -71,6 +75,9 @@ func (t *pgxTx) exec(ctx context.Context, query string, args ...any) (int64, err
 }
 
 func (t *pgxTx) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	if t.c == nil {
+		return nil, errTxEnded
+	}
 	if t.begun {
 		t.settle()
 		r, err := t.c.Query(ctx, query, args...)
@@ -92,6 +99,9 @@ func (t *pgxTx) query(ctx context.Context, query string, args ...any) (rowSet, e
 }
 
 func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner {
+	if t.c == nil {
+		return errRow{errTxEnded}
+	}
 	if t.begun {
 		t.settle()
 		return pgxRow{t.c.QueryRow(ctx, query, args...)}
@@ -114,6 +124,9 @@ func (t *pgxTx) closeFirst() error {
 }
 
 func (t *pgxTx) commit(ctx context.Context) error {
+	if t.c == nil {
+		return errTxEnded
+	}
 	defer t.release()
 	if !t.begun {
 		return nil
@@ -131,6 +144,9 @@ func (t *pgxTx) commit(ctx context.Context) error {
 }
 
 func (t *pgxTx) rollback(ctx context.Context) error {
+	if t.c == nil {
+		return errTxEnded
+	}
 	defer t.release()
 	if !t.begun {
 		return nil

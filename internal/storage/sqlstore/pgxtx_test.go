@@ -221,3 +221,53 @@ func TestPostgresTransactionFirstStatement(t *testing.T) {
 		t.Fatalf("%d nonces after a rollback, want 4", n)
 	}
 }
+
+// TestPostgresTransactionEnded: a transaction's calls after its COMMIT or
+// ROLLBACK fail with errTxEnded rather than reach a connection that is
+// back in the pool.
+func TestPostgresTransactionEnded(t *testing.T) {
+	s, _ := openCounted(t)
+	ctx := t.Context()
+	for _, end := range []string{"commit", "rollback"} {
+		for _, first := range []bool{false, true} {
+			tx, err := s.db.begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first {
+				if _, err := tx.exec(ctx, `SELECT 1`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if end == "commit" {
+				err = tx.commit(ctx)
+			} else {
+				err = tx.rollback(ctx)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", end, err)
+			}
+			if _, err := tx.exec(ctx, `SELECT 1`); !errors.Is(err, errTxEnded) {
+				t.Errorf("exec after %s: %v, want errTxEnded", end, err)
+			}
+			var n int
+			if err := tx.queryRow(ctx, `SELECT 1`).Scan(&n); !errors.Is(err, errTxEnded) {
+				t.Errorf("queryRow after %s: %v, want errTxEnded", end, err)
+			}
+			if _, err := tx.query(ctx, `SELECT 1`); !errors.Is(err, errTxEnded) {
+				t.Errorf("query after %s: %v, want errTxEnded", end, err)
+			}
+			if err := tx.commit(ctx); !errors.Is(err, errTxEnded) {
+				t.Errorf("commit after %s: %v, want errTxEnded", end, err)
+			}
+			if err := tx.rollback(ctx); !errors.Is(err, errTxEnded) {
+				t.Errorf("rollback after %s: %v, want errTxEnded", end, err)
+			}
+		}
+	}
+	// The pool's one connection is free again.
+	var n int
+	if err := s.queryRow(ctx, `SELECT 1`).Scan(&n); err != nil {
+		t.Fatalf("the pool after the transactions: %v", err)
+	}
+}
