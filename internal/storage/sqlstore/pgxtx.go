@@ -2,28 +2,36 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// pgxTx is a PostgreSQL transaction that sends its BEGIN in one round
-// trip with its first statement, as a pipelined batch (BEGIN, the
-// statement, one Sync), where pgx's own transactions send BEGIN alone and
-// wait for its answer: every transaction costs a round trip fewer, and on
-// loopback a round trip costs more CPU than most statements do inside
-// the server (docs/performance.md).
+// pgxTx is a PostgreSQL transaction that begins with its first statement:
+// it takes a connection from the pool and sends nothing until then, and
+// then sends BEGIN and the statement in one pipelined batch (pgx's
+// Batch.BeginTx), where pgx's Conn.Begin sends BEGIN alone and waits for
+// its answer. Every transaction costs a round trip fewer, and on loopback
+// a round trip costs more CPU than most statements do inside the server
+// (docs/performance.md).
 //
 // The server sees the same thing either way: BEGIN opens the block before
-// the statement runs, a Sync inside an explicit block does not end it,
-// and a statement that fails leaves the block aborted until ROLLBACK.
-// A transaction that runs no statement sends nothing. Its calls run one
-// at a time, as on any pgx connection; after COMMIT or ROLLBACK they fail
-// with errTxEnded.
+// the statement runs, the batch's Sync inside an explicit block does not
+// end it, and a statement that fails leaves the block aborted until
+// ROLLBACK. If the batch fails before BEGIN takes effect (the statement
+// cannot be prepared, an argument cannot be encoded, the connection is
+// lost), pgx closes the transaction, and every later call and COMMIT fail.
+// A first statement that is a script (exec without arguments: several
+// statements, sent with the simple protocol, which a batch cannot carry)
+// goes after a BEGIN of its own, as before. A transaction that runs no
+// statement sends nothing. Calls run one at a time, as on any pgx
+// connection; after COMMIT or ROLLBACK they fail with errTxEnded.
 type pgxTx struct {
+	// c is the connection, nil once the transaction has ended.
 	c *pgxpool.Conn
-	// begun is set once BEGIN has been sent.
-	begun bool
+	// tx is the transaction, once its first statement has been sent.
+	tx pgx.Tx
 	// first is the batch of BEGIN and the first statement while that
 	// statement's result is still to be read to its end.
 	first pgx.BatchResults
@@ -32,86 +40,22 @@ type pgxTx struct {
 // start sends BEGIN and the statement q in one batch and reads BEGIN's
 // answer; the caller reads the statement's result from the batch.
 func (t *pgxTx) start(ctx context.Context, q string, args []any) (pgx.BatchResults, error) {
-	t.begun = true
 	b := &pgx.Batch{}
-	b.Queue("begin")
+	b.BeginTx(pgx.TxOptions{})
 	b.Queue(q, args...)
 	br := t.c.SendBatch(ctx, b)
+	t.tx = br.Tx()
+	t.first = br
 	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
+		_ = t.closeFirst()
 		return nil, err
 	}
-	t.first = br
 	return br, nil
 }
 
 // settle finishes reading the first batch, if a caller left its rows
 // unread, so that the connection can take the next message.
-func (t *pgxTx) settle() {
-	if t.first != nil {
-		_ = t.first.Close()
-		t.first = nil
-	}
-}
-
-func (t *pgxTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	if t.c == nil {
-		return 0, errTxEnded
-	}
-	if t.begun {
-		t.settle()
-		tag, err := t.c.Exec(ctx, query, args...)
-		return tag.RowsAffected(), err
-	}
-	br, err := t.start(ctx, query, args)
-	if err != nil {
-		return 0, err
-	}
-	tag, err := br.Exec()
-	if cerr := t.closeFirst(); err == nil {
-		err = cerr
-	}
-	return tag.RowsAffected(), err
-}
-
-func (t *pgxTx) query(ctx context.Context, query string, args ...any) (rowSet, error) {
-	if t.c == nil {
-		return nil, errTxEnded
-	}
-	if t.begun {
-		t.settle()
-		r, err := t.c.Query(ctx, query, args...)
-		if err != nil {
-			return nil, err
-		}
-		return pgxRows{r}, nil
-	}
-	br, err := t.start(ctx, query, args)
-	if err != nil {
-		return nil, err
-	}
-	r, err := br.Query()
-	if err != nil {
-		_ = t.closeFirst()
-		return nil, err
-	}
-	return pgxFirstRows{pgxRows{r}, t}, nil
-}
-
-func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner {
-	if t.c == nil {
-		return errRow{errTxEnded}
-	}
-	if t.begun {
-		t.settle()
-		return pgxRow{t.c.QueryRow(ctx, query, args...)}
-	}
-	br, err := t.start(ctx, query, args)
-	if err != nil {
-		return errRow{err}
-	}
-	return pgxFirstRow{pgxRow{br.QueryRow()}, t}
-}
+func (t *pgxTx) settle() { _ = t.closeFirst() }
 
 // closeFirst finishes the first batch and returns its error.
 func (t *pgxTx) closeFirst() error {
@@ -123,24 +67,84 @@ func (t *pgxTx) closeFirst() error {
 	return err
 }
 
+func (t *pgxTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	switch {
+	case t.c == nil:
+		return 0, errTxEnded
+	case t.tx == nil && len(args) == 0:
+		// A script: BEGIN on its own, then the script.
+		tx, err := t.c.Begin(ctx)
+		if err != nil {
+			return 0, err
+		}
+		t.tx = tx
+	case t.tx == nil:
+		br, err := t.start(ctx, query, args)
+		if err != nil {
+			return 0, err
+		}
+		tag, err := br.Exec()
+		if cerr := t.closeFirst(); err == nil {
+			err = cerr
+		}
+		return tag.RowsAffected(), err
+	}
+	t.settle()
+	tag, err := t.tx.Exec(ctx, query, args...)
+	return tag.RowsAffected(), err
+}
+
+func (t *pgxTx) query(ctx context.Context, query string, args ...any) (rowSet, error) {
+	if t.c == nil {
+		return nil, errTxEnded
+	}
+	if t.tx == nil {
+		br, err := t.start(ctx, query, args)
+		if err != nil {
+			return nil, err
+		}
+		r, err := br.Query()
+		if err != nil {
+			_ = t.closeFirst()
+			return nil, err
+		}
+		return pgxFirstRows{pgxRows{r}, t}, nil
+	}
+	t.settle()
+	r, err := t.tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgxRows{r}, nil
+}
+
+func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner {
+	if t.c == nil {
+		return errRow{errTxEnded}
+	}
+	if t.tx == nil {
+		br, err := t.start(ctx, query, args)
+		if err != nil {
+			return errRow{err}
+		}
+		return pgxFirstRow{pgxRow{br.QueryRow()}, t}
+	}
+	t.settle()
+	return pgxRow{t.tx.QueryRow(ctx, query, args...)}
+}
+
+// commit commits the transaction; COMMIT of a block that a failed
+// statement aborted, or of a transaction pgx closed, fails.
 func (t *pgxTx) commit(ctx context.Context) error {
 	if t.c == nil {
 		return errTxEnded
 	}
 	defer t.release()
-	if !t.begun {
+	if t.tx == nil {
 		return nil
 	}
 	t.settle()
-	tag, err := t.c.Exec(ctx, "commit")
-	if err != nil {
-		return err
-	}
-	// COMMIT of a block a failed statement aborted rolls it back.
-	if tag.String() == "ROLLBACK" {
-		return pgx.ErrTxCommitRollback
-	}
-	return nil
+	return t.tx.Commit(ctx)
 }
 
 func (t *pgxTx) rollback(ctx context.Context) error {
@@ -148,14 +152,13 @@ func (t *pgxTx) rollback(ctx context.Context) error {
 		return errTxEnded
 	}
 	defer t.release()
-	if !t.begun {
+	if t.tx == nil {
 		return nil
 	}
 	t.settle()
-	if _, err := t.c.Exec(context.WithoutCancel(ctx), "rollback"); err != nil {
-		// The connection's state is unknown: close it, and the pool
-		// drops it.
-		_ = t.c.Conn().Close(context.WithoutCancel(ctx))
+	// pgx closes a connection whose ROLLBACK failed; a transaction its
+	// batch never began is already closed.
+	if err := t.tx.Rollback(context.WithoutCancel(ctx)); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
 		return err
 	}
 	return nil
@@ -164,10 +167,8 @@ func (t *pgxTx) rollback(ctx context.Context) error {
 // release gives the connection back to the pool, which drops it if it is
 // closed or still inside a transaction (a COMMIT that failed midway).
 func (t *pgxTx) release() {
-	if t.c != nil {
-		t.c.Release()
-		t.c = nil
-	}
+	t.c.Release()
+	t.c = nil
 }
 
 // pgxFirstRows and pgxFirstRow are the result of a transaction's first
