@@ -5,28 +5,34 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// pgxTx is a PostgreSQL transaction that begins with its first statement:
-// it takes a connection from the pool and sends nothing until then, and
-// then sends BEGIN and the statement in one pipelined batch (pgx's
-// Batch.BeginTx), where pgx's Conn.Begin sends BEGIN alone and waits for
-// its answer. Every transaction costs a round trip fewer, and on loopback
-// a round trip costs more CPU than most statements do inside the server
-// (docs/performance.md).
+// pgxTx is a PostgreSQL transaction that saves round trips where pgx's
+// Conn.Begin and Tx.Commit spend them, because on loopback a round trip
+// costs more CPU than most statements do inside the server, and across a
+// network its latency is added to the request (docs/performance.md).
 //
-// The server sees the same thing either way: BEGIN opens the block before
-// the statement runs, the batch's Sync inside an explicit block does not
-// end it, and a statement that fails leaves the block aborted until
-// ROLLBACK. If the batch fails before BEGIN takes effect (the statement
-// cannot be prepared, an argument cannot be encoded, the connection is
-// lost), pgx closes the transaction, and every later call and COMMIT fail.
-// A first statement that is a script (exec without arguments: several
+// It begins with its first statement: it takes a connection from the
+// pool and sends nothing until then, and then sends BEGIN and the
+// statement in one pipelined batch (pgx's Batch.BeginTx). The server sees
+// the same thing as before: BEGIN opens the block before the statement
+// runs, the batch's Sync inside an explicit block does not end it, and a
+// statement that fails leaves the block aborted until ROLLBACK. If the
+// batch fails before BEGIN takes effect (the statement cannot be
+// prepared, an argument cannot be encoded, the connection is lost), pgx
+// closes the transaction, and every later call and COMMIT fail. A first
+// statement that is a script (exec without arguments: several
 // statements, sent with the simple protocol, which a batch cannot carry)
-// goes after a BEGIN of its own, as before. A transaction that runs no
-// statement sends nothing. Calls run one at a time, as on any pgx
-// connection; after COMMIT or ROLLBACK they fail with errTxEnded.
+// goes after a BEGIN of its own. A transaction that runs no statement
+// sends nothing.
+//
+// It can also end with a change sent in one batch with COMMIT
+// (execLater).
+//
+// Calls run one at a time, as on any pgx connection; after COMMIT or
+// ROLLBACK they fail with errTxEnded.
 type pgxTx struct {
 	// c is the connection, nil once the transaction has ended.
 	c *pgxpool.Conn
@@ -35,6 +41,42 @@ type pgxTx struct {
 	// first is the batch of BEGIN and the first statement while that
 	// statement's result is still to be read to its end.
 	first pgx.BatchResults
+	// later are changes whose result nobody waits for, held to go with
+	// COMMIT's round trip (execLater).
+	later []pgxLater
+}
+
+// pgxLater is a change held by execLater.
+type pgxLater struct {
+	query string
+	args  []any
+}
+
+// execLater holds a change whose result its caller does not need to go
+// on: it goes to the server in one batch with COMMIT, or just before the
+// next statement if one comes first, in order either way. If it fails,
+// COMMIT, or that next statement, fails with its error, and nothing of
+// the transaction is written. The record log's append ends a transaction
+// this way, so that the log's lock, taken by the statement before it, is
+// held a round trip less.
+func (t *pgxTx) execLater(query string, args []any) error {
+	if t.c == nil {
+		return errTxEnded
+	}
+	t.later = append(t.later, pgxLater{query, args})
+	return nil
+}
+
+// flush sends the held changes, if any, before another statement.
+func (t *pgxTx) flush(ctx context.Context) error {
+	later := t.later
+	t.later = nil
+	for _, l := range later {
+		if _, err := t.exec(ctx, l.query, l.args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // start sends BEGIN and the statement q in one batch and reads BEGIN's
@@ -68,9 +110,13 @@ func (t *pgxTx) closeFirst() error {
 }
 
 func (t *pgxTx) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	switch {
-	case t.c == nil:
+	if t.c == nil {
 		return 0, errTxEnded
+	}
+	if err := t.flush(ctx); err != nil {
+		return 0, err
+	}
+	switch {
 	case t.tx == nil && len(args) == 0:
 		// A script: BEGIN on its own, then the script.
 		tx, err := t.c.Begin(ctx)
@@ -98,6 +144,9 @@ func (t *pgxTx) query(ctx context.Context, query string, args ...any) (rowSet, e
 	if t.c == nil {
 		return nil, errTxEnded
 	}
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
 	if t.tx == nil {
 		br, err := t.start(ctx, query, args)
 		if err != nil {
@@ -122,6 +171,9 @@ func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner
 	if t.c == nil {
 		return errRow{errTxEnded}
 	}
+	if err := t.flush(ctx); err != nil {
+		return errRow{err}
+	}
 	if t.tx == nil {
 		br, err := t.start(ctx, query, args)
 		if err != nil {
@@ -133,18 +185,71 @@ func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner
 	return pgxRow{t.tx.QueryRow(ctx, query, args...)}
 }
 
-// commit commits the transaction; COMMIT of a block that a failed
-// statement aborted, or of a transaction pgx closed, fails.
+// commit commits the transaction, in one batch with the changes
+// execLater held; COMMIT of a block that a failed statement aborted, or
+// of a transaction pgx closed, fails.
 func (t *pgxTx) commit(ctx context.Context) error {
 	if t.c == nil {
 		return errTxEnded
 	}
 	defer t.release()
 	if t.tx == nil {
+		// Held changes with no statement before them: they begin the
+		// transaction like any first statement.
+		if err := t.flush(ctx); err != nil {
+			t.abandon(ctx)
+			return err
+		}
+	}
+	if t.tx == nil {
 		return nil
 	}
 	t.settle()
-	return t.tx.Commit(ctx)
+	if len(t.later) == 0 {
+		return t.tx.Commit(ctx)
+	}
+	later := t.later
+	t.later = nil
+	b := &pgx.Batch{}
+	for _, l := range later {
+		b.Queue(l.query, l.args...)
+	}
+	b.Queue("commit")
+	br := t.c.SendBatch(ctx, b)
+	var err error
+	for range later {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
+	}
+	if err == nil {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err == nil && tag.String() == "ROLLBACK" {
+			// COMMIT of a block an earlier statement aborted.
+			err = pgx.ErrTxCommitRollback
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		// A change that failed made the server skip COMMIT.
+		t.abandon(ctx)
+	}
+	return err
+}
+
+// abandon rolls back what is left of a transaction whose COMMIT failed,
+// so that its connection can go back to the pool; a connection whose
+// ROLLBACK fails is closed, and the pool drops it.
+func (t *pgxTx) abandon(ctx context.Context) {
+	pc := t.c.Conn().PgConn()
+	if pc.IsClosed() || pc.TxStatus() == 'I' {
+		return
+	}
+	if _, err := t.c.Exec(context.WithoutCancel(ctx), "rollback"); err != nil {
+		_ = t.c.Conn().Close(context.WithoutCancel(ctx))
+	}
 }
 
 func (t *pgxTx) rollback(ctx context.Context) error {
@@ -152,6 +257,7 @@ func (t *pgxTx) rollback(ctx context.Context) error {
 		return errTxEnded
 	}
 	defer t.release()
+	t.later = nil
 	if t.tx == nil {
 		return nil
 	}

@@ -57,7 +57,8 @@ func openCounted(t *testing.T) (*Store, *atomic.Int64) {
 
 // TestPostgresTransactionRoundTrips: a transaction's BEGIN goes with its
 // first statement, so a transaction of n statements is n+1 round trips
-// (the statements and COMMIT), and one that runs none sends nothing.
+// (the statements and COMMIT), one that runs none sends nothing, and a
+// last change held by execLast goes with COMMIT.
 func TestPostgresTransactionRoundTrips(t *testing.T) {
 	s, writes := openCounted(t)
 	ctx := t.Context()
@@ -91,6 +92,13 @@ func TestPostgresTransactionRoundTrips(t *testing.T) {
 			}
 			return count(tx)
 		}, 3},
+		{"a read, then a change sent with COMMIT", func(tx *Store) error {
+			if err := count(tx); err != nil {
+				return err
+			}
+			i++
+			return tx.execLast(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)`, "k"+string(rune('a'+i)), exp)
+		}, 2},
 	}
 	for _, tc := range cases {
 		// The first run prepares the statements on the connection.
@@ -269,5 +277,106 @@ func TestPostgresTransactionEnded(t *testing.T) {
 	var n int
 	if err := s.queryRow(ctx, `SELECT 1`).Scan(&n); err != nil {
 		t.Fatalf("the pool after the transactions: %v", err)
+	}
+}
+
+// TestPostgresTransactionChangeWithCommit: a change held for COMMIT
+// (execLast) is written with it; it goes first if another statement
+// follows; a rollback drops it; and if it fails, COMMIT fails with its
+// error, nothing of the transaction is written, and the connection goes
+// back to the pool.
+func TestPostgresTransactionChangeWithCommit(t *testing.T) {
+	s, _ := openCounted(t)
+	ctx := t.Context()
+	exp := time.Now().Add(time.Hour)
+	has := func(key string) bool {
+		t.Helper()
+		var n int
+		if err := s.queryRow(ctx, `SELECT count(*) FROM nonces WHERE key = $1`, key).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n == 1
+	}
+	const insert = `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)`
+
+	// Alone, and after a read.
+	if err := s.inTx(ctx, "test", func(tx *Store) error { return tx.execLast(ctx, insert, "alone", exp) }); err != nil || !has("alone") {
+		t.Fatalf("a held change alone: %v, written %v", err, has("alone"))
+	}
+	err := s.inTx(ctx, "test", func(tx *Store) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&n); err != nil {
+			return err
+		}
+		return tx.execLast(ctx, insert, "after a read", exp)
+	})
+	if err != nil || !has("after a read") {
+		t.Fatalf("a held change after a read: %v, written %v", err, has("after a read"))
+	}
+
+	// A statement after it sees it.
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		if err := tx.execLast(ctx, insert, "seen", exp); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM nonces WHERE key = 'seen'`).Scan(&n); err != nil {
+			return err
+		}
+		if n != 1 {
+			t.Errorf("the statement after a held change sees %d rows of it", n)
+		}
+		return nil
+	})
+	if err != nil || !has("seen") {
+		t.Fatalf("a held change before a read: %v, written %v", err, has("seen"))
+	}
+
+	// A rollback drops it.
+	errStop := errors.New("stop")
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		if _, err := tx.exec(ctx, insert, "rolled back 1", exp); err != nil {
+			return err
+		}
+		if err := tx.execLast(ctx, insert, "rolled back 2", exp); err != nil {
+			return err
+		}
+		return errStop
+	})
+	if !errors.Is(err, errStop) || has("rolled back 1") || has("rolled back 2") {
+		t.Fatalf("a rolled-back transaction with a held change: %v", err)
+	}
+
+	// A held change that fails fails COMMIT, and nothing is written.
+	p := s.db.(pgxPool).p
+	conns := p.Stat().NewConnsCount()
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		if _, err := tx.exec(ctx, insert, "before the failure", exp); err != nil {
+			return err
+		}
+		return tx.execLast(ctx, insert, "alone", exp) // taken
+	})
+	if !errors.Is(err, storage.ErrAlreadyExists) {
+		t.Fatalf("COMMIT after a held change that breaks a unique key: %v, want ErrAlreadyExists", err)
+	}
+	if has("before the failure") {
+		t.Fatal("a transaction whose held change failed was written")
+	}
+	// Failing after a read, with nothing written before it.
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&n); err != nil {
+			return err
+		}
+		return tx.execLast(ctx, insert, "seen", exp) // taken
+	})
+	if !errors.Is(err, storage.ErrAlreadyExists) {
+		t.Fatalf("COMMIT after a read and a held change that breaks a unique key: %v", err)
+	}
+	if err := s.inTx(ctx, "test", func(tx *Store) error { return tx.execLast(ctx, insert, "next", exp) }); err != nil || !has("next") {
+		t.Fatalf("the transaction after: %v", err)
+	}
+	if n := p.Stat().NewConnsCount() - conns; n != 0 {
+		t.Errorf("the failed COMMITs cost %d new connections: the connection was not rolled back and kept", n)
 	}
 }

@@ -281,9 +281,9 @@ func (s *Store) logEnd(ctx context.Context, op string) (storage.LogEnd, int64, e
 	return end, seq, nil
 }
 
-// storeAppend writes a: on PostgreSQL in one statement (appendTree), which
-// also keeps the record's time and hash and the tree's end, its head
-// included, in the tail row; elsewhere the record, the nodes and the head
+// storeAppend writes a: on PostgreSQL in one statement (appendTree), sent
+// with the transaction's COMMIT, which also keeps the record's time and
+// hash and the tree's end, its head included, in the tail row; elsewhere the record, the nodes and the head
 // (in tree_tail, replacing the previous append's) one after the other.
 // Either way the head goes to tree_heads too if a keeps it.
 func (s *Store) storeAppend(ctx context.Context, op string, a storage.LogAppend) error {
@@ -311,7 +311,9 @@ func (s *Store) storeAppend(ctx context.Context, op string, a storage.LogAppend)
 	args := append(records.args(a.Record),
 		a.Head.Size, a.Head.Root, a.Head.Frontier, a.Head.Time, a.Head.Signature,
 		levels, indexes, hashes, a.Keep)
-	if _, err := s.exec(ctx, s.f.appendTree, args...); err != nil {
+	// The append is the transaction's last change, and nothing waits on
+	// its result: on PostgreSQL it goes to the server with COMMIT.
+	if err := s.execLast(ctx, s.f.appendTree, args...); err != nil {
 		return s.fail(op, err)
 	}
 	return nil

@@ -199,6 +199,35 @@ func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, err
 	return c.exec(ctx, query, args...)
 }
 
+// laterExecer is a transaction that can hold a change to send with its
+// COMMIT (pgxTx).
+type laterExecer interface {
+	execLater(query string, args []any) error
+}
+
+// execLast runs a change whose result its caller does not need and after
+// which it changes nothing more: in a PostgreSQL transaction it is held
+// and sent in one round trip with COMMIT (or before a statement that
+// follows after all), and a failure of it fails the COMMIT; elsewhere it
+// runs at once.
+func (s *Store) execLast(ctx context.Context, query string, args ...any) error {
+	if s.tx != nil {
+		c, err := s.conn()
+		if err != nil {
+			return err
+		}
+		if l, ok := c.(laterExecer); ok {
+			if query, args, err = s.f.prepare(query, args); err != nil {
+				return err
+			}
+			s.count(query)
+			return l.execLater(query, args)
+		}
+	}
+	_, err := s.exec(ctx, query, args...)
+	return err
+}
+
 // change runs a statement that is to change a row; if it changes none,
 // change fails with unchanged.
 func (s *Store) change(ctx context.Context, op string, unchanged error, query string, args ...any) error {
