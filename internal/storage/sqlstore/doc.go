@@ -62,7 +62,9 @@
 // Concurrency on PostgreSQL. Transactions are READ COMMITTED, and their
 // BEGIN goes to the server in one pipelined batch with their first
 // statement (pgxtx.go): a transaction of n statements costs n+1 round
-// trips, not n+2. Every Update
+// trips, not n+2. A last change whose result nothing waits on (execLast:
+// the record log's append) goes in one batch with COMMIT, one round trip
+// fewer again, and one fewer while the log's lock is held. Every Update
 // method reads its row with SELECT … FOR UPDATE: racing updates of one
 // row serialise, and the second reads the first's committed result.
 // IssueCredential serialises per person with a transaction-scoped advisory
