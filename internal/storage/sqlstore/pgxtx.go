@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -185,14 +186,36 @@ func (t *pgxTx) queryRow(ctx context.Context, query string, args ...any) scanner
 	return pgxRow{t.tx.QueryRow(ctx, query, args...)}
 }
 
+// commitWait bounds how long a COMMIT, once sent, waits for the server's
+// answer.
+const commitWait = 10 * time.Second
+
 // commit commits the transaction, in one batch with the changes
 // execLater held; COMMIT of a block that a failed statement aborted, or
 // of a transaction pgx closed, fails.
+//
+// If ctx has ended, nothing is sent and the transaction rolls back. Once
+// COMMIT is sent, its answer is awaited whatever becomes of ctx (up to
+// commitWait): cancelling it then could not stop a COMMIT that reaches
+// the server before the cancel request does, and the caller would be told
+// that a transaction failed which was in fact written, its record in the
+// log included. The held changes make that window longer than COMMIT's
+// own round trip, so it is closed rather than left to chance.
 func (t *pgxTx) commit(ctx context.Context) error {
 	if t.c == nil {
 		return errTxEnded
 	}
 	defer t.release()
+	if err := ctx.Err(); err != nil {
+		t.later = nil
+		if t.tx != nil {
+			t.settle()
+			_ = t.tx.Rollback(context.WithoutCancel(ctx))
+		}
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitWait)
+	defer cancel()
 	if t.tx == nil {
 		// Held changes with no statement before them: they begin the
 		// transaction like any first statement.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -370,5 +373,82 @@ func TestPostgresTransactionFirstStatementUnprepared(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("%d nonces after rollback, want 0", n)
+	}
+}
+
+// TestPostgresTransactionDeadlineAtCommit: a transaction whose context
+// ends while its last change runs reports what the server did. A change
+// held for COMMIT (execLast) is sent with COMMIT only if the context has
+// not ended, and COMMIT's answer is then awaited: a transaction reported
+// failed must have written nothing. pgx's cancel request dials a second
+// connection, here made to arrive a second late, as across a network, so
+// a COMMIT already sent would run before it.
+func TestPostgresTransactionDeadlineAtCommit(t *testing.T) {
+	cfg, err := pgxpool.ParseConfig(newSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = 1
+	var dials atomic.Int64
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) > 1 {
+			time.Sleep(time.Second)
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}
+	p, err := pgxpool.NewWithConfig(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := open(t.Context(), postgresFlavor, pgxPool{pgxConn{p}, p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	exp := time.Now().Add(time.Hour)
+	const slow = `INSERT INTO nonces (key, expires_at) SELECT $1, $2 FROM pg_sleep(0.5)`
+	for _, tc := range []struct {
+		name  string
+		last  func(tx *Store, ctx context.Context, key string) error
+		ended bool // the context ends before the commit
+	}{
+		{"a slow last change", func(tx *Store, ctx context.Context, key string) error {
+			_, err := tx.exec(ctx, slow, key, exp)
+			return err
+		}, false},
+		{"a slow change held for COMMIT", func(tx *Store, ctx context.Context, key string) error {
+			return tx.execLast(ctx, slow, key, exp)
+		}, false},
+		{"a change held for COMMIT after the deadline", func(tx *Store, ctx context.Context, key string) error {
+			time.Sleep(200 * time.Millisecond)
+			return tx.execLast(ctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)`, key, exp)
+		}, true},
+	} {
+		key := strings.ReplaceAll(tc.name, " ", "-")
+		cctx, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+		err := s.inTx(cctx, "test", func(tx *Store) error {
+			if _, err := tx.exec(cctx, `INSERT INTO nonces (key, expires_at) VALUES ($1, $2)`, key+"-first", exp); err != nil {
+				return err
+			}
+			return tc.last(tx, cctx, key)
+		})
+		cancel()
+		time.Sleep(1500 * time.Millisecond) // past a late cancel request
+		var n int
+		if qerr := s.queryRow(ctx, `SELECT count(*) FROM nonces WHERE key IN ($1, $2)`, key, key+"-first").Scan(&n); qerr != nil {
+			t.Fatal(qerr)
+		}
+		switch {
+		case err != nil && n != 0:
+			t.Errorf("%s: the transaction was reported failed (%v) but its %d rows were written", tc.name, err, n)
+		case err == nil && n != 2:
+			t.Errorf("%s: the transaction was reported committed but %d of its 2 rows were written", tc.name, n)
+		case tc.ended && err == nil:
+			t.Errorf("%s: committed after its context ended", tc.name)
+		}
+		if a := p.Stat().AcquiredConns(); a != 0 {
+			t.Errorf("%s: %d connections still acquired", tc.name, a)
+		}
 	}
 }
