@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,8 +66,36 @@ func (t *pgxTx) execLater(query string, args []any) error {
 	if t.c == nil {
 		return errTxEnded
 	}
-	t.later = append(t.later, pgxLater{query, args})
+	t.later = append(t.later, pgxLater{query, detach(args)})
 	return nil
+}
+
+// detach copies the slices among args, so that a held change sends the
+// values it was given even if their caller reuses the memory before
+// COMMIT; a statement sent at once encodes them before it returns.
+func detach(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case []byte:
+			out[i] = bytes.Clone(v)
+		case []string:
+			out[i] = slices.Clone(v)
+		case []int16:
+			out[i] = slices.Clone(v)
+		case []int64:
+			out[i] = slices.Clone(v)
+		case [][]byte:
+			c := make([][]byte, len(v))
+			for j, b := range v {
+				c[j] = bytes.Clone(b)
+			}
+			out[i] = c
+		default:
+			out[i] = a
+		}
+	}
+	return out
 }
 
 // flush sends the held changes, if any, before another statement.

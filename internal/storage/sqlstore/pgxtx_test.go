@@ -379,4 +379,25 @@ func TestPostgresTransactionChangeWithCommit(t *testing.T) {
 	if n := p.Stat().NewConnsCount() - conns; n != 0 {
 		t.Errorf("the failed COMMITs cost %d new connections: the connection was not rolled back and kept", n)
 	}
+
+	// A held change sends the values it was given, even if their memory
+	// is reused before COMMIT.
+	hash := []byte("the node's hash")
+	err = s.inTx(ctx, "test", func(tx *Store) error {
+		if err := tx.execLast(ctx, `INSERT INTO tree_nodes (level, idx, hash) VALUES ($1, $2, $3)`, int16(7), int64(7), hash); err != nil {
+			return err
+		}
+		copy(hash, "overwritten....")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	if err := s.queryRow(ctx, `SELECT hash FROM tree_nodes WHERE level = 7 AND idx = 7`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if string(stored) != "the node's hash" {
+		t.Errorf("the held change stored %q, want the value it was given", stored)
+	}
 }
