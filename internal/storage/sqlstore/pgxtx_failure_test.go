@@ -16,14 +16,18 @@ import (
 	"github.com/netid-project/netid/internal/storage"
 )
 
-// openPool opens a Store on a fresh schema with at most max connections.
-func openPool(t *testing.T, max int32) (*Store, *pgxpool.Pool) {
+// openPool opens a Store on a fresh schema with at most max connections,
+// dialled by dial (nil: the default).
+func openPool(t *testing.T, max int32, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*Store, *pgxpool.Pool) {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(newSchema(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.MaxConns = max
+	if dial != nil {
+		cfg.ConnConfig.DialFunc = dial
+	}
 	p, err := pgxpool.NewWithConfig(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +43,7 @@ func openPool(t *testing.T, max int32) (*Store, *pgxpool.Pool) {
 // TestPostgresMigrationCommitFails: a migration whose COMMIT fails (here a
 // deferred unique constraint) must return an error, not panic.
 func TestPostgresMigrationCommitFails(t *testing.T) {
-	s, _ := openPool(t, 2)
+	s, _ := openPool(t, 2, nil)
 	m := migration{version: 999999, name: "deferred", sql: `CREATE TABLE deferred_test (x int UNIQUE DEFERRABLE INITIALLY DEFERRED);
 		INSERT INTO deferred_test VALUES (1), (1);`}
 	var err error
@@ -61,13 +65,13 @@ func TestPostgresMigrationCommitFails(t *testing.T) {
 // transactions; the next transaction fails as unavailable, and the one
 // after works.
 func TestPostgresTransactionAfterKilledBackend(t *testing.T) {
-	s, _ := openPool(t, 1)
+	s, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	var pid int
 	if err := s.queryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
 		t.Fatal(err)
 	}
-	killer, _ := openPool(t, 1)
+	killer, _ := openPool(t, 1, nil)
 	if _, err := killer.exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +93,7 @@ func TestPostgresTransactionAfterKilledBackend(t *testing.T) {
 // TestPostgresTransactionCancelled: a context cancelled while the first batch runs
 // (pg_sleep) leaves no trace on the next transaction on the same pool.
 func TestPostgresTransactionCancelled(t *testing.T) {
-	s, p := openPool(t, 1)
+	s, p := openPool(t, 1, nil)
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	for _, stage := range []string{"first", "second", "commit"} {
@@ -131,7 +135,7 @@ func TestPostgresTransactionCancelled(t *testing.T) {
 // TestPostgresTransactionFirstRowsDeferredClose: a first query of many rows,
 // read partly, then another statement, then the deferred Close.
 func TestPostgresTransactionFirstRowsDeferredClose(t *testing.T) {
-	s, p := openPool(t, 1)
+	s, p := openPool(t, 1, nil)
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	done := make(chan error, 1)
@@ -172,7 +176,7 @@ func TestPostgresTransactionFirstRowsDeferredClose(t *testing.T) {
 // TestPostgresTransactionFirstScanFails: a first QueryRow whose Scan fails on the
 // type, then the transaction rolls back, and the connection is fine.
 func TestPostgresTransactionFirstScanFails(t *testing.T) {
-	s, _ := openPool(t, 1)
+	s, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	err := s.inTx(ctx, "test", func(tx *Store) error {
 		var x int
@@ -195,7 +199,7 @@ func TestPostgresTransactionFirstScanFails(t *testing.T) {
 // connections, a third of them failing in their first statement, a third
 // later, a third committing.
 func TestPostgresTransactionsRacingOnASmallPool(t *testing.T) {
-	s, p := openPool(t, 2)
+	s, p := openPool(t, 2, nil)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	exp := time.Now().Add(time.Hour)
@@ -255,7 +259,7 @@ func TestPostgresTransactionsRacingOnASmallPool(t *testing.T) {
 // TestPostgresTransactionScriptFirst: a statement without arguments runs as a
 // script (migrate.go relies on it), also as a transaction's first.
 func TestPostgresTransactionScriptFirst(t *testing.T) {
-	s, _ := openPool(t, 1)
+	s, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	err := s.inTx(ctx, "test", func(tx *Store) error {
 		_, err := tx.exec(ctx, `CREATE TABLE script_a (x int); CREATE TABLE script_b (y int)`)
@@ -269,7 +273,7 @@ func TestPostgresTransactionScriptFirst(t *testing.T) {
 // TestPostgresTransactionEncodeErrorFirst: an argument pgx cannot encode
 // in the first statement fails the transaction, and the next one works.
 func TestPostgresTransactionEncodeErrorFirst(t *testing.T) {
-	s, p := openPool(t, 1)
+	s, p := openPool(t, 1, nil)
 	ctx := t.Context()
 	// Warm up: the statement is prepared and the pool has its connection.
 	for range 2 {
@@ -303,8 +307,8 @@ func TestPostgresTransactionEncodeErrorFirst(t *testing.T) {
 // TestPostgresTransactionKilledMidway: the backend dies after the first
 // statement; the commit fails as unavailable and nothing is written.
 func TestPostgresTransactionKilledMidway(t *testing.T) {
-	s, p := openPool(t, 1)
-	killer, _ := openPool(t, 1)
+	s, p := openPool(t, 1, nil)
+	killer, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	err := s.inTx(ctx, "test", func(tx *Store) error {
@@ -337,7 +341,7 @@ func TestPostgresTransactionKilledMidway(t *testing.T) {
 // TestPostgresTransactionCommitAborted: COMMIT of a block its first statement aborted
 // is an error, even when the caller ignored the statement's failure.
 func TestPostgresTransactionCommitAborted(t *testing.T) {
-	s, _ := openPool(t, 1)
+	s, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	tx, err := s.db.begin(ctx)
 	if err != nil {
@@ -356,7 +360,7 @@ func TestPostgresTransactionCommitAborted(t *testing.T) {
 // TestPostgresTransactionFirstStatementUnprepared: after a first statement that fails in
 // Parse, a statement that follows must not escape the rollback.
 func TestPostgresTransactionFirstStatementUnprepared(t *testing.T) {
-	s, _ := openPool(t, 1)
+	s, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	tx, err := s.db.begin(ctx)
 	if err != nil {
@@ -384,27 +388,13 @@ func TestPostgresTransactionFirstStatementUnprepared(t *testing.T) {
 // connection, here made to arrive a second late, as across a network, so
 // a COMMIT already sent would run before it.
 func TestPostgresTransactionDeadlineAtCommit(t *testing.T) {
-	cfg, err := pgxpool.ParseConfig(newSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxConns = 1
 	var dials atomic.Int64
-	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	s, p := openPool(t, 1, func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if dials.Add(1) > 1 {
 			time.Sleep(time.Second)
 		}
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
-	}
-	p, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := open(t.Context(), postgresFlavor, pgxPool{pgxConn{p}, p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	})
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	const slow = `INSERT INTO nonces (key, expires_at) SELECT $1, $2 FROM pg_sleep(0.5)`

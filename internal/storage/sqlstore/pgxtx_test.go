@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/netid-project/netid/internal/storage"
 )
 
@@ -30,28 +28,14 @@ func (c countingConn) Write(b []byte) (int, error) {
 // writes are counted.
 func openCounted(t *testing.T) (*Store, *atomic.Int64) {
 	t.Helper()
-	cfg, err := pgxpool.ParseConfig(newSchema(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.MaxConns = 1
 	writes := new(atomic.Int64)
-	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+	s, _ := openPool(t, 1, func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
 		return countingConn{c, writes}, nil
-	}
-	p, err := pgxpool.NewWithConfig(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := open(t.Context(), postgresFlavor, pgxPool{pgxConn{p}, p})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	})
 	return s, writes
 }
 
