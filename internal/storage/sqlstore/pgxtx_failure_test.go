@@ -135,7 +135,7 @@ func TestPostgresTransactionCancelled(t *testing.T) {
 // TestPostgresTransactionFirstRowsDeferredClose: a first query of many rows,
 // read partly, then another statement, then the deferred Close.
 func TestPostgresTransactionFirstRowsDeferredClose(t *testing.T) {
-	s, p := openPool(t, 1, nil)
+	s, _ := openPool(t, 1, nil)
 	ctx := t.Context()
 	exp := time.Now().Add(time.Hour)
 	done := make(chan error, 1)
@@ -170,7 +170,6 @@ func TestPostgresTransactionFirstRowsDeferredClose(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d nonces", n)
 	}
-	_ = p
 }
 
 // TestPostgresTransactionFirstScanFails: a first QueryRow whose Scan fails on the
@@ -186,7 +185,9 @@ func TestPostgresTransactionFirstScanFails(t *testing.T) {
 		}
 		return tx.fail("scan", err)
 	})
-	t.Log(err)
+	if err == nil {
+		t.Fatal("a transaction whose first scan failed committed")
+	}
 	if err := s.inTx(ctx, "test", func(tx *Store) error {
 		var x int
 		return tx.queryRow(ctx, `SELECT 1`).Scan(&x)
@@ -366,10 +367,12 @@ func TestPostgresTransactionFirstStatementUnprepared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO no_such_table VALUES ($1)`, 1)
-	t.Logf("first: %v", err)
-	_, err = tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('escaped', $1)`, time.Now().Add(time.Hour))
-	t.Logf("second: %v", err)
+	if _, err := tx.exec(ctx, `INSERT INTO no_such_table VALUES ($1)`, 1); err == nil {
+		t.Fatal("an insert into a missing table succeeded")
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO nonces (key, expires_at) VALUES ('escaped', $1)`, time.Now().Add(time.Hour)); err == nil {
+		t.Error("a statement after a first statement that never began the transaction succeeded")
+	}
 	_ = tx.rollback(ctx)
 	var n int
 	if err := s.queryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&n); err != nil {

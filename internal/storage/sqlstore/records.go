@@ -283,8 +283,9 @@ func (s *Store) logEnd(ctx context.Context, op string) (storage.LogEnd, int64, e
 
 // storeAppend writes a: on PostgreSQL in one statement (appendTree), sent
 // with the transaction's COMMIT, which also keeps the record's time and
-// hash and the tree's end, its head included, in the tail row; elsewhere the record, the nodes and the head
-// (in tree_tail, replacing the previous append's) one after the other.
+// hash and the tree's end, its head included, in the tail row; elsewhere
+// the record, the nodes and the head (in tree_tail, replacing the previous
+// append's) one after the other.
 // Either way the head goes to tree_heads too if a keeps it.
 func (s *Store) storeAppend(ctx context.Context, op string, a storage.LogAppend) error {
 	if s.f.appendTree == "" {
