@@ -28,6 +28,10 @@ type hashLimit struct {
 	// be read); nothing else runs then, so it is the hashers'.
 	cpu   time.Duration
 	cpuOK bool
+	// faults is the process's minor page faults over the measurement
+	// (faultsOK: they could be read).
+	faults   int64
+	faultsOK bool
 }
 
 // rate is hashes per second.
@@ -58,6 +62,7 @@ func measureHashLimit(ctx context.Context, p password.Params, hashers int, d tim
 		return h, firstErr
 	}
 	cpu0, ok0 := cputime.Process()
+	faults0, fok0 := cputime.PageFaults()
 	start := time.Now()
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
@@ -78,8 +83,10 @@ func measureHashLimit(ctx context.Context, p password.Params, hashers int, d tim
 	wg.Wait()
 	h.elapsed = time.Since(start)
 	cpu1, ok1 := cputime.Process()
+	faults1, fok1 := cputime.PageFaults()
 	h.hashes = int(count.Load())
 	h.cpu, h.cpuOK = cpu1-cpu0, ok0 && ok1
+	h.faults, h.faultsOK = faults1-faults0, fok0 && fok1
 	if firstErr != nil {
 		return h, firstErr
 	}
@@ -92,6 +99,9 @@ func printLimit(out io.Writer, when string, p password.Params, h hashLimit) {
 		when, p.MemoryKiB, p.Time, p.Threads, h.hashers, h.rate())
 	if h.cpuOK {
 		fmt.Fprintf(out, ", %s CPU per hash", ms(h.cpuPerHash()))
+	}
+	if h.faultsOK && h.hashes > 0 {
+		fmt.Fprintf(out, ", %d page faults per hash", h.faults/int64(h.hashes))
 	}
 	fmt.Fprintln(out)
 }

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -17,6 +18,9 @@ func TestMeasureHashLimit(t *testing.T) {
 	}
 	if h.hashers != 2 || h.hashes < 2 || h.elapsed < 20*time.Millisecond || h.rate() <= 0 {
 		t.Errorf("measurement %+v: want 2 hashers, at least one hash each, at least 20ms", h)
+	}
+	if runtime.GOOS == "linux" && (!h.cpuOK || !h.faultsOK) {
+		t.Errorf("measurement %+v: CPU time and page faults not read", h)
 	}
 	// Parameters password.Hash refuses are an error, not a figure.
 	if _, err := measureHashLimit(context.Background(), password.Params{}, 1, time.Millisecond); err == nil {
@@ -56,5 +60,28 @@ func TestPrintAgainstLimit(t *testing.T) {
 	printAgainstLimit(&out, 64, time.Millisecond, false, nil)
 	if out.Len() != 0 {
 		t.Errorf("without a limit: got %q", out.String())
+	}
+}
+
+func TestPrintLimitAndFaults(t *testing.T) {
+	p := password.DefaultParams
+	var out bytes.Buffer
+	printLimit(&out, "before the run", p, hashLimit{hashers: 2, hashes: 40, elapsed: time.Second,
+		cpu: 900 * time.Millisecond, cpuOK: true, faults: 4000, faultsOK: true})
+	want := "argon2id limit before the run (m=19456 KiB, t=2, p=1; 2 hashers, one per core): 40.0 hashes/s, 22.5 ms CPU per hash, 100 page faults per hash\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	printLimit(&out, "after the run", p, hashLimit{hashers: 2, hashes: 40, elapsed: time.Second})
+	if want := "argon2id limit after the run (m=19456 KiB, t=2, p=1; 2 hashers, one per core): 40.0 hashes/s\n"; out.String() != want {
+		t.Errorf("without CPU time or faults: got %q, want %q", out.String(), want)
+	}
+	out.Reset()
+	printFaults(&out, 960, false)
+	printFaults(&out, 12, true)
+	if want := "page faults per application: 960 (minor, client and platform)\n" +
+		"page faults per application: 12 (minor, the load generator alone)\n"; out.String() != want {
+		t.Errorf("faults: got %q, want %q", out.String(), want)
 	}
 }
