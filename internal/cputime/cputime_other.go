@@ -6,6 +6,3 @@ import "time"
 
 // Process is not read on this system.
 func Process() (time.Duration, bool) { return 0, false }
-
-// PageFaults is not read on this system.
-func PageFaults() (int64, bool) { return 0, false }

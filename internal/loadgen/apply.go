@@ -188,7 +188,7 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	}
 	printAgainstLimit(out, rate, cpuPerApp, o.Server != "", limits)
 	if faultsOK0 && faultsOK1 && ok > 0 {
-		printFaults(out, (faults1-faults0)/ok, o.Server != "")
+		printFaults(out, float64(faults1-faults0)/float64(ok), o.Server != "")
 	}
 	return nil
 }
@@ -230,15 +230,16 @@ func printAgainstLimit(out io.Writer, rate float64, cpuPerApp time.Duration, rem
 // printFaults prints the minor page faults per application: the
 // process's, client and in-process platform, or the client's alone when
 // the platform runs elsewhere (remote). Each argon2id hash allocates its
-// memory afresh; where the Go runtime has handed that memory back to the
-// system between hashes, every 4 KiB page of it faults in again, zeroed,
-// and the figure rises by up to 4,864 a hash at the default parameters.
-func printFaults(out io.Writer, perApp int64, remote bool) {
+// memory afresh (19 MiB at password.DefaultParams); where the Go runtime
+// has handed that memory back to the system between hashes, every page
+// of it faults in again, zeroed, and the figure rises by up to the hash's
+// memory in pages (4,864 pages of 4 KiB) a hash.
+func printFaults(out io.Writer, perApp float64, remote bool) {
 	whose := "client and platform"
 	if remote {
 		whose = "the load generator alone"
 	}
-	fmt.Fprintf(out, "page faults per application: %d (minor, %s)\n", perApp, whose)
+	fmt.Fprintf(out, "page faults per application: %.1f (minor, %s)\n", perApp, whose)
 }
 
 // clientDir makes the directory of the load's documents and wallets: in

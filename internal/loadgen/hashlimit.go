@@ -101,7 +101,7 @@ func printLimit(out io.Writer, when string, p password.Params, h hashLimit) {
 		fmt.Fprintf(out, ", %s CPU per hash", ms(h.cpuPerHash()))
 	}
 	if h.faultsOK && h.hashes > 0 {
-		fmt.Fprintf(out, ", %d page faults per hash", h.faults/int64(h.hashes))
+		fmt.Fprintf(out, ", %.1f page faults per hash", float64(h.faults)/float64(h.hashes))
 	}
 	fmt.Fprintln(out)
 }

@@ -68,7 +68,7 @@ func TestPrintLimitAndFaults(t *testing.T) {
 	var out bytes.Buffer
 	printLimit(&out, "before the run", p, hashLimit{hashers: 2, hashes: 40, elapsed: time.Second,
 		cpu: 900 * time.Millisecond, cpuOK: true, faults: 4000, faultsOK: true})
-	want := "argon2id limit before the run (m=19456 KiB, t=2, p=1; 2 hashers, one per core): 40.0 hashes/s, 22.5 ms CPU per hash, 100 page faults per hash\n"
+	want := "argon2id limit before the run (m=19456 KiB, t=2, p=1; 2 hashers, one per core): 40.0 hashes/s, 22.5 ms CPU per hash, 100.0 page faults per hash\n"
 	if out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
@@ -79,9 +79,9 @@ func TestPrintLimitAndFaults(t *testing.T) {
 	}
 	out.Reset()
 	printFaults(&out, 960, false)
-	printFaults(&out, 12, true)
-	if want := "page faults per application: 960 (minor, client and platform)\n" +
-		"page faults per application: 12 (minor, the load generator alone)\n"; out.String() != want {
+	printFaults(&out, 0.64, true)
+	if want := "page faults per application: 960.0 (minor, client and platform)\n" +
+		"page faults per application: 0.6 (minor, the load generator alone)\n"; out.String() != want {
 		t.Errorf("faults: got %q, want %q", out.String(), want)
 	}
 }
