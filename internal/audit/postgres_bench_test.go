@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -29,11 +28,7 @@ import (
 // deployed database is a network hop away and each statement under the
 // tail's lock then costs a round trip.
 func BenchmarkAppendPostgres(b *testing.B) {
-	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		b.Skip("NETID_TEST_POSTGRES_DSN is not set: no PostgreSQL to append to")
-	}
-	dsn = freshSchema(b, dsn)
+	dsn := postgresSchema(b)
 	for _, rtt := range []time.Duration{0, 2 * time.Millisecond} {
 		name := "loopback"
 		if rtt > 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -23,11 +22,7 @@ import (
 // transactions reported success, and none whose transaction reported
 // failure.
 func TestAppendersOnTwoPools(t *testing.T) {
-	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
-	}
-	dsn = freshSchema(t, dsn)
+	dsn := postgresSchema(t)
 	ctx := t.Context()
 	key := newPlatformKey(t)
 	var stores []*sqlstore.Store

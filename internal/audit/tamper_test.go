@@ -102,11 +102,7 @@ func someBackends(t *testing.T, postgres bool, fn func(t *testing.T, b *backend)
 		return
 	}
 	t.Run("postgres", func(t *testing.T) {
-		dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
-		if dsn == "" {
-			t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
-		}
-		dsn = freshSchema(t, dsn)
+		dsn := postgresSchema(t)
 		open := func(t *testing.T) storage.Storage {
 			s, err := sqlstore.OpenPostgres(t.Context(), dsn)
 			if err != nil {
@@ -132,9 +128,15 @@ func someBackends(t *testing.T, postgres bool, fn func(t *testing.T, b *backend)
 	})
 }
 
-// freshSchema creates a schema dropped at cleanup and returns dsn using it.
-func freshSchema(t testing.TB, dsn string) string {
+// postgresSchema skips t without NETID_TEST_POSTGRES_DSN; otherwise it
+// creates a schema in that database, dropped at cleanup, and returns a DSN
+// using it.
+func postgresSchema(t testing.TB) string {
 	t.Helper()
+	dsn := os.Getenv("NETID_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
+	}
 	return pgschema.ForTest(t, dsn, "netid_audit")
 }
 
