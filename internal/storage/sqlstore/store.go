@@ -185,17 +185,27 @@ func (s *Store) conn() (querier, error) {
 	return s.tx.conn()
 }
 
+// statement readies a statement to run: the querier it runs on, and the
+// query and arguments in the backend's form (flavor.prepare), counted.
+func (s *Store) statement(query string, args []any) (querier, string, []any, error) {
+	c, err := s.conn()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if query, args, err = s.f.prepare(query, args); err != nil {
+		return nil, "", nil, err
+	}
+	s.count(query)
+	return c, query, args, nil
+}
+
 // exec runs a statement that returns no rows, and returns how many rows
 // it changed.
 func (s *Store) exec(ctx context.Context, query string, args ...any) (int64, error) {
-	c, err := s.conn()
+	c, query, args, err := s.statement(query, args)
 	if err != nil {
 		return 0, err
 	}
-	if query, args, err = s.f.prepare(query, args); err != nil {
-		return 0, err
-	}
-	s.count(query)
 	return c.exec(ctx, query, args...)
 }
 
@@ -211,20 +221,14 @@ type laterExecer interface {
 // follows after all), and a failure of it fails the COMMIT; elsewhere it
 // runs at once.
 func (s *Store) execLast(ctx context.Context, query string, args ...any) error {
-	if s.tx != nil {
-		c, err := s.conn()
-		if err != nil {
-			return err
-		}
-		if l, ok := c.(laterExecer); ok {
-			if query, args, err = s.f.prepare(query, args); err != nil {
-				return err
-			}
-			s.count(query)
-			return l.execLater(query, args)
-		}
+	c, query, args, err := s.statement(query, args)
+	if err != nil {
+		return err
 	}
-	_, err := s.exec(ctx, query, args...)
+	if l, ok := c.(laterExecer); ok {
+		return l.execLater(query, args)
+	}
+	_, err = c.exec(ctx, query, args...)
 	return err
 }
 
@@ -243,14 +247,10 @@ func (s *Store) change(ctx context.Context, op string, unchanged error, query st
 
 // query runs a query; its rows convert the Scan destinations (dests).
 func (s *Store) query(ctx context.Context, query string, args ...any) (*rows, error) {
-	c, err := s.conn()
+	c, query, args, err := s.statement(query, args)
 	if err != nil {
 		return nil, err
 	}
-	if query, args, err = s.f.prepare(query, args); err != nil {
-		return nil, err
-	}
-	s.count(query)
 	r, err := c.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -260,14 +260,10 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*rows, er
 
 // queryRow runs a query that returns at most one row.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) row {
-	c, err := s.conn()
+	c, query, args, err := s.statement(query, args)
 	if err != nil {
 		return row{err: err}
 	}
-	if query, args, err = s.f.prepare(query, args); err != nil {
-		return row{err: err}
-	}
-	s.count(query)
 	return row{r: c.queryRow(ctx, query, args...), f: s.f}
 }
 
