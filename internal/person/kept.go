@@ -70,20 +70,17 @@ func (k KeptIdentity) Proofed() Proofed {
 	}
 }
 
-// decodeIdentity decodes a person's opened identity in either format.
+// decodeIdentity decodes a person's opened identity in either format. The
+// current format names itself (its format member is inside the sealed,
+// authenticated bytes), so it is decoded in one pass; an identity without
+// that member is decoded again as the older, whole Proofed.
 func decodeIdentity(b []byte) (Proofed, error) {
-	var probe struct {
-		Format int `json:"format"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
+	var k KeptIdentity
+	if err := json.Unmarshal(b, &k); err != nil {
 		return Proofed{}, err
 	}
-	switch probe.Format {
+	switch k.Format {
 	case FormatKept:
-		var k KeptIdentity
-		if err := json.Unmarshal(b, &k); err != nil {
-			return Proofed{}, err
-		}
 		return k.Proofed(), nil
 	case 0: // FormatProofed carries no format member
 		var pr Proofed
@@ -92,7 +89,7 @@ func decodeIdentity(b []byte) (Proofed, error) {
 		}
 		return pr, nil
 	}
-	return Proofed{}, fmt.Errorf("unknown format %d", probe.Format)
+	return Proofed{}, fmt.Errorf("unknown format %d", k.Format)
 }
 
 // ResealStore is what Reseal needs of storage.

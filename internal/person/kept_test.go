@@ -331,3 +331,18 @@ func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
 }
+
+// BenchmarkDecodeIdentity decodes an identity in the current format, as
+// every step that reads a person's claims does after opening it.
+func BenchmarkDecodeIdentity(b *testing.B) {
+	plain, err := json.Marshal(Keep(fullProofed()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeIdentity(plain); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
