@@ -468,50 +468,85 @@ func (f *floorSQL) read(ctx context.Context, tx *sql.Tx, st *sql.Stmt, args []an
 
 // session runs the SQL of one session.
 func (f *floorSQL) session(ctx context.Context) error {
-	now := time.Now().Unix()
+	id, err := f.create(ctx)
+	if err != nil {
+		return err
+	}
+	if err := f.open(ctx, id); err != nil {
+		return err
+	}
+	if err := f.approve(ctx, id, nil, nil); err != nil {
+		return err
+	}
+	_, err = f.poll(ctx, id)
+	return err
+}
+
+// floorBody is the body of a floor session's row: about the size of the
+// columns sqlstore writes.
+var floorBody = bytes.Repeat([]byte{2}, 500)
+
+// create reads the relying party and inserts the session, autocommitted.
+func (f *floorSQL) create(ctx context.Context) (string, error) {
 	id := fmt.Sprintf("%x", floorRandom(16))
-	body := bytes.Repeat([]byte{2}, 500)
 	var got []byte
-	var state string
-	var exp int64
-	move := func(tx *sql.Tx, to, from string) error {
-		n, err := f.exec(ctx, tx, f.moveSession, to, body, id, from)
-		if err == nil && n != 1 {
-			err = fmt.Errorf("the session did not move from %s to %s: %d rows changed", from, to, n)
-		}
-		return err
-	}
-	// create
 	if err := f.read(ctx, nil, f.readRow, []any{"rp"}, &got); err != nil {
-		return err
+		return "", err
 	}
-	if _, err := f.exec(ctx, nil, f.insertSession, id, floorRandom(32), now+300, body); err != nil {
-		return err
+	if _, err := f.exec(ctx, nil, f.insertSession, id, floorRandom(32), time.Now().Unix()+300, floorBody); err != nil {
+		return "", err
 	}
-	// open
+	return id, nil
+}
+
+// move changes session id from one state to another, with body, in tx.
+func (f *floorSQL) move(ctx context.Context, tx *sql.Tx, id string, body []byte, to, from string) error {
+	n, err := f.exec(ctx, tx, f.moveSession, to, body, id, from)
+	if err == nil && n != 1 {
+		err = fmt.Errorf("the session did not move from %s to %s: %d rows changed", from, to, n)
+	}
+	return err
+}
+
+// open reads the holder and, in a transaction, records the proof's
+// one-time value and claims the session.
+func (f *floorSQL) open(ctx context.Context, id string) error {
+	var got []byte
 	if err := f.read(ctx, nil, f.readRow, []any{"holder"}, &got); err != nil {
 		return err
 	}
-	if err := f.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := f.exec(ctx, tx, f.useNonce, floorRandom(32), now+300); err != nil {
+	return f.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := f.exec(ctx, tx, f.useNonce, floorRandom(32), time.Now().Unix()+300); err != nil {
 			return err
 		}
-		return move(tx, "claimed", "pending")
-	}); err != nil {
-		return err
-	}
-	// approve
+		return f.move(ctx, tx, id, floorBody, "claimed", "pending")
+	})
+}
+
+// approve reads the holder and the session and, in a transaction, records
+// the proof, ends the session with result (floorBody if nil), reads the
+// consent and the log's tail, and stores the record, a tree node and the
+// tree head, signed by signHead while the transaction holds the log (a
+// random signature if signHead is nil).
+func (f *floorSQL) approve(ctx context.Context, id string, result []byte, signHead func(root []byte) ([]byte, error)) error {
+	var got []byte
+	var state string
+	var exp int64
 	if err := f.read(ctx, nil, f.readRow, []any{"holder"}, &got); err != nil {
 		return err
 	}
 	if err := f.read(ctx, nil, f.readSession, []any{id}, &state, &exp, &got); err != nil {
 		return err
 	}
-	if err := f.tx(ctx, func(tx *sql.Tx) error {
+	if result == nil {
+		result = floorBody
+	}
+	now := time.Now().Unix()
+	return f.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := f.exec(ctx, tx, f.useNonce, floorRandom(32), now+300); err != nil {
 			return err
 		}
-		if err := move(tx, "approved", "claimed"); err != nil {
+		if err := f.move(ctx, tx, id, result, "approved", "claimed"); err != nil {
 			return err
 		}
 		if err := f.read(ctx, tx, f.txReadRow, []any{"consent"}, &got); err != nil {
@@ -524,28 +559,48 @@ func (f *floorSQL) session(ctx context.Context) error {
 		}
 		n := f.seq.Add(1)
 		person := []byte{byte(n % floorPersons)}
-		if _, err := f.exec(ctx, tx, f.insertRecord, n, now, person, floorRandom(32), body[:300]); err != nil {
+		if _, err := f.exec(ctx, tx, f.insertRecord, n, now, person, floorRandom(32), floorBody[:300]); err != nil {
 			return err
 		}
 		if _, err := f.exec(ctx, tx, f.insertTreeNode, 0, n, floorRandom(32)); err != nil {
 			return err
 		}
-		_, err := f.exec(ctx, tx, f.insertHead, n, floorRandom(32), floorRandom(64))
+		newRoot, sig, err := floorHead(signHead)
+		if err != nil {
+			return err
+		}
+		_, err = f.exec(ctx, tx, f.insertHead, n, newRoot, sig)
 		return err
-	}); err != nil {
-		return err
+	})
+}
+
+// floorHead is a new tree root and its signature by signHead, or a random
+// signature if signHead is nil.
+func floorHead(signHead func(root []byte) ([]byte, error)) (root, sig []byte, err error) {
+	root = floorRandom(32)
+	if signHead == nil {
+		return root, floorRandom(64), nil
 	}
-	// poll
+	sig, err = signHead(root)
+	return root, sig, err
+}
+
+// poll reads the relying party and the session, and returns the session's
+// body if it ended approved.
+func (f *floorSQL) poll(ctx context.Context, id string) ([]byte, error) {
+	var got, body []byte
+	var state string
+	var exp int64
 	if err := f.read(ctx, nil, f.readRow, []any{"rp"}, &got); err != nil {
-		return err
+		return nil, err
 	}
-	if err := f.read(ctx, nil, f.readSession, []any{id}, &state, &exp, &got); err != nil {
-		return err
+	if err := f.read(ctx, nil, f.readSession, []any{id}, &state, &exp, &body); err != nil {
+		return nil, err
 	}
 	if state != "approved" {
-		return fmt.Errorf("the session ended %s", state)
+		return nil, fmt.Errorf("the session ended %s", state)
 	}
-	return nil
+	return body, nil
 }
 
 // tx runs fn in a transaction on the writer and commits it.
