@@ -4,13 +4,15 @@
 //	netid-load verify [--db DSN [--crypto-suite es256|sm] | --server URL[,URL…] --admin-token-file F] [-n N] [-c C]
 //	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
 //	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F]
-//	netid-load floor [-n N] [-c C] [--cpuprofile F]
+//	netid-load floor [-n N] [-c C] [--whole [--db DSN]] [--cpuprofile F]
 //
 // It measures complete applications, or complete verifications, per
 // second against a development platform, in-process or running on this
 // machine; floor measures what a verification session costs on netid's
 // stack (net/http, crypto/ecdsa, the pure-Go SQLite) without netid's
-// code, in the unit verify reports a session in. It is a binary of its
+// code, in the unit verify reports a session in (with --whole, whole
+// sessions through an HTTP server on that stack, with their throughput
+// and latency, on SQLite or on the PostgreSQL --db names). It is a binary of its
 // own so that the product, cmd/netid, does not link the load generator
 // and its dependencies.
 package main
@@ -143,12 +145,21 @@ func floor(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("netid-load floor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o := loadgen.FloorOptions{Out: stdout}
-	fs.IntVar(&o.N, "n", 3000, "sessions per part")
-	fs.IntVar(&o.Concurrency, "c", 8, "concurrent sessions in the HTTP and SQLite parts (the signatures run one at a time)")
+	fs.IntVar(&o.N, "n", 3000, "sessions (per part, without --whole)")
+	fs.IntVar(&o.Concurrency, "c", 8, "concurrent sessions (in the HTTP and SQLite parts, without --whole; the signatures run one at a time)")
+	whole := fs.Bool("whole", false, "run whole sessions, the parts together, and report their throughput and latency")
+	db := fs.String("db", "", "with --whole: a postgres:// DSN to run the sessions' statements on (default: SQLite in a temporary directory)")
 	stop, err := parse(fs, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	if *whole {
+		return loadgen.FloorSession(ctx, loadgen.FloorSessionOptions{N: o.N, Concurrency: o.Concurrency, DB: *db, Out: stdout})
+	}
+	if *db != "" {
+		fmt.Fprintln(stderr, "netid-load floor: --db needs --whole (the parts run on SQLite)")
+		return devcmd.ErrUsage
+	}
 	return loadgen.Floor(ctx, o)
 }
