@@ -346,6 +346,11 @@ type floorSQL struct {
 	readTail, insertRecord, insertTreeNode, insertHead *sql.Stmt
 	seq                                                atomic.Int64
 	statements, commits                                atomic.Int64
+	// ckpt, stop and done are the background checkpointer's connection
+	// and its stop signal, when it runs.
+	ckpt        *sql.DB
+	stop, done  chan struct{}
+	checkpoints atomic.Int64
 }
 
 // floorPersons is how many holders the records name: `netid-load verify`
@@ -366,21 +371,27 @@ const floorPersons = 8
 // background checkpointer at these rates (every 100 ms, about 1,000 pages
 // at 550 sessions a second).
 func startFloorSQLite(ctx context.Context, dir string) (func(context.Context) error, func(), error) {
-	f, err := openFloorSQL(ctx, dir)
+	f, err := openFloorSQL(ctx, dir, false)
 	if err != nil {
 		return nil, nil, err
 	}
 	return f.session, f.close, nil
 }
 
-func openFloorSQL(ctx context.Context, dir string) (*floorSQL, error) {
+// openFloorSQL opens the SQLite part's database in dir. With background,
+// the WAL is checkpointed as sqlstore does it, off the commit path (see
+// checkpointInBackground); without, in the commit that brings it to 2,000
+// pages.
+func openFloorSQL(ctx context.Context, dir string, background bool) (*floorSQL, error) {
 	path := filepath.Join(dir, "floor.db")
 	dsn := func(write bool) string {
 		q := url.Values{}
 		q.Add("_pragma", "busy_timeout(5000)")
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "synchronous(NORMAL)")
-		if write {
+		if write && background {
+			q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", floorWALBackstop))
+		} else if write {
 			q.Add("_pragma", "wal_autocheckpoint(2000)")
 		} else {
 			q.Add("_pragma", "query_only(1)")
@@ -430,10 +441,82 @@ func openFloorSQL(ctx context.Context, dir string) (*floorSQL, error) {
 			return fail(err)
 		}
 	}
+	if background {
+		if err := f.checkpointInBackground(path); err != nil {
+			return fail(err)
+		}
+	}
 	return f, nil
 }
 
+// The background checkpointer's figures, sqlstore's: a round every 100
+// ms, a restart of the WAL from 4,096 pages, and the writer's own
+// checkpoint at 10,000 pages as a backstop.
+const (
+	floorCheckpointEvery = 100 * time.Millisecond
+	floorWALRestart      = 4096
+	floorWALBackstop     = 10000
+)
+
+// checkpointInBackground checkpoints the database at path on a connection
+// of its own, as sqlstore's checkpointer does, so that no commit waits for
+// a checkpoint: every floorCheckpointEvery when something was committed, a
+// PASSIVE checkpoint, which waits for no one; and once the WAL has
+// reached floorWALRestart pages, a RESTART checkpoint holding the writer,
+// so that the WAL starts again from its beginning.
+func (f *floorSQL) checkpointInBackground(path string) error {
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(20)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	f.ckpt, f.stop, f.done = db, make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(f.done)
+		t := time.NewTicker(floorCheckpointEvery)
+		defer t.Stop()
+		var seen int64
+		for {
+			select {
+			case <-f.stop:
+				return
+			case <-t.C:
+			}
+			if n := f.commits.Load(); n != seen {
+				seen = n
+				f.checkpoint()
+			}
+		}
+	}()
+	return nil
+}
+
+// checkpoint runs one round of the background checkpointer.
+func (f *floorSQL) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var busy, pages, copied int
+	if err := f.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &pages, &copied); err != nil {
+		return
+	}
+	f.checkpoints.Add(1)
+	if pages < floorWALRestart {
+		return
+	}
+	w, err := f.w.Conn(ctx) // the one writer: no commit runs meanwhile
+	if err != nil {
+		return
+	}
+	defer w.Close()
+	_ = f.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &pages, &copied)
+}
+
 func (f *floorSQL) close() {
+	if f.stop != nil {
+		close(f.stop)
+		<-f.done
+		_ = f.ckpt.Close()
+	}
 	for _, db := range []*sql.DB{f.r, f.w} {
 		if db != nil {
 			_ = db.Close()

@@ -118,7 +118,7 @@ func TestFloorSignatures(t *testing.T) {
 // values, a record with its tree node and head.
 func TestFloorSQL(t *testing.T) {
 	ctx := t.Context()
-	f, err := openFloorSQL(ctx, t.TempDir())
+	f, err := openFloorSQL(ctx, t.TempDir(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func openFloorStore(ctx context.Context, db string) (floorStore, string, error) 
 	if err != nil {
 		return nil, "", err
 	}
-	f, err := openFloorSQL(ctx, dir)
+	f, err := openFloorSQL(ctx, dir, true)
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, "", fmt.Errorf("the floor's SQLite: %w", err)

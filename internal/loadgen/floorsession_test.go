@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -66,7 +67,7 @@ func floorSessions(t *testing.T, store floorStore, n int) *floorServer {
 // verifies three times (the wallet's two proofs, the result, the tree
 // head), and runs the SQLite part's sixteen statements and three commits.
 func TestFloorSessionSQLite(t *testing.T) {
-	f, err := openFloorSQL(t.Context(), t.TempDir())
+	f, err := openFloorSQL(t.Context(), t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,11 +85,48 @@ func TestFloorSessionSQLite(t *testing.T) {
 	}
 }
 
+// TestFloorCheckpoints: the whole-session floor checkpoints SQLite's WAL
+// in the background, as sqlstore does, with the writer's own checkpoint
+// only as a far backstop; the parts' floor leaves it to the commit that
+// reaches 2,000 pages.
+func TestFloorCheckpoints(t *testing.T) {
+	for _, background := range []bool{false, true} {
+		f, err := openFloorSQL(t.Context(), t.TempDir(), background)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pages int
+		if err := f.w.QueryRowContext(t.Context(), `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil {
+			t.Fatal(err)
+		}
+		want := 2000
+		if background {
+			want = floorWALBackstop
+		}
+		if pages != want {
+			t.Errorf("background %v: the writer checkpoints at %d pages, want %d", background, pages, want)
+		}
+		if err := f.session(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for background && f.checkpoints.Load() == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if got := f.checkpoints.Load(); background && got == 0 {
+			t.Error("no background checkpoint ran after a session")
+		} else if !background && (got != 0 || f.ckpt != nil) {
+			t.Errorf("the parts' floor checkpointed in the background (%d)", got)
+		}
+		f.close()
+	}
+}
+
 // TestFloorSessionRefusals: the floor's server checks what it is sent: a
 // proof signed for another step or session, or none, is refused, and a
 // session that did not end approved has no result to poll.
 func TestFloorSessionRefusals(t *testing.T) {
-	f, err := openFloorSQL(t.Context(), t.TempDir())
+	f, err := openFloorSQL(t.Context(), t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
