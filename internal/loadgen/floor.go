@@ -348,9 +348,12 @@ type floorSQL struct {
 	statements, commits                                atomic.Int64
 	// ckpt, stop and done are the background checkpointer's connection
 	// and its stop signal, when it runs.
-	ckpt        *sql.DB
-	stop, done  chan struct{}
-	checkpoints atomic.Int64
+	ckpt                  *sql.DB
+	stop, done            chan struct{}
+	checkpoints, restarts atomic.Int64
+	// restartAt is the WAL's size, in pages, from which a round restarts
+	// it (floorWALRestart; lower in tests).
+	restartAt atomic.Int64
 }
 
 // floorPersons is how many holders the records name: `netid-load verify`
@@ -471,6 +474,7 @@ func (f *floorSQL) checkpointInBackground(path string) error {
 	}
 	db.SetMaxOpenConns(1)
 	f.ckpt, f.stop, f.done = db, make(chan struct{}), make(chan struct{})
+	f.restartAt.Store(floorWALRestart)
 	go func() {
 		defer close(f.done)
 		t := time.NewTicker(floorCheckpointEvery)
@@ -500,7 +504,7 @@ func (f *floorSQL) checkpoint() {
 		return
 	}
 	f.checkpoints.Add(1)
-	if pages < floorWALRestart {
+	if int64(pages) < f.restartAt.Load() {
 		return
 	}
 	w, err := f.w.Conn(ctx) // the one writer: no commit runs meanwhile
@@ -508,7 +512,9 @@ func (f *floorSQL) checkpoint() {
 		return
 	}
 	defer w.Close()
-	_ = f.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &pages, &copied)
+	if err := f.ckpt.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &pages, &copied); err == nil && busy == 0 {
+		f.restarts.Add(1)
+	}
 }
 
 func (f *floorSQL) close() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -35,12 +36,24 @@ INSERT INTO log_tail VALUES (1, 0, '\x00', '\x00', '\x00');
 // records the proof and ends the session, reads the consent, takes the
 // log's tail, and sends the record, its tree node and the new tail with
 // COMMIT; poll reads the relying party and the session. pgx prepares
-// each statement once per connection. It counts its round trips and
-// commits, for the tests.
+// each statement once per connection. It counts the round trips and
+// commits it means to make, and the writes its connections make, for the
+// tests: pgx sends each round trip's messages in one write.
 type floorPG struct {
-	admin, pool         *pgxpool.Pool
-	schema              string
-	roundTrips, commits atomic.Int64
+	admin, pool                 *pgxpool.Pool
+	schema                      string
+	roundTrips, commits, writes atomic.Int64
+}
+
+// floorCountingConn counts a connection's writes.
+type floorCountingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c *floorCountingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
 }
 
 func openFloorPG(ctx context.Context, dsn string) (*floorPG, error) {
@@ -62,6 +75,14 @@ func openFloorPG(ctx context.Context, dsn string) (*floorPG, error) {
 		return fail(err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = f.schema
+	dial := cfg.ConnConfig.DialFunc
+	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &floorCountingConn{Conn: c, writes: &f.writes}, nil
+	}
 	if f.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 		return fail(err)
 	}
@@ -155,8 +176,10 @@ func (f *floorPG) approve(ctx context.Context, id string, result []byte, signHea
 	defer func() {
 		if err != nil && open {
 			// What an error left of the transaction, so that the
-			// connection goes back to the pool idle.
-			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+			// connection goes back to the pool idle rather than closed.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			_, _ = conn.Exec(rctx, "ROLLBACK")
+			cancel()
 		}
 	}()
 	now := time.Now().Unix()

@@ -118,6 +118,23 @@ func TestFloorCheckpoints(t *testing.T) {
 		} else if !background && (got != 0 || f.ckpt != nil) {
 			t.Errorf("the parts' floor checkpointed in the background (%d)", got)
 		}
+		if background {
+			// With the WAL past the restart size, a round restarts it
+			// holding the writer, and sessions go on after it.
+			f.restartAt.Store(1)
+			for range 3 {
+				if err := f.session(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				deadline := time.Now().Add(5 * time.Second)
+				for n := f.checkpoints.Load(); f.checkpoints.Load() == n && time.Now().Before(deadline); {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			if f.restarts.Load() == 0 {
+				t.Error("no restart checkpoint ran with the WAL past its restart size")
+			}
+		}
 		f.close()
 	}
 }
@@ -199,7 +216,13 @@ func TestFloorSessionPostgres(t *testing.T) {
 		t.Skip("NETID_TEST_POSTGRES_DSN not set: skipping PostgreSQL tests")
 	}
 	ctx := t.Context()
-	f, err := openFloorPG(ctx, dsn)
+	// One connection, so that each statement is prepared once and a
+	// connection the pool had to replace shows.
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	f, err := openFloorPG(ctx, dsn+sep+"pool_max_conns=1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,19 +232,24 @@ func TestFloorSessionPostgres(t *testing.T) {
 			f.close()
 		}
 	})
+	floorSessions(t, f, 1) // prepares the statements
+	r0, c0, w0 := f.roundTrips.Load(), f.commits.Load(), f.writes.Load()
 	srv := floorSessions(t, f, 3)
 	if s, v := srv.signs.Load(), srv.verifies.Load(); s != 12 || v != 9 {
 		t.Errorf("three sessions signed %d times and verified %d times, want 12 and 9", s, v)
 	}
-	if r, c := f.roundTrips.Load(), f.commits.Load(); r != 3*12 || c != 3*3 {
+	if r, c := f.roundTrips.Load()-r0, f.commits.Load()-c0; r != 3*12 || c != 3*3 {
 		t.Errorf("three sessions made %d round trips and %d commits, want 36 and 9", r, c)
 	}
+	if w := f.writes.Load() - w0; w != 3*12 {
+		t.Errorf("three sessions wrote to PostgreSQL %d times, want 36 (one a round trip)", w)
+	}
 	for q, want := range map[string]int64{
-		`SELECT count(*) FROM sessions WHERE state = 'approved'`: 3,
-		`SELECT count(*) FROM nonces`:                            6,
-		`SELECT count(*) FROM records`:                           3,
-		`SELECT count(*) FROM tree_nodes`:                        3,
-		`SELECT seq FROM log_tail`:                               3,
+		`SELECT count(*) FROM sessions WHERE state = 'approved'`: 4,
+		`SELECT count(*) FROM nonces`:                            8,
+		`SELECT count(*) FROM records`:                           4,
+		`SELECT count(*) FROM tree_nodes`:                        4,
+		`SELECT seq FROM log_tail`:                               4,
 	} {
 		var n int64
 		if err := f.pool.QueryRow(ctx, q).Scan(&n); err != nil || n != want {
@@ -241,12 +269,16 @@ CREATE TRIGGER stuck BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION stu
 	if err != nil {
 		t.Fatal(err)
 	}
+	conns := f.pool.Stat().NewConnsCount()
 	if err := f.approve(ctx, id, nil, nil); err == nil || !strings.Contains(err.Error(), "did not move") {
 		t.Errorf("an approval that changed nothing: %v", err)
 	}
 	var nonces int64
-	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&nonces); err != nil || nonces != 7 {
-		t.Errorf("one-time values after the failed approval: %d (%v), want 7 (its own rolled back)", nonces, err)
+	if err := f.pool.QueryRow(ctx, `SELECT count(*) FROM nonces`).Scan(&nonces); err != nil || nonces != 9 {
+		t.Errorf("one-time values after the failed approval: %d (%v), want 9 (its own rolled back)", nonces, err)
+	}
+	if n := f.pool.Stat().NewConnsCount(); n != conns {
+		t.Errorf("the failed approval's connection was replaced (%d connections made, %d before): it went back to the pool mid-transaction", n, conns)
 	}
 	if _, err := f.pool.Exec(ctx, `DROP TRIGGER stuck ON sessions`); err != nil {
 		t.Fatal(err)
