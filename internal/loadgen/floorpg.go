@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/netid-project/netid/internal/pgschema"
 )
 
 // floorPGSchema has the shape of the floor's SQLite tables (floorSchema),
@@ -40,8 +42,9 @@ INSERT INTO log_tail VALUES (1, 0, '\x00', '\x00', '\x00');
 // commits it means to make, and the writes its connections make, for the
 // tests: pgx sends each round trip's messages in one write.
 type floorPG struct {
-	admin, pool                 *pgxpool.Pool
+	pool                        *pgxpool.Pool
 	schema                      string
+	drop                        func() error
 	roundTrips, commits, writes atomic.Int64
 }
 
@@ -57,24 +60,21 @@ func (c *floorCountingConn) Write(p []byte) (int, error) {
 }
 
 func openFloorPG(ctx context.Context, dsn string) (*floorPG, error) {
-	admin, err := pgxpool.New(ctx, dsn)
+	withSchema, drop, err := pgschema.Create(ctx, dsn, "netid_floor")
 	if err != nil {
 		return nil, err
 	}
-	f := &floorPG{admin: admin, schema: fmt.Sprintf("netid_floor_%x", floorRandom(6))}
+	f := &floorPG{drop: drop}
 	fail := func(err error) (*floorPG, error) {
 		f.close()
 		return nil, err
 	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+f.schema); err != nil {
-		admin.Close()
-		return nil, err
-	}
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := pgxpool.ParseConfig(withSchema)
 	if err != nil {
-		return fail(err)
+		// The parse error may quote the DSN, password included.
+		return fail(errors.New("the PostgreSQL DSN is not valid"))
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = f.schema
+	f.schema = cfg.ConnConfig.RuntimeParams["search_path"]
 	dial := cfg.ConnConfig.DialFunc
 	cfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
@@ -97,14 +97,12 @@ func openFloorPG(ctx context.Context, dsn string) (*floorPG, error) {
 	return f, nil
 }
 
+// close closes the pool and drops the floor's schema.
 func (f *floorPG) close() {
 	if f.pool != nil {
 		f.pool.Close()
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, _ = f.admin.Exec(ctx, "DROP SCHEMA IF EXISTS "+f.schema+" CASCADE")
-	f.admin.Close()
+	_ = f.drop()
 }
 
 // readRow reads a row by key, one round trip.

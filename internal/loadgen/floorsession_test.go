@@ -302,7 +302,10 @@ CREATE TRIGGER stuck BEFORE UPDATE ON sessions FOR EACH ROW EXECUTE FUNCTION stu
 		}
 	}
 
-	schema := f.schema
+	var schema string
+	if err := f.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil || schema != f.schema || !strings.HasPrefix(schema, "netid_floor_") {
+		t.Fatalf("the floor's tables are in schema %q (%v), want %q", schema, err, f.schema)
+	}
 	f.close()
 	closed = true
 	admin, err := pgxpool.New(ctx, dsn)
