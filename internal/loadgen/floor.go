@@ -16,9 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -126,38 +124,8 @@ func runFloorPart(ctx context.Context, p floorPart, dir string, n, conc int) (ti
 		return 0, err
 	}
 	defer stop()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	c0, ok := processCPU()
-	if !ok {
-		return 0, errors.New("the process CPU time cannot be read on this system")
-	}
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Go(func() {
-			for next.Add(1) <= int64(n) && ctx.Err() == nil {
-				if err := op(ctx); err != nil {
-					once.Do(func() { firstErr = err })
-					cancel()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	// The part's garbage is the part's: collected now, not during the
-	// next measurement of the unit.
-	runtime.GC()
-	c1, _ := processCPU()
-	if firstErr != nil {
-		return 0, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c1 - c0, nil
+	_, _, cpu, err := runFloorSessions(ctx, op, n, conc)
+	return cpu, err
 }
 
 // floorSigner does the signatures of one session: the wallet signs its
@@ -195,20 +163,32 @@ func (f *floorSigner) session(context.Context) error {
 		msg   string
 		check bool
 	}{{f.wallet, "open", true}, {f.wallet, "approve", true}, {f.platform, "result", true}, {f.log, "tree head", false}} {
-		h := sha256.Sum256([]byte(s.msg))
-		sig, err := ecdsa.SignASN1(rand.Reader, s.k, h[:])
+		sig, err := f.sign(s.k, s.msg)
 		if err != nil {
 			return err
 		}
-		f.signs.Add(1)
-		if s.check {
-			if !ecdsa.VerifyASN1(&s.k.PublicKey, h[:], sig) {
-				return errors.New("a floor signature does not verify")
-			}
-			f.verifies.Add(1)
+		if s.check && !f.verify(s.k, s.msg, sig) {
+			return errors.New("a floor signature does not verify")
 		}
 	}
 	return nil
+}
+
+// sign signs msg's SHA-256 with k and counts it.
+func (f *floorSigner) sign(k *ecdsa.PrivateKey, msg string) ([]byte, error) {
+	h := sha256.Sum256([]byte(msg))
+	sig, err := ecdsa.SignASN1(rand.Reader, k, h[:])
+	if err == nil {
+		f.signs.Add(1)
+	}
+	return sig, err
+}
+
+// verify checks sig over msg's SHA-256 with k's public key and counts it.
+func (f *floorSigner) verify(k *ecdsa.PrivateKey, msg string, sig []byte) bool {
+	h := sha256.Sum256([]byte(msg))
+	f.verifies.Add(1)
+	return ecdsa.VerifyASN1(&k.PublicKey, h[:], sig)
 }
 
 // floorExchanges are the four exchanges of a session as `netid-load
@@ -266,54 +246,85 @@ func serveFloorHTTP(ln net.Listener) (func(context.Context) error, func()) {
 		ReadHeaderTimeout: loadRequestTimeout,
 	}
 	go func() { _ = srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	tr := &http.Transport{MaxIdleConnsPerHost: maxFloorConc}
-	hc := &http.Client{Transport: tr, Timeout: loadRequestTimeout}
-	basic := "Basic " + strings.Repeat("c", 84)
-	proof := strings.Repeat("p", 420)
-	bodies := make([][]byte, len(floorExchanges))
-	for i, x := range floorExchanges {
-		bodies[i] = jsonOfSize(x.reqBody)
-	}
+	c := newFloorClient(ln.Addr())
+	basic := map[string]string{"Authorization": "Basic " + strings.Repeat("c", 84)}
+	proof := map[string]string{floorProofHeader: strings.Repeat("p", floorProofSize)}
 	op := func(ctx context.Context) error {
 		for i, x := range floorExchanges {
-			var body io.Reader
-			if x.reqBody > 0 {
-				body = bytes.NewReader(bodies[i])
-			}
-			req, err := http.NewRequestWithContext(ctx, x.method, base+x.path, body)
-			if err != nil {
-				return err
-			}
+			header := basic
 			if x.wallet {
-				req.Header.Set("Netid-Holder-Proof", proof)
-			} else {
-				req.Header.Set("Authorization", basic)
+				header = proof
 			}
-			if x.reqBody > 0 {
-				req.Header.Set("Content-Type", "application/json")
-			}
-			resp, err := hc.Do(req)
-			if err != nil {
+			if _, err := c.do(ctx, i, x.path, header); err != nil {
 				return err
-			}
-			n, err := io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if err != nil {
-				return err
-			}
-			if resp.StatusCode != http.StatusOK || n != int64(x.answer) {
-				return fmt.Errorf("%s %s: status %d with %d bytes", x.method, x.path, resp.StatusCode, n)
 			}
 		}
 		return nil
 	}
 	stop := func() {
-		tr.CloseIdleConnections()
+		c.close()
 		_ = srv.Close()
 	}
 	return op, stop
 }
+
+// floorClient sends the floor's exchanges over connections it keeps, and
+// checks each answer's status and size.
+type floorClient struct {
+	base   string
+	tr     *http.Transport
+	hc     *http.Client
+	bodies [][]byte
+}
+
+func newFloorClient(addr net.Addr) *floorClient {
+	tr := &http.Transport{MaxIdleConnsPerHost: maxFloorConc}
+	c := &floorClient{
+		base:   "http://" + addr.String(),
+		tr:     tr,
+		hc:     &http.Client{Transport: tr, Timeout: loadRequestTimeout},
+		bodies: make([][]byte, len(floorExchanges)),
+	}
+	for i, x := range floorExchanges {
+		c.bodies[i] = jsonOfSize(x.reqBody)
+	}
+	return c
+}
+
+// do sends exchange i of floorExchanges to path, with header, and returns
+// the answer's header.
+func (c *floorClient) do(ctx context.Context, i int, path string, header map[string]string) (http.Header, error) {
+	x := floorExchanges[i]
+	var body io.Reader
+	if x.reqBody > 0 {
+		body = bytes.NewReader(c.bodies[i])
+	}
+	req, err := http.NewRequestWithContext(ctx, x.method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	if x.reqBody > 0 {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK || n != int64(x.answer) {
+		return nil, fmt.Errorf("%s %s: status %d with %d bytes", x.method, path, resp.StatusCode, n)
+	}
+	return resp.Header, nil
+}
+
+func (c *floorClient) close() { c.tr.CloseIdleConnections() }
 
 // jsonOfSize is a JSON object of exactly n bytes (n ≥ 8), or nil for 0.
 func jsonOfSize(n int) []byte {

@@ -1,11 +1,7 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -159,9 +155,9 @@ func (f *floorSQLDir) close() {
 	_ = os.RemoveAll(f.dir)
 }
 
-// runFloorSessions runs session n times, conc at a time, and returns each
-// session's latency (sorted), the time they took and the process CPU time
-// they used.
+// runFloorSessions runs session n times, conc at a time, closed loop, and
+// returns each session's latency (sorted), the time they took and the
+// process CPU time they used; the first error stops the run.
 func runFloorSessions(ctx context.Context, session func(context.Context) error, n, conc int) ([]time.Duration, time.Duration, time.Duration, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -194,6 +190,8 @@ func runFloorSessions(ctx context.Context, session func(context.Context) error, 
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	// The sessions' garbage is theirs: collected now, not during the next
+	// measurement of the unit.
 	runtime.GC()
 	c1, _ := processCPU()
 	if firstErr != nil {
@@ -208,13 +206,13 @@ func runFloorSessions(ctx context.Context, session func(context.Context) error, 
 
 // floorServer is the platform of a floor session: it checks the wallet's
 // two proofs, signs the result and the record log's tree head, and runs
-// each step's statements. It counts its signature operations, for the
+// each step's statements. Its floorSigner holds the three parties' keys
+// and counts every signature operation, the client's included, for the
 // tests.
 type floorServer struct {
-	store                 floorStore
-	wallet, platform, log *ecdsa.PrivateKey
-	answers               map[string][]byte
-	signs, verifies       atomic.Int64
+	*floorSigner
+	store   floorStore
+	answers map[string][]byte
 }
 
 func newFloorServer(store floorStore) (*floorServer, error) {
@@ -222,7 +220,7 @@ func newFloorServer(store floorStore) (*floorServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &floorServer{store: store, wallet: keys.wallet, platform: keys.platform, log: keys.log, answers: map[string][]byte{}}
+	s := &floorServer{floorSigner: keys, store: store, answers: map[string][]byte{}}
 	for _, x := range floorExchanges {
 		s.answers[x.method+" "+floorRoute(x.path)] = jsonOfSize(x.answer)
 	}
@@ -236,23 +234,6 @@ func floorRoute(path string) string {
 		return "/v1/verifications/{id}"
 	}
 	return path
-}
-
-// sign signs msg's SHA-256 with k and counts it.
-func (s *floorServer) sign(k *ecdsa.PrivateKey, msg string) ([]byte, error) {
-	h := sha256.Sum256([]byte(msg))
-	sig, err := ecdsa.SignASN1(rand.Reader, k, h[:])
-	if err == nil {
-		s.signs.Add(1)
-	}
-	return sig, err
-}
-
-// verify checks sig over msg's SHA-256 with k's public key and counts it.
-func (s *floorServer) verify(k *ecdsa.PrivateKey, msg string, sig []byte) bool {
-	h := sha256.Sum256([]byte(msg))
-	s.verifies.Add(1)
-	return ecdsa.VerifyASN1(&k.PublicKey, h[:], sig)
 }
 
 // proof is the wallet's proof for step of session id: its signature,
@@ -362,46 +343,10 @@ func floorResultSignature(b []byte) ([]byte, bool) {
 func (s *floorServer) serve(ln net.Listener) (func(context.Context) error, func()) {
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: loadRequestTimeout}
 	go func() { _ = srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
-	tr := &http.Transport{MaxIdleConnsPerHost: maxFloorConc}
-	hc := &http.Client{Transport: tr, Timeout: loadRequestTimeout}
-	basic := "Basic " + strings.Repeat("c", 84)
-	bodies := make([][]byte, len(floorExchanges))
-	for i, x := range floorExchanges {
-		bodies[i] = jsonOfSize(x.reqBody)
-	}
-	do := func(ctx context.Context, i int, path string, header map[string]string) (http.Header, error) {
-		x := floorExchanges[i]
-		var body io.Reader
-		if x.reqBody > 0 {
-			body = bytes.NewReader(bodies[i])
-		}
-		req, err := http.NewRequestWithContext(ctx, x.method, base+path, body)
-		if err != nil {
-			return nil, err
-		}
-		for k, v := range header {
-			req.Header.Set(k, v)
-		}
-		if x.reqBody > 0 {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		n, err := io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode != http.StatusOK || n != int64(x.answer) {
-			return nil, fmt.Errorf("%s %s: status %d with %d bytes", x.method, floorRoute(path), resp.StatusCode, n)
-		}
-		return resp.Header, nil
-	}
+	c := newFloorClient(ln.Addr())
+	basic := map[string]string{"Authorization": "Basic " + strings.Repeat("c", 84)}
 	session := func(ctx context.Context) error {
-		h, err := do(ctx, 0, floorExchanges[0].path, map[string]string{"Authorization": basic})
+		h, err := c.do(ctx, 0, floorExchanges[0].path, basic)
 		if err != nil {
 			return err
 		}
@@ -414,11 +359,11 @@ func (s *floorServer) serve(ln net.Listener) (func(context.Context) error, func(
 			if err != nil {
 				return err
 			}
-			if _, err := do(ctx, st.i, floorExchanges[st.i].path, map[string]string{floorSessionHeader: id, floorProofHeader: proof}); err != nil {
+			if _, err := c.do(ctx, st.i, floorExchanges[st.i].path, map[string]string{floorSessionHeader: id, floorProofHeader: proof}); err != nil {
 				return err
 			}
 		}
-		h, err = do(ctx, 3, "/v1/verifications/"+id, map[string]string{"Authorization": basic})
+		h, err = c.do(ctx, 3, "/v1/verifications/"+id, basic)
 		if err != nil {
 			return err
 		}
@@ -429,7 +374,7 @@ func (s *floorServer) serve(ln net.Listener) (func(context.Context) error, func(
 		return nil
 	}
 	stop := func() {
-		tr.CloseIdleConnections()
+		c.close()
 		_ = srv.Close()
 	}
 	return session, stop
