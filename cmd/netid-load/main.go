@@ -1,10 +1,10 @@
 // Command netid-load is netid's load generator (package loadgen):
 //
-//	netid-load [apply] [--db DSN [--crypto-suite es256|sm] | --server URL] [-n N] [-c C] [--limit-time D] [--cpuprofile F]
+//	netid-load [apply] [--db DSN [--crypto-suite es256|sm] | --server URL] [-n N] [-c C] [--limit-time D] [--cpuprofile F] [--memprofile F]
 //	netid-load verify [--db DSN [--crypto-suite es256|sm] | --server URL[,URL…] --admin-token-file F] [-n N] [-c C]
 //	                  [--level possession|password] [--auth client_secret_basic|private_key_jwt]
-//	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F]
-//	netid-load floor [-n N] [-c C] [--whole [--db DSN]] [--cpuprofile F]
+//	                  [--attack RATE --duration D --target poll|create] [--cpuprofile F] [--memprofile F]
+//	netid-load floor [-n N] [-c C] [--whole [--db DSN]] [--cpuprofile F] [--memprofile F]
 //
 // It measures complete applications, or complete verifications, per
 // second against a development platform, in-process or running on this
@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -59,31 +60,59 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // parse parses flags, refusing positional arguments. Every subcommand
-// has --cpuprofile: with it, parse starts a CPU profile of the whole
-// process (load generator and in-process platform) into that file, and
-// stop, which the caller defers, writes it out.
+// has --cpuprofile and --memprofile: with them, parse starts a CPU
+// profile of the whole process (load generator and in-process platform)
+// into that file, or samples its heap allocations, and stop, which the
+// caller defers, writes them out.
 func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (stop func(), err error) {
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole process (with apply and verify: client and in-process platform) to this file, for go tool pprof")
+	memProfile := fs.String("memprofile", "", "write a profile of the whole process's heap allocations (one sample per 64 KiB allocated) to this file, for go tool pprof -sample_index alloc_objects")
 	if err := parseArgs(fs, args, stderr); err != nil {
 		return nil, err
 	}
-	if *profile == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(*profile)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			fmt.Fprintf(stderr, "%s: writing the CPU profile: %v\n", fs.Name(), err)
+	var stops []func()
+	stop = func() {
+		for _, s := range stops {
+			s()
 		}
-	}, nil
+	}
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return nil, err
+		}
+		runtime.MemProfileRate = 64 << 10
+		stops = append(stops, func() {
+			// The profile counts allocations as of the last collection.
+			runtime.GC()
+			err := pprof.Lookup("allocs").WriteTo(f, 0)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: writing the allocation profile: %v\n", fs.Name(), err)
+			}
+		})
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			stop()
+			return nil, err
+		}
+		stops = append(stops, func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(stderr, "%s: writing the CPU profile: %v\n", fs.Name(), err)
+			}
+		})
+	}
+	return stop, nil
 }
 
 func parseArgs(fs *flag.FlagSet, args []string, stderr io.Writer) error {

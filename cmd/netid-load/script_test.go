@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -29,6 +32,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"profile": profileCmd},
 		Condition: func(cond string) (bool, error) {
 			if cond == "postgres" {
 				return dsn != "", nil
@@ -36,4 +40,25 @@ func TestScripts(t *testing.T) {
 			return false, nil
 		},
 	})
+}
+
+// profileCmd is the script command `profile FILE WORD…`: FILE is a pprof
+// profile (a gzipped protocol buffer) whose string table holds every
+// WORD, such as the sample types of an allocation profile.
+func profileCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: profile FILE WORD…")
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	ts.Check(err)
+	b, err := io.ReadAll(z)
+	ts.Check(err)
+	for _, w := range args[1:] {
+		if !bytes.Contains(b, []byte(w)) {
+			ts.Fatalf("%s: no %q in the profile", args[0], w)
+		}
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"runtime/metrics"
+	"slices"
 	"time"
 )
 
@@ -46,4 +48,39 @@ func measureP256() (p256Floor, error) {
 	}
 	c1, _ := processCPU()
 	return p256Floor{perVerify: (c1 - c0) / floorRounds}, nil
+}
+
+// heapAllocs is what the process has allocated on the heap since it
+// started, in objects and bytes, all goroutines (runtime/metrics, which
+// counts every allocation, unlike a sampled memory profile; small objects
+// are counted a span at a time, so a reading is off by at most the free
+// slots of the spans the processors hold, a few hundred objects). Its
+// difference over a run of thousands of sessions, divided by the
+// sessions, is a cost that does not move with the host's speed as CPU
+// time does.
+type heapAllocs struct {
+	objects, bytes uint64
+}
+
+var heapAllocSamples = []metrics.Sample{{Name: "/gc/heap/allocs:objects"}, {Name: "/gc/heap/allocs:bytes"}}
+
+func readHeapAllocs() heapAllocs {
+	s := slices.Clone(heapAllocSamples)
+	metrics.Read(s)
+	var h heapAllocs
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		h.objects = s[0].Value.Uint64()
+	}
+	if s[1].Value.Kind() == metrics.KindUint64 {
+		h.bytes = s[1].Value.Uint64()
+	}
+	return h
+}
+
+// per formats the allocations from h0 to h for each of n sessions.
+func (h heapAllocs) per(h0 heapAllocs, n int) string {
+	if n == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%.0f objects, %.1f KiB", float64(h.objects-h0.objects)/float64(n), float64(h.bytes-h0.bytes)/float64(n)/1024)
 }

@@ -124,8 +124,8 @@ func runFloorPart(ctx context.Context, p floorPart, dir string, n, conc int) (ti
 		return 0, err
 	}
 	defer stop()
-	_, _, cpu, err := runFloorSessions(ctx, op, n, conc)
-	return cpu, err
+	run, err := runFloorSessions(ctx, op, n, conc)
+	return run.cpu, err
 }
 
 // floorSigner does the signatures of one session: the wallet signs its

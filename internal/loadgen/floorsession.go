@@ -100,21 +100,23 @@ func FloorSession(ctx context.Context, o FloorSessionOptions) error {
 	if err != nil {
 		return err
 	}
-	lat, elapsed, cpu, err := runFloorSessions(ctx, client, o.N, o.Concurrency)
+	run, err := runFloorSessions(ctx, client, o.N, o.Concurrency)
 	if err != nil {
 		return err
 	}
+	lat := run.lat
 	after, err := measureP256()
 	if err != nil {
 		return err
 	}
 	unit := (before.perVerify + after.perVerify) / 2
-	per := cpu / time.Duration(o.N)
-	fmt.Fprintf(o.Out, "%d sessions in %s: %.1f sessions/s\n", o.N, elapsed.Round(10*time.Millisecond), float64(o.N)/elapsed.Seconds())
+	per := run.cpu / time.Duration(o.N)
+	fmt.Fprintf(o.Out, "%d sessions in %s: %.1f sessions/s\n", o.N, run.elapsed.Round(10*time.Millisecond), float64(o.N)/run.elapsed.Seconds())
 	fmt.Fprintf(o.Out, "latency per session: p50 %s, p99 %s, max %s\n", pct(lat, 0.50), pct(lat, 0.99), lat[len(lat)-1].Round(time.Millisecond))
 	fmt.Fprintf(o.Out, "CPU per session: %s (client and server) = %.1f × one P-256 verification (%s, measured before and after: %s, %s)\n",
 		per.Round(time.Microsecond), float64(per)/float64(unit), unit.Round(100*time.Nanosecond),
 		before.perVerify.Round(100*time.Nanosecond), after.perVerify.Round(100*time.Nanosecond))
+	fmt.Fprintf(o.Out, "heap allocations per session: %s (client and server)\n", run.allocs)
 	return nil
 }
 
@@ -155,10 +157,18 @@ func (f *floorSQLDir) close() {
 	_ = os.RemoveAll(f.dir)
 }
 
-// runFloorSessions runs session n times, conc at a time, closed loop, and
-// returns each session's latency (sorted), the time they took and the
-// process CPU time they used; the first error stops the run.
-func runFloorSessions(ctx context.Context, session func(context.Context) error, n, conc int) ([]time.Duration, time.Duration, time.Duration, error) {
+// floorRun is what a closed loop of sessions measured: each session's
+// latency (sorted), the time they took, and the process CPU time and heap
+// allocations they used.
+type floorRun struct {
+	lat          []time.Duration
+	elapsed, cpu time.Duration
+	allocs       string
+}
+
+// runFloorSessions runs session n times, conc at a time, closed loop; the
+// first error stops the run.
+func runFloorSessions(ctx context.Context, session func(context.Context) error, n, conc int) (floorRun, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	lat := make([]time.Duration, n)
@@ -167,8 +177,9 @@ func runFloorSessions(ctx context.Context, session func(context.Context) error, 
 	var once sync.Once
 	c0, ok := processCPU()
 	if !ok {
-		return nil, 0, 0, errors.New("the process CPU time cannot be read on this system")
+		return floorRun{}, errors.New("the process CPU time cannot be read on this system")
 	}
+	h0 := readHeapAllocs()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range conc {
@@ -190,18 +201,19 @@ func runFloorSessions(ctx context.Context, session func(context.Context) error, 
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	h1 := readHeapAllocs()
 	// The sessions' garbage is theirs: collected now, not during the next
 	// measurement of the unit.
 	runtime.GC()
 	c1, _ := processCPU()
 	if firstErr != nil {
-		return nil, 0, 0, firstErr
+		return floorRun{}, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, 0, err
+		return floorRun{}, err
 	}
 	slices.Sort(lat)
-	return lat, elapsed, c1 - c0, nil
+	return floorRun{lat: lat, elapsed: elapsed, cpu: c1 - c0, allocs: h1.per(h0, n)}, nil
 }
 
 // floorServer is the platform of a floor session: it checks the wallet's

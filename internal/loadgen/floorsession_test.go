@@ -199,7 +199,7 @@ func TestFloorSessionOptions(t *testing.T) {
 	}
 	// A session that fails stops the run with its error.
 	boom := errors.New("boom")
-	if _, _, _, err := runFloorSessions(t.Context(), func(context.Context) error { return boom }, 10, 3); !errors.Is(err, boom) {
+	if _, err := runFloorSessions(t.Context(), func(context.Context) error { return boom }, 10, 3); !errors.Is(err, boom) {
 		t.Errorf("a failing session: %v", err)
 	}
 }

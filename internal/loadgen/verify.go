@@ -585,6 +585,7 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 		db0 = r.dbStats()
 	}
 	cpu0, cpuOK := processCPU()
+	h0 := readHeapAllocs()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range conc {
@@ -613,6 +614,7 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 	wg.Wait()
 	elapsed := time.Since(start)
 	cpu1, _ := processCPU()
+	h1 := readHeapAllocs()
 	var db sqlstore.Stats
 	if r.dbStats != nil {
 		db = r.dbStats().Sub(db0)
@@ -636,6 +638,11 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 		fmt.Fprintf(r.out, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
 			pct(create, 0.5), pct(create, 0.99), pct(open, 0.5), pct(open, 0.99), pct(answer, 0.5), pct(answer, 0.99), pct(poll, 0.5), pct(poll, 0.99))
 		r.reportCPU(len(total), cpu1-cpu0, cpuOK && floorErr == nil, floorBefore, floorAfter)
+		whose := "client and platform"
+		if r.remote {
+			whose = "client only"
+		}
+		fmt.Fprintf(r.out, "heap allocations per verification: %s (%s)\n", h1.per(h0, len(total)), whose)
 		if r.dbStats != nil {
 			n := float64(len(total))
 			fmt.Fprintf(r.out, "SQL per verification: %.1f statements, %.2f transactions, %.2f autocommitted changes (%.2f commits)\n",
