@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -562,8 +561,45 @@ func verifyES256(pub crypto.PublicKey, signingInput string, sig []byte) bool {
 		return false
 	}
 	h := SHA256(signingInput)
-	r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
-	return ecdsa.Verify(k, h[:], r, s)
+	var der [72]byte
+	return ecdsa.VerifyASN1(k, h[:], asn1Signature(der[:0], sig))
+}
+
+// asn1Signature appends to dst the DER encoding (SEQUENCE of two INTEGERs,
+// SEC 1 §C.8) of the signature r‖s, each half 32 big-endian bytes, as
+// ecdsa.VerifyASN1 takes it: at most 72 bytes. ecdsa.Verify would take r
+// and s as big.Ints and build the same encoding itself, allocating the
+// big.Ints, their bytes and the builder's buffers on every verification.
+// Values VerifyASN1 refuses (zero, or not below the group order) are
+// encoded all the same, and refused there.
+func asn1Signature(dst, sig []byte) []byte {
+	r, s := minimal(sig[:32]), minimal(sig[32:])
+	dst = append(dst, 0x30, byte(derIntegerLen(r)+derIntegerLen(s)))
+	return appendDERInteger(appendDERInteger(dst, r), s)
+}
+
+// minimal is the unsigned big-endian b without its leading zero bytes,
+// one kept for zero.
+func minimal(b []byte) []byte {
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
+}
+
+// derIntegerLen is the length of the DER INTEGER of the unsigned minimal
+// b (tag and length included): a zero byte goes in front when the first
+// bit is set, so that the value stays positive.
+func derIntegerLen(b []byte) int {
+	return 2 + len(b) + int(b[0]>>7)
+}
+
+func appendDERInteger(dst, b []byte) []byte {
+	dst = append(dst, 0x02, byte(derIntegerLen(b)-2))
+	if b[0]&0x80 != 0 {
+		dst = append(dst, 0)
+	}
+	return append(dst, b...)
 }
 
 // SHA256 is sha256.Sum256 of the bytes of s, without copying s (a token
