@@ -111,7 +111,10 @@ type Storage interface {
 	// belongs to, in one read (a holder's proof names the credential; its
 	// check needs both). ErrNotFound if the credential is missing; another
 	// error if its person is (a store that lost a row, not an unknown
-	// credential).
+	// credential). The person's Photo is left nil: the face image (tens of
+	// kilobytes from a passport's chip) serves in-person checks, which read
+	// the person with GetPerson, and would otherwise be read and copied on
+	// every request a holder signs.
 	GetCredentialHolder(ctx context.Context, id string) (Credential, Person, error)
 	ListCredentials(ctx context.Context, personID string) ([]Credential, error)
 	UpdateCredential(ctx context.Context, id string, fn func(Credential) (Credential, error)) (Credential, error)

@@ -80,9 +80,13 @@ func (s *Store) GetCredential(ctx context.Context, id string) (storage.Credentia
 }
 
 // credentialHolder is GetCredentialHolder's query: a credential and its
-// person in one read.
-var credentialHolder = "SELECT " + credentials.qualified("c") + ", " + persons.qualified("p") +
-	" FROM credentials c JOIN persons p ON p.id = c.person_id WHERE c.id = $1"
+// person in one read, the person without the photo; holderFields drops
+// the photo's field from the person's.
+var credentialHolder, holderFields = func() (string, func([]any) []any) {
+	list, keep := persons.without("p", "photo")
+	return "SELECT " + credentials.qualified("c") + ", " + list +
+		" FROM credentials c JOIN persons p ON p.id = c.person_id WHERE c.id = $1", keep
+}()
 
 // GetCredentialHolder returns the credential id and its person in one
 // statement (a join on the person's key); ErrNotFound if the credential is
@@ -93,7 +97,7 @@ func (s *Store) GetCredentialHolder(ctx context.Context, id string) (storage.Cre
 	const op = "get credential holder"
 	var c storage.Credential
 	var p storage.Person
-	dst := append(credentials.fields(&c), persons.fields(&p)...)
+	dst := append(credentials.fields(&c), holderFields(persons.fields(&p))...)
 	err := s.queryRow(ctx, credentialHolder, id).Scan(dst...)
 	if err == nil {
 		return c, p, nil

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -65,6 +66,22 @@ func (t *table[T]) qualified(alias string) string {
 		cols[i] = alias + "." + c
 	}
 	return strings.Join(cols, ", ")
+}
+
+// without is the select list of t in a join, as qualified gives it, less
+// the column omit, and keep, which drops omit's field from the pointers
+// fields returns, so that the two stay in step.
+func (t *table[T]) without(alias, omit string) (list string, keep func([]any) []any) {
+	cols := strings.Split(t.columnList, ", ")
+	at := slices.Index(cols, omit)
+	if at < 0 {
+		panic(fmt.Sprintf("sqlstore: %s has no column %s", t.what, omit))
+	}
+	cols = slices.Delete(cols, at, at+1)
+	for i, c := range cols {
+		cols[i] = alias + "." + c
+	}
+	return strings.Join(cols, ", "), func(f []any) []any { return slices.Delete(f, at, at+1) }
 }
 
 // valuesRow is the parenthesised placeholders of one row of a multi-row
