@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"os"
 	"slices"
@@ -502,6 +503,98 @@ func TestPhotoKeptSealed(t *testing.T) {
 	}
 	if bytes.Contains(identity, []byte(`"photo"`)) {
 		t.Error("the sealed identity carries the photo too")
+	}
+}
+
+// TestApplicationPhotoApart: while an application goes through its steps,
+// the chip's face image is sealed in a row of its own, not in the sealed
+// identity each step opens; issuance moves it to the person and leaves
+// none behind.
+func TestApplicationPhotoApart(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	e.through(p, a, "phone")
+	app, err := e.p.Store.GetApplication(e.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer := e.p.Server.Proofing.Sealer
+	identity, err := sealer.Open(app.Identity, []byte("application:"+a.ID+":identity"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(identity, []byte(`"photo"`)) {
+		t.Error("the application's sealed identity carries the photo")
+	}
+	sealed, err := e.p.Store.GetApplicationPhoto(e.ctx, a.ID)
+	if err != nil {
+		t.Fatalf("no photo kept for the application: %v", err)
+	}
+	if bytes.Contains(sealed, p.face) {
+		t.Error("the application's photo is kept in plaintext")
+	}
+	photo, err := sealer.Open(sealed, []byte("application:"+a.ID+":photo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(photo, p.face) {
+		t.Error("the application's photo is not the chip's face image")
+	}
+	h := e.issue(a, e.through(p, a, "device"))
+	if _, err := e.p.Store.GetApplicationPhoto(e.ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("the application's photo after issuance: %v, want none", err)
+	}
+	stored, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealer.Open(stored.Photo, netperson.AAD(stored.ID, netperson.FieldPhoto))
+	if err != nil || !bytes.Equal(got, p.face) {
+		t.Errorf("the person's photo after issuance: %d bytes, %v; want the chip's face image", len(got), err)
+	}
+}
+
+// TestApplicationPhotoInIdentity: an application whose document step ran
+// before the photo was kept apart has it inside its sealed identity;
+// issuance finds it there.
+func TestApplicationPhotoInIdentity(t *testing.T) {
+	e := newEnv(t, "")
+	p := adult(t)
+	a := e.start(p.identity.Type)
+	e.through(p, a, "phone")
+	sealer := e.p.Server.Proofing.Sealer
+	aad := []byte("application:" + a.ID + ":identity")
+	_, err := e.p.Store.UpdateApplication(e.ctx, a.ID, func(app storage.Application) (storage.Application, error) {
+		plain, err := sealer.Open(app.Identity, aad)
+		if err != nil {
+			return app, err
+		}
+		var pr netperson.Proofed
+		if err := json.Unmarshal(plain, &pr); err != nil {
+			return app, err
+		}
+		pr.Photo = p.face
+		if plain, err = json.Marshal(pr); err != nil {
+			return app, err
+		}
+		app.Identity, err = sealer.Seal(plain, aad)
+		return app, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.p.Store.TakeApplicationPhoto(e.ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	h := e.issue(a, e.through(p, a, "device"))
+	stored, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sealer.Open(stored.Photo, netperson.AAD(stored.ID, netperson.FieldPhoto))
+	if err != nil || !bytes.Equal(got, p.face) {
+		t.Errorf("the person's photo after issuance: %d bytes, %v; want the chip's face image", len(got), err)
 	}
 }
 

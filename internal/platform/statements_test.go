@@ -285,26 +285,30 @@ func TestConsentWrittenOnlyWhenItGrows(t *testing.T) {
 // step's slow work (the chip's signatures, the password's hash) stays
 // outside the write transaction, which on SQLite is the one writer's. The
 // phone step's three autocommits are the code's resend interval, the
-// number's daily count and the code itself. On PostgreSQL issuance takes its per-person lock in a statement
-// of its own (SQLite's write transaction already holds it).
+// number's daily count and the code itself. The chip's face image is kept
+// in a row of its own (one statement of the document step), so that the
+// later steps do not read and rewrite it with the application, and
+// issuance takes it to the person (one statement). On PostgreSQL issuance
+// takes its per-person lock in a statement of its own (SQLite's write
+// transaction already holds it).
 var applicationBudget = map[string]map[string]stepBudget{
 	"sqlite": {
 		"create":       {statements: 1, commits: 1},
-		"document":     {statements: 4, commits: 1},
-		"face":         {statements: 3, commits: 1},
-		"phone":        {statements: 7, commits: 4},
-		"phone/verify": {statements: 6, commits: 2},
-		"password":     {statements: 3, commits: 1},
-		"credential":   {statements: 13, commits: 2},
-	},
-	"postgres": {
-		"create":       {statements: 1, commits: 1},
-		"document":     {statements: 4, commits: 1},
+		"document":     {statements: 5, commits: 1},
 		"face":         {statements: 3, commits: 1},
 		"phone":        {statements: 7, commits: 4},
 		"phone/verify": {statements: 6, commits: 2},
 		"password":     {statements: 3, commits: 1},
 		"credential":   {statements: 14, commits: 2},
+	},
+	"postgres": {
+		"create":       {statements: 1, commits: 1},
+		"document":     {statements: 5, commits: 1},
+		"face":         {statements: 3, commits: 1},
+		"phone":        {statements: 7, commits: 4},
+		"phone/verify": {statements: 6, commits: 2},
+		"password":     {statements: 3, commits: 1},
+		"credential":   {statements: 15, commits: 2},
 	},
 }
 

@@ -265,10 +265,12 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	case minor != person.MinorUnder14 && a.GuardianID != "":
 		return View{}, ErrNotAChild
 	}
+	// The face image is sealed apart from the identity, in a row of its
+	// own: every later step opens the identity, and only issuance needs the
+	// image.
 	p := person.Proofed{
 		Identity:  idn,
 		FaceHash:  ver.FaceImageHash[:],
-		Photo:     ver.FaceImage,
 		Minor:     minor,
 		PersonKey: person.Key(idn.Type, idn.Number),
 	}
@@ -280,11 +282,38 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 	if err != nil {
 		return View{}, fmt.Errorf("proofing: sealing identity: %w", err)
 	}
+	var sealedPhoto []byte
+	if len(ver.FaceImage) > 0 {
+		if sealedPhoto, err = s.Sealer.Seal(ver.FaceImage, appAAD(a.ID, "photo")); err != nil {
+			return View{}, fmt.Errorf("proofing: sealing photo: %w", err)
+		}
+	}
 	challenge, err := s.randomToken(32)
 	if err != nil {
 		return View{}, err
 	}
-	a, err = s.update(ctx, id, []storage.ApplicationState{storage.StateDocument}, func(a *storage.Application) error {
+	err = s.Store.InTransaction(ctx, func(tx storage.Storage) error {
+		var err error
+		if a, err = s.updateIn(ctx, tx, id, []storage.ApplicationState{storage.StateDocument}, documentProved(sealed, personIndex, challenge, holder, minor)); err != nil {
+			return err
+		}
+		if sealedPhoto == nil {
+			return nil
+		}
+		return tx.PutApplicationPhoto(ctx, id, sealedPhoto)
+	})
+	if err != nil {
+		return View{}, err
+	}
+	return s.view(a, p), nil
+}
+
+// documentProved records on an application what its document proved:
+// the sealed identity, the person's blind index, the face check's
+// challenge and, from the chip, the holder (documents that name one) or
+// the next step.
+func documentProved(sealed []byte, personIndex, challenge string, holder storage.Person, minor string) func(*storage.Application) error {
+	return func(a *storage.Application) error {
 		a.Identity = sealed
 		a.PersonIndex = personIndex
 		a.FaceChallenge = []byte(challenge)
@@ -298,11 +327,30 @@ func (s *Service) SubmitDocument(ctx context.Context, id, token string, chipData
 			a.State = storage.StateRelationship
 		}
 		return nil
-	})
-	if err != nil {
-		return View{}, err
 	}
-	return s.view(a, p), nil
+}
+
+// applicationPhoto is the chip's face image that application a proved,
+// nil if there is none: in the identity p of an application begun before
+// the image was kept apart, or else kept apart (PutApplicationPhoto),
+// where take (GetApplicationPhoto, or TakeApplicationPhoto, which deletes
+// it) finds it.
+func (s *Service) applicationPhoto(ctx context.Context, a storage.Application, p person.Proofed, take func(context.Context, string) ([]byte, error)) ([]byte, error) {
+	if len(p.Photo) > 0 {
+		return p.Photo, nil
+	}
+	sealed, err := take(ctx, a.ID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("proofing: loading photo: %w", err)
+	}
+	photo, err := s.Sealer.Open(sealed, appAAD(a.ID, "photo"))
+	if err != nil {
+		return nil, fmt.Errorf("proofing: opening photo: %w", err)
+	}
+	return photo, nil
 }
 
 // SubmitRelationship records the guardian relationship evidence of a

@@ -117,11 +117,13 @@ func (s *Service) StartAtCounter(ctx context.Context, c CounterApplication) (Cou
 	if err != nil {
 		return CounterStarted{}, fmt.Errorf("proofing: %w", err)
 	}
-	var sealedPhoto []byte
-	if len(p.Photo) > 0 {
-		if sealedPhoto, err = person.SealField(s.Sealer, holder.ID, person.FieldPhoto, p.Photo); err != nil {
-			return CounterStarted{}, fmt.Errorf("proofing: %w", err)
-		}
+	photo, err := s.applicationPhoto(ctx, a, p, s.Store.GetApplicationPhoto)
+	if err != nil {
+		return CounterStarted{}, err
+	}
+	sealedPhoto, err := s.personPhoto(holder.ID, photo)
+	if err != nil {
+		return CounterStarted{}, err
 	}
 	outcome := OutcomeAppliedAtCounter
 	if c.WanghaoOnly {
@@ -141,6 +143,12 @@ func (s *Service) StartAtCounter(ctx context.Context, c CounterApplication) (Cou
 		})
 		if err != nil {
 			return err
+		}
+		if c.WanghaoOnly {
+			// The application ends here: its photo goes (the person has it).
+			if _, err := tx.TakeApplicationPhoto(ctx, id); err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("proofing: deleting the application's photo: %w", err)
+			}
 		}
 		_, err := tx.UpdatePerson(ctx, holder.ID, func(q storage.Person) (storage.Person, error) {
 			q.State, q.CancelledAt = storage.PersonActive, time.Time{}

@@ -172,6 +172,15 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		if err != nil {
 			return claimError{err}
 		}
+		// The photo goes from the application to the person (below).
+		photo, err := s.applicationPhoto(ctx, a, p, tx.TakeApplicationPhoto)
+		if err != nil {
+			return err
+		}
+		sealedPhoto, err := s.personPhoto(holder.ID, photo)
+		if err != nil {
+			return err
+		}
 		slots, err := s.Indices.AllocateAll(ctx, tx, want)
 		if err != nil {
 			return fmt.Errorf("proofing: allocating status indices: %w", err)
@@ -200,7 +209,14 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		if err := tx.IssueCredential(ctx, c); err != nil {
 			return fmt.Errorf("proofing: storing credential: %w", err)
 		}
-		if _, err := tx.UpdatePerson(ctx, holder.ID, proved); err != nil {
+		_, err = tx.UpdatePerson(ctx, holder.ID, func(q storage.Person) (storage.Person, error) {
+			q, err := proved(q)
+			if err == nil && sealedPhoto != nil {
+				q.Photo = sealedPhoto
+			}
+			return q, err
+		})
+		if err != nil {
 			return fmt.Errorf("proofing: recording the proofing on the person: %w", err)
 		}
 		if outcome == "" {
@@ -221,6 +237,19 @@ func (s *Service) issue(ctx context.Context, a storage.Application, p person.Pro
 		}
 	}
 	return Issued{Wanghao: holder.Wanghao, CredentialID: credID, Credential: sdjwt, Batch: batch, ExpiresAt: exp}, nil
+}
+
+// personPhoto seals the chip's face image for person personID; nil (and
+// no error) if there is none.
+func (s *Service) personPhoto(personID string, photo []byte) ([]byte, error) {
+	if len(photo) == 0 {
+		return nil, nil
+	}
+	sealed, err := person.SealField(s.Sealer, personID, person.FieldPhoto, photo)
+	if err != nil {
+		return nil, fmt.Errorf("proofing: %w", err)
+	}
+	return sealed, nil
 }
 
 // member is a batch member's device key, its proof checked, and the key's
@@ -367,7 +396,8 @@ func (s *Service) findPerson(ctx context.Context, a storage.Application, now tim
 }
 
 // proved returns the change (at now) that gives person personID what
-// application a proved: the latest proofing (identity, photo), the phone, the password
+// application a proved: the latest proofing (the identity; the photo is
+// the caller's, see personPhoto), the phone, the password
 // and, for a minor, the guardian.
 func (s *Service) proved(a storage.Application, p person.Proofed, personID string, now time.Time) (func(storage.Person) (storage.Person, error), error) {
 	sealedID, format, err := person.SealIdentity(s.Sealer, personID, p)
@@ -382,18 +412,9 @@ func (s *Service) proved(a storage.Application, p person.Proofed, personID strin
 	if err != nil {
 		return nil, fmt.Errorf("proofing: %w", err)
 	}
-	var sealedPhoto []byte
-	if len(p.Photo) > 0 {
-		if sealedPhoto, err = person.SealField(s.Sealer, personID, person.FieldPhoto, p.Photo); err != nil {
-			return nil, fmt.Errorf("proofing: %w", err)
-		}
-	}
 	return func(q storage.Person) (storage.Person, error) {
 		q.State, q.CancelledAt = storage.PersonActive, time.Time{}
 		q.Identity, q.IdentityFormat = sealedID, format
-		if sealedPhoto != nil {
-			q.Photo = sealedPhoto
-		}
 		q.Phone, q.PhoneIndex = sealedPhone, a.PhoneIndex
 		if a.PasswordHash != "" {
 			// A new password (apply, recover); a device change keeps the

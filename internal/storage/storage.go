@@ -77,6 +77,17 @@ type Storage interface {
 	// ListGuardianApplications returns the applications waiting for the
 	// guardian person guardianID in the given state, oldest first.
 	ListGuardianApplications(ctx context.Context, guardianID string, state ApplicationState) ([]Application, error)
+	// PutApplicationPhoto keeps the sealed face image from the chip of
+	// application id, replacing one kept before; ErrNotFound if there is no
+	// such application. It is kept apart from the application, whose every
+	// step reads and rewrites its row, because only issuance needs it (a
+	// passport's image is 15–20 KB). GetApplicationPhoto returns it;
+	// TakeApplicationPhoto returns it and deletes it; both ErrNotFound if
+	// none is kept. DeleteExpired removes the photos of the applications it
+	// deletes.
+	PutApplicationPhoto(ctx context.Context, id string, sealed []byte) error
+	GetApplicationPhoto(ctx context.Context, id string) ([]byte, error)
+	TakeApplicationPhoto(ctx context.Context, id string) ([]byte, error)
 
 	// Persons: one per natural person, keyed by a blind index of the
 	// person's document identity.

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sort"
@@ -30,6 +31,7 @@ func RunTests(t *testing.T, newStorage func(t *testing.T) storage.Storage) {
 		{"Application/Update", testApplicationUpdate},
 		{"Application/UpdateFnError", testApplicationUpdateFnError},
 		{"Application/ListGuardian", testListGuardianApplications},
+		{"Application/Photo", testApplicationPhoto},
 		{"Person/GetOrCreate", testGetOrCreatePerson},
 		{"Person/WanghaoTaken", testPersonWanghaoTaken},
 		{"Person/DuplicateID", testPersonDuplicateID},
@@ -153,6 +155,68 @@ func testApplicationMissing(t *testing.T, s storage.Storage) {
 	assertErr(t, "UpdateApplication missing", err, storage.ErrNotFound)
 	if called {
 		t.Error("UpdateApplication called fn for a missing application")
+	}
+}
+
+// An application's photo is kept apart from it: put (replacing), got, and
+// taken (got and deleted) by the application's ID, never for an
+// application that does not exist, and untouched by updates of the
+// application.
+func testApplicationPhoto(t *testing.T, s storage.Storage) {
+	ctx := t.Context()
+	assertErr(t, "PutApplicationPhoto without the application", s.PutApplicationPhoto(ctx, "nope", []byte("x")), storage.ErrNotFound)
+	_, err := s.GetApplicationPhoto(ctx, "nope")
+	assertErr(t, "GetApplicationPhoto of a missing application", err, storage.ErrNotFound)
+
+	a, b := fullApplication("app-photo-a"), fullApplication("app-photo-b")
+	must(t, "CreateApplication", s.CreateApplication(ctx, a))
+	must(t, "CreateApplication", s.CreateApplication(ctx, b))
+	_, err = s.GetApplicationPhoto(ctx, a.ID)
+	assertErr(t, "GetApplicationPhoto before any", err, storage.ErrNotFound)
+
+	big := bytes.Repeat([]byte{0xff, 0xd8, 0x00, 0x7f}, 6000) // a passport's 24 KB
+	must(t, "PutApplicationPhoto", s.PutApplicationPhoto(ctx, a.ID, []byte("first")))
+	must(t, "PutApplicationPhoto again", s.PutApplicationPhoto(ctx, a.ID, big))
+	must(t, "PutApplicationPhoto of another", s.PutApplicationPhoto(ctx, b.ID, []byte("b's")))
+	got, err := s.GetApplicationPhoto(ctx, a.ID)
+	must(t, "GetApplicationPhoto", err)
+	assertBytes(t, "GetApplicationPhoto after a second put", got, big)
+
+	_, err = s.UpdateApplication(ctx, a.ID, func(x storage.Application) (storage.Application, error) {
+		x.State, x.Identity = storage.StateIssued, nil
+		return x, nil
+	})
+	must(t, "UpdateApplication", err)
+	got, err = s.GetApplicationPhoto(ctx, a.ID)
+	must(t, "GetApplicationPhoto after an update", err)
+	assertBytes(t, "GetApplicationPhoto after an update", got, big)
+
+	got, err = s.TakeApplicationPhoto(ctx, a.ID)
+	must(t, "TakeApplicationPhoto", err)
+	assertBytes(t, "TakeApplicationPhoto", got, big)
+	_, err = s.TakeApplicationPhoto(ctx, a.ID)
+	assertErr(t, "TakeApplicationPhoto again", err, storage.ErrNotFound)
+	_, err = s.GetApplicationPhoto(ctx, a.ID)
+	assertErr(t, "GetApplicationPhoto after take", err, storage.ErrNotFound)
+	got, err = s.GetApplicationPhoto(ctx, b.ID)
+	must(t, "GetApplicationPhoto of the other", err)
+	assertBytes(t, "the other's photo", got, []byte("b's"))
+
+	// In a transaction that fails, nothing is kept.
+	boom := errors.New("boom")
+	err = s.InTransaction(ctx, func(tx storage.Storage) error {
+		must(t, "PutApplicationPhoto in a transaction", tx.PutApplicationPhoto(ctx, a.ID, []byte("rolled back")))
+		return boom
+	})
+	assertErr(t, "InTransaction", err, boom)
+	_, err = s.GetApplicationPhoto(ctx, a.ID)
+	assertErr(t, "GetApplicationPhoto after a rollback", err, storage.ErrNotFound)
+}
+
+func assertBytes(t testing.TB, what string, got, want []byte) {
+	t.Helper()
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: got %d bytes, want %d (%.16x…, want %.16x…)", what, len(got), len(want), got, want)
 	}
 }
 
@@ -993,6 +1057,7 @@ func testDeleteExpired(t *testing.T, s storage.Storage) {
 		app := fullApplication(a.id)
 		app.State, app.ExpiresAt = a.state, a.expires
 		must(t, "CreateApplication", s.CreateApplication(ctx, app))
+		must(t, "PutApplicationPhoto", s.PutApplicationPhoto(ctx, a.id, []byte("sealed photo of "+a.id)))
 	}
 
 	increment(t, s, "counter-expired", before, 1)
@@ -1043,6 +1108,14 @@ func testDeleteExpired(t *testing.T, s storage.Storage) {
 		}
 	}
 	for _, a := range apps {
+		// The photo goes with an expired application, issued or not.
+		photo, err := s.GetApplicationPhoto(ctx, a.id)
+		if a.expires.Before(cut) && !a.expires.IsZero() {
+			assertErr(t, a.id+"'s photo after DeleteExpired", err, storage.ErrNotFound)
+		} else {
+			must(t, a.id+"'s photo after DeleteExpired", err)
+			assertBytes(t, a.id+"'s photo after DeleteExpired", photo, []byte("sealed photo of "+a.id))
+		}
 		got, err := s.GetApplication(ctx, a.id)
 		if a.kept {
 			assertErr(t, a.id+" after DeleteExpired", err, nil)

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/netid-project/netid/internal/storage"
 )
@@ -38,4 +39,41 @@ func (s *Store) ListGuardianApplications(ctx context.Context, guardianID string,
 	return list(ctx, s, applications, "list guardian applications", applications.selectAll+`
 		WHERE guardian_id = $1 AND state = $2 ORDER BY created_at ASC NULLS FIRST, id ASC`,
 		guardianID, string(state))
+}
+
+// PutApplicationPhoto keeps the sealed face image of application id in
+// application_photos, replacing one kept before; ErrNotFound if there is
+// no such application.
+func (s *Store) PutApplicationPhoto(ctx context.Context, id string, sealed []byte) error {
+	const op = "put application photo"
+	n, err := s.exec(ctx, `INSERT INTO application_photos (application_id, photo)
+		SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM applications WHERE id = $1)
+		ON CONFLICT (application_id) DO UPDATE SET photo = excluded.photo`, id, sealed)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s: %s: %w", s.f.name, op, storage.ErrNotFound)
+	}
+	return nil
+}
+
+// GetApplicationPhoto returns the sealed face image kept for application
+// id; ErrNotFound if none is.
+func (s *Store) GetApplicationPhoto(ctx context.Context, id string) ([]byte, error) {
+	var photo []byte
+	if err := s.queryRow(ctx, `SELECT photo FROM application_photos WHERE application_id = $1`, id).Scan(&photo); err != nil {
+		return nil, s.fail("get application photo", err)
+	}
+	return photo, nil
+}
+
+// TakeApplicationPhoto deletes the face image kept for application id and
+// returns it, in one statement; ErrNotFound if none is kept.
+func (s *Store) TakeApplicationPhoto(ctx context.Context, id string) ([]byte, error) {
+	var photo []byte
+	if err := s.queryRow(ctx, `DELETE FROM application_photos WHERE application_id = $1 RETURNING photo`, id).Scan(&photo); err != nil {
+		return nil, s.fail("take application photo", err)
+	}
+	return photo, nil
 }
