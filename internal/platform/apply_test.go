@@ -545,13 +545,20 @@ func TestApplicationPhotoApart(t *testing.T) {
 	if _, err := e.p.Store.GetApplicationPhoto(e.ctx, a.ID); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("the application's photo after issuance: %v, want none", err)
 	}
+	e.wantPersonPhoto(h, p.face)
+}
+
+// wantPersonPhoto checks that the person of h holds face, sealed as their
+// photo.
+func (e *env) wantPersonPhoto(h *holderKey, face []byte) {
+	e.t.Helper()
 	stored, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	got, err := sealer.Open(stored.Photo, netperson.AAD(stored.ID, netperson.FieldPhoto))
-	if err != nil || !bytes.Equal(got, p.face) {
-		t.Errorf("the person's photo after issuance: %d bytes, %v; want the chip's face image", len(got), err)
+	got, err := e.p.Server.Proofing.Sealer.Open(stored.Photo, netperson.AAD(stored.ID, netperson.FieldPhoto))
+	if err != nil || !bytes.Equal(got, face) {
+		e.t.Errorf("the person's photo after issuance: %d bytes, %v; want the chip's face image", len(got), err)
 	}
 }
 
@@ -588,14 +595,7 @@ func TestApplicationPhotoInIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := e.issue(a, e.through(p, a, "device"))
-	stored, err := e.p.Store.GetPersonByWanghao(e.ctx, h.wanghao)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := sealer.Open(stored.Photo, netperson.AAD(stored.ID, netperson.FieldPhoto))
-	if err != nil || !bytes.Equal(got, p.face) {
-		t.Errorf("the person's photo after issuance: %d bytes, %v; want the chip's face image", len(got), err)
-	}
+	e.wantPersonPhoto(h, p.face)
 }
 
 // TestStatusListCaching: the status list says how long it may be cached,
