@@ -89,6 +89,7 @@ type Authenticator struct {
 
 	legacyOnce sync.Once
 	legacy     chan struct{} // bounds concurrent argon2id checks of old hashes
+	keySets    keySets       // the relying parties' key sets, parsed
 }
 
 func (a *Authenticator) now() time.Time {
@@ -389,7 +390,7 @@ func (a *Authenticator) assertion(ctx context.Context, r *http.Request, assertio
 		if err != nil {
 			return nil, err
 		}
-		set, err := ParseJWKSFor(rp.JWKS, a.Suite)
+		set, err := a.keySets.parse(rp.JWKS, a.Suite)
 		if err != nil {
 			return nil, fmt.Errorf("%w: the stored key set is unusable: %w", ErrUnauthenticated, err)
 		}
