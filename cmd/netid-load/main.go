@@ -26,6 +26,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -70,9 +71,11 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (stop func(), err 
 	if err := parseArgs(fs, args, stderr); err != nil {
 		return nil, err
 	}
+	// stops run last first, as defers do: the CPU profile ends before the
+	// allocation profile's collection and write, which it would count.
 	var stops []func()
 	stop = func() {
-		for _, s := range stops {
+		for _, s := range slices.Backward(stops) {
 			s()
 		}
 	}

@@ -192,12 +192,8 @@ func Apply(ctx context.Context, o ApplyOptions) error {
 	if faultsOK0 && faultsOK1 && ok > 0 {
 		printFaults(out, float64(faults1-faults0)/float64(ok), o.Server != "")
 	}
-	whose := "client and platform"
-	if o.Server != "" {
-		whose = "the load generator alone"
-	}
 	// Each hash's 19 MiB is one object of these.
-	fmt.Fprintf(out, "heap allocations per application: %s (%s)\n", h1.per(h0, int(ok)), whose)
+	fmt.Fprintf(out, "heap allocations per application: %s (%s)\n", h1.per(h0, int(ok)), applyWhose(o.Server != ""))
 	return nil
 }
 
@@ -243,11 +239,17 @@ func printAgainstLimit(out io.Writer, rate float64, cpuPerApp time.Duration, rem
 // of it faults in again, zeroed, and the figure rises by up to the hash's
 // memory in pages (4,864 pages of 4 KiB) a hash.
 func printFaults(out io.Writer, perApp float64, remote bool) {
-	whose := "client and platform"
+	fmt.Fprintf(out, "page faults per application: %.1f (minor, %s)\n", perApp, applyWhose(remote))
+}
+
+// applyWhose says whose work a figure of the process counts: client and
+// in-process platform, or the load generator alone when the platform runs
+// elsewhere (remote).
+func applyWhose(remote bool) string {
 	if remote {
-		whose = "the load generator alone"
+		return "the load generator alone"
 	}
-	fmt.Fprintf(out, "page faults per application: %.1f (minor, %s)\n", perApp, whose)
+	return "client and platform"
 }
 
 // clientDir makes the directory of the load's documents and wallets: in

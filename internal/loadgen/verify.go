@@ -638,11 +638,7 @@ func (r *verifyRunner) closedLoop(ctx context.Context, holders []*wallet.Unlocke
 		fmt.Fprintf(r.out, "steps p50/p99: create %s/%s, open %s/%s, approve %s/%s, poll %s/%s\n",
 			pct(create, 0.5), pct(create, 0.99), pct(open, 0.5), pct(open, 0.99), pct(answer, 0.5), pct(answer, 0.99), pct(poll, 0.5), pct(poll, 0.99))
 		r.reportCPU(len(total), cpu1-cpu0, cpuOK && floorErr == nil, floorBefore, floorAfter)
-		whose := "client and platform"
-		if r.remote {
-			whose = "client only"
-		}
-		fmt.Fprintf(r.out, "heap allocations per verification: %s (%s)\n", h1.per(h0, len(total)), whose)
+		fmt.Fprintf(r.out, "heap allocations per verification: %s (%s)\n", h1.per(h0, len(total)), r.whose())
 		if r.dbStats != nil {
 			n := float64(len(total))
 			fmt.Fprintf(r.out, "SQL per verification: %.1f statements, %.2f transactions, %.2f autocommitted changes (%.2f commits)\n",
@@ -669,13 +665,22 @@ func (r *verifyRunner) reportCPU(n int, cpu time.Duration, ok bool, before, afte
 	}
 	per := cpu / time.Duration(n)
 	floor := (before.perVerify + after.perVerify) / 2
-	whose := "client and platform"
+	whose := r.whose()
 	if r.remote {
-		whose = "client only: the platform runs in another process"
+		whose += ": the platform runs in another process"
 	}
 	fmt.Fprintf(r.out, "CPU per verification: %s (%s) = %.1f × one P-256 verification (%s, measured before and after: %s, %s)\n",
 		per.Round(time.Microsecond), whose, float64(per)/float64(floor), floor.Round(100*time.Nanosecond),
 		before.perVerify.Round(100*time.Nanosecond), after.perVerify.Round(100*time.Nanosecond))
+}
+
+// whose says whose work a figure of the process counts: client and
+// in-process platform, or with --server the client's only.
+func (r *verifyRunner) whose() string {
+	if r.remote {
+		return "client only"
+	}
+	return "client and platform"
 }
 
 // attack hits one relying-party endpoint at a fixed rate for d with

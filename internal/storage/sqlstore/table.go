@@ -61,7 +61,11 @@ func newTable[T any](name, what, columns string, fields func(*T) []any) *table[T
 // qualified is the columns, comma separated, in order, each prefixed with
 // alias and a dot: the select list of t in a join.
 func (t *table[T]) qualified(alias string) string {
-	cols := strings.Split(t.columnList, ", ")
+	return qualify(alias, strings.Split(t.columnList, ", "))
+}
+
+// qualify is cols, comma separated, each prefixed with alias and a dot.
+func qualify(alias string, cols []string) string {
 	for i, c := range cols {
 		cols[i] = alias + "." + c
 	}
@@ -77,11 +81,7 @@ func (t *table[T]) without(alias, omit string) (list string, keep func([]any) []
 	if at < 0 {
 		panic(fmt.Sprintf("sqlstore: %s has no column %s", t.what, omit))
 	}
-	cols = slices.Delete(cols, at, at+1)
-	for i, c := range cols {
-		cols[i] = alias + "." + c
-	}
-	return strings.Join(cols, ", "), func(f []any) []any { return slices.Delete(f, at, at+1) }
+	return qualify(alias, slices.Delete(cols, at, at+1)), func(f []any) []any { return slices.Delete(f, at, at+1) }
 }
 
 // valuesRow is the parenthesised placeholders of one row of a multi-row
