@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -106,9 +107,63 @@ var argon2IDKey = argon2.IDKey
 
 // idKey is the argon2id hash of pw under salt and p, run in a slot.
 func idKey(pw, salt []byte, p Params) []byte {
+	floor.keep(p)
 	slots <- struct{}{}
 	defer func() { <-slots }()
 	return argon2IDKey(pw, salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+}
+
+// maxFloor bounds the heap floor, whatever the parameters and the cores.
+const maxFloor = 1 << 30
+
+// floor keeps the collector's view of the heap as large while no hash runs
+// as while every slot hashes. x/crypto's argon2 allocates its memory (19
+// MiB at DefaultParams) afresh for each hash and gives no way to pass it a
+// buffer. When the hashes stop, the live heap falls by their memory; the
+// collector's heap goal falls with it, and the runtime's scavenger returns
+// the freed pages to the system. The next hash then faults in every page
+// again, each zeroed by the kernel: up to 4,864 page faults a hash at
+// DefaultParams (docs/performance.md measures what they cost).
+//
+// The floor is one pointer-free block the size of the slots' memory,
+// allocated at the first hash and held for the life of the process. Its
+// pages are never written, so it takes address space and not memory
+// (fresh heap memory from the system is already zero, and the runtime
+// does not clear it again). The collector counts it as live, so the heap
+// goal stays where the hashes put it, and the memory a finished hash frees
+// is kept for the next one. The cost is the collector's: it lets up to the
+// floor's size more garbage build up between collections, and a process
+// that hashes keeps that memory after its hashes. GOMEMLIMIT still bounds
+// the heap (the collector runs earlier to stay under it), so an operator
+// who sets it keeps the last word. A process that never hashes (a replica
+// that only serves verifications) never allocates it.
+var floor heapFloor
+
+type heapFloor struct {
+	mu    sync.Mutex
+	block []byte
+}
+
+// keep grows the floor, if it is smaller, to floorSize(p, cap(slots)).
+func (f *heapFloor) keep(p Params) {
+	n := floorSize(p, cap(slots))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.block) < n {
+		f.block = make([]byte, n)
+	}
+}
+
+// floorSize is the memory of n hashes under p, at most maxFloor.
+func floorSize(p Params, n int) int {
+	return int(min(int64(n)*int64(p.MemoryKiB)*1024, maxFloor))
+}
+
+// size is the floor's size in bytes.
+func (f *heapFloor) size() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.block)
 }
 
 // NeedsRehash reports whether encoded was made with parameters other than
