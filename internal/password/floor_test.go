@@ -42,7 +42,8 @@ func TestHashKeepsHeapFloor(t *testing.T) {
 func TestHeapFloorHoldsGoal(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
-	p := Params{Time: 1, MemoryKiB: 64 * 1024, Threads: 1, KeyLen: 32}
+	// A floor of about 128 MiB, whatever the number of cores.
+	p := Params{Time: 1, MemoryKiB: uint32(max(64, 128*1024/cap(slots))), Threads: 1, KeyLen: 32}
 	want := floorSize(p, cap(slots))
 
 	rss := resident(t)
