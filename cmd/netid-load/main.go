@@ -141,7 +141,7 @@ func apply(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&o.CryptoSuite, "crypto-suite", "", "the in-process platform's crypto suite: es256 (default) or sm; the wallets' keys follow the platform's suite")
 	fs.IntVar(&o.N, "n", 100, "number of applications")
 	fs.IntVar(&o.Concurrency, "c", 4, "concurrent applications")
-	fs.DurationVar(&o.LimitTime, "limit-time", 2*time.Second, "how long to measure the argon2id limit (hashes per second, one hasher per core) before the run and again after it; 0 skips it")
+	fs.DurationVar(&o.LimitTime, "limit-time", 2*time.Second, "how long to measure the argon2id limit (hashes per second, one hasher per core, after half as long untimed to warm the heap) before the run and again after it; 0 skips it")
 	stop, err := parse(fs, args, stderr)
 	if err != nil {
 		return err

@@ -19,6 +19,10 @@ func TestMeasureHashLimit(t *testing.T) {
 	if h.hashers != 2 || h.hashes < 2 || h.elapsed < 20*time.Millisecond || h.rate() <= 0 {
 		t.Errorf("measurement %+v: want 2 hashers, at least one hash each, at least 20ms", h)
 	}
+	// The untimed warm-up ran first: half the time, at least one hash each.
+	if h.warmHashes < 2 || h.warmTime < 10*time.Millisecond {
+		t.Errorf("measurement %+v: want a warm-up of at least 10ms and one hash per hasher", h)
+	}
 	if runtime.GOOS == "linux" && (!h.cpuOK || !h.faultsOK) {
 		t.Errorf("measurement %+v: CPU time and page faults not read", h)
 	}
