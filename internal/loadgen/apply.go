@@ -49,7 +49,8 @@ type ApplyOptions struct {
 	// N applications, Concurrency at a time.
 	N, Concurrency int
 	// LimitTime is how long the argon2id limit is measured before the
-	// run and again after it; 0 skips the measurement.
+	// run and again after it, each time after half as long of untimed
+	// hashing; 0 skips the measurement.
 	LimitTime time.Duration
 	// Out receives the progress and the figures; Log the in-process
 	// platform's warnings (nil: discarded).

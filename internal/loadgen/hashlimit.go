@@ -14,7 +14,7 @@ import (
 )
 
 // maxLimitTime bounds how long each measurement of the argon2id limit
-// runs.
+// runs (its untimed warm-up adds half as long).
 const maxLimitTime = time.Minute
 
 // hashLimit is one measurement of the argon2id limit: how many credential

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -80,6 +81,7 @@ func Hash(pw string, p Params, rand io.Reader) (string, error) {
 	if _, err := io.ReadFull(rand, salt); err != nil {
 		return "", fmt.Errorf("password: reading salt: %w", err)
 	}
+	floor.keep(p)
 	key := idKey([]byte(pw), salt, p)
 	return encode(p, salt, key), nil
 }
@@ -92,6 +94,10 @@ func Verify(encoded, pw string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// The floor follows the parameters this process hashes with, not
+	// those of a stored hash, which may be old or planted: checking one
+	// keeps at most DefaultParams' memory.
+	floor.keep(Params{MemoryKiB: min(p.MemoryKiB, DefaultParams.MemoryKiB)})
 	got := idKey([]byte(pw), salt, p)
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
@@ -107,14 +113,15 @@ var argon2IDKey = argon2.IDKey
 
 // idKey is the argon2id hash of pw under salt and p, run in a slot.
 func idKey(pw, salt []byte, p Params) []byte {
-	floor.keep(p)
 	slots <- struct{}{}
 	defer func() { <-slots }()
 	return argon2IDKey(pw, salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
 }
 
-// maxFloor bounds the heap floor, whatever the parameters and the cores.
-const maxFloor = 1 << 30
+// maxFloor bounds the heap floor: the memory of about 13 hashes at
+// DefaultParams. Past that many cores, the hashes running at once hold the
+// heap goal up by themselves for most of the time.
+const maxFloor = 256 << 20
 
 // floor keeps the collector's view of the heap as large while no hash runs
 // as while every slot hashes. x/crypto's argon2 allocates its memory (19
@@ -125,32 +132,45 @@ const maxFloor = 1 << 30
 // again, each zeroed by the kernel: up to 4,864 page faults a hash at
 // DefaultParams (docs/performance.md measures what they cost).
 //
-// The floor is one pointer-free block the size of the slots' memory,
-// allocated at the first hash and held for the life of the process. Its
-// pages are never written, so it takes address space and not memory
-// (fresh heap memory from the system is already zero, and the runtime
-// does not clear it again). The collector counts it as live, so the heap
+// The floor is one pointer-free block the size of the slots' memory (at
+// most maxFloor), allocated at the first hash or password check and held
+// for the life of the process. The code never writes it. It usually takes
+// address space and no memory: fresh memory from the system is already
+// zero and the runtime does not clear it again. It does take memory when
+// the runtime places it on pages that an earlier allocation used and that
+// are still resident (it then clears them): after a busy start, on
+// systems where freed pages are not handed back with MADV_DONTNEED, or
+// with GODEBUG=madvdontneed=0.
+//
+// The collector counts the floor as live, so with no hash running the heap
 // goal stays where the hashes put it, and the memory a finished hash frees
-// is kept for the next one. The cost is the collector's: it lets up to the
-// floor's size more garbage build up between collections, and a process
-// that hashes keeps that memory after its hashes. GOMEMLIMIT still bounds
-// the heap (the collector runs earlier to stay under it), so an operator
-// who sets it keeps the last word. A process that never hashes (a replica
-// that only serves verifications) never allocates it.
+// is kept for the next one. The costs:
+//   - the collector lets more garbage build up between collections: about
+//     the floor's size times GOGC/100;
+//   - a process that has hashed keeps that memory after its hashes;
+//   - a memory limit (GOMEMLIMIT) counts the floor as heap in use, so it
+//     leaves the floor's size less room for everything else.
+//
+// A process that never hashes nor checks a password never allocates it.
 var floor heapFloor
 
 type heapFloor struct {
 	mu    sync.Mutex
+	n     atomic.Int64 // len(block), read without the lock
 	block []byte
 }
 
 // keep grows the floor, if it is smaller, to floorSize(p, cap(slots)).
 func (f *heapFloor) keep(p Params) {
 	n := floorSize(p, cap(slots))
+	if int64(n) <= f.n.Load() {
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if len(f.block) < n {
 		f.block = make([]byte, n)
+		f.n.Store(int64(n))
 	}
 }
 
@@ -160,11 +180,7 @@ func floorSize(p Params, n int) int {
 }
 
 // size is the floor's size in bytes.
-func (f *heapFloor) size() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.block)
-}
+func (f *heapFloor) size() int { return int(f.n.Load()) }
 
 // NeedsRehash reports whether encoded was made with parameters other than
 // p (or cannot be parsed), so that the caller should hash the password
