@@ -397,8 +397,8 @@ func (s *Service) findPerson(ctx context.Context, a storage.Application, now tim
 
 // proved returns the change (at now) that gives person personID what
 // application a proved: the latest proofing (the identity; the photo is
-// the caller's, see personPhoto), the phone, the password
-// and, for a minor, the guardian.
+// the caller's, see personPhoto), the phone, the password and, for a
+// minor, the guardian.
 func (s *Service) proved(a storage.Application, p person.Proofed, personID string, now time.Time) (func(storage.Person) (storage.Person, error), error) {
 	sealedID, format, err := person.SealIdentity(s.Sealer, personID, p)
 	if err != nil {
